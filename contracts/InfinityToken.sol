@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IInfinityToken} from "./interfaces/IInfinityToken.sol";
+import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {TownRoles} from "./libraries/TownRoles.sol";
+
+/// @title InfinityToken
+/// @notice INFINITY (INF), the town's reward for time contributed. Roles and membership come from
+/// the town's {TownRegistry}; nothing here can be granted without it.
+contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
+    // ───────────────────────────── Constants ─────────────────────────────
+
+    /// @notice Minutes in a day: no member is credited more in one day, no shift is longer.
+    uint256 public constant MAX_MINUTES_PER_DAY = 1440;
+
+    /// @notice The EIP-712 type a coordinator signs in {rewardWithAttestation}.
+    bytes32 public constant PARTICIPATION_TYPEHASH = keccak256(
+        "Participation(address member,uint32 minutesWorked,bytes32 participationId,uint256 projectId,address coordinator,uint256 deadline)"
+    );
+
+    ITownRegistry private immutable _REGISTRY;
+
+    // ───────────────────────────── Storage ─────────────────────────────
+
+    /// @dev Minutes credited to a member on one day; one slot per member, rewritten day by day.
+    struct MemberDay {
+        uint32 day;
+        uint32 creditedMinutes;
+    }
+
+    /// @dev A coordinator's cap and what it has had minted on `day`; one slot per coordinator.
+    struct CoordinatorDay {
+        uint96 cap;
+        uint32 day;
+        uint128 minted;
+    }
+
+    mapping(bytes32 participationId => bool) private _rewarded;
+    mapping(bytes32 redemptionId => bool) private _redeemed;
+    mapping(uint256 projectId => Project) private _projects;
+    mapping(address member => MemberDay) private _memberDays;
+    mapping(address coordinator => CoordinatorDay) private _coordinatorDays;
+
+    // ───────────────────────────── Constructor ─────────────────────────────
+
+    /// @param townRegistry The town whose roles and members this token follows.
+    constructor(ITownRegistry townRegistry) ERC20("INFINITY", "INF") ERC20Permit("INFINITY") {
+        if (address(townRegistry) == address(0)) revert InfinityTokenZeroRegistry();
+        _REGISTRY = townRegistry;
+    }
+
+    // ───────────────────────────── External: views ─────────────────────────────
+
+    /// @inheritdoc IInfinityToken
+    function registry() external view returns (ITownRegistry) {
+        return _REGISTRY;
+    }
+
+    /// @inheritdoc IInfinityToken
+    function isRewarded(bytes32 participationId) external view returns (bool) {
+        return _rewarded[participationId];
+    }
+
+    /// @inheritdoc IInfinityToken
+    function isRedeemed(bytes32 redemptionId) external view returns (bool) {
+        return _redeemed[redemptionId];
+    }
+
+    /// @inheritdoc IInfinityToken
+    function project(uint256 projectId) external view returns (Project memory) {
+        return _projects[projectId];
+    }
+
+    /// @inheritdoc IInfinityToken
+    function rewardAmount(uint256 projectId, uint256 minutesWorked) public view returns (uint256) {
+        Project memory rate = _projects[projectId];
+        if (!rate.active) revert InfinityTokenInactiveProject(projectId);
+        return minutesWorked * rate.tokensPerShift / rate.shiftMinutes;
+    }
+
+    /// @inheritdoc IInfinityToken
+    function coordinatorDay(address coordinator) external view returns (uint256 cap, uint256 mintedToday) {
+        CoordinatorDay memory record = _coordinatorDays[coordinator];
+        return (record.cap, record.day == _today() ? record.minted : 0);
+    }
+
+    /// @inheritdoc IInfinityToken
+    function minutesCreditedToday(address member) external view returns (uint256) {
+        MemberDay memory record = _memberDays[member];
+        return record.day == _today() ? record.creditedMinutes : 0;
+    }
+
+    /// @inheritdoc IInfinityToken
+    function participationDigest(Participation calldata participation) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(PARTICIPATION_TYPEHASH, participation)));
+    }
+
+    // ───────────────────────────── External: coordinators ─────────────────────────────
+
+    /// @inheritdoc IInfinityToken
+    function reward(address member, uint32 minutesWorked, bytes32 participationId, uint256 projectId)
+        external
+        returns (uint256 amount)
+    {
+        _checkTownRole(TownRoles.COORDINATOR, msg.sender);
+        amount = _reward(member, minutesWorked, participationId, projectId, msg.sender);
+        _chargeCoordinator(msg.sender, amount);
+    }
+
+    /// @inheritdoc IInfinityToken
+    function rewardBatch(Reward[] calldata rewards) external returns (uint256 total) {
+        _checkTownRole(TownRoles.COORDINATOR, msg.sender);
+        uint256 count = rewards.length;
+        if (count == 0) revert InfinityTokenEmptyBatch();
+        for (uint256 i; i < count; ++i) {
+            Reward calldata entry = rewards[i];
+            total += _reward(entry.member, entry.minutesWorked, entry.participationId, entry.projectId, msg.sender);
+        }
+        _chargeCoordinator(msg.sender, total);
+    }
+
+    /// @inheritdoc IInfinityToken
+    function rewardWithAttestation(Participation calldata participation, bytes calldata signature)
+        external
+        returns (uint256 amount)
+    {
+        if (block.timestamp > participation.deadline) revert InfinityTokenAttestationExpired(participation.deadline);
+        address coordinator = participation.coordinator;
+        if (!SignatureChecker.isValidSignatureNow(coordinator, participationDigest(participation), signature)) {
+            revert InfinityTokenInvalidSignature(coordinator);
+        }
+        _checkTownRole(TownRoles.COORDINATOR, coordinator);
+        amount = _reward(
+            participation.member,
+            participation.minutesWorked,
+            participation.participationId,
+            participation.projectId,
+            coordinator
+        );
+        _chargeCoordinator(coordinator, amount);
+    }
+
+    /// @inheritdoc IInfinityToken
+    function redeem(uint256 amount, bytes32 redemptionId, string calldata basket) external {
+        _redeem(msg.sender, amount, redemptionId, basket);
+    }
+
+    /// @inheritdoc IInfinityToken
+    function redeemFrom(address member, uint256 amount, bytes32 redemptionId, string calldata basket) external {
+        _checkTownRole(TownRoles.COORDINATOR, msg.sender);
+        _spendAllowance(member, msg.sender, amount);
+        _redeem(member, amount, redemptionId, basket);
+    }
+
+    // ───────────────────────────── External: Town Ambassador ─────────────────────────────
+
+    /// @inheritdoc IInfinityToken
+    function setProject(uint256 projectId, uint96 tokensPerShift, uint32 shiftMinutes, bool active) external {
+        _checkTownRole(TownRoles.TOWN_AMBASSADOR, msg.sender);
+        if (tokensPerShift == 0 || shiftMinutes == 0 || shiftMinutes > MAX_MINUTES_PER_DAY) {
+            revert InfinityTokenInvalidRate(tokensPerShift, shiftMinutes);
+        }
+        _projects[projectId] = Project(tokensPerShift, shiftMinutes, active);
+        emit ProjectSet(projectId, tokensPerShift, shiftMinutes, active);
+    }
+
+    /// @inheritdoc IInfinityToken
+    function setCoordinatorDailyCap(address coordinator, uint96 cap) external {
+        _checkTownRole(TownRoles.TOWN_AMBASSADOR, msg.sender);
+        _coordinatorDays[coordinator].cap = cap;
+        emit CoordinatorDailyCapSet(coordinator, cap);
+    }
+
+    // ───────────────────────────── External: OST office ─────────────────────────────
+
+    /// @inheritdoc IInfinityToken
+    function pause() external {
+        _checkTownRole(0x00, msg.sender);
+        _pause();
+    }
+
+    /// @inheritdoc IInfinityToken
+    function unpause() external {
+        _checkTownRole(0x00, msg.sender);
+        _unpause();
+    }
+
+    // ───────────────────────────── Public: ERC-20 plumbing ─────────────────────────────
+
+    /// @inheritdoc ERC20Permit
+    function nonces(address owner) public view override(ERC20Permit, IERC20Permit) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev Checks one participation, records it and mints its reward. The caller charges the
+    /// coordinator's cap, once per transaction.
+    function _reward(address member, uint32 minutesWorked, bytes32 participationId, uint256 projectId, address coordinator)
+        private
+        returns (uint256 amount)
+    {
+        if (_rewarded[participationId]) revert InfinityTokenAlreadyRewarded(participationId);
+        if (minutesWorked == 0 || minutesWorked > MAX_MINUTES_PER_DAY) revert InfinityTokenInvalidMinutes(minutesWorked);
+        if (!_REGISTRY.isMember(member)) revert InfinityTokenNotMember(member);
+        amount = rewardAmount(projectId, minutesWorked);
+
+        uint32 today = _today();
+        MemberDay memory record = _memberDays[member];
+        uint256 credited = record.day == today ? record.creditedMinutes : 0;
+        if (credited + minutesWorked > MAX_MINUTES_PER_DAY) {
+            revert InfinityTokenMemberDayExceeded(member, credited, minutesWorked);
+        }
+        _rewarded[participationId] = true;
+        // Cannot truncate: the sum was just checked to be at most 1440.
+        _memberDays[member] = MemberDay(today, uint32(credited + minutesWorked));
+        _mint(member, amount);
+        emit Rewarded(member, participationId, projectId, amount, coordinator, minutesWorked);
+    }
+
+    function _chargeCoordinator(address coordinator, uint256 amount) private {
+        uint32 today = _today();
+        CoordinatorDay memory record = _coordinatorDays[coordinator];
+        uint256 minted = record.day == today ? record.minted : 0;
+        if (minted + amount > record.cap) {
+            revert InfinityTokenCoordinatorCapExceeded(coordinator, minted, amount, record.cap);
+        }
+        // Cannot truncate: the sum is at most the cap, a uint96.
+        _coordinatorDays[coordinator] = CoordinatorDay(record.cap, today, uint128(minted + amount));
+    }
+
+    function _redeem(address member, uint256 amount, bytes32 redemptionId, string calldata basket) private {
+        if (amount == 0) revert InfinityTokenZeroRedemption();
+        if (_redeemed[redemptionId]) revert InfinityTokenAlreadyRedeemed(redemptionId);
+        _redeemed[redemptionId] = true;
+        _burn(member, amount);
+        emit BasketRedeemed(member, redemptionId, amount, basket, msg.sender);
+    }
+
+    /// @dev Every balance change passes the pause check.
+    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {
+        super._update(from, to, value);
+    }
+
+    function _checkTownRole(bytes32 role, address account) private view {
+        if (!_REGISTRY.hasRole(role, account)) revert IAccessControl.AccessControlUnauthorizedAccount(account, role);
+    }
+
+    function _today() private view returns (uint32) {
+        // Cannot truncate before the year 11 million.
+        return uint32(block.timestamp / 1 days);
+    }
+}

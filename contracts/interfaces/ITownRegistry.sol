@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+/// @title ITownRegistry
+/// @notice One per town: the town's facts, its roles, its members (town residents) and the
+/// country residents verified by the Country Ambassador. Other town contracts read roles,
+/// membership and tiers from here.
+interface ITownRegistry is IAccessControl {
+    /// @notice How close an address stands to the town, which decides the sale phases it may buy in.
+    enum Tier {
+        LOCAL,
+        COUNTRY,
+        WORLD
+    }
+
+    // ───────────────────────────── Errors ─────────────────────────────
+
+    /// @notice The town's name is empty.
+    error TownRegistryEmptyName();
+    /// @notice The country code `countryCode` is not two upper-case letters (ISO 3166-1 alpha-2).
+    error TownRegistryInvalidCountryCode(bytes2 countryCode);
+    /// @notice The zero address cannot be a member, a resident or an admin.
+    error TownRegistryZeroAddress();
+    /// @notice `account` is a member already.
+    error TownRegistryAlreadyMember(address account);
+    /// @notice `account` is not a member.
+    error TownRegistryNotMember(address account);
+    /// @notice The town cannot launch before both ambassadors are appointed (Country Ambassador: `hasCountryAmbassador`, Town Ambassador: `hasTownAmbassador`).
+    error TownRegistryAmbassadorsMissing(bool hasCountryAmbassador, bool hasTownAmbassador);
+    /// @notice The town has launched already.
+    error TownRegistryAlreadyLaunched();
+
+    // ───────────────────────────── Events ─────────────────────────────
+
+    /// @notice `member` signed up; `memberCount` is the count after the change.
+    event MemberAdded(address indexed member, uint256 memberCount);
+    /// @notice `member` left or was removed; `memberCount` is the count after the change.
+    event MemberRemoved(address indexed member, uint256 memberCount);
+    /// @notice The Country Ambassador verified (or withdrew) `account` as a resident of the country.
+    event CountryResidentSet(address indexed account, bool resident, address indexed countryAmbassador);
+    /// @notice The town launched; sales may open from now on.
+    event TownLaunched(address indexed townAmbassador, uint256 timestamp);
+
+    // ───────────────────────────── Views ─────────────────────────────
+
+    /// @notice The role that verifies country residents (`keccak256("COUNTRY_AMBASSADOR_ROLE")`).
+    function COUNTRY_AMBASSADOR_ROLE() external view returns (bytes32);
+
+    /// @notice The role that launches and runs the town (`keccak256("TOWN_AMBASSADOR_ROLE")`).
+    function TOWN_AMBASSADOR_ROLE() external view returns (bytes32);
+
+    /// @notice The role that confirms participations (`keccak256("COORDINATOR_ROLE")`).
+    function COORDINATOR_ROLE() external view returns (bytes32);
+
+    /// @notice The town's name.
+    function name() external view returns (string memory);
+
+    /// @notice The town's country as an ISO 3166-1 alpha-2 code, e.g. "ZA".
+    function countryCode() external view returns (bytes2);
+
+    /// @notice Whether `account` is a member of the town.
+    function isMember(address account) external view returns (bool);
+
+    /// @notice How many members the town has now.
+    function memberCount() external view returns (uint256);
+
+    /// @notice Whether the Country Ambassador verified `account` as a resident of the country.
+    function isCountryResident(address account) external view returns (bool);
+
+    /// @notice `LOCAL` for a member, `COUNTRY` for a verified country resident, `WORLD` otherwise.
+    function tierOf(address account) external view returns (Tier);
+
+    /// @notice How many accounts hold `role` now.
+    function roleHolderCount(bytes32 role) external view returns (uint256);
+
+    /// @notice Whether the town has launched.
+    function launched() external view returns (bool);
+
+    /// @notice When the town launched, or zero before.
+    function launchedAt() external view returns (uint256);
+
+    // ───────────────────────────── Town Ambassador ─────────────────────────────
+
+    /// @notice Signs `account` up as a member.
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE`; `account` must not be zero or a member already.
+    /// Emits {MemberAdded}.
+    function addMember(address account) external;
+
+    /// @notice Signs every account of `accounts` up as a member, all or none.
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE`; each account as in {addMember}. Emits {MemberAdded} for each.
+    function addMembers(address[] calldata accounts) external;
+
+    /// @notice Ends the membership of `account`.
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE`; `account` must be a member. Emits {MemberRemoved}.
+    function removeMember(address account) external;
+
+    /// @notice Launches the town, after which its sales may open. Once only.
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE`, and at least one holder of both ambassador roles.
+    /// Emits {TownLaunched}.
+    function launch() external;
+
+    // ───────────────────────────── Country Ambassador ─────────────────────────────
+
+    /// @notice Verifies (`resident` true) or withdraws (false) `account` as a resident of the country.
+    /// @dev Requires `COUNTRY_AMBASSADOR_ROLE`; `account` must not be zero. Emits {CountryResidentSet}.
+    function setCountryResident(address account, bool resident) external;
+}

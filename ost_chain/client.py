@@ -1,0 +1,146 @@
+"""A connection to one chain: deploy contracts, send signed transactions, decode reverts.
+
+Every transaction is built, signed locally with the sender's key (eth-account) and sent raw, so
+the same code runs on the embedded chain and on any public chain. A call that would revert is
+refused before anything is sent, with the decoded custom error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError, TimeExhausted
+from web3.types import TxParams, TxReceipt
+
+from .artifacts import Artifacts
+from .compiler import compile_contracts
+from .exceptions import ChainError, ContractRevert, TransactionFailed
+from .settings import Settings, get_settings
+
+T = TypeVar("T")
+
+RECEIPT_TIMEOUT = 120.0
+
+
+class ChainClient:
+    """Web3 plus the project's artifacts, for one chain."""
+
+    def __init__(self, w3: Web3, artifacts: Artifacts) -> None:
+        self.w3 = w3
+        self.artifacts = artifacts
+        try:
+            self.chain_id = int(w3.eth.chain_id)
+        except Exception as exc:  # requests' and web3's connection errors differ by version
+            raise ChainError(f"Cannot reach the chain: {exc}") from exc
+
+    @classmethod
+    def connect(
+        cls, rpc_url: str, *, settings: Settings | None = None, compile: bool = True, timeout: float = 30.0
+    ) -> ChainClient:
+        """Connect to ``rpc_url``, compiling the contracts first unless the build is current."""
+        settings = settings or get_settings()
+        if compile:
+            compile_contracts(settings)
+        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        return cls(w3, Artifacts(settings.build_dir))
+
+    # ── contracts ──
+
+    def at(self, name: str, address: str) -> Contract:
+        """The deployed contract ``name`` at ``address``."""
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=self.artifacts.get(name)["abi"])
+
+    def deploy(self, name: str, *args: Any, sender: LocalAccount, value: int = 0) -> tuple[Contract, TxReceipt]:
+        """Deploy ``name`` with constructor ``args``; return the contract and the receipt."""
+        artifact = self.artifacts.get(name)
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        receipt = self._send(lambda params: factory.constructor(*args).build_transaction(params), sender, value)
+        address = receipt["contractAddress"]
+        if address is None:
+            raise TransactionFailed(f"Deploying {name} produced no contract address.")
+        return self.at(name, address), receipt
+
+    # ── calls and transactions ──
+
+    def call(self, fn: ContractFunction, *, block: int | str = "latest", sender: str | None = None) -> Any:
+        """Call a view (or simulate a transaction) and decode a revert."""
+        try:
+            return fn.call({"from": sender} if sender else {}, block_identifier=block)
+        except ContractLogicError as exc:
+            raise self.decode(exc) from None
+
+    def transact(
+        self, fn: ContractFunction, sender: LocalAccount, *, value: int = 0, gas: int | None = None
+    ) -> TxReceipt:
+        """Send ``fn`` signed by ``sender``, wait for the receipt, raise on a revert."""
+        return self._send(lambda params: fn.build_transaction(params), sender, value, gas)
+
+    def send_value(self, sender: LocalAccount, to: str, value: int) -> TxReceipt:
+        """Send ``value`` wei of the native coin from ``sender`` to ``to``."""
+
+        def build(params: TxParams) -> TxParams:
+            params = {**params, "to": Web3.to_checksum_address(to)}
+            params["gas"] = self.w3.eth.estimate_gas(params)
+            return params
+
+        return self._send(build, sender, value)
+
+    def decode(self, exc: ContractLogicError) -> ContractRevert:
+        """The custom error behind a web3 revert exception."""
+        data = exc.data
+        if isinstance(data, dict):
+            data = data.get("data")
+        if isinstance(data, str) and data.startswith("0x"):
+            return self.artifacts.errors.decode(data)
+        return ContractRevert("Error", (str(exc),), {"message": str(exc)}, f"The call reverted: {exc}")
+
+    def _send(
+        self, build: Callable[[TxParams], TxParams], sender: LocalAccount, value: int, gas: int | None = None
+    ) -> TxReceipt:
+        params: TxParams = {
+            "from": sender.address,
+            "value": value,  # type: ignore[typeddict-item]
+            "chainId": self.chain_id,
+            "nonce": self.w3.eth.get_transaction_count(sender.address, "pending"),
+        }
+        if gas is not None:
+            params["gas"] = gas
+        try:
+            tx = build(params)
+        except ContractLogicError as exc:
+            raise self.decode(exc) from None
+        signed = sender.sign_transaction(tx)  # type: ignore[arg-type]
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.05)
+        except TimeExhausted as exc:
+            raise ChainError(
+                f"Transaction {tx_hash.hex()} was not mined within {RECEIPT_TIMEOUT:.0f} s; "
+                "check the chain and the fee, then retry."
+            ) from exc
+        if receipt["status"] != 1:
+            raise self._explain_failure(tx, receipt)
+        return receipt
+
+    def _explain_failure(self, tx: TxParams, receipt: TxReceipt) -> Exception:
+        """Replay a failed transaction as a call at its block to recover the reason."""
+        replay = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
+        try:
+            self.w3.eth.call(replay, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
+        except ContractLogicError as exc:
+            return self.decode(exc)
+        except Exception:  # noqa: BLE001 - any failure here leaves the generic explanation
+            pass
+        return TransactionFailed(
+            f"Transaction {receipt['transactionHash'].hex()} failed in block {receipt['blockNumber']} "
+            f"(gas used {receipt['gasUsed']} of {tx.get('gas')})."
+        )
+
+    def balance(self, address: ChecksumAddress | str) -> int:
+        return int(self.w3.eth.get_balance(Web3.to_checksum_address(address)))
