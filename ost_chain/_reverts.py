@@ -18,10 +18,7 @@ from .exceptions import ContractRevert
 
 ROLE_NAMES = {
     b"\x00" * 32: "DEFAULT_ADMIN_ROLE (the OST office)",
-    **{
-        keccak(text=name): name
-        for name in ("COUNTRY_AMBASSADOR_ROLE", "TOWN_AMBASSADOR_ROLE", "COORDINATOR_ROLE")
-    },
+    **{keccak(text=name): name for name in ("COUNTRY_AMBASSADOR_ROLE", "TOWN_AMBASSADOR_ROLE", "COORDINATOR_ROLE")},
 }
 
 _OVERRIDES = {

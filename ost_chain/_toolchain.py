@@ -76,9 +76,11 @@ def solc_executable(settings: Settings) -> Path:
     if shim.is_file() and marker in shim.read_text():
         return shim
     try:
-        long_version = subprocess.run(
-            [node, str(script), "--version"], capture_output=True, text=True, timeout=120, check=True
-        ).stdout.split("Version: ", 1)[1].strip()
+        long_version = (
+            subprocess.run([node, str(script), "--version"], capture_output=True, text=True, timeout=120, check=True)
+            .stdout.split("Version: ", 1)[1]
+            .strip()
+        )
     except (OSError, subprocess.SubprocessError, IndexError) as exc:
         raise ToolchainError(f"solc-js did not answer --version: {exc}") from exc
     folder.mkdir(parents=True, exist_ok=True)

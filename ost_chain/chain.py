@@ -33,16 +33,14 @@ _START_TIMEOUT = 20.0
 def dev_accounts(count: int = DEV_ACCOUNT_COUNT) -> tuple[LocalAccount, ...]:
     """The development accounts anvil funds: ``m/44'/60'/0'/0/i`` of the test mnemonic."""
     Account.enable_unaudited_hdwallet_features()
-    return tuple(
-        Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count)
-    )
+    return tuple(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count))
 
 
 class LocalChain:
     """An anvil process on 127.0.0.1, used as a context manager::
 
-        with LocalChain() as node:
-            print(node.rpc_url)
+    with LocalChain() as node:
+        print(node.rpc_url)
     """
 
     def __init__(
@@ -59,12 +57,18 @@ class LocalChain:
         self._settings = settings or get_settings()
         self._args = [
             str(anvil_executable(self._settings)),
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--chain-id", str(chain_id),
-            "--accounts", str(accounts),
-            "--mnemonic", DEV_MNEMONIC,
-            "--hardfork", self._settings.evm_version,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--chain-id",
+            str(chain_id),
+            "--accounts",
+            str(accounts),
+            "--mnemonic",
+            DEV_MNEMONIC,
+            "--hardfork",
+            self._settings.evm_version,
             *(["--block-time", str(block_time)] if block_time else []),
             *extra_args,
         ]

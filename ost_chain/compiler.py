@@ -58,8 +58,7 @@ def _source_hash(settings: Settings, standard_input: dict[str, Any]) -> str:
     oz_manifest = settings.node_modules / "@openzeppelin" / "contracts" / "package.json"
     if not oz_manifest.is_file():
         raise ToolchainError(
-            "OpenZeppelin Contracts is not installed; run `make setup` (or `npm ci`) in "
-            f"{settings.project_root}."
+            f"OpenZeppelin Contracts is not installed; run `make setup` (or `npm ci`) in {settings.project_root}."
         )
     digest = hashlib.sha256()
     digest.update(json.dumps(standard_input, sort_keys=True).encode())

@@ -1,0 +1,81 @@
+"""Helpers for tests: expected reverts, the chain's clock, coordinator signatures."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from web3.logs import DISCARD
+
+from ost_chain.client import ChainClient
+from ost_chain.exceptions import ContractRevert
+
+
+@contextmanager
+def reverts(error: str, *args: Any) -> Iterator[None]:
+    """Expect a revert with custom error ``error`` and, if given, exactly these arguments."""
+    with pytest.raises(ContractRevert) as caught:
+        yield
+    assert caught.value.error == error, f"expected {error}, got {caught.value}"
+    if args:
+        assert _normal(caught.value.arguments) == _normal(args), f"arguments of {caught.value}"
+
+
+def _normal(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    out = []
+    for value in values:
+        if isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+            value = value.lower()
+        out.append(value)
+    return tuple(out)
+
+
+def advance_time(client: ChainClient, seconds: int) -> None:
+    """Move the chain's clock forward and mine a block."""
+    client.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def now(client: ChainClient) -> int:
+    return int(client.w3.eth.get_block("latest")["timestamp"])
+
+
+def sign_participation(client: ChainClient, infinity: Any, signer: LocalAccount, **participation: Any) -> bytes:
+    """The EIP-712 signature of a participation, as a coordinator's wallet would make it."""
+    message = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Participation": [
+                {"name": "member", "type": "address"},
+                {"name": "minutesWorked", "type": "uint32"},
+                {"name": "participationId", "type": "bytes32"},
+                {"name": "projectId", "type": "uint256"},
+                {"name": "coordinator", "type": "address"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Participation",
+        "domain": {
+            "name": "INFINITY",
+            "version": "1",
+            "chainId": client.chain_id,
+            "verifyingContract": infinity.address,
+        },
+        "message": participation,
+    }
+    return bytes(signer.sign_message(encode_typed_data(full_message=message)).signature)
+
+
+def events(receipt: Any, contract: Any, name: str) -> list[dict[str, Any]]:
+    """The arguments of every ``name`` event that ``contract`` emitted in the transaction."""
+    return [dict(e["args"]) for e in contract.events[name]().process_receipt(receipt, errors=DISCARD)]
