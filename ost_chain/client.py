@@ -16,7 +16,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted
-from web3.types import TxParams, TxReceipt
+from web3.types import BlockIdentifier, TxParams, TxReceipt
 
 from .artifacts import Artifacts
 from .compiler import compile_contracts
@@ -68,7 +68,7 @@ class ChainClient:
 
     # ── calls and transactions ──
 
-    def call(self, fn: ContractFunction, *, block: int | str = "latest", sender: str | None = None) -> Any:
+    def call(self, fn: ContractFunction, *, block: BlockIdentifier = "latest", sender: str | None = None) -> Any:
         """Call a view (or simulate a transaction) and decode a revert."""
         try:
             return fn.call({"from": sender} if sender else {}, block_identifier=block)

@@ -39,6 +39,8 @@ def _standard_input(settings: Settings) -> dict[str, Any]:
     sources = {
         path.relative_to(root).as_posix(): {"content": path.read_text()}
         for path in sorted(settings.contracts_dir.rglob("*.sol"))
+        # Hidden folders hold other tools' caches (Ape copies dependencies into contracts/.cache).
+        if not any(part.startswith(".") for part in path.relative_to(settings.contracts_dir).parts)
     }
     if not sources:
         raise CompilationError(f"No Solidity sources under {settings.contracts_dir}.")

@@ -1,0 +1,56 @@
+# One Small Town on chain. `make run` and `make test` set everything up on a fresh machine
+# (a Python virtual environment and the npm toolchain) and are safe to repeat.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup run test lint bench bench-check lock clean
+
+setup: $(PY_STAMP) $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[api,ape,dev]'
+	touch $@
+
+# Ape's foundry provider looks for anvil on PATH: link the npm binary into the environment.
+$(BIN)/anvil: $(NPM_STAMP) $(PY_STAMP)
+	ln -sf ../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil $@
+
+run: setup
+	$(BIN)/ost demo
+
+test: setup $(BIN)/anvil
+	$(BIN)/ost compile
+	$(BIN)/pytest -q
+	$(BIN)/ape test tests/ape -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/gas.py
+
+bench-check: setup
+	$(BIN)/python benchmarks/gas.py --check
+
+lock: $(PY_STAMP)
+	( echo "# Pinned versions of every Python package, used as pip constraints by \`make setup\`."; \
+	  echo "# Regenerate with \`make lock\` after changing pyproject.toml."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^ost-chain' ) > requirements.lock
+
+clean:
+	rm -rf build .build .solcx contracts/.cache

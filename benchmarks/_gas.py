@@ -1,0 +1,91 @@
+"""Gas floors and the committed gas snapshot.
+
+A floor is the least any implementation could pay for what an operation must store and emit:
+the 21,000 base, its calldata (4 gas a zero byte, 16 a non-zero one), each storage slot it
+writes (EIP-2929 cold access plus the EIP-2200 write: 22,100 zero to non-zero, 5,000 non-zero
+to non-zero) and each log (375 + 375 a topic + 8 a data byte). Reads, calls and computation are
+not in the floor: the ratio measured/floor shows how much they and any waste cost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE = 21_000
+SSTORE_NEW = 22_100  # 2,100 cold access + 20,000 zero to non-zero
+SSTORE_UPDATE = 5_000  # 2,100 cold access + 2,900 non-zero to non-zero
+SNAPSHOT = Path(__file__).with_name("gas-snapshot.json")
+
+
+def calldata_gas(data: bytes) -> int:
+    return sum(4 if b == 0 else 16 for b in data)
+
+
+def log_gas(topics: int, data_bytes: int) -> int:
+    return 375 + 375 * topics + 8 * data_bytes
+
+
+@dataclass
+class Floor:
+    """The unavoidable cost of one transaction, built term by term so a reader can check it."""
+
+    calldata: bytes = b""
+    new_slots: int = 0
+    updated_slots: int = 0
+    logs: list[tuple[int, int]] = field(default_factory=list)  # (topics, data bytes)
+    base: bool = True
+    value_transfer: int = 0  # e.g. 9,000 for a call that sends native coin to an account
+
+    @property
+    def gas(self) -> int:
+        return (
+            (BASE if self.base else 0)
+            + calldata_gas(self.calldata)
+            + SSTORE_NEW * self.new_slots
+            + SSTORE_UPDATE * self.updated_slots
+            + sum(log_gas(t, d) for t, d in self.logs)
+            + self.value_transfer
+        )
+
+
+class Report:
+    """Prints one row per operation and compares it with the committed snapshot."""
+
+    def __init__(self) -> None:
+        self.previous: dict[str, int] = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.is_file() else {}
+        self.current: dict[str, int] = {}
+        self.failures: list[str] = []
+        print(f"{'operation':<58} {'gas':>10} {'floor':>10} {'ratio':>6} {'target':>7} {'vs snapshot':>12}")
+
+    def row(self, operation: str, gas: int, floor: int | None = None, target: float | None = None) -> None:
+        self.current[operation] = gas
+        ratio = gas / floor if floor else None
+        before = self.previous.get(operation)
+        delta = "new" if before is None else f"{gas - before:+d}"
+        print(
+            f"{operation:<58} {gas:>10,} {floor or 0:>10,} "
+            f"{(f'{ratio:.3f}' if ratio else '-'):>6} {(f'≤{target}' if target else '-'):>7} {delta:>12}"
+        )
+        if target is not None and ratio is not None and ratio > target:
+            self.failures.append(f"{operation}: ratio {ratio:.3f} above the target {target}")
+
+    def ratio(self, operation: str, value: float, target: float, *, at_most: bool = True) -> None:
+        ok = value <= target if at_most else value >= target
+        print(f"{operation:<58} {'':>10} {'':>10} {value:>6.3f} {('≤' if at_most else '≥') + str(target):>7}")
+        if not ok:
+            self.failures.append(f"{operation}: {value:.3f} misses the target {target}")
+
+    def finish(self, *, check: bool) -> int:
+        changed = {k: (self.previous.get(k), v) for k, v in self.current.items() if self.previous.get(k) != v}
+        if check:
+            if changed:
+                for key, (before, after) in changed.items():
+                    self.failures.append(f"{key}: snapshot {before}, measured {after} (run `make bench` to record)")
+        else:
+            SNAPSHOT.write_text(json.dumps(dict(sorted(self.current.items())), indent=2) + "\n")
+            print(f"\nRecorded {len(self.current)} operations in {SNAPSHOT.name}.")
+        for failure in self.failures:
+            print(f"FAIL {failure}")
+        return 1 if self.failures else 0

@@ -1,0 +1,32 @@
+"""The `ost` command: one module per command group, errors shown as sentences."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..exceptions import OstError
+from ._common import err_console
+from .demo import demo_command
+from .toolchain import chain_command, compile_command
+
+app = typer.Typer(
+    name="ost",
+    help="One Small Town on chain: deploy and run community-owned town economies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("compile")(compile_command)
+app.command("chain")(chain_command)
+app.command("demo")(demo_command)
+
+
+def main() -> None:
+    """Entry point: run the app and turn every :class:`OstError` into a one-line message."""
+    try:
+        app()
+    except OstError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)

@@ -1,0 +1,22 @@
+"""Ape users see the same contracts: deploy a town and reward a member through Ape and anvil."""
+
+ONE_INF = 10**18
+
+
+def test_town_deploys_and_rewards_through_ape(project, accounts):
+    office, country_ambassador, town_ambassador, coordinator, alice = accounts[:5]
+    registry = office.deploy(project.TownRegistry, "Prince Albert", b"ZA", office)
+    infinity = office.deploy(project.InfinityToken, registry)
+    registry.grantRole(registry.COUNTRY_AMBASSADOR_ROLE(), country_ambassador, sender=office)
+    registry.grantRole(registry.TOWN_AMBASSADOR_ROLE(), town_ambassador, sender=office)
+    registry.grantRole(registry.COORDINATOR_ROLE(), coordinator, sender=town_ambassador)
+    registry.addMember(alice, sender=town_ambassador)
+    registry.launch(sender=town_ambassador)
+    infinity.setProject(1, ONE_INF, 180, True, sender=town_ambassador)
+    infinity.setCoordinatorDailyCap(coordinator, 100 * ONE_INF, sender=town_ambassador)
+
+    receipt = infinity.reward(alice, 360, b"\x01" * 32, 1, sender=coordinator)
+
+    assert infinity.balanceOf(alice) == 2 * ONE_INF
+    assert infinity.isRewarded(b"\x01" * 32)
+    assert [log.member for log in receipt.events.filter(infinity.Rewarded)] == [alice.address]
