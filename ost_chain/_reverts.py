@@ -31,6 +31,16 @@ _OVERRIDES = {
     "ReentrancyGuardReentrantCall": "A call re-entered a guarded function.",
 }
 
+# Solidity enums reach the ABI as uint8; their member names, for sentences.
+ENUMS = {
+    "enum ITownRegistry.Tier": ("LOCAL", "COUNTRY", "WORLD"),
+    "enum IShareSale.Phase": ("Pending", "Local", "Country", "World", "Succeeded", "Failed"),
+    "enum IShareSale.Eligibility": (
+        "Eligible", "TownNotLaunched", "NotStarted", "NotMember", "PhaseNotReached", "CapReached", "Closed",
+    ),
+    "enum IShareToken.OwnershipPolicy": ("OPEN", "KEEP_LOCAL"),
+}  # fmt: skip
+
 _PANICS = {
     0x01: "an assertion failed",
     0x11: "an arithmetic operation overflowed or underflowed",
@@ -51,7 +61,10 @@ def _type_string(param: dict[str, Any]) -> str:
     return str(param["type"])
 
 
-def _display(value: Any, abi_type: str) -> str:
+def _display(value: Any, abi_type: str, internal_type: str = "") -> str:
+    names = ENUMS.get(internal_type)
+    if names is not None and isinstance(value, int) and value < len(names):
+        return names[value]
     if abi_type == "address":
         return to_checksum_address(value)
     if isinstance(value, bytes):
@@ -102,7 +115,9 @@ class ErrorDecoder:
         name, inputs, text = known
         values = abi_decode([_type_string(p) for p in inputs], body)
         named = {p["name"]: v for p, v in zip(inputs, values, strict=True)}
-        shown = {p["name"]: _display(v, p["type"]) for p, v in zip(inputs, values, strict=True)}
+        shown = {
+            p["name"]: _display(v, p["type"], p.get("internalType", "")) for p, v in zip(inputs, values, strict=True)
+        }
         if text:
             sentence = re.sub(r"`(\w+)`", lambda m: shown.get(m.group(1), m.group(0)), text)
         else:

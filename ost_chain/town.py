@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from .client import ChainClient
 
@@ -55,3 +56,79 @@ def deploy_core(
         if holder is not None:
             client.transact(registry.functions.grantRole(town.role(role), holder), ost_office)
     return town
+
+
+NATIVE = "0x" + "00" * 20
+
+
+@dataclass(frozen=True)
+class SaleTerms:
+    """A share sale's terms, as the contracts take them (see ``IShareSale.Terms``)."""
+
+    price: int
+    shares_offered: int
+    min_shares: int
+    start: int
+    local_duration: int
+    treasury: str
+    country_duration: int = 0
+    world_duration: int = 0
+    max_per_buyer: int = 0
+    payment_asset: str = NATIVE
+
+    def as_tuple(self) -> tuple[object, ...]:
+        return (
+            self.price,
+            self.shares_offered,
+            self.min_shares,
+            self.max_per_buyer,
+            self.start,
+            self.local_duration,
+            self.country_duration,
+            self.world_duration,
+            self.treasury,
+            self.payment_asset,
+        )
+
+
+@dataclass
+class Business:
+    """One listed business: its id, sale and share token."""
+
+    business_id: int
+    sale: Contract
+    token: Contract
+
+
+def deploy_share_implementations(client: ChainClient, sender: LocalAccount) -> tuple[str, str]:
+    """Deploy the ShareSale and ShareToken implementations every town's clones share."""
+    sale, _ = client.deploy("ShareSale", sender=sender)
+    token, _ = client.deploy("ShareToken", sender=sender)
+    return sale.address, token.address
+
+
+def deploy_factory(
+    client: ChainClient, registry: Contract, implementations: tuple[str, str], sender: LocalAccount
+) -> Contract:
+    """Deploy a town's BusinessFactory over shared implementations."""
+    factory, _ = client.deploy("BusinessFactory", registry.address, *implementations, sender=sender)
+    return factory
+
+
+def list_business(
+    client: ChainClient,
+    factory: Contract,
+    ambassador: LocalAccount,
+    *,
+    name: str,
+    symbol: str,
+    terms: SaleTerms,
+    keep_local: bool = False,
+) -> Business:
+    """List a business through ``factory``, signed by the Town Ambassador."""
+    receipt = client.transact(
+        factory.functions.listBusiness(name, symbol, 1 if keep_local else 0, terms.as_tuple()), ambassador
+    )
+    (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
+    args = event["args"]
+    return Business(args["businessId"], client.at("ShareSale", args["sale"]), client.at("ShareToken", args["token"]))

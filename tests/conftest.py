@@ -10,10 +10,18 @@ from collections.abc import Iterator
 
 import pytest
 from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
 
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
-from ost_chain.town import DEFAULT_SHIFT_MINUTES, ONE_INF, CoreTown, deploy_core
+from ost_chain.town import (
+    DEFAULT_SHIFT_MINUTES,
+    ONE_INF,
+    CoreTown,
+    deploy_core,
+    deploy_factory,
+    deploy_share_implementations,
+)
 
 PROJECT = 1  # 1 INF per 180-minute shift
 COORDINATOR_CAP = 1_000 * ONE_INF
@@ -118,8 +126,28 @@ def _isolated_chain(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     client: ChainClient = request.getfixturevalue("client")
-    if "town" in request.fixturenames:
-        request.getfixturevalue("town")  # deploy before the snapshot, once per session
+    for name in ("town", "factory", "stablecoin"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)  # deploy before the snapshot, once per session
     snapshot = client.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     yield
     client.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def treasury(accounts: tuple[LocalAccount, ...]) -> LocalAccount:
+    """A business's treasury."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def factory(town: CoreTown, client: ChainClient, ost_office: LocalAccount) -> Contract:
+    """The town's BusinessFactory, over freshly deployed share implementations."""
+    return deploy_factory(client, town.registry, deploy_share_implementations(client, ost_office), ost_office)
+
+
+@pytest.fixture(scope="session")
+def stablecoin(client: ChainClient, ost_office: LocalAccount) -> Contract:
+    """A 6-decimal test stablecoin anyone can mint."""
+    coin, _ = client.deploy("TestStablecoin", sender=ost_office)
+    return coin

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {IShareSale} from "./interfaces/IShareSale.sol";
+import {IShareToken} from "./interfaces/IShareToken.sol";
+import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {TownRoles} from "./libraries/TownRoles.sol";
+
+/// @title ShareSale
+/// @notice The implementation behind every business's sale. A clone carries its token, registry
+/// and terms in its code (immutable arguments); its only storage is one slot of progress.
+contract ShareSale is Initializable, ReentrancyGuardTransient, IShareSale {
+    using SafeERC20 for IERC20;
+
+    // ───────────────────────────── Constants ─────────────────────────────
+
+    address private immutable _SELF = address(this);
+
+    // ───────────────────────────── Storage ─────────────────────────────
+
+    /// @dev All the sale's progress in one slot: read and written once per purchase.
+    struct State {
+        uint64 sold;
+        uint40 start;
+        uint40 localEnd;
+        uint40 countryEnd;
+        uint40 worldEnd;
+        Phase outcome; // Pending until finalized, then Succeeded or Failed
+        Phase soldOutIn; // the phase in which the last share sold, Pending if none
+        bool launchSeen; // the town had launched at an earlier purchase (launch is for ever)
+    }
+
+    /// @dev Everything fixed at creation, decoded from the clone's code.
+    struct Config {
+        IShareToken token;
+        ITownRegistry registry;
+        Terms terms;
+    }
+
+    State private _state;
+
+    // ───────────────────────────── Constructor ─────────────────────────────
+
+    /// @dev The implementation is never initialized and refuses to run sales.
+    constructor() {
+        _disableInitializers();
+    }
+
+    // ───────────────────────────── External: factory ─────────────────────────────
+
+    /// @inheritdoc IShareSale
+    function initialize() external initializer {
+        Terms memory t = _config().terms;
+        if (t.price == 0) revert ShareSaleInvalidTerms("price must be positive");
+        if (t.sharesOffered == 0) revert ShareSaleInvalidTerms("shares offered must be positive");
+        if (t.minShares == 0 || t.minShares > t.sharesOffered) {
+            revert ShareSaleInvalidTerms("minimum must be between 1 and the shares offered");
+        }
+        if (t.maxPerBuyer > t.sharesOffered) revert ShareSaleInvalidTerms("per-buyer maximum exceeds the offer");
+        if (t.localDuration == 0) revert ShareSaleInvalidTerms("the local phase must last");
+        if (t.treasury == address(0)) revert ShareSaleInvalidTerms("treasury is the zero address");
+        if (t.paymentAsset != address(0) && t.paymentAsset.code.length == 0) {
+            revert ShareSaleInvalidTerms("payment asset has no code");
+        }
+        _setSchedule(t.start, t);
+    }
+
+    // ───────────────────────────── External: views ─────────────────────────────
+
+    /// @inheritdoc IShareSale
+    function token() external view returns (IShareToken) {
+        return _config().token;
+    }
+
+    /// @inheritdoc IShareSale
+    function registry() external view returns (ITownRegistry) {
+        return _config().registry;
+    }
+
+    /// @inheritdoc IShareSale
+    function terms() external view returns (Terms memory) {
+        return _config().terms;
+    }
+
+    /// @inheritdoc IShareSale
+    function phase() public view returns (Phase) {
+        return _phase(_state, _config().terms);
+    }
+
+    /// @inheritdoc IShareSale
+    function schedule() external view returns (uint40 start, uint40 localEnd, uint40 countryEnd, uint40 worldEnd) {
+        State memory s = _state;
+        return (s.start, s.localEnd, s.countryEnd, s.worldEnd);
+    }
+
+    /// @inheritdoc IShareSale
+    function sharesSold() external view returns (uint256) {
+        return _state.sold;
+    }
+
+    /// @inheritdoc IShareSale
+    function finalized() external view returns (bool) {
+        return _state.outcome != Phase.Pending;
+    }
+
+    /// @inheritdoc IShareSale
+    function eligibility(address buyer) external view returns (Eligibility reason, uint256 maxShares, uint256 opensAt) {
+        Config memory c = _config();
+        State memory s = _state;
+        ITownRegistry.Tier tier = c.registry.tierOf(buyer);
+        opensAt = _opensAt(s, tier);
+        reason = _eligibility(_phase(s, c.terms), tier, s.launchSeen || c.registry.launched());
+        if (reason != Eligibility.Eligible) return (reason, 0, opensAt);
+        maxShares = _allowance(c, s, buyer);
+        if (maxShares == 0) reason = Eligibility.CapReached;
+    }
+
+    // ───────────────────────────── External: buyers ─────────────────────────────
+
+    /// @inheritdoc IShareSale
+    function buy(uint256 shares) external payable nonReentrant {
+        Config memory c = _config();
+        State memory s = _state;
+        Phase current = _phase(s, c.terms);
+        bool launched = s.launchSeen || c.registry.launched();
+        Eligibility reason = _eligibility(current, c.registry.tierOf(msg.sender), launched);
+        if (reason != Eligibility.Eligible) revert ShareSaleNotEligible(msg.sender, reason);
+        if (shares == 0) revert ShareSaleZeroShares();
+        uint256 remaining = c.terms.sharesOffered - s.sold;
+        if (shares > remaining) revert ShareSaleExceedsOffer(shares, remaining);
+        if (c.terms.maxPerBuyer != 0) {
+            uint256 allowed = _allowance(c, s, msg.sender);
+            if (allowed == 0) revert ShareSaleNotEligible(msg.sender, Eligibility.CapReached);
+            if (shares > allowed) revert ShareSaleExceedsBuyerCap(msg.sender, shares, allowed);
+        }
+        uint256 cost = shares * c.terms.price;
+        uint256 expectedValue = c.terms.paymentAsset == address(0) ? cost : 0;
+        if (msg.value != expectedValue) revert ShareSaleWrongPayment(expectedValue, msg.value);
+
+        // Cannot truncate: `shares` is at most the remaining offer, a uint64.
+        s.sold += uint64(shares);
+        s.launchSeen = true;
+        if (s.sold == c.terms.sharesOffered) s.soldOutIn = current;
+        _state = s;
+        c.token.mint(msg.sender, shares);
+        emit SharesPurchased(msg.sender, current, shares, cost);
+        if (c.terms.paymentAsset != address(0)) {
+            IERC20(c.terms.paymentAsset).safeTransferFrom(msg.sender, address(this), cost);
+        }
+    }
+
+    /// @inheritdoc IShareSale
+    function refund() external nonReentrant {
+        Config memory c = _config();
+        Phase current = _phase(_state, c.terms);
+        if (current != Phase.Failed) revert ShareSaleNotFailed(current);
+        uint256 shares = c.token.burnAll(msg.sender);
+        if (shares == 0) revert ShareSaleNothingToRefund(msg.sender);
+        uint256 amount = shares * c.terms.price;
+        emit Refunded(msg.sender, shares, amount);
+        _pay(c.terms.paymentAsset, msg.sender, amount);
+    }
+
+    // ───────────────────────────── External: anyone ─────────────────────────────
+
+    /// @inheritdoc IShareSale
+    function finalize() external nonReentrant {
+        Config memory c = _config();
+        State memory s = _state;
+        if (s.outcome != Phase.Pending) revert ShareSaleAlreadyFinalized();
+        Phase current = _phase(s, c.terms);
+        if (current != Phase.Succeeded && current != Phase.Failed) revert ShareSaleNotClosed(current);
+        _state.outcome = current;
+        ITownRegistry.Tier reached = _reachedTier(s);
+        uint256 raised = uint256(s.sold) * c.terms.price;
+        if (current == Phase.Succeeded) {
+            c.token.unlock(reached);
+            emit SaleFinalized(true, s.sold, raised, reached);
+            _pay(c.terms.paymentAsset, c.terms.treasury, raised);
+        } else {
+            emit SaleFinalized(false, s.sold, raised, reached);
+        }
+    }
+
+    // ───────────────────────────── External: Town Ambassador ─────────────────────────────
+
+    /// @inheritdoc IShareSale
+    function advancePhase() external {
+        Config memory c = _config();
+        if (!c.registry.hasRole(TownRoles.TOWN_AMBASSADOR, msg.sender)) {
+            revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, TownRoles.TOWN_AMBASSADOR);
+        }
+        State memory s = _state;
+        Phase from = _phase(s, c.terms);
+        uint40 nowTs = uint40(block.timestamp);
+        Terms memory t = c.terms;
+        if (from == Phase.Pending) {
+            _setSchedule(nowTs, t);
+        } else if (from == Phase.Local) {
+            _writeSchedule(s.start, nowTs, nowTs + t.countryDuration, nowTs + t.countryDuration + t.worldDuration);
+        } else if (from == Phase.Country) {
+            _writeSchedule(s.start, s.localEnd, nowTs, nowTs + t.worldDuration);
+        } else if (from == Phase.World) {
+            _writeSchedule(s.start, s.localEnd, s.countryEnd, nowTs);
+        } else {
+            revert ShareSaleCannotAdvance(from);
+        }
+        emit PhaseAdvanced(from, phase(), msg.sender);
+    }
+
+    // ───────────────────────────── Internal ─────────────────────────────
+
+    function _config() private view returns (Config memory) {
+        if (address(this) == _SELF) revert ShareSaleNotAClone();
+        return abi.decode(Clones.fetchCloneArgs(address(this)), (Config));
+    }
+
+    function _phase(State memory s, Terms memory t) private view returns (Phase) {
+        if (s.outcome != Phase.Pending) return s.outcome;
+        if (s.sold == t.sharesOffered) return Phase.Succeeded;
+        uint256 time = block.timestamp;
+        if (time < s.start) return Phase.Pending;
+        if (time < s.localEnd) return Phase.Local;
+        if (time < s.countryEnd) return Phase.Country;
+        if (time < s.worldEnd) return Phase.World;
+        return s.sold >= t.minShares ? Phase.Succeeded : Phase.Failed;
+    }
+
+    function _eligibility(Phase current, ITownRegistry.Tier tier, bool launched) private pure returns (Eligibility) {
+        if (current >= Phase.Succeeded) return Eligibility.Closed;
+        if (!launched) return Eligibility.TownNotLaunched;
+        if (current == Phase.Pending) return Eligibility.NotStarted;
+        // Phase Local admits tier LOCAL, Country admits LOCAL and COUNTRY, World admits everyone.
+        if (uint8(tier) >= uint8(current)) {
+            return current == Phase.Local ? Eligibility.NotMember : Eligibility.PhaseNotReached;
+        }
+        return Eligibility.Eligible;
+    }
+
+    /// @dev How many more shares `buyer` may buy: what is left of the offer, within the per-buyer maximum.
+    function _allowance(Config memory c, State memory s, address buyer) private view returns (uint256 allowed) {
+        allowed = c.terms.sharesOffered - s.sold;
+        if (c.terms.maxPerBuyer != 0) {
+            uint256 held = c.token.balanceOf(buyer);
+            uint256 room = held >= c.terms.maxPerBuyer ? 0 : c.terms.maxPerBuyer - held;
+            if (room < allowed) allowed = room;
+        }
+    }
+
+    /// @dev When the phase that admits `tier` opens, or 0 if it never will.
+    function _opensAt(State memory s, ITownRegistry.Tier tier) private pure returns (uint256) {
+        if (tier == ITownRegistry.Tier.LOCAL) return s.start;
+        if (tier == ITownRegistry.Tier.COUNTRY) return s.countryEnd > s.localEnd ? s.localEnd : 0;
+        return s.worldEnd > s.countryEnd ? s.countryEnd : 0;
+    }
+
+    /// @dev The farthest tier the sale admitted before it closed.
+    function _reachedTier(State memory s) private pure returns (ITownRegistry.Tier) {
+        if (s.soldOutIn != Phase.Pending) return ITownRegistry.Tier(uint8(s.soldOutIn) - 1);
+        if (s.worldEnd > s.countryEnd) return ITownRegistry.Tier.WORLD;
+        if (s.countryEnd > s.localEnd) return ITownRegistry.Tier.COUNTRY;
+        return ITownRegistry.Tier.LOCAL;
+    }
+
+    function _setSchedule(uint40 start, Terms memory t) private {
+        uint40 localEnd = start + t.localDuration;
+        uint40 countryEnd = localEnd + t.countryDuration;
+        _writeSchedule(start, localEnd, countryEnd, countryEnd + t.worldDuration);
+    }
+
+    function _writeSchedule(uint40 start, uint40 localEnd, uint40 countryEnd, uint40 worldEnd) private {
+        State storage s = _state;
+        (s.start, s.localEnd, s.countryEnd, s.worldEnd) = (start, localEnd, countryEnd, worldEnd);
+        emit ScheduleSet(start, localEnd, countryEnd, worldEnd);
+    }
+
+    function _pay(address asset, address to, uint256 amount) private {
+        if (asset == address(0)) Address.sendValue(payable(to), amount);
+        else IERC20(asset).safeTransfer(to, amount);
+    }
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IShareToken} from "./interfaces/IShareToken.sol";
+import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+
+/// @title ShareToken
+/// @notice The implementation behind every business's INVESTOR share token. Each clone carries
+/// its registry and ownership policy in its code (immutable arguments); its name, symbol and sale
+/// are set once by the factory.
+contract ShareToken is ERC20, Initializable, IShareToken {
+    // ───────────────────────────── Storage ─────────────────────────────
+
+    /// @dev One slot, read by every mint and transfer.
+    struct Control {
+        address sale;
+        bool transferable;
+        ITownRegistry.Tier reachedTier;
+    }
+
+    Control private _control;
+    string private _shareName;
+    string private _shareSymbol;
+
+    // ───────────────────────────── Constructor ─────────────────────────────
+
+    /// @dev The implementation is never initialized, so nobody can take it over.
+    constructor() ERC20("", "") {
+        _disableInitializers();
+    }
+
+    // ───────────────────────────── External: factory ─────────────────────────────
+
+    /// @inheritdoc IShareToken
+    function initialize(string calldata shareName, string calldata shareSymbol, address shareSale)
+        external
+        initializer
+    {
+        if (shareSale == address(0)) revert ShareTokenZeroSale();
+        _shareName = shareName;
+        _shareSymbol = shareSymbol;
+        _control.sale = shareSale;
+    }
+
+    // ───────────────────────────── External: sale ─────────────────────────────
+
+    /// @inheritdoc IShareToken
+    function mint(address to, uint256 shares) external {
+        _checkSale();
+        _mint(to, shares);
+    }
+
+    /// @inheritdoc IShareToken
+    function burnAll(address from) external returns (uint256 shares) {
+        _checkSale();
+        shares = balanceOf(from);
+        _burn(from, shares);
+    }
+
+    /// @inheritdoc IShareToken
+    function unlock(ITownRegistry.Tier tier) external {
+        _checkSale();
+        _control.transferable = true;
+        _control.reachedTier = tier;
+        emit TransfersUnlocked(tier);
+    }
+
+    // ───────────────────────────── External: views ─────────────────────────────
+
+    /// @inheritdoc IShareToken
+    function sale() external view returns (address) {
+        return _control.sale;
+    }
+
+    /// @inheritdoc IShareToken
+    function registry() public view returns (ITownRegistry townRegistry) {
+        (townRegistry,) = _args();
+    }
+
+    /// @inheritdoc IShareToken
+    function policy() external view returns (OwnershipPolicy ownershipPolicy) {
+        (, ownershipPolicy) = _args();
+    }
+
+    /// @inheritdoc IShareToken
+    function transferable() external view returns (bool) {
+        return _control.transferable;
+    }
+
+    /// @inheritdoc IShareToken
+    function reachedTier() external view returns (ITownRegistry.Tier) {
+        return _control.reachedTier;
+    }
+
+    // ───────────────────────────── Public: ERC-20 metadata ─────────────────────────────
+
+    /// @inheritdoc IERC20Metadata
+    function name() public view override(ERC20, IERC20Metadata) returns (string memory) {
+        return _shareName;
+    }
+
+    /// @inheritdoc IERC20Metadata
+    function symbol() public view override(ERC20, IERC20Metadata) returns (string memory) {
+        return _shareSymbol;
+    }
+
+    /// @notice Shares are whole: 0 decimals.
+    function decimals() public pure override(ERC20, IERC20Metadata) returns (uint8) {
+        return 0;
+    }
+
+    // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev Mints and burns are the sale's (checked by the callers); a transfer needs a succeeded
+    /// sale and, under `KEEP_LOCAL`, a receiver within the tier the sale reached.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && to != address(0)) {
+            Control memory control = _control;
+            if (!control.transferable) revert ShareTokenLocked();
+            (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy) = _args();
+            if (ownershipPolicy == OwnershipPolicy.KEEP_LOCAL) {
+                ITownRegistry.Tier tier = townRegistry.tierOf(to);
+                if (tier > control.reachedTier) revert ShareTokenReceiverNotAllowed(to, tier, control.reachedTier);
+            }
+        }
+        super._update(from, to, value);
+    }
+
+    function _checkSale() private view {
+        if (msg.sender != _control.sale) revert ShareTokenOnlySale(msg.sender);
+    }
+
+    function _args() private view returns (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy) {
+        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, OwnershipPolicy));
+    }
+}

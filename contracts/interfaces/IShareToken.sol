@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {ITownRegistry} from "./ITownRegistry.sol";
+
+/// @title IShareToken
+/// @notice INVESTOR shares of one business: whole shares (0 decimals), minted only by the
+/// business's {IShareSale}. Locked until the sale succeeds (so nobody can resell and then be
+/// refunded); after that, transfers follow the business's ownership policy.
+interface IShareToken is IERC20Metadata {
+    /// @notice `OPEN`: anyone may receive shares. `KEEP_LOCAL`: a receiver must be of a tier the
+    /// sale reached (a raise that closed in the local phase keeps its shares among members).
+    enum OwnershipPolicy {
+        OPEN,
+        KEEP_LOCAL
+    }
+
+    // ───────────────────────────── Errors ─────────────────────────────
+
+    /// @notice Only the business's sale may mint, burn or unlock; `caller` is not it.
+    error ShareTokenOnlySale(address caller);
+    /// @notice Shares cannot move before the sale has succeeded.
+    error ShareTokenLocked();
+    /// @notice `receiver` is of tier `receiverTier`, but this business keeps its shares within tier `reachedTier`.
+    error ShareTokenReceiverNotAllowed(address receiver, ITownRegistry.Tier receiverTier, ITownRegistry.Tier reachedTier);
+    /// @notice The sale address is zero.
+    error ShareTokenZeroSale();
+
+    // ───────────────────────────── Events ─────────────────────────────
+
+    /// @notice The sale succeeded: shares may move among holders of tier `reachedTier` or closer
+    /// (anyone under the `OPEN` policy).
+    event TransfersUnlocked(ITownRegistry.Tier reachedTier);
+
+    // ───────────────────────────── Views ─────────────────────────────
+
+    /// @notice The business's sale, the only minter.
+    function sale() external view returns (address);
+
+    /// @notice The town whose tiers the `KEEP_LOCAL` policy follows.
+    function registry() external view returns (ITownRegistry);
+
+    /// @notice The business's ownership policy.
+    function policy() external view returns (OwnershipPolicy);
+
+    /// @notice Whether shares may move (the sale succeeded).
+    function transferable() external view returns (bool);
+
+    /// @notice The farthest tier the sale reached; meaningful once transferable.
+    function reachedTier() external view returns (ITownRegistry.Tier);
+
+    // ───────────────────────────── Factory ─────────────────────────────
+
+    /// @notice Sets the name, symbol and sale of a fresh clone. Once only; the implementation
+    /// itself can never be initialized.
+    function initialize(string calldata shareName, string calldata shareSymbol, address shareSale) external;
+
+    // ───────────────────────────── Sale ─────────────────────────────
+
+    /// @notice Mints `shares` to `to`. @dev Only the sale. Emits {Transfer}.
+    function mint(address to, uint256 shares) external;
+
+    /// @notice Burns all of `from`'s shares, for a refund. @dev Only the sale. Emits {Transfer}.
+    /// @return shares The shares burnt.
+    function burnAll(address from) external returns (uint256 shares);
+
+    /// @notice Lets shares move, within `tier` under `KEEP_LOCAL`. @dev Only the sale. Emits {TransfersUnlocked}.
+    function unlock(ITownRegistry.Tier tier) external;
+}
