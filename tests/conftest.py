@@ -6,10 +6,12 @@ autouse fixture takes an EVM snapshot before each test and reverts to it after.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from eth_account.signers.local import LocalAccount
+from hypothesis import HealthCheck, settings
 from web3.contract import Contract
 
 from ost_chain.chain import LocalChain, dev_accounts
@@ -22,6 +24,17 @@ from ost_chain.town import (
     deploy_factory,
     deploy_share_implementations,
 )
+
+# Invariant runs: a fast profile for CI, an intense one by hand (HYPOTHESIS_PROFILE=intense).
+settings.register_profile(
+    "ci", max_examples=12, stateful_step_count=40, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)  # fmt: skip
+settings.register_profile(
+    "intense", max_examples=400, stateful_step_count=80, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)  # fmt: skip
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PROJECT = 1  # 1 INF per 180-minute shift
 COORDINATOR_CAP = 1_000 * ONE_INF
