@@ -12,16 +12,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from eth_account import Account  # noqa: E402
+from eth_account.signers.local import LocalAccount  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 
 from benchmarks._gas import Floor, Report  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.town import ONE_INF, deploy_core  # noqa: E402
+from ost_chain.town import (  # noqa: E402
+    NATIVE,
+    ONE_INF,
+    Business,
+    SaleTerms,
+    deploy_core,
+    deploy_factory,
+    deploy_share_implementations,
+    list_business,
+)
 from tests.helpers import sign_participation  # noqa: E402
 
 TRANSFER_LOG = (3, 32)  # Transfer(from, to, value)
 REWARDED_LOG = (4, 96)  # Rewarded(member, participationId, projectId; amount, coordinator, minutes)
+PURCHASE_LOG = (3, 64)  # SharesPurchased(buyer, phase; shares, cost)
+COLD_ACCOUNT = 2_600  # EIP-2929: first touch of another contract in a transaction
+# Whether a buyer may buy lives in the town's registry, another contract: any implementation must touch
+# it and read the buyer's tier slot there.
+MEMBERSHIP_READ = COLD_ACCOUNT + 2_100
 
 
 def addresses(label: str, count: int) -> list[str]:
@@ -87,6 +103,75 @@ def infinity(client: ChainClient, report: Report) -> None:
     report.row("InfinityToken.rewardWithAttestation (fresh member)", receipt["gasUsed"], floor.gas + 3_000, 1.3)
 
 
+def _buyer(client: ChainClient, funder: LocalAccount, label: str) -> LocalAccount:
+    account = Account.from_key(keccak(f"buyer/{label}".encode()))
+    client.send_value(funder, account.address, 10**18)
+    return account
+
+
+def sales(client: ChainClient, report: Report) -> None:
+    accounts = dev_accounts()
+    office, country, ambassador = accounts[:3]
+    town = deploy_core(
+        client,
+        name="Bench",
+        country="ZA",
+        ost_office=office,
+        country_ambassador=country.address,
+        town_ambassador=ambassador.address,
+    )
+    buyers = {label: _buyer(client, office, label) for label in ("warm-native", "native", "warm-coin", "coin")}
+    client.transact(town.registry.functions.addMembers([b.address for b in buyers.values()]), ambassador)
+    client.transact(town.registry.functions.launch(), ambassador)
+    coin, _ = client.deploy("TestStablecoin", sender=office)
+
+    # Listing through the factory against deploying the same two contracts afresh, in one run.
+    before = client.w3.eth.block_number
+    implementations = deploy_share_implementations(client, office)
+    fresh = sum(
+        client.w3.eth.get_transaction_receipt(tx)["gasUsed"]
+        for n in range(before + 1, client.w3.eth.block_number + 1)
+        for tx in client.w3.eth.get_block(n)["transactions"]
+    )
+    factory = deploy_factory(client, town.registry, implementations, office)
+    start = client.w3.eth.get_block("latest")["timestamp"]
+    listed: dict[str, Business] = {}
+    for asset, price in ((NATIVE, 10**15), (coin.address, 25 * 10**6)):
+        terms = SaleTerms(
+            price=price, shares_offered=10_000, min_shares=1, max_per_buyer=1_000, start=start,
+            local_duration=86_400, treasury=office.address, payment_asset=asset,
+        )  # fmt: skip
+        receipt_before = client.w3.eth.block_number
+        listed[asset] = list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
+        listing = client.w3.eth.get_transaction_receipt(client.w3.eth.get_block(receipt_before + 1)["transactions"][0])[
+            "gasUsed"
+        ]
+    report.row("BusinessFactory.listBusiness", listing)
+    report.row("ShareSale + ShareToken deployed afresh", fresh)
+    report.ratio("listing ÷ fresh deployment", listing / fresh, 0.25)
+    client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+    # A purchase by a member who holds no shares yet; an earlier buyer made supply and the sale's progress non-zero.
+    sale = listed[NATIVE].sale
+    client.transact(sale.functions.buy(10), buyers["warm-native"], value=10 * 10**15)
+    receipt = client.transact(sale.functions.buy(10), buyers["native"], value=10 * 10**15)
+    floor = Floor(_tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[TRANSFER_LOG, PURCHASE_LOG])
+    report.row("ShareSale.buy, native coin (fresh buyer)", receipt["gasUsed"], floor.gas + MEMBERSHIP_READ, 1.3)
+
+    sale = listed[coin.address].sale
+    for label in ("warm-coin", "coin"):
+        client.transact(coin.functions.mint(buyers[label].address, 250 * 10**6), office)
+        client.transact(coin.functions.approve(sale.address, 250 * 10**6), buyers[label])
+    client.transact(sale.functions.buy(10), buyers["warm-coin"])
+    receipt = client.transact(sale.functions.buy(10), buyers["coin"])
+    # The coin moves too: the buyer's balance and allowance and the escrow's balance change, and it logs.
+    floor = Floor(
+        _tx_input(client, receipt), new_slots=1, updated_slots=5, logs=[TRANSFER_LOG, PURCHASE_LOG, TRANSFER_LOG]
+    )
+    report.row("ShareSale.buy, 6-decimal stablecoin (fresh buyer)", receipt["gasUsed"],
+               floor.gas + MEMBERSHIP_READ + COLD_ACCOUNT, 1.3)  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="fail if any figure differs from the snapshot")
@@ -95,6 +180,7 @@ def main() -> int:
     with LocalChain() as node:
         client = ChainClient.connect(node.rpc_url)
         infinity(client, report)
+        sales(client, report)
     return report.finish(check=args.check)
 
 

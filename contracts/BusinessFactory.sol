@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {RLP} from "@openzeppelin/contracts/utils/RLP.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IBusinessFactory} from "./interfaces/IBusinessFactory.sol";
 import {IShareSale} from "./interfaces/IShareSale.sol";
@@ -13,6 +14,8 @@ import {TownRoles} from "./libraries/TownRoles.sol";
 /// @notice One per town. The Town Ambassador lists businesses here; each gets a share token and a
 /// sale as EIP-1167 clones of implementations shared by every town on the chain.
 contract BusinessFactory is IBusinessFactory {
+    using RLP for RLP.Encoder;
+
     // ───────────────────────────── Constants ─────────────────────────────
 
     ITownRegistry private immutable _REGISTRY;
@@ -73,12 +76,25 @@ contract BusinessFactory is IBusinessFactory {
         if (!_REGISTRY.hasRole(TownRoles.TOWN_AMBASSADOR, msg.sender)) {
             revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, TownRoles.TOWN_AMBASSADOR);
         }
-        token = IShareToken(Clones.cloneWithImmutableArgs(_TOKEN_IMPLEMENTATION, abi.encode(_REGISTRY, policy)));
-        sale = IShareSale(Clones.cloneWithImmutableArgs(_SALE_IMPLEMENTATION, abi.encode(token, _REGISTRY, terms)));
-        token.initialize(name, symbol, address(sale));
-        sale.initialize();
         businessId = _sales.length;
+        // The token and the sale name each other in their code. This factory creates nothing else,
+        // two contracts a listing from nonce 1, so the sale's address is known before the token exists.
+        address expectedSale = _createAddress(1 + 2 * businessId + 1);
+        token = IShareToken(
+            Clones.cloneWithImmutableArgs(_TOKEN_IMPLEMENTATION, abi.encode(_REGISTRY, policy, expectedSale))
+        );
+        sale = IShareSale(Clones.cloneWithImmutableArgs(_SALE_IMPLEMENTATION, abi.encode(token, _REGISTRY, terms)));
+        if (address(sale) != expectedSale) revert BusinessFactoryAddressMismatch(expectedSale, address(sale));
+        token.initialize(name, symbol);
+        sale.initialize();
         _sales.push(sale);
         emit BusinessListed(businessId, address(sale), address(token), name, symbol, policy, terms);
+    }
+
+    // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev The address this contract's CREATE with account nonce `nonce` produces: keccak256(rlp([this, nonce])).
+    function _createAddress(uint256 nonce) private view returns (address) {
+        return address(uint160(uint256(keccak256(RLP.encoder().push(address(this)).push(nonce).encode()))));
     }
 }

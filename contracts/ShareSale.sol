@@ -135,21 +135,23 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, IShareSale {
         if (shares == 0) revert ShareSaleZeroShares();
         uint256 remaining = c.terms.sharesOffered - s.sold;
         if (shares > remaining) revert ShareSaleExceedsOffer(shares, remaining);
-        if (c.terms.maxPerBuyer != 0) {
-            uint256 allowed = _allowance(c, s, msg.sender);
-            if (allowed == 0) revert ShareSaleNotEligible(msg.sender, Eligibility.CapReached);
-            if (shares > allowed) revert ShareSaleExceedsBuyerCap(msg.sender, shares, allowed);
-        }
         uint256 cost = shares * c.terms.price;
         uint256 expectedValue = c.terms.paymentAsset == address(0) ? cost : 0;
         if (msg.value != expectedValue) revert ShareSaleWrongPayment(expectedValue, msg.value);
 
+        // Only the fields that change are written: one storage write in the common case.
         // Cannot truncate: `shares` is at most the remaining offer, a uint64.
-        s.sold += uint64(shares);
-        s.launchSeen = true;
-        if (s.sold == c.terms.sharesOffered) s.soldOutIn = current;
-        _state = s;
-        c.token.mint(msg.sender, shares);
+        uint64 sold = s.sold + uint64(shares);
+        _state.sold = sold;
+        if (!s.launchSeen) _state.launchSeen = true;
+        if (sold == c.terms.sharesOffered) _state.soldOutIn = current;
+        // The mint reports the buyer's new balance: the per-buyer maximum is held without a second call.
+        uint256 balance = c.token.mint(msg.sender, shares);
+        if (c.terms.maxPerBuyer != 0 && balance > c.terms.maxPerBuyer) {
+            uint256 held = balance - shares;
+            if (held >= c.terms.maxPerBuyer) revert ShareSaleNotEligible(msg.sender, Eligibility.CapReached);
+            revert ShareSaleExceedsBuyerCap(msg.sender, shares, c.terms.maxPerBuyer - held);
+        }
         emit SharesPurchased(msg.sender, current, shares, cost);
         if (c.terms.paymentAsset != address(0)) {
             IERC20(c.terms.paymentAsset).safeTransferFrom(msg.sender, address(this), cost);

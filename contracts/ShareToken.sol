@@ -10,14 +10,13 @@ import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 
 /// @title ShareToken
 /// @notice The implementation behind every business's INVESTOR share token. Each clone carries
-/// its registry and ownership policy in its code (immutable arguments); its name, symbol and sale
+/// its registry, ownership policy and sale in its code (immutable arguments); its name and symbol
 /// are set once by the factory.
 contract ShareToken is ERC20, Initializable, IShareToken {
     // ───────────────────────────── Storage ─────────────────────────────
 
-    /// @dev One slot, read by every mint and transfer.
+    /// @dev One slot, read by every transfer (mints and burns never read it).
     struct Control {
-        address sale;
         bool transferable;
         ITownRegistry.Tier reachedTier;
     }
@@ -36,22 +35,18 @@ contract ShareToken is ERC20, Initializable, IShareToken {
     // ───────────────────────────── External: factory ─────────────────────────────
 
     /// @inheritdoc IShareToken
-    function initialize(string calldata shareName, string calldata shareSymbol, address shareSale)
-        external
-        initializer
-    {
-        if (shareSale == address(0)) revert ShareTokenZeroSale();
+    function initialize(string calldata shareName, string calldata shareSymbol) external initializer {
         _shareName = shareName;
         _shareSymbol = shareSymbol;
-        _control.sale = shareSale;
     }
 
     // ───────────────────────────── External: sale ─────────────────────────────
 
     /// @inheritdoc IShareToken
-    function mint(address to, uint256 shares) external {
+    function mint(address to, uint256 shares) external returns (uint256 balance) {
         _checkSale();
         _mint(to, shares);
+        return balanceOf(to);
     }
 
     /// @inheritdoc IShareToken
@@ -72,18 +67,18 @@ contract ShareToken is ERC20, Initializable, IShareToken {
     // ───────────────────────────── External: views ─────────────────────────────
 
     /// @inheritdoc IShareToken
-    function sale() external view returns (address) {
-        return _control.sale;
+    function sale() external view returns (address shareSale) {
+        (,, shareSale) = _args();
     }
 
     /// @inheritdoc IShareToken
     function registry() public view returns (ITownRegistry townRegistry) {
-        (townRegistry,) = _args();
+        (townRegistry,,) = _args();
     }
 
     /// @inheritdoc IShareToken
     function policy() external view returns (OwnershipPolicy ownershipPolicy) {
-        (, ownershipPolicy) = _args();
+        (, ownershipPolicy,) = _args();
     }
 
     /// @inheritdoc IShareToken
@@ -121,7 +116,7 @@ contract ShareToken is ERC20, Initializable, IShareToken {
         if (from != address(0) && to != address(0)) {
             Control memory control = _control;
             if (!control.transferable) revert ShareTokenLocked();
-            (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy) = _args();
+            (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy,) = _args();
             if (ownershipPolicy == OwnershipPolicy.KEEP_LOCAL) {
                 ITownRegistry.Tier tier = townRegistry.tierOf(to);
                 if (tier > control.reachedTier) revert ShareTokenReceiverNotAllowed(to, tier, control.reachedTier);
@@ -131,10 +126,17 @@ contract ShareToken is ERC20, Initializable, IShareToken {
     }
 
     function _checkSale() private view {
-        if (msg.sender != _control.sale) revert ShareTokenOnlySale(msg.sender);
+        (,, address shareSale) = _args();
+        if (msg.sender != shareSale) revert ShareTokenOnlySale(msg.sender);
     }
 
-    function _args() private view returns (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy) {
-        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, OwnershipPolicy));
+    /// @dev The clone's immutable arguments. On the implementation itself there are none, so this
+    /// reverts there and nothing can mint, burn or unlock on it.
+    function _args()
+        private
+        view
+        returns (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy, address shareSale)
+    {
+        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, OwnershipPolicy, address));
     }
 }

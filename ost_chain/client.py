@@ -87,6 +87,10 @@ class ChainClient:
         def build(params: TxParams) -> TxParams:
             params = {**params, "to": Web3.to_checksum_address(to)}
             params["gas"] = self.w3.eth.estimate_gas(params)
+            priority = self.w3.eth.max_priority_fee
+            base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0)
+            params["maxPriorityFeePerGas"] = priority
+            params["maxFeePerGas"] = 2 * base + priority  # what web3 itself picks for contract calls
             return params
 
         return self._send(build, sender, value)

@@ -13,6 +13,9 @@ interface IBusinessFactory {
     error BusinessFactoryNoCode(address implementation);
     /// @notice No business has id `businessId`.
     error BusinessFactoryUnknownBusiness(uint256 businessId);
+    /// @notice The sale was created at `actual`, not at `expected` where its token already points.
+    /// Cannot happen while the factory creates nothing but listings; guards the token's trust in its sale.
+    error BusinessFactoryAddressMismatch(address expected, address actual);
 
     /// @notice Business `businessId` was listed with its sale and share token.
     event BusinessListed(

@@ -24,9 +24,6 @@ interface IShareToken is IERC20Metadata {
     error ShareTokenLocked();
     /// @notice `receiver` is of tier `receiverTier`, but this business keeps its shares within tier `reachedTier`.
     error ShareTokenReceiverNotAllowed(address receiver, ITownRegistry.Tier receiverTier, ITownRegistry.Tier reachedTier);
-    /// @notice The sale address is zero.
-    error ShareTokenZeroSale();
-
     // ───────────────────────────── Events ─────────────────────────────
 
     /// @notice The sale succeeded: shares may move among holders of tier `reachedTier` or closer
@@ -52,14 +49,15 @@ interface IShareToken is IERC20Metadata {
 
     // ───────────────────────────── Factory ─────────────────────────────
 
-    /// @notice Sets the name, symbol and sale of a fresh clone. Once only; the implementation
-    /// itself can never be initialized.
-    function initialize(string calldata shareName, string calldata shareSymbol, address shareSale) external;
+    /// @notice Sets the name and symbol of a fresh clone (its registry, policy and sale are in its
+    /// code). Once only, in the transaction that creates it; the implementation can never be initialized.
+    function initialize(string calldata shareName, string calldata shareSymbol) external;
 
     // ───────────────────────────── Sale ─────────────────────────────
 
     /// @notice Mints `shares` to `to`. @dev Only the sale. Emits {Transfer}.
-    function mint(address to, uint256 shares) external;
+    /// @return balance `to`'s balance after the mint, so the sale can hold a per-buyer maximum without another call.
+    function mint(address to, uint256 shares) external returns (uint256 balance);
 
     /// @notice Burns all of `from`'s shares, for a refund. @dev Only the sale. Emits {Transfer}.
     /// @return shares The shares burnt.

@@ -95,6 +95,21 @@ def test_listing_creates_token_and_sale_clones_with_event(
     assert len(code) == 45 + 12 * 32
 
 
+def test_each_listing_pairs_its_own_token_and_sale(
+    client: ChainClient, listed: Any, terms: SaleTerms, alice: LocalAccount, factory: Contract
+) -> None:
+    # The factory predicts each sale's address (its CREATE nonce) so the token can name it in its code;
+    # a wrong prediction anywhere in a run of listings would leave a token that no sale can mint.
+    businesses = [listed(terms, name=f"Shop {n}", symbol=f"S{n}") for n in range(5)]
+    assert len({b.sale.address for b in businesses} | {b.token.address for b in businesses}) == 10
+    for n, business in enumerate(businesses):
+        assert business.token.functions.sale().call() == business.sale.address
+        assert business.sale.functions.token().call() == business.token.address
+        assert factory.functions.business(n).call() == [business.sale.address, business.token.address]
+        buy(client, business, alice, n + 1)
+        assert business.token.functions.balanceOf(alice.address).call() == n + 1
+
+
 @pytest.mark.parametrize("caller", ["ost_office", "country_ambassador", "coordinator", "alice", "stranger"])
 def test_listing_refuses_every_role_but_town_ambassador(
     client: ChainClient, factory: Contract, terms: SaleTerms, town: CoreTown, request: pytest.FixtureRequest,
@@ -133,7 +148,7 @@ def test_implementations_cannot_be_initialized_or_used(
 ) -> None:
     sale_impl, token_impl = factory.functions.implementations().call()
     with reverts("InvalidInitialization"):
-        client.transact(client.at("ShareToken", token_impl).functions.initialize("X", "X", stranger.address), stranger)
+        client.transact(client.at("ShareToken", token_impl).functions.initialize("X", "X"), stranger)
     with reverts("InvalidInitialization"):
         client.transact(client.at("ShareSale", sale_impl).functions.initialize(), stranger)
     with reverts("ShareSaleNotAClone"):
@@ -143,7 +158,7 @@ def test_implementations_cannot_be_initialized_or_used(
     # A listed clone is initialized once, by the factory, in the listing transaction.
     business = listed(terms)
     with reverts("InvalidInitialization"):
-        client.transact(business.token.functions.initialize("X", "X", stranger.address), stranger)
+        client.transact(business.token.functions.initialize("X", "X"), stranger)
     with reverts("InvalidInitialization"):
         client.transact(business.sale.functions.initialize(), stranger)
 
