@@ -16,7 +16,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted
-from web3.types import BlockIdentifier, TxParams, TxReceipt
+from web3.types import BlockIdentifier, TxParams, TxReceipt, Wei
 
 from .artifacts import Artifacts
 from .compiler import compile_contracts
@@ -90,7 +90,7 @@ class ChainClient:
             priority = self.w3.eth.max_priority_fee
             base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0)
             params["maxPriorityFeePerGas"] = priority
-            params["maxFeePerGas"] = 2 * base + priority  # what web3 itself picks for contract calls
+            params["maxFeePerGas"] = Wei(2 * base + priority)  # what web3 itself picks for contract calls
             return params
 
         return self._send(build, sender, value)

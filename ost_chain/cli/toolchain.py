@@ -32,17 +32,16 @@ def chain_command(
 ) -> None:
     """Run a local chain in the foreground until Ctrl-C, with funded development accounts."""
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C or a TERM at any moment, even while starting, ends in the same orderly stop.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     with LocalChain(port=port, chain_id=chain_id) as node:
         console.print(f"Chain {chain_id} listening on [bold]{node.rpc_url}[/bold]")
         console.print(f"Development accounts (mnemonic: {DEV_MNEMONIC!r}):")
         for index, account in enumerate(dev_accounts()[:10]):
             console.print(f"  {index:>2}  {account.address}")
         console.print("Press Ctrl-C to stop.")
-        try:
-            while not stop.wait(0.5):
-                if not node.running:
-                    raise typer.Exit(1)
-        except KeyboardInterrupt:
-            pass
+        while not stop.wait(0.5):
+            if not node.running:
+                raise typer.Exit(1)
     console.print("Chain stopped.")

@@ -1,0 +1,36 @@
+"""`ost demo` and `ost compile` as a user runs them: the installed command, real output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+OST = str(Path(sys.executable).with_name("ost"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OST, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_demo_deploys_rewards_and_reports_balances_that_add_up() -> None:
+    result = run("demo", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["members"] == len(report["balances"]) == 8
+    assert report["participationsRewarded"] == 10
+    assert sum(member["inf"] for member in report["balances"].values()) == report["totalSupply"] > 0
+
+
+def test_compile_reports_the_build_as_json() -> None:
+    result = run("compile", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"TownRegistry", "InfinityToken", "ShareSale", "ShareToken", "BusinessFactory"} <= set(report["contracts"])
+    assert len(report["sourceHash"]) == 64
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = run("launch-rockets")
+    assert result.returncode == 2 and "No such command" in result.stderr
