@@ -5,6 +5,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
 import {IShareToken} from "./interfaces/IShareToken.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 
@@ -111,7 +112,8 @@ contract ShareToken is ERC20, Initializable, IShareToken {
     // ───────────────────────────── Internal ─────────────────────────────
 
     /// @dev Mints and burns are the sale's (checked by the callers); a transfer needs a succeeded
-    /// sale and, under `KEEP_LOCAL`, a receiver within the tier the sale reached.
+    /// sale and, under `KEEP_LOCAL`, a receiver within the tier the sale reached, and is reported
+    /// to the town's profit distributor.
     function _update(address from, address to, uint256 value) internal override {
         if (from != address(0) && to != address(0)) {
             Control memory control = _control;
@@ -121,6 +123,11 @@ contract ShareToken is ERC20, Initializable, IShareToken {
                 ITownRegistry.Tier tier = townRegistry.tierOf(to);
                 if (tier > control.reachedTier) revert ShareTokenReceiverNotAllowed(to, tier, control.reachedTier);
             }
+            super._update(from, to, value);
+            // Profit deposited before this transfer stays with the shares' previous holder.
+            address distributor = townRegistry.profitDistributor();
+            if (distributor != address(0)) IProfitDistributor(distributor).onSharesTransferred(from, to, value);
+            return;
         }
         super._update(from, to, value);
     }

@@ -20,11 +20,32 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     // ───────────────────────────── Storage ─────────────────────────────
 
+    /// @dev The member count and the membership epoch share a slot: every change writes both.
+    struct Census {
+        uint128 memberCount;
+        uint48 epoch;
+    }
+
+    /// @dev One slot per account, as a plain "is member" flag would take.
+    struct Membership {
+        bool active;
+        uint48 since;
+        uint32 pastPeriods;
+    }
+
+    /// @dev An ended membership: epochs `from` (inclusive) to `until` (exclusive).
+    struct Period {
+        uint48 from;
+        uint48 until;
+    }
+
     bytes2 private immutable _COUNTRY_CODE;
     string private _name;
-    uint256 private _memberCount;
+    Census private _census;
     uint256 private _launchedAt;
-    mapping(address account => bool) private _isMember;
+    address private _profitDistributor;
+    mapping(address account => Membership) private _membership;
+    mapping(address account => mapping(uint256 index => Period)) private _pastPeriods;
     mapping(address account => bool) private _isCountryResident;
     mapping(bytes32 role => uint256) private _roleHolderCount;
 
@@ -59,12 +80,40 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     /// @inheritdoc ITownRegistry
     function isMember(address account) external view returns (bool) {
-        return _isMember[account];
+        return _membership[account].active;
     }
 
     /// @inheritdoc ITownRegistry
     function memberCount() external view returns (uint256) {
-        return _memberCount;
+        return _census.memberCount;
+    }
+
+    /// @inheritdoc ITownRegistry
+    function membershipEpoch() external view returns (uint48) {
+        return _census.epoch;
+    }
+
+    /// @inheritdoc ITownRegistry
+    function census() external view returns (uint256 memberCount_, uint48 epoch) {
+        Census memory c = _census;
+        return (c.memberCount, c.epoch);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function membership(address account) external view returns (bool active, uint48 since, uint32 pastPeriods) {
+        Membership memory m = _membership[account];
+        return (m.active, m.since, m.pastPeriods);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function pastMembership(address account, uint256 index) external view returns (uint48 from, uint48 until) {
+        Period memory p = _pastPeriods[account][index];
+        return (p.from, p.until);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function profitDistributor() external view returns (address) {
+        return _profitDistributor;
     }
 
     /// @inheritdoc ITownRegistry
@@ -74,7 +123,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     /// @inheritdoc ITownRegistry
     function tierOf(address account) external view returns (Tier) {
-        if (_isMember[account]) return Tier.LOCAL;
+        if (_membership[account].active) return Tier.LOCAL;
         if (_isCountryResident[account]) return Tier.COUNTRY;
         return Tier.WORLD;
     }
@@ -98,27 +147,34 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     /// @inheritdoc ITownRegistry
     function addMember(address account) external onlyRole(TOWN_AMBASSADOR_ROLE) {
-        _addMember(account);
+        Census memory c = _nextEpoch();
+        _addMember(account, c);
+        _census = c;
     }
 
     /// @inheritdoc ITownRegistry
     function addMembers(address[] calldata accounts) external onlyRole(TOWN_AMBASSADOR_ROLE) {
+        Census memory c = _nextEpoch();
         uint256 count = accounts.length;
         for (uint256 i; i < count; ++i) {
-            _addMember(accounts[i]);
+            _addMember(accounts[i], c);
         }
+        _census = c;
     }
 
     /// @inheritdoc ITownRegistry
     function removeMember(address account) external onlyRole(TOWN_AMBASSADOR_ROLE) {
-        if (!_isMember[account]) revert TownRegistryNotMember(account);
-        _isMember[account] = false;
-        uint256 count;
+        Membership memory m = _membership[account];
+        if (!m.active) revert TownRegistryNotMember(account);
+        Census memory c = _nextEpoch();
+        _pastPeriods[account][m.pastPeriods] = Period(m.since, c.epoch);
+        _membership[account] = Membership({active: false, since: 0, pastPeriods: m.pastPeriods + 1});
         // Cannot underflow: `account` was a member, so the count is at least one.
         unchecked {
-            count = --_memberCount;
+            --c.memberCount;
         }
-        emit MemberRemoved(account, count);
+        _census = c;
+        emit MemberRemoved(account, c.memberCount, c.epoch);
     }
 
     /// @inheritdoc ITownRegistry
@@ -133,6 +189,16 @@ contract TownRegistry is AccessControl, ITownRegistry {
         emit TownLaunched(msg.sender, block.timestamp);
     }
 
+    // ───────────────────────────── External: OST office ─────────────────────────────
+
+    /// @inheritdoc ITownRegistry
+    function setProfitDistributor(address distributor) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_profitDistributor != address(0)) revert TownRegistryDistributorAlreadySet(_profitDistributor);
+        if (distributor.code.length == 0) revert TownRegistryNoCode(distributor);
+        _profitDistributor = distributor;
+        emit ProfitDistributorSet(distributor, msg.sender);
+    }
+
     // ───────────────────────────── External: Country Ambassador ─────────────────────────────
 
     /// @inheritdoc ITownRegistry
@@ -144,16 +210,22 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     // ───────────────────────────── Internal ─────────────────────────────
 
-    function _addMember(address account) private {
+    /// @dev The census with the epoch moved on by one: every membership change opens a new epoch.
+    function _nextEpoch() private view returns (Census memory c) {
+        c = _census;
+        ++c.epoch;
+    }
+
+    function _addMember(address account, Census memory c) private {
         if (account == address(0)) revert TownRegistryZeroAddress();
-        if (_isMember[account]) revert TownRegistryAlreadyMember(account);
-        _isMember[account] = true;
-        uint256 count;
-        // Cannot overflow: there are fewer than 2**256 addresses.
+        Membership storage m = _membership[account];
+        if (m.active) revert TownRegistryAlreadyMember(account);
+        (m.active, m.since) = (true, c.epoch);
+        // Cannot overflow: there are fewer than 2**128 addresses a town could sign up.
         unchecked {
-            count = ++_memberCount;
+            ++c.memberCount;
         }
-        emit MemberAdded(account, count);
+        emit MemberAdded(account, c.memberCount, c.epoch);
     }
 
     /// @dev Counts role holders so that {launch} can tell whether both ambassadors are appointed.

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+import requests
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted
-from web3.types import BlockIdentifier, TxParams, TxReceipt, Wei
+from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt, Wei
 
 from .artifacts import Artifacts
 from .compiler import compile_contracts
@@ -47,7 +49,19 @@ class ChainClient:
         settings = settings or get_settings()
         if compile:
             compile_contracts(settings)
-        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        session = requests.Session()
+        # requests reads proxy settings from the environment on every request (milliseconds each);
+        # a node on this machine never goes through a proxy.
+        session.trust_env = urlsplit(rpc_url).hostname not in ("127.0.0.1", "localhost", "::1")
+        provider = Web3.HTTPProvider(
+            rpc_url,
+            request_kwargs={"timeout": timeout},
+            session=session,
+            # web3 checks the chain id before every call and transaction: one request is enough.
+            cache_allowed_requests=True,
+            cacheable_requests={RPCEndpoint("eth_chainId")},
+        )
+        w3 = Web3(provider)
         return cls(w3, Artifacts(settings.build_dir))
 
     # ── contracts ──

@@ -132,3 +132,12 @@ def list_business(
     (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
     args = event["args"]
     return Business(args["businessId"], client.at("ShareSale", args["sale"]), client.at("ShareToken", args["token"]))
+
+
+def deploy_distributor(
+    client: ChainClient, registry: Contract, factory: Contract, ost_office: LocalAccount
+) -> Contract:
+    """Deploy a town's ProfitDistributor and name it in the registry (the OST office's once-only step)."""
+    distributor, _ = client.deploy("ProfitDistributor", registry.address, factory.address, sender=ost_office)
+    client.transact(registry.functions.setProfitDistributor(distributor.address), ost_office)
+    return distributor

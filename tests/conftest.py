@@ -21,6 +21,7 @@ from ost_chain.town import (
     ONE_INF,
     CoreTown,
     deploy_core,
+    deploy_distributor,
     deploy_factory,
     deploy_share_implementations,
 )
@@ -139,7 +140,7 @@ def _isolated_chain(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     client: ChainClient = request.getfixturevalue("client")
-    for name in ("town", "factory", "stablecoin"):
+    for name in ("town", "factory", "distributor", "stablecoin"):
         if name in request.fixturenames:
             request.getfixturevalue(name)  # deploy before the snapshot, once per session
     snapshot = client.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
@@ -157,6 +158,12 @@ def treasury(accounts: tuple[LocalAccount, ...]) -> LocalAccount:
 def factory(town: CoreTown, client: ChainClient, ost_office: LocalAccount) -> Contract:
     """The town's BusinessFactory, over freshly deployed share implementations."""
     return deploy_factory(client, town.registry, deploy_share_implementations(client, ost_office), ost_office)
+
+
+@pytest.fixture(scope="session")
+def distributor(town: CoreTown, factory: Contract, client: ChainClient, ost_office: LocalAccount) -> Contract:
+    """The town's ProfitDistributor, named in its registry."""
+    return deploy_distributor(client, town.registry, factory, ost_office)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from eth_abi import encode
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_utils import function_signature_to_4byte_selector
 from web3.logs import DISCARD
 
 from ost_chain.client import ChainClient
@@ -79,3 +81,30 @@ def sign_participation(client: ChainClient, infinity: Any, signer: LocalAccount,
 def events(receipt: Any, contract: Any, name: str) -> list[dict[str, Any]]:
     """The arguments of every ``name`` event that ``contract`` emitted in the transaction."""
     return [dict(e["args"]) for e in contract.events[name]().process_receipt(receipt, errors=DISCARD)]
+
+
+class BatchReader:
+    """Many uint256 views of one contract in one JSON-RPC batch: invariant checks read dozens
+    of values after every step, and web3's per-call overhead would dominate the test's time."""
+
+    def __init__(self, client: ChainClient, address: str) -> None:
+        self.client, self.address = client, address
+
+    def uint256s(self, calls: list[tuple[str, list[str], list[Any]]]) -> list[int]:
+        """``calls``: (signature like "claimable(address,address)", argument types, arguments)."""
+        requests = [
+            (
+                "eth_call",
+                [
+                    {
+                        "to": self.address,
+                        "data": "0x" + (function_signature_to_4byte_selector(sig) + encode(types, args)).hex(),
+                    },
+                    "latest",
+                ],
+            )  # fmt: skip
+            for sig, types, args in calls
+        ]
+        responses = self.client.w3.provider.make_batch_request(requests)  # type: ignore[arg-type]
+        assert isinstance(responses, list)
+        return [int(response["result"], 16) for response in sorted(responses, key=lambda r: r["id"])]

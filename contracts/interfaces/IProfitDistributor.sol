@@ -34,8 +34,6 @@ interface IProfitDistributor {
     error ProfitDistributorTooManyInvestorAssets(uint256 businessId, uint256 maximum);
     /// @notice `account` has nothing to claim in `asset`.
     error ProfitDistributorNothingToClaim(address account, address asset);
-    /// @notice Only a share token of a business with investor profit may report a transfer.
-    error ProfitDistributorNotAShareToken(address caller);
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -121,6 +119,7 @@ interface IProfitDistributor {
     // ───────────────────────────── Share tokens ─────────────────────────────
 
     /// @notice Called by a business's share token on every transfer between holders, so that a
-    /// transfer does not move entitlements to deposits made before it.
+    /// transfer does not move entitlements to deposits made before it. A caller for which no
+    /// investor profit was ever booked changes nothing (only a listed business's token can have any).
     function onSharesTransferred(address from, address to, uint256 shares) external;
 }

@@ -31,17 +31,24 @@ interface ITownRegistry is IAccessControl {
     error TownRegistryAmbassadorsMissing(bool hasCountryAmbassador, bool hasTownAmbassador);
     /// @notice The town has launched already.
     error TownRegistryAlreadyLaunched();
+    /// @notice The profit distributor is set once, to a contract; it is already `current`.
+    error TownRegistryDistributorAlreadySet(address current);
+    /// @notice `account` has no code.
+    error TownRegistryNoCode(address account);
 
     // ───────────────────────────── Events ─────────────────────────────
 
     /// @notice `member` signed up; `memberCount` is the count after the change.
-    event MemberAdded(address indexed member, uint256 memberCount);
+    /// @dev `epoch` is the membership epoch that began with this change (see {membershipEpoch}).
+    event MemberAdded(address indexed member, uint256 memberCount, uint48 epoch);
     /// @notice `member` left or was removed; `memberCount` is the count after the change.
-    event MemberRemoved(address indexed member, uint256 memberCount);
+    event MemberRemoved(address indexed member, uint256 memberCount, uint48 epoch);
     /// @notice The Country Ambassador verified (or withdrew) `account` as a resident of the country.
     event CountryResidentSet(address indexed account, bool resident, address indexed countryAmbassador);
     /// @notice The town launched; sales may open from now on.
     event TownLaunched(address indexed townAmbassador, uint256 timestamp);
+    /// @notice The OST office named the town's profit distributor (once).
+    event ProfitDistributorSet(address indexed distributor, address indexed ostOffice);
 
     // ───────────────────────────── Views ─────────────────────────────
 
@@ -81,6 +88,25 @@ interface ITownRegistry is IAccessControl {
     /// @notice When the town launched, or zero before.
     function launchedAt() external view returns (uint256);
 
+    /// @notice The membership epoch: it moves forward with every transaction that changes
+    /// membership, so that "who was a member when" can be told without a list of members. A
+    /// profit deposit made at epoch `e` belongs to the members whose periods cover `e`.
+    function membershipEpoch() external view returns (uint48);
+
+    /// @notice The member count and the membership epoch, read together (one storage slot).
+    function census() external view returns (uint256 memberCount, uint48 epoch);
+
+    /// @notice `account`'s membership: whether it is a member now and since which epoch, and how
+    /// many earlier, ended periods it has (see {pastMembership}).
+    function membership(address account) external view returns (bool active, uint48 since, uint32 pastPeriods);
+
+    /// @notice `account`'s ended membership period number `index`: a member from epoch `from`
+    /// (inclusive) until epoch `until` (exclusive).
+    function pastMembership(address account, uint256 index) external view returns (uint48 from, uint48 until);
+
+    /// @notice The town's profit distributor, zero until the OST office sets it.
+    function profitDistributor() external view returns (address);
+
     // ───────────────────────────── Town Ambassador ─────────────────────────────
 
     /// @notice Signs `account` up as a member.
@@ -100,6 +126,12 @@ interface ITownRegistry is IAccessControl {
     /// @dev Requires `TOWN_AMBASSADOR_ROLE`, and at least one holder of both ambassador roles.
     /// Emits {TownLaunched}.
     function launch() external;
+
+    // ───────────────────────────── OST office ─────────────────────────────
+
+    /// @notice Names the town's profit distributor, which share tokens tell of transfers. Once only.
+    /// @dev Requires `DEFAULT_ADMIN_ROLE`; `distributor` must have code. Emits {ProfitDistributorSet}.
+    function setProfitDistributor(address distributor) external;
 
     // ───────────────────────────── Country Ambassador ─────────────────────────────
 

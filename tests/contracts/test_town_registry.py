@@ -107,12 +107,14 @@ def test_town_ambassador_adds_and_removes_members_withevents(
 ) -> None:
     reg = town.registry.functions
     receipt = client.transact(reg.addMember(stranger.address), ambassador)
-    assert events(receipt, town.registry, "MemberAdded") == [{"member": stranger.address, "memberCount": 3}]
+    assert events(receipt, town.registry, "MemberAdded") == [{"member": stranger.address, "memberCount": 3, "epoch": 2}]
     assert reg.isMember(stranger.address).call() and reg.memberCount().call() == 3
     receipt = client.transact(reg.addMembers([carol.address]), ambassador)
-    assert events(receipt, town.registry, "MemberAdded") == [{"member": carol.address, "memberCount": 4}]
+    assert events(receipt, town.registry, "MemberAdded") == [{"member": carol.address, "memberCount": 4, "epoch": 3}]
     receipt = client.transact(reg.removeMember(stranger.address), ambassador)
-    assert events(receipt, town.registry, "MemberRemoved") == [{"member": stranger.address, "memberCount": 3}]
+    assert events(receipt, town.registry, "MemberRemoved") == [
+        {"member": stranger.address, "memberCount": 3, "epoch": 4}
+    ]
     assert not reg.isMember(stranger.address).call() and reg.memberCount().call() == 3
 
 

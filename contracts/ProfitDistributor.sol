@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IBusinessFactory} from "./interfaces/IBusinessFactory.sol";
+import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
+import {IShareSale} from "./interfaces/IShareSale.sol";
+import {IShareToken} from "./interfaces/IShareToken.sol";
+import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {TownRoles} from "./libraries/TownRoles.sol";
+
+/// @title ProfitDistributor
+/// @notice Net profit of the town's businesses, split equally among its members (and, where a
+/// business says so, partly pro-rata among its share holders), claimed by pull, in constant gas.
+contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
+    using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
+
+    // ───────────────────────────── Constants ─────────────────────────────
+
+    uint16 private constant _ALL = 10_000; // basis points
+    uint256 private constant _MAX_INVESTOR_ASSETS = 4;
+    address private constant _NATIVE = address(0);
+
+    ITownRegistry private immutable _REGISTRY;
+    IBusinessFactory private immutable _FACTORY;
+
+    // ───────────────────────────── Storage ─────────────────────────────
+
+    /// @dev What is carried to the next split and what was ever deposited, of one asset.
+    struct Pool {
+        uint128 carried;
+        uint128 deposited;
+    }
+
+    /// @dev One business's investor profit in one asset: paid per share so far, and the
+    /// remainder of the last division, carried to the next.
+    struct Book {
+        uint128 perShare;
+        uint128 carried;
+    }
+
+    /// @dev One holder's investor account, one slot: entitlement = perShare * balance + correction - withdrawn.
+    struct Holder {
+        int128 correction;
+        uint128 withdrawn;
+    }
+
+    /// @dev Per asset: the total paid to each member, by membership epoch.
+    mapping(address asset => Checkpoints.Trace208) private _perMember;
+    mapping(address asset => Pool) private _pools;
+    mapping(address asset => mapping(address member => uint256)) private _claimed;
+
+    mapping(uint256 businessId => uint16) private _investorBps;
+    mapping(address token => address[]) private _investorAssets;
+    mapping(address token => mapping(address asset => Book)) private _books;
+    mapping(address token => mapping(address asset => mapping(address holder => Holder))) private _holders;
+
+    // ───────────────────────────── Constructor ─────────────────────────────
+
+    /// @param townRegistry The town whose members share the profit.
+    /// @param businessFactory The town's factory, which names its businesses.
+    constructor(ITownRegistry townRegistry, IBusinessFactory businessFactory) {
+        if (address(townRegistry).code.length == 0) revert ProfitDistributorNoCode(address(townRegistry));
+        if (address(businessFactory).code.length == 0) revert ProfitDistributorNoCode(address(businessFactory));
+        _REGISTRY = townRegistry;
+        _FACTORY = businessFactory;
+    }
+
+    // ───────────────────────────── External: views ─────────────────────────────
+
+    /// @inheritdoc IProfitDistributor
+    function registry() external view returns (ITownRegistry) {
+        return _REGISTRY;
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function factory() external view returns (IBusinessFactory) {
+        return _FACTORY;
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function investorShare(uint256 businessId) external view returns (uint16) {
+        return _investorBps[businessId];
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function claimable(address member) external view returns (uint256) {
+        return _earned(member, _NATIVE) - _claimed[_NATIVE][member];
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function claimable(address member, address asset) external view returns (uint256) {
+        return _earned(member, asset) - _claimed[asset][member];
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function claimableAsInvestor(uint256 businessId, address holder, address asset) external view returns (uint256) {
+        return _investorClaimable(_token(businessId), holder, asset);
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function pool(address asset) external view returns (uint256 perMemberTotal, uint256 carried, uint256 deposited) {
+        Pool memory p = _pools[asset];
+        return (_perMember[asset].latest(), p.carried, p.deposited);
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function claimed(address member, address asset) external view returns (uint256) {
+        return _claimed[asset][member];
+    }
+
+    // ───────────────────────────── External: businesses ─────────────────────────────
+
+    /// @inheritdoc IProfitDistributor
+    function deposit(uint256 businessId, address asset, uint256 amount) external payable nonReentrant {
+        if (amount == 0) revert ProfitDistributorZeroAmount();
+        if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
+        uint256 received = _receive(asset, amount);
+        uint256 toInvestors = _bookInvestors(businessId, asset, received);
+        (uint256 count, uint256 perMember, uint256 carried, uint48 epoch) = _split(asset, received - toInvestors);
+        _pools[asset].deposited += SafeCast.toUint128(received);
+        emit ProfitDeposited(businessId, asset, msg.sender, received, toInvestors, count, perMember, carried, epoch);
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function distributeHeld(address asset) external nonReentrant {
+        (uint256 count, uint256 perMember, uint256 carried, uint48 epoch) = _split(asset, 0);
+        emit HeldProfitDistributed(asset, count, perMember, carried, epoch);
+    }
+
+    // ───────────────────────────── External: members and holders ─────────────────────────────
+
+    /// @inheritdoc IProfitDistributor
+    function claim() external nonReentrant returns (uint256) {
+        return _claim(_NATIVE);
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function claim(address asset) external nonReentrant returns (uint256) {
+        return _claim(asset);
+    }
+
+    /// @inheritdoc IProfitDistributor
+    function claimAsInvestor(uint256 businessId, address asset) external nonReentrant returns (uint256 amount) {
+        IShareToken token = _token(businessId);
+        amount = _investorClaimable(token, msg.sender, asset);
+        if (amount == 0) revert ProfitDistributorNothingToClaim(msg.sender, asset);
+        _holders[address(token)][asset][msg.sender].withdrawn += SafeCast.toUint128(amount);
+        emit InvestorProfitClaimed(businessId, msg.sender, asset, amount);
+        _pay(asset, msg.sender, amount);
+    }
+
+    // ───────────────────────────── External: Town Ambassador ─────────────────────────────
+
+    /// @inheritdoc IProfitDistributor
+    function setInvestorShare(uint256 businessId, uint16 basisPoints) external {
+        if (!_REGISTRY.hasRole(TownRoles.TOWN_AMBASSADOR, msg.sender)) {
+            revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, TownRoles.TOWN_AMBASSADOR);
+        }
+        if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
+        if (basisPoints > _ALL) revert ProfitDistributorInvalidShare(basisPoints);
+        _investorBps[businessId] = basisPoints;
+        emit InvestorShareSet(businessId, basisPoints, msg.sender);
+    }
+
+    // ───────────────────────────── External: share tokens ─────────────────────────────
+
+    /// @inheritdoc IProfitDistributor
+    function onSharesTransferred(address from, address to, uint256 shares) external {
+        // Books exist only for tokens a deposit found through the factory, so any other caller
+        // finds none and changes nothing. A business's books: at most _MAX_INVESTOR_ASSETS.
+        address[] storage assets = _investorAssets[msg.sender];
+        uint256 count = assets.length;
+        for (uint256 i; i < count; ++i) {
+            address asset = assets[i];
+            int128 moved = SafeCast.toInt128(SafeCast.toInt256(uint256(_books[msg.sender][asset].perShare) * shares));
+            _holders[msg.sender][asset][from].correction += moved;
+            _holders[msg.sender][asset][to].correction -= moved;
+        }
+    }
+
+    // ───────────────────────────── Internal ─────────────────────────────
+
+    function _receive(address asset, uint256 amount) private returns (uint256) {
+        if (asset == _NATIVE) {
+            if (msg.value != amount) revert ProfitDistributorWrongValue(amount, msg.value);
+            return amount;
+        }
+        if (msg.value != 0) revert ProfitDistributorWrongValue(0, msg.value);
+        // What arrives is what counts, for tokens that take a fee on transfer.
+        uint256 before = IERC20(asset).balanceOf(address(this));
+        IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(asset).balanceOf(address(this)) - before;
+        if (received == 0) revert ProfitDistributorZeroAmount();
+        return received;
+    }
+
+    /// @dev Adds the members' part (with what was carried) to the per-member total at the current
+    /// epoch; the remainder of the division, or all of it when there is no member, is carried.
+    function _split(address asset, uint256 amount)
+        private
+        returns (uint256 count, uint256 perMember, uint256 carried, uint48 epoch)
+    {
+        (count, epoch) = _REGISTRY.census();
+        Pool storage p = _pools[asset];
+        uint256 total = amount + p.carried;
+        if (count == 0) {
+            carried = total;
+        } else {
+            perMember = total / count;
+            carried = total % count;
+        }
+        if (perMember != 0) {
+            Checkpoints.Trace208 storage paid = _perMember[asset];
+            paid.push(epoch, SafeCast.toUint208(paid.latest() + perMember));
+        }
+        if (carried != p.carried) p.carried = SafeCast.toUint128(carried);
+    }
+
+    /// @dev Books a business's investor part of `amount`, pro-rata to its shares, and returns it.
+    /// Nothing is booked (all goes to the members) unless the business's sale succeeded.
+    function _bookInvestors(uint256 businessId, address asset, uint256 amount) private returns (uint256 part) {
+        uint16 bps = _investorBps[businessId];
+        if (bps == 0) return 0;
+        (IShareSale sale, IShareToken token) = _FACTORY.business(businessId);
+        if (!token.transferable()) return 0;
+        uint256 supply = token.totalSupply();
+        if (supply == 0 || address(sale) == address(0)) return 0;
+        part = (amount * bps) / _ALL;
+        Book storage book = _books[address(token)][asset];
+        if (book.perShare == 0 && book.carried == 0) _addInvestorAsset(businessId, address(token), asset);
+        uint256 total = part + book.carried;
+        book.perShare += SafeCast.toUint128(total / supply);
+        book.carried = SafeCast.toUint128(total % supply);
+    }
+
+    function _addInvestorAsset(uint256 businessId, address token, address asset) private {
+        address[] storage assets = _investorAssets[token];
+        uint256 count = assets.length;
+        for (uint256 i; i < count; ++i) {
+            if (assets[i] == asset) return;
+        }
+        if (count == _MAX_INVESTOR_ASSETS) revert ProfitDistributorTooManyInvestorAssets(businessId, count);
+        assets.push(asset);
+    }
+
+    function _claim(address asset) private returns (uint256 amount) {
+        amount = _earned(msg.sender, asset) - _claimed[asset][msg.sender];
+        if (amount == 0) revert ProfitDistributorNothingToClaim(msg.sender, asset);
+        _claimed[asset][msg.sender] += amount;
+        emit ProfitClaimed(msg.sender, asset, amount);
+        _pay(asset, msg.sender, amount);
+    }
+
+    /// @dev All `member` ever earned of `asset`: the growth of the per-member total over each of
+    /// their membership periods. Loops only over this member's own periods.
+    function _earned(address member, address asset) private view returns (uint256 earned) {
+        Checkpoints.Trace208 storage paid = _perMember[asset];
+        (bool active, uint48 since, uint32 pastPeriods) = _REGISTRY.membership(member);
+        for (uint256 i; i < pastPeriods; ++i) {
+            (uint48 from, uint48 until) = _REGISTRY.pastMembership(member, i);
+            earned += _paidBefore(paid, until) - _paidBefore(paid, from);
+        }
+        if (active) earned += paid.latest() - _paidBefore(paid, since);
+    }
+
+    /// @dev The per-member total of deposits made before epoch `epoch`.
+    function _paidBefore(Checkpoints.Trace208 storage paid, uint48 epoch) private view returns (uint256) {
+        // Epochs of membership start at 1, so `epoch - 1` cannot underflow; zero reads as "before anything".
+        return epoch == 0 ? 0 : paid.upperLookupRecent(epoch - 1);
+    }
+
+    function _investorClaimable(IShareToken token, address holder, address asset) private view returns (uint256) {
+        Holder memory h = _holders[address(token)][asset][holder];
+        int256 entitled = SafeCast.toInt256(uint256(_books[address(token)][asset].perShare) * token.balanceOf(holder))
+            + h.correction;
+        // An entitlement is never negative: corrections only shift what transfers moved.
+        return SafeCast.toUint256(entitled) - h.withdrawn;
+    }
+
+    /// @dev Reverts with the factory's `BusinessFactoryUnknownBusiness` for an unknown id.
+    function _token(uint256 businessId) private view returns (IShareToken token) {
+        (, token) = _FACTORY.business(businessId);
+    }
+
+    function _pay(address asset, address to, uint256 amount) private {
+        if (asset == _NATIVE) Address.sendValue(payable(to), amount);
+        else IERC20(asset).safeTransfer(to, amount);
+    }
+}

@@ -1,0 +1,184 @@
+"""The profit distributor under random joins, leaves, deposits in two assets, share transfers and claims.
+
+A Python model splits every deposit by hand. After each step the chain must agree with it
+exactly: each account's claimed + claimable equals its modelled share, members' and investors'
+alike, and per asset Σ claimed + Σ claimable + carried == Σ deposited, so nothing is lost or
+over-paid.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from ost_chain.client import ChainClient
+from ost_chain.exceptions import ContractRevert
+from ost_chain.town import NATIVE, SaleTerms, list_business
+from tests.helpers import BatchReader, now
+
+ACTORS = ["alice", "bob", "carol", "stranger"]
+PRICE = 10**15
+BPS = 2_500
+
+
+@pytest.fixture
+def world(client, town, factory, distributor, stablecoin, ambassador, treasury, alice, bob, carol, stranger):  # noqa: ANN001, ANN201
+    return {
+        "client": client, "town": town, "factory": factory, "distributor": distributor, "coin": stablecoin,
+        "ambassador": ambassador, "treasury": treasury,
+        "actors": {"alice": alice, "bob": bob, "carol": carol, "stranger": stranger},
+    }  # fmt: skip
+
+
+def test_profit_invariants(world: dict) -> None:
+    client: ChainClient = world["client"]
+    dist = world["distributor"]
+    reg = world["town"].registry.functions
+    coin = world["coin"]
+    accounts = world["actors"]
+    assets = [NATIVE, coin.address]
+    reader = BatchReader(client, dist.address)
+
+    class ProfitMachine(RuleBasedStateMachine):
+        @initialize()
+        def open_books(self) -> None:
+            rpc = client.w3.provider.make_request
+            self.snapshot = rpc("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+            treasury = world["treasury"]
+            terms = SaleTerms(
+                price=PRICE, shares_offered=10, min_shares=1, start=now(client), local_duration=86_400,
+                treasury=treasury.address,
+            )  # fmt: skip
+            self.business = list_business(client, world["factory"], world["ambassador"], name="B", symbol="B",
+                                          terms=terms)  # fmt: skip
+            client.transact(self.business.sale.functions.buy(6), accounts["alice"], value=6 * PRICE)
+            client.transact(self.business.sale.functions.buy(4), accounts["bob"], value=4 * PRICE)
+            client.transact(self.business.sale.functions.finalize(), treasury)
+            client.transact(dist.functions.setInvestorShare(self.business.business_id, BPS), world["ambassador"])
+            client.transact(coin.functions.mint(treasury.address, 10**30), treasury)
+            client.transact(coin.functions.approve(dist.address, 10**30), treasury)
+            self.members = {"alice", "bob"}
+            self.shares = {"alice": 6, "bob": 4, "carol": 0, "stranger": 0}
+            self.owed = {(a, name): 0 for a in assets for name in ACTORS}  # member part, modelled
+            self.owed_inv = {(a, name): 0 for a in assets for name in ACTORS}  # investor part, modelled
+            self.claimed = {(a, name): 0 for a in assets for name in ACTORS}
+            self.carried = dict.fromkeys(assets, 0)
+            self.carried_inv = dict.fromkeys(assets, 0)
+            self.deposited = dict.fromkeys(assets, 0)
+            self.others_owed = dict.fromkeys(assets, 0)  # owed to members outside the actors (none here)
+
+        def teardown(self) -> None:
+            if hasattr(self, "snapshot"):
+                client.w3.provider.make_request("evm_revert", [self.snapshot])  # type: ignore[arg-type]
+
+        @rule(actor=st.sampled_from(ACTORS))
+        def toggle_membership(self, actor: str) -> None:
+            address = accounts[actor].address
+            if actor in self.members:
+                client.transact(reg.removeMember(address), world["ambassador"])
+                self.members.discard(actor)
+                event("member left")
+            else:
+                client.transact(reg.addMember(address), world["ambassador"])
+                self.members.add(actor)
+                event("member joined")
+
+        @rule(asset=st.sampled_from(assets), amount=st.integers(1, 10**6) | st.sampled_from([1, 7, 10**18 + 3]))
+        def deposit(self, asset: str, amount: int) -> None:
+            value = amount if asset == NATIVE else 0
+            client.transact(dist.functions.deposit(0, asset, amount), world["treasury"], value=value)
+            self.deposited[asset] += amount
+            to_investors = amount * BPS // 10_000
+            total_inv = to_investors + self.carried_inv[asset]
+            per_share, self.carried_inv[asset] = divmod(total_inv, 10)
+            for name, held in self.shares.items():
+                self.owed_inv[(asset, name)] += per_share * held
+            total = amount - to_investors + self.carried[asset]
+            if self.members:
+                per, self.carried[asset] = divmod(total, len(self.members))
+                for name in self.members:
+                    self.owed[(asset, name)] += per
+                event(f"deposit split among {len(self.members)}")
+            else:
+                self.carried[asset] = total
+                event("deposit held")
+
+        @rule(asset=st.sampled_from(assets))
+        def distribute_held(self, asset: str) -> None:
+            client.transact(dist.functions.distributeHeld(asset), world["treasury"])
+            if self.members:
+                per, self.carried[asset] = divmod(self.carried[asset], len(self.members))
+                for name in self.members:
+                    self.owed[(asset, name)] += per
+
+        @rule(sender=st.sampled_from(["alice", "bob", "carol"]), to=st.sampled_from(ACTORS), shares=st.integers(1, 6))
+        def transfer(self, sender: str, to: str, shares: int) -> None:
+            if self.shares[sender] < shares:
+                return
+            client.transact(self.business.token.functions.transfer(accounts[to].address, shares), accounts[sender])
+            self.shares[sender] -= shares
+            self.shares[to] += shares
+            event("shares moved")
+
+        @rule(actor=st.sampled_from(ACTORS), asset=st.sampled_from(assets))
+        def claim(self, actor: str, asset: str) -> None:
+            due = self.owed[(asset, actor)] - self.claimed[(asset, actor)]
+            try:
+                client.transact(dist.get_function_by_signature("claim(address)")(asset), accounts[actor])
+            except ContractRevert as refusal:
+                assert due == 0 and refusal.error == "ProfitDistributorNothingToClaim"
+                return
+            assert due > 0
+            self.claimed[(asset, actor)] += due
+            event("claimed")
+
+        @rule(actor=st.sampled_from(ACTORS), asset=st.sampled_from(assets))
+        def claim_as_investor(self, actor: str, asset: str) -> None:
+            key = ("inv", asset, actor)
+            done = getattr(self, "inv_claimed", {})
+            due = self.owed_inv[(asset, actor)] - done.get(key, 0)
+            try:
+                client.transact(dist.functions.claimAsInvestor(0, asset), accounts[actor])
+            except ContractRevert:
+                assert due == 0
+                return
+            done[key] = done.get(key, 0) + due
+            self.inv_claimed = done
+            event("investor claimed")
+
+        @invariant()
+        def every_account_gets_exactly_its_share(self) -> None:
+            done = getattr(self, "inv_claimed", {})
+            keys = [(asset, name) for asset in assets for name in ACTORS]
+            values = reader.uint256s(
+                [("claimable(address,address)", ["address", "address"], [accounts[n].address, a]) for a, n in keys]
+                + [
+                    (
+                        "claimableAsInvestor(uint256,address,address)",
+                        ["uint256", "address", "address"],
+                        [0, accounts[n].address, a],
+                    )
+                    for a, n in keys
+                ]  # fmt: skip
+            )
+            for (asset, name), got, inv in zip(keys, values[: len(keys)], values[len(keys) :], strict=True):
+                assert got + self.claimed[(asset, name)] == self.owed[(asset, name)], (name, asset)
+                assert inv + done.get(("inv", asset, name), 0) == self.owed_inv[(asset, name)], (name, asset)
+
+        @invariant()
+        def nothing_lost_nothing_over_paid(self) -> None:
+            for asset in assets:
+                held = (
+                    client.balance(dist.address) if asset == NATIVE else coin.functions.balanceOf(dist.address).call()
+                )
+                owed = sum(self.owed[(asset, n)] + self.owed_inv[(asset, n)] for n in ACTORS)
+                paid_out = sum(self.claimed[(asset, n)] for n in ACTORS) + sum(
+                    v for (kind, a, _), v in getattr(self, "inv_claimed", {}).items() if a == asset and kind == "inv"
+                )
+                assert owed + self.carried[asset] + self.carried_inv[asset] == self.deposited[asset]
+                assert held == self.deposited[asset] - paid_out
+                assert dist.functions.pool(asset).call()[1:] == [self.carried[asset], self.deposited[asset]]
+
+    ProfitMachine.TestCase().runTest()
