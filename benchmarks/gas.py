@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eth_account import Account  # noqa: E402
 from eth_account.signers.local import LocalAccount  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
+from web3.contract import Contract  # noqa: E402
 
 from benchmarks._gas import Floor, Report  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
@@ -23,8 +24,10 @@ from ost_chain.town import (  # noqa: E402
     NATIVE,
     ONE_INF,
     Business,
+    CoreTown,
     SaleTerms,
     deploy_core,
+    deploy_distributor,
     deploy_factory,
     deploy_share_implementations,
     list_business,
@@ -34,10 +37,14 @@ from tests.helpers import sign_participation  # noqa: E402
 TRANSFER_LOG = (3, 32)  # Transfer(from, to, value)
 REWARDED_LOG = (4, 96)  # Rewarded(member, participationId, projectId; amount, coordinator, minutes)
 PURCHASE_LOG = (3, 64)  # SharesPurchased(buyer, phase; shares, cost)
+PROFIT_DEPOSITED_LOG = (4, 192)  # ProfitDeposited(businessId, asset, depositor; six words)
+PROFIT_CLAIMED_LOG = (3, 32)  # ProfitClaimed(member, asset; amount)
 COLD_ACCOUNT = 2_600  # EIP-2929: first touch of another contract in a transaction
 # Whether a buyer may buy lives in the town's registry, another contract: any implementation must touch
 # it and read the buyer's tier slot there.
 MEMBERSHIP_READ = COLD_ACCOUNT + 2_100
+# A split must read the member count from the registry (one slot with the membership epoch).
+CENSUS_READ = COLD_ACCOUNT + 2_100
 
 
 def addresses(label: str, count: int) -> list[str]:
@@ -172,6 +179,52 @@ def sales(client: ChainClient, report: Report) -> None:
                floor.gas + MEMBERSHIP_READ + COLD_ACCOUNT, 1.3)  # fmt: skip
 
 
+def _distributor_town(client: ChainClient, members: int, claimer: str) -> tuple[CoreTown, Contract, Contract]:
+    """A launched town of ``members`` members (``claimer`` among them) with one business and a distributor."""
+    office, country, ambassador = dev_accounts()[:3]
+    town = deploy_core(
+        client, name="Bench", country="ZA", ost_office=office, country_ambassador=country.address,
+        town_ambassador=ambassador.address,
+    )  # fmt: skip
+    factory = deploy_factory(client, town.registry, deploy_share_implementations(client, office), office)
+    terms = SaleTerms(price=1, shares_offered=1, min_shares=1, start=2**39, local_duration=1, treasury=office.address)
+    list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
+    distributor = deploy_distributor(client, town.registry, factory, office)
+    everyone = [claimer, *addresses(f"town-{members}", members - 1)]
+    for start in range(0, len(everyone), 250):
+        client.transact(town.registry.functions.addMembers(everyone[start : start + 250]), ambassador)
+    return town, factory, distributor
+
+
+def profits(client: ChainClient, report: Report) -> None:
+    office, _, ambassador = dev_accounts()[:3]
+    claimer = _buyer(client, office, "claimer")
+    measured: dict[str, dict[int, int]] = {"deposit": {}, "claim": {}}
+    for members in (10, 1_000, 10_000):
+        town, _, distributor = _distributor_town(client, members, claimer.address)
+        # A running town: an earlier deposit made the pool's slots non-zero; then membership changed
+        # again, so this deposit opens a new epoch in the history (the dearer case).
+        client.transact(distributor.functions.deposit(0, NATIVE, 10**18), office, value=10**18)
+        client.transact(town.registry.functions.addMember(addresses("late", 1)[0]), ambassador)
+        receipt = client.transact(distributor.functions.deposit(0, NATIVE, 10**18), office, value=10**18)
+        floor = Floor(
+            _tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[PROFIT_DEPOSITED_LOG]
+        )  # history entry; history length; pool
+        gas = receipt["gasUsed"]
+        measured["deposit"][members] = gas
+        report.row(f"ProfitDistributor.deposit, native ({members:,} members)", gas, floor.gas + CENSUS_READ, 1.3)
+
+        receipt = client.transact(distributor.get_function_by_signature("claim()")(), claimer)
+        floor = Floor(_tx_input(client, receipt), new_slots=1, logs=[PROFIT_CLAIMED_LOG], value_transfer=9_000)
+        gas = receipt["gasUsed"]
+        measured["claim"][members] = gas
+        # A claim must read the claimant's membership in the registry and the per-member total.
+        report.row(f"ProfitDistributor.claim, native ({members:,} members)", gas, floor.gas + MEMBERSHIP_READ + 2_100,
+                   1.3)  # fmt: skip
+    for operation, by_size in measured.items():
+        report.ratio(f"ProfitDistributor.{operation}: 10,000 members ÷ 10", by_size[10_000] / by_size[10], 1.02)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="fail if any figure differs from the snapshot")
@@ -181,6 +234,7 @@ def main() -> int:
         client = ChainClient.connect(node.rpc_url)
         infinity(client, report)
         sales(client, report)
+        profits(client, report)
     return report.finish(check=args.check)
 
 
