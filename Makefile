@@ -29,7 +29,7 @@ $(BIN)/anvil: $(NPM_STAMP) $(PY_STAMP)
 	ln -sf ../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil $@
 
 run: setup
-	$(BIN)/ost demo
+	$(BIN)/ost up examples/town.yaml
 
 test: setup $(BIN)/anvil
 	$(BIN)/ost compile

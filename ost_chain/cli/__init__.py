@@ -9,7 +9,9 @@ import typer
 from ..exceptions import OstError
 from ._common import err_console
 from .demo import demo_command
+from .deploy import deploy_command, plan_app, up_command
 from .toolchain import chain_command, compile_command
+from .town import town_app
 
 app = typer.Typer(
     name="ost",
@@ -21,6 +23,10 @@ app = typer.Typer(
 app.command("compile")(compile_command)
 app.command("chain")(chain_command)
 app.command("demo")(demo_command)
+app.command("deploy")(deploy_command)
+app.command("up")(up_command)
+app.add_typer(plan_app, name="plan")
+app.add_typer(town_app, name="town")
 
 
 def main() -> None:

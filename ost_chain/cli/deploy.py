@@ -1,0 +1,149 @@
+"""`ost plan new|check`, `ost deploy PLAN` and `ost up PLAN` (the main job)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..chain import LocalChain, dev_accounts
+from ..client import ChainClient
+from ..deploy import Deployment, Manifest, manifest_path
+from ..deploy import Progress as Steps
+from ..exceptions import ConfigError
+from ..network import load_keystore
+from ..plan import TEMPLATE, load_plan
+from ._common import JsonOutput, RpcUrl, console, emit_json
+
+plan_app = typer.Typer(help="Write and check town plans.", no_args_is_help=True)
+
+PlanPath = Annotated[Path, typer.Argument(help="The town plan (YAML).")]
+ManifestOption = Annotated[
+    Path | None, typer.Option("--manifest", help="Manifest file; default: deployments/<chain-id>/<town>.json.")
+]
+
+
+@plan_app.command("new")
+def plan_new(path: Annotated[Path, typer.Argument(help="Where to write the template.")] = Path("town.yaml")) -> None:
+    """Write a commented plan template."""
+    if path.exists():
+        raise ConfigError(f"{path} exists; choose another name or move it away.")
+    path.write_text(TEMPLATE)
+    console.print(f"Wrote {path}. Edit it, then run `ost plan check {path}`.")
+
+
+@plan_app.command("check")
+def plan_check(path: PlanPath, as_json: JsonOutput = False) -> None:
+    """Validate a plan without touching a chain."""
+    plan, digest = load_plan(path)
+    summary = {
+        "town": plan.town, "country": plan.country, "members": len(plan.members),
+        "countryResidents": len(plan.country_residents), "coordinators": len(plan.coordinators),
+        "projects": len(plan.projects), "businesses": len(plan.businesses), "planHash": digest,
+    }  # fmt: skip
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(
+        f"[green]OK[/green] {plan.town} ({plan.country}): {len(plan.members)} members, {len(plan.projects)} projects, "
+        f"{len(plan.businesses)} businesses."
+    )
+
+
+def _deploy(client: ChainClient, plan_path: Path, manifest: Path | None, signers: dict, *, quiet: bool,
+            fresh: bool = False) -> tuple[Manifest, list[str]]:  # fmt: skip
+    plan, digest = load_plan(plan_path)
+    path = manifest or manifest_path(Path.cwd(), client.chain_id, plan.town)
+    if fresh and path.exists():
+        path.unlink()
+    record = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+    fail_after = os.environ.get("OST_DEPLOY_FAIL_AFTER")  # a test aid: stop after N transactions
+    with Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, disable=quiet, transient=False) as bar:  # fmt: skip
+        task = bar.add_task("Deploying", total=None)
+        steps = Steps(
+            total=lambda n: bar.update(task, total=n),
+            advance=lambda label: bar.update(task, advance=1, description=label[:40]),
+        )
+        deployment = Deployment(client, plan, record, signers, progress=steps,
+                                fail_after=int(fail_after) if fail_after else None)  # fmt: skip
+        deployment.run()
+    return record, deployment.notes
+
+
+def _summary(record: Manifest, notes: list[str], seconds: float) -> dict:
+    data = record.data
+    return {
+        "chainId": data["chainId"], "town": data["town"], "manifest": str(record.path),
+        "contracts": {k: v["address"] for k, v in data["contracts"].items()},
+        "businesses": len(data["businesses"]), "seconds": round(seconds, 2), "notes": notes,
+    }  # fmt: skip
+
+
+def deploy_command(
+    plan_path: PlanPath,
+    rpc_url: RpcUrl = None,
+    account: Annotated[
+        list[Path] | None,
+        typer.Option("--account", envvar="OST_ACCOUNT", help="Keystore of a signing role; repeat for several."),
+    ] = None,
+    manifest: ManifestOption = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Deploy a whole town from PLAN; re-running resumes and never deploys anything twice."""
+    started = time.monotonic()
+    if rpc_url is None:
+        if account:
+            raise ConfigError("--account needs --rpc-url: the embedded chain signs with its development accounts.")
+        console.print("No --rpc-url: deploying on a throwaway embedded chain. `ost up PLAN` keeps one running.")
+        with LocalChain() as node:
+            client = ChainClient.connect(node.rpc_url)
+            record, notes = _deploy(client, plan_path, manifest, {a.address: a for a in dev_accounts()},
+                                    quiet=as_json, fresh=True)  # fmt: skip
+    else:
+        if not account:
+            raise ConfigError("--rpc-url needs --account KEYSTORE for the roles that sign (repeat for several).")
+        signers = {signer.address: signer for signer in (load_keystore(path) for path in account)}
+        client = ChainClient.connect(rpc_url)
+        record, notes = _deploy(client, plan_path, manifest, signers, quiet=as_json)
+    summary = _summary(record, notes, time.monotonic() - started)
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(f"Deployed {summary['town']} on chain {summary['chainId']} in {summary['seconds']} s: "
+                  f"{summary['businesses']} businesses. Manifest: {summary['manifest']}")  # fmt: skip
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def up_command(
+    plan_path: Annotated[Path, typer.Argument(help="The town plan (YAML).")] = Path("examples/town.yaml"),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the chain; 0 picks a free one.")] = 8545,
+) -> None:
+    """The main job: start the embedded chain, deploy PLAN, keep running until Ctrl-C."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    started = time.monotonic()
+    with LocalChain(port=port) as node:
+        client = ChainClient.connect(node.rpc_url)
+        record, notes = _deploy(client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False,
+                                fresh=True)  # fmt: skip
+        summary = _summary(record, notes, time.monotonic() - started)
+        console.print(f"\n[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
+                      f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
+                      f"{summary['seconds']} s.")  # fmt: skip
+        console.print(f"Manifest: {summary['manifest']}")
+        console.print(f"Try, in another terminal:  ost town show --rpc-url {node.rpc_url} --manifest "
+                      f"{summary['manifest']}")  # fmt: skip
+        console.print("Press Ctrl-C to stop.")
+        while not stop.wait(0.5):
+            if not node.running:
+                raise typer.Exit(1)
+    console.print("Chain stopped.")

@@ -1,0 +1,347 @@
+"""Deploy a whole town from a plan, recording every step in a manifest so a re-run resumes.
+
+Each step is idempotent. A contract creation is recorded as *pending* with the sender's nonce
+before it is sent, so a run killed between sending and recording finds the contract at the
+address that nonce yields instead of deploying it twice. Every other step first asks the chain
+whether it is already done (a role held, a member signed up, a business listed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import rlp
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from web3.contract import Contract
+from web3.logs import DISCARD
+from web3.types import TxReceipt
+
+from . import __version__
+from .client import ChainClient
+from .exceptions import ConfigError, OstError
+from .plan import ResolvedBusiness, TownPlan
+from .town import SaleTerms
+
+MEMBER_BATCH = 200
+FORMAT = 1
+
+
+class InjectedFailure(OstError):
+    """Raised by a deployment told to stop after a number of transactions (for resume tests)."""
+
+
+def manifest_path(root: Path, chain_id: int, town: str) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", town.lower()).strip("-") or "town"
+    return root / "deployments" / str(chain_id) / f"{slug}.json"
+
+
+def create_address(sender: str, nonce: int) -> str:
+    """The address a CREATE from ``sender`` at ``nonce`` yields."""
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
+
+
+@dataclass
+class Manifest:
+    """What a deployment did, kept on disk after every step (written to a temporary file, then renamed)."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path, *, chain_id: int, town: str, plan_hash: str) -> Manifest:
+        if path.is_file():
+            data = json.loads(path.read_text())
+            if data.get("chainId") != chain_id:
+                raise ConfigError(f"The manifest {path} is for chain {data.get('chainId')}, not {chain_id}.")
+        else:
+            now = _now()
+            data = {"format": FORMAT, "town": town, "chainId": chain_id, "createdAt": now, "contracts": {},
+                    "steps": {}, "businesses": {}, "pending": {}}  # fmt: skip
+        data.update(planHash=plan_hash, version=__version__)
+        return cls(path, data)
+
+    def save(self) -> None:
+        self.data["updatedAt"] = _now()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        os.replace(temporary, self.path)
+
+    def address(self, key: str) -> str:
+        return str(self.data["contracts"][key]["address"])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Progress:
+    """Callbacks for a progress display: ``total(n)`` once, then ``advance(label)`` per step."""
+
+    total: Callable[[int], None] = lambda n: None
+    advance: Callable[[str], None] = lambda label: None
+
+
+class Deployment:
+    """Turns a plan into a town on one chain, resuming from its manifest."""
+
+    def __init__(
+        self,
+        client: ChainClient,
+        plan: TownPlan,
+        manifest: Manifest,
+        signers: dict[str, LocalAccount],
+        *,
+        progress: Progress | None = None,
+        fail_after: int | None = None,
+    ) -> None:
+        self.client, self.plan, self.manifest = client, plan, manifest
+        self.signers = {to_checksum_address(a): s for a, s in signers.items()}
+        self.progress = progress or Progress()
+        self.fail_after = fail_after
+        self.sent = 0
+        self.notes: list[str] = []
+
+    # ── the plan, step by step ──
+
+    def run(self) -> Manifest:
+        plan = self.plan
+        businesses = plan.resolved_businesses()
+        member_batches = [plan.members[i : i + MEMBER_BATCH] for i in range(0, len(plan.members), MEMBER_BATCH)]
+        self.progress.total(
+            9 + len(plan.coordinators) * 2 + len(plan.projects) + len(member_batches) + len(plan.country_residents)
+            + len(businesses) * 2 + 1
+        )  # fmt: skip
+        self._check_recorded_code()
+        office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
+        registry = self._contract("TownRegistry", "TownRegistry", [plan.town, plan.country.encode(), office], office)
+        infinity = self._contract("InfinityToken", "InfinityToken", [registry.address], office)
+        role = {name: bytes(registry.functions[name]().call()) for name in
+                ("COUNTRY_AMBASSADOR_ROLE", "TOWN_AMBASSADOR_ROLE", "COORDINATOR_ROLE")}  # fmt: skip
+        for name, holder in (("COUNTRY_AMBASSADOR_ROLE", country), ("TOWN_AMBASSADOR_ROLE", ambassador)):
+            self._call(f"grant:{name}:{holder}", registry.functions.grantRole(role[name], holder), office,
+                       done=lambda r=role[name], h=holder: registry.functions.hasRole(r, h).call())  # type: ignore[misc]  # fmt: skip
+        sale_impl = self._contract("ShareSaleImplementation", "ShareSale", [], office)
+        token_impl = self._contract("ShareTokenImplementation", "ShareToken", [], office)
+        factory = self._contract(
+            "BusinessFactory", "BusinessFactory", [registry.address, sale_impl.address, token_impl.address], office
+        )
+        distributor = self._contract("ProfitDistributor", "ProfitDistributor", [registry.address, factory.address],
+                                     office)  # fmt: skip
+        self._call("setProfitDistributor", registry.functions.setProfitDistributor(distributor.address), office,
+                   done=lambda: registry.functions.profitDistributor().call() != "0x" + "00" * 20)  # fmt: skip
+        cap = int(plan.coordinator_daily_cap_inf * 10**18)
+        coordinator_role = role["COORDINATOR_ROLE"]
+        for coordinator in plan.coordinators:
+            self._call(f"grant:COORDINATOR_ROLE:{coordinator}",
+                       registry.functions.grantRole(coordinator_role, coordinator), ambassador,
+                       done=lambda h=coordinator: registry.functions.hasRole(coordinator_role, h).call())  # type: ignore[misc]  # fmt: skip
+            self._call(f"cap:{coordinator}", infinity.functions.setCoordinatorDailyCap(coordinator, cap), ambassador,
+                       done=lambda h=coordinator: infinity.functions.coordinatorDay(h).call()[0] == cap)  # type: ignore[misc]  # fmt: skip
+        for project in plan.projects:
+            tokens = int(project.inf_per_shift * 10**18)
+            self._call(f"project:{project.id}",
+                       infinity.functions.setProject(project.id, tokens, project.shift_minutes, True), ambassador,
+                       done=lambda p=project.id: self._project_set(infinity, p))  # type: ignore[misc]  # fmt: skip
+        for batch in member_batches:
+            missing = [m for m in batch if not registry.functions.isMember(m).call()]
+            if missing:
+                self._send(f"members:{missing[0]}+{len(missing)}", registry.functions.addMembers(missing), ambassador)
+            self.progress.advance(f"members ({len(batch)})")
+        for resident in plan.country_residents:
+            self._call(f"resident:{resident}", registry.functions.setCountryResident(resident, True), country,
+                       done=lambda r=resident: registry.functions.isCountryResident(r).call())  # type: ignore[misc]  # fmt: skip
+        launched = registry.functions.launched().call()
+        start = self._sales_start()
+        for index, business in enumerate(businesses):
+            listed = self._list(factory, business, start, ambassador, index)
+            if business.investor_bps:
+                bps = business.investor_bps
+                self._call(
+                    f"investor:{business.symbol}",
+                    distributor.functions.setInvestorShare(listed, bps),
+                    ambassador,
+                    done=lambda i=listed, b=bps: self._investor_share(distributor, i) == b,  # type: ignore[misc]
+                )
+            else:
+                self.progress.advance(f"investor part of {business.symbol}")
+        if plan.launch and not launched:
+            self._send("launch", registry.functions.launch(), ambassador)
+        self.progress.advance("launch")
+        self._warn_about_changes(registry)
+        self.manifest.save()
+        return self.manifest
+
+    # ── steps ──
+
+    def _contract(self, key: str, name: str, args: list[Any], sender: str) -> Contract:
+        recorded = self.manifest.data["contracts"].get(key)
+        if recorded:
+            self.progress.advance(key)
+            return self.client.at(name, recorded["address"])
+        pending = self.manifest.data["pending"].get(key)
+        if pending:
+            address = create_address(pending["sender"], pending["nonce"])
+            if self.client.w3.eth.get_code(to_checksum_address(address)):
+                # Sent by a run that stopped before recording it: adopt, never deploy again.
+                self.manifest.data["contracts"][key] = {"address": address, "tx": None, "block": None,
+                                                        "args": _jsonable(args)}  # fmt: skip
+                del self.manifest.data["pending"][key]
+                self.manifest.save()
+                self.progress.advance(key)
+                return self.client.at(name, address)
+        signer = self._signer(sender, key)
+        nonce = self.client.w3.eth.get_transaction_count(signer.address, "pending")
+        self.manifest.data["pending"][key] = {"sender": signer.address, "nonce": nonce}
+        self.manifest.save()
+        contract, receipt = self.client.deploy(name, *args, sender=signer)
+        self._tick()
+        self.manifest.data["contracts"][key] = {
+            "address": contract.address, "tx": receipt["transactionHash"].to_0x_hex(),
+            "block": receipt["blockNumber"], "args": _jsonable(args),
+        }  # fmt: skip
+        del self.manifest.data["pending"][key]
+        self.manifest.save()
+        self.progress.advance(key)
+        return contract
+
+    def _call(self, key: str, fn: Any, sender: str, *, done: Callable[[], bool]) -> None:
+        if key not in self.manifest.data["steps"] and not done():
+            self._send(key, fn, sender)
+        elif key not in self.manifest.data["steps"]:
+            self.manifest.data["steps"][key] = {"tx": None, "block": None}
+        self.progress.advance(key)
+
+    def _send(self, key: str, fn: Any, sender: str) -> TxReceipt:
+        signer = self._signer(sender, key)
+        receipt = self.client.transact(fn, signer)
+        self._tick()
+        self.manifest.data["steps"][key] = {
+            "tx": receipt["transactionHash"].to_0x_hex(),
+            "block": receipt["blockNumber"],
+        }
+        self.manifest.save()
+        return receipt
+
+    def _list(self, factory: Contract, business: ResolvedBusiness, start: int, sender: str, index: int) -> int:
+        recorded = self.manifest.data["businesses"].get(business.symbol)
+        if recorded:
+            self.progress.advance(f"list {business.symbol}")
+            return int(recorded["id"])
+        # A listing sent by a run that stopped before recording it is found on chain by its symbol.
+        for business_id in range(len(self.manifest.data["businesses"]), factory.functions.businessCount().call()):
+            sale, token = factory.functions.business(business_id).call()
+            if self.client.at("ShareToken", token).functions.symbol().call() == business.symbol:
+                self._record_business(business.symbol, business_id, sale, token, None, None)
+                self.progress.advance(f"list {business.symbol}")
+                return business_id
+        terms = SaleTerms(
+            price=business.price_units, shares_offered=business.shares, min_shares=business.minimum,
+            max_per_buyer=business.max_per_buyer, start=start, local_duration=business.local_seconds,
+            country_duration=business.country_seconds, world_duration=business.world_seconds,
+            treasury=business.treasury, payment_asset=business.asset,
+        )  # fmt: skip
+        signer = self._signer(sender, f"list {business.symbol}")
+        receipt = self.client.transact(
+            factory.functions.listBusiness(business.name, business.symbol, 1 if business.keep_local else 0,
+                                           terms.as_tuple()), signer)  # fmt: skip
+        self._tick()
+        (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
+        args = event["args"]
+        self._record_business(business.symbol, args["businessId"], args["sale"], args["token"],
+                              receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"])  # fmt: skip
+        self.progress.advance(f"list {business.symbol}")
+        return int(args["businessId"])
+
+    def _record_business(self, symbol: str, business_id: int, sale: str, token: str, tx: str | None,
+                         block: int | None) -> None:  # fmt: skip
+        self.manifest.data["businesses"][symbol] = {"id": business_id, "sale": sale, "token": token, "tx": tx,
+                                                    "block": block}  # fmt: skip
+        self.manifest.save()
+
+    # ── helpers ──
+
+    def _signer(self, address: str, step: str) -> LocalAccount:
+        signer = self.signers.get(to_checksum_address(address))
+        if signer is None:
+            raise ConfigError(
+                f"The step {step!r} must be signed by {address}, whose key this run does not have. Progress is saved "
+                f"in {self.manifest.path}; run `ost deploy` again with --account for that address to continue."
+            )
+        return signer
+
+    def _tick(self) -> None:
+        """Count a mined transaction; a test may stop the run here, as a kill between sending and recording would."""
+        self.sent += 1
+        if self.fail_after is not None and self.sent >= self.fail_after:
+            raise InjectedFailure(f"Stopped on purpose after {self.sent} transactions, before recording the last.")
+
+    def _sales_start(self) -> int:
+        if isinstance(self.plan.sales_start, int):
+            return self.plan.sales_start
+        recorded = self.manifest.data.get("salesStart")
+        if recorded is None:
+            recorded = int(self.client.w3.eth.get_block("latest")["timestamp"])
+            self.manifest.data["salesStart"] = recorded
+            self.manifest.save()
+        return int(recorded)
+
+    @staticmethod
+    def _investor_share(distributor: Contract, business_id: int) -> int:
+        return int(distributor.functions.investorShare(business_id).call())
+
+    def _project_set(self, infinity: Contract, project_id: int) -> bool:
+        project = self.plan_project(project_id)
+        tokens, minutes, active = infinity.functions.project(project_id).call()
+        return (tokens, minutes, active) == (int(project.inf_per_shift * 10**18), project.shift_minutes, True)
+
+    def plan_project(self, project_id: int) -> Any:
+        return next(p for p in self.plan.projects if p.id == project_id)
+
+    def _check_recorded_code(self) -> None:
+        for key, entry in self.manifest.data["contracts"].items():
+            if not self.client.w3.eth.get_code(entry["address"]):
+                raise ConfigError(
+                    f"The manifest {self.manifest.path} records {key} at {entry['address']}, but this chain has no "
+                    "code there: it belongs to another chain (an embedded chain forgets everything when it stops). "
+                    "Move the manifest away to deploy afresh."
+                )
+
+    def _warn_about_changes(self, registry: Contract) -> None:
+        planned = set(self.plan.members)
+        recorded_members = self.manifest.data.get("members", [])
+        dropped = [m for m in recorded_members if m not in planned]
+        if dropped:
+            self.notes.append(
+                f"{len(dropped)} member(s) left the plan but stay members on chain; remove them with "
+                "`ost members remove` if they should go."
+            )
+        self.manifest.data["members"] = sorted(planned | set(recorded_members))
+        symbols = {b.symbol for b in self.plan.businesses}
+        gone = [s for s in self.manifest.data["businesses"] if s not in symbols]
+        if gone:
+            self.notes.append(f"Businesses {', '.join(gone)} left the plan; a listed business cannot be unlisted.")
+
+
+def _jsonable(args: list[Any]) -> list[Any]:
+    return ["0x" + a.hex() if isinstance(a, bytes) else a for a in args]
+
+
+def iter_keys(manifest: Manifest) -> Iterator[str]:
+    yield from manifest.data["contracts"]
+    yield from manifest.data["steps"]
+    yield from manifest.data["businesses"]
+
+
+def wait_seconds(start: float) -> float:
+    return time.monotonic() - start

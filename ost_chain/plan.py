@@ -1,0 +1,279 @@
+"""A Town Ambassador's plan: the town, its people, its projects and its businesses, as YAML.
+
+Validated with pydantic; every mistake is reported with the path of the field and what is
+expected, before anything touches a chain. Addresses may be written as ``dev:N``, the N-th
+development account of the embedded chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from web3 import Web3
+
+from .chain import dev_accounts
+from .exceptions import ConfigError
+
+DAY = 86_400
+_DEV = re.compile(r"dev:(\d{1,3})")
+
+
+def resolve_address(reference: str) -> str:
+    """A checksummed address for ``0x…`` or ``dev:N``."""
+    dev = _DEV.fullmatch(reference)
+    if dev:
+        index = int(dev.group(1))
+        accounts = dev_accounts()
+        if index >= len(accounts):
+            raise ValueError(f"there are {len(accounts)} development accounts (dev:0 to dev:{len(accounts) - 1})")
+        return accounts[index].address
+    if not Web3.is_address(reference):
+        raise ValueError("expected an address (0x and 40 hex digits) or dev:N")
+    if reference != reference.lower() and not Web3.is_checksum_address(reference):
+        raise ValueError("the address's mixed-case checksum is wrong; check for a typing mistake")
+    return Web3.to_checksum_address(reference)
+
+
+AddressRef = Annotated[str, Field(description="0x address or dev:N (a development account)")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class ProjectPlan(_Strict):
+    """A community upliftment project whose shifts earn INFINITY."""
+
+    id: int = Field(ge=1, lt=2**32)
+    name: str = Field(min_length=1)
+    inf_per_shift: Decimal = Field(default=Decimal(1), gt=0, description="INF for one full shift")
+    shift_minutes: int = Field(default=180, ge=1, le=1440)
+
+
+class SaleDefaults(_Strict):
+    """Terms a business takes unless it says otherwise."""
+
+    price: Decimal = Field(default=Decimal("0.01"), gt=0, description="per share, in the payment asset")
+    shares: int = Field(default=1_000, ge=1, lt=2**64)
+    minimum: int | None = Field(default=None, ge=1, description="shares to succeed; default half the offer")
+    max_per_buyer: int = Field(default=0, ge=0, description="0: no per-buyer maximum")
+    local_days: Decimal = Field(default=Decimal(14), gt=0)
+    country_days: Decimal = Field(default=Decimal(14), ge=0)
+    world_days: Decimal = Field(default=Decimal(14), ge=0)
+    asset: str = Field(default="native", description="native, or an ERC-20 address")
+    asset_decimals: int = Field(default=18, ge=0, le=36)
+    policy: Literal["open", "keep_local"] = "open"
+    investor_bps: int = Field(default=0, ge=0, le=10_000, description="investors' part of profit")
+    treasury: AddressRef | None = Field(default=None, description="default: the Town Ambassador")
+
+
+class BusinessPlan(_Strict):
+    """One business and any terms that differ from the defaults."""
+
+    name: str = Field(min_length=1, max_length=64)
+    symbol: str = Field(pattern=r"^[A-Z0-9]{2,11}$")
+    price: Decimal | None = Field(default=None, gt=0)
+    shares: int | None = Field(default=None, ge=1, lt=2**64)
+    minimum: int | None = Field(default=None, ge=1)
+    max_per_buyer: int | None = Field(default=None, ge=0)
+    local_days: Decimal | None = Field(default=None, gt=0)
+    country_days: Decimal | None = Field(default=None, ge=0)
+    world_days: Decimal | None = Field(default=None, ge=0)
+    asset: str | None = None
+    asset_decimals: int | None = Field(default=None, ge=0, le=36)
+    policy: Literal["open", "keep_local"] | None = None
+    investor_bps: int | None = Field(default=None, ge=0, le=10_000)
+    treasury: AddressRef | None = None
+
+
+class ResolvedBusiness(BaseModel):
+    """A business's full terms in chain units."""
+
+    name: str
+    symbol: str
+    price_units: int
+    shares: int
+    minimum: int
+    max_per_buyer: int
+    local_seconds: int
+    country_seconds: int
+    world_seconds: int
+    asset: str  # zero address for the native coin
+    keep_local: bool
+    investor_bps: int
+    treasury: str
+
+
+class TownPlan(_Strict):
+    """A whole town, ready for ``ost deploy``."""
+
+    town: str = Field(min_length=1, max_length=64)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. ZA")
+    ost_office: AddressRef = "dev:0"
+    country_ambassador: AddressRef = "dev:1"
+    town_ambassador: AddressRef = "dev:2"
+    coordinators: list[AddressRef] = Field(default_factory=list)
+    coordinator_daily_cap_inf: Decimal = Field(default=Decimal(1_000), ge=0)
+    members: list[AddressRef] = Field(default_factory=list)
+    country_residents: list[AddressRef] = Field(default_factory=list)
+    projects: list[ProjectPlan] = Field(default_factory=list)
+    defaults: SaleDefaults = Field(default_factory=SaleDefaults)
+    businesses: list[BusinessPlan] = Field(default_factory=list)
+    sales_start: Literal["launch"] | int = Field(default="launch", description="unix time, or launch: when deployed")
+    launch: bool = True
+
+    @field_validator("ost_office", "country_ambassador", "town_ambassador")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        return resolve_address(value)
+
+    @field_validator("coordinators", "members", "country_residents")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        resolved = []
+        for index, value in enumerate(values):
+            try:
+                resolved.append(resolve_address(value))
+            except ValueError as exc:
+                raise ValueError(f"item {index} ({value!r}): {exc}") from None
+        duplicates = sorted({a for a in resolved if resolved.count(a) > 1})
+        if duplicates:
+            raise ValueError(f"listed more than once: {', '.join(duplicates)}")
+        return resolved
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TownPlan:
+        for field in ("projects", "businesses"):
+            items = getattr(self, field)
+            key = "id" if field == "projects" else "symbol"
+            seen: set[object] = set()
+            for index, item in enumerate(items):
+                value = getattr(item, key)
+                if value in seen:
+                    raise ValueError(f"{field}.{index}.{key}: {value!r} is used twice")
+                seen.add(value)
+        for index, business in enumerate(self.businesses):
+            self.resolve(business, index)  # raises ValueError with the business's path
+        return self
+
+    def resolve(self, business: BusinessPlan, index: int = 0) -> ResolvedBusiness:
+        """``business``'s terms with the defaults filled in, in chain units."""
+        d = self.defaults
+
+        def pick(name: str) -> object:
+            value = getattr(business, name)
+            return getattr(d, name) if value is None else value
+
+        path = f"businesses.{index} ({business.symbol})"
+        shares = int(pick("shares"))  # type: ignore[call-overload]
+        minimum = pick("minimum")
+        minimum = max(1, shares // 2) if minimum is None else int(minimum)  # type: ignore[call-overload]
+        if minimum > shares:
+            raise ValueError(f"{path}: minimum {minimum} exceeds the {shares} shares offered")
+        max_per_buyer = int(pick("max_per_buyer"))  # type: ignore[call-overload]
+        if max_per_buyer > shares:
+            raise ValueError(f"{path}: max_per_buyer {max_per_buyer} exceeds the {shares} shares offered")
+        asset = str(pick("asset"))
+        if asset == "native":
+            asset = "0x" + "00" * 20
+        else:
+            try:
+                asset = resolve_address(asset)
+            except ValueError as exc:
+                raise ValueError(f"{path}.asset: {exc} (or native)") from None
+        decimals = int(pick("asset_decimals"))  # type: ignore[call-overload]
+        price = Decimal(pick("price")) * (Decimal(10) ** decimals)  # type: ignore[arg-type]
+        if price != price.to_integral_value():
+            raise ValueError(f"{path}.price: more decimal places than the asset's {decimals}")
+        treasury = pick("treasury")
+        return ResolvedBusiness(
+            name=business.name,
+            symbol=business.symbol,
+            price_units=int(price),
+            shares=shares,
+            minimum=minimum,
+            max_per_buyer=max_per_buyer,
+            local_seconds=int(Decimal(pick("local_days")) * DAY),  # type: ignore[arg-type]
+            country_seconds=int(Decimal(pick("country_days")) * DAY),  # type: ignore[arg-type]
+            world_seconds=int(Decimal(pick("world_days")) * DAY),  # type: ignore[arg-type]
+            asset=asset,
+            keep_local=pick("policy") == "keep_local",
+            investor_bps=int(pick("investor_bps")),  # type: ignore[call-overload]
+            treasury=self.town_ambassador if treasury is None else resolve_address(str(treasury)),
+        )
+
+    def resolved_businesses(self) -> list[ResolvedBusiness]:
+        return [self.resolve(b, i) for i, b in enumerate(self.businesses)]
+
+
+def _format_errors(path: Path, exc: ValidationError) -> str:
+    lines = [f"The plan {path} has {exc.error_count()} mistake(s):"]
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)
+
+
+def load_plan(path: Path) -> tuple[TownPlan, str]:
+    """Read and validate the plan at ``path``; return it and the SHA-256 of its text."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the plan {path}: {exc.strerror}.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"The plan {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"The plan {path} must be a mapping of fields (town:, country:, ...).")
+    try:
+        plan = TownPlan.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(path, exc)) from None
+    return plan, hashlib.sha256(text.encode()).hexdigest()
+
+
+TEMPLATE = """\
+# A One Small Town plan. Check it with `ost plan check PLAN`; deploy it with `ost deploy PLAN`.
+# Addresses: 0x... (checksummed) or dev:N, the N-th development account of the embedded chain.
+
+town: Prince Albert          # the town's name
+country: ZA                  # ISO 3166-1 alpha-2 country code
+
+ost_office: dev:0            # admin of the town: appoints the ambassadors
+country_ambassador: dev:1    # verifies country residents
+town_ambassador: dev:2       # signs up members, lists businesses, launches the town
+
+coordinators: [dev:3]        # confirm who worked a shift
+coordinator_daily_cap_inf: 1000
+
+members: [dev:10, dev:11, dev:12, dev:13]
+country_residents: [dev:14]
+
+projects:                    # community upliftment projects and their INFINITY rate
+  - {id: 1, name: Clean the river bank}                         # 1 INF per 3-hour shift
+  - {id: 2, name: Community kitchen, inf_per_shift: 1, shift_minutes: 240}
+
+defaults:                    # every business's terms unless it says otherwise
+  price: 0.01                # per share, in the payment asset
+  shares: 1000               # offered
+  # minimum: 500             # shares needed to succeed (default: half the offer)
+  local_days: 14             # members only
+  country_days: 14           # members and verified country residents
+  world_days: 14             # anyone
+  asset: native              # or an ERC-20 address (set asset_decimals, e.g. 6)
+  policy: open               # or keep_local: shares stay within the tier the sale reached
+  investor_bps: 0            # investors' part of each profit deposit, in basis points
+
+businesses:
+  - {name: Karoo Bakery, symbol: BAKE}
+  - {name: Swartberg Guest House, symbol: GUEST, shares: 5000, price: 0.02}
+  - {name: Village Laundry, symbol: WASH, policy: keep_local, investor_bps: 2000}
+"""

@@ -1,0 +1,196 @@
+"""Plans and `ost deploy`: validation with pointed errors, a whole town deployed, resumed after a
+stop at any transaction to the same town as one clean run, and the CLI's output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ost_chain.chain import dev_accounts
+from ost_chain.cli import app
+from ost_chain.client import ChainClient
+from ost_chain.deploy import Deployment, InjectedFailure, Manifest
+from ost_chain.plan import TEMPLATE, load_plan
+from ost_chain.townclient import Town
+
+SMALL = """
+town: Resume Town
+country: ZA
+coordinators: [dev:3]
+members: [dev:10, dev:11, dev:12]
+country_residents: [dev:14]
+projects: [{id: 1, name: River}, {id: 2, name: Kitchen, shift_minutes: 240}]
+defaults: {shares: 100, price: 0.001}
+businesses:
+  - {name: Bakery, symbol: BAKE}
+  - {name: Laundry, symbol: WASH, policy: keep_local, investor_bps: 2000}
+  - {name: Guest House, symbol: GUEST, shares: 500, minimum: 400}
+"""
+
+runner = CliRunner()
+
+
+def write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def signers() -> dict[str, Any]:
+    return {a.address: a for a in dev_accounts()}
+
+
+def state(client: ChainClient, manifest: Manifest) -> dict[str, Any]:
+    """Everything that makes the town what it is, read from the chain."""
+    town = Town(client, manifest.data)
+    r = town.registry.functions
+    role = r.COORDINATOR_ROLE().call()
+    return {
+        "contracts": {k: v["address"] for k, v in manifest.data["contracts"].items()},
+        "businesses": {k: (v["id"], v["sale"], v["token"]) for k, v in manifest.data["businesses"].items()},
+        "summary": {k: v for k, v in town.summary().items() if k != "chainId"},
+        "coordinator": r.hasRole(role, dev_accounts()[3].address).call(),
+        "resident": r.isCountryResident(dev_accounts()[14].address).call(),
+        "investor": town.distributor.functions.investorShare(1).call(),
+        "projects": [town.infinity.functions.project(i).call() for i in (1, 2)],
+        "pending": manifest.data["pending"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("country: ZA", "country: za", "country: String should match pattern '^[A-Z]{2}$'"),
+        ("[dev:10, dev:11,", "[dev:10, '0xAbCdEf0123456789abcdef0123456789ABCDEF01',",
+         "members: item 1 ('0xAbCdEf0123456789abcdef0123456789ABCDEF01'): the address's mixed-case checksum is wrong"),
+        ("shares: 500, minimum: 400", "shares: 300, minimum: 400",
+         "businesses.2 (GUEST): minimum 400 exceeds the 300 shares offered"),
+        ("symbol: BAKE}", "symbol: WASH}", "businesses.1.symbol: 'WASH' is used twice"),
+        ("town: Resume Town", "town: Resume Town\ncolour: blue", "colour: Extra inputs are not permitted"),
+        ("price: 0.001}", "price: 0.0000000000000000001}", "price: more decimal places than the asset's 18"),
+        ("members: [dev:10, dev:11, dev:12]", "members: [dev:10, dev:10]", "members: listed more than once"),
+        ("shares: 500,", "shares: -5,", "businesses.2.shares: Input should be greater than or equal to 1"),
+    ],
+)  # fmt: skip
+def test_bad_plans_get_pointed_errors(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in SMALL
+    result = runner.invoke(app, ["plan", "check", str(write(tmp_path, SMALL.replace(old, new)))])
+    assert result.exit_code != 0
+    assert expected in str(result.exception), str(result.exception)
+
+
+def test_template_and_sample_plans_are_valid(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", "new", str(tmp_path / "new.yaml")])
+    assert result.exit_code == 0 and (tmp_path / "new.yaml").read_text() == TEMPLATE
+    result = runner.invoke(app, ["plan", "check", str(tmp_path / "new.yaml"), "--json"])
+    assert json.loads(result.stdout)["businesses"] == 3
+    sample, _ = load_plan(Path(__file__).resolve().parents[2] / "examples" / "town.yaml")
+    assert len(sample.businesses) >= 50 and len(sample.members) >= 24 and len(sample.projects) >= 3
+
+
+def test_resume_after_a_stop_at_any_transaction_gives_the_same_town(client: ChainClient, tmp_path: Path) -> None:
+    plan, digest = load_plan(write(tmp_path, SMALL))
+    rpc = client.w3.provider.make_request
+    base = rpc("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    clean = Manifest.open(tmp_path / "clean.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+    deployment = Deployment(client, plan, clean, signers())
+    deployment.run()
+    total = deployment.sent
+    expected = state(client, clean)
+    assert expected["summary"]["businesses"] == 3 and expected["summary"]["members"] == 3
+    assert expected["summary"]["launched"] and expected["coordinator"] and expected["resident"]
+    assert expected["investor"] == 2_000 and expected["pending"] == {}
+    for stop_after in (1, 3, 6, total - 4, total - 1):
+        rpc("evm_revert", [base])  # type: ignore[arg-type]
+        base = rpc("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        path = tmp_path / f"stopped-{stop_after}.json"
+        stopped = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+        with pytest.raises(InjectedFailure):
+            Deployment(client, plan, stopped, signers(), fail_after=stop_after).run()
+        resumed = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+        second = Deployment(client, plan, resumed, signers())
+        second.run()
+        assert state(client, resumed) == expected, f"stopped after {stop_after}"
+        assert second.sent == total - stop_after  # nothing sent twice
+        again = Deployment(client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town,
+                                                        plan_hash=digest), signers())  # fmt: skip
+        again.run()
+        assert again.sent == 0
+
+
+def test_a_changed_plan_deploys_only_what_is_new(client: ChainClient, tmp_path: Path) -> None:
+    plan, digest = load_plan(write(tmp_path, SMALL))
+    path = tmp_path / "town.json"
+    Deployment(client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest),
+               signers()).run()  # fmt: skip
+    grown = SMALL.replace("members: [dev:10, dev:11, dev:12]", "members: [dev:10, dev:12, dev:13]").replace(
+        "  - {name: Bakery, symbol: BAKE}", "  - {name: Bakery, symbol: BAKE}\n  - {name: Dairy, symbol: MILK}"
+    )
+    plan2, digest2 = load_plan(write(tmp_path, grown, "grown.yaml"))
+    manifest = Manifest.open(path, chain_id=client.chain_id, town=plan2.town, plan_hash=digest2)
+    deployment = Deployment(client, plan2, manifest, signers())
+    deployment.run()
+    assert deployment.sent == 2  # dev:13 signed up; MILK listed
+    assert any("stay members on chain" in note for note in deployment.notes)
+    assert manifest.data["businesses"]["MILK"]["id"] == 3
+
+
+def test_a_manifest_from_another_chain_instance_is_refused(client: ChainClient, tmp_path: Path) -> None:
+    plan, digest = load_plan(write(tmp_path, SMALL))
+    path = tmp_path / "town.json"
+    path.write_text(json.dumps({"format": 1, "town": plan.town, "chainId": client.chain_id, "contracts": {
+        "TownRegistry": {"address": "0x" + "12" * 20}}, "steps": {}, "businesses": {}, "pending": {}}))  # fmt: skip
+    with pytest.raises(Exception, match="no code there"):
+        Deployment(client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest),
+                   signers()).run()  # fmt: skip
+
+
+def test_deploy_and_town_show_through_the_cli(client: ChainClient, node: Any, tmp_path: Path) -> None:
+    plan_path = write(tmp_path, SMALL)
+    manifest = tmp_path / "m.json"
+    keystore = tmp_path / "key.json"
+    keystore.write_text("{}")
+    result = runner.invoke(app, ["deploy", str(plan_path), "--rpc-url", node.rpc_url, "--manifest", str(manifest),
+                                 "--json"], env={"OST_ACCOUNT": ""})  # fmt: skip
+    assert result.exit_code != 0 and "--account" in str(result.exception)
+    result = runner.invoke(app, ["town", "show", "--manifest", str(manifest), "--rpc-url", node.rpc_url, "--json"])
+    assert result.exit_code != 0  # nothing deployed
+
+
+def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ost")), "up", str(root / "examples" / "town.yaml"), "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Press Ctrl-C" in line or not line:
+                break
+        text = "".join(lines)
+        assert "100 businesses" in text and "is running on http://127.0.0.1:" in text, text
+        manifest = json.loads(next((tmp_path / "deployments").glob("*/*.json")).read_text())
+        assert len(manifest["businesses"]) == 100 and manifest["pending"] == {}
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "Chain stopped." in out
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
