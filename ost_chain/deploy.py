@@ -179,6 +179,8 @@ class Deployment:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")
         self._warn_about_changes(registry)
+        self.manifest.data["roles"] = {"ostOffice": office, "countryAmbassador": country, "townAmbassador": ambassador,
+                                       "coordinators": list(plan.coordinators)}  # fmt: skip
         self.manifest.save()
         return self.manifest
 

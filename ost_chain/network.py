@@ -18,7 +18,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from .chain import LocalChain, dev_accounts
+from .chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from .client import ChainClient
 from .exceptions import ConfigError
 from .settings import Settings, get_settings
@@ -70,3 +70,47 @@ def open_session(
         raise ConfigError("--rpc-url needs --account KEYSTORE: the file of the account that signs.")
     signer = load_keystore(account)
     yield Session(ChainClient.connect(rpc_url, settings=settings), signer, False)
+
+
+DEFAULT_RPC_URL = "http://127.0.0.1:8545"  # where `ost up` keeps the embedded chain
+
+
+def find_manifest(root: Path, chain_id: int) -> Path:
+    """The one town manifest under ``root/deployments/<chain_id>/``, or a clear error."""
+    folder = root / "deployments" / str(chain_id)
+    found = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ConfigError(
+            f"No town is deployed on chain {chain_id} from this folder (nothing in {folder}); "
+            "run `ost up` or `ost deploy PLAN`, or name the manifest with --manifest."
+        )
+    names = ", ".join(p.name for p in found)
+    raise ConfigError(f"Several towns are deployed on chain {chain_id} ({names}); choose one with --manifest.")
+
+
+def resolve_signer(chain_id: int, account: str | None, default: str | None = None, *, role: str = "") -> LocalAccount:
+    """The account that signs: a keystore path, ``dev:N`` on the development chain, or the development account
+    holding ``role`` (``default``) when none is named there."""
+    developing = chain_id == DEV_CHAIN_ID
+    if account is None:
+        if developing and default is not None:
+            match = [a for a in dev_accounts() if a.address.lower() == default.lower()]
+            if match:
+                return match[0]
+        who = f"the {role} ({default})" if role and default else f"the {role or 'account that acts'}"
+        options = "--account KEYSTORE or --account dev:N" if developing else "--account KEYSTORE"
+        raise ConfigError(f"This is signed by {who}: pass {options}.")
+    if account.startswith("dev:"):
+        if not developing:
+            raise ConfigError(
+                f"dev:N accounts exist only on the development chain ({DEV_CHAIN_ID}); this is chain {chain_id}: "
+                "pass --account KEYSTORE."
+            )
+        index = account[4:]
+        accounts = dev_accounts()
+        if not index.isdigit() or int(index) >= len(accounts):
+            raise ConfigError(f"{account!r}: expected dev:0 to dev:{len(accounts) - 1}.")
+        return accounts[int(index)]
+    return load_keystore(Path(account))

@@ -1,18 +1,94 @@
-"""A deployed town, loaded from its manifest: typed reads and per-role actions for the CLI and the bridge."""
+"""A deployed town, loaded from its manifest: typed reads and per-role actions for the CLI and the bridge.
+
+Every action takes the account that signs it and returns what happened; a rule the contracts
+would refuse is refused before anything is sent, as a :class:`~ost_chain.exceptions.ContractRevert`
+or a :class:`NotAllowed` with a plain sentence.
+"""
 
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
+from eth_account.signers.local import LocalAccount
+from eth_utils import is_address, keccak, to_checksum_address
 from web3.contract import Contract
+from web3.logs import DISCARD
+from web3.types import TxReceipt
 
 from .client import ChainClient
-from .exceptions import ConfigError
+from .exceptions import ConfigError, OstError
 
 PHASES = ["pending", "local", "country", "world", "succeeded", "failed"]
+TIERS = ["local", "country", "world"]
+NATIVE = "0x" + "00" * 20
+ONE_INF = 10**18
+
+_ERC20_ABI = [
+    {"type": "function", "name": name, "stateMutability": mutability, "inputs": inputs, "outputs": outputs}
+    for name, mutability, inputs, outputs in (
+        ("allowance", "view", [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+         [{"name": "", "type": "uint256"}]),
+        ("approve", "nonpayable", [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
+         [{"name": "", "type": "bool"}]),
+        ("balanceOf", "view", [{"name": "account", "type": "address"}], [{"name": "", "type": "uint256"}]),
+        ("decimals", "view", [], [{"name": "", "type": "uint8"}]),
+    )
+]  # fmt: skip
+
+# Why a buyer may not buy now, in plain words (IShareSale.Eligibility).
+ELIGIBILITY = [
+    "may buy now",
+    "the town has not launched yet",
+    "the sale has not opened yet",
+    "only the town's members may buy in the local phase, and this address is not a member",
+    "this address's tier may not buy yet: the sale has not reached its phase",
+    "this address holds the most shares one buyer may hold from this sale",
+    "the sale is closed",
+]
+
+
+class NotAllowed(OstError):
+    """An action the contracts would refuse, explained before anything is sent."""
+
+
+def hash_id(text: str) -> bytes:
+    """The bytes32 key of a participation or redemption id: ``0x`` and 64 hex digits as is, else keccak of the text."""
+    if re.fullmatch(r"0x[0-9a-fA-F]{64}", text):
+        return bytes.fromhex(text[2:])
+    if not text or len(text) > 200:
+        raise ConfigError("An id must be 1 to 200 characters (or 0x and 64 hex digits).")
+    return keccak(text=text)
+
+
+def checksum(address: str, what: str = "address") -> str:
+    """``address`` checksummed, or a clear error; a mixed-case address must carry a valid checksum."""
+    if not isinstance(address, str) or not is_address(address):
+        raise ConfigError(f"The {what} {address!r} is not an address (0x and 40 hex digits, checksum if mixed case).")
+    return to_checksum_address(address)
+
+
+def parse_amount(text: str | int | Decimal, decimals: int, what: str = "amount") -> int:
+    """``text`` in whole units (``"1.5"``) as an integer of the smallest unit; positive, at most ``decimals`` places."""
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        raise ConfigError(f"The {what} {text!r} is not a number.") from None
+    units = value * (Decimal(10) ** decimals)
+    if not value.is_finite() or units <= 0 or units != units.to_integral_value():
+        raise ConfigError(f"The {what} {text} must be positive with at most {decimals} decimal places.")
+    return int(units)
+
+
+def format_amount(units: int, decimals: int) -> str:
+    """``units`` of the smallest unit in whole units, without trailing zeros."""
+    text = f"{Decimal(units) / (Decimal(10) ** decimals):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
@@ -27,12 +103,50 @@ class SaleStatus:
     price: int
     asset: str
     phase_ends_in: int | None  # seconds, None once closed
+    finalized: bool = False
+    sale: str = ""
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reason: str
+    sentence: str
+    max_shares: int
+    opens_at: int
+
+
+@dataclass(frozen=True)
+class Reward:
+    """One participation to reward: the member, minutes worked, the participation id, the project."""
+
+    member: str
+    minutes: int
+    participation_id: str
+    project_id: int
+
+    def as_tuple(self) -> tuple[str, int, bytes, int]:
+        return (checksum(self.member, "member"), self.minutes, hash_id(self.participation_id), self.project_id)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a transaction did: its hash, block and gas."""
+
+    tx: str
+    block: int
+    gas: int
+
+    @classmethod
+    def of(cls, receipt: TxReceipt) -> Receipt:
+        return cls(receipt["transactionHash"].to_0x_hex(), int(receipt["blockNumber"]), int(receipt["gasUsed"]))
 
 
 class Town:
     """The contracts of one deployed town."""
 
-    def __init__(self, client: ChainClient, manifest: dict) -> None:
+    def __init__(self, client: ChainClient, manifest: dict[str, Any]) -> None:
         self.client, self.manifest = client, manifest
         contracts = manifest["contracts"]
         if manifest.get("chainId") != client.chain_id:
@@ -41,6 +155,12 @@ class Town:
         self.infinity: Contract = client.at("InfinityToken", contracts["InfinityToken"]["address"])
         self.factory: Contract = client.at("BusinessFactory", contracts["BusinessFactory"]["address"])
         self.distributor: Contract = client.at("ProfitDistributor", contracts["ProfitDistributor"]["address"])
+        self._from_block = int(contracts["TownRegistry"].get("block") or 0)
+        if not client.w3.eth.get_code(self.registry.address):
+            raise ConfigError(
+                f"This chain has no town at {self.registry.address}: the manifest belongs to another chain "
+                "(an embedded chain forgets everything when it stops)."
+            )
 
     @classmethod
     def load(cls, client: ChainClient, path: Path) -> Town:
@@ -49,11 +169,18 @@ class Town:
         except (OSError, ValueError, KeyError) as exc:
             raise ConfigError(f"Cannot read the town manifest {path}: {exc}") from None
 
+    # ── reads ──
+
     @property
     def name(self) -> str:
         return str(self.registry.functions.name().call())
 
-    def summary(self) -> dict:
+    @property
+    def roles(self) -> dict[str, Any]:
+        """The role holders the deployment recorded (office, ambassadors, coordinators)."""
+        return dict(self.manifest.get("roles", {}))
+
+    def summary(self) -> dict[str, Any]:
         r, i = self.registry.functions, self.infinity.functions
         return {
             "town": self.name,
@@ -63,36 +190,238 @@ class Town:
             "members": r.memberCount().call(),
             "infinityIssued": i.totalSupply().call(),
             "businesses": self.factory.functions.businessCount().call(),
-            "profit": dict(
-                zip(
-                    ("perMemberTotal", "carried", "deposited"),
-                    self.distributor.functions.pool("0x" + "00" * 20).call(),
-                    strict=True,
-                )
-            ),  # fmt: skip
+            "profit": self.pool(NATIVE),
         }
+
+    def pool(self, asset: str = NATIVE) -> dict[str, int]:
+        values = self.distributor.functions.pool(checksum(asset, "asset")).call()
+        return dict(zip(("perMemberTotal", "carried", "deposited"), values, strict=True))
+
+    def business_id(self, ref: str | int) -> int:
+        """A business by its id or its share symbol."""
+        count = int(self.factory.functions.businessCount().call())
+        if isinstance(ref, int) or str(ref).isdigit():
+            business_id = int(ref)
+        else:
+            recorded = self.manifest.get("businesses", {}).get(str(ref).upper())
+            if recorded is None:
+                raise ConfigError(f"No business with the symbol {ref!r} in this town.")
+            business_id = int(recorded["id"])
+        if not 0 <= business_id < count:
+            raise ConfigError(f"No business #{business_id}: this town lists {count} (0 to {count - 1}).")
+        return business_id
 
     def sale(self, business_id: int) -> tuple[Contract, Contract]:
         sale, token = self.factory.functions.business(business_id).call()
         return self.client.at("ShareSale", sale), self.client.at("ShareToken", token)
 
+    def sale_status(self, ref: str | int, now: int | None = None) -> SaleStatus:
+        business_id = self.business_id(ref)
+        now = now if now is not None else int(self.client.w3.eth.get_block("latest")["timestamp"])
+        sale, token = self.sale(business_id)
+        terms = sale.functions.terms().call()
+        phase = PHASES[sale.functions.phase().call()]
+        start, local_end, country_end, world_end = sale.functions.schedule().call()
+        ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
+        return SaleStatus(
+            business_id, token.functions.name().call(), token.functions.symbol().call(), phase,
+            sale.functions.sharesSold().call(), terms[2], terms[1], terms[0], terms[9],
+            None if ends is None else max(0, ends - now), sale.functions.finalized().call(), sale.address,
+            token.address,
+        )  # fmt: skip
+
     def sales(self) -> list[SaleStatus]:
         now = int(self.client.w3.eth.get_block("latest")["timestamp"])
-        out = []
+        return [self.sale_status(i, now) for i in range(self.factory.functions.businessCount().call())]
+
+    def eligibility(self, ref: str | int, buyer: str) -> Eligibility:
+        sale, _ = self.sale(self.business_id(ref))
+        reason, max_shares, opens_at = sale.functions.eligibility(checksum(buyer, "buyer")).call()
+        names = ("Eligible", "TownNotLaunched", "NotStarted", "NotMember", "PhaseNotReached", "CapReached", "Closed")
+        sentence = ELIGIBILITY[reason]
+        if reason == 4 and opens_at:
+            sentence += f" (it opens to this address at unix time {opens_at} if the raise is still short)"
+        return Eligibility(reason == 0, names[reason], sentence, int(max_shares), int(opens_at))
+
+    def members(self) -> list[dict[str, Any]]:
+        """Current members in the order they joined, with the block they joined in (from the registry's events)."""
+        current: dict[str, int] = {}
+        added = self.registry.events.MemberAdded().get_logs(from_block=self._from_block)
+        removed = self.registry.events.MemberRemoved().get_logs(from_block=self._from_block)
+        for event in sorted([*added, *removed], key=lambda e: (e["blockNumber"], e["logIndex"])):
+            member = event["args"]["member"]
+            if event["event"] == "MemberAdded":
+                current[member] = int(event["blockNumber"])
+            else:
+                current.pop(member, None)
+        return [{"address": a, "joinedBlock": b} for a, b in current.items()]
+
+    def member(self, address: str) -> dict[str, Any]:
+        """One address as a member and investor sees it: INF, shares per business, claimable profit, refunds due."""
+        address = checksum(address)
+        r = self.registry.functions
+        active, since, past = r.membership(address).call()
+        shares, refunds = [], []
         for business_id in range(self.factory.functions.businessCount().call()):
             sale, token = self.sale(business_id)
+            held = int(token.functions.balanceOf(address).call())
+            if not held:
+                continue
             terms = sale.functions.terms().call()
             phase = PHASES[sale.functions.phase().call()]
-            start, local_end, country_end, world_end = sale.functions.schedule().call()
-            ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
-            out.append(SaleStatus(
-                business_id, token.functions.name().call(), token.functions.symbol().call(), phase,
-                sale.functions.sharesSold().call(), terms[2], terms[1], terms[0], terms[9],
-                None if ends is None else max(0, ends - now),
-            ))  # fmt: skip
+            shares.append({"businessId": business_id, "symbol": token.functions.symbol().call(), "shares": held,
+                           "phase": phase})  # fmt: skip
+            if phase == "failed":
+                refunds.append({"businessId": business_id, "asset": terms[9], "amount": held * terms[0]})
+        return {
+            "address": address,
+            "member": bool(active),
+            "tier": TIERS[r.tierOf(address).call()],
+            "memberSinceEpoch": int(since) if active else None,
+            "pastPeriods": int(past),
+            "infinity": int(self.infinity.functions.balanceOf(address).call()),
+            "shares": shares,
+            "claimable": {NATIVE: int(self.distributor.functions.claimable(address, NATIVE).call())},
+            "refundsDue": refunds,
+        }
+
+    def is_rewarded(self, participation_id: str) -> bool:
+        return bool(self.infinity.functions.isRewarded(hash_id(participation_id)).call())
+
+    def has_role(self, role: str, address: str) -> bool:
+        role_id = b"\x00" * 32 if role == "DEFAULT_ADMIN_ROLE" else keccak(text=role)
+        return bool(self.registry.functions.hasRole(role_id, checksum(address)).call())
+
+    # ── Town Ambassador and Country Ambassador ──
+
+    def add_members(self, sender: LocalAccount, addresses: Iterable[str]) -> tuple[list[str], Receipt | None]:
+        """Sign up ``addresses``; those already members are skipped. Returns the added ones."""
+        wanted = list(dict.fromkeys(checksum(a, "member") for a in addresses))
+        new = [a for a in wanted if not self.registry.functions.isMember(a).call()]
+        if not new:
+            return [], None
+        fn = self.registry.functions.addMember(new[0]) if len(new) == 1 else self.registry.functions.addMembers(new)
+        return new, Receipt.of(self.client.transact(fn, sender))
+
+    def remove_member(self, sender: LocalAccount, address: str) -> Receipt:
+        return Receipt.of(self.client.transact(self.registry.functions.removeMember(checksum(address, "member")),
+                                               sender))  # fmt: skip
+
+    def set_residents(self, sender: LocalAccount, addresses: Iterable[str], resident: bool = True) -> list[Receipt]:
+        """Mark (or unmark) country residents; one transaction each, skipping those already so."""
+        out = []
+        for address in dict.fromkeys(checksum(a, "resident") for a in addresses):
+            if self.registry.functions.isCountryResident(address).call() != resident:
+                fn = self.registry.functions.setCountryResident(address, resident)
+                out.append(Receipt.of(self.client.transact(fn, sender)))
         return out
 
-    def wait_for_block(self, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.client.w3.eth.block_number == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+    def advance(self, sender: LocalAccount, ref: str | int) -> tuple[str, Receipt]:
+        sale, _ = self.sale(self.business_id(ref))
+        receipt = Receipt.of(self.client.transact(sale.functions.advancePhase(), sender))
+        return PHASES[sale.functions.phase().call()], receipt
+
+    # ── coordinators ──
+
+    def reward(self, sender: LocalAccount, reward: Reward) -> tuple[int, Receipt]:
+        """Reward one participation; the INF minted and the receipt."""
+        member, minutes, key, project = reward.as_tuple()
+        receipt = self.client.transact(self.infinity.functions.reward(member, minutes, key, project), sender)
+        return self._minted(receipt), Receipt.of(receipt)
+
+    def reward_batch(
+        self, sender: LocalAccount, rewards: Sequence[Reward], gas: int | None = None
+    ) -> tuple[int, Receipt]:
+        """Reward several participations in one transaction."""
+        rows = [r.as_tuple() for r in rewards]
+        receipt = self.client.transact(self.infinity.functions.rewardBatch(rows), sender, gas=gas)
+        return self._minted(receipt), Receipt.of(receipt)
+
+    def _minted(self, receipt: TxReceipt) -> int:
+        return sum(
+            int(e["args"]["amount"]) for e in self.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)
+        )
+
+    # ── members and investors ──
+
+    def redeem(self, sender: LocalAccount, amount: int, redemption_id: str, basket: str) -> Receipt:
+        """Burn ``amount`` of the sender's INF for a basket."""
+        fn = self.infinity.functions.redeem(amount, hash_id(redemption_id), basket)
+        return Receipt.of(self.client.transact(fn, sender))
+
+    def buy(self, sender: LocalAccount, ref: str | int, shares: int) -> tuple[int, Receipt]:
+        """Buy ``shares`` in the sale's current phase, paying in its asset (approving a token first); the cost."""
+        business_id = self.business_id(ref)
+        allowed = self.eligibility(business_id, sender.address)
+        if not allowed.eligible:
+            raise NotAllowed(f"{sender.address} may not buy shares of business #{business_id}: {allowed.sentence}.")
+        if shares <= 0:
+            raise ConfigError("Buy at least one share.")
+        sale, _ = self.sale(business_id)
+        terms = sale.functions.terms().call()
+        cost, asset = shares * terms[0], terms[9]
+        if asset == NATIVE:
+            return cost, Receipt.of(self.client.transact(sale.functions.buy(shares), sender, value=cost))
+        self._approve(sender, asset, sale.address, cost)
+        return cost, Receipt.of(self.client.transact(sale.functions.buy(shares), sender))
+
+    def finalize(self, sender: LocalAccount, ref: str | int) -> tuple[bool, Receipt]:
+        sale, _ = self.sale(self.business_id(ref))
+        receipt = Receipt.of(self.client.transact(sale.functions.finalize(), sender))
+        return PHASES[sale.functions.phase().call()] == "succeeded", receipt
+
+    def refund(self, sender: LocalAccount, ref: str | int) -> tuple[int, Receipt]:
+        """Take back what the sender paid into a failed sale; the amount refunded."""
+        sale, _ = self.sale(self.business_id(ref))
+        receipt = self.client.transact(sale.functions.refund(), sender)
+        (event,) = sale.events.Refunded().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount"]), Receipt.of(receipt)
+
+    def deposit(self, sender: LocalAccount, ref: str | int, amount: int, asset: str = NATIVE) -> Receipt:
+        """Deposit a business's net profit for the members (and its investors, if it has an investor part)."""
+        business_id, asset = self.business_id(ref), checksum(asset, "asset")
+        fn = self.distributor.functions.deposit(business_id, asset, amount)
+        if asset == NATIVE:
+            return Receipt.of(self.client.transact(fn, sender, value=amount))
+        self._approve(sender, asset, self.distributor.address, amount)
+        return Receipt.of(self.client.transact(fn, sender))
+
+    def claim(self, sender: LocalAccount, asset: str = NATIVE) -> tuple[int, Receipt]:
+        """Claim the sender's share of the profits in ``asset``; the amount paid."""
+        receipt = self.client.transact(self.distributor.functions.claim(checksum(asset, "asset")), sender)
+        events = self.distributor.events.ProfitClaimed().process_receipt(receipt, errors=DISCARD)
+        return sum(int(e["args"]["amount"]) for e in events), Receipt.of(receipt)
+
+    def profits(self, address: str | None = None, asset: str = NATIVE) -> dict[str, Any]:
+        asset = checksum(asset, "asset")
+        out: dict[str, Any] = {
+            "asset": asset,
+            **self.pool(asset),
+            "members": self.registry.functions.memberCount().call(),
+        }
+        if address is not None:
+            address = checksum(address)
+            d = self.distributor.functions
+            out.update(address=address, claimable=int(d.claimable(address, asset).call()),
+                       claimed=int(d.claimed(address, asset).call()))  # fmt: skip
+        return out
+
+    def _approve(self, sender: LocalAccount, asset: str, spender: str, amount: int) -> None:
+        coin = self.erc20(asset)
+        if coin.functions.allowance(sender.address, spender).call() < amount:
+            self.client.transact(coin.functions.approve(spender, amount), sender)
+
+    def asset_decimals(self, asset: str) -> int:
+        if checksum(asset, "asset") == NATIVE:
+            return 18
+        return int(self.erc20(asset).functions.decimals().call())
+
+    def erc20(self, asset: str) -> Contract:
+        return self.client.w3.eth.contract(address=to_checksum_address(asset), abi=_ERC20_ABI)
+
+
+def as_dict(value: Any) -> Any:
+    """Dataclasses (and lists of them) as plain dicts, for JSON output."""
+    if isinstance(value, list | tuple):
+        return [as_dict(v) for v in value]
+    return asdict(value) if hasattr(value, "__dataclass_fields__") else value

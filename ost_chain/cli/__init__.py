@@ -10,6 +10,7 @@ from ..exceptions import OstError
 from ._common import err_console
 from .demo import demo_command
 from .deploy import deploy_command, plan_app, up_command
+from .roles import members_app, profit_app, redeem_command, residents_app, reward_command, sale_app
 from .toolchain import chain_command, compile_command
 from .town import town_app
 
@@ -27,6 +28,12 @@ app.command("deploy")(deploy_command)
 app.command("up")(up_command)
 app.add_typer(plan_app, name="plan")
 app.add_typer(town_app, name="town")
+app.add_typer(members_app, name="members")
+app.add_typer(residents_app, name="residents")
+app.command("reward")(reward_command)
+app.command("redeem")(redeem_command)
+app.add_typer(sale_app, name="sale")
+app.add_typer(profit_app, name="profit")
 
 
 def main() -> None:

@@ -1,83 +1,153 @@
-"""`ost demo`: a town's first day on the embedded chain, as a readable report."""
+"""`ost demo`: the whole life of a town on the embedded chain, as a readable report.
+
+Sign-up, participations rewarded, a sale that fills locally, one that needs the country, one that
+needs the world, one that fails and refunds, profit deposited and claimed, a basket redeemed —
+every step through the same :class:`~ost_chain.townclient.Town` the CLI and the bridge use.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
+from ..deploy import Deployment, Manifest
 from ..network import open_session
-from ..town import DEFAULT_SHIFT_MINUTES, ONE_INF, deploy_core
+from ..plan import TownPlan
+from ..townclient import Reward, Town, format_amount
 from ._common import JsonOutput, console, emit_json
 
 MEMBERS = ["Thandi", "Sipho", "Anna", "Pieter", "Lerato", "Johan", "Nomsa", "Kobus"]
-PROJECTS = {1: ("Clean the river bank", ONE_INF, DEFAULT_SHIFT_MINUTES), 2: ("Community kitchen", ONE_INF, 240)}
+RESIDENT, INVESTOR = 18, 19  # dev accounts: a verified South African resident, an investor abroad
 SHIFTS = [  # (member index, project, minutes)
     (0, 1, 180), (1, 1, 180), (2, 2, 240), (3, 1, 360), (4, 2, 120), (5, 1, 90), (6, 2, 480), (7, 1, 180),
     (0, 2, 240), (2, 1, 180),
 ]  # fmt: skip
+PLAN = {
+    "town": "Prince Albert",
+    "country": "ZA",
+    "coordinators": ["dev:3"],
+    "members": [f"dev:{10 + i}" for i in range(len(MEMBERS))],
+    "country_residents": [f"dev:{RESIDENT}"],
+    "projects": [
+        {"id": 1, "name": "Clean the river bank"},
+        {"id": 2, "name": "Community kitchen", "shift_minutes": 240},
+    ],
+    "defaults": {"shares": 100, "price": "0.01", "local_days": 7, "country_days": 7, "world_days": 7},
+    "businesses": [
+        {"name": "Bakery", "symbol": "BAKE", "minimum": 60, "treasury": "dev:5"},
+        {"name": "Olive press", "symbol": "OLIVE", "minimum": 80},
+        {"name": "Guest house", "symbol": "GUEST", "minimum": 90},
+        {"name": "Bicycle hire", "symbol": "BIKE", "minimum": 90},
+    ],
+}  # fmt: skip
+SECONDS_PER_DAY = 86_400
 
 
-def _participation_id(town: str, n: int) -> bytes:
-    return hashlib.sha256(f"{town}/participation/{n}".encode()).digest()
+def _life(town: Town, dev: tuple[Any, ...], say: Any) -> dict[str, Any]:
+    """Walk the town through its first weeks; ``say(line)`` narrates."""
+    members = dev[10 : 10 + len(MEMBERS)]
+    name = {a.address: n for a, n in zip(members, MEMBERS, strict=True)}
+    name.update({dev[RESIDENT].address: "a country resident", dev[INVESTOR].address: "an investor abroad"})
+    coordinator, ambassador = dev[3], dev[2]
+    report: dict[str, Any] = {"chainId": town.client.chain_id, "registry": town.registry.address,
+                              "members": town.registry.functions.memberCount().call(), "sales": {}}  # fmt: skip
+    say(f"{report['members']} members signed up; the town launched with {len(PLAN['businesses'])} businesses.")
+
+    rewards = [Reward(members[m].address, minutes, f"demo/{n}", project) for n, (m, project, minutes) in
+               enumerate(SHIFTS)]  # fmt: skip
+    minted, receipt = town.reward_batch(coordinator, rewards)
+    report.update(participationsRewarded=len(rewards), rewardBatchGas=receipt.gas, infinityIssued=minted)
+    say(f"{len(rewards)} participations rewarded in one transaction: {format_amount(minted, 18)} INF "
+        f"({receipt.gas:,} gas).")  # fmt: skip
+
+    def buy(who: Any, symbol: str, shares: int) -> None:
+        phase = town.sale_status(symbol).phase
+        town.buy(who, symbol, shares)
+        status = town.sale_status(symbol)
+        say(f"  {name[who.address]} buys {shares} {symbol} in the {phase} phase: {status.sold} sold of "
+            f"{status.offered} ({status.minimum} needed).")  # fmt: skip
+
+    def settle(symbol: str) -> None:
+        succeeded, _ = town.finalize(ambassador, symbol)
+        status = town.sale_status(symbol)
+        report["sales"][symbol] = {"outcome": "succeeded" if succeeded else "failed", "sold": status.sold}
+        say(f"  {symbol} {'raised its capital' if succeeded else 'fell short'}: {status.sold} shares sold.")
+
+    say("BAKE fills in the local phase, from members alone:")
+    for member in members[:4]:
+        buy(member, "BAKE", 25)
+    settle("BAKE")
+
+    say("OLIVE needs the country: members buy 50, the local phase ends, a resident completes it.")
+    buy(members[4], "OLIVE", 50)
+    town.advance(ambassador, "OLIVE")
+    buy(dev[RESIDENT], "OLIVE", 50)
+    settle("OLIVE")
+
+    say("GUEST needs the world: the town and the country are not enough.")
+    buy(members[5], "GUEST", 30)
+    town.advance(ambassador, "GUEST")
+    buy(dev[RESIDENT], "GUEST", 30)
+    town.advance(ambassador, "GUEST")
+    buy(dev[INVESTOR], "GUEST", 40)
+    settle("GUEST")
+
+    say("BIKE fails: 20 of the 90 shares it needs after three weeks; its buyer takes a refund.")
+    buy(members[6], "BIKE", 20)
+    town.client.w3.provider.make_request("evm_increaseTime", [21 * SECONDS_PER_DAY + 1])  # type: ignore[arg-type]
+    town.client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    settle("BIKE")
+    refunded, _ = town.refund(members[6], "BIKE")
+    report["refunded"] = refunded
+    say(f"  {name[members[6].address]} is refunded {format_amount(refunded, 18)} ETH.")
+
+    profit = 8 * 10**17
+    town.deposit(dev[5], "BAKE", profit)
+    claimed = [town.claim(m)[0] for m in members[:3]]
+    report["profit"] = {"deposited": profit, "perMember": town.pool()["perMemberTotal"], "claimedBy3": sum(claimed)}
+    each = format_amount(profit // len(members), 18)
+    say(f"BAKE's treasury deposits {format_amount(profit, 18)} ETH of net profit: {each} for each of the "
+        f"{len(members)} members; three claim theirs.")  # fmt: skip
+
+    town.redeem(members[0], 10**18, "demo/basket/1", "maize meal, beans, cooking oil")
+    report["redeemed"] = 10**18
+    say(f"{MEMBERS[0]} exchanges 1 INF for a basket: maize meal, beans, cooking oil.")
+
+    report["balances"] = {}
+    for member in members:
+        view = town.member(member.address)
+        report["balances"][name[member.address]] = {
+            "address": member.address, "inf": view["infinity"], "claimable": next(iter(view["claimable"].values())),
+            "shares": {s["symbol"]: s["shares"] for s in view["shares"]},
+        }  # fmt: skip
+    report["totalSupply"] = town.infinity.functions.totalSupply().call()
+    return report
 
 
 def demo_command(as_json: JsonOutput = False) -> None:
-    """Start a local chain, deploy a town, sign up members, reward their shifts and show balances."""
-    with open_session() as session:
-        client, accounts = session.client, session.dev_accounts
-        office, country_amb, town_amb, coordinator = accounts[:4]
-        member_accounts = accounts[10 : 10 + len(MEMBERS)]
-        town = deploy_core(
-            client,
-            name="Prince Albert",
-            country="ZA",
-            ost_office=office,
-            country_ambassador=country_amb.address,
-            town_ambassador=town_amb.address,
-        )
-        reg, inf = town.registry.functions, town.infinity.functions
-        client.transact(reg.grantRole(town.role("COORDINATOR_ROLE"), coordinator.address), town_amb)
-        client.transact(reg.addMembers([a.address for a in member_accounts]), town_amb)
-        for project_id, (_, tokens, minutes) in PROJECTS.items():
-            client.transact(inf.setProject(project_id, tokens, minutes, True), town_amb)
-        client.transact(inf.setCoordinatorDailyCap(coordinator.address, 100 * ONE_INF), town_amb)
-        client.transact(reg.launch(), town_amb)
-        batch = [
-            (member_accounts[m].address, minutes, _participation_id("Prince Albert", n), project)
-            for n, (m, project, minutes) in enumerate(SHIFTS)
-        ]
-        receipt = client.transact(inf.rewardBatch(batch), coordinator)
-        balances = {name: inf.balanceOf(a.address).call() for name, a in zip(MEMBERS, member_accounts, strict=True)}
-        summary = {
-            "chainId": client.chain_id,
-            "registry": town.registry.address,
-            "infinity": town.infinity.address,
-            "members": reg.memberCount().call(),
-            "participationsRewarded": len(batch),
-            "rewardBatchGas": receipt["gasUsed"],
-            "totalSupply": inf.totalSupply().call(),
-            "balances": {
-                name: {"address": a.address, "inf": balances[name]}
-                for name, a in zip(MEMBERS, member_accounts, strict=True)
-            },
-        }
+    """Start a local chain and walk a town's whole life: sign-up, rewards, four share sales, profit, a basket."""
+    lines: list[str] = []
+    say = lines.append if as_json else console.print
+    with open_session() as session, tempfile.TemporaryDirectory() as folder:
+        plan = TownPlan.model_validate(PLAN)
+        manifest = Manifest.open(Path(folder) / "town.json", chain_id=session.client.chain_id, town=plan.town,
+                                 plan_hash="demo")  # fmt: skip
+        Deployment(session.client, plan, manifest, {a.address: a for a in session.dev_accounts}).run()
+        if not as_json:
+            console.print(f"[bold]{plan.town}, {plan.country}[/bold] on the embedded chain {session.client.chain_id}")
+        report = _life(Town(session.client, manifest.data), session.dev_accounts, say)
+    report["story"] = lines
     if as_json:
-        emit_json(summary)
+        emit_json(report)
         return
-    console.print(f"[bold]Prince Albert, ZA[/bold] on the embedded chain {summary['chainId']}")
-    console.print(f"  TownRegistry   {summary['registry']}")
-    console.print(f"  InfinityToken  {summary['infinity']}")
-    console.print(f"  {summary['members']} members signed up; the town launched.")
-    console.print(
-        f"  {len(batch)} participations rewarded in one rewardBatch transaction ({receipt['gasUsed']:,} gas)."
-    )
-    table = Table(title="INFINITY balances (1 INF per 3-hour shift)")
-    table.add_column("Member")
-    table.add_column("Address")
-    table.add_column("INF", justify="right")
-    for name, account in zip(MEMBERS, member_accounts, strict=True):
-        table.add_row(name, account.address, f"{balances[name] / ONE_INF:.4f}")
-    table.add_row("[bold]Total[/bold]", "", f"[bold]{summary['totalSupply'] / ONE_INF:.4f}[/bold]")
+    table = Table(title="Members at the end")
+    for column in ("Member", "INF", "claimable ETH", "shares"):
+        table.add_column(column, justify="left" if column in ("Member", "shares") else "right")
+    for member, b in report["balances"].items():
+        shares = ", ".join(f"{n} {s}" for s, n in b["shares"].items()) or "-"
+        table.add_row(member, format_amount(b["inf"], 18), format_amount(b["claimable"], 18), shares)
     console.print(table)
-    console.print("The embedded chain has been stopped; run `ost chain` for one that stays up.")
+    console.print("The embedded chain has been stopped; `ost up` keeps a town running.")

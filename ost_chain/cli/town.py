@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..client import ChainClient
-from ..townclient import Town
 from ._common import JsonOutput, console, emit_json
+from .roles import ManifestFile, RoleRpc, _left, open_town
 
 town_app = typer.Typer(help="Look at a deployed town.", no_args_is_help=True)
 
 
-def _left(seconds: int | None) -> str:
-    if seconds is None:
-        return "closed"
-    days, rest = divmod(seconds, 86_400)
-    return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
-
-
 @town_app.command("show")
 def town_show(
-    manifest: Annotated[Path, typer.Option("--manifest", help="The town's deployment manifest.")],
-    rpc_url: Annotated[str, typer.Option("--rpc-url", envvar="OST_RPC_URL", help="JSON-RPC URL of the chain.")],
+    manifest: ManifestFile = None,
+    rpc_url: RoleRpc = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Businesses with phase, progress and time left; members; INFINITY issued; profits."""
-    town = Town.load(ChainClient.connect(rpc_url), manifest)
+    town = open_town(rpc_url, manifest)
     summary, sales = town.summary(), town.sales()
     if as_json:
         emit_json({**summary, "sales": [asdict(s) for s in sales]})

@@ -14,13 +14,21 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([OST, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_demo_deploys_rewards_and_reports_balances_that_add_up() -> None:
+def test_demo_walks_a_whole_town_life_and_its_figures_add_up() -> None:
     result = run("demo", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["members"] == len(report["balances"]) == 8
     assert report["participationsRewarded"] == 10
-    assert sum(member["inf"] for member in report["balances"].values()) == report["totalSupply"] > 0
+    assert sum(member["inf"] for member in report["balances"].values()) == report["totalSupply"]
+    assert report["totalSupply"] == report["infinityIssued"] - report["redeemed"] > 0
+    assert {s: v["outcome"] for s, v in report["sales"].items()} == {
+        "BAKE": "succeeded", "OLIVE": "succeeded", "GUEST": "succeeded", "BIKE": "failed"}  # fmt: skip
+    assert report["refunded"] == 20 * 10**16  # 20 shares at 0.01
+    profit = report["profit"]
+    assert profit["perMember"] == profit["deposited"] // 8 and profit["claimedBy3"] == 3 * profit["perMember"]
+    assert sum(m["claimable"] for m in report["balances"].values()) == 5 * profit["perMember"]
+    assert any("world phase" in line for line in report["story"])
 
 
 def test_compile_reports_the_build_as_json() -> None:

@@ -1,0 +1,216 @@
+"""Every role's command through the CLI runner on a real anvil: members, residents, rewards,
+redemptions, sales in each phase, refunds, profits; JSON shapes; refusals as sentences."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.cli import app
+from ost_chain.client import ChainClient
+from ost_chain.deploy import Deployment, Manifest
+from ost_chain.exceptions import ConfigError, ContractRevert
+from ost_chain.plan import load_plan
+from ost_chain.townclient import NotAllowed, Town
+from tests.helpers import advance_time
+
+DAY = 86_400
+PLAN = """
+town: Role Town
+country: ZA
+coordinators: [dev:3]
+members: [dev:10, dev:11, dev:12]
+country_residents: [dev:14]
+projects: [{{id: 1, name: River}}]
+defaults: {{shares: 100, minimum: 50, price: 0.001, local_days: 1, country_days: 1, world_days: 1}}
+businesses:
+  - {{name: Bakery, symbol: BAKE}}
+  - {{name: Laundry, symbol: WASH, minimum: 90}}
+  - {{name: Shop, symbol: SHOP, asset: "{coin}", asset_decimals: 6, price: 2}}
+"""
+runner = CliRunner()
+DEV = dev_accounts()
+AMBASSADOR, COORDINATOR, MEMBER, MEMBER2, RESIDENT, STRANGER = DEV[2], DEV[3], DEV[10], DEV[11], DEV[14], DEV[19]
+
+
+@pytest.fixture(scope="module")
+def deployed(client: ChainClient, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A small town from a plan, with a 6-decimal stablecoin business; the manifest and the coin."""
+    folder = tmp_path_factory.mktemp("roles")
+    coin, _ = client.deploy("TestStablecoin", sender=DEV[0])
+    for holder in (MEMBER, MEMBER2):
+        client.transact(coin.functions.mint(holder.address, 1_000 * 10**6), DEV[0])
+    plan_path = folder / "plan.yaml"
+    plan_path.write_text(PLAN.format(coin=coin.address))
+    plan, digest = load_plan(plan_path)
+    manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+    Deployment(client, plan, manifest, {a.address: a for a in DEV}).run()
+    yield manifest.path, coin.address
+
+
+@pytest.fixture
+def ost(client: ChainClient, node: LocalChain, deployed: tuple[Path, str]) -> Any:
+    """Run `ost ARGS --rpc-url … --manifest … --json` and return the parsed output (raising what the app raised)."""
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(app, [*args, "--rpc-url", node.rpc_url, "--manifest", str(deployed[0]), "--json"])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    return run
+
+
+def town_of(client: ChainClient, deployed: tuple[Path, str]) -> Town:
+    return Town.load(client, deployed[0])
+
+
+def test_members_add_list_show_and_remove(ost: Any) -> None:
+    added = ost("members", "add", DEV[15].address, DEV[16].address, MEMBER.address)
+    assert added["added"] == [DEV[15].address, DEV[16].address] and added["skipped"] == 1
+    assert added["memberCount"] == 5 and added["receipt"]["tx"].startswith("0x")
+    listed = ost("members", "list")
+    assert [m["address"] for m in listed["members"]] == [MEMBER.address, MEMBER2.address, DEV[12].address,
+                                                         DEV[15].address, DEV[16].address]  # fmt: skip
+    removed = ost("members", "remove", DEV[15].address)
+    assert removed["memberCount"] == 4
+    assert DEV[15].address not in [m["address"] for m in ost("members", "list")["members"]]
+    view = ost("members", "show", DEV[15].address)
+    assert view["member"] is False and view["pastPeriods"] == 1 and view["tier"] == "world"
+    with pytest.raises(ContractRevert, match="TownRegistryNotMember"):
+        ost("members", "remove", DEV[15].address)
+    with pytest.raises(ConfigError, match="not an address"):
+        ost("members", "add", "0x1234")
+
+
+def test_a_role_command_signed_by_the_wrong_account_is_refused_by_rule(ost: Any) -> None:
+    with pytest.raises(ContractRevert, match=r"AccessControlUnauthorizedAccount: .* does not hold TOWN_AMBASSADOR"):
+        ost("members", "add", DEV[17].address, "--account", "dev:5")
+
+
+def test_residents_set_and_unset(ost: Any) -> None:
+    assert ost("residents", "set", DEV[17].address)["changed"] == 1
+    assert ost("members", "show", DEV[17].address)["tier"] == "country"
+    assert ost("residents", "set", DEV[17].address)["changed"] == 0  # already a resident: nothing sent
+    assert ost("residents", "set", DEV[17].address, "--unset")["changed"] == 1
+    assert ost("members", "show", DEV[17].address)["tier"] == "world"
+
+
+def test_reward_once_per_id_and_redeem(ost: Any) -> None:
+    rewarded = ost("reward", MEMBER.address, "--minutes", "360", "--project", "1", "--id", "river/2026-11-25/1")
+    assert rewarded["minted"] == 2 * 10**18
+    with pytest.raises(ContractRevert, match="InfinityTokenAlreadyRewarded"):
+        ost("reward", MEMBER.address, "--minutes", "360", "--project", "1", "--id", "river/2026-11-25/1")
+    with pytest.raises(ContractRevert, match=f"InfinityTokenNotMember: .*{STRANGER.address}"):
+        ost("reward", STRANGER.address, "--minutes", "180", "--project", "1", "--id", "river/2026-11-25/2")
+    redeemed = ost("redeem", "1.5", "--basket", "maize, beans, oil", "--id", "basket/1", "--account", "dev:10")
+    assert redeemed["redeemed"] == 15 * 10**17 and redeemed["balance"] == 5 * 10**17
+    with pytest.raises(ContractRevert, match="InfinityTokenAlreadyRedeemed"):
+        ost("redeem", "0.1", "--basket", "bread", "--id", "basket/1", "--account", "dev:10")
+    with pytest.raises(ConfigError, match="at most 18 decimal places"):
+        ost("redeem", "0.0000000000000000001", "--basket", "x", "--id", "basket/2", "--account", "dev:10")
+
+
+def test_a_sale_that_fills_locally_then_finalizes(ost: Any, client: ChainClient) -> None:
+    status = ost("sale", "status", "BAKE", "--address", STRANGER.address)
+    assert status["phase"] == "local" and status["sold"] == 0 and status["offered"] == 100
+    assert status["eligibility"]["eligible"] is False and "not a member" in status["eligibility"]["sentence"]
+    bought = ost("sale", "buy", "BAKE", "60", "--account", "dev:10")
+    assert bought["cost"] == 60 * 10**15 and bought["sold"] == 60 and bought["phase"] == "local"
+    ost("sale", "buy", "0", "40", "--account", "dev:11")
+    assert ost("sale", "status", "0")["phase"] == "succeeded"
+    finalized = ost("sale", "finalize", "BAKE")
+    assert finalized["succeeded"] is True
+    view = ost("members", "show", MEMBER.address)
+    assert view["shares"] == [{"businessId": 0, "symbol": "BAKE", "shares": 60, "phase": "succeeded"}]
+    with pytest.raises(ContractRevert, match="ShareSaleAlreadyFinalized"):
+        ost("sale", "finalize", "BAKE")
+
+
+def test_a_world_buyer_is_told_why_until_the_world_phase(ost: Any, client: ChainClient) -> None:
+    with pytest.raises(NotAllowed, match="only the town's members may buy in the local phase"):
+        ost("sale", "buy", "WASH", "10", "--account", "dev:19")
+    assert ost("sale", "advance", "WASH")["phase"] == "country"
+    ost("sale", "buy", "WASH", "10", "--account", "dev:14")  # a country resident, in the country phase
+    with pytest.raises(NotAllowed, match="this address's tier may not buy yet"):
+        ost("sale", "buy", "WASH", "10", "--account", "dev:19")
+    assert ost("sale", "advance", "WASH")["phase"] == "world"
+    ost("sale", "buy", "WASH", "10", "--account", "dev:19")
+    assert ost("sale", "status", "WASH")["sold"] == 20
+
+
+def test_a_failed_sale_refunds_in_a_stablecoin(ost: Any, client: ChainClient, deployed: tuple[Path, str]) -> None:
+    coin = town_of(client, deployed).erc20(deployed[1])
+    before = coin.functions.balanceOf(MEMBER.address).call()
+    bought = ost("sale", "buy", "SHOP", "5", "--account", "dev:10")  # approves, then buys
+    assert bought["cost"] == 10 * 10**6 and coin.functions.balanceOf(MEMBER.address).call() == before - 10 * 10**6
+    advance_time(client, 3 * DAY + 1)
+    assert ost("sale", "status", "SHOP")["phase"] == "failed"
+    assert ost("members", "show", MEMBER.address)["refundsDue"] == [
+        {"businessId": 2, "asset": deployed[1], "amount": 10 * 10**6}]  # fmt: skip
+    assert ost("sale", "finalize", "SHOP")["succeeded"] is False
+    assert ost("sale", "refund", "SHOP", "--account", "dev:10")["refunded"] == 10 * 10**6
+    assert coin.functions.balanceOf(MEMBER.address).call() == before
+    with pytest.raises(ContractRevert, match="ShareSaleNothingToRefund"):
+        ost("sale", "refund", "SHOP", "--account", "dev:10")
+
+
+def test_profit_deposit_show_and_claim(ost: Any, client: ChainClient) -> None:
+    deposited = ost("profit", "deposit", "BAKE", "0.3", "--account", "dev:8")
+    assert deposited["amount"] == 3 * 10**17 and deposited["pool"]["perMemberTotal"] == 10**17  # three members
+    shown = ost("profit", "show", MEMBER.address)
+    assert shown["claimable"] == 10**17 and shown["claimed"] == 0 and shown["members"] == 3
+    balance = client.balance(MEMBER.address)
+    claimed = ost("profit", "claim", "--account", "dev:10")
+    assert claimed["claimed"] == 10**17
+    assert ost("profit", "show", MEMBER.address)["claimable"] == 0
+    assert client.balance(MEMBER.address) > balance
+    with pytest.raises(ContractRevert, match="ProfitDistributorNothingToClaim"):
+        ost("profit", "claim", "--account", "dev:10")
+    with pytest.raises(ConfigError, match="No business with the symbol"):
+        ost("profit", "deposit", "NOPE", "1", "--account", "dev:8")
+
+
+def test_member_actions_need_an_account(ost: Any) -> None:
+    with pytest.raises(ConfigError, match="signed by the buyer: pass --account"):
+        ost("sale", "buy", "BAKE", "1")
+    with pytest.raises(ConfigError, match="dev:0 to dev:19"):
+        ost("profit", "claim", "--account", "dev:99")
+
+
+def test_town_show_and_status_tables(client: ChainClient, node: LocalChain, deployed: tuple[Path, str]) -> None:
+    shown = runner.invoke(app, ["town", "show", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])])
+    assert shown.exit_code == 0 and "Role Town" in shown.stdout and "BAKE" in shown.stdout
+    status = runner.invoke(app, ["sale", "status", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0]),
+                                 "--address", STRANGER.address])  # fmt: skip
+    assert status.exit_code == 0 and "SHOP" in status.stdout and "not a member" in status.stdout
+
+
+def test_the_installed_command_prints_a_refusal_as_one_sentence(node: LocalChain, deployed: tuple[Path, str]) -> None:
+    ost_bin = str(Path(sys.executable).with_name("ost"))
+    result = subprocess.run(
+        [ost_bin, "reward", STRANGER.address, "--minutes", "180", "--project", "1", "--id", "x",
+         "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "InfinityTokenNotMember" in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.count("\n") <= 3
+
+
+def test_no_manifest_or_no_chain_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with LocalChain() as chain:
+        result = runner.invoke(app, ["members", "list", "--rpc-url", chain.rpc_url])
+        assert isinstance(result.exception, ConfigError) and "No town is deployed on chain" in str(result.exception)
+    result = runner.invoke(app, ["members", "list", "--rpc-url", chain.rpc_url])
+    assert "Cannot reach a chain at" in str(result.exception) and "ost up" in str(result.exception)
