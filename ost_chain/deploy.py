@@ -278,7 +278,8 @@ class Deployment:
         if signer is None:
             raise ConfigError(
                 f"The step {step!r} must be signed by {address}, whose key this run does not have. Progress is saved "
-                f"in {self.manifest.path}; run `ost deploy` again with --account for that address to continue."
+                f"in {self.manifest.path}; run the deployment again with that address's key (`ost deploy --account "
+                "KEYSTORE` or `ape run deploy_town --account ALIAS`) to continue."
             )
         return signer
 
