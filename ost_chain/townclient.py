@@ -155,6 +155,7 @@ class Town:
         self.infinity: Contract = client.at("InfinityToken", contracts["InfinityToken"]["address"])
         self.factory: Contract = client.at("BusinessFactory", contracts["BusinessFactory"]["address"])
         self.distributor: Contract = client.at("ProfitDistributor", contracts["ProfitDistributor"]["address"])
+        self._businesses: list[tuple[Contract, Contract]] = []
         self._from_block = int(contracts["TownRegistry"].get("block") or 0)
         if not client.w3.eth.get_code(self.registry.address):
             raise ConfigError(
@@ -212,8 +213,18 @@ class Town:
         return business_id
 
     def sale(self, business_id: int) -> tuple[Contract, Contract]:
-        sale, token = self.factory.functions.business(business_id).call()
-        return self.client.at("ShareSale", sale), self.client.at("ShareToken", token)
+        return self.businesses(business_id + 1)[business_id]
+
+    def businesses(self, count: int | None = None) -> list[tuple[Contract, Contract]]:
+        """Every listed business's sale and token (a listing never changes, so they are read once)."""
+        if count is None:
+            count = int(self.factory.functions.businessCount().call())
+        known = len(self._businesses)
+        if count > known:
+            fns = [self.factory.functions.business(i) for i in range(known, count)]
+            for sale, token in self.client.call_many(fns):
+                self._businesses.append((self.client.at("ShareSale", sale), self.client.at("ShareToken", token)))
+        return self._businesses[:count]
 
     def sale_status(self, ref: str | int, now: int | None = None) -> SaleStatus:
         business_id = self.business_id(ref)
@@ -262,16 +273,17 @@ class Town:
         r = self.registry.functions
         active, since, past = r.membership(address).call()
         shares, refunds = [], []
-        for business_id in range(self.factory.functions.businessCount().call()):
-            sale, token = self.sale(business_id)
-            held = int(token.functions.balanceOf(address).call())
+        listed = self.businesses()
+        f = [fn for sale, token in listed for fn in (token.functions.balanceOf(address), sale.functions.phase())]
+        values = self.client.call_many(f)
+        for business_id, (sale, _) in enumerate(listed):
+            held, phase = int(values[2 * business_id]), PHASES[values[2 * business_id + 1]]
             if not held:
                 continue
-            terms = sale.functions.terms().call()
-            phase = PHASES[sale.functions.phase().call()]
-            shares.append({"businessId": business_id, "symbol": token.functions.symbol().call(), "shares": held,
+            shares.append({"businessId": business_id, "symbol": self._symbol(business_id), "shares": held,
                            "phase": phase})  # fmt: skip
             if phase == "failed":
+                terms = sale.functions.terms().call()
                 refunds.append({"businessId": business_id, "asset": terms[9], "amount": held * terms[0]})
         return {
             "address": address,
@@ -284,6 +296,12 @@ class Town:
             "claimable": {NATIVE: int(self.distributor.functions.claimable(address, NATIVE).call())},
             "refundsDue": refunds,
         }
+
+    def _symbol(self, business_id: int) -> str:
+        for symbol, entry in self.manifest.get("businesses", {}).items():
+            if int(entry["id"]) == business_id:
+                return str(symbol)
+        return str(self.sale(business_id)[1].functions.symbol().call())
 
     def is_rewarded(self, participation_id: str) -> bool:
         return bool(self.infinity.functions.isRewarded(hash_id(participation_id)).call())
