@@ -15,8 +15,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import is_address, is_checksum_address, keccak, to_checksum_address
 from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
@@ -66,11 +68,22 @@ def hash_id(text: str) -> bytes:
     return keccak(text=text)
 
 
+def valid_address(value: object) -> str | None:
+    """``value`` checksummed if it is an address (a mixed-case one must carry a valid EIP-55 checksum), else None."""
+    if not isinstance(value, str) or not is_address(value):
+        return None
+    digits = value[2:]
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
+        return None
+    return to_checksum_address(value)
+
+
 def checksum(address: str, what: str = "address") -> str:
-    """``address`` checksummed, or a clear error; a mixed-case address must carry a valid checksum."""
-    if not isinstance(address, str) or not is_address(address):
+    """``address`` checksummed, or a clear error."""
+    checked = valid_address(address)
+    if checked is None:
         raise ConfigError(f"The {what} {address!r} is not an address (0x and 40 hex digits, checksum if mixed case).")
-    return to_checksum_address(address)
+    return checked
 
 
 def parse_amount(text: str | int | Decimal, decimals: int, what: str = "amount") -> int:
@@ -89,6 +102,49 @@ def format_amount(units: int, decimals: int) -> str:
     """``units`` of the smallest unit in whole units, without trailing zeros."""
     text = f"{Decimal(units) / (Decimal(10) ** decimals):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_PARTICIPATION_TYPES = {
+    "EIP712Domain": [
+        {"name": "name", "type": "string"},
+        {"name": "version", "type": "string"},
+        {"name": "chainId", "type": "uint256"},
+        {"name": "verifyingContract", "type": "address"},
+    ],
+    "Participation": [
+        {"name": "member", "type": "address"},
+        {"name": "minutesWorked", "type": "uint32"},
+        {"name": "participationId", "type": "bytes32"},
+        {"name": "projectId", "type": "uint256"},
+        {"name": "coordinator", "type": "address"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+
+def participation_typed_data(chain_id: int, infinity: str, **participation: Any) -> dict[str, Any]:
+    """The EIP-712 message a coordinator's wallet signs for ``rewardWithAttestation`` (``eth_signTypedData_v4``).
+
+    ``participation``: member, minutesWorked, participationId (bytes32), projectId, coordinator, deadline.
+    """
+    return {
+        "types": _PARTICIPATION_TYPES,
+        "primaryType": "Participation",
+        "domain": {"name": "INFINITY", "version": "1", "chainId": chain_id, "verifyingContract": infinity},
+        "message": participation,
+    }
+
+
+def sign_participation(signer: LocalAccount, chain_id: int, infinity: str, **participation: Any) -> bytes:
+    """A coordinator's signature of a participation, as their wallet would make it."""
+    message = encode_typed_data(full_message=participation_typed_data(chain_id, infinity, **participation))
+    return bytes(signer.sign_message(message).signature)
+
+
+def participation_signer(signature: bytes, chain_id: int, infinity: str, **participation: Any) -> str:
+    """The address that signed ``participation``; raises ValueError for a malformed signature."""
+    message = encode_typed_data(full_message=participation_typed_data(chain_id, infinity, **participation))
+    return str(Account.recover_message(message, signature=signature))
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from eth_abi import encode
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector
 from web3.logs import DISCARD
 
+from ost_chain import townclient
 from ost_chain.client import ChainClient
 from ost_chain.exceptions import ContractRevert
 
@@ -49,33 +49,7 @@ def now(client: ChainClient) -> int:
 
 def sign_participation(client: ChainClient, infinity: Any, signer: LocalAccount, **participation: Any) -> bytes:
     """The EIP-712 signature of a participation, as a coordinator's wallet would make it."""
-    message = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Participation": [
-                {"name": "member", "type": "address"},
-                {"name": "minutesWorked", "type": "uint32"},
-                {"name": "participationId", "type": "bytes32"},
-                {"name": "projectId", "type": "uint256"},
-                {"name": "coordinator", "type": "address"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Participation",
-        "domain": {
-            "name": "INFINITY",
-            "version": "1",
-            "chainId": client.chain_id,
-            "verifyingContract": infinity.address,
-        },
-        "message": participation,
-    }
-    return bytes(signer.sign_message(encode_typed_data(full_message=message)).signature)
+    return townclient.sign_participation(signer, client.chain_id, infinity.address, **participation)
 
 
 def events(receipt: Any, contract: Any, name: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import typer
 
 from ..exceptions import OstError
 from ._common import err_console
+from .api import api_app
 from .demo import demo_command
 from .deploy import deploy_command, plan_app, up_command
 from .roles import members_app, profit_app, redeem_command, residents_app, reward_command, sale_app
@@ -34,6 +35,7 @@ app.command("reward")(reward_command)
 app.command("redeem")(redeem_command)
 app.add_typer(sale_app, name="sale")
 app.add_typer(profit_app, name="profit")
+app.add_typer(api_app, name="api")
 
 
 def main() -> None:

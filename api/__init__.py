@@ -1,0 +1,9 @@
+"""The bridge: coordinators submit verified participations over HTTP; INFINITY is minted on chain.
+
+``create_app`` builds the FastAPI app for one deployed town; ``ost api`` serves it with uvicorn.
+"""
+
+from .app import create_app
+from .settings import BridgeSettings
+
+__all__ = ["BridgeSettings", "create_app"]

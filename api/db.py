@@ -1,0 +1,136 @@
+"""The bridge's durable state: API keys, participations and their batches, meals, the worker's lease.
+
+SQLite by default (WAL, so readers never wait for the writer); any SQLAlchemy URL, e.g. PostgreSQL,
+for several replicas — one worker at a time holds the lease and sends transactions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public part of the key
+    digest: Mapped[str] = mapped_column(String(64))  # sha-256 of the secret part
+    coordinator: Mapped[str] = mapped_column(String(42), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Participation(Base):
+    __tablename__ = "participations"
+
+    participation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(66), unique=True)  # the bytes32 on chain
+    body_hash: Mapped[str] = mapped_column(String(64))
+    member: Mapped[str] = mapped_column(String(42), index=True)
+    project_id: Mapped[int] = mapped_column(BigInteger)
+    minutes: Mapped[int] = mapped_column(Integer)
+    evidence_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    meal: Mapped[bool] = mapped_column(Boolean, default=False)
+    coordinator: Mapped[str] = mapped_column(String(42))
+    api_key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    attestation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # deadline, signature
+    status: Mapped[str] = mapped_column(String(12), index=True, default="queued")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    minted: Mapped[str | None] = mapped_column(String(80), nullable=True)  # wei, as text (beyond 64 bits)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Batch(Base):
+    """One transaction (and its re-priced replacements, same nonce) carrying participations."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))  # batch | attestation
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    sender: Mapped[str] = mapped_column(String(42))
+    tx_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)  # every signed version, newest last
+    raw_tx: Mapped[str] = mapped_column(Text)  # newest signed version, to re-broadcast after a crash
+    tx: Mapped[dict[str, Any]] = mapped_column(JSON)  # the unsigned newest version, to re-price
+    status: Mapped[str] = mapped_column(String(12), default="sent", index=True)  # sent | confirmed | failed
+    size: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    repriced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Meal(Base):
+    __tablename__ = "meals"
+
+    participation_id: Mapped[str] = mapped_column(ForeignKey("participations.participation_id"), primary_key=True)
+    served_on: Mapped[str] = mapped_column(String(10), index=True)  # YYYY-MM-DD
+    served_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    member: Mapped[str] = mapped_column(String(42), index=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(42))
+
+
+class Lease(Base):
+    """Who runs the worker: one row, held for a few seconds at a time and renewed."""
+
+    __tablename__ = "worker_lease"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the tables created; SQLite in WAL mode with a busy timeout."""
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False} if sqlite else {},
+                           pool_pre_ping=not sqlite)  # fmt: skip
+    if sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; WAL keeps it consistent
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("SELECT 1"))
+    return engine
+
+
+def sessions(engine: Engine) -> sessionmaker[Any]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,69 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), one sentence each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+          409: "Conflict", 413: "Body too large", 415: "Unsupported media type", 422: "Invalid input",
+          429: "Too many requests", 500: "Internal error", 503: "Unavailable"}  # fmt: skip
+
+
+class Problem(Exception):
+    def __init__(self, status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:  # fmt: skip
+        super().__init__(detail)
+        self.status, self.detail, self.kind, self.headers, self.extra = status, detail, kind, headers, extra
+
+
+def problem_body(status: int, detail: str, *, kind: str | None = None, instance: str = "", request_id: str = "",
+                 **extra: Any) -> dict[str, Any]:  # fmt: skip
+    title = TITLES.get(status, "Error")
+    return {"type": f"/problems/{kind or title.lower().replace(' ', '-')}", "title": title, "status": status,
+            "detail": detail, "instance": instance, "requestId": request_id, **extra}  # fmt: skip
+
+
+def respond(request: Request, status: int, detail: str, *, kind: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:  # fmt: skip
+    request_id = getattr(request.state, "request_id", "")
+    body = problem_body(status, detail, kind=kind, instance=request.url.path, request_id=request_id, **extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return respond(request, exc.status, exc.detail, kind=exc.kind, headers=exc.headers, **exc.extra)
+
+
+async def on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return respond(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        first = next(e for e in errors if e.get("type") == "json_invalid")
+        where = first.get("ctx", {}).get("error", "")
+        return respond(request, 400, f"The body is not valid JSON{': ' + str(where) if where else ''}.",
+                       kind="malformed-json")  # fmt: skip
+    fields = [{"field": _where(tuple(e.get("loc", ()))), "message": _message(e)} for e in errors]
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+    return respond(request, 422, detail, kind="invalid-input", errors=fields)
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")

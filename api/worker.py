@@ -1,0 +1,348 @@
+"""The batching worker: accepted participations → ``rewardBatch`` transactions, exactly once.
+
+One worker at a time holds the lease (a row renewed every few seconds), so several API replicas
+can share one database. A batch is recorded — nonce, every signed version, the participations it
+carries — *before* it is broadcast; after a crash the next worker finds it, looks for its
+receipt, re-broadcasts it if the node lost it, or re-prices it if it is stuck. The nonce is the
+chain's pending nonce at the moment of signing (one batch is in flight at a time), never a
+counter kept here. Participations the contract would refuse are settled one by one from the
+decoded revert of a simulation: already rewarded → confirmed, not a member → failed; a problem
+of the relayer itself (cap, pause, role) keeps them queued and shows in the health report.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from web3.exceptions import ContractLogicError, TransactionNotFound
+from web3.logs import DISCARD
+
+from ost_chain.exceptions import ContractRevert
+from ost_chain.townclient import Town
+
+from .chain import ChainView
+from .db import Batch, Lease, Participation, utcnow
+from .settings import BridgeSettings
+
+log = logging.getLogger("ost.bridge.worker")
+LEASE_SECONDS = 10
+MAX_ATTEMPTS = 3
+
+
+class RelayerProblem(Exception):
+    """The relayer cannot mint now (cap reached, token paused, role lost): participations wait."""
+
+
+class Worker:
+    def __init__(self, settings: BridgeSettings, make_session: sessionmaker[Session], chain: ChainView,
+                 relayer: LocalAccount) -> None:  # fmt: skip
+        self.settings, self.make_session, self.chain, self.relayer = settings, make_session, chain, relayer
+        self.holder = uuid.uuid4().hex
+        self.leader = False
+        self.problem: str | None = None  # why minting is paused, for /healthz
+        self.last_error: str | None = None
+        self.confirmed = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._reconciled = False
+        self._lease_until = 0.0
+
+    # ── life ──
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ost-bridge-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.leader:
+            with self.make_session() as session:
+                session.execute(update(Lease).where(Lease.holder == self.holder).values(expires_at=utcnow()))
+                session.commit()
+
+    def _run(self) -> None:
+        pause = 0.0
+        while not self._stop.wait(pause):
+            try:
+                if not self._hold_lease():
+                    pause = 1.0
+                    continue
+                if not self._reconciled:
+                    self.reconcile()
+                    self._reconciled = True
+                pause = 0.0 if self.step() else 0.02
+                self.last_error = None
+            except RelayerProblem as exc:
+                self.problem = str(exc)
+                log.warning("minting paused: %s", exc)
+                pause = 5.0
+            except Exception as exc:  # noqa: BLE001 - the chain or the database is away: wait, then reconcile
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("worker: %s", self.last_error)
+                self._reconciled = False
+                pause = min(2.0, max(0.2, pause * 2))
+
+    def _hold_lease(self) -> bool:
+        if self.leader and time.monotonic() < self._lease_until - LEASE_SECONDS / 2:
+            return True
+        now = utcnow()
+        with self.make_session() as session:
+            row = session.get(Lease, 1)
+            if row is None:
+                session.add(Lease(id=1, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)))
+            elif row.holder == self.holder or row.expires_at < now:
+                taken = session.execute(
+                    update(Lease).where(Lease.id == 1, Lease.holder == row.holder, Lease.expires_at == row.expires_at)
+                    .values(holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS))
+                ).rowcount  # type: ignore[attr-defined]  # fmt: skip
+                if not taken:
+                    session.rollback()
+                    self.leader = False
+                    return False
+            else:
+                self.leader = False
+                return False
+            session.commit()
+        if not self.leader:
+            self._reconciled = False
+        self.leader, self._lease_until = True, time.monotonic() + LEASE_SECONDS
+        return True
+
+    # ── one step ──
+
+    def step(self) -> bool:
+        """Advance the open batch, or send a new one; True if anything moved."""
+        town = self.chain.town()
+        with self.make_session() as session:
+            open_batch = session.scalars(select(Batch).where(Batch.status == "sent").order_by(Batch.id)).first()
+            if open_batch is not None:
+                return self._advance(session, town, open_batch)
+            rows = self._take(session)
+            if not rows:
+                return False
+            return self._send(session, town, rows)
+
+    def _take(self, session: Session) -> list[Participation]:
+        attested = session.scalars(
+            select(Participation).where(Participation.status == "queued", Participation.attestation.is_not(None))
+            .order_by(Participation.created_at).limit(1)
+        ).first()  # fmt: skip
+        if attested is not None:
+            return [attested]
+        rows = list(session.scalars(
+            select(Participation).where(Participation.status == "queued", Participation.attestation.is_(None))
+            .order_by(Participation.created_at).limit(self.settings.batch_size)
+        ))  # fmt: skip
+        if rows and len(rows) < self.settings.batch_size:
+            age = (utcnow() - rows[0].created_at).total_seconds()
+            if age < self.settings.batch_wait:
+                return []
+        return rows
+
+    def _call(self, town: Town, rows: list[Participation]) -> Any:
+        inf = town.infinity.functions
+        if rows[0].attestation is not None:
+            row, att = rows[0], rows[0].attestation
+            return inf.rewardWithAttestation(
+                (row.member, row.minutes, HexBytes(row.key), row.project_id, row.coordinator, int(att["deadline"])),
+                HexBytes(att["signature"]),
+            )
+        return inf.rewardBatch([(r.member, r.minutes, HexBytes(r.key), r.project_id) for r in rows])
+
+    def _send(self, session: Session, town: Town, rows: list[Participation]) -> bool:
+        client = town.client
+        while rows:
+            fn = self._call(town, rows)
+            try:
+                gas = fn.estimate_gas({"from": self.relayer.address})
+                break
+            except ContractLogicError as exc:
+                rows = self._settle_refused(session, town, rows, client.decode(exc))
+        if not rows:
+            return True
+        self.problem = None
+        base = int(client.w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        priority = int(client.w3.eth.max_priority_fee)
+        tx = {
+            "chainId": client.chain_id, "nonce": client.w3.eth.get_transaction_count(self.relayer.address, "pending"),
+            "to": town.infinity.address, "data": fn._encode_transaction_data(), "value": 0,
+            "gas": gas * 6 // 5 + 20_000, "maxFeePerGas": 2 * base + priority, "maxPriorityFeePerGas": priority,
+        }  # fmt: skip
+        signed = self.relayer.sign_transaction(tx)
+        tx_hash = signed.hash.to_0x_hex()
+        batch = Batch(kind="attestation" if rows[0].attestation else "batch", nonce=tx["nonce"],
+                      sender=self.relayer.address, tx_hashes=[tx_hash], raw_tx=signed.raw_transaction.to_0x_hex(),
+                      tx=tx, status="sent", size=len(rows))  # fmt: skip
+        session.add(batch)
+        session.flush()
+        for row in rows:
+            row.status, row.batch_id, row.tx_hash, row.attempts = "submitted", batch.id, tx_hash, row.attempts + 1
+        session.commit()  # recorded before it leaves: a crash from here on finds it
+        self._broadcast(town, batch.raw_tx)
+        log.info("batch %s: %d participation(s), nonce %d, tx %s", batch.id, len(rows), tx["nonce"], tx_hash)
+        return True
+
+    def _broadcast(self, town: Town, raw: str) -> None:
+        try:
+            town.client.w3.eth.send_raw_transaction(HexBytes(raw))
+        except ValueError as exc:  # the node already has it, or its nonce is spent: the next look settles it
+            log.info("broadcast: %s", exc)
+
+    def _advance(self, session: Session, town: Town, batch: Batch) -> bool:
+        w3 = town.client.w3
+        for tx_hash in reversed(batch.tx_hashes):
+            try:
+                receipt = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+            except TransactionNotFound:
+                continue
+            if receipt is None:
+                continue
+            return self._settle_mined(session, town, batch, tx_hash, receipt)
+        spent = w3.eth.get_transaction_count(to_checksum_address(batch.sender), "latest") > batch.nonce
+        if spent:  # the nonce went to a transaction we do not know: ask the contract what happened
+            rows = self._rows(session, batch)
+            done = town.client.call_many([town.infinity.functions.isRewarded(HexBytes(r.key)) for r in rows])
+            for row, rewarded in zip(rows, done, strict=True):
+                if rewarded:
+                    self._confirm_from_logs(town, row)
+                else:
+                    row.status, row.batch_id, row.tx_hash = "queued", None, None
+            batch.status = "failed"
+            session.commit()
+            return True
+        known = True
+        try:
+            w3.eth.get_transaction(HexBytes(batch.tx_hashes[-1]))
+        except TransactionNotFound:
+            known = False
+        if not known:  # the node lost it (restarted, or we stopped before broadcasting): send it again
+            self._broadcast(town, batch.raw_tx)
+            return False
+        since = batch.repriced_at or batch.sent_at
+        if (utcnow() - since).total_seconds() > self.settings.stuck_after:
+            self._reprice(session, town, batch)
+            return True
+        return False
+
+    def _reprice(self, session: Session, town: Town, batch: Batch) -> None:
+        """Replace a stuck transaction with the same nonce and fees a quarter higher (nodes want at least 10%)."""
+        tx = dict(batch.tx)
+        base = int(town.client.w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        tx["maxPriorityFeePerGas"] = tx["maxPriorityFeePerGas"] * 5 // 4 + 1
+        tx["maxFeePerGas"] = max(tx["maxFeePerGas"] * 5 // 4 + 1, 2 * base + tx["maxPriorityFeePerGas"])
+        signed = self.relayer.sign_transaction(tx)
+        batch.tx, batch.raw_tx = tx, signed.raw_transaction.to_0x_hex()
+        batch.tx_hashes = [*batch.tx_hashes, signed.hash.to_0x_hex()]
+        batch.repriced_at = utcnow()
+        session.commit()
+        log.info("batch %s re-priced: tx %s, max fee %d", batch.id, batch.tx_hashes[-1], tx["maxFeePerGas"])
+        self._broadcast(town, batch.raw_tx)
+
+    def _settle_mined(self, session: Session, town: Town, batch: Batch, tx_hash: str, receipt: Any) -> bool:
+        rows = self._rows(session, batch)
+        batch.block, batch.gas_used = int(receipt["blockNumber"]), int(receipt["gasUsed"])
+        if receipt["status"] == 1:
+            minted = {bytes(e["args"]["participationId"]).hex(): int(e["args"]["amount"])
+                      for e in town.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)}  # fmt: skip
+            for row in rows:
+                row.status, row.tx_hash, row.block = "confirmed", tx_hash, batch.block
+                row.minted = str(minted.get(row.key[2:], 0))
+            batch.status = "confirmed"
+            self.confirmed += len(rows)
+        else:  # mined but reverted (the chain changed since the simulation): try again, a few times
+            for row in rows:
+                failed = row.attempts >= MAX_ATTEMPTS
+                row.status = "failed" if failed else "queued"
+                row.reason = f"transaction {tx_hash} reverted" if failed else None
+                row.batch_id = None
+            batch.status = "failed"
+        session.commit()
+        return True
+
+    def _rows(self, session: Session, batch: Batch) -> list[Participation]:
+        return list(session.scalars(select(Participation).where(Participation.batch_id == batch.id)))
+
+    # ── refusals ──
+
+    def _settle_refused(self, session: Session, town: Town, rows: list[Participation],
+                        revert: ContractRevert) -> list[Participation]:  # fmt: skip
+        """Settle the participations a simulated revert names; the rest go on. A relayer problem stops here."""
+        named, error = revert.named, revert.error
+
+        def fail(chosen: list[Participation]) -> list[Participation]:
+            for row in chosen:
+                row.status, row.reason = "failed", revert.sentence
+            session.commit()
+            return [r for r in rows if r not in chosen]
+
+        if error == "InfinityTokenAlreadyRewarded":
+            key = "0x" + bytes(named["participationId"]).hex()
+            done = [r for r in rows if r.key == key]
+            for row in done:
+                self._confirm_from_logs(town, row)
+            session.commit()
+            return [r for r in rows if r not in done]
+        if error == "InfinityTokenNotMember":
+            return fail([r for r in rows if r.member == named["account"]])
+        if error == "InfinityTokenInactiveProject":
+            return fail([r for r in rows if r.project_id == named["projectId"]])
+        if error == "InfinityTokenInvalidMinutes":
+            return fail([r for r in rows if r.minutes == named["minutesWorked"]])
+        if error == "InfinityTokenMemberDayExceeded":
+            mine = [r for r in rows if r.member == named["member"] and r.minutes == named["minutesWorked"]]
+            return fail(mine[-1:] or [r for r in rows if r.member == named["member"]][-1:])
+        if rows[0].attestation is not None and error in (
+            "InfinityTokenAttestationExpired", "InfinityTokenInvalidSignature", "AccessControlUnauthorizedAccount",
+            "InfinityTokenCoordinatorCapExceeded",
+        ):  # fmt: skip
+            return fail(rows)  # the signing coordinator's own problem: this participation alone
+        raise RelayerProblem(revert.sentence)
+
+    def _confirm_from_logs(self, town: Town, row: Participation) -> None:
+        """Mark ``row`` confirmed, with the transaction that rewarded it (found by its indexed id)."""
+        events = town.infinity.events.Rewarded().get_logs(
+            argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block
+        )
+        row.status, row.batch_id = "confirmed", row.batch_id
+        if events:
+            event = events[-1]
+            row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), int(event["blockNumber"])
+            row.minted = str(int(event["args"]["amount"]))
+        row.reason = None if row.tx_hash else "rewarded on chain"
+
+    # ── start ──
+
+    def reconcile(self) -> None:
+        """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
+        town = self.chain.town()
+        with self.make_session() as session:
+            queued = list(session.scalars(select(Participation).where(Participation.status == "queued")))
+            for start in range(0, len(queued), 500):
+                chunk = queued[start : start + 500]
+                done = town.client.call_many([town.infinity.functions.isRewarded(HexBytes(r.key)) for r in chunk])
+                for row, rewarded in zip(chunk, done, strict=True):
+                    if rewarded:
+                        self._confirm_from_logs(town, row)
+            session.commit()
+        log.info("reconciled %d queued participation(s) with the chain", len(queued))
+
+    def queue_stats(self) -> tuple[int, float | None]:
+        with self.make_session() as session:
+            depth, oldest = session.execute(
+                select(func.count(), func.min(Participation.created_at))
+                .where(Participation.status.in_(("queued", "submitted")))
+            ).one()  # fmt: skip
+        age = (utcnow() - oldest).total_seconds() if oldest is not None else None
+        return int(depth), age
