@@ -280,35 +280,44 @@ class Worker:
                         revert: ContractRevert) -> list[Participation]:  # fmt: skip
         """Settle the participations a simulated revert names; the rest go on. A relayer problem stops here."""
         named, error = revert.named, revert.error
-
-        def fail(chosen: list[Participation]) -> list[Participation]:
-            for row in chosen:
-                row.status, row.reason = "failed", revert.sentence
-            session.commit()
-            return [r for r in rows if r not in chosen]
-
+        attested = rows[0].attestation is not None
         if error == "InfinityTokenAlreadyRewarded":
             key = "0x" + bytes(named["participationId"]).hex()
             done = [r for r in rows if r.key == key]
             for row in done:
                 self._confirm_from_logs(town, row)
             session.commit()
-            return [r for r in rows if r not in done]
+            return [r for r in rows if r not in done] if done else self._narrow(rows)
         if error == "InfinityTokenNotMember":
-            return fail([r for r in rows if r.member == named["account"]])
-        if error == "InfinityTokenInactiveProject":
-            return fail([r for r in rows if r.project_id == named["projectId"]])
-        if error == "InfinityTokenInvalidMinutes":
-            return fail([r for r in rows if r.minutes == named["minutesWorked"]])
-        if error == "InfinityTokenMemberDayExceeded":
-            mine = [r for r in rows if r.member == named["member"] and r.minutes == named["minutesWorked"]]
-            return fail(mine[-1:] or [r for r in rows if r.member == named["member"]][-1:])
-        if rows[0].attestation is not None and error in (
+            chosen = [r for r in rows if r.member == to_checksum_address(named["account"])]
+        elif error == "InfinityTokenInactiveProject":
+            chosen = [r for r in rows if r.project_id == named["projectId"]]
+        elif error == "InfinityTokenInvalidMinutes":
+            chosen = [r for r in rows if r.minutes == named["minutesWorked"]]
+        elif error == "InfinityTokenMemberDayExceeded":
+            # The first entry that overflows the member's day: theirs, with those minutes, latest in the batch.
+            member = to_checksum_address(named["member"])
+            chosen = [r for r in rows if r.member == member and r.minutes == named["minutesWorked"]][-1:]
+        elif attested and error in (
             "InfinityTokenAttestationExpired", "InfinityTokenInvalidSignature", "AccessControlUnauthorizedAccount",
             "InfinityTokenCoordinatorCapExceeded",
         ):  # fmt: skip
-            return fail(rows)  # the signing coordinator's own problem: this participation alone
-        raise RelayerProblem(revert.sentence)
+            chosen = rows  # the signing coordinator's own problem: this participation alone
+        else:
+            raise RelayerProblem(revert.sentence)
+        if not chosen:
+            if len(rows) > 1:
+                return self._narrow(rows)
+            chosen = rows
+        for row in chosen:
+            row.status, row.reason = "failed", revert.sentence
+        session.commit()
+        return [r for r in rows if r not in chosen]
+
+    @staticmethod
+    def _narrow(rows: list[Participation]) -> list[Participation]:
+        """A refusal no participation could be matched to: try the first half; the rest waits for the next batch."""
+        return rows[: max(1, len(rows) // 2)]
 
     def _confirm_from_logs(self, town: Town, row: Participation) -> None:
         """Mark ``row`` confirmed, with the transaction that rewarded it (found by its indexed id)."""

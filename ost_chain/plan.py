@@ -221,6 +221,17 @@ def _format_errors(path: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class _PlanLoader(yaml.SafeLoader):
+    """YAML 1.1 reads an unquoted 0x… as a number; in a plan it is an address, kept as written (checksum and all)."""
+
+
+_PlanLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PlanLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(0|[1-9][0-9_]*)$"), list("-+0123456789"))
+
+
 def load_plan(path: Path) -> tuple[TownPlan, str]:
     """Read and validate the plan at ``path``; return it and the SHA-256 of its text."""
     try:
@@ -228,7 +239,7 @@ def load_plan(path: Path) -> tuple[TownPlan, str]:
     except OSError as exc:
         raise ConfigError(f"Cannot read the plan {path}: {exc.strerror}.") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_PlanLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise ConfigError(f"The plan {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

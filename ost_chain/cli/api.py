@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -68,6 +70,7 @@ def serve(
     from api import create_app
 
     settings, _ = _settings(manifest, rpc_url, database_url, relayer)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID` prints every thread's stack
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)
     console.print(f"Bridge for {app.state.bridge.manifest['town']} on http://{host}:{port} (docs at /docs); "

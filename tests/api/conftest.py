@@ -1,0 +1,186 @@
+"""The bridge as users run it: `ost api` in its own process (uvicorn on 127.0.0.1) over a town
+deployed on its own anvil, a SQLite file for the queue, real HTTP from the tests."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_utils import keccak, to_checksum_address
+from sqlalchemy.orm import Session
+
+from api.db import make_engine, sessions
+from api.keys import create_key
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import Deployment, Manifest
+from ost_chain.plan import load_plan
+from ost_chain.townclient import Town
+
+OST = str(Path(sys.executable).with_name("ost"))
+DEV = dev_accounts()
+COORDINATOR, OTHER_COORDINATOR, AMBASSADOR = DEV[3], DEV[4], DEV[2]
+MEMBERS = [to_checksum_address(keccak(text=f"bridge member {i}")[12:]) for i in range(60)]
+PLAN = f"""
+town: Bridge Town
+country: ZA
+coordinators: [dev:3, dev:4]
+coordinator_daily_cap_inf: 1000000
+members: [{", ".join(MEMBERS)}]
+projects: [{{id: 1, name: River}}, {{id: 2, name: Kitchen, shift_minutes: 240}}]
+businesses: [{{name: Bakery, symbol: BAKE}}]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Deployed:
+    """A town on its own anvil."""
+
+    node: LocalChain
+    client: ChainClient
+    manifest: Path
+    folder: Path
+
+    @property
+    def town(self) -> Town:
+        return Town.load(self.client, self.manifest)
+
+
+def deploy_town(folder: Path, **chain: Any) -> Deployed:
+    node = LocalChain(**chain).start()
+    client = ChainClient.connect(node.rpc_url)
+    plan_path = folder / "plan.yaml"
+    plan_path.write_text(PLAN)
+    plan, digest = load_plan(plan_path)
+    manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+    Deployment(client, plan, manifest, {a.address: a for a in DEV}).run()
+    return Deployed(node, client, manifest.path, folder)
+
+
+@dataclass
+class Bridge:
+    """One `ost api` process; restartable on the same database."""
+
+    deployed: Deployed
+    database_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Bridge:
+        self.log = self.deployed.folder / f"bridge-{self.port}.log"
+        env = {**os.environ, "OST_BATCH_WAIT": "0.05", "OST_ROLE_CACHE_SECONDS": "1", **self.env}
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [OST, "api", "--manifest", str(self.deployed.manifest), "--rpc-url", self.deployed.node.rpc_url,
+                 "--database-url", self.database_url, "--port", str(self.port)],
+                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ost api exited: {self.log.read_text()[-2000:]}")
+            try:
+                httpx.get(f"{self.url}/healthz", timeout=1.0)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"ost api did not start within {timeout} s")
+
+    def stop(self) -> None:
+        """Ctrl-C: the worker stops, uvicorn shuts down."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye, nothing flushed."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def session(self) -> Session:
+        return sessions(make_engine(self.database_url))()
+
+    def new_key(self, coordinator: str, name: str = "test") -> tuple[str, str]:
+        """A fresh API key for ``coordinator``: (the key, its id)."""
+        with self.session() as session:
+            key, info = create_key(session, coordinator, name)
+        return key, info.id
+
+
+def participation(member: str | None = None, **overrides: Any) -> dict[str, Any]:
+    body = {"participation_id": f"t-{uuid.uuid4().hex[:12]}", "member": member or random.choice(MEMBERS[:50]),
+            "project_id": 1, "hours": 3}  # fmt: skip
+    body.update(overrides)
+    return body
+
+
+def wait_until(predicate: Any, timeout: float = 30.0, every: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not reached within {timeout} s")
+
+
+def rewarded_on_chain(deployed: Deployed) -> list[bytes]:
+    """Every participation id the chain rewarded, once per Rewarded event."""
+    events = deployed.town.infinity.events.Rewarded().get_logs(from_block=0)
+    return [bytes(e["args"]["participationId"]) for e in events]
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    d = deploy_town(tmp_path_factory.mktemp("bridge"))
+    yield d
+    d.node.stop()
+
+
+@pytest.fixture(scope="module")
+def bridge(deployed: Deployed) -> Iterator[Bridge]:
+    b = Bridge(deployed, f"sqlite:///{deployed.folder / 'queue.sqlite'}").start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def key(bridge: Bridge) -> str:
+    return bridge.new_key(COORDINATOR.address)[0]
+
+
+@pytest.fixture
+def http(bridge: Bridge) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=bridge.url, timeout=30) as client:
+        yield client

@@ -1,0 +1,239 @@
+"""The bridge over real HTTP: who may submit, exactly-once minting under concurrent retries,
+a clear problem for every bad input, members, the town, the kitchen and health."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from typer.testing import CliRunner
+from web3.logs import DISCARD
+
+from ost_chain.cli import app
+from ost_chain.townclient import hash_id, sign_participation
+
+from .conftest import (
+    AMBASSADOR,
+    COORDINATOR,
+    DEV,
+    MEMBERS,
+    OTHER_COORDINATOR,
+    Bridge,
+    Deployed,
+    participation,
+    rewarded_on_chain,
+    wait_until,
+)
+
+PROBLEM = "application/problem+json"
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def confirmed(http: httpx.Client, participation_id: str) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        body = http.get(f"/v1/participations/{participation_id}").json()
+        return body if body["status"] in ("confirmed", "failed") else None
+
+    return wait_until(done)  # type: ignore[no-any-return]
+
+
+def assert_problem(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["requestId"] == response.headers["x-request-id"]
+    for word in words:
+        assert word in body["detail"], body["detail"]
+    return body
+
+
+# ── auth ──
+
+
+def test_a_participation_is_minted_once_and_its_status_told(http: httpx.Client, key: str,
+                                                            deployed: Deployed) -> None:  # fmt: skip
+    body = participation(hours=1.5, evidence_uri="https://photos.example/river/1.jpg", meal=True)
+    accepted = http.post("/v1/participations", json=body, headers=auth(key))
+    assert accepted.status_code == 202
+    assert accepted.headers["location"] == f"/v1/participations/{body['participation_id']}"
+    assert accepted.json()["status"] in ("queued", "submitted", "confirmed") and accepted.json()["minutes"] == 90
+    done = confirmed(http, body["participation_id"])
+    assert done["status"] == "confirmed" and done["block"] > 0 and done["tx_hash"].startswith("0x")
+    assert int(done["minted"]) == 10**18 // 2  # 90 minutes at 1 INF per 180
+    assert hash_id(body["participation_id"]) in rewarded_on_chain(deployed)
+
+
+def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, bridge: Bridge) -> None:
+    assert_problem(http.post("/v1/participations", json=participation()), 401, "API key")
+    assert_problem(http.post("/v1/participations", json=participation(), headers=auth("ost_nope_nope")), 401,
+                   "unknown or revoked")  # fmt: skip
+    key, key_id = bridge.new_key(COORDINATOR.address)
+    wrong_secret = key[: key.rindex("_") + 1] + "x" * 43
+    assert_problem(http.post("/v1/participations", json=participation(), headers=auth(wrong_secret)), 401)
+    assert http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 202
+    revoked = CliRunner().invoke(app, ["api", "keys", "revoke", key_id, "--manifest", str(bridge.deployed.manifest),
+                                       "--rpc-url", bridge.deployed.node.rpc_url, "--database-url",
+                                       bridge.database_url, "--json"])  # fmt: skip
+    assert revoked.exit_code == 0 and '"revokedAt": "' in revoked.stdout
+    assert_problem(http.post("/v1/participations", json=participation(), headers=auth(key)), 401, "revoked")
+    listed = CliRunner().invoke(app, ["api", "keys", "list", "--manifest", str(bridge.deployed.manifest),
+                                      "--rpc-url", bridge.deployed.node.rpc_url, "--database-url",
+                                      bridge.database_url, "--json"])  # fmt: skip
+    assert key_id in listed.stdout and key.split("_")[-1] not in listed.stdout  # secrets are never stored or shown
+
+
+def test_a_coordinator_whose_role_is_revoked_on_chain_is_refused_within_seconds(
+    http: httpx.Client, bridge: Bridge, deployed: Deployed
+) -> None:
+    key, _ = bridge.new_key(OTHER_COORDINATOR.address)
+    assert http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 202
+    town = deployed.town
+    role = town.registry.functions.COORDINATOR_ROLE().call()
+    deployed.client.transact(town.registry.functions.revokeRole(role, OTHER_COORDINATOR.address), AMBASSADOR)
+    revoked_at = time.monotonic()
+
+    def refused() -> bool:
+        return http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 403
+
+    wait_until(refused, timeout=10)
+    assert time.monotonic() - revoked_at < 5
+    assert_problem(http.post("/v1/participations", json=participation(), headers=auth(key)), 403,
+                   "does not hold COORDINATOR_ROLE")  # fmt: skip
+    deployed.client.transact(town.registry.functions.grantRole(role, OTHER_COORDINATOR.address), AMBASSADOR)
+
+
+def _attested(deployed: Deployed, signer: Any, coordinator: str | None = None, **overrides: Any) -> dict[str, Any]:
+    body = participation(**overrides)
+    deadline = int(time.time()) + 3600
+    signature = sign_participation(
+        signer, deployed.client.chain_id, deployed.town.infinity.address, member=body["member"],
+        minutesWorked=int(body["hours"] * 60), participationId=hash_id(body["participation_id"]),
+        projectId=body["project_id"], coordinator=coordinator or signer.address, deadline=deadline,
+    )  # fmt: skip
+    body["attestation"] = {"coordinator": coordinator or signer.address, "deadline": deadline,
+                           "signature": "0x" + signature.hex()}  # fmt: skip
+    return body
+
+
+def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(http: httpx.Client,
+                                                                        deployed: Deployed) -> None:  # fmt: skip
+    body = _attested(deployed, COORDINATOR)
+    assert http.post("/v1/participations", json=body).status_code == 202
+    done = confirmed(http, body["participation_id"])
+    assert done["status"] == "confirmed" and done["coordinator"] == COORDINATOR.address
+    receipt = deployed.client.w3.eth.get_transaction_receipt(done["tx_hash"])
+    (event,) = deployed.town.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)
+    assert event["args"]["coordinator"] == COORDINATOR.address  # relayed, yet credited to the signer
+
+
+def test_signatures_by_a_non_coordinator_or_not_by_the_named_coordinator_are_refused(
+    http: httpx.Client, deployed: Deployed
+) -> None:
+    stranger = DEV[19]
+    assert_problem(http.post("/v1/participations", json=_attested(deployed, stranger)), 403,
+                   "does not hold COORDINATOR_ROLE")  # fmt: skip
+    forged = _attested(deployed, stranger, coordinator=COORDINATOR.address)
+    assert_problem(http.post("/v1/participations", json=forged), 401, "not the coordinator's")
+    tampered = _attested(deployed, COORDINATOR)
+    tampered["hours"] = 6  # the signature covered 3 hours
+    assert_problem(http.post("/v1/participations", json=tampered), 401, "not the coordinator's")
+
+
+# ── exactly once ──
+
+
+def test_200_concurrent_submissions_of_20_ids_mint_exactly_20(bridge: Bridge, key: str, deployed: Deployed) -> None:
+    bodies = [participation(member=MEMBERS[i % len(MEMBERS)]) for i in range(20)]
+    before = len(rewarded_on_chain(deployed))
+    with httpx.Client(base_url=bridge.url, timeout=60) as client, ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda n: client.post("/v1/participations", json=bodies[n % 20], headers=auth(key)),
+                                range(200)))  # fmt: skip
+        assert [a.status_code for a in answers] == [202] * 200
+        for body in bodies:
+            assert confirmed(client, body["participation_id"])["status"] == "confirmed"
+        changed = client.post("/v1/participations", json={**bodies[0], "hours": 2}, headers=auth(key))
+        assert_problem(changed, 409, "different body")
+    minted = rewarded_on_chain(deployed)
+    assert len(minted) - before == 20
+    assert sorted(minted[before:]) == sorted(hash_id(b["participation_id"]) for b in bodies)
+
+
+def test_a_participation_the_chain_refuses_fails_with_the_reason(http: httpx.Client, key: str,
+                                                                 deployed: Deployed) -> None:  # fmt: skip
+    member = MEMBERS[-1]
+    first = participation(member=member, hours=20)
+    second = participation(member=member, hours=5)  # 25 hours in one day: the contract refuses the second
+    for body in (first, second):
+        assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
+    outcomes = {confirmed(http, b["participation_id"])["status"] for b in (first, second)}
+    assert outcomes == {"confirmed", "failed"}
+    failed = next(confirmed(http, b["participation_id"]) for b in (first, second)
+                  if confirmed(http, b["participation_id"])["status"] == "failed")  # fmt: skip
+    assert "InfinityTokenMemberDayExceeded" in failed["reason"]
+
+
+# ── bad input ──
+
+
+def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, bridge: Bridge) -> None:
+    h = auth(key)
+    post = lambda body, **kw: http.post("/v1/participations", json=body, headers=h, **kw)  # noqa: E731
+    bad_checksum = MEMBERS[0][:2] + MEMBERS[0][2:].swapcase()
+    assert_problem(post(participation(member=bad_checksum)), 422, "member", "checksum")
+    assert_problem(post(participation(member="0x1234")), 422, "member")
+    assert_problem(post(participation(project_id=77)), 422, "Project 77 does not exist")
+    assert_problem(post(participation(hours=25)), 422, "hours")
+    assert_problem(post(participation(hours=0)), 422, "hours")
+    assert_problem(post(participation(hours="1.51")), 422, "whole number of minutes")
+    assert_problem(post(participation(participation_id="has space")), 422, "participation_id")
+    assert_problem(post(participation(member=DEV[19].address)), 422, "not a member")
+    assert_problem(post({**participation(), "surprise": 1}), 422, "surprise")
+    assert_problem(http.post("/v1/participations", content=b"{not json", headers={**h, "content-type":
+                   "application/json"}), 400, "not valid JSON")  # fmt: skip
+    big = participation(evidence_uri="https://x.example/" + "a" * 20_000)
+    problem = assert_problem(post(big), 413, "larger than")
+    assert problem["type"] == "/problems/body-too-large"
+    assert_problem(http.get("/v1/participations/never-sent"), 404)
+    assert_problem(http.get("/v1/members/0xnothex"), 422, "address")
+    assert_problem(http.get("/v1/meals", params={"date": "2026-13-01"}), 422, "date")
+
+
+# ── members, town, meals, health ──
+
+
+def test_member_town_and_kitchen(http: httpx.Client, key: str) -> None:
+    member = MEMBERS[5]
+    body = participation(member=member, meal=True)
+    assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
+    assert confirmed(http, body["participation_id"])["status"] == "confirmed"
+    served = datetime(2026, 11, 25, 12, 30, tzinfo=UTC).isoformat()
+    meal = {"participation_id": body["participation_id"], "served_at": served, "note": "pap and stew"}
+    assert_problem(http.post("/v1/meals", json=meal), 401)
+    created = http.post("/v1/meals", json=meal, headers=auth(key))
+    assert created.status_code == 201 and created.json()["member"] == member
+    assert http.post("/v1/meals", json=meal, headers=auth(key)).status_code == 200  # the same again: no change
+    assert_problem(http.post("/v1/meals", json={**meal, "note": "second helping"}, headers=auth(key)), 409)
+    assert_problem(http.post("/v1/meals", json={**meal, "participation_id": "unknown-1"}, headers=auth(key)), 404)
+    day = http.get("/v1/meals", params={"date": "2026-11-25"}).json()
+    assert [m["participation_id"] for m in day] == [body["participation_id"]]
+    assert http.get("/v1/meals", params={"date": "2026-11-24"}).json() == []
+    view = http.get(f"/v1/members/{member}").json()
+    assert view["member"] is True and int(view["infinity"]) >= 10**18 and view["meals"] == 1
+    town = http.get("/v1/town").json()
+    assert town["town"] == "Bridge Town" and town["members"] == len(MEMBERS) and town["participations"]["confirmed"]
+
+
+def test_health_reports_chain_queue_and_relayer(http: httpx.Client) -> None:
+    health = http.get("/healthz")
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "ok" and body["chain"]["reachable"] is True and body["chain"]["chainId"] == 31337
+    assert body["relayer"]["address"] == COORDINATOR.address and body["relayer"]["low"] is False
+    assert {"depth", "oldestWaitingSeconds", "workerLeader"} <= set(body["queue"]) and body["queue"]["workerLeader"]
+    assert http.get("/docs").status_code == 200 and "/v1/participations" in http.get("/openapi.json").json()["paths"]
