@@ -58,7 +58,9 @@ class Participation(Base):
     meal: Mapped[bool] = mapped_column(Boolean, default=False)
     coordinator: Mapped[str] = mapped_column(String(42))
     api_key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    attestation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # deadline, signature
+    attestation: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )  # deadline, signature
     status: Mapped[str] = mapped_column(String(12), index=True, default="queued")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)

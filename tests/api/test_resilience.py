@@ -1,0 +1,136 @@
+"""Whatever fails, every accepted participation is minted exactly once: the bridge killed with
+SIGKILL in the middle of a stream of 1,000, and the chain gone while participations arrive."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from api.db import Batch, Participation
+from ost_chain.chain import LocalChain
+from ost_chain.townclient import hash_id
+
+from .conftest import (
+    COORDINATOR,
+    MEMBERS,
+    Bridge,
+    Deployed,
+    deploy_town,
+    free_port,
+    participation,
+    rewarded_on_chain,
+    wait_until,
+)
+
+AUTH: dict[str, str] = {}
+
+
+def count(bridge: Bridge, *where: Any) -> int:
+    with bridge.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Participation).where(*where)) or 0)
+
+
+def open_batches(bridge: Bridge) -> int:
+    with bridge.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Batch).where(Batch.status == "sent")) or 0)
+
+
+def submit_until_accepted(http: httpx.Client, body: dict[str, Any], headers: dict[str, str], deadline: float) -> int:
+    """What a coordinator's app does: retry the same request until the bridge answers it."""
+    while time.monotonic() < deadline:
+        try:
+            response = http.post("/v1/participations", json=body, headers=headers)
+        except httpx.TransportError:
+            time.sleep(0.05)
+            continue
+        if response.status_code < 500:
+            return response.status_code
+        time.sleep(0.05)
+    raise AssertionError(f"{body['participation_id']} was never accepted")
+
+
+def test_sigkill_in_the_middle_of_1000_participations_loses_and_duplicates_nothing(deployed: Deployed) -> None:
+    bridge = Bridge(deployed, f"sqlite:///{deployed.folder / 'crash.sqlite'}", env={"OST_BATCH_SIZE": "40"}).start()
+    key, _ = bridge.new_key(COORDINATOR.address)
+    headers = {"Authorization": f"Bearer {key}"}
+    bodies = [participation(member=MEMBERS[i % len(MEMBERS)], hours=0.5, participation_id=f"crash-{i:04d}")
+              for i in range(1_000)]  # fmt: skip
+    before = len(rewarded_on_chain(deployed))
+    answers: list[int] = []
+    deadline = time.monotonic() + 120
+
+    def stream() -> None:
+        with ThreadPoolExecutor(8) as pool, httpx.Client(base_url=bridge.url, timeout=10) as http:
+            answers.extend(pool.map(lambda b: submit_until_accepted(http, b, headers, deadline), bodies))
+
+    streamer = threading.Thread(target=stream)
+    try:
+        streamer.start()
+        wait_until(lambda: count(bridge) >= 300, timeout=60, every=0.01)
+        # Kill it while a batch is on its way (recorded, maybe broadcast, not yet settled) if we can catch one.
+        caught = False
+        for _ in range(500):
+            if open_batches(bridge):
+                caught = True
+                break
+            time.sleep(0.002)
+        bridge.kill()
+        accepted_before_kill = count(bridge)
+        assert 300 <= accepted_before_kill < 1_000
+        time.sleep(0.5)  # clients keep retrying against a dead port
+        bridge.start()
+        streamer.join(timeout=120)
+        assert not streamer.is_alive() and answers == [202] * 1_000
+        wait_until(lambda: count(bridge, Participation.status == "confirmed") == 1_000, timeout=90, every=0.2)
+    finally:
+        bridge.stop()
+    minted = rewarded_on_chain(deployed)[before:]
+    assert len(minted) == 1_000, f"{len(minted)} mints for 1,000 participations (caught mid-batch: {caught})"
+    assert set(minted) == {hash_id(b["participation_id"]) for b in bodies}
+
+
+@pytest.fixture
+def restartable(tmp_path: Path) -> Iterator[Deployed]:
+    """A town on an anvil that keeps its state in a file, so it can stop and come back as it was."""
+    port = free_port()
+    d = deploy_town(tmp_path, port=port, extra_args=("--state", str(tmp_path / "chain-state.json")))
+    yield d
+    d.node.stop()
+
+
+def test_a_chain_outage_queues_and_everything_accepted_is_minted_when_it_returns(restartable: Deployed) -> None:
+    d = restartable
+    bridge = Bridge(d, f"sqlite:///{d.folder / 'outage.sqlite'}").start()
+    key, _ = bridge.new_key(COORDINATOR.address)
+    headers = {"Authorization": f"Bearer {key}"}
+    try:
+        with httpx.Client(base_url=bridge.url, timeout=30) as http:
+            first = participation(project_id=1)
+            assert http.post("/v1/participations", json=first, headers=headers).status_code == 202
+            wait_until(lambda: count(bridge, Participation.status == "confirmed") == 1)
+            port = int(d.node.rpc_url.rsplit(":", 1)[1])
+            d.node.stop()
+            during = [participation(hours=1) for _ in range(50)]
+            for body in during:
+                answer = http.post("/v1/participations", json=body, headers=headers)
+                assert answer.status_code == 202, answer.text
+            health = http.get("/healthz")
+            assert health.status_code == 503 and health.json()["chain"]["reachable"] is False
+            assert health.json()["queue"]["depth"] == 50 and health.json()["status"] == "degraded"
+            time.sleep(1.0)  # the worker meets the outage too
+            assert count(bridge, Participation.status == "confirmed") == 1
+            d.node = LocalChain(port=port, extra_args=("--state", str(d.folder / "chain-state.json"))).start()
+            wait_until(lambda: count(bridge, Participation.status == "confirmed") == 51, timeout=60, every=0.2)
+            assert http.get("/healthz").json()["queue"]["depth"] == 0
+    finally:
+        bridge.stop()
+    minted = rewarded_on_chain(d)
+    assert sorted(minted) == sorted(hash_id(b["participation_id"]) for b in [first, *during])
