@@ -6,6 +6,7 @@ database session and its own chain connection.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -18,29 +19,32 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from eth_account.signers.local import LocalAccount
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ost_chain.network import load_keystore, resolve_signer
 from ost_chain.townclient import hash_id, participation_signer, valid_address
 
-from .chain import ChainView, Unreachable
-from .db import Meal, Participation, make_engine, sessions
+from .chain import MISSING, ChainView, Unreachable
+from .db import BridgeSession, Meal, Participation, make_engine, sessions, utcnow
+from .intake import COLUMNS, Intake
 from .keys import KeyInfo, verify_key
 from .problems import Problem, on_http, on_problem, on_validation
 from .settings import BridgeSettings
 from .worker import Worker
 
 log = logging.getLogger("ost.bridge")
+KEY_CACHE_SECONDS = 1.0
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@#+=-]{0,199}$"
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -195,6 +199,20 @@ class Bridge:
         self.relayer = relayer or self._relayer()
         self.worker = Worker(settings, self.sessions, self.chain, self.relayer)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+        self.intake = Intake(self.sessions)
+        self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
+
+    def known_key(self, presented: str) -> Any:
+        hit = self._keys.get(presented)
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < KEY_CACHE_SECONDS else MISSING
+
+    def check_key(self, presented: str) -> KeyInfo | None:
+        with self.sessions() as session:
+            key = verify_key(session, presented)
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[presented] = (time.monotonic(), key)
+        return key
 
     def _relayer(self) -> LocalAccount:
         chosen = self.settings.relayer
@@ -214,11 +232,13 @@ def db(request: Request) -> Any:
         yield session
 
 
-DB = Annotated[Session, Depends(db)]
+DB = Annotated[BridgeSession, Depends(db)]
 
 
-def api_key(request: Request, session: DB) -> KeyInfo | None:
-    """The caller's API key from ``Authorization: Bearer ost_…``, or None if none was sent; refused if wrong."""
+async def api_key(request: Request) -> KeyInfo | None:
+    """The caller's API key from ``Authorization: Bearer ost_…``, or None if none was sent; refused if wrong.
+
+    A verified key is remembered for a second, so a revoked key is refused within a second."""
     header = request.headers.get("authorization")
     if header is None:
         return None
@@ -226,11 +246,14 @@ def api_key(request: Request, session: DB) -> KeyInfo | None:
     if scheme.lower() != "bearer" or not presented:
         raise Problem(401, "Send the API key as `Authorization: Bearer ost_…`.", kind="unauthorized",
                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    key = verify_key(session, presented.strip())
+    b = bridge(request)
+    key = b.known_key(presented.strip())
+    if key is MISSING:
+        key = await run_in_threadpool(b.check_key, presented.strip())
     if key is None:
         raise Problem(401, "The API key is unknown or revoked.", kind="unauthorized",
                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    wait = bridge(request).limiter.take(key.id)
+    wait = b.limiter.take(key.id)
     if wait:
         raise Problem(429, f"Too many requests for this key; retry in {wait:.1f} s.", kind="rate-limited",
                       headers={"Retry-After": str(max(1, round(wait)))})  # fmt: skip
@@ -266,6 +289,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
             state.worker.start()
         yield
         state.worker.stop()
+        state.intake.stop()
         state.engine.dispose()
 
     app = FastAPI(
@@ -282,7 +306,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
 
     @app.post("/v1/participations", status_code=202, response_model=ParticipationOut,
               responses={409: {"description": "The id was used with a different body."}})  # fmt: skip
-    def submit_participation(body: ParticipationIn, request: Request, key: Key, session: DB) -> JSONResponse:
+    async def submit_participation(body: ParticipationIn, request: Request, key: Key) -> JSONResponse:
         """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
         b = bridge(request)
         if body.attestation is not None:
@@ -294,34 +318,33 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
                                "participation (an `attestation`).", kind="unauthorized",
                           headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
         digest = _body_hash(body)
-        existing = session.get(Participation, body.participation_id)
-        if existing is None:
-            _require_coordinator(b, coordinator)
-            _check_town_rules(b, body)
-            row = Participation(
-                participation_id=body.participation_id, key="0x" + hash_id(body.participation_id).hex(),
-                body_hash=digest, member=body.member, project_id=body.project_id, minutes=body.minutes,
-                evidence_uri=body.evidence_uri, meal=body.meal, coordinator=coordinator,
-                api_key_id=key.id if key else None,
-                attestation={"deadline": body.attestation.deadline, "signature": body.attestation.signature}
-                if body.attestation else None,
-                status="queued",
-            )  # fmt: skip
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:  # the same id arrived at the same moment: answer as for a retry
-                session.rollback()
-                existing = session.get(Participation, body.participation_id)
-                if existing is None:  # same on-chain key from a different id text
-                    raise Problem(409, "Another participation id maps to the same on-chain id.",
-                                  kind="conflict") from None  # fmt: skip
-            else:
-                return _accepted(row)
-        if existing.body_hash != digest:
+        try:
+            if not _rules_known_to_pass(b, coordinator, body):  # a chain call is needed: off the event loop
+                await run_in_threadpool(_check_rules, b, coordinator, body)
+        except Problem:
+            # A retry of a participation accepted earlier gets its first answer, whatever changed since.
+            earlier = await run_in_threadpool(_stored, b, body.participation_id)
+            if earlier is None or earlier["body_hash"] != digest:
+                raise
+            return _accepted(earlier)
+        now = utcnow()
+        row = {
+            "participation_id": body.participation_id, "key": "0x" + hash_id(body.participation_id).hex(),
+            "body_hash": digest, "member": body.member, "project_id": body.project_id, "minutes": body.minutes,
+            "evidence_uri": body.evidence_uri, "meal": body.meal, "coordinator": coordinator,
+            "api_key_id": key.id if key else None,
+            "attestation": {"deadline": body.attestation.deadline, "signature": body.attestation.signature}
+            if body.attestation else None,
+            "status": "queued", "batch_id": None, "tx_hash": None, "block": None, "minted": None, "reason": None,
+            "attempts": 0, "created_at": now, "updated_at": now,
+        }  # fmt: skip
+        stored = await asyncio.wrap_future(b.intake.submit(row))
+        if stored is None:
+            raise Problem(409, "Another participation id maps to the same on-chain id.", kind="conflict")
+        if stored["body_hash"] != digest:
             raise Problem(409, f"The participation {body.participation_id} was already submitted with a different "
                                "body; a participation id is used once.", kind="conflict")  # fmt: skip
-        return _accepted(existing)
+        return _accepted(stored)
 
     @app.get("/v1/participations/{participation_id}", response_model=ParticipationOut,
              responses={404: {"description": "Unknown participation."}})  # fmt: skip
@@ -385,9 +408,9 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
             raise Problem(409, f"A meal was already recorded for {body.participation_id}.", kind="conflict")
         meal = Meal(participation_id=body.participation_id, served_on=served_at.date().isoformat(), served_at=served_at,
                     member=participation.member, note=body.note, recorded_by=key.coordinator)  # fmt: skip
-        session.add(meal)
         try:
-            session.commit()
+            with session.writing():
+                session.add(meal)
         except IntegrityError:
             session.rollback()
             raise Problem(409, f"A meal was already recorded for {body.participation_id}.", kind="conflict") from None
@@ -432,8 +455,8 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
     return app
 
 
-def _accepted(row: Participation) -> JSONResponse:
-    body = _out(row).model_dump(mode="json")
+def _accepted(row: dict[str, Any]) -> JSONResponse:
+    body = _out(SimpleNamespace(**row)).model_dump(mode="json")  # type: ignore[arg-type]
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
 
 
@@ -461,8 +484,16 @@ def _check_attestation(b: Bridge, body: ParticipationIn) -> str:
     return att.coordinator
 
 
-def _check_town_rules(b: Bridge, body: ParticipationIn) -> None:
+def _rules_known_to_pass(b: Bridge, coordinator: str, body: ParticipationIn) -> bool:
+    """True when cached answers show the coordinator, the project and the member are all fine."""
+    project = b.chain.fresh("project", body.project_id)
+    return (b.chain.fresh("role", coordinator) is True and project is not MISSING and bool(project[2])
+            and b.chain.fresh("member", body.member) is True)  # fmt: skip
+
+
+def _check_rules(b: Bridge, coordinator: str, body: ParticipationIn) -> None:
     """Refuse what the contract would refuse for sure; if the chain is away, the worker finds out later."""
+    _require_coordinator(b, coordinator)
     try:
         tokens, _, active = b.chain.project(body.project_id)
         if not active:
@@ -472,6 +503,12 @@ def _check_town_rules(b: Bridge, body: ParticipationIn) -> None:
             raise Problem(422, f"{body.member} is not a member of this town.", kind="not-a-member")
     except Unreachable:
         log.warning("chain unreachable: accepting %s unchecked", body.participation_id)
+
+
+def _stored(b: Bridge, participation_id: str) -> dict[str, Any] | None:
+    with b.sessions() as session:
+        row = session.get(Participation, participation_id)
+        return None if row is None else {c: getattr(row, c) for c in COLUMNS}
 
 
 # ── middleware: request ids, body limit, access log ──

@@ -23,7 +23,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from web3.exceptions import ContractLogicError, TransactionNotFound
 from web3.logs import DISCARD
 
@@ -31,7 +31,7 @@ from ost_chain.exceptions import ContractRevert
 from ost_chain.townclient import Town
 
 from .chain import ChainView
-from .db import Batch, Lease, Participation, utcnow
+from .db import Batch, BridgeSession, Lease, Participation, utcnow
 from .settings import BridgeSettings
 
 log = logging.getLogger("ost.bridge.worker")
@@ -39,12 +39,18 @@ LEASE_SECONDS = 10
 MAX_ATTEMPTS = 3
 
 
+def _commit(session: BridgeSession) -> None:
+    """Write what changed in memory, taking the database's write turn only now."""
+    with session.writing():
+        pass
+
+
 class RelayerProblem(Exception):
     """The relayer cannot mint now (cap reached, token paused, role lost): participations wait."""
 
 
 class Worker:
-    def __init__(self, settings: BridgeSettings, make_session: sessionmaker[Session], chain: ChainView,
+    def __init__(self, settings: BridgeSettings, make_session: sessionmaker[BridgeSession], chain: ChainView,
                  relayer: LocalAccount) -> None:  # fmt: skip
         self.settings, self.make_session, self.chain, self.relayer = settings, make_session, chain, relayer
         self.holder = uuid.uuid4().hex
@@ -68,9 +74,8 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout)
         if self.leader:
-            with self.make_session() as session:
+            with self.make_session() as session, session.writing():
                 session.execute(update(Lease).where(Lease.holder == self.holder).values(expires_at=utcnow()))
-                session.commit()
 
     def _run(self) -> None:
         pause = 0.0
@@ -98,7 +103,7 @@ class Worker:
         if self.leader and time.monotonic() < self._lease_until - LEASE_SECONDS / 2:
             return True
         now = utcnow()
-        with self.make_session() as session:
+        with self.make_session() as session, session.writing():
             row = session.get(Lease, 1)
             if row is None:
                 session.add(Lease(id=1, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)))
@@ -108,13 +113,11 @@ class Worker:
                     .values(holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS))
                 ).rowcount  # type: ignore[attr-defined]  # fmt: skip
                 if not taken:
-                    session.rollback()
                     self.leader = False
                     return False
             else:
                 self.leader = False
                 return False
-            session.commit()
         if not self.leader:
             self._reconciled = False
         self.leader, self._lease_until = True, time.monotonic() + LEASE_SECONDS
@@ -134,7 +137,7 @@ class Worker:
                 return False
             return self._send(session, town, rows)
 
-    def _take(self, session: Session) -> list[Participation]:
+    def _take(self, session: BridgeSession) -> list[Participation]:
         attested = session.scalars(
             select(Participation).where(Participation.status == "queued", Participation.attestation.is_not(None))
             .order_by(Participation.created_at).limit(1)
@@ -161,7 +164,7 @@ class Worker:
             )
         return inf.rewardBatch([(r.member, r.minutes, HexBytes(r.key), r.project_id) for r in rows])
 
-    def _send(self, session: Session, town: Town, rows: list[Participation]) -> bool:
+    def _send(self, session: BridgeSession, town: Town, rows: list[Participation]) -> bool:
         client = town.client
         while rows:
             fn = self._call(town, rows)
@@ -185,11 +188,11 @@ class Worker:
         batch = Batch(kind="attestation" if rows[0].attestation else "batch", nonce=tx["nonce"],
                       sender=self.relayer.address, tx_hashes=[tx_hash], raw_tx=signed.raw_transaction.to_0x_hex(),
                       tx=tx, status="sent", size=len(rows))  # fmt: skip
-        session.add(batch)
-        session.flush()
-        for row in rows:
-            row.status, row.batch_id, row.tx_hash, row.attempts = "submitted", batch.id, tx_hash, row.attempts + 1
-        session.commit()  # recorded before it leaves: a crash from here on finds it
+        with session.writing():  # recorded before it leaves: a crash from here on finds it
+            session.add(batch)
+            session.flush()
+            for row in rows:
+                row.status, row.batch_id, row.tx_hash, row.attempts = "submitted", batch.id, tx_hash, row.attempts + 1
         self._broadcast(town, batch.raw_tx)
         log.info("batch %s: %d participation(s), nonce %d, tx %s", batch.id, len(rows), tx["nonce"], tx_hash)
         return True
@@ -200,18 +203,16 @@ class Worker:
         except ValueError as exc:  # the node already has it, or its nonce is spent: the next look settles it
             log.info("broadcast: %s", exc)
 
-    def _advance(self, session: Session, town: Town, batch: Batch) -> bool:
+    def _advance(self, session: BridgeSession, town: Town, batch: Batch) -> bool:
         w3 = town.client.w3
-        for tx_hash in reversed(batch.tx_hashes):
-            try:
-                receipt = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-            except TransactionNotFound:
-                continue
-            if receipt is None:
-                continue
-            return self._settle_mined(session, town, batch, tx_hash, receipt)
+        mined = self._receipt(w3, batch)
+        if mined is not None:
+            return self._settle_mined(session, town, batch, *mined)
         spent = w3.eth.get_transaction_count(to_checksum_address(batch.sender), "latest") > batch.nonce
-        if spent:  # the nonce went to a transaction we do not know: ask the contract what happened
+        if spent:  # mined between the two looks, or the nonce went to a transaction we do not know
+            mined = self._receipt(w3, batch)
+            if mined is not None:
+                return self._settle_mined(session, town, batch, *mined)
             rows = self._rows(session, batch)
             done = town.client.call_many([town.infinity.functions.isRewarded(HexBytes(r.key)) for r in rows])
             for row, rewarded in zip(rows, done, strict=True):
@@ -220,7 +221,7 @@ class Worker:
                 else:
                     row.status, row.batch_id, row.tx_hash = "queued", None, None
             batch.status = "failed"
-            session.commit()
+            _commit(session)
             return True
         known = True
         try:
@@ -236,7 +237,19 @@ class Worker:
             return True
         return False
 
-    def _reprice(self, session: Session, town: Town, batch: Batch) -> None:
+    @staticmethod
+    def _receipt(w3: Any, batch: Batch) -> tuple[str, Any] | None:
+        """The receipt of whichever signed version of ``batch`` was mined, if one was."""
+        for tx_hash in reversed(batch.tx_hashes):
+            try:
+                receipt = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+            except TransactionNotFound:
+                continue
+            if receipt is not None:
+                return tx_hash, receipt
+        return None
+
+    def _reprice(self, session: BridgeSession, town: Town, batch: Batch) -> None:
         """Replace a stuck transaction with the same nonce and fees a quarter higher (nodes want at least 10%)."""
         tx = dict(batch.tx)
         base = int(town.client.w3.eth.get_block("latest").get("baseFeePerGas", 0))
@@ -246,11 +259,11 @@ class Worker:
         batch.tx, batch.raw_tx = tx, signed.raw_transaction.to_0x_hex()
         batch.tx_hashes = [*batch.tx_hashes, signed.hash.to_0x_hex()]
         batch.repriced_at = utcnow()
-        session.commit()
+        _commit(session)
         log.info("batch %s re-priced: tx %s, max fee %d", batch.id, batch.tx_hashes[-1], tx["maxFeePerGas"])
         self._broadcast(town, batch.raw_tx)
 
-    def _settle_mined(self, session: Session, town: Town, batch: Batch, tx_hash: str, receipt: Any) -> bool:
+    def _settle_mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str, receipt: Any) -> bool:
         rows = self._rows(session, batch)
         batch.block, batch.gas_used = int(receipt["blockNumber"]), int(receipt["gasUsed"])
         if receipt["status"] == 1:
@@ -268,15 +281,15 @@ class Worker:
                 row.reason = f"transaction {tx_hash} reverted" if failed else None
                 row.batch_id = None
             batch.status = "failed"
-        session.commit()
+        _commit(session)
         return True
 
-    def _rows(self, session: Session, batch: Batch) -> list[Participation]:
+    def _rows(self, session: BridgeSession, batch: Batch) -> list[Participation]:
         return list(session.scalars(select(Participation).where(Participation.batch_id == batch.id)))
 
     # ── refusals ──
 
-    def _settle_refused(self, session: Session, town: Town, rows: list[Participation],
+    def _settle_refused(self, session: BridgeSession, town: Town, rows: list[Participation],
                         revert: ContractRevert) -> list[Participation]:  # fmt: skip
         """Settle the participations a simulated revert names; the rest go on. A relayer problem stops here."""
         named, error = revert.named, revert.error
@@ -286,7 +299,7 @@ class Worker:
             done = [r for r in rows if r.key == key]
             for row in done:
                 self._confirm_from_logs(town, row)
-            session.commit()
+            _commit(session)
             return [r for r in rows if r not in done] if done else self._narrow(rows)
         if error == "InfinityTokenNotMember":
             chosen = [r for r in rows if r.member == to_checksum_address(named["account"])]
@@ -311,7 +324,7 @@ class Worker:
             chosen = rows
         for row in chosen:
             row.status, row.reason = "failed", revert.sentence
-        session.commit()
+        _commit(session)
         return [r for r in rows if r not in chosen]
 
     @staticmethod
@@ -344,7 +357,7 @@ class Worker:
                 for row, rewarded in zip(chunk, done, strict=True):
                     if rewarded:
                         self._confirm_from_logs(town, row)
-            session.commit()
+            _commit(session)
         log.info("reconciled %d queued participation(s) with the chain", len(queued))
 
     def queue_stats(self) -> tuple[int, float | None]:

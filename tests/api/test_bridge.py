@@ -81,6 +81,9 @@ def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, br
                                        "--rpc-url", bridge.deployed.node.rpc_url, "--database-url",
                                        bridge.database_url, "--json"])  # fmt: skip
     assert revoked.exit_code == 0 and '"revokedAt": "' in revoked.stdout
+    revoked_at = time.monotonic()
+    wait_until(lambda: http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 401)
+    assert time.monotonic() - revoked_at < 2  # a verified key is remembered for one second
     assert_problem(http.post("/v1/participations", json=participation(), headers=auth(key)), 401, "revoked")
     listed = CliRunner().invoke(app, ["api", "keys", "list", "--manifest", str(bridge.deployed.manifest),
                                       "--rpc-url", bridge.deployed.node.rpc_url, "--database-url",

@@ -1,0 +1,91 @@
+"""Group commit for accepted participations: many requests, one transaction.
+
+Each request hands its row to the intake and waits; a single thread writes every row waiting at
+that moment in one ``INSERT … ON CONFLICT DO NOTHING`` and one commit, then answers each request
+with the row the database holds for its id — its own, or the one an earlier request stored (a
+retry, or a conflict if the body differs). Nothing is acknowledged before it is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from .db import Participation
+
+log = logging.getLogger("ost.bridge.intake")
+MOST_PER_COMMIT = 500
+COLUMNS = [c.name for c in Participation.__table__.columns]
+
+
+class Intake:
+    def __init__(self, make_session: Any) -> None:
+        self.make_session = make_session
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future[dict[str, Any] | None]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._run, name="ost-bridge-intake", daemon=True)
+        self._thread.start()
+
+    def submit(self, row: dict[str, Any]) -> Future[dict[str, Any] | None]:
+        """Store ``row`` unless its id (or on-chain key) is taken; the future gives the stored row for the id,
+        or None when another id already maps to the same on-chain key."""
+        done: Future[dict[str, Any] | None] = Future()
+        self._queue.put((row, done))
+        return done
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            waiting = [first]
+            while len(waiting) < MOST_PER_COMMIT:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                waiting.append(item)
+            try:
+                stored = self._write([row for row, _ in waiting])
+            except Exception as exc:  # noqa: BLE001 - the requests get the error; the intake goes on
+                log.exception("intake: %s", exc)
+                for _, done in waiting:
+                    done.set_exception(exc)
+                continue
+            for row, done in waiting:
+                done.set_result(stored.get(row["participation_id"]))
+
+    def _write(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        unique = list({row["participation_id"]: row for row in rows}.values())  # duplicates in one group: first wins
+        with self.make_session() as session:
+            dialect = session.get_bind().dialect.name
+            with session.writing():
+                if dialect in ("sqlite", "postgresql"):
+                    module = sqlite if dialect == "sqlite" else postgresql
+                    session.execute(module.insert(Participation).on_conflict_do_nothing(), unique)
+                else:  # no portable "do nothing": one savepoint per row
+                    for row in unique:
+                        try:
+                            with session.begin_nested():
+                                session.execute(insert(Participation), [row])
+                        except IntegrityError:
+                            pass
+            ids = [row["participation_id"] for row in unique]
+            found = session.execute(select(*Participation.__table__.columns)
+                                    .where(Participation.participation_id.in_(ids))).mappings().all()  # fmt: skip
+            return {r["participation_id"]: dict(r) for r in found}

@@ -1,0 +1,156 @@
+"""End-to-end bridge throughput: participations confirmed per second, from the HTTP request to the
+receipt, batched (rewardBatch) against one transaction per participation, in the same run on the
+embedded chain. Targets: batched at least 500/s and at least 20 times the unbatched rate.
+
+python benchmarks/bridge.py [--batched N] [--unbatched N] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from eth_utils import keccak, to_checksum_address
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from api.db import make_engine, sessions  # noqa: E402
+from api.keys import create_key  # noqa: E402
+from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
+from ost_chain.client import ChainClient  # noqa: E402
+from ost_chain.deploy import Deployment, Manifest  # noqa: E402
+from ost_chain.plan import TownPlan  # noqa: E402
+
+OST = str(Path(sys.executable).with_name("ost"))
+MEMBERS = [to_checksum_address(keccak(text=f"bench member {i}")[12:]) for i in range(400)]
+TARGET_RATE, TARGET_RATIO = 500, 20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def submit_all(url: str, key: str, count: int, tag: str, concurrency: int) -> None:
+    """Submit ``count`` participations over ``concurrency`` keep-alive connections.
+
+    A bare HTTP/1.1 client: the load generator shares the machine's two cores with the bridge and
+    the chain, so it must cost far less per request than the server does.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    numbers = iter(range(count))
+
+    async def lane() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for n in numbers:
+                body = json.dumps({"participation_id": f"{tag}-{n}", "member": MEMBERS[n % len(MEMBERS)],
+                                   "project_id": 1, "hours": 0.5}).encode()  # fmt: skip
+                writer.write(b"POST /v1/participations HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                             b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
+                             % (host.encode(), key.encode(), len(body), body))  # fmt: skip
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                answer = await reader.readexactly(length)
+                if b" 202 " not in status_line:
+                    raise RuntimeError(f"{status_line.decode().strip()}: {answer.decode()}")
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+
+
+def confirmed(database: Path, tag: str) -> int:
+    with sqlite3.connect(database) as db:
+        row = db.execute("SELECT count(*) FROM participations WHERE status = 'confirmed' AND participation_id LIKE ?",
+                         (f"{tag}-%",)).fetchone()  # fmt: skip
+    return int(row[0])
+
+
+def run(node: LocalChain, manifest: Path, folder: Path, *, count: int, batch: int, concurrency: int) -> float:
+    """Start a bridge with batches of at most ``batch``; submit ``count``; seconds until all are confirmed."""
+    database = folder / f"bench-{batch}.sqlite"
+    with sessions(make_engine(f"sqlite:///{database}"))() as session:
+        key, _ = create_key(session, dev_accounts()[3].address, "bench")
+    port = free_port()
+    log = folder / f"bench-{batch}.log"
+    env = {**os.environ, "OST_BATCH_SIZE": str(batch), "OST_BATCH_WAIT": "0.02", "OST_RATE_BURST": "1000000",
+           "OST_RATE_LIMIT": "1000000"}  # fmt: skip
+    process = subprocess.Popen([OST, "api", "--manifest", str(manifest), "--rpc-url", node.rpc_url, "--port",
+                                str(port), "--database-url", f"sqlite:///{database}"], env=env,
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("ost api did not start") from None
+                time.sleep(0.1)
+        tag = f"b{batch}"
+        started = time.perf_counter()
+        asyncio.run(submit_all(url, key, count, tag, concurrency))
+        accepted = time.perf_counter() - started
+        deadline = time.monotonic() + 600
+        while confirmed(database, tag) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError("participations were not confirmed within 10 minutes")
+            time.sleep(0.01)
+        seconds = time.perf_counter() - started
+        print(f"  batch ≤ {batch:>3}: {count:>5} participations, all accepted in {accepted:6.2f} s, all confirmed in "
+              f"{seconds:6.2f} s: {count / seconds:8.1f} confirmed/s")  # fmt: skip
+        return count / seconds
+    except Exception:
+        print(log.read_text()[-3000:])
+        raise
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batched", type=int, default=5_000, help="participations sent in batches")
+    parser.add_argument("--unbatched", type=int, default=500, help="participations sent one per transaction")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    args = parser.parse_args()
+    plan = TownPlan.model_validate({
+        "town": "Bench Town", "country": "ZA", "coordinators": ["dev:3"], "coordinator_daily_cap_inf": 10**9,
+        "members": MEMBERS, "projects": [{"id": 1, "name": "River"}], "businesses": [{"name": "B", "symbol": "BB"}],
+    })  # fmt: skip
+    with LocalChain() as node, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        client = ChainClient.connect(node.rpc_url)
+        manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash="bench")
+        Deployment(client, plan, manifest, {a.address: a for a in dev_accounts()}).run()
+        print(f"Bridge throughput on the embedded chain ({os.cpu_count()} cores), HTTP accepted → receipt:")
+        one = run(node, manifest.path, folder, count=args.unbatched, batch=1, concurrency=args.concurrency)
+        many = run(node, manifest.path, folder, count=args.batched, batch=200, concurrency=args.concurrency)
+    ratio = many / one
+    ok = many >= TARGET_RATE and ratio >= TARGET_RATIO
+    print(f"batched {many:,.0f}/s (target ≥ {TARGET_RATE}/s), {ratio:.1f}× one transaction per participation "
+          f"(target ≥ {TARGET_RATIO}×): {'met' if ok else 'NOT met'}")  # fmt: skip
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
