@@ -19,13 +19,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import sessionmaker
-from web3.exceptions import ContractLogicError, TransactionNotFound
-from web3.logs import DISCARD
 
 from ost_chain.exceptions import ContractRevert
 from ost_chain.townclient import Town
@@ -43,6 +42,40 @@ def _commit(session: BridgeSession) -> None:
     """Write what changed in memory, taking the database's write turn only now."""
     with session.writing():
         pass
+
+
+class RpcError(Exception):
+    """The node answered a JSON-RPC call with an error."""
+
+
+class _Reverted(Exception):
+    def __init__(self, message: str, data: str) -> None:
+        super().__init__(message)
+        self.data = data
+
+
+class _Rpc:
+    """Bare JSON-RPC calls on the town's connection: the worker's hot path, without web3's formatters."""
+
+    def __init__(self, town: Town) -> None:
+        self.provider = town.client.w3.provider
+
+    def __call__(self, method: str, *params: Any) -> Any:
+        response = self.provider.make_request(method, list(params))  # type: ignore[arg-type]
+        error = response.get("error")
+        if error:
+            data = error.get("data")
+            if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+                raise _Reverted(str(error.get("message")), data)
+            raise RpcError(f"{method}: {error.get('message')}")
+        return response.get("result")
+
+
+_REWARDS = "(address,uint32,bytes32,uint256)[]"
+_PARTICIPATION = "(address,uint32,bytes32,uint256,address,uint256)"
+_BATCH = keccak(text=f"rewardBatch({_REWARDS})")[:4]
+_ATTEST = keccak(text=f"rewardWithAttestation({_PARTICIPATION},bytes)")[:4]
+_REWARDED = "0x" + keccak(text="Rewarded(address,bytes32,uint256,uint256,address,uint32)").hex()
 
 
 class RelayerProblem(Exception):
@@ -154,34 +187,38 @@ class Worker:
                 return []
         return rows
 
-    def _call(self, town: Town, rows: list[Participation]) -> Any:
-        inf = town.infinity.functions
+    @staticmethod
+    def _calldata(rows: list[Participation]) -> bytes:
+        """The transaction's data, encoded directly (web3's encoder re-checksums every address: a keccak each)."""
         if rows[0].attestation is not None:
             row, att = rows[0], rows[0].attestation
-            return inf.rewardWithAttestation(
-                (row.member, row.minutes, HexBytes(row.key), row.project_id, row.coordinator, int(att["deadline"])),
-                HexBytes(att["signature"]),
-            )
-        return inf.rewardBatch([(r.member, r.minutes, HexBytes(r.key), r.project_id) for r in rows])
+            participation = (bytes.fromhex(row.member[2:]), row.minutes, bytes.fromhex(row.key[2:]), row.project_id,
+                             bytes.fromhex(row.coordinator[2:]), int(att["deadline"]))  # fmt: skip
+            return _ATTEST + abi_encode([_PARTICIPATION, "bytes"], [participation, bytes.fromhex(att["signature"][2:])])
+        entries = [(bytes.fromhex(r.member[2:]), r.minutes, bytes.fromhex(r.key[2:]), r.project_id) for r in rows]
+        return _BATCH + abi_encode([_REWARDS], [entries])
 
     def _send(self, session: BridgeSession, town: Town, rows: list[Participation]) -> bool:
-        client = town.client
+        rpc = _Rpc(town)
+        infinity = town.infinity.address
         while rows:
-            fn = self._call(town, rows)
+            data = self._calldata(rows)
             try:
-                gas = fn.estimate_gas({"from": self.relayer.address})
+                gas = int(rpc("eth_estimateGas", {"from": self.relayer.address, "to": infinity,
+                                                  "data": "0x" + data.hex()}), 16)  # fmt: skip
                 break
-            except ContractLogicError as exc:
-                rows = self._settle_refused(session, town, rows, client.decode(exc))
+            except _Reverted as exc:
+                rows = self._settle_refused(session, town, rows, town.client.artifacts.errors.decode(exc.data))
         if not rows:
             return True
         self.problem = None
-        base = int(client.w3.eth.get_block("latest").get("baseFeePerGas", 0))
-        priority = int(client.w3.eth.max_priority_fee)
-        tx = {
-            "chainId": client.chain_id, "nonce": client.w3.eth.get_transaction_count(self.relayer.address, "pending"),
-            "to": town.infinity.address, "data": fn._encode_transaction_data(), "value": 0,
-            "gas": gas * 6 // 5 + 20_000, "maxFeePerGas": 2 * base + priority, "maxPriorityFeePerGas": priority,
+        base = int(rpc("eth_getBlockByNumber", "latest", False).get("baseFeePerGas", "0x0"), 16)
+        priority = int(rpc("eth_maxPriorityFeePerGas"), 16)
+        tx: dict[str, Any] = {
+            "chainId": town.client.chain_id, "nonce": int(rpc("eth_getTransactionCount", self.relayer.address,
+                                                             "pending"), 16),
+            "to": infinity, "data": "0x" + data.hex(), "value": 0, "gas": gas * 6 // 5 + 20_000,
+            "maxFeePerGas": 2 * base + priority, "maxPriorityFeePerGas": priority,
         }  # fmt: skip
         signed = self.relayer.sign_transaction(tx)
         tx_hash = signed.hash.to_0x_hex()
@@ -191,26 +228,28 @@ class Worker:
         with session.writing():  # recorded before it leaves: a crash from here on finds it
             session.add(batch)
             session.flush()
-            for row in rows:
-                row.status, row.batch_id, row.tx_hash, row.attempts = "submitted", batch.id, tx_hash, row.attempts + 1
+            session.execute(update(Participation), [
+                {"participation_id": r.participation_id, "status": "submitted", "batch_id": batch.id,
+                 "tx_hash": tx_hash, "attempts": r.attempts + 1, "updated_at": utcnow()} for r in rows
+            ])  # fmt: skip
         self._broadcast(town, batch.raw_tx)
         log.info("batch %s: %d participation(s), nonce %d, tx %s", batch.id, len(rows), tx["nonce"], tx_hash)
         return True
 
     def _broadcast(self, town: Town, raw: str) -> None:
         try:
-            town.client.w3.eth.send_raw_transaction(HexBytes(raw))
-        except ValueError as exc:  # the node already has it, or its nonce is spent: the next look settles it
+            _Rpc(town)("eth_sendRawTransaction", raw)
+        except (_Reverted, RpcError) as exc:  # the node has it already, or its nonce is spent: the next look settles it
             log.info("broadcast: %s", exc)
 
     def _advance(self, session: BridgeSession, town: Town, batch: Batch) -> bool:
-        w3 = town.client.w3
-        mined = self._receipt(w3, batch)
+        rpc = _Rpc(town)
+        mined = self._receipt(rpc, batch)
         if mined is not None:
             return self._settle_mined(session, town, batch, *mined)
-        spent = w3.eth.get_transaction_count(to_checksum_address(batch.sender), "latest") > batch.nonce
+        spent = int(rpc("eth_getTransactionCount", batch.sender, "latest"), 16) > batch.nonce
         if spent:  # mined between the two looks, or the nonce went to a transaction we do not know
-            mined = self._receipt(w3, batch)
+            mined = self._receipt(rpc, batch)
             if mined is not None:
                 return self._settle_mined(session, town, batch, *mined)
             rows = self._rows(session, batch)
@@ -223,12 +262,8 @@ class Worker:
             batch.status = "failed"
             _commit(session)
             return True
-        known = True
-        try:
-            w3.eth.get_transaction(HexBytes(batch.tx_hashes[-1]))
-        except TransactionNotFound:
-            known = False
-        if not known:  # the node lost it (restarted, or we stopped before broadcasting): send it again
+        if rpc("eth_getTransactionByHash", batch.tx_hashes[-1]) is None:
+            # The node lost it (restarted, or we stopped before broadcasting): send it again.
             self._broadcast(town, batch.raw_tx)
             return False
         since = batch.repriced_at or batch.sent_at
@@ -238,13 +273,10 @@ class Worker:
         return False
 
     @staticmethod
-    def _receipt(w3: Any, batch: Batch) -> tuple[str, Any] | None:
+    def _receipt(rpc: _Rpc, batch: Batch) -> tuple[str, dict[str, Any]] | None:
         """The receipt of whichever signed version of ``batch`` was mined, if one was."""
         for tx_hash in reversed(batch.tx_hashes):
-            try:
-                receipt = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-            except TransactionNotFound:
-                continue
+            receipt = rpc("eth_getTransactionReceipt", tx_hash)
             if receipt is not None:
                 return tx_hash, receipt
         return None
@@ -252,7 +284,7 @@ class Worker:
     def _reprice(self, session: BridgeSession, town: Town, batch: Batch) -> None:
         """Replace a stuck transaction with the same nonce and fees a quarter higher (nodes want at least 10%)."""
         tx = dict(batch.tx)
-        base = int(town.client.w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        base = int(_Rpc(town)("eth_getBlockByNumber", "latest", False).get("baseFeePerGas", "0x0"), 16)
         tx["maxPriorityFeePerGas"] = tx["maxPriorityFeePerGas"] * 5 // 4 + 1
         tx["maxFeePerGas"] = max(tx["maxFeePerGas"] * 5 // 4 + 1, 2 * base + tx["maxPriorityFeePerGas"])
         signed = self.relayer.sign_transaction(tx)
@@ -263,25 +295,28 @@ class Worker:
         log.info("batch %s re-priced: tx %s, max fee %d", batch.id, batch.tx_hashes[-1], tx["maxFeePerGas"])
         self._broadcast(town, batch.raw_tx)
 
-    def _settle_mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str, receipt: Any) -> bool:
+    def _settle_mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str,
+                      receipt: dict[str, Any]) -> bool:  # fmt: skip
         rows = self._rows(session, batch)
-        batch.block, batch.gas_used = int(receipt["blockNumber"]), int(receipt["gasUsed"])
-        if receipt["status"] == 1:
-            minted = {bytes(e["args"]["participationId"]).hex(): int(e["args"]["amount"])
-                      for e in town.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)}  # fmt: skip
-            for row in rows:
-                row.status, row.tx_hash, row.block = "confirmed", tx_hash, batch.block
-                row.minted = str(minted.get(row.key[2:], 0))
+        batch.block, batch.gas_used = int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
+        now = utcnow()
+        if int(receipt["status"], 16) == 1:
+            infinity = town.infinity.address.lower()
+            minted = {log["topics"][2]: str(int(log["data"][2:66], 16)) for log in receipt["logs"]
+                      if log["address"].lower() == infinity and log["topics"][0] == _REWARDED}  # fmt: skip
+            changes = [{"participation_id": r.participation_id, "status": "confirmed", "tx_hash": tx_hash,
+                        "block": batch.block, "minted": minted.get(r.key, "0"), "updated_at": now}
+                       for r in rows]  # fmt: skip
             batch.status = "confirmed"
             self.confirmed += len(rows)
         else:  # mined but reverted (the chain changed since the simulation): try again, a few times
-            for row in rows:
-                failed = row.attempts >= MAX_ATTEMPTS
-                row.status = "failed" if failed else "queued"
-                row.reason = f"transaction {tx_hash} reverted" if failed else None
-                row.batch_id = None
+            changes = [{"participation_id": r.participation_id, "batch_id": None, "updated_at": now,
+                        "status": "failed" if r.attempts >= MAX_ATTEMPTS else "queued",
+                        "reason": f"transaction {tx_hash} reverted" if r.attempts >= MAX_ATTEMPTS else None}
+                       for r in rows]  # fmt: skip
             batch.status = "failed"
-        _commit(session)
+        with session.writing():
+            session.execute(update(Participation), changes)
         return True
 
     def _rows(self, session: BridgeSession, batch: Batch) -> list[Participation]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def hash_id(text: str) -> bytes:
     return keccak(text=text)
 
 
+@lru_cache(maxsize=65_536)  # a town's addresses recur; a checksum costs a keccak
 def valid_address(value: object) -> str | None:
     """``value`` checksummed if it is an address (a mixed-case one must carry a valid EIP-55 checksum), else None."""
     if not isinstance(value, str) or not is_address(value):
