@@ -12,7 +12,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import requests
 from eth_utils import keccak
+from web3 import HTTPProvider
+from web3.types import RPCEndpoint
 
 from ost_chain.client import ChainClient
 from ost_chain.townclient import Town
@@ -76,13 +79,24 @@ class ChainView:
         ttl = {"role": self.settings.role_cache_seconds, "member": 30.0 if hit[1] else 2.0, "project": 10.0}[kind]
         return hit[1] if time.monotonic() - hit[0] < ttl else MISSING
 
-    def _view(self, to: str, signature: str, *args: bytes) -> bool:
-        """A boolean view by a bare ``eth_call``: the hot path of every submission, without web3's layers."""
+    def _words(self, to: str, signature: str, *args: bytes) -> list[int]:
+        """A view's return words by a bare ``eth_call`` on this thread's own HTTP connection (no web3 layers)."""
+        provider = getattr(self._local, "provider", None)
+        if provider is None:
+            session = requests.Session()
+            session.trust_env = False
+            provider = self._local.provider = HTTPProvider(
+                self.settings.rpc_url, session=session, request_kwargs={"timeout": self.settings.rpc_timeout}
+            )
         data = "0x" + (keccak(text=signature)[:4] + b"".join(a.rjust(32, b"\0") for a in args)).hex()
-        response = self.town().client.w3.provider.make_request("eth_call", [{"to": to, "data": data}, "latest"])  # type: ignore[arg-type]
+        response = provider.make_request(RPCEndpoint("eth_call"), [{"to": to, "data": data}, "latest"])
         if "error" in response:
             raise RuntimeError(str(response["error"]))
-        return int(response["result"], 16) != 0
+        raw = bytes.fromhex(str(response["result"])[2:])
+        return [int.from_bytes(raw[i : i + 32], "big") for i in range(0, len(raw), 32)]
+
+    def _view(self, to: str, signature: str, *args: bytes) -> bool:
+        return self._words(to, signature, *args)[0] != 0
 
     def is_coordinator(self, address: str) -> bool:
         registry = self.manifest["contracts"]["TownRegistry"]["address"]
@@ -98,8 +112,13 @@ class ChainView:
                             lambda: self._view(registry, "isMember(address)", bytes.fromhex(address[2:])))  # fmt: skip
 
     def project(self, project_id: int) -> tuple[int, int, bool]:
-        return self._cached(("project", project_id), 10.0,
-                            lambda: tuple(self.town().infinity.functions.project(project_id).call()))  # fmt: skip
+        infinity = self.manifest["contracts"]["InfinityToken"]["address"]
+
+        def read() -> tuple[int, int, bool]:
+            tokens, minutes, active = self._words(infinity, "project(uint256)", project_id.to_bytes(32, "big"))[:3]
+            return tokens, minutes, bool(active)
+
+        return self._cached(("project", project_id), 10.0, read)
 
     def summary(self) -> dict[str, Any]:
         return self._cached(("summary",), 2.0, lambda: self.town().summary())
