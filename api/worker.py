@@ -71,6 +71,13 @@ class _Rpc:
         return response.get("result")
 
 
+_BENIGN = (
+    "already known",
+    "known transaction",
+    "nonce too low",
+    "replacement transaction underpriced",
+    "already imported",
+)
 _REWARDS = "(address,uint32,bytes32,uint256)[]"
 _PARTICIPATION = "(address,uint32,bytes32,uint256,address,uint256)"
 _BATCH = keccak(text=f"rewardBatch({_REWARDS})")[:4]
@@ -201,18 +208,24 @@ class Worker:
     def _send(self, session: BridgeSession, town: Town, rows: list[Participation]) -> bool:
         rpc = _Rpc(town)
         infinity = town.infinity.address
+        latest = rpc("eth_getBlockByNumber", "latest", False)
+        room = int(latest["gasLimit"], 16) * 3 // 4  # leave room in the block for others
         while rows:
             data = self._calldata(rows)
             try:
                 gas = int(rpc("eth_estimateGas", {"from": self.relayer.address, "to": infinity,
                                                   "data": "0x" + data.hex()}), 16)  # fmt: skip
-                break
             except _Reverted as exc:
                 rows = self._settle_refused(session, town, rows, town.client.artifacts.errors.decode(exc.data))
+                continue
+            if gas * 6 // 5 + 20_000 > room and len(rows) > 1:
+                rows = rows[: len(rows) // 2]  # too big for a block: the rest waits for the next batch
+                continue
+            break
         if not rows:
             return True
         self.problem = None
-        base = int(rpc("eth_getBlockByNumber", "latest", False).get("baseFeePerGas", "0x0"), 16)
+        base = int(latest.get("baseFeePerGas", "0x0"), 16)
         priority = int(rpc("eth_maxPriorityFeePerGas"), 16)
         tx: dict[str, Any] = {
             "chainId": town.client.chain_id, "nonce": int(rpc("eth_getTransactionCount", self.relayer.address,
@@ -232,15 +245,25 @@ class Worker:
                 {"participation_id": r.participation_id, "status": "submitted", "batch_id": batch.id,
                  "tx_hash": tx_hash, "attempts": r.attempts + 1, "updated_at": utcnow()} for r in rows
             ])  # fmt: skip
-        self._broadcast(town, batch.raw_tx)
         log.info("batch %s: %d participation(s), nonce %d, tx %s", batch.id, len(rows), tx["nonce"], tx_hash)
+        self._broadcast(session, town, batch)
         return True
 
-    def _broadcast(self, town: Town, raw: str) -> None:
+    def _broadcast(self, session: BridgeSession, town: Town, batch: Batch) -> None:
+        """Send the batch's newest version. If the node refuses it outright (no funds, over the block's gas),
+        the batch is dropped, its participations wait again, and the health report says why."""
         try:
-            _Rpc(town)("eth_sendRawTransaction", raw)
-        except (_Reverted, RpcError) as exc:  # the node has it already, or its nonce is spent: the next look settles it
-            log.info("broadcast: %s", exc)
+            _Rpc(town)("eth_sendRawTransaction", batch.raw_tx)
+        except (_Reverted, RpcError) as exc:
+            message = str(exc).lower()
+            if any(benign in message for benign in _BENIGN):  # the node has it, or the nonce is spent: next look
+                log.info("broadcast of batch %s: %s", batch.id, exc)
+                return
+            with session.writing():
+                batch.status = "failed"
+                session.execute(update(Participation).where(Participation.batch_id == batch.id)
+                                .values(status="queued", batch_id=None, tx_hash=None, updated_at=utcnow()))  # fmt: skip
+            raise RelayerProblem(f"The node refused the relayer's transaction: {exc}") from None
 
     def _advance(self, session: BridgeSession, town: Town, batch: Batch) -> bool:
         rpc = _Rpc(town)
@@ -264,7 +287,7 @@ class Worker:
             return True
         if rpc("eth_getTransactionByHash", batch.tx_hashes[-1]) is None:
             # The node lost it (restarted, or we stopped before broadcasting): send it again.
-            self._broadcast(town, batch.raw_tx)
+            self._broadcast(session, town, batch)
             return False
         since = batch.repriced_at or batch.sent_at
         if (utcnow() - since).total_seconds() > self.settings.stuck_after:
@@ -293,7 +316,7 @@ class Worker:
         batch.repriced_at = utcnow()
         _commit(session)
         log.info("batch %s re-priced: tx %s, max fee %d", batch.id, batch.tx_hashes[-1], tx["maxFeePerGas"])
-        self._broadcast(town, batch.raw_tx)
+        self._broadcast(session, town, batch)
 
     def _settle_mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str,
                       receipt: dict[str, Any]) -> bool:  # fmt: skip

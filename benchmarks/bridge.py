@@ -25,6 +25,8 @@ from eth_utils import keccak, to_checksum_address
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from web3.types import RPCEndpoint  # noqa: E402
+
 from api.db import make_engine, sessions  # noqa: E402
 from api.keys import create_key  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
@@ -90,7 +92,7 @@ def run(node: LocalChain, manifest: Path, folder: Path, *, count: int, batch: in
         key, _ = create_key(session, dev_accounts()[3].address, "bench")
     port = free_port()
     log = folder / f"bench-{batch}.log"
-    env = {**os.environ, "OST_BATCH_SIZE": str(batch), "OST_BATCH_WAIT": "0.02", "OST_RATE_BURST": "1000000",
+    env = {**os.environ, "OST_BATCH_SIZE": str(batch), "OST_BATCH_WAIT": "0.05", "OST_RATE_BURST": "1000000",
            "OST_RATE_LIMIT": "1000000"}  # fmt: skip
     process = subprocess.Popen([OST, "api", "--manifest", str(manifest), "--rpc-url", node.rpc_url, "--port",
                                 str(port), "--database-url", f"sqlite:///{database}"], env=env,
@@ -120,7 +122,7 @@ def run(node: LocalChain, manifest: Path, folder: Path, *, count: int, batch: in
               f"{seconds:6.2f} s: {count / seconds:8.1f} confirmed/s")  # fmt: skip
         return count / seconds
     except Exception:
-        print(log.read_text()[-3000:])
+        print("\n".join(line[:300] for line in log.read_text().splitlines()[-15:]))
         raise
     finally:
         os.killpg(process.pid, signal.SIGINT)
@@ -132,23 +134,34 @@ def main() -> int:
     parser.add_argument("--batched", type=int, default=5_000, help="participations sent in batches")
     parser.add_argument("--unbatched", type=int, default=500, help="participations sent one per transaction")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--batch", type=int, default=300, help="most participations per rewardBatch")
     args = parser.parse_args()
     plan = TownPlan.model_validate({
         "town": "Bench Town", "country": "ZA", "coordinators": ["dev:3"], "coordinator_daily_cap_inf": 10**9,
         "members": MEMBERS, "projects": [{"id": 1, "name": "River"}], "businesses": [{"name": "B", "symbol": "BB"}],
     })  # fmt: skip
-    with LocalChain() as node, tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        client = ChainClient.connect(node.rpc_url)
-        manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash="bench")
-        Deployment(client, plan, manifest, {a.address: a for a in dev_accounts()}).run()
-        print(f"Bridge throughput on the embedded chain ({os.cpu_count()} cores), HTTP accepted → receipt:")
-        one = run(node, manifest.path, folder, count=args.unbatched, batch=1, concurrency=args.concurrency)
-        many = run(node, manifest.path, folder, count=args.batched, batch=200, concurrency=args.concurrency)
-    ratio = many / one
-    ok = many >= TARGET_RATE and ratio >= TARGET_RATIO
-    print(f"batched {many:,.0f}/s (target ≥ {TARGET_RATE}/s), {ratio:.1f}× one transaction per participation "
-          f"(target ≥ {TARGET_RATIO}×): {'met' if ok else 'NOT met'}")  # fmt: skip
+    results = {}
+    for label, block_time in (("instant mining", 0), ("a block every second", 1)):
+        with LocalChain() as node, tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            client = ChainClient.connect(node.rpc_url)
+            manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town,
+                                     plan_hash="bench")  # fmt: skip
+            Deployment(client, plan, manifest, {a.address: a for a in dev_accounts()}).run()
+            if block_time:
+                client.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
+                client.w3.provider.make_request(RPCEndpoint("evm_setIntervalMining"), [block_time])
+            # With a block a second, one transaction per participation manages about one a second: fewer of them.
+            unbatched, batched = (args.unbatched, args.batched) if not block_time else (20, args.batched // 2)
+            print(f"Bridge on the embedded chain with {label} ({os.cpu_count()} cores), HTTP accepted → receipt:")
+            one = run(node, manifest.path, folder, count=unbatched, batch=1, concurrency=args.concurrency)
+            many = run(node, manifest.path, folder, count=batched, batch=args.batch, concurrency=args.concurrency)
+            results[label] = (one, many)
+            print(f"  batched ÷ one transaction each: {many / one:.1f}×")
+    one, many = results["instant mining"]
+    ok = many >= TARGET_RATE and many / one >= TARGET_RATIO
+    print(f"instant mining: batched {many:,.0f}/s (target ≥ {TARGET_RATE}/s), {many / one:.1f}× one transaction "
+          f"per participation (target ≥ {TARGET_RATIO}×): {'met' if ok else 'NOT met'}")  # fmt: skip
     return 0 if ok else 1
 
 

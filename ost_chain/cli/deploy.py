@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -125,8 +126,9 @@ def deploy_command(
 def up_command(
     plan_path: Annotated[Path, typer.Argument(help="The town plan (YAML).")] = Path("examples/town.yaml"),
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the chain; 0 picks a free one.")] = 8545,
+    api_port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the bridge; 0 picks a free one.")] = 8000,
 ) -> None:
-    """The main job: start the embedded chain, deploy PLAN, keep running until Ctrl-C."""
+    """The main job: start the embedded chain, deploy PLAN, serve the bridge; keep running until Ctrl-C."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -136,14 +138,56 @@ def up_command(
         record, notes = _deploy(client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False,
                                 fresh=True)  # fmt: skip
         summary = _summary(record, notes, time.monotonic() - started)
+        bridge = _Bridge(record.path, node.rpc_url, api_port)
         console.print(f"\n[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
                       f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
                       f"{summary['seconds']} s.")  # fmt: skip
         console.print(f"Manifest: {summary['manifest']}")
-        console.print(f"Try, in another terminal:  ost town show --rpc-url {node.rpc_url} --manifest "
-                      f"{summary['manifest']}")  # fmt: skip
+        console.print(f"Bridge:   [bold]{bridge.url}[/bold] (API docs at {bridge.url}/docs, health at "
+                      f"{bridge.url}/healthz)")  # fmt: skip
+        coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"
+        console.print("Try, in another terminal:")
+        console.print(f"  ost town show --rpc-url {node.rpc_url}")
+        console.print(f"  ost api keys create {coordinator} --rpc-url {node.rpc_url}   (a coordinator's API key)")
         console.print("Press Ctrl-C to stop.")
-        while not stop.wait(0.5):
-            if not node.running:
-                raise typer.Exit(1)
-    console.print("Chain stopped.")
+        try:
+            while not stop.wait(0.5):
+                if not node.running or not bridge.running:
+                    raise typer.Exit(1)
+        finally:
+            bridge.stop()
+    console.print("Bridge and chain stopped.")
+
+
+class _Bridge:
+    """The bridge app served by uvicorn on a thread of this process, for the main job."""
+
+    def __init__(self, manifest: Path, rpc_url: str, port: int) -> None:
+        import uvicorn
+
+        from api import BridgeSettings, create_app
+
+        database = manifest.with_suffix(".bridge.sqlite")
+        for stale in database.parent.glob(database.name + "*"):  # a fresh chain: the old queue belongs to no chain
+            stale.unlink()
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        app = create_app(BridgeSettings(manifest=manifest, rpc_url=rpc_url))
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="ost-bridge", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise ConfigError(f"The bridge could not start on 127.0.0.1:{port} (is the port taken?).")
+            time.sleep(0.05)
+        bound = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{bound}"
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)

@@ -4,9 +4,11 @@ stop at any transaction to the same town as one clean run, and the CLI's output.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -170,7 +172,8 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
 
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ost")), "up", str(root / "examples" / "town.yaml"), "--port", "0"],
+        [str(Path(sys.executable).with_name("ost")), "up", str(root / "examples" / "town.yaml"), "--port", "0",
+         "--api-port", "0"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         env={**os.environ, "COLUMNS": "200"},
     )  # fmt: skip
@@ -187,9 +190,14 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
         assert "100 businesses" in text and "is running on http://127.0.0.1:" in text, text
         manifest = json.loads(next((tmp_path / "deployments").glob("*/*.json")).read_text())
         assert len(manifest["businesses"]) == 100 and manifest["pending"] == {}
+        bridge = re.search(r"Bridge:\s+(http://127\.0\.0\.1:\d+)", text)
+        assert bridge is not None, text
+        health = httpx.get(f"{bridge.group(1)}/healthz", timeout=10).json()
+        assert health["status"] == "ok" and health["queue"]["workerLeader"] is True
+        assert httpx.get(f"{bridge.group(1)}/v1/town", timeout=10).json()["businesses"] == 100
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
-        assert proc.returncode == 0 and "Chain stopped." in out
+        assert proc.returncode == 0 and "Bridge and chain stopped." in out
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
