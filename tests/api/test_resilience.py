@@ -134,3 +134,67 @@ def test_a_chain_outage_queues_and_everything_accepted_is_minted_when_it_returns
         bridge.stop()
     minted = rewarded_on_chain(d)
     assert sorted(minted) == sorted(hash_id(b["participation_id"]) for b in [first, *during])
+
+
+@pytest.fixture
+def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
+    d = deploy_town(tmp_path)
+    yield d
+    d.node.stop()
+
+
+def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(fresh_town: Deployed) -> None:
+    d = fresh_town
+    mine = d.client.w3.provider.make_request
+    bridge = Bridge(d, f"sqlite:///{d.folder / 'stuck.sqlite'}", env={"OST_STUCK_AFTER": "1"}).start()
+    key, _ = bridge.new_key(COORDINATOR.address)
+    try:
+        mine("evm_setAutomine", [False])  # type: ignore[arg-type]  # blocks only when asked: the batch waits
+        body = participation()
+        answer = httpx.post(f"{bridge.url}/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 202
+
+        def versions() -> list[str]:
+            with bridge.session() as session:
+                batch = session.scalars(select(Batch)).first()
+                return list(batch.tx_hashes) if batch is not None else []
+
+        sent = wait_until(versions, timeout=10)
+        first = d.client.w3.eth.get_transaction(sent[0])  # pending: no block will come until asked
+        hashes = wait_until(lambda: len(versions()) >= 2 and versions(), timeout=20)
+        replacement = d.client.w3.eth.get_transaction(hashes[1])  # it replaced the first in the node's pool
+        assert first["nonce"] == replacement["nonce"]
+        assert replacement["maxFeePerGas"] > first["maxFeePerGas"] * 1.1
+        assert replacement["maxPriorityFeePerGas"] > first["maxPriorityFeePerGas"] * 1.1
+        mine("evm_setAutomine", [True])  # type: ignore[arg-type]
+        mine("evm_mine", [])  # type: ignore[arg-type]
+        wait_until(lambda: count(bridge, Participation.status == "confirmed") == 1)
+        with bridge.session() as session:
+            row = session.get(Participation, body["participation_id"])
+            assert row is not None and row.tx_hash in versions()[1:]  # a re-priced version was mined
+    finally:
+        bridge.stop()
+    assert rewarded_on_chain(d).count(hash_id(body["participation_id"])) == 1
+
+
+def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: Deployed) -> None:
+    d = fresh_town
+    database = f"sqlite:///{d.folder / 'shared.sqlite'}"
+    first, second = Bridge(d, database).start(), Bridge(d, database).start()
+    key, _ = first.new_key(COORDINATOR.address)
+    headers = {"Authorization": f"Bearer {key}"}
+    bodies = [participation(member=MEMBERS[i % len(MEMBERS)], hours=0.5) for i in range(200)]
+    try:
+        with ThreadPoolExecutor(8) as pool, httpx.Client(timeout=30) as http:
+            answers = list(pool.map(
+                lambda n: http.post(f"{(first, second)[n % 2].url}/v1/participations", json=bodies[n // 2 % 200],
+                                    headers=headers).status_code, range(400)))  # fmt: skip
+        assert answers == [202] * 400  # each participation sent to both replicas
+        wait_until(lambda: count(first, Participation.status == "confirmed") == 200, timeout=60)
+        leaders = [httpx.get(f"{b.url}/healthz").json()["queue"]["workerLeader"] for b in (first, second)]
+        assert sorted(leaders) == [False, True]  # one sends, the other stands by
+    finally:
+        first.stop()
+        second.stop()
+    minted = rewarded_on_chain(d)
+    assert sorted(minted) == sorted(hash_id(b["participation_id"]) for b in bodies)
