@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint bench bench-check lock clean
+.PHONY: setup run test lint bench bench-check lock clean chromium
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -31,7 +31,14 @@ $(BIN)/anvil: $(NPM_STAMP) $(PY_STAMP)
 run: setup
 	$(BIN)/ost up examples/town.yaml
 
-test: setup $(BIN)/anvil
+# The dashboard's browser tests drive Debian's Chromium (never a browser downloaded at run time).
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  echo "Installing Debian's chromium for the dashboard tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+test: setup $(BIN)/anvil chromium
 	$(BIN)/ost compile
 	$(BIN)/pytest -q
 	$(BIN)/ape test tests/ape -q

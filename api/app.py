@@ -23,10 +23,12 @@ from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +47,17 @@ from .worker import Worker
 
 log = logging.getLogger("ost.bridge")
 KEY_CACHE_SECONDS = 1.0
+STATIC = Path(__file__).resolve().parent / "static"
+WHO_MAY_BUY = {
+    "pending": "nobody yet: the sale has not opened",
+    "local": "the town's members",
+    "country": "members and verified residents of the country",
+    "world": "anyone",
+    "succeeded": "nobody: the raise succeeded",
+    "failed": "nobody: the raise failed; buyers may take refunds",
+}
+WALLET_CALLS = {"buy": "buy(uint256)", "finalize": "finalize()", "refund": "refund()", "claim": "claim(address)",
+                "approve": "approve(address,uint256)"}  # fmt: skip
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@#+=-]{0,199}$"
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -385,8 +398,73 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
         counts = dict(session.execute(select(Participation.status, func.count()).group_by(Participation.status))
                       .all())  # fmt: skip
         summary["infinityIssued"] = str(summary["infinityIssued"])
+        summary["block"] = b.chain.block()
         summary["profit"] = {k: str(v) for k, v in summary["profit"].items()}
         return {**summary, "participations": counts}
+
+    @app.get("/v1/businesses")
+    def list_businesses(request: Request) -> list[dict[str, Any]]:
+        """Every business's sale: phase, shares sold against minimum and offer, price, time left, who may buy."""
+        b = bridge(request)
+        try:
+            sales = b.chain.sales()
+            out = []
+            for sale in sales:
+                symbol, decimals = b.chain.asset(sale.asset)
+                out.append({
+                    "id": sale.business_id, "name": sale.name, "symbol": sale.symbol, "phase": sale.phase,
+                    "sold": sale.sold, "minimum": sale.minimum, "offered": sale.offered, "price": str(sale.price),
+                    "asset": sale.asset, "assetSymbol": symbol, "assetDecimals": decimals,
+                    "phaseEndsIn": sale.phase_ends_in, "finalized": sale.finalized, "sale": sale.sale,
+                    "token": sale.token, "whoMayBuy": WHO_MAY_BUY[sale.phase],
+                })  # fmt: skip
+        except Unreachable as exc:
+            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+        return out
+
+    @app.get("/v1/businesses/{business_id}/eligibility")
+    def business_eligibility(
+        business_id: int, request: Request, address: Annotated[str, Query(description="The would-be buyer.")]
+    ) -> dict[str, Any]:
+        """Whether ``address`` may buy this business's shares now and, if not, why, in plain words."""
+        try:
+            checked = _address(address)
+        except ValueError as exc:
+            raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
+        b = bridge(request)
+        try:
+            town = b.chain.town()
+            if not 0 <= business_id < len(town.businesses()):
+                raise Problem(404, f"No business #{business_id} in this town.", kind="not-found")
+            verdict = town.eligibility(business_id, checked)
+        except Unreachable as exc:
+            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+        return {"eligible": verdict.eligible, "reason": verdict.reason, "sentence": verdict.sentence,
+                "maxShares": verdict.max_shares, "opensAt": verdict.opens_at}  # fmt: skip
+
+    @app.get("/v1/activity")
+    def activity(request: Request) -> dict[str, Any]:
+        """The latest rewards and the profit claimed so far (native coin)."""
+        try:
+            data = bridge(request).chain.activity()
+        except Unreachable as exc:
+            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+        return {"rewards": [{**r, "amount": str(r["amount"])} for r in data["rewards"]],
+                "profitClaimed": str(data["profitClaimed"])}  # fmt: skip
+
+    @app.get("/v1/config")
+    def config(request: Request) -> dict[str, Any]:
+        """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors."""
+        b = bridge(request)
+        contracts = {k: v["address"] for k, v in b.manifest["contracts"].items()}
+        selectors = {name: "0x" + keccak(text=sig)[:4].hex() for name, sig in WALLET_CALLS.items()}
+        return {"chainId": b.chain_id, "town": b.manifest["town"], "contracts": contracts, "selectors": selectors}
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.post("/v1/meals", status_code=201, response_model=MealOut,
               responses={200: {"description": "Already recorded, identically."}, 409: {"description": "Recorded "

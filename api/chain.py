@@ -120,6 +120,22 @@ class ChainView:
 
         return self._cached(("project", project_id), 10.0, read)
 
+    def sales(self) -> list[Any]:
+        return self._cached(("sales",), 2.0, lambda: self.town().sales())
+
+    def asset(self, address: str) -> tuple[str, int]:
+        """An asset's symbol and decimals (they never change)."""
+        town = self.town()
+        return self._cached(("asset", address), float("inf"),
+                            lambda: (town.asset_symbol(address), town.asset_decimals(address)))  # fmt: skip
+
+    def activity(self) -> dict[str, Any]:
+        def read() -> dict[str, Any]:
+            town = self.town()
+            return {"rewards": town.recent_rewards(10), "profitClaimed": town.profit_claimed()}
+
+        return self._cached(("activity",), 2.0, read)
+
     def summary(self) -> dict[str, Any]:
         return self._cached(("summary",), 2.0, lambda: self.town().summary())
 

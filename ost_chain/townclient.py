@@ -41,6 +41,7 @@ _ERC20_ABI = [
          [{"name": "", "type": "bool"}]),
         ("balanceOf", "view", [{"name": "account", "type": "address"}], [{"name": "", "type": "uint256"}]),
         ("decimals", "view", [], [{"name": "", "type": "uint8"}]),
+        ("symbol", "view", [], [{"name": "", "type": "string"}]),
     )
 ]  # fmt: skip
 
@@ -214,6 +215,7 @@ class Town:
         self.factory: Contract = client.at("BusinessFactory", contracts["BusinessFactory"]["address"])
         self.distributor: Contract = client.at("ProfitDistributor", contracts["ProfitDistributor"]["address"])
         self._businesses: list[tuple[Contract, Contract]] = []
+        self._names: list[tuple[str, str]] = []
         self._from_block = int(contracts["TownRegistry"].get("block") or 0)
         if not client.w3.eth.get_code(self.registry.address):
             raise ConfigError(
@@ -300,8 +302,28 @@ class Town:
         )  # fmt: skip
 
     def sales(self) -> list[SaleStatus]:
+        """Every sale's status, read in two JSON-RPC batches (names and symbols only the first time)."""
         now = int(self.client.w3.eth.get_block("latest")["timestamp"])
-        return [self.sale_status(i, now) for i in range(self.factory.functions.businessCount().call())]
+        listed = self.businesses()
+        if len(self._names) < len(listed):
+            fns = [fn for _, token in listed[len(self._names) :]
+                   for fn in (token.functions.name(), token.functions.symbol())]  # fmt: skip
+            values = self.client.call_many(fns)
+            self._names.extend(zip(values[::2], values[1::2], strict=True))
+        fns = [fn for sale, _ in listed for fn in (sale.functions.terms(), sale.functions.phase(),
+               sale.functions.schedule(), sale.functions.sharesSold(), sale.functions.finalized())]  # fmt: skip
+        values = self.client.call_many(fns)
+        out = []
+        for i, (sale, token) in enumerate(listed):
+            terms, phase_index, schedule, sold, finalized = values[5 * i : 5 * i + 5]
+            phase = PHASES[phase_index]
+            start, local_end, country_end, world_end = schedule
+            ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
+            name, symbol = self._names[i]
+            out.append(SaleStatus(i, name, symbol, phase, int(sold), terms[2], terms[1], terms[0], terms[9],
+                                  None if ends is None else max(0, ends - now), bool(finalized), sale.address,
+                                  token.address))  # fmt: skip
+        return out
 
     def eligibility(self, ref: str | int, buyer: str) -> Eligibility:
         sale, _ = self.sale(self.business_id(ref))
@@ -491,6 +513,32 @@ class Town:
         if checksum(asset, "asset") == NATIVE:
             return 18
         return int(self.erc20(asset).functions.decimals().call())
+
+    def asset_symbol(self, asset: str) -> str:
+        if checksum(asset, "asset") == NATIVE:
+            return "ETH"
+        return str(self.erc20(asset).functions.symbol().call())
+
+    def recent_rewards(self, count: int = 10) -> list[dict[str, Any]]:
+        """The latest ``count`` rewards, newest first."""
+        latest = int(self.client.w3.eth.block_number)
+        found: list[Any] = []
+        window = 5_000
+        to_block = latest
+        while len(found) < count and to_block >= self._from_block:
+            from_block = max(self._from_block, to_block - window + 1)
+            found = self.infinity.events.Rewarded().get_logs(from_block=from_block, to_block=to_block) + found
+            to_block = from_block - 1
+        return [{"member": e["args"]["member"], "amount": int(e["args"]["amount"]), "block": int(e["blockNumber"]),
+                 "tx": e["transactionHash"].to_0x_hex(), "minutes": int(e["args"]["minutesWorked"])}
+                for e in reversed(found[-count:])]  # fmt: skip
+
+    def profit_claimed(self, asset: str = NATIVE) -> int:
+        """All profit members have claimed in ``asset``."""
+        events = self.distributor.events.ProfitClaimed().get_logs(
+            from_block=self._from_block, argument_filters={"asset": checksum(asset, "asset")}
+        )
+        return sum(int(e["args"]["amount"]) for e in events)
 
     def erc20(self, asset: str) -> Contract:
         return self.client.w3.eth.contract(address=to_checksum_address(asset), abi=_ERC20_ABI)

@@ -1,0 +1,282 @@
+// One Small Town dashboard: reads the town from the bridge, acts through an injected EIP-1193 wallet.
+// No framework and no package: every call is a few bytes of ABI built here from the bridge's selectors.
+'use strict';
+
+const NATIVE = '0x' + '0'.repeat(40);
+const state = { config: null, account: null, block: null, businesses: [], view: null, viewing: null, busy: false };
+const $ = (id) => document.getElementById(id);
+
+// ── reading ──
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.detail || `${path}: HTTP ${response.status}`);
+  return body;
+}
+
+function units(value, decimals, places = 4) {
+  const v = BigInt(value);
+  const scale = 10n ** BigInt(decimals);
+  const whole = v / scale;
+  let fraction = (v % scale).toString().padStart(decimals, '0').slice(0, places).replace(/0+$/, '');
+  return whole.toLocaleString('en') + (fraction ? '.' + fraction : '');
+}
+
+function timeLeft(seconds) {
+  if (seconds === null || seconds === undefined) return 'closed';
+  const days = Math.floor(seconds / 86400), hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return days ? `${days}d ${hours}h` : `${hours}h ${minutes}m`;
+}
+
+function short(address) { return address.slice(0, 6) + '…' + address.slice(-4); }
+
+function say(message, tone = '') {
+  const status = $('status');
+  status.textContent = message;
+  status.className = 'status ' + tone;
+}
+
+async function refresh() {
+  const [town, businesses, activity] = await Promise.all([api('/v1/town'), api('/v1/businesses'),
+    api('/v1/activity')]);
+  state.block = town.block;
+  state.businesses = businesses;
+  $('town-name').textContent = town.town;
+  $('town-line').textContent = `${town.country} · chain ${town.chainId} · block ${town.block} · ` +
+    (town.launched ? 'launched' : 'not launched yet');
+  $('members').textContent = town.members.toLocaleString('en');
+  $('issued').textContent = units(town.infinityIssued, 18, 2) + ' INF';
+  $('deposited').textContent = units(town.profit.deposited, 18) + ' ETH';
+  $('claimed').textContent = units(activity.profitClaimed, 18) + ' ETH';
+  renderBusinesses();
+  renderRewards(activity.rewards);
+  if (state.viewing) await showAccount(state.viewing);
+}
+
+function renderRewards(rewards) {
+  const list = $('rewards');
+  list.replaceChildren(...rewards.map((r) => {
+    const li = document.createElement('li');
+    li.textContent = `${short(r.member)} earned ${units(r.amount, 18, 3)} INF for ${r.minutes} minutes ` +
+      `(block ${r.block})`;
+    return li;
+  }));
+  if (!rewards.length) list.innerHTML = '<li>No rewards yet.</li>';
+}
+
+function renderBusinesses() {
+  const rows = state.businesses.map((b) => {
+    const tr = document.createElement('tr');
+    tr.dataset.business = b.id;
+    const percent = (n) => b.offered ? Math.min(100, (100 * n) / b.offered) : 0;
+    const closed = b.phase === 'succeeded' || b.phase === 'failed';
+    tr.innerHTML = `
+      <td data-label="#">${b.id}</td>
+      <td data-label="Business"><strong></strong> <span class="muted"></span></td>
+      <td data-label="Phase"><span class="phase phase-${b.phase}">${b.phase}</span>${b.finalized ? ' (settled)' : ''}</td>
+      <td data-label="Raised">
+        <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="${b.offered}" aria-valuenow="${b.sold}"
+             aria-label="${b.sold} of ${b.offered} shares sold, ${b.minimum} needed">
+          <div class="fill" style="width:${percent(b.sold)}%"></div>
+          <div class="minimum" style="left:${percent(b.minimum)}%"></div>
+        </div>
+        <span class="bar-label">${b.sold.toLocaleString('en')} sold · ${b.minimum.toLocaleString('en')} needed ·
+          ${b.offered.toLocaleString('en')} offered</span>
+      </td>
+      <td data-label="Price">${units(b.price, b.assetDecimals, 6)} ${b.assetSymbol}</td>
+      <td data-label="Time left">${timeLeft(b.phaseEndsIn)}</td>
+      <td data-label="Who may buy now">${b.whoMayBuy}</td>
+      <td></td>`;
+    tr.querySelector('strong').textContent = b.name;
+    tr.querySelector('td:nth-child(2) .muted').textContent = b.symbol;
+    if (closed && !b.finalized) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = `Settle ${b.symbol}`;
+      button.addEventListener('click', () => finalize(b));
+      tr.lastElementChild.append(button);
+    }
+    return tr;
+  });
+  $('businesses').tBodies[0].replaceChildren(...rows);
+  const select = $('buy-business');
+  const chosen = select.value;
+  select.replaceChildren(...state.businesses.map((b) => new Option(`#${b.id} ${b.name} (${b.symbol}) — ${b.phase}`, b.id)));
+  if (chosen) select.value = chosen;
+}
+
+async function showAccount(address) {
+  const view = await api(`/v1/members/${address}`);
+  state.viewing = address;
+  state.view = view;
+  $('me').hidden = false;
+  const mine = state.account && state.account.toLowerCase() === view.address.toLowerCase();
+  $('me-title').textContent = mine ? 'Your town account' : `Account ${short(view.address)}`;
+  $('me-line').textContent = `${view.address} is ${view.member ? 'a member' : 'not a member'} (${view.tier} tier): ` +
+    `${units(view.infinity, 18, 3)} INF, ${view.meals} meal${view.meals === 1 ? '' : 's'} from the community kitchen.`;
+  const shares = $('me-shares');
+  shares.replaceChildren(...view.shares.map((s) => {
+    const li = document.createElement('li');
+    li.dataset.symbol = s.symbol;
+    li.textContent = `${s.shares.toLocaleString('en')} ${s.symbol} (#${s.businessId}, ${s.phase})`;
+    return li;
+  }));
+  if (!view.shares.length) shares.innerHTML = '<li>No shares.</li>';
+  const claimable = view.claimable[NATIVE] || '0';
+  $('me-claimable').textContent = units(claimable, 18, 6) + ' ETH';
+  $('claim').disabled = !mine;
+  const refunds = $('me-refunds');
+  refunds.replaceChildren(...view.refundsDue.map((r) => {
+    const li = document.createElement('li');
+    const business = state.businesses.find((b) => b.id === r.businessId);
+    li.textContent = `${units(r.amount, business ? business.assetDecimals : 18, 6)} ` +
+      `${business ? business.assetSymbol : ''} from #${r.businessId} `;
+    if (mine) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = 'Take refund';
+      button.addEventListener('click', () => refund(r.businessId));
+      li.append(button);
+    }
+    return li;
+  }));
+  if (!view.refundsDue.length) refunds.innerHTML = '<li>None.</li>';
+}
+
+// ── the wallet ──
+
+function wallet() {
+  if (!window.ethereum) throw new Error('No wallet found: install MetaMask or open this page in a wallet\'s browser.');
+  return window.ethereum;
+}
+
+async function connect() {
+  try {
+    const [account] = await wallet().request({ method: 'eth_requestAccounts' });
+    const chainId = parseInt(await wallet().request({ method: 'eth_chainId' }), 16);
+    state.account = account;
+    $('account').textContent = `Connected: ${account}`;
+    $('connect').textContent = 'Connected';
+    if (chainId !== state.config.chainId) {
+      say(`Your wallet is on chain ${chainId}; this town lives on chain ${state.config.chainId}. Switch networks ` +
+        'in your wallet before sending anything.', 'warn');
+    }
+    await showAccount(account);
+  } catch (error) {
+    say(error.message, 'bad');
+  }
+}
+
+const word = (n) => BigInt(n).toString(16).padStart(64, '0');
+const addressWord = (a) => a.toLowerCase().replace(/^0x/, '').padStart(64, '0');
+
+async function send(label, to, data, value = 0n) {
+  if (state.busy) return null;
+  state.busy = true;
+  try {
+    const hash = await wallet().request({
+      method: 'eth_sendTransaction',
+      params: [{ from: state.account, to, data, value: '0x' + value.toString(16) }],
+    });
+    say(`${label}: sent (${short(hash)}), waiting for the chain to confirm…`);
+    for (let i = 0; i < 240; i += 1) {
+      const receipt = await wallet().request({ method: 'eth_getTransactionReceipt', params: [hash] });
+      if (receipt) {
+        if (parseInt(receipt.status, 16) !== 1) throw new Error(`${label}: the transaction failed in block ` +
+          `${parseInt(receipt.blockNumber, 16)}.`);
+        say(`${label}: done in block ${parseInt(receipt.blockNumber, 16)}.`, 'ok');
+        await refresh();
+        return receipt;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`${label}: not confirmed after two minutes; check your wallet.`);
+  } catch (error) {
+    say(error.message || String(error), 'bad');
+    return null;
+  } finally {
+    state.busy = false;
+  }
+}
+
+function needAccount() {
+  if (state.account) return true;
+  say('Connect your wallet first.', 'warn');
+  return false;
+}
+
+async function buy(event) {
+  event.preventDefault();
+  if (!needAccount()) return;
+  const business = state.businesses.find((b) => b.id === Number($('buy-business').value));
+  const shares = BigInt($('buy-shares').value || '0');
+  if (!business || shares <= 0n) { say('Choose a business and at least one share.', 'warn'); return; }
+  const verdict = await api(`/v1/businesses/${business.id}/eligibility?address=${state.account}`);
+  if (!verdict.eligible) {
+    say(`You cannot buy ${business.symbol} now: ${verdict.sentence}.`, 'warn');
+    return;
+  }
+  if (shares > BigInt(verdict.maxShares)) {
+    say(`You can buy at most ${verdict.maxShares} ${business.symbol} now.`, 'warn');
+    return;
+  }
+  const cost = shares * BigInt(business.price);
+  const data = state.config.selectors.buy + word(shares);
+  if (business.asset === NATIVE) {
+    await send(`Buying ${shares} ${business.symbol}`, business.sale, data, cost);
+    return;
+  }
+  const approved = await send(`Allowing the sale to take ${units(cost, business.assetDecimals)} ` +
+    `${business.assetSymbol}`, business.asset, state.config.selectors.approve + addressWord(business.sale) + word(cost));
+  if (approved) await send(`Buying ${shares} ${business.symbol}`, business.sale, data);
+}
+
+async function finalize(business) {
+  if (!needAccount()) return;
+  await send(`Settling ${business.symbol}`, business.sale, state.config.selectors.finalize);
+}
+
+async function refund(businessId) {
+  const business = state.businesses.find((b) => b.id === businessId);
+  if (business.phase !== 'failed') { say(`${business.symbol} has not failed: there is nothing to refund.`, 'warn'); return; }
+  await send(`Refund from ${business.symbol}`, business.sale, state.config.selectors.refund);
+}
+
+async function claim() {
+  if (!needAccount()) return;
+  const claimable = BigInt((state.view && state.view.claimable[NATIVE]) || '0');
+  if (claimable === 0n) { say('Nothing to claim yet: no profit has been shared since your last claim.', 'warn'); return; }
+  await send(`Claiming ${units(claimable, 18, 6)} ETH`, state.config.contracts.ProfitDistributor,
+    state.config.selectors.claim + addressWord(NATIVE));
+}
+
+// ── start ──
+
+async function start() {
+  try {
+    state.config = await api('/v1/config');
+    await refresh();
+  } catch (error) {
+    say(error.message, 'bad');
+  }
+  $('connect').addEventListener('click', connect);
+  $('buy').addEventListener('submit', buy);
+  $('claim').addEventListener('click', claim);
+  $('lookup').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try { await showAccount($('lookup-address').value.trim()); } catch (error) { say(error.message, 'bad'); }
+  });
+  // Follow the chain: when a new block appears, read everything again.
+  setInterval(async () => {
+    try {
+      const town = await api('/v1/town');
+      if (town.block !== state.block && !state.busy) await refresh();
+    } catch (error) { /* the bridge says why on the next successful read */ }
+  }, 2000);
+}
+
+document.addEventListener('DOMContentLoaded', start);

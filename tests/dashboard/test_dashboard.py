@@ -1,0 +1,173 @@
+"""The town dashboard in a real browser (Debian's Chromium, driven by Playwright): the sample town
+with a sale in each phase, and a member, a world buyer and a claimant acting through an injected
+EIP-1193 wallet backed by development accounts on anvil. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import Deployment, Manifest
+from ost_chain.plan import load_plan
+from ost_chain.townclient import Town
+from tests.api.conftest import Bridge, Deployed
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+DEV = dev_accounts()
+AMBASSADOR, MEMBER, OTHER_MEMBER, WORLD = DEV[2], DEV[10], DEV[11], DEV[7]
+PHASES = {0: "local", 2: "succeeded", 3: "country", 4: "world", 5: "failed"}
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    """The sample town, with sales driven into each phase and profit deposited."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    node = LocalChain().start()
+    client = ChainClient.connect(node.rpc_url)
+    plan, digest = load_plan(ROOT / "examples" / "town.yaml")
+    manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+    Deployment(client, plan, manifest, {a.address: a for a in DEV}).run()
+    t = Town(client, manifest.data)
+    t.buy(MEMBER, 2, 1_000)  # sells out in the local phase
+    t.advance(AMBASSADOR, 3)  # to the country phase
+    for _ in range(2):
+        t.advance(AMBASSADOR, 4)  # to the world phase
+    t.buy(OTHER_MEMBER, 5, 10)
+    for _ in range(3):
+        t.advance(AMBASSADOR, 5)  # through every phase, short of its minimum: failed
+    t.deposit(AMBASSADOR, 2, 9 * 10**17)  # 0.9 ETH of profit for 60 members
+    yield Deployed(node, client, manifest.path, folder)
+    node.stop()
+
+
+@pytest.fixture(scope="module")
+def bridge(town: Deployed) -> Iterator[Bridge]:
+    b = Bridge(town, f"sqlite:///{town.folder / 'queue.sqlite'}").start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def open_page(browser: Any, bridge: Bridge, town: Deployed, account: str | None, *, phone: bool = False) -> Any:
+    """A page whose `window.ethereum` is a test wallet: accounts from the test, everything else to anvil
+    (whose development accounts are unlocked, so `eth_sendTransaction` signs there)."""
+    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+    page = context.new_page()
+
+    def rpc(method: str, params: list[Any]) -> Any:
+        answer = requests.post(town.node.rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": method,
+                                                        "params": params}, timeout=30).json()  # fmt: skip
+        if "error" in answer:
+            raise RuntimeError(answer["error"].get("message", "error"))
+        return answer["result"]
+
+    page.expose_function("__ostRpc", rpc)
+    page.add_init_script(
+        "window.ethereum = { isTestWallet: true, async request({ method, params }) {"
+        f"  const account = {json.dumps(account)};"
+        "  if (method === 'eth_requestAccounts' || method === 'eth_accounts') return account ? [account] : [];"
+        "  return await window.__ostRpc(method, params || []); } };"
+    )
+    page.goto(bridge.url + "/")
+    page.wait_for_selector("#businesses tbody tr >> nth=99", timeout=30_000)
+    return page
+
+
+def shot(page: Any, name: str, focus: str | None = None) -> None:
+    """What the screen shows (scrolled to ``focus``), saved as a test artifact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    if focus:
+        page.locator(focus).scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"))
+
+
+def row(page: Any, business: int) -> Any:
+    return page.locator(f'#businesses tbody tr[data-business="{business}"]')
+
+
+def test_the_overview_shows_every_business_and_a_sale_in_each_phase(browser: Any, bridge: Bridge,
+                                                                    town: Deployed) -> None:  # fmt: skip
+    page = open_page(browser, bridge, town, None)
+    assert page.locator("#businesses tbody tr").count() == 100
+    assert page.locator("#town-name").inner_text() == "Prince Albert"
+    assert page.locator("#members").inner_text() == "60"
+    for business, phase in PHASES.items():
+        assert row(page, business).locator(".phase").inner_text().lower() == phase
+    sold_out = row(page, 2).locator('[role="progressbar"]')
+    assert sold_out.get_attribute("aria-valuenow") == "1000" and sold_out.get_attribute("aria-valuemax") == "1000"
+    assert row(page, 5).locator('[role="progressbar"]').get_attribute("aria-valuenow") == "10"
+    assert "the town's members" in row(page, 0).inner_text() and "anyone" in row(page, 4).inner_text()
+    assert "Settle" in row(page, 2).inner_text()  # closed, not yet settled: anyone may settle it
+    assert page.locator("#deposited").inner_text() == "0.9 ETH"
+    shot(page, "overview-desktop")
+    phone = open_page(browser, bridge, town, None, phone=True)
+    shot(phone, "overview-phone")
+
+
+def test_a_member_buys_in_the_local_phase_and_sees_the_new_balance(browser: Any, bridge: Bridge,
+                                                                   town: Deployed) -> None:  # fmt: skip
+    page = open_page(browser, bridge, town, MEMBER.address)
+    page.click("#connect")
+    page.wait_for_selector("#me:not([hidden])")
+    page.select_option("#buy-business", "0")
+    page.fill("#buy-shares", "25")
+    page.click("#buy button[type=submit]")
+    page.wait_for_selector("#status.ok", timeout=30_000)
+    assert "Buying 25 BKER: done" in page.locator("#status").inner_text()
+    page.wait_for_selector('#me-shares li[data-symbol="BKER"]', timeout=10_000)
+    assert page.locator('#me-shares li[data-symbol="BKER"]').inner_text().startswith("25 BKER")
+    assert Town.load(town.client, town.manifest).sale(0)[1].functions.balanceOf(MEMBER.address).call() == 25
+    shot(page, "member-desktop", "#me")
+    phone = open_page(browser, bridge, town, MEMBER.address, phone=True)
+    phone.click("#connect")
+    phone.wait_for_selector("#me:not([hidden])")
+    shot(phone, "member-phone", "#me")
+
+
+def test_a_world_address_is_told_why_it_cannot_buy_in_the_local_phase(browser: Any, bridge: Bridge,
+                                                                       town: Deployed) -> None:  # fmt: skip
+    before = town.client.w3.eth.get_transaction_count(WORLD.address)
+    page = open_page(browser, bridge, town, WORLD.address)
+    page.click("#connect")
+    page.wait_for_selector("#me:not([hidden])")
+    page.select_option("#buy-business", "0")
+    page.click("#buy button[type=submit]")
+    page.wait_for_selector("#status.warn")
+    message = page.locator("#status").inner_text()
+    assert "You cannot buy BKER now" in message and "only the town's members may buy in the local phase" in message
+    assert town.client.w3.eth.get_transaction_count(WORLD.address) == before  # nothing was sent
+
+
+def test_a_claim_pays_out_and_the_claimable_amount_drops_to_zero(browser: Any, bridge: Bridge,
+                                                                 town: Deployed) -> None:  # fmt: skip
+    page = open_page(browser, bridge, town, OTHER_MEMBER.address)
+    page.click("#connect")
+    page.wait_for_selector("#me:not([hidden])")
+    assert page.locator("#me-claimable").inner_text() == "0.015 ETH"  # 0.9 ETH among 60 members
+    balance = town.client.balance(OTHER_MEMBER.address)
+    page.click("#claim")
+    page.wait_for_selector("#status.ok", timeout=30_000)
+    page.wait_for_function("document.getElementById('me-claimable').textContent === '0 ETH'", timeout=10_000)
+    assert town.client.balance(OTHER_MEMBER.address) > balance
+    assert "refund" in page.locator("#me-refunds").inner_text().lower()  # its failed sale owes it a refund
