@@ -377,7 +377,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
             raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
         b = bridge(request)
         try:
-            view = b.chain.town().member(checked)
+            view = b.chain.member(checked)
         except Unreachable as exc:
             raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
         meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
@@ -398,7 +398,6 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
         counts = dict(session.execute(select(Participation.status, func.count()).group_by(Participation.status))
                       .all())  # fmt: skip
         summary["infinityIssued"] = str(summary["infinityIssued"])
-        summary["block"] = b.chain.block()
         summary["profit"] = {k: str(v) for k, v in summary["profit"].items()}
         return {**summary, "participations": counts}
 
@@ -433,10 +432,9 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
             raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
         b = bridge(request)
         try:
-            town = b.chain.town()
-            if not 0 <= business_id < len(town.businesses()):
+            verdict = b.chain.eligibility(business_id, checked)
+            if verdict is None:
                 raise Problem(404, f"No business #{business_id} in this town.", kind="not-found")
-            verdict = town.eligibility(business_id, checked)
         except Unreachable as exc:
             raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
         return {"eligible": verdict.eligible, "reason": verdict.reason, "sentence": verdict.sentence,

@@ -39,6 +39,9 @@ class ChainView:
         self._local = threading.local()
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        self._by_block: dict[str, tuple[int, Any]] = {}
+        self._reading = threading.Lock()
+        self._shared: Town | None = None
 
     def town(self) -> Town:
         town = getattr(self._local, "town", None)
@@ -81,6 +84,15 @@ class ChainView:
 
     def _words(self, to: str, signature: str, *args: bytes) -> list[int]:
         """A view's return words by a bare ``eth_call`` on this thread's own HTTP connection (no web3 layers)."""
+        provider = self._provider()
+        data = "0x" + (keccak(text=signature)[:4] + b"".join(a.rjust(32, b"\0") for a in args)).hex()
+        response = provider.make_request(RPCEndpoint("eth_call"), [{"to": to, "data": data}, "latest"])
+        if "error" in response:
+            raise RuntimeError(str(response["error"]))
+        raw = bytes.fromhex(str(response["result"])[2:])
+        return [int.from_bytes(raw[i : i + 32], "big") for i in range(0, len(raw), 32)]
+
+    def _provider(self) -> HTTPProvider:
         provider = getattr(self._local, "provider", None)
         if provider is None:
             session = requests.Session()
@@ -88,12 +100,7 @@ class ChainView:
             provider = self._local.provider = HTTPProvider(
                 self.settings.rpc_url, session=session, request_kwargs={"timeout": self.settings.rpc_timeout}
             )
-        data = "0x" + (keccak(text=signature)[:4] + b"".join(a.rjust(32, b"\0") for a in args)).hex()
-        response = provider.make_request(RPCEndpoint("eth_call"), [{"to": to, "data": data}, "latest"])
-        if "error" in response:
-            raise RuntimeError(str(response["error"]))
-        raw = bytes.fromhex(str(response["result"])[2:])
-        return [int.from_bytes(raw[i : i + 32], "big") for i in range(0, len(raw), 32)]
+        return provider
 
     def _view(self, to: str, signature: str, *args: bytes) -> bool:
         return self._words(to, signature, *args)[0] != 0
@@ -120,24 +127,63 @@ class ChainView:
 
         return self._cached(("project", project_id), 10.0, read)
 
+    def head(self) -> int:
+        """The chain's latest block number, asked now."""
+        try:
+            provider = self._provider()
+            response = provider.make_request(RPCEndpoint("eth_blockNumber"), [])
+            return int(response["result"], 16)
+        except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
+            raise Unreachable(str(exc)) from None
+
+    def _per_block(self, kind: str, read: Callable[[Town], T]) -> T:
+        """``read(town)`` once per block, one reader at a time on one shared connection: what the town shows
+        changes only with a new block, and concurrent pages wait for one read instead of each making their own."""
+        block = self.head()
+        with self._reading:
+            hit = self._by_block.get(kind)
+            if hit is not None and hit[0] == block:
+                return hit[1]
+            try:
+                if self._shared is None:
+                    client = ChainClient.connect(self.settings.rpc_url, compile=False,
+                                                 timeout=self.settings.rpc_timeout)  # fmt: skip
+                    self._shared = Town(client, self.manifest)
+                value = read(self._shared)
+            except Exception as exc:  # noqa: BLE001 - requests' and web3's errors differ by version
+                self._shared = None
+                raise Unreachable(str(exc)) from None
+            if len(self._by_block) > 1_000:
+                self._by_block.clear()
+            self._by_block[kind] = (block, value)
+            return value
+
     def sales(self) -> list[Any]:
-        return self._cached(("sales",), 2.0, lambda: self.town().sales())
+        return self._per_block("sales", lambda town: town.sales())
+
+    def member(self, address: str) -> dict[str, Any]:
+        return dict(self._per_block(f"member:{address}", lambda town: town.member(address)))
+
+    def eligibility(self, business_id: int, address: str) -> Any:
+        def read(town: Town) -> Any:
+            if not 0 <= business_id < len(town.businesses()):
+                return None
+            return town.eligibility(business_id, address)
+
+        return self._per_block(f"eligibility:{business_id}:{address}", read)
 
     def asset(self, address: str) -> tuple[str, int]:
         """An asset's symbol and decimals (they never change)."""
-        town = self.town()
+        town = self.town
         return self._cached(("asset", address), float("inf"),
-                            lambda: (town.asset_symbol(address), town.asset_decimals(address)))  # fmt: skip
+                            lambda: (town().asset_symbol(address), town().asset_decimals(address)))  # fmt: skip
 
     def activity(self) -> dict[str, Any]:
-        def read() -> dict[str, Any]:
-            town = self.town()
-            return {"rewards": town.recent_rewards(10), "profitClaimed": town.profit_claimed()}
-
-        return self._cached(("activity",), 2.0, read)
+        return self._per_block("activity", lambda town: {"rewards": town.recent_rewards(10),
+                                                         "profitClaimed": town.profit_claimed()})  # fmt: skip
 
     def summary(self) -> dict[str, Any]:
-        return self._cached(("summary",), 2.0, lambda: self.town().summary())
+        return self._per_block("summary", lambda town: {**town.summary(), "block": self.head()})
 
     def block(self) -> int:
         return self._cached(("block",), 0.5, lambda: int(self.town().client.w3.eth.block_number))

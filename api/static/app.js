@@ -175,32 +175,34 @@ const word = (n) => BigInt(n).toString(16).padStart(64, '0');
 const addressWord = (a) => a.toLowerCase().replace(/^0x/, '').padStart(64, '0');
 
 async function send(label, to, data, value = 0n) {
-  if (state.busy) return null;
+  if (state.busy) {
+    say('Another transaction is still on its way: wait for it to finish, then try again.', 'warn');
+    return null;
+  }
   state.busy = true;
+  let receipt = null;
   try {
     const hash = await wallet().request({
       method: 'eth_sendTransaction',
       params: [{ from: state.account, to, data, value: '0x' + value.toString(16) }],
     });
     say(`${label}: sent (${short(hash)}), waiting for the chain to confirm…`);
-    for (let i = 0; i < 240; i += 1) {
-      const receipt = await wallet().request({ method: 'eth_getTransactionReceipt', params: [hash] });
-      if (receipt) {
-        if (parseInt(receipt.status, 16) !== 1) throw new Error(`${label}: the transaction failed in block ` +
-          `${parseInt(receipt.blockNumber, 16)}.`);
-        say(`${label}: done in block ${parseInt(receipt.blockNumber, 16)}.`, 'ok');
-        await refresh();
-        return receipt;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let i = 0; i < 240 && !receipt; i += 1) {
+      receipt = await wallet().request({ method: 'eth_getTransactionReceipt', params: [hash] });
+      if (!receipt) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    throw new Error(`${label}: not confirmed after two minutes; check your wallet.`);
+    if (!receipt) throw new Error(`${label}: not confirmed after two minutes; check your wallet.`);
+    const block = parseInt(receipt.blockNumber, 16);
+    if (parseInt(receipt.status, 16) !== 1) throw new Error(`${label}: the transaction failed in block ${block}.`);
+    say(`${label}: done in block ${block}.`, 'ok');
   } catch (error) {
     say(error.message || String(error), 'bad');
-    return null;
+    receipt = null;
   } finally {
     state.busy = false;
   }
+  if (receipt) await refresh().catch((error) => say(error.message, 'bad'));
+  return receipt;
 }
 
 function needAccount() {

@@ -171,3 +171,29 @@ def test_a_claim_pays_out_and_the_claimable_amount_drops_to_zero(browser: Any, b
     page.wait_for_function("document.getElementById('me-claimable').textContent === '0 ETH'", timeout=10_000)
     assert town.client.balance(OTHER_MEMBER.address) > balance
     assert "refund" in page.locator("#me-refunds").inner_text().lower()  # its failed sale owes it a refund
+
+
+def test_settle_and_refund_from_the_page_and_it_follows_the_chain_by_itself(browser: Any, bridge: Bridge,
+                                                                           town: Deployed) -> None:  # fmt: skip
+    page = open_page(browser, bridge, town, OTHER_MEMBER.address)
+    page.click("#connect")
+    page.wait_for_selector("#me:not([hidden])")
+    row(page, 2).get_by_role("button", name="Settle BSWA2").click()
+    page.wait_for_selector("#status.ok", timeout=30_000)
+    assert "Settling BSWA2: done" in page.locator("#status").inner_text()
+    page.wait_for_function("!document.querySelector('#businesses tr[data-business=\"2\"] button')", timeout=10_000)
+    assert "(settled)" in row(page, 2).inner_text()
+    before = town.client.balance(OTHER_MEMBER.address)
+    page.get_by_role("button", name="Take refund").click()
+    page.wait_for_function("document.getElementById('status').textContent.includes('Refund from')"
+                           " && !document.getElementById('status').textContent.includes('waiting')")  # fmt: skip
+    assert "done" in page.locator("#status").inner_text(), page.locator("#status").inner_text()
+    assert town.client.balance(OTHER_MEMBER.address) > before  # 10 shares at 0.01 ETH back, less gas
+    page.wait_for_function("document.getElementById('me-refunds').textContent.includes('None')", timeout=10_000)
+    # A reward minted elsewhere shows up without reloading the page.
+    t = Town.load(town.client, town.manifest)
+    from ost_chain.townclient import Reward
+
+    t.reward(DEV[3], Reward(MEMBER.address, 360, "dashboard/refresh", 1))
+    page.wait_for_function("document.getElementById('issued').textContent === '2 INF'", timeout=10_000)
+    assert MEMBER.address[:6] in page.locator("#rewards").inner_text()
