@@ -85,6 +85,7 @@ class Bridge:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    issued: list[str] = field(default_factory=list)  # every key handed out, to look for in the logs
 
     @property
     def url(self) -> str:
@@ -135,6 +136,7 @@ class Bridge:
         """A fresh API key for ``coordinator``: (the key, its id)."""
         with self.session() as session:
             key, info = create_key(session, coordinator, name)
+        self.issued.append(key)
         return key, info.id
 
 

@@ -240,3 +240,17 @@ def test_health_reports_chain_queue_and_relayer(http: httpx.Client) -> None:
     assert body["relayer"]["address"] == COORDINATOR.address and body["relayer"]["low"] is False
     assert {"depth", "oldestWaitingSeconds", "workerLeader"} <= set(body["queue"]) and body["queue"]["workerLeader"]
     assert http.get("/docs").status_code == 200 and "/v1/participations" in http.get("/openapi.json").json()["paths"]
+
+
+def test_no_key_or_private_key_ever_reaches_the_log(bridge: Bridge, http: httpx.Client, key: str) -> None:
+    """Runs last in this module: the log holds every request the tests above made."""
+    assert http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 202
+    assert http.post("/v1/participations", json=participation(), headers=auth(key + "x")).status_code == 401
+    assert bridge.log is not None
+    log = bridge.log.read_text()
+    assert "POST /v1/participations 202" in log and "401" in log  # the log is the one these requests went to
+    secrets = [k.rsplit("_", 1)[1] for k in bridge.issued] + [COORDINATOR.key.hex(), COORDINATOR.key.hex()[2:]]
+    assert len(bridge.issued) >= 3
+    for secret in secrets:
+        assert secret not in log
+    assert "authorization" not in log.lower() and "bearer" not in log.lower()
