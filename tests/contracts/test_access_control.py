@@ -1,0 +1,188 @@
+"""The access-control matrix: every state-changing function of every contract, called by every
+role and by a stranger — exactly the intended callers get through, and every other caller is
+refused by the access rule itself (not by some later check).
+
+Calls are simulated (`eth_call` from each caller) against one prepared state, so one row tests
+the same situation for every caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from web3.contract import Contract
+
+from ost_chain.client import ChainClient
+from ost_chain.exceptions import ContractRevert
+from ost_chain.town import NATIVE, ONE_INF, CoreTown, SaleTerms, deploy_core, list_business
+
+from ..helpers import now, sign_participation
+
+CALLERS = ("office", "country", "ambassador", "coordinator", "member", "stranger")
+ACCESS_ERRORS = {"AccessControlUnauthorizedAccount", "ShareTokenOnlySale"}
+DAY = 86_400
+
+
+@pytest.fixture
+def callers(
+    ost_office: LocalAccount, country_ambassador: LocalAccount, ambassador: LocalAccount,
+    coordinator: LocalAccount, alice: LocalAccount, stranger: LocalAccount,
+) -> dict[str, LocalAccount]:  # fmt: skip
+    return {"office": ost_office, "country": country_ambassador, "ambassador": ambassador,
+            "coordinator": coordinator, "member": alice, "stranger": stranger}  # fmt: skip
+
+
+@pytest.fixture
+def business(client: ChainClient, factory: Contract, ambassador: LocalAccount, treasury: LocalAccount) -> Any:
+    terms = SaleTerms(price=10**16, shares_offered=100, min_shares=50, start=now(client), local_duration=DAY,
+                      country_duration=DAY, world_duration=DAY, treasury=treasury.address)  # fmt: skip
+    return list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
+
+
+@pytest.fixture
+def unlaunched(client: ChainClient, ost_office: LocalAccount, country_ambassador: LocalAccount,
+               ambassador: LocalAccount) -> CoreTown:  # fmt: skip
+    """A second town whose launch and profit distributor are still to come."""
+    return deploy_core(client, name="Klaarstroom", country="ZA", ost_office=ost_office,
+                       country_ambassador=country_ambassador.address, town_ambassador=ambassador.address)  # fmt: skip
+
+
+def role(name: str) -> bytes:
+    return b"\x00" * 32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
+
+
+def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: Any, unlaunched: CoreTown,
+           client: ChainClient, who: dict[str, LocalAccount], stranger: LocalAccount) -> list[tuple[str, Callable[[], Any], set[str]]]:  # noqa: E501  # fmt: skip
+    """(function, call builder, who may call it)."""
+    reg, inf = town.registry.functions, town.infinity.functions
+    newcomer = stranger.address
+    alice = who["member"].address
+    p = {"member": alice, "minutesWorked": 180, "participationId": keccak(text="matrix/attested"), "projectId": 1,
+         "coordinator": who["coordinator"].address, "deadline": now(client) + 3600}  # fmt: skip
+    signature = sign_participation(client, town.infinity, who["coordinator"], **p)
+    terms = SaleTerms(price=10**16, shares_offered=10, min_shares=5, start=now(client), local_duration=DAY,
+                      treasury=who["office"].address).as_tuple()  # fmt: skip
+    token_fns = business.token.functions
+    everyone = set(CALLERS)
+    return [
+        (
+            "TownRegistry.grantRole(COUNTRY_AMBASSADOR)",
+            lambda: reg.grantRole(role("COUNTRY_AMBASSADOR_ROLE"), newcomer),
+            {"office"},
+        ),  # noqa: E501
+        (
+            "TownRegistry.grantRole(TOWN_AMBASSADOR)",
+            lambda: reg.grantRole(role("TOWN_AMBASSADOR_ROLE"), newcomer),
+            {"office"},
+        ),  # noqa: E501
+        (
+            "TownRegistry.grantRole(COORDINATOR)",
+            lambda: reg.grantRole(role("COORDINATOR_ROLE"), newcomer),
+            {"ambassador"},
+        ),  # noqa: E501
+        (
+            "TownRegistry.grantRole(DEFAULT_ADMIN)",
+            lambda: reg.grantRole(role("DEFAULT_ADMIN_ROLE"), newcomer),
+            {"office"},
+        ),  # noqa: E501
+        (
+            "TownRegistry.revokeRole(COORDINATOR)",
+            lambda: reg.revokeRole(role("COORDINATOR_ROLE"), who["coordinator"].address),
+            {"ambassador"},
+        ),  # noqa: E501
+        (
+            "TownRegistry.revokeRole(TOWN_AMBASSADOR)",
+            lambda: reg.revokeRole(role("TOWN_AMBASSADOR_ROLE"), who["ambassador"].address),
+            {"office"},
+        ),  # noqa: E501
+        ("TownRegistry.addMember", lambda: reg.addMember(newcomer), {"ambassador"}),
+        ("TownRegistry.addMembers", lambda: reg.addMembers([newcomer]), {"ambassador"}),
+        ("TownRegistry.removeMember", lambda: reg.removeMember(alice), {"ambassador"}),
+        ("TownRegistry.setCountryResident", lambda: reg.setCountryResident(newcomer, True), {"country"}),
+        ("TownRegistry.launch", lambda: unlaunched.registry.functions.launch(), {"ambassador"}),
+        (
+            "TownRegistry.setProfitDistributor",
+            lambda: unlaunched.registry.functions.setProfitDistributor(distributor.address),
+            {"office"},
+        ),  # noqa: E501
+        ("InfinityToken.reward", lambda: inf.reward(alice, 180, keccak(text="matrix/1"), 1), {"coordinator"}),
+        (
+            "InfinityToken.rewardBatch",
+            lambda: inf.rewardBatch([(alice, 180, keccak(text="matrix/2"), 1)]),
+            {"coordinator"},
+        ),  # noqa: E501
+        ("InfinityToken.rewardWithAttestation (relay)", lambda: inf.rewardWithAttestation(p, signature), everyone),
+        (
+            "InfinityToken.redeemFrom",
+            lambda: inf.redeemFrom(alice, ONE_INF, keccak(text="matrix/basket"), "maize"),
+            {"coordinator"},
+        ),  # noqa: E501
+        ("InfinityToken.setProject", lambda: inf.setProject(7, ONE_INF, 180, True), {"ambassador"}),
+        (
+            "InfinityToken.setCoordinatorDailyCap",
+            lambda: inf.setCoordinatorDailyCap(who["coordinator"].address, ONE_INF),
+            {"ambassador"},
+        ),  # noqa: E501
+        ("InfinityToken.pause", lambda: inf.pause(), {"office"}),
+        (
+            "BusinessFactory.listBusiness",
+            lambda: factory.functions.listBusiness("Shop", "SHOP", 0, terms),
+            {"ambassador"},
+        ),  # noqa: E501
+        ("ShareSale.advancePhase", lambda: business.sale.functions.advancePhase(), {"ambassador"}),
+        ("ShareToken.mint", lambda: token_fns.mint(alice, 1), set()),
+        ("ShareToken.burnAll", lambda: token_fns.burnAll(alice), set()),
+        ("ShareToken.unlock", lambda: token_fns.unlock(0), set()),
+        (
+            "ProfitDistributor.setInvestorShare",
+            lambda: distributor.functions.setInvestorShare(business.business_id, 1_000),
+            {"ambassador"},
+        ),  # noqa: E501
+    ]
+
+
+def test_every_privileged_function_admits_exactly_its_roles(
+    town: CoreTown, distributor: Contract, factory: Contract, business: Any, unlaunched: CoreTown,
+    client: ChainClient, callers: dict[str, LocalAccount], stranger: LocalAccount, coordinator: LocalAccount,
+) -> None:  # fmt: skip
+    # The state every row is tried in: alice holds INF and lets the coordinator redeem a basket for her.
+    inf = town.infinity.functions
+    client.transact(inf.reward(callers["member"].address, 360, keccak(text="matrix/setup"), 1), coordinator)
+    client.transact(inf.approve(coordinator.address, ONE_INF), callers["member"])
+    outcome: dict[str, dict[str, str]] = {}
+    for name, build, allowed in matrix(town, distributor, factory, business, unlaunched, client, callers, stranger):
+        outcome[name] = {}
+        for caller in CALLERS:
+            try:
+                client.call(build(), sender=callers[caller].address)
+                outcome[name][caller] = "ok"
+            except ContractRevert as exc:
+                outcome[name][caller] = exc.error
+        admitted = {c for c, result in outcome[name].items() if result == "ok"}
+        assert admitted == allowed, f"{name}: admitted {sorted(admitted)}, intended {sorted(allowed)}: {outcome[name]}"
+        refused = {outcome[name][c] for c in CALLERS if c not in allowed}
+        assert refused <= ACCESS_ERRORS, f"{name}: refused for another reason than access: {outcome[name]}"
+
+
+def test_unpause_is_the_office_s_alone(town: CoreTown, client: ChainClient, callers: dict[str, LocalAccount]) -> None:
+    client.transact(town.infinity.functions.pause(), callers["office"])
+    for caller, account in callers.items():
+        if caller == "office":
+            client.call(town.infinity.functions.unpause(), sender=account.address)
+        else:
+            with pytest.raises(ContractRevert, match="AccessControlUnauthorizedAccount"):
+                client.call(town.infinity.functions.unpause(), sender=account.address)
+
+
+def test_share_bookkeeping_hooks_change_nothing_for_an_outsider(
+    distributor: Contract, client: ChainClient, stranger: LocalAccount, alice: LocalAccount
+) -> None:
+    """`onSharesTransferred` is open by design: books exist only for business tokens, so any other caller
+    finds none. A stranger calling it leaves every claimable amount as it was."""
+    before = distributor.functions.claimable(alice.address, NATIVE).call()
+    client.transact(distributor.functions.onSharesTransferred(alice.address, stranger.address, 10**9), stranger)
+    assert distributor.functions.claimable(alice.address, NATIVE).call() == before
