@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint bench bench-check lock clean chromium
+.PHONY: setup run test lint bench bench-check lock clean chromium slither
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -42,6 +42,24 @@ test: setup $(BIN)/anvil chromium
 	$(BIN)/ost compile
 	$(BIN)/pytest -q
 	$(BIN)/ape test tests/ape -q
+
+# Static analysis in its own environment (slither pins web3 < 8), on the solc-js wrapper; any high or
+# medium finding not triaged in docs/security/slither-triage.md fails the run.
+SLITHER_VENV := .venv-slither
+$(SLITHER_VENV)/.installed:
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install --quiet --upgrade pip
+	$(SLITHER_VENV)/bin/pip install --quiet slither-analyzer==0.11.6 crytic-compile==0.4.2
+	touch $@
+
+slither: setup $(SLITHER_VENV)/.installed
+	@mkdir -p build
+	$(BIN)/python -c "from ost_chain._toolchain import solc_executable; from ost_chain.settings import get_settings; solc_executable(get_settings())"
+	rm -f build/slither.json
+	-$(SLITHER_VENV)/bin/slither contracts --solc .solcx/solc-v0.8.28 --solc-standard-json \
+	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --exclude-dependencies \
+	  --filter-paths "node_modules|contracts/test" --json build/slither.json > build/slither.log 2>&1
+	$(BIN)/python scripts/slither_triage.py build/slither.json docs/security/slither-triage.md
 
 lint: setup
 	$(BIN)/ruff check .

@@ -265,3 +265,24 @@ def test_a_transfer_reported_by_a_stranger_changes_nothing(
     client.transact(distributor.functions.onSharesTransferred(alice.address, stranger.address, 10), stranger)
     assert distributor.functions.claimableAsInvestor(0, alice.address, NATIVE).call() == 1_000
     assert distributor.functions.claimableAsInvestor(0, stranger.address, NATIVE).call() == 0
+
+
+def test_investor_assets_are_capped(
+    client: ChainClient, distributor: Contract, business: Business, ambassador: LocalAccount, treasury: LocalAccount,
+    alice: LocalAccount, stranger: LocalAccount,
+) -> None:  # fmt: skip
+    """Every share transfer walks a business's investor books, so their number is bounded: four assets."""
+    client.transact(business.sale.functions.buy(10), alice, value=10 * PRICE)  # sold out: succeeded
+    client.transact(business.sale.functions.finalize(), stranger)
+    client.transact(distributor.functions.setInvestorShare(0, 5_000), ambassador)
+    coins = [client.deploy("TestStablecoin", sender=treasury)[0] for _ in range(5)]
+    for coin in coins:
+        client.transact(coin.functions.mint(treasury.address, 2_000), treasury)
+        client.transact(coin.functions.approve(distributor.address, 2_000), treasury)
+    deposit(client, distributor, treasury, 1_000)  # the native coin: the first investor asset
+    for coin in coins[:3]:
+        deposit(client, distributor, treasury, 1_000, asset=coin.address)
+    assert distributor.functions.claimableAsInvestor(0, alice.address, coins[2].address).call() == 500
+    with reverts("ProfitDistributorTooManyInvestorAssets", 0, 4):
+        deposit(client, distributor, treasury, 1_000, asset=coins[3].address)
+    deposit(client, distributor, treasury, 1_000, asset=coins[0].address)  # a known asset is still welcome

@@ -31,12 +31,15 @@ contract Tiny is Ownable {
 
 @pytest.fixture
 def project(tmp_path: Path) -> Settings:
-    """A throwaway project with one contract, sharing this checkout's npm packages and compiler."""
+    """A throwaway project with one contract, sharing this checkout's npm packages and compiler script.
+
+    Its compiler shim goes in its own folder: one written into this checkout's `.solcx` would point
+    at a temporary path that is gone after the test, breaking Ape and slither for the checkout."""
     (tmp_path / "contracts").mkdir()
     (tmp_path / "contracts" / "Tiny.sol").write_text(TINY)
     (tmp_path / "node_modules").symlink_to(PROJECT_ROOT / "node_modules")
     (tmp_path / "scripts").symlink_to(PROJECT_ROOT / "scripts")
-    return Settings(project_root=tmp_path, solcx_binary_path=PROJECT_ROOT / ".solcx")
+    return Settings(project_root=tmp_path, solcx_binary_path=tmp_path / ".solcx")
 
 
 def test_compile_writes_artifacts_then_skips_an_unchanged_tree(project: Settings) -> None:
