@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint bench bench-check lock clean chromium slither
+.PHONY: setup run test lint bench bench-check lock clean chromium slither intense
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -60,6 +60,11 @@ slither: setup $(SLITHER_VENV)/.installed
 	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --exclude-dependencies \
 	  --filter-paths "node_modules|contracts/test" --json build/slither.json > build/slither.log 2>&1
 	$(BIN)/python scripts/slither_triage.py build/slither.json docs/security/slither-triage.md
+
+# The invariant machines with many more examples and steps than CI's (results: docs/invariants.md).
+intense: setup $(BIN)/anvil
+	$(BIN)/ost compile
+	HYPOTHESIS_PROFILE=intense $(BIN)/pytest -q tests/invariants -p no:cacheprovider --durations=0
 
 lint: setup
 	$(BIN)/ruff check .
