@@ -47,6 +47,8 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
     mapping(uint256 projectId => Project) private _projects;
     mapping(address member => MemberDay) private _memberDays;
     mapping(address coordinator => CoordinatorDay) private _coordinatorDays;
+    /// @dev Set only while {recover} moves a recovered address's balance.
+    bool private transient _recovering;
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
@@ -178,6 +180,19 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
         emit CoordinatorDailyCapSet(coordinator, cap);
     }
 
+    // ───────────────────────────── External: anyone ─────────────────────────────
+
+    /// @inheritdoc IInfinityToken
+    function recover(address lost) external returns (uint256 amount) {
+        address replacement = _REGISTRY.recoveredTo(lost);
+        if (replacement == address(0)) revert InfinityTokenNotRecovered(lost);
+        amount = balanceOf(lost);
+        if (amount == 0) return 0;
+        _recovering = true;
+        _transfer(lost, replacement, amount);
+        _recovering = false;
+    }
+
     // ───────────────────────────── External: OST office ─────────────────────────────
 
     /// @inheritdoc IInfinityToken
@@ -244,8 +259,12 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
         emit BasketRedeemed(member, redemptionId, amount, basket, msg.sender);
     }
 
-    /// @dev Every balance change passes the pause check.
+    /// @dev Every balance change passes the pause check; nothing leaves a recovered address except
+    /// by {recover}. Mints (rewards) skip the registry: a recovered address is no member anyway.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {
+        if (from != address(0) && !_recovering && _REGISTRY.recoveredTo(from) != address(0)) {
+            revert InfinityTokenRecoveredAccount(from);
+        }
         super._update(from, to, value);
     }
 

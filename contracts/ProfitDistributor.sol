@@ -26,6 +26,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
 
     uint16 private constant _ALL = 10_000; // basis points
     uint256 private constant _MAX_INVESTOR_ASSETS = 4;
+    uint256 private constant _MAX_ASSETS = 16;
     address private constant _NATIVE = address(0);
 
     ITownRegistry private immutable _REGISTRY;
@@ -56,6 +57,8 @@ contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
     mapping(address asset => Checkpoints.Trace208) private _perMember;
     mapping(address asset => Pool) private _pools;
     mapping(address asset => mapping(address member => uint256)) private _claimed;
+    /// @dev Every asset profit was ever deposited in, so that a recovery can move each claim.
+    address[] private _assets;
 
     mapping(uint256 businessId => uint16) private _investorBps;
     mapping(address token => address[]) private _investorAssets;
@@ -122,6 +125,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
     function deposit(uint256 businessId, address asset, uint256 amount) external payable nonReentrant {
         if (amount == 0) revert ProfitDistributorZeroAmount();
         if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
+        if (_pools[asset].deposited == 0) _addAsset(asset);
         uint256 received = _receive(asset, amount);
         uint256 toInvestors = _bookInvestors(businessId, asset, received);
         (uint256 count, uint256 perMember, uint256 carried, uint48 epoch) = _split(asset, received - toInvestors);
@@ -149,6 +153,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
 
     /// @inheritdoc IProfitDistributor
     function claimAsInvestor(uint256 businessId, address asset) external nonReentrant returns (uint256 amount) {
+        if (_REGISTRY.recoveredTo(msg.sender) != address(0)) revert ProfitDistributorRecoveredAccount(msg.sender);
         IShareToken token = _token(businessId);
         amount = _investorClaimable(token, msg.sender, asset);
         if (amount == 0) revert ProfitDistributorNothingToClaim(msg.sender, asset);
@@ -186,7 +191,42 @@ contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
         }
     }
 
+    /// @inheritdoc IProfitDistributor
+    function onSharesRecovered(address lost, address replacement) external {
+        // As in {onSharesTransferred}: only a listed business's token has books to move.
+        address[] storage assets = _investorAssets[msg.sender];
+        uint256 count = assets.length;
+        for (uint256 i; i < count; ++i) {
+            mapping(address holder => Holder) storage holders = _holders[msg.sender][assets[i]];
+            Holder memory old = holders[lost];
+            holders[replacement].correction += old.correction;
+            holders[replacement].withdrawn += old.withdrawn;
+            delete holders[lost];
+        }
+    }
+
+    // ───────────────────────────── External: registry ─────────────────────────────
+
+    /// @inheritdoc IProfitDistributor
+    function onMembershipRecovered(address lost, address replacement) external {
+        if (msg.sender != address(_REGISTRY)) revert ProfitDistributorOnlyRegistry(msg.sender);
+        uint256 count = _assets.length;
+        for (uint256 i; i < count; ++i) {
+            mapping(address member => uint256) storage claimed = _claimed[_assets[i]];
+            uint256 amount = claimed[lost];
+            if (amount != 0) {
+                claimed[replacement] += amount;
+                claimed[lost] = 0;
+            }
+        }
+    }
+
     // ───────────────────────────── Internal ─────────────────────────────
+
+    function _addAsset(address asset) private {
+        if (_assets.length == _MAX_ASSETS) revert ProfitDistributorTooManyAssets(_MAX_ASSETS);
+        _assets.push(asset);
+    }
 
     function _receive(address asset, uint256 amount) private returns (uint256) {
         if (asset == _NATIVE) {

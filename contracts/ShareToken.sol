@@ -65,6 +65,22 @@ contract ShareToken is ERC20, Initializable, IShareToken {
         emit TransfersUnlocked(tier);
     }
 
+    // ───────────────────────────── External: anyone ─────────────────────────────
+
+    /// @inheritdoc IShareToken
+    function recover(address lost) external returns (uint256 shares) {
+        (ITownRegistry townRegistry,,) = _args();
+        address replacement = townRegistry.recoveredTo(lost);
+        if (replacement == address(0)) revert ShareTokenRecoveredAccount(lost);
+        shares = balanceOf(lost);
+        if (shares == 0) return 0;
+        // The same member's shares under a new address: no lock, no policy, no transfer bookkeeping;
+        // the investor account moves whole instead.
+        ERC20._update(lost, replacement, shares);
+        address distributor = townRegistry.profitDistributor();
+        if (distributor != address(0)) IProfitDistributor(distributor).onSharesRecovered(lost, replacement);
+    }
+
     // ───────────────────────────── External: views ─────────────────────────────
 
     /// @inheritdoc IShareToken
@@ -115,6 +131,11 @@ contract ShareToken is ERC20, Initializable, IShareToken {
     /// sale and, under `KEEP_LOCAL`, a receiver within the tier the sale reached, and is reported
     /// to the town's profit distributor.
     function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0)) {
+            // Nothing leaves a recovered address (no transfer, no refund) except by {recover}.
+            (ITownRegistry registry_,,) = _args();
+            if (registry_.recoveredTo(from) != address(0)) revert ShareTokenRecoveredAccount(from);
+        }
         if (from != address(0) && to != address(0)) {
             Control memory control = _control;
             if (!control.transferable) revert ShareTokenLocked();

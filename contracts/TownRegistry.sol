@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
 
 /// @title TownRegistry
@@ -31,6 +32,13 @@ contract TownRegistry is AccessControl, ITownRegistry {
         bool active;
         uint48 since;
         uint32 pastPeriods;
+        bool recovered; // moved to a new address after a lost wallet: refused from then on
+    }
+
+    /// @dev A proposed (unconfirmed) recovery, or a confirmed one (`proposer` zero).
+    struct Recovery {
+        address replacement;
+        address proposer;
     }
 
     /// @dev An ended membership: epochs `from` (inclusive) to `until` (exclusive).
@@ -48,6 +56,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
     mapping(address account => mapping(uint256 index => Period)) private _pastPeriods;
     mapping(address account => bool) private _isCountryResident;
     mapping(bytes32 role => uint256) private _roleHolderCount;
+    mapping(address lost => Recovery) private _recoveries;
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
@@ -123,7 +132,9 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     /// @inheritdoc ITownRegistry
     function tierOf(address account) external view returns (Tier) {
-        if (_membership[account].active) return Tier.LOCAL;
+        Membership memory m = _membership[account];
+        if (m.active) return Tier.LOCAL;
+        if (m.recovered) revert TownRegistryRecoveredAccount(account);
         if (_isCountryResident[account]) return Tier.COUNTRY;
         return Tier.WORLD;
     }
@@ -168,13 +179,24 @@ contract TownRegistry is AccessControl, ITownRegistry {
         if (!m.active) revert TownRegistryNotMember(account);
         Census memory c = _nextEpoch();
         _pastPeriods[account][m.pastPeriods] = Period(m.since, c.epoch);
-        _membership[account] = Membership({active: false, since: 0, pastPeriods: m.pastPeriods + 1});
+        _membership[account] = Membership({active: false, since: 0, pastPeriods: m.pastPeriods + 1, recovered: false});
         // Cannot underflow: `account` was a member, so the count is at least one.
         unchecked {
             --c.memberCount;
         }
         _census = c;
         emit MemberRemoved(account, c.memberCount, c.epoch);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function proposeRecovery(address lost, address replacement) external onlyRole(TOWN_AMBASSADOR_ROLE) {
+        if (lost == address(0) || replacement == address(0)) revert TownRegistryZeroAddress();
+        Membership memory m = _membership[lost];
+        if (m.recovered) revert TownRegistryRecoveredAccount(lost);
+        if (!m.active) revert TownRegistryNotMember(lost);
+        _requireFresh(replacement);
+        _recoveries[lost] = Recovery(replacement, msg.sender);
+        emit RecoveryProposed(lost, replacement, msg.sender);
     }
 
     /// @inheritdoc ITownRegistry
@@ -204,11 +226,58 @@ contract TownRegistry is AccessControl, ITownRegistry {
     /// @inheritdoc ITownRegistry
     function setCountryResident(address account, bool resident) external onlyRole(COUNTRY_AMBASSADOR_ROLE) {
         if (account == address(0)) revert TownRegistryZeroAddress();
+        if (_membership[account].recovered) revert TownRegistryRecoveredAccount(account);
         _isCountryResident[account] = resident;
         emit CountryResidentSet(account, resident, msg.sender);
     }
 
+    /// @inheritdoc ITownRegistry
+    function confirmRecovery(address lost, address replacement) external onlyRole(COUNTRY_AMBASSADOR_ROLE) {
+        Recovery memory r = _recoveries[lost];
+        if (r.proposer == address(0) || r.replacement != replacement) {
+            revert TownRegistryNoRecoveryProposed(lost, replacement);
+        }
+        if (r.proposer == msg.sender) revert TownRegistryRecoveryNeedsTwoKeys(msg.sender);
+        Membership memory m = _membership[lost];
+        if (!m.active) revert TownRegistryNotMember(lost); // removed since the proposal
+        _requireFresh(replacement);
+        // The same membership, periods and all, under the new address: every share of profit follows.
+        _membership[replacement] = Membership({active: true, since: m.since, pastPeriods: m.pastPeriods, recovered: false});
+        for (uint256 i; i < m.pastPeriods; ++i) {
+            _pastPeriods[replacement][i] = _pastPeriods[lost][i];
+            delete _pastPeriods[lost][i];
+        }
+        _membership[lost] = Membership({active: false, since: 0, pastPeriods: 0, recovered: true});
+        if (_isCountryResident[lost]) {
+            _isCountryResident[lost] = false;
+            _isCountryResident[replacement] = true;
+        }
+        _recoveries[lost] = Recovery(replacement, address(0));
+        emit RecoveryConfirmed(lost, replacement, msg.sender);
+        address distributor = _profitDistributor;
+        if (distributor != address(0)) IProfitDistributor(distributor).onMembershipRecovered(lost, replacement);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function recoveryProposal(address lost) external view returns (address replacement, address proposer) {
+        Recovery memory r = _recoveries[lost];
+        if (r.proposer == address(0)) return (address(0), address(0));
+        return (r.replacement, r.proposer);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function recoveredTo(address lost) external view returns (address) {
+        Recovery memory r = _recoveries[lost];
+        return r.proposer == address(0) ? r.replacement : address(0);
+    }
+
     // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev A replacement must never have been a member nor recovered: nothing of its own to merge.
+    function _requireFresh(address replacement) private view {
+        Membership memory m = _membership[replacement];
+        if (m.active || m.pastPeriods != 0 || m.recovered) revert TownRegistryReplacementNotFresh(replacement);
+    }
 
     /// @dev The census with the epoch moved on by one: every membership change opens a new epoch.
     function _nextEpoch() private view returns (Census memory c) {
@@ -220,6 +289,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
         if (account == address(0)) revert TownRegistryZeroAddress();
         Membership storage m = _membership[account];
         if (m.active) revert TownRegistryAlreadyMember(account);
+        if (m.recovered) revert TownRegistryRecoveredAccount(account);
         (m.active, m.since) = (true, c.epoch);
         // Cannot overflow: there are fewer than 2**128 addresses a town could sign up.
         unchecked {

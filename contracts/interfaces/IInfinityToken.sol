@@ -71,6 +71,10 @@ interface IInfinityToken is IERC20, IERC20Permit {
     error InfinityTokenZeroRedemption();
     /// @notice Redemption `redemptionId` was recorded already.
     error InfinityTokenAlreadyRedeemed(bytes32 redemptionId);
+    /// @notice `account` was moved to a new address after a lost wallet; its INF moves with {recover}.
+    error InfinityTokenRecoveredAccount(address account);
+    /// @notice `account` was not moved to a new address: there is nothing to recover.
+    error InfinityTokenNotRecovered(address account);
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -164,6 +168,10 @@ interface IInfinityToken is IERC20, IERC20Permit {
     function setCoordinatorDailyCap(address coordinator, uint96 cap) external;
 
     // ───────────────────────────── OST office ─────────────────────────────
+
+    /// @notice Moves all INF of `lost`, whose recovery the registry confirmed, to its replacement;
+    /// anyone may call it. Returns the amount moved. @dev Reverts unless `lost` was recovered.
+    function recover(address lost) external returns (uint256 amount);
 
     /// @notice Stops rewards, transfers and redemptions. @dev Requires the registry's `DEFAULT_ADMIN_ROLE`.
     function pause() external;

@@ -34,6 +34,12 @@ interface IProfitDistributor {
     error ProfitDistributorTooManyInvestorAssets(uint256 businessId, uint256 maximum);
     /// @notice `account` has nothing to claim in `asset`.
     error ProfitDistributorNothingToClaim(address account, address asset);
+    /// @notice A town takes profit in at most `maximum` assets, so that a recovery can move every claim.
+    error ProfitDistributorTooManyAssets(uint256 maximum);
+    /// @notice Only the town's registry may report a recovery; `caller` is not it.
+    error ProfitDistributorOnlyRegistry(address caller);
+    /// @notice `account` was moved to a new address after a lost wallet; its profit is claimed there.
+    error ProfitDistributorRecoveredAccount(address account);
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -117,6 +123,15 @@ interface IProfitDistributor {
     function setInvestorShare(uint256 businessId, uint16 basisPoints) external;
 
     // ───────────────────────────── Share tokens ─────────────────────────────
+
+    /// @notice Called by a business's share token when it moves a recovered holder's shares to the
+    /// replacement: the holder's investor account (entitlement and withdrawals) moves with them.
+    /// A caller for which no investor profit was ever booked changes nothing.
+    function onSharesRecovered(address lost, address replacement) external;
+
+    /// @notice Called by the town's registry when it confirms a recovery: what `lost` already
+    /// claimed moves to `replacement`, whose membership now carries the same entitlement.
+    function onMembershipRecovered(address lost, address replacement) external;
 
     /// @notice Called by a business's share token on every transfer between holders, so that a
     /// transfer does not move entitlements to deposits made before it. A caller for which no

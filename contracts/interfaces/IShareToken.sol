@@ -18,6 +18,8 @@ interface IShareToken is IERC20Metadata {
 
     // ───────────────────────────── Errors ─────────────────────────────
 
+    /// @notice `account` was moved to a new address after a lost wallet; its shares move with {recover}.
+    error ShareTokenRecoveredAccount(address account);
     /// @notice Only the business's sale may mint, burn or unlock; `caller` is not it.
     error ShareTokenOnlySale(address caller);
     /// @notice Shares cannot move before the sale has succeeded.
@@ -65,4 +67,9 @@ interface IShareToken is IERC20Metadata {
 
     /// @notice Lets shares move, within `tier` under `KEEP_LOCAL`. @dev Only the sale. Emits {TransfersUnlocked}.
     function unlock(ITownRegistry.Tier tier) external;
+
+    /// @notice Moves every share of `lost`, whose recovery the registry confirmed, to its replacement,
+    /// with its investor account and its refund rights; anyone may call it. Returns the shares moved.
+    /// @dev Moves regardless of transfer locks and policy: the shares stay with the same member.
+    function recover(address lost) external returns (uint256 shares);
 }

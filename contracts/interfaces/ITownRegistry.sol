@@ -35,6 +35,14 @@ interface ITownRegistry is IAccessControl {
     error TownRegistryDistributorAlreadySet(address current);
     /// @notice `account` has no code.
     error TownRegistryNoCode(address account);
+    /// @notice `account` lost its wallet and handed everything to a new address: it is no longer used in this town.
+    error TownRegistryRecoveredAccount(address account);
+    /// @notice No recovery of `lost` to `replacement` awaits confirmation.
+    error TownRegistryNoRecoveryProposed(address lost, address replacement);
+    /// @notice A recovery needs two keys: the Town Ambassador `proposer` cannot also confirm it.
+    error TownRegistryRecoveryNeedsTwoKeys(address proposer);
+    /// @notice `replacement` must be a fresh address: never a member, never recovered.
+    error TownRegistryReplacementNotFresh(address replacement);
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -49,6 +57,10 @@ interface ITownRegistry is IAccessControl {
     event TownLaunched(address indexed townAmbassador, uint256 timestamp);
     /// @notice The OST office named the town's profit distributor (once).
     event ProfitDistributorSet(address indexed distributor, address indexed ostOffice);
+    /// @notice The Town Ambassador proposed moving the member `lost` (a lost wallet) to `replacement`.
+    event RecoveryProposed(address indexed lost, address indexed replacement, address indexed townAmbassador);
+    /// @notice The Country Ambassador confirmed it: the membership of `lost` now belongs to `replacement`.
+    event RecoveryConfirmed(address indexed lost, address indexed replacement, address indexed countryAmbassador);
 
     // ───────────────────────────── Views ─────────────────────────────
 
@@ -122,6 +134,13 @@ interface ITownRegistry is IAccessControl {
     /// @dev Requires `TOWN_AMBASSADOR_ROLE`; `account` must be a member. Emits {MemberRemoved}.
     function removeMember(address account) external;
 
+    /// @notice Proposes moving the member `lost`, whose wallet is lost, to the fresh address `replacement`:
+    /// membership (with its past periods), country residence, unclaimed profit, and — by
+    /// {InfinityToken-recover} and {ShareToken-recover} — INF, shares and refund rights.
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE`; replaces an earlier unconfirmed proposal for `lost`.
+    /// Emits {RecoveryProposed}.
+    function proposeRecovery(address lost, address replacement) external;
+
     /// @notice Launches the town, after which its sales may open. Once only.
     /// @dev Requires `TOWN_AMBASSADOR_ROLE`, and at least one holder of both ambassador roles.
     /// Emits {TownLaunched}.
@@ -138,4 +157,17 @@ interface ITownRegistry is IAccessControl {
     /// @notice Verifies (`resident` true) or withdraws (false) `account` as a resident of the country.
     /// @dev Requires `COUNTRY_AMBASSADOR_ROLE`; `account` must not be zero. Emits {CountryResidentSet}.
     function setCountryResident(address account, bool resident) external;
+
+    /// @notice Confirms the Town Ambassador's proposal to move `lost` to `replacement`, which then
+    /// holds the membership; `lost` is refused everywhere in the town from now on.
+    /// @dev Requires `COUNTRY_AMBASSADOR_ROLE`, a matching proposal, a confirmer other than its
+    /// proposer and a still-fresh `replacement`. Tells the profit distributor, which moves what
+    /// `lost` already claimed. Emits {RecoveryConfirmed}.
+    function confirmRecovery(address lost, address replacement) external;
+
+    /// @notice The unconfirmed proposal to move `lost`, if any (zero addresses if none).
+    function recoveryProposal(address lost) external view returns (address replacement, address proposer);
+
+    /// @notice The address `lost` was moved to, or zero if it was not.
+    function recoveredTo(address lost) external view returns (address);
 }

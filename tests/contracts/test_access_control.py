@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from web3.contract import Contract
 
 from ost_chain.client import ChainClient
@@ -61,6 +61,7 @@ def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: A
     """(function, call builder, who may call it)."""
     reg, inf = town.registry.functions, town.infinity.functions
     newcomer = stranger.address
+    spare = to_checksum_address("0x" + "5a" * 20)  # a fresh address for a second proposal
     alice = who["member"].address
     p = {"member": alice, "minutesWorked": 180, "participationId": keccak(text="matrix/attested"), "projectId": 1,
          "coordinator": who["coordinator"].address, "deadline": now(client) + 3600}  # fmt: skip
@@ -104,6 +105,8 @@ def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: A
         ("TownRegistry.addMembers", lambda: reg.addMembers([newcomer]), {"ambassador"}),
         ("TownRegistry.removeMember", lambda: reg.removeMember(alice), {"ambassador"}),
         ("TownRegistry.setCountryResident", lambda: reg.setCountryResident(newcomer, True), {"country"}),
+        ("TownRegistry.proposeRecovery", lambda: reg.proposeRecovery(who["member"].address, spare), {"ambassador"}),
+        ("TownRegistry.confirmRecovery", lambda: reg.confirmRecovery(alice, newcomer), {"country"}),
         ("TownRegistry.launch", lambda: unlaunched.registry.functions.launch(), {"ambassador"}),
         (
             "TownRegistry.setProfitDistributor",
@@ -154,6 +157,9 @@ def test_every_privileged_function_admits_exactly_its_roles(
     inf = town.infinity.functions
     client.transact(inf.reward(callers["member"].address, 360, keccak(text="matrix/setup"), 1), coordinator)
     client.transact(inf.approve(coordinator.address, ONE_INF), callers["member"])
+    # ...and the Town Ambassador has proposed moving her to a fresh address, for the Country Ambassador to confirm.
+    registry = town.registry.functions
+    client.transact(registry.proposeRecovery(callers["member"].address, stranger.address), callers["ambassador"])
     outcome: dict[str, dict[str, str]] = {}
     for name, build, allowed in matrix(town, distributor, factory, business, unlaunched, client, callers, stranger):
         outcome[name] = {}
