@@ -387,6 +387,19 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
         view["claimable"] = {k: str(v) for k, v in view["claimable"].items()}
         return {**view, "meals": int(meals), "participationsPending": int(pending)}
 
+    @app.get("/v1/recoveries/{address}")
+    def get_recovery(address: str, request: Request) -> dict[str, Any]:
+        """Where the recovery of a lost address stands: none, proposed (to whom, by which Town Ambassador,
+        awaiting the Country Ambassador) or confirmed (moved to the replacement, the old address refused)."""
+        try:
+            checked = _address(address)
+        except ValueError as exc:
+            raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
+        try:
+            return bridge(request).chain.recovery(checked)
+        except Unreachable as exc:
+            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+
     @app.get("/v1/town")
     def get_town(request: Request, session: DB) -> dict[str, Any]:
         """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts."""

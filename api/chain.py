@@ -164,6 +164,9 @@ class ChainView:
     def member(self, address: str) -> dict[str, Any]:
         return dict(self._per_block(f"member:{address}", lambda town: town.member(address)))
 
+    def recovery(self, address: str) -> dict[str, Any]:
+        return dict(self._per_block(f"recovery:{address}", lambda town: town.recovery(address)))
+
     def eligibility(self, business_id: int, address: str) -> Any:
         def read(town: Town) -> Any:
             if not 0 <= business_id < len(town.businesses()):

@@ -327,7 +327,12 @@ class Town:
 
     def eligibility(self, ref: str | int, buyer: str) -> Eligibility:
         sale, _ = self.sale(self.business_id(ref))
-        reason, max_shares, opens_at = sale.functions.eligibility(checksum(buyer, "buyer")).call()
+        buyer = checksum(buyer, "buyer")
+        moved_to = self.registry.functions.recoveredTo(buyer).call()
+        if moved_to != NATIVE:
+            sentence = f"this address lost its wallet and was moved to {moved_to}; it is no longer used in this town"
+            return Eligibility(False, "Recovered", sentence, 0, 0)
+        reason, max_shares, opens_at = sale.functions.eligibility(buyer).call()
         names = ("Eligible", "TownNotLaunched", "NotStarted", "NotMember", "PhaseNotReached", "CapReached", "Closed")
         sentence = ELIGIBILITY[reason]
         if reason == 4 and opens_at:
@@ -365,10 +370,13 @@ class Town:
             if phase == "failed":
                 terms = sale.functions.terms().call()
                 refunds.append({"businessId": business_id, "asset": terms[9], "amount": held * terms[0]})
+        moved_to = r.recoveredTo(address).call()
+        recovered = moved_to != NATIVE
         return {
             "address": address,
             "member": bool(active),
-            "tier": TIERS[r.tierOf(address).call()],
+            "tier": "recovered" if recovered else TIERS[r.tierOf(address).call()],
+            "recoveredTo": moved_to if recovered else None,
             "memberSinceEpoch": int(since) if active else None,
             "pastPeriods": int(past),
             "infinity": int(self.infinity.functions.balanceOf(address).call()),
@@ -413,6 +421,46 @@ class Town:
                 fn = self.registry.functions.setCountryResident(address, resident)
                 out.append(Receipt.of(self.client.transact(fn, sender)))
         return out
+
+    def recovery(self, lost: str) -> dict[str, Any]:
+        """Where the recovery of ``lost`` stands: none, proposed (to whom, by whom) or confirmed."""
+        lost = checksum(lost, "lost address")
+        r = self.registry.functions
+        done = r.recoveredTo(lost).call()
+        replacement, proposer = r.recoveryProposal(lost).call()
+        zero = "0x" + "00" * 20
+        status = "confirmed" if done != zero else "proposed" if replacement != zero else "none"
+        return {"lost": lost, "status": status, "replacement": done if done != zero else (replacement
+                if replacement != zero else None), "proposer": proposer if proposer != zero else None}  # fmt: skip
+
+    def propose_recovery(self, sender: LocalAccount, lost: str, replacement: str) -> Receipt:
+        """The Town Ambassador's step: propose moving the member ``lost`` to the fresh ``replacement``."""
+        fn = self.registry.functions.proposeRecovery(
+            checksum(lost, "lost address"), checksum(replacement, "new address")
+        )
+        return Receipt.of(self.client.transact(fn, sender))
+
+    def confirm_recovery(self, sender: LocalAccount, lost: str, replacement: str) -> Receipt:
+        """The Country Ambassador's step: confirm the proposal; the membership moves at once."""
+        fn = self.registry.functions.confirmRecovery(
+            checksum(lost, "lost address"), checksum(replacement, "new address")
+        )
+        return Receipt.of(self.client.transact(fn, sender))
+
+    def sweep_recovery(self, sender: LocalAccount, lost: str) -> dict[str, Any]:
+        """Move the INF and every business's shares of a recovered ``lost`` to its replacement (anyone may)."""
+        lost = checksum(lost, "lost address")
+        moved: dict[str, Any] = {"infinity": 0, "shares": {}}
+        if self.infinity.functions.balanceOf(lost).call():
+            moved["infinity"] = int(self.infinity.functions.balanceOf(lost).call())
+            self.client.transact(self.infinity.functions.recover(lost), sender)
+        listed = self.businesses()
+        held = self.client.call_many([token.functions.balanceOf(lost) for _, token in listed])
+        for business_id, ((_, token), shares) in enumerate(zip(listed, held, strict=True)):
+            if shares:
+                self.client.transact(token.functions.recover(lost), sender)
+                moved["shares"][self._symbol(business_id)] = int(shares)
+        return moved
 
     def advance(self, sender: LocalAccount, ref: str | int) -> tuple[str, Receipt]:
         sale, _ = self.sale(self.business_id(ref))

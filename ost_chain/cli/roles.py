@@ -129,6 +129,33 @@ def members_show(
         console.print(f"  refund due from #{r['businessId']}: {r['amount']} (smallest unit of {r['asset']})")
 
 
+@members_app.command("recover")
+def members_recover(
+    lost: Annotated[str, typer.Argument(help="The member's lost address.")],
+    new: Annotated[str, typer.Argument(help="The member's new, fresh address.")],
+    confirm: Annotated[bool, typer.Option("--confirm", help="The Country Ambassador's step: confirm, move.")] = False,
+    rpc_url: RoleRpc = None, manifest: ManifestFile = None, account: Account = None, as_json: JsonOutput = False,
+) -> None:  # fmt: skip
+    """Move a member who lost their wallet to a new address: the Town Ambassador proposes, then the
+    Country Ambassador confirms with --confirm, which moves membership, INF, shares, unclaimed profit
+    and refund rights."""
+    town = open_town(rpc_url, manifest)
+    if not confirm:
+        who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+        receipt = town.propose_recovery(who, lost, new)
+        _done(as_json, {**town.recovery(lost), "receipt": as_dict(receipt)},
+              f"Proposed moving {lost} to {new}. The Country Ambassador confirms with "
+              f"`ost members recover {lost} {new} --confirm`.")  # fmt: skip
+        return
+    who = signer(town, account, "Country Ambassador", town.roles.get("countryAmbassador"))
+    receipt = town.confirm_recovery(who, lost, new)
+    moved = town.sweep_recovery(who, lost)
+    shares = ", ".join(f"{n:,} {s}" for s, n in moved["shares"].items()) or "no shares"
+    _done(as_json, {**town.recovery(lost), "moved": moved, "receipt": as_dict(receipt)},
+          f"{lost} is now {new}: membership, {format_amount(moved['infinity'], 18)} INF, {shares}, unclaimed "
+          f"profit and refund rights moved. The old address is refused from now on.")  # fmt: skip
+
+
 # ── residents ──
 
 residents_app = typer.Typer(help="Country residents, verified by the Country Ambassador.", no_args_is_help=True)

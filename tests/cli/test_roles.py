@@ -214,3 +214,22 @@ def test_no_manifest_or_no_chain_is_explained(tmp_path: Path, monkeypatch: pytes
         assert isinstance(result.exception, ConfigError) and "No town is deployed on chain" in str(result.exception)
     result = runner.invoke(app, ["members", "list", "--rpc-url", chain.rpc_url])
     assert "Cannot reach a chain at" in str(result.exception) and "ost up" in str(result.exception)
+
+
+def test_members_recover_in_two_steps_moves_a_member_and_refuses_the_old_address(ost: Any) -> None:
+    lost, new = MEMBER2.address, DEV[16].address
+    ost("reward", lost, "--minutes", "180", "--project", "1", "--id", "recover/1")
+    ost("sale", "buy", "BAKE", "7", "--account", "dev:11")
+    proposed = ost("members", "recover", lost, new)
+    assert proposed["status"] == "proposed" and proposed["replacement"] == new
+    assert proposed["proposer"] == DEV[2].address  # the Town Ambassador, by default on the dev chain
+    done = ost("members", "recover", lost, new, "--confirm")
+    assert done["status"] == "confirmed" and done["moved"] == {"infinity": 10**18, "shares": {"BAKE": 7}}
+    view = ost("members", "show", new)
+    assert view["member"] is True and view["infinity"] == 10**18 and view["shares"][0]["shares"] == 7
+    assert ost("members", "show", lost)["shares"] == []
+    with pytest.raises(ContractRevert, match="TownRegistryRecoveredAccount"):
+        ost("members", "add", lost)
+    assert ost("members", "show", lost)["tier"] == "recovered" and ost("members", "show", lost)["recoveredTo"] == new
+    with pytest.raises(NotAllowed, match="lost its wallet and was moved to"):
+        ost("sale", "buy", "BAKE", "1", "--account", "dev:11")
