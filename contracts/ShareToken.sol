@@ -73,10 +73,9 @@ contract ShareToken is ERC20, Initializable, IShareToken {
         address replacement = townRegistry.recoveredTo(lost);
         if (replacement == address(0)) revert ShareTokenRecoveredAccount(lost);
         shares = balanceOf(lost);
-        if (shares == 0) return 0;
         // The same member's shares under a new address: no lock, no policy, no transfer bookkeeping;
-        // the investor account moves whole instead.
-        ERC20._update(lost, replacement, shares);
+        // the investor account moves whole instead — even with no shares left, profit they earned may remain.
+        if (shares != 0) ERC20._update(lost, replacement, shares);
         address distributor = townRegistry.profitDistributor();
         if (distributor != address(0)) IProfitDistributor(distributor).onSharesRecovered(lost, replacement);
     }

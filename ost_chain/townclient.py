@@ -456,9 +456,12 @@ class Town:
             self.client.transact(self.infinity.functions.recover(lost), sender)
         listed = self.businesses()
         held = self.client.call_many([token.functions.balanceOf(lost) for _, token in listed])
-        for business_id, ((_, token), shares) in enumerate(zip(listed, held, strict=True)):
-            if shares:
+        # Investor profit may remain with no share left: sweep every business that has an investor part.
+        investor = self.client.call_many([self.distributor.functions.investorShare(i) for i in range(len(listed))])
+        for business_id, ((_, token), shares, bps) in enumerate(zip(listed, held, investor, strict=True)):
+            if shares or bps:
                 self.client.transact(token.functions.recover(lost), sender)
+            if shares:
                 moved["shares"][self._symbol(business_id)] = int(shares)
         return moved
 

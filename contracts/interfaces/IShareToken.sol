@@ -69,7 +69,8 @@ interface IShareToken is IERC20Metadata {
     function unlock(ITownRegistry.Tier tier) external;
 
     /// @notice Moves every share of `lost`, whose recovery the registry confirmed, to its replacement,
-    /// with its investor account and its refund rights; anyone may call it. Returns the shares moved.
+    /// with its investor account (also when no share is left) and its refund rights; anyone may
+    /// call it. Returns the shares moved.
     /// @dev Moves regardless of transfer locks and policy: the shares stay with the same member.
     function recover(address lost) external returns (uint256 shares);
 }

@@ -1,14 +1,20 @@
-"""The profit distributor under random joins, leaves, deposits in two assets, share transfers and claims.
+"""The profit distributor under random joins, leaves, deposits in two assets, share transfers, claims
+and lost-wallet recoveries.
 
 A Python model splits every deposit by hand. After each step the chain must agree with it
 exactly: each account's claimed + claimable equals its modelled share, members' and investors'
 alike, and per asset Σ claimed + Σ claimable + carried == Σ deposited, so nothing is lost or
-over-paid.
+over-paid. A recovery moves an actor to a new address: the model keeps the actor's books, so the
+new address must carry exactly what the old one had, and every old address must carry nothing.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from eth_account import Account
+from eth_utils import keccak
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -24,10 +30,23 @@ BPS = 2_500
 
 
 @pytest.fixture
-def world(client, town, factory, distributor, stablecoin, ambassador, treasury, alice, bob, carol, stranger):  # noqa: ANN001, ANN201
+def world(
+    client,
+    town,
+    factory,
+    distributor,
+    stablecoin,
+    ambassador,
+    country_ambassador,
+    treasury,
+    alice,
+    bob,
+    carol,  # noqa: ANN001, ANN201, E501
+    stranger,
+):  # noqa: ANN001
     return {
         "client": client, "town": town, "factory": factory, "distributor": distributor, "coin": stablecoin,
-        "ambassador": ambassador, "treasury": treasury,
+        "ambassador": ambassador, "country_ambassador": country_ambassador, "treasury": treasury,
         "actors": {"alice": alice, "bob": bob, "carol": carol, "stranger": stranger},
     }  # fmt: skip
 
@@ -37,7 +56,6 @@ def test_profit_invariants(world: dict) -> None:
     dist = world["distributor"]
     reg = world["town"].registry.functions
     coin = world["coin"]
-    accounts = world["actors"]
     assets = [NATIVE, coin.address]
     reader = BatchReader(client, dist.address)
 
@@ -46,6 +64,8 @@ def test_profit_invariants(world: dict) -> None:
         def open_books(self) -> None:
             rpc = client.w3.provider.make_request
             self.snapshot = rpc("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+            self.accounts = dict(world["actors"])  # an actor's address changes when they recover a lost wallet
+            self.lost: list[str] = []
             treasury = world["treasury"]
             terms = SaleTerms(
                 price=PRICE, shares_offered=10, min_shares=1, start=now(client), local_duration=86_400,
@@ -53,8 +73,8 @@ def test_profit_invariants(world: dict) -> None:
             )  # fmt: skip
             self.business = list_business(client, world["factory"], world["ambassador"], name="B", symbol="B",
                                           terms=terms)  # fmt: skip
-            client.transact(self.business.sale.functions.buy(6), accounts["alice"], value=6 * PRICE)
-            client.transact(self.business.sale.functions.buy(4), accounts["bob"], value=4 * PRICE)
+            client.transact(self.business.sale.functions.buy(6), self.accounts["alice"], value=6 * PRICE)
+            client.transact(self.business.sale.functions.buy(4), self.accounts["bob"], value=4 * PRICE)
             client.transact(self.business.sale.functions.finalize(), treasury)
             client.transact(dist.functions.setInvestorShare(self.business.business_id, BPS), world["ambassador"])
             client.transact(coin.functions.mint(treasury.address, 10**30), treasury)
@@ -75,7 +95,7 @@ def test_profit_invariants(world: dict) -> None:
 
         @rule(actor=st.sampled_from(ACTORS))
         def toggle_membership(self, actor: str) -> None:
-            address = accounts[actor].address
+            address = self.accounts[actor].address
             if actor in self.members:
                 client.transact(reg.removeMember(address), world["ambassador"])
                 self.members.discard(actor)
@@ -117,7 +137,9 @@ def test_profit_invariants(world: dict) -> None:
         def transfer(self, sender: str, to: str, shares: int) -> None:
             if self.shares[sender] < shares:
                 return
-            client.transact(self.business.token.functions.transfer(accounts[to].address, shares), accounts[sender])
+            client.transact(
+                self.business.token.functions.transfer(self.accounts[to].address, shares), self.accounts[sender]
+            )
             self.shares[sender] -= shares
             self.shares[to] += shares
             event("shares moved")
@@ -126,7 +148,7 @@ def test_profit_invariants(world: dict) -> None:
         def claim(self, actor: str, asset: str) -> None:
             due = self.owed[(asset, actor)] - self.claimed[(asset, actor)]
             try:
-                client.transact(dist.get_function_by_signature("claim(address)")(asset), accounts[actor])
+                client.transact(dist.get_function_by_signature("claim(address)")(asset), self.accounts[actor])
             except ContractRevert as refusal:
                 assert due == 0 and refusal.error == "ProfitDistributorNothingToClaim"
                 return
@@ -140,7 +162,7 @@ def test_profit_invariants(world: dict) -> None:
             done = getattr(self, "inv_claimed", {})
             due = self.owed_inv[(asset, actor)] - done.get(key, 0)
             try:
-                client.transact(dist.functions.claimAsInvestor(0, asset), accounts[actor])
+                client.transact(dist.functions.claimAsInvestor(0, asset), self.accounts[actor])
             except ContractRevert:
                 assert due == 0
                 return
@@ -148,17 +170,40 @@ def test_profit_invariants(world: dict) -> None:
             self.inv_claimed = done
             event("investor claimed")
 
+        @rule(actor=st.sampled_from(ACTORS))
+        def recover(self, actor: str) -> None:
+            if actor not in self.members:
+                return
+            old = self.accounts[actor]
+            new = Account.from_key(keccak(text=f"new phone {len(self.lost)}"))
+            client.send_value(world["treasury"], new.address, 10**18)
+            client.transact(reg.proposeRecovery(old.address, new.address), world["ambassador"])
+            client.transact(reg.confirmRecovery(old.address, new.address), world["country_ambassador"])
+            client.transact(self.business.token.functions.recover(old.address), world["treasury"])
+            self.accounts[actor] = new
+            self.lost.append(old.address)
+            seen["recoveries"] += 1
+            event("wallet recovered")
+
+        @invariant()
+        def a_lost_address_keeps_nothing(self) -> None:
+            calls = [(sig, types, [*prefix, lost, asset]) for lost in self.lost for asset in assets
+                     for sig, types, prefix in (("claimable(address,address)", ["address", "address"], []),
+                                                ("claimableAsInvestor(uint256,address,address)",
+                                                 ["uint256", "address", "address"], [0]))]  # fmt: skip
+            assert not any(reader.uint256s(calls)) if calls else True
+
         @invariant()
         def every_account_gets_exactly_its_share(self) -> None:
             done = getattr(self, "inv_claimed", {})
             keys = [(asset, name) for asset in assets for name in ACTORS]
             values = reader.uint256s(
-                [("claimable(address,address)", ["address", "address"], [accounts[n].address, a]) for a, n in keys]
+                [("claimable(address,address)", ["address", "address"], [self.accounts[n].address, a]) for a, n in keys]
                 + [
                     (
                         "claimableAsInvestor(uint256,address,address)",
                         ["uint256", "address", "address"],
-                        [0, accounts[n].address, a],
+                        [0, self.accounts[n].address, a],
                     )
                     for a, n in keys
                 ]  # fmt: skip
@@ -181,4 +226,6 @@ def test_profit_invariants(world: dict) -> None:
                 assert held == self.deposited[asset] - paid_out
                 assert dist.functions.pool(asset).call()[1:] == [self.carried[asset], self.deposited[asset]]
 
+    seen: Counter[str] = Counter()
     ProfitMachine.TestCase().runTest()
+    assert seen["recoveries"] > 0, "no run recovered a wallet: the recovery rule was never exercised"
