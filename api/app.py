@@ -317,8 +317,18 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_middleware(Guard, max_body=settings.max_body_bytes)
 
+    accepted_links = {"links": {
+        "GetParticipation": {"operationId": "getParticipation",
+                             "parameters": {"participation_id": "$response.body#/participation_id"}},
+        "RecordMeal": {"operationId": "recordMeal",
+                       "requestBody": {"participation_id": "$response.body#/participation_id"}},
+        "GetMember": {"operationId": "getMember", "parameters": {"address": "$response.body#/member"}},
+    }}  # fmt: skip
+
+    conflict = {"description": "The id was used with a different body."}
+
     @app.post("/v1/participations", status_code=202, response_model=ParticipationOut,
-              responses={409: {"description": "The id was used with a different body."}})  # fmt: skip
+              operation_id="submitParticipation", responses={202: accepted_links, 409: conflict})  # fmt: skip
     async def submit_participation(body: ParticipationIn, request: Request, key: Key) -> JSONResponse:
         """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
         b = bridge(request)
@@ -359,7 +369,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
                                "body; a participation id is used once.", kind="conflict")  # fmt: skip
         return _accepted(stored)
 
-    @app.get("/v1/participations/{participation_id}", response_model=ParticipationOut,
+    @app.get("/v1/participations/{participation_id}", response_model=ParticipationOut, operation_id="getParticipation",
              responses={404: {"description": "Unknown participation."}})  # fmt: skip
     def get_participation(participation_id: str, session: DB) -> ParticipationOut:
         """Where a participation is: queued, submitted (with its transaction), confirmed (block, INF) or failed."""
@@ -368,7 +378,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
             raise Problem(404, f"No participation {participation_id!r} was submitted here.", kind="not-found")
         return _out(row)
 
-    @app.get("/v1/members/{address}")
+    @app.get("/v1/members/{address}", operation_id="getMember")
     def get_member(address: str, request: Request, session: DB) -> dict[str, Any]:
         """A member's (or investor's) INFINITY, shares, claimable profit, refunds due, and meals."""
         try:
@@ -477,7 +487,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.post("/v1/meals", status_code=201, response_model=MealOut,
+    @app.post("/v1/meals", status_code=201, response_model=MealOut, operation_id="recordMeal",
               responses={200: {"description": "Already recorded, identically."}, 409: {"description": "Recorded "
                          "differently."}})  # fmt: skip
     def record_meal(body: MealIn, request: Request, key: Key, session: DB) -> JSONResponse:
