@@ -3,6 +3,7 @@ a clear problem for every bad input, members, the town, the kitchen and health."
 
 from __future__ import annotations
 
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -265,6 +266,27 @@ def test_a_lost_wallet_s_recovery_is_shown_and_the_old_address_refused(http: htt
     else:
         assert_problem(refused, 422, "not a member")
     assert_problem(http.get("/v1/recoveries/0x12"), 422, "address")
+
+
+def test_slow_and_stalled_clients_do_not_hold_up_anyone_else(bridge: Bridge, http: httpx.Client, key: str) -> None:
+    host, port = bridge.url.removeprefix("http://").split(":")
+    stalled = []
+    try:
+        for n in range(40):
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            if n % 2:  # headers that never end
+                sock.sendall(b"POST /v1/participations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+            else:  # a body promised and never sent
+                sock.sendall(b'POST /v1/participations HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"parti')
+            stalled.append(sock)
+        started = time.monotonic()
+        for _ in range(10):
+            assert http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 202
+        assert time.monotonic() - started < 5  # ten requests served while forty connections hang
+    finally:
+        for sock in stalled:
+            sock.close()
+    assert http.get("/healthz").status_code == 200
 
 
 def test_no_key_or_private_key_ever_reaches_the_log(bridge: Bridge, http: httpx.Client, key: str) -> None:
