@@ -3,6 +3,7 @@ SIGKILL in the middle of a stream of 1,000, and the chain gone while participati
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_account import Account
 from sqlalchemy import func, select
 
 from api.db import Batch, Participation
@@ -198,3 +200,27 @@ def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: D
         second.stop()
     minted = rewarded_on_chain(d)
     assert sorted(minted) == sorted(hash_id(b["participation_id"]) for b in bodies)
+
+
+def test_a_keystore_relayer_s_passphrase_and_key_never_reach_the_log(fresh_town: Deployed) -> None:
+    d = fresh_town
+    passphrase = "correct horse battery staple 7"
+    keystore = d.folder / "relayer.json"
+    keystore.write_text(json.dumps(Account.encrypt(COORDINATOR.key, passphrase, kdf="pbkdf2", iterations=1_000)))
+    bridge = Bridge(d, f"sqlite:///{d.folder / 'keystore.sqlite'}",
+                    env={"OST_RELAYER": str(keystore), "OST_PASSPHRASE": passphrase}).start()  # fmt: skip
+    key, _ = bridge.new_key(COORDINATOR.address)
+    try:
+        health = httpx.get(f"{bridge.url}/healthz").json()
+        assert health["relayer"]["address"] == COORDINATOR.address  # the keystore's account relays
+        body = participation()
+        assert httpx.post(f"{bridge.url}/v1/participations", json=body,
+                          headers={"Authorization": f"Bearer {key}"}).status_code == 202  # fmt: skip
+        wait_until(lambda: count(bridge, Participation.status == "confirmed") == 1)
+    finally:
+        bridge.stop()
+    assert bridge.log is not None
+    log = bridge.log.read_text()
+    assert "POST /v1/participations 202" in log
+    for secret in (passphrase, COORDINATOR.key.hex(), key.rsplit("_", 1)[1]):
+        assert secret not in log
