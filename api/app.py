@@ -381,15 +381,12 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
     @app.get("/v1/members/{address}", operation_id="getMember")
     def get_member(address: str, request: Request, session: DB) -> dict[str, Any]:
         """A member's (or investor's) INFINITY, shares, claimable profit, refunds due, and meals."""
-        try:
-            checked = _address(address)
-        except ValueError as exc:
-            raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
+        checked = _path_address(address)
         b = bridge(request)
         try:
             view = b.chain.member(checked)
         except Unreachable as exc:
-            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+            raise _away(exc) from None
         meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
         pending = session.scalar(select(func.count()).select_from(Participation).where(
             Participation.member == checked, Participation.status.in_(("queued", "submitted")))) or 0  # fmt: skip
@@ -401,14 +398,11 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
     def get_recovery(address: str, request: Request) -> dict[str, Any]:
         """Where the recovery of a lost address stands: none, proposed (to whom, by which Town Ambassador,
         awaiting the Country Ambassador) or confirmed (moved to the replacement, the old address refused)."""
-        try:
-            checked = _address(address)
-        except ValueError as exc:
-            raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
+        checked = _path_address(address)
         try:
             return bridge(request).chain.recovery(checked)
         except Unreachable as exc:
-            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+            raise _away(exc) from None
 
     @app.get("/v1/town")
     def get_town(request: Request, session: DB) -> dict[str, Any]:
@@ -417,7 +411,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
         try:
             summary = dict(b.chain.summary())
         except Unreachable as exc:
-            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+            raise _away(exc) from None
         counts = dict(session.execute(select(Participation.status, func.count()).group_by(Participation.status))
                       .all())  # fmt: skip
         summary["infinityIssued"] = str(summary["infinityIssued"])
@@ -441,7 +435,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
                     "token": sale.token, "whoMayBuy": WHO_MAY_BUY[sale.phase],
                 })  # fmt: skip
         except Unreachable as exc:
-            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+            raise _away(exc) from None
         return out
 
     @app.get("/v1/businesses/{business_id}/eligibility")
@@ -449,17 +443,14 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
         business_id: int, request: Request, address: Annotated[str, Query(description="The would-be buyer.")]
     ) -> dict[str, Any]:
         """Whether ``address`` may buy this business's shares now and, if not, why, in plain words."""
-        try:
-            checked = _address(address)
-        except ValueError as exc:
-            raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
+        checked = _path_address(address)
         b = bridge(request)
         try:
             verdict = b.chain.eligibility(business_id, checked)
             if verdict is None:
                 raise Problem(404, f"No business #{business_id} in this town.", kind="not-found")
         except Unreachable as exc:
-            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+            raise _away(exc) from None
         return {"eligible": verdict.eligible, "reason": verdict.reason, "sentence": verdict.sentence,
                 "maxShares": verdict.max_shares, "opensAt": verdict.opens_at}  # fmt: skip
 
@@ -469,7 +460,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
         try:
             data = bridge(request).chain.activity()
         except Unreachable as exc:
-            raise Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable") from None
+            raise _away(exc) from None
         return {"rewards": [{**r, "amount": str(r["amount"])} for r in data["rewards"]],
                 "profitClaimed": str(data["profitClaimed"])}  # fmt: skip
 
@@ -552,6 +543,18 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
         return JSONResponse(body.model_dump(mode="json"), status_code=200 if chain["reachable"] else 503)
 
     return app
+
+
+def _path_address(address: str) -> str:
+    """An address from the URL, checksummed, or a 422 saying what is wrong with it."""
+    try:
+        return _address(address)
+    except ValueError as exc:
+        raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
+
+
+def _away(exc: Exception) -> Problem:
+    return Problem(503, f"The chain cannot be reached: {exc}", kind="chain-unreachable", headers={"Retry-After": "5"})
 
 
 def _accepted(row: dict[str, Any]) -> JSONResponse:
