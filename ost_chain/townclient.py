@@ -342,14 +342,18 @@ class Town:
     def members(self) -> list[dict[str, Any]]:
         """Current members in the order they joined, with the block they joined in (from the registry's events)."""
         current: dict[str, int] = {}
-        added = self.registry.events.MemberAdded().get_logs(from_block=self._from_block)
-        removed = self.registry.events.MemberRemoved().get_logs(from_block=self._from_block)
-        for event in sorted([*added, *removed], key=lambda e: (e["blockNumber"], e["logIndex"])):
-            member = event["args"]["member"]
+        events = self.registry.events
+        found = [*events.MemberAdded().get_logs(from_block=self._from_block),
+                 *events.MemberRemoved().get_logs(from_block=self._from_block),
+                 *events.RecoveryConfirmed().get_logs(from_block=self._from_block)]  # fmt: skip
+        for event in sorted(found, key=lambda e: (e["blockNumber"], e["logIndex"])):
+            args = event["args"]
             if event["event"] == "MemberAdded":
-                current[member] = int(event["blockNumber"])
-            else:
-                current.pop(member, None)
+                current[args["member"]] = int(event["blockNumber"])
+            elif event["event"] == "MemberRemoved":
+                current.pop(args["member"], None)
+            elif args["lost"] in current:  # a recovery: the same member, at a new address
+                current[args["replacement"]] = current.pop(args["lost"])
         return [{"address": a, "joinedBlock": b} for a, b in current.items()]
 
     def member(self, address: str) -> dict[str, Any]:

@@ -228,6 +228,8 @@ def test_members_recover_in_two_steps_moves_a_member_and_refuses_the_old_address
     view = ost("members", "show", new)
     assert view["member"] is True and view["infinity"] == 10**18 and view["shares"][0]["shares"] == 7
     assert ost("members", "show", lost)["shares"] == []
+    listed = [m["address"] for m in ost("members", "list")["members"]]
+    assert new in listed and lost not in listed and len(listed) == 3
     with pytest.raises(ContractRevert, match="TownRegistryRecoveredAccount"):
         ost("members", "add", lost)
     assert ost("members", "show", lost)["tier"] == "recovered" and ost("members", "show", lost)["recoveredTo"] == new
