@@ -115,8 +115,10 @@ async function showAccount(address) {
   $('me').hidden = false;
   const mine = state.account && state.account.toLowerCase() === view.address.toLowerCase();
   $('me-title').textContent = mine ? 'Your town account' : `Account ${short(view.address)}`;
-  $('me-line').textContent = `${view.address} is ${view.member ? 'a member' : 'not a member'} (${view.tier} tier): ` +
-    `${units(view.infinity, 18, 3)} INF, ${view.meals} meal${view.meals === 1 ? '' : 's'} from the community kitchen.`;
+  $('me-line').textContent = view.recoveredTo
+    ? `${view.address} lost its wallet: everything it held moved to ${view.recoveredTo}, and it is no longer used.`
+    : `${view.address} is ${view.member ? 'a member' : 'not a member'} (${view.tier} tier): ` +
+      `${units(view.infinity, 18, 3)} INF, ${view.meals} meal${view.meals === 1 ? '' : 's'} from the community kitchen.`;
   const shares = $('me-shares');
   shares.replaceChildren(...view.shares.map((s) => {
     const li = document.createElement('li');
