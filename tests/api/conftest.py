@@ -140,6 +140,11 @@ class Bridge:
         return key, info.id
 
 
+def secret_of(key: str) -> str:
+    """The secret part of an API key `ost_<id>_<secret>` (the secret itself may contain underscores)."""
+    return key.removeprefix("ost_").partition("_")[2]
+
+
 def participation(member: str | None = None, **overrides: Any) -> dict[str, Any]:
     body = {"participation_id": f"t-{uuid.uuid4().hex[:12]}", "member": member or random.choice(MEMBERS[:50]),
             "project_id": 1, "hours": 3}  # fmt: skip
