@@ -7,9 +7,11 @@ exit, on errors and on Ctrl-C.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from functools import lru_cache
@@ -90,6 +92,7 @@ class LocalChain:
             stdin=subprocess.DEVNULL,
             text=True,
             start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop anvil ourselves
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only a prctl call between fork and exec
         )
         assert self._process.stdout is not None
         port = self._wait_for_port(self._process.stdout)
@@ -143,6 +146,14 @@ class LocalChain:
 
     def __del__(self) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, have the kernel stop anvil if this process dies without stopping it
+    (SIGKILL, a crash), so no node outlives the command or test that started it."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _drain(stream: IO[str]) -> None:

@@ -122,3 +122,31 @@ def test_ost_chain_stops_its_node_on_ctrl_c() -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_a_local_chain_does_not_outlive_a_killed_parent(tmp_path: Path) -> None:
+    """SIGKILL leaves no time to stop anvil: the kernel does it (PR_SET_PDEATHSIG)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("from ost_chain.chain import LocalChain\nimport time\nnode = LocalChain().start()\n"
+              "print(node._process.pid, flush=True)\ntime.sleep(60)\n")  # fmt: skip
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    anvil = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(anvil, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{anvil}/stat") as stat:  # an exited child of init may linger as a zombie
+            if stat.read().split(") ", 1)[1].startswith("Z"):
+                return
+        time.sleep(0.1)
+    os.kill(anvil, signal.SIGKILL)
+    raise AssertionError("anvil outlived its killed parent")
