@@ -139,11 +139,15 @@ class ChainView:
     def _per_block(self, kind: str, read: Callable[[Town], T]) -> T:
         """``read(town)`` once per block, one reader at a time on one shared connection: what the town shows
         changes only with a new block, and concurrent pages wait for one read instead of each making their own."""
+        return self._at_block(kind, read)[1]
+
+    def _at_block(self, kind: str, read: Callable[[Town], T]) -> tuple[int, T]:
+        """As :meth:`_per_block`, with the block the answer belongs to."""
         block = self.head()
         with self._reading:
             hit = self._by_block.get(kind)
             if hit is not None and hit[0] == block:
-                return hit[1]
+                return block, hit[1]
             try:
                 if self._shared is None:
                     client = ChainClient.connect(self.settings.rpc_url, compile=False,
@@ -156,7 +160,7 @@ class ChainView:
             if len(self._by_block) > 1_000:
                 self._by_block.clear()
             self._by_block[kind] = (block, value)
-            return value
+            return block, value
 
     def sales(self) -> list[Any]:
         return self._per_block("sales", lambda town: town.sales())
@@ -186,7 +190,5 @@ class ChainView:
                                                          "profitClaimed": town.profit_claimed()})  # fmt: skip
 
     def summary(self) -> dict[str, Any]:
-        return self._per_block("summary", lambda town: {**town.summary(), "block": self.head()})
-
-    def block(self) -> int:
-        return self._cached(("block",), 0.5, lambda: int(self.town().client.w3.eth.block_number))
+        block, summary = self._at_block("summary", lambda town: town.summary())
+        return {**summary, "block": block}

@@ -395,7 +395,7 @@ class Worker:
         events = town.infinity.events.Rewarded().get_logs(
             argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block
         )
-        row.status, row.batch_id = "confirmed", row.batch_id
+        row.status = "confirmed"
         if events:
             event = events[-1]
             row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), int(event["blockNumber"])

@@ -107,13 +107,15 @@ def format_amount(units: int, decimals: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# The EIP-712 domain fields of the town's contracts (INFINITY's participations and permits).
+EIP712_DOMAIN = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
 _PARTICIPATION_TYPES = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
+    "EIP712Domain": EIP712_DOMAIN,
     "Participation": [
         {"name": "member", "type": "address"},
         {"name": "minutesWorked", "type": "uint32"},
@@ -286,23 +288,14 @@ class Town:
                 self._businesses.append((self.client.at("ShareSale", sale), self.client.at("ShareToken", token)))
         return self._businesses[:count]
 
-    def sale_status(self, ref: str | int, now: int | None = None) -> SaleStatus:
-        business_id = self.business_id(ref)
-        now = now if now is not None else int(self.client.w3.eth.get_block("latest")["timestamp"])
-        sale, token = self.sale(business_id)
-        terms = sale.functions.terms().call()
-        phase = PHASES[sale.functions.phase().call()]
-        start, local_end, country_end, world_end = sale.functions.schedule().call()
-        ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
-        return SaleStatus(
-            business_id, token.functions.name().call(), token.functions.symbol().call(), phase,
-            sale.functions.sharesSold().call(), terms[2], terms[1], terms[0], terms[9],
-            None if ends is None else max(0, ends - now), sale.functions.finalized().call(), sale.address,
-            token.address,
-        )  # fmt: skip
+    def sale_status(self, ref: str | int) -> SaleStatus:
+        return self._statuses([self.business_id(ref)])[0]
 
     def sales(self) -> list[SaleStatus]:
         """Every sale's status, read in two JSON-RPC batches (names and symbols only the first time)."""
+        return self._statuses(range(len(self.businesses())))
+
+    def _statuses(self, ids: Sequence[int]) -> list[SaleStatus]:
         now = int(self.client.w3.eth.get_block("latest")["timestamp"])
         listed = self.businesses()
         if len(self._names) < len(listed):
@@ -310,12 +303,13 @@ class Town:
                    for fn in (token.functions.name(), token.functions.symbol())]  # fmt: skip
             values = self.client.call_many(fns)
             self._names.extend(zip(values[::2], values[1::2], strict=True))
-        fns = [fn for sale, _ in listed for fn in (sale.functions.terms(), sale.functions.phase(),
+        fns = [fn for i in ids for sale in (listed[i][0],) for fn in (sale.functions.terms(), sale.functions.phase(),
                sale.functions.schedule(), sale.functions.sharesSold(), sale.functions.finalized())]  # fmt: skip
         values = self.client.call_many(fns)
         out = []
-        for i, (sale, token) in enumerate(listed):
-            terms, phase_index, schedule, sold, finalized = values[5 * i : 5 * i + 5]
+        for n, i in enumerate(ids):
+            sale, token = listed[i]
+            terms, phase_index, schedule, sold, finalized = values[5 * n : 5 * n + 5]
             phase = PHASES[phase_index]
             start, local_end, country_end, world_end = schedule
             ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
@@ -455,8 +449,8 @@ class Town:
         """Move the INF and every business's shares of a recovered ``lost`` to its replacement (anyone may)."""
         lost = checksum(lost, "lost address")
         moved: dict[str, Any] = {"infinity": 0, "shares": {}}
-        if self.infinity.functions.balanceOf(lost).call():
-            moved["infinity"] = int(self.infinity.functions.balanceOf(lost).call())
+        moved["infinity"] = int(self.infinity.functions.balanceOf(lost).call())
+        if moved["infinity"]:
             self.client.transact(self.infinity.functions.recover(lost), sender)
         listed = self.businesses()
         held = self.client.call_many([token.functions.balanceOf(lost) for _, token in listed])

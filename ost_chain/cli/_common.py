@@ -26,3 +26,11 @@ err_console = Console(stderr=True)
 def emit_json(data: Any) -> None:
     """Print ``data`` as JSON on standard output."""
     typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def time_left(seconds: int | None) -> str:
+    """Seconds left in a sale's phase, as a person reads it: "3d 4h", "5h 12m", or "closed"."""
+    if seconds is None:
+        return "closed"
+    days, rest = divmod(seconds, 86_400)
+    return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"

@@ -18,8 +18,8 @@ from rich.table import Table
 from ..client import ChainClient
 from ..exceptions import ChainError
 from ..network import DEFAULT_RPC_URL, find_manifest, resolve_signer
-from ..townclient import NATIVE, ONE_INF, Reward, Town, as_dict, format_amount, parse_amount
-from ._common import JsonOutput, console, emit_json
+from ..townclient import NATIVE, Reward, Town, as_dict, format_amount, parse_amount
+from ._common import JsonOutput, console, emit_json, time_left
 
 RoleRpc = Annotated[
     str | None,
@@ -218,13 +218,6 @@ def redeem_command(
 sale_app = typer.Typer(help="Share sales: status, buy, advance, finalize, refund.", no_args_is_help=True)
 
 
-def _left(seconds: int | None) -> str:
-    if seconds is None:
-        return "closed"
-    days, rest = divmod(seconds, 86_400)
-    return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
-
-
 @sale_app.command("status")
 def sale_status(
     business: Annotated[str | None, typer.Argument(help="Number or symbol; default every business.")] = None,
@@ -249,7 +242,7 @@ def sale_status(
         unit = "" if s.asset == NATIVE else f" ({s.asset[:8]}…)"
         table.add_row(str(s.business_id), s.name, s.symbol, s.phase + (" (final)" if s.finalized else ""),
                       f"{s.sold:,} / {s.minimum:,} / {s.offered:,}", format_amount(s.price, decimals) + unit,
-                      _left(s.phase_ends_in))  # fmt: skip
+                      time_left(s.phase_ends_in))  # fmt: skip
     console.print(table)
     for row in rows:
         if "eligibility" in row:
@@ -371,6 +364,3 @@ def profit_show(
     if address is not None:
         console.print(f"{data['address']}: {format_amount(data['claimable'], d)} claimable, "
                       f"{format_amount(data['claimed'], d)} claimed.")  # fmt: skip
-
-
-__all__ = ["ONE_INF", "members_app", "profit_app", "redeem_command", "residents_app", "reward_command", "sale_app"]

@@ -7,8 +7,8 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from ._common import JsonOutput, console, emit_json
-from .roles import ManifestFile, RoleRpc, _left, open_town
+from ._common import JsonOutput, console, emit_json, time_left
+from .roles import ManifestFile, RoleRpc, open_town
 
 town_app = typer.Typer(help="Look at a deployed town.", no_args_is_help=True)
 
@@ -34,5 +34,5 @@ def town_show(
     table = Table("#", "business", "symbol", "phase", "sold / minimum / offered", "time left")
     for s in sales:
         table.add_row(str(s.business_id), s.name, s.symbol, s.phase, f"{s.sold:,} / {s.minimum:,} / {s.offered:,}",
-                      _left(s.phase_ends_in))  # fmt: skip
+                      time_left(s.phase_ends_in))  # fmt: skip
     console.print(table)

@@ -64,11 +64,13 @@ class Deployed:
         return Town.load(self.client, self.manifest)
 
 
-def deploy_town(folder: Path, **chain: Any) -> Deployed:
+def deploy_town(folder: Path, plan_path: Path | None = None, **chain: Any) -> Deployed:
+    """The town of ``plan_path`` (default: this module's small plan) on a new anvil of its own."""
     node = LocalChain(**chain).start()
     client = ChainClient.connect(node.rpc_url)
-    plan_path = folder / "plan.yaml"
-    plan_path.write_text(PLAN)
+    if plan_path is None:
+        plan_path = folder / "plan.yaml"
+        plan_path.write_text(PLAN)
     plan, digest = load_plan(plan_path)
     manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
     Deployment(client, plan, manifest, {a.address: a for a in DEV}).run()

@@ -75,32 +75,32 @@ def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: A
             "TownRegistry.grantRole(COUNTRY_AMBASSADOR)",
             lambda: reg.grantRole(role("COUNTRY_AMBASSADOR_ROLE"), newcomer),
             {"office"},
-        ),  # noqa: E501
+        ),
         (
             "TownRegistry.grantRole(TOWN_AMBASSADOR)",
             lambda: reg.grantRole(role("TOWN_AMBASSADOR_ROLE"), newcomer),
             {"office"},
-        ),  # noqa: E501
+        ),
         (
             "TownRegistry.grantRole(COORDINATOR)",
             lambda: reg.grantRole(role("COORDINATOR_ROLE"), newcomer),
             {"ambassador"},
-        ),  # noqa: E501
+        ),
         (
             "TownRegistry.grantRole(DEFAULT_ADMIN)",
             lambda: reg.grantRole(role("DEFAULT_ADMIN_ROLE"), newcomer),
             {"office"},
-        ),  # noqa: E501
+        ),
         (
             "TownRegistry.revokeRole(COORDINATOR)",
             lambda: reg.revokeRole(role("COORDINATOR_ROLE"), who["coordinator"].address),
             {"ambassador"},
-        ),  # noqa: E501
+        ),
         (
             "TownRegistry.revokeRole(TOWN_AMBASSADOR)",
             lambda: reg.revokeRole(role("TOWN_AMBASSADOR_ROLE"), who["ambassador"].address),
             {"office"},
-        ),  # noqa: E501
+        ),
         ("TownRegistry.addMember", lambda: reg.addMember(newcomer), {"ambassador"}),
         ("TownRegistry.addMembers", lambda: reg.addMembers([newcomer]), {"ambassador"}),
         ("TownRegistry.removeMember", lambda: reg.removeMember(alice), {"ambassador"}),
@@ -112,31 +112,31 @@ def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: A
             "TownRegistry.setProfitDistributor",
             lambda: unlaunched.registry.functions.setProfitDistributor(distributor.address),
             {"office"},
-        ),  # noqa: E501
+        ),
         ("InfinityToken.reward", lambda: inf.reward(alice, 180, keccak(text="matrix/1"), 1), {"coordinator"}),
         (
             "InfinityToken.rewardBatch",
             lambda: inf.rewardBatch([(alice, 180, keccak(text="matrix/2"), 1)]),
             {"coordinator"},
-        ),  # noqa: E501
+        ),
         ("InfinityToken.rewardWithAttestation (relay)", lambda: inf.rewardWithAttestation(p, signature), everyone),
         (
             "InfinityToken.redeemFrom",
             lambda: inf.redeemFrom(alice, ONE_INF, keccak(text="matrix/basket"), "maize"),
             {"coordinator"},
-        ),  # noqa: E501
+        ),
         ("InfinityToken.setProject", lambda: inf.setProject(7, ONE_INF, 180, True), {"ambassador"}),
         (
             "InfinityToken.setCoordinatorDailyCap",
             lambda: inf.setCoordinatorDailyCap(who["coordinator"].address, ONE_INF),
             {"ambassador"},
-        ),  # noqa: E501
+        ),
         ("InfinityToken.pause", lambda: inf.pause(), {"office"}),
         (
             "BusinessFactory.listBusiness",
             lambda: factory.functions.listBusiness("Shop", "SHOP", 0, terms),
             {"ambassador"},
-        ),  # noqa: E501
+        ),
         ("ShareSale.advancePhase", lambda: business.sale.functions.advancePhase(), {"ambassador"}),
         ("ShareToken.mint", lambda: token_fns.mint(alice, 1), set()),
         ("ShareToken.burnAll", lambda: token_fns.burnAll(alice), set()),
@@ -145,7 +145,7 @@ def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: A
             "ProfitDistributor.setInvestorShare",
             lambda: distributor.functions.setInvestorShare(business.business_id, 1_000),
             {"ambassador"},
-        ),  # noqa: E501
+        ),
     ]
 
 

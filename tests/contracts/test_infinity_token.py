@@ -11,6 +11,7 @@ from eth_account.signers.local import LocalAccount
 
 from ost_chain.client import ChainClient
 from ost_chain.town import ONE_INF, CoreTown
+from ost_chain.townclient import EIP712_DOMAIN
 from tests.conftest import COORDINATOR_CAP, PROJECT
 from tests.helpers import advance_time, events, now, reverts, sign_participation
 
@@ -438,12 +439,7 @@ def test_coordinator_records_basket_with_members_permit(
     deadline = now(client) + 3600
     permit = {
         "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
+            "EIP712Domain": EIP712_DOMAIN,
             "Permit": [
                 {"name": "owner", "type": "address"},
                 {"name": "spender", "type": "address"},

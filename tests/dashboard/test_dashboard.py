@@ -13,12 +13,9 @@ from typing import Any
 import pytest
 import requests
 
-from ost_chain.chain import LocalChain, dev_accounts
-from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment, Manifest
-from ost_chain.plan import load_plan
+from ost_chain.chain import dev_accounts
 from ost_chain.townclient import Town
-from tests.api.conftest import Bridge, Deployed
+from tests.api.conftest import Bridge, Deployed, deploy_town
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -34,13 +31,8 @@ PHASES = {0: "local", 2: "succeeded", 3: "country", 4: "world", 5: "failed"}
 @pytest.fixture(scope="module")
 def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     """The sample town, with sales driven into each phase and profit deposited."""
-    folder = tmp_path_factory.mktemp("dashboard")
-    node = LocalChain().start()
-    client = ChainClient.connect(node.rpc_url)
-    plan, digest = load_plan(ROOT / "examples" / "town.yaml")
-    manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
-    Deployment(client, plan, manifest, {a.address: a for a in DEV}).run()
-    t = Town(client, manifest.data)
+    d = deploy_town(tmp_path_factory.mktemp("dashboard"), ROOT / "examples" / "town.yaml")
+    t = d.town
     t.buy(MEMBER, 2, 1_000)  # sells out in the local phase
     t.advance(AMBASSADOR, 3)  # to the country phase
     for _ in range(2):
@@ -49,8 +41,8 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     for _ in range(3):
         t.advance(AMBASSADOR, 5)  # through every phase, short of its minimum: failed
     t.deposit(AMBASSADOR, 2, 9 * 10**17)  # 0.9 ETH of profit for 60 members
-    yield Deployed(node, client, manifest.path, folder)
-    node.stop()
+    yield d
+    d.node.stop()
 
 
 @pytest.fixture(scope="module")
