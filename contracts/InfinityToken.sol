@@ -5,16 +5,16 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IInfinityToken} from "./interfaces/IInfinityToken.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
+import {TownRoleGated} from "./utils/TownRoleGated.sol";
 
 /// @title InfinityToken
 /// @notice INFINITY (INF), the town's reward for time contributed. Roles and membership come from
 /// the town's {TownRegistry}; nothing here can be granted without it.
-contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
+contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityToken {
     // ───────────────────────────── Constants ─────────────────────────────
 
     /// @notice Minutes in a day: no member is credited more in one day, no shift is longer.
@@ -109,23 +109,29 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
     /// @inheritdoc IInfinityToken
     function reward(address member, uint32 minutesWorked, bytes32 participationId, uint256 projectId)
         external
+        onlyTownRole(TownRoles.COORDINATOR)
         returns (uint256 amount)
     {
-        _checkTownRole(TownRoles.COORDINATOR, msg.sender);
-        amount = _reward(member, minutesWorked, participationId, projectId, msg.sender);
-        _chargeCoordinator(msg.sender, amount);
+        uint32 today = _today();
+        amount = _reward(member, minutesWorked, participationId, projectId, msg.sender, today);
+        _chargeCoordinator(msg.sender, amount, today);
     }
 
     /// @inheritdoc IInfinityToken
-    function rewardBatch(Reward[] calldata rewards) external returns (uint256 total) {
-        _checkTownRole(TownRoles.COORDINATOR, msg.sender);
+    function rewardBatch(Reward[] calldata rewards)
+        external
+        onlyTownRole(TownRoles.COORDINATOR)
+        returns (uint256 total)
+    {
         uint256 count = rewards.length;
         if (count == 0) revert InfinityTokenEmptyBatch();
+        uint32 today = _today();
         for (uint256 i; i < count; ++i) {
             Reward calldata entry = rewards[i];
-            total += _reward(entry.member, entry.minutesWorked, entry.participationId, entry.projectId, msg.sender);
+            total +=
+                _reward(entry.member, entry.minutesWorked, entry.participationId, entry.projectId, msg.sender, today);
         }
-        _chargeCoordinator(msg.sender, total);
+        _chargeCoordinator(msg.sender, total, today);
     }
 
     /// @inheritdoc IInfinityToken
@@ -139,14 +145,16 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
             revert InfinityTokenInvalidSignature(coordinator);
         }
         _checkTownRole(TownRoles.COORDINATOR, coordinator);
+        uint32 today = _today();
         amount = _reward(
             participation.member,
             participation.minutesWorked,
             participation.participationId,
             participation.projectId,
-            coordinator
+            coordinator,
+            today
         );
-        _chargeCoordinator(coordinator, amount);
+        _chargeCoordinator(coordinator, amount, today);
     }
 
     /// @inheritdoc IInfinityToken
@@ -155,8 +163,10 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
     }
 
     /// @inheritdoc IInfinityToken
-    function redeemFrom(address member, uint256 amount, bytes32 redemptionId, string calldata basket) external {
-        _checkTownRole(TownRoles.COORDINATOR, msg.sender);
+    function redeemFrom(address member, uint256 amount, bytes32 redemptionId, string calldata basket)
+        external
+        onlyTownRole(TownRoles.COORDINATOR)
+    {
         _spendAllowance(member, msg.sender, amount);
         _redeem(member, amount, redemptionId, basket);
     }
@@ -164,8 +174,10 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
     // ───────────────────────────── External: Town Ambassador ─────────────────────────────
 
     /// @inheritdoc IInfinityToken
-    function setProject(uint256 projectId, uint96 tokensPerShift, uint32 shiftMinutes, bool active) external {
-        _checkTownRole(TownRoles.TOWN_AMBASSADOR, msg.sender);
+    function setProject(uint256 projectId, uint96 tokensPerShift, uint32 shiftMinutes, bool active)
+        external
+        onlyTownRole(TownRoles.TOWN_AMBASSADOR)
+    {
         if (tokensPerShift == 0 || shiftMinutes == 0 || shiftMinutes > MAX_MINUTES_PER_DAY) {
             revert InfinityTokenInvalidRate(tokensPerShift, shiftMinutes);
         }
@@ -174,8 +186,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
     }
 
     /// @inheritdoc IInfinityToken
-    function setCoordinatorDailyCap(address coordinator, uint96 cap) external {
-        _checkTownRole(TownRoles.TOWN_AMBASSADOR, msg.sender);
+    function setCoordinatorDailyCap(address coordinator, uint96 cap) external onlyTownRole(TownRoles.TOWN_AMBASSADOR) {
         _coordinatorDays[coordinator].cap = cap;
         emit CoordinatorDailyCapSet(coordinator, cap);
     }
@@ -196,14 +207,12 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
     // ───────────────────────────── External: OST office ─────────────────────────────
 
     /// @inheritdoc IInfinityToken
-    function pause() external {
-        _checkTownRole(0x00, msg.sender);
+    function pause() external onlyTownRole(TownRoles.OST_OFFICE) {
         _pause();
     }
 
     /// @inheritdoc IInfinityToken
-    function unpause() external {
-        _checkTownRole(0x00, msg.sender);
+    function unpause() external onlyTownRole(TownRoles.OST_OFFICE) {
         _unpause();
     }
 
@@ -218,16 +227,19 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
 
     /// @dev Checks one participation, records it and mints its reward. The caller charges the
     /// coordinator's cap, once per transaction.
-    function _reward(address member, uint32 minutesWorked, bytes32 participationId, uint256 projectId, address coordinator)
-        private
-        returns (uint256 amount)
-    {
+    function _reward(
+        address member,
+        uint32 minutesWorked,
+        bytes32 participationId,
+        uint256 projectId,
+        address coordinator,
+        uint32 today
+    ) private returns (uint256 amount) {
         if (_rewarded[participationId]) revert InfinityTokenAlreadyRewarded(participationId);
         if (minutesWorked == 0 || minutesWorked > MAX_MINUTES_PER_DAY) revert InfinityTokenInvalidMinutes(minutesWorked);
         if (!_REGISTRY.isMember(member)) revert InfinityTokenNotMember(member);
         amount = rewardAmount(projectId, minutesWorked);
 
-        uint32 today = _today();
         MemberDay memory record = _memberDays[member];
         uint256 credited = record.day == today ? record.creditedMinutes : 0;
         if (credited + minutesWorked > MAX_MINUTES_PER_DAY) {
@@ -240,8 +252,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
         emit Rewarded(member, participationId, projectId, amount, coordinator, minutesWorked);
     }
 
-    function _chargeCoordinator(address coordinator, uint256 amount) private {
-        uint32 today = _today();
+    function _chargeCoordinator(address coordinator, uint256 amount, uint32 today) private {
         CoordinatorDay memory record = _coordinatorDays[coordinator];
         uint256 minted = record.day == today ? record.minted : 0;
         if (minted + amount > record.cap) {
@@ -268,8 +279,8 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, IInfinityToken {
         super._update(from, to, value);
     }
 
-    function _checkTownRole(bytes32 role, address account) private view {
-        if (!_REGISTRY.hasRole(role, account)) revert IAccessControl.AccessControlUnauthorizedAccount(account, role);
+    function _townRegistry() internal view override returns (ITownRegistry) {
+        return _REGISTRY;
     }
 
     function _today() private view returns (uint32) {

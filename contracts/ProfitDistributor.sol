@@ -3,7 +3,6 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
@@ -14,11 +13,12 @@ import {IShareSale} from "./interfaces/IShareSale.sol";
 import {IShareToken} from "./interfaces/IShareToken.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
+import {TownRoleGated} from "./utils/TownRoleGated.sol";
 
 /// @title ProfitDistributor
 /// @notice Net profit of the town's businesses, split equally among its members (and, where a
 /// business says so, partly pro-rata among its share holders), claimed by pull, in constant gas.
-contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
+contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDistributor {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
 
@@ -165,10 +165,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
     // ───────────────────────────── External: Town Ambassador ─────────────────────────────
 
     /// @inheritdoc IProfitDistributor
-    function setInvestorShare(uint256 businessId, uint16 basisPoints) external {
-        if (!_REGISTRY.hasRole(TownRoles.TOWN_AMBASSADOR, msg.sender)) {
-            revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, TownRoles.TOWN_AMBASSADOR);
-        }
+    function setInvestorShare(uint256 businessId, uint16 basisPoints) external onlyTownRole(TownRoles.TOWN_AMBASSADOR) {
         if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
         if (basisPoints > _ALL) revert ProfitDistributorInvalidShare(basisPoints);
         _investorBps[businessId] = basisPoints;
@@ -222,6 +219,10 @@ contract ProfitDistributor is ReentrancyGuardTransient, IProfitDistributor {
     }
 
     // ───────────────────────────── Internal ─────────────────────────────
+
+    function _townRegistry() internal view override returns (ITownRegistry) {
+        return _REGISTRY;
+    }
 
     function _addAsset(address asset) private {
         if (_assets.length == _MAX_ASSETS) revert ProfitDistributorTooManyAssets(_MAX_ASSETS);

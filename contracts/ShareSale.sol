@@ -5,18 +5,18 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IShareSale} from "./interfaces/IShareSale.sol";
 import {IShareToken} from "./interfaces/IShareToken.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
+import {TownRoleGated} from "./utils/TownRoleGated.sol";
 
 /// @title ShareSale
 /// @notice The implementation behind every business's sale. A clone carries its token, registry
 /// and terms in its code (immutable arguments); its only storage is one slot of progress.
-contract ShareSale is Initializable, ReentrancyGuardTransient, IShareSale {
+contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IShareSale {
     using SafeERC20 for IERC20;
 
     // ───────────────────────────── Constants ─────────────────────────────
@@ -58,16 +58,16 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, IShareSale {
     /// @inheritdoc IShareSale
     function initialize() external initializer {
         Terms memory t = _config().terms;
-        if (t.price == 0) revert ShareSaleInvalidTerms("price must be positive");
-        if (t.sharesOffered == 0) revert ShareSaleInvalidTerms("shares offered must be positive");
+        if (t.price == 0) revert ShareSaleZeroPrice();
+        if (t.sharesOffered == 0) revert ShareSaleZeroOffer();
         if (t.minShares == 0 || t.minShares > t.sharesOffered) {
-            revert ShareSaleInvalidTerms("minimum must be between 1 and the shares offered");
+            revert ShareSaleMinimumOutOfRange(t.minShares, t.sharesOffered);
         }
-        if (t.maxPerBuyer > t.sharesOffered) revert ShareSaleInvalidTerms("per-buyer maximum exceeds the offer");
-        if (t.localDuration == 0) revert ShareSaleInvalidTerms("the local phase must last");
-        if (t.treasury == address(0)) revert ShareSaleInvalidTerms("treasury is the zero address");
+        if (t.maxPerBuyer > t.sharesOffered) revert ShareSaleBuyerCapAboveOffer(t.maxPerBuyer, t.sharesOffered);
+        if (t.localDuration == 0) revert ShareSaleZeroLocalPhase();
+        if (t.treasury == address(0)) revert ShareSaleZeroTreasury();
         if (t.paymentAsset != address(0) && t.paymentAsset.code.length == 0) {
-            revert ShareSaleInvalidTerms("payment asset has no code");
+            revert ShareSaleAssetWithoutCode(t.paymentAsset);
         }
         _setSchedule(t.start, t);
     }
@@ -194,11 +194,8 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, IShareSale {
     // ───────────────────────────── External: Town Ambassador ─────────────────────────────
 
     /// @inheritdoc IShareSale
-    function advancePhase() external {
+    function advancePhase() external onlyTownRole(TownRoles.TOWN_AMBASSADOR) {
         Config memory c = _config();
-        if (!c.registry.hasRole(TownRoles.TOWN_AMBASSADOR, msg.sender)) {
-            revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, TownRoles.TOWN_AMBASSADOR);
-        }
         State memory s = _state;
         Phase from = _phase(s, c.terms);
         uint40 nowTs = uint40(block.timestamp);
@@ -218,6 +215,12 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, IShareSale {
     }
 
     // ───────────────────────────── Internal ─────────────────────────────
+
+    /// @dev The registry alone: the second word of the clone's arguments, without decoding the terms.
+    function _townRegistry() internal view override returns (ITownRegistry registry) {
+        if (address(this) == _SELF) revert ShareSaleNotAClone();
+        (, registry) = abi.decode(Clones.fetchCloneArgs(address(this)), (IShareToken, ITownRegistry));
+    }
 
     function _config() private view returns (Config memory) {
         if (address(this) == _SELF) revert ShareSaleNotAClone();

@@ -71,7 +71,7 @@ contract ShareToken is ERC20, Initializable, IShareToken {
     function recover(address lost) external returns (uint256 shares) {
         (ITownRegistry townRegistry,,) = _args();
         address replacement = townRegistry.recoveredTo(lost);
-        if (replacement == address(0)) revert ShareTokenRecoveredAccount(lost);
+        if (replacement == address(0)) revert ShareTokenNotRecovered(lost);
         shares = balanceOf(lost);
         // The same member's shares under a new address: no lock, no policy, no transfer bookkeeping;
         // the investor account moves whole instead — even with no shares left, profit they earned may remain.

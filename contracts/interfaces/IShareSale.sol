@@ -60,8 +60,20 @@ interface IShareSale {
 
     // ───────────────────────────── Errors ─────────────────────────────
 
-    /// @notice The terms are not valid: `reason` says which rule they break.
-    error ShareSaleInvalidTerms(string reason);
+    /// @notice The price per share must be positive.
+    error ShareSaleZeroPrice();
+    /// @notice At least one share must be offered.
+    error ShareSaleZeroOffer();
+    /// @notice The minimum to succeed, `minShares`, must be between 1 and the `sharesOffered`.
+    error ShareSaleMinimumOutOfRange(uint64 minShares, uint64 sharesOffered);
+    /// @notice The per-buyer maximum, `maxPerBuyer`, exceeds the `sharesOffered`.
+    error ShareSaleBuyerCapAboveOffer(uint64 maxPerBuyer, uint64 sharesOffered);
+    /// @notice The local phase must last at least a second: town residents are offered shares first.
+    error ShareSaleZeroLocalPhase();
+    /// @notice The treasury that receives a successful raise must not be the zero address.
+    error ShareSaleZeroTreasury();
+    /// @notice The payment asset `asset` has no code: it is not a token on this chain.
+    error ShareSaleAssetWithoutCode(address asset);
     /// @notice This is the implementation contract; only its clones run sales.
     error ShareSaleNotAClone();
     /// @notice `buyer` may not buy now: `reason`.

@@ -20,6 +20,8 @@ interface IShareToken is IERC20Metadata {
 
     /// @notice `account` was moved to a new address after a lost wallet; its shares move with {recover}.
     error ShareTokenRecoveredAccount(address account);
+    /// @notice `account` was never moved to a new address, so there is nothing to recover.
+    error ShareTokenNotRecovered(address account);
     /// @notice Only the business's sale may mint, burn or unlock; `caller` is not it.
     error ShareTokenOnlySale(address caller);
     /// @notice Shares cannot move before the sale has succeeded.

@@ -5,6 +5,8 @@ pragma solidity ^0.8.28;
 /// @notice The role identifiers of a town, shared by every contract that checks them against the
 /// town's {TownRegistry}. The OST office holds the registry's `DEFAULT_ADMIN_ROLE` (zero).
 library TownRoles {
+    /// @notice The OST office: the registry's `DEFAULT_ADMIN_ROLE`.
+    bytes32 internal constant OST_OFFICE = 0x00;
     /// @notice Oversees funding and legal requirements for the country; verifies country residents.
     bytes32 internal constant COUNTRY_AMBASSADOR = keccak256("COUNTRY_AMBASSADOR_ROLE");
     /// @notice Launches the town, signs up members, lists businesses and appoints coordinators.

@@ -177,6 +177,8 @@ def test_a_recovered_address_is_refused_everywhere(
         client.transact(later.sale.functions.buy(1), alice, value=PRICE)
     with reverts("InfinityTokenNotRecovered", bob.address):
         client.transact(inf.recover(bob.address), stranger)
+    with reverts("ShareTokenNotRecovered", bob.address):
+        client.transact(bakery.token.functions.recover(bob.address), stranger)
     # The new address works as alice did.
     client.transact(inf.recover(lost), stranger)
     client.transact(bakery.token.functions.recover(lost), stranger)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from eth_utils import to_checksum_address
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
@@ -120,21 +121,26 @@ def test_listing_refuses_every_role_but_town_ambassador(
         client.transact(factory.functions.listBusiness("B", "B", 0, terms.as_tuple()), account)
 
 
+ZERO_ASSET = "0x" + "11" * 20
+
+
 @pytest.mark.parametrize(
-    ("change", "reason"),
+    ("change", "error", "args"),
     [
-        ({"price": 0}, "price must be positive"),
-        ({"shares_offered": 0, "min_shares": 0}, "shares offered must be positive"),
-        ({"min_shares": 0}, "minimum must be between 1 and the shares offered"),
-        ({"min_shares": 101}, "minimum must be between 1 and the shares offered"),
-        ({"max_per_buyer": 101}, "per-buyer maximum exceeds the offer"),
-        ({"local_duration": 0}, "the local phase must last"),
-        ({"treasury": NATIVE}, "treasury is the zero address"),
-        ({"payment_asset": "0x" + "11" * 20}, "payment asset has no code"),
+        ({"price": 0}, "ShareSaleZeroPrice", ()),
+        ({"shares_offered": 0, "min_shares": 0}, "ShareSaleZeroOffer", ()),
+        ({"min_shares": 0}, "ShareSaleMinimumOutOfRange", (0, 100)),
+        ({"min_shares": 101}, "ShareSaleMinimumOutOfRange", (101, 100)),
+        ({"max_per_buyer": 101}, "ShareSaleBuyerCapAboveOffer", (101, 100)),
+        ({"local_duration": 0}, "ShareSaleZeroLocalPhase", ()),
+        ({"treasury": NATIVE}, "ShareSaleZeroTreasury", ()),
+        ({"payment_asset": ZERO_ASSET}, "ShareSaleAssetWithoutCode", (to_checksum_address(ZERO_ASSET),)),
     ],
 )
-def test_listing_refuses_invalid_terms(listed: Any, terms: SaleTerms, change: dict[str, Any], reason: str) -> None:
-    with reverts("ShareSaleInvalidTerms", reason):
+def test_listing_refuses_invalid_terms(
+    listed: Any, terms: SaleTerms, change: dict[str, Any], error: str, args: tuple[Any, ...]
+) -> None:
+    with reverts(error, *args):
         listed(replace(terms, **change))
 
 
