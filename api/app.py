@@ -35,7 +35,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ost_chain.network import load_keystore, resolve_signer
-from ost_chain.townclient import hash_id, participation_signer, valid_address
+from ost_chain.eip712 import participation_signer
+from ost_chain.enums import Phase
+from ost_chain.units import hash_id, valid_address
 
 from .chain import MISSING, ChainView, Unreachable
 from .db import BridgeSession, Meal, Participation, make_engine, sessions, utcnow

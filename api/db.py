@@ -134,7 +134,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-    Base.metadata.create_all(engine)
+    from .migrate import upgrade  # Alembic is loaded when an engine is made, not at every import of api.db
+
+    upgrade(engine)
     with engine.begin() as connection:
         connection.execute(text("SELECT 1"))
     return engine

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ost_chain.townclient import checksum
+from ost_chain.units import checksum
 
 from .db import ApiKey, utcnow
 

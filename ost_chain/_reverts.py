@@ -12,14 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
+from .enums import SOLIDITY, Role, solidity_members
 from .exceptions import ContractRevert
 
-ROLE_NAMES = {
-    b"\x00" * 32: "DEFAULT_ADMIN_ROLE (the OST office)",
-    **{keccak(text=name): name for name in ("COUNTRY_AMBASSADOR_ROLE", "TOWN_AMBASSADOR_ROLE", "COORDINATOR_ROLE")},
-}
+ROLE_NAMES = {Role.id(name): name for name in Role.ALL}
+ROLE_NAMES[Role.id(Role.OST_OFFICE)] += " (the OST office)"
 
 _OVERRIDES = {
     "AccessControlUnauthorizedAccount": "`account` does not hold `neededRole`.",
@@ -32,14 +31,7 @@ _OVERRIDES = {
 }
 
 # Solidity enums reach the ABI as uint8; their member names, for sentences.
-ENUMS = {
-    "enum ITownRegistry.Tier": ("LOCAL", "COUNTRY", "WORLD"),
-    "enum IShareSale.Phase": ("Pending", "Local", "Country", "World", "Succeeded", "Failed"),
-    "enum IShareSale.Eligibility": (
-        "Eligible", "TownNotLaunched", "NotStarted", "NotMember", "PhaseNotReached", "CapReached", "Closed",
-    ),
-    "enum IShareToken.OwnershipPolicy": ("OPEN", "KEEP_LOCAL"),
-}  # fmt: skip
+ENUMS = {f"enum {name}": tuple(solidity_members(enum)) for enum, name in SOLIDITY.items()}
 
 _PANICS = {
     0x01: "an assertion failed",

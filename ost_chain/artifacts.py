@@ -27,10 +27,18 @@ class Artifacts:
         return self._cache[name]
 
     def names(self) -> list[str]:
+        return list(self._info["contracts"])
+
+    def enums(self) -> dict[str, list[str]]:
+        """Every enum of the sources, by canonical name (``IShareSale.Phase``), as the compiler saw them."""
+        return dict(self._info.get("enums", {}))
+
+    @cached_property
+    def _info(self) -> dict[str, Any]:
         info = self.build_dir / "build-info.json"
         if not info.is_file():
             raise ToolchainError(f"Nothing compiled in {self.build_dir}; run `ost compile`.")
-        return list(json.loads(info.read_text())["contracts"])
+        return dict(json.loads(info.read_text()))
 
     @cached_property
     def errors(self) -> ErrorDecoder:

@@ -51,7 +51,7 @@ def _standard_input(settings: Settings) -> dict[str, Any]:
             "evmVersion": settings.evm_version,
             "optimizer": {"enabled": True, "runs": settings.optimizer_runs},
             "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
-            "outputSelection": {"*": {"*": _OUTPUTS}},
+            "outputSelection": {"*": {"*": _OUTPUTS, "": ["ast"]}},
         },
     }
 
@@ -117,9 +117,30 @@ def compile_contracts(settings: Settings | None = None, *, force: bool = False) 
             "solcVersion": settings.solc_version,
             "settings": standard_input["settings"],
             "contracts": written,
+            "enums": _enums(output),
         },
     )
     return BuildResult(build_dir, source_hash, tuple(written), compiled=True)
+
+
+def _enums(output: dict[str, Any]) -> dict[str, list[str]]:
+    """Every enum the project's sources define, by canonical name (``IShareSale.Phase``), members in order."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("nodeType") == "EnumDefinition":
+                found[node["canonicalName"]] = [member["name"] for member in node["members"]]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for source_name, source in output.get("sources", {}).items():
+        if source_name.startswith("contracts/"):
+            walk(source.get("ast", {}))
+    return dict(sorted(found.items()))
 
 
 def _solc_messages(exc: SolcError) -> str:

@@ -27,9 +27,10 @@ from web3.types import TxReceipt
 
 from . import __version__
 from .client import ChainClient
+from .enums import NATIVE
 from .exceptions import ConfigError, OstError
 from .plan import ResolvedBusiness, TownPlan
-from .town import SaleTerms
+from .terms import SaleTerms
 
 MEMBER_BATCH = 200
 FORMAT = 1
@@ -139,7 +140,7 @@ class Deployment:
         distributor = self._contract("ProfitDistributor", "ProfitDistributor", [registry.address, factory.address],
                                      office)  # fmt: skip
         self._call("setProfitDistributor", registry.functions.setProfitDistributor(distributor.address), office,
-                   done=lambda: registry.functions.profitDistributor().call() != "0x" + "00" * 20)  # fmt: skip
+                   done=lambda: registry.functions.profitDistributor().call() != NATIVE)  # fmt: skip
         cap = int(plan.coordinator_daily_cap_inf * 10**18)
         coordinator_role = role["COORDINATOR_ROLE"]
         for coordinator in plan.coordinators:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from web3 import Web3
 
 from .chain import dev_accounts
+from .enums import NATIVE
 from .exceptions import ConfigError
 
 DAY = 86_400
@@ -181,7 +182,7 @@ class TownPlan(_Strict):
             raise ValueError(f"{path}: max_per_buyer {max_per_buyer} exceeds the {shares} shares offered")
         asset = str(pick("asset"))
         if asset == "native":
-            asset = "0x" + "00" * 20
+            asset = NATIVE
         else:
             try:
                 asset = resolve_address(asset)

@@ -13,8 +13,12 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from .client import ChainClient
+from .enums import NATIVE, Role
+from .terms import SaleTerms
+from .units import ONE_INF
 
-ONE_INF = 10**18
+__all__ = ["NATIVE", "ONE_INF", "Business", "CoreTown", "SaleTerms", "deploy_core", "list_business"]
+
 DEFAULT_SHIFT_MINUTES = 180  # the initiative's rule: one INF per three-hour shift
 
 
@@ -28,9 +32,7 @@ class CoreTown:
 
     def role(self, name: str) -> bytes:
         """The role id called ``name`` (e.g. ``"COORDINATOR_ROLE"``)."""
-        if name == "DEFAULT_ADMIN_ROLE":
-            return b"\x00" * 32
-        return bytes(self.registry.functions[name]().call())
+        return Role.id(name)
 
 
 def deploy_core(
@@ -56,39 +58,6 @@ def deploy_core(
         if holder is not None:
             client.transact(registry.functions.grantRole(town.role(role), holder), ost_office)
     return town
-
-
-NATIVE = "0x" + "00" * 20
-
-
-@dataclass(frozen=True)
-class SaleTerms:
-    """A share sale's terms, as the contracts take them (see ``IShareSale.Terms``)."""
-
-    price: int
-    shares_offered: int
-    min_shares: int
-    start: int
-    local_duration: int
-    treasury: str
-    country_duration: int = 0
-    world_duration: int = 0
-    max_per_buyer: int = 0
-    payment_asset: str = NATIVE
-
-    def as_tuple(self) -> tuple[object, ...]:
-        return (
-            self.price,
-            self.shares_offered,
-            self.min_shares,
-            self.max_per_buyer,
-            self.start,
-            self.local_duration,
-            self.country_duration,
-            self.world_duration,
-            self.treasury,
-            self.payment_asset,
-        )
 
 
 @dataclass

@@ -13,7 +13,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector
 from web3.logs import DISCARD
 
-from ost_chain import townclient
+from ost_chain import eip712
 from ost_chain.client import ChainClient
 from ost_chain.exceptions import ContractRevert
 
@@ -49,7 +49,7 @@ def now(client: ChainClient) -> int:
 
 def sign_participation(client: ChainClient, infinity: Any, signer: LocalAccount, **participation: Any) -> bytes:
     """The EIP-712 signature of a participation, as a coordinator's wallet would make it."""
-    return townclient.sign_participation(signer, client.chain_id, infinity.address, **participation)
+    return eip712.sign_participation(signer, client.chain_id, infinity.address, **participation)
 
 
 def events(receipt: Any, contract: Any, name: str) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ import sys
 import typer
 
 from ..exceptions import OstError
+from ..plugins import commands
 from ._common import err_console
-from .api import api_app
 from .demo import demo_command
 from .deploy import deploy_command, plan_app, up_command
 from .roles import members_app, profit_app, redeem_command, residents_app, reward_command, sale_app
@@ -35,7 +35,8 @@ app.command("reward")(reward_command)
 app.command("redeem")(redeem_command)
 app.add_typer(sale_app, name="sale")
 app.add_typer(profit_app, name="profit")
-app.add_typer(api_app, name="api")
+for _name, _group in commands().items():  # `ost api` and any other installed plugin
+    app.add_typer(_group, name=_name)
 
 
 def main() -> None:

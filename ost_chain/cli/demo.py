@@ -16,7 +16,8 @@ from rich.table import Table
 from ..deploy import Deployment, Manifest
 from ..network import open_session
 from ..plan import TownPlan
-from ..townclient import Reward, Town, format_amount
+from ..townclient import Reward, Town
+from ..units import format_amount
 from ._common import JsonOutput, console, emit_json
 
 MEMBERS = ["Thandi", "Sipho", "Anna", "Pieter", "Lerato", "Johan", "Nomsa", "Kobus"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import threading
@@ -20,6 +19,7 @@ from ..deploy import Progress as Steps
 from ..exceptions import ConfigError
 from ..network import load_keystore
 from ..plan import TEMPLATE, load_plan
+from ..plugins import services
 from ._common import JsonOutput, RpcUrl, console, emit_json
 
 plan_app = typer.Typer(help="Write and check town plans.", no_args_is_help=True)
@@ -138,13 +138,16 @@ def up_command(
         record, notes = _deploy(client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False,
                                 fresh=True)  # fmt: skip
         summary = _summary(record, notes, time.monotonic() - started)
-        bridge = _Bridge(record.path, node.rpc_url, api_port)
+        running = [start(record.path, node.rpc_url, api_port) for start in services().values()]
         console.print(f"\n[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
                       f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
                       f"{summary['seconds']} s.")  # fmt: skip
         console.print(f"Manifest: {summary['manifest']}")
-        console.print(f"Bridge:   [bold]{bridge.url}[/bold] (API docs at {bridge.url}/docs, health at "
-                      f"{bridge.url}/healthz)")  # fmt: skip
+        for service in running:
+            console.print(f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "
+                          f"health at {service.url}/healthz)")  # fmt: skip
+        if not running:
+            console.print("No bridge: install the `api` extra (`pip install 'ost-chain[api]'`) to serve one.")
         coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"
         console.print("Try, in another terminal:")
         console.print(f"  ost town show --rpc-url {node.rpc_url}")
@@ -152,42 +155,9 @@ def up_command(
         console.print("Press Ctrl-C to stop.")
         try:
             while not stop.wait(0.5):
-                if not node.running or not bridge.running:
+                if not node.running or not all(service.running for service in running):
                     raise typer.Exit(1)
         finally:
-            bridge.stop()
-    console.print("Bridge and chain stopped.")
-
-
-class _Bridge:
-    """The bridge app served by uvicorn on a thread of this process, for the main job."""
-
-    def __init__(self, manifest: Path, rpc_url: str, port: int) -> None:
-        import uvicorn
-
-        from api import BridgeSettings, create_app
-
-        database = manifest.with_suffix(".bridge.sqlite")
-        for stale in database.parent.glob(database.name + "*"):  # a fresh chain: the old queue belongs to no chain
-            stale.unlink()
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        app = create_app(BridgeSettings(manifest=manifest, rpc_url=rpc_url))
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="ost-bridge", daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise ConfigError(f"The bridge could not start on 127.0.0.1:{port} (is the port taken?).")
-            time.sleep(0.05)
-        bound = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{bound}"
-
-    @property
-    def running(self) -> bool:
-        return self.thread.is_alive()
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+            for service in running:
+                service.stop()
+    console.print("Bridge and chain stopped." if running else "Chain stopped.")

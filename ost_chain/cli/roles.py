@@ -16,9 +16,11 @@ from eth_account.signers.local import LocalAccount
 from rich.table import Table
 
 from ..client import ChainClient
+from ..enums import NATIVE
 from ..exceptions import ChainError
 from ..network import DEFAULT_RPC_URL, find_manifest, resolve_signer
-from ..townclient import NATIVE, Reward, Town, as_dict, format_amount, parse_amount
+from ..townclient import Reward, Town, as_dict
+from ..units import format_amount, parse_amount
 from ._common import JsonOutput, console, emit_json, time_left
 
 RoleRpc = Annotated[

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from web3.logs import DISCARD
 
 from ost_chain.cli import app
-from ost_chain.townclient import hash_id, sign_participation
+from ost_chain.eip712 import sign_participation
+from ost_chain.units import hash_id
 
 from .conftest import (
     AMBASSADOR,

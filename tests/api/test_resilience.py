@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from api.db import Batch, Participation
 from ost_chain.chain import LocalChain
-from ost_chain.townclient import hash_id
+from ost_chain.units import hash_id
 
 from .conftest import (
     COORDINATOR,

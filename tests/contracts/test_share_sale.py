@@ -6,16 +6,17 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from eth_utils import to_checksum_address
 from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
 from web3.contract import Contract
 
 from ost_chain.client import ChainClient
+from ost_chain.enums import Eligibility, Phase
 from ost_chain.town import NATIVE, Business, CoreTown, SaleTerms, deploy_core, deploy_factory, list_business
 from tests.helpers import advance_time, events, now, reverts
 
-PENDING, LOCAL_PHASE, COUNTRY_PHASE, WORLD_PHASE, SUCCEEDED, FAILED = range(6)
-ELIGIBLE, NOT_LAUNCHED, NOT_STARTED, NOT_MEMBER, PHASE_NOT_REACHED, CAP_REACHED, CLOSED = range(7)
+PENDING, LOCAL_PHASE, COUNTRY_PHASE, WORLD_PHASE, SUCCEEDED, FAILED = Phase
+ELIGIBLE, NOT_LAUNCHED, NOT_STARTED, NOT_MEMBER, PHASE_NOT_REACHED, CAP_REACHED, CLOSED = Eligibility
 LOCAL, COUNTRY, WORLD = range(3)
 DAY = 86_400
 PRICE = 10**16  # 0.01 of the native coin per share

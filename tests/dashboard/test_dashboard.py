@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from ost_chain.chain import dev_accounts
+from ost_chain.enums import Phase
 from ost_chain.townclient import Town
 from tests.api.conftest import Bridge, Deployed, deploy_town
 
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DEV = dev_accounts()
 AMBASSADOR, MEMBER, OTHER_MEMBER, WORLD = DEV[2], DEV[10], DEV[11], DEV[7]
-PHASES = {0: "local", 2: "succeeded", 3: "country", 4: "world", 5: "failed"}
+PHASES = {0: Phase.LOCAL.label, 2: Phase.SUCCEEDED.label, 3: Phase.COUNTRY.label, 4: Phase.WORLD.label,
+          5: Phase.FAILED.label}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from ost_chain.client import ChainClient
+from ost_chain.enums import Phase
 from ost_chain.exceptions import ContractRevert
 from ost_chain.town import Business, SaleTerms, list_business
 from tests.helpers import now
@@ -23,7 +24,7 @@ PRICE = 3 * 10**15
 OFFER, MINIMUM, CAP = 60, 30, 25
 HOUR = 3600
 ACTORS = ["alice", "bob", "carol", "stranger"]
-PENDING, LOCAL_PHASE, COUNTRY_PHASE, WORLD_PHASE, SUCCEEDED, FAILED = range(6)
+PENDING, LOCAL_PHASE, COUNTRY_PHASE, WORLD_PHASE, SUCCEEDED, FAILED = Phase
 
 
 @pytest.fixture

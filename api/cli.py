@@ -1,4 +1,5 @@
-"""`ost api`: serve the bridge for a deployed town; `ost api keys create|list|revoke` for coordinators' keys."""
+"""`ost api`: serve the bridge for a deployed town; `ost api keys create|list|revoke` for coordinators' keys;
+`ost api db upgrade|current` for the bridge database's schema."""
 
 from __future__ import annotations
 
@@ -11,20 +12,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..exceptions import ConfigError
-from ..network import find_manifest
-from ..townclient import Town
-from ._common import JsonOutput, console, emit_json
-from .roles import ManifestFile, RoleRpc, open_town
+from ost_chain.cli._common import JsonOutput, console, emit_json
+from ost_chain.cli.roles import ManifestFile, RoleRpc, open_town
+from ost_chain.exceptions import ConfigError
+from ost_chain.network import find_manifest
+from ost_chain.townclient import Town
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from api.settings import BridgeSettings
+    from .settings import BridgeSettings
 
 api_app = typer.Typer(help="The bridge: an HTTP API through which coordinators mint INFINITY.")
 keys_app = typer.Typer(help="Coordinators' API keys (stored as hashes; a key is shown once).", no_args_is_help=True)
 api_app.add_typer(keys_app, name="keys")
+db_app = typer.Typer(help="The bridge's database: its schema, migrated with Alembic.", no_args_is_help=True)
+api_app.add_typer(db_app, name="db")
 
 Database = Annotated[
     str | None,
@@ -36,7 +39,7 @@ Database = Annotated[
 def _settings(manifest: Path | None, rpc_url: str | None, database_url: str | None,
               relayer: str | None = None) -> tuple[BridgeSettings, Town]:  # fmt: skip
     """The bridge's settings for the town of ``manifest`` (or the one deployed here), checked against the chain."""
-    from api.settings import BridgeSettings
+    from .settings import BridgeSettings
 
     town = open_town(rpc_url, manifest)
     path = manifest or find_manifest(Path.cwd(), town.client.chain_id)
@@ -67,7 +70,7 @@ def serve(
         return
     import uvicorn
 
-    from api import create_app
+    from . import create_app
 
     settings, _ = _settings(manifest, rpc_url, database_url, relayer)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID` prints every thread's stack
@@ -79,7 +82,7 @@ def serve(
 
 
 def _session(manifest: Path | None, rpc_url: str | None, database_url: str | None) -> tuple[Session, Town]:
-    from api.db import make_engine, sessions
+    from .db import make_engine, sessions
 
     settings, town = _settings(manifest, rpc_url, database_url)
     return sessions(make_engine(settings.database()))(), town
@@ -92,7 +95,7 @@ def keys_create(
     manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None, as_json: JsonOutput = False,
 ) -> None:  # fmt: skip
     """Create an API key for a coordinator; it is printed once and stored only as a hash."""
-    from api.keys import create_key
+    from .keys import create_key
 
     session, town = _session(manifest, rpc_url, database_url)
     if not town.has_role("COORDINATOR_ROLE", coordinator):
@@ -110,7 +113,7 @@ def keys_create(
 def keys_list(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None,
               as_json: JsonOutput = False) -> None:  # fmt: skip
     """List the keys (never their secrets)."""
-    from api.keys import list_keys
+    from .keys import list_keys
 
     session, _ = _session(manifest, rpc_url, database_url)
     with session:
@@ -130,7 +133,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the pa
                 manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None,
                 as_json: JsonOutput = False) -> None:  # fmt: skip
     """Revoke a key: requests with it are refused from now on."""
-    from api.keys import revoke_key
+    from .keys import revoke_key
 
     session, _ = _session(manifest, rpc_url, database_url)
     with session:
@@ -141,3 +144,45 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the pa
         emit_json(info.as_json())
         return
     console.print(f"Revoked {info.id} ({info.coordinator}).")
+
+
+def _database(manifest: Path | None, rpc_url: str | None, database_url: str | None) -> tuple[str, str]:
+    """The bridge database's URL, and the same with any password hidden, to print."""
+    from sqlalchemy import make_url
+
+    settings, _ = _settings(manifest, rpc_url, database_url)
+    url = settings.database()
+    return url, make_url(url).render_as_string(hide_password=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None) -> None:
+    """Migrate the bridge's database to the newest revision (the bridge also does this when it starts)."""
+    from sqlalchemy import create_engine
+
+    from .db import make_engine
+    from .migrate import current
+
+    url, shown = _database(manifest, rpc_url, database_url)
+    before = current(create_engine(url))
+    after = current(make_engine(url))  # make_engine migrates the database
+    was = "already " if before == after else ""
+    since = "" if before == after else f" (it was at {before})" if before else " (it had no revision)"
+    console.print(f"The bridge's database {shown} is {was}at revision {after}, the newest{since}.")
+
+
+@db_app.command("current")
+def db_current(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None) -> None:
+    """Print the revision the bridge's database is at."""
+    from sqlalchemy import create_engine
+
+    from .migrate import current, head
+
+    url, shown = _database(manifest, rpc_url, database_url)
+    revision, newest = current(create_engine(url)), head()
+    if revision == newest:
+        console.print(f"The bridge's database {shown} is at revision {revision}, the newest.")
+    else:
+        at = f"is at revision {revision}" if revision else "has no revision"
+        console.print(f"The bridge's database {shown} {at}; the newest is {newest}: `ost api db upgrade` (or starting "
+                      "the bridge) migrates it.")  # fmt: skip

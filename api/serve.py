@@ -1,0 +1,52 @@
+"""The bridge as a service of `ost up`: uvicorn on a thread of the `ost` process (see ``ost_chain.plugins``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from ost_chain.exceptions import ConfigError
+
+from .main import create_app
+from .settings import BridgeSettings
+
+
+class BridgeService:
+    """The bridge app served by uvicorn on a thread of this process."""
+
+    name = "Bridge"
+
+    def __init__(self, manifest: Path, rpc_url: str, port: int) -> None:
+        database = manifest.with_suffix(".bridge.sqlite")
+        for stale in database.parent.glob(database.name + "*"):  # a fresh chain: the old queue belongs to no chain
+            stale.unlink()
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        app = create_app(BridgeSettings(manifest=manifest, rpc_url=rpc_url))
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="ost-bridge", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise ConfigError(f"The bridge could not start on 127.0.0.1:{port} (is the port taken?).")
+            time.sleep(0.05)
+        bound = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{bound}"
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def serve_bridge(manifest: Path, rpc_url: str, port: int) -> BridgeService:
+    """Start the bridge for the town of ``manifest`` on 127.0.0.1:``port`` (0 picks a free port)."""
+    return BridgeService(manifest, rpc_url, port)

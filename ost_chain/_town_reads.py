@@ -1,0 +1,313 @@
+"""A deployed town, read: the contracts of one manifest and what they hold, for the CLI and the bridge.
+
+:class:`TownReader` reads; :class:`~ost_chain.townclient.Town` adds every role's actions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from eth_utils import to_checksum_address
+from web3.contract import Contract
+
+from .client import ChainClient
+from .enums import NATIVE, Phase, Role, Tier
+from .enums import Eligibility as EligibilityReason
+from .exceptions import ConfigError
+from .units import checksum, hash_id
+
+_ERC20_ABI = [
+    {"type": "function", "name": name, "stateMutability": mutability, "inputs": inputs, "outputs": outputs}
+    for name, mutability, inputs, outputs in (
+        ("allowance", "view", [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+         [{"name": "", "type": "uint256"}]),
+        ("approve", "nonpayable", [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
+         [{"name": "", "type": "bool"}]),
+        ("balanceOf", "view", [{"name": "account", "type": "address"}], [{"name": "", "type": "uint256"}]),
+        ("decimals", "view", [], [{"name": "", "type": "uint8"}]),
+        ("symbol", "view", [], [{"name": "", "type": "string"}]),
+    )
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SaleStatus:
+    business_id: int
+    name: str
+    symbol: str
+    phase: str
+    sold: int
+    minimum: int
+    offered: int
+    price: int
+    asset: str
+    phase_ends_in: int | None  # seconds, None once closed
+    finalized: bool = False
+    sale: str = ""
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reason: str
+    sentence: str
+    max_shares: int
+    opens_at: int
+
+
+class TownReader:
+    """The contracts of one deployed town, and what they hold."""
+
+    def __init__(self, client: ChainClient, manifest: dict[str, Any]) -> None:
+        self.client, self.manifest = client, manifest
+        contracts = manifest["contracts"]
+        if manifest.get("chainId") != client.chain_id:
+            raise ConfigError(f"The manifest is for chain {manifest.get('chainId')}; this chain is {client.chain_id}.")
+        self.registry: Contract = client.at("TownRegistry", contracts["TownRegistry"]["address"])
+        self.infinity: Contract = client.at("InfinityToken", contracts["InfinityToken"]["address"])
+        self.factory: Contract = client.at("BusinessFactory", contracts["BusinessFactory"]["address"])
+        self.distributor: Contract = client.at("ProfitDistributor", contracts["ProfitDistributor"]["address"])
+        self._businesses: list[tuple[Contract, Contract]] = []
+        self._names: list[tuple[str, str]] = []
+        self._from_block = int(contracts["TownRegistry"].get("block") or 0)
+        if not client.w3.eth.get_code(self.registry.address):
+            raise ConfigError(
+                f"This chain has no town at {self.registry.address}: the manifest belongs to another chain "
+                "(an embedded chain forgets everything when it stops)."
+            )
+
+    @classmethod
+    def load(cls, client: ChainClient, path: Path) -> Self:
+        try:
+            return cls(client, json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"Cannot read the town manifest {path}: {exc}") from None
+
+    # ── reads ──
+
+    @property
+    def name(self) -> str:
+        return str(self.registry.functions.name().call())
+
+    @property
+    def roles(self) -> dict[str, Any]:
+        """The role holders the deployment recorded (office, ambassadors, coordinators)."""
+        return dict(self.manifest.get("roles", {}))
+
+    def summary(self) -> dict[str, Any]:
+        r, i = self.registry.functions, self.infinity.functions
+        return {
+            "town": self.name,
+            "country": bytes(r.countryCode().call()).decode(),
+            "chainId": self.client.chain_id,
+            "launched": r.launched().call(),
+            "members": r.memberCount().call(),
+            "infinityIssued": i.totalSupply().call(),
+            "businesses": self.factory.functions.businessCount().call(),
+            "profit": self.pool(NATIVE),
+        }
+
+    def pool(self, asset: str = NATIVE) -> dict[str, int]:
+        values = self.distributor.functions.pool(checksum(asset, "asset")).call()
+        return dict(zip(("perMemberTotal", "carried", "deposited"), values, strict=True))
+
+    def business_id(self, ref: str | int) -> int:
+        """A business by its id or its share symbol."""
+        count = int(self.factory.functions.businessCount().call())
+        if isinstance(ref, int) or str(ref).isdigit():
+            business_id = int(ref)
+        else:
+            recorded = self.manifest.get("businesses", {}).get(str(ref).upper())
+            if recorded is None:
+                raise ConfigError(f"No business with the symbol {ref!r} in this town.")
+            business_id = int(recorded["id"])
+        if not 0 <= business_id < count:
+            raise ConfigError(f"No business #{business_id}: this town lists {count} (0 to {count - 1}).")
+        return business_id
+
+    def sale(self, business_id: int) -> tuple[Contract, Contract]:
+        return self.businesses(business_id + 1)[business_id]
+
+    def businesses(self, count: int | None = None) -> list[tuple[Contract, Contract]]:
+        """Every listed business's sale and token (a listing never changes, so they are read once)."""
+        if count is None:
+            count = int(self.factory.functions.businessCount().call())
+        known = len(self._businesses)
+        if count > known:
+            fns = [self.factory.functions.business(i) for i in range(known, count)]
+            for sale, token in self.client.call_many(fns):
+                self._businesses.append((self.client.at("ShareSale", sale), self.client.at("ShareToken", token)))
+        return self._businesses[:count]
+
+    def sale_status(self, ref: str | int) -> SaleStatus:
+        return self._statuses([self.business_id(ref)])[0]
+
+    def sales(self) -> list[SaleStatus]:
+        """Every sale's status, read in two JSON-RPC batches (names and symbols only the first time)."""
+        return self._statuses(range(len(self.businesses())))
+
+    def _statuses(self, ids: Sequence[int]) -> list[SaleStatus]:
+        now = int(self.client.w3.eth.get_block("latest")["timestamp"])
+        listed = self.businesses()
+        if len(self._names) < len(listed):
+            fns = [fn for _, token in listed[len(self._names) :]
+                   for fn in (token.functions.name(), token.functions.symbol())]  # fmt: skip
+            values = self.client.call_many(fns)
+            self._names.extend(zip(values[::2], values[1::2], strict=True))
+        fns = [fn for i in ids for sale in (listed[i][0],) for fn in (sale.functions.terms(), sale.functions.phase(),
+               sale.functions.schedule(), sale.functions.sharesSold(), sale.functions.finalized())]  # fmt: skip
+        values = self.client.call_many(fns)
+        out = []
+        for n, i in enumerate(ids):
+            sale, token = listed[i]
+            terms, phase_index, schedule, sold, finalized = values[5 * n : 5 * n + 5]
+            phase = Phase(phase_index).label
+            start, local_end, country_end, world_end = schedule
+            ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
+            name, symbol = self._names[i]
+            out.append(SaleStatus(i, name, symbol, phase, int(sold), terms.minShares, terms.sharesOffered, terms.price,
+                                  terms.paymentAsset,
+                                  None if ends is None else max(0, ends - now), bool(finalized), sale.address,
+                                  token.address))  # fmt: skip
+        return out
+
+    def eligibility(self, ref: str | int, buyer: str) -> Eligibility:
+        sale, _ = self.sale(self.business_id(ref))
+        buyer = checksum(buyer, "buyer")
+        moved_to = self.registry.functions.recoveredTo(buyer).call()
+        if moved_to != NATIVE:
+            sentence = f"this address lost its wallet and was moved to {moved_to}; it is no longer used in this town"
+            return Eligibility(False, "Recovered", sentence, 0, 0)
+        reason_index, max_shares, opens_at = sale.functions.eligibility(buyer).call()
+        reason = EligibilityReason(reason_index)
+        sentence = reason.sentence
+        if reason is EligibilityReason.PHASE_NOT_REACHED and opens_at:
+            sentence += f" (it opens to this address at unix time {opens_at} if the raise is still short)"
+        return Eligibility(reason is EligibilityReason.ELIGIBLE, reason.solidity_name, sentence, int(max_shares),
+                           int(opens_at))  # fmt: skip
+
+    def members(self) -> list[dict[str, Any]]:
+        """Current members in the order they joined, with the block they joined in (from the registry's events)."""
+        current: dict[str, int] = {}
+        events = self.registry.events
+        found = [*events.MemberAdded().get_logs(from_block=self._from_block),
+                 *events.MemberRemoved().get_logs(from_block=self._from_block),
+                 *events.RecoveryConfirmed().get_logs(from_block=self._from_block)]  # fmt: skip
+        for event in sorted(found, key=lambda e: (e["blockNumber"], e["logIndex"])):
+            args = event["args"]
+            if event["event"] == "MemberAdded":
+                current[args["member"]] = int(event["blockNumber"])
+            elif event["event"] == "MemberRemoved":
+                current.pop(args["member"], None)
+            elif args["lost"] in current:  # a recovery: the same member, at a new address
+                current[args["replacement"]] = current.pop(args["lost"])
+        return [{"address": a, "joinedBlock": b} for a, b in current.items()]
+
+    def member(self, address: str) -> dict[str, Any]:
+        """One address as a member and investor sees it: INF, shares per business, claimable profit, refunds due."""
+        address = checksum(address)
+        r = self.registry.functions
+        active, since, past = r.membership(address).call()
+        shares, refunds = [], []
+        listed = self.businesses()
+        f = [fn for sale, token in listed for fn in (token.functions.balanceOf(address), sale.functions.phase())]
+        values = self.client.call_many(f)
+        for business_id, (sale, _) in enumerate(listed):
+            held, phase = int(values[2 * business_id]), Phase(values[2 * business_id + 1]).label
+            if not held:
+                continue
+            shares.append({"businessId": business_id, "symbol": self._symbol(business_id), "shares": held,
+                           "phase": phase})  # fmt: skip
+            if phase == "failed":
+                terms = self.client.view(sale.functions.terms())
+                refunds.append({"businessId": business_id, "asset": terms.paymentAsset, "amount": held * terms.price})
+        moved_to = r.recoveredTo(address).call()
+        recovered = moved_to != NATIVE
+        return {
+            "address": address,
+            "member": bool(active),
+            "tier": "recovered" if recovered else Tier(r.tierOf(address).call()).label,
+            "recoveredTo": moved_to if recovered else None,
+            "memberSinceEpoch": int(since) if active else None,
+            "pastPeriods": int(past),
+            "infinity": int(self.infinity.functions.balanceOf(address).call()),
+            "shares": shares,
+            "claimable": {NATIVE: int(self.distributor.functions.claimable(address, NATIVE).call())},
+            "refundsDue": refunds,
+        }
+
+    def _symbol(self, business_id: int) -> str:
+        for symbol, entry in self.manifest.get("businesses", {}).items():
+            if int(entry["id"]) == business_id:
+                return str(symbol)
+        return str(self.sale(business_id)[1].functions.symbol().call())
+
+    def is_rewarded(self, participation_id: str) -> bool:
+        return bool(self.infinity.functions.isRewarded(hash_id(participation_id)).call())
+
+    def has_role(self, role: str, address: str) -> bool:
+        return bool(self.registry.functions.hasRole(Role.id(role), checksum(address)).call())
+
+    def recovery(self, lost: str) -> dict[str, Any]:
+        """Where the recovery of ``lost`` stands: none, proposed (to whom, by whom) or confirmed."""
+        lost = checksum(lost, "lost address")
+        r = self.registry.functions
+        done = r.recoveredTo(lost).call()
+        replacement, proposer = r.recoveryProposal(lost).call()
+        zero = NATIVE
+        status = "confirmed" if done != zero else "proposed" if replacement != zero else "none"
+        return {"lost": lost, "status": status, "replacement": done if done != zero else (replacement
+                if replacement != zero else None), "proposer": proposer if proposer != zero else None}  # fmt: skip
+
+    def profits(self, address: str | None = None, asset: str = NATIVE) -> dict[str, Any]:
+        asset = checksum(asset, "asset")
+        out: dict[str, Any] = {
+            "asset": asset,
+            **self.pool(asset),
+            "members": self.registry.functions.memberCount().call(),
+        }
+        if address is not None:
+            address = checksum(address)
+            d = self.distributor.functions
+            out.update(address=address, claimable=int(d.claimable(address, asset).call()),
+                       claimed=int(d.claimed(address, asset).call()))  # fmt: skip
+        return out
+
+    def asset_decimals(self, asset: str) -> int:
+        if checksum(asset, "asset") == NATIVE:
+            return 18
+        return int(self.erc20(asset).functions.decimals().call())
+
+    def asset_symbol(self, asset: str) -> str:
+        if checksum(asset, "asset") == NATIVE:
+            return "ETH"
+        return str(self.erc20(asset).functions.symbol().call())
+
+    def recent_rewards(self, count: int = 10) -> list[dict[str, Any]]:
+        """The latest ``count`` rewards, newest first."""
+        latest = int(self.client.w3.eth.block_number)
+        found: list[Any] = []
+        window = 5_000
+        to_block = latest
+        while len(found) < count and to_block >= self._from_block:
+            from_block = max(self._from_block, to_block - window + 1)
+            found = self.infinity.events.Rewarded().get_logs(from_block=from_block, to_block=to_block) + found
+            to_block = from_block - 1
+        return [{"member": e["args"]["member"], "amount": int(e["args"]["amount"]), "block": int(e["blockNumber"]),
+                 "tx": e["transactionHash"].to_0x_hex(), "minutes": int(e["args"]["minutesWorked"])}
+                for e in reversed(found[-count:])]  # fmt: skip
+
+    def profit_claimed(self, asset: str = NATIVE) -> int:
+        """All profit members have claimed in ``asset``."""
+        events = self.distributor.events.ProfitClaimed().get_logs(
+            from_block=self._from_block, argument_filters={"asset": checksum(asset, "asset")}
+        )
+        return sum(int(e["args"]["amount"]) for e in events)
+
+    def erc20(self, asset: str) -> Contract:
+        return self.client.w3.eth.contract(address=to_checksum_address(asset), abi=_ERC20_ABI)

@@ -1,0 +1,53 @@
+"""EIP-712 messages of the town's contracts: the participation a coordinator signs for INFINITY."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+
+# The EIP-712 domain fields of the town's contracts (INFINITY's participations and permits).
+EIP712_DOMAIN = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+_PARTICIPATION_TYPES = {
+    "EIP712Domain": EIP712_DOMAIN,
+    "Participation": [
+        {"name": "member", "type": "address"},
+        {"name": "minutesWorked", "type": "uint32"},
+        {"name": "participationId", "type": "bytes32"},
+        {"name": "projectId", "type": "uint256"},
+        {"name": "coordinator", "type": "address"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+
+def participation_typed_data(chain_id: int, infinity: str, **participation: Any) -> dict[str, Any]:
+    """The EIP-712 message a coordinator's wallet signs for ``rewardWithAttestation`` (``eth_signTypedData_v4``).
+
+    ``participation``: member, minutesWorked, participationId (bytes32), projectId, coordinator, deadline.
+    """
+    return {
+        "types": _PARTICIPATION_TYPES,
+        "primaryType": "Participation",
+        "domain": {"name": "INFINITY", "version": "1", "chainId": chain_id, "verifyingContract": infinity},
+        "message": participation,
+    }
+
+
+def sign_participation(signer: LocalAccount, chain_id: int, infinity: str, **participation: Any) -> bytes:
+    """A coordinator's signature of a participation, as their wallet would make it."""
+    message = encode_typed_data(full_message=participation_typed_data(chain_id, infinity, **participation))
+    return bytes(signer.sign_message(message).signature)
+
+
+def participation_signer(signature: bytes, chain_id: int, infinity: str, **participation: Any) -> str:
+    """The address that signed ``participation``; raises ValueError for a malformed signature."""
+    message = encode_typed_data(full_message=participation_typed_data(chain_id, infinity, **participation))
+    return str(Account.recover_message(message, signature=signature))

@@ -1,0 +1,47 @@
+"""Plugins: other packages add `ost` commands and services without `ost_chain` importing them.
+
+As Ape finds ``ape_cli_subcommands``, the `ost` command looks in two entry-point groups of the
+installed distributions:
+
+- ``ost_chain.commands``: a ``typer.Typer`` app, added as ``ost NAME`` (the bridge adds ``ost api``);
+- ``ost_chain.services``: a callable ``(manifest, rpc_url, port) -> Service`` that ``ost up`` starts
+  beside the chain (the bridge serves itself this way).
+
+So the import graph runs one way: plugins import ``ost_chain``, never the reverse, and an extra
+that is not installed is a missing command, not an ImportError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+COMMANDS = "ost_chain.commands"
+SERVICES = "ost_chain.services"
+
+
+class Service(Protocol):
+    """Something `ost up` runs beside the chain until Ctrl-C."""
+
+    name: str
+    url: str
+
+    @property
+    def running(self) -> bool: ...
+
+    def stop(self) -> None: ...
+
+
+ServiceFactory = Callable[[Path, str, int], Service]
+
+
+def commands() -> dict[str, Any]:
+    """Every installed plugin command group, by name."""
+    return {point.name: point.load() for point in entry_points(group=COMMANDS)}
+
+
+def services() -> dict[str, ServiceFactory]:
+    """Every installed service `ost up` starts, by name."""
+    return {point.name: point.load() for point in entry_points(group=SERVICES)}

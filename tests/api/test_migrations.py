@@ -1,0 +1,148 @@
+"""The bridge's schema migrations on real SQLite files (no chain): a new database, one made by the
+bridge before migrations existed, an upgrade run twice and two replicas upgrading at once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+
+from api.db import Base, Participation, make_engine, sessions
+from api.migrate import INITIAL, INITIAL_TABLES, config, current, head, upgrade
+from ost_chain.exceptions import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    e = create_engine(f"sqlite:///{tmp_path / 'bridge.sqlite'}")
+    yield e
+    e.dispose()
+
+
+def differences(engine: Engine) -> list[Any]:
+    """What separates the database's schema from the models in api/db.py (alembic's autogenerate)."""
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+
+
+def version_rows(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def a_participation(n: int = 1) -> Participation:
+    return Participation(
+        participation_id=f"p-{n}", key="0x" + f"{n:064x}", body_hash="ab" * 32, member="0x" + "11" * 20,
+        project_id=1, minutes=60, coordinator="0x" + "22" * 20, status="confirmed", minted=str(10**18),
+    )  # fmt: skip
+
+
+def test_a_new_database_gets_exactly_the_models_tables(engine: Engine) -> None:
+    assert current(engine) is None
+    upgrade(engine)
+    assert version_rows(engine) == [head()]
+    assert current(engine) == head()
+    assert set(inspect(engine).get_table_names()) == {*INITIAL_TABLES, "alembic_version"}
+    assert differences(engine) == []  # the hand-written revision creates what the models declare
+    uniques = inspect(engine).get_unique_constraints("participations")
+    assert [u["column_names"] for u in uniques] == [["key"]]  # a key is recorded (and minted) once
+
+
+def test_a_database_made_before_migrations_is_adopted_with_its_rows(engine: Engine) -> None:
+    Base.metadata.create_all(engine)  # what the bridge did at every start before migrations
+    with sessions(engine)() as session, session.writing():
+        session.add(a_participation())
+    assert current(engine) is None
+
+    upgrade(engine)
+
+    assert version_rows(engine) == [head()]
+    assert differences(engine) == []
+    with sessions(engine)() as session:
+        kept = session.get(Participation, "p-1")
+        assert kept is not None and kept.minted == str(10**18) and kept.key == "0x" + f"{1:064x}"
+
+
+def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
+    upgrade(engine)
+    with sessions(engine)() as session, session.writing():
+        session.add(a_participation())
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+
+    upgrade(engine)
+
+    writes = [s for s in statements if s.split()[0].upper() in {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE"}]
+    assert writes == []
+    assert version_rows(engine) == [head()]
+    with sessions(engine)() as session:
+        assert session.get(Participation, "p-1") is not None
+
+
+def test_make_engine_migrates(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bridge.sqlite'}")
+    try:
+        assert current(engine) == head()
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+# A bridge replica: starts, says so, waits for the word (stdin closing) and makes its engine.
+REPLICA = """
+import sys
+from api.db import make_engine
+print("ready", flush=True)
+sys.stdin.read()
+make_engine(sys.argv[1])
+"""
+
+
+def test_replicas_starting_at_once_all_succeed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bridge.sqlite'}"
+    replicas = [
+        subprocess.Popen([sys.executable, "-c", REPLICA, url], cwd=ROOT, text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]  # fmt: skip
+    for r in replicas:
+        assert r.stdout is not None and r.stdout.readline() == "ready\n"
+    for r in replicas:
+        assert r.stdin is not None
+        r.stdin.close()  # go, all at once
+    outputs = [r.communicate(timeout=120) for r in replicas]
+    assert [r.returncode for r in replicas] == [0] * len(replicas), [err for _, err in outputs]
+    engine = create_engine(url)
+    try:
+        assert version_rows(engine) == [head()]
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_database_with_only_some_of_the_tables_is_refused(engine: Engine) -> None:
+    Base.metadata.tables["api_keys"].create(engine)
+    with pytest.raises(ConfigError, match="some of its tables"):
+        upgrade(engine)
+    assert current(engine) is None  # nothing stamped
+
+
+def test_the_initial_revision_downgrades_to_nothing(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.begin() as connection:
+        command.downgrade(config(connection), "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    assert current(engine) is None
+    upgrade(engine)
+    assert current(engine) == INITIAL == head()
