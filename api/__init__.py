@@ -3,7 +3,7 @@
 ``create_app`` builds the FastAPI app for one deployed town; ``ost api`` serves it with uvicorn.
 """
 
-from .app import create_app
+from .main import create_app
 from .settings import BridgeSettings
 
 __all__ = ["BridgeSettings", "create_app"]

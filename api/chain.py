@@ -53,6 +53,10 @@ class ChainView:
             town = self._local.town = Town(client, self.manifest)
         return town
 
+    def forget_connection(self) -> None:
+        """Drop this thread's connection after a failure: the next call connects afresh."""
+        self._local.town = None
+
     def _cached(self, key: tuple[Any, ...], ttl: float | Callable[[Any], float], read: Callable[[], T],
                 stale: float = 0.0) -> T:  # fmt: skip
         now = time.monotonic()

@@ -67,3 +67,14 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
 def _message(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "invalid"))
     return message.removeprefix("Value error, ")
+
+
+async def on_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    """The chain did not answer: 503, retry shortly."""
+    return respond(request, 503, f"The chain cannot be reached: {exc}", kind="chain-unreachable",
+                   headers={"Retry-After": "5"})  # fmt: skip
+
+
+async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:
+    """A rule of ost_chain refused the request (a bad argument, a contract revert decoded): its sentence."""
+    return respond(request, 422, str(exc), kind="refused")

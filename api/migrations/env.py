@@ -13,8 +13,10 @@ from api.db import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None or context.is_offline_mode():
-    raise RuntimeError("The bridge's migrations run through api.migrate.upgrade (or `ost api db upgrade`), "
-                       "which passes them a connection.")
+    raise RuntimeError(
+        "The bridge's migrations run through api.migrate.upgrade (or `ost api db upgrade`), "
+        "which passes them a connection."
+    )
 
 context.configure(
     connection=connection,

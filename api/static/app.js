@@ -2,7 +2,6 @@
 // No framework and no package: every call is a few bytes of ABI built here from the bridge's selectors.
 'use strict';
 
-const NATIVE = '0x' + '0'.repeat(40);
 const state = { config: null, account: null, block: null, businesses: [], view: null, viewing: null, busy: false };
 const $ = (id) => document.getElementById(id);
 
@@ -71,7 +70,7 @@ function renderBusinesses() {
     const tr = document.createElement('tr');
     tr.dataset.business = b.id;
     const percent = (n) => b.offered ? Math.min(100, (100 * n) / b.offered) : 0;
-    const closed = b.phase === 'succeeded' || b.phase === 'failed';
+    const closed = state.config.enums.closedPhases.includes(b.phase);
     tr.innerHTML = `
       <td data-label="#">${b.id}</td>
       <td data-label="Business"><strong></strong> <span class="muted"></span></td>
@@ -127,7 +126,7 @@ async function showAccount(address) {
     return li;
   }));
   if (!view.shares.length) shares.innerHTML = '<li>No shares.</li>';
-  const claimable = view.claimable[NATIVE] || '0';
+  const claimable = view.claimable[state.config.native] || '0';
   $('me-claimable').textContent = units(claimable, 18, 6) + ' ETH';
   $('claim').disabled = !mine;
   const refunds = $('me-refunds');
@@ -230,7 +229,7 @@ async function buy(event) {
   }
   const cost = shares * BigInt(business.price);
   const data = state.config.selectors.buy + word(shares);
-  if (business.asset === NATIVE) {
+  if (business.asset === state.config.native) {
     await send(`Buying ${shares} ${business.symbol}`, business.sale, data, cost);
     return;
   }
@@ -246,16 +245,16 @@ async function finalize(business) {
 
 async function refund(businessId) {
   const business = state.businesses.find((b) => b.id === businessId);
-  if (business.phase !== 'failed') { say(`${business.symbol} has not failed: there is nothing to refund.`, 'warn'); return; }
+  if (business.phase !== state.config.enums.failedPhase) { say(`${business.symbol} has not failed: there is nothing to refund.`, 'warn'); return; }
   await send(`Refund from ${business.symbol}`, business.sale, state.config.selectors.refund);
 }
 
 async function claim() {
   if (!needAccount()) return;
-  const claimable = BigInt((state.view && state.view.claimable[NATIVE]) || '0');
+  const claimable = BigInt((state.view && state.view.claimable[state.config.native]) || '0');
   if (claimable === 0n) { say('Nothing to claim yet: no profit has been shared since your last claim.', 'warn'); return; }
   await send(`Claiming ${units(claimable, 18, 6)} ETH`, state.config.contracts.ProfitDistributor,
-    state.config.selectors.claim + addressWord(NATIVE));
+    state.config.selectors.claim + addressWord(state.config.native));
 }
 
 // ── start ──

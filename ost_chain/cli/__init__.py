@@ -1,48 +1,19 @@
-"""The `ost` command: one module per command group, errors shown as sentences."""
+"""The `ost` command (assembled in :mod:`ost_chain.cli.root`; shared options in :mod:`ost_chain.cli._common`).
+
+``app`` and ``main`` load on first use, so a plugin may import this package's helpers while the
+command itself is still being assembled.
+"""
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
-import typer
-
-from ..exceptions import OstError
-from ..plugins import commands
-from ._common import err_console
-from .demo import demo_command
-from .deploy import deploy_command, plan_app, up_command
-from .roles import members_app, profit_app, redeem_command, residents_app, reward_command, sale_app
-from .toolchain import chain_command, compile_command
-from .town import town_app
-
-app = typer.Typer(
-    name="ost",
-    help="One Small Town on chain: deploy and run community-owned town economies.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("compile")(compile_command)
-app.command("chain")(chain_command)
-app.command("demo")(demo_command)
-app.command("deploy")(deploy_command)
-app.command("up")(up_command)
-app.add_typer(plan_app, name="plan")
-app.add_typer(town_app, name="town")
-app.add_typer(members_app, name="members")
-app.add_typer(residents_app, name="residents")
-app.command("reward")(reward_command)
-app.command("redeem")(redeem_command)
-app.add_typer(sale_app, name="sale")
-app.add_typer(profit_app, name="profit")
-for _name, _group in commands().items():  # `ost api` and any other installed plugin
-    app.add_typer(_group, name=_name)
+__all__ = ["app", "main"]
 
 
-def main() -> None:
-    """Entry point: run the app and turn every :class:`OstError` into a one-line message."""
-    try:
-        app()
-    except OstError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        sys.exit(1)
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.root"), name)
+    raise AttributeError(name)

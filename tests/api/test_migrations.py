@@ -83,6 +83,7 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
 
     upgrade(engine)
 
+    assert statements  # it looked
     writes = [s for s in statements if s.split()[0].upper() in {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE"}]
     assert writes == []
     assert version_rows(engine) == [head()]
@@ -99,12 +100,12 @@ def test_make_engine_migrates(tmp_path: Path) -> None:
         engine.dispose()
 
 
-# A bridge replica: starts, says so, waits for the word (stdin closing) and makes its engine.
+# A bridge replica: starts, says so, waits for the word and makes its engine, as the bridge does.
 REPLICA = """
 import sys
 from api.db import make_engine
 print("ready", flush=True)
-sys.stdin.read()
+sys.stdin.readline()
 make_engine(sys.argv[1])
 """
 
@@ -120,7 +121,8 @@ def test_replicas_starting_at_once_all_succeed(tmp_path: Path) -> None:
         assert r.stdout is not None and r.stdout.readline() == "ready\n"
     for r in replicas:
         assert r.stdin is not None
-        r.stdin.close()  # go, all at once
+        r.stdin.write("go\n")  # all at once
+        r.stdin.flush()
     outputs = [r.communicate(timeout=120) for r in replicas]
     assert [r.returncode for r in replicas] == [0] * len(replicas), [err for _, err in outputs]
     engine = create_engine(url)

@@ -1,0 +1,96 @@
+"""What one running bridge holds: settings, the database, the chain view, the worker, the key cache."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from ost_chain.artifacts import Artifacts
+from ost_chain.network import load_keystore, resolve_signer
+from ost_chain.settings import get_settings
+
+from .chain import MISSING, ChainView
+from .db import make_engine, sessions
+from .intake import Intake
+from .keys import KeyInfo, verify_key
+from .settings import BridgeSettings
+from .worker import Worker
+
+KEY_CACHE_SECONDS = 1.0
+
+
+class RateLimiter:
+    """A token bucket per API key: ``rate`` requests a second, bursts of ``burst``."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """0 if a request may go now, else the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, then = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - then) * self.rate)
+            if tokens < 1:
+                self._buckets[key] = (tokens, now)
+                return (1 - tokens) / self.rate
+            self._buckets[key] = (tokens - 1, now)
+            return 0.0
+
+
+class Bridge:
+    """Everything one running app holds: settings, database, chain view, worker."""
+
+    def __init__(self, settings: BridgeSettings, relayer: LocalAccount | None = None) -> None:
+        self.settings = settings
+        try:
+            self.manifest = json.loads(settings.manifest.read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"Cannot read the town manifest {settings.manifest}: {exc}") from None
+        self.chain_id = int(self.manifest["chainId"])
+        self.infinity = self.manifest["contracts"]["InfinityToken"]["address"]
+        self.engine = make_engine(settings.database())
+        self.sessions = sessions(self.engine)
+        self.chain = ChainView(settings, self.manifest)
+        self.artifacts = Artifacts(get_settings().build_dir)
+        self.relayer = relayer or self._relayer()
+        self.worker = Worker(settings, self.sessions, self.chain, self.relayer)
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+        self.intake = Intake(self.sessions)
+        self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
+
+    def known_key(self, presented: str) -> Any:
+        hit = self._keys.get(presented)
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < KEY_CACHE_SECONDS else MISSING
+
+    def check_key(self, presented: str) -> KeyInfo | None:
+        with self.sessions() as session:
+            key = verify_key(session, presented)
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[presented] = (time.monotonic(), key)
+        return key
+
+    def start(self) -> None:
+        if self.settings.run_worker:
+            self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.intake.stop()
+        self.engine.dispose()
+
+    def _relayer(self) -> LocalAccount:
+        chosen = self.settings.relayer
+        if chosen and not chosen.startswith("dev:"):
+            secret = self.settings.passphrase.get_secret_value() if self.settings.passphrase else None
+            return load_keystore(Path(chosen), secret)
+        coordinators = self.manifest.get("roles", {}).get("coordinators") or [None]
+        return resolve_signer(self.chain_id, chosen, coordinators[0], role="relayer (a coordinator)")

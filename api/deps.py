@@ -1,0 +1,89 @@
+"""The routes' dependencies, as ``Annotated`` aliases: the bridge, a database session, the caller's key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from .bridge import Bridge
+from .chain import MISSING, Unreachable
+from .db import BridgeSession
+from .keys import KeyInfo
+from .problems import Problem
+
+
+def get_bridge(request: Request) -> Bridge:
+    return request.app.state.bridge  # type: ignore[no-any-return]
+
+
+BridgeDep = Annotated[Bridge, Depends(get_bridge)]
+
+
+def get_session(bridge: BridgeDep) -> Iterator[BridgeSession]:
+    with bridge.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[BridgeSession, Depends(get_session)]
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+async def get_key(request: Request, bridge: BridgeDep) -> KeyInfo | None:
+    """The caller's API key from ``Authorization: Bearer ost_…``, or None if none was sent; refused if wrong.
+
+    A verified key is remembered for a second, so a revoked key is refused within a second."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented:
+        raise _unauthorized("Send the API key as `Authorization: Bearer ost_…`.")
+    key = bridge.known_key(presented.strip())
+    if key is MISSING:
+        key = await run_in_threadpool(bridge.check_key, presented.strip())
+    if key is None:
+        raise _unauthorized("The API key is unknown or revoked.")
+    wait = bridge.limiter.take(key.id)
+    if wait:
+        raise Problem(429, f"Too many requests for this key; retry in {wait:.1f} s.", kind="rate-limited",
+                      headers={"Retry-After": str(max(1, round(wait)))})  # fmt: skip
+    request.state.key_id = key.id
+    return key  # type: ignore[no-any-return]
+
+
+KeyDep = Annotated[KeyInfo | None, Depends(get_key)]
+
+
+def require_key(key: KeyInfo | None, action: str) -> KeyInfo:
+    """``key``, or a 401 saying that ``action`` needs one."""
+    if key is None:
+        raise _unauthorized(f"{action} needs an API key.")
+    return key
+
+
+def require_coordinator(bridge: Bridge, address: str) -> None:
+    """Refuse unless ``address`` holds COORDINATOR_ROLE (seen recently while the chain is away)."""
+    try:
+        allowed = bridge.chain.is_coordinator(address)
+    except Unreachable:
+        raise Problem(503, "The chain cannot be reached to check the coordinator's role, and the role was not "
+                           "seen recently; retry shortly.", kind="chain-unreachable",
+                      headers={"Retry-After": "5"}) from None  # fmt: skip
+    if not allowed:
+        raise Problem(403, f"{address} does not hold COORDINATOR_ROLE in this town.", kind="not-a-coordinator")
+
+
+def path_address(address: str) -> str:
+    """An address from the URL, checksummed, or a 422 saying what is wrong with it."""
+    from .models import check_address
+
+    try:
+        return check_address(address)
+    except ValueError as exc:
+        raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None

@@ -1,0 +1,56 @@
+"""The bridge's HTTP app, assembled: the routers, the exception handlers, the middleware, the worker's life.
+
+Routes are plain (synchronous) functions unless they must not leave the event loop: FastAPI runs
+them in its thread pool, each with its own database session and its own chain connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from eth_account.signers.local import LocalAccount
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ost_chain.exceptions import OstError
+
+from .bridge import Bridge
+from .chain import Unreachable
+from .middleware import Guard
+from .problems import Problem, on_http, on_ost_error, on_problem, on_unreachable, on_validation
+from .routes import businesses, health, meals, members, participations, recoveries, town
+from .routes.town import STATIC
+from .settings import BridgeSettings
+
+
+def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount | None = None) -> FastAPI:
+    """The bridge for the town of ``settings.manifest`` (settings from the environment when not given)."""
+    settings = settings or BridgeSettings()  # type: ignore[call-arg]
+    bridge = Bridge(settings, relayer)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bridge.start()
+        yield
+        bridge.stop()
+
+    app = FastAPI(
+        title="One Small Town bridge",
+        version="1",
+        description="Coordinators submit verified participations; the bridge mints INFINITY on chain, exactly once.",
+        lifespan=lifespan,
+    )
+    app.state.bridge = bridge
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(Unreachable, on_unreachable)
+    app.add_exception_handler(OstError, on_ost_error)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_middleware(Guard, max_body=settings.max_body_bytes)
+    for module in (participations, meals, members, recoveries, town, businesses, health):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,254 @@
+"""Request and response bodies of every endpoint: the bridge's OpenAPI document is typed from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ost_chain.units import valid_address
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@#+=-]{0,199}$"
+
+
+def check_address(value: str) -> str:
+    """``value`` checksummed, or a ValueError saying what an address must look like."""
+    checked = valid_address(value)
+    if checked is None:
+        raise ValueError("expected an address: 0x and 40 hex digits, with a valid EIP-55 checksum if mixed case")
+    return checked
+
+
+class Status(StrEnum):
+    """Where a participation stands."""
+
+    QUEUED = "queued"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+
+
+# ── participations ──
+
+
+class Attestation(BaseModel):
+    """A coordinator's EIP-712 signature of the participation (see ``participation_typed_data``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    coordinator: str = Field(description="The signing coordinator's address.")
+    deadline: int = Field(ge=0, lt=2**64, description="Last second (unix time) at which it may be relayed.")
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte signature, hex.")
+
+    _check = field_validator("coordinator")(lambda cls, v: check_address(v))
+
+
+class ParticipationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participation_id: str = Field(pattern=ID_PATTERN, description="Unique id; letters, digits and ._:/@#+=- only.")
+    member: str = Field(description="The member's address.")
+    project_id: int = Field(ge=0, lt=2**64)
+    hours: Decimal = Field(gt=0, le=24, description="Hours worked, in whole minutes (e.g. 3 or 1.5).")
+    evidence_uri: str | None = Field(default=None, max_length=2048)
+    meal: bool = Field(default=False, description="A community-kitchen meal goes with this participation.")
+    attestation: Attestation | None = None
+
+    _check = field_validator("member")(lambda cls, v: check_address(v))
+
+    @field_validator("hours")
+    @classmethod
+    def _whole_minutes(cls, value: Decimal) -> Decimal:
+        if value * 60 != (value * 60).to_integral_value():
+            raise ValueError("hours must come to a whole number of minutes (e.g. 1.5, not 1.51)")
+        return value
+
+    @property
+    def minutes(self) -> int:
+        return int(self.hours * 60)
+
+
+class Links(BaseModel):
+    self: str
+
+
+class ParticipationPublic(BaseModel):
+    participation_id: str
+    status: Status
+    member: str
+    project_id: int
+    minutes: int
+    coordinator: str
+    meal: bool
+    evidence_uri: str | None
+    tx_hash: str | None
+    block: int | None
+    minted: str | None = Field(description="INF minted, in wei (10^-18 INF), as a decimal string.")
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    links: Links
+
+
+# ── meals ──
+
+
+class MealCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participation_id: str = Field(pattern=ID_PATTERN)
+    served_at: datetime | None = Field(default=None, description="Default: now.")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class MealPublic(BaseModel):
+    participation_id: str
+    member: str
+    served_on: str
+    served_at: datetime
+    note: str | None
+    recorded_by: str
+
+
+# ── health ──
+
+
+class ChainHealth(BaseModel):
+    chainId: int
+    reachable: bool
+    block: int | None = None
+    error: str | None = None
+
+
+class QueueHealth(BaseModel):
+    depth: int
+    oldestWaitingSeconds: float | None
+    workerLeader: bool
+
+
+class RelayerHealth(BaseModel):
+    address: str
+    balance: str | None = Field(default=None, description="Wei, as a decimal string.")
+    low: bool | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    chain: ChainHealth
+    queue: QueueHealth
+    relayer: RelayerHealth
+    warnings: list[str]
+
+
+# ── the town, its businesses and members ──
+
+
+class Pool(BaseModel):
+    perMemberTotal: str
+    carried: str
+    deposited: str
+
+
+class TownPublic(BaseModel):
+    town: str
+    country: str
+    chainId: int
+    launched: bool
+    members: int
+    infinityIssued: str = Field(description="INF in circulation, in wei, as a decimal string.")
+    businesses: int
+    profit: Pool = Field(description="Profit in the native coin, in wei.")
+    block: int
+    participations: dict[str, int] = Field(description="The bridge's participations by status.")
+
+
+class BusinessPublic(BaseModel):
+    id: int
+    name: str
+    symbol: str
+    phase: str
+    sold: int
+    minimum: int
+    offered: int
+    price: str = Field(description="Price of one share in the asset's smallest unit, as a decimal string.")
+    asset: str
+    assetSymbol: str
+    assetDecimals: int
+    phaseEndsIn: int | None = Field(description="Seconds until the phase ends; null once closed.")
+    finalized: bool
+    sale: str
+    token: str
+    whoMayBuy: str
+
+
+class EligibilityPublic(BaseModel):
+    eligible: bool
+    reason: str
+    sentence: str
+    maxShares: int
+    opensAt: int
+
+
+class Holding(BaseModel):
+    businessId: int
+    symbol: str
+    shares: int
+    phase: str
+
+
+class RefundDue(BaseModel):
+    businessId: int
+    asset: str
+    amount: int = Field(description="In the asset's smallest unit.")
+
+
+class MemberPublic(BaseModel):
+    address: str
+    member: bool
+    tier: str
+    recoveredTo: str | None
+    memberSinceEpoch: int | None
+    pastPeriods: int
+    infinity: str = Field(description="INF held, in wei, as a decimal string.")
+    shares: list[Holding]
+    claimable: dict[str, str] = Field(description="Profit claimable by asset, in its smallest unit.")
+    refundsDue: list[RefundDue]
+    meals: int
+    participationsPending: int
+
+
+class RecoveryPublic(BaseModel):
+    lost: str
+    status: Literal["none", "proposed", "confirmed"]
+    replacement: str | None
+    proposer: str | None
+
+
+class RewardPublic(BaseModel):
+    member: str
+    amount: str
+    block: int
+    tx: str
+    minutes: int
+
+
+class ActivityPublic(BaseModel):
+    rewards: list[RewardPublic]
+    profitClaimed: str
+
+
+class EnumsPublic(BaseModel):
+    phases: list[str]
+    closedPhases: list[str]
+    failedPhase: str = Field(description="The phase of a failed raise, whose buyers may take refunds.")
+    tiers: list[str]
+    eligibility: list[str]
+
+
+class ConfigPublic(BaseModel):
+    chainId: int
+    town: str
+    contracts: dict[str, str]
+    selectors: dict[str, str]
+    native: str = Field(description="The address that stands for the chain's native coin.")
+    enums: EnumsPublic

@@ -1,0 +1,41 @@
+"""Health: is the chain reachable, how deep is the queue, can the relayer pay for gas."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from ..deps import BridgeDep
+from ..models import ChainHealth, Health, QueueHealth, RelayerHealth
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, responses={503: {"description": "The chain is unreachable."}})
+def health(bridge: BridgeDep) -> JSONResponse:
+    """Chain reachable, queue depth and oldest waiting item, relayer balance (warned when low)."""
+    warnings: list[str] = []
+    chain = ChainHealth(chainId=bridge.chain_id, reachable=False)
+    relayer = RelayerHealth(address=bridge.relayer.address)
+    low = bridge.settings.low_balance_wei
+    try:
+        town = bridge.chain.town()
+        chain.reachable, chain.block = True, int(town.client.w3.eth.block_number)
+        balance = town.client.balance(bridge.relayer.address)
+        relayer.balance, relayer.low = str(balance), balance < low
+        if balance < low:
+            warnings.append(f"The relayer {bridge.relayer.address} holds {balance} wei, below {low}: fund it "
+                            "before it runs out of gas.")  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
+        bridge.chain.forget_connection()
+        chain.error = str(exc)[:200]
+        warnings.append("The chain cannot be reached: participations are accepted and wait in the queue.")
+    depth, oldest = bridge.worker.queue_stats()
+    if bridge.worker.problem:
+        warnings.append(f"Minting is paused: {bridge.worker.problem}")
+    if bridge.worker.last_error:
+        warnings.append(f"The worker's last error: {bridge.worker.last_error[:200]}")
+    body = Health(status="ok" if chain.reachable and not bridge.worker.problem else "degraded", chain=chain,
+                  queue=QueueHealth(depth=depth, oldestWaitingSeconds=oldest, workerLeader=bridge.worker.leader),
+                  relayer=relayer, warnings=warnings)  # fmt: skip
+    return JSONResponse(body.model_dump(mode="json", exclude_none=False), status_code=200 if chain.reachable else 503)

@@ -1,0 +1,25 @@
+"""Members and investors: what one address holds in the town."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from ..db import Meal, Participation
+from ..deps import BridgeDep, SessionDep, path_address
+from ..models import MemberPublic, Status
+
+router = APIRouter(prefix="/v1/members", tags=["members"])
+
+
+@router.get("/{address}", operation_id="getMember")
+def get_member(address: str, bridge: BridgeDep, session: SessionDep) -> MemberPublic:
+    """A member's (or investor's) INFINITY, shares, claimable profit, refunds due, and meals."""
+    checked = path_address(address)
+    view = bridge.chain.member(checked)
+    meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
+    pending = session.scalar(select(func.count()).select_from(Participation).where(
+        Participation.member == checked, Participation.status.in_((Status.QUEUED, Status.SUBMITTED)))) or 0  # fmt: skip
+    return MemberPublic(**{**view, "infinity": str(view["infinity"]),
+                           "claimable": {k: str(v) for k, v in view["claimable"].items()},
+                           "meals": int(meals), "participationsPending": int(pending)})  # fmt: skip

@@ -1,0 +1,159 @@
+"""Participations: a coordinator's verified participation in, INFINITY minted for it once."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from datetime import UTC
+from types import SimpleNamespace
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from ost_chain.eip712 import participation_signer
+from ost_chain.units import hash_id
+
+from ..bridge import Bridge
+from ..chain import MISSING, Unreachable
+from ..db import Participation, utcnow
+from ..deps import BridgeDep, KeyDep, SessionDep, require_coordinator
+from ..intake import COLUMNS
+from ..models import Links, ParticipationCreate, ParticipationPublic, Status
+from ..problems import Problem
+
+log = logging.getLogger("ost.bridge")
+router = APIRouter(prefix="/v1/participations", tags=["participations"])
+
+ACCEPTED_LINKS = {"links": {
+    "GetParticipation": {"operationId": "getParticipation",
+                         "parameters": {"participation_id": "$response.body#/participation_id"}},
+    "RecordMeal": {"operationId": "recordMeal",
+                   "requestBody": {"participation_id": "$response.body#/participation_id"}},
+    "GetMember": {"operationId": "getMember", "parameters": {"address": "$response.body#/member"}},
+}}  # fmt: skip
+
+
+@router.post("", status_code=202, response_model=ParticipationPublic, operation_id="submitParticipation",
+             responses={202: ACCEPTED_LINKS, 409: {"description": "The id was used with a different body."}})
+async def submit_participation(body: ParticipationCreate, bridge: BridgeDep, key: KeyDep) -> JSONResponse:
+    """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
+    if body.attestation is not None:
+        coordinator = _check_attestation(bridge, body)
+    elif key is not None:
+        coordinator = key.coordinator
+    else:
+        raise Problem(401, "Authenticate with an API key (`Authorization: Bearer ost_…`) or sign the "
+                           "participation (an `attestation`).", kind="unauthorized",
+                      headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    digest = _body_hash(body)
+    try:
+        if not _rules_known_to_pass(bridge, coordinator, body):  # a chain call is needed: off the event loop
+            await run_in_threadpool(_check_rules, bridge, coordinator, body)
+    except Problem:
+        # A retry of a participation accepted earlier gets its first answer, whatever changed since.
+        earlier = await run_in_threadpool(_stored, bridge, body.participation_id)
+        if earlier is None or earlier["body_hash"] != digest:
+            raise
+        return _accepted(earlier)
+    now = utcnow()
+    row = {
+        "participation_id": body.participation_id, "key": "0x" + hash_id(body.participation_id).hex(),
+        "body_hash": digest, "member": body.member, "project_id": body.project_id, "minutes": body.minutes,
+        "evidence_uri": body.evidence_uri, "meal": body.meal, "coordinator": coordinator,
+        "api_key_id": key.id if key else None,
+        "attestation": {"deadline": body.attestation.deadline, "signature": body.attestation.signature}
+        if body.attestation else None,
+        "status": Status.QUEUED, "batch_id": None, "tx_hash": None, "block": None, "minted": None, "reason": None,
+        "attempts": 0, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    stored = await asyncio.wrap_future(bridge.intake.submit(row))
+    if stored is None:
+        raise Problem(409, "Another participation id maps to the same on-chain id.", kind="conflict")
+    if stored["body_hash"] != digest:
+        raise Problem(409, f"The participation {body.participation_id} was already submitted with a different "
+                           "body; a participation id is used once.", kind="conflict")  # fmt: skip
+    return _accepted(stored)
+
+
+@router.get("/{participation_id}", response_model=ParticipationPublic, operation_id="getParticipation",
+            responses={404: {"description": "Unknown participation."}})  # fmt: skip
+def get_participation(participation_id: str, session: SessionDep) -> ParticipationPublic:
+    """Where a participation is: queued, submitted (with its transaction), confirmed (block, INF) or failed."""
+    row = session.get(Participation, participation_id)
+    if row is None:
+        raise Problem(404, f"No participation {participation_id!r} was submitted here.", kind="not-found")
+    return public(row)
+
+
+def public(row: Participation) -> ParticipationPublic:
+    return ParticipationPublic(
+        participation_id=row.participation_id, status=Status(row.status), member=row.member,
+        project_id=row.project_id, minutes=row.minutes, coordinator=row.coordinator, meal=row.meal,
+        evidence_uri=row.evidence_uri, tx_hash=row.tx_hash, block=row.block, minted=row.minted, reason=row.reason,
+        created_at=row.created_at.replace(tzinfo=UTC), updated_at=row.updated_at.replace(tzinfo=UTC),
+        links=Links(self=f"/v1/participations/{row.participation_id}"),
+    )  # fmt: skip
+
+
+def _body_hash(body: ParticipationCreate) -> str:
+    canonical = {"participation_id": body.participation_id, "member": body.member, "project_id": body.project_id,
+                 "minutes": body.minutes, "evidence_uri": body.evidence_uri, "meal": body.meal,
+                 "attestation": body.attestation.model_dump() if body.attestation else None}  # fmt: skip
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _accepted(row: dict[str, Any]) -> JSONResponse:
+    body = public(SimpleNamespace(**row)).model_dump(mode="json")  # type: ignore[arg-type]
+    return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
+
+
+def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
+    att = body.attestation
+    assert att is not None
+    try:
+        signer = participation_signer(
+            bytes.fromhex(att.signature[2:]), bridge.chain_id, bridge.infinity, member=body.member,
+            minutesWorked=body.minutes, participationId=hash_id(body.participation_id), projectId=body.project_id,
+            coordinator=att.coordinator, deadline=att.deadline,
+        )  # fmt: skip
+    except Exception:  # noqa: BLE001 - eth-keys raises several kinds for a malformed signature
+        signer = ""
+    if signer != att.coordinator:
+        raise Problem(401, "The attestation's signature is not the coordinator's for this participation.",
+                      kind="bad-signature")  # fmt: skip
+    if att.deadline < time.time():
+        raise Problem(422, f"The attestation expired at {att.deadline} (unix time).", kind="expired")
+    return att.coordinator
+
+
+def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCreate) -> bool:
+    """True when cached answers show the coordinator, the project and the member are all fine."""
+    chain = bridge.chain
+    project = chain.fresh("project", body.project_id)
+    return (chain.fresh("role", coordinator) is True and project is not MISSING and bool(project[2])
+            and chain.fresh("member", body.member) is True)  # fmt: skip
+
+
+def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) -> None:
+    """Refuse what the contract would refuse for sure; if the chain is away, the worker finds out later."""
+    require_coordinator(bridge, coordinator)
+    try:
+        tokens, _, active = bridge.chain.project(body.project_id)
+        if not active:
+            what = "is not active" if tokens else "does not exist"
+            raise Problem(422, f"Project {body.project_id} {what} in this town.", kind="unknown-project")
+        if not bridge.chain.is_member(body.member):
+            raise Problem(422, f"{body.member} is not a member of this town.", kind="not-a-member")
+    except Unreachable:
+        log.warning("chain unreachable: accepting %s unchecked", body.participation_id)
+
+
+def _stored(bridge: Bridge, participation_id: str) -> dict[str, Any] | None:
+    with bridge.sessions() as session:
+        row = session.get(Participation, participation_id)
+        return None if row is None else {c: getattr(row, c) for c in COLUMNS}

@@ -1,0 +1,67 @@
+"""The town at a glance, its latest activity, what the page needs, and the page itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eth_utils.abi import abi_to_signature, function_abi_to_4byte_selector
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+from sqlalchemy import func, select
+
+from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
+
+from ..db import Participation
+from ..deps import BridgeDep, SessionDep
+from ..models import ActivityPublic, ConfigPublic, EnumsPublic, RewardPublic, TownPublic
+
+router = APIRouter(tags=["town"])
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# The page's wallet calls: (contract, function) of the compiled artifacts; selectors come from their ABI entries.
+WALLET_CALLS = {
+    "buy": ("ShareSale", "buy(uint256)"),
+    "finalize": ("ShareSale", "finalize()"),
+    "refund": ("ShareSale", "refund()"),
+    "claim": ("ProfitDistributor", "claim(address)"),
+    "approve": ("InfinityToken", "approve(address,uint256)"),  # any ERC-20's approve
+}
+
+
+@router.get("/v1/town")
+def get_town(bridge: BridgeDep, session: SessionDep) -> TownPublic:
+    """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts."""
+    summary = dict(bridge.chain.summary())
+    counts = session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
+    return TownPublic(**{**summary, "infinityIssued": str(summary["infinityIssued"]),
+                         "profit": {k: str(v) for k, v in summary["profit"].items()},
+                         "participations": {status: int(n) for status, n in counts}})  # fmt: skip
+
+
+@router.get("/v1/activity")
+def activity(bridge: BridgeDep) -> ActivityPublic:
+    """The latest rewards and the profit claimed so far (native coin)."""
+    data = bridge.chain.activity()
+    return ActivityPublic(rewards=[RewardPublic(**{**r, "amount": str(r["amount"])}) for r in data["rewards"]],
+                          profitClaimed=str(data["profitClaimed"]))  # fmt: skip
+
+
+@router.get("/v1/config")
+def config(bridge: BridgeDep) -> ConfigPublic:
+    """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
+    and the contracts' enums (so the page keeps no copy of its own)."""
+    contracts = {k: v["address"] for k, v in bridge.manifest["contracts"].items()}
+    selectors = {}
+    for call, (contract, signature) in WALLET_CALLS.items():
+        functions = [f for f in bridge.artifacts.get(contract)["abi"] if f["type"] == "function"]
+        (abi,) = [f for f in functions if abi_to_signature(f) == signature]
+        selectors[call] = "0x" + function_abi_to_4byte_selector(abi).hex()
+    enums = EnumsPublic(phases=Phase.labels(), closedPhases=[p.label for p in Phase if p.closed],
+                        failedPhase=Phase.FAILED.label, tiers=Tier.labels(),
+                        eligibility=[e.solidity_name for e in Eligibility])  # fmt: skip
+    return ConfigPublic(chainId=bridge.chain_id, town=bridge.manifest["town"], contracts=contracts,
+                        selectors=selectors, native=NATIVE, enums=enums)  # fmt: skip
+
+
+@router.get("/", include_in_schema=False)
+def dashboard() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
