@@ -4,6 +4,6 @@
 """
 
 from .main import create_app
-from .settings import BridgeSettings
+from .settings import BridgeSettings, Settings
 
-__all__ = ["BridgeSettings", "create_app"]
+__all__ = ["BridgeSettings", "Settings", "create_app"]

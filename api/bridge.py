@@ -11,6 +11,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from ost_chain.artifacts import Artifacts
+from ost_chain.exceptions import ConfigError
 from ost_chain.network import load_keystore, resolve_signer
 from ost_chain.settings import get_settings
 
@@ -18,7 +19,7 @@ from .chain import MISSING, ChainView
 from .db import make_engine, sessions
 from .intake import Intake
 from .keys import KeyInfo, verify_key
-from .settings import BridgeSettings
+from .settings import Settings
 from .worker import Worker
 
 KEY_CACHE_SECONDS = 1.0
@@ -48,21 +49,26 @@ class RateLimiter:
 class Bridge:
     """Everything one running app holds: settings, database, chain view, worker."""
 
-    def __init__(self, settings: BridgeSettings, relayer: LocalAccount | None = None) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, relayer: LocalAccount | None = None) -> None:
+        self.settings, self.options = settings, settings.bridge
+        manifest = self.options.manifest
+        if manifest is None:
+            raise ConfigError("The bridge needs its town's manifest: pass --manifest (or set OST_BRIDGE__MANIFEST).")
         try:
-            self.manifest = json.loads(settings.manifest.read_text())
+            self.manifest = json.loads(manifest.read_text())
         except (OSError, ValueError) as exc:
-            raise ValueError(f"Cannot read the town manifest {settings.manifest}: {exc}") from None
+            raise ConfigError(f"Cannot read the town manifest {manifest}: {exc}") from None
         self.chain_id = int(self.manifest["chainId"])
         self.infinity = self.manifest["contracts"]["InfinityToken"]["address"]
-        self.engine = make_engine(settings.database())
+        self.engine = make_engine(self.options.database())
         self.sessions = sessions(self.engine)
-        self.chain = ChainView(settings, self.manifest)
         self.artifacts = Artifacts(get_settings().build_dir)
+        self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
         self.relayer = relayer or self._relayer()
-        self.worker = Worker(settings, self.sessions, self.chain, self.relayer)
-        self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+        self.worker = Worker(
+            self.options, self.sessions, self.chain, self.relayer, self.artifacts.get("InfinityToken")["abi"]
+        )
+        self.limiter = RateLimiter(self.options.rate_limit, self.options.rate_burst)
         self.intake = Intake(self.sessions)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
 
@@ -79,7 +85,7 @@ class Bridge:
         return key
 
     def start(self) -> None:
-        if self.settings.run_worker:
+        if self.options.run_worker:
             self.worker.start()
 
     def stop(self) -> None:
@@ -88,7 +94,7 @@ class Bridge:
         self.engine.dispose()
 
     def _relayer(self) -> LocalAccount:
-        chosen = self.settings.relayer
+        chosen = self.options.relayer
         if chosen and not chosen.startswith("dev:"):
             secret = self.settings.passphrase.get_secret_value() if self.settings.passphrase else None
             return load_keystore(Path(chosen), secret)

@@ -13,17 +13,19 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
-from eth_utils import keccak
 from web3 import HTTPProvider
 from web3.types import RPCEndpoint
 
+from ost_chain.abi import Function
+from ost_chain.artifacts import Artifacts
 from ost_chain.client import ChainClient
+from ost_chain.enums import Role
 from ost_chain.townclient import Town
 
 from .settings import BridgeSettings
 
 T = TypeVar("T")
-COORDINATOR_ROLE = keccak(text="COORDINATOR_ROLE")
+COORDINATOR_ROLE = Role.id(Role.COORDINATOR)
 
 
 MISSING = object()
@@ -34,8 +36,15 @@ class Unreachable(Exception):
 
 
 class ChainView:
-    def __init__(self, settings: BridgeSettings, manifest: dict[str, Any]) -> None:
-        self.settings, self.manifest = settings, manifest
+    def __init__(self, settings: BridgeSettings, rpc_url: str, manifest: dict[str, Any], artifacts: Artifacts) -> None:
+        self.settings, self.rpc_url, self.manifest = settings, rpc_url, manifest
+        contracts = manifest["contracts"]
+        self._registry = contracts["TownRegistry"]["address"]
+        self._infinity = contracts["InfinityToken"]["address"]
+        registry_abi, infinity_abi = artifacts.get("TownRegistry")["abi"], artifacts.get("InfinityToken")["abi"]
+        self._has_role = Function.of(registry_abi, "hasRole")
+        self._is_member = Function.of(registry_abi, "isMember")
+        self._project = Function.of(infinity_abi, "project")
         self._local = threading.local()
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
@@ -47,7 +56,7 @@ class ChainView:
         town = getattr(self._local, "town", None)
         if town is None:
             try:
-                client = ChainClient.connect(self.settings.rpc_url, compile=False, timeout=self.settings.rpc_timeout)
+                client = ChainClient.connect(self.rpc_url, compile=False, timeout=self.settings.rpc_timeout)
             except Exception as exc:  # noqa: BLE001 - any connection failure means the same here
                 raise Unreachable(str(exc)) from None
             town = self._local.town = Town(client, self.manifest)
@@ -57,8 +66,9 @@ class ChainView:
         """Drop this thread's connection after a failure: the next call connects afresh."""
         self._local.town = None
 
-    def _cached(self, key: tuple[Any, ...], ttl: float | Callable[[Any], float], read: Callable[[], T],
-                stale: float = 0.0) -> T:  # fmt: skip
+    def _cached(
+        self, key: tuple[Any, ...], ttl: float | Callable[[Any], float], read: Callable[[], T], stale: float = 0.0
+    ) -> T:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
@@ -86,15 +96,15 @@ class ChainView:
         ttl = {"role": self.settings.role_cache_seconds, "member": 30.0 if hit[1] else 2.0, "project": 10.0}[kind]
         return hit[1] if time.monotonic() - hit[0] < ttl else MISSING
 
-    def _words(self, to: str, signature: str, *args: bytes) -> list[int]:
-        """A view's return words by a bare ``eth_call`` on this thread's own HTTP connection (no web3 layers)."""
-        provider = self._provider()
-        data = "0x" + (keccak(text=signature)[:4] + b"".join(a.rjust(32, b"\0") for a in args)).hex()
-        response = provider.make_request(RPCEndpoint("eth_call"), [{"to": to, "data": data}, "latest"])
+    def _call(self, to: str, fn: Function, *args: Any) -> Any:
+        """A view by a bare ``eth_call`` on this thread's own HTTP connection (no web3 layers), encoded and
+        decoded from the artifact's ABI."""
+        response = self._provider().make_request(
+            RPCEndpoint("eth_call"), [{"to": to, "data": "0x" + fn.encode(*args).hex()}, "latest"]
+        )
         if "error" in response:
             raise RuntimeError(str(response["error"]))
-        raw = bytes.fromhex(str(response["result"])[2:])
-        return [int.from_bytes(raw[i : i + 32], "big") for i in range(0, len(raw), 32)]
+        return fn.decode(bytes.fromhex(str(response["result"])[2:]))
 
     def _provider(self) -> HTTPProvider:
         provider = getattr(self._local, "provider", None)
@@ -102,32 +112,32 @@ class ChainView:
             session = requests.Session()
             session.trust_env = False
             provider = self._local.provider = HTTPProvider(
-                self.settings.rpc_url, session=session, request_kwargs={"timeout": self.settings.rpc_timeout}
+                self.rpc_url, session=session, request_kwargs={"timeout": self.settings.rpc_timeout}
             )
         return provider
 
-    def _view(self, to: str, signature: str, *args: bytes) -> bool:
-        return self._words(to, signature, *args)[0] != 0
-
     def is_coordinator(self, address: str) -> bool:
-        registry = self.manifest["contracts"]["TownRegistry"]["address"]
-        return self._cached(("role", address), self.settings.role_cache_seconds,
-                            lambda: self._view(registry, "hasRole(bytes32,address)", COORDINATOR_ROLE,
-                                               bytes.fromhex(address[2:])),
-                            stale=self.settings.stale_role_seconds)  # fmt: skip
+        return self._cached(
+            ("role", address),
+            self.settings.role_cache_seconds,
+            lambda: bool(self._call(self._registry, self._has_role, COORDINATOR_ROLE, address)),
+            stale=self.settings.stale_role_seconds,
+        )
 
     def is_member(self, address: str) -> bool:
         """Whether ``address`` is a member: trusted for 30 s when it is (the contract checks again at mint time)."""
-        registry = self.manifest["contracts"]["TownRegistry"]["address"]
-        return self._cached(("member", address), lambda member: 30.0 if member else 2.0,
-                            lambda: self._view(registry, "isMember(address)", bytes.fromhex(address[2:])))  # fmt: skip
+        return self._cached(
+            ("member", address),
+            lambda member: 30.0 if member else 2.0,
+            lambda: bool(self._call(self._registry, self._is_member, address)),
+        )
 
     def project(self, project_id: int) -> tuple[int, int, bool]:
-        infinity = self.manifest["contracts"]["InfinityToken"]["address"]
+        """A project's rate (INF per shift, shift minutes) and whether it is active."""
 
         def read() -> tuple[int, int, bool]:
-            tokens, minutes, active = self._words(infinity, "project(uint256)", project_id.to_bytes(32, "big"))[:3]
-            return tokens, minutes, bool(active)
+            project = self._call(self._infinity, self._project, project_id)
+            return int(project.tokensPerShift), int(project.shiftMinutes), bool(project.active)
 
         return self._cached(("project", project_id), 10.0, read)
 
@@ -154,8 +164,7 @@ class ChainView:
                 return block, hit[1]
             try:
                 if self._shared is None:
-                    client = ChainClient.connect(self.settings.rpc_url, compile=False,
-                                                 timeout=self.settings.rpc_timeout)  # fmt: skip
+                    client = ChainClient.connect(self.rpc_url, compile=False, timeout=self.settings.rpc_timeout)
                     self._shared = Town(client, self.manifest)
                 value = read(self._shared)
             except Exception as exc:  # noqa: BLE001 - requests' and web3's errors differ by version
@@ -186,12 +195,14 @@ class ChainView:
     def asset(self, address: str) -> tuple[str, int]:
         """An asset's symbol and decimals (they never change)."""
         town = self.town
-        return self._cached(("asset", address), float("inf"),
-                            lambda: (town().asset_symbol(address), town().asset_decimals(address)))  # fmt: skip
+        return self._cached(
+            ("asset", address), float("inf"), lambda: (town().asset_symbol(address), town().asset_decimals(address))
+        )
 
     def activity(self) -> dict[str, Any]:
-        return self._per_block("activity", lambda town: {"rewards": town.recent_rewards(10),
-                                                         "profitClaimed": town.profit_claimed()})  # fmt: skip
+        return self._per_block(
+            "activity", lambda town: {"rewards": town.recent_rewards(10), "profitClaimed": town.profit_claimed()}
+        )
 
     def summary(self) -> dict[str, Any]:
         block, summary = self._at_block("summary", lambda town: town.summary())

@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ost_chain.cli._common import JsonOutput, console, emit_json
-from ost_chain.cli.roles import ManifestFile, RoleRpc, open_town
+from ost_chain.cli.options import JsonOutput, ManifestFile, RpcUrl, console, emit_json, open_town
 from ost_chain.exceptions import ConfigError
 from ost_chain.network import find_manifest
+from ost_chain.settings import Settings, current_settings
 from ost_chain.townclient import Town
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from .settings import BridgeSettings
 
 api_app = typer.Typer(help="The bridge: an HTTP API through which coordinators mint INFINITY.")
 keys_app = typer.Typer(help="Coordinators' API keys (stored as hashes; a key is shown once).", no_args_is_help=True)
@@ -31,37 +30,45 @@ api_app.add_typer(db_app, name="db")
 
 Database = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="OST_DATABASE_URL",
-                 help="SQLAlchemy URL of the bridge's queue; default a SQLite file beside the manifest."),
-]  # fmt: skip
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL of the bridge's queue; default a SQLite file beside the manifest.",
+    ),
+]
 
 
-def _settings(manifest: Path | None, rpc_url: str | None, database_url: str | None,
-              relayer: str | None = None) -> tuple[BridgeSettings, Town]:  # fmt: skip
-    """The bridge's settings for the town of ``manifest`` (or the one deployed here), checked against the chain."""
-    from .settings import BridgeSettings
-
+def _settings(
+    manifest: Path | None, rpc_url: str | None, database_url: str | None, relayer: str | None = None
+) -> tuple[Settings, Town]:
+    """The settings for the bridge of the town of ``manifest`` (or the one deployed here), checked against the
+    chain: the options given, else the environment's (``OST_BRIDGE__…``)."""
     town = open_town(rpc_url, manifest)
-    path = manifest or find_manifest(Path.cwd(), town.client.chain_id)
+    settings = current_settings()
+    bridge = settings.bridge.model_copy(
+        update={
+            "manifest": manifest or settings.bridge.manifest or find_manifest(Path.cwd(), town.client.chain_id),
+            "database_url": database_url or settings.bridge.database_url,
+            "relayer": relayer or settings.bridge.relayer,
+        }
+    )
     url = str(town.client.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
-    return BridgeSettings(manifest=path, rpc_url=url, database_url=database_url, relayer=relayer), town
+    return settings.model_copy(update={"rpc_url": url, "bridge": bridge}), town
 
 
 @api_app.callback(invoke_without_command=True)
 def serve(
     ctx: typer.Context,
     manifest: ManifestFile = None,
-    rpc_url: RoleRpc = None,
+    rpc_url: RpcUrl = None,
     database_url: Database = None,
     relayer: Annotated[
         str | None,
         typer.Option(
             "--relayer",
-            envvar="OST_RELAYER",
             help="Keystore of the relaying coordinator, or dev:N; default the plan's first coordinator "
             "on the development chain.",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
@@ -76,8 +83,10 @@ def serve(
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID` prints every thread's stack
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)
-    console.print(f"Bridge for {app.state.bridge.manifest['town']} on http://{host}:{port} (docs at /docs); "
-                  f"relayer {app.state.bridge.relayer.address}.")  # fmt: skip
+    console.print(
+        f"Bridge for {app.state.bridge.manifest['town']} on http://{host}:{port} (docs at /docs); "
+        f"relayer {app.state.bridge.relayer.address}."
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -85,22 +94,27 @@ def _session(manifest: Path | None, rpc_url: str | None, database_url: str | Non
     from .db import make_engine, sessions
 
     settings, town = _settings(manifest, rpc_url, database_url)
-    return sessions(make_engine(settings.database()))(), town
+    return sessions(make_engine(settings.bridge.database()))(), town
 
 
 @keys_app.command("create")
 def keys_create(
     coordinator: Annotated[str, typer.Argument(help="The coordinator's address (must hold COORDINATOR_ROLE).")],
     name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")] = "",
-    manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None, as_json: JsonOutput = False,
-) -> None:  # fmt: skip
+    manifest: ManifestFile = None,
+    rpc_url: RpcUrl = None,
+    database_url: Database = None,
+    as_json: JsonOutput = False,
+) -> None:
     """Create an API key for a coordinator; it is printed once and stored only as a hash."""
     from .keys import create_key
 
     session, town = _session(manifest, rpc_url, database_url)
     if not town.has_role("COORDINATOR_ROLE", coordinator):
-        raise ConfigError(f"{coordinator} does not hold COORDINATOR_ROLE in {town.name}: the Town Ambassador grants "
-                          "it first (a key for anyone else would be refused at every request).")  # fmt: skip
+        raise ConfigError(
+            f"{coordinator} does not hold COORDINATOR_ROLE in {town.name}: the Town Ambassador grants "
+            "it first (a key for anyone else would be refused at every request)."
+        )
     with session:
         secret, info = create_key(session, coordinator, name or coordinator)
     if as_json:
@@ -110,8 +124,9 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None,
-              as_json: JsonOutput = False) -> None:  # fmt: skip
+def keys_list(
+    manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_url: Database = None, as_json: JsonOutput = False
+) -> None:
     """List the keys (never their secrets)."""
     from .keys import list_keys
 
@@ -123,15 +138,24 @@ def keys_list(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_u
         return
     table = Table("id", "coordinator", "name", "created", "revoked")
     for k in keys:
-        table.add_row(k.id, k.coordinator, k.name, k.created_at.isoformat(timespec="seconds"),
-                      k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")  # fmt: skip
+        table.add_row(
+            k.id,
+            k.coordinator,
+            k.name,
+            k.created_at.isoformat(timespec="seconds"),
+            k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+        )
     console.print(table)
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the part after ost_).")],
-                manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None,
-                as_json: JsonOutput = False) -> None:  # fmt: skip
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (the part after ost_).")],
+    manifest: ManifestFile = None,
+    rpc_url: RpcUrl = None,
+    database_url: Database = None,
+    as_json: JsonOutput = False,
+) -> None:
     """Revoke a key: requests with it are refused from now on."""
     from .keys import revoke_key
 
@@ -151,12 +175,12 @@ def _database(manifest: Path | None, rpc_url: str | None, database_url: str | No
     from sqlalchemy import make_url
 
     settings, _ = _settings(manifest, rpc_url, database_url)
-    url = settings.database()
+    url = settings.bridge.database()
     return url, make_url(url).render_as_string(hide_password=True)
 
 
 @db_app.command("upgrade")
-def db_upgrade(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None) -> None:
+def db_upgrade(manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_url: Database = None) -> None:
     """Migrate the bridge's database to the newest revision (the bridge also does this when it starts)."""
     from sqlalchemy import create_engine
 
@@ -172,7 +196,7 @@ def db_upgrade(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_
 
 
 @db_app.command("current")
-def db_current(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_url: Database = None) -> None:
+def db_current(manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_url: Database = None) -> None:
     """Print the revision the bridge's database is at."""
     from sqlalchemy import create_engine
 
@@ -184,5 +208,7 @@ def db_current(manifest: ManifestFile = None, rpc_url: RoleRpc = None, database_
         console.print(f"The bridge's database {shown} is at revision {revision}, the newest.")
     else:
         at = f"is at revision {revision}" if revision else "has no revision"
-        console.print(f"The bridge's database {shown} {at}; the newest is {newest}: `ost api db upgrade` (or starting "
-                      "the bridge) migrates it.")  # fmt: skip
+        console.print(
+            f"The bridge's database {shown} {at}; the newest is {newest}: `ost api db upgrade` (or starting "
+            "the bridge) migrates it."
+        )

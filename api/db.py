@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +32,30 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Status(StrEnum):
+    """Where a participation stands: waiting, in a transaction, minted, or refused with a reason."""
+
+    QUEUED = "queued"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+
+
+class BatchStatus(StrEnum):
+    """Where a batch transaction stands: broadcast and awaited, mined, or given up (its rows queued again)."""
+
+    SENT = "sent"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+
+
+class BatchKind(StrEnum):
+    """What a batch transaction calls: ``rewardBatch`` (API-key rows) or ``rewardWithAttestation`` (one signed row)."""
+
+    BATCH = "batch"
+    ATTESTATION = "attestation"
 
 
 class Base(DeclarativeBase):
@@ -64,7 +89,7 @@ class Participation(Base):
     attestation: Mapped[dict[str, Any] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
     )  # deadline, signature
-    status: Mapped[str] = mapped_column(String(12), index=True, default="queued")
+    status: Mapped[str] = mapped_column(String(12), index=True, default=Status.QUEUED)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
     block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -81,13 +106,13 @@ class Batch(Base):
     __tablename__ = "batches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(12))  # batch | attestation
+    kind: Mapped[str] = mapped_column(String(12))  # a BatchKind
     nonce: Mapped[int] = mapped_column(BigInteger)
     sender: Mapped[str] = mapped_column(String(42))
     tx_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)  # every signed version, newest last
     raw_tx: Mapped[str] = mapped_column(Text)  # newest signed version, to re-broadcast after a crash
     tx: Mapped[dict[str, Any]] = mapped_column(JSON)  # the unsigned newest version, to re-price
-    status: Mapped[str] = mapped_column(String(12), default="sent", index=True)  # sent | confirmed | failed
+    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.SENT, index=True)
     size: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     repriced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -121,8 +146,9 @@ def make_engine(url: str) -> Engine:
     sqlite = url.startswith("sqlite")
     options: dict[str, Any] = (
         {"connect_args": {"timeout": 30, "check_same_thread": False}, "pool_size": 20, "max_overflow": 40}
-        if sqlite else {"pool_pre_ping": True}
-    )  # fmt: skip
+        if sqlite
+        else {"pool_pre_ping": True}
+    )
     engine = create_engine(url, **options)
     if sqlite:
 

@@ -15,8 +15,9 @@ from .keys import KeyInfo
 from .problems import Problem
 
 
-def get_bridge(request: Request) -> Bridge:
-    return request.app.state.bridge  # type: ignore[no-any-return]
+async def get_bridge(request: Request) -> Bridge:
+    """The running bridge (async: a plain lookup, never worth a hop to the thread pool)."""
+    return request.app.state.bridge
 
 
 BridgeDep = Annotated[Bridge, Depends(get_bridge)]
@@ -51,10 +52,14 @@ async def get_key(request: Request, bridge: BridgeDep) -> KeyInfo | None:
         raise _unauthorized("The API key is unknown or revoked.")
     wait = bridge.limiter.take(key.id)
     if wait:
-        raise Problem(429, f"Too many requests for this key; retry in {wait:.1f} s.", kind="rate-limited",
-                      headers={"Retry-After": str(max(1, round(wait)))})  # fmt: skip
+        raise Problem(
+            429,
+            f"Too many requests for this key; retry in {wait:.1f} s.",
+            kind="rate-limited",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
     request.state.key_id = key.id
-    return key  # type: ignore[no-any-return]
+    return key
 
 
 KeyDep = Annotated[KeyInfo | None, Depends(get_key)]
@@ -72,9 +77,13 @@ def require_coordinator(bridge: Bridge, address: str) -> None:
     try:
         allowed = bridge.chain.is_coordinator(address)
     except Unreachable:
-        raise Problem(503, "The chain cannot be reached to check the coordinator's role, and the role was not "
-                           "seen recently; retry shortly.", kind="chain-unreachable",
-                      headers={"Retry-After": "5"}) from None  # fmt: skip
+        raise Problem(
+            503,
+            "The chain cannot be reached to check the coordinator's role, and the role was not "
+            "seen recently; retry shortly.",
+            kind="chain-unreachable",
+            headers={"Retry-After": "5"},
+        ) from None
     if not allowed:
         raise Problem(403, f"{address} does not hold COORDINATOR_ROLE in this town.", kind="not-a-coordinator")
 

@@ -86,6 +86,9 @@ class Intake:
                         except IntegrityError:
                             pass
             ids = [row["participation_id"] for row in unique]
-            found = session.execute(select(*Participation.__table__.columns)
-                                    .where(Participation.participation_id.in_(ids))).mappings().all()  # fmt: skip
+            found = (
+                session.execute(select(*Participation.__table__.columns).where(Participation.participation_id.in_(ids)))
+                .mappings()
+                .all()
+            )
             return {r["participation_id"]: dict(r) for r in found}

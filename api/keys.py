@@ -35,9 +35,13 @@ class KeyInfo:
         return cls(row.id, row.coordinator, row.name, row.created_at, row.revoked_at)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "coordinator": self.coordinator, "name": self.name,
-                "createdAt": self.created_at.isoformat() + "Z",
-                "revokedAt": self.revoked_at.isoformat() + "Z" if self.revoked_at else None}  # fmt: skip
+        return {
+            "id": self.id,
+            "coordinator": self.coordinator,
+            "name": self.name,
+            "createdAt": self.created_at.isoformat() + "Z",
+            "revokedAt": self.revoked_at.isoformat() + "Z" if self.revoked_at else None,
+        }
 
 
 def _digest(secret: str) -> str:
@@ -47,8 +51,13 @@ def _digest(secret: str) -> str:
 def create_key(session: Session, coordinator: str, name: str) -> tuple[str, KeyInfo]:
     """A new key for ``coordinator``: the full key (shown once) and what is stored."""
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    row = ApiKey(id=key_id, digest=_digest(secret), coordinator=checksum(coordinator, "coordinator"),
-                 name=name[:100], created_at=utcnow())  # fmt: skip
+    row = ApiKey(
+        id=key_id,
+        digest=_digest(secret),
+        coordinator=checksum(coordinator, "coordinator"),
+        name=name[:100],
+        created_at=utcnow(),
+    )
     session.add(row)
     session.commit()
     return f"{PREFIX}{key_id}_{secret}", KeyInfo.of(row)

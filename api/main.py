@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ost_chain.exceptions import OstError
+from ost_chain.settings import Settings, current_settings
 
 from .bridge import Bridge
 from .chain import Unreachable
@@ -23,12 +24,11 @@ from .middleware import Guard
 from .problems import Problem, on_http, on_ost_error, on_problem, on_unreachable, on_validation
 from .routes import businesses, health, meals, members, participations, recoveries, town
 from .routes.town import STATIC
-from .settings import BridgeSettings
 
 
-def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount | None = None) -> FastAPI:
-    """The bridge for the town of ``settings.manifest`` (settings from the environment when not given)."""
-    settings = settings or BridgeSettings()  # type: ignore[call-arg]
+def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None = None) -> FastAPI:
+    """The bridge for the town of ``settings.bridge.manifest`` (settings from the environment when not given)."""
+    settings = settings or current_settings()
     bridge = Bridge(settings, relayer)
 
     @asynccontextmanager
@@ -49,7 +49,7 @@ def create_app(settings: BridgeSettings | None = None, *, relayer: LocalAccount 
     app.add_exception_handler(OstError, on_ost_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_middleware(Guard, max_body=settings.max_body_bytes)
+    app.add_middleware(Guard, max_body=settings.bridge.max_body_bytes)
     for module in (participations, meals, members, recoveries, town, businesses, health):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

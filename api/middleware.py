@@ -27,8 +27,9 @@ class Guard:
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app, self.max_body = app, max_body
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:  # fmt: skip
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -62,13 +63,34 @@ class Guard:
             if not status[0]:
                 await self._refuse(scope, send, request_id)
         finally:
-            log.info("%s %s %s %d %.1fms", request_id, scope["method"], scope["path"], status[0] or 413,
-                     (time.monotonic() - started) * 1000)  # fmt: skip
+            log.info(
+                "%s %s %s %d %.1fms",
+                request_id,
+                scope["method"],
+                scope["path"],
+                status[0] or 413,
+                (time.monotonic() - started) * 1000,
+            )
 
     async def _refuse(self, scope: Scope, send: Callable[[Any], Awaitable[None]], request_id: str) -> None:
-        body = json.dumps(problem_body(413, f"The body is larger than {self.max_body} bytes.", kind="body-too-large",
-                                       instance=scope["path"], request_id=request_id)).encode()  # fmt: skip
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode()),
-                                (b"x-request-id", request_id.encode())]})  # fmt: skip
+        body = json.dumps(
+            problem_body(
+                413,
+                f"The body is larger than {self.max_body} bytes.",
+                kind="body-too-large",
+                instance=scope["path"],
+                request_id=request_id,
+            )
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

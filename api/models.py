@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ost_chain.units import valid_address
+
+from .db import Status
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@#+=-]{0,199}$"
 
@@ -20,15 +21,6 @@ def check_address(value: str) -> str:
     if checked is None:
         raise ValueError("expected an address: 0x and 40 hex digits, with a valid EIP-55 checksum if mixed case")
     return checked
-
-
-class Status(StrEnum):
-    """Where a participation stands."""
-
-    QUEUED = "queued"
-    SUBMITTED = "submitted"
-    CONFIRMED = "confirmed"
-    FAILED = "failed"
 
 
 # ── participations ──

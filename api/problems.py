@@ -10,27 +10,54 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
-TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-          409: "Conflict", 413: "Body too large", 415: "Unsupported media type", 422: "Invalid input",
-          429: "Too many requests", 500: "Internal error", 503: "Unavailable"}  # fmt: skip
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Unavailable",
+}
 
 
 class Problem(Exception):
-    def __init__(self, status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:  # fmt: skip
+    def __init__(
+        self, status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.kind, self.headers, self.extra = status, detail, kind, headers, extra
 
 
-def problem_body(status: int, detail: str, *, kind: str | None = None, instance: str = "", request_id: str = "",
-                 **extra: Any) -> dict[str, Any]:  # fmt: skip
+def problem_body(
+    status: int, detail: str, *, kind: str | None = None, instance: str = "", request_id: str = "", **extra: Any
+) -> dict[str, Any]:
     title = TITLES.get(status, "Error")
-    return {"type": f"/problems/{kind or title.lower().replace(' ', '-')}", "title": title, "status": status,
-            "detail": detail, "instance": instance, "requestId": request_id, **extra}  # fmt: skip
+    return {
+        "type": f"/problems/{kind or title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "requestId": request_id,
+        **extra,
+    }
 
 
-def respond(request: Request, status: int, detail: str, *, kind: str | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:  # fmt: skip
+def respond(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    kind: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "")
     body = problem_body(status, detail, kind=kind, instance=request.url.path, request_id=request_id, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -57,8 +84,9 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
     if any(e.get("type") == "json_invalid" for e in errors):
         first = next(e for e in errors if e.get("type") == "json_invalid")
         where = first.get("ctx", {}).get("error", "")
-        return respond(request, 400, f"The body is not valid JSON{': ' + str(where) if where else ''}.",
-                       kind="malformed-json")  # fmt: skip
+        return respond(
+            request, 400, f"The body is not valid JSON{': ' + str(where) if where else ''}.", kind="malformed-json"
+        )
     fields = [{"field": _where(tuple(e.get("loc", ()))), "message": _message(e)} for e in errors]
     detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
     return respond(request, 422, detail, kind="invalid-input", errors=fields)
@@ -71,8 +99,9 @@ def _message(error: dict[str, Any]) -> str:
 
 async def on_unreachable(request: Request, exc: Exception) -> JSONResponse:
     """The chain did not answer: 503, retry shortly."""
-    return respond(request, 503, f"The chain cannot be reached: {exc}", kind="chain-unreachable",
-                   headers={"Retry-After": "5"})  # fmt: skip
+    return respond(
+        request, 503, f"The chain cannot be reached: {exc}", kind="chain-unreachable", headers={"Retry-After": "5"}
+    )
 
 
 async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:

@@ -10,9 +10,9 @@ from pathlib import Path
 import uvicorn
 
 from ost_chain.exceptions import ConfigError
+from ost_chain.settings import current_settings
 
 from .main import create_app
-from .settings import BridgeSettings
 
 
 class BridgeService:
@@ -25,7 +25,9 @@ class BridgeService:
         for stale in database.parent.glob(database.name + "*"):  # a fresh chain: the old queue belongs to no chain
             stale.unlink()
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        app = create_app(BridgeSettings(manifest=manifest, rpc_url=rpc_url))
+        settings = current_settings()
+        bridge = settings.bridge.model_copy(update={"manifest": manifest, "database_url": None})
+        app = create_app(settings.model_copy(update={"rpc_url": rpc_url, "bridge": bridge}))
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="ost-bridge", daemon=True)

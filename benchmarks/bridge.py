@@ -58,11 +58,19 @@ async def submit_all(url: str, key: str, count: int, tag: str, concurrency: int)
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
             for n in numbers:
-                body = json.dumps({"participation_id": f"{tag}-{n}", "member": MEMBERS[n % len(MEMBERS)],
-                                   "project_id": 1, "hours": 0.5}).encode()  # fmt: skip
-                writer.write(b"POST /v1/participations HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                             b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
-                             % (host.encode(), key.encode(), len(body), body))  # fmt: skip
+                body = json.dumps(
+                    {
+                        "participation_id": f"{tag}-{n}",
+                        "member": MEMBERS[n % len(MEMBERS)],
+                        "project_id": 1,
+                        "hours": 0.5,
+                    }
+                ).encode()
+                writer.write(
+                    b"POST /v1/participations HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                    b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
+                    % (host.encode(), key.encode(), len(body), body)
+                )
                 status_line = await reader.readline()
                 length = 0
                 while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -80,8 +88,9 @@ async def submit_all(url: str, key: str, count: int, tag: str, concurrency: int)
 
 def confirmed(database: Path, tag: str) -> int:
     with sqlite3.connect(database) as db:
-        row = db.execute("SELECT count(*) FROM participations WHERE status = 'confirmed' AND participation_id LIKE ?",
-                         (f"{tag}-%",)).fetchone()  # fmt: skip
+        row = db.execute(
+            "SELECT count(*) FROM participations WHERE status = 'confirmed' AND participation_id LIKE ?", (f"{tag}-%",)
+        ).fetchone()
     return int(row[0])
 
 
@@ -92,11 +101,31 @@ def run(node: LocalChain, manifest: Path, folder: Path, *, count: int, batch: in
         key, _ = create_key(session, dev_accounts()[3].address, "bench")
     port = free_port()
     log = folder / f"bench-{batch}.log"
-    env = {**os.environ, "OST_BATCH_SIZE": str(batch), "OST_BATCH_WAIT": "0.05", "OST_RATE_BURST": "1000000",
-           "OST_RATE_LIMIT": "1000000"}  # fmt: skip
-    process = subprocess.Popen([OST, "api", "--manifest", str(manifest), "--rpc-url", node.rpc_url, "--port",
-                                str(port), "--database-url", f"sqlite:///{database}"], env=env,
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    env = {
+        **os.environ,
+        "OST_BRIDGE__BATCH_SIZE": str(batch),
+        "OST_BRIDGE__BATCH_WAIT": "0.05",
+        "OST_BRIDGE__RATE_BURST": "1000000",
+        "OST_BRIDGE__RATE_LIMIT": "1000000",
+    }
+    process = subprocess.Popen(
+        [
+            OST,
+            "api",
+            "--manifest",
+            str(manifest),
+            "--rpc-url",
+            node.rpc_url,
+            "--port",
+            str(port),
+            "--database-url",
+            f"sqlite:///{database}",
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -118,8 +147,10 @@ def run(node: LocalChain, manifest: Path, folder: Path, *, count: int, batch: in
                 raise RuntimeError("participations were not confirmed within 10 minutes")
             time.sleep(0.01)
         seconds = time.perf_counter() - started
-        print(f"  batch ≤ {batch:>3}: {count:>5} participations, all accepted in {accepted:6.2f} s, all confirmed in "
-              f"{seconds:6.2f} s: {count / seconds:8.1f} confirmed/s")  # fmt: skip
+        print(
+            f"  batch ≤ {batch:>3}: {count:>5} participations, all accepted in {accepted:6.2f} s, all confirmed in "
+            f"{seconds:6.2f} s: {count / seconds:8.1f} confirmed/s"
+        )
         return count / seconds
     except Exception:
         print("\n".join(line[:300] for line in log.read_text().splitlines()[-15:]))
@@ -136,17 +167,23 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
     parser.add_argument("--batch", type=int, default=300, help="most participations per rewardBatch")
     args = parser.parse_args()
-    plan = TownPlan.model_validate({
-        "town": "Bench Town", "country": "ZA", "coordinators": ["dev:3"], "coordinator_daily_cap_inf": 10**9,
-        "members": MEMBERS, "projects": [{"id": 1, "name": "River"}], "businesses": [{"name": "B", "symbol": "BB"}],
-    })  # fmt: skip
+    plan = TownPlan.model_validate(
+        {
+            "town": "Bench Town",
+            "country": "ZA",
+            "coordinators": ["dev:3"],
+            "coordinator_daily_cap_inf": 10**9,
+            "members": MEMBERS,
+            "projects": [{"id": 1, "name": "River"}],
+            "businesses": [{"name": "B", "symbol": "BB"}],
+        }
+    )
     results = {}
     for label, block_time in (("instant mining", 0), ("a block every second", 1)):
         with LocalChain() as node, tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             client = ChainClient.connect(node.rpc_url)
-            manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town,
-                                     plan_hash="bench")  # fmt: skip
+            manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash="bench")
             Deployment(client, plan, manifest, {a.address: a for a in dev_accounts()}).run()
             if block_time:
                 client.w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
@@ -160,8 +197,10 @@ def main() -> int:
             print(f"  batched ÷ one transaction each: {many / one:.1f}×")
     one, many = results["instant mining"]
     ok = many >= TARGET_RATE and many / one >= TARGET_RATIO
-    print(f"instant mining: batched {many:,.0f}/s (target ≥ {TARGET_RATE}/s), {many / one:.1f}× one transaction "
-          f"per participation (target ≥ {TARGET_RATIO}×): {'met' if ok else 'NOT met'}")  # fmt: skip
+    print(
+        f"instant mining: batched {many:,.0f}/s (target ≥ {TARGET_RATE}/s), {many / one:.1f}× one transaction "
+        f"per participation (target ≥ {TARGET_RATIO}×): {'met' if ok else 'NOT met'}"
+    )
     return 0 if ok else 1
 
 

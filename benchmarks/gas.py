@@ -91,8 +91,12 @@ def infinity(client: ChainClient, report: Report) -> None:
             _tx_input(client, receipt), new_slots=3 * size, updated_slots=2, logs=[TRANSFER_LOG, REWARDED_LOG] * size
         )
         target = 1.2 if size == 100 else 1.3
-        report.row(f"InfinityToken.rewardBatch per recipient (batch of {size})", receipt["gasUsed"] // size,
-                   floor.gas // size, target)  # fmt: skip
+        report.row(
+            f"InfinityToken.rewardBatch per recipient (batch of {size})",
+            receipt["gasUsed"] // size,
+            floor.gas // size,
+            target,
+        )
 
     deadline = 2**40
     p = {
@@ -145,9 +149,15 @@ def sales(client: ChainClient, report: Report) -> None:
     listed: dict[str, Business] = {}
     for asset, price in ((NATIVE, 10**15), (coin.address, 25 * 10**6)):
         terms = SaleTerms(
-            price=price, shares_offered=10_000, min_shares=1, max_per_buyer=1_000, start=start,
-            local_duration=86_400, treasury=office.address, payment_asset=asset,
-        )  # fmt: skip
+            price=price,
+            shares_offered=10_000,
+            min_shares=1,
+            max_per_buyer=1_000,
+            start=start,
+            local_duration=86_400,
+            treasury=office.address,
+            payment_asset=asset,
+        )
         receipt_before = client.w3.eth.block_number
         listed[asset] = list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
         listing = client.w3.eth.get_transaction_receipt(client.w3.eth.get_block(receipt_before + 1)["transactions"][0])[
@@ -175,17 +185,25 @@ def sales(client: ChainClient, report: Report) -> None:
     floor = Floor(
         _tx_input(client, receipt), new_slots=1, updated_slots=5, logs=[TRANSFER_LOG, PURCHASE_LOG, TRANSFER_LOG]
     )
-    report.row("ShareSale.buy, 6-decimal stablecoin (fresh buyer)", receipt["gasUsed"],
-               floor.gas + MEMBERSHIP_READ + COLD_ACCOUNT, 1.3)  # fmt: skip
+    report.row(
+        "ShareSale.buy, 6-decimal stablecoin (fresh buyer)",
+        receipt["gasUsed"],
+        floor.gas + MEMBERSHIP_READ + COLD_ACCOUNT,
+        1.3,
+    )
 
 
 def _distributor_town(client: ChainClient, members: int, claimer: str) -> tuple[CoreTown, Contract, Contract]:
     """A launched town of ``members`` members (``claimer`` among them) with one business and a distributor."""
     office, country, ambassador = dev_accounts()[:3]
     town = deploy_core(
-        client, name="Bench", country="ZA", ost_office=office, country_ambassador=country.address,
+        client,
+        name="Bench",
+        country="ZA",
+        ost_office=office,
+        country_ambassador=country.address,
         town_ambassador=ambassador.address,
-    )  # fmt: skip
+    )
     factory = deploy_factory(client, town.registry, deploy_share_implementations(client, office), office)
     terms = SaleTerms(price=1, shares_offered=1, min_shares=1, start=2**39, local_duration=1, treasury=office.address)
     list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
@@ -219,8 +237,9 @@ def profits(client: ChainClient, report: Report) -> None:
         gas = receipt["gasUsed"]
         measured["claim"][members] = gas
         # A claim must read the claimant's membership in the registry and the per-member total.
-        report.row(f"ProfitDistributor.claim, native ({members:,} members)", gas, floor.gas + MEMBERSHIP_READ + 2_100,
-                   1.3)  # fmt: skip
+        report.row(
+            f"ProfitDistributor.claim, native ({members:,} members)", gas, floor.gas + MEMBERSHIP_READ + 2_100, 1.3
+        )
     for operation, by_size in measured.items():
         report.ratio(f"ProfitDistributor.{operation}: 10,000 members ÷ 10", by_size[10_000] / by_size[10], 1.02)
 

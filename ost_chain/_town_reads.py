@@ -23,15 +23,23 @@ from .units import checksum, hash_id
 _ERC20_ABI = [
     {"type": "function", "name": name, "stateMutability": mutability, "inputs": inputs, "outputs": outputs}
     for name, mutability, inputs, outputs in (
-        ("allowance", "view", [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
-         [{"name": "", "type": "uint256"}]),
-        ("approve", "nonpayable", [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
-         [{"name": "", "type": "bool"}]),
+        (
+            "allowance",
+            "view",
+            [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+            [{"name": "", "type": "uint256"}],
+        ),
+        (
+            "approve",
+            "nonpayable",
+            [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
+            [{"name": "", "type": "bool"}],
+        ),
         ("balanceOf", "view", [{"name": "account", "type": "address"}], [{"name": "", "type": "uint256"}]),
         ("decimals", "view", [], [{"name": "", "type": "uint8"}]),
         ("symbol", "view", [], [{"name": "", "type": "string"}]),
     )
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)
@@ -155,12 +163,25 @@ class TownReader:
         now = int(self.client.w3.eth.get_block("latest")["timestamp"])
         listed = self.businesses()
         if len(self._names) < len(listed):
-            fns = [fn for _, token in listed[len(self._names) :]
-                   for fn in (token.functions.name(), token.functions.symbol())]  # fmt: skip
+            fns = [
+                fn
+                for _, token in listed[len(self._names) :]
+                for fn in (token.functions.name(), token.functions.symbol())
+            ]
             values = self.client.call_many(fns)
             self._names.extend(zip(values[::2], values[1::2], strict=True))
-        fns = [fn for i in ids for sale in (listed[i][0],) for fn in (sale.functions.terms(), sale.functions.phase(),
-               sale.functions.schedule(), sale.functions.sharesSold(), sale.functions.finalized())]  # fmt: skip
+        fns = [
+            fn
+            for i in ids
+            for sale in (listed[i][0],)
+            for fn in (
+                sale.functions.terms(),
+                sale.functions.phase(),
+                sale.functions.schedule(),
+                sale.functions.sharesSold(),
+                sale.functions.finalized(),
+            )
+        ]
         values = self.client.call_many(fns)
         out = []
         for n, i in enumerate(ids):
@@ -170,10 +191,23 @@ class TownReader:
             start, local_end, country_end, world_end = schedule
             ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
             name, symbol = self._names[i]
-            out.append(SaleStatus(i, name, symbol, phase, int(sold), terms.minShares, terms.sharesOffered, terms.price,
-                                  terms.paymentAsset,
-                                  None if ends is None else max(0, ends - now), bool(finalized), sale.address,
-                                  token.address))  # fmt: skip
+            out.append(
+                SaleStatus(
+                    i,
+                    name,
+                    symbol,
+                    phase,
+                    int(sold),
+                    terms.minShares,
+                    terms.sharesOffered,
+                    terms.price,
+                    terms.paymentAsset,
+                    None if ends is None else max(0, ends - now),
+                    bool(finalized),
+                    sale.address,
+                    token.address,
+                )
+            )
         return out
 
     def eligibility(self, ref: str | int, buyer: str) -> Eligibility:
@@ -188,16 +222,19 @@ class TownReader:
         sentence = reason.sentence
         if reason is EligibilityReason.PHASE_NOT_REACHED and opens_at:
             sentence += f" (it opens to this address at unix time {opens_at} if the raise is still short)"
-        return Eligibility(reason is EligibilityReason.ELIGIBLE, reason.solidity_name, sentence, int(max_shares),
-                           int(opens_at))  # fmt: skip
+        return Eligibility(
+            reason is EligibilityReason.ELIGIBLE, reason.solidity_name, sentence, int(max_shares), int(opens_at)
+        )
 
     def members(self) -> list[dict[str, Any]]:
         """Current members in the order they joined, with the block they joined in (from the registry's events)."""
         current: dict[str, int] = {}
         events = self.registry.events
-        found = [*events.MemberAdded().get_logs(from_block=self._from_block),
-                 *events.MemberRemoved().get_logs(from_block=self._from_block),
-                 *events.RecoveryConfirmed().get_logs(from_block=self._from_block)]  # fmt: skip
+        found = [
+            *events.MemberAdded().get_logs(from_block=self._from_block),
+            *events.MemberRemoved().get_logs(from_block=self._from_block),
+            *events.RecoveryConfirmed().get_logs(from_block=self._from_block),
+        ]
         for event in sorted(found, key=lambda e: (e["blockNumber"], e["logIndex"])):
             args = event["args"]
             if event["event"] == "MemberAdded":
@@ -221,8 +258,9 @@ class TownReader:
             held, phase = int(values[2 * business_id]), Phase(values[2 * business_id + 1]).label
             if not held:
                 continue
-            shares.append({"businessId": business_id, "symbol": self._symbol(business_id), "shares": held,
-                           "phase": phase})  # fmt: skip
+            shares.append(
+                {"businessId": business_id, "symbol": self._symbol(business_id), "shares": held, "phase": phase}
+            )
             if phase == "failed":
                 terms = self.client.view(sale.functions.terms())
                 refunds.append({"businessId": business_id, "asset": terms.paymentAsset, "amount": held * terms.price})
@@ -261,8 +299,12 @@ class TownReader:
         replacement, proposer = r.recoveryProposal(lost).call()
         zero = NATIVE
         status = "confirmed" if done != zero else "proposed" if replacement != zero else "none"
-        return {"lost": lost, "status": status, "replacement": done if done != zero else (replacement
-                if replacement != zero else None), "proposer": proposer if proposer != zero else None}  # fmt: skip
+        return {
+            "lost": lost,
+            "status": status,
+            "replacement": done if done != zero else (replacement if replacement != zero else None),
+            "proposer": proposer if proposer != zero else None,
+        }
 
     def profits(self, address: str | None = None, asset: str = NATIVE) -> dict[str, Any]:
         asset = checksum(asset, "asset")
@@ -274,8 +316,11 @@ class TownReader:
         if address is not None:
             address = checksum(address)
             d = self.distributor.functions
-            out.update(address=address, claimable=int(d.claimable(address, asset).call()),
-                       claimed=int(d.claimed(address, asset).call()))  # fmt: skip
+            out.update(
+                address=address,
+                claimable=int(d.claimable(address, asset).call()),
+                claimed=int(d.claimed(address, asset).call()),
+            )
         return out
 
     def asset_decimals(self, asset: str) -> int:
@@ -298,9 +343,16 @@ class TownReader:
             from_block = max(self._from_block, to_block - window + 1)
             found = self.infinity.events.Rewarded().get_logs(from_block=from_block, to_block=to_block) + found
             to_block = from_block - 1
-        return [{"member": e["args"]["member"], "amount": int(e["args"]["amount"]), "block": int(e["blockNumber"]),
-                 "tx": e["transactionHash"].to_0x_hex(), "minutes": int(e["args"]["minutesWorked"])}
-                for e in reversed(found[-count:])]  # fmt: skip
+        return [
+            {
+                "member": e["args"]["member"],
+                "amount": int(e["args"]["amount"]),
+                "block": int(e["blockNumber"]),
+                "tx": e["transactionHash"].to_0x_hex(),
+                "minutes": int(e["args"]["minutesWorked"]),
+            }
+            for e in reversed(found[-count:])
+        ]
 
     def profit_claimed(self, asset: str = NATIVE) -> int:
         """All profit members have claimed in ``asset``."""

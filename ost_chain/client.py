@@ -7,24 +7,20 @@ refused before anything is sent, with the decoded custom error.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
-from eth_typing import ABIComponent, ABIFunction, ChecksumAddress
-from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types, get_abi_output_types
+from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted
 from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt, Wei
 
+from .abi import decode_result, encode_call
 from .artifacts import Artifacts
 from .compiler import compile_contracts
 from .exceptions import ChainError, ContractRevert, TransactionFailed
@@ -33,40 +29,6 @@ from .settings import Settings, get_settings
 T = TypeVar("T")
 
 RECEIPT_TIMEOUT = 120.0
-
-
-def encode_call(fn: ContractFunction) -> str:
-    """The calldata of ``fn`` with its arguments, from its ABI entry (selector and types derived, never typed)."""
-    selector = function_abi_to_4byte_selector(fn.abi)
-    return "0x" + (selector + abi_encode(get_abi_input_types(fn.abi), fn.args)).hex()
-
-
-def decode_result(abi: ABIFunction, data: bytes) -> Any:
-    """A call's return data as its ABI entry describes it: one value alone, several as a tuple, structs named."""
-    outputs = abi.get("outputs", [])
-    values = [_named(o, v) for o, v in zip(outputs, abi_decode(get_abi_output_types(abi), data), strict=True)]
-    return values[0] if len(values) == 1 else tuple(values)
-
-
-@lru_cache(maxsize=256)
-def _struct(name: str, fields: tuple[str, ...]) -> Any:
-    return namedtuple(name or "Struct", fields)  # noqa: PYI024 - built from the ABI at run time
-
-
-def _named(param: ABIComponent, value: Any) -> Any:
-    """A decoded value as web3 gives it (addresses checksummed), each struct a named tuple, recursively."""
-    kind = param["type"]
-    if kind.endswith("]"):
-        inner = {**param, "type": kind[: kind.rindex("[")]}
-        return [_named(inner, v) for v in value]  # type: ignore[arg-type]
-    if kind == "address":
-        return Web3.to_checksum_address(value)
-    components = param.get("components")
-    if not components:
-        return value
-    name = str(param.get("internalType", "")).rsplit(".", 1)[-1].split(" ")[-1]
-    fields = tuple(c["name"] for c in components)
-    return _struct(name, fields)(*(_named(c, v) for c, v in zip(components, value, strict=True)))
 
 
 class ChainClient:
@@ -137,7 +99,7 @@ class ChainClient:
         if not fns:
             return []
         tag = block if isinstance(block, str) else hex(int(block))
-        requests = [("eth_call", [{"to": fn.address, "data": encode_call(fn)}, tag]) for fn in fns]
+        requests = [("eth_call", [{"to": fn.address, "data": encode_call(fn.abi, fn.args)}, tag]) for fn in fns]
         responses = self.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
         if not isinstance(responses, list):
             raise ChainError(f"The node refused a batch of calls: {responses}")

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,16 @@ class Manifest:
                 raise ConfigError(f"The manifest {path} is for chain {data.get('chainId')}, not {chain_id}.")
         else:
             now = _now()
-            data = {"format": FORMAT, "town": town, "chainId": chain_id, "createdAt": now, "contracts": {},
-                    "steps": {}, "businesses": {}, "pending": {}}  # fmt: skip
+            data = {
+                "format": FORMAT,
+                "town": town,
+                "chainId": chain_id,
+                "createdAt": now,
+                "contracts": {},
+                "steps": {},
+                "businesses": {},
+                "pending": {},
+            }
         data.update(planHash=plan_hash, version=__version__)
         return cls(path, data)
 
@@ -120,48 +129,78 @@ class Deployment:
         businesses = plan.resolved_businesses()
         member_batches = [plan.members[i : i + MEMBER_BATCH] for i in range(0, len(plan.members), MEMBER_BATCH)]
         self.progress.total(
-            9 + len(plan.coordinators) * 2 + len(plan.projects) + len(member_batches) + len(plan.country_residents)
-            + len(businesses) * 2 + 1
-        )  # fmt: skip
+            9
+            + len(plan.coordinators) * 2
+            + len(plan.projects)
+            + len(member_batches)
+            + len(plan.country_residents)
+            + len(businesses) * 2
+            + 1
+        )
         self._check_recorded_code()
         office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
         registry = self._contract("TownRegistry", "TownRegistry", [plan.town, plan.country.encode(), office], office)
         infinity = self._contract("InfinityToken", "InfinityToken", [registry.address], office)
-        role = {name: bytes(registry.functions[name]().call()) for name in
-                ("COUNTRY_AMBASSADOR_ROLE", "TOWN_AMBASSADOR_ROLE", "COORDINATOR_ROLE")}  # fmt: skip
+        role = {
+            name: bytes(registry.functions[name]().call())
+            for name in ("COUNTRY_AMBASSADOR_ROLE", "TOWN_AMBASSADOR_ROLE", "COORDINATOR_ROLE")
+        }
         for name, holder in (("COUNTRY_AMBASSADOR_ROLE", country), ("TOWN_AMBASSADOR_ROLE", ambassador)):
-            self._call(f"grant:{name}:{holder}", registry.functions.grantRole(role[name], holder), office,
-                       done=lambda r=role[name], h=holder: registry.functions.hasRole(r, h).call())  # type: ignore[misc]  # fmt: skip
+            self._call(
+                f"grant:{name}:{holder}",
+                registry.functions.grantRole(role[name], holder),
+                office,
+                done=partial(_holds_role, registry, role[name], holder),
+            )
         sale_impl = self._contract("ShareSaleImplementation", "ShareSale", [], office)
         token_impl = self._contract("ShareTokenImplementation", "ShareToken", [], office)
         factory = self._contract(
             "BusinessFactory", "BusinessFactory", [registry.address, sale_impl.address, token_impl.address], office
         )
-        distributor = self._contract("ProfitDistributor", "ProfitDistributor", [registry.address, factory.address],
-                                     office)  # fmt: skip
-        self._call("setProfitDistributor", registry.functions.setProfitDistributor(distributor.address), office,
-                   done=lambda: registry.functions.profitDistributor().call() != NATIVE)  # fmt: skip
+        distributor = self._contract(
+            "ProfitDistributor", "ProfitDistributor", [registry.address, factory.address], office
+        )
+        self._call(
+            "setProfitDistributor",
+            registry.functions.setProfitDistributor(distributor.address),
+            office,
+            done=lambda: registry.functions.profitDistributor().call() != NATIVE,
+        )
         cap = int(plan.coordinator_daily_cap_inf * 10**18)
         coordinator_role = role["COORDINATOR_ROLE"]
         for coordinator in plan.coordinators:
-            self._call(f"grant:COORDINATOR_ROLE:{coordinator}",
-                       registry.functions.grantRole(coordinator_role, coordinator), ambassador,
-                       done=lambda h=coordinator: registry.functions.hasRole(coordinator_role, h).call())  # type: ignore[misc]  # fmt: skip
-            self._call(f"cap:{coordinator}", infinity.functions.setCoordinatorDailyCap(coordinator, cap), ambassador,
-                       done=lambda h=coordinator: infinity.functions.coordinatorDay(h).call()[0] == cap)  # type: ignore[misc]  # fmt: skip
+            self._call(
+                f"grant:COORDINATOR_ROLE:{coordinator}",
+                registry.functions.grantRole(coordinator_role, coordinator),
+                ambassador,
+                done=partial(_holds_role, registry, coordinator_role, coordinator),
+            )
+            self._call(
+                f"cap:{coordinator}",
+                infinity.functions.setCoordinatorDailyCap(coordinator, cap),
+                ambassador,
+                done=partial(_has_cap, infinity, coordinator, cap),
+            )
         for project in plan.projects:
             tokens = int(project.inf_per_shift * 10**18)
-            self._call(f"project:{project.id}",
-                       infinity.functions.setProject(project.id, tokens, project.shift_minutes, True), ambassador,
-                       done=lambda p=project.id: self._project_set(infinity, p))  # type: ignore[misc]  # fmt: skip
+            self._call(
+                f"project:{project.id}",
+                infinity.functions.setProject(project.id, tokens, project.shift_minutes, True),
+                ambassador,
+                done=partial(self._project_set, infinity, project.id),
+            )
         for batch in member_batches:
             missing = [m for m in batch if not registry.functions.isMember(m).call()]
             if missing:
                 self._send(f"members:{missing[0]}+{len(missing)}", registry.functions.addMembers(missing), ambassador)
             self.progress.advance(f"members ({len(batch)})")
         for resident in plan.country_residents:
-            self._call(f"resident:{resident}", registry.functions.setCountryResident(resident, True), country,
-                       done=lambda r=resident: registry.functions.isCountryResident(r).call())  # type: ignore[misc]  # fmt: skip
+            self._call(
+                f"resident:{resident}",
+                registry.functions.setCountryResident(resident, True),
+                country,
+                done=partial(_is_resident, registry, resident),
+            )
         launched = registry.functions.launched().call()
         start = self._sales_start()
         for index, business in enumerate(businesses):
@@ -180,8 +219,12 @@ class Deployment:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")
         self._warn_about_changes(registry)
-        self.manifest.data["roles"] = {"ostOffice": office, "countryAmbassador": country, "townAmbassador": ambassador,
-                                       "coordinators": list(plan.coordinators)}  # fmt: skip
+        self.manifest.data["roles"] = {
+            "ostOffice": office,
+            "countryAmbassador": country,
+            "townAmbassador": ambassador,
+            "coordinators": list(plan.coordinators),
+        }
         self.manifest.save()
         return self.manifest
 
@@ -197,8 +240,12 @@ class Deployment:
             address = create_address(pending["sender"], pending["nonce"])
             if self.client.w3.eth.get_code(to_checksum_address(address)):
                 # Sent by a run that stopped before recording it: adopt, never deploy again.
-                self.manifest.data["contracts"][key] = {"address": address, "tx": None, "block": None,
-                                                        "args": _jsonable(args)}  # fmt: skip
+                self.manifest.data["contracts"][key] = {
+                    "address": address,
+                    "tx": None,
+                    "block": None,
+                    "args": _jsonable(args),
+                }
                 del self.manifest.data["pending"][key]
                 self.manifest.save()
                 self.progress.advance(key)
@@ -210,9 +257,11 @@ class Deployment:
         contract, receipt = self.client.deploy(name, *args, sender=signer)
         self._tick()
         self.manifest.data["contracts"][key] = {
-            "address": contract.address, "tx": receipt["transactionHash"].to_0x_hex(),
-            "block": receipt["blockNumber"], "args": _jsonable(args),
-        }  # fmt: skip
+            "address": contract.address,
+            "tx": receipt["transactionHash"].to_0x_hex(),
+            "block": receipt["blockNumber"],
+            "args": _jsonable(args),
+        }
         del self.manifest.data["pending"][key]
         self.manifest.save()
         self.progress.advance(key)
@@ -249,27 +298,48 @@ class Deployment:
                 self.progress.advance(f"list {business.symbol}")
                 return business_id
         terms = SaleTerms(
-            price=business.price_units, shares_offered=business.shares, min_shares=business.minimum,
-            max_per_buyer=business.max_per_buyer, start=start, local_duration=business.local_seconds,
-            country_duration=business.country_seconds, world_duration=business.world_seconds,
-            treasury=business.treasury, payment_asset=business.asset,
-        )  # fmt: skip
+            price=business.price_units,
+            shares_offered=business.shares,
+            min_shares=business.minimum,
+            max_per_buyer=business.max_per_buyer,
+            start=start,
+            local_duration=business.local_seconds,
+            country_duration=business.country_seconds,
+            world_duration=business.world_seconds,
+            treasury=business.treasury,
+            payment_asset=business.asset,
+        )
         signer = self._signer(sender, f"list {business.symbol}")
         receipt = self.client.transact(
-            factory.functions.listBusiness(business.name, business.symbol, 1 if business.keep_local else 0,
-                                           terms.as_tuple()), signer)  # fmt: skip
+            factory.functions.listBusiness(
+                business.name, business.symbol, 1 if business.keep_local else 0, terms.as_tuple()
+            ),
+            signer,
+        )
         self._tick()
         (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
         args = event["args"]
-        self._record_business(business.symbol, args["businessId"], args["sale"], args["token"],
-                              receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"])  # fmt: skip
+        self._record_business(
+            business.symbol,
+            args["businessId"],
+            args["sale"],
+            args["token"],
+            receipt["transactionHash"].to_0x_hex(),
+            receipt["blockNumber"],
+        )
         self.progress.advance(f"list {business.symbol}")
         return int(args["businessId"])
 
-    def _record_business(self, symbol: str, business_id: int, sale: str, token: str, tx: str | None,
-                         block: int | None) -> None:  # fmt: skip
-        self.manifest.data["businesses"][symbol] = {"id": business_id, "sale": sale, "token": token, "tx": tx,
-                                                    "block": block}  # fmt: skip
+    def _record_business(
+        self, symbol: str, business_id: int, sale: str, token: str, tx: str | None, block: int | None
+    ) -> None:
+        self.manifest.data["businesses"][symbol] = {
+            "id": business_id,
+            "sale": sale,
+            "token": token,
+            "tx": tx,
+            "block": block,
+        }
         self.manifest.save()
 
     # ── helpers ──
@@ -349,3 +419,15 @@ def iter_keys(manifest: Manifest) -> Iterator[str]:
 
 def wait_seconds(start: float) -> float:
     return time.monotonic() - start
+
+
+def _holds_role(registry: Contract, role: bytes, holder: str) -> bool:
+    return bool(registry.functions.hasRole(role, holder).call())
+
+
+def _has_cap(infinity: Contract, coordinator: str, cap: int) -> bool:
+    return bool(infinity.functions.coordinatorDay(coordinator).call()[0] == cap)
+
+
+def _is_resident(registry: Contract, resident: str) -> bool:
+    return bool(registry.functions.isCountryResident(resident).call())

@@ -9,6 +9,7 @@ the CLI and the HTTP API show (``"local"``); ``.value`` is what the chain return
 from __future__ import annotations
 
 from enum import IntEnum
+
 from eth_utils import keccak
 
 NATIVE = "0x" + "00" * 20

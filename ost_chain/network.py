@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from eth_account.signers.local import LocalAccount
 from .chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from .client import ChainClient
 from .exceptions import ConfigError
-from .settings import Settings, get_settings
+from .settings import Settings, current_settings, get_settings
 
 
 @dataclass
@@ -40,7 +39,10 @@ def load_keystore(path: Path, passphrase: str | None = None) -> LocalAccount:
         keyfile = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"Cannot read the keystore {path}: {exc}") from exc
-    secret = passphrase if passphrase is not None else os.environ.get("OST_PASSPHRASE")
+    if passphrase is None:
+        stored = current_settings().passphrase
+        passphrase = stored.get_secret_value() if stored is not None else None
+    secret = passphrase
     if secret is None:
         secret = getpass.getpass(f"Passphrase for {path.name}: ")
     try:
@@ -70,9 +72,6 @@ def open_session(
         raise ConfigError("--rpc-url needs --account KEYSTORE: the file of the account that signs.")
     signer = load_keystore(account)
     yield Session(ChainClient.connect(rpc_url, settings=settings), signer, False)
-
-
-DEFAULT_RPC_URL = "http://127.0.0.1:8545"  # where `ost up` keeps the embedded chain
 
 
 def find_manifest(root: Path, chain_id: int) -> Path:

@@ -1,20 +1,64 @@
-"""Settings, read from the environment with the ``OST_`` prefix (and a ``.env`` file if present)."""
+"""The one home of settings: the environment with the ``OST_`` prefix (and a ``.env`` file if present).
+
+Nested groups use a double underscore: ``OST_BRIDGE__BATCH_SIZE=100``. Secrets (the keystore
+passphrase) are read here and nowhere else, and are never printed.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .exceptions import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseSettings):
-    """Where the toolchain lives and how contracts are compiled."""
+DEFAULT_RPC_URL = "http://127.0.0.1:8545"  # where `ost up` keeps the embedded chain
 
-    model_config = SettingsConfigDict(env_prefix="OST_", env_file=".env", extra="ignore")
+
+class BridgeSettings(BaseModel):
+    """The bridge's settings (``OST_BRIDGE__…``): its town, its queue, its relayer, its pace and limits."""
+
+    manifest: Path | None = Field(default=None, description="The town's deployment manifest.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the queue; default a SQLite file beside the manifest."
+    )
+    relayer: str | None = Field(
+        default=None,
+        description="Keystore of the relayer (a coordinator that signs rewardBatch), or dev:N on the development "
+        "chain; default there: the first coordinator the manifest names.",
+    )
+    batch_size: int = Field(default=200, ge=1, le=500, description="Most participations in one rewardBatch.")
+    batch_wait: float = Field(default=0.25, ge=0, description="Seconds a partial batch waits for more.")
+    stuck_after: float = Field(default=30.0, gt=0, description="Seconds before a pending transaction is re-priced.")
+    role_cache_seconds: float = Field(default=2.0, ge=0, description="How long an on-chain role check is trusted.")
+    stale_role_seconds: float = Field(
+        default=600.0, ge=0, description="While the chain is unreachable, trust a role seen this recently."
+    )
+    rate_limit: float = Field(default=50.0, gt=0, description="Requests per second per API key (sustained).")
+    rate_burst: int = Field(default=2_000, ge=1, description="Requests per API key in a burst.")
+    max_body_bytes: int = Field(default=16_384, ge=256)
+    low_balance_wei: int = Field(default=10**16, ge=0, description="Warn in /healthz below this relayer balance.")
+    rpc_timeout: float = Field(default=5.0, gt=0)
+    run_worker: bool = Field(default=True, description="Run the batching worker in this process.")
+
+    def database(self) -> str:
+        """The queue's SQLAlchemy URL: the one set, else a SQLite file beside the manifest."""
+        if self.database_url:
+            return self.database_url
+        if self.manifest is None:
+            raise ConfigError("The bridge needs its town's manifest: pass --manifest (or set OST_BRIDGE__MANIFEST).")
+        return f"sqlite:///{self.manifest.with_suffix('.bridge.sqlite').resolve()}"
+
+
+class Settings(BaseSettings):
+    """Where the toolchain lives and how contracts are compiled; the chain, the keystore passphrase; the bridge."""
+
+    model_config = SettingsConfigDict(env_prefix="OST_", env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     project_root: Path = Field(default=PROJECT_ROOT, description="Folder with contracts/ and node_modules/.")
     solc_version: str = Field(default="0.8.28", description="Solidity compiler version (npm `solc`).")
@@ -25,6 +69,20 @@ class Settings(BaseSettings):
     solcx_binary_path: Path | None = Field(
         default=None, description="Folder of compiler executables for py-solc-x; default: <root>/.solcx."
     )
+
+    rpc_url: str | None = Field(
+        default=None, description="JSON-RPC URL of the chain; default the one `ost up` keeps, " + DEFAULT_RPC_URL
+    )
+    passphrase: SecretStr | None = Field(default=None, description="Passphrase of the keystores that sign.")
+    deploy_fail_after: int | None = Field(
+        default=None, ge=0, description="A test aid: stop a deployment after this many transactions."
+    )
+    bridge: BridgeSettings = Field(default_factory=BridgeSettings)
+
+    @property
+    def chain_url(self) -> str:
+        """The chain's URL: the one set, else the one `ost up` keeps."""
+        return self.rpc_url or DEFAULT_RPC_URL
 
     @property
     def contracts_dir(self) -> Path:
@@ -45,5 +103,10 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings."""
+    """The process-wide settings, read once (the toolchain's, which do not change while a process runs)."""
+    return Settings()
+
+
+def current_settings() -> Settings:
+    """The settings as the environment holds them now (a passphrase may be given for one command)."""
     return Settings()

@@ -68,8 +68,9 @@ class Town(TownReader):
         return new, Receipt.of(self.client.transact(fn, sender))
 
     def remove_member(self, sender: LocalAccount, address: str) -> Receipt:
-        return Receipt.of(self.client.transact(self.registry.functions.removeMember(checksum(address, "member")),
-                                               sender))  # fmt: skip
+        return Receipt.of(
+            self.client.transact(self.registry.functions.removeMember(checksum(address, "member")), sender)
+        )
 
     def set_residents(self, sender: LocalAccount, addresses: Iterable[str], resident: bool = True) -> list[Receipt]:
         """Mark (or unmark) country residents; one transaction each, skipping those already so."""

@@ -89,13 +89,22 @@ def signers_of(chosen: tuple[Any, ...], *, local: bool) -> dict[str, LocalAccoun
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy a town from a plan (the engine of `ost deploy`).")
 @network_option()
-@click.argument("plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                default=Path("examples/town.yaml"))  # fmt: skip
-@click.option("--account", "chosen", multiple=True, type=AccountAliasPromptChoice(),
-              help="Ape account alias of a signing role; repeat for several. Default on a local network: "
-                   "the test accounts.")  # fmt: skip
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Manifest file; default: deployments/<chain-id>/<town>.json.")  # fmt: skip
+@click.argument(
+    "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=Path("examples/town.yaml")
+)
+@click.option(
+    "--account",
+    "chosen",
+    multiple=True,
+    type=AccountAliasPromptChoice(),
+    help="Ape account alias of a signing role; repeat for several. Default on a local network: the test accounts.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Manifest file; default: deployments/<chain-id>/<town>.json.",
+)
 def cli(network: Any, provider: Any, plan_path: Path, chosen: tuple[Any, ...], manifest: Path | None) -> None:
     """Deploy the town of PLAN_PATH (default examples/town.yaml) on the connected network."""
     try:

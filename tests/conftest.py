@@ -28,13 +28,19 @@ from ost_chain.town import (
 
 # Invariant runs: a fast profile for CI, an intense one by hand (HYPOTHESIS_PROFILE=intense).
 settings.register_profile(
-    "ci", max_examples=12, stateful_step_count=40, deadline=None,
+    "ci",
+    max_examples=12,
+    stateful_step_count=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)  # fmt: skip
+)
 settings.register_profile(
-    "intense", max_examples=400, stateful_step_count=80, deadline=None,
+    "intense",
+    max_examples=400,
+    stateful_step_count=80,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)  # fmt: skip
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PROJECT = 1  # 1 INF per 180-minute shift

@@ -76,7 +76,7 @@ class BatchReader:
                     },
                     "latest",
                 ],
-            )  # fmt: skip
+            )
             for sig, types, args in calls
         ]
         responses = self.client.w3.provider.make_batch_request(requests)  # type: ignore[arg-type]

@@ -21,12 +21,26 @@ def list_businesses(bridge: BridgeDep) -> list[BusinessPublic]:
     out = []
     for sale in bridge.chain.sales():
         symbol, decimals = bridge.chain.asset(sale.asset)
-        out.append(BusinessPublic(
-            id=sale.business_id, name=sale.name, symbol=sale.symbol, phase=sale.phase, sold=sale.sold,
-            minimum=sale.minimum, offered=sale.offered, price=str(sale.price), asset=sale.asset, assetSymbol=symbol,
-            assetDecimals=decimals, phaseEndsIn=sale.phase_ends_in, finalized=sale.finalized, sale=sale.sale,
-            token=sale.token, whoMayBuy=Phase[sale.phase.upper()].who_may_buy,
-        ))  # fmt: skip
+        out.append(
+            BusinessPublic(
+                id=sale.business_id,
+                name=sale.name,
+                symbol=sale.symbol,
+                phase=sale.phase,
+                sold=sale.sold,
+                minimum=sale.minimum,
+                offered=sale.offered,
+                price=str(sale.price),
+                asset=sale.asset,
+                assetSymbol=symbol,
+                assetDecimals=decimals,
+                phaseEndsIn=sale.phase_ends_in,
+                finalized=sale.finalized,
+                sale=sale.sale,
+                token=sale.token,
+                whoMayBuy=Phase[sale.phase.upper()].who_may_buy,
+            )
+        )
     return out
 
 
@@ -38,5 +52,10 @@ def business_eligibility(
     verdict = bridge.chain.eligibility(business_id, path_address(address))
     if verdict is None:
         raise Problem(404, f"No business #{business_id} in this town.", kind="not-found")
-    return EligibilityPublic(eligible=verdict.eligible, reason=verdict.reason, sentence=verdict.sentence,
-                             maxShares=verdict.max_shares, opensAt=verdict.opens_at)  # fmt: skip
+    return EligibilityPublic(
+        eligible=verdict.eligible,
+        reason=verdict.reason,
+        sentence=verdict.sentence,
+        maxShares=verdict.max_shares,
+        opensAt=verdict.opens_at,
+    )

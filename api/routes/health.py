@@ -17,15 +17,17 @@ def health(bridge: BridgeDep) -> JSONResponse:
     warnings: list[str] = []
     chain = ChainHealth(chainId=bridge.chain_id, reachable=False)
     relayer = RelayerHealth(address=bridge.relayer.address)
-    low = bridge.settings.low_balance_wei
+    low = bridge.options.low_balance_wei
     try:
         town = bridge.chain.town()
         chain.reachable, chain.block = True, int(town.client.w3.eth.block_number)
         balance = town.client.balance(bridge.relayer.address)
         relayer.balance, relayer.low = str(balance), balance < low
         if balance < low:
-            warnings.append(f"The relayer {bridge.relayer.address} holds {balance} wei, below {low}: fund it "
-                            "before it runs out of gas.")  # fmt: skip
+            warnings.append(
+                f"The relayer {bridge.relayer.address} holds {balance} wei, below {low}: fund it "
+                "before it runs out of gas."
+            )
     except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
         bridge.chain.forget_connection()
         chain.error = str(exc)[:200]
@@ -35,7 +37,11 @@ def health(bridge: BridgeDep) -> JSONResponse:
         warnings.append(f"Minting is paused: {bridge.worker.problem}")
     if bridge.worker.last_error:
         warnings.append(f"The worker's last error: {bridge.worker.last_error[:200]}")
-    body = Health(status="ok" if chain.reachable and not bridge.worker.problem else "degraded", chain=chain,
-                  queue=QueueHealth(depth=depth, oldestWaitingSeconds=oldest, workerLeader=bridge.worker.leader),
-                  relayer=relayer, warnings=warnings)  # fmt: skip
+    body = Health(
+        status="ok" if chain.reachable and not bridge.worker.problem else "degraded",
+        chain=chain,
+        queue=QueueHealth(depth=depth, oldestWaitingSeconds=oldest, workerLeader=bridge.worker.leader),
+        relayer=relayer,
+        warnings=warnings,
+    )
     return JSONResponse(body.model_dump(mode="json", exclude_none=False), status_code=200 if chain.reachable else 503)

@@ -18,9 +18,13 @@ from ..problems import Problem
 router = APIRouter(prefix="/v1/meals", tags=["meals"])
 
 
-@router.post("", status_code=201, response_model=MealPublic, operation_id="recordMeal",
-             responses={200: {"description": "Already recorded, identically."},
-                        409: {"description": "Recorded differently."}})  # fmt: skip
+@router.post(
+    "",
+    status_code=201,
+    response_model=MealPublic,
+    operation_id="recordMeal",
+    responses={200: {"description": "Already recorded, identically."}, 409: {"description": "Recorded differently."}},
+)
 def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: SessionDep) -> JSONResponse:
     """Record the community-kitchen meal served for a participation (at most one each)."""
     key = require_key(key, "Recording a meal")
@@ -34,8 +38,14 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
         if body.served_at is None or (existing.served_at, existing.note) == (served_at, body.note):
             return JSONResponse(public(existing).model_dump(mode="json"), status_code=200)
         raise Problem(409, f"A meal was already recorded for {body.participation_id}.", kind="conflict")
-    meal = Meal(participation_id=body.participation_id, served_on=served_at.date().isoformat(), served_at=served_at,
-                member=participation.member, note=body.note, recorded_by=key.coordinator)  # fmt: skip
+    meal = Meal(
+        participation_id=body.participation_id,
+        served_on=served_at.date().isoformat(),
+        served_at=served_at,
+        member=participation.member,
+        note=body.note,
+        recorded_by=key.coordinator,
+    )
     try:
         with session.writing():
             session.add(meal)
@@ -46,13 +56,20 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
 
 
 @router.get("", response_model=list[MealPublic])
-def list_meals(session: SessionDep, day: Annotated[date, Query(alias="date", description="YYYY-MM-DD (UTC)")]
-               ) -> list[MealPublic]:  # fmt: skip
+def list_meals(
+    session: SessionDep, day: Annotated[date, Query(alias="date", description="YYYY-MM-DD (UTC)")]
+) -> list[MealPublic]:
     """The meals served on one day."""
     rows = session.scalars(select(Meal).where(Meal.served_on == day.isoformat()).order_by(Meal.served_at))
     return [public(m) for m in rows]
 
 
 def public(m: Meal) -> MealPublic:
-    return MealPublic(participation_id=m.participation_id, member=m.member, served_on=m.served_on,
-                      served_at=m.served_at.replace(tzinfo=UTC), note=m.note, recorded_by=m.recorded_by)  # fmt: skip
+    return MealPublic(
+        participation_id=m.participation_id,
+        member=m.member,
+        served_on=m.served_on,
+        served_at=m.served_at.replace(tzinfo=UTC),
+        note=m.note,
+        recorded_by=m.recorded_by,
+    )

@@ -18,8 +18,20 @@ def get_member(address: str, bridge: BridgeDep, session: SessionDep) -> MemberPu
     checked = path_address(address)
     view = bridge.chain.member(checked)
     meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
-    pending = session.scalar(select(func.count()).select_from(Participation).where(
-        Participation.member == checked, Participation.status.in_((Status.QUEUED, Status.SUBMITTED)))) or 0  # fmt: skip
-    return MemberPublic(**{**view, "infinity": str(view["infinity"]),
-                           "claimable": {k: str(v) for k, v in view["claimable"].items()},
-                           "meals": int(meals), "participationsPending": int(pending)})  # fmt: skip
+    pending = (
+        session.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(Participation.member == checked, Participation.status.in_((Status.QUEUED, Status.SUBMITTED)))
+        )
+        or 0
+    )
+    return MemberPublic(
+        **{
+            **view,
+            "infinity": str(view["infinity"]),
+            "claimable": {k: str(v) for k, v in view["claimable"].items()},
+            "meals": int(meals),
+            "participationsPending": int(pending),
+        }
+    )

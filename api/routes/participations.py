@@ -29,17 +29,28 @@ from ..problems import Problem
 log = logging.getLogger("ost.bridge")
 router = APIRouter(prefix="/v1/participations", tags=["participations"])
 
-ACCEPTED_LINKS = {"links": {
-    "GetParticipation": {"operationId": "getParticipation",
-                         "parameters": {"participation_id": "$response.body#/participation_id"}},
-    "RecordMeal": {"operationId": "recordMeal",
-                   "requestBody": {"participation_id": "$response.body#/participation_id"}},
-    "GetMember": {"operationId": "getMember", "parameters": {"address": "$response.body#/member"}},
-}}  # fmt: skip
+ACCEPTED_LINKS = {
+    "links": {
+        "GetParticipation": {
+            "operationId": "getParticipation",
+            "parameters": {"participation_id": "$response.body#/participation_id"},
+        },
+        "RecordMeal": {
+            "operationId": "recordMeal",
+            "requestBody": {"participation_id": "$response.body#/participation_id"},
+        },
+        "GetMember": {"operationId": "getMember", "parameters": {"address": "$response.body#/member"}},
+    }
+}
 
 
-@router.post("", status_code=202, response_model=ParticipationPublic, operation_id="submitParticipation",
-             responses={202: ACCEPTED_LINKS, 409: {"description": "The id was used with a different body."}})
+@router.post(
+    "",
+    status_code=202,
+    response_model=ParticipationPublic,
+    operation_id="submitParticipation",
+    responses={202: ACCEPTED_LINKS, 409: {"description": "The id was used with a different body."}},
+)
 async def submit_participation(body: ParticipationCreate, bridge: BridgeDep, key: KeyDep) -> JSONResponse:
     """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
     if body.attestation is not None:
@@ -47,9 +58,13 @@ async def submit_participation(body: ParticipationCreate, bridge: BridgeDep, key
     elif key is not None:
         coordinator = key.coordinator
     else:
-        raise Problem(401, "Authenticate with an API key (`Authorization: Bearer ost_…`) or sign the "
-                           "participation (an `attestation`).", kind="unauthorized",
-                      headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise Problem(
+            401,
+            "Authenticate with an API key (`Authorization: Bearer ost_…`) or sign the "
+            "participation (an `attestation`).",
+            kind="unauthorized",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     digest = _body_hash(body)
     try:
         if not _rules_known_to_pass(bridge, coordinator, body):  # a chain call is needed: off the event loop
@@ -62,26 +77,48 @@ async def submit_participation(body: ParticipationCreate, bridge: BridgeDep, key
         return _accepted(earlier)
     now = utcnow()
     row = {
-        "participation_id": body.participation_id, "key": "0x" + hash_id(body.participation_id).hex(),
-        "body_hash": digest, "member": body.member, "project_id": body.project_id, "minutes": body.minutes,
-        "evidence_uri": body.evidence_uri, "meal": body.meal, "coordinator": coordinator,
+        "participation_id": body.participation_id,
+        "key": "0x" + hash_id(body.participation_id).hex(),
+        "body_hash": digest,
+        "member": body.member,
+        "project_id": body.project_id,
+        "minutes": body.minutes,
+        "evidence_uri": body.evidence_uri,
+        "meal": body.meal,
+        "coordinator": coordinator,
         "api_key_id": key.id if key else None,
         "attestation": {"deadline": body.attestation.deadline, "signature": body.attestation.signature}
-        if body.attestation else None,
-        "status": Status.QUEUED, "batch_id": None, "tx_hash": None, "block": None, "minted": None, "reason": None,
-        "attempts": 0, "created_at": now, "updated_at": now,
-    }  # fmt: skip
+        if body.attestation
+        else None,
+        "status": Status.QUEUED,
+        "batch_id": None,
+        "tx_hash": None,
+        "block": None,
+        "minted": None,
+        "reason": None,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
     stored = await asyncio.wrap_future(bridge.intake.submit(row))
     if stored is None:
         raise Problem(409, "Another participation id maps to the same on-chain id.", kind="conflict")
     if stored["body_hash"] != digest:
-        raise Problem(409, f"The participation {body.participation_id} was already submitted with a different "
-                           "body; a participation id is used once.", kind="conflict")  # fmt: skip
+        raise Problem(
+            409,
+            f"The participation {body.participation_id} was already submitted with a different "
+            "body; a participation id is used once.",
+            kind="conflict",
+        )
     return _accepted(stored)
 
 
-@router.get("/{participation_id}", response_model=ParticipationPublic, operation_id="getParticipation",
-            responses={404: {"description": "Unknown participation."}})  # fmt: skip
+@router.get(
+    "/{participation_id}",
+    response_model=ParticipationPublic,
+    operation_id="getParticipation",
+    responses={404: {"description": "Unknown participation."}},
+)
 def get_participation(participation_id: str, session: SessionDep) -> ParticipationPublic:
     """Where a participation is: queued, submitted (with its transaction), confirmed (block, INF) or failed."""
     row = session.get(Participation, participation_id)
@@ -92,18 +129,34 @@ def get_participation(participation_id: str, session: SessionDep) -> Participati
 
 def public(row: Participation) -> ParticipationPublic:
     return ParticipationPublic(
-        participation_id=row.participation_id, status=Status(row.status), member=row.member,
-        project_id=row.project_id, minutes=row.minutes, coordinator=row.coordinator, meal=row.meal,
-        evidence_uri=row.evidence_uri, tx_hash=row.tx_hash, block=row.block, minted=row.minted, reason=row.reason,
-        created_at=row.created_at.replace(tzinfo=UTC), updated_at=row.updated_at.replace(tzinfo=UTC),
+        participation_id=row.participation_id,
+        status=Status(row.status),
+        member=row.member,
+        project_id=row.project_id,
+        minutes=row.minutes,
+        coordinator=row.coordinator,
+        meal=row.meal,
+        evidence_uri=row.evidence_uri,
+        tx_hash=row.tx_hash,
+        block=row.block,
+        minted=row.minted,
+        reason=row.reason,
+        created_at=row.created_at.replace(tzinfo=UTC),
+        updated_at=row.updated_at.replace(tzinfo=UTC),
         links=Links(self=f"/v1/participations/{row.participation_id}"),
-    )  # fmt: skip
+    )
 
 
 def _body_hash(body: ParticipationCreate) -> str:
-    canonical = {"participation_id": body.participation_id, "member": body.member, "project_id": body.project_id,
-                 "minutes": body.minutes, "evidence_uri": body.evidence_uri, "meal": body.meal,
-                 "attestation": body.attestation.model_dump() if body.attestation else None}  # fmt: skip
+    canonical = {
+        "participation_id": body.participation_id,
+        "member": body.member,
+        "project_id": body.project_id,
+        "minutes": body.minutes,
+        "evidence_uri": body.evidence_uri,
+        "meal": body.meal,
+        "attestation": body.attestation.model_dump() if body.attestation else None,
+    }
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
@@ -117,15 +170,22 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
     assert att is not None
     try:
         signer = participation_signer(
-            bytes.fromhex(att.signature[2:]), bridge.chain_id, bridge.infinity, member=body.member,
-            minutesWorked=body.minutes, participationId=hash_id(body.participation_id), projectId=body.project_id,
-            coordinator=att.coordinator, deadline=att.deadline,
-        )  # fmt: skip
+            bytes.fromhex(att.signature[2:]),
+            bridge.chain_id,
+            bridge.infinity,
+            member=body.member,
+            minutesWorked=body.minutes,
+            participationId=hash_id(body.participation_id),
+            projectId=body.project_id,
+            coordinator=att.coordinator,
+            deadline=att.deadline,
+        )
     except Exception:  # noqa: BLE001 - eth-keys raises several kinds for a malformed signature
         signer = ""
     if signer != att.coordinator:
-        raise Problem(401, "The attestation's signature is not the coordinator's for this participation.",
-                      kind="bad-signature")  # fmt: skip
+        raise Problem(
+            401, "The attestation's signature is not the coordinator's for this participation.", kind="bad-signature"
+        )
     if att.deadline < time.time():
         raise Problem(422, f"The attestation expired at {att.deadline} (unix time).", kind="expired")
     return att.coordinator
@@ -135,8 +195,12 @@ def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCr
     """True when cached answers show the coordinator, the project and the member are all fine."""
     chain = bridge.chain
     project = chain.fresh("project", body.project_id)
-    return (chain.fresh("role", coordinator) is True and project is not MISSING and bool(project[2])
-            and chain.fresh("member", body.member) is True)  # fmt: skip
+    return (
+        chain.fresh("role", coordinator) is True
+        and project is not MISSING
+        and bool(project[2])
+        and chain.fresh("member", body.member) is True
+    )
 
 
 def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) -> None:

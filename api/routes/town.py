@@ -32,17 +32,24 @@ def get_town(bridge: BridgeDep, session: SessionDep) -> TownPublic:
     """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts."""
     summary = dict(bridge.chain.summary())
     counts = session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
-    return TownPublic(**{**summary, "infinityIssued": str(summary["infinityIssued"]),
-                         "profit": {k: str(v) for k, v in summary["profit"].items()},
-                         "participations": {status: int(n) for status, n in counts}})  # fmt: skip
+    return TownPublic(
+        **{
+            **summary,
+            "infinityIssued": str(summary["infinityIssued"]),
+            "profit": {k: str(v) for k, v in summary["profit"].items()},
+            "participations": {status: int(n) for status, n in counts},
+        }
+    )
 
 
 @router.get("/v1/activity")
 def activity(bridge: BridgeDep) -> ActivityPublic:
     """The latest rewards and the profit claimed so far (native coin)."""
     data = bridge.chain.activity()
-    return ActivityPublic(rewards=[RewardPublic(**{**r, "amount": str(r["amount"])}) for r in data["rewards"]],
-                          profitClaimed=str(data["profitClaimed"]))  # fmt: skip
+    return ActivityPublic(
+        rewards=[RewardPublic(**{**r, "amount": str(r["amount"])}) for r in data["rewards"]],
+        profitClaimed=str(data["profitClaimed"]),
+    )
 
 
 @router.get("/v1/config")
@@ -55,11 +62,21 @@ def config(bridge: BridgeDep) -> ConfigPublic:
         functions = [f for f in bridge.artifacts.get(contract)["abi"] if f["type"] == "function"]
         (abi,) = [f for f in functions if abi_to_signature(f) == signature]
         selectors[call] = "0x" + function_abi_to_4byte_selector(abi).hex()
-    enums = EnumsPublic(phases=Phase.labels(), closedPhases=[p.label for p in Phase if p.closed],
-                        failedPhase=Phase.FAILED.label, tiers=Tier.labels(),
-                        eligibility=[e.solidity_name for e in Eligibility])  # fmt: skip
-    return ConfigPublic(chainId=bridge.chain_id, town=bridge.manifest["town"], contracts=contracts,
-                        selectors=selectors, native=NATIVE, enums=enums)  # fmt: skip
+    enums = EnumsPublic(
+        phases=Phase.labels(),
+        closedPhases=[p.label for p in Phase if p.closed],
+        failedPhase=Phase.FAILED.label,
+        tiers=Tier.labels(),
+        eligibility=[e.solidity_name for e in Eligibility],
+    )
+    return ConfigPublic(
+        chainId=bridge.chain_id,
+        town=bridge.manifest["town"],
+        contracts=contracts,
+        selectors=selectors,
+        native=NATIVE,
+        enums=enums,
+    )
 
 
 @router.get("/", include_in_schema=False)

@@ -18,14 +18,22 @@ from ..network import open_session
 from ..plan import TownPlan
 from ..townclient import Reward, Town
 from ..units import format_amount
-from ._common import JsonOutput, console, emit_json
+from .options import JsonOutput, console, emit_json
 
 MEMBERS = ["Thandi", "Sipho", "Anna", "Pieter", "Lerato", "Johan", "Nomsa", "Kobus"]
 RESIDENT, INVESTOR = 18, 19  # dev accounts: a verified South African resident, an investor abroad
 SHIFTS = [  # (member index, project, minutes)
-    (0, 1, 180), (1, 1, 180), (2, 2, 240), (3, 1, 360), (4, 2, 120), (5, 1, 90), (6, 2, 480), (7, 1, 180),
-    (0, 2, 240), (2, 1, 180),
-]  # fmt: skip
+    (0, 1, 180),
+    (1, 1, 180),
+    (2, 2, 240),
+    (3, 1, 360),
+    (4, 2, 120),
+    (5, 1, 90),
+    (6, 2, 480),
+    (7, 1, 180),
+    (0, 2, 240),
+    (2, 1, 180),
+]
 PLAN = {
     "town": "Prince Albert",
     "country": "ZA",
@@ -43,7 +51,7 @@ PLAN = {
         {"name": "Guest house", "symbol": "GUEST", "minimum": 90},
         {"name": "Bicycle hire", "symbol": "BIKE", "minimum": 90},
     ],
-}  # fmt: skip
+}
 SECONDS_PER_DAY = 86_400
 
 
@@ -53,23 +61,32 @@ def _life(town: Town, dev: tuple[Any, ...], say: Any) -> dict[str, Any]:
     name = {a.address: n for a, n in zip(members, MEMBERS, strict=True)}
     name.update({dev[RESIDENT].address: "a country resident", dev[INVESTOR].address: "an investor abroad"})
     coordinator, ambassador = dev[3], dev[2]
-    report: dict[str, Any] = {"chainId": town.client.chain_id, "registry": town.registry.address,
-                              "members": town.registry.functions.memberCount().call(), "sales": {}}  # fmt: skip
+    report: dict[str, Any] = {
+        "chainId": town.client.chain_id,
+        "registry": town.registry.address,
+        "members": town.registry.functions.memberCount().call(),
+        "sales": {},
+    }
     say(f"{report['members']} members signed up; the town launched with {len(PLAN['businesses'])} businesses.")
 
-    rewards = [Reward(members[m].address, minutes, f"demo/{n}", project) for n, (m, project, minutes) in
-               enumerate(SHIFTS)]  # fmt: skip
+    rewards = [
+        Reward(members[m].address, minutes, f"demo/{n}", project) for n, (m, project, minutes) in enumerate(SHIFTS)
+    ]
     minted, receipt = town.reward_batch(coordinator, rewards)
     report.update(participationsRewarded=len(rewards), rewardBatchGas=receipt.gas, infinityIssued=minted)
-    say(f"{len(rewards)} participations rewarded in one transaction: {format_amount(minted, 18)} INF "
-        f"({receipt.gas:,} gas).")  # fmt: skip
+    say(
+        f"{len(rewards)} participations rewarded in one transaction: {format_amount(minted, 18)} INF "
+        f"({receipt.gas:,} gas)."
+    )
 
     def buy(who: Any, symbol: str, shares: int) -> None:
         phase = town.sale_status(symbol).phase
         town.buy(who, symbol, shares)
         status = town.sale_status(symbol)
-        say(f"  {name[who.address]} buys {shares} {symbol} in the {phase} phase: {status.sold} sold of "
-            f"{status.offered} ({status.minimum} needed).")  # fmt: skip
+        say(
+            f"  {name[who.address]} buys {shares} {symbol} in the {phase} phase: {status.sold} sold of "
+            f"{status.offered} ({status.minimum} needed)."
+        )
 
     def settle(symbol: str) -> None:
         succeeded, _ = town.finalize(ambassador, symbol)
@@ -110,8 +127,10 @@ def _life(town: Town, dev: tuple[Any, ...], say: Any) -> dict[str, Any]:
     claimed = [town.claim(m)[0] for m in members[:3]]
     report["profit"] = {"deposited": profit, "perMember": town.pool()["perMemberTotal"], "claimedBy3": sum(claimed)}
     each = format_amount(profit // len(members), 18)
-    say(f"BAKE's treasury deposits {format_amount(profit, 18)} ETH of net profit: {each} for each of the "
-        f"{len(members)} members; three claim theirs.")  # fmt: skip
+    say(
+        f"BAKE's treasury deposits {format_amount(profit, 18)} ETH of net profit: {each} for each of the "
+        f"{len(members)} members; three claim theirs."
+    )
 
     town.redeem(members[0], 10**18, "demo/basket/1", "maize meal, beans, cooking oil")
     report["redeemed"] = 10**18
@@ -121,9 +140,11 @@ def _life(town: Town, dev: tuple[Any, ...], say: Any) -> dict[str, Any]:
     for member in members:
         view = town.member(member.address)
         report["balances"][name[member.address]] = {
-            "address": member.address, "inf": view["infinity"], "claimable": next(iter(view["claimable"].values())),
+            "address": member.address,
+            "inf": view["infinity"],
+            "claimable": next(iter(view["claimable"].values())),
             "shares": {s["symbol"]: s["shares"] for s in view["shares"]},
-        }  # fmt: skip
+        }
     report["totalSupply"] = town.infinity.functions.totalSupply().call()
     return report
 
@@ -134,8 +155,9 @@ def demo_command(as_json: JsonOutput = False) -> None:
     say = lines.append if as_json else console.print
     with open_session() as session, tempfile.TemporaryDirectory() as folder:
         plan = TownPlan.model_validate(PLAN)
-        manifest = Manifest.open(Path(folder) / "town.json", chain_id=session.client.chain_id, town=plan.town,
-                                 plan_hash="demo")  # fmt: skip
+        manifest = Manifest.open(
+            Path(folder) / "town.json", chain_id=session.client.chain_id, town=plan.town, plan_hash="demo"
+        )
         Deployment(session.client, plan, manifest, {a.address: a for a in session.dev_accounts}).run()
         if not as_json:
             console.print(f"[bold]{plan.town}, {plan.country}[/bold] on the embedded chain {session.client.chain_id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -20,14 +19,12 @@ from ..exceptions import ConfigError
 from ..network import load_keystore
 from ..plan import TEMPLATE, load_plan
 from ..plugins import services
-from ._common import JsonOutput, RpcUrl, console, emit_json
+from ..settings import current_settings
+from .options import Accounts, JsonOutput, ManifestFile, RpcUrl, console, emit_json
 
 plan_app = typer.Typer(help="Write and check town plans.", no_args_is_help=True)
 
 PlanPath = Annotated[Path, typer.Argument(help="The town plan (YAML).")]
-ManifestOption = Annotated[
-    Path | None, typer.Option("--manifest", help="Manifest file; default: deployments/<chain-id>/<town>.json.")
-]
 
 
 @plan_app.command("new")
@@ -44,10 +41,15 @@ def plan_check(path: PlanPath, as_json: JsonOutput = False) -> None:
     """Validate a plan without touching a chain."""
     plan, digest = load_plan(path)
     summary = {
-        "town": plan.town, "country": plan.country, "members": len(plan.members),
-        "countryResidents": len(plan.country_residents), "coordinators": len(plan.coordinators),
-        "projects": len(plan.projects), "businesses": len(plan.businesses), "planHash": digest,
-    }  # fmt: skip
+        "town": plan.town,
+        "country": plan.country,
+        "members": len(plan.members),
+        "countryResidents": len(plan.country_residents),
+        "coordinators": len(plan.coordinators),
+        "projects": len(plan.projects),
+        "businesses": len(plan.businesses),
+        "planHash": digest,
+    }
     if as_json:
         emit_json(summary)
         return
@@ -57,23 +59,30 @@ def plan_check(path: PlanPath, as_json: JsonOutput = False) -> None:
     )
 
 
-def _deploy(client: ChainClient, plan_path: Path, manifest: Path | None, signers: dict, *, quiet: bool,
-            fresh: bool = False) -> tuple[Manifest, list[str]]:  # fmt: skip
+def _deploy(
+    client: ChainClient, plan_path: Path, manifest: Path | None, signers: dict, *, quiet: bool, fresh: bool = False
+) -> tuple[Manifest, list[str]]:
     plan, digest = load_plan(plan_path)
     path = manifest or manifest_path(Path.cwd(), client.chain_id, plan.town)
     if fresh and path.exists():
         path.unlink()
     record = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest)
-    fail_after = os.environ.get("OST_DEPLOY_FAIL_AFTER")  # a test aid: stop after N transactions
-    with Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=quiet, transient=False) as bar:  # fmt: skip
+    fail_after = current_settings().deploy_fail_after  # a test aid: stop after N transactions
+    with Progress(
+        TextColumn("{task.description:<40}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    ) as bar:
         task = bar.add_task("Deploying", total=None)
         steps = Steps(
             total=lambda n: bar.update(task, total=n),
             advance=lambda label: bar.update(task, advance=1, description=label[:40]),
         )
-        deployment = Deployment(client, plan, record, signers, progress=steps,
-                                fail_after=int(fail_after) if fail_after else None)  # fmt: skip
+        deployment = Deployment(client, plan, record, signers, progress=steps, fail_after=fail_after)
         deployment.run()
     return record, deployment.notes
 
@@ -81,20 +90,21 @@ def _deploy(client: ChainClient, plan_path: Path, manifest: Path | None, signers
 def _summary(record: Manifest, notes: list[str], seconds: float) -> dict:
     data = record.data
     return {
-        "chainId": data["chainId"], "town": data["town"], "manifest": str(record.path),
+        "chainId": data["chainId"],
+        "town": data["town"],
+        "manifest": str(record.path),
         "contracts": {k: v["address"] for k, v in data["contracts"].items()},
-        "businesses": len(data["businesses"]), "seconds": round(seconds, 2), "notes": notes,
-    }  # fmt: skip
+        "businesses": len(data["businesses"]),
+        "seconds": round(seconds, 2),
+        "notes": notes,
+    }
 
 
 def deploy_command(
     plan_path: PlanPath,
     rpc_url: RpcUrl = None,
-    account: Annotated[
-        list[Path] | None,
-        typer.Option("--account", envvar="OST_ACCOUNT", help="Keystore of a signing role; repeat for several."),
-    ] = None,
-    manifest: ManifestOption = None,
+    account: Accounts = None,
+    manifest: ManifestFile = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Deploy a whole town from PLAN; re-running resumes and never deploys anything twice."""
@@ -105,8 +115,9 @@ def deploy_command(
         console.print("No --rpc-url: deploying on a throwaway embedded chain. `ost up PLAN` keeps one running.")
         with LocalChain() as node:
             client = ChainClient.connect(node.rpc_url)
-            record, notes = _deploy(client, plan_path, manifest, {a.address: a for a in dev_accounts()},
-                                    quiet=as_json, fresh=True)  # fmt: skip
+            record, notes = _deploy(
+                client, plan_path, manifest, {a.address: a for a in dev_accounts()}, quiet=as_json, fresh=True
+            )
     else:
         if not account:
             raise ConfigError("--rpc-url needs --account KEYSTORE for the roles that sign (repeat for several).")
@@ -117,8 +128,10 @@ def deploy_command(
     if as_json:
         emit_json(summary)
         return
-    console.print(f"Deployed {summary['town']} on chain {summary['chainId']} in {summary['seconds']} s: "
-                  f"{summary['businesses']} businesses. Manifest: {summary['manifest']}")  # fmt: skip
+    console.print(
+        f"Deployed {summary['town']} on chain {summary['chainId']} in {summary['seconds']} s: "
+        f"{summary['businesses']} businesses. Manifest: {summary['manifest']}"
+    )
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {note}")
 
@@ -135,17 +148,22 @@ def up_command(
     started = time.monotonic()
     with LocalChain(port=port) as node:
         client = ChainClient.connect(node.rpc_url)
-        record, notes = _deploy(client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False,
-                                fresh=True)  # fmt: skip
+        record, notes = _deploy(
+            client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False, fresh=True
+        )
         summary = _summary(record, notes, time.monotonic() - started)
         running = [start(record.path, node.rpc_url, api_port) for start in services().values()]
-        console.print(f"\n[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
-                      f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
-                      f"{summary['seconds']} s.")  # fmt: skip
+        console.print(
+            f"\n[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
+            f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
+            f"{summary['seconds']} s."
+        )
         console.print(f"Manifest: {summary['manifest']}")
         for service in running:
-            console.print(f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "
-                          f"health at {service.url}/healthz)")  # fmt: skip
+            console.print(
+                f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "
+                f"health at {service.url}/healthz)"
+            )
         if not running:
             console.print("No bridge: install the `api` extra (`pip install 'ost-chain[api]'`) to serve one.")
         coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"

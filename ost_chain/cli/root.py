@@ -8,10 +8,13 @@ import typer
 
 from ..exceptions import OstError
 from ..plugins import commands
-from ._common import err_console
 from .demo import demo_command
 from .deploy import deploy_command, plan_app, up_command
-from .roles import members_app, profit_app, redeem_command, residents_app, reward_command, sale_app
+from .infinity import redeem_command, reward_command
+from .members import members_app, residents_app
+from .options import err_console
+from .profits import profit_app
+from .sales import sale_app
 from .toolchain import chain_command, compile_command
 from .town import town_app
 

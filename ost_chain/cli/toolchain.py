@@ -10,7 +10,7 @@ import typer
 
 from ..chain import DEV_MNEMONIC, LocalChain, dev_accounts
 from ..compiler import compile_contracts
-from ._common import JsonOutput, console, emit_json
+from .options import JsonOutput, console, emit_json
 
 
 def compile_command(

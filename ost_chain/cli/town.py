@@ -7,8 +7,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from ._common import JsonOutput, console, emit_json, time_left
-from .roles import ManifestFile, RoleRpc, open_town
+from .options import JsonOutput, ManifestFile, RpcUrl, console, emit_json, open_town, time_left
 
 town_app = typer.Typer(help="Look at a deployed town.", no_args_is_help=True)
 
@@ -16,7 +15,7 @@ town_app = typer.Typer(help="Look at a deployed town.", no_args_is_help=True)
 @town_app.command("show")
 def town_show(
     manifest: ManifestFile = None,
-    rpc_url: RoleRpc = None,
+    rpc_url: RpcUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Businesses with phase, progress and time left; members; INFINITY issued; profits."""
@@ -33,6 +32,12 @@ def town_show(
     )
     table = Table("#", "business", "symbol", "phase", "sold / minimum / offered", "time left")
     for s in sales:
-        table.add_row(str(s.business_id), s.name, s.symbol, s.phase, f"{s.sold:,} / {s.minimum:,} / {s.offered:,}",
-                      time_left(s.phase_ends_in))  # fmt: skip
+        table.add_row(
+            str(s.business_id),
+            s.name,
+            s.symbol,
+            s.phase,
+            f"{s.sold:,} / {s.minimum:,} / {s.offered:,}",
+            time_left(s.phase_ends_in),
+        )
     console.print(table)

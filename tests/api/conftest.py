@@ -95,13 +95,26 @@ class Bridge:
 
     def start(self, timeout: float = 30.0) -> Bridge:
         self.log = self.deployed.folder / f"bridge-{self.port}.log"
-        env = {**os.environ, "OST_BATCH_WAIT": "0.05", "OST_ROLE_CACHE_SECONDS": "1", **self.env}
+        env = {**os.environ, "OST_BRIDGE__BATCH_WAIT": "0.05", "OST_BRIDGE__ROLE_CACHE_SECONDS": "1", **self.env}
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [OST, "api", "--manifest", str(self.deployed.manifest), "--rpc-url", self.deployed.node.rpc_url,
-                 "--database-url", self.database_url, "--port", str(self.port)],
-                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-            )  # fmt: skip
+                [
+                    OST,
+                    "api",
+                    "--manifest",
+                    str(self.deployed.manifest),
+                    "--rpc-url",
+                    self.deployed.node.rpc_url,
+                    "--database-url",
+                    self.database_url,
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -148,8 +161,12 @@ def secret_of(key: str) -> str:
 
 
 def participation(member: str | None = None, **overrides: Any) -> dict[str, Any]:
-    body = {"participation_id": f"t-{uuid.uuid4().hex[:12]}", "member": member or random.choice(MEMBERS[:50]),
-            "project_id": 1, "hours": 3}  # fmt: skip
+    body = {
+        "participation_id": f"t-{uuid.uuid4().hex[:12]}",
+        "member": member or random.choice(MEMBERS[:50]),
+        "project_id": 1,
+        "hours": 3,
+    }
     body.update(overrides)
     return body
 

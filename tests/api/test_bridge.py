@@ -59,8 +59,7 @@ def assert_problem(response: httpx.Response, status: int, *words: str) -> dict[s
 # ── auth ──
 
 
-def test_a_participation_is_minted_once_and_its_status_told(http: httpx.Client, key: str,
-                                                            deployed: Deployed) -> None:  # fmt: skip
+def test_a_participation_is_minted_once_and_its_status_told(http: httpx.Client, key: str, deployed: Deployed) -> None:
     body = participation(hours=1.5, evidence_uri="https://photos.example/river/1.jpg", meal=True)
     accepted = http.post("/v1/participations", json=body, headers=auth(key))
     assert accepted.status_code == 202
@@ -74,23 +73,49 @@ def test_a_participation_is_minted_once_and_its_status_told(http: httpx.Client, 
 
 def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, bridge: Bridge) -> None:
     assert_problem(http.post("/v1/participations", json=participation()), 401, "API key")
-    assert_problem(http.post("/v1/participations", json=participation(), headers=auth("ost_nope_nope")), 401,
-                   "unknown or revoked")  # fmt: skip
+    assert_problem(
+        http.post("/v1/participations", json=participation(), headers=auth("ost_nope_nope")), 401, "unknown or revoked"
+    )
     key, key_id = bridge.new_key(COORDINATOR.address)
     wrong_secret = key[: -len(secret_of(key))] + "x" * 43
     assert_problem(http.post("/v1/participations", json=participation(), headers=auth(wrong_secret)), 401)
     assert http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 202
-    revoked = CliRunner().invoke(app, ["api", "keys", "revoke", key_id, "--manifest", str(bridge.deployed.manifest),
-                                       "--rpc-url", bridge.deployed.node.rpc_url, "--database-url",
-                                       bridge.database_url, "--json"])  # fmt: skip
+    revoked = CliRunner().invoke(
+        app,
+        [
+            "api",
+            "keys",
+            "revoke",
+            key_id,
+            "--manifest",
+            str(bridge.deployed.manifest),
+            "--rpc-url",
+            bridge.deployed.node.rpc_url,
+            "--database-url",
+            bridge.database_url,
+            "--json",
+        ],
+    )
     assert revoked.exit_code == 0 and '"revokedAt": "' in revoked.stdout
     revoked_at = time.monotonic()
     wait_until(lambda: http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 401)
     assert time.monotonic() - revoked_at < 2  # a verified key is remembered for one second
     assert_problem(http.post("/v1/participations", json=participation(), headers=auth(key)), 401, "revoked")
-    listed = CliRunner().invoke(app, ["api", "keys", "list", "--manifest", str(bridge.deployed.manifest),
-                                      "--rpc-url", bridge.deployed.node.rpc_url, "--database-url",
-                                      bridge.database_url, "--json"])  # fmt: skip
+    listed = CliRunner().invoke(
+        app,
+        [
+            "api",
+            "keys",
+            "list",
+            "--manifest",
+            str(bridge.deployed.manifest),
+            "--rpc-url",
+            bridge.deployed.node.rpc_url,
+            "--database-url",
+            bridge.database_url,
+            "--json",
+        ],
+    )
     assert key_id in listed.stdout and secret_of(key) not in listed.stdout  # secrets are never stored or shown
 
 
@@ -109,8 +134,9 @@ def test_a_coordinator_whose_role_is_revoked_on_chain_is_refused_within_seconds(
 
     wait_until(refused, timeout=10)
     assert time.monotonic() - revoked_at < 5
-    assert_problem(http.post("/v1/participations", json=participation(), headers=auth(key)), 403,
-                   "does not hold COORDINATOR_ROLE")  # fmt: skip
+    assert_problem(
+        http.post("/v1/participations", json=participation(), headers=auth(key)), 403, "does not hold COORDINATOR_ROLE"
+    )
     deployed.client.transact(town.registry.functions.grantRole(role, OTHER_COORDINATOR.address), AMBASSADOR)
 
 
@@ -118,17 +144,25 @@ def _attested(deployed: Deployed, signer: Any, coordinator: str | None = None, *
     body = participation(**overrides)
     deadline = int(time.time()) + 3600
     signature = sign_participation(
-        signer, deployed.client.chain_id, deployed.town.infinity.address, member=body["member"],
-        minutesWorked=int(body["hours"] * 60), participationId=hash_id(body["participation_id"]),
-        projectId=body["project_id"], coordinator=coordinator or signer.address, deadline=deadline,
-    )  # fmt: skip
-    body["attestation"] = {"coordinator": coordinator or signer.address, "deadline": deadline,
-                           "signature": "0x" + signature.hex()}  # fmt: skip
+        signer,
+        deployed.client.chain_id,
+        deployed.town.infinity.address,
+        member=body["member"],
+        minutesWorked=int(body["hours"] * 60),
+        participationId=hash_id(body["participation_id"]),
+        projectId=body["project_id"],
+        coordinator=coordinator or signer.address,
+        deadline=deadline,
+    )
+    body["attestation"] = {
+        "coordinator": coordinator or signer.address,
+        "deadline": deadline,
+        "signature": "0x" + signature.hex(),
+    }
     return body
 
 
-def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(http: httpx.Client,
-                                                                        deployed: Deployed) -> None:  # fmt: skip
+def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(http: httpx.Client, deployed: Deployed) -> None:
     body = _attested(deployed, COORDINATOR)
     assert http.post("/v1/participations", json=body).status_code == 202
     done = confirmed(http, body["participation_id"])
@@ -142,8 +176,9 @@ def test_signatures_by_a_non_coordinator_or_not_by_the_named_coordinator_are_ref
     http: httpx.Client, deployed: Deployed
 ) -> None:
     stranger = DEV[19]
-    assert_problem(http.post("/v1/participations", json=_attested(deployed, stranger)), 403,
-                   "does not hold COORDINATOR_ROLE")  # fmt: skip
+    assert_problem(
+        http.post("/v1/participations", json=_attested(deployed, stranger)), 403, "does not hold COORDINATOR_ROLE"
+    )
     forged = _attested(deployed, stranger, coordinator=COORDINATOR.address)
     assert_problem(http.post("/v1/participations", json=forged), 401, "not the coordinator's")
     tampered = _attested(deployed, COORDINATOR)
@@ -158,8 +193,9 @@ def test_200_concurrent_submissions_of_20_ids_mint_exactly_20(bridge: Bridge, ke
     bodies = [participation(member=MEMBERS[i % len(MEMBERS)]) for i in range(20)]
     before = len(rewarded_on_chain(deployed))
     with httpx.Client(base_url=bridge.url, timeout=60) as client, ThreadPoolExecutor(32) as pool:
-        answers = list(pool.map(lambda n: client.post("/v1/participations", json=bodies[n % 20], headers=auth(key)),
-                                range(200)))  # fmt: skip
+        answers = list(
+            pool.map(lambda n: client.post("/v1/participations", json=bodies[n % 20], headers=auth(key)), range(200))
+        )
         assert [a.status_code for a in answers] == [202] * 200
         for body in bodies:
             assert confirmed(client, body["participation_id"])["status"] == "confirmed"
@@ -170,8 +206,9 @@ def test_200_concurrent_submissions_of_20_ids_mint_exactly_20(bridge: Bridge, ke
     assert sorted(minted[before:]) == sorted(hash_id(b["participation_id"]) for b in bodies)
 
 
-def test_a_participation_the_chain_refuses_fails_with_the_reason(http: httpx.Client, key: str,
-                                                                 deployed: Deployed) -> None:  # fmt: skip
+def test_a_participation_the_chain_refuses_fails_with_the_reason(
+    http: httpx.Client, key: str, deployed: Deployed
+) -> None:
     member = MEMBERS[-1]
     first = participation(member=member, hours=20)
     second = participation(member=member, hours=5)  # 25 hours in one day: the contract refuses the second
@@ -179,8 +216,11 @@ def test_a_participation_the_chain_refuses_fails_with_the_reason(http: httpx.Cli
         assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
     outcomes = {confirmed(http, b["participation_id"])["status"] for b in (first, second)}
     assert outcomes == {"confirmed", "failed"}
-    failed = next(confirmed(http, b["participation_id"]) for b in (first, second)
-                  if confirmed(http, b["participation_id"])["status"] == "failed")  # fmt: skip
+    failed = next(
+        confirmed(http, b["participation_id"])
+        for b in (first, second)
+        if confirmed(http, b["participation_id"])["status"] == "failed"
+    )
     assert "InfinityTokenMemberDayExceeded" in failed["reason"]
 
 
@@ -200,8 +240,11 @@ def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, br
     assert_problem(post(participation(participation_id="has space")), 422, "participation_id")
     assert_problem(post(participation(member=DEV[19].address)), 422, "not a member")
     assert_problem(post({**participation(), "surprise": 1}), 422, "surprise")
-    assert_problem(http.post("/v1/participations", content=b"{not json", headers={**h, "content-type":
-                   "application/json"}), 400, "not valid JSON")  # fmt: skip
+    assert_problem(
+        http.post("/v1/participations", content=b"{not json", headers={**h, "content-type": "application/json"}),
+        400,
+        "not valid JSON",
+    )
     big = participation(evidence_uri="https://x.example/" + "a" * 20_000)
     problem = assert_problem(post(big), 413, "larger than")
     assert problem["type"] == "/problems/body-too-large"
@@ -245,8 +288,9 @@ def test_health_reports_chain_queue_and_relayer(http: httpx.Client) -> None:
     assert http.get("/docs").status_code == 200 and "/v1/participations" in http.get("/openapi.json").json()["paths"]
 
 
-def test_a_lost_wallet_s_recovery_is_shown_and_the_old_address_refused(http: httpx.Client, key: str,
-                                                                        deployed: Deployed) -> None:  # fmt: skip
+def test_a_lost_wallet_s_recovery_is_shown_and_the_old_address_refused(
+    http: httpx.Client, key: str, deployed: Deployed
+) -> None:
     lost, new = MEMBERS[55], "0x" + "7e" * 20
     new = new[:2] + new[2:].upper()  # all upper case: a valid form without a checksum
     town = deployed.town
@@ -262,8 +306,13 @@ def test_a_lost_wallet_s_recovery_is_shown_and_the_old_address_refused(http: htt
     refused = http.post("/v1/participations", json=participation(member=lost), headers=auth(key))
     if refused.status_code == 202:  # a member check cached before the move let it in: the chain refuses it
         pid = refused.json()["participation_id"]
-        done = wait_until(lambda: (b := http.get(f"/v1/participations/{pid}").json())["status"] != "queued"
-                          and b["status"] != "submitted" and b)  # fmt: skip
+        done = wait_until(
+            lambda: (
+                (b := http.get(f"/v1/participations/{pid}").json())["status"] != "queued"
+                and b["status"] != "submitted"
+                and b
+            )
+        )
         assert done["status"] == "failed" and "InfinityTokenNotMember" in done["reason"]
     else:
         assert_problem(refused, 422, "not a member")

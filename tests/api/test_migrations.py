@@ -43,9 +43,16 @@ def version_rows(engine: Engine) -> list[str]:
 
 def a_participation(n: int = 1) -> Participation:
     return Participation(
-        participation_id=f"p-{n}", key="0x" + f"{n:064x}", body_hash="ab" * 32, member="0x" + "11" * 20,
-        project_id=1, minutes=60, coordinator="0x" + "22" * 20, status="confirmed", minted=str(10**18),
-    )  # fmt: skip
+        participation_id=f"p-{n}",
+        key="0x" + f"{n:064x}",
+        body_hash="ab" * 32,
+        member="0x" + "11" * 20,
+        project_id=1,
+        minutes=60,
+        coordinator="0x" + "22" * 20,
+        status="confirmed",
+        minted=str(10**18),
+    )
 
 
 def test_a_new_database_gets_exactly_the_models_tables(engine: Engine) -> None:
@@ -113,10 +120,16 @@ make_engine(sys.argv[1])
 def test_replicas_starting_at_once_all_succeed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bridge.sqlite'}"
     replicas = [
-        subprocess.Popen([sys.executable, "-c", REPLICA, url], cwd=ROOT, text=True,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", REPLICA, url],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(4)
-    ]  # fmt: skip
+    ]
     for r in replicas:
         assert r.stdout is not None and r.stdout.readline() == "ready\n"
     for r in replicas:

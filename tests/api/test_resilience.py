@@ -61,11 +61,13 @@ def submit_until_accepted(http: httpx.Client, body: dict[str, Any], headers: dic
 
 
 def test_sigkill_in_the_middle_of_1000_participations_loses_and_duplicates_nothing(deployed: Deployed) -> None:
-    bridge = Bridge(deployed, f"sqlite:///{deployed.folder / 'crash.sqlite'}", env={"OST_BATCH_SIZE": "40"}).start()
+    bridge = Bridge(deployed, f"sqlite:///{deployed.folder / 'crash.sqlite'}", env={"OST_BRIDGE__BATCH_SIZE": "40"}).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     headers = {"Authorization": f"Bearer {key}"}
-    bodies = [participation(member=MEMBERS[i % len(MEMBERS)], hours=0.5, participation_id=f"crash-{i:04d}")
-              for i in range(1_000)]  # fmt: skip
+    bodies = [
+        participation(member=MEMBERS[i % len(MEMBERS)], hours=0.5, participation_id=f"crash-{i:04d}")
+        for i in range(1_000)
+    ]
     before = len(rewarded_on_chain(deployed))
     answers: list[int] = []
     deadline = time.monotonic() + 120
@@ -149,7 +151,7 @@ def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
 def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(fresh_town: Deployed) -> None:
     d = fresh_town
     mine = d.client.w3.provider.make_request
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'stuck.sqlite'}", env={"OST_STUCK_AFTER": "1"}).start()
+    bridge = Bridge(d, f"sqlite:///{d.folder / 'stuck.sqlite'}", env={"OST_BRIDGE__STUCK_AFTER": "1"}).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     try:
         mine("evm_setAutomine", [False])  # type: ignore[arg-type]  # blocks only when asked: the batch waits
@@ -189,9 +191,18 @@ def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: D
     bodies = [participation(member=MEMBERS[i % len(MEMBERS)], hours=0.5) for i in range(200)]
     try:
         with ThreadPoolExecutor(8) as pool, httpx.Client(timeout=30) as http:
-            answers = list(pool.map(
-                lambda n: http.post(f"{(first, second)[n % 2].url}/v1/participations", json=bodies[n // 2 % 200],
-                                    headers=headers).status_code, range(400)))  # fmt: skip
+            answers = list(
+                pool.map(
+                    lambda n: (
+                        http.post(
+                            f"{(first, second)[n % 2].url}/v1/participations",
+                            json=bodies[n // 2 % 200],
+                            headers=headers,
+                        ).status_code
+                    ),
+                    range(400),
+                )
+            )
         assert answers == [202] * 400  # each participation sent to both replicas
         wait_until(lambda: count(first, Participation.status == "confirmed") == 200, timeout=60)
         leaders = [httpx.get(f"{b.url}/healthz").json()["queue"]["workerLeader"] for b in (first, second)]
@@ -208,15 +219,20 @@ def test_a_keystore_relayer_s_passphrase_and_key_never_reach_the_log(fresh_town:
     passphrase = "correct horse battery staple 7"
     keystore = d.folder / "relayer.json"
     keystore.write_text(json.dumps(Account.encrypt(COORDINATOR.key, passphrase, kdf="pbkdf2", iterations=1_000)))
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'keystore.sqlite'}",
-                    env={"OST_RELAYER": str(keystore), "OST_PASSPHRASE": passphrase}).start()  # fmt: skip
+    bridge = Bridge(
+        d, f"sqlite:///{d.folder / 'keystore.sqlite'}", env={"OST_BRIDGE__RELAYER": str(keystore), "OST_PASSPHRASE": passphrase}
+    ).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     try:
         health = httpx.get(f"{bridge.url}/healthz").json()
         assert health["relayer"]["address"] == COORDINATOR.address  # the keystore's account relays
         body = participation()
-        assert httpx.post(f"{bridge.url}/v1/participations", json=body,
-                          headers={"Authorization": f"Bearer {key}"}).status_code == 202  # fmt: skip
+        assert (
+            httpx.post(
+                f"{bridge.url}/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"}
+            ).status_code
+            == 202
+        )
         wait_until(lambda: count(bridge, Participation.status == "confirmed") == 1)
     finally:
         bridge.stop()

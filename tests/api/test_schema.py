@@ -56,9 +56,14 @@ def test_stateful_sequences_never_make_the_bridge_fail(
                 if not isinstance(body.get("participation_id"), str) or not body["participation_id"].isalnum():
                     body["participation_id"] = f"fuzz-{random.getrandbits(48):x}"
 
-        def validate_response(self, response: object, case: schemathesis.Case, *args: object,
-                              **kwargs: object) -> None:  # fmt: skip
+        def validate_response(self, response: object, case: schemathesis.Case, *args: object, **kwargs: object) -> None:
             case.validate_response(response, checks=[not_a_server_error])  # type: ignore[arg-type]
 
-    Sequences.run(settings=settings(max_examples=max(5, EXAMPLES // 3), stateful_step_count=8, deadline=None,
-                                    suppress_health_check=list(HealthCheck)))  # fmt: skip
+    Sequences.run(
+        settings=settings(
+            max_examples=max(5, EXAMPLES // 3),
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

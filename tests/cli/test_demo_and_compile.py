@@ -23,7 +23,11 @@ def test_demo_walks_a_whole_town_life_and_its_figures_add_up() -> None:
     assert sum(member["inf"] for member in report["balances"].values()) == report["totalSupply"]
     assert report["totalSupply"] == report["infinityIssued"] - report["redeemed"] > 0
     assert {s: v["outcome"] for s, v in report["sales"].items()} == {
-        "BAKE": "succeeded", "OLIVE": "succeeded", "GUEST": "succeeded", "BIKE": "failed"}  # fmt: skip
+        "BAKE": "succeeded",
+        "OLIVE": "succeeded",
+        "GUEST": "succeeded",
+        "BIKE": "failed",
+    }
     assert report["refunded"] == 20 * 10**16  # 20 shares at 0.01
     profit = report["profit"]
     assert profit["perMember"] == profit["deposited"] // 8 and profit["claimedBy3"] == 3 * profit["perMember"]

@@ -79,8 +79,13 @@ def test_members_add_list_show_and_remove(ost: Any) -> None:
     assert added["added"] == [DEV[15].address, DEV[16].address] and added["skipped"] == 1
     assert added["memberCount"] == 5 and added["receipt"]["tx"].startswith("0x")
     listed = ost("members", "list")
-    assert [m["address"] for m in listed["members"]] == [MEMBER.address, MEMBER2.address, DEV[12].address,
-                                                         DEV[15].address, DEV[16].address]  # fmt: skip
+    assert [m["address"] for m in listed["members"]] == [
+        MEMBER.address,
+        MEMBER2.address,
+        DEV[12].address,
+        DEV[15].address,
+        DEV[16].address,
+    ]
     removed = ost("members", "remove", DEV[15].address)
     assert removed["memberCount"] == 4
     assert DEV[15].address not in [m["address"] for m in ost("members", "list")["members"]]
@@ -156,7 +161,8 @@ def test_a_failed_sale_refunds_in_a_stablecoin(ost: Any, client: ChainClient, de
     advance_time(client, 3 * DAY + 1)
     assert ost("sale", "status", "SHOP")["phase"] == "failed"
     assert ost("members", "show", MEMBER.address)["refundsDue"] == [
-        {"businessId": 2, "asset": deployed[1], "amount": 10 * 10**6}]  # fmt: skip
+        {"businessId": 2, "asset": deployed[1], "amount": 10 * 10**6}
+    ]
     assert ost("sale", "finalize", "SHOP")["succeeded"] is False
     assert ost("sale", "refund", "SHOP", "--account", "dev:10")["refunded"] == 10 * 10**6
     assert coin.functions.balanceOf(MEMBER.address).call() == before
@@ -190,18 +196,36 @@ def test_member_actions_need_an_account(ost: Any) -> None:
 def test_town_show_and_status_tables(client: ChainClient, node: LocalChain, deployed: tuple[Path, str]) -> None:
     shown = runner.invoke(app, ["town", "show", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])])
     assert shown.exit_code == 0 and "Role Town" in shown.stdout and "BAKE" in shown.stdout
-    status = runner.invoke(app, ["sale", "status", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0]),
-                                 "--address", STRANGER.address])  # fmt: skip
+    status = runner.invoke(
+        app,
+        ["sale", "status", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0]), "--address", STRANGER.address],
+    )
     assert status.exit_code == 0 and "SHOP" in status.stdout and "not a member" in status.stdout
 
 
 def test_the_installed_command_prints_a_refusal_as_one_sentence(node: LocalChain, deployed: tuple[Path, str]) -> None:
     ost_bin = str(Path(sys.executable).with_name("ost"))
     result = subprocess.run(
-        [ost_bin, "reward", STRANGER.address, "--minutes", "180", "--project", "1", "--id", "x",
-         "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            ost_bin,
+            "reward",
+            STRANGER.address,
+            "--minutes",
+            "180",
+            "--project",
+            "1",
+            "--id",
+            "x",
+            "--rpc-url",
+            node.rpc_url,
+            "--manifest",
+            str(deployed[0]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1
     assert "InfinityTokenNotMember" in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert result.stderr.count("\n") <= 3

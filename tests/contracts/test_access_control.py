@@ -30,44 +30,89 @@ DAY = 86_400
 
 @pytest.fixture
 def callers(
-    ost_office: LocalAccount, country_ambassador: LocalAccount, ambassador: LocalAccount,
-    coordinator: LocalAccount, alice: LocalAccount, stranger: LocalAccount,
-) -> dict[str, LocalAccount]:  # fmt: skip
-    return {"office": ost_office, "country": country_ambassador, "ambassador": ambassador,
-            "coordinator": coordinator, "member": alice, "stranger": stranger}  # fmt: skip
+    ost_office: LocalAccount,
+    country_ambassador: LocalAccount,
+    ambassador: LocalAccount,
+    coordinator: LocalAccount,
+    alice: LocalAccount,
+    stranger: LocalAccount,
+) -> dict[str, LocalAccount]:
+    return {
+        "office": ost_office,
+        "country": country_ambassador,
+        "ambassador": ambassador,
+        "coordinator": coordinator,
+        "member": alice,
+        "stranger": stranger,
+    }
 
 
 @pytest.fixture
 def business(client: ChainClient, factory: Contract, ambassador: LocalAccount, treasury: LocalAccount) -> Any:
-    terms = SaleTerms(price=10**16, shares_offered=100, min_shares=50, start=now(client), local_duration=DAY,
-                      country_duration=DAY, world_duration=DAY, treasury=treasury.address)  # fmt: skip
+    terms = SaleTerms(
+        price=10**16,
+        shares_offered=100,
+        min_shares=50,
+        start=now(client),
+        local_duration=DAY,
+        country_duration=DAY,
+        world_duration=DAY,
+        treasury=treasury.address,
+    )
     return list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
 
 
 @pytest.fixture
-def unlaunched(client: ChainClient, ost_office: LocalAccount, country_ambassador: LocalAccount,
-               ambassador: LocalAccount) -> CoreTown:  # fmt: skip
+def unlaunched(
+    client: ChainClient, ost_office: LocalAccount, country_ambassador: LocalAccount, ambassador: LocalAccount
+) -> CoreTown:
     """A second town whose launch and profit distributor are still to come."""
-    return deploy_core(client, name="Klaarstroom", country="ZA", ost_office=ost_office,
-                       country_ambassador=country_ambassador.address, town_ambassador=ambassador.address)  # fmt: skip
+    return deploy_core(
+        client,
+        name="Klaarstroom",
+        country="ZA",
+        ost_office=ost_office,
+        country_ambassador=country_ambassador.address,
+        town_ambassador=ambassador.address,
+    )
 
 
 def role(name: str) -> bytes:
     return b"\x00" * 32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
 
 
-def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: Any, unlaunched: CoreTown,
-           client: ChainClient, who: dict[str, LocalAccount], stranger: LocalAccount) -> list[tuple[str, Callable[[], Any], set[str]]]:  # noqa: E501  # fmt: skip
+def matrix(
+    town: CoreTown,
+    distributor: Contract,
+    factory: Contract,
+    business: Any,
+    unlaunched: CoreTown,
+    client: ChainClient,
+    who: dict[str, LocalAccount],
+    stranger: LocalAccount,
+) -> list[tuple[str, Callable[[], Any], set[str]]]:  # noqa: E501
     """(function, call builder, who may call it)."""
     reg, inf = town.registry.functions, town.infinity.functions
     newcomer = stranger.address
     spare = to_checksum_address("0x" + "5a" * 20)  # a fresh address for a second proposal
     alice = who["member"].address
-    p = {"member": alice, "minutesWorked": 180, "participationId": keccak(text="matrix/attested"), "projectId": 1,
-         "coordinator": who["coordinator"].address, "deadline": now(client) + 3600}  # fmt: skip
+    p = {
+        "member": alice,
+        "minutesWorked": 180,
+        "participationId": keccak(text="matrix/attested"),
+        "projectId": 1,
+        "coordinator": who["coordinator"].address,
+        "deadline": now(client) + 3600,
+    }
     signature = sign_participation(client, town.infinity, who["coordinator"], **p)
-    terms = SaleTerms(price=10**16, shares_offered=10, min_shares=5, start=now(client), local_duration=DAY,
-                      treasury=who["office"].address).as_tuple()  # fmt: skip
+    terms = SaleTerms(
+        price=10**16,
+        shares_offered=10,
+        min_shares=5,
+        start=now(client),
+        local_duration=DAY,
+        treasury=who["office"].address,
+    ).as_tuple()
     token_fns = business.token.functions
     everyone = set(CALLERS)
     return [
@@ -150,9 +195,16 @@ def matrix(town: CoreTown, distributor: Contract, factory: Contract, business: A
 
 
 def test_every_privileged_function_admits_exactly_its_roles(
-    town: CoreTown, distributor: Contract, factory: Contract, business: Any, unlaunched: CoreTown,
-    client: ChainClient, callers: dict[str, LocalAccount], stranger: LocalAccount, coordinator: LocalAccount,
-) -> None:  # fmt: skip
+    town: CoreTown,
+    distributor: Contract,
+    factory: Contract,
+    business: Any,
+    unlaunched: CoreTown,
+    client: ChainClient,
+    callers: dict[str, LocalAccount],
+    stranger: LocalAccount,
+    coordinator: LocalAccount,
+) -> None:
     # The state every row is tried in: alice holds INF and lets the coordinator redeem a basket for her.
     inf = town.infinity.functions
     client.transact(inf.reward(callers["member"].address, 360, keccak(text="matrix/setup"), 1), coordinator)

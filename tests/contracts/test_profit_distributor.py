@@ -31,8 +31,9 @@ def business(client: ChainClient, factory: Contract, ambassador: LocalAccount, t
     return list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
 
 
-def deposit(client: ChainClient, dist: Contract, sender: LocalAccount, amount: int, asset: str = NATIVE,
-            business_id: int = 0) -> Any:  # fmt: skip
+def deposit(
+    client: ChainClient, dist: Contract, sender: LocalAccount, amount: int, asset: str = NATIVE, business_id: int = 0
+) -> Any:
     value = amount if asset == NATIVE else 0
     return client.transact(dist.functions.deposit(business_id, asset, amount), sender, value=value)
 
@@ -51,9 +52,14 @@ def paid_by(client: ChainClient, receipt: Any) -> int:
 
 
 def test_seven_members_share_100_wei_exactly_and_the_remainder_carries(
-    client: ChainClient, town: CoreTown, distributor: Contract, business: Business, ambassador: LocalAccount,
-    treasury: LocalAccount, alice: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+) -> None:
     five = others(5)
     client.transact(town.registry.functions.addMembers(five), ambassador)
     receipt = deposit(client, distributor, treasury, 100)
@@ -67,9 +73,16 @@ def test_seven_members_share_100_wei_exactly_and_the_remainder_carries(
 
 
 def test_a_later_member_gets_nothing_of_earlier_deposits_and_a_leaver_keeps_what_accrued(
-    client: ChainClient, town: CoreTown, distributor: Contract, business: Business, ambassador: LocalAccount,
-    treasury: LocalAccount, alice: LocalAccount, bob: LocalAccount, carol: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    carol: LocalAccount,
+) -> None:
     reg = town.registry.functions
     deposit(client, distributor, treasury, 1_000)  # alice, bob: 500 each
     client.transact(reg.addMember(carol.address), ambassador)
@@ -87,9 +100,14 @@ def test_a_later_member_gets_nothing_of_earlier_deposits_and_a_leaver_keeps_what
 
 
 def test_a_member_removed_and_re_added_accrues_only_while_a_member(
-    client: ChainClient, town: CoreTown, distributor: Contract, business: Business, ambassador: LocalAccount,
-    treasury: LocalAccount, bob: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    bob: LocalAccount,
+) -> None:
     reg = town.registry.functions
     deposit(client, distributor, treasury, 100)  # bob 50
     client.transact(reg.removeMember(bob.address), ambassador)
@@ -117,9 +135,17 @@ def test_non_member_has_nothing_to_claim(
 
 
 def test_profit_deposited_with_no_member_is_held_until_there_is_one(
-    client: ChainClient, town: CoreTown, distributor: Contract, business: Business, ambassador: LocalAccount,
-    treasury: LocalAccount, alice: LocalAccount, bob: LocalAccount, carol: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    carol: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     reg = town.registry.functions
     for member in (alice, bob):
         client.transact(reg.removeMember(member.address), ambassador)
@@ -138,9 +164,14 @@ def test_profit_deposited_with_no_member_is_held_until_there_is_one(
 
 
 def test_native_coin_and_stablecoin_are_accounted_separately(
-    client: ChainClient, distributor: Contract, business: Business, stablecoin: Contract, treasury: LocalAccount,
-    alice: LocalAccount, bob: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    stablecoin: Contract,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+) -> None:
     coin = stablecoin.address
     client.transact(stablecoin.functions.mint(treasury.address, 3_000_001), treasury)
     client.transact(stablecoin.functions.approve(distributor.address, 3_000_001), treasury)
@@ -158,9 +189,15 @@ def test_native_coin_and_stablecoin_are_accounted_separately(
 
 
 def test_investor_part_goes_pro_rata_and_a_later_transfer_does_not_move_it(
-    client: ChainClient, distributor: Contract, business: Business, ambassador: LocalAccount, treasury: LocalAccount,
-    alice: LocalAccount, bob: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     client.transact(business.sale.functions.buy(7), alice, value=7 * PRICE)
     client.transact(business.sale.functions.buy(3), bob, value=3 * PRICE)  # sold out: succeeded
     client.transact(business.sale.functions.finalize(), stranger)
@@ -190,9 +227,13 @@ def test_investor_part_goes_pro_rata_and_a_later_transfer_does_not_move_it(
 
 
 def test_investor_part_waits_for_a_succeeded_sale(
-    client: ChainClient, distributor: Contract, business: Business, ambassador: LocalAccount, treasury: LocalAccount,
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
     alice: LocalAccount,
-) -> None:  # fmt: skip
+) -> None:
     client.transact(business.sale.functions.buy(4), alice, value=4 * PRICE)  # the sale is still open
     client.transact(distributor.functions.setInvestorShare(0, 10_000), ambassador)
     receipt = deposit(client, distributor, treasury, 100)
@@ -201,9 +242,14 @@ def test_investor_part_waits_for_a_succeeded_sale(
 
 
 def test_reentrant_claimant_gets_nothing_extra(
-    client: ChainClient, town: CoreTown, distributor: Contract, business: Business, ambassador: LocalAccount,
-    treasury: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     attacker, _ = client.deploy("ReentrantClaimer", distributor.address, sender=stranger)
     client.transact(town.registry.functions.addMember(attacker.address), ambassador)
     deposit(client, distributor, treasury, 300)  # three members: 100 each
@@ -216,18 +262,26 @@ def test_reentrant_claimant_gets_nothing_extra(
 
 @pytest.mark.parametrize("caller", ["ost_office", "country_ambassador", "coordinator", "alice", "stranger"])
 def test_investor_share_is_the_town_ambassadors_alone(
-    client: ChainClient, distributor: Contract, business: Business, town: CoreTown, request: pytest.FixtureRequest,
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    town: CoreTown,
+    request: pytest.FixtureRequest,
     caller: str,
-) -> None:  # fmt: skip
+) -> None:
     account = request.getfixturevalue(caller)
     with reverts("AccessControlUnauthorizedAccount", account.address, town.role("TOWN_AMBASSADOR_ROLE")):
         client.transact(distributor.functions.setInvestorShare(0, 100), account)
 
 
 def test_bad_deposits_and_settings_are_refused(
-    client: ChainClient, distributor: Contract, business: Business, ambassador: LocalAccount, treasury: LocalAccount,
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
     stablecoin: Contract,
-) -> None:  # fmt: skip
+) -> None:
     with reverts("ProfitDistributorZeroAmount"):
         deposit(client, distributor, treasury, 0)
     with reverts("ProfitDistributorUnknownBusiness", 1):
@@ -255,9 +309,14 @@ def test_distributor_is_named_once_by_the_ost_office(
 
 
 def test_a_transfer_reported_by_a_stranger_changes_nothing(
-    client: ChainClient, distributor: Contract, business: Business, ambassador: LocalAccount, treasury: LocalAccount,
-    alice: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     client.transact(business.sale.functions.buy(10), alice, value=10 * PRICE)
     client.transact(business.sale.functions.finalize(), stranger)
     client.transact(distributor.functions.setInvestorShare(0, 10_000), ambassador)
@@ -268,9 +327,14 @@ def test_a_transfer_reported_by_a_stranger_changes_nothing(
 
 
 def test_investor_assets_are_capped(
-    client: ChainClient, distributor: Contract, business: Business, ambassador: LocalAccount, treasury: LocalAccount,
-    alice: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     """Every share transfer walks a business's investor books, so their number is bounded: four assets."""
     client.transact(business.sale.functions.buy(10), alice, value=10 * PRICE)  # sold out: succeeded
     client.transact(business.sale.functions.finalize(), stranger)

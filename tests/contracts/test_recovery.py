@@ -27,10 +27,17 @@ def newphone(accounts: tuple[LocalAccount, ...]) -> LocalAccount:
     return accounts[7]
 
 
-def listing(client: ChainClient, factory: Contract, ambassador: LocalAccount, treasury: LocalAccount, symbol: str,
-            minimum: int) -> Any:  # fmt: skip
-    terms = SaleTerms(price=PRICE, shares_offered=10, min_shares=minimum, start=now(client), local_duration=DAY,
-                      treasury=treasury.address)  # fmt: skip
+def listing(
+    client: ChainClient, factory: Contract, ambassador: LocalAccount, treasury: LocalAccount, symbol: str, minimum: int
+) -> Any:
+    terms = SaleTerms(
+        price=PRICE,
+        shares_offered=10,
+        min_shares=minimum,
+        start=now(client),
+        local_duration=DAY,
+        treasury=treasury.address,
+    )
     return list_business(client, factory, ambassador, name=symbol.title(), symbol=symbol, terms=terms)
 
 
@@ -48,10 +55,20 @@ def snapshot(client: ChainClient, town: CoreTown, distributor: Contract, busines
 
 
 def test_a_confirmed_recovery_moves_everything_exactly_and_duplicates_nothing(
-    client: ChainClient, town: CoreTown, factory: Contract, distributor: Contract, ost_office: LocalAccount,
-    ambassador: LocalAccount, country_ambassador: LocalAccount, coordinator: LocalAccount, alice: LocalAccount,
-    bob: LocalAccount, treasury: LocalAccount, stranger: LocalAccount, newphone: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    factory: Contract,
+    distributor: Contract,
+    ost_office: LocalAccount,
+    ambassador: LocalAccount,
+    country_ambassador: LocalAccount,
+    coordinator: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+    newphone: LocalAccount,
+) -> None:
     reg, inf = town.registry.functions, town.infinity.functions
     # alice's life so far: a past membership period, INF, shares in a business that succeeded (with an
     # investor part and profit), shares in one that failed (a refund due), a claim already made.
@@ -75,7 +92,8 @@ def test_a_confirmed_recovery_moves_everything_exactly_and_duplicates_nothing(
 
     receipt = client.transact(reg.proposeRecovery(alice.address, newphone.address), ambassador)
     assert events(receipt, town.registry, "RecoveryProposed") == [
-        {"lost": alice.address, "replacement": newphone.address, "townAmbassador": ambassador.address}]  # fmt: skip
+        {"lost": alice.address, "replacement": newphone.address, "townAmbassador": ambassador.address}
+    ]
     assert reg.recoveryProposal(alice.address).call() == [newphone.address, ambassador.address]
     receipt = client.transact(reg.confirmRecovery(alice.address, newphone.address), country_ambassador)
     confirmed = {
@@ -94,9 +112,17 @@ def test_a_confirmed_recovery_moves_everything_exactly_and_duplicates_nothing(
     after_new = snapshot(client, town, distributor, businesses, newphone.address)
     assert after_new["membership"] == before["membership"] and after_new["member"] is True
     assert {k: after_new[k] for k in ("inf", "shares", "claimable", "claimed", "investor")} == {
-        k: before[k] for k in ("inf", "shares", "claimable", "claimed", "investor")}  # fmt: skip
-    assert after_old == {"member": False, "membership": (False, 0, 0), "inf": 0, "shares": [0, 0], "claimable": 0,
-                         "claimed": 0, "investor": 0}  # fmt: skip
+        k: before[k] for k in ("inf", "shares", "claimable", "claimed", "investor")
+    }
+    assert after_old == {
+        "member": False,
+        "membership": (False, 0, 0),
+        "inf": 0,
+        "shares": [0, 0],
+        "claimable": 0,
+        "claimed": 0,
+        "investor": 0,
+    }
     assert inf.totalSupply().call() == supply and reg.memberCount().call() == members
     # What the new address can do with it, exactly once: claim, claim as investor, take the refund.
     paid = client.balance(newphone.address)
@@ -111,9 +137,15 @@ def test_a_confirmed_recovery_moves_everything_exactly_and_duplicates_nothing(
 
 
 def test_one_key_alone_cannot_move_a_member(
-    client: ChainClient, town: CoreTown, ost_office: LocalAccount, ambassador: LocalAccount,
-    country_ambassador: LocalAccount, alice: LocalAccount, newphone: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    ost_office: LocalAccount,
+    ambassador: LocalAccount,
+    country_ambassador: LocalAccount,
+    alice: LocalAccount,
+    newphone: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     reg = town.registry.functions
     with reverts("TownRegistryNoRecoveryProposed", alice.address, newphone.address):
         client.transact(reg.confirmRecovery(alice.address, newphone.address), country_ambassador)
@@ -132,9 +164,14 @@ def test_one_key_alone_cannot_move_a_member(
 
 
 def test_the_replacement_must_be_fresh_and_the_lost_address_a_member(
-    client: ChainClient, town: CoreTown, ambassador: LocalAccount, alice: LocalAccount, bob: LocalAccount,
-    stranger: LocalAccount, newphone: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    ambassador: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    stranger: LocalAccount,
+    newphone: LocalAccount,
+) -> None:
     reg = town.registry.functions
     with reverts("TownRegistryReplacementNotFresh", bob.address):
         client.transact(reg.proposeRecovery(alice.address, bob.address), ambassador)
@@ -143,10 +180,20 @@ def test_the_replacement_must_be_fresh_and_the_lost_address_a_member(
 
 
 def test_a_recovered_address_is_refused_everywhere(
-    client: ChainClient, town: CoreTown, factory: Contract, distributor: Contract, ambassador: LocalAccount,
-    country_ambassador: LocalAccount, coordinator: LocalAccount, alice: LocalAccount, bob: LocalAccount,
-    treasury: LocalAccount, stranger: LocalAccount, newphone: LocalAccount, accounts: tuple[LocalAccount, ...],
-) -> None:  # fmt: skip
+    client: ChainClient,
+    town: CoreTown,
+    factory: Contract,
+    distributor: Contract,
+    ambassador: LocalAccount,
+    country_ambassador: LocalAccount,
+    coordinator: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+    newphone: LocalAccount,
+    accounts: tuple[LocalAccount, ...],
+) -> None:
     reg, inf = town.registry.functions, town.infinity.functions
     client.transact(inf.reward(alice.address, 180, keccak(text="recovery/2"), 1), coordinator)
     bakery = listing(client, factory, ambassador, treasury, "BAKE", 1)

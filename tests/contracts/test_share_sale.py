@@ -46,9 +46,13 @@ def listed(client: ChainClient, factory: Contract, ambassador: LocalAccount):  #
 
 
 def buy(
-    client: ChainClient, business: Business, buyer: LocalAccount, shares: int, value: int | None = None,
+    client: ChainClient,
+    business: Business,
+    buyer: LocalAccount,
+    shares: int,
+    value: int | None = None,
     gas: int | None = None,
-) -> Any:  # fmt: skip
+) -> Any:
     value = shares * PRICE if value is None else value
     return client.transact(business.sale.functions.buy(shares), buyer, value=value, gas=gas)
 
@@ -114,9 +118,13 @@ def test_each_listing_pairs_its_own_token_and_sale(
 
 @pytest.mark.parametrize("caller", ["ost_office", "country_ambassador", "coordinator", "alice", "stranger"])
 def test_listing_refuses_every_role_but_town_ambassador(
-    client: ChainClient, factory: Contract, terms: SaleTerms, town: CoreTown, request: pytest.FixtureRequest,
+    client: ChainClient,
+    factory: Contract,
+    terms: SaleTerms,
+    town: CoreTown,
+    request: pytest.FixtureRequest,
     caller: str,
-) -> None:  # fmt: skip
+) -> None:
     account: LocalAccount = request.getfixturevalue(caller)
     with reverts("AccessControlUnauthorizedAccount", account.address, town.role("TOWN_AMBASSADOR_ROLE")):
         client.transact(factory.functions.listBusiness("B", "B", 0, terms.as_tuple()), account)
@@ -248,13 +256,22 @@ def test_buy_refused_before_start_and_after_close(
 
 
 def test_no_sale_opens_in_a_town_that_has_not_launched(
-    client: ChainClient, ost_office: LocalAccount, country_ambassador: LocalAccount, ambassador: LocalAccount,
-    alice: LocalAccount, factory: Contract, terms: SaleTerms,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    ost_office: LocalAccount,
+    country_ambassador: LocalAccount,
+    ambassador: LocalAccount,
+    alice: LocalAccount,
+    factory: Contract,
+    terms: SaleTerms,
+) -> None:
     unlaunched = deploy_core(
-        client, name="Later", country="ZA", ost_office=ost_office,
-        country_ambassador=country_ambassador.address, town_ambassador=ambassador.address,
-    )  # fmt: skip
+        client,
+        name="Later",
+        country="ZA",
+        ost_office=ost_office,
+        country_ambassador=country_ambassador.address,
+        town_ambassador=ambassador.address,
+    )
     client.transact(unlaunched.registry.functions.addMember(alice.address), ambassador)
     other = deploy_factory(client, unlaunched.registry, factory.functions.implementations().call(), ost_office)
     business = list_business(client, other, ambassador, name="Mill", symbol="MILL", terms=terms)
@@ -300,9 +317,13 @@ def test_native_payment_must_be_exact(
 
 
 def test_eligibility_explains_each_refusal_with_when_the_buyer_may_buy(
-    client: ChainClient, listed: Any, terms: SaleTerms, alice: LocalAccount, carol: LocalAccount,
+    client: ChainClient,
+    listed: Any,
+    terms: SaleTerms,
+    alice: LocalAccount,
+    carol: LocalAccount,
     stranger: LocalAccount,
-) -> None:  # fmt: skip
+) -> None:
     start = now(client) + 10
     business = listed(replace(terms, start=start))
     eligibility = business.sale.functions.eligibility
@@ -331,8 +352,12 @@ def test_town_ambassador_advances_phases_forward_only(
 ) -> None:
     business = listed(replace(terms, start=now(client) + 1000))
     sale = business.sale.functions
-    for expected_from, expected_to in [(PENDING, LOCAL_PHASE), (LOCAL_PHASE, COUNTRY_PHASE),
-                                       (COUNTRY_PHASE, WORLD_PHASE), (WORLD_PHASE, FAILED)]:  # fmt: skip
+    for expected_from, expected_to in [
+        (PENDING, LOCAL_PHASE),
+        (LOCAL_PHASE, COUNTRY_PHASE),
+        (COUNTRY_PHASE, WORLD_PHASE),
+        (WORLD_PHASE, FAILED),
+    ]:
         receipt = client.transact(sale.advancePhase(), ambassador)
         (event,) = events(receipt, business.sale, "PhaseAdvanced")
         assert (event["from"], event["to"]) == (expected_from, expected_to)
@@ -366,9 +391,14 @@ def test_advance_phase_refuses_every_role_but_town_ambassador(
 
 
 def test_sale_closes_the_moment_every_share_is_sold_and_releases_exactly_the_raise(
-    client: ChainClient, listed: Any, terms: SaleTerms, alice: LocalAccount, bob: LocalAccount,
-    treasury: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    listed: Any,
+    terms: SaleTerms,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     business = listed(terms)
     buy(client, business, alice, 60)
     assert client.balance(business.sale.address) == 60 * PRICE
@@ -409,9 +439,14 @@ def test_shares_cannot_move_before_success(
 
 
 def test_keep_local_after_local_close_keeps_shares_among_members(
-    client: ChainClient, listed: Any, terms: SaleTerms, alice: LocalAccount, bob: LocalAccount,
-    carol: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    listed: Any,
+    terms: SaleTerms,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    carol: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     business = listed(terms, keep_local=True)
     buy(client, business, alice, 100)
     client.transact(business.sale.functions.finalize(), stranger)
@@ -424,9 +459,13 @@ def test_keep_local_after_local_close_keeps_shares_among_members(
 
 
 def test_keep_local_after_country_close_admits_residents_not_the_world(
-    client: ChainClient, listed: Any, terms: SaleTerms, alice: LocalAccount, carol: LocalAccount,
+    client: ChainClient,
+    listed: Any,
+    terms: SaleTerms,
+    alice: LocalAccount,
+    carol: LocalAccount,
     stranger: LocalAccount,
-) -> None:  # fmt: skip
+) -> None:
     business = listed(terms, keep_local=True)
     buy(client, business, alice, 30)
     advance_time(client, DAY)
@@ -469,9 +508,14 @@ def test_only_the_sale_mints_burns_and_unlocks(
 
 
 def test_failed_sale_refunds_every_buyer_in_full_once(
-    client: ChainClient, listed: Any, terms: SaleTerms, alice: LocalAccount, carol: LocalAccount,
-    stranger: LocalAccount, treasury: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    listed: Any,
+    terms: SaleTerms,
+    alice: LocalAccount,
+    carol: LocalAccount,
+    stranger: LocalAccount,
+    treasury: LocalAccount,
+) -> None:
     business = listed(terms)
     buy(client, business, alice, 20)
     with reverts("ShareSaleNotFailed", LOCAL_PHASE):
@@ -528,9 +572,15 @@ def test_reentrant_buyer_gets_nothing_extra_on_refund(
 
 
 def test_stablecoin_sale_escrows_and_releases_exact_amounts(
-    client: ChainClient, listed: Any, terms: SaleTerms, stablecoin: Contract, alice: LocalAccount,
-    bob: LocalAccount, treasury: LocalAccount, stranger: LocalAccount,
-) -> None:  # fmt: skip
+    client: ChainClient,
+    listed: Any,
+    terms: SaleTerms,
+    stablecoin: Contract,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
     price = 2_500_000  # 2.50 with 6 decimals
     business = listed(replace(terms, price=price, payment_asset=stablecoin.address))
     coin = stablecoin.functions

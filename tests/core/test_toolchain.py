@@ -101,8 +101,12 @@ def test_ost_chain_stops_its_node_on_ctrl_c() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("ost")), "chain", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         url = None
@@ -131,8 +135,10 @@ def test_a_local_chain_does_not_outlive_a_killed_parent(tmp_path: Path) -> None:
     import sys
     import time
 
-    script = ("from ost_chain.chain import LocalChain\nimport time\nnode = LocalChain().start()\n"
-              "print(node._process.pid, flush=True)\ntime.sleep(60)\n")  # fmt: skip
+    script = (
+        "from ost_chain.chain import LocalChain\nimport time\nnode = LocalChain().start()\n"
+        "print(node._process.pid, flush=True)\ntime.sleep(60)\n"
+    )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     anvil = int(parent.stdout.readline())

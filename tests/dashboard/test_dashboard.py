@@ -26,8 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DEV = dev_accounts()
 AMBASSADOR, MEMBER, OTHER_MEMBER, WORLD = DEV[2], DEV[10], DEV[11], DEV[7]
-PHASES = {0: Phase.LOCAL.label, 2: Phase.SUCCEEDED.label, 3: Phase.COUNTRY.label, 4: Phase.WORLD.label,
-          5: Phase.FAILED.label}  # fmt: skip
+PHASES = {
+    0: Phase.LOCAL.label,
+    2: Phase.SUCCEEDED.label,
+    3: Phase.COUNTRY.label,
+    4: Phase.WORLD.label,
+    5: Phase.FAILED.label,
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +75,9 @@ def open_page(browser: Any, bridge: Bridge, town: Deployed, account: str | None,
     page = context.new_page()
 
     def rpc(method: str, params: list[Any]) -> Any:
-        answer = requests.post(town.node.rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": method,
-                                                        "params": params}, timeout=30).json()  # fmt: skip
+        answer = requests.post(
+            town.node.rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
+        ).json()
         if "error" in answer:
             raise RuntimeError(answer["error"].get("message", "error"))
         return answer["result"]
@@ -100,8 +106,9 @@ def row(page: Any, business: int) -> Any:
     return page.locator(f'#businesses tbody tr[data-business="{business}"]')
 
 
-def test_the_overview_shows_every_business_and_a_sale_in_each_phase(browser: Any, bridge: Bridge,
-                                                                    town: Deployed) -> None:  # fmt: skip
+def test_the_overview_shows_every_business_and_a_sale_in_each_phase(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
     page = open_page(browser, bridge, town, None)
     assert page.locator("#businesses tbody tr").count() == 100
     assert page.locator("#town-name").inner_text() == "Prince Albert"
@@ -119,8 +126,9 @@ def test_the_overview_shows_every_business_and_a_sale_in_each_phase(browser: Any
     shot(phone, "overview-phone")
 
 
-def test_a_member_buys_in_the_local_phase_and_sees_the_new_balance(browser: Any, bridge: Bridge,
-                                                                   town: Deployed) -> None:  # fmt: skip
+def test_a_member_buys_in_the_local_phase_and_sees_the_new_balance(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
     page = open_page(browser, bridge, town, MEMBER.address)
     page.click("#connect")
     page.wait_for_selector("#me:not([hidden])")
@@ -139,8 +147,9 @@ def test_a_member_buys_in_the_local_phase_and_sees_the_new_balance(browser: Any,
     shot(phone, "member-phone", "#me")
 
 
-def test_a_world_address_is_told_why_it_cannot_buy_in_the_local_phase(browser: Any, bridge: Bridge,
-                                                                       town: Deployed) -> None:  # fmt: skip
+def test_a_world_address_is_told_why_it_cannot_buy_in_the_local_phase(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
     before = town.client.w3.eth.get_transaction_count(WORLD.address)
     page = open_page(browser, bridge, town, WORLD.address)
     page.click("#connect")
@@ -153,8 +162,7 @@ def test_a_world_address_is_told_why_it_cannot_buy_in_the_local_phase(browser: A
     assert town.client.w3.eth.get_transaction_count(WORLD.address) == before  # nothing was sent
 
 
-def test_a_claim_pays_out_and_the_claimable_amount_drops_to_zero(browser: Any, bridge: Bridge,
-                                                                 town: Deployed) -> None:  # fmt: skip
+def test_a_claim_pays_out_and_the_claimable_amount_drops_to_zero(browser: Any, bridge: Bridge, town: Deployed) -> None:
     page = open_page(browser, bridge, town, OTHER_MEMBER.address)
     page.click("#connect")
     page.wait_for_selector("#me:not([hidden])")
@@ -167,8 +175,9 @@ def test_a_claim_pays_out_and_the_claimable_amount_drops_to_zero(browser: Any, b
     assert "refund" in page.locator("#me-refunds").inner_text().lower()  # its failed sale owes it a refund
 
 
-def test_settle_and_refund_from_the_page_and_it_follows_the_chain_by_itself(browser: Any, bridge: Bridge,
-                                                                           town: Deployed) -> None:  # fmt: skip
+def test_settle_and_refund_from_the_page_and_it_follows_the_chain_by_itself(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
     page = open_page(browser, bridge, town, OTHER_MEMBER.address)
     page.click("#connect")
     page.wait_for_selector("#me:not([hidden])")
@@ -179,8 +188,10 @@ def test_settle_and_refund_from_the_page_and_it_follows_the_chain_by_itself(brow
     assert "(settled)" in row(page, 2).inner_text()
     before = town.client.balance(OTHER_MEMBER.address)
     page.get_by_role("button", name="Take refund").click()
-    page.wait_for_function("document.getElementById('status').textContent.includes('Refund from')"
-                           " && !document.getElementById('status').textContent.includes('waiting')")  # fmt: skip
+    page.wait_for_function(
+        "document.getElementById('status').textContent.includes('Refund from')"
+        " && !document.getElementById('status').textContent.includes('waiting')"
+    )
     assert "done" in page.locator("#status").inner_text(), page.locator("#status").inner_text()
     assert town.client.balance(OTHER_MEMBER.address) > before  # 10 shares at 0.01 ETH back, less gas
     page.wait_for_function("document.getElementById('me-refunds').textContent.includes('None')", timeout=10_000)

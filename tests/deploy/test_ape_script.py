@@ -34,10 +34,21 @@ businesses:
 def ape_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`ape run deploy_town` from the project root, with Ape's data folder (accounts) in ``tmp_path``."""
     environment = {k: v for k, v in os.environ.items() if k != "OST_PASSPHRASE"}
-    environment.update(APE_DATA_FOLDER=str(tmp_path / "ape"), PATH=f"{Path(sys.executable).parent}{os.pathsep}"
-                       f"{os.environ.get('PATH', '')}", **(env or {}))  # fmt: skip
-    return subprocess.run([APE, "run", "deploy_town", *args], cwd=ROOT, env=environment, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=120, check=False)  # fmt: skip
+    environment.update(
+        APE_DATA_FOLDER=str(tmp_path / "ape"),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(env or {}),
+    )
+    return subprocess.run(
+        [APE, "run", "deploy_town", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
 
 
 def write_plan(tmp_path: Path) -> Path:
@@ -48,8 +59,9 @@ def write_plan(tmp_path: Path) -> Path:
 
 def test_ape_run_deploys_a_town_on_the_local_network_with_the_test_accounts(tmp_path: Path) -> None:
     manifest = tmp_path / "town.json"
-    result = ape_run(tmp_path, str(write_plan(tmp_path)), "--network", "ethereum:local:foundry",
-                     "--manifest", str(manifest))  # fmt: skip
+    result = ape_run(
+        tmp_path, str(write_plan(tmp_path)), "--network", "ethereum:local:foundry", "--manifest", str(manifest)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Manifest: {manifest}" in result.stdout and "Deployed Ape Town on chain 31337" in result.stdout
     data = json.loads(manifest.read_text())
@@ -63,8 +75,9 @@ def test_ape_run_signs_with_keyfile_accounts_and_resumes_when_a_key_was_missing(
     passphrases = {}
     for role, account in zip(ROLES, dev_accounts()[:3], strict=True):
         passphrases[f"APE_ACCOUNTS_{role}_PASSPHRASE"] = f"{role}-passphrase-4242"
-        keyfile = Account.encrypt(account.key, passphrases[f"APE_ACCOUNTS_{role}_PASSPHRASE"], kdf="pbkdf2",
-                                  iterations=1_000)  # fmt: skip
+        keyfile = Account.encrypt(
+            account.key, passphrases[f"APE_ACCOUNTS_{role}_PASSPHRASE"], kdf="pbkdf2", iterations=1_000
+        )
         (folder / f"{role}.json").write_text(json.dumps(keyfile))
     manifest = tmp_path / "town.json"
     plan = str(write_plan(tmp_path))
@@ -74,8 +87,17 @@ def test_ape_run_signs_with_keyfile_accounts_and_resumes_when_a_key_was_missing(
         assert result.returncode != 0 and "--account ALIAS" in result.stderr, result.stdout + result.stderr
         assert not manifest.exists()
 
-        result = ape_run(tmp_path, plan, "--network", node.rpc_url, "--account", "office", "--manifest",
-                         str(manifest), env=passphrases)  # fmt: skip
+        result = ape_run(
+            tmp_path,
+            plan,
+            "--network",
+            node.rpc_url,
+            "--account",
+            "office",
+            "--manifest",
+            str(manifest),
+            env=passphrases,
+        )
         assert result.returncode != 0
         ambassador, coordinator = dev_accounts()[2].address, dev_accounts()[3].address
         assert f"'grant:COORDINATOR_ROLE:{coordinator}' must be signed by {ambassador}" in result.stderr, result.stderr
@@ -83,8 +105,9 @@ def test_ape_run_signs_with_keyfile_accounts_and_resumes_when_a_key_was_missing(
         assert stopped["chainId"] == 4242 and "TownRegistry" in stopped["contracts"] and stopped["businesses"] == {}
 
         accounts = [arg for role in ROLES for arg in ("--account", role)]
-        result = ape_run(tmp_path, plan, "--network", node.rpc_url, *accounts, "--manifest", str(manifest),
-                         env=passphrases)  # fmt: skip
+        result = ape_run(
+            tmp_path, plan, "--network", node.rpc_url, *accounts, "--manifest", str(manifest), env=passphrases
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert f"Manifest: {manifest}" in result.stdout
     resumed = json.loads(manifest.read_text())

@@ -67,17 +67,24 @@ def state(client: ChainClient, manifest: Manifest) -> dict[str, Any]:
     ("old", "new", "expected"),
     [
         ("country: ZA", "country: za", "country: String should match pattern '^[A-Z]{2}$'"),
-        ("[dev:10, dev:11,", "[dev:10, '0xAbCdEf0123456789abcdef0123456789ABCDEF01',",
-         "members: item 1 ('0xAbCdEf0123456789abcdef0123456789ABCDEF01'): the address's mixed-case checksum is wrong"),
-        ("shares: 500, minimum: 400", "shares: 300, minimum: 400",
-         "businesses.2 (GUEST): minimum 400 exceeds the 300 shares offered"),
+        (
+            "[dev:10, dev:11,",
+            "[dev:10, '0xAbCdEf0123456789abcdef0123456789ABCDEF01',",
+            "members: item 1 ('0xAbCdEf0123456789abcdef0123456789ABCDEF01'): "
+            "the address's mixed-case checksum is wrong",
+        ),
+        (
+            "shares: 500, minimum: 400",
+            "shares: 300, minimum: 400",
+            "businesses.2 (GUEST): minimum 400 exceeds the 300 shares offered",
+        ),
         ("symbol: BAKE}", "symbol: WASH}", "businesses.1.symbol: 'WASH' is used twice"),
         ("town: Resume Town", "town: Resume Town\ncolour: blue", "colour: Extra inputs are not permitted"),
         ("price: 0.001}", "price: 0.0000000000000000001}", "price: more decimal places than the asset's 18"),
         ("members: [dev:10, dev:11, dev:12]", "members: [dev:10, dev:10]", "members: listed more than once"),
         ("shares: 500,", "shares: -5,", "businesses.2.shares: Input should be greater than or equal to 1"),
     ],
-)  # fmt: skip
+)
 def test_bad_plans_get_pointed_errors(tmp_path: Path, old: str, new: str, expected: str) -> None:
     assert old in SMALL
     result = runner.invoke(app, ["plan", "check", str(write(tmp_path, SMALL.replace(old, new)))])
@@ -118,8 +125,9 @@ def test_resume_after_a_stop_at_any_transaction_gives_the_same_town(client: Chai
         second.run()
         assert state(client, resumed) == expected, f"stopped after {stop_after}"
         assert second.sent == total - stop_after  # nothing sent twice
-        again = Deployment(client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town,
-                                                        plan_hash=digest), signers())  # fmt: skip
+        again = Deployment(
+            client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest), signers()
+        )
         again.run()
         assert again.sent == 0
 
@@ -127,8 +135,9 @@ def test_resume_after_a_stop_at_any_transaction_gives_the_same_town(client: Chai
 def test_a_changed_plan_deploys_only_what_is_new(client: ChainClient, tmp_path: Path) -> None:
     plan, digest = load_plan(write(tmp_path, SMALL))
     path = tmp_path / "town.json"
-    Deployment(client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest),
-               signers()).run()  # fmt: skip
+    Deployment(
+        client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest), signers()
+    ).run()
     grown = SMALL.replace("members: [dev:10, dev:11, dev:12]", "members: [dev:10, dev:12, dev:13]").replace(
         "  - {name: Bakery, symbol: BAKE}", "  - {name: Bakery, symbol: BAKE}\n  - {name: Dairy, symbol: MILK}"
     )
@@ -144,11 +153,23 @@ def test_a_changed_plan_deploys_only_what_is_new(client: ChainClient, tmp_path: 
 def test_a_manifest_from_another_chain_instance_is_refused(client: ChainClient, tmp_path: Path) -> None:
     plan, digest = load_plan(write(tmp_path, SMALL))
     path = tmp_path / "town.json"
-    path.write_text(json.dumps({"format": 1, "town": plan.town, "chainId": client.chain_id, "contracts": {
-        "TownRegistry": {"address": "0x" + "12" * 20}}, "steps": {}, "businesses": {}, "pending": {}}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "town": plan.town,
+                "chainId": client.chain_id,
+                "contracts": {"TownRegistry": {"address": "0x" + "12" * 20}},
+                "steps": {},
+                "businesses": {},
+                "pending": {},
+            }
+        )
+    )
     with pytest.raises(Exception, match="no code there"):
-        Deployment(client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest),
-                   signers()).run()  # fmt: skip
+        Deployment(
+            client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest), signers()
+        ).run()
 
 
 def test_deploy_and_town_show_through_the_cli(client: ChainClient, node: Any, tmp_path: Path) -> None:
@@ -156,8 +177,11 @@ def test_deploy_and_town_show_through_the_cli(client: ChainClient, node: Any, tm
     manifest = tmp_path / "m.json"
     keystore = tmp_path / "key.json"
     keystore.write_text("{}")
-    result = runner.invoke(app, ["deploy", str(plan_path), "--rpc-url", node.rpc_url, "--manifest", str(manifest),
-                                 "--json"], env={"OST_ACCOUNT": ""})  # fmt: skip
+    result = runner.invoke(
+        app,
+        ["deploy", str(plan_path), "--rpc-url", node.rpc_url, "--manifest", str(manifest), "--json"],
+        env={"OST_ACCOUNT": ""},
+    )
     assert result.exit_code != 0 and "--account" in str(result.exception)
     result = runner.invoke(app, ["town", "show", "--manifest", str(manifest), "--rpc-url", node.rpc_url, "--json"])
     assert result.exit_code != 0  # nothing deployed
@@ -172,11 +196,22 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
 
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ost")), "up", str(root / "examples" / "town.yaml"), "--port", "0",
-         "--api-port", "0"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            str(Path(sys.executable).with_name("ost")),
+            "up",
+            str(root / "examples" / "town.yaml"),
+            "--port",
+            "0",
+            "--api-port",
+            "0",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
         env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
+    )
     try:
         assert proc.stdout is not None
         lines: list[str] = []

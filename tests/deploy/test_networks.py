@@ -113,9 +113,14 @@ def test_deploy_signs_with_keystores_and_records_the_chain_id(
     manifest = json.loads(manifest_text)
     assert manifest["chainId"] == CHAIN_ID and manifest["town"] == "Public Town" and manifest["pending"] == {}
     assert registry_state(public_chain, manifest) == {
-        "chainId": CHAIN_ID, "name": "Public Town", "country": b"ZA", "memberCount": 3,
-        "members": [True, True, True, False], "resident": True, "launched": True,
-    }  # fmt: skip
+        "chainId": CHAIN_ID,
+        "name": "Public Town",
+        "country": b"ZA",
+        "memberCount": 3,
+        "members": [True, True, True, False],
+        "resident": True,
+        "launched": True,
+    }
     assert_no_secrets(result.output, manifest_text)
 
 

@@ -45,10 +45,16 @@ def world(
     stranger,
 ):  # noqa: ANN001
     return {
-        "client": client, "town": town, "factory": factory, "distributor": distributor, "coin": stablecoin,
-        "ambassador": ambassador, "country_ambassador": country_ambassador, "treasury": treasury,
+        "client": client,
+        "town": town,
+        "factory": factory,
+        "distributor": distributor,
+        "coin": stablecoin,
+        "ambassador": ambassador,
+        "country_ambassador": country_ambassador,
+        "treasury": treasury,
         "actors": {"alice": alice, "bob": bob, "carol": carol, "stranger": stranger},
-    }  # fmt: skip
+    }
 
 
 def test_profit_invariants(world: dict) -> None:
@@ -68,11 +74,16 @@ def test_profit_invariants(world: dict) -> None:
             self.lost: list[str] = []
             treasury = world["treasury"]
             terms = SaleTerms(
-                price=PRICE, shares_offered=10, min_shares=1, start=now(client), local_duration=86_400,
+                price=PRICE,
+                shares_offered=10,
+                min_shares=1,
+                start=now(client),
+                local_duration=86_400,
                 treasury=treasury.address,
-            )  # fmt: skip
-            self.business = list_business(client, world["factory"], world["ambassador"], name="B", symbol="B",
-                                          terms=terms)  # fmt: skip
+            )
+            self.business = list_business(
+                client, world["factory"], world["ambassador"], name="B", symbol="B", terms=terms
+            )
             client.transact(self.business.sale.functions.buy(6), self.accounts["alice"], value=6 * PRICE)
             client.transact(self.business.sale.functions.buy(4), self.accounts["bob"], value=4 * PRICE)
             client.transact(self.business.sale.functions.finalize(), treasury)
@@ -187,10 +198,15 @@ def test_profit_invariants(world: dict) -> None:
 
         @invariant()
         def a_lost_address_keeps_nothing(self) -> None:
-            calls = [(sig, types, [*prefix, lost, asset]) for lost in self.lost for asset in assets
-                     for sig, types, prefix in (("claimable(address,address)", ["address", "address"], []),
-                                                ("claimableAsInvestor(uint256,address,address)",
-                                                 ["uint256", "address", "address"], [0]))]  # fmt: skip
+            calls = [
+                (sig, types, [*prefix, lost, asset])
+                for lost in self.lost
+                for asset in assets
+                for sig, types, prefix in (
+                    ("claimable(address,address)", ["address", "address"], []),
+                    ("claimableAsInvestor(uint256,address,address)", ["uint256", "address", "address"], [0]),
+                )
+            ]
             assert not any(reader.uint256s(calls)) if calls else True
 
         @invariant()
@@ -206,7 +222,7 @@ def test_profit_invariants(world: dict) -> None:
                         [0, self.accounts[n].address, a],
                     )
                     for a, n in keys
-                ]  # fmt: skip
+                ]
             )
             for (asset, name), got, inv in zip(keys, values[: len(keys)], values[len(keys) :], strict=True):
                 assert got + self.claimed[(asset, name)] == self.owed[(asset, name)], (name, asset)

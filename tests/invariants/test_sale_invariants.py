@@ -30,9 +30,12 @@ PENDING, LOCAL_PHASE, COUNTRY_PHASE, WORLD_PHASE, SUCCEEDED, FAILED = Phase
 @pytest.fixture
 def machine_world(client, factory, town, ambassador, treasury, alice, bob, carol, stranger):  # noqa: ANN001, ANN201
     return {
-        "client": client, "factory": factory, "ambassador": ambassador, "treasury": treasury,
+        "client": client,
+        "factory": factory,
+        "ambassador": ambassador,
+        "treasury": treasury,
         "actors": {"alice": (alice, 0), "bob": (bob, 0), "carol": (carol, 1), "stranger": (stranger, 2)},
-    }  # fmt: skip
+    }
 
 
 def test_sale_invariants(machine_world: dict) -> None:
@@ -48,13 +51,24 @@ def test_sale_invariants(machine_world: dict) -> None:
             self.treasury: LocalAccount = machine_world["treasury"]
             self.treasury_start = self.client.balance(self.treasury.address)
             terms = SaleTerms(
-                price=PRICE, shares_offered=OFFER, min_shares=MINIMUM, max_per_buyer=CAP, start=now(self.client) + 1,
-                local_duration=HOUR, country_duration=HOUR, world_duration=HOUR, treasury=self.treasury.address,
-            )  # fmt: skip
+                price=PRICE,
+                shares_offered=OFFER,
+                min_shares=MINIMUM,
+                max_per_buyer=CAP,
+                start=now(self.client) + 1,
+                local_duration=HOUR,
+                country_duration=HOUR,
+                world_duration=HOUR,
+                treasury=self.treasury.address,
+            )
             self.business: Business = list_business(
-                self.client, machine_world["factory"], machine_world["ambassador"], name="Inv", symbol="INV",
+                self.client,
+                machine_world["factory"],
+                machine_world["ambassador"],
+                name="Inv",
+                symbol="INV",
                 terms=terms,
-            )  # fmt: skip
+            )
             self.sold = self.refunded_shares = 0
             self.paid = self.refunded = self.released = 0
             self.held: dict[str, int] = dict.fromkeys(machine_world["actors"], 0)

@@ -1,0 +1,55 @@
+"""The worker's lease: one row in the database, held for a few seconds at a time and renewed."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
+
+from ..db import BridgeSession, Lease, utcnow
+
+LEASE_SECONDS = 10
+
+
+class LeaseKeeper:
+    """Holds (or waits for) the one lease that lets a worker send transactions."""
+
+    def __init__(self, make_session: sessionmaker[BridgeSession]) -> None:
+        self.make_session = make_session
+        self.holder = uuid.uuid4().hex
+        self.leader = False
+        self._until = 0.0
+
+    def hold(self) -> tuple[bool, bool]:
+        """Take or renew the lease: (held now, newly taken — so the chain must be reconciled first)."""
+        if self.leader and time.monotonic() < self._until - LEASE_SECONDS / 2:
+            return True, False
+        now = utcnow()
+        with self.make_session() as session, session.writing():
+            row = session.get(Lease, 1)
+            if row is None:
+                session.add(Lease(id=1, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)))
+            elif row.holder == self.holder or row.expires_at < now:
+                taken = session.execute(
+                    update(Lease)
+                    .where(Lease.id == 1, Lease.holder == row.holder, Lease.expires_at == row.expires_at)
+                    .values(holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS))
+                ).rowcount  # type: ignore[attr-defined]
+                if not taken:
+                    self.leader = False
+                    return False, False
+            else:
+                self.leader = False
+                return False, False
+        fresh = not self.leader
+        self.leader, self._until = True, time.monotonic() + LEASE_SECONDS
+        return True, fresh
+
+    def release(self) -> None:
+        """Let another replica take over at once."""
+        if self.leader:
+            with self.make_session() as session, session.writing():
+                session.execute(update(Lease).where(Lease.holder == self.holder).values(expires_at=utcnow()))

@@ -1,0 +1,185 @@
+"""The worker's loop: hold the lease, reconcile after a start or an outage, advance the open batch or send one."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from ost_chain.townclient import Town
+
+from ..chain import ChainView
+from ..db import Batch, BatchStatus, BridgeSession, Participation, Status, utcnow
+from ..settings import BridgeSettings
+from .lease import LeaseKeeper
+from .relay import InfinityCodecs, Relay, RelayerProblem, Reverted, Rpc
+from .settle import Settlement
+
+log = logging.getLogger("ost.bridge.worker")
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: BridgeSettings,
+        make_session: sessionmaker[BridgeSession],
+        chain: ChainView,
+        relayer: LocalAccount,
+        infinity_abi: list[dict[str, Any]],
+    ) -> None:
+        self.settings, self.make_session, self.chain, self.relayer = settings, make_session, chain, relayer
+        self.codecs = InfinityCodecs.of(infinity_abi)
+        self.lease = LeaseKeeper(make_session)
+        self.relay = Relay(settings, relayer)
+        self.settlement = Settlement(self.codecs)
+        self.problem: str | None = None  # why minting is paused, for /healthz
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._reconciled = False
+
+    @property
+    def leader(self) -> bool:
+        return self.lease.leader
+
+    @property
+    def confirmed(self) -> int:
+        return self.settlement.confirmed
+
+    # ── life ──
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ost-bridge-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.lease.release()
+
+    def _run(self) -> None:
+        pause = 0.0
+        while not self._stop.wait(pause):
+            try:
+                held, fresh = self.lease.hold()
+                if not held:
+                    pause = 1.0
+                    continue
+                if fresh or not self._reconciled:
+                    self.reconcile()
+                    self._reconciled = True
+                pause = 0.0 if self.step() else 0.02
+                self.last_error = None
+            except RelayerProblem as exc:
+                self.problem = str(exc)
+                log.warning("minting paused: %s", exc)
+                pause = 5.0
+            except Exception as exc:  # noqa: BLE001 - the chain or the database is away: wait, then reconcile
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("worker: %s", self.last_error)
+                self._reconciled = False
+                pause = min(2.0, max(0.2, pause * 2))
+
+    def reconcile(self) -> None:
+        """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
+        self.settlement.reconcile(self.make_session, self.chain.town())
+
+    # ── one step ──
+
+    def step(self) -> bool:
+        """Advance the open batch, or send a new one; True if anything moved."""
+        town = self.chain.town()
+        with self.make_session() as session:
+            open_batch = session.scalars(
+                select(Batch).where(Batch.status == BatchStatus.SENT).order_by(Batch.id)
+            ).first()
+            if open_batch is not None:
+                return self._advance(session, town, open_batch)
+            rows = self._take(session)
+            if not rows:
+                return False
+            return self._send(session, town, rows)
+
+    def _take(self, session: BridgeSession) -> list[Participation]:
+        queued = Participation.status == Status.QUEUED
+        attested = session.scalars(
+            select(Participation)
+            .where(queued, Participation.attestation.is_not(None))
+            .order_by(Participation.created_at)
+            .limit(1)
+        ).first()
+        if attested is not None:
+            return [attested]
+        rows = list(
+            session.scalars(
+                select(Participation)
+                .where(queued, Participation.attestation.is_(None))
+                .order_by(Participation.created_at)
+                .limit(self.settings.batch_size)
+            )
+        )
+        if rows and len(rows) < self.settings.batch_size:
+            age = (utcnow() - rows[0].created_at).total_seconds()
+            if age < self.settings.batch_wait:
+                return []
+        return rows
+
+    def _send(self, session: BridgeSession, town: Town, rows: list[Participation]) -> bool:
+        """Simulate the batch, settling what the contract refuses and halving what overflows a block; send the rest."""
+        rpc = Rpc(town)
+        latest = rpc("eth_getBlockByNumber", "latest", False)
+        room = int(latest["gasLimit"], 16) * 3 // 4  # leave room in the block for others
+        while rows:
+            data = self.codecs.calldata(rows)
+            try:
+                gas = self.relay.estimate(rpc, town.infinity.address, data)
+            except Reverted as exc:
+                revert = town.client.artifacts.errors.decode(exc.data)
+                rows = self.settlement.refused(session, town, rows, revert)
+                continue
+            if gas * 6 // 5 + 20_000 > room and len(rows) > 1:
+                rows = rows[: len(rows) // 2]  # too big for a block: the rest waits for the next batch
+                continue
+            break
+        if not rows:
+            return True
+        self.problem = None
+        self.relay.send(session, town, rows, data, gas * 6 // 5 + 20_000, latest)
+        return True
+
+    def _advance(self, session: BridgeSession, town: Town, batch: Batch) -> bool:
+        rpc = Rpc(town)
+        mined = self.relay.receipt(rpc, batch)
+        if mined is not None:
+            return self.settlement.mined(session, town, batch, *mined)
+        spent = int(rpc("eth_getTransactionCount", batch.sender, "latest"), 16) > batch.nonce
+        if spent:  # mined between the two looks, or the nonce went to a transaction we do not know
+            mined = self.relay.receipt(rpc, batch)
+            if mined is not None:
+                return self.settlement.mined(session, town, batch, *mined)
+            self.settlement.lost(session, town, batch)
+            return True
+        if rpc("eth_getTransactionByHash", batch.tx_hashes[-1]) is None:
+            # The node lost it (restarted, or we stopped before broadcasting): send it again.
+            self.relay.broadcast(session, town, batch)
+            return False
+        since = batch.repriced_at or batch.sent_at
+        if (utcnow() - since).total_seconds() > self.settings.stuck_after:
+            self.relay.reprice(session, town, batch)
+            return True
+        return False
+
+    def queue_stats(self) -> tuple[int, float | None]:
+        with self.make_session() as session:
+            depth, oldest = session.execute(
+                select(func.count(), func.min(Participation.created_at)).where(
+                    Participation.status.in_((Status.QUEUED, Status.SUBMITTED))
+                )
+            ).one()
+        age = (utcnow() - oldest).total_seconds() if oldest is not None else None
+        return int(depth), age

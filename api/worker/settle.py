@@ -1,0 +1,161 @@
+"""Settlement: what the chain did with each participation — from a receipt, a decoded revert or the logs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+
+from ost_chain.exceptions import ContractRevert
+from ost_chain.townclient import Town
+
+from ..db import Batch, BatchStatus, BridgeSession, Participation, Status, utcnow
+from .relay import InfinityCodecs, RelayerProblem
+
+log = logging.getLogger("ost.bridge.worker")
+MAX_ATTEMPTS = 3
+# Refusals that are the signing coordinator's own problem: that one attested participation fails alone.
+_SIGNER_PROBLEMS = (
+    "InfinityTokenAttestationExpired",
+    "InfinityTokenInvalidSignature",
+    "AccessControlUnauthorizedAccount",
+    "InfinityTokenCoordinatorCapExceeded",
+)
+
+
+def commit(session: BridgeSession) -> None:
+    """Write what changed in memory, taking the database's write turn only now."""
+    with session.writing():
+        pass
+
+
+class Settlement:
+    def __init__(self, codecs: InfinityCodecs) -> None:
+        self.codecs = codecs
+        self.confirmed = 0
+
+    def rows(self, session: BridgeSession, batch: Batch) -> list[Participation]:
+        return list(session.scalars(select(Participation).where(Participation.batch_id == batch.id)))
+
+    def mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str, receipt: dict[str, Any]) -> bool:
+        """Settle every participation of a mined batch from its receipt: minted, or queued again if it reverted."""
+        rows = self.rows(session, batch)
+        batch.block, batch.gas_used = int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
+        now = utcnow()
+        if int(receipt["status"], 16) == 1:
+            infinity, rewarded = town.infinity.address.lower(), self.codecs.rewarded
+            minted = {
+                rewarded.topic_of(e, "participationId"): str(rewarded.data(e)["amount"])
+                for e in receipt["logs"]
+                if e["address"].lower() == infinity and rewarded.matches(e)
+            }
+            changes = [
+                {
+                    "participation_id": r.participation_id,
+                    "status": Status.CONFIRMED,
+                    "tx_hash": tx_hash,
+                    "block": batch.block,
+                    "minted": minted.get(r.key, "0"),
+                    "updated_at": now,
+                }
+                for r in rows
+            ]
+            batch.status = BatchStatus.CONFIRMED
+            self.confirmed += len(rows)
+        else:  # mined but reverted (the chain changed since the simulation): try again, a few times
+            changes = [
+                {
+                    "participation_id": r.participation_id,
+                    "batch_id": None,
+                    "updated_at": now,
+                    "status": Status.FAILED if r.attempts >= MAX_ATTEMPTS else Status.QUEUED,
+                    "reason": f"transaction {tx_hash} reverted" if r.attempts >= MAX_ATTEMPTS else None,
+                }
+                for r in rows
+            ]
+            batch.status = BatchStatus.FAILED
+        with session.writing():
+            session.execute(update(Participation), changes)
+        return True
+
+    def lost(self, session: BridgeSession, town: Town, batch: Batch) -> None:
+        """The batch's nonce went to a transaction we cannot find: confirm what the chain rewarded, queue the rest."""
+        rows = self.rows(session, batch)
+        done = town.client.call_many([town.infinity.functions.isRewarded(HexBytes(r.key)) for r in rows])
+        for row, rewarded in zip(rows, done, strict=True):
+            if rewarded:
+                self.confirm_from_logs(town, row)
+            else:
+                row.status, row.batch_id, row.tx_hash = Status.QUEUED, None, None
+        batch.status = BatchStatus.FAILED
+        commit(session)
+
+    def refused(
+        self, session: BridgeSession, town: Town, rows: list[Participation], revert: ContractRevert
+    ) -> list[Participation]:
+        """Settle the participations a simulated revert names; the rest go on. A relayer problem stops here."""
+        named, error = revert.named, revert.error
+        attested = rows[0].attestation is not None
+        if error == "InfinityTokenAlreadyRewarded":
+            key = "0x" + bytes(named["participationId"]).hex()
+            done = [r for r in rows if r.key == key]
+            for row in done:
+                self.confirm_from_logs(town, row)
+            commit(session)
+            return [r for r in rows if r not in done] if done else narrow(rows)
+        if error == "InfinityTokenNotMember":
+            chosen = [r for r in rows if r.member == to_checksum_address(named["account"])]
+        elif error == "InfinityTokenInactiveProject":
+            chosen = [r for r in rows if r.project_id == named["projectId"]]
+        elif error == "InfinityTokenInvalidMinutes":
+            chosen = [r for r in rows if r.minutes == named["minutesWorked"]]
+        elif error == "InfinityTokenMemberDayExceeded":
+            # The first entry that overflows the member's day: theirs, with those minutes, latest in the batch.
+            member = to_checksum_address(named["member"])
+            chosen = [r for r in rows if r.member == member and r.minutes == named["minutesWorked"]][-1:]
+        elif attested and error in _SIGNER_PROBLEMS:
+            chosen = rows  # the signing coordinator's own problem: this participation alone
+        else:
+            raise RelayerProblem(revert.sentence)
+        if not chosen:
+            if len(rows) > 1:
+                return narrow(rows)
+            chosen = rows
+        for row in chosen:
+            row.status, row.reason = Status.FAILED, revert.sentence
+        commit(session)
+        return [r for r in rows if r not in chosen]
+
+    def confirm_from_logs(self, town: Town, row: Participation) -> None:
+        """Mark ``row`` confirmed, with the transaction that rewarded it (found by its indexed id)."""
+        events = town.infinity.events.Rewarded().get_logs(
+            argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block
+        )
+        row.status = Status.CONFIRMED
+        if events:
+            event = events[-1]
+            row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), int(event["blockNumber"])
+            row.minted = str(int(event["args"]["amount"]))
+        row.reason = None if row.tx_hash else "rewarded on chain"
+
+    def reconcile(self, make_session: sessionmaker[BridgeSession], town: Town) -> None:
+        """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
+        with make_session() as session:
+            queued = list(session.scalars(select(Participation).where(Participation.status == Status.QUEUED)))
+            for start in range(0, len(queued), 500):
+                chunk = queued[start : start + 500]
+                done = town.client.call_many([town.infinity.functions.isRewarded(HexBytes(r.key)) for r in chunk])
+                for row, rewarded in zip(chunk, done, strict=True):
+                    if rewarded:
+                        self.confirm_from_logs(town, row)
+            commit(session)
+        log.info("reconciled %d queued participation(s) with the chain", len(queued))
+
+
+def narrow(rows: list[Participation]) -> list[Participation]:
+    """A refusal no participation could be matched to: try the first half; the rest waits for the next batch."""
+    return rows[: max(1, len(rows) // 2)]

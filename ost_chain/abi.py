@@ -1,0 +1,134 @@
+"""Calldata, results and events from the compiled ABI: the one source of every selector and type.
+
+Web3's contract objects do this for ordinary calls. The bridge's hot paths skip web3's layers
+for speed, and take their codecs from here instead, built once from the artifact's ABI entries:
+no selector, type string or field position is ever written by hand.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_typing import ABIComponent, ABIFunction
+from eth_utils import to_checksum_address
+from eth_utils.abi import (
+    abi_to_signature,
+    event_abi_to_log_topic,
+    function_abi_to_4byte_selector,
+    get_abi_input_types,
+    get_abi_output_types,
+)
+
+from .exceptions import ToolchainError
+
+
+def find(abi: Sequence[dict[str, Any]], kind: str, signature: str) -> dict[str, Any]:
+    """The ``kind`` entry (``function``, ``event``) of ``abi`` with ``signature`` (``claim(address)``), or its
+    only entry of that name when ``signature`` is a bare name."""
+    entries = [e for e in abi if e.get("type") == kind]
+    if "(" in signature:
+        found = [e for e in entries if abi_to_signature(e) == signature]  # type: ignore[arg-type]
+    else:
+        found = [e for e in entries if e.get("name") == signature]
+    if len(found) != 1:
+        raise ToolchainError(f"The ABI has {len(found)} {kind}s matching {signature!r}; run `ost compile`.")
+    return found[0]
+
+
+def named(param: ABIComponent, value: Any) -> Any:
+    """A decoded value as web3 gives it (addresses checksummed), each struct a named tuple, recursively."""
+    kind = param["type"]
+    if kind.endswith("]"):
+        inner = {**param, "type": kind[: kind.rindex("[")]}
+        return [named(inner, v) for v in value]  # type: ignore[arg-type]
+    if kind == "address":
+        return to_checksum_address(value)
+    components = param.get("components")
+    if not components:
+        return value
+    name = str(param.get("internalType", "")).rsplit(".", 1)[-1].split(" ")[-1].removesuffix("[]")
+    fields = tuple(c["name"] for c in components)
+    return _struct(name, fields)(*(named(c, v) for c, v in zip(components, value, strict=True)))
+
+
+@lru_cache(maxsize=256)
+def _struct(name: str, fields: tuple[str, ...]) -> Any:
+    return namedtuple(name or "Struct", fields)  # noqa: PYI024 - the fields come from the ABI at run time
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function of an ABI: its selector, argument types and outputs, derived once."""
+
+    abi: ABIFunction
+    selector: bytes
+    inputs: tuple[str, ...]
+
+    @classmethod
+    def of(cls, abi: Sequence[dict[str, Any]], signature: str) -> Function:
+        entry: ABIFunction = find(abi, "function", signature)  # type: ignore[assignment]
+        return cls(entry, function_abi_to_4byte_selector(entry), tuple(get_abi_input_types(entry)))
+
+    def encode(self, *args: Any) -> bytes:
+        """The calldata of a call with ``args`` (structs as tuples, addresses as text or bytes)."""
+        return self.selector + abi_encode(self.inputs, args)
+
+    def decode(self, data: bytes) -> Any:
+        """The return data: one value alone, several as a tuple, structs as named tuples."""
+        return decode_result(self.abi, data)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of an ABI: its topic and the types and names of its data, derived once."""
+
+    topic: str
+    names: tuple[str, ...]
+    types: tuple[str, ...]
+    indexed: tuple[str, ...]
+
+    @classmethod
+    def of(cls, abi: Sequence[dict[str, Any]], name: str) -> Event:
+        entry = find(abi, "event", name)
+        data = [p for p in entry["inputs"] if not p.get("indexed")]
+        return cls(
+            "0x" + event_abi_to_log_topic(entry).hex(),  # type: ignore[arg-type]
+            tuple(p["name"] for p in data),
+            tuple(p["type"] for p in data),
+            tuple(p["name"] for p in entry["inputs"] if p.get("indexed")),
+        )
+
+    def matches(self, log: dict[str, Any]) -> bool:
+        return bool(log["topics"]) and _hex(log["topics"][0]) == self.topic
+
+    def data(self, log: dict[str, Any]) -> dict[str, Any]:
+        """The log's non-indexed arguments by name."""
+        raw = log["data"]
+        values = abi_decode(self.types, bytes.fromhex(raw[2:]) if isinstance(raw, str) else bytes(raw))
+        return dict(zip(self.names, values, strict=True))
+
+    def topic_of(self, log: dict[str, Any], argument: str) -> str:
+        """An indexed argument's topic, as 0x-hex."""
+        return _hex(log["topics"][1 + self.indexed.index(argument)])
+
+
+def _hex(value: Any) -> str:
+    return value.lower() if isinstance(value, str) else "0x" + bytes(value).hex()
+
+
+def decode_result(abi: ABIFunction, data: bytes) -> Any:
+    """A call's return data as its ABI entry describes it: one value alone, several as a tuple, structs named."""
+    outputs = abi.get("outputs", [])
+    values = [named(o, v) for o, v in zip(outputs, abi_decode(get_abi_output_types(abi), data), strict=True)]
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def encode_call(abi: ABIFunction, args: Sequence[Any]) -> str:
+    """The calldata of a call of ``abi`` with ``args``, as 0x-hex."""
+    return "0x" + (function_abi_to_4byte_selector(abi) + abi_encode(get_abi_input_types(abi), args)).hex()

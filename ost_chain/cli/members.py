@@ -1,0 +1,162 @@
+"""`ost members …` and `ost residents …`: members signed up by the Town Ambassador, residents verified by the
+Country Ambassador."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..enums import NATIVE
+from ..townclient import as_dict
+from ..units import format_amount
+from .options import Account, JsonOutput, ManifestFile, RpcUrl, console, done, emit_json, open_town, signer
+
+members_app = typer.Typer(help="Sign up and remove members; list them.", no_args_is_help=True)
+
+
+@members_app.command("add")
+def members_add(
+    addresses: Annotated[list[str], typer.Argument(help="Addresses to sign up.")],
+    rpc_url: RpcUrl = None,
+    manifest: ManifestFile = None,
+    account: Account = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Sign up members (the Town Ambassador); those already members are skipped."""
+    town = open_town(rpc_url, manifest)
+    who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+    added, receipt = town.add_members(who, addresses)
+    count = town.registry.functions.memberCount().call()
+    done(
+        as_json,
+        {
+            "added": added,
+            "skipped": len(set(addresses)) - len(added),
+            "memberCount": count,
+            "receipt": as_dict(receipt),
+        },
+        f"Signed up {len(added)} member(s); the town has {count}.",
+    )
+
+
+@members_app.command("remove")
+def members_remove(
+    address: Annotated[str, typer.Argument(help="The member to remove.")],
+    rpc_url: RpcUrl = None,
+    manifest: ManifestFile = None,
+    account: Account = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Remove a member (the Town Ambassador). Profit already earned stays claimable."""
+    town = open_town(rpc_url, manifest)
+    who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+    receipt = town.remove_member(who, address)
+    count = town.registry.functions.memberCount().call()
+    done(
+        as_json,
+        {"removed": address, "memberCount": count, "receipt": as_dict(receipt)},
+        f"Removed {address}; the town has {count} members.",
+    )
+
+
+@members_app.command("list")
+def members_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_json: JsonOutput = False) -> None:
+    """The current members, in the order they joined, with their INFINITY."""
+    town = open_town(rpc_url, manifest)
+    members = town.members()
+    for m in members:
+        m["infinity"] = town.infinity.functions.balanceOf(m["address"]).call()
+    if as_json:
+        emit_json({"memberCount": len(members), "members": members})
+        return
+    table = Table("#", "member", "joined in block", "INF", title=f"{town.name}: {len(members)} members")
+    for n, m in enumerate(members, 1):
+        table.add_row(str(n), m["address"], str(m["joinedBlock"]), format_amount(m["infinity"], 18))
+    console.print(table)
+
+
+@members_app.command("show")
+def members_show(
+    address: Annotated[str, typer.Argument(help="Any address: a member, an investor or both.")],
+    rpc_url: RpcUrl = None,
+    manifest: ManifestFile = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """One address: membership, INFINITY, shares per business, claimable profit, refunds due."""
+    town = open_town(rpc_url, manifest)
+    view = town.member(address)
+    if as_json:
+        emit_json(view)
+        return
+    status = "a member" if view["member"] else "not a member"
+    console.print(
+        f"{view['address']} is {status} ({view['tier']} tier): {format_amount(view['infinity'], 18)} INF, "
+        f"{format_amount(view['claimable'][NATIVE], 18)} profit claimable (native coin)."
+    )
+    for s in view["shares"]:
+        console.print(f"  {s['shares']:,} shares of #{s['businessId']} {s['symbol']} ({s['phase']})")
+    for r in view["refundsDue"]:
+        console.print(f"  refund due from #{r['businessId']}: {r['amount']} (smallest unit of {r['asset']})")
+
+
+@members_app.command("recover")
+def members_recover(
+    lost: Annotated[str, typer.Argument(help="The member's lost address.")],
+    new: Annotated[str, typer.Argument(help="The member's new, fresh address.")],
+    confirm: Annotated[bool, typer.Option("--confirm", help="The Country Ambassador's step: confirm, move.")] = False,
+    rpc_url: RpcUrl = None,
+    manifest: ManifestFile = None,
+    account: Account = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Move a member who lost their wallet to a new address: the Town Ambassador proposes, then the
+    Country Ambassador confirms with --confirm, which moves membership, INF, shares, unclaimed profit
+    and refund rights."""
+    town = open_town(rpc_url, manifest)
+    if not confirm:
+        who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+        receipt = town.propose_recovery(who, lost, new)
+        done(
+            as_json,
+            {**town.recovery(lost), "receipt": as_dict(receipt)},
+            f"Proposed moving {lost} to {new}. The Country Ambassador confirms with "
+            f"`ost members recover {lost} {new} --confirm`.",
+        )
+        return
+    who = signer(town, account, "Country Ambassador", town.roles.get("countryAmbassador"))
+    receipt = town.confirm_recovery(who, lost, new)
+    moved = town.sweep_recovery(who, lost)
+    shares = ", ".join(f"{n:,} {s}" for s, n in moved["shares"].items()) or "no shares"
+    done(
+        as_json,
+        {**town.recovery(lost), "moved": moved, "receipt": as_dict(receipt)},
+        f"{lost} is now {new}: membership, {format_amount(moved['infinity'], 18)} INF, {shares}, unclaimed "
+        f"profit and refund rights moved. The old address is refused from now on.",
+    )
+
+
+# ── residents ──
+
+residents_app = typer.Typer(help="Country residents, verified by the Country Ambassador.", no_args_is_help=True)
+
+
+@residents_app.command("set")
+def residents_set(
+    addresses: Annotated[list[str], typer.Argument(help="Addresses verified as living in the country.")],
+    unset: Annotated[bool, typer.Option("--unset", help="Withdraw the verification instead.")] = False,
+    rpc_url: RpcUrl = None,
+    manifest: ManifestFile = None,
+    account: Account = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Mark addresses as country residents (the Country Ambassador), or with --unset no longer."""
+    town = open_town(rpc_url, manifest)
+    who = signer(town, account, "Country Ambassador", town.roles.get("countryAmbassador"))
+    receipts = town.set_residents(who, addresses, not unset)
+    done(
+        as_json,
+        {"resident": not unset, "changed": len(receipts), "receipts": as_dict(receipts)},
+        f"{len(receipts)} address(es) {'no longer' if unset else 'now'} country residents.",
+    )

@@ -1,0 +1,92 @@
+"""Options shared by every command, declared once, and the helpers every command uses to answer.
+
+``--rpc-url`` means one thing everywhere: the chain to act on (``OST_RPC_URL``). Commands on a
+deployed town default to the chain `ost up` keeps at 127.0.0.1:8545; `deploy` and `demo`, which
+build a town, default to a throwaway embedded chain instead, and say so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from eth_account.signers.local import LocalAccount
+from rich.console import Console
+
+from ..client import ChainClient
+from ..exceptions import ChainError
+from ..network import find_manifest, resolve_signer
+from ..settings import DEFAULT_RPC_URL, current_settings
+from ..townclient import Town
+
+RpcUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--rpc-url",
+        envvar="OST_RPC_URL",
+        help=f"JSON-RPC URL of the chain. Default: {DEFAULT_RPC_URL} (where `ost up` runs) for commands on a "
+        "deployed town; a throwaway embedded chain for `deploy` and `demo`.",
+    ),
+]
+ManifestFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--manifest",
+        envvar="OST_MANIFEST",
+        help="The town's manifest; default: the one deployed from this folder (deployments/<chain-id>/<town>.json).",
+    ),
+]
+Account = Annotated[
+    str | None,
+    typer.Option(
+        "--account", envvar="OST_ACCOUNT", help="Keystore of the signing account, or dev:N on the development chain."
+    ),
+]
+Accounts = Annotated[
+    list[Path] | None,
+    typer.Option("--account", envvar="OST_ACCOUNT", help="Keystore of a signing role; repeat for several."),
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+Business = Annotated[str, typer.Argument(help="The business: its number or its share symbol.")]
+Asset = Annotated[str, typer.Option("--asset", help="Payment asset: an ERC-20 address; default the native coin.")]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def open_town(rpc_url: str | None, manifest: Path | None) -> Town:
+    """The town of ``manifest`` (or the one deployed from this folder) on ``rpc_url`` (default: `ost up`'s chain)."""
+    url = rpc_url or current_settings().chain_url
+    try:
+        client = ChainClient.connect(url)
+    except ChainError:
+        raise ChainError(f"Cannot reach a chain at {url}: start one with `ost up`, or pass --rpc-url.") from None
+    return Town.load(client, manifest or find_manifest(Path.cwd(), client.chain_id))
+
+
+def signer(town: Town, account: str | None, role: str = "", holder: str | None = None) -> LocalAccount:
+    """The account that signs: ``account``, or on the development chain the one holding ``role``."""
+    return resolve_signer(town.client.chain_id, account, holder, role=role)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as JSON on standard output."""
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def done(as_json: bool, data: dict[str, Any], sentence: str) -> None:
+    """Answer with ``data`` as JSON, or with ``sentence``."""
+    if as_json:
+        emit_json(data)
+    else:
+        console.print(sentence)
+
+
+def time_left(seconds: int | None) -> str:
+    """Seconds left in a sale's phase, as a person reads it: "3d 4h", "5h 12m", or "closed"."""
+    if seconds is None:
+        return "closed"
+    days, rest = divmod(seconds, 86_400)
+    return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
