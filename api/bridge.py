@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from eth_account.signers.local import LocalAccount
 
 from ost_chain.artifacts import Artifacts
 from ost_chain.exceptions import ConfigError
+from ost_chain.manifest import TownManifest
 from ost_chain.network import load_keystore, resolve_signer
 from ost_chain.settings import get_settings
 
@@ -54,12 +54,9 @@ class Bridge:
         manifest = self.options.manifest
         if manifest is None:
             raise ConfigError("The bridge needs its town's manifest: pass --manifest (or set OST_BRIDGE__MANIFEST).")
-        try:
-            self.manifest = json.loads(manifest.read_text())
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"Cannot read the town manifest {manifest}: {exc}") from None
-        self.chain_id = int(self.manifest["chainId"])
-        self.infinity = self.manifest["contracts"]["InfinityToken"]["address"]
+        self.manifest = TownManifest.read(manifest)
+        self.chain_id = self.manifest.chainId
+        self.infinity = self.manifest.address("InfinityToken")
         self.engine = make_engine(self.options.database())
         self.sessions = sessions(self.engine)
         self.artifacts = Artifacts(get_settings().build_dir)
@@ -98,5 +95,6 @@ class Bridge:
         if chosen and not chosen.startswith("dev:"):
             secret = self.settings.passphrase.get_secret_value() if self.settings.passphrase else None
             return load_keystore(Path(chosen), secret)
-        coordinators = self.manifest.get("roles", {}).get("coordinators") or [None]
-        return resolve_signer(self.chain_id, chosen, coordinators[0], role="relayer (a coordinator)")
+        coordinators = self.manifest.roles.coordinators if self.manifest.roles else []
+        first = coordinators[0] if coordinators else None
+        return resolve_signer(self.chain_id, chosen, first, role="relayer (a coordinator)")

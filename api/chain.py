@@ -20,6 +20,7 @@ from ost_chain.abi import Function
 from ost_chain.artifacts import Artifacts
 from ost_chain.client import ChainClient
 from ost_chain.enums import Role
+from ost_chain.manifest import TownManifest
 from ost_chain.townclient import Town
 
 from .settings import BridgeSettings
@@ -36,11 +37,10 @@ class Unreachable(Exception):
 
 
 class ChainView:
-    def __init__(self, settings: BridgeSettings, rpc_url: str, manifest: dict[str, Any], artifacts: Artifacts) -> None:
+    def __init__(self, settings: BridgeSettings, rpc_url: str, manifest: TownManifest, artifacts: Artifacts) -> None:
         self.settings, self.rpc_url, self.manifest = settings, rpc_url, manifest
-        contracts = manifest["contracts"]
-        self._registry = contracts["TownRegistry"]["address"]
-        self._infinity = contracts["InfinityToken"]["address"]
+        self._registry = manifest.address("TownRegistry")
+        self._infinity = manifest.address("InfinityToken")
         registry_abi, infinity_abi = artifacts.get("TownRegistry")["abi"], artifacts.get("InfinityToken")["abi"]
         self._has_role = Function.of(registry_abi, "hasRole")
         self._is_member = Function.of(registry_abi, "isMember")

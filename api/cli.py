@@ -84,7 +84,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(settings)
     console.print(
-        f"Bridge for {app.state.bridge.manifest['town']} on http://{host}:{port} (docs at /docs); "
+        f"Bridge for {app.state.bridge.manifest.town} on http://{host}:{port} (docs at /docs); "
         f"relayer {app.state.bridge.relayer.address}."
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -31,7 +31,8 @@ from api.db import make_engine, sessions  # noqa: E402
 from api.keys import create_key  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import Deployment, Manifest  # noqa: E402
+from ost_chain.deploy import Deployment  # noqa: E402
+from ost_chain.manifest import Manifest  # noqa: E402
 from ost_chain.plan import TownPlan  # noqa: E402
 
 OST = str(Path(sys.executable).with_name("ost"))

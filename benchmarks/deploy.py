@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import Deployment, Manifest  # noqa: E402
+from ost_chain.deploy import Deployment  # noqa: E402
+from ost_chain.manifest import Manifest  # noqa: E402
 from ost_chain.plan import load_plan  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "town.yaml"

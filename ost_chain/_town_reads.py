@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from .client import ChainClient
 from .enums import NATIVE, Phase, Role, Tier
 from .enums import Eligibility as EligibilityReason
 from .exceptions import ConfigError
+from .manifest import TownManifest
 from .units import checksum, hash_id
 
 _ERC20_ABI = [
@@ -71,18 +71,18 @@ class Eligibility:
 class TownReader:
     """The contracts of one deployed town, and what they hold."""
 
-    def __init__(self, client: ChainClient, manifest: dict[str, Any]) -> None:
-        self.client, self.manifest = client, manifest
-        contracts = manifest["contracts"]
-        if manifest.get("chainId") != client.chain_id:
-            raise ConfigError(f"The manifest is for chain {manifest.get('chainId')}; this chain is {client.chain_id}.")
-        self.registry: Contract = client.at("TownRegistry", contracts["TownRegistry"]["address"])
-        self.infinity: Contract = client.at("InfinityToken", contracts["InfinityToken"]["address"])
-        self.factory: Contract = client.at("BusinessFactory", contracts["BusinessFactory"]["address"])
-        self.distributor: Contract = client.at("ProfitDistributor", contracts["ProfitDistributor"]["address"])
+    def __init__(self, client: ChainClient, manifest: TownManifest | dict[str, Any]) -> None:
+        record = manifest if isinstance(manifest, TownManifest) else TownManifest.of(manifest)
+        self.client, self.record = client, record
+        if record.chainId != client.chain_id:
+            raise ConfigError(f"The manifest is for chain {record.chainId}; this chain is {client.chain_id}.")
+        self.registry: Contract = client.at("TownRegistry", record.address("TownRegistry"))
+        self.infinity: Contract = client.at("InfinityToken", record.address("InfinityToken"))
+        self.factory: Contract = client.at("BusinessFactory", record.address("BusinessFactory"))
+        self.distributor: Contract = client.at("ProfitDistributor", record.address("ProfitDistributor"))
         self._businesses: list[tuple[Contract, Contract]] = []
         self._names: list[tuple[str, str]] = []
-        self._from_block = int(contracts["TownRegistry"].get("block") or 0)
+        self._from_block = int(record.contracts["TownRegistry"].block or 0)
         if not client.w3.eth.get_code(self.registry.address):
             raise ConfigError(
                 f"This chain has no town at {self.registry.address}: the manifest belongs to another chain "
@@ -91,10 +91,7 @@ class TownReader:
 
     @classmethod
     def load(cls, client: ChainClient, path: Path) -> Self:
-        try:
-            return cls(client, json.loads(path.read_text()))
-        except (OSError, ValueError, KeyError) as exc:
-            raise ConfigError(f"Cannot read the town manifest {path}: {exc}") from None
+        return cls(client, TownManifest.read(path))
 
     # ── reads ──
 
@@ -105,7 +102,7 @@ class TownReader:
     @property
     def roles(self) -> dict[str, Any]:
         """The role holders the deployment recorded (office, ambassadors, coordinators)."""
-        return dict(self.manifest.get("roles", {}))
+        return self.record.roles.model_dump() if self.record.roles else {}
 
     def summary(self) -> dict[str, Any]:
         r, i = self.registry.functions, self.infinity.functions
@@ -130,10 +127,10 @@ class TownReader:
         if isinstance(ref, int) or str(ref).isdigit():
             business_id = int(ref)
         else:
-            recorded = self.manifest.get("businesses", {}).get(str(ref).upper())
+            recorded = self.record.businesses.get(str(ref).upper())
             if recorded is None:
                 raise ConfigError(f"No business with the symbol {ref!r} in this town.")
-            business_id = int(recorded["id"])
+            business_id = recorded.id
         if not 0 <= business_id < count:
             raise ConfigError(f"No business #{business_id}: this town lists {count} (0 to {count - 1}).")
         return business_id
@@ -280,8 +277,8 @@ class TownReader:
         }
 
     def _symbol(self, business_id: int) -> str:
-        for symbol, entry in self.manifest.get("businesses", {}).items():
-            if int(entry["id"]) == business_id:
+        for symbol, entry in self.record.businesses.items():
+            if entry.id == business_id:
                 return str(symbol)
         return str(self.sale(business_id)[1].functions.symbol().call())
 

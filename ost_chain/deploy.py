@@ -8,90 +8,36 @@ whether it is already done (a role held, a member signed up, a business listed).
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import rlp
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from web3.contract import Contract
 from web3.logs import DISCARD
-from web3.types import TxReceipt
+from web3.types import Nonce, TxReceipt
+from web3.utils.address import get_create_address
 
-from . import __version__
 from .client import ChainClient
 from .enums import NATIVE
 from .exceptions import ConfigError, OstError
+from .manifest import Manifest
 from .plan import ResolvedBusiness, TownPlan
 from .terms import SaleTerms
 
 MEMBER_BATCH = 200
-FORMAT = 1
 
 
 class InjectedFailure(OstError):
     """Raised by a deployment told to stop after a number of transactions (for resume tests)."""
 
 
-def manifest_path(root: Path, chain_id: int, town: str) -> Path:
-    slug = re.sub(r"[^a-z0-9]+", "-", town.lower()).strip("-") or "town"
-    return root / "deployments" / str(chain_id) / f"{slug}.json"
-
-
 def create_address(sender: str, nonce: int) -> str:
     """The address a CREATE from ``sender`` at ``nonce`` yields."""
-    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
-
-
-@dataclass
-class Manifest:
-    """What a deployment did, kept on disk after every step (written to a temporary file, then renamed)."""
-
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def open(cls, path: Path, *, chain_id: int, town: str, plan_hash: str) -> Manifest:
-        if path.is_file():
-            data = json.loads(path.read_text())
-            if data.get("chainId") != chain_id:
-                raise ConfigError(f"The manifest {path} is for chain {data.get('chainId')}, not {chain_id}.")
-        else:
-            now = _now()
-            data = {
-                "format": FORMAT,
-                "town": town,
-                "chainId": chain_id,
-                "createdAt": now,
-                "contracts": {},
-                "steps": {},
-                "businesses": {},
-                "pending": {},
-            }
-        data.update(planHash=plan_hash, version=__version__)
-        return cls(path, data)
-
-    def save(self) -> None:
-        self.data["updatedAt"] = _now()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, self.path)
-
-    def address(self, key: str) -> str:
-        return str(self.data["contracts"][key]["address"])
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return str(get_create_address(to_checksum_address(sender), Nonce(nonce)))
 
 
 @dataclass

@@ -24,8 +24,9 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment, Manifest, Progress, manifest_path
+from ost_chain.deploy import Deployment, Progress
 from ost_chain.exceptions import ConfigError, OstError
+from ost_chain.manifest import Manifest, manifest_path
 from ost_chain.network import load_keystore
 from ost_chain.plan import load_plan
 

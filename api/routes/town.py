@@ -56,7 +56,7 @@ def activity(bridge: BridgeDep) -> ActivityPublic:
 def config(bridge: BridgeDep) -> ConfigPublic:
     """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
     and the contracts' enums (so the page keeps no copy of its own)."""
-    contracts = {k: v["address"] for k, v in bridge.manifest["contracts"].items()}
+    contracts = {k: v.address for k, v in bridge.manifest.contracts.items()}
     selectors = {}
     for call, (contract, signature) in WALLET_CALLS.items():
         functions = [f for f in bridge.artifacts.get(contract)["abi"] if f["type"] == "function"]
@@ -71,7 +71,7 @@ def config(bridge: BridgeDep) -> ConfigPublic:
     )
     return ConfigPublic(
         chainId=bridge.chain_id,
-        town=bridge.manifest["town"],
+        town=bridge.manifest.town,
         contracts=contracts,
         selectors=selectors,
         native=NATIVE,

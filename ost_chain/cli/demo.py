@@ -13,7 +13,8 @@ from typing import Any
 
 from rich.table import Table
 
-from ..deploy import Deployment, Manifest
+from ..deploy import Deployment
+from ..manifest import Manifest
 from ..network import open_session
 from ..plan import TownPlan
 from ..townclient import Reward, Town

@@ -13,9 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..chain import LocalChain, dev_accounts
 from ..client import ChainClient
-from ..deploy import Deployment, Manifest, manifest_path
+from ..deploy import Deployment
 from ..deploy import Progress as Steps
 from ..exceptions import ConfigError
+from ..manifest import Manifest, manifest_path
 from ..network import load_keystore
 from ..plan import TEMPLATE, load_plan
 from ..plugins import services

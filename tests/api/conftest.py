@@ -25,7 +25,8 @@ from api.db import make_engine, sessions
 from api.keys import create_key
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment, Manifest
+from ost_chain.deploy import Deployment
+from ost_chain.manifest import Manifest
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 

@@ -61,7 +61,9 @@ def submit_until_accepted(http: httpx.Client, body: dict[str, Any], headers: dic
 
 
 def test_sigkill_in_the_middle_of_1000_participations_loses_and_duplicates_nothing(deployed: Deployed) -> None:
-    bridge = Bridge(deployed, f"sqlite:///{deployed.folder / 'crash.sqlite'}", env={"OST_BRIDGE__BATCH_SIZE": "40"}).start()
+    bridge = Bridge(
+        deployed, f"sqlite:///{deployed.folder / 'crash.sqlite'}", env={"OST_BRIDGE__BATCH_SIZE": "40"}
+    ).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     headers = {"Authorization": f"Bearer {key}"}
     bodies = [
@@ -220,7 +222,9 @@ def test_a_keystore_relayer_s_passphrase_and_key_never_reach_the_log(fresh_town:
     keystore = d.folder / "relayer.json"
     keystore.write_text(json.dumps(Account.encrypt(COORDINATOR.key, passphrase, kdf="pbkdf2", iterations=1_000)))
     bridge = Bridge(
-        d, f"sqlite:///{d.folder / 'keystore.sqlite'}", env={"OST_BRIDGE__RELAYER": str(keystore), "OST_PASSPHRASE": passphrase}
+        d,
+        f"sqlite:///{d.folder / 'keystore.sqlite'}",
+        env={"OST_BRIDGE__RELAYER": str(keystore), "OST_PASSPHRASE": passphrase},
     ).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     try:

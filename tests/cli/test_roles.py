@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.cli import app
 from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment, Manifest
+from ost_chain.deploy import Deployment
 from ost_chain.exceptions import ConfigError, ContractRevert
+from ost_chain.manifest import Manifest
 from ost_chain.plan import load_plan
 from ost_chain.townclient import NotAllowed, Town
 from tests.helpers import advance_time

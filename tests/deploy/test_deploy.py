@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from ost_chain.chain import dev_accounts
 from ost_chain.cli import app
 from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment, InjectedFailure, Manifest
+from ost_chain.deploy import Deployment, InjectedFailure
+from ost_chain.manifest import Manifest
 from ost_chain.plan import TEMPLATE, load_plan
 from ost_chain.townclient import Town
 
