@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -16,23 +17,16 @@ from eth_account import Account  # noqa: E402
 from eth_account.signers.local import LocalAccount  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 from web3.contract import Contract  # noqa: E402
+from web3.logs import DISCARD  # noqa: E402
 
 from benchmarks._gas import Floor, Report  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.town import (  # noqa: E402
-    NATIVE,
-    ONE_INF,
-    Business,
-    CoreTown,
-    SaleTerms,
-    deploy_core,
-    deploy_distributor,
-    deploy_factory,
-    deploy_share_implementations,
-    list_business,
-)
-from tests.helpers import sign_participation  # noqa: E402
+from ost_chain.deploy import deploy_plan  # noqa: E402
+from ost_chain.eip712 import sign_participation  # noqa: E402
+from ost_chain.enums import NATIVE  # noqa: E402
+from ost_chain.plan import TownPlan  # noqa: E402
+from ost_chain.terms import SaleTerms  # noqa: E402
 
 TRANSFER_LOG = (3, 32)  # Transfer(from, to, value)
 REWARDED_LOG = (4, 96)  # Rewarded(member, participationId, projectId; amount, coordinator, minutes)
@@ -52,28 +46,38 @@ def addresses(label: str, count: int) -> list[str]:
     return [to_checksum_address(keccak(f"{label}/{i}".encode())[12:]) for i in range(count)]
 
 
+def town(client: ChainClient, **plan: object) -> dict[str, Contract]:
+    """A town built by the deployment engine from ``plan`` (the OST office, ambassadors and dev accounts 0-2), as
+    `ost deploy` builds one; its contracts by name."""
+    with tempfile.TemporaryDirectory() as folder:
+        manifest = deploy_plan(
+            client,
+            TownPlan.model_validate({"town": "Bench", "country": "ZA", **plan}),
+            Path(folder) / "town.json",
+            {a.address: a for a in dev_accounts()[:3]},
+        )
+    names = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistributor")
+    return {name: client.at(name, manifest.address(name)) for name in names}
+
+
 def _tx_input(client: ChainClient, receipt: dict) -> bytes:
     return bytes(client.w3.eth.get_transaction(receipt["transactionHash"])["input"])
 
 
 def infinity(client: ChainClient, report: Report) -> None:
     accounts = dev_accounts()
-    office, country, ambassador, coordinator, relayer = accounts[:5]
-    town = deploy_core(
-        client,
-        name="Bench",
-        country="ZA",
-        ost_office=office,
-        country_ambassador=country.address,
-        town_ambassador=ambassador.address,
-    )
-    reg, inf = town.registry.functions, town.infinity.functions
+    coordinator, relayer = accounts[3:5]
     members = addresses("member", 230)
-    client.transact(reg.grantRole(town.role("COORDINATOR_ROLE"), coordinator.address), ambassador)
-    for start in range(0, len(members), 115):
-        client.transact(reg.addMembers(members[start : start + 115]), ambassador)
-    client.transact(inf.setProject(1, ONE_INF, 180, True), ambassador)
-    client.transact(inf.setCoordinatorDailyCap(coordinator.address, 10**6 * ONE_INF), ambassador)
+    contracts = town(
+        client,
+        coordinators=[coordinator.address],
+        coordinator_daily_cap_inf=10**6,
+        members=members,
+        launch=False,
+        projects=[{"id": 1, "name": "River", "inf_per_shift": 1, "shift_minutes": 180}],
+    )
+    infinity_token = contracts["InfinityToken"]
+    inf = infinity_token.functions
     fresh = iter(members)
     ids = (n.to_bytes(32, "big") for n in range(1, 10**6))
 
@@ -107,7 +111,7 @@ def infinity(client: ChainClient, report: Report) -> None:
         "coordinator": coordinator.address,
         "deadline": deadline,
     }
-    signature = sign_participation(client, town.infinity, coordinator, **p)
+    signature = sign_participation(coordinator, client.chain_id, infinity_token.address, **p)
     receipt = client.transact(inf.rewardWithAttestation(p, signature), relayer)
     floor = Floor(_tx_input(client, receipt), new_slots=3, updated_slots=2, logs=[TRANSFER_LOG, REWARDED_LOG])
     # ecrecover (3,000 gas) is as unavoidable as the storage: a signature must be checked.
@@ -122,31 +126,22 @@ def _buyer(client: ChainClient, funder: LocalAccount, label: str) -> LocalAccoun
 
 def sales(client: ChainClient, report: Report) -> None:
     accounts = dev_accounts()
-    office, country, ambassador = accounts[:3]
-    town = deploy_core(
-        client,
-        name="Bench",
-        country="ZA",
-        ost_office=office,
-        country_ambassador=country.address,
-        town_ambassador=ambassador.address,
-    )
+    office, ambassador = accounts[0], accounts[2]
     buyers = {label: _buyer(client, office, label) for label in ("warm-native", "native", "warm-coin", "coin")}
-    client.transact(town.registry.functions.addMembers([b.address for b in buyers.values()]), ambassador)
-    client.transact(town.registry.functions.launch(), ambassador)
+    factory = town(client, members=[b.address for b in buyers.values()])["BusinessFactory"]
     coin, _ = client.deploy("TestStablecoin", sender=office)
 
     # Listing through the factory against deploying the same two contracts afresh, in one run.
     before = client.w3.eth.block_number
-    implementations = deploy_share_implementations(client, office)
+    client.deploy("ShareSale", sender=office)
+    client.deploy("ShareToken", sender=office)
     fresh = sum(
         client.w3.eth.get_transaction_receipt(tx)["gasUsed"]
         for n in range(before + 1, client.w3.eth.block_number + 1)
         for tx in client.w3.eth.get_block(n)["transactions"]
     )
-    factory = deploy_factory(client, town.registry, implementations, office)
     start = client.w3.eth.get_block("latest")["timestamp"]
-    listed: dict[str, Business] = {}
+    listed: dict[str, Contract] = {}
     for asset, price in ((NATIVE, 10**15), (coin.address, 25 * 10**6)):
         terms = SaleTerms(
             price=price,
@@ -158,24 +153,22 @@ def sales(client: ChainClient, report: Report) -> None:
             treasury=office.address,
             payment_asset=asset,
         )
-        receipt_before = client.w3.eth.block_number
-        listed[asset] = list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
-        listing = client.w3.eth.get_transaction_receipt(client.w3.eth.get_block(receipt_before + 1)["transactions"][0])[
-            "gasUsed"
-        ]
+        receipt = client.transact(factory.functions.listBusiness("Bakery", "BAKE", 0, terms.as_tuple()), ambassador)
+        (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
+        listed[asset], listing = client.at("ShareSale", event["args"]["sale"]), receipt["gasUsed"]
     report.row("BusinessFactory.listBusiness", listing)
     report.row("ShareSale + ShareToken deployed afresh", fresh)
     report.ratio("listing ÷ fresh deployment", listing / fresh, 0.25)
     client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     # A purchase by a member who holds no shares yet; an earlier buyer made supply and the sale's progress non-zero.
-    sale = listed[NATIVE].sale
+    sale = listed[NATIVE]
     client.transact(sale.functions.buy(10), buyers["warm-native"], value=10 * 10**15)
     receipt = client.transact(sale.functions.buy(10), buyers["native"], value=10 * 10**15)
     floor = Floor(_tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[TRANSFER_LOG, PURCHASE_LOG])
     report.row("ShareSale.buy, native coin (fresh buyer)", receipt["gasUsed"], floor.gas + MEMBERSHIP_READ, 1.3)
 
-    sale = listed[coin.address].sale
+    sale = listed[coin.address]
     for label in ("warm-coin", "coin"):
         client.transact(coin.functions.mint(buyers[label].address, 250 * 10**6), office)
         client.transact(coin.functions.approve(sale.address, 250 * 10**6), buyers[label])
@@ -193,25 +186,11 @@ def sales(client: ChainClient, report: Report) -> None:
     )
 
 
-def _distributor_town(client: ChainClient, members: int, claimer: str) -> tuple[CoreTown, Contract, Contract]:
-    """A launched town of ``members`` members (``claimer`` among them) with one business and a distributor."""
-    office, country, ambassador = dev_accounts()[:3]
-    town = deploy_core(
-        client,
-        name="Bench",
-        country="ZA",
-        ost_office=office,
-        country_ambassador=country.address,
-        town_ambassador=ambassador.address,
-    )
-    factory = deploy_factory(client, town.registry, deploy_share_implementations(client, office), office)
-    terms = SaleTerms(price=1, shares_offered=1, min_shares=1, start=2**39, local_duration=1, treasury=office.address)
-    list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
-    distributor = deploy_distributor(client, town.registry, factory, office)
+def _distributor_town(client: ChainClient, members: int, claimer: str) -> dict[str, Contract]:
+    """A town of ``members`` members (``claimer`` among them) with one business and its distributor."""
     everyone = [claimer, *addresses(f"town-{members}", members - 1)]
-    for start in range(0, len(everyone), 250):
-        client.transact(town.registry.functions.addMembers(everyone[start : start + 250]), ambassador)
-    return town, factory, distributor
+    business = {"name": "Bakery", "symbol": "BAKE", "price": "0.000000000000000001", "shares": 1, "minimum": 1}
+    return town(client, members=everyone, businesses=[business], sales_start=2**39, launch=False)
 
 
 def profits(client: ChainClient, report: Report) -> None:
@@ -219,11 +198,12 @@ def profits(client: ChainClient, report: Report) -> None:
     claimer = _buyer(client, office, "claimer")
     measured: dict[str, dict[int, int]] = {"deposit": {}, "claim": {}}
     for members in (10, 1_000, 10_000):
-        town, _, distributor = _distributor_town(client, members, claimer.address)
+        contracts = _distributor_town(client, members, claimer.address)
+        distributor, registry = contracts["ProfitDistributor"], contracts["TownRegistry"]
         # A running town: an earlier deposit made the pool's slots non-zero; then membership changed
         # again, so this deposit opens a new epoch in the history (the dearer case).
         client.transact(distributor.functions.deposit(0, NATIVE, 10**18), office, value=10**18)
-        client.transact(town.registry.functions.addMember(addresses("late", 1)[0]), ambassador)
+        client.transact(registry.functions.addMember(addresses("late", 1)[0]), ambassador)
         receipt = client.transact(distributor.functions.deposit(0, NATIVE, 10**18), office, value=10**18)
         floor = Floor(
             _tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[PROFIT_DEPOSITED_LOG]

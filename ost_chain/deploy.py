@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -46,6 +47,15 @@ class Progress:
 
     total: Callable[[int], None] = lambda n: None
     advance: Callable[[str], None] = lambda label: None
+
+
+def deploy_plan(
+    client: ChainClient, plan: TownPlan, path: Path, signers: dict[str, LocalAccount], plan_hash: str = ""
+) -> Manifest:
+    """Deploy ``plan`` on ``client``'s chain, resuming the manifest at ``path``, with no progress display: the one
+    way scripts, tests and benchmarks build a town (``ost deploy`` adds the progress bar)."""
+    manifest = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=plan_hash)
+    return Deployment(client, plan, manifest, signers).run()
 
 
 class Deployment:
@@ -136,7 +146,8 @@ class Deployment:
                 done=partial(self._project_set, infinity, project.id),
             )
         for batch in member_batches:
-            missing = [m for m in batch if not registry.functions.isMember(m).call()]
+            known = self.client.call_many([registry.functions.isMember(m) for m in batch])  # one round trip
+            missing = [m for m, member in zip(batch, known, strict=True) if not member]
             if missing:
                 self._send(f"members:{missing[0]}+{len(missing)}", registry.functions.addMembers(missing), ambassador)
             self.progress.advance(f"members ({len(batch)})")

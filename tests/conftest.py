@@ -16,15 +16,11 @@ from web3.contract import Contract
 
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
-from ost_chain.town import (
-    DEFAULT_SHIFT_MINUTES,
-    ONE_INF,
-    CoreTown,
-    deploy_core,
-    deploy_distributor,
-    deploy_factory,
-    deploy_share_implementations,
-)
+from ost_chain.deploy import deploy_plan
+from ost_chain.manifest import Manifest
+from ost_chain.plan import TownPlan
+from ost_chain.units import ONE_INF
+from tests.towns import DEFAULT_SHIFT_MINUTES, CoreTown
 
 # Invariant runs: a fast profile for CI, an intense one by hand (HYPOTHESIS_PROFILE=intense).
 settings.register_profile(
@@ -109,8 +105,9 @@ def stranger(accounts: tuple[LocalAccount, ...]) -> LocalAccount:
 
 
 @pytest.fixture(scope="session")
-def town(
+def deployed_town(
     client: ChainClient,
+    tmp_path_factory: pytest.TempPathFactory,
     ost_office: LocalAccount,
     country_ambassador: LocalAccount,
     ambassador: LocalAccount,
@@ -118,25 +115,38 @@ def town(
     alice: LocalAccount,
     bob: LocalAccount,
     carol: LocalAccount,
-) -> CoreTown:
-    """A launched town: ambassadors and a coordinator appointed, alice and bob members, carol a
-    country resident, project 1 paying 1 INF per 3-hour shift, the coordinator capped at 1,000 INF a day."""
-    core = deploy_core(
-        client,
-        name="Prince Albert",
-        country="ZA",
-        ost_office=ost_office,
-        country_ambassador=country_ambassador.address,
-        town_ambassador=ambassador.address,
+) -> Manifest:
+    """A launched town, built by the deployment engine from a plan, as `ost deploy` builds one: ambassadors and a
+    coordinator appointed, alice and bob members, carol a country resident, project 1 paying 1 INF per 3-hour
+    shift, the coordinator capped at 1,000 INF a day; no business listed yet."""
+    plan = TownPlan.model_validate(
+        {
+            "town": "Prince Albert",
+            "country": "ZA",
+            "ost_office": ost_office.address,
+            "country_ambassador": country_ambassador.address,
+            "town_ambassador": ambassador.address,
+            "coordinators": [coordinator.address],
+            "coordinator_daily_cap_inf": COORDINATOR_CAP // ONE_INF,
+            "members": [alice.address, bob.address],
+            "country_residents": [carol.address],
+            "projects": [
+                {"id": PROJECT, "name": "River clean-up", "inf_per_shift": 1, "shift_minutes": DEFAULT_SHIFT_MINUTES}
+            ],
+        }
     )
-    reg, inf = core.registry.functions, core.infinity.functions
-    client.transact(reg.grantRole(core.role("COORDINATOR_ROLE"), coordinator.address), ambassador)
-    client.transact(reg.addMembers([alice.address, bob.address]), ambassador)
-    client.transact(reg.setCountryResident(carol.address, True), country_ambassador)
-    client.transact(inf.setProject(PROJECT, ONE_INF, DEFAULT_SHIFT_MINUTES, True), ambassador)
-    client.transact(inf.setCoordinatorDailyCap(coordinator.address, COORDINATOR_CAP), ambassador)
-    client.transact(reg.launch(), ambassador)
-    return core
+    signers = {a.address: a for a in (ost_office, country_ambassador, ambassador)}
+    return deploy_plan(client, plan, tmp_path_factory.mktemp("town") / "town.json", signers)
+
+
+@pytest.fixture(scope="session")
+def town(client: ChainClient, deployed_town: Manifest) -> CoreTown:
+    """The shared town's registry and INFINITY token."""
+    return CoreTown(
+        client,
+        client.at("TownRegistry", deployed_town.address("TownRegistry")),
+        client.at("InfinityToken", deployed_town.address("InfinityToken")),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -161,15 +171,15 @@ def treasury(accounts: tuple[LocalAccount, ...]) -> LocalAccount:
 
 
 @pytest.fixture(scope="session")
-def factory(town: CoreTown, client: ChainClient, ost_office: LocalAccount) -> Contract:
-    """The town's BusinessFactory, over freshly deployed share implementations."""
-    return deploy_factory(client, town.registry, deploy_share_implementations(client, ost_office), ost_office)
+def factory(client: ChainClient, deployed_town: Manifest) -> Contract:
+    """The town's BusinessFactory."""
+    return client.at("BusinessFactory", deployed_town.address("BusinessFactory"))
 
 
 @pytest.fixture(scope="session")
-def distributor(town: CoreTown, factory: Contract, client: ChainClient, ost_office: LocalAccount) -> Contract:
+def distributor(client: ChainClient, deployed_town: Manifest) -> Contract:
     """The town's ProfitDistributor, named in its registry."""
-    return deploy_distributor(client, town.registry, factory, ost_office)
+    return client.at("ProfitDistributor", deployed_town.address("ProfitDistributor"))
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,7 @@ from api.db import make_engine, sessions
 from api.keys import create_key
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment
-from ost_chain.manifest import Manifest
+from ost_chain.deploy import deploy_plan
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 
@@ -73,8 +73,7 @@ def deploy_town(folder: Path, plan_path: Path | None = None, **chain: Any) -> De
         plan_path = folder / "plan.yaml"
         plan_path.write_text(PLAN)
     plan, digest = load_plan(plan_path)
-    manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
-    Deployment(client, plan, manifest, {a.address: a for a in DEV}).run()
+    manifest = deploy_plan(client, plan, folder / "town.json", {a.address: a for a in DEV}, digest)
     return Deployed(node, client, manifest.path, folder)
 
 
@@ -195,11 +194,20 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     d.node.stop()
 
 
+@contextmanager
+def serving(deployed: Deployed) -> Iterator[Bridge]:
+    """A bridge for ``deployed`` on a SQLite queue beside it, stopped at the end."""
+    b = Bridge(deployed, f"sqlite:///{deployed.folder / 'queue.sqlite'}").start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
 @pytest.fixture(scope="module")
 def bridge(deployed: Deployed) -> Iterator[Bridge]:
-    b = Bridge(deployed, f"sqlite:///{deployed.folder / 'queue.sqlite'}").start()
-    yield b
-    b.stop()
+    with serving(deployed) as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

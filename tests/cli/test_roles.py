@@ -16,9 +16,8 @@ from typer.testing import CliRunner
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.cli import app
 from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment
+from ost_chain.deploy import deploy_plan
 from ost_chain.exceptions import ConfigError, ContractRevert
-from ost_chain.manifest import Manifest
 from ost_chain.plan import load_plan
 from ost_chain.townclient import NotAllowed, Town
 from tests.helpers import advance_time
@@ -52,8 +51,7 @@ def deployed(client: ChainClient, tmp_path_factory: pytest.TempPathFactory) -> I
     plan_path = folder / "plan.yaml"
     plan_path.write_text(PLAN.format(coin=coin.address))
     plan, digest = load_plan(plan_path)
-    manifest = Manifest.open(folder / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
-    Deployment(client, plan, manifest, {a.address: a for a in DEV}).run()
+    manifest = deploy_plan(client, plan, folder / "town.json", {a.address: a for a in DEV}, digest)
     yield manifest.path, coin.address
 
 

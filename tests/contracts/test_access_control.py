@@ -19,7 +19,9 @@ from web3.contract import Contract
 
 from ost_chain.client import ChainClient
 from ost_chain.exceptions import ContractRevert
-from ost_chain.town import ONE_INF, CoreTown, SaleTerms, deploy_core, list_business
+from ost_chain.terms import SaleTerms
+from ost_chain.units import ONE_INF
+from tests.towns import CoreTown, deploy_core, list_business
 
 from ..helpers import now, sign_participation
 

@@ -11,9 +11,10 @@ from eth_account.signers.local import LocalAccount
 
 from ost_chain.client import ChainClient
 from ost_chain.eip712 import EIP712_DOMAIN
-from ost_chain.town import ONE_INF, CoreTown
+from ost_chain.units import ONE_INF
 from tests.conftest import COORDINATOR_CAP, PROJECT
 from tests.helpers import advance_time, events, now, reverts, sign_participation
+from tests.towns import CoreTown
 
 DAY = 86_400
 

@@ -11,8 +11,10 @@ from eth_utils import keccak, to_checksum_address
 from web3.contract import Contract
 
 from ost_chain.client import ChainClient
-from ost_chain.town import NATIVE, Business, CoreTown, SaleTerms, list_business
+from ost_chain.enums import NATIVE
+from ost_chain.terms import SaleTerms
 from tests.helpers import events, now, reverts
+from tests.towns import Business, CoreTown, list_business
 
 DAY = 86_400
 PRICE = 10**15

@@ -13,7 +13,10 @@ from eth_utils import keccak
 from web3.contract import Contract
 
 from ost_chain.client import ChainClient
-from ost_chain.town import NATIVE, ONE_INF, CoreTown, SaleTerms, list_business
+from ost_chain.enums import NATIVE
+from ost_chain.terms import SaleTerms
+from ost_chain.units import ONE_INF
+from tests.towns import CoreTown, list_business
 
 from ..helpers import advance_time, events, now, reverts
 

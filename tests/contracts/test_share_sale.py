@@ -11,9 +11,10 @@ from eth_utils import to_checksum_address
 from web3.contract import Contract
 
 from ost_chain.client import ChainClient
-from ost_chain.enums import Eligibility, Phase
-from ost_chain.town import NATIVE, Business, CoreTown, SaleTerms, deploy_core, deploy_factory, list_business
+from ost_chain.enums import NATIVE, Eligibility, Phase
+from ost_chain.terms import SaleTerms
 from tests.helpers import advance_time, events, now, reverts
+from tests.towns import Business, CoreTown, deploy_core, deploy_factory, list_business
 
 PENDING, LOCAL_PHASE, COUNTRY_PHASE, WORLD_PHASE, SUCCEEDED, FAILED = Phase
 ELIGIBLE, NOT_LAUNCHED, NOT_STARTED, NOT_MEMBER, PHASE_NOT_REACHED, CAP_REACHED, CLOSED = Eligibility

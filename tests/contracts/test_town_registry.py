@@ -6,8 +6,8 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from ost_chain.client import ChainClient
-from ost_chain.town import CoreTown, deploy_core
 from tests.helpers import events, reverts
+from tests.towns import CoreTown, deploy_core
 
 LOCAL, COUNTRY, WORLD = 0, 1, 2
 ZERO = "0x" + "00" * 20

@@ -16,7 +16,7 @@ import requests
 from ost_chain.chain import dev_accounts
 from ost_chain.enums import Phase
 from ost_chain.townclient import Town
-from tests.api.conftest import Bridge, Deployed, deploy_town
+from tests.api.conftest import Bridge, Deployed, deploy_town, serving
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -54,9 +54,8 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
 
 @pytest.fixture(scope="module")
 def bridge(town: Deployed) -> Iterator[Bridge]:
-    b = Bridge(town, f"sqlite:///{town.folder / 'queue.sqlite'}").start()
-    yield b
-    b.stop()
+    with serving(town) as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

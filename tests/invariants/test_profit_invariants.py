@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from ost_chain.client import ChainClient
+from ost_chain.enums import NATIVE
 from ost_chain.exceptions import ContractRevert
-from ost_chain.town import NATIVE, SaleTerms, list_business
+from ost_chain.terms import SaleTerms
 from tests.helpers import BatchReader, now
+from tests.towns import list_business
 
 ACTORS = ["alice", "bob", "carol", "stranger"]
 PRICE = 10**15

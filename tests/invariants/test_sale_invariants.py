@@ -17,8 +17,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from ost_chain.client import ChainClient
 from ost_chain.enums import Phase
 from ost_chain.exceptions import ContractRevert
-from ost_chain.town import Business, SaleTerms, list_business
+from ost_chain.terms import SaleTerms
 from tests.helpers import now
+from tests.towns import Business, list_business
 
 PRICE = 3 * 10**15
 OFFER, MINIMUM, CAP = 60, 30, 25

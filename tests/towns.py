@@ -1,8 +1,6 @@
-"""Deploy and address the contracts of one town.
-
-:func:`deploy_core` puts up a town's registry and INFINITY token and appoints its ambassadors;
-the plan-driven deployment builds on it.
-"""
+"""Pieces of a town for the contract tests that build one piece by piece (a registry with no ambassador yet,
+a factory over fresh implementations, a listing with exact terms). A whole town is built by the product's
+deployment engine (:func:`ost_chain.deploy.deploy_plan`), as the shared ``town`` fixture does."""
 
 from __future__ import annotations
 
@@ -12,12 +10,9 @@ from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from .client import ChainClient
-from .enums import NATIVE, Role
-from .terms import SaleTerms
-from .units import ONE_INF
-
-__all__ = ["NATIVE", "ONE_INF", "Business", "CoreTown", "SaleTerms", "deploy_core", "list_business"]
+from ost_chain.client import ChainClient
+from ost_chain.enums import Role
+from ost_chain.terms import SaleTerms
 
 DEFAULT_SHIFT_MINUTES = 180  # the initiative's rule: one INF per three-hour shift
 
