@@ -21,6 +21,7 @@ from ost_chain.artifacts import Artifacts
 from ost_chain.client import ChainClient
 from ost_chain.enums import Role
 from ost_chain.manifest import TownManifest
+from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 
 from .settings import BridgeSettings
@@ -33,7 +34,7 @@ MISSING = object()
 
 
 class Unreachable(Exception):
-    """The chain did not answer."""
+    """The chain did not answer; the message (for logs only) has the node URL's secrets scrubbed."""
 
 
 class ChainView:
@@ -58,7 +59,7 @@ class ChainView:
             try:
                 client = ChainClient.connect(self.rpc_url, compile=False, timeout=self.settings.rpc_timeout)
             except Exception as exc:  # noqa: BLE001 - any connection failure means the same here
-                raise Unreachable(str(exc)) from None
+                raise Unreachable(scrub(str(exc), self.rpc_url)) from None
             town = self._local.town = Town(client, self.manifest)
         return town
 
@@ -80,7 +81,7 @@ class ChainView:
             if hit is not None and now - hit[0] < stale:
                 return hit[1]
             self._local.town = None
-            raise Unreachable(str(exc)) from None
+            raise Unreachable(scrub(str(exc), self.rpc_url)) from None
         with self._lock:
             self._cache[key] = (now, value)
         return value
@@ -148,7 +149,7 @@ class ChainView:
             response = provider.make_request(RPCEndpoint("eth_blockNumber"), [])
             return int(response["result"], 16)
         except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
-            raise Unreachable(str(exc)) from None
+            raise Unreachable(scrub(str(exc), self.rpc_url)) from None
 
     def _per_block(self, kind: str, read: Callable[[Town], T]) -> T:
         """``read(town)`` once per block, one reader at a time on one shared connection: what the town shows
@@ -169,7 +170,7 @@ class ChainView:
                 value = read(self._shared)
             except Exception as exc:  # noqa: BLE001 - requests' and web3's errors differ by version
                 self._shared = None
-                raise Unreachable(str(exc)) from None
+                raise Unreachable(scrub(str(exc), self.rpc_url)) from None
             if len(self._by_block) > 1_000:
                 self._by_block.clear()
             self._by_block[kind] = (block, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
+UNREACHABLE = "The chain cannot be reached just now; what you sent is safe. Retry in a few seconds."
+log = logging.getLogger("ost.bridge")
 TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -98,10 +101,10 @@ def _message(error: dict[str, Any]) -> str:
 
 
 async def on_unreachable(request: Request, exc: Exception) -> JSONResponse:
-    """The chain did not answer: 503, retry shortly."""
-    return respond(
-        request, 503, f"The chain cannot be reached: {exc}", kind="chain-unreachable", headers={"Retry-After": "5"}
-    )
+    """The chain did not answer: 503, retry shortly. The client gets a sentence; the log gets the scrubbed cause."""
+    request_id = getattr(request.state, "request_id", "")
+    log.warning("%s %s: the chain cannot be reached: %s", request_id, request.url.path, exc)
+    return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})
 
 
 async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:

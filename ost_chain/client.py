@@ -24,6 +24,7 @@ from .abi import decode_result, encode_call
 from .artifacts import Artifacts
 from .compiler import compile_contracts
 from .exceptions import ChainError, ContractRevert, TransactionFailed
+from .redact import scrub
 from .settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -40,7 +41,7 @@ class ChainClient:
         try:
             self.chain_id = int(w3.eth.chain_id)
         except Exception as exc:  # requests' and web3's connection errors differ by version
-            raise ChainError(f"Cannot reach the chain: {exc}") from exc
+            raise ChainError(f"Cannot reach the chain: {scrub(str(exc))}") from None
 
     @classmethod
     def connect(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from ost_chain.redact import scrub
+
 from ..deps import BridgeDep
 from ..models import ChainHealth, Health, QueueHealth, RelayerHealth
+from ..problems import UNREACHABLE
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("ost.bridge")
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"description": "The chain is unreachable."}})
@@ -30,7 +36,8 @@ def health(bridge: BridgeDep) -> JSONResponse:
             )
     except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
         bridge.chain.forget_connection()
-        chain.error = str(exc)[:200]
+        chain.error = UNREACHABLE
+        log.warning("health: the chain cannot be reached: %s", scrub(str(exc), bridge.settings.chain_url))
         warnings.append("The chain cannot be reached: participations are accepted and wait in the queue.")
     depth, oldest = bridge.worker.queue_stats()
     if bridge.worker.problem:

@@ -10,6 +10,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 
 from ..chain import ChainView
@@ -80,7 +81,7 @@ class Worker:
                 log.warning("minting paused: %s", exc)
                 pause = 5.0
             except Exception as exc:  # noqa: BLE001 - the chain or the database is away: wait, then reconcile
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.last_error = scrub(f"{type(exc).__name__}: {exc}", self.chain.rpc_url)
                 log.warning("worker: %s", self.last_error)
                 self._reconciled = False
                 pause = min(2.0, max(0.2, pause * 2))

@@ -88,6 +88,7 @@ class Bridge:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     issued: list[str] = field(default_factory=list)  # every key handed out, to look for in the logs
+    rpc_url: str | None = None  # default: the town's node as it is
 
     @property
     def url(self) -> str:
@@ -104,7 +105,7 @@ class Bridge:
                     "--manifest",
                     str(self.deployed.manifest),
                     "--rpc-url",
-                    self.deployed.node.rpc_url,
+                    self.rpc_url or self.deployed.node.rpc_url,
                     "--database-url",
                     self.database_url,
                     "--port",
