@@ -79,6 +79,19 @@ def config(bridge: BridgeDep) -> ConfigPublic:
     )
 
 
+# The page runs only its own script and styles: text from the chain (a token's symbol, a business's name)
+# can never become markup that runs.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 @router.get("/", include_in_schema=False)
 def dashboard() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html")
+    headers = {
+        "Content-Security-Policy": PAGE_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers=headers)

@@ -54,6 +54,14 @@ async function refresh() {
   if (state.viewing) await showAccount(state.viewing);
 }
 
+// An element with attributes and children; text is always text (never parsed as HTML).
+function el(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
 function renderRewards(rewards) {
   const list = $('rewards');
   list.replaceChildren(...rewards.map((r) => {
@@ -62,7 +70,7 @@ function renderRewards(rewards) {
       `(block ${r.block})`;
     return li;
   }));
-  if (!rewards.length) list.innerHTML = '<li>No rewards yet.</li>';
+  if (!rewards.length) list.replaceChildren(el('li', {}, 'No rewards yet.'));
 }
 
 function renderBusinesses() {
@@ -71,25 +79,27 @@ function renderBusinesses() {
     tr.dataset.business = b.id;
     const percent = (n) => b.offered ? Math.min(100, (100 * n) / b.offered) : 0;
     const closed = state.config.enums.closedPhases.includes(b.phase);
-    tr.innerHTML = `
-      <td data-label="#">${b.id}</td>
-      <td data-label="Business"><strong></strong> <span class="muted"></span></td>
-      <td data-label="Phase"><span class="phase phase-${b.phase}">${b.phase}</span>${b.finalized ? ' (settled)' : ''}</td>
-      <td data-label="Raised">
-        <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="${b.offered}" aria-valuenow="${b.sold}"
-             aria-label="${b.sold} of ${b.offered} shares sold, ${b.minimum} needed">
-          <div class="fill" style="width:${percent(b.sold)}%"></div>
-          <div class="minimum" style="left:${percent(b.minimum)}%"></div>
-        </div>
-        <span class="bar-label">${b.sold.toLocaleString('en')} sold · ${b.minimum.toLocaleString('en')} needed ·
-          ${b.offered.toLocaleString('en')} offered</span>
-      </td>
-      <td data-label="Price">${units(b.price, b.assetDecimals, 6)} ${b.assetSymbol}</td>
-      <td data-label="Time left">${timeLeft(b.phaseEndsIn)}</td>
-      <td data-label="Who may buy now">${b.whoMayBuy}</td>
-      <td></td>`;
-    tr.querySelector('strong').textContent = b.name;
-    tr.querySelector('td:nth-child(2) .muted').textContent = b.symbol;
+    const fill = el('div', { class: 'fill' });
+    fill.style.width = `${percent(b.sold)}%`;
+    const minimum = el('div', { class: 'minimum' });
+    minimum.style.left = `${percent(b.minimum)}%`;
+    const bar = el('div', {
+      class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(b.offered),
+      'aria-valuenow': String(b.sold), 'aria-label': `${b.sold} of ${b.offered} shares sold, ${b.minimum} needed`,
+    }, fill, minimum);
+    const sold = `${b.sold.toLocaleString('en')} sold · ${b.minimum.toLocaleString('en')} needed · ` +
+      `${b.offered.toLocaleString('en')} offered`;
+    tr.append(
+      el('td', { 'data-label': '#' }, String(b.id)),
+      el('td', { 'data-label': 'Business' }, el('strong', {}, b.name), ' ', el('span', { class: 'muted' }, b.symbol)),
+      el('td', { 'data-label': 'Phase' }, el('span', { class: `phase phase-${b.phase}` }, b.phase),
+        b.finalized ? ' (settled)' : ''),
+      el('td', { 'data-label': 'Raised' }, bar, el('span', { class: 'bar-label' }, sold)),
+      el('td', { 'data-label': 'Price' }, `${units(b.price, b.assetDecimals, 6)} ${b.assetSymbol}`),
+      el('td', { 'data-label': 'Time left' }, timeLeft(b.phaseEndsIn)),
+      el('td', { 'data-label': 'Who may buy now' }, b.whoMayBuy),
+      el('td', {}),
+    );
     if (closed && !b.finalized) {
       const button = document.createElement('button');
       button.type = 'button';
@@ -125,7 +135,7 @@ async function showAccount(address) {
     li.textContent = `${s.shares.toLocaleString('en')} ${s.symbol} (#${s.businessId}, ${s.phase})`;
     return li;
   }));
-  if (!view.shares.length) shares.innerHTML = '<li>No shares.</li>';
+  if (!view.shares.length) shares.replaceChildren(el('li', {}, 'No shares.'));
   const claimable = view.claimable[state.config.native] || '0';
   $('me-claimable').textContent = units(claimable, 18, 6) + ' ETH';
   $('claim').disabled = !mine;
@@ -145,7 +155,7 @@ async function showAccount(address) {
     }
     return li;
   }));
-  if (!view.refundsDue.length) refunds.innerHTML = '<li>None.</li>';
+  if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, 'None.'));
 }
 
 // ── the wallet ──

@@ -15,6 +15,7 @@ import requests
 
 from ost_chain.chain import dev_accounts
 from ost_chain.enums import Phase
+from ost_chain.terms import SaleTerms
 from ost_chain.townclient import Town
 from tests.api.conftest import Bridge, Deployed, deploy_town, serving
 
@@ -66,11 +67,15 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def open_page(browser: Any, bridge: Bridge, town: Deployed, account: str | None, *, phone: bool = False) -> Any:
+def open_page(
+    browser: Any, bridge: Bridge, town: Deployed, account: str | None, *, phone: bool = False, policy: bool = False
+) -> Any:
     """A page whose `window.ethereum` is a test wallet: accounts from the test, everything else to anvil
-    (whose development accounts are unlocked, so `eth_sendTransaction` signs there)."""
+    (whose development accounts are unlocked, so `eth_sendTransaction` signs there). The page's
+    Content-Security-Policy is enforced with ``policy``; otherwise set aside for Playwright's own waiting
+    scripts, which it would refuse."""
     viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+    context = browser.new_context(viewport=viewport, device_scale_factor=1, bypass_csp=not policy)
     page = context.new_page()
 
     def rpc(method: str, params: list[Any]) -> Any:
@@ -201,3 +206,34 @@ def test_settle_and_refund_from_the_page_and_it_follows_the_chain_by_itself(
     t.reward(DEV[3], Reward(MEMBER.address, 360, "dashboard/refresh", 1))
     page.wait_for_function("document.getElementById('issued').textContent === '2 INF'", timeout=10_000)
     assert MEMBER.address[:6] in page.locator("#rewards").inner_text()
+
+
+HOSTILE = '<img src=x onerror="window.__pwned=1">'
+
+
+def test_a_hostile_payment_token_s_symbol_renders_as_text_and_runs_nothing(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    """Whoever controls a listed sale's payment token chooses its symbol: the page shows it as text, and the
+    page's Content-Security-Policy would refuse an inline handler anyway (issue 15 #8)."""
+    t = Town.load(town.client, town.manifest)
+    token, _ = town.client.deploy("NamedToken", "Evil", HOSTILE, sender=DEV[0])
+    start = int(town.client.w3.eth.get_block("latest")["timestamp"])
+    terms = SaleTerms(
+        price=10**6,
+        shares_offered=10,
+        min_shares=1,
+        start=start,
+        local_duration=86_400,
+        treasury=AMBASSADOR.address,
+        payment_asset=token.address,
+    )
+    town.client.transact(t.factory.functions.listBusiness("Trap", "TRAP", 0, terms.as_tuple()), AMBASSADOR)
+    page = open_page(browser, bridge, town, None, policy=True)
+    trap = page.locator("#businesses tbody tr", has_text="Trap")
+    trap.wait_for(timeout=20_000)
+    assert HOSTILE in trap.inner_text()
+    assert page.locator("#businesses img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    policy = requests.get(bridge.url + "/", timeout=10).headers.get("content-security-policy", "")
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
