@@ -131,16 +131,29 @@ class Settlement:
         return [r for r in rows if r not in chosen]
 
     def confirm_from_logs(self, town: Town, row: Participation) -> None:
-        """Mark ``row`` confirmed, with the transaction that rewarded it (found by its indexed id)."""
+        """Settle ``row``, whose id the chain has rewarded, from the ``Rewarded`` event of that id: confirmed with
+        its transaction when the event is this participation (member, minutes, project), failed when the id was
+        used for something else — by another coordinator first, or by mistake for another member."""
         events = town.infinity.events.Rewarded().get_logs(
             argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block
         )
-        row.status = Status.CONFIRMED
-        if events:
-            event = events[-1]
-            row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), int(event["blockNumber"])
-            row.minted = str(int(event["args"]["amount"]))
-        row.reason = None if row.tx_hash else "rewarded on chain"
+        if not events:  # rewarded, says the contract, but its event is out of the node's reach
+            row.status, row.reason = Status.CONFIRMED, "rewarded on chain"
+            return
+        event = events[-1]
+        args, block = event["args"], int(event["blockNumber"])
+        used_for = (args["member"], int(args["minutesWorked"]), int(args["projectId"]))
+        if used_for != (row.member, row.minutes, row.project_id):
+            row.status = Status.FAILED
+            row.reason = (
+                f"This participation id was already used for {args['member']} on block {block} "
+                f"({int(args['minutesWorked'])} minutes, project {int(args['projectId'])}): nothing was minted for "
+                f"{row.member}. Submit it again under a new id."
+            )
+            return
+        row.status, row.reason = Status.CONFIRMED, None
+        row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), block
+        row.minted = str(int(args["amount"]))
 
     def reconcile(self, make_session: sessionmaker[BridgeSession], town: Town) -> None:
         """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
