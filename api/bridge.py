@@ -9,11 +9,11 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from ost_chain.abi import Function
 from ost_chain.artifacts import Artifacts
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import TownManifest
 from ost_chain.network import load_keystore, resolve_signer
-from ost_chain.settings import get_settings
 
 from .chain import MISSING, ChainView
 from .db import make_engine, sessions
@@ -23,6 +23,14 @@ from .settings import Settings
 from .worker import Worker
 
 KEY_CACHE_SECONDS = 1.0
+# The page's wallet calls: (contract, function) of the compiled artifacts; selectors come from their ABI entries.
+WALLET_CALLS = {
+    "buy": ("ShareSale", "buy(uint256)"),
+    "finalize": ("ShareSale", "finalize()"),
+    "refund": ("ShareSale", "refund()"),
+    "claim": ("ProfitDistributor", "claim(address)"),
+    "approve": ("InfinityToken", "approve(address,uint256)"),  # any ERC-20's approve
+}
 
 
 class RateLimiter:
@@ -59,7 +67,11 @@ class Bridge:
         self.infinity = self.manifest.address("InfinityToken")
         self.engine = make_engine(self.options.database())
         self.sessions = sessions(self.engine)
-        self.artifacts = Artifacts(get_settings().build_dir)
+        self.artifacts = Artifacts(settings.build_dir)
+        # Checked at start-up: an ABI without one of them fails here, not on a member's click.
+        self.wallet_calls = {
+            call: Function.of(self.artifacts.get(c)["abi"], f) for call, (c, f) in WALLET_CALLS.items()
+        }
         self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
         self.relayer = relayer or self._relayer()
         self.worker = Worker(

@@ -80,7 +80,7 @@ class ChainView:
         except Exception as exc:  # noqa: BLE001 - requests' and web3's errors differ by version
             if hit is not None and now - hit[0] < stale:
                 return hit[1]
-            self._local.town = None
+            self.forget_connection()
             raise Unreachable(scrub(str(exc), self.rpc_url)) from None
         with self._lock:
             self._cache[key] = (now, value)
@@ -133,14 +133,11 @@ class ChainView:
             lambda: bool(self._call(self._registry, self._is_member, address)),
         )
 
-    def project(self, project_id: int) -> tuple[int, int, bool]:
-        """A project's rate (INF per shift, shift minutes) and whether it is active."""
-
-        def read() -> tuple[int, int, bool]:
-            project = self._call(self._infinity, self._project, project_id)
-            return int(project.tokensPerShift), int(project.shiftMinutes), bool(project.active)
-
-        return self._cached(("project", project_id), 10.0, read)
+    def project(self, project_id: int) -> Any:
+        """A project as the contract keeps it: ``tokensPerShift``, ``shiftMinutes``, ``active``."""
+        return self._cached(
+            ("project", project_id), 10.0, lambda: self._call(self._infinity, self._project, project_id)
+        )
 
     def head(self) -> int:
         """The chain's latest block number, asked now."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import faulthandler
 import logging
 import signal
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,10 +14,18 @@ import typer
 from rich.table import Table
 
 from ost_chain.cli.options import JsonOutput, ManifestFile, RpcUrl, console, emit_json, open_town
+from ost_chain.enums import Role
 from ost_chain.exceptions import ConfigError
 from ost_chain.network import find_manifest
 from ost_chain.settings import Settings, current_settings
 from ost_chain.townclient import Town
+
+from .settings import bridge_settings
+
+# Without the `api` extra there is no bridge to serve: `ost` then leaves this command out (see ost_chain.plugins).
+for _needed in ("fastapi", "sqlalchemy", "uvicorn"):
+    if find_spec(_needed) is None:
+        raise ModuleNotFoundError(f"No module named {_needed!r}", name=_needed)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -32,6 +41,7 @@ Database = Annotated[
     str | None,
     typer.Option(
         "--database-url",
+        envvar="OST_BRIDGE__DATABASE_URL",
         help="SQLAlchemy URL of the bridge's queue; default a SQLite file beside the manifest.",
     ),
 ]
@@ -43,16 +53,9 @@ def _settings(
     """The settings for the bridge of the town of ``manifest`` (or the one deployed here), checked against the
     chain: the options given, else the environment's (``OST_BRIDGE__…``)."""
     town = open_town(rpc_url, manifest)
-    settings = current_settings()
-    bridge = settings.bridge.model_copy(
-        update={
-            "manifest": manifest or settings.bridge.manifest or find_manifest(Path.cwd(), town.client.chain_id),
-            "database_url": database_url or settings.bridge.database_url,
-            "relayer": relayer or settings.bridge.relayer,
-        }
-    )
+    path = manifest or current_settings().bridge.manifest or find_manifest(Path.cwd(), town.client.chain_id)
     url = str(town.client.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
-    return settings.model_copy(update={"rpc_url": url, "bridge": bridge}), town
+    return bridge_settings(path, url, database_url=database_url, relayer=relayer), town
 
 
 @api_app.callback(invoke_without_command=True)
@@ -110,7 +113,7 @@ def keys_create(
     from .keys import create_key
 
     session, town = _session(manifest, rpc_url, database_url)
-    if not town.has_role("COORDINATOR_ROLE", coordinator):
+    if not town.has_role(Role.COORDINATOR, coordinator):
         raise ConfigError(
             f"{coordinator} does not hold COORDINATOR_ROLE in {town.name}: the Town Ambassador grants "
             "it first (a key for anyone else would be refused at every request)."

@@ -184,6 +184,11 @@ class BridgeSession(Session):
             yield
             self.commit()
 
+    def save(self) -> None:
+        """Write what changed in memory, taking the database's write turn only now."""
+        with self.writing():
+            pass
+
 
 def sessions(engine: Engine) -> sessionmaker[BridgeSession]:
     gate = threading.Lock() if engine.dialect.name == "sqlite" else None

@@ -107,6 +107,6 @@ async def on_unreachable(request: Request, exc: Exception) -> JSONResponse:
     return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})
 
 
-async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:
-    """A rule of ost_chain refused the request (a bad argument, a contract revert decoded): its sentence."""
+async def on_refusal(request: Request, exc: Exception) -> JSONResponse:
+    """A rule of the contracts refused the request (a decoded revert, or a refusal explained before sending)."""
     return respond(request, 422, str(exc), kind="refused")

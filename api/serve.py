@@ -10,9 +10,9 @@ from pathlib import Path
 import uvicorn
 
 from ost_chain.exceptions import ConfigError
-from ost_chain.settings import current_settings
 
 from .main import create_app
+from .settings import bridge_settings
 
 
 class BridgeService:
@@ -25,9 +25,7 @@ class BridgeService:
         for stale in database.parent.glob(database.name + "*"):  # a fresh chain: the old queue belongs to no chain
             stale.unlink()
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        settings = current_settings()
-        bridge = settings.bridge.model_copy(update={"manifest": manifest, "database_url": None})
-        app = create_app(settings.model_copy(update={"rpc_url": rpc_url, "bridge": bridge}))
+        app = create_app(bridge_settings(manifest, rpc_url, fresh=True))
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="ost-bridge", daemon=True)

@@ -8,7 +8,7 @@ no selector, type string or field position is ever written by hand.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -74,6 +74,15 @@ class Function:
     def of(cls, abi: Sequence[dict[str, Any]], signature: str) -> Function:
         entry: ABIFunction = find(abi, "function", signature)  # type: ignore[assignment]
         return cls(entry, function_abi_to_4byte_selector(entry), tuple(get_abi_input_types(entry)))
+
+    def fields(self, argument: int) -> tuple[str, ...]:
+        """The component names, in ABI order, of the struct (or struct array) argument at ``argument``."""
+        return tuple(c["name"] for c in self.abi["inputs"][argument]["components"])
+
+    def struct(self, argument: int) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """A builder of the struct argument at ``argument`` from a mapping by component name: never by position."""
+        names = self.fields(argument)
+        return lambda values: tuple(values[name] for name in names)
 
     def encode(self, *args: Any) -> bytes:
         """The calldata of a call with ``args`` (structs as tuples, addresses as text or bytes)."""

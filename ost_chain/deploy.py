@@ -23,7 +23,7 @@ from web3.types import Nonce, TxReceipt
 from web3.utils.address import get_create_address
 
 from .client import ChainClient
-from .enums import NATIVE
+from .enums import NATIVE, OwnershipPolicy, Role
 from .exceptions import ConfigError, OstError
 from .manifest import Manifest
 from .plan import ResolvedBusiness, TownPlan
@@ -99,9 +99,9 @@ class Deployment:
         infinity = self._contract("InfinityToken", "InfinityToken", [registry.address], office)
         role = {
             name: bytes(registry.functions[name]().call())
-            for name in ("COUNTRY_AMBASSADOR_ROLE", "TOWN_AMBASSADOR_ROLE", "COORDINATOR_ROLE")
+            for name in (Role.COUNTRY_AMBASSADOR, Role.TOWN_AMBASSADOR, Role.COORDINATOR)
         }
-        for name, holder in (("COUNTRY_AMBASSADOR_ROLE", country), ("TOWN_AMBASSADOR_ROLE", ambassador)):
+        for name, holder in ((Role.COUNTRY_AMBASSADOR, country), (Role.TOWN_AMBASSADOR, ambassador)):
             self._call(
                 f"grant:{name}:{holder}",
                 registry.functions.grantRole(role[name], holder),
@@ -123,7 +123,7 @@ class Deployment:
             done=lambda: registry.functions.profitDistributor().call() != NATIVE,
         )
         cap = int(plan.coordinator_daily_cap_inf * 10**18)
-        coordinator_role = role["COORDINATOR_ROLE"]
+        coordinator_role = role[Role.COORDINATOR]
         for coordinator in plan.coordinators:
             self._call(
                 f"grant:COORDINATOR_ROLE:{coordinator}",
@@ -269,7 +269,10 @@ class Deployment:
         signer = self._signer(sender, f"list {business.symbol}")
         receipt = self.client.transact(
             factory.functions.listBusiness(
-                business.name, business.symbol, 1 if business.keep_local else 0, terms.as_tuple()
+                business.name,
+                business.symbol,
+                OwnershipPolicy.KEEP_LOCAL if business.keep_local else OwnershipPolicy.OPEN,
+                terms.as_tuple(),
             ),
             signer,
         )

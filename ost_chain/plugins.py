@@ -13,10 +13,13 @@ that is not installed is a missing command, not an ImportError.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
+
+log = logging.getLogger("ost")
 
 COMMANDS = "ost_chain.commands"
 SERVICES = "ost_chain.services"
@@ -38,10 +41,21 @@ ServiceFactory = Callable[[Path, str, int], Service]
 
 
 def commands() -> dict[str, Any]:
-    """Every installed plugin command group, by name."""
-    return {point.name: point.load() for point in entry_points(group=COMMANDS)}
+    """Every installed plugin command group that can load, by name."""
+    return _load(COMMANDS)
 
 
 def services() -> dict[str, ServiceFactory]:
-    """Every installed service `ost up` starts, by name."""
-    return {point.name: point.load() for point in entry_points(group=SERVICES)}
+    """Every installed service `ost up` starts that can load, by name."""
+    return _load(SERVICES)
+
+
+def _load(group: str) -> dict[str, Any]:
+    """The entry points of ``group``; one whose package is missing (an extra not installed) is left out."""
+    found = {}
+    for point in entry_points(group=group):
+        try:
+            found[point.name] = point.load()
+        except ModuleNotFoundError as exc:
+            log.info("%s %r is not available: %s is not installed.", group, point.name, exc.name)
+    return found

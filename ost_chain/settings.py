@@ -6,10 +6,11 @@ passphrase) are read here and nowhere else, and are never printed.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .exceptions import ConfigError
@@ -55,6 +56,24 @@ class BridgeSettings(BaseModel):
         return f"sqlite:///{self.manifest.with_suffix('.bridge.sqlite').resolve()}"
 
 
+# The bridge's settings before they were nested: a forgotten one must not be ignored in silence.
+_RENAMED = (
+    "DATABASE_URL",
+    "RELAYER",
+    "BATCH_SIZE",
+    "BATCH_WAIT",
+    "STUCK_AFTER",
+    "ROLE_CACHE_SECONDS",
+    "STALE_ROLE_SECONDS",
+    "RATE_LIMIT",
+    "RATE_BURST",
+    "MAX_BODY_BYTES",
+    "LOW_BALANCE_WEI",
+    "RPC_TIMEOUT",
+    "RUN_WORKER",
+)
+
+
 class Settings(BaseSettings):
     """Where the toolchain lives and how contracts are compiled; the chain, the keystore passphrase; the bridge."""
 
@@ -78,6 +97,14 @@ class Settings(BaseSettings):
         default=None, ge=0, description="A test aid: stop a deployment after this many transactions."
     )
     bridge: BridgeSettings = Field(default_factory=BridgeSettings)
+
+    @model_validator(mode="after")
+    def _no_old_names(self) -> Settings:
+        old = [f"OST_{name}" for name in _RENAMED if f"OST_{name}" in os.environ]
+        if old:
+            new = ", ".join(f"{name} is now OST_BRIDGE__{name[4:]}" for name in old)
+            raise ConfigError(f"The bridge's settings moved under OST_BRIDGE__: {new}. Rename them and run again.")
+        return self
 
     @property
     def chain_url(self) -> str:

@@ -11,7 +11,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from ost_chain.client import ChainClient
-from ost_chain.enums import Role
+from ost_chain.enums import OwnershipPolicy, Role
 from ost_chain.terms import SaleTerms
 
 DEFAULT_SHIFT_MINUTES = 180  # the initiative's rule: one INF per three-hour shift
@@ -91,7 +91,10 @@ def list_business(
 ) -> Business:
     """List a business through ``factory``, signed by the Town Ambassador."""
     receipt = client.transact(
-        factory.functions.listBusiness(name, symbol, 1 if keep_local else 0, terms.as_tuple()), ambassador
+        factory.functions.listBusiness(
+            name, symbol, OwnershipPolicy.KEEP_LOCAL if keep_local else OwnershipPolicy.OPEN, terms.as_tuple()
+        ),
+        ambassador,
     )
     (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
     args = event["args"]

@@ -51,4 +51,4 @@ def health(bridge: BridgeDep) -> JSONResponse:
         relayer=relayer,
         warnings=warnings,
     )
-    return JSONResponse(body.model_dump(mode="json", exclude_none=False), status_code=200 if chain.reachable else 503)
+    return JSONResponse(body.model_dump(mode="json", exclude_unset=True), status_code=200 if chain.reachable else 503)

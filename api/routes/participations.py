@@ -198,7 +198,7 @@ def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCr
     return (
         chain.fresh("role", coordinator) is True
         and project is not MISSING
-        and bool(project[2])
+        and bool(project.active)
         and chain.fresh("member", body.member) is True
     )
 
@@ -207,9 +207,9 @@ def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) ->
     """Refuse what the contract would refuse for sure; if the chain is away, the worker finds out later."""
     require_coordinator(bridge, coordinator)
     try:
-        tokens, _, active = bridge.chain.project(body.project_id)
-        if not active:
-            what = "is not active" if tokens else "does not exist"
+        project = bridge.chain.project(body.project_id)
+        if not project.active:
+            what = "is not active" if project.tokensPerShift else "does not exist"
             raise Problem(422, f"Project {body.project_id} {what} in this town.", kind="unknown-project")
         if not bridge.chain.is_member(body.member):
             raise Problem(422, f"{body.member} is not a member of this town.", kind="not-a-member")

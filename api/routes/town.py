@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eth_utils.abi import abi_to_signature, function_abi_to_4byte_selector
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
@@ -17,14 +16,6 @@ from ..models import ActivityPublic, ConfigPublic, EnumsPublic, RewardPublic, To
 
 router = APIRouter(tags=["town"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
-# The page's wallet calls: (contract, function) of the compiled artifacts; selectors come from their ABI entries.
-WALLET_CALLS = {
-    "buy": ("ShareSale", "buy(uint256)"),
-    "finalize": ("ShareSale", "finalize()"),
-    "refund": ("ShareSale", "refund()"),
-    "claim": ("ProfitDistributor", "claim(address)"),
-    "approve": ("InfinityToken", "approve(address,uint256)"),  # any ERC-20's approve
-}
 
 
 @router.get("/v1/town")
@@ -57,11 +48,7 @@ def config(bridge: BridgeDep) -> ConfigPublic:
     """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
     and the contracts' enums (so the page keeps no copy of its own)."""
     contracts = {k: v.address for k, v in bridge.manifest.contracts.items()}
-    selectors = {}
-    for call, (contract, signature) in WALLET_CALLS.items():
-        functions = [f for f in bridge.artifacts.get(contract)["abi"] if f["type"] == "function"]
-        (abi,) = [f for f in functions if abi_to_signature(f) == signature]
-        selectors[call] = "0x" + function_abi_to_4byte_selector(abi).hex()
+    selectors = {call: "0x" + fn.selector.hex() for call, fn in bridge.wallet_calls.items()}
     enums = EnumsPublic(
         phases=Phase.labels(),
         closedPhases=[p.label for p in Phase if p.closed],

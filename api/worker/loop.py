@@ -143,14 +143,15 @@ class Worker:
                 revert = town.client.artifacts.errors.decode(exc.data)
                 rows = self.settlement.refused(session, town, rows, revert)
                 continue
-            if gas * 6 // 5 + 20_000 > room and len(rows) > 1:
+            gas = gas * 6 // 5 + 20_000  # a margin: the chain may have moved since the estimate
+            if gas > room and len(rows) > 1:
                 rows = rows[: len(rows) // 2]  # too big for a block: the rest waits for the next batch
                 continue
             break
         if not rows:
             return True
         self.problem = None
-        self.relay.send(session, town, rows, data, gas * 6 // 5 + 20_000, latest)
+        self.relay.send(session, town, rows, data, gas, latest)
         return True
 
     def _advance(self, session: BridgeSession, town: Town, batch: Batch) -> bool:

@@ -7,6 +7,7 @@ selector and type comes from the artifact's ABI (:mod:`ost_chain.abi`), derived 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,37 +67,37 @@ class Rpc:
 
 @dataclass(frozen=True)
 class InfinityCodecs:
-    """The INFINITY functions and event the worker uses, from the artifact's ABI."""
+    """The INFINITY functions and event the worker uses, from the artifact's ABI; structs built by field name."""
 
     reward_batch: Function
     reward_with_attestation: Function
-    is_rewarded: Function
     rewarded: Event
+    reward: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    participation: Callable[[Mapping[str, Any]], tuple[Any, ...]]
 
     @classmethod
     def of(cls, abi: list[dict[str, Any]]) -> InfinityCodecs:
-        return cls(
-            Function.of(abi, "rewardBatch"),
-            Function.of(abi, "rewardWithAttestation"),
-            Function.of(abi, "isRewarded"),
-            Event.of(abi, "Rewarded"),
-        )
+        batch, attested = Function.of(abi, "rewardBatch"), Function.of(abi, "rewardWithAttestation")
+        return cls(batch, attested, Event.of(abi, "Rewarded"), batch.struct(0), attested.struct(0))
 
     def calldata(self, rows: list[Participation]) -> bytes:
         """The transaction's data (addresses as bytes: no checksum, which costs a keccak each)."""
         if rows[0].attestation is not None:
             row, att = rows[0], rows[0].attestation
-            participation = (
-                bytes.fromhex(row.member[2:]),
-                row.minutes,
-                bytes.fromhex(row.key[2:]),
-                row.project_id,
-                bytes.fromhex(row.coordinator[2:]),
-                int(att["deadline"]),
+            participation = self.participation(
+                {**_reward(row), "coordinator": bytes.fromhex(row.coordinator[2:]), "deadline": int(att["deadline"])}
             )
             return self.reward_with_attestation.encode(participation, bytes.fromhex(att["signature"][2:]))
-        entries = [(bytes.fromhex(r.member[2:]), r.minutes, bytes.fromhex(r.key[2:]), r.project_id) for r in rows]
-        return self.reward_batch.encode(entries)
+        return self.reward_batch.encode([self.reward(_reward(r)) for r in rows])
+
+
+def _reward(row: Participation) -> dict[str, Any]:
+    return {
+        "member": bytes.fromhex(row.member[2:]),
+        "minutesWorked": row.minutes,
+        "participationId": bytes.fromhex(row.key[2:]),
+        "projectId": row.project_id,
+    }
 
 
 class Relay:
@@ -203,7 +204,6 @@ class Relay:
         batch.tx, batch.raw_tx = tx, signed.raw_transaction.to_0x_hex()
         batch.tx_hashes = [*batch.tx_hashes, signed.hash.to_0x_hex()]
         batch.repriced_at = utcnow()
-        with session.writing():
-            pass
+        session.save()
         log.info("batch %s re-priced: tx %s, max fee %d", batch.id, batch.tx_hashes[-1], tx["maxFeePerGas"])
         self.broadcast(session, town, batch)

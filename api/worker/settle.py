@@ -27,12 +27,6 @@ _SIGNER_PROBLEMS = (
 )
 
 
-def commit(session: BridgeSession) -> None:
-    """Write what changed in memory, taking the database's write turn only now."""
-    with session.writing():
-        pass
-
-
 class Settlement:
     def __init__(self, codecs: InfinityCodecs) -> None:
         self.codecs = codecs
@@ -92,7 +86,7 @@ class Settlement:
             else:
                 row.status, row.batch_id, row.tx_hash = Status.QUEUED, None, None
         batch.status = BatchStatus.FAILED
-        commit(session)
+        session.save()
 
     def refused(
         self, session: BridgeSession, town: Town, rows: list[Participation], revert: ContractRevert
@@ -105,7 +99,7 @@ class Settlement:
             done = [r for r in rows if r.key == key]
             for row in done:
                 self.confirm_from_logs(town, row)
-            commit(session)
+            session.save()
             return [r for r in rows if r not in done] if done else narrow(rows)
         if error == "InfinityTokenNotMember":
             chosen = [r for r in rows if r.member == to_checksum_address(named["account"])]
@@ -127,7 +121,7 @@ class Settlement:
             chosen = rows
         for row in chosen:
             row.status, row.reason = Status.FAILED, revert.sentence
-        commit(session)
+        session.save()
         return [r for r in rows if r not in chosen]
 
     def confirm_from_logs(self, town: Town, row: Participation) -> None:
@@ -165,7 +159,7 @@ class Settlement:
                 for row, rewarded in zip(chunk, done, strict=True):
                     if rewarded:
                         self.confirm_from_logs(town, row)
-            commit(session)
+            session.save()
         log.info("reconciled %d queued participation(s) with the chain", len(queued))
 
 

@@ -1,4 +1,4 @@
-"""The `ost` command (assembled in :mod:`ost_chain.cli.root`; shared options in :mod:`ost_chain.cli._common`).
+"""The `ost` command (assembled in :mod:`ost_chain.cli.root`; shared options in :mod:`ost_chain.cli.options`).
 
 ``app`` and ``main`` load on first use, so a plugin may import this package's helpers while the
 command itself is still being assembled.

@@ -156,3 +156,26 @@ def test_a_local_chain_does_not_outlive_a_killed_parent(tmp_path: Path) -> None:
         time.sleep(0.1)
     os.kill(anvil, signal.SIGKILL)
     raise AssertionError("anvil outlived its killed parent")
+
+
+BLOCK_THE_BRIDGE = """
+import sys
+class Absent:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('fastapi', 'uvicorn', 'sqlalchemy', 'starlette'):
+            raise ModuleNotFoundError(f'No module named {name!r}', name=name)
+sys.meta_path.insert(0, Absent())
+sys.argv = ['ost', *sys.argv[1:]]
+from ost_chain.cli import main
+main()
+"""
+
+
+def test_ost_works_without_the_bridge_extra_and_leaves_its_command_out() -> None:
+    """`pip install ost-chain` without `[api]`: every other command works; `ost api` is simply not there."""
+    run = [sys.executable, "-c", BLOCK_THE_BRIDGE]
+    shown = subprocess.run([*run, "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert "compile" in shown.stdout and " api " not in shown.stdout
+    missing = subprocess.run([*run, "api", "--help"], capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and "No such command 'api'" in missing.stderr + missing.stdout

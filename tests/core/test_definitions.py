@@ -1,0 +1,61 @@
+"""The Python enums and roles mirror the contracts exactly (checked against the compiler's own output); the one
+Settings reads what it should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ost_chain.artifacts import Artifacts
+from ost_chain.compiler import compile_contracts
+from ost_chain.eip712 import participation_typed_data
+from ost_chain.enums import SOLIDITY, Role, solidity_members
+from ost_chain.exceptions import ConfigError
+from ost_chain.settings import current_settings, get_settings
+
+
+def _compiled() -> Artifacts:
+    return Artifacts(compile_contracts(get_settings()).build_dir)
+
+
+def test_every_enum_matches_the_solidity_enum_member_for_member() -> None:
+    enums = _compiled().enums()
+    for enum, name in SOLIDITY.items():
+        assert enums.get(name) == solidity_members(enum), f"{enum.__name__} no longer mirrors {name}"
+
+
+def test_every_solidity_enum_has_a_python_twin() -> None:
+    """A new enum in an interface must be added to ost_chain.enums (test contracts aside)."""
+    assert set(_compiled().enums()) == set(SOLIDITY.values())
+
+
+def test_role_ids_are_the_registry_constants() -> None:
+    artifacts = _compiled()
+    abi = {item.get("name") for item in artifacts.get("TownRegistry")["abi"]}
+    for name in Role.ALL:
+        assert name in abi, f"TownRegistry has no {name} getter"
+    assert Role.id(Role.OST_OFFICE) == bytes(32)
+
+
+def test_a_bridge_setting_under_its_old_name_is_refused_with_its_new_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bridge's settings moved under OST_BRIDGE__: an old name must not be ignored in silence."""
+    monkeypatch.setenv("OST_DATABASE_URL", "postgresql://bridge@127.0.0.1/ost")
+    with pytest.raises(ConfigError, match="OST_DATABASE_URL is now OST_BRIDGE__DATABASE_URL"):
+        current_settings()
+    monkeypatch.delenv("OST_DATABASE_URL")
+    monkeypatch.setenv("OST_BRIDGE__DATABASE_URL", "postgresql://bridge@127.0.0.1/ost")
+    assert current_settings().bridge.database_url == "postgresql://bridge@127.0.0.1/ost"
+
+
+def test_the_signed_participation_type_is_the_contract_s() -> None:
+    """The EIP-712 type a coordinator's wallet signs matches rewardWithAttestation's struct, field for field, and
+    hashes to the contract's PARTICIPATION_TYPEHASH source."""
+    abi = _compiled().get("InfinityToken")["abi"]
+    (entry,) = [e for e in abi if e.get("name") == "rewardWithAttestation"]
+    components = [{"name": c["name"], "type": c["type"]} for c in entry["inputs"][0]["components"]]
+    signed = participation_typed_data(1, "0x" + "11" * 20)["types"]["Participation"]
+    assert signed == components
+    source = (Path(get_settings().contracts_dir) / "InfinityToken.sol").read_text()
+    encoded = "Participation(" + ",".join(f"{c['type']} {c['name']}" for c in components) + ")"
+    assert f'"{encoded}"' in source
