@@ -11,7 +11,18 @@ from rich.table import Table
 from ..enums import NATIVE
 from ..townclient import as_dict
 from ..units import format_amount
-from .options import Account, JsonOutput, ManifestFile, RpcUrl, console, done, emit_json, open_town, signer
+from .options import (
+    Account,
+    JsonOutput,
+    ManifestFile,
+    RpcUrl,
+    console,
+    country_ambassador,
+    done,
+    emit_json,
+    open_town,
+    town_ambassador,
+)
 
 members_app = typer.Typer(help="Sign up and remove members; list them.", no_args_is_help=True)
 
@@ -26,7 +37,7 @@ def members_add(
 ) -> None:
     """Sign up members (the Town Ambassador); those already members are skipped."""
     town = open_town(rpc_url, manifest)
-    who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+    who = town_ambassador(town, account)
     added, receipt = town.add_members(who, addresses)
     count = town.registry.functions.memberCount().call()
     done(
@@ -51,7 +62,7 @@ def members_remove(
 ) -> None:
     """Remove a member (the Town Ambassador). Profit already earned stays claimable."""
     town = open_town(rpc_url, manifest)
-    who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+    who = town_ambassador(town, account)
     receipt = town.remove_member(who, address)
     count = town.registry.functions.memberCount().call()
     done(
@@ -116,7 +127,7 @@ def members_recover(
     and refund rights."""
     town = open_town(rpc_url, manifest)
     if not confirm:
-        who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+        who = town_ambassador(town, account)
         receipt = town.propose_recovery(who, lost, new)
         done(
             as_json,
@@ -125,7 +136,7 @@ def members_recover(
             f"`ost members recover {lost} {new} --confirm`.",
         )
         return
-    who = signer(town, account, "Country Ambassador", town.roles.get("countryAmbassador"))
+    who = country_ambassador(town, account)
     receipt = town.confirm_recovery(who, lost, new)
     moved = town.sweep_recovery(who, lost)
     shares = ", ".join(f"{n:,} {s}" for s, n in moved["shares"].items()) or "no shares"
@@ -153,7 +164,7 @@ def residents_set(
 ) -> None:
     """Mark addresses as country residents (the Country Ambassador), or with --unset no longer."""
     town = open_town(rpc_url, manifest)
-    who = signer(town, account, "Country Ambassador", town.roles.get("countryAmbassador"))
+    who = country_ambassador(town, account)
     receipts = town.set_residents(who, addresses, not unset)
     done(
         as_json,

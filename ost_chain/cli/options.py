@@ -71,6 +71,16 @@ def signer(town: Town, account: str | None, role: str = "", holder: str | None =
     return resolve_signer(town.client.chain_id, account, holder, role=role)
 
 
+def town_ambassador(town: Town, account: str | None, role: str = "Town Ambassador") -> LocalAccount:
+    """``account``, or on the development chain the Town Ambassador the deployment appointed."""
+    return signer(town, account, role, town.roles.get("townAmbassador"))
+
+
+def country_ambassador(town: Town, account: str | None) -> LocalAccount:
+    """``account``, or on the development chain the Country Ambassador the deployment appointed."""
+    return signer(town, account, "Country Ambassador", town.roles.get("countryAmbassador"))
+
+
 def emit_json(data: Any) -> None:
     """Print ``data`` as JSON on standard output."""
     typer.echo(json.dumps(data, indent=2, default=str))

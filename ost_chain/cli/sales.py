@@ -22,6 +22,7 @@ from .options import (
     open_town,
     signer,
     time_left,
+    town_ambassador,
 )
 
 sale_app = typer.Typer(help="Share sales: status, buy, advance, finalize, refund.", no_args_is_help=True)
@@ -107,7 +108,7 @@ def sale_advance(
 ) -> None:
     """End the current phase now (the Town Ambassador): open the sale, or move to the next phase."""
     town = open_town(rpc_url, manifest)
-    who = signer(town, account, "Town Ambassador", town.roles.get("townAmbassador"))
+    who = town_ambassador(town, account)
     phase, receipt = town.advance(who, business)
     done(
         as_json,
@@ -126,7 +127,7 @@ def sale_finalize(
 ) -> None:
     """Settle a closed sale (anyone): pay the treasury and unlock the shares, or open refunds."""
     town = open_town(rpc_url, manifest)
-    who = signer(town, account, "Town Ambassador (anyone may)", town.roles.get("townAmbassador"))
+    who = town_ambassador(town, account, "Town Ambassador (anyone may)")
     succeeded, receipt = town.finalize(who, business)
     outcome = "succeeded; the treasury is paid" if succeeded else "failed; buyers may take refunds"
     done(
