@@ -47,10 +47,11 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         uint128 carried;
     }
 
-    /// @dev One holder's investor account, one slot: entitlement = perShare * balance + correction - withdrawn.
+    /// @dev One holder's investor account: entitlement = perShare * balance + correction - withdrawn. Full words:
+    /// perShare (128 bits) times any share balance (64 bits) fits, whatever a deposit's size.
     struct Holder {
-        int128 correction;
-        uint128 withdrawn;
+        int256 correction;
+        uint256 withdrawn;
     }
 
     /// @dev Per asset: the total paid to each member, by membership epoch.
@@ -61,6 +62,9 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
     address[] private _assets;
 
     mapping(uint256 businessId => uint16) private _investorBps;
+    mapping(address asset => bool) private _accepted;
+    /// @dev Each business's treasury, read once from its sale's terms (fixed at creation) and kept here.
+    mapping(uint256 businessId => address) private _treasuries;
     mapping(address token => address[]) private _investorAssets;
     mapping(address token => mapping(address asset => Book)) private _books;
     mapping(address token => mapping(address asset => mapping(address holder => Holder))) private _holders;
@@ -115,6 +119,11 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
     }
 
     /// @inheritdoc IProfitDistributor
+    function isAcceptedAsset(address asset) external view returns (bool) {
+        return asset == _NATIVE || _accepted[asset];
+    }
+
+    /// @inheritdoc IProfitDistributor
     function claimed(address member, address asset) external view returns (uint256) {
         return _claimed[asset][member];
     }
@@ -125,12 +134,15 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
     function deposit(uint256 businessId, address asset, uint256 amount) external payable nonReentrant {
         if (amount == 0) revert ProfitDistributorZeroAmount();
         if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
+        address treasury = _treasury(businessId);
+        if (_msgSender() != treasury) revert ProfitDistributorNotTreasury(businessId, _msgSender(), treasury);
+        if (asset != _NATIVE && !_accepted[asset]) revert ProfitDistributorAssetNotAccepted(asset);
         if (_pools[asset].deposited == 0) _addAsset(asset);
         uint256 received = _receive(asset, amount);
         uint256 toInvestors = _bookInvestors(businessId, asset, received);
         (uint256 count, uint256 perMember, uint256 carried, uint48 epoch) = _split(asset, received - toInvestors);
         _pools[asset].deposited += SafeCast.toUint128(received);
-        emit ProfitDeposited(businessId, asset, msg.sender, received, toInvestors, count, perMember, carried, epoch);
+        emit ProfitDeposited(businessId, asset, treasury, received, toInvestors, count, perMember, carried, epoch);
     }
 
     /// @inheritdoc IProfitDistributor
@@ -157,7 +169,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         IShareToken token = _token(businessId);
         amount = _investorClaimable(token, msg.sender, asset);
         if (amount == 0) revert ProfitDistributorNothingToClaim(msg.sender, asset);
-        _holders[address(token)][asset][msg.sender].withdrawn += SafeCast.toUint128(amount);
+        _holders[address(token)][asset][msg.sender].withdrawn += amount;
         emit InvestorProfitClaimed(businessId, msg.sender, asset, amount);
         _pay(asset, msg.sender, amount);
     }
@@ -172,6 +184,14 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         emit InvestorShareSet(businessId, basisPoints, msg.sender);
     }
 
+    /// @inheritdoc IProfitDistributor
+    function setAcceptedAsset(address asset, bool accepted) external {
+        address caller = _msgSender();
+        if (!_REGISTRY.hasRole(TownRoles.OST_OFFICE, caller)) _checkTownRole(TownRoles.TOWN_AMBASSADOR, caller);
+        _accepted[asset] = accepted;
+        emit AssetAcceptanceSet(asset, accepted, caller);
+    }
+
     // ───────────────────────────── External: share tokens ─────────────────────────────
 
     /// @inheritdoc IProfitDistributor
@@ -182,7 +202,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         uint256 count = assets.length;
         for (uint256 i; i < count; ++i) {
             address asset = assets[i];
-            int128 moved = SafeCast.toInt128(SafeCast.toInt256(uint256(_books[msg.sender][asset].perShare) * shares));
+            int256 moved = SafeCast.toInt256(uint256(_books[msg.sender][asset].perShare) * shares);
             _holders[msg.sender][asset][from].correction += moved;
             _holders[msg.sender][asset][to].correction -= moved;
         }
@@ -222,6 +242,16 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
 
     function _townRegistry() internal view override returns (ITownRegistry) {
         return _REGISTRY;
+    }
+
+    /// @dev The treasury the business's sale names; read from the sale once, then from storage.
+    function _treasury(uint256 businessId) private returns (address treasury) {
+        treasury = _treasuries[businessId];
+        if (treasury == address(0)) {
+            (IShareSale sale,) = _FACTORY.business(businessId);
+            treasury = sale.terms().treasury;
+            _treasuries[businessId] = treasury;
+        }
     }
 
     function _addAsset(address asset) private {

@@ -22,6 +22,7 @@ from web3.logs import DISCARD
 from web3.types import Nonce, TxReceipt
 from web3.utils.address import get_create_address
 
+from ._deployed import accepts, has_cap, holds_role, is_resident
 from .client import ChainClient
 from .enums import NATIVE, OwnershipPolicy, Role
 from .exceptions import ConfigError, OstError
@@ -84,10 +85,13 @@ class Deployment:
         plan = self.plan
         businesses = plan.resolved_businesses()
         member_batches = [plan.members[i : i + MEMBER_BATCH] for i in range(0, len(plan.members), MEMBER_BATCH)]
+        # The town takes profit in the assets its businesses sell in (the native coin always).
+        assets = sorted({b.asset for b in businesses} - {NATIVE})
         self.progress.total(
             9
             + len(plan.coordinators) * 2
             + len(plan.projects)
+            + len(assets)
             + len(member_batches)
             + len(plan.country_residents)
             + len(businesses) * 2
@@ -106,7 +110,7 @@ class Deployment:
                 f"grant:{name}:{holder}",
                 registry.functions.grantRole(role[name], holder),
                 office,
-                done=partial(_holds_role, registry, role[name], holder),
+                done=partial(holds_role, registry, role[name], holder),
             )
         sale_impl = self._contract("ShareSaleImplementation", "ShareSale", [], office)
         token_impl = self._contract("ShareTokenImplementation", "ShareToken", [], office)
@@ -129,13 +133,13 @@ class Deployment:
                 f"grant:COORDINATOR_ROLE:{coordinator}",
                 registry.functions.grantRole(coordinator_role, coordinator),
                 ambassador,
-                done=partial(_holds_role, registry, coordinator_role, coordinator),
+                done=partial(holds_role, registry, coordinator_role, coordinator),
             )
             self._call(
                 f"cap:{coordinator}",
                 infinity.functions.setCoordinatorDailyCap(coordinator, cap),
                 ambassador,
-                done=partial(_has_cap, infinity, coordinator, cap),
+                done=partial(has_cap, infinity, coordinator, cap),
             )
         for project in plan.projects:
             tokens = int(project.inf_per_shift * 10**18)
@@ -144,6 +148,13 @@ class Deployment:
                 infinity.functions.setProject(project.id, tokens, project.shift_minutes, True),
                 ambassador,
                 done=partial(self._project_set, infinity, project.id),
+            )
+        for asset in assets:
+            self._call(
+                f"accept:{asset}",
+                distributor.functions.setAcceptedAsset(asset, True),
+                ambassador,
+                done=partial(accepts, distributor, asset),
             )
         for batch in member_batches:
             known = self.client.call_many([registry.functions.isMember(m) for m in batch])  # one round trip
@@ -156,7 +167,7 @@ class Deployment:
                 f"resident:{resident}",
                 registry.functions.setCountryResident(resident, True),
                 country,
-                done=partial(_is_resident, registry, resident),
+                done=partial(is_resident, registry, resident),
             )
         launched = registry.functions.launched().call()
         start = self._sales_start()
@@ -379,15 +390,3 @@ def iter_keys(manifest: Manifest) -> Iterator[str]:
 
 def wait_seconds(start: float) -> float:
     return time.monotonic() - start
-
-
-def _holds_role(registry: Contract, role: bytes, holder: str) -> bool:
-    return bool(registry.functions.hasRole(role, holder).call())
-
-
-def _has_cap(infinity: Contract, coordinator: str, cap: int) -> bool:
-    return bool(infinity.functions.coordinatorDay(coordinator).call()[0] == cap)
-
-
-def _is_resident(registry: Contract, resident: str) -> bool:
-    return bool(registry.functions.isCountryResident(resident).call())

@@ -177,6 +177,12 @@ class Town(TownReader):
     def deposit(self, sender: LocalAccount, ref: str | int, amount: int, asset: str = NATIVE) -> Receipt:
         """Deposit a business's net profit for the members (and its investors, if it has an investor part)."""
         business_id, asset = self.business_id(ref), checksum(asset, "asset")
+        sale, _ = self.sale(business_id)
+        treasury = self.client.view(sale.functions.terms()).treasury
+        if sender.address != treasury:
+            raise NotAllowed(
+                f"Only business #{business_id}'s treasury, {treasury}, deposits its profit; {sender.address} is not it."
+            )
         fn = self.distributor.functions.deposit(business_id, asset, amount)
         if asset == NATIVE:
             return Receipt.of(self.client.transact(fn, sender, value=amount))

@@ -40,6 +40,10 @@ interface IProfitDistributor {
     error ProfitDistributorOnlyRegistry(address caller);
     /// @notice `account` was moved to a new address after a lost wallet; its profit is claimed there.
     error ProfitDistributorRecoveredAccount(address account);
+    /// @notice Only business `businessId`'s treasury, `treasury`, deposits its profit; `caller` is not it.
+    error ProfitDistributorNotTreasury(uint256 businessId, address caller, address treasury);
+    /// @notice The town does not accept profit in `asset`; the Town Ambassador accepts an asset first.
+    error ProfitDistributorAssetNotAccepted(address asset);
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -64,6 +68,8 @@ interface IProfitDistributor {
     event ProfitClaimed(address indexed member, address indexed asset, uint256 amount);
     /// @notice `holder` claimed `amount` of `asset` as an investor in business `businessId`.
     event InvestorProfitClaimed(uint256 indexed businessId, address indexed holder, address indexed asset, uint256 amount);
+    /// @notice `by` made the town accept (or stop accepting) profit in `asset`.
+    event AssetAcceptanceSet(address indexed asset, bool accepted, address indexed by);
     /// @notice The Town Ambassador set business `businessId`'s investor part to `basisPoints` of future deposits.
     event InvestorShareSet(uint256 indexed businessId, uint16 basisPoints, address indexed townAmbassador);
 
@@ -97,8 +103,9 @@ interface IProfitDistributor {
     // ───────────────────────────── Businesses ─────────────────────────────
 
     /// @notice Deposits `amount` of `asset` (zero address: native coin, sent as value) as the net
-    /// profit of business `businessId`. Anyone may deposit. A token must be approved first; what
-    /// arrives is what counts. Emits {ProfitDeposited}.
+    /// profit of business `businessId`. Only the business's treasury (the one its sale's terms name)
+    /// may deposit, and only in an asset the town accepts (the native coin always). A token must be
+    /// approved first; what arrives is what counts. Emits {ProfitDeposited}.
     function deposit(uint256 businessId, address asset, uint256 amount) external payable;
 
     /// @notice Splits among the members what was carried in `asset` (held while the town had no
@@ -117,6 +124,13 @@ interface IProfitDistributor {
     function claimAsInvestor(uint256 businessId, address asset) external returns (uint256 amount);
 
     // ───────────────────────────── Town Ambassador ─────────────────────────────
+
+    /// @notice Whether the town accepts profit in `asset` (the native coin, zero address, always).
+    function isAcceptedAsset(address asset) external view returns (bool);
+
+    /// @notice Accepts (or stops accepting) profit in the ERC-20 `asset`. Town Ambassador or OST office.
+    /// Profit already deposited in it stays claimable. Emits {AssetAcceptanceSet}.
+    function setAcceptedAsset(address asset, bool accepted) external;
 
     /// @notice Sets business `businessId`'s investor part for future deposits. Town Ambassador only.
     /// Emits {InvestorShareSet}.

@@ -38,7 +38,8 @@ def profit_deposit(
 ) -> None:
     """Deposit a business's net profit, to be split equally among the members."""
     town = open_town(rpc_url, manifest)
-    who = signer(town, account, "business treasury")
+    sale, _ = town.sale(town.business_id(business))
+    who = signer(town, account, "business treasury", town.client.view(sale.functions.terms()).treasury)
     units = parse_amount(amount, town.asset_decimals(asset), "profit")
     receipt = town.deposit(who, business, units, asset)
     pool = town.pool(asset)

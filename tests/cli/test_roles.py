@@ -170,7 +170,9 @@ def test_a_failed_sale_refunds_in_a_stablecoin(ost: Any, client: ChainClient, de
 
 
 def test_profit_deposit_show_and_claim(ost: Any, client: ChainClient) -> None:
-    deposited = ost("profit", "deposit", "BAKE", "0.3", "--account", "dev:8")
+    with pytest.raises(NotAllowed, match="Only business #0's treasury"):
+        ost("profit", "deposit", "BAKE", "0.3", "--account", "dev:8")
+    deposited = ost("profit", "deposit", "BAKE", "0.3")  # the treasury (the Town Ambassador) signs by default
     assert deposited["amount"] == 3 * 10**17 and deposited["pool"]["perMemberTotal"] == 10**17  # three members
     shown = ost("profit", "show", MEMBER.address)
     assert shown["claimable"] == 10**17 and shown["claimed"] == 0 and shown["members"] == 3

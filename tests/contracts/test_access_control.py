@@ -18,6 +18,7 @@ from eth_utils import keccak, to_checksum_address
 from web3.contract import Contract
 
 from ost_chain.client import ChainClient
+from ost_chain.enums import NATIVE
 from ost_chain.exceptions import ContractRevert
 from ost_chain.terms import SaleTerms
 from ost_chain.units import ONE_INF
@@ -26,7 +27,7 @@ from tests.towns import CoreTown, deploy_core, list_business
 from ..helpers import now, sign_participation
 
 CALLERS = ("office", "country", "ambassador", "coordinator", "member", "stranger")
-ACCESS_ERRORS = {"AccessControlUnauthorizedAccount", "ShareTokenOnlySale"}
+ACCESS_ERRORS = {"AccessControlUnauthorizedAccount", "ShareTokenOnlySale", "ProfitDistributorNotTreasury"}
 DAY = 86_400
 
 
@@ -193,6 +194,13 @@ def matrix(
             lambda: distributor.functions.setInvestorShare(business.business_id, 1_000),
             {"ambassador"},
         ),
+        (
+            "ProfitDistributor.setAcceptedAsset",
+            lambda: distributor.functions.setAcceptedAsset(spare, True),
+            {"office", "ambassador"},
+        ),
+        # Only the business's treasury deposits its profit (here a separate account, none of the callers).
+        ("ProfitDistributor.deposit", lambda: distributor.functions.deposit(business.business_id, NATIVE, 1), set()),
     ]
 
 

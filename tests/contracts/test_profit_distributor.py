@@ -170,11 +170,13 @@ def test_native_coin_and_stablecoin_are_accounted_separately(
     distributor: Contract,
     business: Business,
     stablecoin: Contract,
+    ambassador: LocalAccount,
     treasury: LocalAccount,
     alice: LocalAccount,
     bob: LocalAccount,
 ) -> None:
     coin = stablecoin.address
+    client.transact(distributor.functions.setAcceptedAsset(coin, True), ambassador)
     client.transact(stablecoin.functions.mint(treasury.address, 3_000_001), treasury)
     client.transact(stablecoin.functions.approve(distributor.address, 3_000_001), treasury)
     deposit(client, distributor, treasury, 3_000_001, asset=coin)
@@ -290,6 +292,7 @@ def test_bad_deposits_and_settings_are_refused(
         deposit(client, distributor, treasury, 100, business_id=1)
     with reverts("ProfitDistributorWrongValue", 100, 99):
         client.transact(distributor.functions.deposit(0, NATIVE, 100), treasury, value=99)
+    client.transact(distributor.functions.setAcceptedAsset(stablecoin.address, True), ambassador)
     with reverts("ProfitDistributorWrongValue", 0, 1):
         client.transact(distributor.functions.deposit(0, stablecoin.address, 100), treasury, value=1)
     with reverts("ProfitDistributorInvalidShare", 10_001):
@@ -343,6 +346,7 @@ def test_investor_assets_are_capped(
     client.transact(distributor.functions.setInvestorShare(0, 5_000), ambassador)
     coins = [client.deploy("TestStablecoin", sender=treasury)[0] for _ in range(5)]
     for coin in coins:
+        client.transact(distributor.functions.setAcceptedAsset(coin.address, True), ambassador)
         client.transact(coin.functions.mint(treasury.address, 2_000), treasury)
         client.transact(coin.functions.approve(distributor.address, 2_000), treasury)
     deposit(client, distributor, treasury, 1_000)  # the native coin: the first investor asset
@@ -352,3 +356,85 @@ def test_investor_assets_are_capped(
     with reverts("ProfitDistributorTooManyInvestorAssets", 0, 4):
         deposit(client, distributor, treasury, 1_000, asset=coins[3].address)
     deposit(client, distributor, treasury, 1_000, asset=coins[0].address)  # a known asset is still welcome
+
+
+# ── attacks from the outside review (issue 15 #1) ──
+
+
+def test_a_stranger_cannot_fill_the_asset_list_and_block_every_future_deposit(
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+    alice: LocalAccount,
+) -> None:
+    """A stranger used to deposit one unit of sixteen worthless tokens, after which no deposit in a new asset — the
+    native coin included — could ever be made. Only the business's treasury deposits for it now."""
+    junk = [client.deploy("TestStablecoin", sender=stranger)[0] for _ in range(16)]
+    for coin in junk:
+        client.transact(coin.functions.mint(stranger.address, 1), stranger)
+        client.transact(coin.functions.approve(distributor.address, 1), stranger)
+        with reverts("ProfitDistributorNotTreasury", 0, stranger.address, treasury.address):
+            deposit(client, distributor, stranger, 1, asset=coin.address)
+    with reverts("ProfitDistributorNotTreasury", 0, stranger.address, treasury.address):
+        deposit(client, distributor, stranger, 1)
+    deposit(client, distributor, treasury, 1_000)
+    assert claimable(distributor, alice.address) == 500
+
+
+def test_only_assets_the_town_accepts_are_deposited(
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    stablecoin: Contract,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+    alice: LocalAccount,
+) -> None:
+    coin = stablecoin.address
+    client.transact(stablecoin.functions.mint(treasury.address, 1_000), treasury)
+    client.transact(stablecoin.functions.approve(distributor.address, 1_000), treasury)
+    with reverts("ProfitDistributorAssetNotAccepted", coin):
+        deposit(client, distributor, treasury, 1_000, asset=coin)
+    with reverts("AccessControlUnauthorizedAccount", stranger.address, keccak(text="TOWN_AMBASSADOR_ROLE")):
+        client.transact(distributor.functions.setAcceptedAsset(coin, True), stranger)
+    receipt = client.transact(distributor.functions.setAcceptedAsset(coin, True), ambassador)
+    assert events(receipt, distributor, "AssetAcceptanceSet") == [
+        {"asset": coin, "accepted": True, "by": ambassador.address}
+    ]
+    assert distributor.functions.isAcceptedAsset(coin).call() and distributor.functions.isAcceptedAsset(NATIVE).call()
+    deposit(client, distributor, treasury, 1_000, asset=coin)
+    assert claimable(distributor, alice.address, coin) == 500
+    client.transact(distributor.functions.setAcceptedAsset(coin, False), ambassador)
+    with reverts("ProfitDistributorAssetNotAccepted", coin):
+        deposit(client, distributor, treasury, 1, asset=coin)
+    assert claimable(distributor, alice.address, coin) == 500  # what was deposited stays claimable
+
+
+def test_a_huge_investor_deposit_never_freezes_share_transfers(
+    client: ChainClient,
+    distributor: Contract,
+    business: Business,
+    stablecoin: Contract,
+    ambassador: LocalAccount,
+    treasury: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    stranger: LocalAccount,
+) -> None:
+    """One deposit of 2**128 - 1 units with an investor part of half used to overflow the int128 books, and every
+    large share transfer reverted from then on."""
+    client.transact(business.sale.functions.buy(10), alice, value=10 * PRICE)
+    client.transact(business.sale.functions.finalize(), stranger)
+    client.transact(distributor.functions.setInvestorShare(0, 5_000), ambassador)
+    client.transact(distributor.functions.setAcceptedAsset(stablecoin.address, True), ambassador)
+    huge = 2**128 - 1
+    client.transact(stablecoin.functions.mint(treasury.address, huge), treasury)
+    client.transact(stablecoin.functions.approve(distributor.address, huge), treasury)
+    deposit(client, distributor, treasury, huge, asset=stablecoin.address)
+    client.transact(business.token.functions.transfer(bob.address, 10), alice)
+    as_investor = distributor.functions.claimableAsInvestor
+    assert as_investor(0, alice.address, stablecoin.address).call() == (huge // 2) // 10 * 10
+    assert as_investor(0, bob.address, stablecoin.address).call() == 0

@@ -90,6 +90,7 @@ def test_profit_invariants(world: dict) -> None:
             client.transact(self.business.sale.functions.buy(4), self.accounts["bob"], value=4 * PRICE)
             client.transact(self.business.sale.functions.finalize(), treasury)
             client.transact(dist.functions.setInvestorShare(self.business.business_id, BPS), world["ambassador"])
+            client.transact(dist.functions.setAcceptedAsset(coin.address, True), world["ambassador"])
             client.transact(coin.functions.mint(treasury.address, 10**30), treasury)
             client.transact(coin.functions.approve(dist.address, 10**30), treasury)
             self.members = {"alice", "bob"}
