@@ -122,9 +122,24 @@ class Event:
         values = abi_decode(self.types, bytes.fromhex(raw[2:]) if isinstance(raw, str) else bytes(raw))
         return dict(zip(self.names, values, strict=True))
 
+    def word(self, log: dict[str, Any], argument: str) -> int:
+        """A static non-indexed argument as an integer, read straight from its 32-byte word of the log's data (the
+        word's place derived from the ABI): a hot path's cheaper :meth:`data`."""
+        index = self.names.index(argument)
+        if any(_dynamic(t) for t in self.types[: index + 1]):
+            return int(self.data(log)[argument])
+        raw = log["data"]
+        if isinstance(raw, str):
+            return int(raw[2 + 64 * index : 2 + 64 * (index + 1)], 16)
+        return int.from_bytes(bytes(raw)[32 * index : 32 * (index + 1)], "big")
+
     def topic_of(self, log: dict[str, Any], argument: str) -> str:
         """An indexed argument's topic, as 0x-hex."""
         return _hex(log["topics"][1 + self.indexed.index(argument)])
+
+
+def _dynamic(kind: str) -> bool:
+    return kind in ("bytes", "string") or kind.endswith("[]") or kind.startswith("(")
 
 
 def _hex(value: Any) -> str:

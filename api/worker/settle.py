@@ -43,7 +43,7 @@ class Settlement:
         if int(receipt["status"], 16) == 1:
             infinity, rewarded = town.infinity.address.lower(), self.codecs.rewarded
             minted = {
-                rewarded.topic_of(e, "participationId"): str(rewarded.data(e)["amount"])
+                rewarded.topic_of(e, "participationId"): str(rewarded.word(e, "amount"))
                 for e in receipt["logs"]
                 if e["address"].lower() == infinity and rewarded.matches(e)
             }
