@@ -46,6 +46,7 @@ class ChainView:
         self._has_role = Function.of(registry_abi, "hasRole")
         self._is_member = Function.of(registry_abi, "isMember")
         self._project = Function.of(infinity_abi, "project")
+        self._coordinator_day = Function.of(infinity_abi, "coordinatorDay")
         self._local = threading.local()
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
@@ -94,7 +95,12 @@ class ChainView:
             hit = self._cache.get(key)
         if hit is None:
             return MISSING
-        ttl = {"role": self.settings.role_cache_seconds, "member": 30.0 if hit[1] else 2.0, "project": 10.0}[kind]
+        ttl = {
+            "role": self.settings.role_cache_seconds,
+            "member": 30.0 if hit[1] else 2.0,
+            "project": 10.0,
+            "cap": 10.0,
+        }[kind]
         return hit[1] if time.monotonic() - hit[0] < ttl else MISSING
 
     def _call(self, to: str, fn: Function, *args: Any) -> Any:
@@ -131,6 +137,12 @@ class ChainView:
             ("member", address),
             lambda member: 30.0 if member else 2.0,
             lambda: bool(self._call(self._registry, self._is_member, address)),
+        )
+
+    def cap(self, coordinator: str) -> int:
+        """``coordinator``'s daily cap in INF's smallest unit, trusted for 10 s."""
+        return self._cached(
+            ("cap", coordinator), 10.0, lambda: int(self._call(self._infinity, self._coordinator_day, coordinator)[0])
         )
 
     def project(self, project_id: int) -> Any:

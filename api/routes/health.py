@@ -42,6 +42,9 @@ def health(bridge: BridgeDep) -> JSONResponse:
     depth, oldest = bridge.worker.queue_stats()
     if bridge.worker.problem:
         warnings.append(f"Minting is paused: {bridge.worker.problem}")
+    warnings.extend(bridge.worker.capped.values())
+    if bridge.worker.relayer_capped:
+        warnings.append(bridge.worker.relayer_capped)
     if bridge.worker.last_error:
         warnings.append(f"The worker's last error: {bridge.worker.last_error[:200]}")
     body = Health(

@@ -195,8 +195,11 @@ def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCr
     """True when cached answers show the coordinator, the project and the member are all fine."""
     chain = bridge.chain
     project = chain.fresh("project", body.project_id)
+    cap = chain.fresh("cap", coordinator)
     return (
         chain.fresh("role", coordinator) is True
+        and cap is not MISSING
+        and cap > 0
         and project is not MISSING
         and bool(project.active)
         and chain.fresh("member", body.member) is True
@@ -207,6 +210,13 @@ def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) ->
     """Refuse what the contract would refuse for sure; if the chain is away, the worker finds out later."""
     require_coordinator(bridge, coordinator)
     try:
+        if bridge.chain.cap(coordinator) == 0:
+            raise Problem(
+                403,
+                f"{coordinator} has no daily cap in this town, so nothing it confirms can be minted: the Town "
+                "Ambassador sets one first (ost's plan, or setCoordinatorDailyCap).",
+                kind="no-daily-cap",
+            )
         project = bridge.chain.project(body.project_id)
         if not project.active:
             what = "is not active" if project.tokensPerShift else "does not exist"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -16,11 +17,13 @@ from ost_chain.townclient import Town
 from ..chain import ChainView
 from ..db import Batch, BatchStatus, BridgeSession, Participation, Status, utcnow
 from ..settings import BridgeSettings
+from . import budget
 from .lease import LeaseKeeper
 from .relay import InfinityCodecs, Relay, RelayerProblem, Reverted, Rpc
 from .settle import Settlement
 
 log = logging.getLogger("ost.bridge.worker")
+CAP_RECHECK_SECONDS = 5.0
 
 
 class Worker:
@@ -42,6 +45,9 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._reconciled = False
+        self.capped: dict[str, str] = {}  # coordinator → why its rows wait for a new day
+        self.relayer_capped: str | None = None
+        self._caps_checked = 0.0
 
     @property
     def leader(self) -> bool:
@@ -107,6 +113,8 @@ class Worker:
             return self._send(session, town, rows)
 
     def _take(self, session: BridgeSession) -> list[Participation]:
+        """The next rows to send: one signed participation, or API-key ones taken fairly — each coordinator's
+        oldest first, in turn — leaving out coordinators (or, the relayer being capped, all) waiting for a new day."""
         queued = Participation.status == Status.QUEUED
         attested = session.scalars(
             select(Participation)
@@ -116,25 +124,48 @@ class Worker:
         ).first()
         if attested is not None:
             return [attested]
+        waiting = self._waiting()
+        if waiting is None:
+            return []
+        turn = (
+            func.row_number()
+            .over(partition_by=Participation.coordinator, order_by=Participation.created_at)
+            .label("turn")
+        )
+        fair = (
+            select(Participation.participation_id, turn)
+            .where(queued, Participation.attestation.is_(None), Participation.coordinator.not_in(waiting))
+            .subquery()
+        )
         rows = list(
             session.scalars(
                 select(Participation)
-                .where(queued, Participation.attestation.is_(None))
-                .order_by(Participation.created_at)
+                .join(fair, fair.c.participation_id == Participation.participation_id)
+                .order_by(fair.c.turn, Participation.created_at)
                 .limit(self.settings.batch_size)
             )
         )
         if rows and len(rows) < self.settings.batch_size:
-            age = (utcnow() - rows[0].created_at).total_seconds()
-            if age < self.settings.batch_wait:
+            oldest = min(r.created_at for r in rows)
+            if (utcnow() - oldest).total_seconds() < self.settings.batch_wait:
                 return []
         return rows
+
+    def _waiting(self) -> list[str] | None:
+        """Coordinators whose rows wait for a new day (looked at again every few seconds), or None if all do."""
+        if time.monotonic() > self._caps_checked + CAP_RECHECK_SECONDS:
+            self.capped, self.relayer_capped = {}, None
+        if self.relayer_capped is not None:
+            return None
+        return sorted(self.capped)
 
     def _send(self, session: BridgeSession, town: Town, rows: list[Participation]) -> bool:
         """Simulate the batch, settling what the contract refuses and halving what overflows a block; send the rest."""
         rpc = Rpc(town)
         latest = rpc("eth_getBlockByNumber", "latest", False)
         room = int(latest["gasLimit"], 16) * 3 // 4  # leave room in the block for others
+        if rows[0].attestation is None:
+            rows = self._within_caps(session, town, rows, latest)
         while rows:
             data = self.codecs.calldata(rows)
             try:
@@ -153,6 +184,24 @@ class Worker:
         self.problem = None
         self.relay.send(session, town, rows, data, gas, latest)
         return True
+
+    def _within_caps(
+        self, session: BridgeSession, town: Town, rows: list[Participation], latest: dict[str, Any]
+    ) -> list[Participation]:
+        """The rows that fit their coordinators' and the relayer's daily caps; those of a revoked coordinator fail."""
+        chosen = budget.plan(session, town, self.chain, self.relayer.address, rows, budget.today(latest))
+        if chosen.refused:
+            for row in rows:
+                if row.participation_id in chosen.refused:
+                    row.status, row.reason = Status.FAILED, chosen.refused[row.participation_id]
+            session.save()
+        self.capped.update(chosen.capped)
+        self.relayer_capped = chosen.relayer_capped
+        if chosen.capped or chosen.relayer_capped:
+            self._caps_checked = time.monotonic()
+        for reason in [*chosen.capped.values(), *filter(None, [chosen.relayer_capped])]:
+            log.warning("%s", reason)
+        return chosen.chosen
 
     def _advance(self, session: BridgeSession, town: Town, batch: Batch) -> bool:
         rpc = Rpc(town)

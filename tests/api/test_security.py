@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from ost_chain.enums import Role
 from ost_chain.townclient import Reward
+from ost_chain.units import ONE_INF
 from tests.api.conftest import (
+    AMBASSADOR,
+    COORDINATOR,
     MEMBERS,
     OTHER_COORDINATOR,
     Bridge,
@@ -20,6 +25,7 @@ from tests.api.conftest import (
     participation,
     wait_until,
 )
+from tests.helpers import advance_time
 
 PASSWORD, QUERY_KEY = "pw-4c1f9e0d7a", "key-9b8a7f6e5d4c"
 
@@ -80,3 +86,71 @@ def test_an_id_taken_first_by_another_coordinator_is_never_reported_confirmed(
     assert f"already used for {accomplice} on block {block}" in done["reason"], done["reason"]
     assert deployed.town.infinity.functions.balanceOf(member).call() == 0
     assert done["minted"] is None and done["tx_hash"] is None
+
+
+def _status(http: httpx.Client, participation_id: str) -> dict:
+    return dict(http.get(f"/v1/participations/{participation_id}").json())
+
+
+def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(fresh_town: Deployed) -> None:
+    """API-key participations are minted by the relayer, so the chain charges the relayer's cap. The bridge must
+    hold each coordinator to its own: no cap, no intake; over its cap, it waits; revoked, its queue fails
+    (issue 15 #2)."""
+    d = fresh_town
+    infinity, registry = d.town.infinity.functions, d.town.registry.functions
+    d.client.transact(infinity.setCoordinatorDailyCap(OTHER_COORDINATOR.address, 0), AMBASSADOR)
+    bridge = Bridge(d, f"sqlite:///{d.folder / 'caps.sqlite'}").start()
+    try:
+        key, _ = bridge.new_key(OTHER_COORDINATOR.address)
+        with httpx.Client(base_url=bridge.url, timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
+            refused = http.post("/v1/participations", json=participation(MEMBERS[0]))
+            assert refused.status_code == 403 and "no daily cap" in refused.json()["detail"], refused.text
+            # A cap of two shifts: two of five three-hour shifts are minted, three wait for the chain's next day.
+            d.client.transact(infinity.setCoordinatorDailyCap(OTHER_COORDINATOR.address, 2 * ONE_INF), AMBASSADOR)
+            time.sleep(10.5)  # the bridge trusts a cap it read for ten seconds
+            ids = [f"capped-{n}-{uuid.uuid4().hex[:6]}" for n in range(5)]
+            for n, participation_id in enumerate(ids):
+                body = participation(MEMBERS[10 + n], participation_id=participation_id)
+                assert http.post("/v1/participations", json=body).status_code == 202
+            wait_until(lambda: sum(_status(http, i)["status"] == "confirmed" for i in ids) == 2)
+            time.sleep(2.0)
+            statuses = [_status(http, i)["status"] for i in ids]
+            assert sorted(statuses) == ["confirmed", "confirmed", "queued", "queued", "queued"], statuses
+            assert infinity.totalSupply().call() == 2 * ONE_INF
+            assert any(
+                "reached its daily cap of 2 INF" in w for w in httpx.get(f"{bridge.url}/healthz").json()["warnings"]
+            )
+            # Revoked: what it still has queued fails, saying why; nothing more is minted.
+            d.client.transact(registry.revokeRole(Role.id(Role.COORDINATOR), OTHER_COORDINATOR.address), AMBASSADOR)
+            advance_time(d.client, 86_400)  # a new day: the cap no longer holds them back, the role does
+            waiting = [i for i, s in zip(ids, statuses, strict=True) if s == "queued"]
+            wait_until(lambda: all(_status(http, i)["status"] == "failed" for i in waiting), timeout=40)
+            assert "no longer holds COORDINATOR_ROLE" in _status(http, waiting[0])["reason"]
+            assert infinity.totalSupply().call() == 2 * ONE_INF
+    finally:
+        bridge.stop()
+
+
+def test_a_batch_bigger_than_the_relayer_s_cap_shrinks_and_nobody_waits_behind_it(fresh_town: Deployed) -> None:
+    """55 day-long shifts against a relayer capped at 100 INF used to stall the whole queue for good: the same
+    oversized batch was retried for ever. It must shrink to what fits and go on (issue 15 #3)."""
+    d = fresh_town
+    infinity = d.town.infinity.functions
+    # The relayer is the plan's first coordinator; the participations come from the second, whose cap is ample.
+    d.client.transact(infinity.setCoordinatorDailyCap(COORDINATOR.address, 100 * ONE_INF), AMBASSADOR)
+    bridge = Bridge(d, f"sqlite:///{d.folder / 'relayer-cap.sqlite'}").start()
+    try:
+        key, _ = bridge.new_key(OTHER_COORDINATOR.address)
+        with httpx.Client(base_url=bridge.url, timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
+            ids = [f"day-{n}-{uuid.uuid4().hex[:6]}" for n in range(55)]
+            for n, participation_id in enumerate(ids):
+                body = participation(MEMBERS[n], participation_id=participation_id, hours=24)  # 8 INF each
+                assert http.post("/v1/participations", json=body).status_code == 202
+            wait_until(lambda: sum(_status(http, i)["status"] == "confirmed" for i in ids) == 12)  # 96 of 100 INF
+            warnings = httpx.get(f"{bridge.url}/healthz").json()["warnings"]
+            assert any("The relayer" in w and "daily cap of 100 INF" in w for w in warnings), warnings
+            advance_time(d.client, 86_400)
+            wait_until(lambda: sum(_status(http, i)["status"] == "confirmed" for i in ids) == 24, timeout=40)
+            assert infinity.totalSupply().call() == 24 * 8 * ONE_INF
+    finally:
+        bridge.stop()

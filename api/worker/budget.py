@@ -1,0 +1,107 @@
+"""Daily caps, held by the bridge for the coordinators whose participations it relays.
+
+API-key participations are minted by the relayer's ``rewardBatch``: the chain checks the
+relayer's role and charges the relayer's cap, not the coordinator's who confirmed them. So before
+each batch the bridge holds every submitting coordinator to what the chain would hold it to if it
+minted directly — its role now, and its own daily cap less what it minted today on chain and
+through the bridge — and the relayer to its own cap. A coordinator over its cap waits (its rows
+stay queued until the chain's day turns); a revoked one's rows fail with the reason; nobody else
+waits behind either.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ost_chain.enums import Role
+from ost_chain.townclient import Town
+from ost_chain.units import format_amount
+
+from ..chain import ChainView
+from ..db import BridgeSession, Participation, Status
+
+DAY = 86_400
+
+
+@dataclass
+class Plan:
+    """What one batch may carry: the rows chosen, the rows refused with a reason, who waits for a new day."""
+
+    chosen: list[Participation] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # participation id → reason
+    capped: dict[str, str] = field(default_factory=dict)  # coordinator → why its rows wait
+    relayer_capped: str | None = None
+
+
+def today(latest: dict[str, Any]) -> int:
+    """The chain's day of the block ``latest`` (as the contract counts days: block time // 86,400)."""
+    return int(latest["timestamp"], 16) // DAY
+
+
+def plan(session: BridgeSession, town: Town, chain: ChainView, relayer: str, rows: list[Participation],
+         day: int) -> Plan:  # fmt: skip
+    """Choose, in the order given, the API-key ``rows`` that fit their coordinators' and the relayer's caps."""
+    out = Plan()
+    coordinators = sorted({r.coordinator for r in rows})
+    infinity, registry = town.infinity.functions, town.registry.functions
+    answers = town.client.call_many(
+        [registry.hasRole(Role.id(Role.COORDINATOR), c) for c in coordinators]
+        + [infinity.coordinatorDay(c) for c in [*coordinators, relayer]]
+    )
+    roles = dict(zip(coordinators, answers[: len(coordinators)], strict=True))
+    days = dict(zip([*coordinators, relayer], answers[len(coordinators) :], strict=True))
+    bridged = _minted_through_bridge(session, coordinators, day)
+    left = {c: int(days[c][0]) - int(days[c][1]) - bridged[c] for c in coordinators}
+    relayer_cap, relayer_minted = (int(v) for v in days[relayer])
+    relayer_left = relayer_cap - relayer_minted
+    for row in rows:
+        coordinator = row.coordinator
+        if not roles[coordinator]:
+            out.refused[row.participation_id] = (
+                f"{coordinator} no longer holds COORDINATOR_ROLE in this town, so nothing was minted for this "
+                "participation; a coordinator who holds the role may submit it again."
+            )
+            continue
+        project = chain.project(row.project_id)
+        if not project.active or not project.shiftMinutes:
+            out.chosen.append(row)  # the simulation refuses it with the contract's own reason
+            continue
+        amount = row.minutes * int(project.tokensPerShift) // int(project.shiftMinutes)
+        if amount > left[coordinator]:
+            cap = int(days[coordinator][0])
+            out.capped[coordinator] = (
+                f"{coordinator} has reached its daily cap of {format_amount(cap, 18)} INF: its participations wait "
+                "for the chain's next day (00:00 UTC)."
+            )
+            continue
+        if amount > relayer_left:
+            out.relayer_capped = (
+                f"The relayer {relayer} has minted {format_amount(relayer_minted, 18)} of its daily cap of "
+                f"{format_amount(relayer_cap, 18)} INF: participations with an API key wait for the chain's next day "
+                "(00:00 UTC), or for the Town Ambassador to raise the cap."
+            )
+            continue
+        left[coordinator] -= amount
+        relayer_left -= amount
+        out.chosen.append(row)
+    return out
+
+
+def _minted_through_bridge(session: BridgeSession, coordinators: list[str], day: int) -> dict[str, int]:
+    """INF each coordinator had minted through the bridge's relayer on ``day`` (API-key participations only)."""
+    minted: dict[str, int] = defaultdict(int)
+    found = session.execute(
+        select(Participation.coordinator, Participation.minted).where(
+            Participation.coordinator.in_(coordinators),
+            Participation.minted_day == day,
+            Participation.status == Status.CONFIRMED,
+            Participation.api_key_id.is_not(None),
+        )
+    )
+    for coordinator, amount in found:
+        minted[coordinator] += int(amount or 0)
+    return minted
