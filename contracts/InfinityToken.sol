@@ -43,7 +43,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
     }
 
     mapping(bytes32 participationId => bool) private _rewarded;
-    mapping(bytes32 redemptionId => bool) private _redeemed;
+    mapping(address member => mapping(bytes32 redemptionId => bool)) private _redeemed;
     mapping(uint256 projectId => Project) private _projects;
     mapping(address member => MemberDay) private _memberDays;
     mapping(address coordinator => CoordinatorDay) private _coordinatorDays;
@@ -71,8 +71,8 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
     }
 
     /// @inheritdoc IInfinityToken
-    function isRedeemed(bytes32 redemptionId) external view returns (bool) {
-        return _redeemed[redemptionId];
+    function isRedeemed(address member, bytes32 redemptionId) external view returns (bool) {
+        return _redeemed[member][redemptionId];
     }
 
     /// @inheritdoc IInfinityToken
@@ -264,8 +264,8 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
 
     function _redeem(address member, uint256 amount, bytes32 redemptionId, string calldata basket) private {
         if (amount == 0) revert InfinityTokenZeroRedemption();
-        if (_redeemed[redemptionId]) revert InfinityTokenAlreadyRedeemed(redemptionId);
-        _redeemed[redemptionId] = true;
+        if (_redeemed[member][redemptionId]) revert InfinityTokenAlreadyRedeemed(member, redemptionId);
+        _redeemed[member][redemptionId] = true;
         _burn(member, amount);
         emit BasketRedeemed(member, redemptionId, amount, basket, msg.sender);
     }

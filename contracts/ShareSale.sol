@@ -154,7 +154,12 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
         }
         emit SharesPurchased(msg.sender, current, shares, cost);
         if (c.terms.paymentAsset != address(0)) {
-            IERC20(c.terms.paymentAsset).safeTransferFrom(msg.sender, address(this), cost);
+            // What arrives must be the whole cost, or the escrow would owe refunds it does not hold.
+            IERC20 asset = IERC20(c.terms.paymentAsset);
+            uint256 before = asset.balanceOf(address(this));
+            asset.safeTransferFrom(msg.sender, address(this), cost);
+            uint256 arrived = asset.balanceOf(address(this)) - before;
+            if (arrived != cost) revert ShareSaleShortPayment(cost, arrived);
         }
     }
 

@@ -69,8 +69,8 @@ interface IInfinityToken is IERC20, IERC20Permit {
     error InfinityTokenEmptyBatch();
     /// @notice A redemption needs a positive amount.
     error InfinityTokenZeroRedemption();
-    /// @notice Redemption `redemptionId` was recorded already.
-    error InfinityTokenAlreadyRedeemed(bytes32 redemptionId);
+    /// @notice `member`'s redemption `redemptionId` was recorded already.
+    error InfinityTokenAlreadyRedeemed(address member, bytes32 redemptionId);
     /// @notice `account` was moved to a new address after a lost wallet; its INF moves with {recover}.
     error InfinityTokenRecoveredAccount(address account);
     /// @notice `account` was not moved to a new address: there is nothing to recover.
@@ -105,8 +105,8 @@ interface IInfinityToken is IERC20, IERC20Permit {
     /// @notice Whether `participationId` has been rewarded.
     function isRewarded(bytes32 participationId) external view returns (bool);
 
-    /// @notice Whether `redemptionId` has been recorded.
-    function isRedeemed(bytes32 redemptionId) external view returns (bool);
+    /// @notice Whether `member`'s redemption `redemptionId` has been recorded (ids are each member's own).
+    function isRedeemed(address member, bytes32 redemptionId) external view returns (bool);
 
     /// @notice The rate of `projectId` and whether it takes rewards.
     function project(uint256 projectId) external view returns (Project memory);
@@ -148,7 +148,7 @@ interface IInfinityToken is IERC20, IERC20Permit {
         returns (uint256 amount);
 
     /// @notice Burns `amount` of the caller's INF for a basket and records it.
-    /// @dev `redemptionId` must be fresh. Emits {BasketRedeemed} and {Transfer}.
+    /// @dev `redemptionId` must be fresh for the caller. Emits {BasketRedeemed} and {Transfer}.
     function redeem(uint256 amount, bytes32 redemptionId, string calldata basket) external;
 
     /// @notice A coordinator records a basket handed to `member`, burning `amount` from the

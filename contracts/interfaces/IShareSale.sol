@@ -78,6 +78,9 @@ interface IShareSale {
     error ShareSaleNotAClone();
     /// @notice `buyer` may not buy now: `reason`.
     error ShareSaleNotEligible(address buyer, Eligibility reason);
+    /// @notice The payment token delivered `arrived` of the `cost` (it takes a fee on transfer): such a token
+    /// cannot pay for shares, since the escrow must hold every refund in full.
+    error ShareSaleShortPayment(uint256 cost, uint256 arrived);
     /// @notice A purchase needs at least one share.
     error ShareSaleZeroShares();
     /// @notice `requested` shares are more than the `remaining` shares on offer.

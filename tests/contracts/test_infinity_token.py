@@ -423,8 +423,8 @@ def test_redeem_burns_and_records_the_basket(
     ]
     assert inf.balanceOf(alice.address).call() == ONE_INF
     assert inf.totalSupply().call() == ONE_INF
-    assert inf.isRedeemed(pid(100)).call()
-    with reverts("InfinityTokenAlreadyRedeemed", pid(100)):
+    assert inf.isRedeemed(alice.address, pid(100)).call()
+    with reverts("InfinityTokenAlreadyRedeemed", alice.address, pid(100)):
         client.transact(inf.redeem(ONE_INF, pid(100), "again"), alice)
     with reverts("InfinityTokenZeroRedemption"):
         client.transact(inf.redeem(0, pid(101), "nothing"), alice)
@@ -553,3 +553,20 @@ def test_privileged_function_refuses_every_other_role(
     account: LocalAccount = request.getfixturevalue(caller)
     with reverts("AccessControlUnauthorizedAccount", account.address, town.role(ROLE_IDS[allowed])):
         client.transact(build(town.infinity.functions, alice), account)
+
+
+def test_a_stranger_burning_dust_under_a_guessable_id_blocks_no_member_s_basket(
+    town: CoreTown, client: ChainClient, coordinator: LocalAccount, alice: LocalAccount, stranger: LocalAccount
+) -> None:
+    """Redemption ids were global: anyone with 1 wei of INF could burn it under the id a coordinator was about to
+    use, and the real redeemFrom for that id reverted for ever. Ids are each member's own (issue 15 #10)."""
+    inf = town.infinity.functions
+    client.transact(inf.reward(alice.address, 540, pid(1), PROJECT), coordinator)
+    client.transact(inf.transfer(stranger.address, 1), alice)
+    basket = pid(2_026_11)  # an id anyone can guess
+    client.transact(inf.redeem(1, basket, "dust"), stranger)
+    client.transact(inf.approve(coordinator.address, ONE_INF), alice)
+    client.transact(inf.redeemFrom(alice.address, ONE_INF, basket, "November basket"), coordinator)
+    assert inf.isRedeemed(alice.address, basket).call() and inf.isRedeemed(stranger.address, basket).call()
+    with reverts("InfinityTokenAlreadyRedeemed", alice.address, basket):
+        client.transact(inf.redeem(1, basket, "again"), alice)

@@ -613,3 +613,33 @@ def test_stablecoin_sale_refunds_exact_amounts(
     client.transact(business.sale.functions.refund(), alice)
     assert coin.balanceOf(alice.address).call() == 10 * price
     assert coin.balanceOf(business.sale.address).call() == 0
+
+
+def test_a_payment_token_that_takes_a_fee_is_refused_so_every_refund_stays_whole(
+    client: ChainClient,
+    factory: Contract,
+    ambassador: LocalAccount,
+    alice: LocalAccount,
+    treasury: LocalAccount,
+    ost_office: LocalAccount,
+) -> None:
+    """A fee-on-transfer token delivers less than the price: the escrow would owe more than it holds, a sold-out
+    sale could never be settled and the last refunders would get nothing. A purchase that does not deliver the
+    full cost is refused (issue 15 #9)."""
+    coin, _ = client.deploy("FeeToken", sender=ost_office)
+    terms = SaleTerms(
+        price=10**6,
+        shares_offered=10,
+        min_shares=5,
+        start=now(client),
+        local_duration=DAY,
+        treasury=treasury.address,
+        payment_asset=coin.address,
+    )
+    business = list_business(client, factory, ambassador, name="Fee", symbol="FEE", terms=terms)
+    client.transact(coin.functions.mint(alice.address, 10 * 10**6), alice)
+    client.transact(coin.functions.approve(business.sale.address, 10 * 10**6), alice)
+    with reverts("ShareSaleShortPayment", 3 * 10**6, 3 * 10**6 - 3 * 10**4):
+        client.transact(business.sale.functions.buy(3), alice)
+    assert business.token.functions.balanceOf(alice.address).call() == 0
+    assert coin.functions.balanceOf(business.sale.address).call() == 0
