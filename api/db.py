@@ -76,7 +76,7 @@ class ApiKey(Base):
 
 class Participation(Base):
     __tablename__ = "participations"
-    __table_args__ = (Index("ix_participations_coordinator_day", "coordinator", "minted_day"),)
+    __table_args__ = (Index("ix_participations_coordinator_block", "coordinator", "block"),)
 
     participation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(66), unique=True)  # the bytes32 on chain
@@ -96,8 +96,6 @@ class Participation(Base):
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
     block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     minted: Mapped[str | None] = mapped_column(String(80), nullable=True)  # wei, as text (beyond 64 bits)
-    # The chain's day (block time // 86400) of the block that minted it: what counts against the coordinator's cap.
-    minted_day: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -37,13 +37,30 @@ class Plan:
     relayer_capped: str | None = None
 
 
-def today(latest: dict[str, Any]) -> int:
-    """The chain's day of the block ``latest`` (as the contract counts days: block time // 86,400)."""
-    return int(latest["timestamp"], 16) // DAY
+class DayStart:
+    """The first block of the chain's current day (as the contract counts days: block time // 86,400), found by
+    bisection once a day and remembered: what the bridge minted since then counts against today's caps."""
+
+    def __init__(self) -> None:
+        self._day, self._block = -1, 0
+
+    def block(self, town: Town, latest: dict[str, Any]) -> int:
+        day, number = int(latest["timestamp"], 16) // DAY, int(latest["number"], 16)
+        if day != self._day:
+            low, high = (self._block if day > self._day else 0), number
+            while low < high:  # the first block whose time is in ``day``
+                middle = (low + high) // 2
+                if int(town.client.w3.eth.get_block(middle)["timestamp"]) // DAY < day:
+                    low = middle + 1
+                else:
+                    high = middle
+            self._day, self._block = day, low
+        return self._block
 
 
-def plan(session: BridgeSession, town: Town, chain: ChainView, relayer: str, rows: list[Participation],
-         day: int) -> Plan:  # fmt: skip
+def plan(
+    session: BridgeSession, town: Town, chain: ChainView, relayer: str, rows: list[Participation], since: int
+) -> Plan:
     """Choose, in the order given, the API-key ``rows`` that fit their coordinators' and the relayer's caps."""
     out = Plan()
     coordinators = sorted({r.coordinator for r in rows})
@@ -54,7 +71,7 @@ def plan(session: BridgeSession, town: Town, chain: ChainView, relayer: str, row
     )
     roles = dict(zip(coordinators, answers[: len(coordinators)], strict=True))
     days = dict(zip([*coordinators, relayer], answers[len(coordinators) :], strict=True))
-    bridged = _minted_through_bridge(session, coordinators, day)
+    bridged = _minted_through_bridge(session, coordinators, since)
     left = {c: int(days[c][0]) - int(days[c][1]) - bridged[c] for c in coordinators}
     relayer_cap, relayer_minted = (int(v) for v in days[relayer])
     relayer_left = relayer_cap - relayer_minted
@@ -91,13 +108,13 @@ def plan(session: BridgeSession, town: Town, chain: ChainView, relayer: str, row
     return out
 
 
-def _minted_through_bridge(session: BridgeSession, coordinators: list[str], day: int) -> dict[str, int]:
-    """INF each coordinator had minted through the bridge's relayer on ``day`` (API-key participations only)."""
+def _minted_through_bridge(session: BridgeSession, coordinators: list[str], since: int) -> dict[str, int]:
+    """INF each coordinator had minted through the bridge's relayer from block ``since`` on (API-key rows only)."""
     minted: dict[str, int] = defaultdict(int)
     found = session.execute(
         select(Participation.coordinator, Participation.minted).where(
             Participation.coordinator.in_(coordinators),
-            Participation.minted_day == day,
+            Participation.block >= since,
             Participation.status == Status.CONFIRMED,
             Participation.api_key_id.is_not(None),
         )

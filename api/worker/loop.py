@@ -48,6 +48,7 @@ class Worker:
         self.capped: dict[str, str] = {}  # coordinator → why its rows wait for a new day
         self.relayer_capped: str | None = None
         self._caps_checked = 0.0
+        self.day_start = budget.DayStart()
 
     @property
     def leader(self) -> bool:
@@ -189,7 +190,8 @@ class Worker:
         self, session: BridgeSession, town: Town, rows: list[Participation], latest: dict[str, Any]
     ) -> list[Participation]:
         """The rows that fit their coordinators' and the relayer's daily caps; those of a revoked coordinator fail."""
-        chosen = budget.plan(session, town, self.chain, self.relayer.address, rows, budget.today(latest))
+        since = self.day_start.block(town, latest)
+        chosen = budget.plan(session, town, self.chain, self.relayer.address, rows, since)
         if chosen.refused:
             for row in rows:
                 if row.participation_id in chosen.refused:

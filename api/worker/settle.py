@@ -41,7 +41,6 @@ class Settlement:
         batch.block, batch.gas_used = int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
         now = utcnow()
         if int(receipt["status"], 16) == 1:
-            day = _day_of(town, batch.block)
             infinity, rewarded = town.infinity.address.lower(), self.codecs.rewarded
             minted = {
                 rewarded.topic_of(e, "participationId"): str(rewarded.word(e, "amount"))
@@ -55,7 +54,6 @@ class Settlement:
                     "tx_hash": tx_hash,
                     "block": batch.block,
                     "minted": minted.get(r.key, "0"),
-                    "minted_day": day,
                     "updated_at": now,
                 }
                 for r in rows
@@ -148,7 +146,7 @@ class Settlement:
             )
             return
         row.status, row.reason = Status.CONFIRMED, None
-        row.tx_hash, row.block, row.minted_day = event["transactionHash"].to_0x_hex(), block, _day_of(town, block)
+        row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), block
         row.minted = str(int(args["amount"]))
 
     def reconcile(self, make_session: sessionmaker[BridgeSession], town: Town) -> None:
@@ -168,8 +166,3 @@ class Settlement:
 def narrow(rows: list[Participation]) -> list[Participation]:
     """A refusal no participation could be matched to: try the first half; the rest waits for the next batch."""
     return rows[: max(1, len(rows) // 2)]
-
-
-def _day_of(town: Town, block: int) -> int:
-    """The chain's day (as the contract counts: block time // 86,400) of ``block``."""
-    return int(town.client.w3.eth.get_block(block)["timestamp"]) // 86_400
