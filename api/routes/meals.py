@@ -32,6 +32,13 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
     participation = session.get(Participation, body.participation_id)
     if participation is None:
         raise Problem(404, f"No participation {body.participation_id!r} was submitted here.", kind="not-found")
+    if participation.coordinator != key.coordinator:
+        raise Problem(
+            403,
+            f"This participation was confirmed by {participation.coordinator}: only that coordinator "
+            "records the meal that went with it.",
+            kind="not-your-participation",
+        )
     served_at = (body.served_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     existing = session.get(Meal, body.participation_id)
     if existing is not None:

@@ -10,6 +10,7 @@ import time
 from datetime import UTC
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
@@ -28,6 +29,8 @@ from ..problems import Problem
 
 log = logging.getLogger("ost.bridge")
 router = APIRouter(prefix="/v1/participations", tags=["participations"])
+# Half the order of secp256k1: a signature with a larger s has a twin the contract (OpenZeppelin's ECDSA) refuses.
+HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 ACCEPTED_LINKS = {
     "links": {
@@ -114,7 +117,7 @@ async def submit_participation(body: ParticipationCreate, bridge: BridgeDep, key
 
 
 @router.get(
-    "/{participation_id}",
+    "/{participation_id:path}",
     response_model=ParticipationPublic,
     operation_id="getParticipation",
     responses={404: {"description": "Unknown participation."}},
@@ -143,7 +146,7 @@ def public(row: Participation) -> ParticipationPublic:
         reason=row.reason,
         created_at=row.created_at.replace(tzinfo=UTC),
         updated_at=row.updated_at.replace(tzinfo=UTC),
-        links=Links(self=f"/v1/participations/{row.participation_id}"),
+        links=Links(self=f"/v1/participations/{quote(row.participation_id, safe='')}"),
     )
 
 
@@ -168,6 +171,14 @@ def _accepted(row: dict[str, Any]) -> JSONResponse:
 def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
     att = body.attestation
     assert att is not None
+    signature = bytes.fromhex(att.signature[2:])
+    if signature[64] not in (27, 28) or int.from_bytes(signature[32:64], "big") > HALF_ORDER:
+        raise Problem(
+            422,
+            "The attestation's signature is not in canonical form (a low s, and v of 27 or 28), "
+            "as the contract requires: sign it again with a standard wallet.",
+            kind="bad-signature",
+        )
     try:
         signer = participation_signer(
             bytes.fromhex(att.signature[2:]),

@@ -27,8 +27,10 @@ from api.keys import create_key
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
 from ost_chain.deploy import deploy_plan
+from ost_chain.eip712 import sign_participation
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
+from ost_chain.units import hash_id
 
 OST = str(Path(sys.executable).with_name("ost"))
 DEV = dev_accounts()
@@ -220,3 +222,26 @@ def key(bridge: Bridge) -> str:
 def http(bridge: Bridge) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=bridge.url, timeout=30) as client:
         yield client
+
+
+def attested(deployed: Deployed, signer: Any, coordinator: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A participation signed by ``signer``'s wallet for ``coordinator`` (default the signer), as EIP-712 asks."""
+    body = participation(**overrides)
+    deadline = int(time.time()) + 3600
+    signature = sign_participation(
+        signer,
+        deployed.client.chain_id,
+        deployed.town.infinity.address,
+        member=body["member"],
+        minutesWorked=int(body["hours"] * 60),
+        participationId=hash_id(body["participation_id"]),
+        projectId=body["project_id"],
+        coordinator=coordinator or signer.address,
+        deadline=deadline,
+    )
+    body["attestation"] = {
+        "coordinator": coordinator or signer.address,
+        "deadline": deadline,
+        "signature": "0x" + signature.hex(),
+    }
+    return body

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from web3.logs import DISCARD
 
 from ost_chain.cli import app
-from ost_chain.eip712 import sign_participation
 from ost_chain.units import hash_id
 
 from .conftest import (
@@ -25,6 +24,7 @@ from .conftest import (
     OTHER_COORDINATOR,
     Bridge,
     Deployed,
+    attested,
     participation,
     rewarded_on_chain,
     secret_of,
@@ -140,30 +140,8 @@ def test_a_coordinator_whose_role_is_revoked_on_chain_is_refused_within_seconds(
     deployed.client.transact(town.registry.functions.grantRole(role, OTHER_COORDINATOR.address), AMBASSADOR)
 
 
-def _attested(deployed: Deployed, signer: Any, coordinator: str | None = None, **overrides: Any) -> dict[str, Any]:
-    body = participation(**overrides)
-    deadline = int(time.time()) + 3600
-    signature = sign_participation(
-        signer,
-        deployed.client.chain_id,
-        deployed.town.infinity.address,
-        member=body["member"],
-        minutesWorked=int(body["hours"] * 60),
-        participationId=hash_id(body["participation_id"]),
-        projectId=body["project_id"],
-        coordinator=coordinator or signer.address,
-        deadline=deadline,
-    )
-    body["attestation"] = {
-        "coordinator": coordinator or signer.address,
-        "deadline": deadline,
-        "signature": "0x" + signature.hex(),
-    }
-    return body
-
-
 def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(http: httpx.Client, deployed: Deployed) -> None:
-    body = _attested(deployed, COORDINATOR)
+    body = attested(deployed, COORDINATOR)
     assert http.post("/v1/participations", json=body).status_code == 202
     done = confirmed(http, body["participation_id"])
     assert done["status"] == "confirmed" and done["coordinator"] == COORDINATOR.address
@@ -177,11 +155,11 @@ def test_signatures_by_a_non_coordinator_or_not_by_the_named_coordinator_are_ref
 ) -> None:
     stranger = DEV[19]
     assert_problem(
-        http.post("/v1/participations", json=_attested(deployed, stranger)), 403, "does not hold COORDINATOR_ROLE"
+        http.post("/v1/participations", json=attested(deployed, stranger)), 403, "does not hold COORDINATOR_ROLE"
     )
-    forged = _attested(deployed, stranger, coordinator=COORDINATOR.address)
+    forged = attested(deployed, stranger, coordinator=COORDINATOR.address)
     assert_problem(http.post("/v1/participations", json=forged), 401, "not the coordinator's")
-    tampered = _attested(deployed, COORDINATOR)
+    tampered = attested(deployed, COORDINATOR)
     tampered["hours"] = 6  # the signature covered 3 hours
     assert_problem(http.post("/v1/participations", json=tampered), 401, "not the coordinator's")
 

@@ -21,6 +21,7 @@ from tests.api.conftest import (
     OTHER_COORDINATOR,
     Bridge,
     Deployed,
+    attested,
     deploy_town,
     participation,
     wait_until,
@@ -154,3 +155,48 @@ def test_a_batch_bigger_than_the_relayer_s_cap_shrinks_and_nobody_waits_behind_i
             assert infinity.totalSupply().call() == 24 * 8 * ONE_INF
     finally:
         bridge.stop()
+
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def test_a_signature_s_malleable_twins_are_refused_up_front(deployed: Deployed, http: httpx.Client) -> None:
+    """Whoever sees an attestation could post its twin first (the same signature with s flipped high, or v as
+    0/1): the contract refuses both, so the bridge must too, before queueing anything (issue 15 #12)."""
+    body = attested(deployed, COORDINATOR)
+    signature = bytes.fromhex(body["attestation"]["signature"][2:])
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    high_s = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])  # 27 ↔ 28: the same signer, recovered
+    low_v = signature[:64] + bytes([v - 27])
+    for twin in (high_s, low_v):
+        forged = {**body, "attestation": {**body["attestation"], "signature": "0x" + twin.hex()}}
+        refused = http.post("/v1/participations", json=forged)
+        assert refused.status_code == 422 and "canonical" in refused.json()["detail"], refused.text
+    assert http.get(f"/v1/participations/{body['participation_id']}").status_code == 404
+    assert http.post("/v1/participations", json=body).status_code == 202  # the original still goes
+
+
+def test_ids_with_a_slash_or_a_hash_are_served_back(deployed: Deployed, http: httpx.Client, key: str) -> None:
+    """The README's own id format has slashes: such a participation must be readable at its Location."""
+    suffix = uuid.uuid4().hex[:6]
+    for participation_id in (f"river/2026-11-25/thandi-{suffix}", f"kitchen#{suffix}"):
+        body = participation(participation_id=participation_id)
+        accepted = http.post("/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"})
+        assert accepted.status_code == 202, accepted.text
+        location = accepted.headers["location"]
+        assert "#" not in location and location == f"/v1/participations/{quote(participation_id, safe='')}"
+        read = http.get(location)
+        assert read.status_code == 200 and read.json()["participation_id"] == participation_id, read.text
+
+
+def test_a_coordinator_records_meals_only_for_its_own_participations(
+    bridge: Bridge, http: httpx.Client, key: str
+) -> None:
+    """Any coordinator key could record the meal of another coordinator's participation (issue 15 #12)."""
+    body = participation()
+    assert http.post("/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 202
+    other, _ = bridge.new_key(OTHER_COORDINATOR.address)
+    meal = {"participation_id": body["participation_id"], "note": "soup"}
+    refused = http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {other}"})
+    assert refused.status_code == 403 and "confirmed by" in refused.json()["detail"], refused.text
+    assert http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {key}"}).status_code == 201
