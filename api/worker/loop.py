@@ -24,6 +24,7 @@ from .settle import Settlement
 
 log = logging.getLogger("ost.bridge.worker")
 CAP_RECHECK_SECONDS = 5.0
+RECEIPT_GRACE_SECONDS = 10.0
 
 
 class Worker:
@@ -49,6 +50,7 @@ class Worker:
         self.relayer_capped: str | None = None
         self._caps_checked = 0.0
         self.day_start = budget.DayStart()
+        self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
 
     @property
     def leader(self) -> bool:
@@ -209,12 +211,20 @@ class Worker:
         rpc = Rpc(town)
         mined = self.relay.receipt(rpc, batch)
         if mined is not None:
+            self._spent_seen.pop(batch.id, None)
             return self.settlement.mined(session, town, batch, *mined)
         spent = int(rpc("eth_getTransactionCount", batch.sender, "latest"), 16) > batch.nonce
         if spent:  # mined between the two looks, or the nonce went to a transaction we do not know
             mined = self.relay.receipt(rpc, batch)
             if mined is not None:
+                self._spent_seen.pop(batch.id, None)
                 return self.settlement.mined(session, town, batch, *mined)
+            # A node may count the nonce before it serves the receipt: look again for a while before deciding
+            # that the nonce went to a transaction of ours it never mined.
+            first_seen = self._spent_seen.setdefault(batch.id, time.monotonic())
+            if time.monotonic() - first_seen < RECEIPT_GRACE_SECONDS:
+                return False
+            self._spent_seen.pop(batch.id, None)
             self.settlement.lost(session, town, batch)
             return True
         if rpc("eth_getTransactionByHash", batch.tx_hashes[-1]) is None:

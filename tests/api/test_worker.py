@@ -1,0 +1,89 @@
+"""The worker driven step by step in this process, against a real chain, to force races the HTTP tests cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.bridge import Bridge
+from api.db import Batch, BatchStatus, Participation, Status, utcnow
+from api.settings import bridge_settings
+from ost_chain.units import hash_id
+from tests.api.conftest import COORDINATOR, MEMBERS, Deployed, deploy_town
+
+
+@pytest.fixture
+def town(tmp_path: Path) -> Iterator[Deployed]:
+    d = deploy_town(tmp_path)
+    yield d
+    d.node.stop()
+
+
+@pytest.fixture
+def bridge(town: Deployed) -> Iterator[Bridge]:
+    settings = bridge_settings(town.manifest, town.node.rpc_url, database_url=f"sqlite:///{town.folder / 'w.sqlite'}")
+    settings.bridge.run_worker, settings.bridge.batch_wait = False, 0.0
+    b = Bridge(settings)
+    yield b
+    b.stop()
+
+
+def queue(bridge: Bridge, count: int) -> list[str]:
+    ids = [f"race-{n}" for n in range(count)]
+    now = utcnow()
+    with bridge.sessions() as session, session.writing():
+        for n, participation_id in enumerate(ids):
+            session.add(
+                Participation(
+                    participation_id=participation_id,
+                    key="0x" + hash_id(participation_id).hex(),
+                    body_hash="x" * 64,
+                    member=MEMBERS[n],
+                    project_id=1,
+                    minutes=180,
+                    coordinator=COORDINATOR.address,
+                    api_key_id="k",
+                    status=Status.QUEUED,
+                    attempts=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return ids
+
+
+def test_a_batch_whose_receipt_lags_its_nonce_is_settled_from_its_receipt(bridge: Bridge) -> None:
+    """On the embedded chain the nonce can show as used before the receipt can be fetched. The batch must still be
+    settled from its receipt (block, amounts), not given up and confirmed one log query at a time (issue 15 #14)."""
+    worker = bridge.worker
+    ids = queue(bridge, 3)
+    assert worker.lease.hold()[0]
+    worker.reconcile()
+    assert worker.step()  # sent, and mined at once
+    real, lagging = worker.relay.receipt, [2]
+
+    def late(rpc: Any, batch: Batch) -> Any:
+        if lagging[0]:
+            lagging[0] -= 1
+            return None  # the race: the nonce is spent, the receipt not yet there
+        return real(rpc, batch)
+
+    lost: list[Any] = []
+    worker.relay.receipt = late  # type: ignore[method-assign]
+    worker.settlement.lost = lambda *args: lost.append(args)  # type: ignore[method-assign]
+    for _ in range(20):
+        worker.step()
+        with bridge.sessions() as session:
+            batch = session.get(Batch, 1)
+            if batch is not None and batch.status != BatchStatus.SENT:
+                break
+    assert lost == []
+    with bridge.sessions() as session:
+        batch = session.get(Batch, 1)
+        assert batch is not None and batch.status == BatchStatus.CONFIRMED and batch.block is not None
+        rows = [session.get(Participation, i) for i in ids]
+        assert all(r is not None and r.status == Status.CONFIRMED and r.block == batch.block for r in rows)
+        assert all(r is not None and r.tx_hash == batch.tx_hashes[-1] and r.minted == str(10**18) for r in rows)
