@@ -60,14 +60,17 @@ class Settlement:
             ]
             batch.status = BatchStatus.CONFIRMED
             self.confirmed += len(rows)
-        else:  # mined but reverted (the chain changed since the simulation): try again, a few times
+        else:  # mined but reverted: the chain changed since the simulation (a front-run filled someone's day)
+            # The next simulation names the entry that breaks a batch and settles it alone; no other entry is
+            # charged for it. Only a participation that keeps reverting on its own fails, after a few tries.
+            alone = len(rows) == 1
             changes = [
                 {
                     "participation_id": r.participation_id,
                     "batch_id": None,
                     "updated_at": now,
-                    "status": Status.FAILED if r.attempts >= MAX_ATTEMPTS else Status.QUEUED,
-                    "reason": f"transaction {tx_hash} reverted" if r.attempts >= MAX_ATTEMPTS else None,
+                    "status": Status.FAILED if alone and r.attempts >= MAX_ATTEMPTS else Status.QUEUED,
+                    "reason": f"transaction {tx_hash} reverted" if alone and r.attempts >= MAX_ATTEMPTS else None,
                 }
                 for r in rows
             ]

@@ -12,7 +12,7 @@ from api.bridge import Bridge
 from api.db import Batch, BatchStatus, Participation, Status, utcnow
 from api.settings import bridge_settings
 from ost_chain.units import hash_id
-from tests.api.conftest import COORDINATOR, MEMBERS, Deployed, deploy_town
+from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Deployed, deploy_town
 
 
 @pytest.fixture
@@ -87,3 +87,50 @@ def test_a_batch_whose_receipt_lags_its_nonce_is_settled_from_its_receipt(bridge
         rows = [session.get(Participation, i) for i in ids]
         assert all(r is not None and r.status == Status.CONFIRMED and r.block == batch.block for r in rows)
         assert all(r is not None and r.tx_hash == batch.tx_hashes[-1] and r.minted == str(10**18) for r in rows)
+
+
+def _front_run(town: Deployed, member: str, tag: str) -> None:
+    """A coordinator fills ``member``'s day with a higher tip, so it is mined before the bridge's pending batch."""
+    client, sender = town.client, OTHER_COORDINATOR
+    fn = town.town.infinity.functions.reward(member, 1440, hash_id(f"front-run/{tag}"), 1)
+    tx = fn.build_transaction(
+        {
+            "from": sender.address,
+            "nonce": client.w3.eth.get_transaction_count(sender.address, "pending"),
+            "gas": 300_000,
+            "maxPriorityFeePerGas": 50 * 10**9,
+            "maxFeePerGas": 100 * 10**9,
+            "chainId": client.chain_id,
+        }
+    )
+    client.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
+
+
+def test_front_runs_fail_only_the_entry_they_hit_and_never_the_rest_of_the_batch(
+    town: Deployed, bridge: Bridge
+) -> None:
+    """rewardBatch is all or nothing: filling one member's day just before a batch reverted the batch, and after
+    three such reverts every participation in it failed for good. Only the entries hit may fail (issue 15 #5)."""
+    worker, rpc = bridge.worker, town.client.w3.provider.make_request
+    ids = queue(bridge, 8)
+    assert worker.lease.hold()[0]
+    worker.reconcile()
+    rpc("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        for round_ in range(3):
+            worker.step()  # a batch is sent and waits in the mempool
+            _front_run(town, MEMBERS[round_], str(round_))
+            rpc("evm_mine", [])  # type: ignore[arg-type]
+            worker.step()  # the worker finds it reverted
+            with bridge.sessions() as session:
+                assert session.get(Batch, round_ + 1).status == BatchStatus.FAILED
+    finally:
+        rpc("evm_setAutomine", [True])  # type: ignore[arg-type]
+    for _ in range(30):
+        worker.step()
+    with bridge.sessions() as session:
+        rows = {i: session.get(Participation, i) for i in ids}
+    statuses = {i: (r.status, r.reason) for i, r in rows.items() if r is not None}
+    hit = {f"race-{n}" for n in range(3)}
+    assert all(statuses[i][0] == Status.FAILED and "1440" in (statuses[i][1] or "") for i in hit), statuses
+    assert all(statuses[i][0] == Status.CONFIRMED for i in set(ids) - hit), statuses
