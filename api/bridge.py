@@ -78,6 +78,7 @@ class Bridge:
             self.options, self.sessions, self.chain, self.relayer, self.artifacts.get("InfinityToken")["abi"]
         )
         self.limiter = RateLimiter(self.options.rate_limit, self.options.rate_burst)
+        self.signers = RateLimiter(self.options.attestation_rate, self.options.attestation_burst)
         self.intake = Intake(self.sessions)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
 

@@ -139,22 +139,21 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
         external
         returns (uint256 amount)
     {
-        if (block.timestamp > participation.deadline) revert InfinityTokenAttestationExpired(participation.deadline);
-        address coordinator = participation.coordinator;
-        if (!SignatureChecker.isValidSignatureNow(coordinator, participationDigest(participation), signature)) {
-            revert InfinityTokenInvalidSignature(coordinator);
-        }
-        _checkTownRole(TownRoles.COORDINATOR, coordinator);
+        amount = _rewardAttested(participation, signature, _today());
+    }
+
+    /// @inheritdoc IInfinityToken
+    function rewardBatchWithAttestations(Participation[] calldata participations, bytes[] calldata signatures)
+        external
+        returns (uint256 total)
+    {
+        uint256 count = participations.length;
+        if (count == 0) revert InfinityTokenEmptyBatch();
+        if (signatures.length != count) revert InfinityTokenSignatureCountMismatch(count, signatures.length);
         uint32 today = _today();
-        amount = _reward(
-            participation.member,
-            participation.minutesWorked,
-            participation.participationId,
-            participation.projectId,
-            coordinator,
-            today
-        );
-        _chargeCoordinator(coordinator, amount, today);
+        for (uint256 i; i < count; ++i) {
+            total += _rewardAttested(participations[i], signatures[i], today);
+        }
     }
 
     /// @inheritdoc IInfinityToken
@@ -250,6 +249,29 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
         _memberDays[member] = MemberDay(today, uint32(credited + minutesWorked));
         _mint(member, amount);
         emit Rewarded(member, participationId, projectId, amount, coordinator, minutesWorked);
+    }
+
+    /// @dev Checks a signed participation (deadline, signature, the signer's role), rewards it and charges the
+    /// signer's cap, as if the signer had called {reward}.
+    function _rewardAttested(Participation calldata participation, bytes calldata signature, uint32 today)
+        private
+        returns (uint256 amount)
+    {
+        if (block.timestamp > participation.deadline) revert InfinityTokenAttestationExpired(participation.deadline);
+        address coordinator = participation.coordinator;
+        if (!SignatureChecker.isValidSignatureNow(coordinator, participationDigest(participation), signature)) {
+            revert InfinityTokenInvalidSignature(coordinator);
+        }
+        _checkTownRole(TownRoles.COORDINATOR, coordinator);
+        amount = _reward(
+            participation.member,
+            participation.minutesWorked,
+            participation.participationId,
+            participation.projectId,
+            coordinator,
+            today
+        );
+        _chargeCoordinator(coordinator, amount, today);
     }
 
     function _chargeCoordinator(address coordinator, uint256 amount, uint32 today) private {

@@ -42,6 +42,11 @@ class BridgeSettings(BaseModel):
     )
     rate_limit: float = Field(default=50.0, gt=0, description="Requests per second per API key (sustained).")
     rate_burst: int = Field(default=2_000, ge=1, description="Requests per API key in a burst.")
+    attestation_rate: float = Field(default=5.0, gt=0, description="Signed participations a second per signer.")
+    attestation_burst: int = Field(default=200, ge=1, description="Signed participations per signer in a burst.")
+    attestations_waiting: int = Field(
+        default=1_000, ge=1, description="Most signed participations of one signer waiting to be minted."
+    )
     max_body_bytes: int = Field(default=16_384, ge=256)
     low_balance_wei: int = Field(default=10**16, ge=0, description="Warn in /healthz below this relayer balance.")
     rpc_timeout: float = Field(default=5.0, gt=0)

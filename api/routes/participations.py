@@ -15,16 +15,17 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
 
 from ost_chain.eip712 import participation_signer
 from ost_chain.units import hash_id
 
 from ..bridge import Bridge
 from ..chain import MISSING, Unreachable
-from ..db import Participation, utcnow
+from ..db import Participation, Status, utcnow
 from ..deps import BridgeDep, KeyDep, SessionDep, require_coordinator
 from ..intake import COLUMNS
-from ..models import Links, ParticipationCreate, ParticipationPublic, Status
+from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem
 
 log = logging.getLogger("ost.bridge")
@@ -58,6 +59,7 @@ async def submit_participation(body: ParticipationCreate, bridge: BridgeDep, key
     """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
     if body.attestation is not None:
         coordinator = _check_attestation(bridge, body)
+        await run_in_threadpool(_hold_signer_to_its_pace, bridge, coordinator)
     elif key is not None:
         coordinator = key.coordinator
     else:
@@ -200,6 +202,36 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
     if att.deadline < time.time():
         raise Problem(422, f"The attestation expired at {att.deadline} (unix time).", kind="expired")
     return att.coordinator
+
+
+def _hold_signer_to_its_pace(bridge: Bridge, coordinator: str) -> None:
+    """Signed participations need no key, so each signer is held to a pace and a number waiting: a flood of them
+    cannot make the relayer pay without end, nor hold up everyone else's."""
+    wait = bridge.signers.take(coordinator)
+    if wait:
+        raise Problem(
+            429,
+            f"Too many signed participations from {coordinator}; retry in {wait:.1f} s.",
+            kind="rate-limited",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+    with bridge.sessions() as session:
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(
+                Participation.coordinator == coordinator,
+                Participation.attestation.is_not(None),
+                Participation.status.in_((Status.QUEUED, Status.SUBMITTED)),
+            )
+        )
+    if (waiting or 0) >= bridge.options.attestations_waiting:
+        raise Problem(
+            429,
+            f"{coordinator} has {waiting} signed participations waiting to be minted; send more once they are.",
+            kind="rate-limited",
+            headers={"Retry-After": "30"},
+        )
 
 
 def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCreate) -> bool:

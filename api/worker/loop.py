@@ -51,6 +51,7 @@ class Worker:
         self._caps_checked = 0.0
         self.day_start = budget.DayStart()
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
+        self._signed_last = False  # the kind of the last batch: the kinds take turns
 
     @property
     def leader(self) -> bool:
@@ -116,30 +117,31 @@ class Worker:
             return self._send(session, town, rows)
 
     def _take(self, session: BridgeSession) -> list[Participation]:
-        """The next rows to send: one signed participation, or API-key ones taken fairly — each coordinator's
-        oldest first, in turn — leaving out coordinators (or, the relayer being capped, all) waiting for a new day."""
-        queued = Participation.status == Status.QUEUED
-        attested = session.scalars(
-            select(Participation)
-            .where(queued, Participation.attestation.is_not(None))
-            .order_by(Participation.created_at)
-            .limit(1)
-        ).first()
-        if attested is not None:
-            return [attested]
-        waiting = self._waiting()
-        if waiting is None:
-            return []
+        """The next rows to send, of one kind — signed participations, or API-key ones — the kinds in turn, each
+        taken fairly: every coordinator's oldest first, in turn. API-key rows of coordinators (or, the relayer being
+        capped, all of them) waiting for a new day are left out."""
+        kinds = [True, False] if not self._signed_last else [False, True]
+        for signed in kinds:
+            rows = self._fair(session, signed)
+            if rows:
+                self._signed_last = signed
+                return rows
+        return []
+
+    def _fair(self, session: BridgeSession, signed: bool) -> list[Participation]:
+        kind = Participation.attestation.is_not(None) if signed else Participation.attestation.is_(None)
+        conditions = [Participation.status == Status.QUEUED, kind]
+        if not signed:
+            waiting = self._waiting()
+            if waiting is None:
+                return []
+            conditions.append(Participation.coordinator.not_in(waiting))
         turn = (
             func.row_number()
             .over(partition_by=Participation.coordinator, order_by=Participation.created_at)
             .label("turn")
         )
-        fair = (
-            select(Participation.participation_id, turn)
-            .where(queued, Participation.attestation.is_(None), Participation.coordinator.not_in(waiting))
-            .subquery()
-        )
+        fair = select(Participation.participation_id, turn).where(*conditions).subquery()
         rows = list(
             session.scalars(
                 select(Participation)

@@ -71,6 +71,7 @@ class InfinityCodecs:
 
     reward_batch: Function
     reward_with_attestation: Function
+    reward_batch_with_attestations: Function
     rewarded: Event
     reward: Callable[[Mapping[str, Any]], tuple[Any, ...]]
     participation: Callable[[Mapping[str, Any]], tuple[Any, ...]]
@@ -78,17 +79,33 @@ class InfinityCodecs:
     @classmethod
     def of(cls, abi: list[dict[str, Any]]) -> InfinityCodecs:
         batch, attested = Function.of(abi, "rewardBatch"), Function.of(abi, "rewardWithAttestation")
-        return cls(batch, attested, Event.of(abi, "Rewarded"), batch.struct(0), attested.struct(0))
+        return cls(
+            batch,
+            attested,
+            Function.of(abi, "rewardBatchWithAttestations"),
+            Event.of(abi, "Rewarded"),
+            batch.struct(0),
+            attested.struct(0),
+        )
 
     def calldata(self, rows: list[Participation]) -> bytes:
         """The transaction's data (addresses as bytes: no checksum, which costs a keccak each)."""
         if rows[0].attestation is not None:
-            row, att = rows[0], rows[0].attestation
-            participation = self.participation(
-                {**_reward(row), "coordinator": bytes.fromhex(row.coordinator[2:]), "deadline": int(att["deadline"])}
-            )
-            return self.reward_with_attestation.encode(participation, bytes.fromhex(att["signature"][2:]))
+            signed = [self.participation(_signed(r)) for r in rows]
+            signatures = [bytes.fromhex(r.attestation["signature"][2:]) for r in rows]  # type: ignore[index]
+            if len(rows) == 1:
+                return self.reward_with_attestation.encode(signed[0], signatures[0])
+            return self.reward_batch_with_attestations.encode(signed, signatures)
         return self.reward_batch.encode([self.reward(_reward(r)) for r in rows])
+
+
+def _signed(row: Participation) -> dict[str, Any]:
+    assert row.attestation is not None
+    return {
+        **_reward(row),
+        "coordinator": bytes.fromhex(row.coordinator[2:]),
+        "deadline": int(row.attestation["deadline"]),
+    }
 
 
 def _reward(row: Participation) -> dict[str, Any]:

@@ -115,7 +115,7 @@ class Settlement:
             member = to_checksum_address(named["member"])
             chosen = [r for r in rows if r.member == member and r.minutes == named["minutesWorked"]][-1:]
         elif attested and error in _SIGNER_PROBLEMS:
-            chosen = rows  # the signing coordinator's own problem: this participation alone
+            chosen = _signers_entries(rows, error, named)  # the signing coordinator's own problem
         else:
             raise RelayerProblem(revert.sentence)
         if not chosen:
@@ -169,3 +169,13 @@ class Settlement:
 def narrow(rows: list[Participation]) -> list[Participation]:
     """A refusal no participation could be matched to: try the first half; the rest waits for the next batch."""
     return rows[: max(1, len(rows) // 2)]
+
+
+def _signers_entries(rows: list[Participation], error: str, named: dict[str, Any]) -> list[Participation]:
+    """The signed participations a signer's refusal is about: all of a revoked signer's; for an expired deadline,
+    those with it; for a bad signature or a full cap, the signer's last one (the rest are simulated again)."""
+    if error == "InfinityTokenAttestationExpired":
+        return [r for r in rows if r.attestation and int(r.attestation["deadline"]) == int(named["deadline"])]
+    signer = to_checksum_address(named.get("account") or named.get("coordinator"))
+    theirs = [r for r in rows if r.coordinator == signer]
+    return theirs if error == "AccessControlUnauthorizedAccount" else theirs[-1:]

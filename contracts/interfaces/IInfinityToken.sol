@@ -67,6 +67,8 @@ interface IInfinityToken is IERC20, IERC20Permit {
     error InfinityTokenInvalidSignature(address coordinator);
     /// @notice The batch is empty.
     error InfinityTokenEmptyBatch();
+    /// @notice `participations` signed participations came with `signatures` signatures: one each is needed.
+    error InfinityTokenSignatureCountMismatch(uint256 participations, uint256 signatures);
     /// @notice A redemption needs a positive amount.
     error InfinityTokenZeroRedemption();
     /// @notice `member`'s redemption `redemptionId` was recorded already.
@@ -146,6 +148,13 @@ interface IInfinityToken is IERC20, IERC20Permit {
     function rewardWithAttestation(Participation calldata participation, bytes calldata signature)
         external
         returns (uint256 amount);
+
+    /// @notice {rewardWithAttestation} for several signed participations in one transaction, each checked and
+    /// charged to its own signer; the whole batch reverts if any entry is refused.
+    /// @dev `signatures[i]` signs `participations[i]`. Emits {Rewarded} for each.
+    function rewardBatchWithAttestations(Participation[] calldata participations, bytes[] calldata signatures)
+        external
+        returns (uint256 total);
 
     /// @notice Burns `amount` of the caller's INF for a basket and records it.
     /// @dev `redemptionId` must be fresh for the caller. Emits {BasketRedeemed} and {Transfer}.

@@ -200,3 +200,33 @@ def test_a_coordinator_records_meals_only_for_its_own_participations(
     refused = http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {other}"})
     assert refused.status_code == 403 and "confirmed by" in refused.json()["detail"], refused.text
     assert http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {key}"}).status_code == 201
+
+
+def test_signed_participations_are_paced_batched_and_never_hold_up_anyone_else(fresh_town: Deployed) -> None:
+    """Key-less signed participations skipped the rate limiter and each went in its own transaction, all before any
+    batch: fifteen three-minute ones cost the relayer two million gas and held up an honest participation for
+    seconds. Now each signer is paced, and theirs are batched in turn with everyone else's (issue 15 #7)."""
+    d = fresh_town
+    env = {"OST_BRIDGE__ATTESTATION_BURST": "15", "OST_BRIDGE__ATTESTATION_RATE": "0.1", "OST_BRIDGE__BATCH_WAIT": "1"}
+    bridge = Bridge(d, f"sqlite:///{d.folder / 'signed.sqlite'}", env=env).start()
+    try:
+        key, _ = bridge.new_key(OTHER_COORDINATOR.address)
+        with httpx.Client(base_url=bridge.url, timeout=30) as http:
+            signed = [attested(d, COORDINATOR, member=MEMBERS[n], hours=0.05) for n in range(16)]
+            answers = [http.post("/v1/participations", json=body).status_code for body in signed]
+            assert answers[:15] == [202] * 15 and answers[15] == 429, answers
+            honest = participation(MEMBERS[30])
+            sent = time.monotonic()
+            assert (
+                http.post("/v1/participations", json=honest, headers={"Authorization": f"Bearer {key}"}).status_code
+                == 202
+            )
+            done = wait_until(lambda: (r := _status(http, honest["participation_id"]))["status"] == "confirmed" and r)
+            assert time.monotonic() - sent < 5, "the honest participation waited behind the signed ones"
+            ids = [b["participation_id"] for b in signed[:15]]
+            minted = wait_until(lambda: all(_status(http, i)["status"] == "confirmed" for i in ids) and ids)
+            transactions = {_status(http, i)["tx_hash"] for i in minted}
+            assert len(transactions) <= 2, transactions  # batched, not one transaction each
+            assert done["tx_hash"] not in transactions
+    finally:
+        bridge.stop()

@@ -570,3 +570,41 @@ def test_a_stranger_burning_dust_under_a_guessable_id_blocks_no_member_s_basket(
     assert inf.isRedeemed(alice.address, basket).call() and inf.isRedeemed(stranger.address, basket).call()
     with reverts("InfinityTokenAlreadyRedeemed", alice.address, basket):
         client.transact(inf.redeem(1, basket, "again"), alice)
+
+
+def test_signed_participations_are_relayed_in_one_batch_each_charged_to_its_signer(
+    town: CoreTown,
+    client: ChainClient,
+    ambassador: LocalAccount,
+    coordinator: LocalAccount,
+    alice: LocalAccount,
+    bob: LocalAccount,
+    stranger: LocalAccount,
+    accounts: tuple[LocalAccount, ...],
+) -> None:
+    """A flood of signed participations used to cost one transaction each; a batch shares the cost, and every
+    entry is still the signer's own: its role, its cap, its deadline (issue 15 #7)."""
+    inf = town.infinity.functions
+    other = accounts[7]
+    client.transact(town.registry.functions.grantRole(town.role("COORDINATOR_ROLE"), other.address), ambassador)
+    client.transact(inf.setCoordinatorDailyCap(other.address, 10 * ONE_INF), ambassador)
+    deadline = now(client) + 3600
+    entries = [
+        {**participation(alice.address, coordinator.address, deadline), "participationId": pid(500)},
+        {**participation(bob.address, other.address, deadline), "participationId": pid(501)},
+    ]
+    signatures = [
+        sign_participation(client, town.infinity, s, **e) for s, e in zip((coordinator, other), entries, strict=True)
+    ]
+    with reverts("InfinityTokenSignatureCountMismatch", 2, 1):
+        client.transact(inf.rewardBatchWithAttestations(entries, signatures[:1]), stranger)
+    swapped = [signatures[1], signatures[0]]
+    with reverts("InfinityTokenInvalidSignature", coordinator.address):
+        client.transact(inf.rewardBatchWithAttestations(entries, swapped), stranger)
+    receipt = client.transact(inf.rewardBatchWithAttestations(entries, signatures), stranger)
+    assert [(e["member"], e["coordinator"]) for e in events(receipt, town.infinity, "Rewarded")] == [
+        (alice.address, coordinator.address),
+        (bob.address, other.address),
+    ]
+    assert inf.coordinatorDay(coordinator.address).call()[1] == ONE_INF
+    assert inf.coordinatorDay(other.address).call()[1] == ONE_INF
