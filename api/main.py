@@ -15,14 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ost_chain.exceptions import ContractRevert
+from ost_chain.exceptions import OstError
 from ost_chain.settings import Settings, current_settings
-from ost_chain.townclient import NotAllowed
 
 from .bridge import Bridge
 from .chain import Unreachable
 from .middleware import Guard
-from .problems import Problem, on_http, on_problem, on_refusal, on_unreachable, on_validation
+from .problems import Problem, on_http, on_ost_error, on_problem, on_unreachable, on_validation
 from .routes import businesses, health, meals, members, participations, recoveries, town
 from .routes.town import STATIC
 
@@ -47,8 +46,7 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
     app.state.bridge = bridge
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(Unreachable, on_unreachable)
-    app.add_exception_handler(ContractRevert, on_refusal)
-    app.add_exception_handler(NotAllowed, on_refusal)
+    app.add_exception_handler(OstError, on_ost_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_middleware(Guard, max_body=settings.bridge.max_body_bytes)

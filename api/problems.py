@@ -10,6 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ost_chain.exceptions import ChainError, ConfigError, ContractRevert
+from ost_chain.redact import scrub
+from ost_chain.townclient import NotAllowed
+
 PROBLEM = "application/problem+json"
 UNREACHABLE = "The chain cannot be reached just now; what you sent is safe. Retry in a few seconds."
 log = logging.getLogger("ost.bridge")
@@ -107,6 +111,13 @@ async def on_unreachable(request: Request, exc: Exception) -> JSONResponse:
     return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})
 
 
-async def on_refusal(request: Request, exc: Exception) -> JSONResponse:
-    """A rule of the contracts refused the request (a decoded revert, or a refusal explained before sending)."""
-    return respond(request, 422, str(exc), kind="refused")
+async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:
+    """An error of ost_chain as a problem: a rule that refused the request is the caller's (422); a chain that
+    cannot be used is a wait (503); anything else is the bridge's own fault (500), logged with its cause."""
+    if isinstance(exc, ContractRevert | NotAllowed | ConfigError):
+        return respond(request, 422, str(exc), kind="refused")
+    if isinstance(exc, ChainError):
+        log.warning("%s: %s", request.url.path, scrub(str(exc)))
+        return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})
+    log.error("%s: %s", request.url.path, scrub(str(exc)))
+    return respond(request, 500, "The bridge could not do this; its operator will find the cause in its log.")
