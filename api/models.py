@@ -66,13 +66,16 @@ class Links(BaseModel):
 
 
 class ParticipationPublic(BaseModel):
+    """Where a participation stands. Who it names — the member, the coordinator, the meal, the evidence — is shown
+    only to a coordinator's key; anyone holding the id (a signer without a key) sees its progress."""
+
     participation_id: str
     status: Status
-    member: str
+    member: str | None
     project_id: int
     minutes: int
-    coordinator: str
-    meal: bool
+    coordinator: str | None
+    meal: bool | None
     evidence_uri: str | None
     tx_hash: str | None
     block: int | None

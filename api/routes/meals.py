@@ -64,9 +64,10 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
 
 @router.get("", response_model=list[MealPublic])
 def list_meals(
-    session: SessionDep, day: Annotated[date, Query(alias="date", description="YYYY-MM-DD (UTC)")]
+    session: SessionDep, key: KeyDep, day: Annotated[date, Query(alias="date", description="YYYY-MM-DD (UTC)")]
 ) -> list[MealPublic]:
-    """The meals served on one day."""
+    """The meals served on one day (who ate at the community kitchen: a coordinator's API key is needed)."""
+    require_key(key, "Reading the kitchen's meals")
     rows = session.scalars(select(Meal).where(Meal.served_on == day.isoformat()).order_by(Meal.served_at))
     return [public(m) for m in rows]
 

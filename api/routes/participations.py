@@ -124,12 +124,16 @@ async def submit_participation(body: ParticipationCreate, bridge: BridgeDep, key
     operation_id="getParticipation",
     responses={404: {"description": "Unknown participation."}},
 )
-def get_participation(participation_id: str, session: SessionDep) -> ParticipationPublic:
-    """Where a participation is: queued, submitted (with its transaction), confirmed (block, INF) or failed."""
+def get_participation(participation_id: str, session: SessionDep, key: KeyDep) -> ParticipationPublic:
+    """Where a participation is: queued, submitted (with its transaction), confirmed (block, INF) or failed. Who it
+    names (member, coordinator, meal, evidence) is shown only with a coordinator's API key."""
     row = session.get(Participation, participation_id)
     if row is None:
         raise Problem(404, f"No participation {participation_id!r} was submitted here.", kind="not-found")
-    return public(row)
+    shown = public(row)
+    if key is None:
+        return shown.model_copy(update={"member": None, "coordinator": None, "meal": None, "evidence_uri": None})
+    return shown
 
 
 def public(row: Participation) -> ParticipationPublic:

@@ -38,9 +38,9 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def confirmed(http: httpx.Client, participation_id: str) -> dict[str, Any]:
+def confirmed(http: httpx.Client, participation_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
-        body = http.get(f"/v1/participations/{participation_id}").json()
+        body = http.get(f"/v1/participations/{participation_id}", headers=headers).json()
         return body if body["status"] in ("confirmed", "failed") else None
 
     return wait_until(done)  # type: ignore[no-any-return]
@@ -140,10 +140,14 @@ def test_a_coordinator_whose_role_is_revoked_on_chain_is_refused_within_seconds(
     deployed.client.transact(town.registry.functions.grantRole(role, OTHER_COORDINATOR.address), AMBASSADOR)
 
 
-def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(http: httpx.Client, deployed: Deployed) -> None:
+def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(
+    http: httpx.Client, deployed: Deployed, key: str
+) -> None:
     body = attested(deployed, COORDINATOR)
     assert http.post("/v1/participations", json=body).status_code == 202
-    done = confirmed(http, body["participation_id"])
+    progress = confirmed(http, body["participation_id"])  # anyone holding the id follows its progress...
+    assert progress["status"] == "confirmed" and progress["member"] is None and progress["coordinator"] is None
+    done = confirmed(http, body["participation_id"], auth(key))  # ...a coordinator's key sees whom it names
     assert done["status"] == "confirmed" and done["coordinator"] == COORDINATOR.address
     receipt = deployed.client.w3.eth.get_transaction_receipt(done["tx_hash"])
     (event,) = deployed.town.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)
@@ -247,9 +251,10 @@ def test_member_town_and_kitchen(http: httpx.Client, key: str) -> None:
     assert http.post("/v1/meals", json=meal, headers=auth(key)).status_code == 200  # the same again: no change
     assert_problem(http.post("/v1/meals", json={**meal, "note": "second helping"}, headers=auth(key)), 409)
     assert_problem(http.post("/v1/meals", json={**meal, "participation_id": "unknown-1"}, headers=auth(key)), 404)
-    day = http.get("/v1/meals", params={"date": "2026-11-25"}).json()
+    assert_problem(http.get("/v1/meals", params={"date": "2026-11-25"}), 401)  # who ate is not public
+    day = http.get("/v1/meals", params={"date": "2026-11-25"}, headers=auth(key)).json()
     assert [m["participation_id"] for m in day] == [body["participation_id"]]
-    assert http.get("/v1/meals", params={"date": "2026-11-24"}).json() == []
+    assert http.get("/v1/meals", params={"date": "2026-11-24"}, headers=auth(key)).json() == []
     view = http.get(f"/v1/members/{member}").json()
     assert view["member"] is True and int(view["infinity"]) >= 10**18 and view["meals"] == 1
     town = http.get("/v1/town").json()
