@@ -35,7 +35,7 @@ def _unauthorized(detail: str) -> Problem:
     return Problem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
-async def get_key(request: Request, bridge: BridgeDep) -> KeyInfo | None:
+async def get_key(request: Request) -> KeyInfo | None:
     """The caller's API key from ``Authorization: Bearer ost_…``, or None if none was sent; refused if wrong.
 
     A verified key is remembered for a second, so a revoked key is refused within a second."""
@@ -45,6 +45,7 @@ async def get_key(request: Request, bridge: BridgeDep) -> KeyInfo | None:
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented:
         raise _unauthorized("Send the API key as `Authorization: Bearer ost_…`.")
+    bridge = await get_bridge(request)  # not a sub-dependency: on the busiest route each one costs
     key = bridge.known_key(presented.strip())
     if key is MISSING:
         key = await run_in_threadpool(bridge.check_key, presented.strip())
