@@ -58,8 +58,35 @@ class DayStart:
         return self._block
 
 
+class Tally:
+    """What each coordinator had minted through the bridge today, counted once a day from the database and kept
+    up to date as batches are mined (the worker alone writes mints, so the count stays true while it leads)."""
+
+    def __init__(self) -> None:
+        self.since = -1
+        self.minted: defaultdict[str, int] = defaultdict(int)
+
+    def of(self, session: BridgeSession, since: int) -> dict[str, int]:
+        if since != self.since:
+            self.since, self.minted = since, _minted_through_bridge(session, since)
+        return self.minted
+
+    def add(self, block: int, minted: list[tuple[str, int]]) -> None:
+        if block >= self.since >= 0:
+            for coordinator, amount in minted:
+                self.minted[coordinator] += amount
+
+    def forget(self) -> None:
+        """Count again from the database (after a start, an outage or a lease taken over)."""
+        self.since = -1
+
+
 def plan(
-    session: BridgeSession, town: Town, chain: ChainView, relayer: str, rows: list[Participation], since: int
+    town: Town,
+    chain: ChainView,
+    relayer: str,
+    rows: list[Participation],
+    bridged: dict[str, int],
 ) -> Plan:
     """Choose, in the order given, the API-key ``rows`` that fit their coordinators' and the relayer's caps."""
     out = Plan()
@@ -71,7 +98,6 @@ def plan(
     )
     roles = dict(zip(coordinators, answers[: len(coordinators)], strict=True))
     days = dict(zip([*coordinators, relayer], answers[len(coordinators) :], strict=True))
-    bridged = _minted_through_bridge(session, coordinators, since)
     left = {c: int(days[c][0]) - int(days[c][1]) - bridged[c] for c in coordinators}
     relayer_cap, relayer_minted = (int(v) for v in days[relayer])
     relayer_left = relayer_cap - relayer_minted
@@ -108,12 +134,11 @@ def plan(
     return out
 
 
-def _minted_through_bridge(session: BridgeSession, coordinators: list[str], since: int) -> dict[str, int]:
+def _minted_through_bridge(session: BridgeSession, since: int) -> defaultdict[str, int]:
     """INF each coordinator had minted through the bridge's relayer from block ``since`` on (API-key rows only)."""
-    minted: dict[str, int] = defaultdict(int)
+    minted: defaultdict[str, int] = defaultdict(int)
     found = session.execute(
         select(Participation.coordinator, Participation.minted).where(
-            Participation.coordinator.in_(coordinators),
             Participation.block >= since,
             Participation.status == Status.CONFIRMED,
             Participation.api_key_id.is_not(None),

@@ -50,6 +50,7 @@ class Worker:
         self.relayer_capped: str | None = None
         self._caps_checked = 0.0
         self.day_start = budget.DayStart()
+        self.tally = budget.Tally()
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
         self._signed_last = False  # the kind of the last batch: the kinds take turns
 
@@ -98,6 +99,7 @@ class Worker:
 
     def reconcile(self) -> None:
         """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
+        self.tally.forget()
         self.settlement.reconcile(self.make_session, self.chain.town())
 
     # ── one step ──
@@ -195,7 +197,8 @@ class Worker:
     ) -> list[Participation]:
         """The rows that fit their coordinators' and the relayer's daily caps; those of a revoked coordinator fail."""
         since = self.day_start.block(town, latest)
-        chosen = budget.plan(session, town, self.chain, self.relayer.address, rows, since)
+        bridged = self.tally.of(session, since)
+        chosen = budget.plan(town, self.chain, self.relayer.address, rows, bridged)
         if chosen.refused:
             for row in rows:
                 if row.participation_id in chosen.refused:
@@ -214,13 +217,13 @@ class Worker:
         mined = self.relay.receipt(rpc, batch)
         if mined is not None:
             self._spent_seen.pop(batch.id, None)
-            return self.settlement.mined(session, town, batch, *mined)
+            return self._mined(session, town, batch, *mined)
         spent = int(rpc("eth_getTransactionCount", batch.sender, "latest"), 16) > batch.nonce
         if spent:  # mined between the two looks, or the nonce went to a transaction we do not know
             mined = self.relay.receipt(rpc, batch)
             if mined is not None:
                 self._spent_seen.pop(batch.id, None)
-                return self.settlement.mined(session, town, batch, *mined)
+                return self._mined(session, town, batch, *mined)
             # A node may count the nonce before it serves the receipt: look again for a while before deciding
             # that the nonce went to a transaction of ours it never mined.
             first_seen = self._spent_seen.setdefault(batch.id, time.monotonic())
@@ -238,6 +241,18 @@ class Worker:
             self.relay.reprice(session, town, batch)
             return True
         return False
+
+    def _mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str, receipt: dict[str, Any]) -> bool:
+        """Settle a mined batch from its receipt, and count its API-key mints against their coordinators' day."""
+        self.settlement.mined(session, town, batch, tx_hash, receipt)
+        if batch.status == BatchStatus.CONFIRMED and batch.block is not None:
+            minted = session.execute(  # columns, read afresh: the bulk update left the loaded rows as they were
+                select(Participation.coordinator, Participation.minted).where(
+                    Participation.batch_id == batch.id, Participation.api_key_id.is_not(None)
+                )
+            )
+            self.tally.add(batch.block, [(coordinator, int(amount or 0)) for coordinator, amount in minted])
+        return True
 
     def queue_stats(self) -> tuple[int, float | None]:
         with self.make_session() as session:
