@@ -10,6 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -105,10 +106,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_old_names(self) -> Settings:
-        old = [f"OST_{name}" for name in _RENAMED if f"OST_{name}" in os.environ]
+        env_file = Path(str(self.model_config.get("env_file") or ".env"))
+        given = set(os.environ) | (set(dotenv_values(env_file)) if env_file.is_file() else set())
+        old = [f"OST_{name}" for name in _RENAMED if f"OST_{name}" in given]
         if old:
             new = ", ".join(f"{name} is now OST_BRIDGE__{name[4:]}" for name in old)
-            raise ConfigError(f"The bridge's settings moved under OST_BRIDGE__: {new}. Rename them and run again.")
+            raise ConfigError(
+                f"The bridge's settings moved under OST_BRIDGE__: {new}. Rename them (in the environment or "
+                f"{env_file}) and run again."
+            )
         return self
 
     @property

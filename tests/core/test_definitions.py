@@ -48,6 +48,13 @@ def test_a_bridge_setting_under_its_old_name_is_refused_with_its_new_name(monkey
     assert current_settings().bridge.database_url == "postgresql://bridge@127.0.0.1/ost"
 
 
+def test_an_old_bridge_setting_in_the_env_file_is_refused_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("OST_BATCH_SIZE=5\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="OST_BATCH_SIZE is now OST_BRIDGE__BATCH_SIZE"):
+        current_settings()
+
+
 def test_the_signed_participation_type_is_the_contract_s() -> None:
     """The EIP-712 type a coordinator's wallet signs matches rewardWithAttestation's struct, field for field, and
     hashes to the contract's PARTICIPATION_TYPEHASH source."""
