@@ -292,6 +292,17 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
         emit BasketRedeemed(member, redemptionId, amount, basket, msg.sender);
     }
 
+    /// @inheritdoc IInfinityToken
+    function onMembershipRecovered(address lost, address replacement) external {
+        if (msg.sender != address(_REGISTRY)) revert InfinityTokenOnlyRegistry(msg.sender);
+        MemberDay memory day = _memberDays[lost];
+        if (day.day != _today() || day.creditedMinutes == 0) return;
+        // The replacement is fresh (the registry requires it): it was credited nothing today.
+        _memberDays[replacement] = day;
+        delete _memberDays[lost];
+        emit MemberDayMoved(lost, replacement, day.creditedMinutes);
+    }
+
     /// @dev Every balance change passes the pause check; nothing leaves a recovered address except
     /// by {recover}. Mints (rewards) skip the registry: a recovered address is no member anyway.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
+import {IInfinityToken} from "./interfaces/IInfinityToken.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
 
 /// @title TownRegistry
@@ -52,6 +53,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
     Census private _census;
     uint256 private _launchedAt;
     address private _profitDistributor;
+    address private _infinityToken;
     mapping(address account => Membership) private _membership;
     mapping(address account => mapping(uint256 index => Period)) private _pastPeriods;
     mapping(address account => bool) private _isCountryResident;
@@ -123,6 +125,11 @@ contract TownRegistry is AccessControl, ITownRegistry {
     /// @inheritdoc ITownRegistry
     function profitDistributor() external view returns (address) {
         return _profitDistributor;
+    }
+
+    /// @inheritdoc ITownRegistry
+    function infinityToken() external view returns (address) {
+        return _infinityToken;
     }
 
     /// @inheritdoc ITownRegistry
@@ -221,6 +228,14 @@ contract TownRegistry is AccessControl, ITownRegistry {
         emit ProfitDistributorSet(distributor, msg.sender);
     }
 
+    /// @inheritdoc ITownRegistry
+    function setInfinityToken(address token) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_infinityToken != address(0)) revert TownRegistryInfinityAlreadySet(_infinityToken);
+        if (token.code.length == 0) revert TownRegistryNoCode(token);
+        _infinityToken = token;
+        emit InfinityTokenSet(token, msg.sender);
+    }
+
     // ───────────────────────────── External: Country Ambassador ─────────────────────────────
 
     /// @inheritdoc ITownRegistry
@@ -256,6 +271,8 @@ contract TownRegistry is AccessControl, ITownRegistry {
         emit RecoveryConfirmed(lost, replacement, msg.sender);
         address distributor = _profitDistributor;
         if (distributor != address(0)) IProfitDistributor(distributor).onMembershipRecovered(lost, replacement);
+        address infinity = _infinityToken;
+        if (infinity != address(0)) IInfinityToken(infinity).onMembershipRecovered(lost, replacement);
     }
 
     /// @inheritdoc ITownRegistry

@@ -88,7 +88,7 @@ class Deployment:
         # The town takes profit in the assets its businesses sell in (the native coin always).
         assets = sorted({b.asset for b in businesses} - {NATIVE})
         self.progress.total(
-            9
+            10
             + len(plan.coordinators) * 2
             + len(plan.projects)
             + len(assets)
@@ -101,6 +101,12 @@ class Deployment:
         office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
         registry = self._contract("TownRegistry", "TownRegistry", [plan.town, plan.country.encode(), office], office)
         infinity = self._contract("InfinityToken", "InfinityToken", [registry.address], office)
+        self._call(
+            "setInfinityToken",
+            registry.functions.setInfinityToken(infinity.address),
+            office,
+            done=lambda: registry.functions.infinityToken().call() != NATIVE,
+        )
         role = {
             name: bytes(registry.functions[name]().call())
             for name in (Role.COUNTRY_AMBASSADOR, Role.TOWN_AMBASSADOR, Role.COORDINATOR)

@@ -77,6 +77,8 @@ interface IInfinityToken is IERC20, IERC20Permit {
     error InfinityTokenRecoveredAccount(address account);
     /// @notice `account` was not moved to a new address: there is nothing to recover.
     error InfinityTokenNotRecovered(address account);
+    /// @notice Only the town's registry reports recoveries; `caller` is not it.
+    error InfinityTokenOnlyRegistry(address caller);
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -94,6 +96,8 @@ interface IInfinityToken is IERC20, IERC20Permit {
     event ProjectSet(uint256 indexed projectId, uint96 tokensPerShift, uint32 shiftMinutes, bool active);
     /// @notice The Town Ambassador set how much INF `coordinator` may have minted in one day.
     event CoordinatorDailyCapSet(address indexed coordinator, uint256 cap);
+    /// @notice The minutes `lost` was credited today now count for `replacement`, the same member.
+    event MemberDayMoved(address indexed lost, address indexed replacement, uint256 creditedMinutes);
     /// @notice `member` redeemed `amount` INF, burnt, for the basket described by `basket`.
     event BasketRedeemed(
         address indexed member, bytes32 indexed redemptionId, uint256 amount, string basket, address recordedBy
@@ -181,6 +185,10 @@ interface IInfinityToken is IERC20, IERC20Permit {
     /// @notice Moves all INF of `lost`, whose recovery the registry confirmed, to its replacement;
     /// anyone may call it. Returns the amount moved. @dev Reverts unless `lost` was recovered.
     function recover(address lost) external returns (uint256 amount);
+
+    /// @notice The registry reports a confirmed recovery: the minutes `lost` was credited today move to
+    /// `replacement`, so a new address is no new day. Registry only. Emits {MemberDayMoved}.
+    function onMembershipRecovered(address lost, address replacement) external;
 
     /// @notice Stops rewards, transfers and redemptions. @dev Requires the registry's `DEFAULT_ADMIN_ROLE`.
     function pause() external;

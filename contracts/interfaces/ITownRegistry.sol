@@ -33,6 +33,8 @@ interface ITownRegistry is IAccessControl {
     error TownRegistryAlreadyLaunched();
     /// @notice The profit distributor is set once, to a contract; it is already `current`.
     error TownRegistryDistributorAlreadySet(address current);
+    /// @notice The INFINITY token is named once, to a contract; it is already `current`.
+    error TownRegistryInfinityAlreadySet(address current);
     /// @notice `account` has no code.
     error TownRegistryNoCode(address account);
     /// @notice `account` lost its wallet and handed everything to a new address: it is no longer used in this town.
@@ -57,6 +59,8 @@ interface ITownRegistry is IAccessControl {
     event TownLaunched(address indexed townAmbassador, uint256 timestamp);
     /// @notice The OST office named the town's profit distributor (once).
     event ProfitDistributorSet(address indexed distributor, address indexed ostOffice);
+    /// @notice The OST office named the town's INFINITY token (once), which hears of recoveries.
+    event InfinityTokenSet(address indexed token, address indexed ostOffice);
     /// @notice The Town Ambassador proposed moving the member `lost` (a lost wallet) to `replacement`.
     event RecoveryProposed(address indexed lost, address indexed replacement, address indexed townAmbassador);
     /// @notice The Country Ambassador confirmed it: the membership of `lost` now belongs to `replacement`.
@@ -119,6 +123,9 @@ interface ITownRegistry is IAccessControl {
     /// @notice The town's profit distributor, zero until the OST office sets it.
     function profitDistributor() external view returns (address);
 
+    /// @notice The town's INFINITY token, zero until the OST office names it.
+    function infinityToken() external view returns (address);
+
     // ───────────────────────────── Town Ambassador ─────────────────────────────
 
     /// @notice Signs `account` up as a member.
@@ -151,6 +158,10 @@ interface ITownRegistry is IAccessControl {
     /// @notice Names the town's profit distributor, which share tokens tell of transfers. Once only.
     /// @dev Requires `DEFAULT_ADMIN_ROLE`; `distributor` must have code. Emits {ProfitDistributorSet}.
     function setProfitDistributor(address distributor) external;
+
+    /// @notice Names the town's INFINITY token, told of each recovery so the member's day moves with them.
+    /// Once only. @dev Requires `DEFAULT_ADMIN_ROLE`; `token` must have code. Emits {InfinityTokenSet}.
+    function setInfinityToken(address token) external;
 
     // ───────────────────────────── Country Ambassador ─────────────────────────────
 

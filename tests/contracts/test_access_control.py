@@ -161,6 +161,11 @@ def matrix(
             lambda: unlaunched.registry.functions.setProfitDistributor(distributor.address),
             {"office"},
         ),
+        (
+            "TownRegistry.setInfinityToken",
+            lambda: unlaunched.registry.functions.setInfinityToken(unlaunched.infinity.address),
+            {"office"},
+        ),
         ("InfinityToken.reward", lambda: inf.reward(alice, 180, keccak(text="matrix/1"), 1), {"coordinator"}),
         (
             "InfinityToken.rewardBatch",

@@ -242,3 +242,33 @@ def test_the_distributor_hears_of_recoveries_only_from_the_registry(
 ) -> None:
     with reverts("ProfitDistributorOnlyRegistry", stranger.address):
         client.transact(distributor.functions.onMembershipRecovered(alice.address, stranger.address), stranger)
+
+
+def test_a_new_address_is_no_new_day_for_the_same_member(
+    client: ChainClient,
+    town: CoreTown,
+    ambassador: LocalAccount,
+    country_ambassador: LocalAccount,
+    coordinator: LocalAccount,
+    alice: LocalAccount,
+    newphone: LocalAccount,
+) -> None:
+    """A recovered member used to start a fresh 1,440-minute day at the new address: a full day of shifts could be
+    credited twice. The day moves with the member at confirmation (issue 15 #11)."""
+    inf, reg = town.infinity.functions, town.registry.functions
+    client.transact(inf.reward(alice.address, 1440, keccak(text="day/full"), 1), coordinator)
+    client.transact(reg.proposeRecovery(alice.address, newphone.address), ambassador)
+    receipt = client.transact(reg.confirmRecovery(alice.address, newphone.address), country_ambassador)
+    assert events(receipt, town.infinity, "MemberDayMoved") == [
+        {"lost": alice.address, "replacement": newphone.address, "creditedMinutes": 1440}
+    ]
+    with reverts("InfinityTokenMemberDayExceeded", newphone.address, 1440, 180):
+        client.transact(inf.reward(newphone.address, 180, keccak(text="day/again"), 1), coordinator)
+    assert inf.minutesCreditedToday(newphone.address).call() == 1440
+
+
+def test_only_the_registry_reports_a_recovery_to_the_token(
+    client: ChainClient, town: CoreTown, alice: LocalAccount, stranger: LocalAccount
+) -> None:
+    with reverts("InfinityTokenOnlyRegistry", stranger.address):
+        client.transact(town.infinity.functions.onMembershipRecovered(alice.address, stranger.address), stranger)
