@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from .bridge import Bridge
+from .bridge import Bridge, RateLimiter
 from .chain import MISSING, Unreachable
 from .db import BridgeSession
 from .keys import KeyInfo
@@ -51,19 +51,24 @@ async def get_key(request: Request) -> KeyInfo | None:
         key = await run_in_threadpool(bridge.check_key, presented.strip())
     if key is None:
         raise _unauthorized("The API key is unknown or revoked.")
-    wait = bridge.limiter.take(key.id)
-    if wait:
-        raise Problem(
-            429,
-            f"Too many requests for this key; retry in {wait:.1f} s.",
-            kind="rate-limited",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
+    hold_to_pace(bridge.limiter, key.id, "Too many requests for this key")
     request.state.key_id = key.id
     return key
 
 
 KeyDep = Annotated[KeyInfo | None, Depends(get_key)]
+
+
+def hold_to_pace(limiter: RateLimiter, who: str, too_many: str) -> None:
+    """Take a turn of ``who`` from ``limiter``, or refuse with 429 saying ``too_many`` and when to retry."""
+    wait = limiter.take(who)
+    if wait:
+        raise Problem(
+            429,
+            f"{too_many}; retry in {wait:.1f} s.",
+            kind="rate-limited",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
 
 
 def require_key(key: KeyInfo | None, action: str) -> KeyInfo:

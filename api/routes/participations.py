@@ -23,7 +23,7 @@ from ost_chain.units import hash_id
 from ..bridge import Bridge
 from ..chain import MISSING, Unreachable
 from ..db import Participation, Status, utcnow
-from ..deps import KeyDep, SessionDep, get_bridge, require_coordinator
+from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, require_coordinator
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem
@@ -213,14 +213,7 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
 def _hold_signer_to_its_pace(bridge: Bridge, coordinator: str) -> None:
     """Signed participations need no key, so each signer is held to a pace and a number waiting: a flood of them
     cannot make the relayer pay without end, nor hold up everyone else's."""
-    wait = bridge.signers.take(coordinator)
-    if wait:
-        raise Problem(
-            429,
-            f"Too many signed participations from {coordinator}; retry in {wait:.1f} s.",
-            kind="rate-limited",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
+    hold_to_pace(bridge.signers, coordinator, f"Too many signed participations from {coordinator}")
     with bridge.sessions() as session:
         waiting = session.scalar(
             select(func.count())
