@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint bench bench-check lock clean chromium slither intense
+.PHONY: setup run test lint bench bench-check lock clean chromium postgresql slither intense
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -38,7 +38,14 @@ chromium:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-test: setup $(BIN)/anvil chromium
+# The bridge's tests run on SQLite and on a throwaway cluster of Debian's PostgreSQL (tests/pg.py).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql for the bridge's tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
+test: setup $(BIN)/anvil chromium postgresql
 	$(BIN)/ost compile
 	$(BIN)/pytest -q
 	$(BIN)/ape test tests/ape -q

@@ -174,25 +174,49 @@ def keys_revoke(
 
 
 def _database(manifest: Path | None, rpc_url: str | None, database_url: str | None) -> tuple[str, str]:
-    """The bridge database's URL, and the same with any password hidden, to print."""
-    from sqlalchemy import make_url
+    """The bridge database's URL, and the same with any password hidden, to print. The chain is asked only when
+    neither a database URL nor a manifest is given (to find the town deployed here)."""
+    from .db import shown
 
-    settings, _ = _settings(manifest, rpc_url, database_url)
-    url = settings.bridge.database()
-    return url, make_url(url).render_as_string(hide_password=True)
+    bridge = current_settings().bridge
+    known = bridge.model_copy(
+        update={"database_url": database_url or bridge.database_url, "manifest": manifest or bridge.manifest}
+    )
+    if known.database_url is None and known.manifest is None:
+        settings, _ = _settings(manifest, rpc_url, database_url)
+        known = settings.bridge
+    url = known.database()
+    return url, shown(url)
+
+
+def _revision_of(url: str, shown: str) -> str | None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from .db import DatabaseUnavailable, cause, database_url
+    from .migrate import current
+
+    engine = create_engine(database_url(url))
+    try:
+        return current(engine)
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(
+            f"The bridge's database {shown} cannot be read ({cause(exc)}): start its server, or create the "
+            "database, then run the same command again."
+        ) from None
+    finally:
+        engine.dispose()
 
 
 @db_app.command("upgrade")
 def db_upgrade(manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_url: Database = None) -> None:
     """Migrate the bridge's database to the newest revision (the bridge also does this when it starts)."""
-    from sqlalchemy import create_engine
-
     from .db import make_engine
-    from .migrate import current
 
     url, shown = _database(manifest, rpc_url, database_url)
-    before = current(create_engine(url))
-    after = current(make_engine(url))  # make_engine migrates the database
+    before = _revision_of(url, shown)
+    make_engine(url).dispose()  # make_engine migrates the database
+    after = _revision_of(url, shown)
     was = "already " if before == after else ""
     since = "" if before == after else f" (it was at {before})" if before else " (it had no revision)"
     console.print(f"The bridge's database {shown} is {was}at revision {after}, the newest{since}.")
@@ -200,13 +224,12 @@ def db_upgrade(manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_u
 
 @db_app.command("current")
 def db_current(manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_url: Database = None) -> None:
-    """Print the revision the bridge's database is at."""
-    from sqlalchemy import create_engine
-
-    from .migrate import current, head
+    """Print the revision the bridge's database is at (the chain is not needed when the database or the manifest
+    is named)."""
+    from .migrate import head
 
     url, shown = _database(manifest, rpc_url, database_url)
-    revision, newest = current(create_engine(url)), head()
+    revision, newest = _revision_of(url, shown), head()
     if revision == newest:
         console.print(f"The bridge's database {shown} is at revision {revision}, the newest.")
     else:

@@ -27,8 +27,51 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from ost_chain.exceptions import OstError
+
+AWAY = "The bridge's database is not answering just now; nothing accepted before is lost. Retry in a few seconds."
+
+
+class DatabaseUnavailable(OstError):
+    """The bridge's database cannot be used: its driver is missing, its server is down, or it does not exist."""
+
+
+def database_url(url: str) -> URL:
+    """``url`` as SQLAlchemy takes it; a bare ``postgresql://`` (or ``postgres://``) URL uses psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUnavailable(
+            f"The database URL {url.split('@')[-1]!r} is not one SQLAlchemy reads: write e.g. "
+            "sqlite:///bridge.sqlite or postgresql://user:password@host:5432/ost."
+        ) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def shown(url: str | URL) -> str:
+    """The database URL with its password hidden, to say in a message or a log line."""
+    parsed = url if isinstance(url, URL) else database_url(url)
+    return parsed.render_as_string(hide_password=True)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when ``exc`` says the database could not be reached or dropped the connection (not a bad query)."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def cause(exc: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's SQL echo and link: one line for a log."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return f"{type(orig).__name__}: {lines[0] if lines else 'no detail'}"
 
 
 def utcnow() -> datetime:
@@ -144,14 +187,25 @@ class Lease(Base):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the tables created; SQLite in WAL mode with a busy timeout."""
-    sqlite = url.startswith("sqlite")
+    """An engine for ``url`` with the tables created; SQLite in WAL mode with a busy timeout.
+
+    A driver that is not installed, a server that is down or a database that does not exist is a
+    :class:`DatabaseUnavailable` with one sentence naming the URL (its password hidden)."""
+    parsed = database_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
     options: dict[str, Any] = (
         {"connect_args": {"timeout": 30, "check_same_thread": False}, "pool_size": 20, "max_overflow": 40}
         if sqlite
-        else {"pool_pre_ping": True}
+        # A server that is down is told in seconds, not after the operating system's TCP timeout.
+        else {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "connect_args": {"connect_timeout": 3}}
     )
-    engine = create_engine(url, **options)
+    try:
+        engine = create_engine(parsed, **options)
+    except (ModuleNotFoundError, NoSuchModuleError) as exc:
+        raise DatabaseUnavailable(
+            f"The driver for {parsed.get_backend_name()} is not installed ({exc}): run `make setup`, "
+            "or pip install 'ost-chain[api]'."
+        ) from exc
     if sqlite:
 
         @event.listens_for(engine, "connect")
@@ -164,9 +218,16 @@ def make_engine(url: str) -> Engine:
 
     from .migrate import upgrade  # Alembic is loaded when an engine is made, not at every import of api.db
 
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"The bridge's database {shown(parsed)} cannot be used ({cause(exc)}): start its server, or create "
+            "the database, then run the same command again."
+        ) from None
     upgrade(engine)
-    with engine.begin() as connection:
-        connection.execute(text("SELECT 1"))
     return engine
 
 

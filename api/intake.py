@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from .db import Participation
+from .db import Participation, is_outage
 
 log = logging.getLogger("ost.bridge.intake")
 MOST_PER_COMMIT = 500
@@ -63,7 +63,8 @@ class Intake:
             try:
                 stored = self._write([row for row, _ in waiting])
             except Exception as exc:  # noqa: BLE001 - the requests get the error; the intake goes on
-                log.exception("intake: %s", exc)
+                if not is_outage(exc):  # an outage is logged once per request, by the request's handler
+                    log.exception("intake: %s", exc)
                 for _, done in waiting:
                     done.set_exception(exc)
                 continue

@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ost_chain.exceptions import OstError
@@ -21,7 +22,16 @@ from ost_chain.settings import Settings, current_settings
 from .bridge import Bridge
 from .chain import Unreachable
 from .middleware import Guard
-from .problems import Problem, on_http, on_ost_error, on_problem, on_unreachable, on_validation
+from .problems import (
+    Problem,
+    on_anything,
+    on_database,
+    on_http,
+    on_ost_error,
+    on_problem,
+    on_unreachable,
+    on_validation,
+)
 from .routes import businesses, health, meals, members, participations, recoveries, town
 from .routes.town import STATIC
 
@@ -49,6 +59,8 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
     app.add_exception_handler(OstError, on_ost_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(DBAPIError, on_database)
+    app.add_exception_handler(Exception, on_anything)
     app.add_middleware(Guard, max_body=settings.bridge.max_body_bytes)
     for module in (participations, meals, members, recoveries, town, businesses, health):
         app.include_router(module.router)

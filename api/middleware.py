@@ -61,6 +61,7 @@ class Guard:
             await self.app(scope, counted, tagged)
         except BodyTooLarge:
             if not status[0]:
+                status[0] = 413
                 await self._refuse(scope, send, request_id)
         finally:
             log.info(
@@ -68,7 +69,7 @@ class Guard:
                 request_id,
                 scope["method"],
                 scope["path"],
-                status[0] or 413,
+                status[0] or 500,  # nothing was sent: the app failed (the server answers 500)
                 (time.monotonic() - started) * 1000,
             )
 

@@ -115,8 +115,13 @@ class ChainHealth(BaseModel):
     error: str | None = None
 
 
+class DatabaseHealth(BaseModel):
+    reachable: bool
+    error: str | None = None
+
+
 class QueueHealth(BaseModel):
-    depth: int
+    depth: int | None = Field(default=None, description="Unknown while the database is away.")
     oldestWaitingSeconds: float | None
     workerLeader: bool
 
@@ -130,6 +135,7 @@ class RelayerHealth(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     chain: ChainHealth
+    database: DatabaseHealth
     queue: QueueHealth
     relayer: RelayerHealth
     warnings: list[str]

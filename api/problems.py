@@ -8,11 +8,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ost_chain.exceptions import ChainError, ConfigError, ContractRevert
 from ost_chain.redact import scrub
 from ost_chain.townclient import NotAllowed
+
+from .db import AWAY, cause, is_outage
 
 PROBLEM = "application/problem+json"
 UNREACHABLE = "The chain cannot be reached just now; what you sent is safe. Retry in a few seconds."
@@ -120,4 +123,21 @@ async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s: %s", request.url.path, scrub(str(exc)))
         return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})
     log.error("%s: %s", request.url.path, scrub(str(exc)))
+    return respond(request, 500, "The bridge could not do this; its operator will find the cause in its log.")
+
+
+async def on_database(request: Request, exc: Exception) -> JSONResponse:
+    """The database did not answer: 503 with ``Retry-After`` and one log line, no traceback — what was accepted
+    before is committed and waits. Any other database error is the bridge's fault: 500, logged in full."""
+    assert isinstance(exc, DBAPIError)
+    request_id = getattr(request.state, "request_id", "")
+    if is_outage(exc):
+        log.warning("%s %s: the database is not answering: %s", request_id, request.url.path, scrub(cause(exc)))
+        return respond(request, 503, AWAY, kind="database-unavailable", headers={"Retry-After": "5"})
+    log.error("%s %s: database error", request_id, request.url.path, exc_info=exc)
+    return respond(request, 500, "The bridge could not do this; its operator will find the cause in its log.")
+
+
+async def on_anything(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: still a problem document for the client (the server logs the traceback)."""
     return respond(request, 500, "The bridge could not do this; its operator will find the cause in its log.")

@@ -9,17 +9,20 @@ from fastapi.responses import JSONResponse
 
 from ost_chain.redact import scrub
 
+from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
-from ..models import ChainHealth, Health, QueueHealth, RelayerHealth
+from ..models import ChainHealth, DatabaseHealth, Health, QueueHealth, RelayerHealth
 from ..problems import UNREACHABLE
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("ost.bridge")
 
 
-@router.get("/healthz", response_model=Health, responses={503: {"description": "The chain is unreachable."}})
+@router.get(
+    "/healthz", response_model=Health, responses={503: {"description": "The chain or the database is unreachable."}}
+)
 def health(bridge: BridgeDep) -> JSONResponse:
-    """Chain reachable, queue depth and oldest waiting item, relayer balance (warned when low)."""
+    """Chain and database reachable, queue depth and oldest waiting item, relayer balance (warned when low)."""
     warnings: list[str] = []
     chain = ChainHealth(chainId=bridge.chain_id, reachable=False)
     relayer = RelayerHealth(address=bridge.relayer.address)
@@ -39,7 +42,17 @@ def health(bridge: BridgeDep) -> JSONResponse:
         chain.error = UNREACHABLE
         log.warning("health: the chain cannot be reached: %s", scrub(str(exc), bridge.settings.chain_url))
         warnings.append("The chain cannot be reached: participations are accepted and wait in the queue.")
-    depth, oldest = bridge.worker.queue_stats()
+    database = DatabaseHealth(reachable=True)
+    depth: int | None = None
+    oldest: float | None = None
+    try:
+        depth, oldest = bridge.worker.queue_stats()
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        database.reachable, database.error = False, AWAY
+        log.warning("health: the database is not answering: %s", scrub(cause(exc)))
+        warnings.append("The database is not answering: new participations are refused until it returns.")
     if bridge.worker.problem:
         warnings.append(f"Minting is paused: {bridge.worker.problem}")
     warnings.extend(bridge.worker.capped.values())
@@ -48,10 +61,14 @@ def health(bridge: BridgeDep) -> JSONResponse:
     if bridge.worker.last_error:
         warnings.append(f"The worker's last error: {bridge.worker.last_error[:200]}")
     body = Health(
-        status="ok" if chain.reachable and not bridge.worker.problem else "degraded",
+        status="ok" if chain.reachable and database.reachable and not bridge.worker.problem else "degraded",
         chain=chain,
+        database=database,
         queue=QueueHealth(depth=depth, oldestWaitingSeconds=oldest, workerLeader=bridge.worker.leader),
         relayer=relayer,
         warnings=warnings,
     )
-    return JSONResponse(body.model_dump(mode="json", exclude_unset=True), status_code=200 if chain.reachable else 503)
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_unset=True),
+        status_code=200 if chain.reachable and database.reachable else 503,
+    )

@@ -27,6 +27,13 @@ class LeaseKeeper:
         """Take or renew the lease: (held now, newly taken — so the chain must be reconciled first)."""
         if self.leader and time.monotonic() < self._until - LEASE_SECONDS / 2:
             return True, False
+        try:
+            return self._take()
+        except Exception:
+            self.leader = False  # not renewed: another replica may take it when it expires
+            raise
+
+    def _take(self) -> tuple[bool, bool]:
         now = utcnow()
         with self.make_session() as session, session.writing():
             row = session.get(Lease, 1)

@@ -9,13 +9,14 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 
 from ..chain import ChainView
-from ..db import Batch, BatchStatus, BridgeSession, Participation, Status, utcnow
+from ..db import Batch, BatchStatus, BridgeSession, Participation, Status, cause, utcnow
 from ..settings import BridgeSettings
 from . import budget
 from .lease import LeaseKeeper
@@ -86,14 +87,19 @@ class Worker:
                     self.reconcile()
                     self._reconciled = True
                 pause = 0.0 if self.step() else 0.02
+                if self.last_error is not None:
+                    log.info("worker: working again after: %s", self.last_error)
                 self.last_error = None
             except RelayerProblem as exc:
                 self.problem = str(exc)
                 log.warning("minting paused: %s", exc)
                 pause = 5.0
             except Exception as exc:  # noqa: BLE001 - the chain or the database is away: wait, then reconcile
-                self.last_error = scrub(f"{type(exc).__name__}: {exc}", self.chain.rpc_url)
-                log.warning("worker: %s", self.last_error)
+                said = cause(exc) if isinstance(exc, DBAPIError) else f"{type(exc).__name__}: {exc}"
+                error = scrub(said, self.chain.rpc_url)
+                if error != self.last_error:  # one line when it starts (or changes), not one per retry
+                    log.warning("worker: %s", error)
+                self.last_error = error
                 self._reconciled = False
                 pause = min(2.0, max(0.2, pause * 2))
 

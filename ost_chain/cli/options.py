@@ -52,8 +52,9 @@ JsonOutput = Annotated[bool, typer.Option("--json", help="Print machine-readable
 Business = Annotated[str, typer.Argument(help="The business: its number or its share symbol.")]
 Asset = Annotated[str, typer.Option("--asset", help="Payment asset: an ERC-20 address; default the native coin.")]
 
-console = Console()
-err_console = Console(stderr=True)
+# Never wrapped at 80 columns when piped: a sentence stays one line for scripts, grep and logs.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def open_town(rpc_url: str | None, manifest: Path | None) -> Town:

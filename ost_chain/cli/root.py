@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.text import Text
 
 from ..exceptions import OstError
 from ..plugins import commands
@@ -47,5 +48,5 @@ def main() -> None:
     try:
         app()
     except OstError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(Text.assemble(("error:", "red"), " ", str(exc)))
         sys.exit(1)

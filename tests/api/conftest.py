@@ -1,5 +1,6 @@
 """The bridge as users run it: `ost api` in its own process (uvicorn on 127.0.0.1) over a town
-deployed on its own anvil, a SQLite file for the queue, real HTTP from the tests."""
+deployed on its own anvil, real HTTP from the tests. Every test of the bridge runs twice: on a SQLite
+file for the queue, and on a real PostgreSQL server the tests start (see tests/pg.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from ost_chain.eip712 import sign_participation
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 from ost_chain.units import hash_id
+from tests.pg import PostgresServer
 
 OST = str(Path(sys.executable).with_name("ost"))
 DEV = dev_accounts()
@@ -197,10 +199,38 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     d.node.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session (each test gets its own database on it)."""
+    server = PostgresServer().start()
+    yield server
+    server.destroy()
+
+
+@dataclass
+class Databases:
+    """Where a test's bridge keeps its queue: new SQLite files, or new databases on the PostgreSQL server."""
+
+    kind: str
+    folder: Path
+    server: PostgresServer | None = None
+
+    def url(self, name: str = "queue") -> str:
+        if self.server is not None:
+            return self.server.database(name)
+        return f"sqlite:///{self.folder / f'{name}-{uuid.uuid4().hex[:6]}.sqlite'}"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    server = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    return Databases(request.param, tmp_path_factory.mktemp(f"db-{request.param}"), server)
+
+
 @contextmanager
-def serving(deployed: Deployed) -> Iterator[Bridge]:
-    """A bridge for ``deployed`` on a SQLite queue beside it, stopped at the end."""
-    b = Bridge(deployed, f"sqlite:///{deployed.folder / 'queue.sqlite'}").start()
+def serving(deployed: Deployed, database_url: str | None = None) -> Iterator[Bridge]:
+    """A bridge for ``deployed`` (by default on a SQLite queue beside it), stopped at the end."""
+    b = Bridge(deployed, database_url or f"sqlite:///{deployed.folder / 'queue.sqlite'}").start()
     try:
         yield b
     finally:
@@ -208,8 +238,8 @@ def serving(deployed: Deployed) -> Iterator[Bridge]:
 
 
 @pytest.fixture(scope="module")
-def bridge(deployed: Deployed) -> Iterator[Bridge]:
-    with serving(deployed) as b:
+def bridge(deployed: Deployed, databases: Databases) -> Iterator[Bridge]:
+    with serving(deployed, databases.url()) as b:
         yield b
 
 

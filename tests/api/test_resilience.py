@@ -24,6 +24,7 @@ from .conftest import (
     COORDINATOR,
     MEMBERS,
     Bridge,
+    Databases,
     Deployed,
     deploy_town,
     free_port,
@@ -60,14 +61,14 @@ def submit_until_accepted(http: httpx.Client, body: dict[str, Any], headers: dic
     raise AssertionError(f"{body['participation_id']} was never accepted")
 
 
-def test_sigkill_in_the_middle_of_1000_participations_loses_and_duplicates_nothing(deployed: Deployed) -> None:
-    bridge = Bridge(
-        deployed, f"sqlite:///{deployed.folder / 'crash.sqlite'}", env={"OST_BRIDGE__BATCH_SIZE": "40"}
-    ).start()
+def test_sigkill_in_the_middle_of_1000_participations_loses_and_duplicates_nothing(
+    deployed: Deployed, databases: Databases
+) -> None:
+    bridge = Bridge(deployed, databases.url("crash"), env={"OST_BRIDGE__BATCH_SIZE": "40"}).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     headers = {"Authorization": f"Bearer {key}"}
     bodies = [
-        participation(member=MEMBERS[i % len(MEMBERS)], hours=0.5, participation_id=f"crash-{i:04d}")
+        participation(member=MEMBERS[i % len(MEMBERS)], hours=0.5, participation_id=f"crash-{databases.kind}-{i:04d}")
         for i in range(1_000)
     ]
     before = len(rewarded_on_chain(deployed))
@@ -113,9 +114,11 @@ def restartable(tmp_path: Path) -> Iterator[Deployed]:
     d.node.stop()
 
 
-def test_a_chain_outage_queues_and_everything_accepted_is_minted_when_it_returns(restartable: Deployed) -> None:
+def test_a_chain_outage_queues_and_everything_accepted_is_minted_when_it_returns(
+    restartable: Deployed, databases: Databases
+) -> None:
     d = restartable
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'outage.sqlite'}").start()
+    bridge = Bridge(d, databases.url("outage")).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     headers = {"Authorization": f"Bearer {key}"}
     try:
@@ -150,10 +153,12 @@ def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
     d.node.stop()
 
 
-def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(fresh_town: Deployed) -> None:
+def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
+    fresh_town: Deployed, databases: Databases
+) -> None:
     d = fresh_town
     mine = d.client.w3.provider.make_request
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'stuck.sqlite'}", env={"OST_BRIDGE__STUCK_AFTER": "1"}).start()
+    bridge = Bridge(d, databases.url("stuck"), env={"OST_BRIDGE__STUCK_AFTER": "1"}).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     try:
         mine("evm_setAutomine", [False])  # type: ignore[arg-type]  # blocks only when asked: the batch waits
@@ -184,9 +189,9 @@ def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(fresh_town
     assert rewarded_on_chain(d).count(hash_id(body["participation_id"])) == 1
 
 
-def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: Deployed) -> None:
+def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: Deployed, databases: Databases) -> None:
     d = fresh_town
-    database = f"sqlite:///{d.folder / 'shared.sqlite'}"
+    database = databases.url("shared")
     first, second = Bridge(d, database).start(), Bridge(d, database).start()
     key, _ = first.new_key(COORDINATOR.address)
     headers = {"Authorization": f"Bearer {key}"}
@@ -216,14 +221,16 @@ def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: D
     assert sorted(minted) == sorted(hash_id(b["participation_id"]) for b in bodies)
 
 
-def test_a_keystore_relayer_s_passphrase_and_key_never_reach_the_log(fresh_town: Deployed) -> None:
+def test_a_keystore_relayer_s_passphrase_and_key_never_reach_the_log(
+    fresh_town: Deployed, databases: Databases
+) -> None:
     d = fresh_town
     passphrase = "correct horse battery staple 7"
     keystore = d.folder / "relayer.json"
     keystore.write_text(json.dumps(Account.encrypt(COORDINATOR.key, passphrase, kdf="pbkdf2", iterations=1_000)))
     bridge = Bridge(
         d,
-        f"sqlite:///{d.folder / 'keystore.sqlite'}",
+        databases.url("keystore"),
         env={"OST_BRIDGE__RELAYER": str(keystore), "OST_PASSPHRASE": passphrase},
     ).start()
     key, _ = bridge.new_key(COORDINATOR.address)

@@ -20,6 +20,7 @@ from tests.api.conftest import (
     MEMBERS,
     OTHER_COORDINATOR,
     Bridge,
+    Databases,
     Deployed,
     attested,
     deploy_town,
@@ -38,12 +39,12 @@ def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
     d.node.stop()
 
 
-def test_an_unreachable_chain_never_shows_the_rpc_credentials(fresh_town: Deployed) -> None:
+def test_an_unreachable_chain_never_shows_the_rpc_credentials(fresh_town: Deployed, databases: Databases) -> None:
     """A hosted provider's URL carries a key (in the path, the query or as a password): when the node is away,
     clients get a sentence and the log a redacted URL, never the key."""
     d = fresh_town
     secret_url = d.node.rpc_url.replace("http://", f"http://ops:{PASSWORD}@") + f"/?apikey={QUERY_KEY}"
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'leak.sqlite'}", rpc_url=secret_url).start()
+    bridge = Bridge(d, databases.url("leak"), rpc_url=secret_url).start()
     try:
         assert httpx.get(f"{bridge.url}/healthz").status_code == 200
         d.node.stop()
@@ -93,14 +94,16 @@ def _status(http: httpx.Client, participation_id: str) -> dict:
     return dict(http.get(f"/v1/participations/{participation_id}").json())
 
 
-def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(fresh_town: Deployed) -> None:
+def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(
+    fresh_town: Deployed, databases: Databases
+) -> None:
     """API-key participations are minted by the relayer, so the chain charges the relayer's cap. The bridge must
     hold each coordinator to its own: no cap, no intake; over its cap, it waits; revoked, its queue fails
     (issue 15 #2)."""
     d = fresh_town
     infinity, registry = d.town.infinity.functions, d.town.registry.functions
     d.client.transact(infinity.setCoordinatorDailyCap(OTHER_COORDINATOR.address, 0), AMBASSADOR)
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'caps.sqlite'}").start()
+    bridge = Bridge(d, databases.url("caps")).start()
     try:
         key, _ = bridge.new_key(OTHER_COORDINATOR.address)
         with httpx.Client(base_url=bridge.url, timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
@@ -132,14 +135,16 @@ def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(fresh_
         bridge.stop()
 
 
-def test_a_batch_bigger_than_the_relayer_s_cap_shrinks_and_nobody_waits_behind_it(fresh_town: Deployed) -> None:
+def test_a_batch_bigger_than_the_relayer_s_cap_shrinks_and_nobody_waits_behind_it(
+    fresh_town: Deployed, databases: Databases
+) -> None:
     """55 day-long shifts against a relayer capped at 100 INF used to stall the whole queue for good: the same
     oversized batch was retried for ever. It must shrink to what fits and go on (issue 15 #3)."""
     d = fresh_town
     infinity = d.town.infinity.functions
     # The relayer is the plan's first coordinator; the participations come from the second, whose cap is ample.
     d.client.transact(infinity.setCoordinatorDailyCap(COORDINATOR.address, 100 * ONE_INF), AMBASSADOR)
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'relayer-cap.sqlite'}").start()
+    bridge = Bridge(d, databases.url("relayercap")).start()
     try:
         key, _ = bridge.new_key(OTHER_COORDINATOR.address)
         with httpx.Client(base_url=bridge.url, timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
@@ -202,13 +207,15 @@ def test_a_coordinator_records_meals_only_for_its_own_participations(
     assert http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {key}"}).status_code == 201
 
 
-def test_signed_participations_are_paced_batched_and_never_hold_up_anyone_else(fresh_town: Deployed) -> None:
+def test_signed_participations_are_paced_batched_and_never_hold_up_anyone_else(
+    fresh_town: Deployed, databases: Databases
+) -> None:
     """Key-less signed participations skipped the rate limiter and each went in its own transaction, all before any
     batch: fifteen three-minute ones cost the relayer two million gas and held up an honest participation for
     seconds. Now each signer is paced, and theirs are batched in turn with everyone else's (issue 15 #7)."""
     d = fresh_town
     env = {"OST_BRIDGE__ATTESTATION_BURST": "15", "OST_BRIDGE__ATTESTATION_RATE": "0.1", "OST_BRIDGE__BATCH_WAIT": "1"}
-    bridge = Bridge(d, f"sqlite:///{d.folder / 'signed.sqlite'}", env=env).start()
+    bridge = Bridge(d, databases.url("signed"), env=env).start()
     try:
         key, _ = bridge.new_key(OTHER_COORDINATOR.address)
         with httpx.Client(base_url=bridge.url, timeout=30) as http:

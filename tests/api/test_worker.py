@@ -12,7 +12,7 @@ from api.bridge import Bridge
 from api.db import Batch, BatchStatus, Participation, Status, utcnow
 from api.settings import bridge_settings
 from ost_chain.units import hash_id
-from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Deployed, deploy_town
+from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Databases, Deployed, deploy_town
 
 
 @pytest.fixture
@@ -23,8 +23,8 @@ def town(tmp_path: Path) -> Iterator[Deployed]:
 
 
 @pytest.fixture
-def bridge(town: Deployed) -> Iterator[Bridge]:
-    settings = bridge_settings(town.manifest, town.node.rpc_url, database_url=f"sqlite:///{town.folder / 'w.sqlite'}")
+def bridge(town: Deployed, databases: Databases) -> Iterator[Bridge]:
+    settings = bridge_settings(town.manifest, town.node.rpc_url, database_url=databases.url("worker"))
     settings.bridge.run_worker, settings.bridge.batch_wait = False, 0.0
     b = Bridge(settings)
     yield b
