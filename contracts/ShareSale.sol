@@ -114,11 +114,11 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
     function eligibility(address buyer) external view returns (Eligibility reason, uint256 maxShares, uint256 opensAt) {
         Config memory c = _config();
         State memory s = _state;
-        ITownRegistry.Tier tier = c.registry.tierOf(buyer);
+        (ITownRegistry.Tier tier, address predecessor) = c.registry.buyerOf(buyer);
         opensAt = _opensAt(s, tier);
         reason = _eligibility(_phase(s, c.terms), tier, s.launchSeen || c.registry.launched());
         if (reason != Eligibility.Eligible) return (reason, 0, opensAt);
-        maxShares = _allowance(c, s, buyer);
+        maxShares = _allowance(c, s, buyer, predecessor);
         if (maxShares == 0) reason = Eligibility.CapReached;
     }
 
@@ -130,7 +130,8 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
         State memory s = _state;
         Phase current = _phase(s, c.terms);
         bool launched = s.launchSeen || c.registry.launched();
-        Eligibility reason = _eligibility(current, c.registry.tierOf(msg.sender), launched);
+        (ITownRegistry.Tier tier, address predecessor) = c.registry.buyerOf(msg.sender);
+        Eligibility reason = _eligibility(current, tier, launched);
         if (reason != Eligibility.Eligible) revert ShareSaleNotEligible(msg.sender, reason);
         if (shares == 0) revert ShareSaleZeroShares();
         uint256 remaining = c.terms.sharesOffered - s.sold;
@@ -147,10 +148,13 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
         if (sold == c.terms.sharesOffered) _state.soldOutIn = current;
         // The mint reports the buyer's new balance: the per-buyer maximum is held without a second call.
         uint256 balance = c.token.mint(msg.sender, shares);
-        if (c.terms.maxPerBuyer != 0 && balance > c.terms.maxPerBuyer) {
-            uint256 held = balance - shares;
-            if (held >= c.terms.maxPerBuyer) revert ShareSaleNotEligible(msg.sender, Eligibility.CapReached);
-            revert ShareSaleExceedsBuyerCap(msg.sender, shares, c.terms.maxPerBuyer - held);
+        // A replacement's unswept shares at its lost address count too: a recovery does not renew the maximum.
+        if (c.terms.maxPerBuyer != 0 && (balance > c.terms.maxPerBuyer || predecessor != address(0))) {
+            uint256 held = balance - shares + _unswept(c, predecessor);
+            if (held + shares > c.terms.maxPerBuyer) {
+                if (held >= c.terms.maxPerBuyer) revert ShareSaleNotEligible(msg.sender, Eligibility.CapReached);
+                revert ShareSaleExceedsBuyerCap(msg.sender, shares, c.terms.maxPerBuyer - held);
+            }
         }
         emit SharesPurchased(msg.sender, current, shares, cost);
         if (c.terms.paymentAsset != address(0)) {
@@ -255,12 +259,25 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
     }
 
     /// @dev How many more shares `buyer` may buy: what is left of the offer, within the per-buyer maximum.
-    function _allowance(Config memory c, State memory s, address buyer) private view returns (uint256 allowed) {
+    function _allowance(Config memory c, State memory s, address buyer, address predecessor)
+        private
+        view
+        returns (uint256 allowed)
+    {
         allowed = c.terms.sharesOffered - s.sold;
         if (c.terms.maxPerBuyer != 0) {
-            uint256 held = c.token.balanceOf(buyer);
+            uint256 held = c.token.balanceOf(buyer) + _unswept(c, predecessor);
             uint256 room = held >= c.terms.maxPerBuyer ? 0 : c.terms.maxPerBuyer - held;
             if (room < allowed) allowed = room;
+        }
+    }
+
+    /// @dev Shares still held at the lost addresses `predecessor` leads back through (each a confirmed two-key
+    /// recovery, so the walk is short); {ShareToken-recover} sweeps them to the replacement.
+    function _unswept(Config memory c, address predecessor) private view returns (uint256 held) {
+        while (predecessor != address(0)) {
+            held += c.token.balanceOf(predecessor);
+            predecessor = c.registry.predecessorOf(predecessor);
         }
     }
 

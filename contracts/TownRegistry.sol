@@ -34,6 +34,9 @@ contract TownRegistry is AccessControl, ITownRegistry {
         uint48 since;
         uint32 pastPeriods;
         bool recovered; // moved to a new address after a lost wallet: refused from then on
+        // The lost address this one replaced (fills the slot's last 160 bits): a sale counts the shares still
+        // held there against its per-buyer maximum until they are swept here.
+        address predecessor;
     }
 
     /// @dev A proposed (unconfirmed) recovery, or a confirmed one (`proposer` zero).
@@ -147,6 +150,19 @@ contract TownRegistry is AccessControl, ITownRegistry {
     }
 
     /// @inheritdoc ITownRegistry
+    function buyerOf(address account) external view returns (Tier tier, address predecessor) {
+        Membership memory m = _membership[account];
+        if (m.active) return (Tier.LOCAL, m.predecessor);
+        if (m.recovered) revert TownRegistryRecoveredAccount(account);
+        return (_isCountryResident[account] ? Tier.COUNTRY : Tier.WORLD, m.predecessor);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function predecessorOf(address account) external view returns (address) {
+        return _membership[account].predecessor;
+    }
+
+    /// @inheritdoc ITownRegistry
     function roleHolderCount(bytes32 role) external view returns (uint256) {
         return _roleHolderCount[role];
     }
@@ -186,7 +202,8 @@ contract TownRegistry is AccessControl, ITownRegistry {
         if (!m.active) revert TownRegistryNotMember(account);
         Census memory c = _nextEpoch();
         _pastPeriods[account][m.pastPeriods] = Period(m.since, c.epoch);
-        _membership[account] = Membership({active: false, since: 0, pastPeriods: m.pastPeriods + 1, recovered: false});
+        _membership[account] =
+            Membership({active: false, since: 0, pastPeriods: m.pastPeriods + 1, recovered: false, predecessor: m.predecessor});
         // Cannot underflow: `account` was a member, so the count is at least one.
         unchecked {
             --c.memberCount;
@@ -257,12 +274,14 @@ contract TownRegistry is AccessControl, ITownRegistry {
         if (!m.active) revert TownRegistryNotMember(lost); // removed since the proposal
         _requireFresh(replacement);
         // The same membership, periods and all, under the new address: every share of profit follows.
-        _membership[replacement] = Membership({active: true, since: m.since, pastPeriods: m.pastPeriods, recovered: false});
+        _membership[replacement] =
+            Membership({active: true, since: m.since, pastPeriods: m.pastPeriods, recovered: false, predecessor: lost});
         for (uint256 i; i < m.pastPeriods; ++i) {
             _pastPeriods[replacement][i] = _pastPeriods[lost][i];
             delete _pastPeriods[lost][i];
         }
-        _membership[lost] = Membership({active: false, since: 0, pastPeriods: 0, recovered: true});
+        // The lost address keeps its own predecessor: a member recovered twice is followed back to the first.
+        _membership[lost] = Membership({active: false, since: 0, pastPeriods: 0, recovered: true, predecessor: m.predecessor});
         if (_isCountryResident[lost]) {
             _isCountryResident[lost] = false;
             _isCountryResident[replacement] = true;

@@ -95,6 +95,13 @@ interface ITownRegistry is IAccessControl {
     /// @notice `LOCAL` for a member, `COUNTRY` for a verified country resident, `WORLD` otherwise.
     function tierOf(address account) external view returns (Tier);
 
+    /// @notice What a sale needs of a buyer in one call: its tier, as {tierOf}, and the lost address it replaced
+    /// (zero for none) whose unswept shares count against a per-buyer maximum.
+    function buyerOf(address account) external view returns (Tier tier, address predecessor);
+
+    /// @notice The lost address `account` replaced through a confirmed recovery; zero for none.
+    function predecessorOf(address account) external view returns (address);
+
     /// @notice How many accounts hold `role` now.
     function roleHolderCount(bytes32 role) external view returns (uint256);
 

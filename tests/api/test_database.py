@@ -149,7 +149,7 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
     def submit(n: int) -> int:
         """A coordinator's app: the replica it was given, the other one if that one is gone."""
         sent[0] += 1
-        time.sleep(0.005)
+        time.sleep(0.02)  # a steady stream, so the kill lands in its middle
         for replica in ((first, second)[n % 2], second):
             try:
                 return httpx.post(f"{replica.url}/v1/participations", json=bodies[n], headers=headers).status_code
@@ -165,13 +165,15 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
     try:
         streamer.start()
         wait_until(lambda: sent[0] >= 100, timeout=60, every=0.005)
-        caught = False
-        for _ in range(1_000):  # kill the leader while one of its batches is on its way, if one can be caught
-            with first.session() as session:
-                if session.scalar(select(func.count()).select_from(Batch).where(Batch.status == BatchStatus.SENT)):
+        caught, until = False, time.monotonic() + 0.5
+        with first.session() as session:
+            while time.monotonic() < until:  # kill the leader while one of its batches is on its way, if caught
+                open_batch = select(func.count()).select_from(Batch).where(Batch.status == BatchStatus.SENT)
+                if session.scalar(open_batch):
                     caught = True
                     break
-            time.sleep(0.002)
+                session.rollback()  # a fresh snapshot for the next look
+                time.sleep(0.002)
         first.kill()
         streamer.join(timeout=60)
         assert answers == [202] * 300

@@ -272,3 +272,51 @@ def test_only_the_registry_reports_a_recovery_to_the_token(
 ) -> None:
     with reverts("InfinityTokenOnlyRegistry", stranger.address):
         client.transact(town.infinity.functions.onMembershipRecovered(alice.address, stranger.address), stranger)
+
+
+def test_a_recovery_does_not_renew_the_per_buyer_maximum(
+    client: ChainClient,
+    town: CoreTown,
+    factory: Contract,
+    ambassador: LocalAccount,
+    country_ambassador: LocalAccount,
+    alice: LocalAccount,
+    treasury: LocalAccount,
+    stranger: LocalAccount,
+    newphone: LocalAccount,
+    accounts: tuple[LocalAccount, ...],
+) -> None:
+    """Before the old address's shares are swept, the replacement may buy only what the maximum leaves: the lost
+    address's holdings count, through every recovery of the same member (issue 15 #11)."""
+    reg = town.registry.functions
+    terms = SaleTerms(
+        price=PRICE,
+        shares_offered=100,
+        min_shares=1,
+        max_per_buyer=5,
+        start=now(client),
+        local_duration=DAY,
+        treasury=treasury.address,
+    )
+    bakery = list_business(client, factory, ambassador, name="Capped", symbol="CAP", terms=terms)
+    sale = bakery.sale.functions
+    client.transact(sale.buy(4), alice, value=4 * PRICE)
+    client.transact(reg.proposeRecovery(alice.address, newphone.address), ambassador)
+    client.transact(reg.confirmRecovery(alice.address, newphone.address), country_ambassador)
+    assert reg.predecessorOf(newphone.address).call() == alice.address
+    assert sale.eligibility(newphone.address).call()[1] == 1  # 5 less the 4 still at the lost address
+    with reverts("ShareSaleExceedsBuyerCap", newphone.address, 2, 1):
+        client.transact(sale.buy(2), newphone, value=2 * PRICE)
+    client.transact(sale.buy(1), newphone, value=PRICE)
+    # Lost again before anyone swept: the third address is held to the same five, counted back to the first.
+    third = accounts[10]
+    client.transact(reg.proposeRecovery(newphone.address, third.address), ambassador)
+    client.transact(reg.confirmRecovery(newphone.address, third.address), country_ambassador)
+    assert sale.eligibility(third.address).call()[1] == 0
+    with reverts("ShareSaleNotEligible", third.address, 5):  # Eligibility.CapReached
+        client.transact(sale.buy(1), third, value=PRICE)
+    client.transact(bakery.token.functions.recover(alice.address), stranger)
+    client.transact(bakery.token.functions.recover(newphone.address), stranger)
+    assert bakery.token.functions.balanceOf(third.address).call() == 5
+    with reverts("ShareSaleNotEligible", third.address, 5):
+        client.transact(sale.buy(1), third, value=PRICE)
