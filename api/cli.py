@@ -102,7 +102,12 @@ def _session(manifest: Path | None, rpc_url: str | None, database_url: str | Non
 
 @keys_app.command("create")
 def keys_create(
-    coordinator: Annotated[str, typer.Argument(help="The coordinator's address (must hold COORDINATOR_ROLE).")],
+    coordinator: Annotated[
+        str,
+        typer.Argument(
+            help="The coordinator's address, or dev:N on the development chain (must hold COORDINATOR_ROLE)."
+        ),
+    ],
     name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")] = "",
     manifest: ManifestFile = None,
     rpc_url: RpcUrl = None,
@@ -113,6 +118,7 @@ def keys_create(
     from .keys import create_key
 
     session, town = _session(manifest, rpc_url, database_url)
+    coordinator = town.address(coordinator, "coordinator")
     if not town.has_role(Role.COORDINATOR, coordinator):
         raise ConfigError(
             f"{coordinator} does not hold COORDINATOR_ROLE in {town.name}: the Town Ambassador grants "

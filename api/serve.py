@@ -21,10 +21,9 @@ class BridgeService:
     name = "Bridge"
 
     def __init__(self, manifest: Path, rpc_url: str, port: int) -> None:
-        database = manifest.with_suffix(".bridge.sqlite")
-        for stale in database.parent.glob(database.name + "*"):  # a fresh chain: the old queue belongs to no chain
-            stale.unlink()
+        # `ost up` has moved a previous run's database aside (never deleted): this fresh town starts an empty one.
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.getLogger("ost.bridge").setLevel(logging.INFO)  # the request log, one line per request
         app = create_app(bridge_settings(manifest, rpc_url, fresh=True))
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)

@@ -93,6 +93,10 @@ class TownReader:
     def load(cls, client: ChainClient, path: Path) -> Self:
         return cls(client, TownManifest.read(path))
 
+    def address(self, reference: str, what: str = "address") -> str:
+        """``reference`` checksummed; ``dev:N`` (a development account) on the development chain only."""
+        return checksum(reference, what, chain_id=self.client.chain_id)
+
     # ── reads ──
 
     @property
@@ -118,7 +122,7 @@ class TownReader:
         }
 
     def pool(self, asset: str = NATIVE) -> dict[str, int]:
-        values = self.distributor.functions.pool(checksum(asset, "asset")).call()
+        values = self.distributor.functions.pool(self.address(asset, "asset")).call()
         return dict(zip(("perMemberTotal", "carried", "deposited"), values, strict=True))
 
     def business_id(self, ref: str | int) -> int:
@@ -209,7 +213,7 @@ class TownReader:
 
     def eligibility(self, ref: str | int, buyer: str) -> Eligibility:
         sale, _ = self.sale(self.business_id(ref))
-        buyer = checksum(buyer, "buyer")
+        buyer = self.address(buyer, "buyer")
         moved_to = self.registry.functions.recoveredTo(buyer).call()
         if moved_to != NATIVE:
             sentence = f"this address lost its wallet and was moved to {moved_to}; it is no longer used in this town"
@@ -244,7 +248,7 @@ class TownReader:
 
     def member(self, address: str) -> dict[str, Any]:
         """One address as a member and investor sees it: INF, shares per business, claimable profit, refunds due."""
-        address = checksum(address)
+        address = self.address(address)
         r = self.registry.functions
         active, since, past = r.membership(address).call()
         shares, refunds = [], []
@@ -286,11 +290,11 @@ class TownReader:
         return bool(self.infinity.functions.isRewarded(hash_id(participation_id)).call())
 
     def has_role(self, role: str, address: str) -> bool:
-        return bool(self.registry.functions.hasRole(Role.id(role), checksum(address)).call())
+        return bool(self.registry.functions.hasRole(Role.id(role), self.address(address)).call())
 
     def recovery(self, lost: str) -> dict[str, Any]:
         """Where the recovery of ``lost`` stands: none, proposed (to whom, by whom) or confirmed."""
-        lost = checksum(lost, "lost address")
+        lost = self.address(lost, "lost address")
         r = self.registry.functions
         done = r.recoveredTo(lost).call()
         replacement, proposer = r.recoveryProposal(lost).call()
@@ -304,14 +308,14 @@ class TownReader:
         }
 
     def profits(self, address: str | None = None, asset: str = NATIVE) -> dict[str, Any]:
-        asset = checksum(asset, "asset")
+        asset = self.address(asset, "asset")
         out: dict[str, Any] = {
             "asset": asset,
             **self.pool(asset),
             "members": self.registry.functions.memberCount().call(),
         }
         if address is not None:
-            address = checksum(address)
+            address = self.address(address)
             d = self.distributor.functions
             out.update(
                 address=address,
@@ -321,12 +325,12 @@ class TownReader:
         return out
 
     def asset_decimals(self, asset: str) -> int:
-        if checksum(asset, "asset") == NATIVE:
+        if self.address(asset, "asset") == NATIVE:
             return 18
         return int(self.erc20(asset).functions.decimals().call())
 
     def asset_symbol(self, asset: str) -> str:
-        if checksum(asset, "asset") == NATIVE:
+        if self.address(asset, "asset") == NATIVE:
             return "ETH"
         return str(self.erc20(asset).functions.symbol().call())
 
@@ -354,7 +358,7 @@ class TownReader:
     def profit_claimed(self, asset: str = NATIVE) -> int:
         """All profit members have claimed in ``asset``."""
         events = self.distributor.events.ProfitClaimed().get_logs(
-            from_block=self._from_block, argument_filters={"asset": checksum(asset, "asset")}
+            from_block=self._from_block, argument_filters={"asset": self.address(asset, "asset")}
         )
         return sum(int(e["args"]["amount"]) for e in events)
 

@@ -11,13 +11,13 @@ import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from web3 import Web3
 
-from .chain import dev_accounts
+from .chain import DEV_CHAIN_ID, dev_accounts
 from .enums import NATIVE
 from .exceptions import ConfigError
 
@@ -233,8 +233,45 @@ _PlanLoader.yaml_implicit_resolvers = {
 _PlanLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
-def load_plan(path: Path) -> tuple[TownPlan, str]:
-    """Read and validate the plan at ``path``; return it and the SHA-256 of its text."""
+_NAMED_BY_DEFAULT = {"ost_office": "dev:0", "country_ambassador": "dev:1", "town_ambassador": "dev:2"}
+
+
+def development_references(data: dict[str, Any]) -> list[str]:
+    """Every place the plan (as written) names a development account, whose key is public: ``dev:N``, or a role
+    left out and so given to one."""
+
+    def dev(value: object) -> bool:
+        return isinstance(value, str) and value.strip().startswith("dev:")
+
+    found = []
+    for field, default in _NAMED_BY_DEFAULT.items():
+        if data.get(field) is None:
+            found.append(f"{field}: not named (it would be {default})")
+        elif dev(data[field]):
+            found.append(f"{field}: {data[field]}")
+    for field in ("coordinators", "members", "country_residents"):
+        values = data.get(field)
+        for index, value in enumerate(values if isinstance(values, list) else []):
+            if dev(value):
+                found.append(f"{field}.{index}: {value}")
+    given = data.get("defaults")
+    defaults: dict[str, Any] = given if isinstance(given, dict) else {}
+    for key in ("treasury", "asset"):
+        if dev(defaults.get(key)):
+            found.append(f"defaults.{key}: {defaults[key]}")
+    businesses = data.get("businesses")
+    for index, business in enumerate(businesses if isinstance(businesses, list) else []):
+        for key in ("treasury", "asset"):
+            if isinstance(business, dict) and dev(business.get(key)):
+                found.append(f"businesses.{index}.{key}: {business[key]}")
+    return found
+
+
+def load_plan(path: Path, chain_id: int | None = None) -> tuple[TownPlan, str]:
+    """Read and validate the plan at ``path``; return it and the SHA-256 of its text.
+
+    For a ``chain_id`` other than the development chain's, a plan that gives anything to a development account
+    (``dev:N``, or a role it leaves out) is refused, naming every such field: their keys are public."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -245,6 +282,14 @@ def load_plan(path: Path) -> tuple[TownPlan, str]:
         raise ConfigError(f"The plan {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"The plan {path} must be a mapping of fields (town:, country:, ...).")
+    if chain_id is not None and chain_id != DEV_CHAIN_ID:
+        public = development_references(data)
+        if public:
+            raise ConfigError(
+                f"The plan {path} would give development accounts, whose keys are public, a part in a town on chain "
+                f"{chain_id}; dev:N is for the development chain ({DEV_CHAIN_ID}) only. Name a real 0x address "
+                f"for each: {'; '.join(public)}."
+            )
     try:
         plan = TownPlan.model_validate(data)
     except ValidationError as exc:

@@ -36,8 +36,9 @@ class Reward:
     participation_id: str
     project_id: int
 
-    def as_tuple(self) -> tuple[str, int, bytes, int]:
-        return (checksum(self.member, "member"), self.minutes, hash_id(self.participation_id), self.project_id)
+    def as_tuple(self, chain_id: int | None = None) -> tuple[str, int, bytes, int]:
+        member = checksum(self.member, "member", chain_id=chain_id)
+        return (member, self.minutes, hash_id(self.participation_id), self.project_id)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Town(TownReader):
 
     def add_members(self, sender: LocalAccount, addresses: Iterable[str]) -> tuple[list[str], Receipt | None]:
         """Sign up ``addresses``; those already members are skipped. Returns the added ones."""
-        wanted = list(dict.fromkeys(checksum(a, "member") for a in addresses))
+        wanted = list(dict.fromkeys(self.address(a, "member") for a in addresses))
         new = [a for a in wanted if not self.registry.functions.isMember(a).call()]
         if not new:
             return [], None
@@ -69,13 +70,13 @@ class Town(TownReader):
 
     def remove_member(self, sender: LocalAccount, address: str) -> Receipt:
         return Receipt.of(
-            self.client.transact(self.registry.functions.removeMember(checksum(address, "member")), sender)
+            self.client.transact(self.registry.functions.removeMember(self.address(address, "member")), sender)
         )
 
     def set_residents(self, sender: LocalAccount, addresses: Iterable[str], resident: bool = True) -> list[Receipt]:
         """Mark (or unmark) country residents; one transaction each, skipping those already so."""
         out = []
-        for address in dict.fromkeys(checksum(a, "resident") for a in addresses):
+        for address in dict.fromkeys(self.address(a, "resident") for a in addresses):
             if self.registry.functions.isCountryResident(address).call() != resident:
                 fn = self.registry.functions.setCountryResident(address, resident)
                 out.append(Receipt.of(self.client.transact(fn, sender)))
@@ -84,20 +85,20 @@ class Town(TownReader):
     def propose_recovery(self, sender: LocalAccount, lost: str, replacement: str) -> Receipt:
         """The Town Ambassador's step: propose moving the member ``lost`` to the fresh ``replacement``."""
         fn = self.registry.functions.proposeRecovery(
-            checksum(lost, "lost address"), checksum(replacement, "new address")
+            self.address(lost, "lost address"), self.address(replacement, "new address")
         )
         return Receipt.of(self.client.transact(fn, sender))
 
     def confirm_recovery(self, sender: LocalAccount, lost: str, replacement: str) -> Receipt:
         """The Country Ambassador's step: confirm the proposal; the membership moves at once."""
         fn = self.registry.functions.confirmRecovery(
-            checksum(lost, "lost address"), checksum(replacement, "new address")
+            self.address(lost, "lost address"), self.address(replacement, "new address")
         )
         return Receipt.of(self.client.transact(fn, sender))
 
     def sweep_recovery(self, sender: LocalAccount, lost: str) -> dict[str, Any]:
         """Move the INF and every business's shares of a recovered ``lost`` to its replacement (anyone may)."""
-        lost = checksum(lost, "lost address")
+        lost = self.address(lost, "lost address")
         moved: dict[str, Any] = {"infinity": 0, "shares": {}}
         moved["infinity"] = int(self.infinity.functions.balanceOf(lost).call())
         if moved["infinity"]:
@@ -122,7 +123,7 @@ class Town(TownReader):
 
     def reward(self, sender: LocalAccount, reward: Reward) -> tuple[int, Receipt]:
         """Reward one participation; the INF minted and the receipt."""
-        member, minutes, key, project = reward.as_tuple()
+        member, minutes, key, project = reward.as_tuple(self.client.chain_id)
         receipt = self.client.transact(self.infinity.functions.reward(member, minutes, key, project), sender)
         return self._minted(receipt), Receipt.of(receipt)
 
@@ -130,7 +131,7 @@ class Town(TownReader):
         self, sender: LocalAccount, rewards: Sequence[Reward], gas: int | None = None
     ) -> tuple[int, Receipt]:
         """Reward several participations in one transaction."""
-        rows = [r.as_tuple() for r in rewards]
+        rows = [r.as_tuple(self.client.chain_id) for r in rewards]
         receipt = self.client.transact(self.infinity.functions.rewardBatch(rows), sender, gas=gas)
         return self._minted(receipt), Receipt.of(receipt)
 
@@ -176,7 +177,7 @@ class Town(TownReader):
 
     def deposit(self, sender: LocalAccount, ref: str | int, amount: int, asset: str = NATIVE) -> Receipt:
         """Deposit a business's net profit for the members (and its investors, if it has an investor part)."""
-        business_id, asset = self.business_id(ref), checksum(asset, "asset")
+        business_id, asset = self.business_id(ref), self.address(asset, "asset")
         sale, _ = self.sale(business_id)
         treasury = self.client.view(sale.functions.terms()).treasury
         if sender.address != treasury:
@@ -191,7 +192,7 @@ class Town(TownReader):
 
     def claim(self, sender: LocalAccount, asset: str = NATIVE) -> tuple[int, Receipt]:
         """Claim the sender's share of the profits in ``asset``; the amount paid."""
-        receipt = self.client.transact(self.distributor.functions.claim(checksum(asset, "asset")), sender)
+        receipt = self.client.transact(self.distributor.functions.claim(self.address(asset, "asset")), sender)
         events = self.distributor.events.ProfitClaimed().process_receipt(receipt, errors=DISCARD)
         return sum(int(e["args"]["amount"]) for e in events), Receipt.of(receipt)
 

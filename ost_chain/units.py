@@ -34,8 +34,14 @@ def valid_address(value: object) -> str | None:
     return to_checksum_address(value)
 
 
-def checksum(address: str, what: str = "address") -> str:
-    """``address`` checksummed, or a clear error."""
+DEV_CHAIN_ID = 31337  # the development chain, whose accounts dev:0, dev:1, … have public keys
+
+
+def checksum(address: str, what: str = "address", *, chain_id: int | None = None) -> str:
+    """``address`` checksummed, or a clear error. On the development chain (``chain_id`` 31337) ``dev:N`` names its
+    N-th account, as plans do; anywhere else ``dev:N`` is refused, saying why."""
+    if address.startswith("dev:"):
+        return _development(address, what, chain_id)
     checked = valid_address(address)
     if checked is None:
         raise ConfigError(f"The {what} {address!r} is not an address (0x and 40 hex digits, checksum if mixed case).")
@@ -58,3 +64,21 @@ def format_amount(units: int, decimals: int) -> str:
     """``units`` of the smallest unit in whole units, without trailing zeros."""
     text = f"{Decimal(units) / (Decimal(10) ** decimals):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _development(reference: str, what: str, chain_id: int | None) -> str:
+    from .chain import dev_accounts  # the accounts are derived only when named
+
+    if chain_id != DEV_CHAIN_ID:
+        where = f"this is chain {chain_id}" if chain_id is not None else "no chain is named here"
+        raise ConfigError(
+            f"The {what} {reference!r} names a development account, whose key is public: dev:N is for the "
+            f"development chain ({DEV_CHAIN_ID}) only and {where}. Write the 0x address."
+        )
+    accounts = dev_accounts()
+    index = reference.removeprefix("dev:")
+    if not index.isdigit() or int(index) >= len(accounts):
+        raise ConfigError(
+            f"The {what} {reference!r} is not a development account: dev:0 to dev:{len(accounts) - 1} exist."
+        )
+    return str(accounts[int(index)].address)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..chain import LocalChain, dev_accounts
+from ..chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from ..client import ChainClient
 from ..deploy import Deployment
 from ..deploy import Progress as Steps
@@ -19,7 +17,6 @@ from ..exceptions import ConfigError
 from ..manifest import Manifest, manifest_path
 from ..network import load_keystore
 from ..plan import TEMPLATE, load_plan
-from ..plugins import services
 from ..settings import current_settings
 from .options import Accounts, JsonOutput, ManifestFile, RpcUrl, console, emit_json
 
@@ -38,9 +35,20 @@ def plan_new(path: Annotated[Path, typer.Argument(help="Where to write the templ
 
 
 @plan_app.command("check")
-def plan_check(path: PlanPath, as_json: JsonOutput = False) -> None:
+def plan_check(
+    path: PlanPath,
+    chain_id: Annotated[
+        int,
+        typer.Option(
+            "--chain-id",
+            help="The chain the plan is for; on any but the development chain (31337) a plan giving a role or "
+            "anything else to a development account (dev:N, whose key is public) is refused.",
+        ),
+    ] = DEV_CHAIN_ID,
+    as_json: JsonOutput = False,
+) -> None:
     """Validate a plan without touching a chain."""
-    plan, digest = load_plan(path)
+    plan, digest = load_plan(path, chain_id)
     summary = {
         "town": plan.town,
         "country": plan.country,
@@ -63,7 +71,7 @@ def plan_check(path: PlanPath, as_json: JsonOutput = False) -> None:
 def _deploy(
     client: ChainClient, plan_path: Path, manifest: Path | None, signers: dict, *, quiet: bool, fresh: bool = False
 ) -> tuple[Manifest, list[str]]:
-    plan, digest = load_plan(plan_path)
+    plan, digest = load_plan(plan_path, client.chain_id)
     path = manifest or manifest_path(Path.cwd(), client.chain_id, plan.town)
     if fresh and path.exists():
         path.unlink()
@@ -135,48 +143,3 @@ def deploy_command(
     )
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {note}")
-
-
-def up_command(
-    plan_path: Annotated[Path, typer.Argument(help="The town plan (YAML).")] = Path("examples/town.yaml"),
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the chain; 0 picks a free one.")] = 8545,
-    api_port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the bridge; 0 picks a free one.")] = 8000,
-) -> None:
-    """The main job: start the embedded chain, deploy PLAN, serve the bridge; keep running until Ctrl-C."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    started = time.monotonic()
-    with LocalChain(port=port) as node:
-        client = ChainClient.connect(node.rpc_url)
-        record, notes = _deploy(
-            client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False, fresh=True
-        )
-        summary = _summary(record, notes, time.monotonic() - started)
-        running = [start(record.path, node.rpc_url, api_port) for start in services().values()]
-        console.print(
-            f"\n[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
-            f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
-            f"{summary['seconds']} s."
-        )
-        console.print(f"Manifest: {summary['manifest']}")
-        for service in running:
-            console.print(
-                f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "
-                f"health at {service.url}/healthz)"
-            )
-        if not running:
-            console.print("No bridge: install the `api` extra (`pip install 'ost-chain[api]'`) to serve one.")
-        coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"
-        console.print("Try, in another terminal:")
-        console.print(f"  ost town show --rpc-url {node.rpc_url}")
-        console.print(f"  ost api keys create {coordinator} --rpc-url {node.rpc_url}   (a coordinator's API key)")
-        console.print("Press Ctrl-C to stop.")
-        try:
-            while not stop.wait(0.5):
-                if not node.running or not all(service.running for service in running):
-                    raise typer.Exit(1)
-        finally:
-            for service in running:
-                service.stop()
-    console.print("Bridge and chain stopped." if running else "Chain stopped.")

@@ -10,7 +10,7 @@ from rich.text import Text
 from ..exceptions import OstError
 from ..plugins import commands
 from .demo import demo_command
-from .deploy import deploy_command, plan_app, up_command
+from .deploy import deploy_command, plan_app
 from .infinity import redeem_command, reward_command
 from .members import members_app, residents_app
 from .options import err_console
@@ -18,6 +18,7 @@ from .profits import profit_app
 from .sales import sale_app
 from .toolchain import chain_command, compile_command
 from .town import town_app
+from .up import up_command
 
 app = typer.Typer(
     name="ost",

@@ -165,3 +165,23 @@ def test_a_missing_key_stops_at_its_step_and_a_rerun_with_it_completes_the_town(
     state = registry_state(public_chain, resumed)
     assert state["memberCount"] == 3 and state["resident"] and state["launched"]
     assert_no_secrets(result.output, manifest_text)
+
+
+def test_a_plan_giving_anything_to_a_development_account_is_refused_off_the_development_chain(
+    public_chain: LocalChain, keystores: dict[str, Path], tmp_path: Path
+) -> None:
+    """No Country Ambassador named (so dev:1 by default) and a dev:N coordinator: on chain 4242 `plan check
+    --chain-id` and `deploy` refuse it, naming each field, before anything is deployed (issue 20 #3)."""
+    text = plan_text().replace(f'country_ambassador: "{dev_accounts()[1].address}"\n', "")
+    text = text.replace(f'coordinators: ["{dev_accounts()[3].address}"]', "coordinators: [dev:3]")
+    plan = tmp_path / "careless.yaml"
+    plan.write_text(text)
+    assert runner.invoke(app, ["plan", "check", str(plan)]).exit_code == 0  # fine on the development chain
+    checked = runner.invoke(app, ["plan", "check", str(plan), "--chain-id", str(CHAIN_ID)])
+    message = str(checked.exception)
+    assert checked.exit_code != 0
+    assert "country_ambassador: not named (it would be dev:1)" in message and "coordinators.0: dev:3" in message
+    manifest = tmp_path / "careless.json"
+    result = deploy(public_chain, plan, manifest, list(keystores.values()), PASSPHRASE)
+    assert result.exit_code != 0 and "country_ambassador: not named" in str(result.exception)
+    assert not manifest.exists()

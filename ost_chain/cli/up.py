@@ -1,0 +1,197 @@
+"""`ost up PLAN`, the main job: the embedded chain, the town deployed on it, the bridge; until Ctrl-C.
+
+Nothing of a town already running is touched: both ports are checked before anything starts, and a folder
+serves one town at a time (a lock beside its manifests, released when the process ends, however it ends).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from ..chain import LocalChain, dev_accounts
+from ..client import ChainClient
+from ..exceptions import ConfigError
+from ..manifest import Manifest
+from ..plugins import services
+from .deploy import _deploy, _summary
+from .options import console
+
+
+def _taken(port: int) -> bool:
+    """True when something already listens on 127.0.0.1:``port`` (0 is never taken: a free port is picked)."""
+    if port == 0:
+        return False
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _free_after(port: int, *, avoid: int = -1) -> int:
+    """The first free port after ``port``."""
+    for candidate in range(port + 1, min(port + 200, 65_535)):
+        if candidate != avoid and not _taken(candidate):
+            return candidate
+    return 0
+
+
+def check_ports(port: int, api_port: int) -> None:
+    """Refuse at once, before deploying anything, when a port is taken, suggesting a free one."""
+    if port and port == api_port:
+        raise ConfigError(f"--port and --api-port are both {port}: the chain and the bridge need a port each.")
+    for given, option, what, other in (
+        (port, "--port", "the chain", api_port),
+        (api_port, "--api-port", "the bridge", port),
+    ):
+        if _taken(given):
+            raise ConfigError(
+                f"Port {given} on 127.0.0.1, wanted for {what}, is taken (another `ost up`, a node or a server "
+                f"listens there): stop it, or run with {option} {_free_after(given, avoid=other)}."
+            )
+
+
+@contextmanager
+def serving_folder(root: Path) -> Iterator[None]:
+    """Hold this folder's `ost up` lock: a second `ost up` here would redeploy over the running town's manifest."""
+    folder = root / "deployments"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".ost-up.lock"
+    handle: IO[str] = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise ConfigError(
+                f"A town is already served from {root} by `ost up` (process {holder}): stop it with Ctrl-C first, "
+                "or run this one in another folder."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def keep_aside(manifest: Path) -> Path | None:
+    """A previous run's bridge database (its chain is gone) moved aside, never deleted: its keys, queue and meals
+    stay readable. Returns where it went, or None when there was none."""
+    database = manifest.with_suffix(".bridge.sqlite")
+    if not database.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(database.stat().st_mtime))
+    kept = database.with_name(f"{manifest.stem}.bridge.{stamp}.sqlite")
+    n = 1
+    while kept.exists():
+        n += 1
+        kept = database.with_name(f"{manifest.stem}.bridge.{stamp}-{n}.sqlite")
+    for suffix in ("", "-wal", "-shm"):  # the write-ahead log moves with its database
+        part = Path(str(database) + suffix)
+        if part.exists():
+            part.rename(Path(str(kept) + suffix))
+    return kept
+
+
+def _ost() -> str:
+    """How to run this `ost` as printed: its name when the shell finds this one, else its path."""
+    mine = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    found = shutil.which("ost")
+    if mine is not None and found is not None and Path(found).resolve() == mine:
+        return "ost"
+    if mine is not None and mine.name == "ost":
+        try:
+            return str(mine.relative_to(Path.cwd()))
+        except ValueError:
+            return str(mine)
+    return "ost"
+
+
+def _roles(record: Manifest) -> list[str]:
+    """Which development account holds which role, in words."""
+    accounts: dict[str, int] = {a.address: n for n, a in enumerate(dev_accounts())}
+    roles = record.data.get("roles") or {}
+
+    def who(address: str) -> str:
+        return f"dev:{accounts[address]} ({address})" if address in accounts else address
+
+    lines = [
+        f"  OST office           {who(roles['ostOffice'])}",
+        f"  Country Ambassador   {who(roles['countryAmbassador'])}",
+        f"  Town Ambassador      {who(roles['townAmbassador'])}",
+    ]
+    lines += [f"  Coordinator          {who(c)}" for c in roles.get("coordinators", [])]
+    return lines
+
+
+def up_command(
+    plan_path: Annotated[Path, typer.Argument(help="The town plan (YAML).")] = Path("examples/town.yaml"),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the chain; 0 picks a free one.")] = 8545,
+    api_port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the bridge; 0 picks a free one.")] = 8000,
+) -> None:
+    """The main job: start the embedded chain, deploy PLAN, serve the bridge; keep running until Ctrl-C."""
+    check_ports(port, api_port)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    started = time.monotonic()
+    with serving_folder(Path.cwd()), LocalChain(port=port) as node:
+        client = ChainClient.connect(node.rpc_url)
+        record, notes = _deploy(
+            client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False, fresh=True
+        )
+        kept = keep_aside(record.path)
+        summary = _summary(record, notes, time.monotonic() - started)
+        running = [start(record.path, node.rpc_url, api_port) for start in services().values()]
+        ost = _ost()
+        console.print()
+        for service in running:
+            console.print(f"Town page: [bold]{service.url}/[/bold]   (open it in a browser)")
+        console.print(
+            f"[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
+            f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
+            f"{summary['seconds']} s."
+        )
+        console.print(f"Manifest: {summary['manifest']}")
+        if kept is not None:
+            console.print(f"The previous run's bridge database was kept as {kept}.")
+        for service in running:
+            console.print(
+                f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "
+                f"health at {service.url}/healthz); its request log follows below."
+            )
+        if not running:
+            console.print("No bridge: install the `api` extra (`pip install 'ost-chain[api]'`) to serve one.")
+        console.print("Roles, held by development accounts whose keys are public (for trying things out only):")
+        for line in _roles(record):
+            console.print(line)
+        coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"
+        console.print("Try, in another terminal in this folder:")
+        console.print(f"  {ost} town show --rpc-url {node.rpc_url}")
+        console.print(f"  {ost} api keys create {coordinator} --rpc-url {node.rpc_url}   (a coordinator's API key)")
+        console.print("Press Ctrl-C to stop.")
+        try:
+            while not stop.wait(0.5):
+                if not node.running or not all(service.running for service in running):
+                    raise typer.Exit(1)
+        finally:
+            for service in running:
+                service.stop()
+    console.print("Bridge and chain stopped." if running else "Chain stopped.")

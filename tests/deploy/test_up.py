@@ -1,0 +1,125 @@
+"""`ost up` beside a running one: nothing of the running town is touched (issue 20 #1), a taken port is said at once
+with a free one suggested (#8), and a previous run's bridge database is kept, never deleted."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+OST = str(Path(sys.executable).with_name("ost"))
+PLAN = """
+town: Up Town
+country: ZA
+ost_office: dev:0
+country_ambassador: dev:1
+town_ambassador: dev:2
+coordinators: [dev:3]
+members: [dev:10, dev:11]
+projects: [{id: 1, name: River}]
+businesses: [{name: Bakery, symbol: BAKE}]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def up(folder: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [OST, "up", "plan.yaml", *args],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+@contextmanager
+def running(folder: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """An `ost up` serving until the block ends (then Ctrl-C); yields it and what it printed up to now."""
+    proc = up(folder, *args)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Press Ctrl-C" in line or not line:
+                break
+        text = "".join(lines)
+        assert "Press Ctrl-C" in text, text
+        yield proc, text
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def finished(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, float]:
+    started = time.monotonic()
+    out, _ = proc.communicate(timeout=timeout)
+    return proc.returncode, out, time.monotonic() - started
+
+
+def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    chain, api = free_port(), free_port()
+    with running(tmp_path, "--port", str(chain), "--api-port", str(api)) as (_, text):
+        manifest = next((tmp_path / "deployments").glob("*/*.json"))
+        database = manifest.with_suffix(".bridge.sqlite")
+        before = manifest.read_text()
+        key = subprocess.run(
+            [OST, "api", "keys", "create", "dev:3", "--rpc-url", f"http://127.0.0.1:{chain}", "--json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert key.returncode == 0, key.stdout + key.stderr
+        assert database.exists()
+        # Another chain port, the same folder: refused before anything is deployed.
+        code, out, _ = finished(up(tmp_path, "--port", str(free_port()), "--api-port", "0"))
+        assert code != 0 and "already served from" in out and "Traceback" not in out, out
+        assert manifest.read_text() == before and database.exists()
+        keys = subprocess.run(
+            [OST, "api", "keys", "list", "--rpc-url", f"http://127.0.0.1:{chain}", "--json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert keys.returncode == 0 and "dev" not in keys.stderr and '"coordinator"' in keys.stdout, keys.stdout
+        town = re.search(r"Town page: (http://127\.0\.0\.1:\d+)/", text)
+        assert town is not None, text
+        assert httpx.get(f"{town.group(1)}/healthz", timeout=10).status_code == 200
+        # A taken port, from another folder: said at once, with a free port to use instead.
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "plan.yaml").write_text(PLAN)
+        code, out, seconds = finished(up(other, "--port", str(chain), "--api-port", "0"))
+        assert code != 0 and f"Port {chain} on 127.0.0.1" in out and "--port " in out, out
+        assert seconds < 10 and not (other / "deployments" / "31337").exists()
+    # The town stopped, a new `ost up` here: the old database is kept aside with its key, not deleted.
+    with running(tmp_path, "--port", "0", "--api-port", "0") as (_, text):
+        assert "The previous run's bridge database was kept as" in text, text
+        kept = list(manifest.parent.glob("*.bridge.*.sqlite"))
+        assert len(kept) == 1 and kept[0].stat().st_size > 0
+    roles = [line for line in text.splitlines() if "dev:" in line]
+    assert any("Town Ambassador" in line and "dev:2" in line for line in roles), text
+    assert "keys are public" in text
