@@ -29,6 +29,7 @@ WALLET_CALLS = {
     "finalize": ("ShareSale", "finalize()"),
     "refund": ("ShareSale", "refund()"),
     "claim": ("ProfitDistributor", "claim(address)"),
+    "claimAsInvestor": ("ProfitDistributor", "claimAsInvestor(uint256,address)"),
     "approve": ("InfinityToken", "approve(address,uint256)"),  # any ERC-20's approve
 }
 

@@ -203,6 +203,13 @@ class RefundDue(BaseModel):
     amount: int = Field(description="In the asset's smallest unit.")
 
 
+class InvestorOwed(BaseModel):
+    asset: str
+    amount: str = Field(description="In the asset's smallest unit, as a decimal string.")
+    businessId: int
+    symbol: str
+
+
 class MemberPublic(BaseModel):
     address: str
     member: bool
@@ -212,7 +219,12 @@ class MemberPublic(BaseModel):
     pastPeriods: int
     infinity: str = Field(description="INF held, in wei, as a decimal string.")
     shares: list[Holding]
-    claimable: dict[str, str] = Field(description="Profit claimable by asset, in its smallest unit.")
+    claimable: dict[str, str] = Field(
+        description="The member share of profit claimable, by asset, in its smallest unit."
+    )
+    claimableAsInvestor: list[InvestorOwed] = Field(
+        description="Profit claimable as a shareholder of a business with an investor part, by business and asset."
+    )
     refundsDue: list[RefundDue]
     meals: int
     participationsPending: int

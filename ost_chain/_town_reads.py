@@ -276,9 +276,18 @@ class TownReader:
             "pastPeriods": int(past),
             "infinity": int(self.infinity.functions.balanceOf(address).call()),
             "shares": shares,
-            "claimable": {NATIVE: int(self.distributor.functions.claimable(address, NATIVE).call())},
+            **self._claimable(address),
             "refundsDue": refunds,
         }
+
+    def _claimable(self, address: str) -> dict[str, Any]:
+        """Profit owed to ``address``: the member part by asset (the native coin always listed), investor parts."""
+        from ._owed import owed
+
+        parts = owed(self, address)
+        member = {NATIVE: 0} | {o.asset: o.amount for o in parts if not o.as_investor}
+        investor = [o.as_json() for o in parts if o.as_investor]
+        return {"claimable": member, "claimableAsInvestor": investor}
 
     def _symbol(self, business_id: int) -> str:
         for symbol, entry in self.record.businesses.items():

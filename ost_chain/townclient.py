@@ -8,13 +8,14 @@ or a :class:`NotAllowed` with a plain sentence.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from ._owed import Owed, owed
 from ._town_reads import Eligibility, SaleStatus, TownReader
 from .enums import NATIVE, Phase
 from .exceptions import ConfigError, OstError
@@ -195,6 +196,27 @@ class Town(TownReader):
         receipt = self.client.transact(self.distributor.functions.claim(self.address(asset, "asset")), sender)
         events = self.distributor.events.ProfitClaimed().process_receipt(receipt, errors=DISCARD)
         return sum(int(e["args"]["amount"]) for e in events), Receipt.of(receipt)
+
+    def claim_everything(self, sender: LocalAccount) -> list[tuple[Owed, Receipt]]:
+        """Claim all the sender is owed — its member part and its investor part in each business, in every asset
+        — one transaction each; what was paid, by which transaction. Nothing owed is a :class:`NotAllowed`."""
+        parts = owed(self, sender.address)
+        if not parts:
+            raise NotAllowed(f"Nothing to claim: {sender.address} is owed no profit, as a member or an investor.")
+        paid = []
+        d = self.distributor.functions
+        for part in parts:
+            if part.business_id is None:
+                fn, event = d.claim(part.asset), self.distributor.events.ProfitClaimed()
+            else:
+                fn, event = (
+                    d.claimAsInvestor(part.business_id, part.asset),
+                    self.distributor.events.InvestorProfitClaimed(),
+                )
+            receipt = self.client.transact(fn, sender)
+            amount = sum(int(e["args"]["amount"]) for e in event.process_receipt(receipt, errors=DISCARD))
+            paid.append((replace(part, amount=amount), Receipt.of(receipt)))
+        return paid
 
     def _approve(self, sender: LocalAccount, asset: str, spender: str, amount: int) -> None:
         coin = self.erc20(asset)

@@ -139,6 +139,21 @@ async function showAccount(address) {
   const claimable = view.claimable[state.config.native] || '0';
   $('me-claimable').textContent = units(claimable, 18, 6) + ' ETH';
   $('claim').disabled = !mine;
+  const investor = $('me-investor');
+  investor.replaceChildren(...view.claimableAsInvestor.map((p) => {
+    const li = document.createElement('li');
+    const asset = assetOf(p.asset);
+    li.textContent = `${units(p.amount, asset.decimals, 6)} ${asset.symbol} claimable as an investor in ${p.symbol} `;
+    if (mine) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = `Claim from ${p.symbol}`;
+      button.addEventListener('click', () => claimAsInvestor(p));
+      li.append(button);
+    }
+    return li;
+  }));
   const refunds = $('me-refunds');
   refunds.replaceChildren(...view.refundsDue.map((r) => {
     const li = document.createElement('li');
@@ -265,6 +280,21 @@ async function claim() {
   if (claimable === 0n) { say('Nothing to claim yet: no profit has been shared since your last claim.', 'warn'); return; }
   await send(`Claiming ${units(claimable, 18, 6)} ETH`, state.config.contracts.ProfitDistributor,
     state.config.selectors.claim + addressWord(state.config.native));
+}
+
+// The decimals and symbol of an asset the town knows: the native coin, or a business's payment asset.
+function assetOf(address) {
+  if (address.toLowerCase() === state.config.native.toLowerCase()) return { decimals: 18, symbol: 'ETH' };
+  const business = state.businesses.find((b) => b.asset.toLowerCase() === address.toLowerCase());
+  return business ? { decimals: business.assetDecimals, symbol: business.assetSymbol } : { decimals: 18, symbol: short(address) };
+}
+
+async function claimAsInvestor(part) {
+  if (!needAccount()) return;
+  const asset = assetOf(part.asset);
+  await send(`Claiming ${units(part.amount, asset.decimals, 6)} ${asset.symbol} as an investor in ${part.symbol}`,
+    state.config.contracts.ProfitDistributor,
+    state.config.selectors.claimAsInvestor + word(BigInt(part.businessId)) + addressWord(part.asset));
 }
 
 // ── start ──

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..enums import NATIVE
 from ..townclient import as_dict
 from ..units import format_amount
 from .options import (
@@ -102,9 +101,19 @@ def members_show(
         emit_json(view)
         return
     status = "a member" if view["member"] else "not a member"
+    owed = [
+        f"{format_amount(amount, town.asset_decimals(asset))} {town.asset_symbol(asset)}"
+        for asset, amount in view["claimable"].items()
+        if amount
+    ]
+    owed += [
+        f"{format_amount(int(p['amount']), town.asset_decimals(p['asset']))} {town.asset_symbol(p['asset'])} "
+        f"as an investor in #{p['businessId']} {p['symbol']}"
+        for p in view["claimableAsInvestor"]
+    ]
     console.print(
-        f"{view['address']} is {status} ({view['tier']} tier): {format_amount(view['infinity'], 18)} INF, "
-        f"{format_amount(view['claimable'][NATIVE], 18)} profit claimable (native coin)."
+        f"{view['address']} is {status} ({view['tier']} tier): {format_amount(view['infinity'], 18)} INF; "
+        f"profit claimable: {', '.join(owed) if owed else 'none'}."
     )
     for s in view["shares"]:
         console.print(f"  {s['shares']:,} shares of #{s['businessId']} {s['symbol']} ({s['phase']})")

@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
+from .._owed import Owed
+from .._owed import owed as town_owed
 from ..enums import NATIVE
-from ..townclient import as_dict
+from ..townclient import Town, as_dict
 from ..units import format_amount, parse_amount
 from .options import (
     Account,
@@ -59,20 +61,33 @@ def profit_deposit(
 
 @profit_app.command("claim")
 def profit_claim(
-    asset: Asset = NATIVE,
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """Claim the member's equal share of the profits deposited so far."""
+    """Claim everything the town owes the signer: its member share and its investor part in each business, in
+    every asset; says what was paid."""
     town = open_town(rpc_url, manifest)
     who = signer(town, account, "member")
-    amount, receipt = town.claim(who, asset)
+    paid = town.claim_everything(who)
+    lines = [_owed_words(town, part) for part, _ in paid]
     done(
         as_json,
-        {"member": who.address, "asset": asset, "claimed": amount, "receipt": as_dict(receipt)},
-        f"{who.address} claimed {format_amount(amount, town.asset_decimals(asset))}.",
+        {
+            "address": who.address,
+            "paid": [{**part.as_json(), "receipt": as_dict(receipt)} for part, receipt in paid],
+        },
+        f"Paid to {who.address}: {'; '.join(lines)}.",
+    )
+
+
+def _owed_words(town: Town, part: Owed) -> str:
+    amount = f"{format_amount(part.amount, town.asset_decimals(part.asset))} {town.asset_symbol(part.asset)}"
+    return (
+        f"{amount} as an investor in #{part.business_id} {part.symbol}"
+        if part.as_investor
+        else f"{amount} (member share)"
     )
 
 
@@ -88,6 +103,8 @@ def profit_show(
     town = open_town(rpc_url, manifest)
     data = town.profits(address, asset)
     if as_json:
+        if address is not None:
+            data["owed"] = [part.as_json() for part in town_owed(town, data["address"])]
         emit_json(data)
         return
     d = town.asset_decimals(asset)
@@ -98,6 +115,8 @@ def profit_show(
     )
     if address is not None:
         console.print(
-            f"{data['address']}: {format_amount(data['claimable'], d)} claimable, "
+            f"{data['address']}: {format_amount(data['claimable'], d)} claimable as a member, "
             f"{format_amount(data['claimed'], d)} claimed."
         )
+        owed = [_owed_words(town, part) for part in town_owed(town, data["address"])]
+        console.print(f"Owed in all, every asset: {'; '.join(owed)}." if owed else "Owed in all: nothing.")

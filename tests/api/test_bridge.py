@@ -259,6 +259,7 @@ def test_member_town_and_kitchen(http: httpx.Client, key: str) -> None:
     assert http.get("/v1/meals", params={"date": "2026-11-24"}, headers=auth(key)).json() == []
     view = http.get(f"/v1/members/{member}").json()
     assert view["member"] is True and int(view["infinity"]) >= 10**18 and view["meals"] == 1
+    assert view["claimableAsInvestor"] == []  # filled as in tests/cli/test_roles.py (investor profit shown)
     town = http.get("/v1/town").json()
     assert town["town"] == "Bridge Town" and town["members"] == len(MEMBERS) and town["participations"]["confirmed"]
 

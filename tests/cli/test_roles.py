@@ -169,7 +169,7 @@ def test_a_failed_sale_refunds_in_a_stablecoin(ost: Any, client: ChainClient, de
         ost("sale", "refund", "SHOP", "--account", "dev:10")
 
 
-def test_profit_deposit_show_and_claim(ost: Any, client: ChainClient) -> None:
+def test_profit_deposit_show_and_claim(ost: Any, client: ChainClient, deployed: tuple[Path, str]) -> None:
     with pytest.raises(NotAllowed, match="Only business #0's treasury"):
         ost("profit", "deposit", "BAKE", "0.3", "--account", "dev:8")
     deposited = ost("profit", "deposit", "BAKE", "0.3")  # the treasury (the Town Ambassador) signs by default
@@ -178,13 +178,42 @@ def test_profit_deposit_show_and_claim(ost: Any, client: ChainClient) -> None:
     assert shown["claimable"] == 10**17 and shown["claimed"] == 0 and shown["members"] == 3
     balance = client.balance(MEMBER.address)
     claimed = ost("profit", "claim", "--account", "dev:10")
-    assert claimed["claimed"] == 10**17
+    assert [(p["amount"], p["businessId"]) for p in claimed["paid"]] == [(str(10**17), None)]
     assert ost("profit", "show", MEMBER.address)["claimable"] == 0
     assert client.balance(MEMBER.address) > balance
-    with pytest.raises(ContractRevert, match="ProfitDistributorNothingToClaim"):
+    with pytest.raises(NotAllowed, match="Nothing to claim"):
         ost("profit", "claim", "--account", "dev:10")
     with pytest.raises(ConfigError, match="No business with the symbol"):
         ost("profit", "deposit", "NOPE", "1", "--account", "dev:8")
+
+
+def test_investor_profit_is_shown_and_claimed_with_the_member_share(
+    ost: Any, client: ChainClient, node: LocalChain, deployed: tuple[Path, str]
+) -> None:
+    """A 20% investor part: a deposit of 0.3 books 0.06 for the only shareholder and 0.08 for each of three members;
+    `profit show`, `members show` and `GET /v1/members` show both parts and `profit claim` pays both (issue 20 #2)."""
+    town = town_of(client, deployed)
+    ost("sale", "buy", "BAKE", "100", "--account", "dev:10")  # sold out
+    ost("sale", "finalize", "BAKE")
+    client.transact(town.distributor.functions.setInvestorShare(0, 2_000), AMBASSADOR)
+    ost("profit", "deposit", "BAKE", "0.3")
+    investor = {"asset": "0x" + "00" * 20, "amount": str(6 * 10**16), "businessId": 0, "symbol": "BAKE"}
+    assert ost("profit", "show", MEMBER.address)["owed"] == [
+        {"asset": "0x" + "00" * 20, "amount": str(8 * 10**16), "businessId": None, "symbol": None},
+        investor,
+    ]
+    assert ost("members", "show", MEMBER.address)["claimableAsInvestor"] == [investor]
+    words = runner.invoke(
+        app, ["members", "show", MEMBER.address, "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])]
+    )
+    assert "0.06 ETH as an investor in #0 BAKE" in words.stdout and "0.08 ETH" in words.stdout, words.stdout
+    paid = runner.invoke(
+        app, ["profit", "claim", "--account", "dev:10", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])]
+    )
+    assert paid.exit_code == 0, paid.output
+    assert "0.08 ETH (member share); 0.06 ETH as an investor in #0 BAKE" in paid.stdout, paid.stdout
+    assert town.distributor.functions.claimableAsInvestor(0, MEMBER.address, "0x" + "00" * 20).call() == 0
+    assert ost("members", "show", MEMBER.address)["claimableAsInvestor"] == []
 
 
 def test_member_actions_need_an_account(ost: Any) -> None:
