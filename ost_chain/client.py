@@ -17,7 +17,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt, Wei
 
 from .abi import decode_result, encode_call
@@ -156,10 +156,14 @@ class ChainClient:
             params["gas"] = gas
         try:
             tx = build(params)
+            signed = sender.sign_transaction(tx)  # type: ignore[arg-type]
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         except ContractLogicError as exc:
             raise self.decode(exc) from None
-        signed = sender.sign_transaction(tx)  # type: ignore[arg-type]
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        except Web3RPCError as exc:
+            if "insufficient funds" in str(exc).lower():
+                raise self._no_funds(sender, value) from None
+            raise
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.05)
         except TimeExhausted as exc:
@@ -170,6 +174,16 @@ class ChainClient:
         if receipt["status"] != 1:
             raise self._explain_failure(tx, receipt)
         return receipt
+
+    def _no_funds(self, sender: LocalAccount, value: int) -> ChainError:
+        """The sentence for a signer who cannot pay: what it holds, and what it needs it for."""
+        held = self.balance(sender.address)
+        coin = "ETH"  # the development chain's and most networks' native coin
+        what = "the network fee" if not value else f"the {value / 10**18:g} {coin} it sends and the network fee"
+        return ChainError(
+            f"{sender.address} has {'no' if not held else f'only {held / 10**18:g}'} {coin} to pay {what}: "
+            f"send it some {coin} (on the development chain, from any dev:N account), then run the same command again."
+        )
 
     def _explain_failure(self, tx: TxParams, receipt: TxReceipt) -> Exception:
         """Replay a failed transaction as a call at its block to recover the reason."""

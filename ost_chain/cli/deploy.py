@@ -15,7 +15,7 @@ from ..deploy import Deployment
 from ..deploy import Progress as Steps
 from ..exceptions import ConfigError
 from ..manifest import Manifest, manifest_path
-from ..network import load_keystore
+from ..network import resolve_signer
 from ..plan import TEMPLATE, load_plan
 from ..settings import current_settings
 from .options import Accounts, JsonOutput, ManifestFile, RpcUrl, console, emit_json
@@ -129,9 +129,12 @@ def deploy_command(
             )
     else:
         if not account:
-            raise ConfigError("--rpc-url needs --account KEYSTORE for the roles that sign (repeat for several).")
-        signers = {signer.address: signer for signer in (load_keystore(path) for path in account)}
+            raise ConfigError(
+                "--rpc-url needs --account KEYSTORE (or dev:N on the development chain) for the roles that sign "
+                "(repeat for several)."
+            )
         client = ChainClient.connect(rpc_url)
+        signers = {s.address: s for s in (resolve_signer(client.chain_id, str(path)) for path in account)}
         record, notes = _deploy(client, plan_path, manifest, signers, quiet=as_json)
     summary = _summary(record, notes, time.monotonic() - started)
     if as_json:

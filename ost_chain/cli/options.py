@@ -46,7 +46,11 @@ Account = Annotated[
 ]
 Accounts = Annotated[
     list[Path] | None,
-    typer.Option("--account", envvar="OST_ACCOUNT", help="Keystore of a signing role; repeat for several."),
+    typer.Option(
+        "--account",
+        envvar="OST_ACCOUNT",
+        help="Keystore of a signing role, or dev:N on the development chain; repeat for several.",
+    ),
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 Business = Annotated[str, typer.Argument(help="The business: its number or its share symbol.")]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 
+import requests
 import typer
 from rich.text import Text
+from web3.exceptions import ProviderConnectionError
 
 from ..exceptions import OstError
 from ..plugins import commands
+from ..redact import redact_url
 from .demo import demo_command
 from .deploy import deploy_command, plan_app
 from .infinity import redeem_command, reward_command
@@ -50,4 +53,15 @@ def main() -> None:
         app()
     except OstError as exc:
         err_console.print(Text.assemble(("error:", "red"), " ", str(exc)))
+        sys.exit(1)
+    except (requests.ConnectionError, requests.Timeout, ProviderConnectionError) as exc:
+        url = getattr(getattr(exc, "request", None), "url", None)
+        where = f" at {redact_url(str(url))}" if url else ""
+        err_console.print(
+            Text.assemble(
+                ("error:", "red"),
+                f" The chain{where} stopped answering. Run the same command again when it is back: a deployment "
+                "resumes where it stopped, and nothing is sent twice.",
+            )
+        )
         sys.exit(1)
