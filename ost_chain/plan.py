@@ -7,14 +7,16 @@ development account of the embedded chain.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from web3 import Web3
 
 from .chain import DEV_CHAIN_ID, dev_accounts
@@ -159,9 +161,23 @@ class TownPlan(_Strict):
                 if value in seen:
                     raise ValueError(f"{field}.{index}.{key}: {value!r} is used twice")
                 seen.add(value)
-        for index, business in enumerate(self.businesses):
-            self.resolve(business, index)  # raises ValueError with the business's path
         return self
+
+    @field_validator("businesses")
+    @classmethod
+    def _terms(cls, businesses: list[BusinessPlan], info: ValidationInfo) -> list[BusinessPlan]:
+        """Each business's terms, defaults filled in, checked here (not after the whole plan) so that their
+        mistakes are reported together with every other field's."""
+        stand_in = SimpleNamespace(defaults=info.data.get("defaults") or SaleDefaults(), town_ambassador=NATIVE)
+        problems = []
+        for index, business in enumerate(businesses):
+            try:
+                TownPlan.resolve(stand_in, business, index)  # type: ignore[arg-type]
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return businesses
 
     def resolve(self, business: BusinessPlan, index: int = 0) -> ResolvedBusiness:
         """``business``'s terms with the defaults filled in, in chain units."""
@@ -213,12 +229,50 @@ class TownPlan(_Strict):
         return [self.resolve(b, i) for i, b in enumerate(self.businesses)]
 
 
+_MODELS: dict[str, type[BaseModel]] = {}  # filled below: which model a location's fields belong to
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The model whose fields are allowed at ``loc`` (the location of an unknown key)."""
+    parents = [part for part in loc[:-1] if isinstance(part, str)]
+    return _MODELS.get(parents[-1] if parents else "", TownPlan)
+
+
+def _in_words(error: Any) -> str:
+    """A validation error as a Town Ambassador would say it."""
+    kind, loc, given = error["type"], tuple(error["loc"]), error.get("input")
+    field = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        allowed = sorted(_model_at(loc).model_fields)
+        close = difflib.get_close_matches(field, allowed, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        return f"{field!r} is not something a plan says here: {hint}the keys allowed are {', '.join(allowed)}"
+    if field == "country" and kind == "string_pattern_mismatch":
+        return f"write the two-letter country code in capitals, e.g. ZA or LB (not {given!r})"
+    if field == "symbol" and kind == "string_pattern_mismatch":
+        return f"write 2 to 11 capital letters or digits, e.g. BAKE (not {given!r})"
+    if kind in ("decimal_parsing", "float_parsing", "int_parsing") and isinstance(given, str) and "," in given:
+        return f"write numbers with a decimal point, e.g. {given.replace(',', '.')} (not {given})"
+    if kind in ("decimal_parsing", "float_parsing", "int_parsing"):
+        return f"write a number (not {given!r})"
+    if kind == "missing":
+        return "missing: every plan names it"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
 def _format_errors(path: Path, exc: ValidationError) -> str:
-    lines = [f"The plan {path} has {exc.error_count()} mistake(s):"]
+    lines = [""]
+    count = 0
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"  {where}: {message}")
+        if error["loc"] == ("businesses",) and error["type"] == "value_error":
+            messages = _in_words(error).split("; ")  # each names its business: businesses.N (SYMBOL): …
+            lines.extend(f"  {message}" for message in messages)
+            count += len(messages)
+        else:
+            lines.append(f"  {where}: {_in_words(error)}")
+            count += 1
+    lines[0] = f"The plan {path} has {count} mistake{'s' if count != 1 else ''}:"
     return "\n".join(lines)
 
 
@@ -233,6 +287,7 @@ _PlanLoader.yaml_implicit_resolvers = {
 _PlanLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
+_MODELS.update(defaults=SaleDefaults, businesses=BusinessPlan, projects=ProjectPlan)
 _NAMED_BY_DEFAULT = {"ost_office": "dev:0", "country_ambassador": "dev:1", "town_ambassador": "dev:2"}
 
 

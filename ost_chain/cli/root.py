@@ -16,7 +16,7 @@ from .demo import demo_command
 from .deploy import deploy_command, plan_app
 from .infinity import redeem_command, reward_command
 from .members import members_app, residents_app
-from .options import err_console
+from .options import emit_json, err_console
 from .profits import profit_app
 from .sales import sale_app
 from .toolchain import chain_command, compile_command
@@ -52,16 +52,21 @@ def main() -> None:
     try:
         app()
     except OstError as exc:
-        err_console.print(Text.assemble(("error:", "red"), " ", str(exc)))
-        sys.exit(1)
+        _fail(str(exc), type(exc).__name__, getattr(exc, "error", None))
     except (requests.ConnectionError, requests.Timeout, ProviderConnectionError) as exc:
         url = getattr(getattr(exc, "request", None), "url", None)
         where = f" at {redact_url(str(url))}" if url else ""
-        err_console.print(
-            Text.assemble(
-                ("error:", "red"),
-                f" The chain{where} stopped answering. Run the same command again when it is back: a deployment "
-                "resumes where it stopped, and nothing is sent twice.",
-            )
+        _fail(
+            f"The chain{where} stopped answering. Run the same command again when it is back: a deployment resumes "
+            "where it stopped, and nothing is sent twice.",
+            "ChainStopped",
         )
-        sys.exit(1)
+
+
+def _fail(sentence: str, kind: str, revert: str | None = None) -> None:
+    """Say why the command failed and exit 1: a sentence on stderr, or with --json a JSON object on stdout."""
+    if "--json" in sys.argv[1:]:
+        emit_json({"error": sentence, "kind": kind, **({"revert": revert} if revert else {})})
+    else:
+        err_console.print(Text.assemble(("error:", "red"), " ", sentence))
+    sys.exit(1)

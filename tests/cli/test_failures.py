@@ -117,3 +117,12 @@ def test_the_chain_going_away_mid_deploy_is_a_sentence_and_the_rerun_resumes(tmp
         )
     finally:
         again.stop()
+
+
+def test_with_json_an_error_is_a_json_object_on_stdout(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN.replace("country: ZA", "country: za"))
+    done = subprocess.run([OST, "plan", "check", str(plan), "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr == ""
+    answer = json.loads(done.stdout)
+    assert answer["kind"] == "ConfigError" and "two-letter country code" in answer["error"]

@@ -67,7 +67,7 @@ def state(client: ChainClient, manifest: Manifest) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("country: ZA", "country: za", "country: String should match pattern '^[A-Z]{2}$'"),
+        ("country: ZA", "country: za", "country: write the two-letter country code in capitals, e.g. ZA or LB"),
         (
             "[dev:10, dev:11,",
             "[dev:10, '0xAbCdEf0123456789abcdef0123456789ABCDEF01',",
@@ -80,7 +80,7 @@ def state(client: ChainClient, manifest: Manifest) -> dict[str, Any]:
             "businesses.2 (GUEST): minimum 400 exceeds the 300 shares offered",
         ),
         ("symbol: BAKE}", "symbol: WASH}", "businesses.1.symbol: 'WASH' is used twice"),
-        ("town: Resume Town", "town: Resume Town\ncolour: blue", "colour: Extra inputs are not permitted"),
+        ("town: Resume Town", "town: Resume Town\ncolour: blue", "colour: 'colour' is not something a plan says here"),
         ("price: 0.001}", "price: 0.0000000000000000001}", "price: more decimal places than the asset's 18"),
         ("members: [dev:10, dev:11, dev:12]", "members: [dev:10, dev:10]", "members: listed more than once"),
         ("shares: 500,", "shares: -5,", "businesses.2.shares: Input should be greater than or equal to 1"),
@@ -91,6 +91,21 @@ def test_bad_plans_get_pointed_errors(tmp_path: Path, old: str, new: str, expect
     result = runner.invoke(app, ["plan", "check", str(write(tmp_path, SMALL.replace(old, new)))])
     assert result.exit_code != 0
     assert expected in str(result.exception), str(result.exception)
+
+
+def test_plan_check_names_every_mistake_in_words(tmp_path: Path) -> None:
+    """A bad country, a misspelt key, a decimal comma and a minimum above the offer: all four reported, each in
+    words a Town Ambassador understands, not the first alone in a validator's terms (issue 20 #5)."""
+    bad = SMALL.replace("country: ZA", "country: Lebanon\ncontry: LB").replace("price: 0.001}", "price: '0,02'}")
+    bad = bad.replace("shares: 500, minimum: 400", "shares: 300, minimum: 400")
+    result = runner.invoke(app, ["plan", "check", str(write(tmp_path, bad))])
+    said = str(result.exception)
+    assert result.exit_code != 0 and "has 4 mistakes" in said, said
+    assert "country: write the two-letter country code in capitals, e.g. ZA or LB (not 'Lebanon')" in said
+    assert "contry: 'contry' is not something a plan says here: did you mean country?" in said
+    assert "write numbers with a decimal point, e.g. 0.02 (not 0,02)" in said
+    assert "businesses.2 (GUEST): minimum 400 exceeds the 300 shares offered" in said
+    assert "should match pattern" not in said and "Extra inputs" not in said
 
 
 def test_template_and_sample_plans_are_valid(tmp_path: Path) -> None:
