@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import requests
 import typer
@@ -30,6 +31,29 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            emit = version("ost-chain")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            emit = "unknown (not installed)"
+        typer.echo(f"ost {emit}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """One Small Town on chain: deploy and run community-owned town economies."""
+
+
 app.command("compile")(compile_command)
 app.command("chain")(chain_command)
 app.command("demo")(demo_command)

@@ -126,3 +126,10 @@ def test_with_json_an_error_is_a_json_object_on_stdout(tmp_path: Path) -> None:
     assert done.returncode == 1 and done.stderr == ""
     answer = json.loads(done.stdout)
     assert answer["kind"] == "ConfigError" and "two-letter country code" in answer["error"]
+
+
+def test_ost_version() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run([OST, "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == f"ost {version('ost-chain')}"
