@@ -89,7 +89,7 @@ class Deployment:
         assets = sorted({b.asset for b in businesses} - {NATIVE})
         self.progress.total(
             10
-            + len(plan.coordinators) * 2
+            + len(plan.all_coordinators) * 2
             + len(plan.projects)
             + len(assets)
             + len(member_batches)
@@ -134,7 +134,7 @@ class Deployment:
         )
         cap = int(plan.coordinator_daily_cap_inf * 10**18)
         coordinator_role = role[Role.COORDINATOR]
-        for coordinator in plan.coordinators:
+        for coordinator in plan.all_coordinators:
             self._call(
                 f"grant:COORDINATOR_ROLE:{coordinator}",
                 registry.functions.grantRole(coordinator_role, coordinator),
@@ -197,7 +197,7 @@ class Deployment:
             "ostOffice": office,
             "countryAmbassador": country,
             "townAmbassador": ambassador,
-            "coordinators": list(plan.coordinators),
+            "coordinators": plan.all_coordinators,
         }
         self.manifest.save()
         return self.manifest

@@ -122,6 +122,11 @@ class TownPlan(_Strict):
     country_ambassador: AddressRef = "dev:1"
     town_ambassador: AddressRef = "dev:2"
     coordinators: list[AddressRef] = Field(default_factory=list)
+    ambassador_coordinates: bool = Field(
+        default=True,
+        description="The Town Ambassador also confirms shifts (a coordinator with the same daily cap), so a new "
+        "town runs its first projects before any coordinator is appointed.",
+    )
     coordinator_daily_cap_inf: Decimal = Field(default=Decimal(1_000), ge=0)
     members: list[AddressRef] = Field(default_factory=list)
     country_residents: list[AddressRef] = Field(default_factory=list)
@@ -224,6 +229,12 @@ class TownPlan(_Strict):
             investor_bps=int(pick("investor_bps")),  # type: ignore[call-overload]
             treasury=self.town_ambassador if treasury is None else resolve_address(str(treasury)),
         )
+
+    @property
+    def all_coordinators(self) -> list[str]:
+        """Who confirms shifts: the plan's coordinators, then the Town Ambassador unless the plan says not to."""
+        extra = [self.town_ambassador] if self.ambassador_coordinates else []
+        return list(dict.fromkeys([*self.coordinators, *extra]))
 
     def resolved_businesses(self) -> list[ResolvedBusiness]:
         return [self.resolve(b, i) for i, b in enumerate(self.businesses)]
@@ -364,6 +375,7 @@ country_ambassador: dev:1    # verifies country residents
 town_ambassador: dev:2       # signs up members, lists businesses, launches the town
 
 coordinators: [dev:3]        # confirm who worked a shift
+ambassador_coordinates: true # the Town Ambassador confirms shifts too (false: only the coordinators)
 coordinator_daily_cap_inf: 1000
 
 members: [dev:10, dev:11, dev:12, dev:13]

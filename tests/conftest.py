@@ -118,7 +118,8 @@ def deployed_town(
 ) -> Manifest:
     """A launched town, built by the deployment engine from a plan, as `ost deploy` builds one: ambassadors and a
     coordinator appointed, alice and bob members, carol a country resident, project 1 paying 1 INF per 3-hour
-    shift, the coordinator capped at 1,000 INF a day; no business listed yet."""
+    shift, the coordinator capped at 1,000 INF a day (the Town Ambassador not also a coordinator, as a plan may
+    choose); no business listed yet."""
     plan = TownPlan.model_validate(
         {
             "town": "Prince Albert",
@@ -127,6 +128,7 @@ def deployed_town(
             "country_ambassador": country_ambassador.address,
             "town_ambassador": ambassador.address,
             "coordinators": [coordinator.address],
+            "ambassador_coordinates": False,  # each role held apart, so the access matrix tells them apart
             "coordinator_daily_cap_inf": COORDINATOR_CAP // ONE_INF,
             "members": [alice.address, bob.address],
             "country_residents": [carol.address],

@@ -54,7 +54,7 @@ def plan_check(
         "country": plan.country,
         "members": len(plan.members),
         "countryResidents": len(plan.country_residents),
-        "coordinators": len(plan.coordinators),
+        "coordinators": len(plan.all_coordinators),
         "projects": len(plan.projects),
         "businesses": len(plan.businesses),
         "planHash": digest,

@@ -156,6 +156,30 @@ def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(
     assert event["args"]["coordinator"] == COORDINATOR.address  # relayed, yet credited to the signer
 
 
+def test_the_town_ambassador_mints_through_the_bridge_with_a_key_or_a_signature(
+    http: httpx.Client, bridge: Bridge, deployed: Deployed
+) -> None:
+    """A new town's first projects run before any coordinator is appointed: by default the plan makes the Town
+    Ambassador a coordinator with the town's daily cap, who gets an API key and is held to the same rules
+    (issue 20 #13)."""
+    town = deployed.town
+    assert town.has_role("COORDINATOR_ROLE", AMBASSADOR.address)
+    assert town.infinity.functions.coordinatorDay(AMBASSADOR.address).call()[0] == 1_000_000 * 10**18
+    key, _ = bridge.new_key(AMBASSADOR.address, "ambassador")
+    body = participation()
+    assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
+    done = confirmed(http, body["participation_id"], auth(key))
+    assert done["status"] == "confirmed" and done["coordinator"] == AMBASSADOR.address
+    again = http.post("/v1/participations", json=body, headers=auth(key))  # once only, as for anyone
+    assert again.status_code == 202 and again.json()["status"] == "confirmed"
+    signed = attested(deployed, AMBASSADOR)
+    assert http.post("/v1/participations", json=signed).status_code == 202
+    done = confirmed(http, signed["participation_id"], auth(key))
+    receipt = deployed.client.w3.eth.get_transaction_receipt(done["tx_hash"])
+    (event,) = town.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)
+    assert event["args"]["coordinator"] == AMBASSADOR.address  # credited on chain to the ambassador who signed
+
+
 def test_signatures_by_a_non_coordinator_or_not_by_the_named_coordinator_are_refused(
     http: httpx.Client, deployed: Deployed
 ) -> None:
