@@ -92,7 +92,9 @@ class ParticipationPublic(BaseModel):
 class MealCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     participation_id: str = Field(pattern=ID_PATTERN)
-    served_at: datetime | None = Field(default=None, description="Default: now.")
+    served_at: datetime | None = Field(
+        default=None, description="Default: now. Without an offset, the town's local time (its plan's time zone)."
+    )
     note: str | None = Field(default=None, max_length=500)
 
 

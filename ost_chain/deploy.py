@@ -193,6 +193,7 @@ class Deployment:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")
         self._warn_about_changes(registry)
+        self.manifest.data["timeZone"] = plan.time_zone
         self.manifest.data["roles"] = {
             "ostOffice": office,
             "countryAmbassador": country,

@@ -76,6 +76,7 @@ class TownManifest(BaseModel):
     businesses: dict[str, BusinessRecord] = Field(default_factory=dict)
     pending: dict[str, dict[str, Any]] = Field(default_factory=dict)
     roles: Roles | None = None
+    timeZone: str = "UTC"  # the town's IANA time zone, from its plan
 
     @classmethod
     def read(cls, path: Path) -> TownManifest:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -118,6 +119,9 @@ class TownPlan(_Strict):
 
     town: str = Field(min_length=1, max_length=64)
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code, e.g. ZA")
+    time_zone: str = Field(
+        default="UTC", description="The town's IANA time zone, e.g. Africa/Johannesburg: its days for kitchen meals"
+    )
     ost_office: AddressRef = "dev:0"
     country_ambassador: AddressRef = "dev:1"
     town_ambassador: AddressRef = "dev:2"
@@ -135,6 +139,17 @@ class TownPlan(_Strict):
     businesses: list[BusinessPlan] = Field(default_factory=list)
     sales_start: Literal["launch"] | int = Field(default="launch", description="unix time, or launch: when deployed")
     launch: bool = True
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone: write its IANA name, e.g. Africa/Johannesburg or Asia/Beirut"
+            ) from None
+        return value
 
     @field_validator("ost_office", "country_ambassador", "town_ambassador")
     @classmethod
@@ -369,6 +384,7 @@ TEMPLATE = """\
 
 town: Prince Albert          # the town's name
 country: ZA                  # ISO 3166-1 alpha-2 country code
+time_zone: Africa/Johannesburg  # the town's days (kitchen meals) follow its clock
 
 ost_office: dev:0            # admin of the town: appoints the ambassadors
 country_ambassador: dev:1    # verifies country residents

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -39,7 +40,11 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
             "records the meal that went with it.",
             kind="not-your-participation",
         )
-    served_at = (body.served_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    zone = ZoneInfo(bridge.manifest.timeZone)
+    given = body.served_at or datetime.now(UTC)
+    if given.tzinfo is None:  # a time without an offset is the town's clock
+        given = given.replace(tzinfo=zone)
+    served_at = given.astimezone(UTC).replace(tzinfo=None)
     existing = session.get(Meal, body.participation_id)
     if existing is not None:
         if body.served_at is None or (existing.served_at, existing.note) == (served_at, body.note):
@@ -47,7 +52,7 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
         raise Problem(409, f"A meal was already recorded for {body.participation_id}.", kind="conflict")
     meal = Meal(
         participation_id=body.participation_id,
-        served_on=served_at.date().isoformat(),
+        served_on=given.astimezone(zone).date().isoformat(),  # the town's day, not UTC's
         served_at=served_at,
         member=participation.member,
         note=body.note,
@@ -64,7 +69,9 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
 
 @router.get("", response_model=list[MealPublic])
 def list_meals(
-    session: SessionDep, key: KeyDep, day: Annotated[date, Query(alias="date", description="YYYY-MM-DD (UTC)")]
+    session: SessionDep,
+    key: KeyDep,
+    day: Annotated[date, Query(alias="date", description="YYYY-MM-DD, the town's own day (its time zone)")],
 ) -> list[MealPublic]:
     """The meals served on one day (who ate at the community kitchen: a coordinator's API key is needed)."""
     require_key(key, "Reading the kitchen's meals")

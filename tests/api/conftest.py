@@ -41,6 +41,7 @@ MEMBERS = [to_checksum_address(keccak(text=f"bridge member {i}")[12:]) for i in 
 PLAN = f"""
 town: Bridge Town
 country: ZA
+time_zone: Africa/Johannesburg
 coordinators: [dev:3, dev:4]
 coordinator_daily_cap_inf: 1000000
 members: [{", ".join(MEMBERS)}]

@@ -281,8 +281,19 @@ def test_member_town_and_kitchen(http: httpx.Client, key: str) -> None:
     day = http.get("/v1/meals", params={"date": "2026-11-25"}, headers=auth(key)).json()
     assert [m["participation_id"] for m in day] == [body["participation_id"]]
     assert http.get("/v1/meals", params={"date": "2026-11-24"}, headers=auth(key)).json() == []
+    # A meal at 23:30 UTC is served on the next day in the town (UTC+2), and a time without an offset is the
+    # town's clock (issue 20 #12).
+    late = participation(member=member)
+    assert http.post("/v1/participations", json=late, headers=auth(key)).status_code == 202
+    late_meal = {"participation_id": late["participation_id"], "served_at": "2026-11-25T23:30:00+00:00"}
+    assert http.post("/v1/meals", json=late_meal, headers=auth(key)).json()["served_on"] == "2026-11-26"
+    local = participation(member=member)
+    assert http.post("/v1/participations", json=local, headers=auth(key)).status_code == 202
+    local_meal = {"participation_id": local["participation_id"], "served_at": "2026-11-27T00:30:00"}
+    recorded = http.post("/v1/meals", json=local_meal, headers=auth(key)).json()
+    assert recorded["served_on"] == "2026-11-27" and recorded["served_at"].startswith("2026-11-26T22:30:00")
     view = http.get(f"/v1/members/{member}").json()
-    assert view["member"] is True and int(view["infinity"]) >= 10**18 and view["meals"] == 1
+    assert view["member"] is True and int(view["infinity"]) >= 10**18 and view["meals"] == 3
     assert view["claimableAsInvestor"] == []  # filled as in tests/cli/test_roles.py (investor profit shown)
     town = http.get("/v1/town").json()
     assert town["town"] == "Bridge Town" and town["members"] == len(MEMBERS) and town["participations"]["confirmed"]
