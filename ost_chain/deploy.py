@@ -22,6 +22,7 @@ from web3.logs import DISCARD
 from web3.types import Nonce, TxReceipt
 from web3.utils.address import get_create_address
 
+from . import _changes as changes
 from ._deployed import accepts, has_cap, holds_role, is_resident
 from .client import ChainClient
 from .enums import NATIVE, OwnershipPolicy, Role
@@ -146,7 +147,9 @@ class Deployment:
                 infinity.functions.setCoordinatorDailyCap(coordinator, cap),
                 ambassador,
                 done=partial(has_cap, infinity, coordinator, cap),
+                ensure=True,
             )
+        changes.revoke_dropped_coordinators(self, registry, coordinator_role, ambassador)
         for project in plan.projects:
             tokens = int(project.inf_per_shift * 10**18)
             self._call(
@@ -154,7 +157,9 @@ class Deployment:
                 infinity.functions.setProject(project.id, tokens, project.shift_minutes, True),
                 ambassador,
                 done=partial(self._project_set, infinity, project.id),
+                ensure=True,
             )
+        changes.close_dropped_projects(self, infinity, ambassador)
         for asset in assets:
             self._call(
                 f"accept:{asset}",
@@ -179,20 +184,22 @@ class Deployment:
         start = self._sales_start()
         for index, business in enumerate(businesses):
             listed = self._list(factory, business, start, ambassador, index)
-            if business.investor_bps:
+            key = f"investor:{business.symbol}"
+            if business.investor_bps or key in self.manifest.data["steps"]:  # set once, or changed since
                 bps = business.investor_bps
                 self._call(
-                    f"investor:{business.symbol}",
+                    key,
                     distributor.functions.setInvestorShare(listed, bps),
                     ambassador,
                     done=lambda i=listed, b=bps: self._investor_share(distributor, i) == b,  # type: ignore[misc]
+                    ensure=True,
                 )
             else:
                 self.progress.advance(f"investor part of {business.symbol}")
         if plan.launch and not launched:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")
-        self._warn_about_changes(registry)
+        self.notes.extend(changes.unchangeable(self, registry))
         self.manifest.data["timeZone"] = plan.time_zone
         self.manifest.data["roles"] = {
             "ostOffice": office,
@@ -242,8 +249,10 @@ class Deployment:
         self.progress.advance(key)
         return contract
 
-    def _call(self, key: str, fn: Any, sender: str, *, done: Callable[[], bool]) -> None:
-        if key not in self.manifest.data["steps"] and not done():
+    def _call(self, key: str, fn: Any, sender: str, *, done: Callable[[], bool], ensure: bool = False) -> None:
+        """One step: sent unless recorded or already so on chain; ``ensure``: the chain is asked even when recorded
+        (a value the plan may change: a cap, a rate, an investor part)."""
+        if (ensure or key not in self.manifest.data["steps"]) and not done():
             self._send(key, fn, sender)
         elif key not in self.manifest.data["steps"]:
             self.manifest.data["steps"][key] = {"tx": None, "block": None}
@@ -368,21 +377,6 @@ class Deployment:
                     "code there: it belongs to another chain (an embedded chain forgets everything when it stops). "
                     "Move the manifest away to deploy afresh."
                 )
-
-    def _warn_about_changes(self, registry: Contract) -> None:
-        planned = set(self.plan.members)
-        recorded_members = self.manifest.data.get("members", [])
-        dropped = [m for m in recorded_members if m not in planned]
-        if dropped:
-            self.notes.append(
-                f"{len(dropped)} member(s) left the plan but stay members on chain; remove them with "
-                "`ost members remove` if they should go."
-            )
-        self.manifest.data["members"] = sorted(planned | set(recorded_members))
-        symbols = {b.symbol for b in self.plan.businesses}
-        gone = [s for s in self.manifest.data["businesses"] if s not in symbols]
-        if gone:
-            self.notes.append(f"Businesses {', '.join(gone)} left the plan; a listed business cannot be unlisted.")
 
 
 def _jsonable(args: list[Any]) -> list[Any]:

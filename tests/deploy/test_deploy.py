@@ -166,6 +166,55 @@ def test_a_changed_plan_deploys_only_what_is_new(client: ChainClient, tmp_path: 
     assert manifest.data["businesses"]["MILK"]["id"] == 3
 
 
+def test_every_change_the_contracts_allow_is_applied_and_the_rest_said(client: ChainClient, tmp_path: Path) -> None:
+    """A project's rate to 2 INF a shift, the coordinators' cap to 250, a coordinator dropped and another appointed,
+    a project dropped, an investor part changed, a new member and resident: all applied on chain by `ost deploy`;
+    a listed business's price and the town's name, which cannot change, are said in notes (issue 20 #4)."""
+    plan, digest = load_plan(write(tmp_path, SMALL.replace("coordinators: [dev:3]", "coordinators: [dev:3, dev:4]")))
+    path = tmp_path / "town.json"
+    Deployment(
+        client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest), signers()
+    ).run()
+    changed = (
+        SMALL.replace("coordinators: [dev:3]", "coordinators: [dev:5]\ncoordinator_daily_cap_inf: 250")
+        .replace(
+            "projects: [{id: 1, name: River}, {id: 2, name: Kitchen, shift_minutes: 240}]",
+            "projects: [{id: 1, name: River, inf_per_shift: 2}]",
+        )
+        .replace("investor_bps: 2000", "investor_bps: 500")
+        .replace("members: [dev:10, dev:11, dev:12]", "members: [dev:10, dev:11, dev:12, dev:13]")
+        .replace("country_residents: [dev:14]", "country_residents: [dev:14, dev:15]")
+        .replace("{name: Bakery, symbol: BAKE}", "{name: Bakery, symbol: BAKE, price: 0.002}")
+        .replace("town: Resume Town", "town: Renamed Town")
+    )
+    plan2, digest2 = load_plan(write(tmp_path, changed, "changed.yaml"))
+    manifest = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest2)
+    deployment = Deployment(client, plan2, manifest, signers())
+    deployment.run()
+    town = Town.load(client, path)
+    dev = dev_accounts()
+    inf, reg = town.infinity.functions, town.registry.functions
+    assert tuple(inf.project(1).call()) == (2 * 10**18, 180, True)
+    assert inf.project(2).call()[2] is False  # dropped from the plan: no longer earns
+    for kept in (dev[5], dev[2]):  # the new coordinator and the Town Ambassador, at the new cap
+        assert (
+            town.has_role("COORDINATOR_ROLE", kept.address)
+            and inf.coordinatorDay(kept.address).call()[0] == 250 * 10**18
+        )
+    assert not town.has_role("COORDINATOR_ROLE", dev[3].address) and not town.has_role(
+        "COORDINATOR_ROLE", dev[4].address
+    )
+    assert town.distributor.functions.investorShare(1).call() == 500
+    assert reg.isMember(dev[13].address).call() and reg.isCountryResident(dev[15].address).call()
+    notes = " ".join(deployment.notes)
+    assert "BAKE: price differ" in notes and "cannot change" in notes and "Resume Town" in notes
+    again = Deployment(
+        client, plan2, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest2), signers()
+    )
+    again.run()
+    assert again.sent == 0  # applied once
+
+
 def test_a_manifest_from_another_chain_instance_is_refused(client: ChainClient, tmp_path: Path) -> None:
     plan, digest = load_plan(write(tmp_path, SMALL))
     path = tmp_path / "town.json"
