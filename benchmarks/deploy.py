@@ -1,17 +1,21 @@
 """Deploying the sample town (examples/town.yaml, 100 businesses) on the embedded chain:
 total gas, gas per business, wall time. Target: at most 60 s.
 
-python benchmarks/deploy.py
+python benchmarks/deploy.py                  # the sample as it is (60 members)
+python benchmarks/deploy.py --members 10000  # the same town with 10,000 members
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eth_utils import keccak, to_checksum_address  # noqa: E402
 
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
@@ -24,7 +28,13 @@ TARGET_SECONDS = 60
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=None, help="sign up this many members instead of the sample's")
+    args = parser.parse_args()
     plan, digest = load_plan(SAMPLE)
+    if args.members is not None:
+        members = [to_checksum_address(keccak(text=f"benchmark member {n}")[12:]) for n in range(args.members)]
+        plan = plan.model_copy(update={"members": members})
     with LocalChain() as node, tempfile.TemporaryDirectory() as folder:
         client = ChainClient.connect(node.rpc_url)
         manifest = Manifest.open(Path(folder) / "town.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
