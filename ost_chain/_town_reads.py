@@ -18,7 +18,7 @@ from .enums import NATIVE, Phase, Role, Tier
 from .enums import Eligibility as EligibilityReason
 from .exceptions import ConfigError
 from .manifest import TownManifest
-from .units import checksum, hash_id
+from .units import checksum, hash_id, when
 
 _ERC20_ABI = [
     {"type": "function", "name": name, "stateMutability": mutability, "inputs": inputs, "outputs": outputs}
@@ -221,8 +221,10 @@ class TownReader:
         reason_index, max_shares, opens_at = sale.functions.eligibility(buyer).call()
         reason = EligibilityReason(reason_index)
         sentence = reason.sentence
-        if reason is EligibilityReason.PHASE_NOT_REACHED and opens_at:
-            sentence += f" (it opens to this address at unix time {opens_at} if the raise is still short)"
+        if reason in (EligibilityReason.PHASE_NOT_REACHED, EligibilityReason.NOT_MEMBER) and opens_at:
+            sentence += (
+                f" (it opens to this address on {when(opens_at, self.record.timeZone)} if the raise is still short)"
+            )
         return Eligibility(
             reason is EligibilityReason.ELIGIBLE, reason.solidity_name, sentence, int(max_shares), int(opens_at)
         )

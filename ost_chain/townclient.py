@@ -19,7 +19,7 @@ from ._owed import Owed, owed
 from ._town_reads import Eligibility, SaleStatus, TownReader
 from .enums import NATIVE, Phase
 from .exceptions import ConfigError, OstError
-from .units import checksum, hash_id
+from .units import checksum, hash_id, money
 
 __all__ = ["Eligibility", "NotAllowed", "Receipt", "Reward", "SaleStatus", "Town", "as_dict"]
 
@@ -145,6 +145,12 @@ class Town(TownReader):
 
     def redeem(self, sender: LocalAccount, amount: int, redemption_id: str, basket: str) -> Receipt:
         """Burn ``amount`` of the sender's INF for a basket."""
+        held = int(self.infinity.functions.balanceOf(sender.address).call())
+        if held < amount:
+            raise NotAllowed(
+                f"{sender.address} holds {money(held, 18, 'INF')}, less than the {money(amount, 18, 'INF')} to "
+                "exchange for a basket."
+            )
         fn = self.infinity.functions.redeem(amount, hash_id(redemption_id), basket)
         return Receipt.of(self.client.transact(fn, sender))
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from eth_utils import is_address, is_checksum_address, keccak, to_checksum_address
 
@@ -49,21 +51,59 @@ def checksum(address: str, what: str = "address", *, chain_id: int | None = None
 
 
 def parse_amount(text: str | int | Decimal, decimals: int, what: str = "amount") -> int:
-    """``text`` in whole units (``"1.5"``) as an integer of the smallest unit; positive, at most ``decimals`` places."""
+    """``text`` in whole units (``"1.5"``, or ``"1,5"`` written with a decimal comma) as an integer of the smallest
+    unit; positive, at most ``decimals`` places. A comma that could be a thousands separator is refused, saying
+    to write the decimal point."""
+    written = str(text).strip()
+    if "," in written:
+        whole, _, fraction = written.partition(",")
+        if "." in written or "," in fraction or len(fraction) == 3 or not whole or not fraction:
+            raise ConfigError(
+                f"The {what} {written!r} is ambiguous: write whole units with a decimal point and no thousands "
+                "separator, e.g. 1500 or 1.5."
+            )
+        written = f"{whole}.{fraction}"  # 1,5 is one and a half
     try:
-        value = Decimal(str(text))
+        value = Decimal(written)
     except InvalidOperation:
-        raise ConfigError(f"The {what} {text!r} is not a number.") from None
+        raise ConfigError(f"The {what} {text!r} is not a number: write it in whole units, e.g. 1.5.") from None
     units = value * (Decimal(10) ** decimals)
     if not value.is_finite() or units <= 0 or units != units.to_integral_value():
         raise ConfigError(f"The {what} {text} must be positive with at most {decimals} decimal places.")
     return int(units)
 
 
-def format_amount(units: int, decimals: int) -> str:
-    """``units`` of the smallest unit in whole units, without trailing zeros."""
-    text = f"{Decimal(units) / (Decimal(10) ** decimals):f}"
+def format_amount(units: int, decimals: int, places: int | None = None) -> str:
+    """``units`` of the smallest unit in whole units, without trailing zeros; ``places``: rounded to at most that
+    many decimals, as people read amounts (a non-zero amount below that shows as ``<0.0001``)."""
+    value = Decimal(units) / (Decimal(10) ** decimals)
+    if places is not None and value:
+        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+        if not rounded:
+            return f"<{Decimal(1).scaleb(-places):f}"
+        value = rounded
+    text = f"{value:,f}" if places is not None else f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def money(units: int, decimals: int, symbol: str) -> str:
+    """An amount as people read it: whole units, rounded to four decimals, with its currency (``1,234.5 USDC``)."""
+    return f"{format_amount(units, decimals, places=4)} {symbol}"
+
+
+def when(timestamp: int, zone: str = "UTC") -> str:
+    """A unix time as a date and time in ``zone`` (an IANA name): ``3 March 2026, 14:00 SAST``."""
+    moment = datetime.fromtimestamp(timestamp, ZoneInfo(zone))
+    return f"{moment.day} {moment:%B %Y, %H:%M} {moment.tzname()}"
+
+
+def duration(seconds: int) -> str:
+    """A duration in words, to the minute: ``2 days 3 hours``."""
+    minutes = max(0, int(seconds)) // 60
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    said = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in parts if n][:2]
+    return " ".join(said) or "less than a minute"
 
 
 def _development(reference: str, what: str, chain_id: int | None) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..townclient import Reward, as_dict
-from ..units import format_amount, parse_amount
+from ..units import money, parse_amount
 from .options import Account, JsonOutput, ManifestFile, RpcUrl, done, open_town, signer
 
 
@@ -29,7 +29,7 @@ def reward_command(
     done(
         as_json,
         {"member": member, "participationId": participation, "minted": minted, "receipt": as_dict(receipt)},
-        f"Rewarded {member}: {format_amount(minted, 18)} INF for {minutes} minutes (tx {receipt.tx}).",
+        f"Rewarded {member}: {money(minted, 18, 'INF')} for {minutes} minutes (tx {receipt.tx}).",
     )
 
 
@@ -51,5 +51,5 @@ def redeem_command(
     done(
         as_json,
         {"member": who.address, "redeemed": units, "balance": left, "basket": basket, "receipt": as_dict(receipt)},
-        f"{who.address} exchanged {amount} INF for a basket ({basket}); {format_amount(left, 18)} INF left.",
+        f"{who.address} exchanged {money(units, 18, 'INF')} for a basket ({basket}); {money(left, 18, 'INF')} left.",
     )

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..townclient import as_dict
-from ..units import format_amount
+from ..units import money
 from .options import (
     Account,
     JsonOutput,
@@ -83,7 +83,7 @@ def members_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_json:
         return
     table = Table("#", "member", "joined in block", "INF", title=f"{town.name}: {len(members)} members")
     for n, m in enumerate(members, 1):
-        table.add_row(str(n), m["address"], str(m["joinedBlock"]), format_amount(m["infinity"], 18))
+        table.add_row(str(n), m["address"], str(m["joinedBlock"]), money(m["infinity"], 18, "INF"))
     console.print(table)
 
 
@@ -102,23 +102,24 @@ def members_show(
         return
     status = "a member" if view["member"] else "not a member"
     owed = [
-        f"{format_amount(amount, town.asset_decimals(asset))} {town.asset_symbol(asset)}"
+        money(amount, town.asset_decimals(asset), town.asset_symbol(asset))
         for asset, amount in view["claimable"].items()
         if amount
     ]
     owed += [
-        f"{format_amount(int(p['amount']), town.asset_decimals(p['asset']))} {town.asset_symbol(p['asset'])} "
+        f"{money(int(p['amount']), town.asset_decimals(p['asset']), town.asset_symbol(p['asset']))} "
         f"as an investor in #{p['businessId']} {p['symbol']}"
         for p in view["claimableAsInvestor"]
     ]
     console.print(
-        f"{view['address']} is {status} ({view['tier']} tier): {format_amount(view['infinity'], 18)} INF; "
+        f"{view['address']} is {status} ({view['tier']} tier): {money(view['infinity'], 18, 'INF')}; "
         f"profit claimable: {', '.join(owed) if owed else 'none'}."
     )
     for s in view["shares"]:
         console.print(f"  {s['shares']:,} shares of #{s['businessId']} {s['symbol']} ({s['phase']})")
     for r in view["refundsDue"]:
-        console.print(f"  refund due from #{r['businessId']}: {r['amount']} (smallest unit of {r['asset']})")
+        due = money(r["amount"], town.asset_decimals(r["asset"]), town.asset_symbol(r["asset"]))
+        console.print(f"  refund due from #{r['businessId']}: {due}")
 
 
 @members_app.command("recover")
@@ -152,7 +153,7 @@ def members_recover(
     done(
         as_json,
         {**town.recovery(lost), "moved": moved, "receipt": as_dict(receipt)},
-        f"{lost} is now {new}: membership, {format_amount(moved['infinity'], 18)} INF, {shares}, unclaimed "
+        f"{lost} is now {new}: membership, {money(moved['infinity'], 18, 'INF')}, {shares}, unclaimed "
         f"profit and refund rights moved. The old address is refused from now on.",
     )
 

@@ -10,7 +10,7 @@ from .._owed import Owed
 from .._owed import owed as town_owed
 from ..enums import NATIVE
 from ..townclient import Town, as_dict
-from ..units import format_amount, parse_amount
+from ..units import money, parse_amount
 from .options import (
     Account,
     Asset,
@@ -45,6 +45,7 @@ def profit_deposit(
     units = parse_amount(amount, town.asset_decimals(asset), "profit")
     receipt = town.deposit(who, business, units, asset)
     pool = town.pool(asset)
+    decimals, symbol = town.asset_decimals(asset), town.asset_symbol(asset)
     done(
         as_json,
         {
@@ -54,8 +55,8 @@ def profit_deposit(
             "pool": pool,
             "receipt": as_dict(receipt),
         },
-        f"Deposited {amount} from business {business}; each member's running share is now "
-        f"{format_amount(pool['perMemberTotal'], town.asset_decimals(asset))}.",
+        f"Deposited {money(units, decimals, symbol)} from business {business}; each member's running share is now "
+        f"{money(pool['perMemberTotal'], decimals, symbol)}.",
     )
 
 
@@ -83,7 +84,7 @@ def profit_claim(
 
 
 def _owed_words(town: Town, part: Owed) -> str:
-    amount = f"{format_amount(part.amount, town.asset_decimals(part.asset))} {town.asset_symbol(part.asset)}"
+    amount = money(part.amount, town.asset_decimals(part.asset), town.asset_symbol(part.asset))
     return (
         f"{amount} as an investor in #{part.business_id} {part.symbol}"
         if part.as_investor
@@ -107,16 +108,16 @@ def profit_show(
             data["owed"] = [part.as_json() for part in town_owed(town, data["address"])]
         emit_json(data)
         return
-    d = town.asset_decimals(asset)
+    d, symbol = town.asset_decimals(asset), town.asset_symbol(asset)
     console.print(
-        f"{format_amount(data['deposited'], d)} deposited; {format_amount(data['perMemberTotal'], d)} per "
-        f"member so far; {format_amount(data['carried'], d)} carried to the next split; "
+        f"{money(data['deposited'], d, symbol)} deposited; {money(data['perMemberTotal'], d, symbol)} per "
+        f"member so far; {money(data['carried'], d, symbol)} carried to the next split; "
         f"{data['members']} members."
     )
     if address is not None:
         console.print(
-            f"{data['address']}: {format_amount(data['claimable'], d)} claimable as a member, "
-            f"{format_amount(data['claimed'], d)} claimed."
+            f"{data['address']}: {money(data['claimable'], d, symbol)} claimable as a member, "
+            f"{money(data['claimed'], d, symbol)} claimed."
         )
         owed = [_owed_words(town, part) for part in town_owed(town, data["address"])]
         console.print(f"Owed in all, every asset: {'; '.join(owed)}." if owed else "Owed in all: nothing.")

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..enums import NATIVE
 from ..townclient import as_dict
-from ..units import format_amount
+from ..units import money
 from .options import (
     Account,
     Business,
@@ -51,14 +50,14 @@ def sale_status(
     table = Table("#", "business", "symbol", "phase", "sold / minimum / offered", "price", "time left")
     for s in sales:
         decimals = town.asset_decimals(s.asset)
-        unit = "" if s.asset == NATIVE else f" ({s.asset[:8]}…)"
+        symbol = town.asset_symbol(s.asset)
         table.add_row(
             str(s.business_id),
             s.name,
             s.symbol,
             s.phase + (" (final)" if s.finalized else ""),
             f"{s.sold:,} / {s.minimum:,} / {s.offered:,}",
-            format_amount(s.price, decimals) + unit,
+            money(s.price, decimals, symbol),
             time_left(s.phase_ends_in),
         )
     console.print(table)
@@ -81,7 +80,7 @@ def sale_buy(
     who = signer(town, account, "buyer")
     cost, receipt = town.buy(who, business, shares)
     status = town.sale_status(business)
-    paid = format_amount(cost, town.asset_decimals(status.asset))
+    paid = money(cost, town.asset_decimals(status.asset), town.asset_symbol(status.asset))
     done(
         as_json,
         {
@@ -149,6 +148,7 @@ def sale_refund(
     town = open_town(rpc_url, manifest)
     who = signer(town, account, "buyer")
     amount, receipt = town.refund(who, business)
+    asset = town.sale_status(business).asset
     done(
         as_json,
         {
@@ -157,5 +157,5 @@ def sale_refund(
             "refunded": amount,
             "receipt": as_dict(receipt),
         },
-        f"Refunded {amount} (smallest unit) to {who.address}.",
+        f"Refunded {money(amount, town.asset_decimals(asset), town.asset_symbol(asset))} to {who.address}.",
     )

@@ -169,6 +169,34 @@ def test_a_failed_sale_refunds_in_a_stablecoin(ost: Any, client: ChainClient, de
         ost("sale", "refund", "SHOP", "--account", "dev:10")
 
 
+def test_amounts_and_times_are_said_in_people_s_units(
+    ost: Any, client: ChainClient, node: LocalChain, deployed: tuple[Path, str]
+) -> None:
+    """Whole units with the asset's symbol, dates instead of unix times, a decimal comma understood (issue 20 #7)."""
+
+    def say(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])])
+        return result.stdout + str(result.exception or "")
+
+    ost("reward", MEMBER.address, "--minutes", "120", "--project", "1", "--id", "units/1", "--account", "dev:3")
+    shown = say("members", "show", MEMBER.address)
+    assert "0.6667 INF" in shown and "0.666666" not in shown, shown
+    said = say("redeem", "100", "--basket", "maize", "--id", "units/2", "--account", "dev:10")
+    assert "holds 0.6667 INF, less than the 100 INF to exchange for a basket" in said, said
+    assert "0,5 INF" not in say("redeem", "0,5", "--basket", "maize", "--id", "units/3", "--account", "dev:10")
+    assert (
+        town_of(client, deployed).infinity.functions.balanceOf(MEMBER.address).call() == 10**18 * 2 // 3 - 10**18 // 2
+    )
+    assert "decimal point" in say("redeem", "1,000", "--basket", "maize", "--id", "units/4", "--account", "dev:10")
+    assert (
+        "on " in (eligible := say("sale", "status", "WASH", "--address", STRANGER.address)) and "unix" not in eligible
+    )
+    ost("sale", "buy", "SHOP", "5", "--account", "dev:10")
+    advance_time(client, 3 * DAY + 1)
+    refunded = say("sale", "refund", "SHOP", "--account", "dev:10")
+    assert f"Refunded 10 tZAR to {MEMBER.address}." in refunded, refunded
+
+
 def test_profit_deposit_show_and_claim(ost: Any, client: ChainClient, deployed: tuple[Path, str]) -> None:
     with pytest.raises(NotAllowed, match="Only business #0's treasury"):
         ost("profit", "deposit", "BAKE", "0.3", "--account", "dev:8")
