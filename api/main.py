@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -47,7 +48,9 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
         yield
         bridge.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from the scripts and styles fastapi-offline installs, never a CDN: they work offline.
+    app = FastAPIOffline(
+        static_url="/docs-assets",
         title="One Small Town bridge",
         version="1",
         description="Coordinators submit verified participations; the bridge mints INFINITY on chain, exactly once.",

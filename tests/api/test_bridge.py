@@ -307,6 +307,10 @@ def test_health_reports_chain_queue_and_relayer(http: httpx.Client) -> None:
     assert body["relayer"]["address"] == COORDINATOR.address and body["relayer"]["low"] is False
     assert {"depth", "oldestWaitingSeconds", "workerLeader"} <= set(body["queue"]) and body["queue"]["workerLeader"]
     assert http.get("/docs").status_code == 200 and "/v1/participations" in http.get("/openapi.json").json()["paths"]
+    page = http.get("/docs").text  # served offline: every script and style from the bridge itself
+    assert "/docs-assets/swagger-ui-bundle.js" in page and "https://cdn" not in page
+    script = http.get("/docs-assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
 
 
 def test_a_lost_wallet_s_recovery_is_shown_and_the_old_address_refused(

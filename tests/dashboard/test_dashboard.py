@@ -237,3 +237,23 @@ def test_a_hostile_payment_token_s_symbol_renders_as_text_and_runs_nothing(
     assert page.evaluate("window.__pwned") is None
     policy = requests.get(bridge.url + "/", timeout=10).headers.get("content-security-policy", "")
     assert "script-src 'self'" in policy and "object-src 'none'" in policy
+
+
+def test_the_api_docs_render_with_no_internet(browser: Any, bridge: Bridge) -> None:
+    """/docs draws every operation with anything not on 127.0.0.1 refused, as on a machine offline (issue 20 #8)."""
+    context = browser.new_context()
+    page = context.new_page()
+    refused: list[str] = []
+
+    def offline(route: Any) -> None:
+        if route.request.url.startswith("http://127.0.0.1"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", offline)
+    page.goto(bridge.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() >= 10 and refused == []
+    context.close()
