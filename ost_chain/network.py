@@ -33,15 +33,40 @@ class Session:
     dev_accounts: tuple[LocalAccount, ...] = field(default_factory=tuple)
 
 
+KEYSTORE_FOLDERS = (("~/.ape/accounts", ".json"), ("~/.foundry/keystores", ""))  # Ape's and Foundry's, by name
+
+
+def keystore_path(account: str) -> Path:
+    """A keystore file, or the name of one in Ape's (``~/.ape/accounts/NAME.json``) or Foundry's
+    (``~/.foundry/keystores/NAME``) folder."""
+    path = Path(account).expanduser()
+    if path.exists() or "/" in account or account.endswith(".json"):
+        return path
+    for folder, suffix in KEYSTORE_FOLDERS:
+        named = Path(folder).expanduser() / f"{account}{suffix}"
+        if named.exists():
+            return named
+    places = ", ".join(f"{folder}/{account}{suffix}" for folder, suffix in KEYSTORE_FOLDERS)
+    raise ConfigError(f"No keystore {account!r}: it is not a file here, nor {places}.")
+
+
 def load_keystore(path: Path, passphrase: str | None = None) -> LocalAccount:
-    """Decrypt a v3 keystore file; the passphrase comes from the argument, OST_PASSPHRASE or a prompt."""
+    """Decrypt a v3 keystore file (or one named in Ape's or Foundry's folder); the passphrase comes from the
+    argument, OST_PASSPHRASE, the password file (--password-file, OST_PASSWORD_FILE) or a prompt."""
+    path = keystore_path(str(path))
     try:
         keyfile = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"Cannot read the keystore {path}: {exc}") from exc
     if passphrase is None:
-        stored = current_settings().passphrase
+        settings = current_settings()
+        stored = settings.passphrase
         passphrase = stored.get_secret_value() if stored is not None else None
+        if passphrase is None and settings.password_file is not None:
+            try:
+                passphrase = settings.password_file.read_text().splitlines()[0]
+            except (OSError, IndexError):
+                raise ConfigError(f"Cannot read a passphrase from {settings.password_file}.") from None
     secret = passphrase
     if secret is None:
         secret = getpass.getpass(f"Passphrase for {path.name}: ")

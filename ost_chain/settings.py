@@ -99,6 +99,9 @@ class Settings(BaseSettings):
         default=None, description="JSON-RPC URL of the chain; default the one `ost up` keeps, " + DEFAULT_RPC_URL
     )
     passphrase: SecretStr | None = Field(default=None, description="Passphrase of the keystores that sign.")
+    password_file: Path | None = Field(
+        default=None, description="A file whose first line is the keystores' passphrase (as `cast --password-file`)."
+    )
     deploy_fail_after: int | None = Field(
         default=None, ge=0, description="A test aid: stop a deployment after this many transactions."
     )

@@ -25,7 +25,7 @@ RpcUrl = Annotated[
     str | None,
     typer.Option(
         "--rpc-url",
-        envvar="OST_RPC_URL",
+        envvar=["OST_RPC_URL", "ETH_RPC_URL"],
         help=f"JSON-RPC URL of the chain. Default: {DEFAULT_RPC_URL} (where `ost up` runs) for commands on a "
         "deployed town; a throwaway embedded chain for `deploy` and `demo`.",
     ),

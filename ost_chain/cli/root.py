@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import requests
@@ -50,8 +52,17 @@ def _root(
     show_version: Annotated[
         bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
     ] = False,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--password-file",
+            help="A file whose first line is the keystores' passphrase (instead of OST_PASSPHRASE or a prompt).",
+        ),
+    ] = None,
 ) -> None:
     """One Small Town on chain: deploy and run community-owned town economies."""
+    if password_file is not None:
+        os.environ["OST_PASSWORD_FILE"] = str(password_file)  # read by the keystore loader, never printed
 
 
 app.command("compile")(compile_command)
