@@ -16,6 +16,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from ._owed import Owed, owed
+from ._roster import residents, role_holders
 from ._town_reads import Eligibility, SaleStatus, TownReader
 from .enums import NATIVE, Phase
 from .exceptions import ConfigError, OstError
@@ -153,6 +154,22 @@ class Town(TownReader):
             )
         fn = self.infinity.functions.redeem(amount, hash_id(redemption_id), basket)
         return Receipt.of(self.client.transact(fn, sender))
+
+    def send_inf(self, sender: LocalAccount, to: str, amount: int) -> Receipt:
+        """Send ``amount`` of the sender's INF to ``to`` (said in whole INF when the balance is short)."""
+        to = self.address(to, "receiver")
+        held = int(self.infinity.functions.balanceOf(sender.address).call())
+        if held < amount:
+            raise NotAllowed(
+                f"{sender.address} holds {money(held, 18, 'INF')}, less than the {money(amount, 18, 'INF')} to send."
+            )
+        return Receipt.of(self.client.transact(self.infinity.functions.transfer(to, amount), sender))
+
+    def role_holders(self, role: str) -> list[str]:
+        return role_holders(self, role)
+
+    def residents(self) -> list[str]:
+        return residents(self)
 
     def buy(self, sender: LocalAccount, ref: str | int, shares: int) -> tuple[int, Receipt]:
         """Buy ``shares`` in the sale's current phase, paying in its asset (approving a token first); the cost."""

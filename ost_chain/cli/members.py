@@ -163,6 +163,19 @@ def members_recover(
 residents_app = typer.Typer(help="Country residents, verified by the Country Ambassador.", no_args_is_help=True)
 
 
+@residents_app.command("list")
+def residents_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_json: JsonOutput = False) -> None:
+    """Every verified country resident now."""
+    town = open_town(rpc_url, manifest)
+    found = town.residents()
+    if as_json:
+        emit_json(found)
+        return
+    console.print(f"{len(found)} country resident(s) of {town.name}:" if found else "No country residents yet.")
+    for address in found:
+        console.print(f"  {address}")
+
+
 @residents_app.command("set")
 def residents_set(
     addresses: Annotated[list[str], typer.Argument(help="Addresses verified as living in the country.")],

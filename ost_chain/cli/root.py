@@ -21,6 +21,7 @@ from .infinity import redeem_command, reward_command
 from .members import members_app, residents_app
 from .options import emit_json, err_console
 from .profits import profit_app
+from .roles import ambassadors_app, coordinators_app, inf_app, profit_distribute_held
 from .sales import sale_app
 from .toolchain import chain_command, compile_command
 from .town import town_app
@@ -78,6 +79,10 @@ app.command("reward")(reward_command)
 app.command("redeem")(redeem_command)
 app.add_typer(sale_app, name="sale")
 app.add_typer(profit_app, name="profit")
+app.add_typer(coordinators_app, name="coordinators")
+app.add_typer(ambassadors_app, name="ambassadors")
+app.add_typer(inf_app, name="inf")
+profit_app.command("distribute-held")(profit_distribute_held)
 for _name, _group in commands().items():  # `ost api` and any other installed plugin
     app.add_typer(_group, name=_name)
 

@@ -317,3 +317,34 @@ def test_members_recover_in_two_steps_moves_a_member_and_refuses_the_old_address
     assert ost("members", "show", lost)["tier"] == "recovered" and ost("members", "show", lost)["recoveredTo"] == new
     with pytest.raises(NotAllowed, match="lost its wallet and was moved to"):
         ost("sale", "buy", "BAKE", "1", "--account", "dev:11")
+
+
+def test_the_commands_each_role_was_missing(ost: Any, client: ChainClient, deployed: tuple[Path, str]) -> None:
+    """Coordinators appointed, listed and revoked; ambassadors appointed and revoked; residents listed; INF sent to
+    another member and paused; held profit shared out (issue 20 #10)."""
+    town = town_of(client, deployed)
+    assert [c["address"] for c in ost("coordinators", "list")] == [COORDINATOR.address, AMBASSADOR.address]
+    added = ost("coordinators", "add", "dev:5", "--cap", "250")
+    assert added["dailyCap"] == str(250 * 10**18) and town.has_role("COORDINATOR_ROLE", DEV[5].address)
+    assert DEV[5].address in [c["address"] for c in ost("coordinators", "list")]
+    ost("coordinators", "remove", "dev:5")
+    assert not town.has_role("COORDINATOR_ROLE", DEV[5].address)
+    assert ost("residents", "list") == [RESIDENT.address]
+    ost("residents", "set", "dev:15")
+    assert ost("residents", "list") == [RESIDENT.address, DEV[15].address]
+    ost("ambassadors", "appoint", "country", "dev:6")
+    assert town.has_role("COUNTRY_AMBASSADOR_ROLE", DEV[6].address)
+    ost("ambassadors", "revoke", "country", "dev:6")
+    assert not town.has_role("COUNTRY_AMBASSADOR_ROLE", DEV[6].address)
+    ost("reward", MEMBER.address, "--minutes", "360", "--project", "1", "--id", "send/1", "--account", "dev:3")
+    sent = ost("inf", "send", MEMBER2.address, "1,5", "--account", "dev:10")
+    assert sent["amount"] == str(15 * 10**17) and sent["balance"] == str(5 * 10**17)
+    with pytest.raises(NotAllowed, match="holds 0.5 INF, less than the 2 INF to send"):
+        ost("inf", "send", MEMBER2.address, "2", "--account", "dev:10")
+    ost("inf", "pause")
+    with pytest.raises(ContractRevert, match="paused"):
+        ost("inf", "send", MEMBER2.address, "0.1", "--account", "dev:10")
+    ost("inf", "pause", "--resume")
+    ost("inf", "send", MEMBER2.address, "0.1", "--account", "dev:10")
+    shared = ost("profit", "distribute-held")
+    assert shared["shared"] == "0" and "pool" in shared

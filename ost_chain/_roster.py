@@ -1,0 +1,52 @@
+"""Who holds a role now, and who is a country resident now, read from the registry's events (the contract keeps
+no list of either)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .enums import Role
+
+if TYPE_CHECKING:
+    from ._town_reads import TownReader
+
+
+def role_holders(town: TownReader, role: str) -> list[str]:
+    """Every address holding ``role`` now, in the order each was first granted it."""
+    role_id = Role.id(role)
+    events = town.registry.events
+    granted = events.RoleGranted().get_logs(from_block=town._from_block, argument_filters={"role": role_id})
+    revoked = events.RoleRevoked().get_logs(from_block=town._from_block, argument_filters={"role": role_id})
+    changes = sorted([*granted, *revoked], key=lambda e: (e["blockNumber"], e["logIndex"]))
+    holders: dict[str, None] = {}
+    for event in changes:
+        account = str(event["args"]["account"])
+        if event["event"] == "RoleGranted":
+            holders[account] = None
+        else:
+            holders.pop(account, None)
+    return list(holders)
+
+
+def residents(town: TownReader) -> list[str]:
+    """Every verified country resident now (a recovery moves a resident to the new address)."""
+    events = town.registry.events
+    found: dict[str, None] = {}
+    changes = sorted(
+        [
+            *events.CountryResidentSet().get_logs(from_block=town._from_block),
+            *events.RecoveryConfirmed().get_logs(from_block=town._from_block),
+        ],
+        key=lambda e: (e["blockNumber"], e["logIndex"]),
+    )
+    for event in changes:
+        args = event["args"]
+        if event["event"] == "RecoveryConfirmed":
+            if args["lost"] in found:
+                found.pop(args["lost"])
+                found[str(args["replacement"])] = None
+        elif args["resident"]:
+            found[str(args["account"])] = None
+        else:
+            found.pop(str(args["account"]), None)
+    return list(found)
