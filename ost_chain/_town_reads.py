@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,18 +127,32 @@ class TownReader:
         return dict(zip(("perMemberTotal", "carried", "deposited"), values, strict=True))
 
     def business_id(self, ref: str | int) -> int:
-        """A business by its id or its share symbol."""
+        """A business by its number, its share symbol or its name (any case); a near miss is suggested."""
         count = int(self.factory.functions.businessCount().call())
         if isinstance(ref, int) or str(ref).isdigit():
             business_id = int(ref)
         else:
             recorded = self.record.businesses.get(str(ref).upper())
             if recorded is None:
-                raise ConfigError(f"No business with the symbol {ref!r} in this town.")
+                return self._by_name(str(ref))
             business_id = recorded.id
         if not 0 <= business_id < count:
             raise ConfigError(f"No business #{business_id}: this town lists {count} (0 to {count - 1}).")
         return business_id
+
+    def _by_name(self, ref: str) -> int:
+        """A business by its name, as the sales list shows it; else a sentence with the nearest names and symbols."""
+        self._statuses([])  # reads names and symbols once
+        names = {name.casefold(): n for n, (name, _) in enumerate(self._names)}
+        if ref.casefold() in names:
+            return names[ref.casefold()]
+        known = [*(name for name, _ in self._names), *(symbol for _, symbol in self._names)]
+        close = difflib.get_close_matches(ref, known, n=3, cutoff=0.5)
+        close += difflib.get_close_matches(ref.upper(), known, n=3, cutoff=0.5)
+        hint = f" Did you mean {' or '.join(dict.fromkeys(close))}?" if close else ""
+        raise ConfigError(
+            f"No business with the symbol or name {ref!r} in this town.{hint} `ost sale status` lists them all."
+        )
 
     def sale(self, business_id: int) -> tuple[Contract, Contract]:
         return self.businesses(business_id + 1)[business_id]

@@ -19,7 +19,7 @@ from ._owed import Owed, owed
 from ._roster import residents, role_holders
 from ._town_reads import Eligibility, SaleStatus, TownReader
 from .enums import NATIVE, Phase
-from .exceptions import ConfigError, OstError
+from .exceptions import ConfigError, ContractRevert, OstError
 from .units import checksum, hash_id, money
 
 __all__ = ["Eligibility", "NotAllowed", "Receipt", "Reward", "SaleStatus", "Town", "as_dict"]
@@ -126,7 +126,14 @@ class Town(TownReader):
     def reward(self, sender: LocalAccount, reward: Reward) -> tuple[int, Receipt]:
         """Reward one participation; the INF minted and the receipt."""
         member, minutes, key, project = reward.as_tuple(self.client.chain_id)
-        receipt = self.client.transact(self.infinity.functions.reward(member, minutes, key, project), sender)
+        try:
+            receipt = self.client.transact(self.infinity.functions.reward(member, minutes, key, project), sender)
+        except ContractRevert as exc:
+            if exc.error == "InfinityTokenAlreadyRewarded":  # said with the id as typed, not its hash
+                raise NotAllowed(
+                    f"Participation {reward.participation_id!r} was already rewarded: each participation earns once."
+                ) from None
+            raise
         return self._minted(receipt), Receipt.of(receipt)
 
     def reward_batch(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from ..townclient import as_dict
+from ..townclient import NotAllowed, as_dict
 from ..units import money
 from .options import (
     Account,
@@ -100,19 +101,44 @@ def sale_buy(
 @sale_app.command("advance")
 def sale_advance(
     business: Business,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it even if it makes the sale fail.")] = False,
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """End the current phase now (the Town Ambassador): open the sale, or move to the next phase."""
+    """End the current phase now (the Town Ambassador): open the sale, or move to the next phase. Closing a sale
+    that has not sold its minimum (so it fails) asks first, or needs --yes."""
     town = open_town(rpc_url, manifest)
     who = town_ambassador(town, account)
-    phase, receipt = town.advance(who, business)
+    status = town.sale_status(business)
+    sale, _ = town.sale(status.business_id)
+    terms = town.client.view(sale.functions.terms())
+    following = [("country", terms.countryDuration), ("world", terms.worldDuration)]
+    order = ["pending", "local", "country", "world"]
+    later = [name for name, length in following if length and order.index(name) > order.index(status.phase)]
+    nxt = "local" if status.phase == "pending" else (later[0] if later else "closed")
+    early = f" ({time_left(status.phase_ends_in)} early)" if status.phase_ends_in else ""
+    intent = f"This ends the {status.phase} phase of {status.symbol} now{early}"
+    if nxt != "closed":
+        intent += f" and opens the {nxt} phase."
+    elif status.sold < status.minimum:
+        intent += (
+            f" and closes the sale with {status.sold:,} of the {status.minimum:,} shares it needs sold: it will fail, "
+            "and every buyer may take a refund."
+        )
+        if not yes:
+            if as_json or not sys.stdin.isatty():
+                raise NotAllowed(f"{intent} Run it again with --yes to do it.")
+            if not typer.confirm(f"{intent} Go on?", default=False):
+                raise typer.Exit(1)
+    else:
+        intent += " and closes the sale, which has sold enough to succeed."
+    phase, receipt = town.advance(who, status.business_id)
     done(
         as_json,
-        {"businessId": town.business_id(business), "phase": phase, "receipt": as_dict(receipt)},
-        f"Business {business} is now in the {phase} phase.",
+        {"businessId": status.business_id, "phase": phase, "receipt": as_dict(receipt)},
+        f"{status.symbol}: the {status.phase} phase ended{early}; the sale is now {phase}.",
     )
 
 

@@ -112,7 +112,7 @@ def test_residents_set_and_unset(ost: Any) -> None:
 def test_reward_once_per_id_and_redeem(ost: Any) -> None:
     rewarded = ost("reward", MEMBER.address, "--minutes", "360", "--project", "1", "--id", "river/2026-11-25/1")
     assert rewarded["minted"] == 2 * 10**18
-    with pytest.raises(ContractRevert, match="InfinityTokenAlreadyRewarded"):
+    with pytest.raises(NotAllowed, match="Participation 'river/2026-11-25/1' was already rewarded"):  # as typed
         ost("reward", MEMBER.address, "--minutes", "360", "--project", "1", "--id", "river/2026-11-25/1")
     with pytest.raises(ContractRevert, match=f"InfinityTokenNotMember: .*{STRANGER.address}"):
         ost("reward", STRANGER.address, "--minutes", "180", "--project", "1", "--id", "river/2026-11-25/2")
@@ -348,3 +348,19 @@ def test_the_commands_each_role_was_missing(ost: Any, client: ChainClient, deplo
     ost("inf", "send", MEMBER2.address, "0.1", "--account", "dev:10")
     shared = ost("profit", "distribute-held")
     assert shared["shared"] == "0" and "pool" in shared
+
+
+def test_a_business_by_name_a_suggestion_and_an_advance_that_would_fail_asks_first(
+    ost: Any, client: ChainClient, deployed: tuple[Path, str]
+) -> None:
+    """A business found by its name too, a near miss suggested; `sale advance` that would close a sale below its
+    minimum refuses without --yes, saying what it would do (issue 20 #10)."""
+    assert ost("sale", "status", "laundry")["symbol"] == "WASH"
+    with pytest.raises(ConfigError, match="Did you mean .*Laundry"):
+        ost("sale", "status", "Laundr")
+    ost("sale", "advance", "WASH")  # local → country
+    ost("sale", "advance", "WASH")  # country → world
+    with pytest.raises(NotAllowed, match="closes the sale with 0 of the 90 shares it needs sold: it will fail"):
+        ost("sale", "advance", "WASH")
+    assert ost("sale", "status", "WASH")["phase"] == "world"  # nothing was sent
+    assert ost("sale", "advance", "WASH", "--yes")["phase"] == "failed"
