@@ -6,11 +6,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel as _PydanticModel
+from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
 from ost_chain.units import valid_address
 
 from .db import Status
+
+
+class BaseModel(_PydanticModel):
+    """Every body of the API: camelCase keys, as the CLI's JSON (``participationId``, ``txHash``); a request may
+    also use the snake_case names of the first version."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@#+=-]{0,199}$"
 
@@ -42,7 +54,12 @@ class ParticipationCreate(BaseModel):
     participation_id: str = Field(pattern=ID_PATTERN, description="Unique id; letters, digits and ._:/@#+=- only.")
     member: str = Field(description="The member's address.")
     project_id: int = Field(ge=0, lt=2**64)
-    hours: Decimal = Field(gt=0, le=24, description="Hours worked, in whole minutes (e.g. 3 or 1.5).")
+    minutes_worked: int | None = Field(
+        default=None, gt=0, le=1440, alias="minutes", description="Minutes worked, as `ost reward --minutes` takes."
+    )
+    hours: Decimal | None = Field(
+        default=None, gt=0, le=24, description="Or hours worked, in whole minutes (e.g. 3 or 1.5): give one of the two."
+    )
     evidence_uri: str | None = Field(default=None, max_length=2048)
     meal: bool = Field(default=False, description="A community-kitchen meal goes with this participation.")
     attestation: Attestation | None = None
@@ -51,14 +68,20 @@ class ParticipationCreate(BaseModel):
 
     @field_validator("hours")
     @classmethod
-    def _whole_minutes(cls, value: Decimal) -> Decimal:
-        if value * 60 != (value * 60).to_integral_value():
+    def _whole_minutes(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value * 60 != (value * 60).to_integral_value():
             raise ValueError("hours must come to a whole number of minutes (e.g. 1.5, not 1.51)")
         return value
 
+    @model_validator(mode="after")
+    def _one_duration(self) -> ParticipationCreate:
+        if (self.minutes_worked is None) == (self.hours is None):
+            raise ValueError("give the time worked once: minutes (e.g. 180) or hours (e.g. 3), not both or neither")
+        return self
+
     @property
     def minutes(self) -> int:
-        return int(self.hours * 60)
+        return self.minutes_worked if self.minutes_worked is not None else int((self.hours or 0) * 60)
 
 
 class Links(BaseModel):

@@ -61,9 +61,9 @@ async def submit_all(url: str, key: str, count: int, tag: str, concurrency: int)
             for n in numbers:
                 body = json.dumps(
                     {
-                        "participation_id": f"{tag}-{n}",
+                        "participationId": f"{tag}-{n}",
                         "member": MEMBERS[n % len(MEMBERS)],
-                        "project_id": 1,
+                        "projectId": 1,
                         "hours": 0.5,
                     }
                 ).encode()

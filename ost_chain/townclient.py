@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from pydantic.alias_generators import to_camel
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
@@ -255,7 +256,9 @@ class Town(TownReader):
 
 
 def as_dict(value: Any) -> Any:
-    """Dataclasses (and lists of them) as plain dicts, for JSON output."""
+    """Dataclasses (and lists of them) as plain dicts with camelCase keys, as every JSON of `ost` and the bridge."""
     if isinstance(value, list | tuple):
         return [as_dict(v) for v in value]
-    return asdict(value) if hasattr(value, "__dataclass_fields__") else value
+    if hasattr(value, "__dataclass_fields__"):
+        return {to_camel(k): v for k, v in asdict(value).items()}
+    return value

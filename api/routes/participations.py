@@ -37,11 +37,11 @@ ACCEPTED_LINKS = {
     "links": {
         "GetParticipation": {
             "operationId": "getParticipation",
-            "parameters": {"participation_id": "$response.body#/participation_id"},
+            "parameters": {"participation_id": "$response.body#/participationId"},
         },
         "RecordMeal": {
             "operationId": "recordMeal",
-            "requestBody": {"participation_id": "$response.body#/participation_id"},
+            "requestBody": {"participationId": "$response.body#/participationId"},
         },
         "GetMember": {"operationId": "getMember", "parameters": {"address": "$response.body#/member"}},
     }

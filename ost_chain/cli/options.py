@@ -86,9 +86,49 @@ def country_ambassador(town: Town, account: str | None) -> LocalAccount:
     return signer(town, account, "Country Ambassador", town.roles.get("countryAmbassador"))
 
 
+# Token amounts, in the smallest unit: JSON carries them as decimal strings, exact in any language (a JavaScript
+# number is exact only below 2**53, one hundredth of an INF), as the bridge does.
+AMOUNT_KEYS = frozenset(
+    {
+        "amount",
+        "balance",
+        "carried",
+        "claimable",
+        "claimed",
+        "cost",
+        "dailyCap",
+        "deposited",
+        "inf",
+        "infinity",
+        "infinityIssued",
+        "minted",
+        "mintedToday",
+        "perMember",
+        "perMemberTotal",
+        "price",
+        "redeemed",
+        "refunded",
+        "totalSupply",
+    }
+)
+
+
+def amounts_as_strings(data: Any, key: str = "") -> Any:
+    """``data`` with every token amount (by its key, see :data:`AMOUNT_KEYS`) as a decimal string."""
+    if isinstance(data, dict):
+        if key in AMOUNT_KEYS:  # amounts by asset
+            return {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in data.items()}
+        return {k: amounts_as_strings(v, k) for k, v in data.items()}
+    if isinstance(data, list):
+        return [amounts_as_strings(v, key) for v in data]
+    if key in AMOUNT_KEYS and isinstance(data, int) and not isinstance(data, bool):
+        return str(data)
+    return data
+
+
 def emit_json(data: Any) -> None:
-    """Print ``data`` as JSON on standard output."""
-    typer.echo(json.dumps(data, indent=2, default=str))
+    """Print ``data`` as JSON on standard output, token amounts as decimal strings."""
+    typer.echo(json.dumps(amounts_as_strings(data), indent=2, default=str))
 
 
 def done(as_json: bool, data: dict[str, Any], sentence: str) -> None:

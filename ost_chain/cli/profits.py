@@ -40,6 +40,7 @@ def profit_deposit(
 ) -> None:
     """Deposit a business's net profit, to be split equally among the members."""
     town = open_town(rpc_url, manifest)
+    asset = town.address(asset, "asset")  # checksummed, as every address `ost` prints
     sale, _ = town.sale(town.business_id(business))
     who = signer(town, account, "business treasury", town.client.view(sale.functions.terms()).treasury)
     units = parse_amount(amount, town.asset_decimals(asset), "profit")

@@ -64,7 +64,7 @@ def sale_status(
     console.print(table)
     for row in rows:
         if "eligibility" in row:
-            console.print(f"#{row['business_id']}: {address} {row['eligibility']['sentence']}.")
+            console.print(f"#{row['businessId']}: {address} {row['eligibility']['sentence']}.")
 
 
 @sale_app.command("buy")

@@ -53,9 +53,9 @@ def _free_after(port: int, *, avoid: int = -1) -> int:
 def check_ports(port: int, api_port: int) -> None:
     """Refuse at once, before deploying anything, when a port is taken, suggesting a free one."""
     if port and port == api_port:
-        raise ConfigError(f"--port and --api-port are both {port}: the chain and the bridge need a port each.")
+        raise ConfigError(f"--chain-port and --api-port are both {port}: the chain and the bridge need a port each.")
     for given, option, what, other in (
-        (port, "--port", "the chain", api_port),
+        (port, "--chain-port", "the chain", api_port),
         (api_port, "--api-port", "the bridge", port),
     ):
         if _taken(given):
@@ -143,7 +143,12 @@ def _roles(record: Manifest) -> list[str]:
 
 def up_command(
     plan_path: Annotated[Path, typer.Argument(help="The town plan (YAML).")] = Path("examples/town.yaml"),
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the chain; 0 picks a free one.")] = 8545,
+    port: Annotated[
+        int,
+        typer.Option(
+            "--chain-port", "--port", help="Port on 127.0.0.1 for the chain (--port is the old name); 0 picks one."
+        ),
+    ] = 8545,
     api_port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the bridge; 0 picks a free one.")] = 8000,
 ) -> None:
     """The main job: start the embedded chain, deploy PLAN, serve the bridge; keep running until Ctrl-C."""

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from eth_utils import keccak, to_checksum_address
+from pydantic.alias_generators import to_camel
 from sqlalchemy.orm import Session
 
 from api.db import make_engine, sessions
@@ -168,12 +169,12 @@ def secret_of(key: str) -> str:
 
 def participation(member: str | None = None, **overrides: Any) -> dict[str, Any]:
     body = {
-        "participation_id": f"t-{uuid.uuid4().hex[:12]}",
+        "participationId": f"t-{uuid.uuid4().hex[:12]}",
         "member": member or random.choice(MEMBERS[:50]),
-        "project_id": 1,
+        "projectId": 1,
         "hours": 3,
     }
-    body.update(overrides)
+    body.update({to_camel(k): v for k, v in overrides.items()})  # the API's keys are camelCase
     return body
 
 
@@ -265,8 +266,8 @@ def attested(deployed: Deployed, signer: Any, coordinator: str | None = None, **
         deployed.town.infinity.address,
         member=body["member"],
         minutesWorked=int(body["hours"] * 60),
-        participationId=hash_id(body["participation_id"]),
-        projectId=body["project_id"],
+        participationId=hash_id(body["participationId"]),
+        projectId=body["projectId"],
         coordinator=coordinator or signer.address,
         deadline=deadline,
     )

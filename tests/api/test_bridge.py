@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -65,12 +66,25 @@ def test_a_participation_is_minted_once_and_its_status_told(http: httpx.Client, 
     body = participation(hours=1.5, evidence_uri="https://photos.example/river/1.jpg", meal=True)
     accepted = http.post("/v1/participations", json=body, headers=auth(key))
     assert accepted.status_code == 202
-    assert accepted.headers["location"] == f"/v1/participations/{body['participation_id']}"
+    assert accepted.headers["location"] == f"/v1/participations/{body['participationId']}"
     assert accepted.json()["status"] in ("queued", "submitted", "confirmed") and accepted.json()["minutes"] == 90
-    done = confirmed(http, body["participation_id"])
-    assert done["status"] == "confirmed" and done["block"] > 0 and done["tx_hash"].startswith("0x")
+    done = confirmed(http, body["participationId"])
+    assert done["status"] == "confirmed" and done["block"] > 0 and done["txHash"].startswith("0x")
     assert int(done["minted"]) == 10**18 // 2  # 90 minutes at 1 INF per 180
-    assert hash_id(body["participation_id"]) in rewarded_on_chain(deployed)
+    assert hash_id(body["participationId"]) in rewarded_on_chain(deployed)
+
+
+def test_one_style_camel_case_keys_and_minutes_as_the_cli_says_them(http: httpx.Client, key: str) -> None:
+    """The API speaks as `ost --json` does: camelCase keys, work in minutes (hours still taken), amounts as
+    decimal strings of the smallest unit (issue 20 #9)."""
+    body = {"participationId": f"style-{uuid.uuid4().hex[:8]}", "member": MEMBERS[7], "projectId": 1, "minutes": 90}
+    accepted = http.post("/v1/participations", json=body, headers=auth(key))
+    assert accepted.status_code == 202 and accepted.json()["minutes"] == 90
+    done = confirmed(http, body["participationId"], auth(key))
+    assert {"participationId", "txHash", "projectId", "createdAt"} <= set(done) and "tx_hash" not in done
+    assert isinstance(done["minted"], str) and int(done["minted"]) == 10**18 // 2
+    both = {**body, "participationId": "style-both", "hours": 1.5}
+    assert_problem(http.post("/v1/participations", json=both, headers=auth(key)), 422, "minutes (e.g. 180) or hours")
 
 
 def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, bridge: Bridge) -> None:
@@ -147,11 +161,11 @@ def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(
 ) -> None:
     body = attested(deployed, COORDINATOR)
     assert http.post("/v1/participations", json=body).status_code == 202
-    progress = confirmed(http, body["participation_id"])  # anyone holding the id follows its progress...
+    progress = confirmed(http, body["participationId"])  # anyone holding the id follows its progress...
     assert progress["status"] == "confirmed" and progress["member"] is None and progress["coordinator"] is None
-    done = confirmed(http, body["participation_id"], auth(key))  # ...a coordinator's key sees whom it names
+    done = confirmed(http, body["participationId"], auth(key))  # ...a coordinator's key sees whom it names
     assert done["status"] == "confirmed" and done["coordinator"] == COORDINATOR.address
-    receipt = deployed.client.w3.eth.get_transaction_receipt(done["tx_hash"])
+    receipt = deployed.client.w3.eth.get_transaction_receipt(done["txHash"])
     (event,) = deployed.town.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)
     assert event["args"]["coordinator"] == COORDINATOR.address  # relayed, yet credited to the signer
 
@@ -168,14 +182,14 @@ def test_the_town_ambassador_mints_through_the_bridge_with_a_key_or_a_signature(
     key, _ = bridge.new_key(AMBASSADOR.address, "ambassador")
     body = participation()
     assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
-    done = confirmed(http, body["participation_id"], auth(key))
+    done = confirmed(http, body["participationId"], auth(key))
     assert done["status"] == "confirmed" and done["coordinator"] == AMBASSADOR.address
     again = http.post("/v1/participations", json=body, headers=auth(key))  # once only, as for anyone
     assert again.status_code == 202 and again.json()["status"] == "confirmed"
     signed = attested(deployed, AMBASSADOR)
     assert http.post("/v1/participations", json=signed).status_code == 202
-    done = confirmed(http, signed["participation_id"], auth(key))
-    receipt = deployed.client.w3.eth.get_transaction_receipt(done["tx_hash"])
+    done = confirmed(http, signed["participationId"], auth(key))
+    receipt = deployed.client.w3.eth.get_transaction_receipt(done["txHash"])
     (event,) = town.infinity.events.Rewarded().process_receipt(receipt, errors=DISCARD)
     assert event["args"]["coordinator"] == AMBASSADOR.address  # credited on chain to the ambassador who signed
 
@@ -206,12 +220,12 @@ def test_200_concurrent_submissions_of_20_ids_mint_exactly_20(bridge: Bridge, ke
         )
         assert [a.status_code for a in answers] == [202] * 200
         for body in bodies:
-            assert confirmed(client, body["participation_id"])["status"] == "confirmed"
+            assert confirmed(client, body["participationId"])["status"] == "confirmed"
         changed = client.post("/v1/participations", json={**bodies[0], "hours": 2}, headers=auth(key))
         assert_problem(changed, 409, "different body")
     minted = rewarded_on_chain(deployed)
     assert len(minted) - before == 20
-    assert sorted(minted[before:]) == sorted(hash_id(b["participation_id"]) for b in bodies)
+    assert sorted(minted[before:]) == sorted(hash_id(b["participationId"]) for b in bodies)
 
 
 def test_a_participation_the_chain_refuses_fails_with_the_reason(
@@ -222,12 +236,12 @@ def test_a_participation_the_chain_refuses_fails_with_the_reason(
     second = participation(member=member, hours=5)  # 25 hours in one day: the contract refuses the second
     for body in (first, second):
         assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
-    outcomes = {confirmed(http, b["participation_id"])["status"] for b in (first, second)}
+    outcomes = {confirmed(http, b["participationId"])["status"] for b in (first, second)}
     assert outcomes == {"confirmed", "failed"}
     failed = next(
-        confirmed(http, b["participation_id"])
+        confirmed(http, b["participationId"])
         for b in (first, second)
-        if confirmed(http, b["participation_id"])["status"] == "failed"
+        if confirmed(http, b["participationId"])["status"] == "failed"
     )
     assert "InfinityTokenMemberDayExceeded" in failed["reason"]
 
@@ -245,7 +259,7 @@ def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, br
     assert_problem(post(participation(hours=25)), 422, "hours")
     assert_problem(post(participation(hours=0)), 422, "hours")
     assert_problem(post(participation(hours="1.51")), 422, "whole number of minutes")
-    assert_problem(post(participation(participation_id="has space")), 422, "participation_id")
+    assert_problem(post(participation(participation_id="has space")), 422, "participationId")
     assert_problem(post(participation(member=DEV[19].address)), 422, "not a member")
     assert_problem(post({**participation(), "surprise": 1}), 422, "surprise")
     assert_problem(
@@ -268,30 +282,30 @@ def test_member_town_and_kitchen(http: httpx.Client, key: str) -> None:
     member = MEMBERS[5]
     body = participation(member=member, meal=True)
     assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
-    assert confirmed(http, body["participation_id"])["status"] == "confirmed"
+    assert confirmed(http, body["participationId"])["status"] == "confirmed"
     served = datetime(2026, 11, 25, 12, 30, tzinfo=UTC).isoformat()
-    meal = {"participation_id": body["participation_id"], "served_at": served, "note": "pap and stew"}
+    meal = {"participationId": body["participationId"], "servedAt": served, "note": "pap and stew"}
     assert_problem(http.post("/v1/meals", json=meal), 401)
     created = http.post("/v1/meals", json=meal, headers=auth(key))
     assert created.status_code == 201 and created.json()["member"] == member
     assert http.post("/v1/meals", json=meal, headers=auth(key)).status_code == 200  # the same again: no change
     assert_problem(http.post("/v1/meals", json={**meal, "note": "second helping"}, headers=auth(key)), 409)
-    assert_problem(http.post("/v1/meals", json={**meal, "participation_id": "unknown-1"}, headers=auth(key)), 404)
+    assert_problem(http.post("/v1/meals", json={**meal, "participationId": "unknown-1"}, headers=auth(key)), 404)
     assert_problem(http.get("/v1/meals", params={"date": "2026-11-25"}), 401)  # who ate is not public
     day = http.get("/v1/meals", params={"date": "2026-11-25"}, headers=auth(key)).json()
-    assert [m["participation_id"] for m in day] == [body["participation_id"]]
+    assert [m["participationId"] for m in day] == [body["participationId"]]
     assert http.get("/v1/meals", params={"date": "2026-11-24"}, headers=auth(key)).json() == []
     # A meal at 23:30 UTC is served on the next day in the town (UTC+2), and a time without an offset is the
     # town's clock (issue 20 #12).
     late = participation(member=member)
     assert http.post("/v1/participations", json=late, headers=auth(key)).status_code == 202
-    late_meal = {"participation_id": late["participation_id"], "served_at": "2026-11-25T23:30:00+00:00"}
-    assert http.post("/v1/meals", json=late_meal, headers=auth(key)).json()["served_on"] == "2026-11-26"
+    late_meal = {"participationId": late["participationId"], "servedAt": "2026-11-25T23:30:00+00:00"}
+    assert http.post("/v1/meals", json=late_meal, headers=auth(key)).json()["servedOn"] == "2026-11-26"
     local = participation(member=member)
     assert http.post("/v1/participations", json=local, headers=auth(key)).status_code == 202
-    local_meal = {"participation_id": local["participation_id"], "served_at": "2026-11-27T00:30:00"}
+    local_meal = {"participationId": local["participationId"], "servedAt": "2026-11-27T00:30:00"}
     recorded = http.post("/v1/meals", json=local_meal, headers=auth(key)).json()
-    assert recorded["served_on"] == "2026-11-27" and recorded["served_at"].startswith("2026-11-26T22:30:00")
+    assert recorded["servedOn"] == "2026-11-27" and recorded["servedAt"].startswith("2026-11-26T22:30:00")
     view = http.get(f"/v1/members/{member}").json()
     assert view["member"] is True and int(view["infinity"]) >= 10**18 and view["meals"] == 3
     assert view["claimableAsInvestor"] == []  # filled as in tests/cli/test_roles.py (investor profit shown)
@@ -330,7 +344,7 @@ def test_a_lost_wallet_s_recovery_is_shown_and_the_old_address_refused(
     time.sleep(2.1)  # the bridge trusts a member check for up to 30 s, a refusal is asked again within 2 s
     refused = http.post("/v1/participations", json=participation(member=lost), headers=auth(key))
     if refused.status_code == 202:  # a member check cached before the move let it in: the chain refuses it
-        pid = refused.json()["participation_id"]
+        pid = refused.json()["participationId"]
         done = wait_until(
             lambda: (
                 (b := http.get(f"/v1/participations/{pid}").json())["status"] != "queued"

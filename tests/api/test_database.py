@@ -74,7 +74,7 @@ def test_a_database_outage_answers_503_with_retry_after_and_loses_nothing(
             own_server.stop()
             answers = [
                 http.post("/v1/participations", json=participation(member=MEMBERS[20]), headers=headers),
-                http.get(f"/v1/participations/{accepted[0]['participation_id']}", headers=headers),
+                http.get(f"/v1/participations/{accepted[0]['participationId']}", headers=headers),
                 http.get("/v1/meals", params={"date": "2026-11-25"}, headers=headers),
                 http.get(f"/v1/members/{MEMBERS[0]}"),
                 http.get("/v1/town"),
@@ -96,7 +96,7 @@ def test_a_database_outage_answers_503_with_retry_after_and_loses_nothing(
     finally:
         bridge.stop()
     minted = rewarded_on_chain(d)
-    assert sorted(minted) == sorted(hash_id(b["participation_id"]) for b in [*accepted, later])
+    assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in [*accepted, later])
     assert bridge.log is not None
     log = bridge.log.read_text()
     assert "Traceback" not in log
@@ -162,11 +162,12 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
             answers.extend(pool.map(submit, range(300)))
 
     streamer = threading.Thread(target=stream)
+    session = first.session()  # opened (and its engine made) before the stream: the kill must not wait for it
     try:
         streamer.start()
         wait_until(lambda: sent[0] >= 100, timeout=60, every=0.005)
         caught, until = False, time.monotonic() + 0.5
-        with first.session() as session:
+        with session:
             while time.monotonic() < until:  # kill the leader while one of its batches is on its way, if caught
                 open_batch = select(func.count()).select_from(Batch).where(Batch.status == BatchStatus.SENT)
                 if session.scalar(open_batch):
@@ -184,4 +185,4 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
         first.kill()
         second.stop()
     minted = rewarded_on_chain(d)
-    assert sorted(minted) == sorted(hash_id(b["participation_id"]) for b in bodies), f"caught mid-batch: {caught}"
+    assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in bodies), f"caught mid-batch: {caught}"

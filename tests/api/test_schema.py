@@ -53,8 +53,8 @@ def test_stateful_sequences_never_make_the_bridge_fail(
             if case.operation.path == "/v1/participations" and isinstance(body, dict) and random.random() < 0.5:
                 body.update(member=random.choice(MEMBERS), project_id=1, hours=1)
                 body.pop("attestation", None)
-                if not isinstance(body.get("participation_id"), str) or not body["participation_id"].isalnum():
-                    body["participation_id"] = f"fuzz-{random.getrandbits(48):x}"
+                if not isinstance(body.get("participationId"), str) or not body["participationId"].isalnum():
+                    body["participationId"] = f"fuzz-{random.getrandbits(48):x}"
 
         def validate_response(self, response: object, case: schemathesis.Case, *args: object, **kwargs: object) -> None:
             case.validate_response(response, checks=[not_a_server_error])  # type: ignore[arg-type]

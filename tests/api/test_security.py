@@ -87,7 +87,7 @@ def test_an_id_taken_first_by_another_coordinator_is_never_reported_confirmed(
     assert done["status"] == "failed", done
     assert f"already used for {accomplice} on block {block}" in done["reason"], done["reason"]
     assert deployed.town.infinity.functions.balanceOf(member).call() == 0
-    assert done["minted"] is None and done["tx_hash"] is None
+    assert done["minted"] is None and done["txHash"] is None
 
 
 def _status(http: httpx.Client, participation_id: str) -> dict:
@@ -177,7 +177,7 @@ def test_a_signature_s_malleable_twins_are_refused_up_front(deployed: Deployed, 
         forged = {**body, "attestation": {**body["attestation"], "signature": "0x" + twin.hex()}}
         refused = http.post("/v1/participations", json=forged)
         assert refused.status_code == 422 and "canonical" in refused.json()["detail"], refused.text
-    assert http.get(f"/v1/participations/{body['participation_id']}").status_code == 404
+    assert http.get(f"/v1/participations/{body['participationId']}").status_code == 404
     assert http.post("/v1/participations", json=body).status_code == 202  # the original still goes
 
 
@@ -191,7 +191,7 @@ def test_ids_with_a_slash_or_a_hash_are_served_back(deployed: Deployed, http: ht
         location = accepted.headers["location"]
         assert "#" not in location and location == f"/v1/participations/{quote(participation_id, safe='')}"
         read = http.get(location)
-        assert read.status_code == 200 and read.json()["participation_id"] == participation_id, read.text
+        assert read.status_code == 200 and read.json()["participationId"] == participation_id, read.text
 
 
 def test_a_coordinator_records_meals_only_for_its_own_participations(
@@ -201,7 +201,7 @@ def test_a_coordinator_records_meals_only_for_its_own_participations(
     body = participation()
     assert http.post("/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 202
     other, _ = bridge.new_key(OTHER_COORDINATOR.address)
-    meal = {"participation_id": body["participation_id"], "note": "soup"}
+    meal = {"participationId": body["participationId"], "note": "soup"}
     refused = http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {other}"})
     assert refused.status_code == 403 and "confirmed by" in refused.json()["detail"], refused.text
     assert http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {key}"}).status_code == 201
@@ -228,12 +228,12 @@ def test_signed_participations_are_paced_batched_and_never_hold_up_anyone_else(
                 http.post("/v1/participations", json=honest, headers={"Authorization": f"Bearer {key}"}).status_code
                 == 202
             )
-            done = wait_until(lambda: (r := _status(http, honest["participation_id"]))["status"] == "confirmed" and r)
+            done = wait_until(lambda: (r := _status(http, honest["participationId"]))["status"] == "confirmed" and r)
             assert time.monotonic() - sent < 5, "the honest participation waited behind the signed ones"
-            ids = [b["participation_id"] for b in signed[:15]]
+            ids = [b["participationId"] for b in signed[:15]]
             minted = wait_until(lambda: all(_status(http, i)["status"] == "confirmed" for i in ids) and ids)
-            transactions = {_status(http, i)["tx_hash"] for i in minted}
+            transactions = {_status(http, i)["txHash"] for i in minted}
             assert len(transactions) <= 2, transactions  # batched, not one transaction each
-            assert done["tx_hash"] not in transactions
+            assert done["txHash"] not in transactions
     finally:
         bridge.stop()

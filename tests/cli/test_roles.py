@@ -111,13 +111,13 @@ def test_residents_set_and_unset(ost: Any) -> None:
 
 def test_reward_once_per_id_and_redeem(ost: Any) -> None:
     rewarded = ost("reward", MEMBER.address, "--minutes", "360", "--project", "1", "--id", "river/2026-11-25/1")
-    assert rewarded["minted"] == 2 * 10**18
+    assert rewarded["minted"] == str(2 * 10**18)
     with pytest.raises(NotAllowed, match="Participation 'river/2026-11-25/1' was already rewarded"):  # as typed
         ost("reward", MEMBER.address, "--minutes", "360", "--project", "1", "--id", "river/2026-11-25/1")
     with pytest.raises(ContractRevert, match=f"InfinityTokenNotMember: .*{STRANGER.address}"):
         ost("reward", STRANGER.address, "--minutes", "180", "--project", "1", "--id", "river/2026-11-25/2")
     redeemed = ost("redeem", "1.5", "--basket", "maize, beans, oil", "--id", "basket/1", "--account", "dev:10")
-    assert redeemed["redeemed"] == 15 * 10**17 and redeemed["balance"] == 5 * 10**17
+    assert redeemed["redeemed"] == str(15 * 10**17) and redeemed["balance"] == str(5 * 10**17)
     with pytest.raises(ContractRevert, match="InfinityTokenAlreadyRedeemed"):
         ost("redeem", "0.1", "--basket", "bread", "--id", "basket/1", "--account", "dev:10")
     with pytest.raises(ConfigError, match="at most 18 decimal places"):
@@ -129,7 +129,7 @@ def test_a_sale_that_fills_locally_then_finalizes(ost: Any, client: ChainClient)
     assert status["phase"] == "local" and status["sold"] == 0 and status["offered"] == 100
     assert status["eligibility"]["eligible"] is False and "not a member" in status["eligibility"]["sentence"]
     bought = ost("sale", "buy", "BAKE", "60", "--account", "dev:10")
-    assert bought["cost"] == 60 * 10**15 and bought["sold"] == 60 and bought["phase"] == "local"
+    assert bought["cost"] == str(60 * 10**15) and bought["sold"] == 60 and bought["phase"] == "local"
     ost("sale", "buy", "0", "40", "--account", "dev:11")
     assert ost("sale", "status", "0")["phase"] == "succeeded"
     finalized = ost("sale", "finalize", "BAKE")
@@ -156,14 +156,14 @@ def test_a_failed_sale_refunds_in_a_stablecoin(ost: Any, client: ChainClient, de
     coin = town_of(client, deployed).erc20(deployed[1])
     before = coin.functions.balanceOf(MEMBER.address).call()
     bought = ost("sale", "buy", "SHOP", "5", "--account", "dev:10")  # approves, then buys
-    assert bought["cost"] == 10 * 10**6 and coin.functions.balanceOf(MEMBER.address).call() == before - 10 * 10**6
+    assert bought["cost"] == str(10 * 10**6) and coin.functions.balanceOf(MEMBER.address).call() == before - 10 * 10**6
     advance_time(client, 3 * DAY + 1)
     assert ost("sale", "status", "SHOP")["phase"] == "failed"
     assert ost("members", "show", MEMBER.address)["refundsDue"] == [
-        {"businessId": 2, "asset": deployed[1], "amount": 10 * 10**6}
+        {"businessId": 2, "asset": deployed[1], "amount": str(10 * 10**6)}
     ]
     assert ost("sale", "finalize", "SHOP")["succeeded"] is False
-    assert ost("sale", "refund", "SHOP", "--account", "dev:10")["refunded"] == 10 * 10**6
+    assert ost("sale", "refund", "SHOP", "--account", "dev:10")["refunded"] == str(10 * 10**6)
     assert coin.functions.balanceOf(MEMBER.address).call() == before
     with pytest.raises(ContractRevert, match="ShareSaleNothingToRefund"):
         ost("sale", "refund", "SHOP", "--account", "dev:10")
@@ -201,13 +201,15 @@ def test_profit_deposit_show_and_claim(ost: Any, client: ChainClient, deployed: 
     with pytest.raises(NotAllowed, match="Only business #0's treasury"):
         ost("profit", "deposit", "BAKE", "0.3", "--account", "dev:8")
     deposited = ost("profit", "deposit", "BAKE", "0.3")  # the treasury (the Town Ambassador) signs by default
-    assert deposited["amount"] == 3 * 10**17 and deposited["pool"]["perMemberTotal"] == 10**17  # three members
+    assert deposited["amount"] == str(3 * 10**17) and deposited["pool"]["perMemberTotal"] == str(
+        10**17
+    )  # three members
     shown = ost("profit", "show", MEMBER.address)
-    assert shown["claimable"] == 10**17 and shown["claimed"] == 0 and shown["members"] == 3
+    assert shown["claimable"] == str(10**17) and shown["claimed"] == "0" and shown["members"] == 3
     balance = client.balance(MEMBER.address)
     claimed = ost("profit", "claim", "--account", "dev:10")
     assert [(p["amount"], p["businessId"]) for p in claimed["paid"]] == [(str(10**17), None)]
-    assert ost("profit", "show", MEMBER.address)["claimable"] == 0
+    assert ost("profit", "show", MEMBER.address)["claimable"] == "0"
     assert client.balance(MEMBER.address) > balance
     with pytest.raises(NotAllowed, match="Nothing to claim"):
         ost("profit", "claim", "--account", "dev:10")
@@ -306,9 +308,9 @@ def test_members_recover_in_two_steps_moves_a_member_and_refuses_the_old_address
     assert proposed["status"] == "proposed" and proposed["replacement"] == new
     assert proposed["proposer"] == DEV[2].address  # the Town Ambassador, by default on the dev chain
     done = ost("members", "recover", lost, new, "--confirm")
-    assert done["status"] == "confirmed" and done["moved"] == {"infinity": 10**18, "shares": {"BAKE": 7}}
+    assert done["status"] == "confirmed" and done["moved"] == {"infinity": str(10**18), "shares": {"BAKE": 7}}
     view = ost("members", "show", new)
-    assert view["member"] is True and view["infinity"] == 10**18 and view["shares"][0]["shares"] == 7
+    assert view["member"] is True and view["infinity"] == str(10**18) and view["shares"][0]["shares"] == 7
     assert ost("members", "show", lost)["shares"] == []
     listed = [m["address"] for m in ost("members", "list")["members"]]
     assert new in listed and lost not in listed and len(listed) == 3

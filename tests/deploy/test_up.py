@@ -80,7 +80,7 @@ def finished(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str
 def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(PLAN)
     chain, api = free_port(), free_port()
-    with running(tmp_path, "--port", str(chain), "--api-port", str(api)) as (_, text):
+    with running(tmp_path, "--chain-port", str(chain), "--api-port", str(api)) as (_, text):
         manifest = next((tmp_path / "deployments").glob("*/*.json"))
         database = manifest.with_suffix(".bridge.sqlite")
         before = manifest.read_text()
@@ -113,7 +113,7 @@ def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(
         other.mkdir()
         (other / "plan.yaml").write_text(PLAN)
         code, out, seconds = finished(up(other, "--port", str(chain), "--api-port", "0"))
-        assert code != 0 and f"Port {chain} on 127.0.0.1" in out and "--port " in out, out
+        assert code != 0 and f"Port {chain} on 127.0.0.1" in out and "--chain-port " in out, out
         assert seconds < 10 and not (other / "deployments" / "31337").exists()
     # The town stopped, a new `ost up` here: the old database is kept aside with its key, not deleted.
     with running(tmp_path, "--port", "0", "--api-port", "0") as (_, text):
