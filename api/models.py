@@ -225,7 +225,7 @@ class Holding(BaseModel):
 class RefundDue(BaseModel):
     businessId: int
     asset: str
-    amount: int = Field(description="In the asset's smallest unit.")
+    amount: str = Field(description="In the asset's smallest unit, as a decimal string.")
 
 
 class InvestorOwed(BaseModel):

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from web3 import Web3
 
 from .chain import DEV_CHAIN_ID, dev_accounts
@@ -114,6 +114,19 @@ class ResolvedBusiness(BaseModel):
     treasury: str
 
 
+def _distinct(field: str, key: str, items: list[Any]) -> None:
+    """Refuse a list whose items repeat ``key`` (each repeat named by its place)."""
+    seen: set[object] = set()
+    twice = []
+    for index, item in enumerate(items):
+        value = getattr(item, key)
+        if value in seen:
+            twice.append(f"{field}.{index}.{key}: {value!r} is used twice")
+        seen.add(value)
+    if twice:
+        raise ValueError("; ".join(twice))
+
+
 class TownPlan(_Strict):
     """A whole town, ready for ``ost deploy``."""
 
@@ -170,18 +183,11 @@ class TownPlan(_Strict):
             raise ValueError(f"listed more than once: {', '.join(duplicates)}")
         return resolved
 
-    @model_validator(mode="after")
-    def _consistent(self) -> TownPlan:
-        for field in ("projects", "businesses"):
-            items = getattr(self, field)
-            key = "id" if field == "projects" else "symbol"
-            seen: set[object] = set()
-            for index, item in enumerate(items):
-                value = getattr(item, key)
-                if value in seen:
-                    raise ValueError(f"{field}.{index}.{key}: {value!r} is used twice")
-                seen.add(value)
-        return self
+    @field_validator("projects")
+    @classmethod
+    def _distinct_projects(cls, projects: list[ProjectPlan]) -> list[ProjectPlan]:
+        _distinct("projects", "id", projects)
+        return projects
 
     @field_validator("businesses")
     @classmethod
@@ -190,6 +196,10 @@ class TownPlan(_Strict):
         mistakes are reported together with every other field's."""
         stand_in = SimpleNamespace(defaults=info.data.get("defaults") or SaleDefaults(), town_ambassador=NATIVE)
         problems = []
+        try:
+            _distinct("businesses", "symbol", businesses)
+        except ValueError as exc:
+            problems.append(str(exc))
         for index, business in enumerate(businesses):
             try:
                 TownPlan.resolve(stand_in, business, index)  # type: ignore[arg-type]
@@ -211,11 +221,14 @@ class TownPlan(_Strict):
         shares = int(pick("shares"))  # type: ignore[call-overload]
         minimum = pick("minimum")
         minimum = max(1, shares // 2) if minimum is None else int(minimum)  # type: ignore[call-overload]
+        problems = []
         if minimum > shares:
-            raise ValueError(f"{path}: minimum {minimum} exceeds the {shares} shares offered")
+            problems.append(f"{path}: minimum {minimum} exceeds the {shares} shares offered")
         max_per_buyer = int(pick("max_per_buyer"))  # type: ignore[call-overload]
         if max_per_buyer > shares:
-            raise ValueError(f"{path}: max_per_buyer {max_per_buyer} exceeds the {shares} shares offered")
+            problems.append(f"{path}: max_per_buyer {max_per_buyer} exceeds the {shares} shares offered")
+        if problems:
+            raise ValueError("; ".join(problems))
         asset = str(pick("asset"))
         if asset == "native":
             asset = NATIVE
@@ -278,6 +291,10 @@ def _in_words(error: Any) -> str:
     if field == "symbol" and kind == "string_pattern_mismatch":
         return f"write 2 to 11 capital letters or digits, e.g. BAKE (not {given!r})"
     if kind in ("decimal_parsing", "float_parsing", "int_parsing") and isinstance(given, str) and "," in given:
+        whole, _, rest = given.partition(",")
+        if len(rest) == 3 and rest.isdigit():  # 1,000: a thousands separator, or a decimal comma?
+            decimal = f"{whole}.{rest.rstrip('0') or '0'}"
+            return f"write {whole}{rest} for {whole} thousand (no separator), or {decimal} with a decimal point"
         return f"write numbers with a decimal point, e.g. {given.replace(',', '.')} (not {given})"
     if kind in ("decimal_parsing", "float_parsing", "int_parsing"):
         return f"write a number (not {given!r})"
@@ -291,7 +308,7 @@ def _format_errors(path: Path, exc: ValidationError) -> str:
     count = 0
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        if error["loc"] == ("businesses",) and error["type"] == "value_error":
+        if error["loc"] in (("businesses",), ("projects",)) and error["type"] == "value_error":
             messages = _in_words(error).split("; ")  # each names its business: businesses.N (SYMBOL): …
             lines.extend(f"  {message}" for message in messages)
             count += len(messages)

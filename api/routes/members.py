@@ -31,6 +31,7 @@ def get_member(address: str, bridge: BridgeDep, session: SessionDep) -> MemberPu
             **view,
             "infinity": str(view["infinity"]),
             "claimable": {k: str(v) for k, v in view["claimable"].items()},
+            "refundsDue": [{**r, "amount": str(r["amount"])} for r in view["refundsDue"]],
             "meals": int(meals),
             "participationsPending": int(pending),
         }

@@ -47,7 +47,9 @@ def members_add(
             "memberCount": count,
             "receipt": as_dict(receipt),
         },
-        f"Signed up {len(added)} member(s); the town has {count}.",
+        (f"Signed up {len(added)} member(s)" if added else "Nobody new: every address given is a member already")
+        + (f" ({len(set(addresses)) - len(added)} already were)" if added and len(set(addresses)) > len(added) else "")
+        + f"; the town has {count}.",
     )
 
 

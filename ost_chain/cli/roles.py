@@ -11,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 from rich.table import Table
 
 from ..enums import NATIVE, Role
-from ..townclient import Receipt, Town, as_dict
+from ..townclient import NotAllowed, Receipt, Town, as_dict
 from ..units import money, parse_amount
 from .options import (
     Account,
@@ -68,7 +68,9 @@ def coordinators_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_
 @coordinators_app.command("add")
 def coordinators_add(
     address: Address,
-    cap: Annotated[str, typer.Option("--cap", help="INF it may mint a day, in whole INF.")] = "1000",
+    cap: Annotated[
+        str | None, typer.Option("--cap", help="INF it may mint a day, in whole INF; default 1000 for a new one.")
+    ] = None,
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
@@ -77,12 +79,22 @@ def coordinators_add(
     """Appoint a coordinator with a daily cap (the Town Ambassador)."""
     town = open_town(rpc_url, manifest)
     who, address = town_ambassador(town, account), town.address(address, "coordinator")
-    units = parse_amount(cap, 18, "daily cap")
+    already = town.has_role(Role.COORDINATOR, address)
+    current = int(town.infinity.functions.coordinatorDay(address).call()[0])
+    if already and cap is None:  # nothing asked to change: a cap is never changed by omission
+        done(
+            as_json,
+            {"coordinator": address, "dailyCap": str(current), "receipts": []},
+            f"{address} already confirms shifts, up to {money(current, 18, 'INF')} a day; pass --cap to change it.",
+        )
+        return
+    units = parse_amount(cap or "1000", 18, "daily cap")
     receipts = []
-    if not town.has_role(Role.COORDINATOR, address):
+    if not already:
         receipts.append(_role_change(town, who, Role.COORDINATOR, address, grant=True))
-    fn = town.infinity.functions.setCoordinatorDailyCap(address, units)
-    receipts.append(Receipt.of(town.client.transact(fn, who)))
+    if units != current:
+        fn = town.infinity.functions.setCoordinatorDailyCap(address, units)
+        receipts.append(Receipt.of(town.client.transact(fn, who)))
     done(
         as_json,
         {"coordinator": address, "dailyCap": str(units), "receipts": as_dict(receipts)},
@@ -164,6 +176,9 @@ def _ambassador(
 def inf_send(
     to: Annotated[str, typer.Argument(help="Who receives: a member's address.")],
     amount: Annotated[str, typer.Argument(help="INF to send, in whole INF, e.g. 1.5.")],
+    anyone: Annotated[
+        bool, typer.Option("--to-non-member", help="Send even though the receiver is not a member of this town.")
+    ] = False,
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
@@ -173,6 +188,11 @@ def inf_send(
     town = open_town(rpc_url, manifest)
     who, to = signer(town, account, "member"), town.address(to, "receiver")
     units = parse_amount(amount, 18, "INF amount")
+    if not anyone and not town.registry.functions.isMember(to).call():
+        raise NotAllowed(
+            f"{to} is not a member of {town.name}: check the address (a typo sends INF where nobody can use it), "
+            "or pass --to-non-member to send it all the same."
+        )
     receipt = town.send_inf(who, to, units)
     left = int(town.infinity.functions.balanceOf(who.address).call())
     done(

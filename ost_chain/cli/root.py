@@ -92,7 +92,10 @@ def main() -> None:
     try:
         app()
     except OstError as exc:
-        _fail(str(exc), type(exc).__name__, getattr(exc, "error", None))
+        said, revert = str(exc), getattr(exc, "error", None)
+        if revert and said.startswith(f"{revert}: "):  # the contract's error name is for developers (--json has it)
+            said = said.removeprefix(f"{revert}: ")
+        _fail(said[:1].upper() + said[1:], type(exc).__name__, revert)
     except (requests.ConnectionError, requests.Timeout, ProviderConnectionError) as exc:
         url = getattr(getattr(exc, "request", None), "url", None)
         where = f" at {redact_url(str(url))}" if url else ""

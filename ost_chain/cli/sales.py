@@ -98,6 +98,9 @@ def sale_buy(
     )
 
 
+OPEN_PHASES = ("local", "country", "world")
+
+
 @sale_app.command("advance")
 def sale_advance(
     business: Business,
@@ -138,7 +141,10 @@ def sale_advance(
     done(
         as_json,
         {"businessId": status.business_id, "phase": phase, "receipt": as_dict(receipt)},
-        f"{status.symbol}: the {status.phase} phase ended{early}; the sale is now {phase}.",
+        f"{status.symbol}: the {status.phase} phase ended{early}; "
+        + (
+            f"the sale is now in its {phase} phase." if phase in ("local", "country", "world") else f"the sale {phase}."
+        ),
     )
 
 

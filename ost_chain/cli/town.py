@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import typer
 from rich.table import Table
 
+from ..townclient import as_dict
+from ..units import money
 from .options import JsonOutput, ManifestFile, RpcUrl, console, emit_json, open_town, time_left
 
 town_app = typer.Typer(help="Look at a deployed town.", no_args_is_help=True)
@@ -22,13 +22,13 @@ def town_show(
     town = open_town(rpc_url, manifest)
     summary, sales = town.summary(), town.sales()
     if as_json:
-        emit_json({**summary, "sales": [asdict(s) for s in sales]})
+        emit_json({**summary, "sales": as_dict(sales)})
         return
     console.print(
         f"[bold]{summary['town']}[/bold] ({summary['country']}), chain {summary['chainId']}: "
         f"{'launched' if summary['launched'] else 'not launched'}, {summary['members']} members, "
-        f"{summary['infinityIssued'] / 10**18:,.2f} INF issued, {summary['profit']['deposited'] / 10**18:,.4f} "
-        "profit deposited (native coin)."
+        f"{money(summary['infinityIssued'], 18, 'INF')} issued, {money(summary['profit']['deposited'], 18, 'ETH')} "
+        "of profit deposited."
     )
     table = Table("#", "business", "symbol", "phase", "sold / minimum / offered", "time left")
     for s in sales:

@@ -35,6 +35,7 @@ def _taken(port: int) -> bool:
     if port == 0:
         return False
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the node and uvicorn bind: TIME_WAIT is free
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

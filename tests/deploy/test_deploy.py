@@ -108,6 +108,19 @@ def test_plan_check_names_every_mistake_in_words(tmp_path: Path) -> None:
     assert "should match pattern" not in said and "Extra inputs" not in said
 
 
+def test_plan_check_names_repeats_and_every_term_of_a_business_in_one_round(tmp_path: Path) -> None:
+    """Found by a newcomer: repeats and a second bad term of the same business came one round later, and `1,000`
+    got the advice to write 1.000 (one, not a thousand)."""
+    bad = SMALL.replace("coordinators: [dev:3]", "coordinators: [dev:3]\ncoordinator_daily_cap_inf: 1,000")
+    bad = bad.replace("{id: 2, name: Kitchen,", "{id: 1, name: Kitchen,").replace("symbol: WASH,", "symbol: BAKE,")
+    bad = bad.replace("shares: 500, minimum: 400}", "shares: 300, minimum: 400, max_per_buyer: 301}")
+    said = str(runner.invoke(app, ["plan", "check", str(write(tmp_path, bad))]).exception)
+    assert "has 5 mistakes" in said, said
+    assert "write 1000 for 1 thousand (no separator), or 1.0 with a decimal point" in said
+    assert "projects.1.id: 1 is used twice" in said and "businesses.1.symbol: 'BAKE' is used twice" in said
+    assert "minimum 400 exceeds the 300" in said and "max_per_buyer 301 exceeds the 300" in said
+
+
 def test_template_and_sample_plans_are_valid(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "new", str(tmp_path / "new.yaml")])
     assert result.exit_code == 0 and (tmp_path / "new.yaml").read_text() == TEMPLATE
