@@ -21,10 +21,11 @@ from typing import IO, Annotated
 
 import typer
 
-from ..chain import LocalChain, dev_accounts
+from ..chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from ..client import ChainClient
 from ..exceptions import ConfigError
-from ..manifest import Manifest
+from ..manifest import Manifest, manifest_path
+from ..plan import load_plan
 from ..plugins import services
 from .deploy import _deploy, _summary
 from .options import console
@@ -92,22 +93,20 @@ def serving_folder(root: Path) -> Iterator[None]:
         handle.close()  # closing releases the lock
 
 
-def keep_aside(manifest: Path) -> Path | None:
-    """A previous run's bridge database (its chain is gone) moved aside, never deleted: its keys, queue and meals
-    stay readable. Returns where it went, or None when there was none."""
-    database = manifest.with_suffix(".bridge.sqlite")
-    if not database.exists():
-        return None
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(database.stat().st_mtime))
-    kept = database.with_name(f"{manifest.stem}.bridge.{stamp}.sqlite")
-    n = 1
-    while kept.exists():
-        n += 1
-        kept = database.with_name(f"{manifest.stem}.bridge.{stamp}-{n}.sqlite")
-    for suffix in ("", "-wal", "-shm"):  # the write-ahead log moves with its database
-        part = Path(str(database) + suffix)
-        if part.exists():
-            part.rename(Path(str(kept) + suffix))
+def keep_aside(manifest: Path, state: Path) -> list[Path]:
+    """A previous town's bridge database and chain state moved aside, never deleted: its keys, queue and meals
+    stay readable. Returns where they went."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    kept = []
+    for current, suffixes in ((manifest.with_suffix(".bridge.sqlite"), ("", "-wal", "-shm")), (state, ("",))):
+        if not current.exists():
+            continue
+        aside = current.with_name(f"{current.stem}.{stamp}{current.suffix}")
+        for suffix in suffixes:  # the write-ahead log moves with its database
+            part = Path(str(current) + suffix)
+            if part.exists():
+                part.rename(Path(str(aside) + suffix))
+        kept.append(aside)
     return kept
 
 
@@ -151,53 +150,93 @@ def up_command(
         ),
     ] = 8545,
     api_port: Annotated[int, typer.Option(help="Port on 127.0.0.1 for the bridge; 0 picks a free one.")] = 8000,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start a new town instead of going on with the one last run here.")
+    ] = False,
 ) -> None:
-    """The main job: start the embedded chain, deploy PLAN, serve the bridge; keep running until Ctrl-C."""
+    """The main job: start the embedded chain, deploy PLAN, serve the bridge; keep running until Ctrl-C. Run again
+    in the same folder, it goes on with the same town — members, INF, sales, keys and all — applying any change
+    to the plan; --fresh starts a new one (the old one's files are kept aside)."""
     check_ports(port, api_port)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     started = time.monotonic()
-    with serving_folder(Path.cwd()), LocalChain(port=port) as node:
-        client = ChainClient.connect(node.rpc_url)
-        record, notes = _deploy(
-            client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False, fresh=True
-        )
-        kept = keep_aside(record.path)
-        summary = _summary(record, notes, time.monotonic() - started)
-        running = [start(record.path, node.rpc_url, api_port) for start in services().values()]
-        ost = _ost()
-        console.print()
-        for service in running:
-            console.print(f"Town page: [bold]{service.url}/[/bold]   (open it in a browser)")
+    root = Path.cwd()
+    plan, _ = load_plan(plan_path)
+    manifest = manifest_path(root, DEV_CHAIN_ID, plan.town)
+    state = root / "deployments" / f"{DEV_CHAIN_ID}.chain-state.json"  # beside, not among, the manifests
+    with serving_folder(root):
+        resume = not fresh and state.exists() and manifest.exists()
+        kept = [] if resume else keep_aside(manifest, state)
+        # The chain's state is saved every few seconds and when it stops: the next `ost up` here goes on from it.
+        chain = LocalChain(port=port, extra_args=("--state", str(state), "--state-interval", "5"))
+        with chain as node:
+            client = ChainClient.connect(node.rpc_url)
+            try:
+                record, notes = _deploy(
+                    client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False, fresh=not resume
+                )
+            except ConfigError as exc:
+                if not resume:
+                    raise
+                raise ConfigError(
+                    f"The town saved here cannot go on ({exc}). Run `ost up --fresh` to start a new one; the old "
+                    "one's files are kept aside."
+                ) from None
+            _serve(record, notes, node, api_port, started, kept, resume, stop)
+    console.print("Bridge and chain stopped. The town is saved: `ost up` here goes on with it.")
+
+
+def _serve(
+    record: Manifest,
+    notes: list[str],
+    node: LocalChain,
+    api_port: int,
+    started: float,
+    kept: list[Path],
+    resume: bool,
+    stop: threading.Event,
+) -> None:
+    """Serve the bridge for the town of ``record`` until ``stop``, saying first what runs where."""
+    summary = _summary(record, notes, time.monotonic() - started)
+    running = [start(record.path, node.rpc_url, api_port) for start in services().values()]
+    ost = _ost()
+    console.print()
+    for service in running:
+        console.print(f"Town page: [bold]{service.url}/[/bold]   (open it in a browser)")
+    console.print(
+        f"[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
+        f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
+        f"{summary['seconds']} s."
+    )
+    console.print(f"Manifest: {summary['manifest']}")
+    if resume:
+        console.print("Going on with the town last run here (`ost up --fresh` starts a new one).")
+    for path in kept:
+        what = "bridge database" if "bridge" in path.name else "chain"
+        console.print(f"The previous town's {what} was kept as {path}.")
+    for service in running:
         console.print(
-            f"[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
-            f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "
-            f"{summary['seconds']} s."
+            f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "
+            f"health at {service.url}/healthz); its request log follows below."
         )
-        console.print(f"Manifest: {summary['manifest']}")
-        if kept is not None:
-            console.print(f"The previous run's bridge database was kept as {kept}.")
+    if not running:
+        console.print("No bridge: install the `api` extra (`pip install 'ost-chain[api]'`) to serve one.")
+    console.print("Roles, held by development accounts whose keys are public (for trying things out only):")
+    for line in _roles(record):
+        console.print(line)
+    coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"
+    console.print("Try, in another terminal in this folder:")
+    if not node.rpc_url.endswith(":8545"):  # every command looks for the chain where `ost up` runs by default
+        console.print(f"  export OST_RPC_URL={node.rpc_url}   (so every command finds this chain)")
+    console.print(f"  {ost} town show")
+    console.print(f"  {ost} api keys create {coordinator}   (a coordinator's API key)")
+    console.print("Press Ctrl-C to stop.")
+    try:
+        while not stop.wait(0.5):
+            if not node.running or not all(service.running for service in running):
+                raise typer.Exit(1)
+    finally:
         for service in running:
-            console.print(
-                f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "
-                f"health at {service.url}/healthz); its request log follows below."
-            )
-        if not running:
-            console.print("No bridge: install the `api` extra (`pip install 'ost-chain[api]'`) to serve one.")
-        console.print("Roles, held by development accounts whose keys are public (for trying things out only):")
-        for line in _roles(record):
-            console.print(line)
-        coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"
-        console.print("Try, in another terminal in this folder:")
-        console.print(f"  {ost} town show --rpc-url {node.rpc_url}")
-        console.print(f"  {ost} api keys create {coordinator} --rpc-url {node.rpc_url}   (a coordinator's API key)")
-        console.print("Press Ctrl-C to stop.")
-        try:
-            while not stop.wait(0.5):
-                if not node.running or not all(service.running for service in running):
-                    raise typer.Exit(1)
-        finally:
-            for service in running:
-                service.stop()
-    console.print("Bridge and chain stopped." if running else "Chain stopped.")
+            service.stop()

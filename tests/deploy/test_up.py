@@ -1,12 +1,14 @@
 """`ost up` beside a running one: nothing of the running town is touched (issue 20 #1), a taken port is said at once
-with a free one suggested (#8), and a previous run's bridge database is kept, never deleted."""
+with a free one suggested (#8); run again, the same town goes on, and --fresh keeps the old one's files aside."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -115,11 +117,30 @@ def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(
         code, out, seconds = finished(up(other, "--port", str(chain), "--api-port", "0"))
         assert code != 0 and f"Port {chain} on 127.0.0.1" in out and "--chain-port " in out, out
         assert seconds < 10 and not (other / "deployments" / "31337").exists()
-    # The town stopped, a new `ost up` here: the old database is kept aside with its key, not deleted.
-    with running(tmp_path, "--port", "0", "--api-port", "0") as (_, text):
-        assert "The previous run's bridge database was kept as" in text, text
+    # The town stopped, `ost up` here again: the same town goes on — its contracts, members and the key made above.
+    registry = json.loads(before)["contracts"]["TownRegistry"]["address"]
+    with running(tmp_path, "--chain-port", "0", "--api-port", "0") as (_, text):
+        assert "Going on with the town last run here" in text, text
+        assert json.loads(manifest.read_text())["contracts"]["TownRegistry"]["address"] == registry
+        rpc = re.search(r"is running on (http://127\.0\.0\.1:\d+)", text)
+        assert rpc is not None, text
+        keys = subprocess.run(
+            [OST, "api", "keys", "list", "--rpc-url", rpc.group(1), "--json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert isinstance(json.loads(keys.stdout), list), keys.stdout + keys.stderr
+        assert json.loads(keys.stdout)[0]["id"] == json.loads(key.stdout)["id"], keys.stdout + keys.stderr
+    # --fresh: a new town; the old one's database and chain are kept aside, not deleted.
+    with running(tmp_path, "--chain-port", "0", "--api-port", "0", "--fresh") as (_, text):
+        assert "The previous town's bridge database was kept as" in text, text
+        with sqlite3.connect(manifest.with_suffix(".bridge.sqlite")) as fresh_db:  # a new town: no keys yet
+            assert fresh_db.execute("SELECT count(*) FROM api_keys").fetchone() == (0,)
         kept = list(manifest.parent.glob("*.bridge.*.sqlite"))
         assert len(kept) == 1 and kept[0].stat().st_size > 0
+        assert len(list(manifest.parent.parent.glob("31337.chain-state.*.json"))) == 1
     roles = [line for line in text.splitlines() if "dev:" in line]
     assert any("Town Ambassador" in line and "dev:2" in line for line in roles), text
     assert "keys are public" in text
