@@ -3,7 +3,7 @@ no list of either)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .enums import Role
 
@@ -26,6 +26,22 @@ def role_holders(town: TownReader, role: str) -> list[str]:
         else:
             holders.pop(account, None)
     return list(holders)
+
+
+def projects(town: TownReader) -> list[dict[str, Any]]:
+    """Every project as it stands now: its number, INF per shift (smallest unit), shift length, whether it earns."""
+    latest: dict[int, Any] = {}
+    for event in town.infinity.events.ProjectSet().get_logs(from_block=town._from_block):
+        latest[int(event["args"]["projectId"])] = event["args"]
+    return [
+        {
+            "projectId": pid,
+            "infPerShift": int(a["tokensPerShift"]),
+            "shiftMinutes": int(a["shiftMinutes"]),
+            "active": bool(a["active"]),
+        }
+        for pid, a in sorted(latest.items())
+    ]
 
 
 def residents(town: TownReader) -> list[str]:

@@ -17,7 +17,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from ._owed import Owed, owed
-from ._roster import residents, role_holders
+from ._roster import projects, residents, role_holders
 from ._town_reads import Eligibility, SaleStatus, TownReader
 from .enums import NATIVE, Phase
 from .exceptions import ConfigError, ContractRevert, OstError
@@ -178,6 +178,9 @@ class Town(TownReader):
 
     def residents(self) -> list[str]:
         return residents(self)
+
+    def projects(self) -> list[dict[str, Any]]:
+        return projects(self)
 
     def buy(self, sender: LocalAccount, ref: str | int, shares: int) -> tuple[int, Receipt]:
         """Buy ``shares`` in the sale's current phase, paying in its asset (approving a token first); the cost."""

@@ -8,6 +8,7 @@ build a town, default to a throwaway embedded chain instead, and say so.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,8 +58,9 @@ Business = Annotated[str, typer.Argument(help="The business: its number or its s
 Asset = Annotated[str, typer.Option("--asset", help="Payment asset: an ERC-20 address; default the native coin.")]
 
 # Never wrapped at 80 columns when piped: a sentence stays one line for scripts, grep and logs.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# Tables are as wide as they need when piped (Rich would squeeze them into 80 columns and cut addresses).
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
+err_console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)
 
 
 def open_town(rpc_url: str | None, manifest: Path | None) -> Town:
@@ -101,6 +103,7 @@ AMOUNT_KEYS = frozenset(
         "inf",
         "infinity",
         "infinityIssued",
+        "infPerShift",
         "minted",
         "mintedToday",
         "perMember",

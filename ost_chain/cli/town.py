@@ -20,9 +20,9 @@ def town_show(
 ) -> None:
     """Businesses with phase, progress and time left; members; INFINITY issued; profits."""
     town = open_town(rpc_url, manifest)
-    summary, sales = town.summary(), town.sales()
+    summary, sales, projects = town.summary(), town.sales(), town.projects()
     if as_json:
-        emit_json({**summary, "sales": as_dict(sales)})
+        emit_json({**summary, "projects": projects, "sales": as_dict(sales)})
         return
     console.print(
         f"[bold]{summary['town']}[/bold] ({summary['country']}), chain {summary['chainId']}: "
@@ -41,3 +41,13 @@ def town_show(
             time_left(s.phase_ends_in),
         )
     console.print(table)
+    earning = [p for p in projects if p["active"]]
+    console.print(
+        "Projects (the number `ost reward --project` takes): "
+        + "; ".join(
+            f"#{p['projectId']} {money(p['infPerShift'], 18, 'INF')} per {p['shiftMinutes']}-minute shift"
+            for p in earning
+        )
+        if earning
+        else "No project earns INF yet."
+    )

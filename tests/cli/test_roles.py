@@ -256,6 +256,11 @@ def test_member_actions_need_an_account(ost: Any) -> None:
 def test_town_show_and_status_tables(client: ChainClient, node: LocalChain, deployed: tuple[Path, str]) -> None:
     shown = runner.invoke(app, ["town", "show", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])])
     assert shown.exit_code == 0 and "Role Town" in shown.stdout and "BAKE" in shown.stdout
+    assert "#1 1 INF per 180-minute shift" in shown.stdout  # the number `ost reward --project` takes
+    projects = json.loads(
+        runner.invoke(app, ["town", "show", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0]), "--json"]).stdout
+    )["projects"]
+    assert projects == [{"projectId": 1, "infPerShift": str(10**18), "shiftMinutes": 180, "active": True}]
     status = runner.invoke(
         app,
         ["sale", "status", "--rpc-url", node.rpc_url, "--manifest", str(deployed[0]), "--address", STRANGER.address],
