@@ -57,14 +57,25 @@ def database_url(url: str) -> URL:
 def shown(url: str | URL) -> str:
     """The database URL with its password hidden, to say in a message or a log line."""
     parsed = url if isinstance(url, URL) else database_url(url)
-    return parsed.render_as_string(hide_password=True)
+    hidden = parsed.set(query=dict.fromkeys(parsed.query, "***")) if parsed.query else parsed  # ?password=… too
+    return hidden.render_as_string(hide_password=True)
+
+
+_SQLITE_OUTAGES = ("locked", "busy", "unable to open", "disk i/o", "database or disk is full")
 
 
 def is_outage(exc: BaseException) -> bool:
-    """True when ``exc`` says the database could not be reached or dropped the connection (not a bad query)."""
-    return isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
+    """True when ``exc`` says the database could not be reached or dropped the connection (not a bad query: SQLite
+    reports both as OperationalError, so for SQLite only a lock, a busy or missing file or a disk error counts)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return any(word in str(exc.orig).lower() for word in _SQLITE_OUTAGES)
+    return True
 
 
 def cause(exc: BaseException) -> str:

@@ -14,11 +14,25 @@ if TYPE_CHECKING:
     from .deploy import Deployment
 
 
+def coordinators(d: Deployment) -> list[str]:
+    """Who confirms shifts: the plan's coordinators, and the Town Ambassador by default — except in a town deployed
+    before that default whose plan does not ask for it (a role is never granted unasked)."""
+    before = (d.manifest.data.get("roles") or {}).get("coordinators")
+    plan = d.plan
+    if (
+        before is not None
+        and "ambassador_coordinates" not in plan.model_fields_set
+        and plan.town_ambassador not in before
+    ):
+        return list(plan.coordinators)
+    return plan.all_coordinators
+
+
 def revoke_dropped_coordinators(d: Deployment, registry: Contract, role: bytes, ambassador: str) -> None:
     """A coordinator the last deployment appointed and the plan no longer names loses the role."""
     before = (d.manifest.data.get("roles") or {}).get("coordinators", [])
     for coordinator in before:
-        if coordinator in d.plan.all_coordinators:
+        if coordinator in coordinators(d):
             continue
         d._call(
             f"revoke:COORDINATOR_ROLE:{coordinator}",

@@ -47,8 +47,7 @@ def owed(town: TownReader, address: str) -> list[Owed]:
     assets = profit_assets(town)
     listed = town.businesses()
     d = town.distributor.functions
-    parts = town.client.call_many([d.investorShare(i) for i in range(len(listed))])
-    investing = [i for i, bps in enumerate(parts) if int(bps)]
+    investing = range(len(listed))  # investor profit stays owed even after a business's investor part went to 0
     fns = [d.claimable(address, asset) for asset in assets]
     fns += [d.claimableAsInvestor(i, address, asset) for i in investing for asset in assets]
     values = [int(v) for v in town.client.call_many(fns)]

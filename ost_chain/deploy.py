@@ -90,7 +90,7 @@ class Deployment:
         assets = sorted({b.asset for b in businesses} - {NATIVE})
         self.progress.total(
             10
-            + len(plan.all_coordinators) * 2
+            + len(changes.coordinators(self)) * 2
             + len(plan.projects)
             + len(assets)
             + len(member_batches)
@@ -135,12 +135,13 @@ class Deployment:
         )
         cap = int(plan.coordinator_daily_cap_inf * 10**18)
         coordinator_role = role[Role.COORDINATOR]
-        for coordinator in plan.all_coordinators:
+        for coordinator in changes.coordinators(self):
             self._call(
                 f"grant:COORDINATOR_ROLE:{coordinator}",
                 registry.functions.grantRole(coordinator_role, coordinator),
                 ambassador,
                 done=partial(holds_role, registry, coordinator_role, coordinator),
+                ensure=True,  # a coordinator dropped by an earlier plan and named again gets the role back
             )
             self._call(
                 f"cap:{coordinator}",
@@ -205,7 +206,7 @@ class Deployment:
             "ostOffice": office,
             "countryAmbassador": country,
             "townAmbassador": ambassador,
-            "coordinators": plan.all_coordinators,
+            "coordinators": changes.coordinators(self),
         }
         self.manifest.save()
         return self.manifest

@@ -60,13 +60,14 @@ def load_keystore(path: Path, passphrase: str | None = None) -> LocalAccount:
         raise ConfigError(f"Cannot read the keystore {path}: {exc}") from exc
     if passphrase is None:
         settings = current_settings()
-        stored = settings.passphrase
-        passphrase = stored.get_secret_value() if stored is not None else None
-        if passphrase is None and settings.password_file is not None:
+        if settings.password_file is not None:  # named for this run: it wins over OST_PASSPHRASE
             try:
                 passphrase = settings.password_file.read_text().splitlines()[0]
             except (OSError, IndexError):
                 raise ConfigError(f"Cannot read a passphrase from {settings.password_file}.") from None
+        else:
+            stored = settings.passphrase
+            passphrase = stored.get_secret_value() if stored is not None else None
     secret = passphrase
     if secret is None:
         secret = getpass.getpass(f"Passphrase for {path.name}: ")

@@ -139,6 +139,10 @@ class TownPlan(_Strict):
     country_ambassador: AddressRef = "dev:1"
     town_ambassador: AddressRef = "dev:2"
     coordinators: list[AddressRef] = Field(default_factory=list)
+    allow_development_accounts: bool = Field(
+        default=False,
+        description="Let development accounts (public keys) hold parts off the development chain: a test network only.",
+    )
     ambassador_coordinates: bool = Field(
         default=True,
         description="The Town Ambassador also confirms shifts (a coordinator with the same daily cap), so a new "
@@ -338,8 +342,10 @@ def development_references(data: dict[str, Any]) -> list[str]:
     """Every place the plan (as written) names a development account, whose key is public: ``dev:N``, or a role
     left out and so given to one."""
 
-    def dev(value: object) -> bool:
-        return isinstance(value, str) and value.strip().startswith("dev:")
+    public = {a.address.lower() for a in dev_accounts()}
+
+    def dev(value: object) -> bool:  # dev:N, or a development account's own 0x address (copied from `ost up`)
+        return isinstance(value, str) and (value.strip().startswith("dev:") or value.strip().lower() in public)
 
     found = []
     for field, default in _NAMED_BY_DEFAULT.items():
@@ -380,7 +386,7 @@ def load_plan(path: Path, chain_id: int | None = None) -> tuple[TownPlan, str]:
         raise ConfigError(f"The plan {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"The plan {path} must be a mapping of fields (town:, country:, ...).")
-    if chain_id is not None and chain_id != DEV_CHAIN_ID:
+    if chain_id is not None and chain_id != DEV_CHAIN_ID and not data.get("allow_development_accounts"):
         public = development_references(data)
         if public:
             raise ConfigError(

@@ -231,13 +231,16 @@ class Town(TownReader):
         events = self.distributor.events.ProfitClaimed().process_receipt(receipt, errors=DISCARD)
         return sum(int(e["args"]["amount"]) for e in events), Receipt.of(receipt)
 
-    def claim_everything(self, sender: LocalAccount) -> list[tuple[Owed, Receipt]]:
+    def claim_everything(self, sender: LocalAccount, asset: str | None = None) -> list[tuple[Owed, Receipt]]:
         """Claim all the sender is owed — its member part and its investor part in each business, in every asset
-        — one transaction each; what was paid, by which transaction. Nothing owed is a :class:`NotAllowed`."""
+        (or only ``asset``) — one transaction each; what was paid, by which transaction. Nothing owed is a
+        :class:`NotAllowed`; a part that fails after others were paid says what was paid first."""
         parts = owed(self, sender.address)
+        if asset is not None:
+            parts = [p for p in parts if p.asset == self.address(asset, "asset")]
         if not parts:
             raise NotAllowed(f"Nothing to claim: {sender.address} is owed no profit, as a member or an investor.")
-        paid = []
+        paid: list[tuple[Owed, Receipt]] = []
         d = self.distributor.functions
         for part in parts:
             if part.business_id is None:
@@ -247,7 +250,13 @@ class Town(TownReader):
                     d.claimAsInvestor(part.business_id, part.asset),
                     self.distributor.events.InvestorProfitClaimed(),
                 )
-            receipt = self.client.transact(fn, sender)
+            try:
+                receipt = self.client.transact(fn, sender)
+            except OstError as exc:
+                if not paid:
+                    raise
+                done = ", ".join(f"{p.amount} of {p.asset} (tx {r.tx})" for p, r in paid)
+                raise OstError(f"Paid {done}; then claiming in {part.asset} failed: {exc}") from exc
             amount = sum(int(e["args"]["amount"]) for e in event.process_receipt(receipt, errors=DISCARD))
             paid.append((replace(part, amount=amount), Receipt.of(receipt)))
         return paid

@@ -63,6 +63,9 @@ def profit_deposit(
 
 @profit_app.command("claim")
 def profit_claim(
+    asset: Annotated[
+        str | None, typer.Option("--asset", help="Claim only what is owed in this asset; default every asset.")
+    ] = None,
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
@@ -72,7 +75,7 @@ def profit_claim(
     every asset; says what was paid."""
     town = open_town(rpc_url, manifest)
     who = signer(town, account, "member")
-    paid = town.claim_everything(who)
+    paid = town.claim_everything(who, asset)
     lines = [_owed_words(town, part) for part, _ in paid]
     done(
         as_json,

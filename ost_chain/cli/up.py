@@ -6,11 +6,14 @@ serves one town at a time (a lock beside its manifests, released when the proces
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -73,7 +76,13 @@ def serving_folder(root: Path) -> Iterator[None]:
     folder = root / "deployments"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / ".ost-up.lock"
-    handle: IO[str] = path.open("a+")
+    try:  # never through a symlink: a folder from elsewhere could point the lock at a file worth keeping
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot use {path} as this folder's lock ({exc.strerror}): remove it if it is a link."
+        ) from None
+    handle: IO[str] = os.fdopen(fd, "r+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -93,21 +102,40 @@ def serving_folder(root: Path) -> Iterator[None]:
         handle.close()  # closing releases the lock
 
 
-def keep_aside(manifest: Path, state: Path) -> list[Path]:
-    """A previous town's bridge database and chain state moved aside, never deleted: its keys, queue and meals
-    stay readable. Returns where they went."""
+def keep_aside(*paths: Path) -> list[Path]:
+    """Files of a town set aside for a fresh start, never deleted: its manifest, bridge database (with its
+    write-ahead log) and chain stay readable. Returns where they went."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     kept = []
-    for current, suffixes in ((manifest.with_suffix(".bridge.sqlite"), ("", "-wal", "-shm")), (state, ("",))):
+    for current in paths:
         if not current.exists():
             continue
-        aside = current.with_name(f"{current.stem}.{stamp}{current.suffix}")
-        for suffix in suffixes:  # the write-ahead log moves with its database
+        folder = current.parent / "kept"  # out of the manifests' way: `ost` finds the town here unasked
+        folder.mkdir(exist_ok=True)
+        aside, n = folder / f"{current.stem}.{stamp}{current.suffix}", 1
+        while aside.exists():  # two fresh starts in one second keep both
+            n += 1
+            aside = folder / f"{current.stem}.{stamp}-{n}{current.suffix}"
+        for suffix in ("", "-wal", "-shm"):
             part = Path(str(current) + suffix)
             if part.exists():
                 part.rename(Path(str(aside) + suffix))
         kept.append(aside)
     return kept
+
+
+def recorded_block(manifest: Path) -> int:
+    """The latest block the town's records (its manifest, its bridge's batches) say something happened in."""
+    data = json.loads(manifest.read_text())
+    blocks = [int(r.get("block") or 0) for part in ("contracts", "steps", "businesses") for r in data[part].values()]
+    database = manifest.with_suffix(".bridge.sqlite")
+    if database.exists():
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            try:
+                blocks.append(int(db.execute("SELECT max(block) FROM batches").fetchone()[0] or 0))
+            except sqlite3.Error:
+                pass  # a database from before any batch: nothing more to compare
+    return max(blocks, default=0)
 
 
 def _ost() -> str:
@@ -167,16 +195,23 @@ def up_command(
     manifest = manifest_path(root, DEV_CHAIN_ID, plan.town)
     state = root / "deployments" / f"{DEV_CHAIN_ID}.chain-state.json"  # beside, not among, the manifests
     with serving_folder(root):
-        resume = not fresh and state.exists() and manifest.exists()
-        kept = [] if resume else keep_aside(manifest, state)
-        # The chain's state is saved every few seconds and when it stops: the next `ost up` here goes on from it.
-        chain = LocalChain(port=port, extra_args=("--state", str(state), "--state-interval", "5"))
+        # A saved chain goes on (a town of another plan is deployed beside the first on it); --fresh sets it aside.
+        # A manifest whose chain was not saved (an older `ost up`) belongs to a chain that is gone: set aside too.
+        gone = manifest.exists() and not state.exists()
+        kept = keep_aside(manifest, manifest.with_suffix(".bridge.sqlite"), state) if fresh or gone else []
+        resume = state.exists() and manifest.exists()
+        # The chain's state is saved every second and when it stops: the next `ost up` here goes on from it.
+        chain = LocalChain(port=port, extra_args=("--state", str(state), "--state-interval", "1"))
         with chain as node:
             client = ChainClient.connect(node.rpc_url)
-            try:
-                record, notes = _deploy(
-                    client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False, fresh=not resume
+            if resume and recorded_block(manifest) > client.w3.eth.block_number:
+                raise ConfigError(
+                    f"The saved chain stops at block {client.w3.eth.block_number}, but the town's records go on to "
+                    f"block {recorded_block(manifest)}: the last moments before `ost up` was killed were not saved. "
+                    "Run `ost up --fresh` to start a new town (this one's files are kept aside)."
                 )
+            try:
+                record, notes = _deploy(client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False)
             except ConfigError as exc:
                 if not resume:
                     raise
@@ -214,8 +249,7 @@ def _serve(
     if resume:
         console.print("Going on with the town last run here (`ost up --fresh` starts a new one).")
     for path in kept:
-        what = "bridge database" if "bridge" in path.name else "chain"
-        console.print(f"The previous town's {what} was kept as {path}.")
+        console.print(f"Kept aside from the previous town: {path}.")
     for service in running:
         console.print(
             f"{service.name + ':':<9} [bold]{service.url}[/bold] (API docs at {service.url}/docs, "

@@ -102,7 +102,8 @@ def test_a_database_outage_answers_503_with_retry_after_and_loses_nothing(
     assert "Traceback" not in log
     failures = [line for line in log.splitlines() if "database is not answering" in line]
     assert 1 <= len(failures) <= len(answers) + 1  # one line per failed request (and one for /healthz)
-    assert sum("worker: " in line and "OperationalError" in line for line in log.splitlines()) <= 3
+    # One line when the worker's error starts or changes, not one per retry (it retries every 0.2-2 s).
+    assert sum("worker: " in line and "OperationalError" in line for line in log.splitlines()) <= 6
 
 
 def _ost_api(d: Deployed, database_url: str) -> subprocess.CompletedProcess[str]:

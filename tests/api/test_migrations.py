@@ -171,3 +171,26 @@ def test_the_initial_revision_downgrades_to_nothing(engine: Engine) -> None:
     assert current(engine) is None
     upgrade(engine)
     assert current(engine) == head() and INITIAL == "0001"
+
+
+def test_a_bad_query_on_sqlite_is_not_an_outage_and_no_url_shows_a_password(tmp_path: Path) -> None:
+    """Found in review: SQLite says OperationalError for a missing table too (a bug, not a wait), and a password can
+    sit in a URL's query string."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from api.db import is_outage, shown
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'bridge.sqlite'}")
+    with engine.connect() as connection:
+        try:
+            connection.execute(text("SELECT * FROM no_such_table"))
+        except OperationalError as exc:
+            assert not is_outage(exc)
+    missing = create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.sqlite'}")
+    try:
+        missing.connect()
+    except OperationalError as exc:
+        assert is_outage(exc)  # a database file that cannot be opened is one
+    said = shown("postgresql://ost:hunter2@db.example/ost?password=hunter3&sslmode=require")
+    assert "hunter2" not in said and "hunter3" not in said and "db.example" in said

@@ -233,6 +233,8 @@ def test_investor_profit_is_shown_and_claimed_with_the_member_share(
         investor,
     ]
     assert ost("members", "show", MEMBER.address)["claimableAsInvestor"] == [investor]
+    client.transact(town.distributor.functions.setInvestorShare(0, 0), AMBASSADOR)  # no investor part from now on...
+    assert ost("members", "show", MEMBER.address)["claimableAsInvestor"] == [investor]  # ...what was booked stays
     words = runner.invoke(
         app, ["members", "show", MEMBER.address, "--rpc-url", node.rpc_url, "--manifest", str(deployed[0])]
     )

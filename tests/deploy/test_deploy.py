@@ -226,6 +226,11 @@ def test_every_change_the_contracts_allow_is_applied_and_the_rest_said(client: C
     )
     again.run()
     assert again.sent == 0  # applied once
+    back = changed.replace("coordinators: [dev:5]", "coordinators: [dev:5, dev:3]")  # a dropped one named again
+    plan3, digest3 = load_plan(write(tmp_path, back, "back.yaml"))
+    third = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest3)
+    Deployment(client, plan3, third, signers()).run()
+    assert town.has_role("COORDINATOR_ROLE", dev[3].address)
 
 
 def test_a_manifest_from_another_chain_instance_is_refused(client: ChainClient, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ def plan_text() -> str:
     return f"""
 town: Public Town
 country: ZA
+allow_development_accounts: true  # this stand-in network signs with the development keys
 ost_office: "{dev[0]}"
 country_ambassador: "{dev[1]}"
 town_ambassador: "{dev[2]}"
@@ -172,7 +173,11 @@ def test_a_plan_giving_anything_to_a_development_account_is_refused_off_the_deve
 ) -> None:
     """No Country Ambassador named (so dev:1 by default) and a dev:N coordinator: on chain 4242 `plan check
     --chain-id` and `deploy` refuse it, naming each field, before anything is deployed (issue 20 #3)."""
-    text = plan_text().replace(f'country_ambassador: "{dev_accounts()[1].address}"\n', "")
+    text = (
+        plan_text()
+        .replace("allow_development_accounts: true", "")
+        .replace(f'country_ambassador: "{dev_accounts()[1].address}"\n', "")
+    )
     text = text.replace(f'coordinators: ["{dev_accounts()[3].address}"]', "coordinators: [dev:3]")
     plan = tmp_path / "careless.yaml"
     plan.write_text(text)
@@ -181,6 +186,7 @@ def test_a_plan_giving_anything_to_a_development_account_is_refused_off_the_deve
     message = str(checked.exception)
     assert checked.exit_code != 0
     assert "country_ambassador: not named (it would be dev:1)" in message and "coordinators.0: dev:3" in message
+    assert f"town_ambassador: {dev_accounts()[2].address}" in message  # a development key by its 0x address too
     manifest = tmp_path / "careless.json"
     result = deploy(public_chain, plan, manifest, list(keystores.values()), PASSPHRASE)
     assert result.exit_code != 0 and "country_ambassador: not named" in str(result.exception)

@@ -135,12 +135,14 @@ def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(
         assert json.loads(keys.stdout)[0]["id"] == json.loads(key.stdout)["id"], keys.stdout + keys.stderr
     # --fresh: a new town; the old one's database and chain are kept aside, not deleted.
     with running(tmp_path, "--chain-port", "0", "--api-port", "0", "--fresh") as (_, text):
-        assert "The previous town's bridge database was kept as" in text, text
+        assert "Kept aside from the previous town:" in text and ".bridge." in text, text
         with sqlite3.connect(manifest.with_suffix(".bridge.sqlite")) as fresh_db:  # a new town: no keys yet
             assert fresh_db.execute("SELECT count(*) FROM api_keys").fetchone() == (0,)
-        kept = list(manifest.parent.glob("*.bridge.*.sqlite"))
+        kept = list((manifest.parent / "kept").glob("*.bridge.*.sqlite"))
         assert len(kept) == 1 and kept[0].stat().st_size > 0
-        assert len(list(manifest.parent.parent.glob("31337.chain-state.*.json"))) == 1
+        assert len(list((manifest.parent.parent / "kept").glob("31337.chain-state.*.json"))) == 1
+        assert len(list((manifest.parent / "kept").glob("up-town.*.json"))) == 1  # the old manifest too
+        assert list(manifest.parent.glob("*.json")) == [manifest]  # `ost` still finds the one town here
     roles = [line for line in text.splitlines() if "dev:" in line]
     assert any("Town Ambassador" in line and "dev:2" in line for line in roles), text
     assert "keys are public" in text
