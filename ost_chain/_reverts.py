@@ -17,8 +17,14 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from .enums import SOLIDITY, Role, solidity_members
 from .exceptions import ContractRevert
 
-ROLE_NAMES = {Role.id(name): name for name in Role.ALL}
-ROLE_NAMES[Role.id(Role.OST_OFFICE)] += " (the OST office)"
+_IN_WORDS = {
+    Role.OST_OFFICE: "the OST office's role",
+    Role.COUNTRY_AMBASSADOR: "the Country Ambassador's role",
+    Role.TOWN_AMBASSADOR: "the Town Ambassador's role",
+    Role.COORDINATOR: "a coordinator's role",
+}
+# A role by what it is, in words, then its name in the contracts: "the Town Ambassador's role (TOWN_AMBASSADOR_ROLE)".
+ROLE_NAMES = {Role.id(name): f"{_IN_WORDS.get(name, name)} ({name})" for name in Role.ALL}
 
 _OVERRIDES = {
     "AccessControlUnauthorizedAccount": "`account` does not hold `neededRole`.",

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..exceptions import ConfigError
 from ..townclient import NotAllowed, as_dict
 from ..units import money
 from .options import (
@@ -70,16 +71,17 @@ def sale_status(
 @sale_app.command("buy")
 def sale_buy(
     business: Business,
-    shares: Annotated[int, typer.Argument(min=1, help="How many shares.")],
+    shares: Annotated[str, typer.Argument(help="How many shares: a whole number, e.g. 10.")],
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Buy shares in the sale's current phase, if the buyer may; pays (or approves) the price."""
+    count = whole_shares(shares)
     town = open_town(rpc_url, manifest)
     who = signer(town, account, "buyer")
-    cost, receipt = town.buy(who, business, shares)
+    cost, receipt = town.buy(who, business, count)
     status = town.sale_status(business)
     paid = money(cost, town.asset_decimals(status.asset), town.asset_symbol(status.asset))
     done(
@@ -87,18 +89,25 @@ def sale_buy(
         {
             "buyer": who.address,
             "businessId": status.business_id,
-            "shares": shares,
+            "shares": count,
             "cost": cost,
             "sold": status.sold,
             "phase": status.phase,
             "receipt": as_dict(receipt),
         },
-        f"{who.address} bought {shares:,} shares of {status.symbol} for {paid}; "
+        f"{who.address} bought {count:,} shares of {status.symbol} for {paid}; "
         f"{status.sold:,} of {status.offered:,} sold.",
     )
 
 
 OPEN_PHASES = ("local", "country", "world")
+
+
+def whole_shares(text: str) -> int:
+    """A number of shares as typed, or a sentence: shares are whole, written without separators."""
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"The number of shares {text!r} is not a whole number of at least 1: write it as e.g. 1000.")
+    return int(text)
 
 
 @sale_app.command("advance")

@@ -97,7 +97,10 @@ def test_members_add_list_show_and_remove(ost: Any) -> None:
 
 
 def test_a_role_command_signed_by_the_wrong_account_is_refused_by_rule(ost: Any) -> None:
-    with pytest.raises(ContractRevert, match=r"AccessControlUnauthorizedAccount: .* does not hold TOWN_AMBASSADOR"):
+    with pytest.raises(
+        ContractRevert,
+        match=r"AccessControlUnauthorizedAccount: .* does not hold the Town Ambassador's role \(TOWN_AMBASSADOR_ROLE\)",
+    ):
         ost("members", "add", DEV[17].address, "--account", "dev:5")
 
 
@@ -190,6 +193,9 @@ def test_amounts_and_times_are_said_in_people_s_units(
     assert "decimal point" in say("redeem", "1,000", "--basket", "maize", "--id", "units/4", "--account", "dev:10")
     assert (
         "on " in (eligible := say("sale", "status", "WASH", "--address", STRANGER.address)) and "unix" not in eligible
+    )
+    assert "whole number of at least 1: write it as e.g. 1000" in say(
+        "sale", "buy", "BAKE", "1,000", "--account", "dev:10"
     )
     ost("sale", "buy", "SHOP", "5", "--account", "dev:10")
     advance_time(client, 3 * DAY + 1)
