@@ -194,6 +194,14 @@ def rewarded_on_chain(deployed: Deployed) -> list[bytes]:
     return [bytes(e["args"]["participationId"]) for e in events]
 
 
+@pytest.fixture
+def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
+    """A town of the test's own, for what would disturb the module's shared one."""
+    d = deploy_town(tmp_path)
+    yield d
+    d.node.stop()
+
+
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     d = deploy_town(tmp_path_factory.mktemp("bridge"))

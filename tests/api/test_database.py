@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,18 +24,10 @@ from .conftest import (
     Bridge,
     Databases,
     Deployed,
-    deploy_town,
     participation,
     rewarded_on_chain,
     wait_until,
 )
-
-
-@pytest.fixture
-def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
-    d = deploy_town(tmp_path)
-    yield d
-    d.node.stop()
 
 
 @pytest.fixture

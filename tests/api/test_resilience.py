@@ -146,13 +146,6 @@ def test_a_chain_outage_queues_and_everything_accepted_is_minted_when_it_returns
     assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in [first, *during])
 
 
-@pytest.fixture
-def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
-    d = deploy_town(tmp_path)
-    yield d
-    d.node.stop()
-
-
 def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
     fresh_town: Deployed, databases: Databases
 ) -> None:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-import pytest
 
 from ost_chain.enums import Role
 from ost_chain.townclient import Reward
@@ -23,20 +20,12 @@ from tests.api.conftest import (
     Databases,
     Deployed,
     attested,
-    deploy_town,
     participation,
     wait_until,
 )
 from tests.helpers import advance_time
 
 PASSWORD, QUERY_KEY = "pw-4c1f9e0d7a", "key-9b8a7f6e5d4c"
-
-
-@pytest.fixture
-def fresh_town(tmp_path: Path) -> Iterator[Deployed]:
-    d = deploy_town(tmp_path)
-    yield d
-    d.node.stop()
 
 
 def test_an_unreachable_chain_never_shows_the_rpc_credentials(fresh_town: Deployed, databases: Databases) -> None:

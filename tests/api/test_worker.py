@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,14 +11,12 @@ from api.bridge import Bridge
 from api.db import Batch, BatchStatus, Participation, Status, utcnow
 from api.settings import bridge_settings
 from ost_chain.units import hash_id
-from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Databases, Deployed, deploy_town
+from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Databases, Deployed
 
 
 @pytest.fixture
-def town(tmp_path: Path) -> Iterator[Deployed]:
-    d = deploy_town(tmp_path)
-    yield d
-    d.node.stop()
+def town(fresh_town: Deployed) -> Deployed:
+    return fresh_town
 
 
 @pytest.fixture
