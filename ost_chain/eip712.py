@@ -1,4 +1,5 @@
-"""EIP-712 messages of the town's contracts: the participation a coordinator signs for INFINITY."""
+"""EIP-712 messages of the town's contracts: the participation a coordinator signs for INFINITY, and an ERC-2612
+permit a member signs to let someone spend their tokens."""
 
 from __future__ import annotations
 
@@ -28,17 +29,44 @@ _PARTICIPATION_TYPES = {
 }
 
 
+_PERMIT_TYPES = {
+    "EIP712Domain": EIP712_DOMAIN,
+    "Permit": [
+        {"name": "owner", "type": "address"},
+        {"name": "spender", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+
+def _typed_data(
+    types: dict[str, Any], primary: str, name: str, chain_id: int, contract: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    domain = {"name": name, "version": "1", "chainId": chain_id, "verifyingContract": contract}
+    return {"types": types, "primaryType": primary, "domain": domain, "message": message}
+
+
 def participation_typed_data(chain_id: int, infinity: str, **participation: Any) -> dict[str, Any]:
     """The EIP-712 message a coordinator's wallet signs for ``rewardWithAttestation`` (``eth_signTypedData_v4``).
 
     ``participation``: member, minutesWorked, participationId (bytes32), projectId, coordinator, deadline.
     """
-    return {
-        "types": _PARTICIPATION_TYPES,
-        "primaryType": "Participation",
-        "domain": {"name": "INFINITY", "version": "1", "chainId": chain_id, "verifyingContract": infinity},
-        "message": participation,
-    }
+    return _typed_data(_PARTICIPATION_TYPES, "Participation", "INFINITY", chain_id, infinity, participation)
+
+
+def sign_permit(
+    signer: LocalAccount, chain_id: int, token: str, token_name: str, **permit: Any
+) -> tuple[int, bytes, bytes]:
+    """An ERC-2612 permit by ``signer`` (the owner) for ``token`` (its EIP-712 name ``token_name``, version 1), as
+    ``permit(owner, spender, value, deadline, v, r, s)`` takes it: (v, r, s).
+
+    ``permit``: owner, spender, value, nonce, deadline.
+    """
+    typed = _typed_data(_PERMIT_TYPES, "Permit", token_name, chain_id, token, permit)
+    signed = signer.sign_message(encode_typed_data(full_message=typed))
+    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 def sign_participation(signer: LocalAccount, chain_id: int, infinity: str, **participation: Any) -> bytes:

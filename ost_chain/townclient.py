@@ -19,7 +19,7 @@ from web3.types import TxReceipt
 from ._owed import Owed, owed
 from ._roster import projects, residents, role_holders
 from ._town_reads import Eligibility, SaleStatus, TownReader
-from .enums import NATIVE, Phase
+from .enums import NATIVE, Phase, Role
 from .exceptions import ConfigError, ContractRevert, OstError
 from .units import checksum, hash_id, money
 
@@ -60,7 +60,32 @@ class Receipt:
 class Town(TownReader):
     """The contracts of one deployed town: what they hold, and every role's actions."""
 
+    def send(self, sender: LocalAccount, fn: Any, *, value: int = 0) -> Receipt:
+        """Sign ``fn`` with ``sender``, send it, wait for it: what it did (a revert raised, decoded)."""
+        return Receipt.of(self.client.transact(fn, sender, value=value))
+
+    # ── the OST office ──
+
+    def set_role(self, sender: LocalAccount, role: str, address: str, *, held: bool) -> Receipt | None:
+        """Grant (``held``) or revoke ``role`` for ``address``; None when it is so already."""
+        address = self.address(address)
+        if self.has_role(role, address) == held:
+            return None
+        registry = self.registry.functions
+        return self.send(sender, (registry.grantRole if held else registry.revokeRole)(Role.id(role), address))
+
+    def pause_inf(self, sender: LocalAccount, *, paused: bool) -> Receipt:
+        """Stop (or let go on) every INF transfer, reward and basket."""
+        return self.send(sender, self.infinity.functions.pause() if paused else self.infinity.functions.unpause())
+
     # ── Town Ambassador and Country Ambassador ──
+
+    def set_coordinator_cap(self, sender: LocalAccount, coordinator: str, cap: int) -> Receipt | None:
+        """Set how much INF ``coordinator`` may mint a day; None when it is that already."""
+        coordinator = self.address(coordinator, "coordinator")
+        if int(self.infinity.functions.coordinatorDay(coordinator).call()[0]) == cap:
+            return None
+        return self.send(sender, self.infinity.functions.setCoordinatorDailyCap(coordinator, cap))
 
     def add_members(self, sender: LocalAccount, addresses: Iterable[str]) -> tuple[list[str], Receipt | None]:
         """Sign up ``addresses``; those already members are skipped. Returns the added ones."""
@@ -69,7 +94,7 @@ class Town(TownReader):
         if not new:
             return [], None
         fn = self.registry.functions.addMember(new[0]) if len(new) == 1 else self.registry.functions.addMembers(new)
-        return new, Receipt.of(self.client.transact(fn, sender))
+        return new, self.send(sender, fn)
 
     def remove_member(self, sender: LocalAccount, address: str) -> Receipt:
         return Receipt.of(
@@ -82,7 +107,7 @@ class Town(TownReader):
         for address in dict.fromkeys(self.address(a, "resident") for a in addresses):
             if self.registry.functions.isCountryResident(address).call() != resident:
                 fn = self.registry.functions.setCountryResident(address, resident)
-                out.append(Receipt.of(self.client.transact(fn, sender)))
+                out.append(self.send(sender, fn))
         return out
 
     def propose_recovery(self, sender: LocalAccount, lost: str, replacement: str) -> Receipt:
@@ -90,14 +115,14 @@ class Town(TownReader):
         fn = self.registry.functions.proposeRecovery(
             self.address(lost, "lost address"), self.address(replacement, "new address")
         )
-        return Receipt.of(self.client.transact(fn, sender))
+        return self.send(sender, fn)
 
     def confirm_recovery(self, sender: LocalAccount, lost: str, replacement: str) -> Receipt:
         """The Country Ambassador's step: confirm the proposal; the membership moves at once."""
         fn = self.registry.functions.confirmRecovery(
             self.address(lost, "lost address"), self.address(replacement, "new address")
         )
-        return Receipt.of(self.client.transact(fn, sender))
+        return self.send(sender, fn)
 
     def sweep_recovery(self, sender: LocalAccount, lost: str) -> dict[str, Any]:
         """Move the INF and every business's shares of a recovered ``lost`` to its replacement (anyone may)."""
@@ -119,7 +144,7 @@ class Town(TownReader):
 
     def advance(self, sender: LocalAccount, ref: str | int) -> tuple[str, Receipt]:
         sale, _ = self.sale(self.business_id(ref))
-        receipt = Receipt.of(self.client.transact(sale.functions.advancePhase(), sender))
+        receipt = self.send(sender, sale.functions.advancePhase())
         return Phase(sale.functions.phase().call()).label, receipt
 
     # ── coordinators ──
@@ -161,7 +186,7 @@ class Town(TownReader):
                 "exchange for a basket."
             )
         fn = self.infinity.functions.redeem(amount, hash_id(redemption_id), basket)
-        return Receipt.of(self.client.transact(fn, sender))
+        return self.send(sender, fn)
 
     def send_inf(self, sender: LocalAccount, to: str, amount: int) -> Receipt:
         """Send ``amount`` of the sender's INF to ``to`` (said in whole INF when the balance is short)."""
@@ -171,7 +196,7 @@ class Town(TownReader):
             raise NotAllowed(
                 f"{sender.address} holds {money(held, 18, 'INF')}, less than the {money(amount, 18, 'INF')} to send."
             )
-        return Receipt.of(self.client.transact(self.infinity.functions.transfer(to, amount), sender))
+        return self.send(sender, self.infinity.functions.transfer(to, amount))
 
     def role_holders(self, role: str) -> list[str]:
         return role_holders(self, role)
@@ -194,13 +219,13 @@ class Town(TownReader):
         terms = self.client.view(sale.functions.terms())
         cost, asset = shares * terms.price, terms.paymentAsset
         if asset == NATIVE:
-            return cost, Receipt.of(self.client.transact(sale.functions.buy(shares), sender, value=cost))
+            return cost, self.send(sender, sale.functions.buy(shares), value=cost)
         self._approve(sender, asset, sale.address, cost)
-        return cost, Receipt.of(self.client.transact(sale.functions.buy(shares), sender))
+        return cost, self.send(sender, sale.functions.buy(shares))
 
     def finalize(self, sender: LocalAccount, ref: str | int) -> tuple[bool, Receipt]:
         sale, _ = self.sale(self.business_id(ref))
-        receipt = Receipt.of(self.client.transact(sale.functions.finalize(), sender))
+        receipt = self.send(sender, sale.functions.finalize())
         return Phase(sale.functions.phase().call()) is Phase.SUCCEEDED, receipt
 
     def refund(self, sender: LocalAccount, ref: str | int) -> tuple[int, Receipt]:
@@ -221,9 +246,16 @@ class Town(TownReader):
             )
         fn = self.distributor.functions.deposit(business_id, asset, amount)
         if asset == NATIVE:
-            return Receipt.of(self.client.transact(fn, sender, value=amount))
+            return self.send(sender, fn, value=amount)
         self._approve(sender, asset, self.distributor.address, amount)
-        return Receipt.of(self.client.transact(fn, sender))
+        return self.send(sender, fn)
+
+    def distribute_held(self, sender: LocalAccount, asset: str = NATIVE) -> tuple[int, Receipt]:
+        """Share out among today's members the profit carried in ``asset`` (anyone may); the amount shared."""
+        asset = self.address(asset, "asset")
+        before = int(self.pool(asset)["carried"])
+        receipt = self.send(sender, self.distributor.functions.distributeHeld(asset))
+        return before - int(self.pool(asset)["carried"]), receipt
 
     def claim(self, sender: LocalAccount, asset: str = NATIVE) -> tuple[int, Receipt]:
         """Claim the sender's share of the profits in ``asset``; the amount paid."""

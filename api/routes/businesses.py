@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ost_chain.enums import Phase
+from ost_chain.townclient import as_dict
 
 from ..deps import BridgeDep, path_address
 from ..models import BusinessPublic, EligibilityPublic
@@ -21,23 +22,13 @@ def list_businesses(bridge: BridgeDep) -> list[BusinessPublic]:
     out = []
     for sale in bridge.chain.sales():
         symbol, decimals = bridge.chain.asset(sale.asset)
+        fields = as_dict(sale)  # the sale's status as `ost sale status --json` gives it, in the API's keys
+        fields.update(id=fields.pop("businessId"), price=str(sale.price))
         out.append(
             BusinessPublic(
-                id=sale.business_id,
-                name=sale.name,
-                symbol=sale.symbol,
-                phase=sale.phase,
-                sold=sale.sold,
-                minimum=sale.minimum,
-                offered=sale.offered,
-                price=str(sale.price),
-                asset=sale.asset,
+                **fields,
                 assetSymbol=symbol,
                 assetDecimals=decimals,
-                phaseEndsIn=sale.phase_ends_in,
-                finalized=sale.finalized,
-                sale=sale.sale,
-                token=sale.token,
                 whoMayBuy=Phase[sale.phase.upper()].who_may_buy,
             )
         )

@@ -1,21 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {TestStablecoin} from "./TestStablecoin.sol";
 
 /// @title FeeToken
-/// @notice For tests only: a 6-decimal token anyone can mint that burns 1% of every transfer, as fee-on-transfer
-/// tokens do.
-contract FeeToken is ERC20 {
-    constructor() ERC20("Fee Dollar", "fUSD") {}
-
-    /// @notice Mints `amount` to `to`; no access control, for tests only.
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
+/// @notice For tests only: the test stablecoin (6 decimals, anyone mints), except that it burns 1% of every
+/// transfer, as fee-on-transfer tokens do.
+contract FeeToken is TestStablecoin {
+    function name() public pure override returns (string memory) {
+        return "Fee Dollar";
     }
 
-    function decimals() public pure override returns (uint8) {
-        return 6;
+    function symbol() public pure override returns (string memory) {
+        return "fUSD";
     }
 
     function _update(address from, address to, uint256 value) internal override {

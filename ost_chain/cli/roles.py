@@ -11,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 from rich.table import Table
 
 from ..enums import NATIVE, Role
-from ..townclient import NotAllowed, Receipt, Town, as_dict
+from ..townclient import NotAllowed, Town, as_dict
 from ..units import money, parse_amount
 from .options import (
     Account,
@@ -40,12 +40,6 @@ Address = Annotated[str, typer.Argument(help="The address (dev:N on the developm
 
 def _office(town: Town, account: str | None) -> LocalAccount:
     return signer(town, account, "OST office", town.roles.get("ostOffice"))
-
-
-def _role_change(town: Town, who: LocalAccount, role: str, address: str, grant: bool) -> Receipt:
-    registry = town.registry.functions
-    fn = (registry.grantRole if grant else registry.revokeRole)(Role.id(role), address)
-    return Receipt.of(town.client.transact(fn, who))
 
 
 @coordinators_app.command("list")
@@ -89,12 +83,8 @@ def coordinators_add(
         )
         return
     units = parse_amount(cap or "1000", 18, "daily cap")
-    receipts = []
-    if not already:
-        receipts.append(_role_change(town, who, Role.COORDINATOR, address, grant=True))
-    if units != current:
-        fn = town.infinity.functions.setCoordinatorDailyCap(address, units)
-        receipts.append(Receipt.of(town.client.transact(fn, who)))
+    sent = [town.set_role(who, Role.COORDINATOR, address, held=True), town.set_coordinator_cap(who, address, units)]
+    receipts = [r for r in sent if r is not None]
     done(
         as_json,
         {"coordinator": address, "dailyCap": str(units), "receipts": as_dict(receipts)},
@@ -113,10 +103,10 @@ def coordinators_remove(
     """Revoke a coordinator (the Town Ambassador): from now on the chain refuses its rewards."""
     town = open_town(rpc_url, manifest)
     who, address = town_ambassador(town, account), town.address(address, "coordinator")
-    if not town.has_role(Role.COORDINATOR, address):
+    receipt = town.set_role(who, Role.COORDINATOR, address, held=False)
+    if receipt is None:
         done(as_json, {"coordinator": address, "receipt": None}, f"{address} is not a coordinator: nothing to do.")
         return
-    receipt = _role_change(town, who, Role.COORDINATOR, address, grant=False)
     done(
         as_json,
         {"coordinator": address, "receipt": as_dict(receipt)},
@@ -163,7 +153,7 @@ def _ambassador(
         raise typer.BadParameter(f"write town or country, not {which!r}", param_hint="WHICH")
     town = open_town(rpc_url, manifest)
     who, address = _office(town, account), town.address(address, f"{which} ambassador")
-    receipt = _role_change(town, who, AMBASSADORS[which], address, grant=grant)
+    receipt = town.set_role(who, AMBASSADORS[which], address, held=grant)
     title = "Town Ambassador" if which == "town" else "Country Ambassador"
     done(
         as_json,
@@ -213,8 +203,7 @@ def inf_pause(
     """Stop every INF transfer, reward and basket until resumed (the OST office, in an emergency)."""
     town = open_town(rpc_url, manifest)
     who = _office(town, account)
-    fn = town.infinity.functions.unpause() if resume else town.infinity.functions.pause()
-    receipt = Receipt.of(town.client.transact(fn, who))
+    receipt = town.pause_inf(who, paused=not resume)
     done(
         as_json,
         {"paused": not resume, "receipt": as_dict(receipt)},
@@ -234,11 +223,9 @@ def profit_distribute_held(
     town = open_town(rpc_url, manifest)
     who = signer(town, account, "anyone", town.roles.get("townAmbassador"))
     asset = town.address(asset, "asset")
-    before = town.pool(asset)
-    receipt = Receipt.of(town.client.transact(town.distributor.functions.distributeHeld(asset), who))
+    shared, receipt = town.distribute_held(who, asset)
     after = town.pool(asset)
     d, symbol = town.asset_decimals(asset), town.asset_symbol(asset)
-    shared = int(before["carried"]) - int(after["carried"])
     done(
         as_json,
         {"asset": asset, "shared": str(shared), "pool": after, "receipt": as_dict(receipt)},

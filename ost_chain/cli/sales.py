@@ -151,9 +151,7 @@ def sale_advance(
         as_json,
         {"businessId": status.business_id, "phase": phase, "receipt": as_dict(receipt)},
         f"{status.symbol}: the {status.phase} phase ended{early}; "
-        + (
-            f"the sale is now in its {phase} phase." if phase in ("local", "country", "world") else f"the sale {phase}."
-        ),
+        + (f"the sale is now in its {phase} phase." if phase in OPEN_PHASES else f"the sale {phase}."),
     )
 
 

@@ -87,6 +87,12 @@ def test_one_style_camel_case_keys_and_minutes_as_the_cli_says_them(http: httpx.
     assert_problem(http.post("/v1/participations", json=both, headers=auth(key)), 422, "minutes (e.g. 180) or hours")
 
 
+def keys_cli(bridge: Bridge, *args: str) -> Any:
+    """`ost api keys ARGS --json` for this bridge's town and database, as its operator runs it."""
+    town = ["--manifest", str(bridge.deployed.manifest), "--rpc-url", bridge.deployed.node.rpc_url]
+    return CliRunner().invoke(app, ["api", "keys", *args, *town, "--database-url", bridge.database_url, "--json"])
+
+
 def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, bridge: Bridge) -> None:
     assert_problem(http.post("/v1/participations", json=participation()), 401, "API key")
     assert_problem(
@@ -96,42 +102,13 @@ def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, br
     wrong_secret = key[: -len(secret_of(key))] + "x" * 43
     assert_problem(http.post("/v1/participations", json=participation(), headers=auth(wrong_secret)), 401)
     assert http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 202
-    revoked = CliRunner().invoke(
-        app,
-        [
-            "api",
-            "keys",
-            "revoke",
-            key_id,
-            "--manifest",
-            str(bridge.deployed.manifest),
-            "--rpc-url",
-            bridge.deployed.node.rpc_url,
-            "--database-url",
-            bridge.database_url,
-            "--json",
-        ],
-    )
+    revoked = keys_cli(bridge, "revoke", key_id)
     assert revoked.exit_code == 0 and '"revokedAt": "' in revoked.stdout
     revoked_at = time.monotonic()
     wait_until(lambda: http.post("/v1/participations", json=participation(), headers=auth(key)).status_code == 401)
     assert time.monotonic() - revoked_at < 2  # a verified key is remembered for one second
     assert_problem(http.post("/v1/participations", json=participation(), headers=auth(key)), 401, "revoked")
-    listed = CliRunner().invoke(
-        app,
-        [
-            "api",
-            "keys",
-            "list",
-            "--manifest",
-            str(bridge.deployed.manifest),
-            "--rpc-url",
-            bridge.deployed.node.rpc_url,
-            "--database-url",
-            bridge.database_url,
-            "--json",
-        ],
-    )
+    listed = keys_cli(bridge, "list")
     assert key_id in listed.stdout and secret_of(key) not in listed.stdout  # secrets are never stored or shown
 
 

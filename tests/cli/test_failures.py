@@ -19,6 +19,7 @@ from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 
 OST = str(Path(sys.executable).with_name("ost"))
+SIGNERS = ("--account", "dev:0", "--account", "dev:1", "--account", "dev:2")  # the office and both ambassadors
 DEV = dev_accounts()
 PLAN = """
 town: Empty Wallet Town
@@ -75,12 +76,7 @@ def test_the_chain_going_away_mid_deploy_is_a_sentence_and_the_rerun_resumes(tmp
                 str(plan_path),
                 "--rpc-url",
                 chain.rpc_url,
-                "--account",
-                "dev:0",
-                "--account",
-                "dev:1",
-                "--account",
-                "dev:2",
+                *SIGNERS,
             ],
             cwd=tmp_path,
             stdout=subprocess.PIPE,
@@ -104,12 +100,7 @@ def test_the_chain_going_away_mid_deploy_is_a_sentence_and_the_rerun_resumes(tmp
             str(plan_path),
             "--rpc-url",
             again.rpc_url,
-            "--account",
-            "dev:0",
-            "--account",
-            "dev:1",
-            "--account",
-            "dev:2",
+            *SIGNERS,
             cwd=tmp_path,
         )
         assert code == 0, said

@@ -10,7 +10,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from ost_chain.client import ChainClient
-from ost_chain.eip712 import EIP712_DOMAIN
+from ost_chain.eip712 import sign_permit
 from ost_chain.units import ONE_INF
 from tests.conftest import COORDINATOR_CAP, PROJECT
 from tests.helpers import advance_time, events, now, reverts, sign_participation
@@ -438,43 +438,19 @@ def test_coordinator_records_basket_with_members_permit(
     inf = town.infinity.functions
     client.transact(inf.reward(alice.address, 360, pid(1), PROJECT), coordinator)
     deadline = now(client) + 3600
-    permit = {
-        "types": {
-            "EIP712Domain": EIP712_DOMAIN,
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": "INFINITY",
-            "version": "1",
-            "chainId": client.chain_id,
-            "verifyingContract": town.infinity.address,
-        },
-        "message": {
-            "owner": alice.address,
-            "spender": coordinator.address,
-            "value": 2 * ONE_INF,
-            "nonce": 0,
-            "deadline": deadline,
-        },
-    }
-    signed = alice.sign_message(encode_typed_data(full_message=permit))
+    v, r, s = sign_permit(
+        alice,
+        client.chain_id,
+        town.infinity.address,
+        "INFINITY",
+        owner=alice.address,
+        spender=coordinator.address,
+        value=2 * ONE_INF,
+        nonce=0,
+        deadline=deadline,
+    )
     client.transact(
-        inf.permit(
-            alice.address,
-            coordinator.address,
-            2 * ONE_INF,
-            deadline,
-            signed.v,
-            signed.r.to_bytes(32, "big"),
-            signed.s.to_bytes(32, "big"),
-        ),
+        inf.permit(alice.address, coordinator.address, 2 * ONE_INF, deadline, v, r, s),
         coordinator,
     )
     receipt = client.transact(inf.redeemFrom(alice.address, 2 * ONE_INF, pid(9), "basket"), coordinator)

@@ -4,11 +4,9 @@ stop at any transaction to the same town as one clean run, and the CLI's output.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -268,55 +266,3 @@ def test_deploy_and_town_show_through_the_cli(client: ChainClient, node: Any, tm
     assert result.exit_code != 0 and "--account" in str(result.exception)
     result = runner.invoke(app, ["town", "show", "--manifest", str(manifest), "--rpc-url", node.rpc_url, "--json"])
     assert result.exit_code != 0  # nothing deployed
-
-
-def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("ost")),
-            "up",
-            str(root / "examples" / "town.yaml"),
-            "--port",
-            "0",
-            "--api-port",
-            "0",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    try:
-        assert proc.stdout is not None
-        lines: list[str] = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if "Press Ctrl-C" in line or not line:
-                break
-        text = "".join(lines)
-        assert "100 businesses" in text and "is running on http://127.0.0.1:" in text, text
-        manifest = json.loads(next((tmp_path / "deployments").glob("*/*.json")).read_text())
-        assert len(manifest["businesses"]) == 100 and manifest["pending"] == {}
-        bridge = re.search(r"Bridge:\s+(http://127\.0\.0\.1:\d+)", text)
-        assert bridge is not None, text
-        health = httpx.get(f"{bridge.group(1)}/healthz", timeout=10).json()
-        assert health["status"] == "ok" and health["queue"]["workerLeader"] is True
-        assert httpx.get(f"{bridge.group(1)}/v1/town", timeout=10).json()["businesses"] == 100
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
-        assert proc.returncode == 0 and "Bridge and chain stopped." in out
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()

@@ -38,9 +38,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def up(folder: Path, *args: str) -> subprocess.Popen[str]:
+def up(folder: Path, *args: str, plan: str = "plan.yaml") -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [OST, "up", "plan.yaml", *args],
+        [OST, "up", plan, *args],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -50,9 +50,10 @@ def up(folder: Path, *args: str) -> subprocess.Popen[str]:
 
 
 @contextmanager
-def running(folder: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """An `ost up` serving until the block ends (then Ctrl-C); yields it and what it printed up to now."""
-    proc = up(folder, *args)
+def running(folder: Path, *args: str, plan: str = "plan.yaml") -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """An `ost up` serving until the block ends, then Ctrl-C, after which it must stop cleanly; yields it and what
+    it printed up to now."""
+    proc = up(folder, *args, plan=plan)
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 90
@@ -66,7 +67,8 @@ def running(folder: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], s
         assert "Press Ctrl-C" in text, text
         yield proc, text
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "Bridge and chain stopped." in out, out
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -146,3 +148,16 @@ def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(
     roles = [line for line in text.splitlines() if "dev:" in line]
     assert any("Town Ambassador" in line and "dev:2" in line for line in roles), text
     assert "keys are public" in text
+
+
+def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    sample = str(Path(__file__).resolve().parents[2] / "examples" / "town.yaml")
+    with running(tmp_path, "--chain-port", "0", "--api-port", "0", plan=sample) as (_, text):
+        assert "100 businesses" in text and "is running on http://127.0.0.1:" in text, text
+        manifest = json.loads(next((tmp_path / "deployments").glob("*/*.json")).read_text())
+        assert len(manifest["businesses"]) == 100 and manifest["pending"] == {}
+        bridge = re.search(r"Bridge:\s+(http://127\.0\.0\.1:\d+)", text)
+        assert bridge is not None, text
+        health = httpx.get(f"{bridge.group(1)}/healthz", timeout=10).json()
+        assert health["status"] == "ok" and health["queue"]["workerLeader"] is True
+        assert httpx.get(f"{bridge.group(1)}/v1/town", timeout=10).json()["businesses"] == 100
