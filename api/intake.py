@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .db import Participation, is_outage
 
@@ -72,7 +72,20 @@ class Intake:
                 done.set_result(stored.get(row["participation_id"]))
 
     def _write(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Store ``rows`` (those already there are left as they are) and read them back. Two replicas writing at
+        once take their row locks in the same order (by id), so they wait for each other instead of deadlocking;
+        a transaction the server still rolls back to resolve a conflict is tried again."""
+        for attempt in range(3):
+            try:
+                return self._write_once(rows)
+            except DBAPIError as exc:
+                if attempt == 2 or str(getattr(exc.orig, "sqlstate", "") or "")[:2] != "40":  # 40: roll back, retry
+                    raise
+        raise AssertionError("unreachable")
+
+    def _write_once(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         unique = list({row["participation_id"]: row for row in rows}.values())  # duplicates in one group: first wins
+        unique.sort(key=lambda row: row["participation_id"])  # one lock order for every writer
         with self.make_session() as session:
             dialect = session.get_bind().dialect.name
             with session.writing():

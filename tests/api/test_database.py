@@ -178,3 +178,56 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
         second.stop()
     minted = rewarded_on_chain(d)
     assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in bodies), f"caught mid-batch: {caught}"
+
+
+def test_two_replicas_storing_the_same_participations_at_once_never_deadlock(postgres: PostgresServer) -> None:
+    """Found by the two-replica test on PostgreSQL: replicas storing overlapping participations in different orders
+    deadlocked, and the server's way out answered 503. Rows are now stored in one order by every writer."""
+    from datetime import UTC, datetime
+
+    from api.db import make_engine, sessions
+    from api.intake import Intake
+
+    make_session = sessions(make_engine(postgres.database("deadlock")))
+    writers = [Intake(make_session), Intake(make_session)]  # as two replicas: two writers, two connections
+    now = datetime.now(UTC).replace(tzinfo=None)
+
+    def row(n: int, round_: int) -> dict[str, object]:
+        pid = f"dl-{round_}-{n:02d}"
+        return {
+            "participation_id": pid,
+            "key": "0x" + hash_id(pid).hex(),
+            "body_hash": "x" * 64,
+            "member": MEMBERS[n],
+            "project_id": 1,
+            "minutes": 180,
+            "coordinator": COORDINATOR.address,
+            "api_key_id": "k",
+            "status": "queued",
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def write(writer: Intake, order: int) -> None:
+        for round_ in range(40):
+            rows = [row(n, round_) for n in range(30)][::order]
+            barrier.wait()
+            try:
+                writer._write(rows)
+            except Exception as exc:  # noqa: BLE001 - collected and reported below
+                failures.append(exc)
+
+    try:
+        threads = [threading.Thread(target=write, args=(w, o)) for w, o in zip(writers, (1, -1), strict=True)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        for writer in writers:
+            writer.stop()
+    assert failures == []
