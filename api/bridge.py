@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,10 @@ from ost_chain.network import load_keystore, resolve_signer
 
 from .chain import MISSING, ChainView
 from .db import make_engine, sessions
+from .gasless import RelayDesk
 from .intake import Intake
 from .keys import KeyInfo, verify_key
+from .pace import RateLimiter
 from .settings import Settings
 from .worker import Worker
 
@@ -32,27 +33,6 @@ WALLET_CALLS = {
     "claimAsInvestor": ("ProfitDistributor", "claimAsInvestor(uint256,address)"),
     "approve": ("InfinityToken", "approve(address,uint256)"),  # any ERC-20's approve
 }
-
-
-class RateLimiter:
-    """A token bucket per API key: ``rate`` requests a second, bursts of ``burst``."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: str) -> float:
-        """0 if a request may go now, else the seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, then = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - then) * self.rate)
-            if tokens < 1:
-                self._buckets[key] = (tokens, now)
-                return (1 - tokens) / self.rate
-            self._buckets[key] = (tokens - 1, now)
-            return 0.0
 
 
 class Bridge:
@@ -76,11 +56,17 @@ class Bridge:
         self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
         self.relayer = relayer or self._relayer()
         self.worker = Worker(
-            self.options, self.sessions, self.chain, self.relayer, self.artifacts.get("InfinityToken")["abi"]
+            self.options,
+            self.sessions,
+            self.chain,
+            self.relayer,
+            self.artifacts.get("InfinityToken")["abi"],
+            self.artifacts.get("TownForwarder")["abi"],
         )
         self.limiter = RateLimiter(self.options.rate_limit, self.options.rate_burst)
         self.signers = RateLimiter(self.options.attestation_rate, self.options.attestation_burst)
         self.intake = Intake(self.sessions)
+        self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
 
     def known_key(self, presented: str) -> Any:

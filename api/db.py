@@ -1,4 +1,4 @@
-"""The bridge's durable state: API keys, participations and their batches, meals, the worker's lease.
+"""The bridge's durable state: API keys, participations, members' relayed actions, their batches, meals, the lease.
 
 SQLite by default (WAL, so readers never wait for the writer); any SQLAlchemy URL, e.g. PostgreSQL,
 for several replicas — one worker at a time holds the lease and sends transactions.
@@ -111,6 +111,16 @@ class BatchKind(StrEnum):
 
     BATCH = "batch"
     ATTESTATION = "attestation"
+    RELAY = "relay"  # ``executeBatch`` of the forwarder: members' signed requests
+
+
+class RelayStatus(StrEnum):
+    """Where a member's relayed action stands: waiting, in a transaction, done, or refused or reverted."""
+
+    QUEUED = "queued"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
 
 
 class Base(DeclarativeBase):
@@ -174,6 +184,39 @@ class Batch(Base):
     repriced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Relay(Base):
+    """A member's signed forward request, relayed once: the town's forwarder uses each (signer, nonce) once."""
+
+    __tablename__ = "relays"
+    __table_args__ = (
+        Index("ux_relays_signer_nonce", "signer", "nonce", unique=True),
+        Index("ix_relays_signer_day", "signer", "day"),
+    )
+
+    id: Mapped[str] = mapped_column(String(66), primary_key=True)  # the EIP-712 hash the member signed
+    signer: Mapped[str] = mapped_column(String(42))
+    target: Mapped[str] = mapped_column(String(42))
+    action: Mapped[str] = mapped_column(String(40))  # what it does, in words: "send INF", "claim profit"
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    gas: Mapped[int] = mapped_column(BigInteger)  # the gas the member's request gives its call
+    deadline: Mapped[int] = mapped_column(BigInteger)  # unix time
+    data: Mapped[str] = mapped_column(Text)  # hex
+    signature: Mapped[str] = mapped_column(String(132))
+    estimate: Mapped[int] = mapped_column(BigInteger)  # gas of the relay alone, simulated at intake
+    day: Mapped[str] = mapped_column(String(10))  # the town's day it counts against (YYYY-MM-DD)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)  # against the member's quota
+    status: Mapped[str] = mapped_column(String(12), index=True, default=RelayStatus.QUEUED)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), nullable=True, index=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # its part of the batch's gas
+    cost: Mapped[str | None] = mapped_column(String(80), nullable=True)  # wei the relayer paid for it, as text
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 class Meal(Base):

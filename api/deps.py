@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from .bridge import Bridge, RateLimiter
+from .bridge import Bridge
+from .pace import RateLimiter
 from .chain import MISSING, Unreachable
 from .db import BridgeSession
 from .keys import KeyInfo

@@ -148,8 +148,8 @@ def sales(client: ChainClient, report: Report) -> None:
 
     # Listing through the factory against deploying the same two contracts afresh, in one run.
     before = client.w3.eth.block_number
-    client.deploy("ShareSale", sender=office)
-    client.deploy("ShareToken", sender=office)
+    client.deploy("ShareSale", office.address, sender=office)
+    client.deploy("ShareToken", office.address, sender=office)
     fresh = sum(
         client.w3.eth.get_transaction_receipt(tx)["gasUsed"]
         for n in range(before + 1, client.w3.eth.block_number + 1)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
@@ -14,7 +16,7 @@ import {TownRoleGated} from "./utils/TownRoleGated.sol";
 /// @title InfinityToken
 /// @notice INFINITY (INF), the town's reward for time contributed. Roles and membership come from
 /// the town's {TownRegistry}; nothing here can be granted without it.
-contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityToken {
+contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGated, IInfinityToken {
     // ───────────────────────────── Constants ─────────────────────────────
 
     /// @notice Minutes in a day: no member is credited more in one day, no shift is longer.
@@ -53,7 +55,12 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
     // ───────────────────────────── Constructor ─────────────────────────────
 
     /// @param townRegistry The town whose roles and members this token follows.
-    constructor(ITownRegistry townRegistry) ERC20("INFINITY", "INF") ERC20Permit("INFINITY") {
+    /// @param trustedForwarder The town's {TownForwarder}: members transfer and redeem without gas through it.
+    constructor(ITownRegistry townRegistry, address trustedForwarder)
+        ERC20("INFINITY", "INF")
+        ERC20Permit("INFINITY")
+        ERC2771Context(trustedForwarder)
+    {
         if (address(townRegistry) == address(0)) revert InfinityTokenZeroRegistry();
         _REGISTRY = townRegistry;
     }
@@ -113,8 +120,9 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
         returns (uint256 amount)
     {
         uint32 today = _today();
-        amount = _reward(member, minutesWorked, participationId, projectId, msg.sender, today);
-        _chargeCoordinator(msg.sender, amount, today);
+        address coordinator = _msgSender();
+        amount = _reward(member, minutesWorked, participationId, projectId, coordinator, today);
+        _chargeCoordinator(coordinator, amount, today);
     }
 
     /// @inheritdoc IInfinityToken
@@ -126,12 +134,13 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
         uint256 count = rewards.length;
         if (count == 0) revert InfinityTokenEmptyBatch();
         uint32 today = _today();
+        address coordinator = _msgSender();
         for (uint256 i; i < count; ++i) {
             Reward calldata entry = rewards[i];
             total +=
-                _reward(entry.member, entry.minutesWorked, entry.participationId, entry.projectId, msg.sender, today);
+                _reward(entry.member, entry.minutesWorked, entry.participationId, entry.projectId, coordinator, today);
         }
-        _chargeCoordinator(msg.sender, total, today);
+        _chargeCoordinator(coordinator, total, today);
     }
 
     /// @inheritdoc IInfinityToken
@@ -158,7 +167,8 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
 
     /// @inheritdoc IInfinityToken
     function redeem(uint256 amount, bytes32 redemptionId, string calldata basket) external {
-        _redeem(msg.sender, amount, redemptionId, basket);
+        address member = _msgSender();
+        _redeem(member, amount, redemptionId, basket, member);
     }
 
     /// @inheritdoc IInfinityToken
@@ -166,8 +176,9 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
         external
         onlyTownRole(TownRoles.COORDINATOR)
     {
-        _spendAllowance(member, msg.sender, amount);
-        _redeem(member, amount, redemptionId, basket);
+        address coordinator = _msgSender();
+        _spendAllowance(member, coordinator, amount);
+        _redeem(member, amount, redemptionId, basket, coordinator);
     }
 
     // ───────────────────────────── External: Town Ambassador ─────────────────────────────
@@ -284,12 +295,14 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
         _coordinatorDays[coordinator] = CoordinatorDay(record.cap, today, uint128(minted + amount));
     }
 
-    function _redeem(address member, uint256 amount, bytes32 redemptionId, string calldata basket) private {
+    function _redeem(address member, uint256 amount, bytes32 redemptionId, string calldata basket, address by)
+        private
+    {
         if (amount == 0) revert InfinityTokenZeroRedemption();
         if (_redeemed[member][redemptionId]) revert InfinityTokenAlreadyRedeemed(member, redemptionId);
         _redeemed[member][redemptionId] = true;
         _burn(member, amount);
-        emit BasketRedeemed(member, redemptionId, amount, basket, msg.sender);
+        emit BasketRedeemed(member, redemptionId, amount, basket, by);
     }
 
     /// @inheritdoc IInfinityToken
@@ -314,6 +327,21 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, TownRoleGated, IInfinityTo
 
     function _townRegistry() internal view override returns (ITownRegistry) {
         return _REGISTRY;
+    }
+
+    // ───────────────────────────── ERC-2771 ─────────────────────────────
+
+    /// @dev The caller: the member who signed a request the town's forwarder relays, else `msg.sender`.
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 
     function _today() private view returns (uint32) {

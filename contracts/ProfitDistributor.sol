@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
@@ -18,7 +20,7 @@ import {TownRoleGated} from "./utils/TownRoleGated.sol";
 /// @title ProfitDistributor
 /// @notice Net profit of the town's businesses, split equally among its members (and, where a
 /// business says so, partly pro-rata among its share holders), claimed by pull, in constant gas.
-contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDistributor {
+contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRoleGated, IProfitDistributor {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
 
@@ -73,7 +75,10 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
 
     /// @param townRegistry The town whose members share the profit.
     /// @param businessFactory The town's factory, which names its businesses.
-    constructor(ITownRegistry townRegistry, IBusinessFactory businessFactory) {
+    /// @param trustedForwarder The town's {TownForwarder}: members claim without gas through it.
+    constructor(ITownRegistry townRegistry, IBusinessFactory businessFactory, address trustedForwarder)
+        ERC2771Context(trustedForwarder)
+    {
         if (address(townRegistry).code.length == 0) revert ProfitDistributorNoCode(address(townRegistry));
         if (address(businessFactory).code.length == 0) revert ProfitDistributorNoCode(address(businessFactory));
         _REGISTRY = townRegistry;
@@ -135,10 +140,11 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         if (amount == 0) revert ProfitDistributorZeroAmount();
         if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
         address treasury = _treasury(businessId);
-        if (_msgSender() != treasury) revert ProfitDistributorNotTreasury(businessId, _msgSender(), treasury);
+        address depositor = _msgSender();
+        if (depositor != treasury) revert ProfitDistributorNotTreasury(businessId, depositor, treasury);
         if (asset != _NATIVE && !_accepted[asset]) revert ProfitDistributorAssetNotAccepted(asset);
         if (_pools[asset].deposited == 0) _addAsset(asset);
-        uint256 received = _receive(asset, amount);
+        uint256 received = _receive(asset, amount, depositor);
         uint256 toInvestors = _bookInvestors(businessId, asset, received);
         (uint256 count, uint256 perMember, uint256 carried, uint48 epoch) = _split(asset, received - toInvestors);
         _pools[asset].deposited += SafeCast.toUint128(received);
@@ -165,13 +171,14 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
 
     /// @inheritdoc IProfitDistributor
     function claimAsInvestor(uint256 businessId, address asset) external nonReentrant returns (uint256 amount) {
-        if (_REGISTRY.recoveredTo(msg.sender) != address(0)) revert ProfitDistributorRecoveredAccount(msg.sender);
+        address holder = _msgSender();
+        if (_REGISTRY.recoveredTo(holder) != address(0)) revert ProfitDistributorRecoveredAccount(holder);
         IShareToken token = _token(businessId);
-        amount = _investorClaimable(token, msg.sender, asset);
-        if (amount == 0) revert ProfitDistributorNothingToClaim(msg.sender, asset);
-        _holders[address(token)][asset][msg.sender].withdrawn += amount;
-        emit InvestorProfitClaimed(businessId, msg.sender, asset, amount);
-        _pay(asset, msg.sender, amount);
+        amount = _investorClaimable(token, holder, asset);
+        if (amount == 0) revert ProfitDistributorNothingToClaim(holder, asset);
+        _holders[address(token)][asset][holder].withdrawn += amount;
+        emit InvestorProfitClaimed(businessId, holder, asset, amount);
+        _pay(asset, holder, amount);
     }
 
     // ───────────────────────────── External: Town Ambassador ─────────────────────────────
@@ -181,7 +188,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
         if (basisPoints > _ALL) revert ProfitDistributorInvalidShare(basisPoints);
         _investorBps[businessId] = basisPoints;
-        emit InvestorShareSet(businessId, basisPoints, msg.sender);
+        emit InvestorShareSet(businessId, basisPoints, _msgSender());
     }
 
     /// @inheritdoc IProfitDistributor
@@ -197,7 +204,8 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
     /// @inheritdoc IProfitDistributor
     function onSharesTransferred(address from, address to, uint256 shares) external {
         // Books exist only for tokens a deposit found through the factory, so any other caller
-        // finds none and changes nothing. A business's books: at most _MAX_INVESTOR_ASSETS.
+        // finds none and changes nothing. `msg.sender` on purpose here and below: the caller is the share
+        // token itself, never a member (the town's forwarder calling finds no books either). A business's books: at most _MAX_INVESTOR_ASSETS.
         address[] storage assets = _investorAssets[msg.sender];
         uint256 count = assets.length;
         for (uint256 i; i < count; ++i) {
@@ -244,6 +252,21 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         return _REGISTRY;
     }
 
+    // ───────────────────────────── ERC-2771 ─────────────────────────────
+
+    /// @dev The caller: the member who signed a request the town's forwarder relays, else `msg.sender`.
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
+    }
+
     /// @dev The treasury the business's sale names; read from the sale once, then from storage.
     function _treasury(uint256 businessId) private returns (address treasury) {
         treasury = _treasuries[businessId];
@@ -259,7 +282,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         _assets.push(asset);
     }
 
-    function _receive(address asset, uint256 amount) private returns (uint256) {
+    function _receive(address asset, uint256 amount, address from) private returns (uint256) {
         if (asset == _NATIVE) {
             if (msg.value != amount) revert ProfitDistributorWrongValue(amount, msg.value);
             return amount;
@@ -267,7 +290,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
         if (msg.value != 0) revert ProfitDistributorWrongValue(0, msg.value);
         // What arrives is what counts, for tokens that take a fee on transfer.
         uint256 before = IERC20(asset).balanceOf(address(this));
-        IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
+        IERC20(asset).safeTransferFrom(from, address(this), amount);
         uint256 received = IERC20(asset).balanceOf(address(this)) - before;
         if (received == 0) revert ProfitDistributorZeroAmount();
         return received;
@@ -323,11 +346,12 @@ contract ProfitDistributor is ReentrancyGuardTransient, TownRoleGated, IProfitDi
     }
 
     function _claim(address asset) private returns (uint256 amount) {
-        amount = _earned(msg.sender, asset) - _claimed[asset][msg.sender];
-        if (amount == 0) revert ProfitDistributorNothingToClaim(msg.sender, asset);
-        _claimed[asset][msg.sender] += amount;
-        emit ProfitClaimed(msg.sender, asset, amount);
-        _pay(asset, msg.sender, amount);
+        address member = _msgSender();
+        amount = _earned(member, asset) - _claimed[asset][member];
+        if (amount == 0) revert ProfitDistributorNothingToClaim(member, asset);
+        _claimed[asset][member] += amount;
+        emit ProfitClaimed(member, asset, amount);
+        _pay(asset, member, amount);
     }
 
     /// @dev All `member` ever earned of `asset`: the growth of the per-member total over each of

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
@@ -16,7 +19,7 @@ import {TownRoleGated} from "./utils/TownRoleGated.sol";
 /// @title ShareSale
 /// @notice The implementation behind every business's sale. A clone carries its token, registry
 /// and terms in its code (immutable arguments); its only storage is one slot of progress.
-contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IShareSale {
+contract ShareSale is Initializable, ReentrancyGuardTransient, ERC2771Context, TownRoleGated, IShareSale {
     using SafeERC20 for IERC20;
 
     // ───────────────────────────── Constants ─────────────────────────────
@@ -48,8 +51,10 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
-    /// @dev The implementation is never initialized and refuses to run sales.
-    constructor() {
+    /// @dev The implementation is never initialized and refuses to run sales. Its clones share its code, and
+    /// with it the forwarder they trust.
+    /// @param trustedForwarder The town's {TownForwarder}: members buy and take refunds without gas through it.
+    constructor(address trustedForwarder) ERC2771Context(trustedForwarder) {
         _disableInitializers();
     }
 
@@ -126,57 +131,31 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
 
     /// @inheritdoc IShareSale
     function buy(uint256 shares) external payable nonReentrant {
-        Config memory c = _config();
-        State memory s = _state;
-        Phase current = _phase(s, c.terms);
-        bool launched = s.launchSeen || c.registry.launched();
-        (ITownRegistry.Tier tier, address predecessor) = c.registry.buyerOf(msg.sender);
-        Eligibility reason = _eligibility(current, tier, launched);
-        if (reason != Eligibility.Eligible) revert ShareSaleNotEligible(msg.sender, reason);
-        if (shares == 0) revert ShareSaleZeroShares();
-        uint256 remaining = c.terms.sharesOffered - s.sold;
-        if (shares > remaining) revert ShareSaleExceedsOffer(shares, remaining);
-        uint256 cost = shares * c.terms.price;
-        uint256 expectedValue = c.terms.paymentAsset == address(0) ? cost : 0;
-        if (msg.value != expectedValue) revert ShareSaleWrongPayment(expectedValue, msg.value);
+        _buy(_msgSender(), shares);
+    }
 
-        // Only the fields that change are written: one storage write in the common case.
-        // Cannot truncate: `shares` is at most the remaining offer, a uint64.
-        uint64 sold = s.sold + uint64(shares);
-        _state.sold = sold;
-        if (!s.launchSeen) _state.launchSeen = true;
-        if (sold == c.terms.sharesOffered) _state.soldOutIn = current;
-        // The mint reports the buyer's new balance: the per-buyer maximum is held without a second call.
-        uint256 balance = c.token.mint(msg.sender, shares);
-        // A replacement's unswept shares at its lost address count too: a recovery does not renew the maximum.
-        if (c.terms.maxPerBuyer != 0 && (balance > c.terms.maxPerBuyer || predecessor != address(0))) {
-            uint256 held = balance - shares + _unswept(c, predecessor);
-            if (held + shares > c.terms.maxPerBuyer) {
-                if (held >= c.terms.maxPerBuyer) revert ShareSaleNotEligible(msg.sender, Eligibility.CapReached);
-                revert ShareSaleExceedsBuyerCap(msg.sender, shares, c.terms.maxPerBuyer - held);
-            }
-        }
-        emit SharesPurchased(msg.sender, current, shares, cost);
-        if (c.terms.paymentAsset != address(0)) {
-            // What arrives must be the whole cost, or the escrow would owe refunds it does not hold.
-            IERC20 asset = IERC20(c.terms.paymentAsset);
-            uint256 before = asset.balanceOf(address(this));
-            asset.safeTransferFrom(msg.sender, address(this), cost);
-            uint256 arrived = asset.balanceOf(address(this)) - before;
-            if (arrived != cost) revert ShareSaleShortPayment(cost, arrived);
-        }
+    /// @inheritdoc IShareSale
+    function buyWithPermit(uint256 shares, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external nonReentrant {
+        address buyer = _msgSender();
+        Terms memory t = _config().terms;
+        if (t.paymentAsset == address(0)) revert ShareSaleNativeCoinHasNoPermit();
+        // A permit someone else already submitted (it is public in the mempool) fails here, yet its allowance
+        // stands: go on, and let the payment itself decide. OpenZeppelin's advice for front-run permits.
+        try IERC20Permit(t.paymentAsset).permit(buyer, address(this), shares * t.price, deadline, v, r, s) {} catch {}
+        _buy(buyer, shares);
     }
 
     /// @inheritdoc IShareSale
     function refund() external nonReentrant {
+        address buyer = _msgSender();
         Config memory c = _config();
         Phase current = _phase(_state, c.terms);
         if (current != Phase.Failed) revert ShareSaleNotFailed(current);
-        uint256 shares = c.token.burnAll(msg.sender);
-        if (shares == 0) revert ShareSaleNothingToRefund(msg.sender);
+        uint256 shares = c.token.burnAll(buyer);
+        if (shares == 0) revert ShareSaleNothingToRefund(buyer);
         uint256 amount = shares * c.terms.price;
-        emit Refunded(msg.sender, shares, amount);
-        _pay(c.terms.paymentAsset, msg.sender, amount);
+        emit Refunded(buyer, shares, amount);
+        _pay(c.terms.paymentAsset, buyer, amount);
     }
 
     // ───────────────────────────── External: anyone ─────────────────────────────
@@ -220,12 +199,72 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, TownRoleGated, IS
         } else {
             revert ShareSaleCannotAdvance(from);
         }
-        emit PhaseAdvanced(from, phase(), msg.sender);
+        emit PhaseAdvanced(from, phase(), _msgSender());
     }
 
     // ───────────────────────────── Internal ─────────────────────────────
 
+    /// @dev A purchase by `buyer`: the caller of {buy}, or the signer of a relayed request.
+    function _buy(address buyer, uint256 shares) private {
+        Config memory c = _config();
+        State memory s = _state;
+        Phase current = _phase(s, c.terms);
+        bool launched = s.launchSeen || c.registry.launched();
+        (ITownRegistry.Tier tier, address predecessor) = c.registry.buyerOf(buyer);
+        Eligibility reason = _eligibility(current, tier, launched);
+        if (reason != Eligibility.Eligible) revert ShareSaleNotEligible(buyer, reason);
+        if (shares == 0) revert ShareSaleZeroShares();
+        uint256 remaining = c.terms.sharesOffered - s.sold;
+        if (shares > remaining) revert ShareSaleExceedsOffer(shares, remaining);
+        uint256 cost = shares * c.terms.price;
+        uint256 expectedValue = c.terms.paymentAsset == address(0) ? cost : 0;
+        if (msg.value != expectedValue) revert ShareSaleWrongPayment(expectedValue, msg.value);
+
+        // Only the fields that change are written: one storage write in the common case.
+        // Cannot truncate: `shares` is at most the remaining offer, a uint64.
+        uint64 sold = s.sold + uint64(shares);
+        _state.sold = sold;
+        if (!s.launchSeen) _state.launchSeen = true;
+        if (sold == c.terms.sharesOffered) _state.soldOutIn = current;
+        // The mint reports the buyer's new balance: the per-buyer maximum is held without a second call.
+        uint256 balance = c.token.mint(buyer, shares);
+        // A replacement's unswept shares at its lost address count too: a recovery does not renew the maximum.
+        if (c.terms.maxPerBuyer != 0 && (balance > c.terms.maxPerBuyer || predecessor != address(0))) {
+            uint256 held = balance - shares + _unswept(c, predecessor);
+            if (held + shares > c.terms.maxPerBuyer) {
+                if (held >= c.terms.maxPerBuyer) revert ShareSaleNotEligible(buyer, Eligibility.CapReached);
+                revert ShareSaleExceedsBuyerCap(buyer, shares, c.terms.maxPerBuyer - held);
+            }
+        }
+        emit SharesPurchased(buyer, current, shares, cost);
+        if (c.terms.paymentAsset != address(0)) _collect(IERC20(c.terms.paymentAsset), buyer, cost);
+    }
+
+    /// @dev Takes `cost` of `asset` from `buyer`. What arrives must be the whole cost, or the escrow would owe
+    /// refunds it does not hold.
+    function _collect(IERC20 asset, address buyer, uint256 cost) private {
+        uint256 before = asset.balanceOf(address(this));
+        asset.safeTransferFrom(buyer, address(this), cost);
+        uint256 arrived = asset.balanceOf(address(this)) - before;
+        if (arrived != cost) revert ShareSaleShortPayment(cost, arrived);
+    }
+
     /// @dev The registry alone: the second word of the clone's arguments, without decoding the terms.
+    // ───────────────────────────── ERC-2771 ─────────────────────────────
+
+    /// @dev The caller: the member who signed a request the town's forwarder relays, else `msg.sender`.
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
+    }
+
     function _townRegistry() internal view override returns (ITownRegistry registry) {
         if (address(this) == _SELF) revert ShareSaleNotAClone();
         (, registry) = abi.decode(Clones.fetchCloneArgs(address(this)), (IShareToken, ITownRegistry));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
@@ -13,7 +15,7 @@ import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 /// @notice The implementation behind every business's INVESTOR share token. Each clone carries
 /// its registry, ownership policy and sale in its code (immutable arguments); its name and symbol
 /// are set once by the factory.
-contract ShareToken is ERC20, Initializable, IShareToken {
+contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
     // ───────────────────────────── Storage ─────────────────────────────
 
     /// @dev One slot, read by every transfer (mints and burns never read it).
@@ -28,8 +30,10 @@ contract ShareToken is ERC20, Initializable, IShareToken {
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
-    /// @dev The implementation is never initialized, so nobody can take it over.
-    constructor() ERC20("", "") {
+    /// @dev The implementation is never initialized, so nobody can take it over. Its clones share its code, and
+    /// with it the forwarder they trust.
+    /// @param trustedForwarder The town's {TownForwarder}: members transfer shares without gas through it.
+    constructor(address trustedForwarder) ERC20("", "") ERC2771Context(trustedForwarder) {
         _disableInitializers();
     }
 
@@ -150,6 +154,21 @@ contract ShareToken is ERC20, Initializable, IShareToken {
             return;
         }
         super._update(from, to, value);
+    }
+
+    // ───────────────────────────── ERC-2771 ─────────────────────────────
+
+    /// @dev The caller: the member who signed a request the town's forwarder relays, else `msg.sender`.
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 
     function _checkSale() private view {

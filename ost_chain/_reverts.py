@@ -34,6 +34,12 @@ _OVERRIDES = {
     "ERC2612ExpiredSignature": "The permit expired at `deadline`.",
     "ERC2612InvalidSigner": "The permit was signed by `signer`, not by `owner`.",
     "ReentrancyGuardReentrantCall": "A call re-entered a guarded function.",
+    "ERC2771ForwarderInvalidSigner": "The request is not signed by `from` for this forwarder as it stands: it was "
+    "signed for another town, changed after signing, or its nonce was already used.",
+    "ERC2771ForwarderExpiredRequest": "The request expired at `deadline` (unix time): sign it again.",
+    "ERC2771UntrustfulTarget": "`target` does not take requests from this forwarder (`forwarder`): it belongs to "
+    "another town, or is not one of the town's member-facing contracts.",
+    "ERC2771ForwarderMismatchedValue": "The request asks `requestedValue` wei of coin, and `msgValue` came with it.",
 }
 
 # Solidity enums reach the ABI as uint8; their member names, for sentences.

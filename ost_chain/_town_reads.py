@@ -17,31 +17,10 @@ from web3.contract import Contract
 from .client import ChainClient
 from .enums import NATIVE, Phase, Role, Tier
 from .enums import Eligibility as EligibilityReason
+from .abi import ERC20_ABI
 from .exceptions import ConfigError
 from .manifest import TownManifest
 from .units import checksum, hash_id, when
-
-_ERC20_ABI = [
-    {"type": "function", "name": name, "stateMutability": mutability, "inputs": inputs, "outputs": outputs}
-    for name, mutability, inputs, outputs in (
-        (
-            "allowance",
-            "view",
-            [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
-            [{"name": "", "type": "uint256"}],
-        ),
-        (
-            "approve",
-            "nonpayable",
-            [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
-            [{"name": "", "type": "bool"}],
-        ),
-        ("balanceOf", "view", [{"name": "account", "type": "address"}], [{"name": "", "type": "uint256"}]),
-        ("decimals", "view", [], [{"name": "", "type": "uint8"}]),
-        ("symbol", "view", [], [{"name": "", "type": "string"}]),
-    )
-]
-
 
 @dataclass(frozen=True)
 class SaleStatus:
@@ -81,6 +60,7 @@ class TownReader:
         self.infinity: Contract = client.at("InfinityToken", record.address("InfinityToken"))
         self.factory: Contract = client.at("BusinessFactory", record.address("BusinessFactory"))
         self.distributor: Contract = client.at("ProfitDistributor", record.address("ProfitDistributor"))
+        self.forwarder: Contract = client.at("TownForwarder", record.address("TownForwarder"))
         self._businesses: list[tuple[Contract, Contract]] = []
         self._names: list[tuple[str, str]] = []
         self._from_block = int(record.contracts["TownRegistry"].block or 0)
@@ -389,4 +369,4 @@ class TownReader:
         return sum(int(e["args"]["amount"]) for e in events)
 
     def erc20(self, asset: str) -> Contract:
-        return self.client.w3.eth.contract(address=to_checksum_address(asset), abi=_ERC20_ABI)
+        return self.client.w3.eth.contract(address=to_checksum_address(asset), abi=ERC20_ABI)

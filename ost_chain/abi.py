@@ -156,3 +156,28 @@ def decode_result(abi: ABIFunction, data: bytes) -> Any:
 def encode_call(abi: ABIFunction, args: Sequence[Any]) -> str:
     """The calldata of a call of ``abi`` with ``args``, as 0x-hex."""
     return "0x" + (function_abi_to_4byte_selector(abi) + abi_encode(get_abi_input_types(abi), args)).hex()
+
+
+# The ERC-20 functions the town reads of any payment asset, and the ERC-2612 ones a gasless purchase signs for.
+ERC20_ABI = [
+    {"type": "function", "name": name, "stateMutability": mutability, "inputs": inputs, "outputs": outputs}
+    for name, mutability, inputs, outputs in (
+        (
+            "allowance",
+            "view",
+            [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+            [{"name": "", "type": "uint256"}],
+        ),
+        (
+            "approve",
+            "nonpayable",
+            [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
+            [{"name": "", "type": "bool"}],
+        ),
+        ("balanceOf", "view", [{"name": "account", "type": "address"}], [{"name": "", "type": "uint256"}]),
+        ("decimals", "view", [], [{"name": "", "type": "uint8"}]),
+        ("name", "view", [], [{"name": "", "type": "string"}]),
+        ("nonces", "view", [{"name": "owner", "type": "address"}], [{"name": "", "type": "uint256"}]),
+        ("symbol", "view", [], [{"name": "", "type": "string"}]),
+    )
+]

@@ -89,7 +89,7 @@ class Deployment:
         # The town takes profit in the assets its businesses sell in (the native coin always).
         assets = sorted({b.asset for b in businesses} - {NATIVE})
         self.progress.total(
-            10
+            11
             + len(changes.coordinators(self)) * 2
             + len(plan.projects)
             + len(assets)
@@ -100,8 +100,10 @@ class Deployment:
         )
         self._check_recorded_code()
         office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
+        # The door for members without gas, trusted by the member-facing contracts from their creation on.
+        forwarder = self._contract("TownForwarder", "TownForwarder", [plan.town], office)
         registry = self._contract("TownRegistry", "TownRegistry", [plan.town, plan.country.encode(), office], office)
-        infinity = self._contract("InfinityToken", "InfinityToken", [registry.address], office)
+        infinity = self._contract("InfinityToken", "InfinityToken", [registry.address, forwarder.address], office)
         self._call(
             "setInfinityToken",
             registry.functions.setInfinityToken(infinity.address),
@@ -119,13 +121,13 @@ class Deployment:
                 office,
                 done=partial(holds_role, registry, role[name], holder),
             )
-        sale_impl = self._contract("ShareSaleImplementation", "ShareSale", [], office)
-        token_impl = self._contract("ShareTokenImplementation", "ShareToken", [], office)
+        sale_impl = self._contract("ShareSaleImplementation", "ShareSale", [forwarder.address], office)
+        token_impl = self._contract("ShareTokenImplementation", "ShareToken", [forwarder.address], office)
         factory = self._contract(
             "BusinessFactory", "BusinessFactory", [registry.address, sale_impl.address, token_impl.address], office
         )
         distributor = self._contract(
-            "ProfitDistributor", "ProfitDistributor", [registry.address, factory.address], office
+            "ProfitDistributor", "ProfitDistributor", [registry.address, factory.address, forwarder.address], office
         )
         self._call(
             "setProfitDistributor",
@@ -202,6 +204,7 @@ class Deployment:
         self.progress.advance("launch")
         self.notes.extend(changes.unchangeable(self, registry))
         self.manifest.data["timeZone"] = plan.time_zone
+        self.manifest.data["gasless"] = plan.gasless.model_dump(mode="json")
         self.manifest.data["roles"] = {
             "ostOffice": office,
             "countryAmbassador": country,
@@ -371,7 +374,13 @@ class Deployment:
         return next(p for p in self.plan.projects if p.id == project_id)
 
     def _check_recorded_code(self) -> None:
-        for key, entry in self.manifest.data["contracts"].items():
+        recorded = self.manifest.data["contracts"]
+        if "InfinityToken" in recorded and "TownForwarder" not in recorded:
+            raise ConfigError(
+                f"The manifest {self.manifest.path} records a town deployed before members could act without gas: "
+                "its contracts trust no forwarder, and cannot be made to. Move the manifest away to deploy afresh."
+            )
+        for key, entry in recorded.items():
             if not self.client.w3.eth.get_code(entry["address"]):
                 raise ConfigError(
                     f"The manifest {self.manifest.path} records {key} at {entry['address']}, but this chain has no "

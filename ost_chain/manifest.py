@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .exceptions import ConfigError
+from .gasless import GaslessPolicy
 
 FORMAT = 1
 """The manifest format this version writes and reads."""
@@ -77,6 +78,7 @@ class TownManifest(BaseModel):
     pending: dict[str, dict[str, Any]] = Field(default_factory=dict)
     roles: Roles | None = None
     timeZone: str = "UTC"  # the town's IANA time zone, from its plan
+    gasless: GaslessPolicy = Field(default_factory=GaslessPolicy)  # from its plan: what the relayer pays for
 
     @classmethod
     def read(cls, path: Path) -> TownManifest:

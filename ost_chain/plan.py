@@ -23,6 +23,7 @@ from web3 import Web3
 from .chain import DEV_CHAIN_ID, dev_accounts
 from .enums import NATIVE
 from .exceptions import ConfigError
+from .gasless import GaslessPolicy
 
 DAY = 86_400
 _DEV = re.compile(r"dev:(\d{1,3})")
@@ -156,6 +157,9 @@ class TownPlan(_Strict):
     businesses: list[BusinessPlan] = Field(default_factory=list)
     sales_start: Literal["launch"] | int = Field(default="launch", description="unix time, or launch: when deployed")
     launch: bool = True
+    gasless: GaslessPolicy = Field(
+        default_factory=GaslessPolicy, description="What the town's relayer pays for members without coin for gas."
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -439,4 +443,10 @@ businesses:
   - {name: Karoo Bakery, symbol: BAKE}
   - {name: Swartberg Guest House, symbol: GUEST, shares: 5000, price: 0.02}
   - {name: Village Laundry, symbol: WASH, policy: keep_local, investor_bps: 2000}
+
+gasless:                     # what the town's relayer pays for members who hold no coin for gas
+  free_actions_per_day: 5    # relayed actions per member a day (the town's day)
+  gas_per_member_per_day: 1500000
+  min_inf_transfer: 0.1      # the least INF a relayed transfer sends
+  requests_per_minute: 6     # per address, refused or not
 """

@@ -13,14 +13,17 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from pydantic.alias_generators import to_camel
+from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from . import gasless
 from ._owed import Owed, owed
 from ._roster import projects, residents, role_holders
 from ._town_reads import Eligibility, SaleStatus, TownReader
 from .enums import NATIVE, Phase, Role
 from .exceptions import ConfigError, ContractRevert, OstError
+from .eip712 import sign_permit
 from .units import checksum, hash_id, money
 
 __all__ = ["Eligibility", "NotAllowed", "Receipt", "Reward", "SaleStatus", "Town", "as_dict"]
@@ -58,11 +61,27 @@ class Receipt:
 
 
 class Town(TownReader):
-    """The contracts of one deployed town: what they hold, and every role's actions."""
+    """The contracts of one deployed town: what they hold, and every role's actions.
+
+    With :attr:`relay` set (``--gasless``), every action is signed as a forward request and sent through the
+    town's bridge, which pays the gas: the signer needs no coin.
+    """
+
+    relay: gasless.RelayClient | None = None
 
     def send(self, sender: LocalAccount, fn: Any, *, value: int = 0) -> Receipt:
         """Sign ``fn`` with ``sender``, send it, wait for it: what it did (a revert raised, decoded)."""
-        return Receipt.of(self.client.transact(fn, sender, value=value))
+        return Receipt.of(self._transact(sender, fn, value=value))
+
+    def _transact(self, sender: LocalAccount, fn: Any, *, value: int = 0) -> TxReceipt:
+        if self.relay is None:
+            return self.client.transact(fn, sender, value=value)
+        if value:
+            raise NotAllowed(
+                "A gasless action cannot send coin: the bridge pays gas, never a payment. Buy in a sale's "
+                "stablecoin, or send this one from an account that holds the coin."
+            )
+        return gasless.relay_call(self, self.relay, sender, fn)  # type: ignore[no-any-return]
 
     # ── the OST office ──
 
@@ -220,6 +239,8 @@ class Town(TownReader):
         cost, asset = shares * terms.price, terms.paymentAsset
         if asset == NATIVE:
             return cost, self.send(sender, sale.functions.buy(shares), value=cost)
+        if self.relay is not None:  # one signature instead of an approval transaction the member cannot pay for
+            return cost, self.send(sender, sale.functions.buyWithPermit(shares, *self._permit(sender, asset, sale, cost)))
         self._approve(sender, asset, sale.address, cost)
         return cost, self.send(sender, sale.functions.buy(shares))
 
@@ -231,7 +252,7 @@ class Town(TownReader):
     def refund(self, sender: LocalAccount, ref: str | int) -> tuple[int, Receipt]:
         """Take back what the sender paid into a failed sale; the amount refunded."""
         sale, _ = self.sale(self.business_id(ref))
-        receipt = self.client.transact(sale.functions.refund(), sender)
+        receipt = self._transact(sender, sale.functions.refund())
         (event,) = sale.events.Refunded().process_receipt(receipt, errors=DISCARD)
         return int(event["args"]["amount"]), Receipt.of(receipt)
 
@@ -259,7 +280,7 @@ class Town(TownReader):
 
     def claim(self, sender: LocalAccount, asset: str = NATIVE) -> tuple[int, Receipt]:
         """Claim the sender's share of the profits in ``asset``; the amount paid."""
-        receipt = self.client.transact(self.distributor.functions.claim(self.address(asset, "asset")), sender)
+        receipt = self._transact(sender, self.distributor.functions.claim(self.address(asset, "asset")))
         events = self.distributor.events.ProfitClaimed().process_receipt(receipt, errors=DISCARD)
         return sum(int(e["args"]["amount"]) for e in events), Receipt.of(receipt)
 
@@ -283,7 +304,7 @@ class Town(TownReader):
                     self.distributor.events.InvestorProfitClaimed(),
                 )
             try:
-                receipt = self.client.transact(fn, sender)
+                receipt = self._transact(sender, fn)
             except OstError as exc:
                 if not paid:
                     raise
@@ -292,6 +313,21 @@ class Town(TownReader):
             amount = sum(int(e["args"]["amount"]) for e in event.process_receipt(receipt, errors=DISCARD))
             paid.append((replace(part, amount=amount), Receipt.of(receipt)))
         return paid
+
+    def _permit(self, sender: LocalAccount, asset: str, spender: Contract, amount: int) -> tuple[int, int, bytes, bytes]:
+        """An ERC-2612 permit of ``amount`` of ``asset`` to ``spender``, signed by ``sender``: (deadline, v, r, s)."""
+        coin = self.erc20(asset)
+        try:
+            name, nonce = coin.functions.name().call(), int(coin.functions.nonces(sender.address).call())
+        except Exception as exc:  # noqa: BLE001 - a token without ERC-2612
+            raise NotAllowed(
+                f"This sale's coin, {asset}, takes no signed permits (ERC-2612), so a member without gas cannot pay "
+                "in it: buy from an account that holds coin for the fee."
+            ) from exc
+        deadline = int(self.client.w3.eth.get_block("latest")["timestamp"]) + gasless.DEADLINE_SECONDS
+        permit = {"owner": sender.address, "spender": spender.address, "value": amount, "nonce": nonce}
+        v, r, s = sign_permit(sender, self.client.chain_id, asset, name, **permit, deadline=deadline)
+        return deadline, v, r, s
 
     def _approve(self, sender: LocalAccount, asset: str, spender: str, amount: int) -> None:
         coin = self.erc20(asset)

@@ -148,6 +148,7 @@ def town(client: ChainClient, deployed_town: Manifest) -> CoreTown:
         client,
         client.at("TownRegistry", deployed_town.address("TownRegistry")),
         client.at("InfinityToken", deployed_town.address("InfinityToken")),
+        client.at("TownForwarder", deployed_town.address("TownForwarder")),
     )
 
 

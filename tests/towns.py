@@ -24,6 +24,7 @@ class CoreTown:
     client: ChainClient
     registry: Contract
     infinity: Contract
+    forwarder: Contract
 
     def role(self, name: str) -> bytes:
         """The role id called ``name`` (e.g. ``"COORDINATOR_ROLE"``)."""
@@ -43,9 +44,10 @@ def deploy_core(
 
     The ambassadors, when given, receive their roles from the OST office.
     """
+    forwarder, _ = client.deploy("TownForwarder", name, sender=ost_office)
     registry, _ = client.deploy("TownRegistry", name, country.encode(), ost_office.address, sender=ost_office)
-    infinity, _ = client.deploy("InfinityToken", registry.address, sender=ost_office)
-    town = CoreTown(client, registry, infinity)
+    infinity, _ = client.deploy("InfinityToken", registry.address, forwarder.address, sender=ost_office)
+    town = CoreTown(client, registry, infinity, forwarder)
     for role, holder in (
         ("COUNTRY_AMBASSADOR_ROLE", country_ambassador),
         ("TOWN_AMBASSADOR_ROLE", town_ambassador),
@@ -62,13 +64,6 @@ class Business:
     business_id: int
     sale: Contract
     token: Contract
-
-
-def deploy_share_implementations(client: ChainClient, sender: LocalAccount) -> tuple[str, str]:
-    """Deploy the ShareSale and ShareToken implementations every town's clones share."""
-    sale, _ = client.deploy("ShareSale", sender=sender)
-    token, _ = client.deploy("ShareToken", sender=sender)
-    return sale.address, token.address
 
 
 def deploy_factory(
@@ -100,11 +95,3 @@ def list_business(
     args = event["args"]
     return Business(args["businessId"], client.at("ShareSale", args["sale"]), client.at("ShareToken", args["token"]))
 
-
-def deploy_distributor(
-    client: ChainClient, registry: Contract, factory: Contract, ost_office: LocalAccount
-) -> Contract:
-    """Deploy a town's ProfitDistributor and name it in the registry (the OST office's once-only step)."""
-    distributor, _ = client.deploy("ProfitDistributor", registry.address, factory.address, sender=ost_office)
-    client.transact(registry.functions.setProfitDistributor(distributor.address), ost_office)
-    return distributor

@@ -16,9 +16,10 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 
 from ..chain import ChainView
-from ..db import Batch, BatchStatus, BridgeSession, Participation, Status, cause, utcnow
+from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, Status, cause, utcnow
 from ..settings import BridgeSettings
 from . import budget
+from .forward import Forwarding
 from .lease import LeaseKeeper
 from .relay import InfinityCodecs, Relay, RelayerProblem, Reverted, Rpc
 from .settle import Settlement
@@ -36,12 +37,14 @@ class Worker:
         chain: ChainView,
         relayer: LocalAccount,
         infinity_abi: list[dict[str, Any]],
+        forwarder_abi: list[dict[str, Any]],
     ) -> None:
         self.settings, self.make_session, self.chain, self.relayer = settings, make_session, chain, relayer
         self.codecs = InfinityCodecs.of(infinity_abi)
         self.lease = LeaseKeeper(make_session)
         self.relay = Relay(settings, relayer)
         self.settlement = Settlement(self.codecs)
+        self.forwarding = Forwarding(self.relay, forwarder_abi, settings.batch_size)
         self.problem: str | None = None  # why minting is paused, for /healthz
         self.last_error: str | None = None
         self._stop = threading.Event()
@@ -54,6 +57,7 @@ class Worker:
         self.tally = budget.Tally()
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
         self._signed_last = False  # the kind of the last batch: the kinds take turns
+        self._relayed_last = False  # members' relayed actions take turns with participations
 
     @property
     def leader(self) -> bool:
@@ -106,7 +110,10 @@ class Worker:
     def reconcile(self) -> None:
         """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
         self.tally.forget()
-        self.settlement.reconcile(self.make_session, self.chain.town())
+        town = self.chain.town()
+        self.settlement.reconcile(self.make_session, town)
+        with self.make_session() as session:
+            self.forwarding.reconcile(session, town)
 
     # ── one step ──
 
@@ -119,6 +126,10 @@ class Worker:
             ).first()
             if open_batch is not None:
                 return self._advance(session, town, open_batch)
+            if not self._relayed_last and self.forwarding.waiting(session):
+                self._relayed_last = True
+                return self.forwarding.send(session, town, Rpc(town)("eth_getBlockByNumber", "latest", False))
+            self._relayed_last = False
             rows = self._take(session)
             if not rows:
                 return False
@@ -236,7 +247,10 @@ class Worker:
             if time.monotonic() - first_seen < RECEIPT_GRACE_SECONDS:
                 return False
             self._spent_seen.pop(batch.id, None)
-            self.settlement.lost(session, town, batch)
+            if batch.kind == BatchKind.RELAY:
+                self.forwarding.lost(session, town, batch)
+            else:
+                self.settlement.lost(session, town, batch)
             return True
         if rpc("eth_getTransactionByHash", batch.tx_hashes[-1]) is None:
             # The node lost it (restarted, or we stopped before broadcasting): send it again.
@@ -250,6 +264,9 @@ class Worker:
 
     def _mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str, receipt: dict[str, Any]) -> bool:
         """Settle a mined batch from its receipt, and count its API-key mints against their coordinators' day."""
+        if batch.kind == BatchKind.RELAY:
+            self.forwarding.mined(session, town, batch, tx_hash, receipt)
+            return True
         self.settlement.mined(session, town, batch, tx_hash, receipt)
         if batch.status == BatchStatus.CONFIRMED and batch.block is not None:
             minted = session.execute(  # columns, read afresh: the bulk update left the loaded rows as they were

@@ -18,6 +18,7 @@ from ost_chain.abi import Event, Function
 from ost_chain.townclient import Town
 
 from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, Status, utcnow
+from ..db import Relay as RelayRow
 from ..settings import BridgeSettings
 
 log = logging.getLogger("ost.bridge.worker")
@@ -137,31 +138,9 @@ class Relay:
         latest: dict[str, Any],
     ) -> Batch:
         """Sign ``data`` at the chain's pending nonce, record the batch and its rows, then broadcast it."""
-        rpc = Rpc(town)
-        base = int(latest.get("baseFeePerGas", "0x0"), 16)
-        priority = int(rpc("eth_maxPriorityFeePerGas"), 16)
-        tx: dict[str, Any] = {
-            "chainId": town.client.chain_id,
-            "nonce": int(rpc("eth_getTransactionCount", self.relayer.address, "pending"), 16),
-            "to": town.infinity.address,
-            "data": "0x" + data.hex(),
-            "value": 0,
-            "gas": gas,
-            "maxFeePerGas": 2 * base + priority,
-            "maxPriorityFeePerGas": priority,
-        }
-        signed = self.relayer.sign_transaction(tx)
-        tx_hash = signed.hash.to_0x_hex()
-        batch = Batch(
-            kind=BatchKind.ATTESTATION if rows[0].attestation else BatchKind.BATCH,
-            nonce=tx["nonce"],
-            sender=self.relayer.address,
-            tx_hashes=[tx_hash],
-            raw_tx=signed.raw_transaction.to_0x_hex(),
-            tx=tx,
-            status=BatchStatus.SENT,
-            size=len(rows),
-        )
+        kind = BatchKind.ATTESTATION if rows[0].attestation else BatchKind.BATCH
+        batch = self.sign(town, kind, town.infinity.address, data, gas, latest, len(rows))
+        tx_hash = batch.tx_hashes[0]
         with session.writing():  # recorded before it leaves: a crash from here on finds it
             session.add(batch)
             session.flush()
@@ -179,9 +158,39 @@ class Relay:
                     for r in rows
                 ],
             )
-        log.info("batch %s: %d participation(s), nonce %d, tx %s", batch.id, len(rows), tx["nonce"], tx_hash)
+        log.info("batch %s: %d participation(s), nonce %d, tx %s", batch.id, len(rows), batch.nonce, tx_hash)
         self.broadcast(session, town, batch)
         return batch
+
+    def sign(
+        self, town: Town, kind: BatchKind, to: str, data: bytes, gas: int, latest: dict[str, Any], size: int
+    ) -> Batch:
+        """A batch of ``size`` rows calling ``to`` with ``data``, signed at the relayer's pending nonce; not yet
+        recorded (the caller records it with its rows, in one write, before broadcasting it)."""
+        rpc = Rpc(town)
+        base = int(latest.get("baseFeePerGas", "0x0"), 16)
+        priority = int(rpc("eth_maxPriorityFeePerGas"), 16)
+        tx: dict[str, Any] = {
+            "chainId": town.client.chain_id,
+            "nonce": int(rpc("eth_getTransactionCount", self.relayer.address, "pending"), 16),
+            "to": to,
+            "data": "0x" + data.hex(),
+            "value": 0,
+            "gas": gas,
+            "maxFeePerGas": 2 * base + priority,
+            "maxPriorityFeePerGas": priority,
+        }
+        signed = self.relayer.sign_transaction(tx)
+        return Batch(
+            kind=kind,
+            nonce=tx["nonce"],
+            sender=self.relayer.address,
+            tx_hashes=[signed.hash.to_0x_hex()],
+            raw_tx=signed.raw_transaction.to_0x_hex(),
+            tx=tx,
+            status=BatchStatus.SENT,
+            size=size,
+        )
 
     def broadcast(self, session: BridgeSession, town: Town, batch: Batch) -> None:
         """Send the batch's newest version. If the node refuses it outright (no funds, over the block's gas),
@@ -195,11 +204,12 @@ class Relay:
                 return
             with session.writing():
                 batch.status = BatchStatus.FAILED
-                session.execute(
-                    update(Participation)
-                    .where(Participation.batch_id == batch.id)
-                    .values(status=Status.QUEUED, batch_id=None, tx_hash=None, updated_at=utcnow())
-                )
+                for table in (Participation, RelayRow):
+                    session.execute(
+                        update(table)
+                        .where(table.batch_id == batch.id)
+                        .values(status=Status.QUEUED, batch_id=None, tx_hash=None, updated_at=utcnow())
+                    )
             raise RelayerProblem(f"The node refused the relayer's transaction: {exc}") from None
 
     @staticmethod

@@ -95,6 +95,8 @@ interface IShareSale {
     error ShareSaleAlreadyFinalized();
     /// @notice Refunds are for failed sales; this one is in phase `phase`.
     error ShareSaleNotFailed(Phase phase);
+    /// @notice {buyWithPermit} on a sale paid in the native coin, which has no permits.
+    error ShareSaleNativeCoinHasNoPermit();
     /// @notice `buyer` holds no shares of this sale to refund.
     error ShareSaleNothingToRefund(address buyer);
     /// @notice No phase follows phase `phase`.
@@ -147,6 +149,13 @@ interface IShareSale {
     /// must be approved for that amount and `msg.value` must be zero. Assets that take a fee on
     /// transfer are not supported. Emits {SharesPurchased} and the token's {Transfer}.
     function buy(uint256 shares) external payable;
+
+    /// @notice Buys `shares` in the sale's ERC-2612 stablecoin with one signature: the buyer's permit for
+    /// exactly `shares * price` to this sale, used here, so no approval transaction comes first. Relayed
+    /// through the town's forwarder, a buyer who holds no native coin buys.
+    /// @dev A permit already used (front-run from the mempool) is skipped: the payment then needs the allowance
+    /// it left. Reverts {ShareSaleNativeCoinHasNoPermit} for a sale in the native coin.
+    function buyWithPermit(uint256 shares, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
 
     /// @notice After a failed sale: burns the caller's shares and pays back what they cost.
     /// @dev Emits {Refunded}.

@@ -2,11 +2,13 @@
 pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 
 /// @title TestStablecoin
-/// @notice For tests and the local chain only: a 6-decimal stablecoin anyone can mint.
-contract TestStablecoin is ERC20 {
-    constructor() ERC20("Test Rand", "tZAR") {}
+/// @notice For tests and the local chain only: a 6-decimal stablecoin anyone can mint, with ERC-2612 permits
+/// as the dollar stablecoins a town would take (USDC, DAI) have.
+contract TestStablecoin is ERC20, ERC20Permit {
+    constructor() ERC20("Test Rand", "tZAR") ERC20Permit("Test Rand") {}
 
     /// @notice Mints `amount` to `to`; no access control, for tests only.
     function mint(address to, uint256 amount) external {

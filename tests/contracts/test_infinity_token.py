@@ -50,7 +50,7 @@ def test_token_is_infinity_inf_with_18_decimals(town: CoreTown) -> None:
 
 def test_constructor_rejects_zero_registry(client: ChainClient, ost_office: LocalAccount) -> None:
     with reverts("InfinityTokenZeroRegistry"):
-        client.deploy("InfinityToken", "0x" + "00" * 20, sender=ost_office)
+        client.deploy("InfinityToken", "0x" + "00" * 20, ost_office.address, sender=ost_office)
 
 
 # ── reward ──

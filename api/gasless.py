@@ -1,0 +1,283 @@
+"""The relay desk: a member's signed forward request checked at the door, before anything is queued or sent.
+
+No API key: the member's signature is the authority, so the town's policy bounds what anyone can make
+the relayer pay. In order: the signature (recovered here; the signer is who the rest is about), the
+address's pace, the town's allowlist of contracts and functions, who may (members and verified country
+residents), the nonce (the forwarder's next for the signer, one action waiting at a time), the deadline,
+the smallest INF transfer, today's quota (actions and gas, the town's day), and last a simulation of the
+call exactly as the forwarder will make it: a request that would revert is refused and costs nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from eth_abi import decode as abi_decode
+from sqlalchemy import func, select
+
+from ost_chain.abi import Function
+from ost_chain.artifacts import Artifacts
+from ost_chain.enums import Tier
+from ost_chain.gasless import ForwardRequest, GaslessPolicy, forwarded_call
+from ost_chain.manifest import TownManifest
+from ost_chain.townclient import Town
+from ost_chain.units import money
+
+from .db import BridgeSession, Relay, RelayStatus
+from .pace import RateLimiter
+from .problems import Problem
+from .worker.relay import Reverted, Rpc
+
+# What a member may have relayed: (contract, function) → the action in words.
+ACTIONS = {
+    ("InfinityToken", "transfer(address,uint256)"): "send INF",
+    ("InfinityToken", "redeem(uint256,bytes32,string)"): "redeem a basket",
+    ("InfinityToken", "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)"): "permit INF",
+    ("ProfitDistributor", "claim()"): "claim profit",
+    ("ProfitDistributor", "claim(address)"): "claim profit",
+    ("ProfitDistributor", "claimAsInvestor(uint256,address)"): "claim investor profit",
+    ("ShareSale", "buy(uint256)"): "buy shares",
+    ("ShareSale", "buyWithPermit(uint256,uint256,uint8,bytes32,bytes32)"): "buy shares",
+    ("ShareSale", "refund()"): "take a refund",
+    ("ShareToken", "transfer(address,uint256)"): "send shares",
+}
+MAX_REQUEST_GAS = 1_000_000  # one member action never needs more
+MIN_DEADLINE_SECONDS = 60  # a request about to expire would only expire in the queue
+LISTING_RECHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request that passed every check: the row to queue."""
+
+    row: dict[str, Any]
+
+
+class RelayDesk:
+    """The door of ``POST /v1/relay``: the town's policy, its allowlist, the checks."""
+
+    def __init__(self, manifest_path: Path, artifacts: Artifacts, chain_id: int, relayer: str) -> None:
+        self.manifest_path, self.chain_id, self.relayer = manifest_path, chain_id, relayer
+        self._policy_read: tuple[float, GaslessPolicy] | None = None
+        self.functions: dict[bytes, tuple[str, Function]] = {}  # selector → (contract, function), per contract
+        self.by_contract: dict[str, dict[bytes, tuple[str, Function]]] = {}
+        for (contract, signature), _words in ACTIONS.items():
+            fn = Function.of(artifacts.get(contract)["abi"], signature)
+            self.by_contract.setdefault(contract, {})[fn.selector] = (signature, fn)
+        self.pace: RateLimiter | None = None
+        self._targets: dict[str, str] = {}  # address (lower) → contract name
+        self._listed = -1
+        self._targets_checked = 0.0
+
+    # ── the town's policy, read again whenever the plan's deployment changes the manifest ──
+
+    def policy(self) -> GaslessPolicy:
+        stamp = self.manifest_path.stat().st_mtime
+        if self._policy_read is None or self._policy_read[0] != stamp:
+            self._policy_read = (stamp, TownManifest.read(self.manifest_path).gasless)
+            rate = self._policy_read[1].requests_per_minute
+            if self.pace is None or self.pace.burst != rate:
+                self.pace = RateLimiter(rate / 60, rate)
+        return self._policy_read[1]
+
+    def today(self, manifest: TownManifest) -> tuple[str, str]:
+        """The town's day now (YYYY-MM-DD) and when the next begins, in words (``00:00 SAST``, its zone's name)."""
+        now = datetime.now(UTC).astimezone(ZoneInfo(manifest.timeZone))
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return now.date().isoformat(), f"{midnight:%H:%M} {midnight.tzname()}"
+
+    # ── the checks ──
+
+    def check(self, session: BridgeSession, town: Town, request: ForwardRequest, client: str) -> Checked:
+        policy, manifest = self.policy(), town.record
+        name = self.domain_name(town)
+        signer = request.signer(self.chain_id, town.forwarder.address, name)
+        assert self.pace is not None
+        self._pace(signer or f"ip:{client}")
+        if signer is None or signer != request.sender:
+            raise Problem(
+                422,
+                f"The signature is not {request.sender}'s signature of this request for this town's forwarder: "
+                "it was signed for another town, or changed after signing.",
+                kind="bad-signature",
+            )
+        contract, signature, words = self._allowed(town, request)
+        if request.value:
+            raise Problem(422, "A relayed action carries no coin: the town pays gas, never a payment.", kind="refused")
+        if request.gas > MAX_REQUEST_GAS:
+            raise Problem(
+                422, f"The request asks {request.gas:,} gas; one action may use {MAX_REQUEST_GAS:,}.", kind="refused"
+            )
+        tier = Tier(town.registry.functions.tierOf(signer).call())
+        if tier is Tier.WORLD:
+            raise Problem(
+                403,
+                f"{signer} is not a member of {manifest.town} nor a verified resident of its country: the town pays "
+                "gas for its own people only.",
+                kind="not-a-member",
+            )
+        waiting = session.scalars(
+            select(Relay.id).where(
+                Relay.signer == signer, Relay.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
+            )
+        ).first()
+        if waiting is not None:
+            raise Problem(
+                409,
+                f"{signer}'s previous action ({waiting}) is still on its way: send the next one once it is confirmed.",
+                kind="one-at-a-time",
+                relayId=waiting,
+            )
+        expected = int(town.forwarder.functions.nonces(signer).call())
+        if request.nonce != expected:
+            used = request.nonce < expected
+            raise Problem(
+                409,
+                f"Nonce {request.nonce} of {signer} was already used on chain: this request was relayed before, or "
+                "replaced. Sign the action again."
+                if used
+                else f"Nonce {request.nonce} is ahead of {signer}'s next one ({expected}): sign it with {expected}.",
+                kind="replayed" if used else "bad-nonce",
+            )
+        now = int(time.time())
+        if request.deadline < now + MIN_DEADLINE_SECONDS:
+            raise Problem(
+                422,
+                "The request has expired (or expires within a minute): sign it again with a later deadline.",
+                kind="expired",
+            )
+        if contract == "InfinityToken" and signature.startswith("transfer("):
+            _, amount = abi_decode(["address", "uint256"], request.data[4:])
+            least = int(policy.min_inf_transfer * 10**18)
+            if amount < least:
+                raise Problem(
+                    422,
+                    f"The town relays INF transfers of {money(least, 18, 'INF')} or more; this one sends "
+                    f"{money(amount, 18, 'INF')}.",
+                    kind="below-minimum",
+                )
+        day, next_day = self.today(manifest)
+        self._within_quota(session, signer, day, next_day, policy)
+        estimate = self._simulate(town, request)
+        return Checked(
+            {
+                "id": "0x" + request.digest(self.chain_id, town.forwarder.address, name).hex(),
+                "signer": signer,
+                "target": request.to,
+                "action": words,
+                "nonce": request.nonce,
+                "gas": request.gas,
+                "deadline": request.deadline,
+                "data": "0x" + request.data.hex(),
+                "signature": "0x" + request.signature.hex(),
+                "estimate": estimate,
+                "day": day,
+                "counted": True,
+                "status": RelayStatus.QUEUED,
+                "attempts": 0,
+            }
+        )
+
+    def used_today(self, session: BridgeSession, signer: str, day: str) -> tuple[int, int]:
+        """What ``signer`` has used of ``day``: relayed actions counted, and their gas (as used, else estimated)."""
+        count, gas = session.execute(
+            select(func.count(), func.coalesce(func.sum(func.coalesce(Relay.gas_used, Relay.estimate)), 0)).where(
+                Relay.signer == signer, Relay.day == day, Relay.counted.is_(True)
+            )
+        ).one()
+        return int(count), int(gas)
+
+    def _within_quota(self, session: BridgeSession, signer: str, day: str, next_day: str, p: GaslessPolicy) -> None:
+        count, gas = self.used_today(session, signer, day)
+        if count >= p.free_actions_per_day:
+            raise Problem(
+                429,
+                f"This member has used today's {p.free_actions_per_day} free actions; more tomorrow at {next_day}.",
+                kind="quota-used",
+                headers={"Retry-After": "3600"},
+            )
+        if gas >= p.gas_per_member_per_day:
+            raise Problem(
+                429,
+                f"This member has used today's free gas ({gas:,} of {p.gas_per_member_per_day:,}); more tomorrow at "
+                f"{next_day}.",
+                kind="quota-used",
+                headers={"Retry-After": "3600"},
+            )
+
+    def _pace(self, who: str) -> None:
+        assert self.pace is not None
+        wait = self.pace.take(who)
+        if wait:
+            raise Problem(
+                429,
+                f"Too many requests from this address; retry in {wait:.0f} s.",
+                kind="rate-limited",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+
+    def _allowed(self, town: Town, request: ForwardRequest) -> tuple[str, str, str]:
+        contract = self._target(town, request.to)
+        if contract is None:
+            raise Problem(
+                422,
+                f"{request.to} is not a contract of {town.record.town} the town relays for: its INFINITY token, its "
+                "profit distributor, and its businesses' sales and share tokens.",
+                kind="not-allowed",
+            )
+        hit = self.by_contract[contract].get(request.data[:4])
+        if hit is None:
+            allowed = sorted({w for (c, _), w in ACTIONS.items() if c == contract})
+            raise Problem(
+                422,
+                f"The town relays only these actions on its {contract}: {', '.join(allowed)}.",
+                kind="not-allowed",
+            )
+        return contract, hit[0], ACTIONS[(contract, hit[0])]
+
+    def _target(self, town: Town, address: str) -> str | None:
+        key = address.lower()
+        if key in self._targets:
+            return self._targets[key]
+        if time.monotonic() < self._targets_checked + LISTING_RECHECK_SECONDS and self._listed >= 0:
+            return None
+        targets = {town.infinity.address.lower(): "InfinityToken", town.distributor.address.lower(): "ProfitDistributor"}
+        count = int(town.factory.functions.businessCount().call())
+        for business_id in range(count):
+            sale, token = town.sale(business_id)
+            targets[sale.address.lower()], targets[token.address.lower()] = "ShareSale", "ShareToken"
+        self._targets, self._listed, self._targets_checked = targets, count, time.monotonic()
+        return targets.get(key)
+
+    def domain_name(self, town: Town) -> str:
+        if not hasattr(self, "_name"):
+            self._name = str(town.forwarder.functions.eip712Domain().call()[1])
+        return self._name
+
+    def _simulate(self, town: Town, request: ForwardRequest) -> int:
+        """The call as the forwarder will make it (a revert refused, decoded), then the relay's own gas."""
+        rpc = Rpc(town)
+        call = {
+            "from": town.forwarder.address,
+            "to": request.to,
+            "data": "0x" + forwarded_call(request.sender, request.data).hex(),
+            "gas": hex(request.gas),
+        }
+        try:
+            rpc("eth_call", call, "latest")
+        except Reverted as exc:
+            revert = town.client.artifacts.errors.decode(exc.data)
+            raise Problem(422, f"This action would fail: {revert.sentence}", kind="would-revert") from None
+        execute = town.forwarder.functions.execute(request.as_call())
+        try:
+            return int(execute.estimate_gas({"from": self.relayer}))
+        except Exception as exc:  # noqa: BLE001 - the call passed, so the forwarder refused the request itself
+            data = getattr(exc, "data", None)
+            said = town.client.artifacts.errors.decode(data).sentence if isinstance(data, str) else str(exc)
+            raise Problem(422, f"The town's forwarder refuses this request: {said}", kind="refused") from None
+

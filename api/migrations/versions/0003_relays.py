@@ -1,0 +1,53 @@
+"""Members' relayed actions (gasless, ERC-2771): one row per signed forward request.
+
+Revision ID: 0003
+Revises: 0002
+Created: 2026-11-26
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "relays",
+        sa.Column("id", sa.String(66), primary_key=True),
+        sa.Column("signer", sa.String(42), nullable=False),
+        sa.Column("target", sa.String(42), nullable=False),
+        sa.Column("action", sa.String(40), nullable=False),
+        sa.Column("nonce", sa.BigInteger(), nullable=False),
+        sa.Column("gas", sa.BigInteger(), nullable=False),
+        sa.Column("deadline", sa.BigInteger(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("signature", sa.String(132), nullable=False),
+        sa.Column("estimate", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.String(10), nullable=False),
+        sa.Column("counted", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("batch_id", sa.Integer(), sa.ForeignKey("batches.id"), nullable=True),
+        sa.Column("tx_hash", sa.String(66), nullable=True),
+        sa.Column("block", sa.BigInteger(), nullable=True),
+        sa.Column("gas_used", sa.BigInteger(), nullable=True),
+        sa.Column("cost", sa.String(80), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ux_relays_signer_nonce", "relays", ["signer", "nonce"], unique=True)
+    op.create_index("ix_relays_signer_day", "relays", ["signer", "day"])
+    op.create_index("ix_relays_status", "relays", ["status"])
+    op.create_index("ix_relays_batch_id", "relays", ["batch_id"])
+    op.create_index("ix_relays_created_at", "relays", ["created_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("relays")

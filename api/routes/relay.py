@@ -1,0 +1,127 @@
+"""Members' actions relayed without gas: a signed forward request in, sent once through the town's forwarder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ost_chain.gasless import ForwardRequest
+
+from ..db import BridgeSession, Relay, utcnow
+from ..deps import BridgeDep, SessionDep, path_address
+from ..models import Links, RelayCreate, RelayPublic, RelayQuota
+from ..problems import Problem
+
+router = APIRouter(prefix="/v1/relay", tags=["relay"])
+
+
+def public(row: Relay) -> RelayPublic:
+    return RelayPublic(
+        relayId=row.id,
+        status=row.status,
+        signer=row.signer,
+        action=row.action,
+        target=row.target,
+        nonce=row.nonce,
+        txHash=row.tx_hash,
+        block=row.block,
+        gasUsed=row.gas_used,
+        cost=row.cost,
+        reason=row.reason,
+        createdAt=row.created_at,
+        updatedAt=row.updated_at,
+        links=Links(self=f"/v1/relay/{row.id}"),
+    )
+
+
+def _answer(row: Relay, status: int) -> JSONResponse:
+    body = public(row).model_dump(mode="json")
+    return JSONResponse(body, status_code=status, headers={"Location": body["links"]["self"]})
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=RelayPublic,
+    operation_id="relay",
+    responses={
+        200: {"description": "This request was received before: its state; nothing is sent twice."},
+        403: {"description": "The signer is not one of the town's people."},
+        409: {"description": "The nonce was used, or the signer's previous action is still on its way."},
+        422: {"description": "Not an action the town relays, a bad signature, expired, or it would fail."},
+        429: {"description": "Today's free actions are used, or too many requests from this address."},
+    },
+)
+def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: SessionDep) -> JSONResponse:
+    """Relay a member's signed action; the town's relayer pays the gas. No API key: the signature is the authority,
+    and the town's policy (free actions a day, gas a day, the smallest INF transfer, a pace per address) its bound."""
+    town = bridge.chain.town()
+    forward = ForwardRequest(
+        body.sender,
+        body.to,
+        body.gas,
+        body.nonce,
+        body.deadline,
+        bytes.fromhex(body.data[2:]),
+        body.value,
+        bytes.fromhex(body.signature[2:]),
+    )
+    desk = bridge.relay_desk
+    relay_id = "0x" + forward.digest(bridge.chain_id, town.forwarder.address, desk.domain_name(town)).hex()
+    known = session.get(Relay, relay_id)
+    if known is not None:  # a retry: its state, never a second relay
+        return _answer(known, 200)
+    checked = desk.check(session, town, forward, request.client.host if request.client else "unknown")
+    now = utcnow()
+    row = Relay(**checked.row, created_at=now, updated_at=now)
+    try:
+        with session.writing():
+            session.add(row)
+    except IntegrityError:
+        session.rollback()
+        raise Problem(
+            409, f"Another request with nonce {body.nonce} of {body.sender} arrived first.", kind="replayed"
+        ) from None
+    return _answer(row, 202)
+
+
+@router.get("/quota/{address}", response_model=RelayQuota, operation_id="relayQuota")
+def quota(address: str, bridge: BridgeDep, session: SessionDep) -> dict[str, Any]:
+    """How many of today's free actions a member has left, and when the next day's begin."""
+    address = path_address(address)
+    desk, manifest = bridge.relay_desk, bridge.manifest
+    policy = desk.policy()
+    day, next_day = desk.today(manifest)
+    used, gas = desk.used_today(session, address, day)
+    left = max(0, policy.free_actions_per_day - used) if gas < policy.gas_per_member_per_day else 0
+    return RelayQuota(
+        address=address,
+        day=day,
+        freeActions=policy.free_actions_per_day,
+        used=used,
+        left=left,
+        gasUsed=gas,
+        gasPerDay=policy.gas_per_member_per_day,
+        nextDay=next_day,
+        sentence=f"{left} of today's {policy.free_actions_per_day} free actions left; more at {next_day}."
+        if left
+        else f"Today's free actions are used; more at {next_day}.",
+    ).model_dump(mode="json")
+
+
+@router.get("/{relay_id}", response_model=RelayPublic, operation_id="getRelay")
+def get_relay(relay_id: str, session: SessionDep) -> dict[str, Any]:
+    """Where a relayed action stands: queued, submitted, confirmed (with its block) or failed (with the reason)."""
+    row = _find(session, relay_id)
+    return public(row).model_dump(mode="json")
+
+
+def _find(session: BridgeSession, relay_id: str) -> Relay:
+    row = session.scalars(select(Relay).where(Relay.id == relay_id.lower())).first()
+    if row is None:
+        raise Problem(404, f"No relayed action {relay_id} here.", kind="not-found")
+    return row

@@ -1,0 +1,221 @@
+"""Members' relayed actions: queued requests → one ``executeBatch`` of the town's forwarder, settled from its events.
+
+Exactly once comes from the forwarder itself: it uses each signer's nonce once, so a request sent
+twice (a re-broadcast, a re-priced copy, a replica taking over) executes at most once, and the bridge
+learns what happened from ``ExecutedForwardRequest(signer, nonce, success)``. A batch is sent with a
+refund receiver, so an invalid request in it (expired, its nonce used meanwhile) is skipped instead
+of reverting the others. Each row is simulated again just before sending: one that would now revert
+is failed without being sent, and costs the relayer nothing. A relayed call that reverts on chain
+anyway is failed with the reason and still counts against the member's day.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ost_chain.abi import Event, Function
+from ost_chain.gasless import forwarded_call
+from ost_chain.townclient import Town
+
+from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Relay, RelayStatus, utcnow
+from .relay import Relay as Sender
+from .relay import Reverted, Rpc
+
+log = logging.getLogger("ost.bridge.worker")
+MAX_ATTEMPTS = 3
+EXPIRY_MARGIN = 15  # seconds: a request this close to its deadline is not sent (it would expire on the way)
+
+
+class Forwarding:
+    """Sends and settles batches of members' relayed actions."""
+
+    def __init__(self, sender: Sender, forwarder_abi: list[dict[str, Any]], batch_size: int) -> None:
+        self.sender, self.batch_size = sender, batch_size
+        self.execute_batch = Function.of(forwarder_abi, "executeBatch")
+        self.executed = Event.of(forwarder_abi, "ExecutedForwardRequest")
+        self.confirmed = 0
+
+    # ── sending ──
+
+    def waiting(self, session: BridgeSession) -> bool:
+        return session.scalar(select(func.count()).select_from(Relay).where(Relay.status == RelayStatus.QUEUED)) != 0
+
+    def send(self, session: BridgeSession, town: Town, latest: dict[str, Any]) -> bool:
+        """Send the oldest queued requests (one per signer: the desk lets one wait at a time) in one transaction."""
+        rows = list(
+            session.scalars(
+                select(Relay).where(Relay.status == RelayStatus.QUEUED).order_by(Relay.created_at).limit(self.batch_size)
+            )
+        )
+        if not rows:
+            return False
+        rows = self._still_good(session, town, rows, int(latest["timestamp"], 16))
+        if not rows:
+            return True
+        relayer = self.sender.relayer.address
+        data = self.execute_batch.encode([_request(r) for r in rows], relayer)  # refunds to itself: skip, not revert
+        rpc = Rpc(town)
+        call = {"from": relayer, "to": town.forwarder.address, "data": "0x" + data.hex()}
+        try:
+            gas = int(rpc("eth_estimateGas", call), 16) * 6 // 5 + 20_000
+        except Reverted as exc:  # not the requests (those are skipped), so the relayer's own problem
+            raise _problem(town, exc) from None
+        batch = self.sender.sign(town, BatchKind.RELAY, town.forwarder.address, data, gas, latest, len(rows))
+        now = utcnow()
+        with session.writing():  # recorded before it leaves: a crash from here on finds it
+            session.add(batch)
+            session.flush()
+            for row in rows:
+                row.status, row.batch_id, row.tx_hash = RelayStatus.SUBMITTED, batch.id, batch.tx_hashes[0]
+                row.attempts, row.updated_at = row.attempts + 1, now
+        log.info("relay batch %s: %d action(s), nonce %d, tx %s", batch.id, len(rows), batch.nonce, batch.tx_hashes[0])
+        self.sender.broadcast(session, town, batch)
+        return True
+
+    def _still_good(self, session: BridgeSession, town: Town, rows: list[Relay], now: int) -> list[Relay]:
+        """The rows still worth sending: not about to expire, their call not failing now. The others fail unsent,
+        and do not count against their member's day."""
+        rpc, good = Rpc(town), []
+        for row in rows:
+            reason = None
+            if row.deadline < now + EXPIRY_MARGIN:
+                reason = "It expired while waiting to be sent: sign the action again."
+            else:
+                call = {
+                    "from": town.forwarder.address,
+                    "to": row.target,
+                    "data": "0x" + forwarded_call(row.signer, bytes.fromhex(row.data[2:])).hex(),
+                    "gas": hex(row.gas),
+                }
+                try:
+                    rpc("eth_call", call, "latest")
+                except Reverted as exc:
+                    reason = f"It would fail now, so it was not sent: {town.client.artifacts.errors.decode(exc.data)}"
+            if reason is None:
+                good.append(row)
+            else:
+                row.status, row.reason, row.counted, row.updated_at = RelayStatus.FAILED, reason, False, utcnow()
+        if len(good) < len(rows):
+            session.save()
+        return good
+
+    # ── settling ──
+
+    def mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str, receipt: dict[str, Any]) -> None:
+        rows = list(session.scalars(select(Relay).where(Relay.batch_id == batch.id)))
+        batch.block, batch.gas_used = int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
+        price = int(receipt.get("effectiveGasPrice", "0x0"), 16)
+        if int(receipt["status"], 16) != 1:  # the whole transaction reverted (out of gas): nobody's action ran
+            for row in rows:
+                self._again(row, f"the relay transaction {tx_hash} reverted")
+            batch.status = BatchStatus.FAILED
+            session.save()
+            return
+        forwarder = town.forwarder.address.lower()
+        outcome = {
+            (_topic_address(e["topics"][1]), self.executed.word(e, "nonce")): bool(self.executed.word(e, "success"))
+            for e in receipt["logs"]
+            if e["address"].lower() == forwarder and self.executed.matches(e)
+        }
+        ran = [r for r in rows if (r.signer.lower(), r.nonce) in outcome]
+        estimates = sum(r.estimate for r in ran) or 1
+        for row in rows:
+            key = (row.signer.lower(), row.nonce)
+            if key not in outcome:  # skipped by the forwarder: its nonce was used meanwhile, or it expired
+                self._skipped(town, row)
+                continue
+            row.tx_hash, row.block = tx_hash, batch.block
+            row.gas_used = batch.gas_used * row.estimate // estimates
+            row.cost = str(row.gas_used * price)
+            if outcome[key]:
+                row.status, row.reason = RelayStatus.CONFIRMED, None
+                self.confirmed += 1
+            else:
+                row.status = RelayStatus.FAILED
+                row.reason = "It reverted on chain (the town changed after it was checked); it counts as today's action."
+            row.updated_at = utcnow()
+        batch.status = BatchStatus.CONFIRMED
+        session.save()
+
+    def lost(self, session: BridgeSession, town: Town, batch: Batch) -> None:
+        """The batch's nonce went to a transaction we cannot find: settle what the forwarder ran, queue the rest."""
+        for row in session.scalars(select(Relay).where(Relay.batch_id == batch.id)):
+            self._skipped(town, row)
+        batch.status = BatchStatus.FAILED
+        session.save()
+
+    def reconcile(self, session: BridgeSession, town: Town) -> None:
+        """After a start or an outage: queued requests whose nonce the forwarder already used are settled."""
+        rows = list(session.scalars(select(Relay).where(Relay.status == RelayStatus.QUEUED)))
+        for row in rows:
+            if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:
+                self._from_logs(town, row)
+        session.save()
+
+    def _skipped(self, town: Town, row: Relay) -> None:
+        if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:
+            self._from_logs(town, row)
+        elif row.deadline < int(time.time()):
+            row.status, row.counted = RelayStatus.FAILED, False
+            row.reason = "It expired before it could be sent: sign the action again."
+        else:
+            self._again(row, "its transaction was not mined")
+
+    def _again(self, row: Relay, why: str) -> None:
+        row.batch_id, row.tx_hash, row.updated_at = None, None, utcnow()
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status, row.counted, row.reason = RelayStatus.FAILED, False, f"Not sent after {row.attempts} tries: {why}."
+        else:
+            row.status = RelayStatus.QUEUED
+
+    def _from_logs(self, town: Town, row: Relay) -> None:
+        """Settle ``row``, whose nonce the forwarder used, from the event of that use: confirmed or reverted when it
+        was this request, failed when another request of the signer's used the nonce."""
+        events = town.forwarder.events.ExecutedForwardRequest().get_logs(
+            argument_filters={"signer": row.signer}, from_block=town._from_block
+        )
+        mine = [e for e in events if int(e["args"]["nonce"]) == row.nonce]
+        row.updated_at = utcnow()
+        if not mine:
+            row.status, row.counted = RelayStatus.FAILED, False
+            row.reason = f"Nonce {row.nonce} was used by another request of {row.signer}: sign the action again."
+            return
+        event = mine[-1]
+        tx = town.client.w3.eth.get_transaction(event["transactionHash"])
+        if bytes.fromhex(row.signature[2:]) not in bytes(tx["input"]):
+            row.status, row.counted = RelayStatus.FAILED, False
+            row.reason = f"Nonce {row.nonce} was used by another request of {row.signer}: sign the action again."
+            return
+        row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), int(event["blockNumber"])
+        if event["args"]["success"]:
+            row.status, row.reason = RelayStatus.CONFIRMED, None
+            self.confirmed += 1
+        else:
+            row.status, row.reason = RelayStatus.FAILED, "It reverted on chain; it counts as today's action."
+
+
+def _request(row: Relay) -> tuple[Any, ...]:
+    return (
+        bytes.fromhex(row.signer[2:]),
+        bytes.fromhex(row.target[2:]),
+        0,
+        row.gas,
+        row.deadline,
+        bytes.fromhex(row.data[2:]),
+        bytes.fromhex(row.signature[2:]),
+    )
+
+
+def _topic_address(topic: Any) -> str:
+    raw = topic if isinstance(topic, str) else "0x" + bytes(topic).hex()
+    return "0x" + raw[-40:].lower()
+
+
+def _problem(town: Town, exc: Reverted) -> Exception:
+    from .relay import RelayerProblem
+
+    return RelayerProblem(f"The forwarder refused the relay batch: {town.client.artifacts.errors.decode(exc.data)}")

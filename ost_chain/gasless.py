@@ -1,0 +1,212 @@
+"""Members who hold no coin for gas: the town's policy, forward requests (ERC-2771), and the bridge that relays them.
+
+A member signs a *forward request* — the call they would have sent, their nonce at the town's
+``TownForwarder`` and a deadline — as EIP-712 typed data, exactly what a wallet's
+``eth_signTypedData_v4`` signs. The town's bridge checks it against the town's :class:`GaslessPolicy`,
+simulates it, and sends it through the forwarder from its relayer, which pays the gas. The town's
+member-facing contracts read the member from the request (``_msgSender()``), so the member's address
+never needs, and never receives, coin for gas.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from web3.exceptions import ContractLogicError
+
+from .eip712 import EIP712_DOMAIN
+from .exceptions import ChainError, OstError
+
+FORWARD_REQUEST_TYPES = {
+    "EIP712Domain": EIP712_DOMAIN,
+    "ForwardRequest": [
+        {"name": "from", "type": "address"},
+        {"name": "to", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "gas", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint48"},
+        {"name": "data", "type": "bytes"},
+    ],
+}
+DEADLINE_SECONDS = 3_600  # a signed request may wait in the bridge's queue this long
+FOLLOW_SECONDS = 120.0
+
+
+class GaslessPolicy(BaseModel):
+    """What the town's relayer pays for, per member and day (the town's day, in its time zone). Set by the Town
+    Ambassador in the plan (``gasless:``, snake_case), recorded in the manifest (camelCase) for the bridge."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+    free_actions_per_day: int = Field(
+        default=5, ge=0, le=1_000, description="Relayed actions each member may take a day (0: none)."
+    )
+    gas_per_member_per_day: int = Field(
+        default=1_500_000, ge=0, description="Gas the relayer spends at most on one member a day, counted as used."
+    )
+    min_inf_transfer: Decimal = Field(
+        default=Decimal("0.1"), ge=0, description="The least INF a relayed transfer may send (no dust for free)."
+    )
+    requests_per_minute: int = Field(
+        default=6, ge=1, le=600, description="Requests one address may send the bridge a minute, refused or not."
+    )
+
+
+@dataclass(frozen=True)
+class ForwardRequest:
+    """One signed call for the town's forwarder: ``ERC2771Forwarder.ForwardRequestData`` plus the nonce signed."""
+
+    sender: str
+    to: str
+    gas: int
+    nonce: int
+    deadline: int
+    data: bytes
+    value: int = 0
+    signature: bytes = b""
+
+    def message(self) -> dict[str, Any]:
+        return {
+            "from": self.sender,
+            "to": self.to,
+            "value": self.value,
+            "gas": self.gas,
+            "nonce": self.nonce,
+            "deadline": self.deadline,
+            "data": self.data,
+        }
+
+    def typed_data(self, chain_id: int, forwarder: str, name: str) -> dict[str, Any]:
+        """The EIP-712 document a wallet signs (``eth_signTypedData_v4``), ``data`` as bytes."""
+        domain = {"name": name, "version": "1", "chainId": chain_id, "verifyingContract": forwarder}
+        return {"types": FORWARD_REQUEST_TYPES, "primaryType": "ForwardRequest", "domain": domain, "message": self.message()}
+
+    def digest(self, chain_id: int, forwarder: str, name: str) -> bytes:
+        """The EIP-712 hash signed: the request's identity (the bridge's relay id)."""
+        signable = encode_typed_data(full_message=self.typed_data(chain_id, forwarder, name))
+        return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+    def signer(self, chain_id: int, forwarder: str, name: str) -> str | None:
+        """The address that signed this request, or None for a malformed signature."""
+        try:
+            signable = encode_typed_data(full_message=self.typed_data(chain_id, forwarder, name))
+            return str(Account.recover_message(signable, signature=self.signature))
+        except Exception:  # noqa: BLE001 - any malformed signature is "not signed"
+            return None
+
+    def as_call(self) -> tuple[str, str, int, int, int, bytes, bytes]:
+        """As ``execute`` and ``executeBatch`` take it (``ForwardRequestData``)."""
+        return (self.sender, self.to, self.value, self.gas, self.deadline, self.data, self.signature)
+
+    def as_json(self) -> dict[str, Any]:
+        """The body of ``POST /v1/relay``: the signed message, numbers as decimal strings, bytes as hex."""
+        return {
+            "from": self.sender,
+            "to": self.to,
+            "value": str(self.value),
+            "gas": str(self.gas),
+            "nonce": str(self.nonce),
+            "deadline": self.deadline,
+            "data": "0x" + self.data.hex(),
+            "signature": "0x" + self.signature.hex(),
+        }
+
+
+def forwarded_call(sender: str, data: bytes) -> bytes:
+    """The calldata the forwarder sends the target: the call, then the signer's 20 bytes (ERC-2771)."""
+    return data + bytes.fromhex(sender[2:])
+
+
+def prepare(town: Any, sender: str, fn: Any, *, deadline_seconds: int = DEADLINE_SECONDS) -> ForwardRequest:
+    """The unsigned request for ``fn`` by ``sender``: its gas measured as the forwarder will make the call (a
+    revert raised now, decoded, as for a direct call), the sender's next forwarder nonce, a deadline an hour on."""
+    client, forwarder = town.client, town.forwarder
+    data = bytes.fromhex(fn._encode_transaction_data()[2:])
+    call = {"from": forwarder.address, "to": fn.address, "data": "0x" + forwarded_call(sender, data).hex()}
+    try:
+        used = int(client.w3.eth.estimate_gas(call))
+    except ContractLogicError as exc:
+        raise client.decode(exc) from None
+    nonce = int(forwarder.functions.nonces(sender).call())
+    deadline = int(client.w3.eth.get_block("latest")["timestamp"]) + deadline_seconds
+    return ForwardRequest(sender, fn.address, used * 5 // 4 + 10_000, nonce, deadline, data)
+
+
+def sign(signer: LocalAccount, request: ForwardRequest, chain_id: int, forwarder: str, name: str) -> ForwardRequest:
+    """``request`` signed by ``signer`` (its sender), as a wallet would sign it."""
+    signable = encode_typed_data(full_message=request.typed_data(chain_id, forwarder, name))
+    return replace(request, signature=bytes(signer.sign_message(signable).signature))
+
+
+class RelayClient:
+    """The town's bridge, as a member's command uses it: relay a signed request, follow it to its block."""
+
+    def __init__(self, url: str, *, follow_seconds: float = FOLLOW_SECONDS) -> None:
+        self.url, self.follow_seconds = url.rstrip("/"), follow_seconds
+
+    def relay(self, request: ForwardRequest) -> dict[str, Any]:
+        """Hand ``request`` to the bridge; its answer (``relayId``, ``status``), or an :class:`OstError` with the
+        bridge's sentence when it refuses."""
+        return self._call("POST", "/v1/relay", request.as_json())
+
+    def follow(self, relay_id: str) -> dict[str, Any]:
+        """Wait until the bridge's relay ``relay_id`` is confirmed or failed; its last state."""
+        until = time.monotonic() + self.follow_seconds
+        while True:
+            state = self._call("GET", f"/v1/relay/{relay_id}")
+            if state["status"] in ("confirmed", "failed"):
+                return state
+            if time.monotonic() > until:
+                raise ChainError(
+                    f"The bridge at {self.url} has not sent relay {relay_id} within {self.follow_seconds:.0f} s: it "
+                    "stays in its queue; look again with GET /v1/relay/{relay_id}."
+                )
+            time.sleep(0.1)
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the town's own bridge
+                return dict(json.loads(response.read()))
+        except urllib.error.HTTPError as exc:
+            try:
+                said = json.loads(exc.read()).get("detail")
+            except ValueError:
+                said = None
+            raise OstError(said or f"The bridge at {self.url} answered {exc.code} {exc.reason}.") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise ChainError(
+                f"No bridge answers at {self.url} ({getattr(exc, 'reason', exc)}): a gasless action goes through "
+                "the town's bridge. Start it (`ost up`, or `ost api`), or pass --bridge with its URL."
+            ) from None
+
+
+def relay_call(town: Any, relay: RelayClient, sender: LocalAccount, fn: Any) -> Any:
+    """Send ``fn`` for ``sender`` through the bridge instead of from ``sender``'s own account: sign, relay, follow
+    to its block; the transaction's receipt (to read its events), or an :class:`OstError` saying why not."""
+    forwarder, chain_id = town.forwarder, town.client.chain_id
+    name = forwarder.functions.eip712Domain().call()[1]
+    request = sign(sender, prepare(town, sender.address, fn), chain_id, forwarder.address, name)
+    state = relay.follow(relay.relay(request)["relayId"])
+    if state["status"] == "failed":
+        raise OstError(state.get("reason") or "The relayed action failed.")
+    return town.client.w3.eth.get_transaction_receipt(state["txHash"])
+
+
+__all__ = ["ForwardRequest", "GaslessPolicy", "RelayClient", "prepare", "relay_call", "sign"]
