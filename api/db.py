@@ -184,9 +184,11 @@ class Batch(Base):
     repriced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cost: Mapped[str | None] = mapped_column(String(80), nullable=True)  # wei the relayer paid, as text
+    mined_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
 
 
-class Relay(Base):
+class RelayRequest(Base):
     """A member's signed forward request, relayed once: the town's forwarder uses each (signer, nonce) once."""
 
     __tablename__ = "relays"

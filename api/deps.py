@@ -9,10 +9,10 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from .bridge import Bridge
-from .pace import RateLimiter
 from .chain import MISSING, Unreachable
 from .db import BridgeSession
 from .keys import KeyInfo
+from .pace import RateLimiter
 from .problems import Problem
 
 

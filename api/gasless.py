@@ -28,7 +28,7 @@ from ost_chain.manifest import TownManifest
 from ost_chain.townclient import Town
 from ost_chain.units import money
 
-from .db import BridgeSession, Relay, RelayStatus
+from .db import BridgeSession, RelayRequest, RelayStatus
 from .pace import RateLimiter
 from .problems import Problem
 from .worker.relay import Reverted, Rpc
@@ -122,8 +122,8 @@ class RelayDesk:
                 kind="not-a-member",
             )
         waiting = session.scalars(
-            select(Relay.id).where(
-                Relay.signer == signer, Relay.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
+            select(RelayRequest.id).where(
+                RelayRequest.signer == signer, RelayRequest.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
             )
         ).first()
         if waiting is not None:
@@ -144,7 +144,7 @@ class RelayDesk:
                 else f"Nonce {request.nonce} is ahead of {signer}'s next one ({expected}): sign it with {expected}.",
                 kind="replayed" if used else "bad-nonce",
             )
-        now = int(time.time())
+        now = int(town.client.w3.eth.get_block("latest")["timestamp"])  # the forwarder's clock
         if request.deadline < now + MIN_DEADLINE_SECONDS:
             raise Problem(
                 422,
@@ -186,9 +186,9 @@ class RelayDesk:
     def used_today(self, session: BridgeSession, signer: str, day: str) -> tuple[int, int]:
         """What ``signer`` has used of ``day``: relayed actions counted, and their gas (as used, else estimated)."""
         count, gas = session.execute(
-            select(func.count(), func.coalesce(func.sum(func.coalesce(Relay.gas_used, Relay.estimate)), 0)).where(
-                Relay.signer == signer, Relay.day == day, Relay.counted.is_(True)
-            )
+            select(
+                func.count(), func.coalesce(func.sum(func.coalesce(RelayRequest.gas_used, RelayRequest.estimate)), 0)
+            ).where(RelayRequest.signer == signer, RelayRequest.day == day, RelayRequest.counted.is_(True))
         ).one()
         return int(count), int(gas)
 
@@ -246,7 +246,10 @@ class RelayDesk:
             return self._targets[key]
         if time.monotonic() < self._targets_checked + LISTING_RECHECK_SECONDS and self._listed >= 0:
             return None
-        targets = {town.infinity.address.lower(): "InfinityToken", town.distributor.address.lower(): "ProfitDistributor"}
+        targets = {
+            town.infinity.address.lower(): "InfinityToken",
+            town.distributor.address.lower(): "ProfitDistributor",
+        }
         count = int(town.factory.functions.businessCount().call())
         for business_id in range(count):
             sale, token = town.sale(business_id)
@@ -280,4 +283,3 @@ class RelayDesk:
             data = getattr(exc, "data", None)
             said = town.client.artifacts.errors.decode(data).sentence if isinstance(data, str) else str(exc)
             raise Problem(422, f"The town's forwarder refuses this request: {said}", kind="refused") from None
-

@@ -14,13 +14,14 @@ from typing import Any, Self
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
+from .abi import ERC20_ABI
 from .client import ChainClient
 from .enums import NATIVE, Phase, Role, Tier
 from .enums import Eligibility as EligibilityReason
-from .abi import ERC20_ABI
 from .exceptions import ConfigError
 from .manifest import TownManifest
 from .units import checksum, hash_id, when
+
 
 @dataclass(frozen=True)
 class SaleStatus:

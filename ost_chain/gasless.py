@@ -93,7 +93,12 @@ class ForwardRequest:
     def typed_data(self, chain_id: int, forwarder: str, name: str) -> dict[str, Any]:
         """The EIP-712 document a wallet signs (``eth_signTypedData_v4``), ``data`` as bytes."""
         domain = {"name": name, "version": "1", "chainId": chain_id, "verifyingContract": forwarder}
-        return {"types": FORWARD_REQUEST_TYPES, "primaryType": "ForwardRequest", "domain": domain, "message": self.message()}
+        return {
+            "types": FORWARD_REQUEST_TYPES,
+            "primaryType": "ForwardRequest",
+            "domain": domain,
+            "message": self.message(),
+        }
 
     def digest(self, chain_id: int, forwarder: str, name: str) -> bytes:
         """The EIP-712 hash signed: the request's identity (the bridge's relay id)."""

@@ -21,9 +21,9 @@ from . import gasless
 from ._owed import Owed, owed
 from ._roster import projects, residents, role_holders
 from ._town_reads import Eligibility, SaleStatus, TownReader
+from .eip712 import sign_permit
 from .enums import NATIVE, Phase, Role
 from .exceptions import ConfigError, ContractRevert, OstError
-from .eip712 import sign_permit
 from .units import checksum, hash_id, money
 
 __all__ = ["Eligibility", "NotAllowed", "Receipt", "Reward", "SaleStatus", "Town", "as_dict"]
@@ -81,7 +81,7 @@ class Town(TownReader):
                 "A gasless action cannot send coin: the bridge pays gas, never a payment. Buy in a sale's "
                 "stablecoin, or send this one from an account that holds the coin."
             )
-        return gasless.relay_call(self, self.relay, sender, fn)  # type: ignore[no-any-return]
+        return gasless.relay_call(self, self.relay, sender, fn)
 
     # ── the OST office ──
 
@@ -240,7 +240,9 @@ class Town(TownReader):
         if asset == NATIVE:
             return cost, self.send(sender, sale.functions.buy(shares), value=cost)
         if self.relay is not None:  # one signature instead of an approval transaction the member cannot pay for
-            return cost, self.send(sender, sale.functions.buyWithPermit(shares, *self._permit(sender, asset, sale, cost)))
+            return cost, self.send(
+                sender, sale.functions.buyWithPermit(shares, *self._permit(sender, asset, sale, cost))
+            )
         self._approve(sender, asset, sale.address, cost)
         return cost, self.send(sender, sale.functions.buy(shares))
 
@@ -314,7 +316,9 @@ class Town(TownReader):
             paid.append((replace(part, amount=amount), Receipt.of(receipt)))
         return paid
 
-    def _permit(self, sender: LocalAccount, asset: str, spender: Contract, amount: int) -> tuple[int, int, bytes, bytes]:
+    def _permit(
+        self, sender: LocalAccount, asset: str, spender: Contract, amount: int
+    ) -> tuple[int, int, bytes, bytes]:
         """An ERC-2612 permit of ``amount`` of ``asset`` to ``spender``, signed by ``sender``: (deadline, v, r, s)."""
         coin = self.erc20(asset)
         try:

@@ -94,4 +94,3 @@ def list_business(
     (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
     args = event["args"]
     return Business(args["businessId"], client.at("ShareSale", args["sale"]), client.at("ShareToken", args["token"]))
-

@@ -18,6 +18,23 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger("ost.bridge")
 
 
+def _spend(relayer: RelayerHealth, spent_and_relayed: tuple[int, int]) -> None:
+    """The relayer's last 24 hours of gas, and how long its balance lasts at that rate, in numbers and words."""
+    spent, relayed = spent_and_relayed
+    relayer.spentLast24h, relayer.relayedLast24h = str(spent), relayed
+    balance = int(relayer.balance) if relayer.balance is not None else None
+    if balance is None:
+        return
+    if spent == 0:
+        relayer.sentence = f"The relayer holds {balance / 10**18:.6g} of the chain's coin and spent none in a day."
+        return
+    relayer.daysLeft = round(balance / spent, 1)
+    relayer.sentence = (
+        f"The relayer spent {spent / 10**18:.6g} of the chain's coin on gas in the last 24 hours ({relayed} members' "
+        f"actions among it); its {balance / 10**18:.6g} last about {relayer.daysLeft:g} days at that rate."
+    )
+
+
 @router.get(
     "/healthz", response_model=Health, responses={503: {"description": "The chain or the database is unreachable."}}
 )
@@ -47,6 +64,7 @@ def health(bridge: BridgeDep) -> JSONResponse:
     oldest: float | None = None
     try:
         depth, oldest = bridge.worker.queue_stats()
+        _spend(relayer, bridge.worker.spend())
     except Exception as exc:
         if not is_outage(exc):
             raise

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ost_chain.gasless import ForwardRequest
 
-from ..db import BridgeSession, Relay, utcnow
+from ..db import BridgeSession, RelayRequest, Status, utcnow
 from ..deps import BridgeDep, SessionDep, path_address
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
 from ..problems import Problem
@@ -19,26 +19,26 @@ from ..problems import Problem
 router = APIRouter(prefix="/v1/relay", tags=["relay"])
 
 
-def public(row: Relay) -> RelayPublic:
+def public(row: RelayRequest) -> RelayPublic:
     return RelayPublic(
-        relayId=row.id,
-        status=row.status,
+        relay_id=row.id,
+        status=Status(row.status),
         signer=row.signer,
         action=row.action,
         target=row.target,
         nonce=row.nonce,
-        txHash=row.tx_hash,
+        tx_hash=row.tx_hash,
         block=row.block,
-        gasUsed=row.gas_used,
+        gas_used=row.gas_used,
         cost=row.cost,
         reason=row.reason,
-        createdAt=row.created_at,
-        updatedAt=row.updated_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         links=Links(self=f"/v1/relay/{row.id}"),
     )
 
 
-def _answer(row: Relay, status: int) -> JSONResponse:
+def _answer(row: RelayRequest, status: int) -> JSONResponse:
     body = public(row).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers={"Location": body["links"]["self"]})
 
@@ -72,12 +72,12 @@ def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: Sessi
     )
     desk = bridge.relay_desk
     relay_id = "0x" + forward.digest(bridge.chain_id, town.forwarder.address, desk.domain_name(town)).hex()
-    known = session.get(Relay, relay_id)
+    known = session.get(RelayRequest, relay_id)
     if known is not None:  # a retry: its state, never a second relay
         return _answer(known, 200)
     checked = desk.check(session, town, forward, request.client.host if request.client else "unknown")
     now = utcnow()
-    row = Relay(**checked.row, created_at=now, updated_at=now)
+    row = RelayRequest(**checked.row, created_at=now, updated_at=now)
     try:
         with session.writing():
             session.add(row)
@@ -101,12 +101,12 @@ def quota(address: str, bridge: BridgeDep, session: SessionDep) -> dict[str, Any
     return RelayQuota(
         address=address,
         day=day,
-        freeActions=policy.free_actions_per_day,
+        free_actions=policy.free_actions_per_day,
         used=used,
         left=left,
-        gasUsed=gas,
-        gasPerDay=policy.gas_per_member_per_day,
-        nextDay=next_day,
+        gas_used=gas,
+        gas_per_day=policy.gas_per_member_per_day,
+        next_day=next_day,
         sentence=f"{left} of today's {policy.free_actions_per_day} free actions left; more at {next_day}."
         if left
         else f"Today's free actions are used; more at {next_day}.",
@@ -120,8 +120,8 @@ def get_relay(relay_id: str, session: SessionDep) -> dict[str, Any]:
     return public(row).model_dump(mode="json")
 
 
-def _find(session: BridgeSession, relay_id: str) -> Relay:
-    row = session.scalars(select(Relay).where(Relay.id == relay_id.lower())).first()
+def _find(session: BridgeSession, relay_id: str) -> RelayRequest:
+    row = session.scalars(select(RelayRequest).where(RelayRequest.id == relay_id.lower())).first()
     if row is None:
         raise Problem(404, f"No relayed action {relay_id} here.", kind="not-found")
     return row

@@ -12,7 +12,6 @@ anyway is failed with the reason and still counts against the member's day.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +20,7 @@ from ost_chain.abi import Event, Function
 from ost_chain.gasless import forwarded_call
 from ost_chain.townclient import Town
 
-from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Relay, RelayStatus, utcnow
+from ..db import Batch, BatchKind, BatchStatus, BridgeSession, RelayRequest, RelayStatus, utcnow
 from .relay import Relay as Sender
 from .relay import Reverted, Rpc
 
@@ -42,13 +41,21 @@ class Forwarding:
     # ── sending ──
 
     def waiting(self, session: BridgeSession) -> bool:
-        return session.scalar(select(func.count()).select_from(Relay).where(Relay.status == RelayStatus.QUEUED)) != 0
+        return (
+            session.scalar(
+                select(func.count()).select_from(RelayRequest).where(RelayRequest.status == RelayStatus.QUEUED)
+            )
+            != 0
+        )
 
     def send(self, session: BridgeSession, town: Town, latest: dict[str, Any]) -> bool:
         """Send the oldest queued requests (one per signer: the desk lets one wait at a time) in one transaction."""
         rows = list(
             session.scalars(
-                select(Relay).where(Relay.status == RelayStatus.QUEUED).order_by(Relay.created_at).limit(self.batch_size)
+                select(RelayRequest)
+                .where(RelayRequest.status == RelayStatus.QUEUED)
+                .order_by(RelayRequest.created_at)
+                .limit(self.batch_size)
             )
         )
         if not rows:
@@ -76,7 +83,7 @@ class Forwarding:
         self.sender.broadcast(session, town, batch)
         return True
 
-    def _still_good(self, session: BridgeSession, town: Town, rows: list[Relay], now: int) -> list[Relay]:
+    def _still_good(self, session: BridgeSession, town: Town, rows: list[RelayRequest], now: int) -> list[RelayRequest]:
         """The rows still worth sending: not about to expire, their call not failing now. The others fail unsent,
         and do not count against their member's day."""
         rpc, good = Rpc(town), []
@@ -106,9 +113,10 @@ class Forwarding:
     # ── settling ──
 
     def mined(self, session: BridgeSession, town: Town, batch: Batch, tx_hash: str, receipt: dict[str, Any]) -> None:
-        rows = list(session.scalars(select(Relay).where(Relay.batch_id == batch.id)))
+        rows = list(session.scalars(select(RelayRequest).where(RelayRequest.batch_id == batch.id)))
         batch.block, batch.gas_used = int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
         price = int(receipt.get("effectiveGasPrice", "0x0"), 16)
+        batch.cost, batch.mined_at = str(batch.gas_used * price), utcnow()
         if int(receipt["status"], 16) != 1:  # the whole transaction reverted (out of gas): nobody's action ran
             for row in rows:
                 self._again(row, f"the relay transaction {tx_hash} reverted")
@@ -136,43 +144,49 @@ class Forwarding:
                 self.confirmed += 1
             else:
                 row.status = RelayStatus.FAILED
-                row.reason = "It reverted on chain (the town changed after it was checked); it counts as today's action."
+                row.reason = (
+                    "It reverted on chain (the town changed after it was checked); it counts as today's action."
+                )
             row.updated_at = utcnow()
         batch.status = BatchStatus.CONFIRMED
         session.save()
 
     def lost(self, session: BridgeSession, town: Town, batch: Batch) -> None:
         """The batch's nonce went to a transaction we cannot find: settle what the forwarder ran, queue the rest."""
-        for row in session.scalars(select(Relay).where(Relay.batch_id == batch.id)):
+        for row in session.scalars(select(RelayRequest).where(RelayRequest.batch_id == batch.id)):
             self._skipped(town, row)
         batch.status = BatchStatus.FAILED
         session.save()
 
     def reconcile(self, session: BridgeSession, town: Town) -> None:
         """After a start or an outage: queued requests whose nonce the forwarder already used are settled."""
-        rows = list(session.scalars(select(Relay).where(Relay.status == RelayStatus.QUEUED)))
+        rows = list(session.scalars(select(RelayRequest).where(RelayRequest.status == RelayStatus.QUEUED)))
         for row in rows:
             if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:
                 self._from_logs(town, row)
         session.save()
 
-    def _skipped(self, town: Town, row: Relay) -> None:
+    def _skipped(self, town: Town, row: RelayRequest) -> None:
         if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:
             self._from_logs(town, row)
-        elif row.deadline < int(time.time()):
+        elif row.deadline < int(town.client.w3.eth.get_block("latest")["timestamp"]):
             row.status, row.counted = RelayStatus.FAILED, False
             row.reason = "It expired before it could be sent: sign the action again."
         else:
             self._again(row, "its transaction was not mined")
 
-    def _again(self, row: Relay, why: str) -> None:
+    def _again(self, row: RelayRequest, why: str) -> None:
         row.batch_id, row.tx_hash, row.updated_at = None, None, utcnow()
         if row.attempts >= MAX_ATTEMPTS:
-            row.status, row.counted, row.reason = RelayStatus.FAILED, False, f"Not sent after {row.attempts} tries: {why}."
+            row.status, row.counted, row.reason = (
+                RelayStatus.FAILED,
+                False,
+                f"Not sent after {row.attempts} tries: {why}.",
+            )
         else:
             row.status = RelayStatus.QUEUED
 
-    def _from_logs(self, town: Town, row: Relay) -> None:
+    def _from_logs(self, town: Town, row: RelayRequest) -> None:
         """Settle ``row``, whose nonce the forwarder used, from the event of that use: confirmed or reverted when it
         was this request, failed when another request of the signer's used the nonce."""
         events = town.forwarder.events.ExecutedForwardRequest().get_logs(
@@ -198,7 +212,7 @@ class Forwarding:
             row.status, row.reason = RelayStatus.FAILED, "It reverted on chain; it counts as today's action."
 
 
-def _request(row: Relay) -> tuple[Any, ...]:
+def _request(row: RelayRequest) -> tuple[Any, ...]:
     return (
         bytes.fromhex(row.signer[2:]),
         bytes.fromhex(row.target[2:]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -16,7 +17,7 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 
 from ..chain import ChainView
-from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, Status, cause, utcnow
+from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, RelayRequest, Status, cause, utcnow
 from ..settings import BridgeSettings
 from . import budget
 from .forward import Forwarding
@@ -286,3 +287,16 @@ class Worker:
             ).one()
         age = (utcnow() - oldest).total_seconds() if oldest is not None else None
         return int(depth), age
+
+    def spend(self) -> tuple[int, int]:
+        """What the relayer paid for gas in the last 24 hours (wei), and how many members' actions it relayed."""
+        since = utcnow() - timedelta(days=1)
+        with self.make_session() as session:
+            costs = session.scalars(select(Batch.cost).where(Batch.mined_at >= since, Batch.cost.is_not(None)))
+            spent = sum(int(c or 0) for c in costs)
+            relayed = session.scalar(
+                select(func.count())
+                .select_from(RelayRequest)
+                .where(RelayRequest.updated_at >= since, RelayRequest.block.is_not(None))
+            )
+        return spent, int(relayed or 0)

@@ -17,8 +17,7 @@ from sqlalchemy import update
 from ost_chain.abi import Event, Function
 from ost_chain.townclient import Town
 
-from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, Status, utcnow
-from ..db import Relay as RelayRow
+from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, RelayRequest, Status, utcnow
 from ..settings import BridgeSettings
 
 log = logging.getLogger("ost.bridge.worker")
@@ -204,7 +203,7 @@ class Relay:
                 return
             with session.writing():
                 batch.status = BatchStatus.FAILED
-                for table in (Participation, RelayRow):
+                for table in (Participation, RelayRequest):
                     session.execute(
                         update(table)
                         .where(table.batch_id == batch.id)

@@ -39,6 +39,7 @@ class Settlement:
         """Settle every participation of a mined batch from its receipt: minted, or queued again if it reverted."""
         rows = self.rows(session, batch)
         batch.block, batch.gas_used = int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
+        batch.cost, batch.mined_at = str(batch.gas_used * int(receipt.get("effectiveGasPrice", "0x0"), 16)), utcnow()
         now = utcnow()
         if int(receipt["status"], 16) == 1:
             infinity, rewarded = town.infinity.address.lower(), self.codecs.rewarded

@@ -28,7 +28,7 @@ CONTRACTS = ("InfinityToken", "ProfitDistributor", "ShareSale", "ShareToken")
 
 
 def request_for(town: CoreTown, signer: LocalAccount, fn: Any, **changes: Any) -> ForwardRequest:
-    """``fn`` by ``signer`` as a signed forward request for ``town``'s forwarder (``changes`` applied before signing)."""
+    """``fn`` by ``signer``, signed as a forward request for ``town``'s forwarder (``changes`` made first)."""
     unsigned = replace(prepare(town, signer.address, fn), **changes)
     name = town.forwarder.functions.eip712Domain().call()[1]
     return sign(signer, unsigned, town.client.chain_id, town.forwarder.address, name)
@@ -226,7 +226,9 @@ def test_a_front_run_permit_does_not_stop_the_purchase(
     buy = coin_sale.sale.functions.buyWithPermit(2, *permit)
     request = request_for(town, penniless, buy)
     # Someone copies the permit from the mempool and submits it first: the allowance it leaves pays.
-    client.transact(stablecoin.functions.permit(penniless.address, coin_sale.sale.address, 10 * 10**6, *permit), stranger)
+    client.transact(
+        stablecoin.functions.permit(penniless.address, coin_sale.sale.address, 10 * 10**6, *permit), stranger
+    )
     relay(town, request, relayer)
     assert coin_sale.token.functions.balanceOf(penniless.address).call() == 2
 
@@ -273,7 +275,9 @@ def test_a_member_without_coin_claims_both_parts_and_moves_shares(
         d.claim(stablecoin.address),
         d.claimAsInvestor(coin_sale.business_id, NATIVE),
     ):
-        paid += [e["args"]["amount"] for e in fn_events(relay(town, request_for(town, penniless, fn), relayer), distributor)]
+        paid += [
+            e["args"]["amount"] for e in fn_events(relay(town, request_for(town, penniless, fn), relayer), distributor)
+        ]
     assert coin.balanceOf(penniless.address).call() == 5 * 10**6 + paid[0] + paid[1]
     assert paid[0] == 20 * 10**6  # the whole investor part: the only shareholder
     assert client.balance(penniless.address) == paid[2]  # coin only as profit, never spent on gas
@@ -295,5 +299,10 @@ def test_clones_trust_the_forwarder_through_their_implementation(
     client: ChainClient, town: CoreTown, coin_sale: Business, factory: Contract
 ) -> None:
     sale_impl, token_impl = factory.functions.implementations().call()
-    for contract in (coin_sale.sale, coin_sale.token, client.at("ShareSale", sale_impl), client.at("ShareToken", token_impl)):
+    for contract in (
+        coin_sale.sale,
+        coin_sale.token,
+        client.at("ShareSale", sale_impl),
+        client.at("ShareToken", token_impl),
+    ):
         assert contract.functions.trustedForwarder().call() == town.forwarder.address

@@ -1,4 +1,4 @@
-"""Members' relayed actions (gasless, ERC-2771): one row per signed forward request.
+"""Members' relayed actions (gasless, ERC-2771): one row per signed forward request; what each batch cost.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +17,9 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
+    op.add_column("batches", sa.Column("cost", sa.String(80), nullable=True))
+    op.add_column("batches", sa.Column("mined_at", sa.DateTime(), nullable=True))
+    op.create_index("ix_batches_mined_at", "batches", ["mined_at"])
     op.create_table(
         "relays",
         sa.Column("id", sa.String(66), primary_key=True),
@@ -51,3 +54,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("relays")
+    op.drop_index("ix_batches_mined_at", table_name="batches")
+    op.drop_column("batches", "mined_at")
+    op.drop_column("batches", "cost")
