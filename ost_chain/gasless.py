@@ -62,7 +62,7 @@ class GaslessPolicy(BaseModel):
         default=Decimal("0.1"), ge=0, description="The least INF a relayed transfer may send (no dust for free)."
     )
     requests_per_minute: int = Field(
-        default=6, ge=1, le=600, description="Requests one address may send the bridge a minute, refused or not."
+        default=12, ge=1, le=600, description="Requests one address may send the bridge a minute, refused or not."
     )
 
 
@@ -157,6 +157,14 @@ def sign(signer: LocalAccount, request: ForwardRequest, chain_id: int, forwarder
     return replace(request, signature=bytes(signer.sign_message(signable).signature))
 
 
+class Paced(OstError):
+    """The bridge asked this address to slow down: retry after ``wait`` seconds."""
+
+    def __init__(self, message: str, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 class RelayClient:
     """The town's bridge, as a member's command uses it: relay a signed request, follow it to its block."""
 
@@ -165,8 +173,15 @@ class RelayClient:
 
     def relay(self, request: ForwardRequest) -> dict[str, Any]:
         """Hand ``request`` to the bridge; its answer (``relayId``, ``status``), or an :class:`OstError` with the
-        bridge's sentence when it refuses."""
-        return self._call("POST", "/v1/relay", request.as_json())
+        bridge's sentence when it refuses. Asked to slow down, it waits as told (within the follow time)."""
+        until = time.monotonic() + self.follow_seconds
+        while True:
+            try:
+                return self._call("POST", "/v1/relay", request.as_json())
+            except Paced as exc:
+                if time.monotonic() + exc.wait > until:
+                    raise OstError(str(exc)) from None
+                time.sleep(exc.wait)
 
     def follow(self, relay_id: str) -> dict[str, Any]:
         """Wait until the bridge's relay ``relay_id`` is confirmed or failed; its last state."""
@@ -191,10 +206,13 @@ class RelayClient:
                 return dict(json.loads(response.read()))
         except urllib.error.HTTPError as exc:
             try:
-                said = json.loads(exc.read()).get("detail")
+                problem = json.loads(exc.read())
             except ValueError:
-                said = None
-            raise OstError(said or f"The bridge at {self.url} answered {exc.code} {exc.reason}.") from None
+                problem = {}
+            said = problem.get("detail") or f"The bridge at {self.url} answered {exc.code} {exc.reason}."
+            if problem.get("type") == "/problems/rate-limited":
+                raise Paced(said, float(exc.headers.get("Retry-After") or 1)) from None
+            raise OstError(said) from None
         except (urllib.error.URLError, OSError) as exc:
             raise ChainError(
                 f"No bridge answers at {self.url} ({getattr(exc, 'reason', exc)}): a gasless action goes through "

@@ -448,5 +448,5 @@ gasless:                     # what the town's relayer pays for members who hold
   free_actions_per_day: 5    # relayed actions per member a day (the town's day)
   gas_per_member_per_day: 1500000
   min_inf_transfer: 0.1      # the least INF a relayed transfer sends
-  requests_per_minute: 6     # per address, refused or not
+  requests_per_minute: 12    # per address, refused or not
 """

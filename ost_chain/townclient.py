@@ -310,8 +310,11 @@ class Town(TownReader):
             except OstError as exc:
                 if not paid:
                     raise
-                done = ", ".join(f"{p.amount} of {p.asset} (tx {r.tx})" for p, r in paid)
-                raise OstError(f"Paid {done}; then claiming in {part.asset} failed: {exc}") from exc
+                done = ", ".join(
+                    f"{money(p.amount, self.asset_decimals(p.asset), self.asset_symbol(p.asset))} (tx {r.tx})"
+                    for p, r in paid
+                )
+                raise OstError(f"Paid {done}; then claiming in {self.asset_symbol(part.asset)} failed: {exc}") from exc
             amount = sum(int(e["args"]["amount"]) for e in event.process_receipt(receipt, errors=DISCARD))
             paid.append((replace(part, amount=amount), Receipt.of(receipt)))
         return paid

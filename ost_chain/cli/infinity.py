@@ -8,7 +8,7 @@ import typer
 
 from ..townclient import Reward, as_dict
 from ..units import money, parse_amount
-from .options import Account, JsonOutput, ManifestFile, RpcUrl, done, open_town, signer
+from .options import Account, BridgeUrl, Gasless, JsonOutput, ManifestFile, RpcUrl, done, open_town, signer
 
 
 def reward_command(
@@ -40,10 +40,12 @@ def redeem_command(
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
+    gasless: Gasless = False,
+    bridge: BridgeUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Exchange the member's INFINITY for a basket: the tokens are burnt and the basket recorded."""
-    town = open_town(rpc_url, manifest)
+    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
     who = signer(town, account, "member")
     units = parse_amount(amount, 18, "INF amount")
     receipt = town.redeem(who, units, redemption, basket)

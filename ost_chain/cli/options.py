@@ -18,9 +18,12 @@ from rich.console import Console
 
 from ..client import ChainClient
 from ..exceptions import ChainError
+from ..gasless import RelayClient
 from ..network import find_manifest, resolve_signer
 from ..settings import DEFAULT_RPC_URL, current_settings
 from ..townclient import Town
+
+DEFAULT_BRIDGE_URL = "http://127.0.0.1:8000"  # where `ost up` serves the bridge
 
 RpcUrl = Annotated[
     str | None,
@@ -54,6 +57,21 @@ Accounts = Annotated[
     ),
 ]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+Gasless = Annotated[
+    bool,
+    typer.Option(
+        "--gasless",
+        help="Sign the action and have the town's bridge send it and pay its gas: for a member who holds no coin.",
+    ),
+]
+BridgeUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--bridge",
+        envvar="OST_BRIDGE_URL",
+        help=f"The town's bridge, for --gasless. Default: {DEFAULT_BRIDGE_URL} (where `ost up` serves it).",
+    ),
+]
 Business = Annotated[str, typer.Argument(help="The business: its number or its share symbol.")]
 Asset = Annotated[str, typer.Option("--asset", help="Payment asset: an ERC-20 address; default the native coin.")]
 
@@ -63,14 +81,18 @@ console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
 err_console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)
 
 
-def open_town(rpc_url: str | None, manifest: Path | None) -> Town:
-    """The town of ``manifest`` (or the one deployed from this folder) on ``rpc_url`` (default: `ost up`'s chain)."""
+def open_town(rpc_url: str | None, manifest: Path | None, *, gasless: bool = False, bridge: str | None = None) -> Town:
+    """The town of ``manifest`` (or the one deployed from this folder) on ``rpc_url`` (default: `ost up`'s chain);
+    ``gasless``: its actions relayed by the bridge at ``bridge``, which pays their gas."""
     url = rpc_url or current_settings().chain_url
     try:
         client = ChainClient.connect(url)
     except ChainError:
         raise ChainError(f"Cannot reach a chain at {url}: start one with `ost up`, or pass --rpc-url.") from None
-    return Town.load(client, manifest or find_manifest(Path.cwd(), client.chain_id))
+    town = Town.load(client, manifest or find_manifest(Path.cwd(), client.chain_id))
+    if gasless:
+        town.relay = RelayClient(bridge or DEFAULT_BRIDGE_URL)
+    return town
 
 
 def signer(town: Town, account: str | None, role: str = "", holder: str | None = None) -> LocalAccount:

@@ -14,7 +14,9 @@ from ..units import money, parse_amount
 from .options import (
     Account,
     Asset,
+    BridgeUrl,
     Business,
+    Gasless,
     JsonOutput,
     ManifestFile,
     RpcUrl,
@@ -69,11 +71,13 @@ def profit_claim(
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
+    gasless: Gasless = False,
+    bridge: BridgeUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Claim everything the town owes the signer: its member share and its investor part in each business, in
     every asset; says what was paid."""
-    town = open_town(rpc_url, manifest)
+    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
     who = signer(town, account, "member")
     paid = town.claim_everything(who, asset)
     lines = [_owed_words(town, part) for part, _ in paid]

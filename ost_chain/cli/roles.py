@@ -16,6 +16,8 @@ from ..units import money, parse_amount
 from .options import (
     Account,
     Asset,
+    BridgeUrl,
+    Gasless,
     JsonOutput,
     ManifestFile,
     RpcUrl,
@@ -172,10 +174,12 @@ def inf_send(
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
+    gasless: Gasless = False,
+    bridge: BridgeUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Send INFINITY to another member (signed by the member who sends)."""
-    town = open_town(rpc_url, manifest)
+    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
     who, to = signer(town, account, "member"), town.address(to, "receiver")
     units = parse_amount(amount, 18, "INF amount")
     if not anyone and not town.registry.functions.isMember(to).call():

@@ -13,7 +13,9 @@ from ..townclient import NotAllowed, as_dict
 from ..units import money
 from .options import (
     Account,
+    BridgeUrl,
     Business,
+    Gasless,
     JsonOutput,
     ManifestFile,
     RpcUrl,
@@ -75,11 +77,13 @@ def sale_buy(
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
+    gasless: Gasless = False,
+    bridge: BridgeUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Buy shares in the sale's current phase, if the buyer may; pays (or approves) the price."""
     count = whole_shares(shares)
-    town = open_town(rpc_url, manifest)
+    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
     who = signer(town, account, "buyer")
     cost, receipt = town.buy(who, business, count)
     status = town.sale_status(business)
@@ -181,10 +185,12 @@ def sale_refund(
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
+    gasless: Gasless = False,
+    bridge: BridgeUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Take back what the buyer paid into a failed sale."""
-    town = open_town(rpc_url, manifest)
+    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
     who = signer(town, account, "buyer")
     amount, receipt = town.refund(who, business)
     asset = town.sale_status(business).asset

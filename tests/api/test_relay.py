@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
+import json
+import os
+import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import httpx
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from web3.contract import Contract
 
 from ost_chain.chain import LocalChain
@@ -21,9 +24,19 @@ from ost_chain.deploy import deploy_plan
 from ost_chain.enums import NATIVE
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
 from ost_chain.plan import load_plan
-from ost_chain.townclient import Reward, Town
-from tests.api.conftest import AMBASSADOR, COORDINATOR, DEV, Bridge, Databases, Deployed, serving, wait_until
-from tests.api.test_bridge import assert_problem
+from ost_chain.townclient import Reward
+from tests.api.conftest import (
+    AMBASSADOR,
+    COORDINATOR,
+    DEV,
+    OST,
+    Bridge,
+    Databases,
+    Deployed,
+    free_port,
+    serving,
+    wait_until,
+)
 
 ONE_INF = 10**18
 
@@ -85,3 +98,104 @@ def test_a_member_without_coin_sends_inf_as_a_wallet_signs_it(
 def bridge_relayer(d: Deployed) -> str:
     return COORDINATOR.address  # the bridge relays from the first coordinator's account on the development chain
 
+
+# ── a member's whole life without coin, in a town whose businesses sell in a permit stablecoin ──
+
+PENNILESS = Account.from_key(keccak(text="a member who never held coin"))
+
+
+@pytest.fixture
+def coin_town(tmp_path: Path) -> Iterator[tuple[Deployed, Contract]]:
+    """A town of two businesses in tZAR (ERC-2612): a tannery (5 of 10 shares needed, investors 20%) and a laundry
+    (all 10 needed); the penniless member among its members; 20 free actions a day."""
+    folder = tmp_path
+    node = LocalChain().start()
+    client = ChainClient.connect(node.rpc_url)
+    coin, _ = client.deploy("TestStablecoin", sender=DEV[0])
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        f"""
+town: Coin Town
+country: ZA
+time_zone: Africa/Johannesburg
+coordinators: [dev:3]
+members: [dev:10, {PENNILESS.address}]
+projects: [{{id: 1, name: River}}]
+defaults: {{asset: "{coin.address}", asset_decimals: 6, price: 5, shares: 10, local_days: 1}}
+businesses:
+  - {{name: Tannery, symbol: TAN, minimum: 5, investor_bps: 2000}}
+  - {{name: Laundry, symbol: WASH, minimum: 10}}
+gasless: {{free_actions_per_day: 20}}
+"""
+    )
+    loaded, digest = load_plan(plan)
+    manifest = deploy_plan(client, loaded, folder / "town.json", {a.address: a for a in DEV}, digest)
+    yield Deployed(node, client, manifest.path, folder), coin
+    node.stop()
+
+
+def ost(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OST, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_a_member_who_never_held_coin_does_everything_through_the_bridge(
+    coin_town: tuple[Deployed, Contract], databases: Databases
+) -> None:
+    d, coin = coin_town
+    client, direct, me = d.client, d.town, PENNILESS
+    tzar = 10**6
+    with serving(d, databases.url("coin")) as bridge:
+        keystore = d.folder / "member.json"
+        keystore.write_text(json.dumps(Account.encrypt(me.key, "member passphrase")))
+        where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url, "--account", str(keystore)]
+        passphrase = {"OST_PASSPHRASE": "member passphrase"}
+        direct.reward(COORDINATOR, Reward(me.address, 3 * 180, "shift-1", 1))
+        elsewhere = ["--gasless", "--bridge", f"http://127.0.0.1:{free_port()}"]
+        nowhere = ost("redeem", "1", "--basket", "maize", "--id", "b0", *where, *elsewhere, env=passphrase)
+        assert nowhere.returncode != 0 and "No bridge answers at" in nowhere.stderr, nowhere.stderr
+        held = client.balance(me.address)
+        assert held == 0
+
+        sent = ost("inf", "send", DEV[10].address, "1", *where, "--gasless", "--bridge", bridge.url, env=passphrase)
+        assert sent.returncode == 0, sent.stderr
+        redeemed = ost(
+            "redeem",
+            "1",
+            "--basket",
+            "maize",
+            "--id",
+            "b1",
+            *where,
+            "--gasless",
+            "--bridge",
+            bridge.url,
+            env=passphrase,
+        )
+        assert redeemed.returncode == 0, redeemed.stderr
+        assert "exchanged 1 INF for a basket" in redeemed.stdout
+        assert client.balance(me.address) == held  # nothing spent on gas
+
+        town = d.town
+        town.relay = RelayClient(bridge.url)
+        client.transact(coin.functions.mint(me.address, 100 * tzar), DEV[0])
+        town.buy(me, "TAN", 5)  # one signature: a permit inside the relayed purchase
+        town.buy(me, "WASH", 2)
+        assert client.balance(me.address) == held
+        for _ in range(3):  # the Town Ambassador closes both raises early
+            direct.advance(AMBASSADOR, "TAN")
+            direct.advance(AMBASSADOR, "WASH")
+        direct.finalize(DEV[0], "TAN")
+        direct.finalize(DEV[0], "WASH")
+        refunded, _ = town.refund(me, "WASH")
+        assert refunded == 10 * tzar
+        client.transact(coin.functions.mint(AMBASSADOR.address, 100 * tzar), DEV[0])  # the tannery's first profit
+        direct.deposit(AMBASSADOR, "TAN", 100 * tzar, coin.address)
+        direct.deposit(AMBASSADOR, "TAN", 10**16)
+        before = coin.functions.balanceOf(me.address).call()
+        paid = town.claim_everything(me)
+        in_coin = sum(p.amount for p, _ in paid if p.asset == coin.address)
+        native = sum(p.amount for p, _ in paid if p.asset == NATIVE)
+        assert {(p.asset, p.as_investor) for p, _ in paid} >= {(coin.address, True), (coin.address, False)}
+        assert {(p.asset, p.as_investor) for p, _ in paid} >= {(NATIVE, True), (NATIVE, False)}
+        assert coin.functions.balanceOf(me.address).call() == before + in_coin
+        assert client.balance(me.address) == held + native  # coin only as profit paid, never spent on gas
