@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from ost_chain.abi import Function
 from ost_chain.artifacts import Artifacts
 from ost_chain.enums import Tier
+from ost_chain.exceptions import ContractRevert
 from ost_chain.gasless import ForwardRequest, GaslessPolicy, forwarded_call
 from ost_chain.manifest import TownManifest
 from ost_chain.townclient import Town
@@ -113,14 +114,6 @@ class RelayDesk:
             raise Problem(
                 422, f"The request asks {request.gas:,} gas; one action may use {MAX_REQUEST_GAS:,}.", kind="refused"
             )
-        tier = Tier(town.registry.functions.tierOf(signer).call())
-        if tier is Tier.WORLD:
-            raise Problem(
-                403,
-                f"{signer} is not a member of {manifest.town} nor a verified resident of its country: the town pays "
-                "gas for its own people only.",
-                kind="not-a-member",
-            )
         waiting = session.scalars(
             select(RelayRequest.id).where(
                 RelayRequest.signer == signer, RelayRequest.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
@@ -132,6 +125,14 @@ class RelayDesk:
                 f"{signer}'s previous action ({waiting}) is still on its way: send the next one once it is confirmed.",
                 kind="one-at-a-time",
                 relayId=waiting,
+            )
+        tier = Tier(town.registry.functions.tierOf(signer).call())
+        if tier is Tier.WORLD:
+            raise Problem(
+                403,
+                f"{signer} is not a member of {manifest.town} nor a verified resident of its country: the town pays "
+                "gas for its own people only.",
+                kind="not-a-member",
             )
         expected = int(town.forwarder.functions.nonces(signer).call())
         if request.nonce != expected:
@@ -275,7 +276,8 @@ class RelayDesk:
             rpc("eth_call", call, "latest")
         except Reverted as exc:
             revert = town.client.artifacts.errors.decode(exc.data)
-            raise Problem(422, f"This action would fail: {revert.sentence}", kind="would-revert") from None
+            said = _in_units(revert, self._targets.get(request.to.lower()))
+            raise Problem(422, f"This action would fail: {said}", kind="would-revert") from None
         execute = town.forwarder.functions.execute(request.as_call())
         try:
             return int(execute.estimate_gas({"from": self.relayer}))
@@ -283,3 +285,13 @@ class RelayDesk:
             data = getattr(exc, "data", None)
             said = town.client.artifacts.errors.decode(data).sentence if isinstance(data, str) else str(exc)
             raise Problem(422, f"The town's forwarder refuses this request: {said}", kind="refused") from None
+
+
+def _in_units(revert: ContractRevert, contract: str | None) -> str:
+    """A balance refusal of the town's own tokens in whole units (INF, shares), not the token's smallest ones."""
+    units = {"InfinityToken": (18, "INF"), "ShareToken": (0, "shares")}.get(contract or "")
+    if revert.error != "ERC20InsufficientBalance" or units is None:
+        return revert.sentence
+    named = revert.named
+    held, needed = money(int(named["balance"]), *units), money(int(named["needed"]), *units)
+    return f"{named['sender']} holds {held}, less than the {needed} asked for."

@@ -208,9 +208,9 @@ class RelayerHealth(BaseModel):
     address: str
     balance: str | None = Field(default=None, description="Wei, as a decimal string.")
     low: bool | None = None
-    spentLast24h: str | None = Field(default=None, description="Wei the relayer paid for gas in the last 24 hours.")
-    relayedLast24h: int | None = Field(default=None, description="Members' actions it relayed in the last 24 hours.")
-    daysLeft: float | None = Field(
+    spent_last_day: str | None = Field(default=None, description="Wei the relayer paid for gas in the last 24 hours.")
+    relayed_last_day: int | None = Field(default=None, description="Members' actions it relayed in the last 24 hours.")
+    days_left: float | None = Field(
         default=None, description="Days its balance lasts at the last 24 hours' rate (absent when it spent nothing)."
     )
     sentence: str | None = Field(default=None, description="The same, in words.")

@@ -21,17 +21,17 @@ log = logging.getLogger("ost.bridge")
 def _spend(relayer: RelayerHealth, spent_and_relayed: tuple[int, int]) -> None:
     """The relayer's last 24 hours of gas, and how long its balance lasts at that rate, in numbers and words."""
     spent, relayed = spent_and_relayed
-    relayer.spentLast24h, relayer.relayedLast24h = str(spent), relayed
+    relayer.spent_last_day, relayer.relayed_last_day = str(spent), relayed
     balance = int(relayer.balance) if relayer.balance is not None else None
     if balance is None:
         return
     if spent == 0:
         relayer.sentence = f"The relayer holds {balance / 10**18:.6g} of the chain's coin and spent none in a day."
         return
-    relayer.daysLeft = round(balance / spent, 1)
+    relayer.days_left = round(balance / spent, 1)
     relayer.sentence = (
         f"The relayer spent {spent / 10**18:.6g} of the chain's coin on gas in the last 24 hours ({relayed} members' "
-        f"actions among it); its {balance / 10**18:.6g} last about {relayer.daysLeft:g} days at that rate."
+        f"actions among it); its {balance / 10**18:.6g} last about {relayer.days_left:g} days at that rate."
     )
 
 
