@@ -71,9 +71,13 @@ class Report:
         if target is not None and ratio is not None and ratio > target:
             self.failures.append(f"{operation}: ratio {ratio:.3f} above the target {target}")
 
-    def ratio(self, operation: str, value: float, target: float, *, at_most: bool = True) -> None:
+    def ratio(self, operation: str, value: float, target: float | None, *, at_most: bool = True) -> None:
+        """A ratio beside its target (None: shown, held to nothing)."""
+        shown = "-" if target is None else ("≤" if at_most else "≥") + str(target)
+        print(f"{operation:<58} {'':>10} {'':>10} {value:>6.3f} {shown:>7}")
+        if target is None:
+            return
         ok = value <= target if at_most else value >= target
-        print(f"{operation:<58} {'':>10} {'':>10} {value:>6.3f} {('≤' if at_most else '≥') + str(target):>7}")
         if not ok:
             self.failures.append(f"{operation}: {value:.3f} misses the target {target}")
 

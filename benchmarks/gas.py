@@ -20,6 +20,7 @@ from web3.contract import Contract  # noqa: E402
 from web3.logs import DISCARD  # noqa: E402
 
 from benchmarks._gas import Floor, Report  # noqa: E402
+from benchmarks._relayed import relayed  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
 from ost_chain.deploy import deploy_plan  # noqa: E402
@@ -252,6 +253,7 @@ def main() -> int:
         infinity(client, report)
         sales(client, report)
         profits(client, report)
+        relayed(client, report)
     return report.finish(check=args.check)
 
 

@@ -136,6 +136,13 @@ def forwarded_call(sender: str, data: bytes) -> bytes:
     return data + bytes.fromhex(sender[2:])
 
 
+def batch_gas(gases: list[int], calldata: bytes) -> int:
+    """The gas limit of an ``executeBatch`` of requests asking ``gases``: enough for every call to get all its gas
+    after the 63/64 rule (EIP-150), with the forwarder's own work per request (a signature, a nonce, an event), the
+    calldata and the base. (An estimate is no bound here: a batch that skips failures succeeds with a starved call.)"""
+    return 21_000 + 16 * len(calldata) + sum(gas * 64 // 63 + 40_000 for gas in gases)
+
+
 def prepare(town: Any, sender: str, fn: Any, *, deadline_seconds: int = DEADLINE_SECONDS) -> ForwardRequest:
     """The unsigned request for ``fn`` by ``sender``: its gas measured as the forwarder will make the call (a
     revert raised now, decoded, as for a direct call), the sender's next forwarder nonce, a deadline an hour on."""

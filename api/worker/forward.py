@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ost_chain.abi import Event, Function
-from ost_chain.gasless import forwarded_call
+from ost_chain.gasless import batch_gas, forwarded_call
 from ost_chain.townclient import Town
 
 from ..db import Batch, BatchKind, BatchStatus, BridgeSession, RelayRequest, RelayStatus, utcnow
@@ -62,7 +62,7 @@ class Forwarding:
             return False
         rows = self._still_good(session, town, rows, int(latest["timestamp"], 16))
         room = int(latest["gasLimit"], 16) * 3 // 4  # leave room in the block for others
-        while len(rows) > 1 and _floor(rows) > room:
+        while len(rows) > 1 and batch_gas([r.gas for r in rows], b"") > room:
             rows = rows[: len(rows) // 2]  # the rest waits for the next batch
         if not rows:
             return True
@@ -74,9 +74,8 @@ class Forwarding:
             estimate = int(rpc("eth_estimateGas", call), 16)
         except Reverted as exc:  # not the requests (those are skipped), so the relayer's own problem
             raise _problem(town, exc) from None
-        # An estimate of a batch that skips failures is no bound: a call starved of gas fails, the batch does not.
         # Every call gets the whole gas its member signed for (unused gas is not paid for).
-        gas = max(estimate * 6 // 5 + 20_000, _floor(rows) + 16 * len(data))
+        gas = max(estimate * 6 // 5 + 20_000, batch_gas([r.gas for r in rows], data))
         batch = self.sender.sign(town, BatchKind.RELAY, town.forwarder.address, data, gas, latest, len(rows))
         now = utcnow()
         with session.writing():  # recorded before it leaves: a crash from here on finds it
@@ -216,12 +215,6 @@ class Forwarding:
             self.confirmed += 1
         else:
             row.status, row.reason = RelayStatus.FAILED, "It reverted on chain; it counts as today's action."
-
-
-def _floor(rows: list[RelayRequest]) -> int:
-    """Gas enough for every call of ``rows`` to get the gas it signed for after the 63/64 rule (EIP-150), with the
-    forwarder's own work per request (a signature, a nonce, an event) and the transaction's base."""
-    return 21_000 + sum(r.gas * 64 // 63 + 40_000 for r in rows)
 
 
 def _request(row: RelayRequest) -> tuple[Any, ...]:

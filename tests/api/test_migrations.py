@@ -60,10 +60,12 @@ def test_a_new_database_gets_exactly_the_models_tables(engine: Engine) -> None:
     upgrade(engine)
     assert version_rows(engine) == [head()]
     assert current(engine) == head()
-    assert set(inspect(engine).get_table_names()) == {*INITIAL_TABLES, "alembic_version"}
+    assert set(inspect(engine).get_table_names()) == {*INITIAL_TABLES, "relays", "alembic_version"}
     assert differences(engine) == []  # the hand-written revision creates what the models declare
     uniques = inspect(engine).get_unique_constraints("participations")
     assert [u["column_names"] for u in uniques] == [["key"]]  # a key is recorded (and minted) once
+    signer_nonce = [i for i in inspect(engine).get_indexes("relays") if i["unique"]]
+    assert [i["column_names"] for i in signer_nonce] == [["signer", "nonce"]]  # a member's nonce is queued once
 
 
 def made_before_migrations(engine: Engine) -> None:
