@@ -22,8 +22,8 @@ from web3.logs import DISCARD
 from benchmarks._gas import Report
 from ost_chain.chain import dev_accounts
 from ost_chain.client import ChainClient
-from ost_chain.eip712 import sign_permit
 from ost_chain.deploy import deploy_plan
+from ost_chain.eip712 import sign_permit
 from ost_chain.gasless import batch_gas, prepare, sign
 from ost_chain.plan import TownPlan
 from ost_chain.townclient import Reward, Town
@@ -86,7 +86,10 @@ def relayed(client: ChainClient, report: Report) -> None:
     def by_relay(action: Any, members: list[LocalAccount]) -> int:
         """``action(member)`` of each member relayed in one executeBatch, as the bridge sends them: gas per action."""
         requests = [replace(prepare(town, who.address, action(who)), deadline=DEADLINE) for who in members]
-        signed = [sign(who, r, client.chain_id, town.forwarder.address, name) for who, r in zip(members, requests)]
+        signed = [
+            sign(who, r, client.chain_id, town.forwarder.address, name)
+            for who, r in zip(members, requests, strict=True)
+        ]
         fn = batch_of([r.as_call() for r in signed], relayer.address)
         gas = batch_gas([r.gas for r in requests], bytes.fromhex(fn._encode_transaction_data()[2:]))
         receipt = client.transact(fn, relayer, gas=gas)
