@@ -32,6 +32,9 @@ WALLET_CALLS = {
     "claim": ("ProfitDistributor", "claim(address)"),
     "claimAsInvestor": ("ProfitDistributor", "claimAsInvestor(uint256,address)"),
     "approve": ("InfinityToken", "approve(address,uint256)"),  # any ERC-20's approve
+    "buyWithPermit": ("ShareSale", "buyWithPermit(uint256,uint256,uint8,bytes32,bytes32)"),
+    "nonces": ("InfinityToken", "nonces(address)"),  # any ERC-2612 token's, and the forwarder's
+    "name": ("InfinityToken", "name()"),  # any ERC-20's
 }
 
 

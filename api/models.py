@@ -342,6 +342,13 @@ class EnumsPublic(BaseModel):
     eligibility: list[str]
 
 
+class ForwarderPublic(BaseModel):
+    """The town's forwarder, as a wallet signs a forward request for it (the EIP-712 domain: name, version 1)."""
+
+    address: str
+    name: str
+
+
 class ConfigPublic(BaseModel):
     chainId: int
     town: str
@@ -349,3 +356,5 @@ class ConfigPublic(BaseModel):
     selectors: dict[str, str]
     native: str = Field(description="The address that stands for the chain's native coin.")
     enums: EnumsPublic
+    forwarder: ForwarderPublic = Field(description="Where a member without coin for gas signs requests to.")
+

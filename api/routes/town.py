@@ -12,7 +12,7 @@ from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
 from ..db import Participation
 from ..deps import BridgeDep, SessionDep
-from ..models import ActivityPublic, ConfigPublic, EnumsPublic, RewardPublic, TownPublic
+from ..models import ActivityPublic, ConfigPublic, EnumsPublic, ForwarderPublic, RewardPublic, TownPublic
 
 router = APIRouter(tags=["town"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -63,6 +63,9 @@ def config(bridge: BridgeDep) -> ConfigPublic:
         selectors=selectors,
         native=NATIVE,
         enums=enums,
+        forwarder=ForwarderPublic(
+            address=bridge.manifest.address("TownForwarder"), name=bridge.relay_desk.domain_name(bridge.chain.town())
+        ),
     )
 
 

@@ -171,6 +171,7 @@ async function showAccount(address) {
     return li;
   }));
   if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, 'None.'));
+  await showQuota(mine).catch(() => { /* the quota line is a courtesy: the page works without it */ });
 }
 
 // ── the wallet ──
@@ -205,6 +206,11 @@ async function send(label, to, data, value = 0n) {
     say('Another transaction is still on its way: wait for it to finish, then try again.', 'warn');
     return null;
   }
+  if (!(await canPayFee(to, data, value))) {
+    if (value === 0n) return relay(label, to, data);
+    say(`${label} needs ${units(value, 18, 6)} ETH and the network fee, more than your wallet holds.`, 'warn');
+    return null;
+  }
   state.busy = true;
   let receipt = null;
   try {
@@ -229,6 +235,101 @@ async function send(label, to, data, value = 0n) {
   }
   if (receipt) await refresh().catch((error) => say(error.message, 'bad'));
   return receipt;
+}
+
+// ── members without coin for gas: sign instead of sending; the town's bridge relays it and pays the fee ──
+
+const hex = (n) => '0x' + BigInt(n).toString(16);
+
+async function rpc(method, params) { return wallet().request({ method, params }); }
+
+async function canPayFee(to, data, value) {
+  const [balance, price] = await Promise.all([rpc('eth_getBalance', [state.account, 'latest']), rpc('eth_gasPrice', [])]);
+  let gas = 300000n;
+  try { gas = BigInt(await rpc('eth_estimateGas', [{ from: state.account, to, data, value: hex(value) }])); } catch (e) { /* keep the default */ }
+  return BigInt(balance) >= gas * BigInt(price) + value;
+}
+
+async function chainTime() { return parseInt((await rpc('eth_getBlockByNumber', ['latest', false])).timestamp, 16); }
+
+async function uintCall(to, data) { return BigInt(await rpc('eth_call', [{ to, data }, 'latest'])); }
+
+const DOMAIN = [{ name: 'name', type: 'string' }, { name: 'version', type: 'string' },
+  { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'address' }];
+
+async function signTyped(types, primaryType, domain, message) {
+  const typed = { types: { EIP712Domain: DOMAIN, ...types }, primaryType, domain: { version: '1', chainId: state.config.chainId, ...domain }, message };
+  return rpc('eth_signTypedData_v4', [state.account, JSON.stringify(typed)]);
+}
+
+async function relay(label, to, data) {
+  state.busy = true;
+  let done = null;
+  try {
+    const forwarder = state.config.forwarder;
+    const asForwarded = data + state.account.toLowerCase().slice(2);  // ERC-2771: the signer after the call
+    let gas = 300000n;
+    try { gas = BigInt(await rpc('eth_estimateGas', [{ from: forwarder.address, to, data: asForwarded }])) * 5n / 4n + 10000n; } catch (e) { /* keep the default */ }
+    const nonce = await uintCall(forwarder.address, state.config.selectors.nonces + addressWord(state.account));
+    const message = { from: state.account, to, value: '0', gas: gas.toString(), nonce: nonce.toString(), deadline: (await chainTime()) + 3600, data };
+    say(`${label}: your wallet holds no coin for the fee, so sign the request and the town's bridge sends it…`);
+    const signature = await signTyped({ ForwardRequest: [{ name: 'from', type: 'address' }, { name: 'to', type: 'address' },
+      { name: 'value', type: 'uint256' }, { name: 'gas', type: 'uint256' }, { name: 'nonce', type: 'uint256' },
+      { name: 'deadline', type: 'uint48' }, { name: 'data', type: 'bytes' }] }, 'ForwardRequest',
+    { name: forwarder.name, verifyingContract: forwarder.address }, message);
+    const response = await fetch('/v1/relay', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ ...message, signature }) });
+    let relayed = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(`${label}: ${relayed.detail || `the bridge answered ${response.status}`}`);
+    say(`${label}: sent through the town's bridge, waiting for the chain to confirm…`);
+    for (let i = 0; i < 240 && !['confirmed', 'failed'].includes(relayed.status); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      relayed = await api(`/v1/relay/${relayed.relayId}`);
+    }
+    if (relayed.status !== 'confirmed') throw new Error(`${label}: ${relayed.reason || 'not confirmed after two minutes.'}`);
+    const quota = await api(`/v1/relay/quota/${state.account}`);
+    say(`${label}: done in block ${relayed.block}; the town paid the fee. ${quota.sentence}`, 'ok');
+    done = relayed;
+  } catch (error) {
+    say(error.message || String(error), 'bad');
+  } finally {
+    state.busy = false;
+  }
+  if (done) await refresh().catch((error) => say(error.message, 'bad'));
+  return done;
+}
+
+// An ERC-2612 permit for the sale to take `cost` of the business's coin: the purchase's data with it.
+async function buyWithPermit(business, shares, cost) {
+  const [name, nonce, now] = await Promise.all([
+    rpc('eth_call', [{ to: business.asset, data: state.config.selectors.name }, 'latest']).then(abiString),
+    uintCall(business.asset, state.config.selectors.nonces + addressWord(state.account)), chainTime()]);
+  const deadline = now + 3600;
+  say(`Sign in your wallet: the sale of ${business.symbol} may take ${units(cost, business.assetDecimals)} ${business.assetSymbol}…`);
+  const signature = await signTyped({ Permit: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' },
+    { name: 'value', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }] },
+  'Permit', { name, verifyingContract: business.asset },
+  { owner: state.account, spender: business.sale, value: cost.toString(), nonce: nonce.toString(), deadline });
+  const r = signature.slice(2, 66), s = signature.slice(66, 130), v = parseInt(signature.slice(130, 132), 16);
+  return state.config.selectors.buyWithPermit + word(shares) + word(deadline) + word(v < 27 ? v + 27 : v) + r + s;
+}
+
+function abiString(result) {
+  const body = result.slice(2);
+  const length = parseInt(body.slice(64, 128), 16);
+  const bytes = body.slice(128, 128 + 2 * length).match(/../g) || [];
+  return new TextDecoder().decode(new Uint8Array(bytes.map((b) => parseInt(b, 16))));
+}
+
+async function showQuota(mine) {
+  const line = $('me-gasless');
+  line.hidden = true;
+  if (!mine) return;
+  const balance = BigInt(await rpc('eth_getBalance', [state.account, 'latest']));
+  if (balance > 0n) return;
+  const quota = await api(`/v1/relay/quota/${state.account}`);
+  line.textContent = `Your wallet holds no coin for fees: you sign, and the town pays. ${quota.sentence}`;
+  line.hidden = false;
 }
 
 function needAccount() {
@@ -256,6 +357,11 @@ async function buy(event) {
   const data = state.config.selectors.buy + word(shares);
   if (business.asset === state.config.native) {
     await send(`Buying ${shares} ${business.symbol}`, business.sale, data, cost);
+    return;
+  }
+  const approve = state.config.selectors.approve + addressWord(business.sale) + word(cost);
+  if (!(await canPayFee(business.asset, approve, 0n))) {
+    await relay(`Buying ${shares} ${business.symbol}`, business.sale, await buyWithPermit(business, shares, cost));
     return;
   }
   const approved = await send(`Allowing the sale to take ${units(cost, business.assetDecimals)} ` +

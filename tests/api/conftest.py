@@ -285,3 +285,31 @@ def attested(deployed: Deployed, signer: Any, coordinator: str | None = None, **
         "signature": "0x" + signature.hex(),
     }
     return body
+
+
+def deploy_coin_town(folder: Path, *members: str) -> tuple[Deployed, Any]:
+    """A town of two businesses in tZAR (a test stablecoin with ERC-2612 permits) on its own anvil: a tannery (5 of
+    10 shares needed, investors 20%) and a laundry (all 10 needed); dev:10 and ``members`` its members; 20 free
+    relayed actions a day. The town and its coin."""
+    node = LocalChain().start()
+    client = ChainClient.connect(node.rpc_url)
+    coin, _ = client.deploy("TestStablecoin", sender=DEV[0])
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        f"""
+town: Coin Town
+country: ZA
+time_zone: Africa/Johannesburg
+coordinators: [dev:3]
+members: [dev:10, {", ".join(members)}]
+projects: [{{id: 1, name: River}}]
+defaults: {{asset: "{coin.address}", asset_decimals: 6, price: 5, shares: 10, local_days: 1}}
+businesses:
+  - {{name: Tannery, symbol: TAN, minimum: 5, investor_bps: 2000}}
+  - {{name: Laundry, symbol: WASH, minimum: 10}}
+gasless: {{free_actions_per_day: 20}}
+"""
+    )
+    loaded, digest = load_plan(plan)
+    manifest = deploy_plan(client, loaded, folder / "town.json", {a.address: a for a in DEV}, digest)
+    return Deployed(node, client, manifest.path, folder), coin

@@ -20,12 +20,8 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3.contract import Contract
 
-from ost_chain.chain import LocalChain
-from ost_chain.client import ChainClient
-from ost_chain.deploy import deploy_plan
 from ost_chain.enums import NATIVE
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
-from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward
 from tests.api.conftest import (
     AMBASSADOR,
@@ -35,6 +31,7 @@ from tests.api.conftest import (
     Bridge,
     Databases,
     Deployed,
+    deploy_coin_town,
     free_port,
     serving,
     wait_until,
@@ -109,32 +106,10 @@ PENNILESS = Account.from_key(keccak(text="a member who never held coin"))
 
 @pytest.fixture
 def coin_town(tmp_path: Path) -> Iterator[tuple[Deployed, Contract]]:
-    """A town of two businesses in tZAR (ERC-2612): a tannery (5 of 10 shares needed, investors 20%) and a laundry
-    (all 10 needed); the penniless member among its members; 20 free actions a day."""
-    folder = tmp_path
-    node = LocalChain().start()
-    client = ChainClient.connect(node.rpc_url)
-    coin, _ = client.deploy("TestStablecoin", sender=DEV[0])
-    plan = folder / "plan.yaml"
-    plan.write_text(
-        f"""
-town: Coin Town
-country: ZA
-time_zone: Africa/Johannesburg
-coordinators: [dev:3]
-members: [dev:10, {PENNILESS.address}]
-projects: [{{id: 1, name: River}}]
-defaults: {{asset: "{coin.address}", asset_decimals: 6, price: 5, shares: 10, local_days: 1}}
-businesses:
-  - {{name: Tannery, symbol: TAN, minimum: 5, investor_bps: 2000}}
-  - {{name: Laundry, symbol: WASH, minimum: 10}}
-gasless: {{free_actions_per_day: 20}}
-"""
-    )
-    loaded, digest = load_plan(plan)
-    manifest = deploy_plan(client, loaded, folder / "town.json", {a.address: a for a in DEV}, digest)
-    yield Deployed(node, client, manifest.path, folder), coin
-    node.stop()
+    """A town whose businesses sell in tZAR (ERC-2612), the penniless member among its members."""
+    d, coin = deploy_coin_town(tmp_path, PENNILESS.address)
+    yield d, coin
+    d.node.stop()
 
 
 def ost(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
