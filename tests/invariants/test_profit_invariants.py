@@ -11,6 +11,7 @@ new address must carry exactly what the old one had, and every old address must 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -22,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from ost_chain.client import ChainClient
 from ost_chain.enums import NATIVE
 from ost_chain.exceptions import ContractRevert
+from ost_chain.gasless import prepare, sign
 from ost_chain.terms import SaleTerms
 from tests.helpers import BatchReader, now
 from tests.towns import list_business
@@ -66,6 +68,7 @@ def test_profit_invariants(world: dict) -> None:
     coin = world["coin"]
     assets = [NATIVE, coin.address]
     reader = BatchReader(client, dist.address)
+    forwarder_name = world["town"].forwarder.functions.eip712Domain().call()[1]
 
     class ProfitMachine(RuleBasedStateMachine):
         @initialize()
@@ -147,22 +150,39 @@ def test_profit_invariants(world: dict) -> None:
                 for name in self.members:
                     self.owed[(asset, name)] += per
 
-        @rule(sender=st.sampled_from(["alice", "bob", "carol"]), to=st.sampled_from(ACTORS), shares=st.integers(1, 6))
-        def transfer(self, sender: str, to: str, shares: int) -> None:
+        def act(self, actor: str, fn: Any, relayed: bool) -> None:
+            """``fn`` by ``actor``: sent from its account, or signed and relayed through the town's forwarder (a
+            refusal raised either way, decoded: the request is simulated before it is signed)."""
+            who = self.accounts[actor]
+            if not relayed:
+                client.transact(fn, who)
+                return
+            forwarder = world["town"].forwarder
+            request = prepare(world["town"], who.address, fn)
+            signed = sign(who, request, client.chain_id, forwarder.address, forwarder_name)
+            client.transact(forwarder.functions.execute(signed.as_call()), world["treasury"])
+            seen["relayed"] += 1
+            event("relayed")
+
+        @rule(
+            sender=st.sampled_from(["alice", "bob", "carol"]),
+            to=st.sampled_from(ACTORS),
+            shares=st.integers(1, 6),
+            relayed=st.booleans(),
+        )
+        def transfer(self, sender: str, to: str, shares: int, relayed: bool) -> None:
             if self.shares[sender] < shares:
                 return
-            client.transact(
-                self.business.token.functions.transfer(self.accounts[to].address, shares), self.accounts[sender]
-            )
+            self.act(sender, self.business.token.functions.transfer(self.accounts[to].address, shares), relayed)
             self.shares[sender] -= shares
             self.shares[to] += shares
             event("shares moved")
 
-        @rule(actor=st.sampled_from(ACTORS), asset=st.sampled_from(assets))
-        def claim(self, actor: str, asset: str) -> None:
+        @rule(actor=st.sampled_from(ACTORS), asset=st.sampled_from(assets), relayed=st.booleans())
+        def claim(self, actor: str, asset: str, relayed: bool) -> None:
             due = self.owed[(asset, actor)] - self.claimed[(asset, actor)]
             try:
-                client.transact(dist.get_function_by_signature("claim(address)")(asset), self.accounts[actor])
+                self.act(actor, dist.get_function_by_signature("claim(address)")(asset), relayed)
             except ContractRevert as refusal:
                 assert due == 0 and refusal.error == "ProfitDistributorNothingToClaim"
                 return
@@ -170,13 +190,13 @@ def test_profit_invariants(world: dict) -> None:
             self.claimed[(asset, actor)] += due
             event("claimed")
 
-        @rule(actor=st.sampled_from(ACTORS), asset=st.sampled_from(assets))
-        def claim_as_investor(self, actor: str, asset: str) -> None:
+        @rule(actor=st.sampled_from(ACTORS), asset=st.sampled_from(assets), relayed=st.booleans())
+        def claim_as_investor(self, actor: str, asset: str, relayed: bool) -> None:
             key = ("inv", asset, actor)
             done = getattr(self, "inv_claimed", {})
             due = self.owed_inv[(asset, actor)] - done.get(key, 0)
             try:
-                client.transact(dist.functions.claimAsInvestor(0, asset), self.accounts[actor])
+                self.act(actor, dist.functions.claimAsInvestor(0, asset), relayed)
             except ContractRevert:
                 assert due == 0
                 return
@@ -248,3 +268,4 @@ def test_profit_invariants(world: dict) -> None:
     seen: Counter[str] = Counter()
     ProfitMachine.TestCase().runTest()
     assert seen["recoveries"] > 0, "no run recovered a wallet: the recovery rule was never exercised"
+    assert seen["relayed"] > 0, "no run relayed a claim or a transfer: the forwarder was never exercised"
