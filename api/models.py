@@ -357,4 +357,3 @@ class ConfigPublic(BaseModel):
     native: str = Field(description="The address that stands for the chain's native coin.")
     enums: EnumsPublic
     forwarder: ForwarderPublic = Field(description="Where a member without coin for gas signs requests to.")
-
