@@ -135,15 +135,13 @@ class RelayDesk:
                 kind="not-a-member",
             )
         expected = int(town.forwarder.functions.nonces(signer).call())
-        if request.nonce != expected:
-            used = request.nonce < expected
+        if request.nonce < expected:
+            raise _replayed(signer, request.nonce)
+        if request.nonce > expected:
             raise Problem(
                 409,
-                f"Nonce {request.nonce} of {signer} was already used on chain: this request was relayed before, or "
-                "replaced. Sign the action again."
-                if used
-                else f"Nonce {request.nonce} is ahead of {signer}'s next one ({expected}): sign it with {expected}.",
-                kind="replayed" if used else "bad-nonce",
+                f"Nonce {request.nonce} is ahead of {signer}'s next one ({expected}): sign it with {expected}.",
+                kind="bad-nonce",
             )
         now = int(town.client.w3.eth.get_block("latest")["timestamp"])  # the forwarder's clock
         if request.deadline < now + MIN_DEADLINE_SECONDS:
@@ -282,6 +280,9 @@ class RelayDesk:
         try:
             return int(execute.estimate_gas({"from": self.relayer}))
         except Exception as exc:  # noqa: BLE001 - the call passed, so the forwarder refused the request itself
+            if int(town.forwarder.functions.nonces(request.sender).call()) > request.nonce:
+                # Another request of the signer's used this nonce while this one was being checked.
+                raise _replayed(request.sender, request.nonce) from None
             data = getattr(exc, "data", None)
             said = town.client.artifacts.errors.decode(data).sentence if isinstance(data, str) else str(exc)
             raise Problem(422, f"The town's forwarder refuses this request: {said}", kind="refused") from None
@@ -295,3 +296,12 @@ def _in_units(revert: ContractRevert, contract: str | None) -> str:
     named = revert.named
     held, needed = money(int(named["balance"]), *units), money(int(named["needed"]), *units)
     return f"{named['sender']} holds {held}, less than the {needed} asked for."
+
+
+def _replayed(signer: str, nonce: int) -> Problem:
+    return Problem(
+        409,
+        f"Nonce {nonce} of {signer} was already used on chain: this request was relayed before, or replaced. "
+        "Sign the action again.",
+        kind="replayed",
+    )
