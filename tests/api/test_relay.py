@@ -20,8 +20,10 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3.contract import Contract
 
+from ost_chain.deploy import deploy_plan
 from ost_chain.enums import NATIVE
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
+from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward
 from tests.api.conftest import (
     AMBASSADOR,
@@ -316,3 +318,64 @@ def test_a_relay_is_sent_once_whatever_the_bridge_goes_through(fresh_town: Deplo
     relayer = health["relayer"]
     assert int(relayer["spentLastDay"]) > 0 and relayer["relayedLastDay"] == 1 and relayer["daysLeft"] > 0
     assert "last about" in relayer["sentence"]
+
+
+def test_an_action_that_reverts_on_chain_counts_against_the_members_day(
+    fresh_town: Deployed, databases: Databases
+) -> None:
+    """The member spends its INF from its own account just ahead of its relayed transfer (same block, a higher tip):
+    the relayed call reverts on chain; it is failed with the reason and counts as one of the day's actions."""
+    d = fresh_town
+    who = member(d)
+    d.client.send_value(DEV[0], who.address, 10**17)  # this member happens to hold coin for its own transaction
+    node = d.client.w3.provider
+    bridge = Bridge(d, databases.url("reverted")).start()
+    try:
+        with httpx.Client(base_url=bridge.url) as http:
+            request = signed(d, who, d.town.infinity.functions.transfer(DEV[10].address, 3 * ONE_INF))
+            node.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+            relay_id = http.post("/v1/relay", json=request.as_json()).json()["relayId"]
+            wait_until(lambda: http.get(f"/v1/relay/{relay_id}").json()["status"] == "submitted")
+            ahead = d.town.infinity.functions.transfer(DEV[11].address, 3 * ONE_INF).build_transaction(
+                {
+                    "from": who.address,
+                    "nonce": d.client.w3.eth.get_transaction_count(who.address),
+                    "gas": 100_000,
+                    "maxFeePerGas": 200 * 10**9,
+                    "maxPriorityFeePerGas": 100 * 10**9,
+                    "chainId": d.client.chain_id,
+                }
+            )
+            d.client.w3.eth.send_raw_transaction(who.sign_transaction(ahead).raw_transaction)
+            node.make_request("evm_mine", [])  # type: ignore[arg-type]
+            node.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+            body = confirmed(http, relay_id)
+            assert body["status"] == "failed" and "reverted on chain" in body["reason"], body
+            assert body["block"] is not None and int(body["cost"]) > 0  # the relayer paid for it
+            quota = http.get(f"/v1/relay/quota/{who.address}").json()
+            assert quota["used"] == 1
+    finally:
+        node.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        bridge.stop()
+    assert d.town.infinity.functions.balanceOf(DEV[11].address).call() == 3 * ONE_INF
+
+
+def test_the_town_ambassador_changes_the_policy_in_the_plan_and_the_bridge_follows(
+    fresh_town: Deployed, databases: Databases
+) -> None:
+    d = fresh_town
+    bridge = Bridge(d, databases.url("policy")).start()
+    try:
+        with httpx.Client(base_url=bridge.url) as http:
+            anyone = DEV[10].address
+            assert http.get(f"/v1/relay/quota/{anyone}").json()["freeActions"] == 5
+            plan = d.folder / "plan.yaml"
+            plan.write_text(plan.read_text() + "gasless: {free_actions_per_day: 2, min_inf_transfer: 1}\n")
+            loaded, digest = load_plan(plan)
+            deploy_plan(d.client, loaded, d.manifest, {a.address: a for a in DEV}, digest)
+            assert http.get(f"/v1/relay/quota/{anyone}").json()["freeActions"] == 2
+            who = member(d)
+            small = signed(d, who, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF // 2))
+            assert_problem(http.post("/v1/relay", json=small.as_json()), 422, "1 INF or more", "0.5 INF")
+    finally:
+        bridge.stop()
