@@ -8,7 +8,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from ost_chain.abi import Function
+from ost_chain.abi import ERC20_ABI, Function
 from ost_chain.artifacts import Artifacts
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import TownManifest
@@ -35,6 +35,8 @@ WALLET_CALLS = {
     "buyWithPermit": ("ShareSale", "buyWithPermit(uint256,uint256,uint8,bytes32,bytes32)"),
     "nonces": ("InfinityToken", "nonces(address)"),  # any ERC-2612 token's, and the forwarder's
     "name": ("InfinityToken", "name()"),  # any ERC-20's
+    "eip712Domain": ("InfinityToken", "eip712Domain()"),  # ERC-5267: a token's permit domain, where it says it
+    "version": ("ERC20", "version()"),  # else its version(), as USDC has
 }
 
 
@@ -54,7 +56,8 @@ class Bridge:
         self.artifacts = Artifacts(settings.build_dir)
         # Checked at start-up: an ABI without one of them fails here, not on a member's click.
         self.wallet_calls = {
-            call: Function.of(self.artifacts.get(c)["abi"], f) for call, (c, f) in WALLET_CALLS.items()
+            call: Function.of(ERC20_ABI if c == "ERC20" else self.artifacts.get(c)["abi"], f)
+            for call, (c, f) in WALLET_CALLS.items()
         }
         self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
         self.relayer = relayer or self._relayer()
@@ -69,7 +72,7 @@ class Bridge:
         self.limiter = RateLimiter(self.options.rate_limit, self.options.rate_burst)
         self.signers = RateLimiter(self.options.attestation_rate, self.options.attestation_burst)
         self.intake = Intake(self.sessions)
-        self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address)
+        self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address, settings.chain_url)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
 
     def known_key(self, presented: str) -> Any:

@@ -193,7 +193,16 @@ class RelayRequest(Base):
 
     __tablename__ = "relays"
     __table_args__ = (
-        Index("ux_relays_signer_nonce", "signer", "nonce", unique=True),
+        # One live request per nonce of a signer. A failed one leaves its nonce free: either the forwarder used it
+        # (its event says so, and the chain refuses it again) or it was never sent, and the member signs anew.
+        Index(
+            "ux_relays_signer_nonce",
+            "signer",
+            "nonce",
+            unique=True,
+            sqlite_where=text("status != 'failed'"),
+            postgresql_where=text("status != 'failed'"),
+        ),
         Index("ix_relays_signer_day", "signer", "day"),
     )
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from eth_abi import decode as abi_decode
 from sqlalchemy import func, select
+from web3.exceptions import ContractLogicError, Web3RPCError
 
 from ost_chain.abi import Function
 from ost_chain.artifacts import Artifacts
@@ -26,9 +27,11 @@ from ost_chain.enums import Tier
 from ost_chain.exceptions import ContractRevert
 from ost_chain.gasless import ForwardRequest, GaslessPolicy, forwarded_call
 from ost_chain.manifest import TownManifest
+from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 from ost_chain.units import money
 
+from .chain import Unreachable
 from .db import BridgeSession, RelayRequest, RelayStatus
 from .pace import RateLimiter
 from .problems import Problem
@@ -49,6 +52,8 @@ ACTIONS = {
 }
 MAX_REQUEST_GAS = 1_000_000  # one member action never needs more
 MIN_DEADLINE_SECONDS = 60  # a request about to expire would only expire in the queue
+MAX_DEADLINE_SECONDS = 7_200  # a signed request stays valid on chain until its deadline: not for long
+CLIENT_SHARE = 10  # one client address (a household, a carrier's gateway) may send for this many members
 LISTING_RECHECK_SECONDS = 5.0
 
 
@@ -62,15 +67,16 @@ class Checked:
 class RelayDesk:
     """The door of ``POST /v1/relay``: the town's policy, its allowlist, the checks."""
 
-    def __init__(self, manifest_path: Path, artifacts: Artifacts, chain_id: int, relayer: str) -> None:
-        self.manifest_path, self.chain_id, self.relayer = manifest_path, chain_id, relayer
+    def __init__(self, manifest_path: Path, artifacts: Artifacts, chain_id: int, relayer: str, rpc_url: str) -> None:
+        self.manifest_path, self.chain_id, self.relayer, self.rpc_url = manifest_path, chain_id, relayer, rpc_url
         self._policy_read: tuple[float, GaslessPolicy] | None = None
         self.functions: dict[bytes, tuple[str, Function]] = {}  # selector → (contract, function), per contract
         self.by_contract: dict[str, dict[bytes, tuple[str, Function]]] = {}
         for (contract, signature), _words in ACTIONS.items():
             fn = Function.of(artifacts.get(contract)["abi"], signature)
             self.by_contract.setdefault(contract, {})[fn.selector] = (signature, fn)
-        self.pace: RateLimiter | None = None
+        self.pace: RateLimiter | None = None  # per member (signer)
+        self.door: RateLimiter | None = None  # per client address, before any signature is checked
         self._targets: dict[str, str] = {}  # address (lower) → contract name
         self._listed = -1
         self._targets_checked = 0.0
@@ -84,22 +90,27 @@ class RelayDesk:
             rate = self._policy_read[1].requests_per_minute
             if self.pace is None or self.pace.burst != rate:
                 self.pace = RateLimiter(rate / 60, rate)
+                self.door = RateLimiter(rate * CLIENT_SHARE / 60, rate * CLIENT_SHARE)
         return self._policy_read[1]
 
-    def today(self, manifest: TownManifest) -> tuple[str, str]:
-        """The town's day now (YYYY-MM-DD) and when the next begins, in words (``00:00 SAST``, its zone's name)."""
+    def today(self, manifest: TownManifest) -> tuple[str, str, int]:
+        """The town's day now (YYYY-MM-DD), when the next begins in words (``00:00 SAST``, its zone's name), and the
+        seconds until then."""
         now = datetime.now(UTC).astimezone(ZoneInfo(manifest.timeZone))
         midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        return now.date().isoformat(), f"{midnight:%H:%M} {midnight.tzname()}"
+        seconds = max(1, int((midnight - now).total_seconds()))
+        return now.date().isoformat(), f"{midnight:%H:%M} {midnight.tzname()}", seconds
 
     # ── the checks ──
 
     def check(self, session: BridgeSession, town: Town, request: ForwardRequest, client: str) -> Checked:
         policy, manifest = self.policy(), town.record
         name = self.domain_name(town)
+        assert self.pace is not None and self.door is not None
+        # Paced by where it comes from before any work (a client may sign with a new key every time), then by the
+        # member, once the signature shows who that is.
+        self._pace(self.door, f"ip:{client}", "Too many requests from this client")
         signer = request.signer(self.chain_id, town.forwarder.address, name)
-        assert self.pace is not None
-        self._pace(signer or f"ip:{client}")
         if signer is None or signer != request.sender:
             raise Problem(
                 422,
@@ -107,6 +118,7 @@ class RelayDesk:
                 "it was signed for another town, or changed after signing.",
                 kind="bad-signature",
             )
+        self._pace(self.pace, signer, "Too many requests from this address")
         contract, signature, words = self._allowed(town, request)
         if request.value:
             raise Problem(422, "A relayed action carries no coin: the town pays gas, never a payment.", kind="refused")
@@ -126,7 +138,15 @@ class RelayDesk:
                 kind="one-at-a-time",
                 relayId=waiting,
             )
-        tier = Tier(town.registry.functions.tierOf(signer).call())
+        try:
+            tier = Tier(town.registry.functions.tierOf(signer).call())
+        except ContractLogicError:  # the registry refuses a recovered address
+            moved = town.registry.functions.recoveredTo(signer).call()
+            raise Problem(
+                403,
+                f"{signer} lost its wallet and everything moved to {moved}: sign with that account.",
+                kind="recovered",
+            ) from None
         if tier is Tier.WORLD:
             raise Problem(
                 403,
@@ -150,6 +170,13 @@ class RelayDesk:
                 "The request has expired (or expires within a minute): sign it again with a later deadline.",
                 kind="expired",
             )
+        if request.deadline > now + MAX_DEADLINE_SECONDS:
+            raise Problem(
+                422,
+                "The request's deadline is more than two hours away, and a signed request stays usable until then: "
+                "sign it again with a nearer one.",
+                kind="deadline-too-far",
+            )
         if contract == "InfinityToken" and signature.startswith("transfer("):
             _, amount = abi_decode(["address", "uint256"], request.data[4:])
             least = int(policy.min_inf_transfer * 10**18)
@@ -160,9 +187,11 @@ class RelayDesk:
                     f"{money(amount, 18, 'INF')}.",
                     kind="below-minimum",
                 )
-        day, next_day = self.today(manifest)
-        self._within_quota(session, signer, day, next_day, policy)
+        today = self.today(manifest)
+        self._within_quota(session, signer, today, policy, 0)
         estimate = self._simulate(town, request)
+        self._within_quota(session, signer, today, policy, estimate)  # the gas with this action's own
+        day = today[0]
         return Checked(
             {
                 "id": "0x" + request.digest(self.chain_id, town.forwarder.address, name).hex(),
@@ -191,31 +220,36 @@ class RelayDesk:
         ).one()
         return int(count), int(gas)
 
-    def _within_quota(self, session: BridgeSession, signer: str, day: str, next_day: str, p: GaslessPolicy) -> None:
+    def _within_quota(
+        self, session: BridgeSession, signer: str, today: tuple[str, str, int], p: GaslessPolicy, more_gas: int
+    ) -> None:
+        """Refuse when ``signer`` has used today's actions, or today's gas with ``more_gas`` added."""
+        day, next_day, seconds_left = today
         count, gas = self.used_today(session, signer, day)
+        wait = {"Retry-After": str(seconds_left)}
         if count >= p.free_actions_per_day:
             raise Problem(
                 429,
                 f"This member has used today's {p.free_actions_per_day} free actions; more tomorrow at {next_day}.",
                 kind="quota-used",
-                headers={"Retry-After": "3600"},
+                headers=wait,
             )
-        if gas >= p.gas_per_member_per_day:
+        if more_gas and gas + more_gas > p.gas_per_member_per_day:
             raise Problem(
                 429,
-                f"This member has used today's free gas ({gas:,} of {p.gas_per_member_per_day:,}); more tomorrow at "
-                f"{next_day}.",
+                f"This member has used today's free gas ({gas:,} of {p.gas_per_member_per_day:,}; this action needs "
+                f"{more_gas:,} more); more tomorrow at {next_day}.",
                 kind="quota-used",
-                headers={"Retry-After": "3600"},
+                headers=wait,
             )
 
-    def _pace(self, who: str) -> None:
-        assert self.pace is not None
-        wait = self.pace.take(who)
+    @staticmethod
+    def _pace(limiter: RateLimiter, who: str, too_many: str) -> None:
+        wait = limiter.take(who)
         if wait:
             raise Problem(
                 429,
-                f"Too many requests from this address; retry in {wait:.0f} s.",
+                f"{too_many}; retry in {max(1, round(wait))} s.",
                 kind="rate-limited",
                 headers={"Retry-After": str(max(1, round(wait)))},
             )
@@ -279,13 +313,22 @@ class RelayDesk:
         execute = town.forwarder.functions.execute(request.as_call())
         try:
             return int(execute.estimate_gas({"from": self.relayer}))
-        except Exception as exc:  # noqa: BLE001 - the call passed, so the forwarder refused the request itself
+        except ContractLogicError as exc:  # the call passed, so the forwarder refused the request itself
             if int(town.forwarder.functions.nonces(request.sender).call()) > request.nonce:
                 # Another request of the signer's used this nonce while this one was being checked.
                 raise _replayed(request.sender, request.nonce) from None
-            data = getattr(exc, "data", None)
-            said = town.client.artifacts.errors.decode(data).sentence if isinstance(data, str) else str(exc)
+            said = town.client.decode(exc).sentence
             raise Problem(422, f"The town's forwarder refuses this request: {said}", kind="refused") from None
+        except Web3RPCError as exc:
+            if "insufficient funds" in str(exc).lower():
+                raise Problem(
+                    503,
+                    "The town's relayer has no coin left to pay for gas: nothing was sent. The town is told (in the "
+                    "bridge's health report); try again later.",
+                    kind="relayer-empty",
+                    headers={"Retry-After": "600"},
+                ) from None
+            raise Unreachable(scrub(str(exc), self.rpc_url)) from None
 
 
 def _in_units(revert: ContractRevert, contract: str | None) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
+MAX_BUCKETS = 10_000  # beyond this many callers, the buckets already full again are forgotten
+
 
 class RateLimiter:
-    """A token bucket per API key: ``rate`` requests a second, bursts of ``burst``."""
+    """A token bucket per caller: ``rate`` requests a second, bursts of ``burst``."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
@@ -18,6 +20,8 @@ class RateLimiter:
         """0 if a request may go now, else the seconds to wait."""
         now = time.monotonic()
         with self._lock:
+            if len(self._buckets) > MAX_BUCKETS and key not in self._buckets:
+                self._forget_full(now)
             tokens, then = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - then) * self.rate)
             if tokens < 1:
@@ -25,3 +29,8 @@ class RateLimiter:
                 return (1 - tokens) / self.rate
             self._buckets[key] = (tokens - 1, now)
             return 0.0
+
+    def _forget_full(self, now: float) -> None:
+        """Drop every bucket that has refilled since its last use: forgetting it changes nothing."""
+        full = (self.burst / self.rate) if self.rate else 0.0
+        self._buckets = {k: (t, then) for k, (t, then) in self._buckets.items() if now - then < full}

@@ -177,6 +177,24 @@ ERC20_ABI = [
         ("balanceOf", "view", [{"name": "account", "type": "address"}], [{"name": "", "type": "uint256"}]),
         ("decimals", "view", [], [{"name": "", "type": "uint8"}]),
         ("name", "view", [], [{"name": "", "type": "string"}]),
+        ("version", "view", [], [{"name": "", "type": "string"}]),  # an ERC-2612 domain's version (USDC: "2")
+        (
+            "permit",
+            "nonpayable",
+            [
+                {"name": n, "type": t}
+                for n, t in (
+                    ("owner", "address"),
+                    ("spender", "address"),
+                    ("value", "uint256"),
+                    ("deadline", "uint256"),
+                    ("v", "uint8"),
+                    ("r", "bytes32"),
+                    ("s", "bytes32"),
+                )
+            ],
+            [],
+        ),
         ("nonces", "view", [{"name": "owner", "type": "address"}], [{"name": "", "type": "uint256"}]),
         ("symbol", "view", [], [{"name": "", "type": "string"}]),
     )

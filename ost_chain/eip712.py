@@ -42,9 +42,15 @@ _PERMIT_TYPES = {
 
 
 def _typed_data(
-    types: dict[str, Any], primary: str, name: str, chain_id: int, contract: str, message: dict[str, Any]
+    types: dict[str, Any],
+    primary: str,
+    name: str,
+    chain_id: int,
+    contract: str,
+    message: dict[str, Any],
+    version: str = "1",
 ) -> dict[str, Any]:
-    domain = {"name": name, "version": "1", "chainId": chain_id, "verifyingContract": contract}
+    domain = {"name": name, "version": version, "chainId": chain_id, "verifyingContract": contract}
     return {"types": types, "primaryType": primary, "domain": domain, "message": message}
 
 
@@ -57,14 +63,14 @@ def participation_typed_data(chain_id: int, infinity: str, **participation: Any)
 
 
 def sign_permit(
-    signer: LocalAccount, chain_id: int, token: str, token_name: str, **permit: Any
+    signer: LocalAccount, chain_id: int, token: str, token_name: str, *, version: str = "1", **permit: Any
 ) -> tuple[int, bytes, bytes]:
-    """An ERC-2612 permit by ``signer`` (the owner) for ``token`` (its EIP-712 name ``token_name``, version 1), as
+    """An ERC-2612 permit by ``signer`` (the owner) for ``token`` (its EIP-712 name ``token_name`` and ``version``), as
     ``permit(owner, spender, value, deadline, v, r, s)`` takes it: (v, r, s).
 
     ``permit``: owner, spender, value, nonce, deadline.
     """
-    typed = _typed_data(_PERMIT_TYPES, "Permit", token_name, chain_id, token, permit)
+    typed = _typed_data(_PERMIT_TYPES, "Permit", token_name, chain_id, token, permit, version)
     signed = signer.sign_message(encode_typed_data(full_message=typed))
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 

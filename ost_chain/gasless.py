@@ -24,6 +24,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from web3.datastructures import AttributeDict
 from web3.exceptions import ContractLogicError
 
 from .eip712 import EIP712_DOMAIN
@@ -236,7 +237,24 @@ def relay_call(town: Any, relay: RelayClient, sender: LocalAccount, fn: Any) -> 
     state = relay.follow(relay.relay(request)["relayId"])
     if state["status"] == "failed":
         raise OstError(state.get("reason") or "The relayed action failed.")
-    return town.client.w3.eth.get_transaction_receipt(state["txHash"])
+    batch = town.client.w3.eth.get_transaction_receipt(state["txHash"])
+    return own_part(batch, forwarder.address, request, int(state.get("gasUsed") or 0))
+
+
+_EXECUTED = keccak(text="ExecutedForwardRequest(address,uint256,bool)")
+
+
+def own_part(receipt: Any, forwarder: str, request: ForwardRequest, gas_used: int) -> Any:
+    """The part of a relay batch's receipt that is ``request``'s: its own logs (those after the previous request's
+    ``ExecutedForwardRequest``, up to its own) and its own part of the gas; the other members' are not its."""
+    logs, start, signer = list(receipt["logs"]), 0, bytes.fromhex(request.sender[2:])
+    for index, log in enumerate(logs):
+        if log["address"].lower() != forwarder.lower() or bytes(log["topics"][0]) != _EXECUTED:
+            continue
+        if bytes(log["topics"][1])[-20:] == signer and int.from_bytes(bytes(log["data"])[:32], "big") == request.nonce:
+            return AttributeDict({**receipt, "logs": logs[start : index + 1], "gasUsed": gas_used})
+        start = index + 1
+    raise ChainError(f"Transaction {receipt['transactionHash'].to_0x_hex()} carries no execution of this request.")
 
 
 __all__ = ["ForwardRequest", "GaslessPolicy", "RelayClient", "prepare", "relay_call", "sign"]

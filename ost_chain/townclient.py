@@ -324,16 +324,25 @@ class Town(TownReader):
     ) -> tuple[int, int, bytes, bytes]:
         """An ERC-2612 permit of ``amount`` of ``asset`` to ``spender``, signed by ``sender``: (deadline, v, r, s)."""
         coin = self.erc20(asset)
+        refused = NotAllowed(
+            f"This sale's coin, {asset}, takes no signed permits (ERC-2612) this member's wallet can make, so a "
+            "member without coin for gas cannot pay in it: buy from an account that holds coin for the fee."
+        )
         try:
             name, nonce = coin.functions.name().call(), int(coin.functions.nonces(sender.address).call())
         except Exception as exc:  # noqa: BLE001 - a token without ERC-2612
-            raise NotAllowed(
-                f"This sale's coin, {asset}, takes no signed permits (ERC-2612), so a member without gas cannot pay "
-                "in it: buy from an account that holds coin for the fee."
-            ) from exc
+            raise refused from exc
+        try:
+            version = str(coin.functions.version().call())  # USDC signs with "2"; most tokens have no version()
+        except Exception:  # noqa: BLE001 - OpenZeppelin's ERC20Permit: "1"
+            version = "1"
         deadline = int(self.client.w3.eth.get_block("latest")["timestamp"]) + gasless.DEADLINE_SECONDS
         permit = {"owner": sender.address, "spender": spender.address, "value": amount, "nonce": nonce}
-        v, r, s = sign_permit(sender, self.client.chain_id, asset, name, **permit, deadline=deadline)
+        v, r, s = sign_permit(sender, self.client.chain_id, asset, name, version=version, **permit, deadline=deadline)
+        try:  # the token itself says whether it takes this permit, before anything is relayed
+            coin.functions.permit(sender.address, spender.address, amount, deadline, v, r, s).call()
+        except Exception as exc:  # noqa: BLE001 - refused: another domain or no permit at all
+            raise refused from exc
         return deadline, v, r, s
 
     def _approve(self, sender: LocalAccount, asset: str, spender: str, amount: int) -> None:

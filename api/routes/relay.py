@@ -6,11 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from requests.exceptions import RequestException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from web3.exceptions import Web3RPCError
 
 from ost_chain.gasless import ForwardRequest
+from ost_chain.redact import scrub
 
+from ..chain import Unreachable
 from ..db import BridgeSession, RelayRequest, Status, utcnow
 from ..deps import BridgeDep, SessionDep, path_address
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
@@ -71,11 +75,15 @@ def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: Sessi
         bytes.fromhex(body.signature[2:]),
     )
     desk = bridge.relay_desk
-    relay_id = "0x" + forward.digest(bridge.chain_id, town.forwarder.address, desk.domain_name(town)).hex()
-    known = session.get(RelayRequest, relay_id)
-    if known is not None:  # a retry: its state, never a second relay
-        return _answer(known, 200)
-    checked = desk.check(session, town, forward, request.client.host if request.client else "unknown")
+    try:
+        relay_id = "0x" + forward.digest(bridge.chain_id, town.forwarder.address, desk.domain_name(town)).hex()
+        known = session.get(RelayRequest, relay_id)
+        if known is not None:  # a retry: its state, never a second relay
+            return _answer(known, 200)
+        checked = desk.check(session, town, forward, request.client.host if request.client else "unknown")
+    except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
+        bridge.chain.forget_connection()
+        raise Unreachable(scrub(str(exc), bridge.settings.chain_url)) from None
     now = utcnow()
     row = RelayRequest(**checked.row, created_at=now, updated_at=now)
     try:
@@ -95,7 +103,7 @@ def quota(address: str, bridge: BridgeDep, session: SessionDep) -> dict[str, Any
     address = path_address(address)
     desk, manifest = bridge.relay_desk, bridge.manifest
     policy = desk.policy()
-    day, next_day = desk.today(manifest)
+    day, next_day, _ = desk.today(manifest)
     used, gas = desk.used_today(session, address, day)
     left = max(0, policy.free_actions_per_day - used) if gas < policy.gas_per_member_per_day else 0
     return RelayQuota(

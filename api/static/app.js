@@ -207,7 +207,12 @@ async function send(label, to, data, value = 0n) {
     return null;
   }
   if (!(await canPayFee(to, data, value))) {
-    if (value === 0n) return relay(label, to, data);
+    if (value === 0n && relayable(data)) return relay(label, to, data);
+    if (value === 0n) {
+      say(`${label} needs coin for the network fee, which your wallet does not hold; the town pays only for ` +
+        'members\' own actions (buying, refunds, claims).', 'warn');
+      return null;
+    }
     say(`${label} needs ${units(value, 18, 6)} ETH and the network fee, more than your wallet holds.`, 'warn');
     return null;
   }
@@ -240,6 +245,12 @@ async function send(label, to, data, value = 0n) {
 // ── members without coin for gas: sign instead of sending; the town's bridge relays it and pays the fee ──
 
 const hex = (n) => '0x' + BigInt(n).toString(16);
+
+// The page's calls the town's bridge relays for a member (its allowlist has these, and INF transfers and baskets).
+function relayable(data) {
+  const s = state.config.selectors;
+  return [s.buy, s.buyWithPermit, s.refund, s.claim, s.claimAsInvestor].includes(data.slice(0, 10));
+}
 
 async function rpc(method, params) { return wallet().request({ method, params }); }
 
@@ -301,23 +312,37 @@ async function relay(label, to, data) {
 
 // An ERC-2612 permit for the sale to take `cost` of the business's coin: the purchase's data with it.
 async function buyWithPermit(business, shares, cost) {
-  const [name, nonce, now] = await Promise.all([
-    rpc('eth_call', [{ to: business.asset, data: state.config.selectors.name }, 'latest']).then(abiString),
+  const [domain, nonce, now] = await Promise.all([permitDomain(business.asset),
     uintCall(business.asset, state.config.selectors.nonces + addressWord(state.account)), chainTime()]);
   const deadline = now + 3600;
   say(`Sign in your wallet: the sale of ${business.symbol} may take ${units(cost, business.assetDecimals)} ${business.assetSymbol}…`);
   const signature = await signTyped({ Permit: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' },
     { name: 'value', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }] },
-  'Permit', { name, verifyingContract: business.asset },
+  'Permit', { name: domain.name, version: domain.version, verifyingContract: business.asset },
   { owner: state.account, spender: business.sale, value: cost.toString(), nonce: nonce.toString(), deadline });
   const r = signature.slice(2, 66), s = signature.slice(66, 130), v = parseInt(signature.slice(130, 132), 16);
   return state.config.selectors.buyWithPermit + word(shares) + word(deadline) + word(v < 27 ? v + 27 : v) + r + s;
 }
 
-function abiString(result) {
+// The token's EIP-712 domain for permits: as it says (ERC-5267), else its name and version() (USDC: "2"), else "1".
+async function permitDomain(token) {
+  const call = (data) => rpc('eth_call', [{ to: token, data }, 'latest']);
+  try {
+    const domain = await call(state.config.selectors.eip712Domain);
+    return { name: abiString(domain, 1), version: abiString(domain, 2) };
+  } catch (e) { /* a token without ERC-5267 */ }
+  const name = abiString(await call(state.config.selectors.name));
+  let version = '1';
+  try { version = abiString(await call(state.config.selectors.version)); } catch (e) { /* OpenZeppelin's: "1" */ }
+  return { name, version };
+}
+
+// The string a call returned, or the one at head word `word` of a tuple it returned.
+function abiString(result, word = 0) {
   const body = result.slice(2);
-  const length = parseInt(body.slice(64, 128), 16);
-  const bytes = body.slice(128, 128 + 2 * length).match(/../g) || [];
+  const at = 2 * parseInt(body.slice(64 * word, 64 * word + 64), 16);
+  const length = parseInt(body.slice(at, at + 64), 16);
+  const bytes = body.slice(at + 64, at + 64 + 2 * length).match(/../g) || [];
   return new TextDecoder().decode(new Uint8Array(bytes.map((b) => parseInt(b, 16))));
 }
 

@@ -94,6 +94,9 @@ class Forwarding:
         rpc, good = Rpc(town), []
         for row in rows:
             reason = None
+            if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:  # used meanwhile: never send
+                self._from_logs(town, row)
+                continue
             if row.deadline < now + EXPIRY_MARGIN:
                 reason = "It expired while waiting to be sent: sign the action again."
             else:
@@ -112,7 +115,7 @@ class Forwarding:
             else:
                 row.status, row.reason, row.counted, row.updated_at = RelayStatus.FAILED, reason, False, utcnow()
         if len(good) < len(rows):
-            session.save()
+            session.save()  # the rows settled or failed here
         return good
 
     # ── settling ──

@@ -6,7 +6,7 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 
 /// @title TestStablecoin
 /// @notice For tests and the local chain only: a 6-decimal stablecoin anyone can mint, with ERC-2612 permits
-/// as the dollar stablecoins a town would take (USDC, DAI) have.
+/// (EIP-712 version "1"), as many dollar stablecoins have (USDC too, with version "2").
 contract TestStablecoin is ERC20, ERC20Permit {
     constructor() ERC20("Test Rand", "tZAR") ERC20Permit("Test Rand") {}
 

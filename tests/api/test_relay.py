@@ -18,8 +18,10 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
+from sqlalchemy import select
 from web3.contract import Contract
 
+from api.db import Batch, BatchKind
 from ost_chain.deploy import deploy_plan
 from ost_chain.enums import NATIVE
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
@@ -292,26 +294,38 @@ def test_a_flood_from_one_address_does_not_delay_another_members_action(
 
 
 def test_a_relay_is_sent_once_whatever_the_bridge_goes_through(fresh_town: Deployed, databases: Databases) -> None:
-    """The bridge is killed the moment an action is on its way, and started again: the action happens once."""
+    """The bridge is SIGKILLed while an action's transaction waits in the node's pool (blocks held back), and started
+    again: one relay transaction, mined once, the action done once."""
     d = fresh_town
     who = member(d)
+    node = d.client.w3.provider
     database = databases.url("relay-crash")
+    relayer_before = d.client.w3.eth.get_transaction_count(COORDINATOR.address)
     first = Bridge(d, database).start()
     request = signed(d, who, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF))
-    answer = httpx.post(f"{first.url}/v1/relay", json=request.as_json())
-    assert answer.status_code == 202
-    relay_id = answer.json()["relayId"]
-    wait_until(lambda: httpx.get(f"{first.url}/v1/relay/{relay_id}").json()["status"] != "queued", every=0.005)
-    first.kill()
-    second = Bridge(d, database).start()
     try:
+        node.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+        answer = httpx.post(f"{first.url}/v1/relay", json=request.as_json())
+        assert answer.status_code == 202
+        relay_id = answer.json()["relayId"]
+        wait_until(lambda: httpx.get(f"{first.url}/v1/relay/{relay_id}").json()["status"] == "submitted")
+        first.kill()  # recorded and broadcast, not mined
+        second = Bridge(d, database).start()
+        node.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        node.make_request("evm_mine", [])  # type: ignore[arg-type]
         with httpx.Client(base_url=second.url) as http:
             assert confirmed(http, relay_id)["status"] == "confirmed"
             again = http.post("/v1/relay", json=request.as_json())
             assert again.status_code == 200 and again.json()["status"] == "confirmed"
             health = http.get("/healthz").json()
-    finally:
+        with second.session() as session:
+            relay_batches = session.scalars(select(Batch).where(Batch.kind == BatchKind.RELAY)).all()
         second.stop()
+    finally:
+        node.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        first.kill()
+    assert len(relay_batches) == 1 and len(relay_batches[0].tx_hashes) == 1
+    assert d.client.w3.eth.get_transaction_count(COORDINATOR.address) == relayer_before + 1  # one transaction
     executed = d.town.forwarder.events.ExecutedForwardRequest().get_logs(from_block=0)
     assert [(e["args"]["signer"], e["args"]["nonce"]) for e in executed] == [(who.address, 0)]
     assert d.town.infinity.functions.balanceOf(DEV[10].address).call() == ONE_INF
@@ -377,5 +391,112 @@ def test_the_town_ambassador_changes_the_policy_in_the_plan_and_the_bridge_follo
             who = member(d)
             small = signed(d, who, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF // 2))
             assert_problem(http.post("/v1/relay", json=small.as_json()), 422, "1 INF or more", "0.5 INF")
+    finally:
+        bridge.stop()
+
+
+def test_a_request_that_failed_unsent_does_not_lock_the_member_out(fresh_town: Deployed, databases: Databases) -> None:
+    """Found by review: a request that expired in the queue (never sent, its nonce unused) kept its nonce, and every
+    new request of the member with that nonce was refused for good."""
+    d, who = fresh_town, member(fresh_town)
+    database = databases.url("unsent")
+    send = d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)
+    soon = int(d.client.w3.eth.get_block("latest")["timestamp"]) + 70
+    idle = Bridge(d, database, env={"OST_BRIDGE__RUN_WORKER": "false"}).start()  # accepts, sends nothing
+    try:
+        first = httpx.post(f"{idle.url}/v1/relay", json=signed(d, who, send, deadline=soon).as_json())
+        assert first.status_code == 202
+    finally:
+        idle.stop()
+    d.client.w3.provider.make_request("evm_increaseTime", [120])  # type: ignore[arg-type]
+    d.client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    bridge = Bridge(d, database).start()
+    try:
+        with httpx.Client(base_url=bridge.url) as http:
+            assert confirmed(http, first.json()["relayId"])["status"] == "failed"
+            again = http.post("/v1/relay", json=signed(d, who, send).as_json())  # the same nonce, signed anew
+            assert again.status_code == 202, again.text
+            assert confirmed(http, again.json()["relayId"])["status"] == "confirmed"
+            assert http.get(f"/v1/relay/quota/{who.address}").json()["used"] == 1  # the expired one is not counted
+    finally:
+        bridge.stop()
+
+
+def test_the_door_refuses_what_the_policy_does_not_allow(fresh_town: Deployed, databases: Databases) -> None:
+    """Each refusal of the desk's rules that the others leave out, with a bridge that sends nothing (so the first of a
+    member's actions stays on its way): too much gas, a nonce ahead, a second action while one waits, a recovered
+    address, a deadline too far, a client changing keys at every request; and a resident of the country is served."""
+    d = fresh_town
+    town, inf = d.town, d.town.infinity.functions
+    waiting, lost, resident = member(d), member(d), Account.create()
+    town.set_residents(DEV[1], [resident.address])
+    new_phone = Account.create()
+    town.propose_recovery(AMBASSADOR, lost.address, new_phone.address)
+    town.confirm_recovery(DEV[1], lost.address, new_phone.address)
+    send = inf.transfer(DEV[10].address, ONE_INF)
+    idle = Bridge(d, databases.url("door"), env={"OST_BRIDGE__RUN_WORKER": "false"}).start()
+    try:
+        with httpx.Client(base_url=idle.url) as http:
+            assert_problem(
+                http.post("/v1/relay", json=signed(d, waiting, send, gas=2_000_000).as_json()),
+                422,
+                "one action may use 1,000,000",
+            )
+            assert_problem(
+                http.post("/v1/relay", json=signed(d, waiting, send, nonce=1).as_json()),
+                409,
+                "ahead of",
+                "sign it with 0",
+            )
+            far = int(d.client.w3.eth.get_block("latest")["timestamp"]) + 3 * 3600
+            assert_problem(
+                http.post("/v1/relay", json=signed(d, waiting, send, deadline=far).as_json()),
+                422,
+                "more than two hours away",
+            )
+            assert http.post("/v1/relay", json=signed(d, waiting, send).as_json()).status_code == 202
+            more = inf.transfer(DEV[11].address, ONE_INF)
+            assert_problem(http.post("/v1/relay", json=signed(d, waiting, more).as_json()), 409, "still on its way")
+            assert_problem(
+                http.post("/v1/relay", json=_unsigned_by(d, lost, send).as_json()),
+                403,
+                "lost its wallet",
+                new_phone.address,
+            )
+            # a verified resident of the country (no INF to send): served, its refusal is the contract's own
+            assert_problem(
+                http.post("/v1/relay", json=_unsigned_by(d, resident, send).as_json()), 422, "would fail", "holds 0 INF"
+            )
+            flood = [_unsigned_by(d, Account.create(), send) for _ in range(130)]  # a new key every time
+            codes = [http.post("/v1/relay", json=r.as_json()).status_code for r in flood]
+            assert 429 in codes and codes.index(429) >= 100, codes  # 120 a minute from one client, then paced
+            body = http.post("/v1/relay", json=flood[0].as_json()).json()
+            assert body["status"] == 429 and "from this client" in body["detail"]
+    finally:
+        idle.stop()
+
+
+def _unsigned_by(d: Deployed, signer: LocalAccount, fn: Any) -> ForwardRequest:
+    """``fn`` signed by ``signer`` without simulating it first (it may well fail: the bridge is to say so)."""
+    town = d.town
+    name = town.forwarder.functions.eip712Domain().call()[1]
+    deadline = int(d.client.w3.eth.get_block("latest")["timestamp"]) + 3600
+    data = bytes.fromhex(fn._encode_transaction_data()[2:])
+    request = ForwardRequest(signer.address, fn.address, 200_000, 0, deadline, data)
+    return sign(signer, request, d.client.chain_id, town.forwarder.address, name)
+
+
+def test_a_chain_that_does_not_answer_is_503_and_never_shows_its_url(
+    fresh_town: Deployed, databases: Databases
+) -> None:
+    d = fresh_town
+    who = member(d)
+    request = signed(d, who, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF))
+    bridge = Bridge(d, databases.url("away")).start()
+    try:
+        d.node.stop()
+        answer = httpx.post(f"{bridge.url}/v1/relay", json=request.as_json(), timeout=60)
+        body = assert_problem(answer, 503, "cannot be reached")
+        assert answer.headers["retry-after"] and d.node.rpc_url.split("//")[1] not in json.dumps(body)
     finally:
         bridge.stop()

@@ -45,7 +45,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
     )
-    op.create_index("ux_relays_signer_nonce", "relays", ["signer", "nonce"], unique=True)
+    live = sa.text("status != 'failed'")  # a failed request leaves its nonce free for the member's next one
+    op.create_index(
+        "ux_relays_signer_nonce",
+        "relays",
+        ["signer", "nonce"],
+        unique=True,
+        sqlite_where=live,
+        postgresql_where=live,
+    )
     op.create_index("ix_relays_signer_day", "relays", ["signer", "day"])
     op.create_index("ix_relays_status", "relays", ["status"])
     op.create_index("ix_relays_batch_id", "relays", ["batch_id"])
