@@ -5,8 +5,9 @@ ONE_INF = 10**18
 
 def test_town_deploys_and_rewards_through_ape(project, accounts):
     office, country_ambassador, town_ambassador, coordinator, alice = accounts[:5]
+    forwarder = office.deploy(project.TownForwarder, "Prince Albert")
     registry = office.deploy(project.TownRegistry, "Prince Albert", b"ZA", office)
-    infinity = office.deploy(project.InfinityToken, registry)
+    infinity = office.deploy(project.InfinityToken, registry, forwarder)
     registry.grantRole(registry.COUNTRY_AMBASSADOR_ROLE(), country_ambassador, sender=office)
     registry.grantRole(registry.TOWN_AMBASSADOR_ROLE(), town_ambassador, sender=office)
     registry.grantRole(registry.COORDINATOR_ROLE(), coordinator, sender=town_ambassador)
@@ -20,3 +21,4 @@ def test_town_deploys_and_rewards_through_ape(project, accounts):
     assert infinity.balanceOf(alice) == 2 * ONE_INF
     assert infinity.isRewarded(b"\x01" * 32)
     assert [log.member for log in receipt.events.filter(infinity.Rewarded)] == [alice.address]
+    assert infinity.isTrustedForwarder(forwarder)  # members without coin act through the town's forwarder
