@@ -21,6 +21,8 @@ from .intake import Intake
 from .keys import KeyInfo, verify_key
 from .pace import RateLimiter
 from .settings import Settings
+from .sms import Outbox
+from .ussd import PhoneMenu
 from .worker import Worker
 
 KEY_CACHE_SECONDS = 1.0
@@ -72,6 +74,8 @@ class Bridge:
         self.limiter = RateLimiter(self.options.rate_limit, self.options.rate_burst)
         self.signers = RateLimiter(self.options.attestation_rate, self.options.attestation_burst)
         self.intake = Intake(self.sessions)
+        self.phone_menu = PhoneMenu(self)
+        self.outbox = Outbox(self)
         self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address, settings.chain_url)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
 
@@ -90,9 +94,11 @@ class Bridge:
     def start(self) -> None:
         if self.options.run_worker:
             self.worker.start()
+            self.outbox.start()
 
     def stop(self) -> None:
         self.worker.stop()
+        self.outbox.stop()
         self.intake.stop()
         self.engine.dispose()
 

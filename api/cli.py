@@ -37,6 +37,16 @@ api_app.add_typer(keys_app, name="keys")
 db_app = typer.Typer(help="The bridge's database: its schema, migrated with Alembic.", no_args_is_help=True)
 api_app.add_typer(db_app, name="db")
 
+
+def _phones() -> None:
+    from .phones_cli import phones_app, sms_app
+
+    api_app.add_typer(phones_app, name="phones")
+    api_app.add_typer(sms_app, name="sms")
+
+
+_phones()
+
 Database = Annotated[
     str | None,
     typer.Option(

@@ -230,6 +230,51 @@ class RelayRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class PhoneAccount(Base):
+    """A member with a feature phone: the custodial key the bridge holds for the number (sealed), the PIN (hashed)."""
+
+    __tablename__ = "phone_accounts"
+
+    phone: Mapped[str] = mapped_column(String(16), primary_key=True)  # E.164
+    address: Mapped[str] = mapped_column(String(42), unique=True)
+    sealed_key: Mapped[str] = mapped_column(Text)  # AES-256-GCM under the custody secret (api.custody)
+    name: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # chosen at the first dial
+    pin_hash: Mapped[str | None] = mapped_column(Text, nullable=True)  # Argon2id; none until the first dial
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class PhoneMove(Base):
+    """A lost SIM: the Town Ambassador proposes moving an account to a new number, the Country Ambassador confirms."""
+
+    __tablename__ = "phone_moves"
+
+    old_phone: Mapped[str] = mapped_column(String(16), primary_key=True)
+    new_phone: Mapped[str] = mapped_column(String(16))
+    proposed_by: Mapped[str] = mapped_column(String(42))
+    confirmed_by: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Sms(Base):
+    """A short message to a phone member, in its language: queued, then sent (or kept when no gateway is set)."""
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe: Mapped[str] = mapped_column(String(120), unique=True)  # what it tells of: once each
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)  # queued, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class Meal(Base):
     __tablename__ = "meals"
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from eth_abi import decode as abi_decode
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from ost_chain.abi import Function
@@ -32,7 +33,7 @@ from ost_chain.townclient import Town
 from ost_chain.units import money
 
 from .chain import Unreachable
-from .db import BridgeSession, RelayRequest, RelayStatus
+from .db import BridgeSession, RelayRequest, RelayStatus, utcnow
 from .pace import RateLimiter
 from .problems import Problem
 from .worker.relay import Reverted, Rpc
@@ -103,13 +104,30 @@ class RelayDesk:
 
     # ── the checks ──
 
-    def check(self, session: BridgeSession, town: Town, request: ForwardRequest, client: str) -> Checked:
+    def accept(self, session: BridgeSession, town: Town, request: ForwardRequest, client: str | None) -> RelayRequest:
+        """Check ``request`` and queue it; the row. ``client`` None: a request the bridge itself signed for a phone
+        member (paced by member only)."""
+        checked = self.check(session, town, request, client)
+        now = utcnow()
+        row = RelayRequest(**checked.row, created_at=now, updated_at=now)
+        try:
+            with session.writing():
+                session.add(row)
+        except IntegrityError:
+            session.rollback()
+            raise Problem(
+                409, f"Another request with nonce {request.nonce} of {request.sender} arrived first.", kind="replayed"
+            ) from None
+        return row
+
+    def check(self, session: BridgeSession, town: Town, request: ForwardRequest, client: str | None) -> Checked:
         policy, manifest = self.policy(), town.record
         name = self.domain_name(town)
         assert self.pace is not None and self.door is not None
         # Paced by where it comes from before any work (a client may sign with a new key every time), then by the
         # member, once the signature shows who that is.
-        self._pace(self.door, f"ip:{client}", "Too many requests from this client")
+        if client is not None:
+            self._pace(self.door, f"ip:{client}", "Too many requests from this client")
         signer = request.signer(self.chain_id, town.forwarder.address, name)
         if signer is None or signer != request.sender:
             raise Problem(

@@ -27,6 +27,11 @@ class BaseModel(_PydanticModel):
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@#+=-]{0,199}$"
 
 
+def _phone_like(value: str) -> bool:
+    """A phone number as a coordinator would write it (``+27 82 123 4567``), to resolve to its member's address."""
+    return value.startswith("+") and 8 <= sum(c.isdigit() for c in value) <= 15 and set(value) <= set("+0123456789 -")
+
+
 def check_address(value: str) -> str:
     """``value`` checksummed, or a ValueError saying what an address must look like."""
     checked = valid_address(value)
@@ -52,7 +57,7 @@ class Attestation(BaseModel):
 class ParticipationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     participation_id: str = Field(pattern=ID_PATTERN, description="Unique id; letters, digits and ._:/@#+=- only.")
-    member: str = Field(description="The member's address.")
+    member: str = Field(description="The member's address, or a phone member's number (+27…).")
     project_id: int = Field(ge=0, lt=2**64)
     minutes_worked: int | None = Field(
         default=None, gt=0, le=1440, alias="minutes", description="Minutes worked, as `ost reward --minutes` takes."
@@ -64,7 +69,7 @@ class ParticipationCreate(BaseModel):
     meal: bool = Field(default=False, description="A community-kitchen meal goes with this participation.")
     attestation: Attestation | None = None
 
-    _check = field_validator("member")(lambda cls, v: check_address(v))
+    _check = field_validator("member")(lambda cls, v: v if _phone_like(v) else check_address(v))
 
     @field_validator("hours")
     @classmethod

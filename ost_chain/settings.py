@@ -7,6 +7,7 @@ passphrase) are read here and nowhere else, and are never printed.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,21 @@ class BridgeSettings(BaseModel):
     low_balance_wei: int = Field(default=10**16, ge=0, description="Warn in /healthz below this relayer balance.")
     rpc_timeout: float = Field(default=5.0, gt=0)
     run_worker: bool = Field(default=True, description="Run the batching worker in this process.")
+    custody_secret: SecretStr | None = Field(
+        default=None,
+        description="Key-encryption secret of members' phone accounts (32 random bytes or more, hex or text), kept "
+        "outside the database; on the development chain, made once beside the manifest when not set.",
+    )
+    ussd_secret: SecretStr | None = Field(
+        default=None,
+        description="The USSD gateway's shared secret: in the callback URL (?secret=…) or the X-OST-Gateway-Secret "
+        "header. Without it, the USSD endpoint refuses every call.",
+    )
+    phone_region: str = Field(default="ZA", description="Where a phone number without +country code is from.")
+    basket_inf: Decimal = Field(default=Decimal(1), gt=0, description="INF the monthly basket costs on the phone menu.")
+    sms_username: str | None = Field(default=None, description="Africa's Talking username; no SMS is sent without.")
+    sms_api_key: SecretStr | None = Field(default=None, description="Africa's Talking API key.")
+    sms_sender_id: str | None = Field(default=None, description="The SMS sender id or short code, if the town has one.")
 
     def database(self) -> str:
         """The queue's SQLAlchemy URL: the one set, else a SQLite file beside the manifest."""

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from ost_chain.eip712 import participation_signer
+from ost_chain.exceptions import OstError
 from ost_chain.units import hash_id
 
 from ..bridge import Bridge
@@ -58,6 +59,8 @@ ACCEPTED_LINKS = {
 async def submit_participation(body: ParticipationCreate, request: Request, key: KeyDep) -> JSONResponse:
     """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
     bridge = await get_bridge(request)  # the busiest route: one dependency fewer to solve per request
+    if body.member.startswith("+"):  # a phone member, named by number
+        body.member = await run_in_threadpool(_phone_member, bridge, body.member)
     if body.attestation is not None:
         coordinator = _check_attestation(bridge, body)
         await run_in_threadpool(_hold_signer_to_its_pace, bridge, coordinator)
@@ -174,6 +177,22 @@ def _body_hash(body: ParticipationCreate) -> str:
 def _accepted(row: dict[str, Any]) -> JSONResponse:
     body = public(SimpleNamespace(**row)).model_dump(mode="json")  # type: ignore[arg-type]
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
+
+
+def _phone_member(bridge: Bridge, phone: str) -> str:
+    """The address of the phone member ``phone``, or a 422 saying there is none."""
+    from ..custody import e164
+    from ..db import PhoneAccount
+
+    try:
+        number = e164(phone, bridge.options.phone_region)
+    except OstError as exc:
+        raise Problem(422, str(exc), kind="invalid-input") from None
+    with bridge.sessions() as session:
+        account = session.get(PhoneAccount, number)
+    if account is None:
+        raise Problem(422, f"No member of this town has the phone number {number}.", kind="unknown-phone")
+    return account.address
 
 
 def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:

@@ -8,14 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from requests.exceptions import RequestException
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from web3.exceptions import Web3RPCError
 
 from ost_chain.gasless import ForwardRequest
 from ost_chain.redact import scrub
 
 from ..chain import Unreachable
-from ..db import BridgeSession, RelayRequest, Status, utcnow
+from ..db import BridgeSession, RelayRequest, Status
 from ..deps import BridgeDep, SessionDep, path_address
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
 from ..problems import Problem
@@ -80,20 +79,10 @@ def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: Sessi
         known = session.get(RelayRequest, relay_id)
         if known is not None:  # a retry: its state, never a second relay
             return _answer(known, 200)
-        checked = desk.check(session, town, forward, request.client.host if request.client else "unknown")
+        row = desk.accept(session, town, forward, request.client.host if request.client else "unknown")
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
         bridge.chain.forget_connection()
         raise Unreachable(scrub(str(exc), bridge.settings.chain_url)) from None
-    now = utcnow()
-    row = RelayRequest(**checked.row, created_at=now, updated_at=now)
-    try:
-        with session.writing():
-            session.add(row)
-    except IntegrityError:
-        session.rollback()
-        raise Problem(
-            409, f"Another request with nonce {body.nonce} of {body.sender} arrived first.", kind="replayed"
-        ) from None
     return _answer(row, 202)
 
 

@@ -3,11 +3,14 @@ Country Ambassador."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from ..exceptions import ConfigError
+from ..plugins import phone_sign_up
 from ..townclient import as_dict
 from ..units import money
 from .options import (
@@ -28,13 +31,24 @@ members_app = typer.Typer(help="Sign up and remove members; list them.", no_args
 
 @members_app.command("add")
 def members_add(
-    addresses: Annotated[list[str], typer.Argument(help="Addresses to sign up.")],
+    addresses: Annotated[list[str] | None, typer.Argument(help="Addresses to sign up.")] = None,
+    phone: Annotated[
+        str | None,
+        typer.Option("--phone", help="Sign up a member with a basic phone: the town's bridge holds its key."),
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="With --phone: the member's name, as others see it.")] = "",
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """Sign up members (the Town Ambassador); those already members are skipped."""
+    """Sign up members (the Town Ambassador); those already members are skipped. With --phone, a member who has a
+    phone and no wallet: the bridge makes and holds its key, and the member uses the town's USSD menu."""
+    if phone is not None:
+        _add_by_phone(phone, name, rpc_url, manifest, account, as_json)
+        return
+    if not addresses:
+        raise ConfigError("Give the addresses to sign up, or --phone NUMBER --name NAME for a member with a phone.")
     town = open_town(rpc_url, manifest)
     who = town_ambassador(town, account)
     added, receipt = town.add_members(who, addresses)
@@ -50,6 +64,25 @@ def members_add(
         (f"Signed up {len(added)} member(s)" if added else "Nobody new: every address given is a member already")
         + (f" ({len(set(addresses)) - len(added)} already were)" if added and len(set(addresses)) > len(added) else "")
         + f"; the town has {count}.",
+    )
+
+
+def _add_by_phone(
+    phone: str, name: str, rpc_url: str | None, manifest: Path | None, account: str | None, as_json: bool
+) -> None:
+    sign_up = phone_sign_up()
+    if sign_up is None:
+        raise ConfigError("Members by phone need the bridge: install ost-chain[api] (`make setup` does).")
+    if not name:
+        raise ConfigError("Give the member's name with --name: who sends them INF sees it before confirming.")
+    added = sign_up(phone, name, rpc_url, manifest, account, None)
+    done(
+        as_json,
+        added,
+        f"{added['name']} ({added['phone']}) is a member, at {added['address']}; the town's bridge holds the key. "
+        "At the first dial of the town's USSD code they choose a language and a PIN."
+        if added["new"]
+        else f"{added['phone']} was signed up already, at {added['address']}.",
     )
 
 

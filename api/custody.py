@@ -1,0 +1,128 @@
+"""Members with a feature phone: a custodial key per phone number, held by the bridge; a PIN; the phone itself.
+
+A phone member's key is made here, sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the
+key-encryption secret in the settings, with the account's address as associated data (a sealed key
+moved to another row does not open). The secret never reaches the database, a response or the log;
+the key is opened only to sign one of the member's own actions, which then goes through the relay
+desk like any other member's (quotas included). PINs are hashed with Argon2id; three wrong PINs lock
+the account until the Town Ambassador resets it. Phone numbers are kept in E.164 (``phonenumbers``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import stat
+from pathlib import Path
+
+import phonenumbers
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from Crypto.Cipher import AES
+from Crypto.Hash import SHA256
+from Crypto.Protocol.KDF import HKDF
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ost_chain.chain import DEV_CHAIN_ID
+from ost_chain.exceptions import ConfigError
+from ost_chain.settings import BridgeSettings
+
+PIN_TRIES = 3
+PIN_DIGITS = (4, 6)
+# OWASP's Argon2id minimum (19 MiB, 2 passes): about 20 ms a check on one core.
+_PINS = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
+class Vault:
+    """Seals and opens custodial keys under the key-encryption secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 32:
+            raise ConfigError("The custody secret must be 32 bytes or more: make one with `openssl rand -hex 32`.")
+        derived = HKDF(secret, 32, b"ost custody v1", SHA256)
+        self._key: bytes = derived if isinstance(derived, bytes) else derived[0]
+
+    def seal(self, account: LocalAccount) -> str:
+        nonce = secrets.token_bytes(12)
+        cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce)
+        cipher.update(account.address.lower().encode())
+        sealed, tag = cipher.encrypt_and_digest(bytes(account.key))
+        return "v1:" + base64.b64encode(nonce + sealed + tag).decode()
+
+    def open(self, sealed: str, address: str) -> LocalAccount:
+        raw = base64.b64decode(sealed.removeprefix("v1:"))
+        cipher = AES.new(self._key, AES.MODE_GCM, nonce=raw[:12])
+        cipher.update(address.lower().encode())
+        try:
+            key = cipher.decrypt_and_verify(raw[12:-16], raw[-16:])
+        except ValueError:
+            raise ConfigError(
+                f"The phone account {address} cannot be opened with this custody secret: the secret changed, or the "
+                "record was altered."
+            ) from None
+        account: LocalAccount = Account.from_key(key)
+        if account.address.lower() != address.lower():
+            raise ConfigError(f"The phone account {address} holds another key: its record was altered.")
+        return account
+
+    @staticmethod
+    def new_account() -> LocalAccount:
+        account: LocalAccount = Account.create()
+        return account
+
+
+def vault_for(settings: BridgeSettings, chain_id: int) -> Vault:
+    """The vault under the settings' custody secret; on the development chain, when none is set, a secret made once
+    and kept beside the manifest (readable by its owner only). Elsewhere, no secret is a sentence."""
+    if settings.custody_secret is not None:
+        given = settings.custody_secret.get_secret_value().strip()
+        try:
+            return Vault(bytes.fromhex(given))
+        except ValueError:
+            return Vault(given.encode())
+    if chain_id != DEV_CHAIN_ID or settings.manifest is None:
+        raise ConfigError(
+            "Phone members need a custody secret: set OST_BRIDGE__CUSTODY_SECRET (e.g. `openssl rand -hex 32`), "
+            "kept outside the database and backed up apart from it."
+        )
+    path = Path(settings.manifest).with_suffix(".custody-secret")
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        raise ConfigError(f"{path} may be read by others: `chmod 600 {path}`.")
+    return Vault(bytes.fromhex(path.read_text().strip()))
+
+
+def e164(number: str, region: str) -> str:
+    """``number`` in E.164 (``+27821234567``), read as dialled in ``region`` when it has no +country code."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ConfigError(f"{number!r} is not a phone number: write it as +27 82 123 4567, or as dialled in {region}.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def shown(phone: str) -> str:
+    """A phone number as a screen shows someone else's: its last three digits only (``+27...567``)."""
+    return f"{phone[:3]}...{phone[-3:]}"
+
+
+def valid_pin(pin: str) -> bool:
+    return pin.isdigit() and PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]
+
+
+def hash_pin(pin: str) -> str:
+    return _PINS.hash(pin)
+
+
+def pin_matches(hashed: str, pin: str) -> bool:
+    try:
+        return bool(_PINS.verify(hashed, pin))
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,154 @@
+"""SMS receipts to phone members: what happened, in their language, queued in a durable outbox and sent apart.
+
+The notifier finds what a phone member should hear of — a reward minted for them, INF they sent or received,
+a basket redeemed, profit claimed — and queues one message each (a unique key per event: never twice). The
+sender delivers queued messages through Africa's Talking's SDK when the town configured its credentials, and
+otherwise leaves them in the outbox (``ost api sms list``). Neither ever holds up a request or the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from eth_abi import decode as abi_decode
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ost_chain.redact import scrub
+from ost_chain.units import money
+
+from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, RelayStatus, Sms, Status, utcnow
+from .i18n import say
+
+if TYPE_CHECKING:
+    from .bridge import Bridge
+
+log = logging.getLogger("ost.bridge.sms")
+EVERY_SECONDS = 2.0
+MAX_ATTEMPTS = 5
+
+
+class Outbox:
+    """Queues receipts for what phone members did or received, and sends them when a gateway is configured."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self.bridge = bridge
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._gateway: Any = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ost-bridge-sms", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(EVERY_SECONDS):
+            try:
+                with self.bridge.sessions() as session:
+                    phones = {p.address: p for p in session.scalars(select(PhoneAccount))}
+                    if phones:
+                        self.notice(session, phones)
+                    if self.bridge.worker.leader:  # one replica sends, as one mints
+                        self.send(session)
+            except Exception as exc:  # noqa: BLE001 - the database or the chain is away: next round
+                log.warning("sms: %s", scrub(f"{type(exc).__name__}: {exc}", self.bridge.settings.chain_url))
+
+    # ── what to tell ──
+
+    def notice(self, session: BridgeSession, phones: dict[str, PhoneAccount]) -> int:
+        """Queue a receipt for every confirmed reward and relayed action of a phone member not told yet."""
+        queued = 0
+        rewards = session.scalars(
+            select(Participation).where(Participation.status == Status.CONFIRMED, Participation.member.in_(phones))
+        )
+        for p in rewards:
+            member = phones[p.member]
+            body = say(
+                member.language,
+                "You earned {amount} for {minutes} minutes of work.",
+                amount=money(int(p.minted or 0), 18, "INF"),
+                minutes=p.minutes,
+            )
+            queued += self._queue(session, f"reward:{p.participation_id}", member.phone, body)
+        relayed = session.scalars(
+            select(RelayRequest).where(RelayRequest.status == RelayStatus.CONFIRMED, RelayRequest.signer.in_(phones))
+        )
+        for r in relayed:
+            queued += self._receipts(session, r, phones)
+        return queued
+
+    def _receipts(self, session: BridgeSession, row: RelayRequest, phones: dict[str, PhoneAccount]) -> int:
+        sender, data = phones[row.signer], bytes.fromhex(row.data[2:])
+        lang = sender.language
+        if row.action == "send INF":
+            to, amount = abi_decode(["address", "uint256"], data[4:])
+            receiver = phones.get(self.bridge.chain.town().address(to))
+            shown = money(int(amount), 18, "INF")
+            queued = self._queue(
+                session,
+                f"relay:{row.id}:sent",
+                sender.phone,
+                say(lang, "You sent {amount} to {name}.", amount=shown, name=receiver.name if receiver else to[:10]),
+            )
+            if receiver is not None:
+                body = say(receiver.language, "You received {amount} from {name}.", amount=shown, name=sender.name)
+                queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body)
+            return queued
+        if row.action == "redeem a basket":
+            (amount,) = abi_decode(["uint256"], data[4:36])
+            body = say(lang, "Your basket is confirmed: {amount}.", amount=money(int(amount), 18, "INF"))
+            return self._queue(session, f"relay:{row.id}", sender.phone, body)
+        if row.action.startswith("claim"):
+            body = say(lang, "Your profit claim is paid into your account.")
+            return self._queue(session, f"relay:{row.id}", sender.phone, body)
+        return 0
+
+    def _queue(self, session: BridgeSession, dedupe: str, phone: str, body: str) -> int:
+        if session.scalar(select(Sms.id).where(Sms.dedupe == dedupe)) is not None:
+            return 0
+        try:
+            with session.writing():
+                session.add(Sms(dedupe=dedupe, phone=phone, body=body, status="queued", attempts=0))
+        except IntegrityError:  # another replica queued it first
+            session.rollback()
+            return 0
+        return 1
+
+    # ── sending ──
+
+    def gateway(self) -> Any:
+        """Africa's Talking's SMS service, when the town configured its credentials; else None."""
+        options = self.bridge.options
+        if options.sms_username is None or options.sms_api_key is None:
+            return None
+        if self._gateway is None:
+            import africastalking
+
+            africastalking.initialize(options.sms_username, options.sms_api_key.get_secret_value())
+            self._gateway = africastalking.SMS
+        return self._gateway
+
+    def send(self, session: BridgeSession) -> int:
+        gateway = self.gateway()
+        if gateway is None:
+            return 0
+        sent = 0
+        for sms in session.scalars(select(Sms).where(Sms.status == "queued").order_by(Sms.id).limit(50)):
+            try:
+                gateway.send(sms.body, [sms.phone], self.bridge.options.sms_sender_id)
+                sms.status, sms.sent_at, sms.error = "sent", utcnow(), None
+                sent += 1
+            except Exception as exc:  # noqa: BLE001 - the gateway said no: try again later, a few times
+                sms.attempts += 1
+                sms.error = type(exc).__name__  # never the gateway's text: it may echo the key
+                if sms.attempts >= MAX_ATTEMPTS:
+                    sms.status = "failed"
+            session.save()
+        return sent

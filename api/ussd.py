@@ -1,0 +1,385 @@
+"""The phone menu: a member with a basic phone dials the town's short code and answers numbered screens.
+
+Africa's Talking's convention: each request carries the whole session so far (``text``, the answers
+joined by ``*``), so the menu is worked out afresh from it every time; ``0`` goes back and ``00``
+shows more. A reply starts ``CON `` (a screen that waits for an answer) or ``END `` (the last). The
+first dial sets a language and a PIN; after that, every screen that shows or does something private
+asks for the PIN as its last step. An action is signed with the member's custodial key and queued
+through the relay desk, with its quotas: the member's address never holds coin for gas.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ost_chain.exceptions import ConfigError, OstError
+from ost_chain.gasless import prepare, sign
+from ost_chain.townclient import Town
+from ost_chain.units import hash_id, money
+
+from .custody import PIN_TRIES, Vault, e164, hash_pin, pin_matches, shown, valid_pin, vault_for
+from .db import BridgeSession, Meal, PhoneAccount, PhoneMove
+from .i18n import LANGUAGES, page_room, say
+from .problems import Problem
+
+if TYPE_CHECKING:
+    from .bridge import Bridge
+
+MENU_ITEMS = 7
+LANGUAGE_CHOICES = list(LANGUAGES)  # 1 English, 2 Afrikaans, 3 العربية, 4 Français
+
+
+def choose_language() -> str:
+    return "\n".join(f"{n} {name}" for n, name in enumerate(LANGUAGES.values(), start=1))
+
+
+class PhoneMenu:
+    """Answers one USSD request of the town's phone members."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self.bridge = bridge
+        self._vault: Vault | None = None
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = vault_for(self.bridge.options, self.bridge.chain_id)
+        return self._vault
+
+    def answer(self, phone: str, text: str) -> str:
+        try:
+            number = e164(phone, self.bridge.options.phone_region)
+        except ConfigError:
+            return "END " + say(None, "This phone number cannot be read.")
+        with self.bridge.sessions() as session:
+            account = session.get(PhoneAccount, number)
+            town = self.bridge.chain.town()
+            moved = session.get(PhoneMove, number)
+            if moved is not None and moved.confirmed_at is not None:
+                return "END " + say(None, "This number no longer holds an account: it moved to a new number.")
+            if account is None:
+                return "END " + say(
+                    None, "This number is not a member of {town}. Ask your Town Ambassador.", town=town.name
+                )
+            lang = account.language
+            if account.pin_failures >= PIN_TRIES:
+                return "END " + say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+            path = _path(text)
+            if account.pin_hash is None:
+                return trimmed(self._first_dial(session, account, path))
+            return trimmed(Screens(self, session, town, account, path).show())
+
+    def _first_dial(self, session: BridgeSession, account: PhoneAccount, path: list[str]) -> str:
+        """Choose a language (unless the account has one), then a PIN, twice; all kept at the end, together."""
+        lang = account.language
+        if lang is None:
+            if not path or path[0] not in {str(n) for n in range(1, len(LANGUAGE_CHOICES) + 1)}:
+                return "CON " + choose_language()
+            lang, path = LANGUAGE_CHOICES[int(path[0]) - 1], path[1:]
+        if not path:
+            return "CON " + say(lang, "Choose a PIN of 4 to 6 digits:")
+        if not valid_pin(path[0]):
+            return "END " + say(lang, "A PIN is 4 to 6 digits. Dial again to choose one.")
+        if len(path) == 1:
+            return "CON " + say(lang, "Enter the same PIN again:")
+        if path[1] != path[0]:
+            return "END " + say(lang, "The two PINs differ. Dial again to choose one.")
+        account.language, account.pin_hash, account.pin_failures = lang, hash_pin(path[0]), 0
+        session.save()
+        return "END " + say(lang, "Your PIN is set. Dial again to use your account.")
+
+
+class Screens:
+    """The screens of one request of a member whose PIN is set."""
+
+    def __init__(self, menu: PhoneMenu, session: BridgeSession, town: Town, account: PhoneAccount, path: list[str]):
+        self.menu, self.session, self.town, self.account, self.path = menu, session, town, account, path
+        self.lang = account.language
+
+    def t(self, message: str, **values: object) -> str:
+        return say(self.lang, message, **values)
+
+    def show(self) -> str:
+        if not self.path:
+            return "CON " + self.main()
+        choice, rest = self.path[0], self.path[1:]
+        screens = {
+            "1": self.balance,
+            "2": self.send,
+            "3": self.basket,
+            "4": self.claim,
+            "5": self.sales,
+            "6": self.rewards,
+            "7": self.language,
+        }
+        if choice not in screens:
+            return "CON " + self.t("Please choose 1-{last}.", last=MENU_ITEMS) + "\n" + self.main()
+        return screens[choice](rest)
+
+    def main(self) -> str:
+        return self.t(
+            "{town}\n1 Balance\n2 Send INF\n3 Basket\n4 Claim profit\n5 Sales\n6 Rewards\n7 Language",
+            town=self.town.name,
+        )
+
+    # ── the PIN ──
+
+    def pin_ok(self, pin: str) -> str | None:
+        """None when ``pin`` is the member's; else the last screen (a try fewer, or locked)."""
+        account = self.account
+        if account.pin_hash is not None and pin_matches(account.pin_hash, pin):
+            if account.pin_failures:
+                account.pin_failures = 0
+                self.session.save()
+            return None
+        account.pin_failures += 1
+        self.session.save()
+        if account.pin_failures >= PIN_TRIES:
+            return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+        return "END " + self.t("Wrong PIN. {left} tries left.", left=PIN_TRIES - account.pin_failures)
+
+    # ── the screens ──
+
+    def balance(self, rest: list[str]) -> str:
+        if not rest:
+            return "CON " + self.t("Enter your PIN:")
+        refused = self.pin_ok(rest[0])
+        if refused:
+            return refused
+        view = self.town.member(self.account.address)
+        profit = ", ".join(self._money(p.amount, p.asset) for p in self._owed()) or self.t("none")
+        shares = ", ".join(f"{self._business(s['businessId'])} {s['shares']}" for s in view["shares"]) or self.t("none")
+        return "END " + self.t(
+            "INF: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
+            inf=money(view["infinity"], 18, "INF"),
+            meals=self._meals_this_month(),
+            profit=profit,
+            shares=shares,
+        )
+
+    def send(self, rest: list[str]) -> str:
+        if not rest:
+            return "CON " + self.t("Receiver's phone number:")
+        try:
+            number = e164(rest[0], self.menu.bridge.options.phone_region)
+        except ConfigError:
+            number = None
+        receiver = self.session.get(PhoneAccount, number) if number else None
+        if receiver is None or receiver.phone == self.account.phone:
+            return "END " + self.t("{phone} is not another member's phone. Dial again to try another.", phone=rest[0])
+        held = int(self.town.infinity.functions.balanceOf(self.account.address).call())
+        if len(rest) == 1:
+            return "CON " + self.t("How much INF to send? You hold {inf}.", inf=money(held, 18, "INF"))
+        least = int(self.menu.bridge.relay_desk.policy().min_inf_transfer * 10**18)
+        amount = _amount(rest[1])
+        if amount is None or amount < least or amount > held:
+            return "END " + self.t(
+                "Send between {least} and {most}. Dial again.",
+                least=money(least, 18, "INF"),
+                most=money(held, 18, "INF"),
+            )
+        shown_amount = money(amount, 18, "INF")
+        if len(rest) == 2:
+            return "CON " + self.t(
+                "Send {amount} to {name} ({phone})?\nEnter your PIN to confirm:",
+                amount=shown_amount,
+                name=receiver.name,
+                phone=shown(receiver.phone),
+            )
+        refused = self.pin_ok(rest[2])
+        if refused:
+            return refused
+        return self.act(
+            self.town.infinity.functions.transfer(receiver.address, amount),
+            self.t("Sending {amount} to {name}. An SMS will confirm it.", amount=shown_amount, name=receiver.name),
+        )
+
+    def basket(self, rest: list[str]) -> str:
+        price = int(self.menu.bridge.options.basket_inf * 10**18)
+        month = self._today().strftime("%Y-%m")
+        if self.town.infinity.functions.isRedeemed(self.account.address, hash_id(f"basket/{month}")).call():
+            return "END " + self.t("You took this month's basket already.")
+        held = int(self.town.infinity.functions.balanceOf(self.account.address).call())
+        if held < price:
+            return "END " + self.t(
+                "The basket costs {amount}; you hold {inf}.", amount=money(price, 18, "INF"), inf=money(held, 18, "INF")
+            )
+        if not rest:
+            return "CON " + self.t(
+                "Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=money(price, 18, "INF")
+            )
+        refused = self.pin_ok(rest[0])
+        if refused:
+            return refused
+        fn = self.town.infinity.functions.redeem(price, hash_id(f"basket/{month}"), f"monthly basket {month}")
+        return self.act(
+            fn, self.t("Your basket is on its way: {amount}. An SMS will confirm it.", amount=money(price, 18, "INF"))
+        )
+
+    def claim(self, rest: list[str]) -> str:
+        parts = self._owed()
+        if not parts:
+            return "END " + self.t("No profit to claim yet.")
+        first = parts[0]
+        amount = self._money(first.amount, first.asset)
+        if not rest:
+            more = self.t(" ({count} more next time)", count=len(parts) - 1) if len(parts) > 1 else ""
+            return "CON " + self.t("Claim {amount}{more}?\nEnter your PIN to confirm:", amount=amount, more=more)
+        refused = self.pin_ok(rest[0])
+        if refused:
+            return refused
+        d = self.town.distributor.functions
+        fn = d.claim(first.asset) if first.business_id is None else d.claimAsInvestor(first.business_id, first.asset)
+        return self.act(fn, self.t("Claiming {amount}. An SMS will confirm it.", amount=amount))
+
+    def sales(self, rest: list[str]) -> str:
+        page = rest.count("00")
+        if any(r != "00" for r in rest):
+            return "CON " + self.t("Please choose 0 or 00.")
+        open_now = [s for s in self.town.sales() if s.phase in ("local", "country", "world")]
+        if not open_now:
+            return "END " + self.t("No sale is open now.")
+        who = {"local": self.t("members"), "country": self.t("residents"), "world": self.t("anyone")}
+        lines = [
+            self.t(
+                "{name}: {who}, {left} left, to {date}",
+                name=s.name[:24],
+                who=who[s.phase],
+                left=s.offered - s.sold,
+                date=self._date_in(s.phase_ends_in),
+            )
+            for s in open_now
+        ]
+        more, back = "00 " + self.t("More"), "0 " + self.t("Back")
+        pages: list[list[str]] = [[]]
+        for line in lines:  # as many sales as one page holds in this language's encoding
+            if pages[-1] and not fits("\n".join([*pages[-1], line, more, back])):
+                pages.append([])
+            pages[-1].append(line)
+        page = min(page, len(pages) - 1)
+        footer = [more] if page < len(pages) - 1 else []
+        return "CON " + "\n".join([*pages[page], *footer, back])
+
+    def rewards(self, rest: list[str]) -> str:
+        if not rest:
+            return "CON " + self.t("Enter your PIN:")
+        refused = self.pin_ok(rest[0])
+        if refused:
+            return refused
+        events = self.town.infinity.events.Rewarded().get_logs(
+            argument_filters={"member": self.account.address}, from_block=self.town._from_block
+        )
+        if not events:
+            return "END " + self.t("No rewards yet.")
+        names = {p["id"]: p.get("name") or f"#{p['id']}" for p in self.town.projects()}
+        lines = []
+        for event in events[-5:][::-1]:
+            block = self.town.client.w3.eth.get_block(event["blockNumber"])
+            day = datetime.fromtimestamp(int(block["timestamp"]), UTC).astimezone(self._zone()).strftime("%d/%m")
+            project = names.get(int(event["args"]["projectId"]), "")
+            lines.append(f"{day} {money(int(event['args']['amount']), 18, 'INF')} {project}"[:40])
+        return "END " + "\n".join(lines)
+
+    def language(self, rest: list[str]) -> str:
+        if not rest or rest[0] not in {str(n) for n in range(1, len(LANGUAGE_CHOICES) + 1)}:
+            return "CON " + choose_language()
+        self.account.language = self.lang = LANGUAGE_CHOICES[int(rest[0]) - 1]
+        self.session.save()
+        return "END " + self.t("Language set.")
+
+    # ── acting ──
+
+    def act(self, fn: Any, done: str) -> str:
+        """Sign ``fn`` with the member's custodial key and queue it through the relay desk; ``done`` when queued."""
+        signer = self.menu.vault.open(self.account.sealed_key, self.account.address)
+        town, desk = self.town, self.menu.bridge.relay_desk
+        try:
+            request = prepare(town, signer.address, fn)
+            name = desk.domain_name(town)
+            desk.accept(
+                self.session, town, sign(signer, request, town.client.chain_id, town.forwarder.address, name), None
+            )
+        except Problem as problem:
+            if problem.kind == "quota-used":
+                return "END " + self.t("You have used today's free actions. More tomorrow.")
+            if problem.kind in ("one-at-a-time", "replayed"):
+                return "END " + self.t("Your last action is still on its way. Dial again in a minute.")
+            return "END " + self.t("This cannot be done now. Dial again later.")
+        except OstError:
+            return "END " + self.t("This cannot be done now. Dial again later.")
+        return "END " + done
+
+    # ── reading ──
+
+    def _owed(self) -> list[Any]:
+        from ost_chain._owed import owed
+
+        return [p for p in owed(self.town, self.account.address) if p.amount > 0]
+
+    def _money(self, amount: int, asset: str) -> str:
+        return money(amount, self.town.asset_decimals(asset), self.town.asset_symbol(asset))
+
+    def _business(self, business_id: int) -> str:
+        return str(self.town.sale_status(business_id).name)
+
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.town.record.timeZone)
+
+    def _today(self) -> datetime:
+        return datetime.now(UTC).astimezone(self._zone())
+
+    def _date_in(self, seconds: int | None) -> str:
+        if seconds is None:
+            return "-"
+        when = datetime.fromtimestamp(datetime.now(UTC).timestamp() + seconds, UTC).astimezone(self._zone())
+        return when.strftime("%d/%m")
+
+    def _meals_this_month(self) -> int:
+        month = self._today().strftime("%Y-%m")
+        count = self.session.scalar(
+            select(func.count())
+            .select_from(Meal)
+            .where(Meal.member == self.account.address, Meal.served_on.like(f"{month}-%"))
+        )
+        return int(count or 0)
+
+
+def fits(screen: str) -> bool:
+    """Whether ``screen`` fits one USSD page."""
+    used, room = page_room(screen)
+    return used <= room
+
+
+def trimmed(reply: str) -> str:
+    """``reply`` cut to one page (a long list of shares or a long name), its last line ending in ``...``."""
+    kind, screen = reply[:4], reply[4:]
+    while not fits(screen) and len(screen) > 3:
+        screen = screen[:-4].rstrip() + "..."
+    return kind + screen
+
+
+def _path(text: str) -> list[str]:
+    """The answers so far, ``0`` taking the one before it back."""
+    path: list[str] = []
+    for part in text.split("*") if text else []:
+        if part == "0":
+            if path:
+                path.pop()
+        else:
+            path.append(part.strip())
+    return path
+
+
+def _amount(text: str) -> int | None:
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    if value <= 0 or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 10**18)

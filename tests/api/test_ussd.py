@@ -1,0 +1,194 @@
+"""Members with a basic phone: a scripted phone drives `POST /v1/ussd` exactly as Africa's Talking's gateway does
+(a form of sessionId, serviceCode, phoneNumber, networkCode and text, the answers joined by `*`), against the
+bridge in its own process over a town on its own anvil."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api.custody import vault_for
+from api.db import PhoneAccount, Sms
+from api.i18n import page_room
+from ost_chain.settings import BridgeSettings
+from tests.api.conftest import COORDINATOR, OST, Bridge, Databases, Deployed, wait_until
+
+GATEWAY = "gateway-secret-for-tests"
+THANDI, SIPHO = "+27821111111", "+27822222222"
+PINS = {THANDI: "73915", SIPHO: "48260"}
+ONE_INF = 10**18
+
+
+def ost(d: Deployed, database: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OST_BRIDGE__DATABASE_URL": database}
+    where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url]
+    return subprocess.run([OST, *args, *where], capture_output=True, text=True, timeout=120, env=env)
+
+
+class Phone:
+    """A phone on the gateway: each call is one screen; the session's answers so far go with it, as `text`."""
+
+    def __init__(self, bridge: Bridge, number: str) -> None:
+        self.bridge, self.number, self.session, self.screens = bridge, number, 0, []
+
+    def dial(self, *answers: str, new_session: bool = True) -> str:
+        if new_session:
+            self.session += 1
+        form = {
+            "sessionId": f"ATUid_{self.number}_{self.session}",
+            "serviceCode": "*384*1234#",
+            "phoneNumber": self.number,
+            "networkCode": "65501",
+            "text": "*".join(answers),
+        }
+        reply = httpx.post(f"{self.bridge.url}/v1/ussd?secret={GATEWAY}", data=form, timeout=30)
+        assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/plain"), reply.text
+        text = reply.text
+        assert text.startswith(("CON ", "END ")), text
+        used, room = page_room(text[4:])
+        assert used <= room, f"{used} > {room}: {text!r}"  # one USSD page, in the encoding it needs
+        self.screens.append(text)
+        return text
+
+
+@pytest.fixture
+def phones(fresh_town: Deployed, databases: Databases) -> Any:
+    d = fresh_town
+    database = databases.url("phones")
+    for number, name in ((THANDI, "Thandi"), (SIPHO, "Sipho")):
+        added = ost(d, database, "members", "add", "--phone", number, "--name", name, "--json")
+        assert added.returncode == 0, added.stderr
+    bridge = Bridge(d, database, env={"OST_BRIDGE__USSD_SECRET": GATEWAY}).start()
+    yield d, database, bridge
+    bridge.stop()
+
+
+def addresses(bridge: Bridge) -> dict[str, str]:
+    with bridge.session() as session:
+        return {p.phone: p.address for p in session.scalars(select(PhoneAccount))}
+
+
+def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts(phones: Any) -> None:
+    d, database, bridge = phones
+    thandi, sipho = Phone(bridge, THANDI), Phone(bridge, SIPHO)
+    where = addresses(bridge)
+    key, _ = bridge.new_key(COORDINATOR.address)
+    shift = {"participationId": "river-thandi-1", "member": "+27 82 111 1111", "projectId": 1, "hours": 9}
+    answer = httpx.post(f"{bridge.url}/v1/participations", json=shift, headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 202 and answer.json()["member"] == where[THANDI]  # named by number: its address
+
+    assert thandi.dial() == "CON 1 English\n2 Afrikaans\n3 العربية\n4 Français"
+    assert thandi.dial("1") == "CON Choose a PIN of 4 to 6 digits:"
+    assert sipho.dial("2", "48260") == "CON Tik dieselfde PIN weer in:"  # two phones at once, each its own session
+    assert thandi.dial("1", PINS[THANDI]) == "CON Enter the same PIN again:"
+    assert thandi.dial("1", PINS[THANDI], PINS[THANDI]) == "END Your PIN is set. Dial again to use your account."
+    assert sipho.dial("2", "48260", "48260").startswith("END Jou PIN is gestel.")
+
+    assert thandi.dial() == (
+        "CON Bridge Town\n1 Balance\n2 Send INF\n3 Basket\n4 Claim profit\n5 Sales\n6 Rewards\n7 Language"
+    )
+    assert thandi.dial("9").startswith("CON Please choose 1-7.\nBridge Town\n1 Balance")
+    assert thandi.dial("1", "0").startswith("CON Bridge Town")  # 0: back
+    wait_until(lambda: d.town.infinity.functions.balanceOf(where[THANDI]).call() == 3 * ONE_INF)
+    assert thandi.dial("1") == "CON Enter your PIN:"
+    balance = thandi.dial("1", PINS[THANDI])
+    assert balance.startswith("END INF: 3 INF\nMeals this month: 0\nProfit to claim: none\nShares: none"), balance
+
+    assert thandi.dial("2") == "CON Receiver's phone number:"
+    assert thandi.dial("2", "0823333333").startswith("END 0823333333 is not another member's phone.")
+    assert thandi.dial("2", "0822222222") == "CON How much INF to send? You hold 3 INF."
+    assert thandi.dial("2", "0822222222", "9").startswith("END Send between 0.1 INF and 3 INF.")
+    confirm = thandi.dial("2", "0822222222", "1.5")
+    assert confirm == "CON Send 1.5 INF to Sipho (+27...222)?\nEnter your PIN to confirm:"
+    assert (
+        thandi.dial("2", "0822222222", "1.5", PINS[THANDI]) == "END Sending 1.5 INF to Sipho. An SMS will confirm it."
+    )
+    wait_until(lambda: d.town.infinity.functions.balanceOf(where[SIPHO]).call() == 3 * ONE_INF // 2)
+    assert d.town.infinity.functions.balanceOf(where[THANDI]).call() == 3 * ONE_INF // 2
+    assert all(d.client.balance(a) == 0 for a in where.values())  # no coin for gas, ever
+
+    def outbox() -> list[tuple[str, str]]:
+        with bridge.session() as session:
+            return [(s.phone, s.body) for s in session.scalars(select(Sms).order_by(Sms.id))]
+
+    wait_until(lambda: len(outbox()) == 3)
+    assert set(outbox()) == {
+        (THANDI, "You earned 3 INF for 540 minutes of work."),
+        (THANDI, "You sent 1.5 INF to Sipho."),
+        (SIPHO, "Jy het 1.5 INF van Thandi ontvang."),
+    }
+    listed = ost(d, database, "api", "sms", "list", "--json")
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 3
+
+    # Three wrong PINs lock the account; the Town Ambassador unlocks it and the member chooses a new PIN.
+    assert sipho.dial("1", "11111") == "END Verkeerde PIN. Nog 2 kanse."
+    assert sipho.dial("1", "11112") == "END Verkeerde PIN. Nog 1 kanse."
+    assert sipho.dial("1", "11113").startswith("END Jou rekening is gesluit")
+    assert sipho.dial("1", PINS[SIPHO]).startswith("END Jou rekening is gesluit")  # even with the right one now
+    reset = ost(d, database, "api", "phones", "reset-pin", SIPHO)
+    assert reset.returncode == 0, reset.stderr
+    assert sipho.dial() == "CON Kies 'n PIN van 4 tot 6 syfers:"  # its language kept
+
+
+def test_every_menu_in_every_language_fits_one_page(phones: Any) -> None:
+    d, _, bridge = phones
+    thandi = Phone(bridge, THANDI)
+    thandi.dial("1", PINS[THANDI], PINS[THANDI])
+    for choice, language in enumerate(("en", "af", "ar", "fr"), start=1):
+        assert thandi.dial("7", str(choice)).startswith("END ")
+        menu = thandi.dial()
+        for item in "1234567":
+            thandi.dial(item)
+        thandi.dial("1", PINS[THANDI])
+        thandi.dial("2", "0822222222")
+        thandi.dial("9")
+        assert menu.startswith("CON Bridge Town\n1 "), (language, menu)
+    arabic = [s for s in thandi.screens if "الرصيد" in s]
+    assert arabic and all(page_room(s[4:])[1] == 80 for s in arabic)  # Arabic needs UCS-2: 80 characters a page
+    english = thandi.screens[1]
+    assert page_room(english[4:])[1] == 182
+
+
+def test_a_lost_sim_moves_with_two_keys_and_the_old_number_is_refused(phones: Any) -> None:
+    d, database, bridge = phones
+    Phone(bridge, THANDI).dial("1", PINS[THANDI], PINS[THANDI])
+    new = "+27823334444"
+    alone = ost(d, database, "api", "phones", "move", THANDI, new, "--confirm", "--account", "dev:2")
+    assert alone.returncode != 0 and "Country Ambassador" in alone.stderr  # the Town Ambassador cannot confirm
+    proposed = ost(d, database, "api", "phones", "move", THANDI, new)
+    assert proposed.returncode == 0, proposed.stderr
+    confirmed = ost(d, database, "api", "phones", "move", THANDI, new, "--confirm")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert Phone(bridge, THANDI).dial() == "END This number no longer holds an account: it moved to a new number."
+    assert Phone(bridge, new).dial().startswith("CON Bridge Town\n1 Balance")  # the same account, language, PIN
+    again = ost(d, database, "members", "add", "--phone", THANDI, "--name", "Someone")
+    assert again.returncode != 0 and "moved to a new number" in again.stderr
+
+
+def test_the_gateway_must_show_its_secret_and_no_secret_reaches_a_log_or_the_database(phones: Any) -> None:
+    d, database, bridge = phones
+    form = {"sessionId": "x", "serviceCode": "*384#", "phoneNumber": THANDI, "networkCode": "1", "text": ""}
+    assert httpx.post(f"{bridge.url}/v1/ussd", data=form).status_code == 401
+    assert httpx.post(f"{bridge.url}/v1/ussd?secret=guess", data=form).status_code == 401
+    header = {"X-OST-Gateway-Secret": GATEWAY}
+    assert httpx.post(f"{bridge.url}/v1/ussd", data=form, headers=header).text.startswith("CON ")
+    thandi = Phone(bridge, THANDI)
+    thandi.dial("1", PINS[THANDI], PINS[THANDI])
+    thandi.dial("1", PINS[THANDI])
+    settings = BridgeSettings(manifest=d.manifest)
+    secret = d.manifest.with_suffix(".custody-secret").read_text().strip()
+    with bridge.session() as session:
+        rows = list(session.scalars(select(PhoneAccount)))
+        keys = [vault_for(settings, d.client.chain_id).open(r.sealed_key, r.address).key.hex() for r in rows]
+        stored = json.dumps([{c.name: str(getattr(r, c.name)) for c in PhoneAccount.__table__.columns} for r in rows])
+    files = [bridge.log] + ([Path(database.removeprefix("sqlite:///"))] if database.startswith("sqlite") else [])
+    seen = "".join(p.read_bytes().decode("latin-1") for p in files if p and p.exists()) + stored
+    for needle in (secret, GATEWAY, PINS[THANDI], *keys, *(k.removeprefix("0x") for k in keys)):
+        assert needle not in seen, "a secret reached a log line or the database in the clear"
