@@ -64,6 +64,11 @@ class BridgeSettings(BaseModel):
         "header. Without it, the USSD endpoint refuses every call.",
     )
     phone_region: str = Field(default="ZA", description="Where a phone number without +country code is from.")
+    phone_demo: bool | None = Field(
+        default=None,
+        description="Serve /phone, a feature phone in the browser on the same menu (default: on the development "
+        "chain only; it dials any member's number without the gateway).",
+    )
     basket_inf: Decimal = Field(default=Decimal(1), gt=0, description="INF the monthly basket costs on the phone menu.")
     sms_username: str | None = Field(default=None, description="Africa's Talking username; no SMS is sent without.")
     sms_api_key: SecretStr | None = Field(default=None, description="Africa's Talking API key.")

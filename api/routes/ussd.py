@@ -8,10 +8,14 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 
+from ost_chain.chain import DEV_CHAIN_ID
+
+from ..bridge import Bridge
 from ..deps import get_bridge
 from ..problems import Problem
+from .town import PAGE_POLICY, STATIC
 
 router = APIRouter(tags=["phones"])
 log = logging.getLogger("ost.bridge")
@@ -39,3 +43,31 @@ async def ussd(request: Request) -> PlainTextResponse:
         raise Problem(422, "A USSD callback carries sessionId, phoneNumber and text as a form.", kind="invalid-input")
     reply = await run_in_threadpool(bridge.phone_menu.answer, phone, text)
     return PlainTextResponse(reply)
+
+
+def demo_on(bridge: Bridge) -> bool:
+    chosen = bridge.options.phone_demo
+    return bridge.chain_id == DEV_CHAIN_ID if chosen is None else chosen
+
+
+@router.post("/v1/phone-demo", response_class=PlainTextResponse, include_in_schema=False)
+async def phone_demo(request: Request) -> PlainTextResponse:
+    """The /phone page's way in: the same menu, without the gateway (development chain, or when enabled)."""
+    bridge = await get_bridge(request)
+    if not demo_on(bridge):
+        raise Problem(404, "The phone demo is off here: it runs on the development chain.", kind="not-found")
+    body = await request.json()
+    reply = await run_in_threadpool(
+        bridge.phone_menu.answer, str(body.get("phoneNumber", "")), str(body.get("text", ""))
+    )
+    return PlainTextResponse(reply)
+
+
+@router.get("/phone", include_in_schema=False)
+async def phone_page(request: Request) -> FileResponse:
+    """A feature phone in the browser, to show a town meeting how the USSD menu works."""
+    bridge = await get_bridge(request)
+    if not demo_on(bridge):
+        raise Problem(404, "The phone demo is off here: it runs on the development chain.", kind="not-found")
+    headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
+    return FileResponse(STATIC / "phone.html", media_type="text/html", headers=headers)

@@ -266,6 +266,11 @@ def _serve(
         console.print(f"  export OST_RPC_URL={node.rpc_url}   (so every command finds this chain)")
     console.print(f"  {ost} town show")
     console.print(f"  {ost} api keys create {coordinator}   (a coordinator's API key)")
+    for service in running:
+        console.print(
+            f"  {ost} members add --phone +27821234567 --name Thandi   (a member with a basic phone), then dial "
+            f"the town's menu in a browser at {service.url}/phone"
+        )
     console.print("Press Ctrl-C to stop.")
     try:
         while not stop.wait(0.5):
