@@ -24,6 +24,7 @@ from ost_chain.units import hash_id, money
 
 from .custody import PIN_TRIES, Vault, e164, hash_pin, pin_matches, shown, valid_pin, vault_for
 from .db import BridgeSession, Meal, PhoneAccount, PhoneMove
+from .holdings import Holdings, HoldingsReader
 from .i18n import LANGUAGES, page_room, say
 from .problems import Problem
 
@@ -44,6 +45,7 @@ class PhoneMenu:
     def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
         self._vault: Vault | None = None
+        self.holdings = HoldingsReader(bridge.artifacts)
 
     @property
     def vault(self) -> Vault:
@@ -58,13 +60,14 @@ class PhoneMenu:
             return "END " + say(None, "This phone number cannot be read.")
         with self.bridge.sessions() as session:
             account = session.get(PhoneAccount, number)
-            town = self.bridge.chain.town()
             moved = session.get(PhoneMove, number)
             if moved is not None and moved.confirmed_at is not None:
                 return "END " + say(None, "This number no longer holds an account: it moved to a new number.")
             if account is None:
                 return "END " + say(
-                    None, "This number is not a member of {town}. Ask your Town Ambassador.", town=town.name
+                    None,
+                    "This number is not a member of {town}. Ask your Town Ambassador.",
+                    town=self.bridge.manifest.town,
                 )
             lang = account.language
             if account.pin_failures >= PIN_TRIES:
@@ -72,7 +75,7 @@ class PhoneMenu:
             path = _path(text)
             if account.pin_hash is None:
                 return trimmed(self._first_dial(session, account, path))
-            return trimmed(Screens(self, session, town, account, path).show())
+            return trimmed(Screens(self, session, account, path).show())
 
     def _first_dial(self, session: BridgeSession, account: PhoneAccount, path: list[str]) -> str:
         """Choose a language (unless the account has one), then a PIN, twice; all kept at the end, together."""
@@ -97,9 +100,14 @@ class PhoneMenu:
 class Screens:
     """The screens of one request of a member whose PIN is set."""
 
-    def __init__(self, menu: PhoneMenu, session: BridgeSession, town: Town, account: PhoneAccount, path: list[str]):
-        self.menu, self.session, self.town, self.account, self.path = menu, session, town, account, path
+    def __init__(self, menu: PhoneMenu, session: BridgeSession, account: PhoneAccount, path: list[str]) -> None:
+        self.menu, self.session, self.account, self.path = menu, session, account, path
         self.lang = account.language
+
+    @property
+    def town(self) -> Town:
+        """This thread's connection to the town, made when a screen first needs the chain (the menu does not)."""
+        return self.menu.bridge.chain.town()
 
     def t(self, message: str, **values: object) -> str:
         return say(self.lang, message, **values)
@@ -124,7 +132,7 @@ class Screens:
     def main(self) -> str:
         return self.t(
             "{town}\n1 Balance\n2 Send INF\n3 Basket\n4 Claim profit\n5 Sales\n6 Rewards\n7 Language",
-            town=self.town.name,
+            town=self.menu.bridge.manifest.town,
         )
 
     # ── the PIN ──
@@ -151,12 +159,12 @@ class Screens:
         refused = self.pin_ok(rest[0])
         if refused:
             return refused
-        view = self.town.member(self.account.address)
-        profit = ", ".join(self._money(p.amount, p.asset) for p in self._owed()) or self.t("none")
-        shares = ", ".join(f"{self._business(s['businessId'])} {s['shares']}" for s in view["shares"]) or self.t("none")
+        held = self._holdings()
+        profit = ", ".join(self._money(p.amount, p.asset) for p in held.owed) or self.t("none")
+        shares = ", ".join(f"{self._business(i)} {n}" for i, n in held.shares.items()) or self.t("none")
         return "END " + self.t(
             "INF: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
-            inf=money(view["infinity"], 18, "INF"),
+            inf=money(held.infinity, 18, "INF"),
             meals=self._meals_this_month(),
             profit=profit,
             shares=shares,
@@ -222,7 +230,7 @@ class Screens:
         )
 
     def claim(self, rest: list[str]) -> str:
-        parts = self._owed()
+        parts = self._holdings().owed
         if not parts:
             return "END " + self.t("No profit to claim yet.")
         first = parts[0]
@@ -241,7 +249,7 @@ class Screens:
         page = rest.count("00")
         if any(r != "00" for r in rest):
             return "CON " + self.t("Please choose 0 or 00.")
-        open_now = [s for s in self.town.sales() if s.phase in ("local", "country", "world")]
+        open_now = [s for s in self.menu.bridge.chain.sales() if s.phase in ("local", "country", "world")]
         if not open_now:
             return "END " + self.t("No sale is open now.")
         who = {"local": self.t("members"), "country": self.t("residents"), "world": self.t("anyone")}
@@ -316,16 +324,20 @@ class Screens:
 
     # ── reading ──
 
-    def _owed(self) -> list[Any]:
-        from ost_chain._owed import owed
-
-        return [p for p in owed(self.town, self.account.address) if p.amount > 0]
+    def _holdings(self) -> Holdings:
+        chain = self.menu.bridge.chain
+        assets = chain.profit_assets()
+        sales = sorted(chain.sales(), key=lambda s: s.business_id)
+        symbols = {s.business_id: s.symbol for s in sales}
+        return self.menu.holdings.read(self.town, self.account.address, assets, [s.token for s in sales], symbols)
 
     def _money(self, amount: int, asset: str) -> str:
-        return money(amount, self.town.asset_decimals(asset), self.town.asset_symbol(asset))
+        symbol, decimals = self.menu.bridge.chain.asset(asset)
+        return money(amount, decimals, symbol)
 
     def _business(self, business_id: int) -> str:
-        return str(self.town.sale_status(business_id).name)
+        names = {s.business_id: s.name for s in self.menu.bridge.chain.sales()}
+        return str(names.get(business_id, f"#{business_id}"))
 
     def _zone(self) -> ZoneInfo:
         return ZoneInfo(self.town.record.timeZone)
