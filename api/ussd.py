@@ -284,12 +284,13 @@ class Screens:
         )
         if not events:
             return "END " + self.t("No rewards yet.")
-        names = {p["id"]: p.get("name") or f"#{p['id']}" for p in self.town.projects()}
+        names = self.town.record.projects
         lines = []
         for event in events[-5:][::-1]:
             block = self.town.client.w3.eth.get_block(event["blockNumber"])
             day = datetime.fromtimestamp(int(block["timestamp"]), UTC).astimezone(self._zone()).strftime("%d/%m")
-            project = names.get(int(event["args"]["projectId"]), "")
+            number = int(event["args"]["projectId"])
+            project = names.get(str(number), f"#{number}")
             lines.append(f"{day} {money(int(event['args']['amount']), 18, 'INF')} {project}"[:40])
         return "END " + "\n".join(lines)
 

@@ -100,8 +100,7 @@ class Deployment:
         )
         self._check_recorded_code()
         office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
-        # The door for members without gas, trusted by the member-facing contracts from their creation on.
-        forwarder = self._contract("TownForwarder", "TownForwarder", [plan.town], office)
+        forwarder = self._contract("TownForwarder", "TownForwarder", [plan.town], office)  # for members without gas
         registry = self._contract("TownRegistry", "TownRegistry", [plan.town, plan.country.encode(), office], office)
         infinity = self._contract("InfinityToken", "InfinityToken", [registry.address, forwarder.address], office)
         self._call(
@@ -203,8 +202,7 @@ class Deployment:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")
         self.notes.extend(changes.unchangeable(self, registry))
-        self.manifest.data["timeZone"] = plan.time_zone
-        self.manifest.data["gasless"] = plan.gasless.model_dump(mode="json")
+        self.manifest.data.update(plan.recorded())
         self.manifest.data["roles"] = {
             "ostOffice": office,
             "countryAmbassador": country,
@@ -376,17 +374,16 @@ class Deployment:
     def _check_recorded_code(self) -> None:
         recorded = self.manifest.data["contracts"]
         if "InfinityToken" in recorded and "TownForwarder" not in recorded:
-            raise ConfigError(
-                f"The manifest {self.manifest.path} records a town deployed before members could act without gas: "
-                "its contracts trust no forwarder, and cannot be made to. Move the manifest away to deploy afresh."
-            )
+            raise ConfigError(f"{self.manifest.path} records a town whose contracts trust no forwarder: {AFRESH}")
         for key, entry in recorded.items():
             if not self.client.w3.eth.get_code(entry["address"]):
                 raise ConfigError(
                     f"The manifest {self.manifest.path} records {key} at {entry['address']}, but this chain has no "
-                    "code there: it belongs to another chain (an embedded chain forgets everything when it stops). "
-                    "Move the manifest away to deploy afresh."
+                    f"code there: it belongs to another chain (an embedded chain forgets all when it stops). {AFRESH}"
                 )
+
+
+AFRESH = "Move the manifest away to deploy afresh."
 
 
 def _jsonable(args: list[Any]) -> list[Any]:

@@ -79,6 +79,7 @@ class TownManifest(BaseModel):
     roles: Roles | None = None
     timeZone: str = "UTC"  # the town's IANA time zone, from its plan
     gasless: GaslessPolicy = Field(default_factory=GaslessPolicy)  # from its plan: what the relayer pays for
+    projects: dict[str, str] = Field(default_factory=dict)  # project number → name, from its plan
 
     @classmethod
     def read(cls, path: Path) -> TownManifest:

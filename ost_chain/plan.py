@@ -161,6 +161,15 @@ class TownPlan(_Strict):
         default_factory=GaslessPolicy, description="What the town's relayer pays for members without coin for gas."
     )
 
+    def recorded(self) -> dict[str, Any]:
+        """What the manifest keeps of the plan besides the chain's state: the town's clock, its gasless policy, its
+        projects' names (the chain knows them by number)."""
+        return {
+            "timeZone": self.time_zone,
+            "gasless": self.gasless.model_dump(mode="json"),
+            "projects": {str(p.id): p.name for p in self.projects},
+        }
+
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:

@@ -18,7 +18,7 @@ from api.custody import vault_for
 from api.db import PhoneAccount, Sms
 from api.i18n import page_room
 from ost_chain.settings import BridgeSettings
-from tests.api.conftest import COORDINATOR, OST, Bridge, Databases, Deployed, wait_until
+from tests.api.conftest import COORDINATOR, DEV, OST, Bridge, Databases, Deployed, wait_until
 
 GATEWAY = "gateway-secret-for-tests"
 THANDI, SIPHO = "+27821111111", "+27822222222"
@@ -112,7 +112,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     )
     wait_until(lambda: d.town.infinity.functions.balanceOf(where[SIPHO]).call() == 3 * ONE_INF // 2)
     assert d.town.infinity.functions.balanceOf(where[THANDI]).call() == 3 * ONE_INF // 2
-    assert all(d.client.balance(a) == 0 for a in where.values())  # no coin for gas, ever
+    assert all(d.client.balance(a) == 0 for a in where.values())  # no coin for gas, ever (until profit is paid)
 
     def outbox() -> list[tuple[str, str]]:
         with bridge.session() as session:
@@ -126,6 +126,23 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     }
     listed = ost(d, database, "api", "sms", "list", "--json")
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 3
+
+    # The monthly basket, the last rewards, and profit: each from the phone, through the relay, with its receipt.
+    assert thandi.dial("3") == "CON Take this month's basket for 1 INF?\nEnter your PIN to confirm:"
+    assert thandi.dial("3", PINS[THANDI]) == "END Your basket is on its way: 1 INF. An SMS will confirm it."
+    wait_until(lambda: d.town.infinity.functions.balanceOf(where[THANDI]).call() == ONE_INF // 2)
+    assert thandi.dial("3") == "END You took this month's basket already."
+    rewards = thandi.dial("6", PINS[THANDI])
+    assert rewards.startswith("END ") and "3 INF River" in rewards, rewards
+    assert thandi.dial("4") == "END No profit to claim yet."
+    d.town.deposit(DEV[2], "BAKE", 62 * 10**15)  # the bakery's first profit, shared by the town's 62 members
+    claim = thandi.dial("4")
+    assert claim == "CON Claim 0.001 ETH?\nEnter your PIN to confirm:", claim
+    assert thandi.dial("4", PINS[THANDI]) == "END Claiming 0.001 ETH. An SMS will confirm it."
+    wait_until(lambda: d.client.balance(where[THANDI]) == 10**15)  # the profit, whole: no gas taken from it
+    wait_until(lambda: len(outbox()) == 5)
+    assert (THANDI, "Your basket is confirmed: 1 INF.") in outbox()
+    assert (THANDI, "Your profit claim is paid into your account.") in outbox()
 
     # Three wrong PINs lock the account; the Town Ambassador unlocks it and the member chooses a new PIN.
     assert sipho.dial("1", "11111") == "END Verkeerde PIN. Nog 2 kanse."
