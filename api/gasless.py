@@ -120,7 +120,38 @@ class RelayDesk:
             ) from None
         return row
 
-    def check(self, session: BridgeSession, town: Town, request: ForwardRequest, client: str | None) -> Checked:
+    def accept_many(self, session: BridgeSession, town: Town, requests: list[ForwardRequest]) -> list[RelayRequest]:
+        """Several actions of one member the bridge signed for it (a phone member's claim, part by part), with
+        consecutive nonces, queued together: the first checked as any, the next as its followers (each within the
+        day's quota, its call simulated). As many as pass, in order; the first refusal raised if none does."""
+        rows: list[RelayRequest] = []
+        used = (0, 0)
+        for position, request in enumerate(requests):
+            try:
+                checked = self.check(session, town, request, None, position=position, before=used)
+            except Problem:
+                if not rows:
+                    raise
+                break
+            now = utcnow()
+            rows.append(RelayRequest(**checked.row, created_at=now, updated_at=now))
+            used = (used[0] + 1, used[1] + int(checked.row["estimate"]))
+        with session.writing():
+            session.add_all(rows)
+        return rows
+
+    def check(
+        self,
+        session: BridgeSession,
+        town: Town,
+        request: ForwardRequest,
+        client: str | None,
+        *,
+        position: int = 0,
+        before: tuple[int, int] = (0, 0),
+    ) -> Checked:
+        """Every check of the door, in order (see the module). ``position``: the request follows that many of the
+        same member's in one group (``before``: their actions and gas, not yet stored)."""
         policy, manifest = self.policy(), town.record
         name = self.domain_name(town)
         assert self.pace is not None and self.door is not None
@@ -149,7 +180,7 @@ class RelayDesk:
                 RelayRequest.signer == signer, RelayRequest.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
             )
         ).first()
-        if waiting is not None:
+        if waiting is not None and position == 0:
             raise Problem(
                 409,
                 f"{signer}'s previous action ({waiting}) is still on its way: send the next one once it is confirmed.",
@@ -172,7 +203,7 @@ class RelayDesk:
                 "gas for its own people only.",
                 kind="not-a-member",
             )
-        expected = int(town.forwarder.functions.nonces(signer).call())
+        expected = int(town.forwarder.functions.nonces(signer).call()) + position
         if request.nonce < expected:
             raise _replayed(signer, request.nonce)
         if request.nonce > expected:
@@ -206,9 +237,9 @@ class RelayDesk:
                     kind="below-minimum",
                 )
         today = self.today(manifest)
-        self._within_quota(session, signer, today, policy, 0)
-        estimate = self._simulate(town, request)
-        self._within_quota(session, signer, today, policy, estimate)  # the gas with this action's own
+        self._within_quota(session, signer, today, policy, 0, before)
+        estimate = self._simulate(town, request, follower=position > 0)
+        self._within_quota(session, signer, today, policy, estimate, before)  # the gas with this action's own
         day = today[0]
         return Checked(
             {
@@ -239,11 +270,19 @@ class RelayDesk:
         return int(count), int(gas)
 
     def _within_quota(
-        self, session: BridgeSession, signer: str, today: tuple[str, str, int], p: GaslessPolicy, more_gas: int
+        self,
+        session: BridgeSession,
+        signer: str,
+        today: tuple[str, str, int],
+        p: GaslessPolicy,
+        more_gas: int,
+        before: tuple[int, int] = (0, 0),
     ) -> None:
-        """Refuse when ``signer`` has used today's actions, or today's gas with ``more_gas`` added."""
+        """Refuse when ``signer`` has used today's actions, or today's gas with ``more_gas`` added (``before``: what
+        the same group queues ahead of this one)."""
         day, next_day, seconds_left = today
         count, gas = self.used_today(session, signer, day)
+        count, gas = count + before[0], gas + before[1]
         wait = {"Retry-After": str(seconds_left)}
         if count >= p.free_actions_per_day:
             raise Problem(
@@ -313,8 +352,9 @@ class RelayDesk:
             self._name = str(town.forwarder.functions.eip712Domain().call()[1])
         return self._name
 
-    def _simulate(self, town: Town, request: ForwardRequest) -> int:
-        """The call as the forwarder will make it (a revert refused, decoded), then the relay's own gas."""
+    def _simulate(self, town: Town, request: ForwardRequest, *, follower: bool = False) -> int:
+        """The call as the forwarder will make it (a revert refused, decoded), then the relay's own gas (a follower,
+        whose nonce is not yet the forwarder's next, counts the gas its member signed for)."""
         rpc = Rpc(town)
         call = {
             "from": town.forwarder.address,
@@ -328,6 +368,8 @@ class RelayDesk:
             revert = town.client.artifacts.errors.decode(exc.data)
             said = _in_units(revert, self._targets.get(request.to.lower()))
             raise Problem(422, f"This action would fail: {said}", kind="would-revert") from None
+        if follower:
+            return request.gas
         execute = town.forwarder.functions.execute(request.as_call())
         try:
             return int(execute.estimate_gas({"from": self.relayer}))

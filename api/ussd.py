@@ -10,6 +10,7 @@ through the relay desk, with its quotas: the member's address never holds coin f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from ost_chain.enums import NATIVE
 from ost_chain.exceptions import ConfigError, OstError
 from ost_chain.gasless import prepare, sign
 from ost_chain.townclient import Town
@@ -144,6 +146,12 @@ class Screens:
             if account.pin_failures:
                 account.pin_failures = 0
                 self.session.save()
+            moved = str(self.town.registry.functions.recoveredTo(account.address).call())
+            if moved != NATIVE:
+                # The member took everything to a wallet of their own (the two-key recovery): the phone has nothing.
+                return "END " + self.t(
+                    "Your account moved to your own wallet ({address}): use it there.", address=moved
+                )
             return None
         account.pin_failures += 1
         self.session.save()
@@ -233,17 +241,17 @@ class Screens:
         parts = self._holdings().owed
         if not parts:
             return "END " + self.t("No profit to claim yet.")
-        first = parts[0]
-        amount = self._money(first.amount, first.asset)
+        amount = ", ".join(self._money(p.amount, p.asset) for p in parts)  # member parts, then investor parts
         if not rest:
-            more = self.t(" ({count} more next time)", count=len(parts) - 1) if len(parts) > 1 else ""
-            return "CON " + self.t("Claim {amount}{more}?\nEnter your PIN to confirm:", amount=amount, more=more)
+            return "CON " + self.t("Claim {amount}?\nEnter your PIN to confirm:", amount=amount)
         refused = self.pin_ok(rest[0])
         if refused:
             return refused
         d = self.town.distributor.functions
-        fn = d.claim(first.asset) if first.business_id is None else d.claimAsInvestor(first.business_id, first.asset)
-        return self.act(fn, self.t("Claiming {amount}. An SMS will confirm it.", amount=amount))
+        calls = [
+            d.claim(p.asset) if p.business_id is None else d.claimAsInvestor(p.business_id, p.asset) for p in parts
+        ]
+        return self.act(calls, self.t("Claiming {amount}. An SMS will confirm it.", amount=amount))
 
     def sales(self, rest: list[str]) -> str:
         page = rest.count("00")
@@ -303,16 +311,19 @@ class Screens:
 
     # ── acting ──
 
-    def act(self, fn: Any, done: str) -> str:
-        """Sign ``fn`` with the member's custodial key and queue it through the relay desk; ``done`` when queued."""
+    def act(self, calls: Any, done: str) -> str:
+        """Sign ``calls`` (one, or several in order) with the member's custodial key and queue them through the relay
+        desk, with consecutive nonces; ``done`` when queued."""
         signer = self.menu.vault.open(self.account.sealed_key, self.account.address)
         town, desk = self.town, self.menu.bridge.relay_desk
         try:
-            request = prepare(town, signer.address, fn)
             name = desk.domain_name(town)
-            desk.accept(
-                self.session, town, sign(signer, request, town.client.chain_id, town.forwarder.address, name), None
-            )
+            requests = []
+            for position, fn in enumerate(calls if isinstance(calls, list) else [calls]):
+                request = prepare(town, signer.address, fn)
+                request = replace(request, nonce=request.nonce + position)
+                requests.append(sign(signer, request, town.client.chain_id, town.forwarder.address, name))
+            desk.accept_many(self.session, town, requests)
         except Problem as problem:
             if problem.kind == "quota-used":
                 return "END " + self.t("You have used today's free actions. More tomorrow.")

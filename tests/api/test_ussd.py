@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_account import Account
 from sqlalchemy import select
 
 from api.custody import vault_for
@@ -135,12 +136,18 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     rewards = thandi.dial("6", PINS[THANDI])
     assert rewards.startswith("END ") and "3 INF River" in rewards, rewards
     assert thandi.dial("4") == "END No profit to claim yet."
-    d.town.deposit(DEV[2], "BAKE", 62 * 10**15)  # the bakery's first profit, shared by the town's 62 members
+    # The bakery's first profit, in the chain's coin and in a stablecoin, shared by the town's 62 members: two parts.
+    coin, _ = d.client.deploy("TestStablecoin", sender=DEV[0])
+    d.client.transact(d.town.distributor.functions.setAcceptedAsset(coin.address, True), DEV[2])
+    d.client.transact(coin.functions.mint(DEV[2].address, 62 * 10**6), DEV[0])
+    d.town.deposit(DEV[2], "BAKE", 62 * 10**15)
+    d.town.deposit(DEV[2], "BAKE", 62 * 10**6, coin.address)
     claim = thandi.dial("4")
-    assert claim == "CON Claim 0.001 ETH?\nEnter your PIN to confirm:", claim
-    assert thandi.dial("4", PINS[THANDI]) == "END Claiming 0.001 ETH. An SMS will confirm it."
+    assert claim == "CON Claim 0.001 ETH, 1 tZAR?\nEnter your PIN to confirm:", claim
+    assert thandi.dial("4", PINS[THANDI]) == "END Claiming 0.001 ETH, 1 tZAR. An SMS will confirm it."
     wait_until(lambda: d.client.balance(where[THANDI]) == 10**15)  # the profit, whole: no gas taken from it
-    wait_until(lambda: len(outbox()) == 5)
+    wait_until(lambda: coin.functions.balanceOf(where[THANDI]).call() == 10**6)  # both parts, one PIN
+    wait_until(lambda: len(outbox()) == 6)
     assert (THANDI, "Your basket is confirmed: 1 INF.") in outbox()
     assert (THANDI, "Your profit claim is paid into your account.") in outbox()
 
@@ -187,6 +194,14 @@ def test_a_lost_sim_moves_with_two_keys_and_the_old_number_is_refused(phones: An
     assert Phone(bridge, new).dial().startswith("CON Bridge Town\n1 Balance")  # the same account, language, PIN
     again = ost(d, database, "members", "add", "--phone", THANDI, "--name", "Someone")
     assert again.returncode != 0 and "moved to a new number" in again.stderr
+
+    # Later the member gets a smartphone: the two-key recovery moves everything to a wallet of their own.
+    own = Account.create()
+    address = addresses(bridge)[new]
+    d.town.propose_recovery(DEV[2], address, own.address)
+    d.town.confirm_recovery(DEV[1], address, own.address)
+    moved = Phone(bridge, new).dial("1", PINS[THANDI])
+    assert moved == f"END Your account moved to your own wallet ({own.address}): use it there.", moved
 
 
 def test_the_gateway_must_show_its_secret_and_no_secret_reaches_a_log_or_the_database(phones: Any) -> None:
