@@ -11,6 +11,8 @@ the account until the Town Ambassador resets it. Phone numbers are kept in E.164
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import secrets
 import stat
@@ -66,6 +68,12 @@ class Vault:
         if account.address.lower() != address.lower():
             raise ConfigError(f"The phone account {address} holds another key: its record was altered.")
         return account
+
+    def pepper(self, address: str, pin: str) -> str:
+        """What is hashed for the PIN of the account at ``address``: the PIN keyed with the custody secret, so a copy
+        of the database alone cannot try the 10,000 four-digit PINs against its hashes (and a number moved after a
+        lost SIM keeps its PIN)."""
+        return hmac.new(self._key, f"pin:{address.lower()}:{pin}".encode(), hashlib.sha256).hexdigest()
 
     @staticmethod
     def new_account() -> LocalAccount:

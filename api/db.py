@@ -246,6 +246,17 @@ class PhoneAccount(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class UssdStep(Base):
+    """The last reply of a USSD step, kept a while: the gateway may send the same step again, and gets the same
+    reply instead of a second transfer."""
+
+    __tablename__ = "ussd_steps"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha-256 of session, number and answers
+    reply: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class PhoneMove(Base):
     """A lost SIM: the Town Ambassador proposes moving an account to a new number, the Country Ambassador confirms."""
 

@@ -136,8 +136,12 @@ class RelayDesk:
             now = utcnow()
             rows.append(RelayRequest(**checked.row, created_at=now, updated_at=now))
             used = (used[0] + 1, used[1] + int(checked.row["estimate"]))
-        with session.writing():
-            session.add_all(rows)
+        try:
+            with session.writing():
+                session.add_all(rows)
+        except IntegrityError:  # the same actions, sent again while the first were being checked
+            session.rollback()
+            raise Problem(409, "These actions were queued already.", kind="replayed") from None
         return rows
 
     def check(

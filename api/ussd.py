@@ -10,13 +10,15 @@ through the relay desk, with its quotas: the member's address never holds coin f
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ost_chain.enums import NATIVE
 from ost_chain.exceptions import ConfigError, OstError
@@ -25,7 +27,7 @@ from ost_chain.townclient import Town
 from ost_chain.units import hash_id, money
 
 from .custody import PIN_TRIES, Vault, e164, hash_pin, pin_matches, shown, valid_pin, vault_for
-from .db import BridgeSession, Meal, PhoneAccount, PhoneMove
+from .db import BridgeSession, Meal, PhoneAccount, PhoneMove, UssdStep, utcnow
 from .holdings import Holdings, HoldingsReader
 from .i18n import LANGUAGES, page_room, say
 from .problems import Problem
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from .bridge import Bridge
 
 MENU_ITEMS = 7
+KEEP_STEPS = timedelta(minutes=10)  # a gateway's retries come within seconds; sessions last a few minutes
 LANGUAGE_CHOICES = list(LANGUAGES)  # 1 English, 2 Afrikaans, 3 العربية, 4 Français
 
 
@@ -55,29 +58,47 @@ class PhoneMenu:
             self._vault = vault_for(self.bridge.options, self.bridge.chain_id)
         return self._vault
 
-    def answer(self, phone: str, text: str) -> str:
+    def answer(self, phone: str, text: str, session_id: str = "") -> str:
+        """The reply to one step. A step the gateway sends again (the same session, number and answers) gets the
+        reply it had, and does nothing twice."""
         try:
             number = e164(phone, self.bridge.options.phone_region)
         except ConfigError:
             return "END " + say(None, "This phone number cannot be read.")
+        key = hashlib.sha256(f"{session_id}\n{number}\n{text}".encode()).hexdigest() if session_id else None
         with self.bridge.sessions() as session:
-            account = session.get(PhoneAccount, number)
-            moved = session.get(PhoneMove, number)
-            if moved is not None and moved.confirmed_at is not None:
-                return "END " + say(None, "This number no longer holds an account: it moved to a new number.")
-            if account is None:
-                return "END " + say(
-                    None,
-                    "This number is not a member of {town}. Ask your Town Ambassador.",
-                    town=self.bridge.manifest.town,
-                )
-            lang = account.language
-            if account.pin_failures >= PIN_TRIES:
-                return "END " + say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
-            path = _path(text)
-            if account.pin_hash is None:
-                return trimmed(self._first_dial(session, account, path))
-            return trimmed(Screens(self, session, account, path).show())
+            if key is not None:
+                earlier = session.get(UssdStep, key)
+                if earlier is not None:
+                    return earlier.reply
+            reply = self._answer(session, number, text)
+            if key is not None and reply.startswith("END "):  # a last screen may have done something: kept
+                try:
+                    with session.writing():
+                        session.add(UssdStep(key=key, reply=reply))
+                        session.execute(delete(UssdStep).where(UssdStep.created_at < utcnow() - KEEP_STEPS))
+                except IntegrityError:
+                    session.rollback()
+            return reply
+
+    def _answer(self, session: BridgeSession, number: str, text: str) -> str:
+        account = session.get(PhoneAccount, number)
+        moved = session.get(PhoneMove, number)
+        if moved is not None and moved.confirmed_at is not None:
+            return "END " + say(None, "This number no longer holds an account: it moved to a new number.")
+        if account is None:
+            return "END " + say(
+                None,
+                "This number is not a member of {town}. Ask your Town Ambassador.",
+                town=self.bridge.manifest.town,
+            )
+        lang = account.language
+        if account.pin_failures >= PIN_TRIES:
+            return "END " + say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+        path = _path(text)
+        if account.pin_hash is None:
+            return trimmed(self._first_dial(session, account, path))
+        return trimmed(Screens(self, session, account, path).show())
 
     def _first_dial(self, session: BridgeSession, account: PhoneAccount, path: list[str]) -> str:
         """Choose a language (unless the account has one), then a PIN, twice; all kept at the end, together."""
@@ -94,7 +115,8 @@ class PhoneMenu:
             return "CON " + say(lang, "Enter the same PIN again:")
         if path[1] != path[0]:
             return "END " + say(lang, "The two PINs differ. Dial again to choose one.")
-        account.language, account.pin_hash, account.pin_failures = lang, hash_pin(path[0]), 0
+        account.language, account.pin_failures = lang, 0
+        account.pin_hash = hash_pin(self.vault.pepper(account.address, path[0]))
         session.save()
         return "END " + say(lang, "Your PIN is set. Dial again to use your account.")
 
@@ -132,20 +154,33 @@ class Screens:
         return screens[choice](rest)
 
     def main(self) -> str:
-        return self.t(
+        """The menu, under the town's name when both fit one page (a long name, in Arabic, does not)."""
+        menu = self.t(
             "{town}\n1 Balance\n2 Send INF\n3 Basket\n4 Claim profit\n5 Sales\n6 Rewards\n7 Language",
             town=self.menu.bridge.manifest.town,
         )
+        return menu if fits(menu) else menu.split("\n", 1)[1]
 
     # ── the PIN ──
 
     def pin_ok(self, pin: str) -> str | None:
-        """None when ``pin`` is the member's; else the last screen (a try fewer, or locked)."""
+        """None when ``pin`` is the member's; else the last screen (a try fewer, or locked). A try is taken before
+        the PIN is checked, in one statement, so guesses sent at once cannot pass the lock; the right PIN gives it
+        back. An answer that cannot be a PIN takes none."""
         account = self.account
-        if account.pin_hash is not None and pin_matches(account.pin_hash, pin):
-            if account.pin_failures:
-                account.pin_failures = 0
-                self.session.save()
+        if not valid_pin(pin):
+            return "END " + self.t("A PIN is 4 to 6 digits. Dial again.")
+        taken = self.session.execute(
+            update(PhoneAccount)
+            .where(PhoneAccount.phone == account.phone, PhoneAccount.pin_failures < PIN_TRIES)
+            .values(pin_failures=PhoneAccount.pin_failures + 1)
+        )
+        self.session.commit()
+        if taken.rowcount == 0:  # type: ignore[attr-defined]
+            return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+        if account.pin_hash is not None and pin_matches(account.pin_hash, self.menu.vault.pepper(account.address, pin)):
+            self.session.execute(update(PhoneAccount).where(PhoneAccount.phone == account.phone).values(pin_failures=0))
+            self.session.commit()
             moved = str(self.town.registry.functions.recoveredTo(account.address).call())
             if moved != NATIVE:
                 # The member took everything to a wallet of their own (the two-key recovery): the phone has nothing.
@@ -153,8 +188,7 @@ class Screens:
                     "Your account moved to your own wallet ({address}): use it there.", address=moved
                 )
             return None
-        account.pin_failures += 1
-        self.session.save()
+        self.session.refresh(account)
         if account.pin_failures >= PIN_TRIES:
             return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
         return "END " + self.t("Wrong PIN. {left} tries left.", left=PIN_TRIES - account.pin_failures)
@@ -179,6 +213,8 @@ class Screens:
         )
 
     def send(self, rest: list[str]) -> str:
+        """Receiver's number, amount, then the PIN: no balance is shown before the PIN (the receiver's name is, to
+        be checked before confirming)."""
         if not rest:
             return "CON " + self.t("Receiver's phone number:")
         try:
@@ -188,17 +224,12 @@ class Screens:
         receiver = self.session.get(PhoneAccount, number) if number else None
         if receiver is None or receiver.phone == self.account.phone:
             return "END " + self.t("{phone} is not another member's phone. Dial again to try another.", phone=rest[0])
-        held = int(self.town.infinity.functions.balanceOf(self.account.address).call())
         if len(rest) == 1:
-            return "CON " + self.t("How much INF to send? You hold {inf}.", inf=money(held, 18, "INF"))
+            return "CON " + self.t("How much INF to send?")
         least = int(self.menu.bridge.relay_desk.policy().min_inf_transfer * 10**18)
         amount = _amount(rest[1])
-        if amount is None or amount < least or amount > held:
-            return "END " + self.t(
-                "Send between {least} and {most}. Dial again.",
-                least=money(least, 18, "INF"),
-                most=money(held, 18, "INF"),
-            )
+        if amount is None or amount < least:
+            return "END " + self.t("Send at least {least}. Dial again.", least=money(least, 18, "INF"))
         shown_amount = money(amount, 18, "INF")
         if len(rest) == 2:
             return "CON " + self.t(
@@ -210,13 +241,26 @@ class Screens:
         refused = self.pin_ok(rest[2])
         if refused:
             return refused
+        held = int(self.town.infinity.functions.balanceOf(self.account.address).call())
+        if amount > held:
+            return "END " + self.t(
+                "You hold {inf}, less than {amount}.", inf=money(held, 18, "INF"), amount=shown_amount
+            )
         return self.act(
             self.town.infinity.functions.transfer(receiver.address, amount),
             self.t("Sending {amount} to {name}. An SMS will confirm it.", amount=shown_amount, name=receiver.name),
         )
 
     def basket(self, rest: list[str]) -> str:
+        """The price, then the PIN; only then whether this month's basket was taken and whether the INF suffice."""
         price = int(self.menu.bridge.options.basket_inf * 10**18)
+        if not rest:
+            return "CON " + self.t(
+                "Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=money(price, 18, "INF")
+            )
+        refused = self.pin_ok(rest[0])
+        if refused:
+            return refused
         month = self._today().strftime("%Y-%m")
         if self.town.infinity.functions.isRedeemed(self.account.address, hash_id(f"basket/{month}")).call():
             return "END " + self.t("You took this month's basket already.")
@@ -225,28 +269,24 @@ class Screens:
             return "END " + self.t(
                 "The basket costs {amount}; you hold {inf}.", amount=money(price, 18, "INF"), inf=money(held, 18, "INF")
             )
-        if not rest:
-            return "CON " + self.t(
-                "Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=money(price, 18, "INF")
-            )
-        refused = self.pin_ok(rest[0])
-        if refused:
-            return refused
         fn = self.town.infinity.functions.redeem(price, hash_id(f"basket/{month}"), f"monthly basket {month}")
         return self.act(
             fn, self.t("Your basket is on its way: {amount}. An SMS will confirm it.", amount=money(price, 18, "INF"))
         )
 
     def claim(self, rest: list[str]) -> str:
+        """The PIN first (what is owed is private), then what would be claimed, then yes."""
+        if not rest:
+            return "CON " + self.t("Enter your PIN:")
+        refused = self.pin_ok(rest[0])
+        if refused:
+            return refused
         parts = self._holdings().owed
         if not parts:
             return "END " + self.t("No profit to claim yet.")
         amount = ", ".join(self._money(p.amount, p.asset) for p in parts)  # member parts, then investor parts
-        if not rest:
-            return "CON " + self.t("Claim {amount}?\nEnter your PIN to confirm:", amount=amount)
-        refused = self.pin_ok(rest[0])
-        if refused:
-            return refused
+        if len(rest) == 1 or rest[1] != "1":
+            return "CON " + self.t("Claim {amount}?\n1 Yes\n0 Back", amount=amount)
         d = self.town.distributor.functions
         calls = [
             d.claim(p.asset) if p.business_id is None else d.claimAsInvestor(p.business_id, p.asset) for p in parts
@@ -404,6 +444,6 @@ def _amount(text: str) -> int | None:
         value = Decimal(text.replace(",", "."))
     except InvalidOperation:
         return None
-    if value <= 0 or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or value <= 0 or value > 10**12 or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 10**18)

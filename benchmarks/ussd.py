@@ -56,7 +56,8 @@ def main() -> int:
             for number in numbers:
                 key = Vault.new_account()
                 account = PhoneAccount(phone=number, address=key.address, sealed_key=vault.seal(key), name=number)
-                account.language, account.pin_hash, account.pin_failures = "en", hash_pin(PIN), 0
+                account.language, account.pin_failures = "en", 0
+                account.pin_hash = hash_pin(vault.pepper(key.address, PIN))
                 session.add(account)
         with make() as session:
             addresses = [p.address for p in session.query(PhoneAccount)]

@@ -11,15 +11,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from ost_chain.chain import DEV_CHAIN_ID
+from ost_chain.redact import scrub
 
 from ..bridge import Bridge
 from ..deps import get_bridge
+from ..i18n import say
 from ..problems import Problem
 from .town import PAGE_POLICY, STATIC
 
 router = APIRouter(tags=["phones"])
 log = logging.getLogger("ost.bridge")
 GATEWAY_HEADER = "x-ost-gateway-secret"
+LOOPBACK = ("127.0.0.1", "::1")  # the /phone demo answers this machine only: it dials any member's number
 
 
 @router.post(
@@ -41,8 +44,17 @@ async def ussd(request: Request) -> PlainTextResponse:
     phone, text = form.get("phoneNumber", ""), form.get("text", "")
     if not phone or "sessionId" not in form:
         raise Problem(422, "A USSD callback carries sessionId, phoneNumber and text as a form.", kind="invalid-input")
-    reply = await run_in_threadpool(bridge.phone_menu.answer, phone, text)
+    reply = await run_in_threadpool(_answer, bridge, phone, text, form["sessionId"])
     return PlainTextResponse(reply)
+
+
+def _answer(bridge: Bridge, phone: str, text: str, session_id: str) -> str:
+    """The menu's reply; whatever fails, a last screen the phone can show (the gateway shows text, not JSON)."""
+    try:
+        return bridge.phone_menu.answer(phone, text, session_id)
+    except Exception as exc:  # noqa: BLE001 - the chain or the database away, a bug: the phone still gets a line
+        log.warning("ussd: %s", scrub(f"{type(exc).__name__}: {exc}", bridge.settings.chain_url))
+        return "END " + say(None, "This cannot be done now. Dial again later.")
 
 
 def demo_on(bridge: Bridge) -> bool:
@@ -52,22 +64,27 @@ def demo_on(bridge: Bridge) -> bool:
 
 @router.post("/v1/phone-demo", response_class=PlainTextResponse, include_in_schema=False)
 async def phone_demo(request: Request) -> PlainTextResponse:
-    """The /phone page's way in: the same menu, without the gateway (development chain, or when enabled)."""
+    """The /phone page's way in: the same menu, without the gateway (development chain, or when enabled; from this
+    machine only, as it dials any member's number)."""
     bridge = await get_bridge(request)
-    if not demo_on(bridge):
-        raise Problem(404, "The phone demo is off here: it runs on the development chain.", kind="not-found")
-    body = await request.json()
-    reply = await run_in_threadpool(
-        bridge.phone_menu.answer, str(body.get("phoneNumber", "")), str(body.get("text", ""))
-    )
+    _demo_here(bridge, request)
+    try:
+        body = await request.json()
+        phone, text = str(body["phoneNumber"]), str(body.get("text", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Problem(422, "Send {phoneNumber, text} as JSON.", kind="invalid-input") from None
+    reply = await run_in_threadpool(_answer, bridge, phone, text, "")
     return PlainTextResponse(reply)
 
 
 @router.get("/phone", include_in_schema=False)
 async def phone_page(request: Request) -> FileResponse:
     """A feature phone in the browser, to show a town meeting how the USSD menu works."""
-    bridge = await get_bridge(request)
-    if not demo_on(bridge):
-        raise Problem(404, "The phone demo is off here: it runs on the development chain.", kind="not-found")
+    _demo_here(await get_bridge(request), request)
     headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
     return FileResponse(STATIC / "phone.html", media_type="text/html", headers=headers)
+
+
+def _demo_here(bridge: Bridge, request: Request) -> None:
+    if not demo_on(bridge) or (request.client is not None and request.client.host not in LOOPBACK):
+        raise Problem(404, "The phone demo is off here: it runs on the development chain.", kind="not-found")

@@ -1,4 +1,4 @@
-"""Members with a feature phone: their custodial accounts, lost-SIM moves, and the SMS outbox.
+"""Members with a feature phone: their custodial accounts, lost-SIM moves, the SMS outbox, the last USSD replies.
 
 Revision ID: 0004
 Revises: 0003
@@ -30,6 +30,13 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
     )
     op.create_table(
+        "ussd_steps",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("reply", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_ussd_steps_created_at", "ussd_steps", ["created_at"])
+    op.create_table(
         "phone_moves",
         sa.Column("old_phone", sa.String(16), primary_key=True),
         sa.Column("new_phone", sa.String(16), nullable=False),
@@ -57,4 +64,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("sms_outbox")
     op.drop_table("phone_moves")
+    op.drop_table("ussd_steps")
     op.drop_table("phone_accounts")
