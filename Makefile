@@ -47,7 +47,7 @@ postgresql:
 
 test: setup $(BIN)/anvil chromium postgresql
 	$(BIN)/ost compile
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2  # two workers: the bridge tests wait on chains and servers more than on a core
 	$(BIN)/ape test tests/ape -q
 
 # Static analysis in its own environment (slither pins web3 < 8), on the solc-js wrapper; any high or

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ost_chain.redact import scrub
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ost.bridge.sms")
 EVERY_SECONDS = 2.0
 MAX_ATTEMPTS = 5
+RECENT = timedelta(days=1)  # what happened longer ago than this was told already (or is too old to tell)
 
 
 class Outbox:
@@ -50,23 +52,34 @@ class Outbox:
 
     def _run(self) -> None:
         while not self._stop.wait(EVERY_SECONDS):
-            try:
-                with self.bridge.sessions() as session:
-                    phones = {p.address: p for p in session.scalars(select(PhoneAccount))}
-                    if phones:
-                        self.notice(session, phones)
-                    if self.bridge.worker.leader:  # one replica sends, as one mints
-                        self.send(session)
-            except Exception as exc:  # noqa: BLE001 - the database or the chain is away: next round
-                log.warning("sms: %s", scrub(f"{type(exc).__name__}: {exc}", self.bridge.settings.chain_url))
+            for step in (self._notice, self._send):  # apart: one failing does not stop the other
+                try:
+                    step()
+                except Exception as exc:  # noqa: BLE001 - the database or the chain is away: next round
+                    log.warning("sms: %s", scrub(f"{type(exc).__name__}: {exc}", self.bridge.settings.chain_url))
+
+    def _notice(self) -> None:
+        with self.bridge.sessions() as session:
+            phones = {p.address: p for p in session.scalars(select(PhoneAccount))}
+            if phones:
+                self.notice(session, phones)
+
+    def _send(self) -> None:
+        if self.bridge.worker.leader:  # one replica sends, as one mints
+            with self.bridge.sessions() as session:
+                self.send(session)
 
     # ── what to tell ──
 
     def notice(self, session: BridgeSession, phones: dict[str, PhoneAccount]) -> int:
         """Queue a receipt for every confirmed reward and relayed action of a phone member not told yet."""
-        queued = 0
+        queued, since = 0, utcnow() - RECENT
         rewards = session.scalars(
-            select(Participation).where(Participation.status == Status.CONFIRMED, Participation.member.in_(phones))
+            select(Participation).where(
+                Participation.status == Status.CONFIRMED,
+                Participation.member.in_(phones),
+                Participation.updated_at >= since,
+            )
         )
         for p in rewards:
             member = phones[p.member]
@@ -78,7 +91,11 @@ class Outbox:
             )
             queued += self._queue(session, f"reward:{p.participation_id}", member.phone, body)
         relayed = session.scalars(
-            select(RelayRequest).where(RelayRequest.status == RelayStatus.CONFIRMED, RelayRequest.signer.in_(phones))
+            select(RelayRequest).where(
+                RelayRequest.status == RelayStatus.CONFIRMED,
+                RelayRequest.signer.in_(phones),
+                RelayRequest.updated_at >= since,
+            )
         )
         for r in relayed:
             queued += self._receipts(session, r, phones)
@@ -140,15 +157,26 @@ class Outbox:
         if gateway is None:
             return 0
         sent = 0
-        for sms in session.scalars(select(Sms).where(Sms.status == "queued").order_by(Sms.id).limit(50)):
+        waiting = list(session.scalars(select(Sms.id).where(Sms.status == "queued").order_by(Sms.id).limit(50)))
+        for sms_id in waiting:
+            claimed = session.execute(  # this sender's alone, or another's already: at most once
+                update(Sms).where(Sms.id == sms_id, Sms.status == "queued").values(status="sending")
+            )
+            session.commit()
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            sms = session.get(Sms, sms_id)
+            assert sms is not None
             try:
-                gateway.send(sms.body, [sms.phone], self.bridge.options.sms_sender_id)
+                answer = gateway.send(sms.body, [sms.phone], self.bridge.options.sms_sender_id)
+                recipients = (answer or {}).get("SMSMessageData", {}).get("Recipients", [])
+                if not recipients or recipients[0].get("status") != "Success":
+                    raise RuntimeError(str(recipients[0].get("status")) if recipients else "no recipient")
                 sms.status, sms.sent_at, sms.error = "sent", utcnow(), None
                 sent += 1
             except Exception as exc:  # noqa: BLE001 - the gateway said no: try again later, a few times
                 sms.attempts += 1
                 sms.error = type(exc).__name__  # never the gateway's text: it may echo the key
-                if sms.attempts >= MAX_ATTEMPTS:
-                    sms.status = "failed"
+                sms.status = "failed" if sms.attempts >= MAX_ATTEMPTS else "queued"
             session.save()
         return sent
