@@ -64,6 +64,7 @@ def test_a_new_database_gets_exactly_the_models_tables(engine: Engine) -> None:
         *INITIAL_TABLES,
         "relays",
         "phone_accounts",
+        "ussd_steps",
         "phone_moves",
         "sms_outbox",
         "alembic_version",
