@@ -12,7 +12,7 @@ from .bridge import Bridge
 from .chain import MISSING, Unreachable
 from .db import BridgeSession
 from .keys import KeyInfo
-from .pace import RateLimiter
+from .pace import hold_to_pace
 from .problems import Problem
 
 
@@ -58,18 +58,6 @@ async def get_key(request: Request) -> KeyInfo | None:
 
 
 KeyDep = Annotated[KeyInfo | None, Depends(get_key)]
-
-
-def hold_to_pace(limiter: RateLimiter, who: str, too_many: str) -> None:
-    """Take a turn of ``who`` from ``limiter``, or refuse with 429 saying ``too_many`` and when to retry."""
-    wait = limiter.take(who)
-    if wait:
-        raise Problem(
-            429,
-            f"{too_many}; retry in {wait:.1f} s.",
-            kind="rate-limited",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
 
 
 def require_key(key: KeyInfo | None, action: str) -> KeyInfo:

@@ -34,7 +34,7 @@ from ost_chain.units import money
 
 from .chain import Unreachable
 from .db import BridgeSession, RelayRequest, RelayStatus, utcnow
-from .pace import RateLimiter
+from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
 from .worker.relay import Reverted, Rpc
 
@@ -162,7 +162,7 @@ class RelayDesk:
         # Paced by where it comes from before any work (a client may sign with a new key every time), then by the
         # member, once the signature shows who that is.
         if client is not None:
-            self._pace(self.door, f"ip:{client}", "Too many requests from this client")
+            hold_to_pace(self.door, f"ip:{client}", "Too many requests from this client")
         signer = request.signer(self.chain_id, town.forwarder.address, name)
         if signer is None or signer != request.sender:
             raise Problem(
@@ -171,7 +171,7 @@ class RelayDesk:
                 "it was signed for another town, or changed after signing.",
                 kind="bad-signature",
             )
-        self._pace(self.pace, signer, "Too many requests from this address")
+        hold_to_pace(self.pace, signer, "Too many requests from this address")
         contract, signature, words = self._allowed(town, request)
         if request.value:
             raise Problem(422, "A relayed action carries no coin: the town pays gas, never a payment.", kind="refused")
@@ -302,17 +302,6 @@ class RelayDesk:
                 f"{more_gas:,} more); more tomorrow at {next_day}.",
                 kind="quota-used",
                 headers=wait,
-            )
-
-    @staticmethod
-    def _pace(limiter: RateLimiter, who: str, too_many: str) -> None:
-        wait = limiter.take(who)
-        if wait:
-            raise Problem(
-                429,
-                f"{too_many}; retry in {max(1, round(wait))} s.",
-                kind="rate-limited",
-                headers={"Retry-After": str(max(1, round(wait)))},
             )
 
     def _allowed(self, town: Town, request: ForwardRequest) -> tuple[str, str, str]:

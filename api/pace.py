@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from .problems import Problem
+
 MAX_BUCKETS = 10_000  # beyond this many callers, the buckets already full again are forgotten
 
 
@@ -34,3 +36,15 @@ class RateLimiter:
         """Drop every bucket that has refilled since its last use: forgetting it changes nothing."""
         full = (self.burst / self.rate) if self.rate else 0.0
         self._buckets = {k: (t, then) for k, (t, then) in self._buckets.items() if now - then < full}
+
+
+def hold_to_pace(limiter: RateLimiter, who: str, too_many: str) -> None:
+    """Take a turn of ``who`` from ``limiter``, or refuse with 429 saying ``too_many`` and when to retry."""
+    wait = limiter.take(who)
+    if wait:
+        raise Problem(
+            429,
+            f"{too_many}; retry in {wait:.1f} s.",
+            kind="rate-limited",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )

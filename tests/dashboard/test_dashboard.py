@@ -4,7 +4,6 @@ EIP-1193 wallet backed by development accounts on anvil. Screenshots go to test-
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from ost_chain.enums import Phase
 from ost_chain.terms import SaleTerms
 from ost_chain.townclient import Town
 from tests.api.conftest import Bridge, Deployed, deploy_town, serving
+from tests.dashboard import wallet
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -78,21 +78,7 @@ def open_page(
     context = browser.new_context(viewport=viewport, device_scale_factor=1, bypass_csp=not policy)
     page = context.new_page()
 
-    def rpc(method: str, params: list[Any]) -> Any:
-        answer = requests.post(
-            town.node.rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
-        ).json()
-        if "error" in answer:
-            raise RuntimeError(answer["error"].get("message", "error"))
-        return answer["result"]
-
-    page.expose_function("__ostRpc", rpc)
-    page.add_init_script(
-        "window.ethereum = { isTestWallet: true, async request({ method, params }) {"
-        f"  const account = {json.dumps(account)};"
-        "  if (method === 'eth_requestAccounts' || method === 'eth_accounts') return account ? [account] : [];"
-        "  return await window.__ostRpc(method, params || []); } };"
-    )
+    wallet.install(page, town.node.rpc_url, account)
     page.goto(bridge.url + "/")
     page.wait_for_selector("#businesses tbody tr >> nth=99", timeout=30_000)
     return page

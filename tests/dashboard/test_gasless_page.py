@@ -4,17 +4,16 @@ actions are left today. The wallet is a development account on anvil whose coin 
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from ost_chain.chain import dev_accounts
 from tests.api.conftest import Bridge, Deployed, deploy_coin_town, serving
+from tests.dashboard import wallet
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -46,22 +45,7 @@ def open_page(bridge: Bridge, d: Deployed, browser: Any, account: str) -> Any:
     context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
     page = context.new_page()
 
-    def rpc(method: str, params: list[Any]) -> Any:
-        answer = requests.post(
-            d.node.rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30
-        ).json()
-        if "error" in answer:
-            raise RuntimeError(answer["error"].get("message", "error"))
-        return answer["result"]
-
-    page.expose_function("__ostRpc", rpc)
-    page.add_init_script(
-        "window.ethereum = { isTestWallet: true, async request({ method, params }) {"
-        f"  const account = {json.dumps(account)};"
-        "  if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [account];"
-        "  if (method === 'eth_sendTransaction') throw new Error('test wallet: this wallet cannot pay a fee');"
-        "  return await window.__ostRpc(method, params || []); } };"
-    )
+    wallet.install(page, d.node.rpc_url, account, pays_fees=False)
     page.goto(bridge.url + "/")
     page.wait_for_selector("#businesses tbody tr >> nth=1", timeout=30_000)
     page.click("#connect")
