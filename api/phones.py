@@ -7,14 +7,14 @@ Town Ambassador's proposal and the Country Ambassador's confirmation, as a lost 
 from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ost_chain.enums import Role
 from ost_chain.exceptions import ConfigError
 from ost_chain.townclient import NotAllowed, Town
 
 from .custody import Vault, e164
-from .db import BridgeSession, PhoneAccount, PhoneMove, utcnow
+from .db import BridgeSession, PhoneAccount, PhoneMove, Sms, utcnow
 
 
 def _holds(town: Town, role: str, signer: LocalAccount, words: str) -> None:
@@ -85,9 +85,13 @@ def confirm_move(
     if move.proposed_by == country_ambassador.address:
         raise NotAllowed("A move needs two keys: the one who proposed it cannot confirm it.")
     account = _account(session, old)
+    if session.get(PhoneAccount, new) is not None:
+        raise NotAllowed(f"{new} was signed up since the move was proposed: propose a move to a free number.")
     with session.writing():
         account.phone = new
         move.confirmed_by, move.confirmed_at = country_ambassador.address, utcnow()
+        # Receipts not yet sent go to the new number, not to the lost SIM.
+        session.execute(update(Sms).where(Sms.phone == old, Sms.status == "queued").values(phone=new))
     return account
 
 

@@ -11,6 +11,7 @@ through the relay desk, with its quotas: the member's address never holds coin f
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -150,16 +151,24 @@ class Screens:
             "7": self.language,
         }
         if choice not in screens:
-            return "CON " + self.t("Please choose 1-{last}.", last=MENU_ITEMS) + "\n" + self.main()
+            return "CON " + self.main(self.t("Please choose 1-{last}.", last=MENU_ITEMS))
         return screens[choice](rest)
 
-    def main(self) -> str:
-        """The menu, under the town's name when both fit one page (a long name, in Arabic, does not)."""
+    def main(self, first: str = "") -> str:
+        """The menu (after ``first``, a line saying what was wrong), under the town's name when it all fits one page
+        (a long name, in Arabic, does not)."""
         menu = self.t(
             "{town}\n1 Balance\n2 Send INF\n3 Basket\n4 Claim profit\n5 Sales\n6 Rewards\n7 Language",
             town=self.menu.bridge.manifest.town,
         )
-        return menu if fits(menu) else menu.split("\n", 1)[1]
+        screen = f"{first}\n{menu}" if first else menu
+        if fits(screen):
+            return screen
+        items = menu.split("\n", 1)[1]
+        if not first:
+            return items
+        # The menu was on the last screen: the line, and the way back to it, when both no longer fit.
+        return f"{first}\n{items}" if fits(f"{first}\n{items}") else f"{first}\n0 {self.t('Back')}"
 
     # ── the PIN ──
 
@@ -291,7 +300,12 @@ class Screens:
         calls = [
             d.claim(p.asset) if p.business_id is None else d.claimAsInvestor(p.business_id, p.asset) for p in parts
         ]
-        return self.act(calls, self.t("Claiming {amount}. An SMS will confirm it.", amount=amount))
+
+        def claiming(queued: int) -> str:  # the day's quota may stop the parts after the first few
+            taken = ", ".join(self._money(p.amount, p.asset) for p in parts[:queued])
+            return self.t("Claiming {amount}. An SMS will confirm it.", amount=taken)
+
+        return self.act(calls, claiming)
 
     def sales(self, rest: list[str]) -> str:
         page = rest.count("00")
@@ -343,17 +357,23 @@ class Screens:
         return "END " + "\n".join(lines)
 
     def language(self, rest: list[str]) -> str:
-        if not rest or rest[0] not in {str(n) for n in range(1, len(LANGUAGE_CHOICES) + 1)}:
+        """The PIN, then the language: a borrowed phone does not change it."""
+        if not rest:
+            return "CON " + self.t("Enter your PIN:")
+        refused = self.pin_ok(rest[0])
+        if refused:
+            return refused
+        if len(rest) == 1 or rest[1] not in {str(n) for n in range(1, len(LANGUAGE_CHOICES) + 1)}:
             return "CON " + choose_language()
-        self.account.language = self.lang = LANGUAGE_CHOICES[int(rest[0]) - 1]
+        self.account.language = self.lang = LANGUAGE_CHOICES[int(rest[1]) - 1]
         self.session.save()
         return "END " + self.t("Language set.")
 
     # ── acting ──
 
-    def act(self, calls: Any, done: str) -> str:
+    def act(self, calls: Any, done: str | Callable[[int], str]) -> str:
         """Sign ``calls`` (one, or several in order) with the member's custodial key and queue them through the relay
-        desk, with consecutive nonces; ``done`` when queued."""
+        desk, with consecutive nonces; ``done`` when queued (or what it says of how many were)."""
         signer = self.menu.vault.open(self.account.sealed_key, self.account.address)
         town, desk = self.town, self.menu.bridge.relay_desk
         try:
@@ -363,7 +383,7 @@ class Screens:
                 request = prepare(town, signer.address, fn)
                 request = replace(request, nonce=request.nonce + position)
                 requests.append(sign(signer, request, town.client.chain_id, town.forwarder.address, name))
-            desk.accept_many(self.session, town, requests)
+            queued = len(desk.accept_many(self.session, town, requests))
         except Problem as problem:
             if problem.kind == "quota-used":
                 return "END " + self.t("You have used today's free actions. More tomorrow.")
@@ -372,7 +392,7 @@ class Screens:
             return "END " + self.t("This cannot be done now. Dial again later.")
         except OstError:
             return "END " + self.t("This cannot be done now. Dial again later.")
-        return "END " + done
+        return "END " + (done if isinstance(done, str) else done(queued))
 
     # ── reading ──
 

@@ -171,19 +171,25 @@ def test_every_menu_in_every_language_fits_one_page(phones: Any) -> None:
     d, _, bridge = phones
     thandi = Phone(bridge, THANDI)
     thandi.dial("1", PINS[THANDI], PINS[THANDI])
+    assert thandi.dial("7", "11111").startswith("END Wrong PIN.")  # a borrowed phone cannot change the language
     for choice, language in enumerate(("en", "af", "ar", "fr"), start=1):
-        assert thandi.dial("7", str(choice)).startswith("END ")
+        assert thandi.dial("7", PINS[THANDI], str(choice)).startswith("END ")
         menu = thandi.dial()
         for item in "1234567":
             thandi.dial(item)
-        thandi.dial("1", PINS[THANDI])
+        for private in "13467":
+            thandi.dial(private, PINS[THANDI])
         thandi.dial("2", "0822222222")
+        thandi.dial("2", "0822222222", "1")
+        thandi.dial("5", "00")
         thandi.dial("9")
         assert menu.startswith("CON Bridge Town\n1 "), (language, menu)
     arabic = [s for s in thandi.screens if "الرصيد" in s]
     assert arabic and all(page_room(s[4:])[1] == 80 for s in arabic)  # Arabic needs UCS-2: 80 characters a page
-    english = thandi.screens[1]
+    english = thandi.screens[2]
     assert page_room(english[4:])[1] == 182
+    cut = [s for s in thandi.screens if s.endswith("...")]
+    assert not cut, f"a screen was cut to fit: {cut}"
 
 
 def test_a_lost_sim_moves_with_two_keys_and_the_old_number_is_refused(phones: Any) -> None:
