@@ -90,13 +90,7 @@ def phones_list(
             }
             for r in listed(session)
         ]
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("phone", "name", "address", "language", "PIN")
-    for r in rows:
-        table.add_row(r["phone"], r["name"], r["address"], r["language"] or "", r["pin"])
-    console.print(table)
+    _rows(rows, {"phone": "phone", "name": "name", "address": "address", "language": "language", "pin": "PIN"}, as_json)
 
 
 @phones_app.command("reset-pin")
@@ -168,10 +162,15 @@ def sms_list(
             }
             for s in session.scalars(select(Sms).order_by(Sms.id))
         ]
+    _rows(rows, {"created": "created", "phone": "phone", "status": "status", "body": "message"}, as_json)
+
+
+def _rows(rows: list[dict[str, Any]], columns: dict[str, str], as_json: bool) -> None:
+    """``rows`` as JSON, or as a table of ``columns`` (key → heading)."""
     if as_json:
         emit_json(rows)
         return
-    table = Table("created", "phone", "status", "message")
-    for r in rows:
-        table.add_row(r["created"], r["phone"], r["status"], r["body"])
+    table = Table(*columns.values())
+    for row in rows:
+        table.add_row(*(str(row[key] or "") for key in columns))
     console.print(table)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ost_chain.redact import scrub
 from ost_chain.units import money
 
-from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, RelayStatus, Sms, Status, utcnow
+from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, Sms, Status, utcnow
 from .i18n import say
 
 if TYPE_CHECKING:
@@ -73,15 +73,8 @@ class Outbox:
 
     def notice(self, session: BridgeSession, phones: dict[str, PhoneAccount]) -> int:
         """Queue a receipt for every confirmed reward and relayed action of a phone member not told yet."""
-        queued, since = 0, utcnow() - RECENT
-        rewards = session.scalars(
-            select(Participation).where(
-                Participation.status == Status.CONFIRMED,
-                Participation.member.in_(phones),
-                Participation.updated_at >= since,
-            )
-        )
-        for p in rewards:
+        queued = 0
+        for p in _recent(session, Participation, Participation.member, phones):
             member = phones[p.member]
             body = say(
                 member.language,
@@ -90,14 +83,7 @@ class Outbox:
                 minutes=p.minutes,
             )
             queued += self._queue(session, f"reward:{p.participation_id}", member.phone, body)
-        relayed = session.scalars(
-            select(RelayRequest).where(
-                RelayRequest.status == RelayStatus.CONFIRMED,
-                RelayRequest.signer.in_(phones),
-                RelayRequest.updated_at >= since,
-            )
-        )
-        for r in relayed:
+        for r in _recent(session, RelayRequest, RelayRequest.signer, phones):
             queued += self._receipts(session, r, phones)
         return queued
 
@@ -180,3 +166,11 @@ class Outbox:
                 sms.status = "failed" if sms.attempts >= MAX_ATTEMPTS else "queued"
             session.save()
         return sent
+
+
+def _recent(session: BridgeSession, model: Any, who: Any, phones: dict[str, PhoneAccount]) -> Any:
+    """The rows of ``model`` (participations, relayed actions) confirmed for phone members in the last day: what
+    they may not have been told yet (both tables say "confirmed")."""
+    return session.scalars(
+        select(model).where(model.status == Status.CONFIRMED, who.in_(phones), model.updated_at >= utcnow() - RECENT)
+    )

@@ -10,8 +10,15 @@ not in the floor: the ratio measured/floor shows how much they and any waste cos
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ost_chain.chain import dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import deploy_plan
+from ost_chain.plan import TownPlan
+from ost_chain.townclient import Town
 
 BASE = 21_000
 SSTORE_NEW = 22_100  # 2,100 cold access + 20,000 zero to non-zero
@@ -93,3 +100,16 @@ class Report:
         for failure in self.failures:
             print(f"FAIL {failure}")
         return 1 if self.failures else 0
+
+
+def bench_town(client: ChainClient, name: str = "Bench", **plan: object) -> Town:
+    """A town built by the deployment engine from ``plan`` (the OST office and ambassadors dev accounts 0-2), as
+    `ost deploy` builds one."""
+    with tempfile.TemporaryDirectory() as folder:
+        manifest = deploy_plan(
+            client,
+            TownPlan.model_validate({"town": name, "country": "ZA", **plan}),
+            Path(folder) / "town.json",
+            {a.address: a for a in dev_accounts()[:3]},
+        )
+        return Town(client, manifest.data)

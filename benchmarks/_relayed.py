@@ -9,9 +9,7 @@ also writes its nonce slot afresh, shown on its own row. A purchase in a stablec
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -19,14 +17,11 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3.logs import DISCARD
 
-from benchmarks._gas import Report
+from benchmarks._gas import Report, bench_town
 from ost_chain.chain import dev_accounts
 from ost_chain.client import ChainClient
-from ost_chain.deploy import deploy_plan
-from ost_chain.eip712 import sign_permit
-from ost_chain.gasless import batch_gas, prepare, sign
-from ost_chain.plan import TownPlan
-from ost_chain.townclient import Reward, Town
+from ost_chain.gasless import batch_gas, permit, prepare, sign
+from ost_chain.townclient import Reward
 
 DEADLINE = 2**40  # fixed, so the calldata (and the gas) is the same on every run
 ONE_INF = 10**18
@@ -43,17 +38,6 @@ def _member(label: str) -> LocalAccount:
     return Account.from_key(keccak(f"relayed/{label}".encode()))
 
 
-def _town(client: ChainClient, **plan: object) -> Town:
-    with tempfile.TemporaryDirectory() as folder:
-        manifest = deploy_plan(
-            client,
-            TownPlan.model_validate({"town": "Relayed", "country": "ZA", **plan}),
-            Path(folder) / "town.json",
-            {a.address: a for a in dev_accounts()[:3]},
-        )
-        return Town(client, manifest.data)
-
-
 def relayed(client: ChainClient, report: Report) -> None:
     accounts = dev_accounts()
     office, ambassador, coordinator, relayer = accounts[0], accounts[2], accounts[3], accounts[5]
@@ -62,8 +46,9 @@ def relayed(client: ChainClient, report: Report) -> None:
     client.send_value(office, direct.address, 10**18)
     coin, _ = client.deploy("TestStablecoin", sender=office)
     sale = {"asset": coin.address, "asset_decimals": 6, "price": 1, "shares": 1000, "local_days": 1}
-    town = _town(
+    town = bench_town(
         client,
+        "Relayed",
         coordinators=[coordinator.address],
         coordinator_daily_cap_inf=10**6,
         members=[direct.address, receiver.address, *(g.address for g in gasless)],
@@ -122,7 +107,9 @@ def relayed(client: ChainClient, report: Report) -> None:
         def signed_by(who: LocalAccount) -> Any:
             if who is direct:
                 return sale.functions.buy(shares)
-            return sale.functions.buyWithPermit(shares, *_permit(client, coin, who, sale.address, shares * TZAR))
+            return sale.functions.buyWithPermit(
+                shares, *permit(client, coin.address, who, sale.address, shares * TZAR, DEADLINE)
+            )
 
         return signed_by
 
@@ -143,12 +130,3 @@ def relayed(client: ChainClient, report: Report) -> None:
     measure("profit claim, member part", lambda who: d.claim(coin.address))
     measure("profit claim, investor part", lambda who: d.claimAsInvestor(0, coin.address))
     assert all(client.balance(g.address) == 0 for g in gasless), "a gasless member paid for gas"
-
-
-def _permit(
-    client: ChainClient, coin: Any, owner: LocalAccount, spender: str, value: int
-) -> tuple[int, int, bytes, bytes]:
-    nonce = coin.functions.nonces(owner.address).call()
-    permit = {"owner": owner.address, "spender": spender, "value": value, "nonce": nonce, "deadline": DEADLINE}
-    v, r, s = sign_permit(owner, client.chain_id, coin.address, coin.functions.name().call(), **permit)
-    return DEADLINE, v, r, s

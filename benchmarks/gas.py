@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -19,14 +18,12 @@ from eth_utils import keccak, to_checksum_address  # noqa: E402
 from web3.contract import Contract  # noqa: E402
 from web3.logs import DISCARD  # noqa: E402
 
-from benchmarks._gas import Floor, Report  # noqa: E402
+from benchmarks._gas import Floor, Report, bench_town  # noqa: E402
 from benchmarks._relayed import relayed  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import deploy_plan  # noqa: E402
 from ost_chain.eip712 import sign_participation  # noqa: E402
 from ost_chain.enums import NATIVE  # noqa: E402
-from ost_chain.plan import TownPlan  # noqa: E402
 from ost_chain.terms import SaleTerms  # noqa: E402
 
 TRANSFER_LOG = (3, 32)  # Transfer(from, to, value)
@@ -48,17 +45,14 @@ def addresses(label: str, count: int) -> list[str]:
 
 
 def town(client: ChainClient, **plan: object) -> dict[str, Contract]:
-    """A town built by the deployment engine from ``plan`` (the OST office, ambassadors and dev accounts 0-2), as
-    `ost deploy` builds one; its contracts by name."""
-    with tempfile.TemporaryDirectory() as folder:
-        manifest = deploy_plan(
-            client,
-            TownPlan.model_validate({"town": "Bench", "country": "ZA", **plan}),
-            Path(folder) / "town.json",
-            {a.address: a for a in dev_accounts()[:3]},
-        )
-    names = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistributor")
-    return {name: client.at(name, manifest.address(name)) for name in names}
+    """A town built as `ost deploy` builds one (:func:`bench_town`); its contracts by name."""
+    built = bench_town(client, **plan)
+    return {
+        "TownRegistry": built.registry,
+        "InfinityToken": built.infinity,
+        "BusinessFactory": built.factory,
+        "ProfitDistributor": built.distributor,
+    }
 
 
 def _tx_input(client: ChainClient, receipt: dict) -> bytes:

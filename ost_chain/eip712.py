@@ -1,5 +1,6 @@
-"""EIP-712 messages of the town's contracts: the participation a coordinator signs for INFINITY, and an ERC-2612
-permit a member signs to let someone spend their tokens."""
+"""EIP-712 messages of the town's contracts: the participation a coordinator signs for INFINITY, an ERC-2612 permit
+a member signs to let someone spend their tokens, and the forward request a member signs for the town's forwarder.
+Every document is built, signed, hashed and its signer recovered here."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 
 # The EIP-712 domain fields of the town's contracts (INFINITY's participations and permits).
 EIP712_DOMAIN = [
@@ -37,6 +39,20 @@ _PERMIT_TYPES = {
         {"name": "value", "type": "uint256"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+
+_FORWARD_REQUEST_TYPES = {
+    "EIP712Domain": EIP712_DOMAIN,
+    "ForwardRequest": [
+        {"name": "from", "type": "address"},
+        {"name": "to", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "gas", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint48"},
+        {"name": "data", "type": "bytes"},
     ],
 }
 
@@ -75,13 +91,35 @@ def sign_permit(
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
+def forward_request_typed_data(chain_id: int, forwarder: str, name: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The EIP-712 document a member's wallet signs for the town's forwarder (its EIP-712 ``name``).
+
+    ``request``: from, to, value, gas, nonce, deadline, data (bytes).
+    """
+    return _typed_data(_FORWARD_REQUEST_TYPES, "ForwardRequest", name, chain_id, forwarder, request)
+
+
+def sign_typed(signer: LocalAccount, typed: dict[str, Any]) -> bytes:
+    """``signer``'s signature of the EIP-712 document ``typed``, as a wallet's ``eth_signTypedData_v4`` makes it."""
+    return bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)
+
+
+def typed_signer(typed: dict[str, Any], signature: bytes) -> str:
+    """The address that signed ``typed``; raises ValueError for a malformed signature."""
+    return str(Account.recover_message(encode_typed_data(full_message=typed), signature=signature))
+
+
+def typed_digest(typed: dict[str, Any]) -> bytes:
+    """The EIP-712 hash of ``typed``: what is signed, and so the document's identity."""
+    signable = encode_typed_data(full_message=typed)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
 def sign_participation(signer: LocalAccount, chain_id: int, infinity: str, **participation: Any) -> bytes:
     """A coordinator's signature of a participation, as their wallet would make it."""
-    message = encode_typed_data(full_message=participation_typed_data(chain_id, infinity, **participation))
-    return bytes(signer.sign_message(message).signature)
+    return sign_typed(signer, participation_typed_data(chain_id, infinity, **participation))
 
 
 def participation_signer(signature: bytes, chain_id: int, infinity: str, **participation: Any) -> str:
     """The address that signed ``participation``; raises ValueError for a malformed signature."""
-    message = encode_typed_data(full_message=participation_typed_data(chain_id, infinity, **participation))
-    return str(Account.recover_message(message, signature=signature))
+    return typed_signer(participation_typed_data(chain_id, infinity, **participation), signature)

@@ -18,8 +18,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,21 +25,10 @@ from pydantic.alias_generators import to_camel
 from web3.datastructures import AttributeDict
 from web3.exceptions import ContractLogicError
 
-from .eip712 import EIP712_DOMAIN
+from .abi import ERC20_ABI
+from .eip712 import forward_request_typed_data, sign_permit, sign_typed, typed_digest, typed_signer
 from .exceptions import ChainError, OstError
 
-FORWARD_REQUEST_TYPES = {
-    "EIP712Domain": EIP712_DOMAIN,
-    "ForwardRequest": [
-        {"name": "from", "type": "address"},
-        {"name": "to", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "gas", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint48"},
-        {"name": "data", "type": "bytes"},
-    ],
-}
 DEADLINE_SECONDS = 3_600  # a signed request may wait in the bridge's queue this long
 FOLLOW_SECONDS = 120.0
 
@@ -93,24 +80,16 @@ class ForwardRequest:
 
     def typed_data(self, chain_id: int, forwarder: str, name: str) -> dict[str, Any]:
         """The EIP-712 document a wallet signs (``eth_signTypedData_v4``), ``data`` as bytes."""
-        domain = {"name": name, "version": "1", "chainId": chain_id, "verifyingContract": forwarder}
-        return {
-            "types": FORWARD_REQUEST_TYPES,
-            "primaryType": "ForwardRequest",
-            "domain": domain,
-            "message": self.message(),
-        }
+        return forward_request_typed_data(chain_id, forwarder, name, self.message())
 
     def digest(self, chain_id: int, forwarder: str, name: str) -> bytes:
         """The EIP-712 hash signed: the request's identity (the bridge's relay id)."""
-        signable = encode_typed_data(full_message=self.typed_data(chain_id, forwarder, name))
-        return keccak(b"\x19" + signable.version + signable.header + signable.body)
+        return typed_digest(self.typed_data(chain_id, forwarder, name))
 
     def signer(self, chain_id: int, forwarder: str, name: str) -> str | None:
         """The address that signed this request, or None for a malformed signature."""
         try:
-            signable = encode_typed_data(full_message=self.typed_data(chain_id, forwarder, name))
-            return str(Account.recover_message(signable, signature=self.signature))
+            return typed_signer(self.typed_data(chain_id, forwarder, name), self.signature)
         except Exception:  # noqa: BLE001 - any malformed signature is "not signed"
             return None
 
@@ -159,10 +138,35 @@ def prepare(town: Any, sender: str, fn: Any, *, deadline_seconds: int = DEADLINE
     return ForwardRequest(sender, fn.address, used * 5 // 4 + 10_000, nonce, deadline, data)
 
 
+def permit(
+    client: Any, asset: str, owner: LocalAccount, spender: str, value: int, deadline: int | None = None
+) -> tuple[int, int, bytes, bytes]:
+    """``owner``'s ERC-2612 permit of ``value`` of ``asset`` to ``spender`` — the signature a purchase without gas
+    carries instead of an approval — as ``permit(…, deadline, v, r, s)`` takes it: (deadline, v, r, s). The token's
+    domain is its name and its ``version()`` (USDC: "2"), else "1" (OpenZeppelin's); ``deadline`` an hour on unless
+    given."""
+    coin = client.w3.eth.contract(address=asset, abi=ERC20_ABI).functions
+    try:
+        version = str(coin.version().call())
+    except Exception:  # noqa: BLE001 - no version(): OpenZeppelin's ERC20Permit signs with "1"
+        version = "1"
+    if deadline is None:
+        deadline = int(client.w3.eth.get_block("latest")["timestamp"]) + DEADLINE_SECONDS
+    fields = {
+        "owner": owner.address,
+        "spender": spender,
+        "value": value,
+        "nonce": int(coin.nonces(owner.address).call()),
+    }
+    v, r, s = sign_permit(
+        owner, client.chain_id, asset, coin.name().call(), version=version, **fields, deadline=deadline
+    )
+    return deadline, v, r, s
+
+
 def sign(signer: LocalAccount, request: ForwardRequest, chain_id: int, forwarder: str, name: str) -> ForwardRequest:
     """``request`` signed by ``signer`` (its sender), as a wallet would sign it."""
-    signable = encode_typed_data(full_message=request.typed_data(chain_id, forwarder, name))
-    return replace(request, signature=bytes(signer.sign_message(signable).signature))
+    return replace(request, signature=sign_typed(signer, request.typed_data(chain_id, forwarder, name)))
 
 
 class Paced(OstError):
@@ -257,4 +261,4 @@ def own_part(receipt: Any, forwarder: str, request: ForwardRequest, gas_used: in
     raise ChainError(f"Transaction {receipt['transactionHash'].to_0x_hex()} carries no execution of this request.")
 
 
-__all__ = ["ForwardRequest", "GaslessPolicy", "RelayClient", "prepare", "relay_call", "sign"]
+__all__ = ["ForwardRequest", "GaslessPolicy", "RelayClient", "permit", "prepare", "relay_call", "sign"]

@@ -21,7 +21,6 @@ from . import gasless
 from ._owed import Owed, owed
 from ._roster import projects, residents, role_holders
 from ._town_reads import Eligibility, SaleStatus, TownReader
-from .eip712 import sign_permit
 from .enums import NATIVE, Phase, Role
 from .exceptions import ConfigError, ContractRevert, OstError
 from .units import checksum, hash_id, money
@@ -322,28 +321,17 @@ class Town(TownReader):
     def _permit(
         self, sender: LocalAccount, asset: str, spender: Contract, amount: int
     ) -> tuple[int, int, bytes, bytes]:
-        """An ERC-2612 permit of ``amount`` of ``asset`` to ``spender``, signed by ``sender``: (deadline, v, r, s)."""
-        coin = self.erc20(asset)
-        refused = NotAllowed(
-            f"This sale's coin, {asset}, takes no signed permits (ERC-2612) this member's wallet can make, so a "
-            "member without coin for gas cannot pay in it: buy from an account that holds coin for the fee."
-        )
+        """An ERC-2612 permit of ``amount`` of ``asset`` to ``spender``, signed by ``sender``: (deadline, v, r, s);
+        checked with the token itself before anything is relayed."""
         try:
-            name, nonce = coin.functions.name().call(), int(coin.functions.nonces(sender.address).call())
-        except Exception as exc:  # noqa: BLE001 - a token without ERC-2612
-            raise refused from exc
-        try:
-            version = str(coin.functions.version().call())  # USDC signs with "2"; most tokens have no version()
-        except Exception:  # noqa: BLE001 - OpenZeppelin's ERC20Permit: "1"
-            version = "1"
-        deadline = int(self.client.w3.eth.get_block("latest")["timestamp"]) + gasless.DEADLINE_SECONDS
-        permit = {"owner": sender.address, "spender": spender.address, "value": amount, "nonce": nonce}
-        v, r, s = sign_permit(sender, self.client.chain_id, asset, name, version=version, **permit, deadline=deadline)
-        try:  # the token itself says whether it takes this permit, before anything is relayed
-            coin.functions.permit(sender.address, spender.address, amount, deadline, v, r, s).call()
-        except Exception as exc:  # noqa: BLE001 - refused: another domain or no permit at all
-            raise refused from exc
-        return deadline, v, r, s
+            signed = gasless.permit(self.client, asset, sender, spender.address, amount)
+            self.erc20(asset).functions.permit(sender.address, spender.address, amount, *signed).call()
+        except Exception as exc:  # noqa: BLE001 - no ERC-2612, or another domain than the wallet can sign
+            raise NotAllowed(
+                f"This sale's coin, {asset}, takes no signed permits (ERC-2612) this member's wallet can make, so a "
+                "member without coin for gas cannot pay in it: buy from an account that holds coin for the fee."
+            ) from exc
+        return signed
 
     def _approve(self, sender: LocalAccount, asset: str, spender: str, amount: int) -> None:
         coin = self.erc20(asset)

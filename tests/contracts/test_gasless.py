@@ -13,9 +13,8 @@ from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
 from ost_chain.client import ChainClient
-from ost_chain.eip712 import sign_permit
 from ost_chain.enums import NATIVE
-from ost_chain.gasless import ForwardRequest, prepare, sign
+from ost_chain.gasless import ForwardRequest, permit, prepare, sign
 from ost_chain.terms import SaleTerms
 from ost_chain.units import hash_id
 from tests.helpers import advance_time, events, now, reverts
@@ -179,12 +178,12 @@ def coin_sale(
     return list_business(client, factory, ambassador, name="Bakery", symbol="BAKE", terms=terms)
 
 
-def permit_for(client: ChainClient, coin: Contract, owner: LocalAccount, spender: str, value: int) -> tuple[int, ...]:
-    deadline = now(client) + 3_600
-    nonce = coin.functions.nonces(owner.address).call()
-    permit = {"owner": owner.address, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline}
-    v, r, s = sign_permit(owner, client.chain_id, coin.address, coin.functions.name().call(), **permit)
-    return (deadline, v, r, s)  # type: ignore[return-value]
+def bought(town: CoreTown, member: LocalAccount, business: Business, coin: Contract, shares: int, relayer: Any) -> Any:
+    """``member``, holding no coin, is minted 5 tZAR a share and buys ``shares`` with one permit, relayed."""
+    cost = shares * 5 * 10**6
+    town.client.transact(coin.functions.mint(member.address, cost), relayer)
+    signed = permit(town.client, coin.address, member, business.sale.address, cost)
+    return relay(town, request_for(town, member, business.sale.functions.buyWithPermit(shares, *signed)), relayer)
 
 
 def test_a_member_without_coin_buys_with_one_permit_signature_and_refunds_a_failed_sale(
@@ -196,12 +195,9 @@ def test_a_member_without_coin_buys_with_one_permit_signature_and_refunds_a_fail
     relayer: LocalAccount,
 ) -> None:
     coin = stablecoin.functions
-    client.transact(coin.mint(penniless.address, 20 * 10**6), relayer)
-    permit = permit_for(client, stablecoin, penniless, coin_sale.sale.address, 15 * 10**6)
-    buy = coin_sale.sale.functions.buyWithPermit(3, *permit)
-    receipt = relay(town, request_for(town, penniless, buy), relayer)
-    (bought,) = events(receipt, coin_sale.sale, "SharesPurchased")
-    assert (bought["buyer"], bought["shares"], bought["cost"]) == (penniless.address, 3, 15 * 10**6)
+    client.transact(coin.mint(penniless.address, 5 * 10**6), relayer)  # 5 tZAR more than the purchase
+    (purchase,) = events(bought(town, penniless, coin_sale, stablecoin, 3, relayer), coin_sale.sale, "SharesPurchased")
+    assert (purchase["buyer"], purchase["shares"], purchase["cost"]) == (penniless.address, 3, 15 * 10**6)
     assert coin_sale.token.functions.balanceOf(penniless.address).call() == 3
     assert coin.allowance(penniless.address, coin_sale.sale.address).call() == 0
     advance_time(client, DAY + 1)  # 3 of the 5 needed: the sale failed
@@ -222,12 +218,12 @@ def test_a_front_run_permit_does_not_stop_the_purchase(
     stranger: LocalAccount,
 ) -> None:
     client.transact(stablecoin.functions.mint(penniless.address, 10 * 10**6), relayer)
-    permit = permit_for(client, stablecoin, penniless, coin_sale.sale.address, 10 * 10**6)
-    buy = coin_sale.sale.functions.buyWithPermit(2, *permit)
+    signed = permit(client, stablecoin.address, penniless, coin_sale.sale.address, 10 * 10**6)
+    buy = coin_sale.sale.functions.buyWithPermit(2, *signed)
     request = request_for(town, penniless, buy)
     # Someone copies the permit from the mempool and submits it first: the allowance it leaves pays.
     client.transact(
-        stablecoin.functions.permit(penniless.address, coin_sale.sale.address, 10 * 10**6, *permit), stranger
+        stablecoin.functions.permit(penniless.address, coin_sale.sale.address, 10 * 10**6, *signed), stranger
     )
     relay(town, request, relayer)
     assert coin_sale.token.functions.balanceOf(penniless.address).call() == 2
@@ -257,9 +253,8 @@ def test_a_member_without_coin_claims_both_parts_and_moves_shares(
     relayer: LocalAccount,
 ) -> None:
     coin = stablecoin.functions
-    client.transact(coin.mint(penniless.address, 30 * 10**6), relayer)
-    permit = permit_for(client, stablecoin, penniless, coin_sale.sale.address, 25 * 10**6)
-    relay(town, request_for(town, penniless, coin_sale.sale.functions.buyWithPermit(5, *permit)), relayer)
+    client.transact(coin.mint(penniless.address, 5 * 10**6), relayer)  # 5 tZAR more than the purchase
+    bought(town, penniless, coin_sale, stablecoin, 5, relayer)
     advance_time(client, DAY + 1)
     client.transact(coin_sale.sale.functions.finalize(), relayer)
     client.transact(distributor.functions.setInvestorShare(coin_sale.business_id, 2_000), ambassador)

@@ -4,7 +4,6 @@ EIP-1193 wallet backed by development accounts on anvil. Screenshots go to test-
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,6 @@ from ost_chain.terms import SaleTerms
 from ost_chain.townclient import Town
 from tests.api.conftest import Bridge, Deployed, deploy_town, serving
 from tests.dashboard import wallet
-
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -57,14 +52,6 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
 def bridge(town: Deployed) -> Iterator[Bridge]:
     with serving(town) as b:
         yield b
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def open_page(

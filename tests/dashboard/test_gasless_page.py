@@ -4,7 +4,6 @@ actions are left today. The wallet is a development account on anvil whose coin 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,6 @@ import pytest
 from ost_chain.chain import dev_accounts
 from tests.api.conftest import Bridge, Deployed, deploy_coin_town, serving
 from tests.dashboard import wallet
-
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DEV = dev_accounts()
@@ -51,14 +46,6 @@ def open_page(bridge: Bridge, d: Deployed, browser: Any, account: str) -> Any:
     page.click("#connect")
     page.wait_for_selector("#me:not([hidden])")
     return page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def test_a_member_with_no_coin_buys_and_claims_from_the_page(

@@ -4,7 +4,6 @@ as a Town Ambassador shows it to a town meeting: dial, set a PIN, check the bala
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +15,6 @@ from sqlalchemy import select
 from api.db import PhoneAccount
 from ost_chain.townclient import Reward
 from tests.api.conftest import COORDINATOR, OST, Bridge, Deployed, deploy_town, serving, wait_until
-
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 THANDI, SIPHO = "+27821111111", "+27822222222"
@@ -53,14 +48,6 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, B
     with serving(d, database) as bridge:
         yield d, bridge
     d.node.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def test_dial_check_the_balance_and_send_from_the_phone_page(browser: Any, town: tuple[Deployed, Bridge]) -> None:
