@@ -39,9 +39,8 @@ api_app.add_typer(db_app, name="db")
 
 
 def _phones() -> None:
-    from .phones_cli import phones_app, sms_app
+    from .phones_cli import sms_app
 
-    api_app.add_typer(phones_app, name="phones")
     api_app.add_typer(sms_app, name="sms")
 
 

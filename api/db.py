@@ -242,8 +242,21 @@ class PhoneAccount(Base):
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # chosen at the first dial
     pin_hash: Mapped[str | None] = mapped_column(Text, nullable=True)  # Argon2id; none until the first dial
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_reset: Mapped[bool] = mapped_column(Boolean, default=False)  # the PIN is a one-time one from a reset
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class PhoneOrder(Base):
+    """An ambassador's signed order about a phone member, carried out: once each (its nonce), with who signed it."""
+
+    __tablename__ = "phone_orders"
+
+    nonce: Mapped[str] = mapped_column(String(66), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    signer: Mapped[str] = mapped_column(String(42))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class UssdStep(Base):

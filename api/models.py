@@ -134,6 +134,20 @@ class RelayCreate(BaseModel):
     _check = field_validator("sender", "to")(lambda cls, v: check_address(v))
 
 
+class PhoneOrderCreate(BaseModel):
+    """An ambassador's order about a phone member: the ``PhoneOrder`` they signed (``eth_signTypedData_v4``, domain
+    ``OST bridge``, this town's registry) and the signature; a reset also carries the one-time PIN it signed."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["sign-up", "reset-pin", "propose-move", "confirm-move", "list"]
+    phone: str = Field(max_length=32, description="The member's number (the lost SIM's, for a move); empty to list.")
+    detail: str = Field(max_length=80, description="The name (sign-up), the new number (a move), the PIN's digest.")
+    deadline: int = Field(ge=0, lt=2**63, description="Unix time after which the order is refused.")
+    nonce: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="32 random bytes, hex: each order is used once.")
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte signature, hex.")
+    one_time_pin: str | None = Field(default=None, max_length=6, description="A reset's one-time PIN.")
+
+
 class RelayPublic(BaseModel):
     """Where a member's relayed action stands, to its block."""
 

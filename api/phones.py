@@ -1,106 +1,178 @@
-"""Phone members, as the Town and Country Ambassadors manage them: sign-up by phone number, a PIN reset, a lost SIM.
+"""Phone members, as the Town and Country Ambassadors manage them: their signed orders, carried out.
 
-Each step checks on chain that its signer holds the role it needs; a lost SIM moves only with two keys, the
-Town Ambassador's proposal and the Country Ambassador's confirmation, as a lost wallet does.
+An order (``ost_chain.phones``) is signed by an ambassador's own key. The bridge recovers the signer, checks
+on chain that they hold the role the step needs, refuses an order seen before or out of date, and records
+each order it carries out, with its signer, in the same transaction as what it did. A lost SIM moves only
+with two signatures, the Town Ambassador's proposal and the Country Ambassador's confirmation, as a lost
+wallet does; an account is unlocked with a one-time PIN the Town Ambassador hands over in person.
 """
 
 from __future__ import annotations
 
-from eth_account.signers.local import LocalAccount
+import time
+from typing import Any
+
 from sqlalchemy import select, update
 
+from ost_chain.eip712 import phone_order_typed_data, typed_signer
 from ost_chain.enums import Role
 from ost_chain.exceptions import ConfigError
-from ost_chain.townclient import NotAllowed, Town
+from ost_chain.phones import ORDER_SECONDS, pin_digest
+from ost_chain.townclient import Town
 
-from .custody import Vault, e164
-from .db import BridgeSession, PhoneAccount, PhoneMove, Sms, utcnow
+from .custody import PIN_TRIES, Vault, e164, hash_pin, valid_pin
+from .db import BridgeSession, PhoneAccount, PhoneMove, PhoneOrder, Sms, utcnow
+from .models import PhoneOrderCreate
+from .problems import Problem
+
+NEEDS = {
+    "sign-up": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
+    "reset-pin": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
+    "propose-move": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
+    "list": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
+    "confirm-move": (Role.COUNTRY_AMBASSADOR, "the Country Ambassador"),
+}
 
 
-def _holds(town: Town, role: str, signer: LocalAccount, words: str) -> None:
-    if not town.has_role(role, signer.address):
-        raise NotAllowed(f"{signer.address} is not {words} of {town.name}: only they may do this.")
+def signer_of(town: Town, chain_id: int, order: PhoneOrderCreate) -> str:
+    """Who signed ``order``, once it is checked: in date, unseen (the caller records it), by who may give it."""
+    now = int(time.time())
+    if not now <= order.deadline <= now + ORDER_SECONDS + 60:
+        raise Problem(
+            422, "This order is out of date: sign it again (an order is good for ten minutes).", kind="expired"
+        )
+    message = {
+        **order.model_dump(include={"action", "phone", "detail", "deadline"}),
+        "nonce": bytes.fromhex(order.nonce[2:]),
+    }
+    try:
+        signer = typed_signer(
+            phone_order_typed_data(chain_id, town.registry.address, message), bytes.fromhex(order.signature[2:])
+        )
+    except ValueError:
+        raise Problem(422, "This order's signature cannot be read.", kind="invalid-signature") from None
+    role, words = NEEDS[order.action]
+    if not town.has_role(role, signer):
+        raise Problem(403, f"{signer} is not {words} of {town.name}: only they may do this.", kind="not-allowed")
+    return signer
 
 
-def sign_up(
-    session: BridgeSession, vault: Vault, town: Town, ambassador: LocalAccount, phone: str, name: str, region: str
-) -> tuple[PhoneAccount, bool]:
-    """A member by phone number: a custodial key made and sealed, recorded, then its address signed up on chain by
-    the Town Ambassador. Again for the same number: its address signed up if it is not yet. (account, new)."""
-    _holds(town, Role.TOWN_AMBASSADOR, ambassador, "the Town Ambassador")
-    number = e164(phone, region)
+def carry_out(
+    session: BridgeSession, vault: Vault, order: PhoneOrderCreate, signer: str, region: str
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """Do what ``order`` says (its signer checked), recording the order with it; the answer for its signer."""
+    if session.get(PhoneOrder, order.nonce.lower()) is not None:
+        raise Problem(409, "This order was carried out already: sign a new one.", kind="conflict")
+    if order.action == "list":
+        return listed(session)
+    try:
+        number = e164(order.phone, region)
+    except ConfigError as exc:
+        raise Problem(422, str(exc), kind="invalid-input") from None
+    record = PhoneOrder(nonce=order.nonce.lower(), action=order.action, phone=number, signer=signer)
+    if order.action == "sign-up":
+        return sign_up(session, vault, record, number, order.detail)
+    if order.action == "reset-pin":
+        return reset_pin(session, vault, record, number, order)
+    new = e164(order.detail, region) if order.detail else ""
+    if order.action == "propose-move":
+        return propose_move(session, record, number, new)
+    return confirm_move(session, record, number, new)
+
+
+def sign_up(session: BridgeSession, vault: Vault, record: PhoneOrder, number: str, name: str) -> dict[str, Any]:
+    """A custodial key made and sealed for ``number`` (or the one made before): the Town Ambassador signs its
+    address up on chain next, so a stopped run is finished by running it again, never doubled."""
+    if not name.strip():
+        raise Problem(
+            422, "Give the member's name: who sends them INF sees it before confirming.", kind="invalid-input"
+        )
     if session.get(PhoneMove, number) is not None:
-        raise NotAllowed(f"{number} moved to a new number after a lost SIM: it cannot hold an account again.")
+        raise Problem(409, f"{number} moved to a new number after a lost SIM: it cannot hold an account again.")
     account = session.get(PhoneAccount, number)
     new = account is None
-    if account is None:
-        key = Vault.new_account()
-        account = PhoneAccount(phone=number, address=key.address, sealed_key=vault.seal(key), name=name[:60])
-        account.pin_failures = 0
-        with session.writing():  # recorded before the chain hears of it: a stopped run is resumed, never doubled
+    with session.writing():
+        if account is None:
+            key = Vault.new_account()
+            account = PhoneAccount(phone=number, address=key.address, sealed_key=vault.seal(key), name=name[:60])
+            account.pin_failures, account.pin_reset = 0, False
             session.add(account)
-    town.add_members(ambassador, [account.address])
-    return account, new
+        session.add(record)
+    return {"phone": account.phone, "address": account.address, "name": account.name, "new": new}
 
 
-def reset_pin(session: BridgeSession, town: Town, ambassador: LocalAccount, phone: str, region: str) -> PhoneAccount:
-    """Unlock an account (or forget a PIN): the member chooses a new PIN at the next dial."""
-    _holds(town, Role.TOWN_AMBASSADOR, ambassador, "the Town Ambassador")
-    account = _account(session, e164(phone, region))
-    account.pin_hash, account.pin_failures = None, 0
-    session.save()
-    return account
+def reset_pin(
+    session: BridgeSession, vault: Vault, record: PhoneOrder, number: str, order: PhoneOrderCreate
+) -> dict[str, Any]:
+    """Unlock an account (or forget a PIN) with the one-time PIN the order carries: the member enters it at the
+    next dial, then chooses their own. Until then nobody else can set a PIN by dialling first."""
+    pin = order.one_time_pin or ""
+    if not valid_pin(pin) or pin_digest(pin) != order.detail:
+        raise Problem(422, "A reset carries the one-time PIN it signed, of 4 to 6 digits.", kind="invalid-input")
+    account = _account(session, number)
+    with session.writing():
+        account.pin_hash = hash_pin(vault.pepper(account.address, pin))
+        account.pin_failures, account.pin_reset = 0, True
+        session.add(record)
+    return {"phone": account.phone, "unlocked": True}
 
 
-def propose_move(
-    session: BridgeSession, town: Town, ambassador: LocalAccount, old: str, new: str, region: str
-) -> PhoneMove:
+def propose_move(session: BridgeSession, record: PhoneOrder, old: str, new: str) -> dict[str, Any]:
     """The Town Ambassador's step for a lost SIM: propose moving the account of ``old`` to ``new``."""
-    _holds(town, Role.TOWN_AMBASSADOR, ambassador, "the Town Ambassador")
-    old, new = e164(old, region), e164(new, region)
     _account(session, old)
-    if session.get(PhoneAccount, new) is not None:
-        raise NotAllowed(f"{new} already holds an account: a SIM moves to a number that holds none.")
+    if not new or session.get(PhoneAccount, new) is not None:
+        raise Problem(
+            409, f"{new or 'No new number'} cannot take the account: a SIM moves to a number that holds none."
+        )
     move = session.get(PhoneMove, old)
     if move is not None and move.confirmed_at is not None:
-        raise NotAllowed(f"{old} moved to {move.new_phone} already.")
+        raise Problem(409, f"{old} moved to {move.new_phone} already.")
     with session.writing():
         if move is None:
-            move = PhoneMove(old_phone=old, new_phone=new, proposed_by=ambassador.address)
-            session.add(move)
+            session.add(PhoneMove(old_phone=old, new_phone=new, proposed_by=record.signer))
         else:
-            move.new_phone, move.proposed_by = new, ambassador.address
-    return move
+            move.new_phone, move.proposed_by = new, record.signer
+        session.add(record)
+    return {"old": old, "new": new, "proposedBy": record.signer}
 
 
-def confirm_move(
-    session: BridgeSession, town: Town, country_ambassador: LocalAccount, old: str, new: str, region: str
-) -> PhoneAccount:
+def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str) -> dict[str, Any]:
     """The Country Ambassador's step: the account answers the new number, and the old one is refused for good."""
-    _holds(town, Role.COUNTRY_AMBASSADOR, country_ambassador, "the Country Ambassador")
-    old, new = e164(old, region), e164(new, region)
     move = session.get(PhoneMove, old)
     if move is None or move.new_phone != new or move.confirmed_at is not None:
-        raise NotAllowed(f"No move of {old} to {new} waits for confirmation: the Town Ambassador proposes it first.")
-    if move.proposed_by == country_ambassador.address:
-        raise NotAllowed("A move needs two keys: the one who proposed it cannot confirm it.")
+        raise Problem(409, f"No move of {old} to {new} waits for confirmation: the Town Ambassador proposes it first.")
+    if move.proposed_by == record.signer:
+        raise Problem(403, "A move needs two keys: the one who proposed it cannot confirm it.", kind="not-allowed")
     account = _account(session, old)
     if session.get(PhoneAccount, new) is not None:
-        raise NotAllowed(f"{new} was signed up since the move was proposed: propose a move to a free number.")
+        raise Problem(409, f"{new} was signed up since the move was proposed: propose a move to a free number.")
     with session.writing():
         account.phone = new
-        move.confirmed_by, move.confirmed_at = country_ambassador.address, utcnow()
+        move.confirmed_by, move.confirmed_at = record.signer, utcnow()
         # Receipts not yet sent go to the new number, not to the lost SIM.
         session.execute(update(Sms).where(Sms.phone == old, Sms.status == "queued").values(phone=new))
-    return account
+        session.add(record)
+    return {"phone": new, "address": account.address}
 
 
-def listed(session: BridgeSession) -> list[PhoneAccount]:
-    return list(session.scalars(select(PhoneAccount).order_by(PhoneAccount.created_at)))
+def listed(session: BridgeSession) -> list[dict[str, Any]]:
+    """Every phone member, for the Town Ambassador: number, name, address, language, the PIN's state."""
+
+    def pin(account: PhoneAccount) -> str:
+        if account.pin_failures >= PIN_TRIES:
+            return "locked"
+        if account.pin_reset:
+            return "one-time"
+        return "set" if account.pin_hash else "not yet"
+
+    rows = session.scalars(select(PhoneAccount).order_by(PhoneAccount.created_at))
+    return [
+        {"phone": r.phone, "name": r.name, "address": r.address, "language": r.language, "pin": pin(r)} for r in rows
+    ]
 
 
 def _account(session: BridgeSession, number: str) -> PhoneAccount:
     account = session.get(PhoneAccount, number)
     if account is None:
-        raise ConfigError(f"{number} holds no account in this town's bridge.")
+        raise Problem(404, f"{number} holds no account in this town's bridge.", kind="not-found")
     return account

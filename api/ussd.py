@@ -97,17 +97,27 @@ class PhoneMenu:
         if account.pin_failures >= PIN_TRIES:
             return "END " + say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
         path = _path(text)
-        if account.pin_hash is None:
+        if account.pin_hash is None or account.pin_reset:
             return trimmed(self._first_dial(session, account, path))
         return trimmed(Screens(self, session, account, path).show())
 
     def _first_dial(self, session: BridgeSession, account: PhoneAccount, path: list[str]) -> str:
-        """Choose a language (unless the account has one), then a PIN, twice; all kept at the end, together."""
+        """Choose a language (unless the account has one); after a reset, enter the one-time PIN the Town Ambassador
+        handed over; then a PIN, twice. All kept at the end, together."""
         lang = account.language
         if lang is None:
             if not path or path[0] not in {str(n) for n in range(1, len(LANGUAGE_CHOICES) + 1)}:
                 return "CON " + choose_language()
             lang, path = LANGUAGE_CHOICES[int(path[0]) - 1], path[1:]
+        if account.pin_reset:
+            if not path:
+                return "CON " + say(lang, "Enter the one-time PIN from your Town Ambassador:")
+            screens = Screens(self, session, account, path)
+            screens.lang = lang
+            refused = screens.pin_ok(path[0])
+            if refused is not None:
+                return refused
+            path = path[1:]
         if not path:
             return "CON " + say(lang, "Choose a PIN of 4 to 6 digits:")
         if not valid_pin(path[0]):
@@ -116,7 +126,7 @@ class PhoneMenu:
             return "CON " + say(lang, "Enter the same PIN again:")
         if path[1] != path[0]:
             return "END " + say(lang, "The two PINs differ. Dial again to choose one.")
-        account.language, account.pin_failures = lang, 0
+        account.language, account.pin_failures, account.pin_reset = lang, 0, False
         account.pin_hash = hash_pin(self.vault.pepper(account.address, path[0]))
         session.save()
         return "END " + say(lang, "Your PIN is set. Dial again to use your account.")

@@ -1,6 +1,7 @@
-"""EIP-712 messages of the town's contracts: the participation a coordinator signs for INFINITY, an ERC-2612 permit
-a member signs to let someone spend their tokens, and the forward request a member signs for the town's forwarder.
-Every document is built, signed, hashed and its signer recovered here."""
+"""EIP-712 messages of the town: the participation a coordinator signs for INFINITY, an ERC-2612 permit a member
+signs to let someone spend their tokens, the forward request a member signs for the town's forwarder, and the order
+an ambassador signs for the bridge about a phone member. Every document is built, signed, hashed and its signer
+recovered here."""
 
 from __future__ import annotations
 
@@ -56,6 +57,19 @@ _FORWARD_REQUEST_TYPES = {
     ],
 }
 
+# An ambassador's order to the bridge about a phone member; the bridge checks the signer's role on chain.
+_PHONE_ORDER_TYPES = {
+    "EIP712Domain": EIP712_DOMAIN,
+    "PhoneOrder": [
+        {"name": "action", "type": "string"},
+        {"name": "phone", "type": "string"},
+        {"name": "detail", "type": "string"},
+        {"name": "deadline", "type": "uint256"},
+        {"name": "nonce", "type": "bytes32"},
+    ],
+}
+PHONE_ORDER_DOMAIN = "OST bridge"
+
 
 def _typed_data(
     types: dict[str, Any],
@@ -97,6 +111,14 @@ def forward_request_typed_data(chain_id: int, forwarder: str, name: str, request
     ``request``: from, to, value, gas, nonce, deadline, data (bytes).
     """
     return _typed_data(_FORWARD_REQUEST_TYPES, "ForwardRequest", name, chain_id, forwarder, request)
+
+
+def phone_order_typed_data(chain_id: int, registry: str, order: dict[str, Any]) -> dict[str, Any]:
+    """The EIP-712 document an ambassador signs for the town's bridge (bound to the town by its registry).
+
+    ``order``: action, phone, detail, deadline, nonce (bytes32).
+    """
+    return _typed_data(_PHONE_ORDER_TYPES, "PhoneOrder", PHONE_ORDER_DOMAIN, chain_id, registry, order)
 
 
 def sign_typed(signer: LocalAccount, typed: dict[str, Any]) -> bytes:

@@ -10,10 +10,7 @@ never needs, and never receives, coin for gas.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -26,6 +23,7 @@ from web3.datastructures import AttributeDict
 from web3.exceptions import ContractLogicError
 
 from .abi import ERC20_ABI
+from .bridgeclient import BridgeClient, Paced
 from .eip712 import forward_request_typed_data, sign_permit, sign_typed, typed_digest, typed_signer
 from .exceptions import ChainError, OstError
 
@@ -169,19 +167,12 @@ def sign(signer: LocalAccount, request: ForwardRequest, chain_id: int, forwarder
     return replace(request, signature=sign_typed(signer, request.typed_data(chain_id, forwarder, name)))
 
 
-class Paced(OstError):
-    """The bridge asked this address to slow down: retry after ``wait`` seconds."""
-
-    def __init__(self, message: str, wait: float) -> None:
-        super().__init__(message)
-        self.wait = wait
-
-
-class RelayClient:
+class RelayClient(BridgeClient):
     """The town's bridge, as a member's command uses it: relay a signed request, follow it to its block."""
 
     def __init__(self, url: str, *, follow_seconds: float = FOLLOW_SECONDS) -> None:
-        self.url, self.follow_seconds = url.rstrip("/"), follow_seconds
+        super().__init__(url)
+        self.follow_seconds = follow_seconds
 
     def relay(self, request: ForwardRequest) -> dict[str, Any]:
         """Hand ``request`` to the bridge; its answer (``relayId``, ``status``), or an :class:`OstError` with the
@@ -189,7 +180,7 @@ class RelayClient:
         until = time.monotonic() + self.follow_seconds
         while True:
             try:
-                return self._call("POST", "/v1/relay", request.as_json())
+                return self.call("POST", "/v1/relay", request.as_json())
             except Paced as exc:
                 if time.monotonic() + exc.wait > until:
                     raise OstError(str(exc)) from None
@@ -199,7 +190,7 @@ class RelayClient:
         """Wait until the bridge's relay ``relay_id`` is confirmed or failed; its last state."""
         until = time.monotonic() + self.follow_seconds
         while True:
-            state = self._call("GET", f"/v1/relay/{relay_id}")
+            state = self.call("GET", f"/v1/relay/{relay_id}")
             if state["status"] in ("confirmed", "failed"):
                 return state
             if time.monotonic() > until:
@@ -208,28 +199,6 @@ class RelayClient:
                     "stays in its queue; look again with GET /v1/relay/{relay_id}."
                 )
             time.sleep(0.1)
-
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the town's own bridge
-                return dict(json.loads(response.read()))
-        except urllib.error.HTTPError as exc:
-            try:
-                problem = json.loads(exc.read())
-            except ValueError:
-                problem = {}
-            said = problem.get("detail") or f"The bridge at {self.url} answered {exc.code} {exc.reason}."
-            if problem.get("type") == "/problems/rate-limited":
-                raise Paced(said, float(exc.headers.get("Retry-After") or 1)) from None
-            raise OstError(said) from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise ChainError(
-                f"No bridge answers at {self.url} ({getattr(exc, 'reason', exc)}): a gasless action goes through "
-                "the town's bridge. Start it (`ost up`, or `ost api`), or pass --bridge with its URL."
-            ) from None
 
 
 def relay_call(town: Any, relay: RelayClient, sender: LocalAccount, fn: Any) -> Any:

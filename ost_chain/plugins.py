@@ -5,9 +5,7 @@ installed distributions:
 
 - ``ost_chain.commands``: a ``typer.Typer`` app, added as ``ost NAME`` (the bridge adds ``ost api``);
 - ``ost_chain.services``: a callable ``(manifest, rpc_url, port) -> Service`` that ``ost up`` starts
-  beside the chain (the bridge serves itself this way);
-- ``ost_chain.phones``: a callable that signs up a member by phone number, its key held by the bridge
-  (``ost members add --phone``).
+  beside the chain (the bridge serves itself this way).
 
 So the import graph runs one way: plugins import ``ost_chain``, never the reverse, and an extra
 that is not installed is a missing command, not an ImportError.
@@ -25,7 +23,6 @@ log = logging.getLogger("ost")
 
 COMMANDS = "ost_chain.commands"
 SERVICES = "ost_chain.services"
-PHONES = "ost_chain.phones"
 
 
 class Service(Protocol):
@@ -51,12 +48,6 @@ def commands() -> dict[str, Any]:
 def services() -> dict[str, ServiceFactory]:
     """Every installed service `ost up` starts that can load, by name."""
     return _load(SERVICES)
-
-
-def phone_sign_up() -> Callable[..., dict[str, Any]] | None:
-    """The installed way to sign up a member by phone number (the bridge's), if any."""
-    found = _load(PHONES)
-    return next(iter(found.values()), None)
 
 
 def _load(group: str) -> dict[str, Any]:

@@ -3,18 +3,17 @@ Country Ambassador."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from ..exceptions import ConfigError
-from ..plugins import phone_sign_up
 from ..townclient import as_dict
 from ..units import money
 from .options import (
     Account,
+    BridgeUrl,
     JsonOutput,
     ManifestFile,
     RpcUrl,
@@ -25,6 +24,7 @@ from .options import (
     open_town,
     town_ambassador,
 )
+from .phones import add_by_phone, said
 
 members_app = typer.Typer(help="Sign up and remove members; list them.", no_args_is_help=True)
 
@@ -40,12 +40,15 @@ def members_add(
     rpc_url: RpcUrl = None,
     manifest: ManifestFile = None,
     account: Account = None,
+    bridge: BridgeUrl = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Sign up members (the Town Ambassador); those already members are skipped. With --phone, a member who has a
     phone and no wallet: the bridge makes and holds its key, and the member uses the town's USSD menu."""
     if phone is not None:
-        _add_by_phone(phone, name, rpc_url, manifest, account, as_json)
+        if not name:
+            raise ConfigError("Give the member's name with --name: who sends them INF sees it before confirming.")
+        said(as_json, add_by_phone(phone, name, rpc_url, manifest, account, bridge))
         return
     if not addresses:
         raise ConfigError("Give the addresses to sign up, or --phone NUMBER --name NAME for a member with a phone.")
@@ -64,25 +67,6 @@ def members_add(
         (f"Signed up {len(added)} member(s)" if added else "Nobody new: every address given is a member already")
         + (f" ({len(set(addresses)) - len(added)} already were)" if added and len(set(addresses)) > len(added) else "")
         + f"; the town has {count}.",
-    )
-
-
-def _add_by_phone(
-    phone: str, name: str, rpc_url: str | None, manifest: Path | None, account: str | None, as_json: bool
-) -> None:
-    sign_up = phone_sign_up()
-    if sign_up is None:
-        raise ConfigError("Members by phone need the bridge: install ost-chain[api] (`make setup` does).")
-    if not name:
-        raise ConfigError("Give the member's name with --name: who sends them INF sees it before confirming.")
-    added = sign_up(phone, name, rpc_url, manifest, account, None)
-    done(
-        as_json,
-        added,
-        f"{added['name']} ({added['phone']}) is a member, at {added['address']}; the town's bridge holds the key. "
-        "At the first dial of the town's USSD code they choose a language and a PIN."
-        if added["new"]
-        else f"{added['phone']} was signed up already, at {added['address']}.",
     )
 
 

@@ -69,7 +69,8 @@ BridgeUrl = Annotated[
     typer.Option(
         "--bridge",
         envvar="OST_BRIDGE_URL",
-        help=f"The town's bridge, for --gasless. Default: {DEFAULT_BRIDGE_URL} (where `ost up` serves it).",
+        help=f"The town's bridge (which relays gasless actions and holds phone members' keys). Default: "
+        f"{DEFAULT_BRIDGE_URL} (where `ost up` serves it).",
     ),
 ]
 Business = Annotated[str, typer.Argument(help="The business: its number or its share symbol.")]

@@ -20,6 +20,7 @@ from .deploy import deploy_command, plan_app
 from .infinity import redeem_command, reward_command
 from .members import members_app, residents_app
 from .options import emit_json, err_console
+from .phones import phones_app
 from .profits import profit_app
 from .roles import ambassadors_app, coordinators_app, inf_app, profit_distribute_held
 from .sales import sale_app
@@ -75,6 +76,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(town_app, name="town")
 app.add_typer(members_app, name="members")
 app.add_typer(residents_app, name="residents")
+app.add_typer(phones_app, name="phones")
 app.command("reward")(reward_command)
 app.command("redeem")(redeem_command)
 app.add_typer(sale_app, name="sale")

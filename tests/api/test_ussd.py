@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from eth_account import Account
 from sqlalchemy import select
 
 from api.custody import vault_for
-from api.db import PhoneAccount, Sms
+from api.db import PhoneAccount, PhoneOrder, Sms
 from api.i18n import page_room
+from ost_chain.phones import order, pin_digest
 from ost_chain.settings import BridgeSettings
 from tests.api.conftest import COORDINATOR, DEV, OST, Bridge, Databases, Deployed, wait_until
 
@@ -28,8 +30,9 @@ PINS = {THANDI: "73915", SIPHO: "48260"}
 ONE_INF = 10**18
 
 
-def ost(d: Deployed, database: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OST_BRIDGE__DATABASE_URL": database}
+def ost(d: Deployed, bridge: Bridge, *args: str) -> subprocess.CompletedProcess[str]:
+    """`ost …` as the ambassadors run it: against the chain and the town's bridge, never its database."""
+    env = {**os.environ, "OST_BRIDGE_URL": bridge.url, "OST_BRIDGE__DATABASE_URL": bridge.database_url}
     where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url]
     return subprocess.run([OST, *args, *where], capture_output=True, text=True, timeout=120, env=env)
 
@@ -64,10 +67,11 @@ class Phone:
 def phones(fresh_town: Deployed, databases: Databases) -> Any:
     d = fresh_town
     database = databases.url("phones")
-    for number, name in ((THANDI, "Thandi"), (SIPHO, "Sipho")):
-        added = ost(d, database, "members", "add", "--phone", number, "--name", name, "--json")
-        assert added.returncode == 0, added.stderr
     bridge = Bridge(d, database, env={"OST_BRIDGE__USSD_SECRET": GATEWAY}).start()
+    for number, name in ((THANDI, "Thandi"), (SIPHO, "Sipho")):
+        added = ost(d, bridge, "members", "add", "--phone", number, "--name", name, "--json")
+        assert added.returncode == 0, added.stderr
+        assert json.loads(added.stdout)["new"] is True
     yield d, database, bridge
     bridge.stop()
 
@@ -128,7 +132,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
         (THANDI, "You sent 1.5 INF to Sipho."),
         (SIPHO, "Jy het 1.5 INF van Thandi ontvang."),
     }
-    listed = ost(d, database, "api", "sms", "list", "--json")
+    listed = ost(d, bridge, "api", "sms", "list", "--json")
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 3
 
     # The monthly basket, the last rewards, and profit: each from the phone, through the relay, with its receipt.
@@ -155,16 +159,22 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     assert (THANDI, "Your basket is confirmed: 1 INF.") in outbox()
     assert (THANDI, "Your profit claim is paid into your account.") in outbox()
 
-    # Three wrong PINs lock the account; the Town Ambassador unlocks it and the member chooses a new PIN.
+    # Three wrong PINs lock the account; the Town Ambassador unlocks it with a one-time PIN handed over in person,
+    # and the member chooses a new PIN.
     assert sipho.dial("1", "") == "END 'n PIN is 4 tot 6 syfers. Skakel weer."  # not a PIN: no try taken
     assert sipho.dial("1", "11111") == "END Verkeerde PIN. Nog 2 kanse."
     assert sipho.dial("1", "11111", new_session=False) == "END Verkeerde PIN. Nog 2 kanse."  # a retry: same reply
     assert sipho.dial("1", "11112") == "END Verkeerde PIN. Nog 1 kanse."
     assert sipho.dial("1", "11113").startswith("END Jou rekening is gesluit")
     assert sipho.dial("1", PINS[SIPHO]).startswith("END Jou rekening is gesluit")  # even with the right one now
-    reset = ost(d, database, "api", "phones", "reset-pin", SIPHO)
+    reset = ost(d, bridge, "phones", "reset-pin", SIPHO, "--json")
     assert reset.returncode == 0, reset.stderr
-    assert sipho.dial() == "CON Kies 'n PIN van 4 tot 6 syfers:"  # its language kept
+    one_time = json.loads(reset.stdout)["oneTimePin"]
+    assert sipho.dial() == "CON Tik die eenmalige PIN van jou Dorpsambassadeur in:"  # its language kept
+    assert sipho.dial("1111", "1111", "1111") == "END Verkeerde PIN. Nog 2 kanse."  # whoever dials first: no PIN
+    assert sipho.dial(one_time) == "CON Kies 'n PIN van 4 tot 6 syfers:"
+    assert sipho.dial(one_time, "55501", "55501").startswith("END Jou PIN is gestel.")
+    assert sipho.dial("1", "55501").startswith("END INF: 1.5 INF")
 
 
 def test_every_menu_in_every_language_fits_one_page(phones: Any) -> None:
@@ -196,15 +206,15 @@ def test_a_lost_sim_moves_with_two_keys_and_the_old_number_is_refused(phones: An
     d, database, bridge = phones
     Phone(bridge, THANDI).dial("1", PINS[THANDI], PINS[THANDI])
     new = "+27823334444"
-    alone = ost(d, database, "api", "phones", "move", THANDI, new, "--confirm", "--account", "dev:2")
+    alone = ost(d, bridge, "phones", "move", THANDI, new, "--confirm", "--account", "dev:2")
     assert alone.returncode != 0 and "Country Ambassador" in alone.stderr  # the Town Ambassador cannot confirm
-    proposed = ost(d, database, "api", "phones", "move", THANDI, new)
+    proposed = ost(d, bridge, "phones", "move", THANDI, new)
     assert proposed.returncode == 0, proposed.stderr
-    confirmed = ost(d, database, "api", "phones", "move", THANDI, new, "--confirm")
+    confirmed = ost(d, bridge, "phones", "move", THANDI, new, "--confirm")
     assert confirmed.returncode == 0, confirmed.stderr
     assert Phone(bridge, THANDI).dial() == "END This number no longer holds an account: it moved to a new number."
     assert Phone(bridge, new).dial().startswith("CON Bridge Town\n1 Balance")  # the same account, language, PIN
-    again = ost(d, database, "members", "add", "--phone", THANDI, "--name", "Someone")
+    again = ost(d, bridge, "members", "add", "--phone", THANDI, "--name", "Someone")
     assert again.returncode != 0 and "moved to a new number" in again.stderr
 
     # Later the member gets a smartphone: the two-key recovery moves everything to a wallet of their own.
@@ -249,3 +259,48 @@ def test_pins_guessed_all_at_once_still_lock_after_three(phones: Any) -> None:
     wrong = [r for r in replies if "Verkeerde PIN" in r]
     assert len(wrong) <= 2 and all("gesluit" in r for r in replies if r not in wrong), replies
     assert Phone(bridge, SIPHO).dial("1", PINS[SIPHO]).startswith("END Jou rekening is gesluit")
+
+
+def test_the_bridge_acts_on_an_ambassadors_signed_order_only(phones: Any) -> None:
+    """Found in review: the phone commands wrote the bridge's database directly, so whoever held its URL could move
+    a number or clear a PIN without a second key, and the first to dial after a reset chose the PIN. Now the bridge
+    acts only on an order an ambassador signed, checks the role on chain, and takes each order once."""
+    d, _, bridge = phones
+    orders = f"{bridge.url}/v1/phones/orders"
+    town_ambassador, country_ambassador = DEV[2], DEV[1]
+
+    def sent(body: dict[str, Any]) -> httpx.Response:
+        return httpx.post(orders, json=body, timeout=30)
+
+    # Someone who is not the Town Ambassador (a coordinator) cannot sign anyone up, list, or reset.
+    for action, phone, detail in (
+        ("sign-up", "+27825555555", "Eve"),
+        ("list", "", ""),
+        ("propose-move", THANDI, "+27826666666"),
+    ):
+        refused = sent(order(d.town, COORDINATOR, action, phone, detail))
+        assert refused.status_code == 403 and "only they may do this" in refused.json()["detail"], refused.text
+    # An order changed after it was signed is someone else's order (a stranger's), and refused.
+    signed = order(d.town, town_ambassador, "propose-move", THANDI, "+27826666666")
+    assert sent({**signed, "detail": "+27827777777"}).status_code == 403
+    # A signed order is carried out once; again, or out of date, it is refused.
+    assert sent(signed).status_code == 200
+    assert sent(signed).status_code == 409
+    late = order(d.town, town_ambassador, "list", "", deadline=int(time.time()) - 1)
+    assert sent(late).status_code == 422
+    # The Town Ambassador's key alone cannot confirm the move it proposed.
+    own = sent(order(d.town, town_ambassador, "confirm-move", THANDI, "+27826666666"))
+    assert own.status_code == 403 and "Country Ambassador" in own.json()["detail"]
+    # A reset's one-time PIN is the one signed; the bridge never answers with it.
+    pin, other = "424242", "434343"
+    swapped = {**order(d.town, town_ambassador, "reset-pin", SIPHO, pin_digest(pin)), "oneTimePin": other}
+    assert sent(swapped).status_code == 422
+    reset = sent({**order(d.town, town_ambassador, "reset-pin", SIPHO, pin_digest(pin)), "oneTimePin": pin})
+    assert reset.status_code == 200 and pin not in reset.text
+    listed = sent(order(d.town, town_ambassador, "list", "")).json()
+    assert {r["phone"]: r["pin"] for r in listed} == {THANDI: "not yet", SIPHO: "one-time"}
+    confirmed = sent(order(d.town, country_ambassador, "confirm-move", THANDI, "+27826666666"))
+    assert confirmed.status_code == 200 and confirmed.json()["phone"] == "+27826666666"
+    with bridge.session() as session:
+        signers = {(o.action, o.signer) for o in session.scalars(select(PhoneOrder))}
+    assert ("confirm-move", country_ambassador.address) in signers and ("reset-pin", town_ambassador.address) in signers
