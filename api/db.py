@@ -295,6 +295,7 @@ class Sms(Base):
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)  # queued, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # after a failure: when to retry
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 

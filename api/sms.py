@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ost_chain.redact import scrub
@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("ost.bridge.sms")
 EVERY_SECONDS = 2.0
 MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=1)  # after a failure; doubled after each
+
 RECENT = timedelta(days=1)  # what happened longer ago than this was told already (or is too old to tell)
+
+
+class Refused(Exception):
+    """The SMS gateway answered, and did not send."""
 
 
 class Outbox:
@@ -132,10 +138,12 @@ class Outbox:
         if options.sms_username is None or options.sms_api_key is None:
             return None
         if self._gateway is None:
-            import africastalking
+            from africastalking.SMS import SMSService
 
-            africastalking.initialize(options.sms_username, options.sms_api_key.get_secret_value())
-            self._gateway = africastalking.SMS
+            service = SMSService(options.sms_username, options.sms_api_key.get_secret_value())
+            if options.sms_api_url:  # the SDK keeps its base URL here (africastalking/Service.py)
+                service._baseUrl = options.sms_api_url.rstrip("/") + "/version1"
+            self._gateway = service
         return self._gateway
 
     def send(self, session: BridgeSession) -> int:
@@ -143,7 +151,8 @@ class Outbox:
         if gateway is None:
             return 0
         sent = 0
-        waiting = list(session.scalars(select(Sms.id).where(Sms.status == "queued").order_by(Sms.id).limit(50)))
+        due = or_(Sms.not_before.is_(None), Sms.not_before <= utcnow())
+        waiting = list(session.scalars(select(Sms.id).where(Sms.status == "queued", due).order_by(Sms.id).limit(50)))
         for sms_id in waiting:
             claimed = session.execute(  # this sender's alone, or another's already: at most once
                 update(Sms).where(Sms.id == sms_id, Sms.status == "queued").values(status="sending")
@@ -157,13 +166,16 @@ class Outbox:
                 answer = gateway.send(sms.body, [sms.phone], self.bridge.options.sms_sender_id)
                 recipients = (answer or {}).get("SMSMessageData", {}).get("Recipients", [])
                 if not recipients or recipients[0].get("status") != "Success":
-                    raise RuntimeError(str(recipients[0].get("status")) if recipients else "no recipient")
+                    said = str(recipients[0].get("status")) if recipients else "no recipient"
+                    raise Refused(said if said.isalnum() else "not sent")  # AT's status word, e.g. InvalidPhoneNumber
                 sms.status, sms.sent_at, sms.error = "sent", utcnow(), None
                 sent += 1
             except Exception as exc:  # noqa: BLE001 - the gateway said no: try again later, a few times
                 sms.attempts += 1
-                sms.error = type(exc).__name__  # never the gateway's text: it may echo the key
+                # Never the gateway's text, which may echo the key: the status word it gave, or the error's type.
+                sms.error = str(exc) if isinstance(exc, Refused) else type(exc).__name__
                 sms.status = "failed" if sms.attempts >= MAX_ATTEMPTS else "queued"
+                sms.not_before = utcnow() + RETRY_AFTER * 2 ** (sms.attempts - 1)  # 1, 2, 4, 8 minutes
             session.save()
         return sent
 

@@ -322,6 +322,7 @@ class Screens:
         if any(r != "00" for r in rest):
             return "CON " + self.t("Please choose 0 or 00.")
         open_now = [s for s in self.menu.bridge.chain.sales() if s.phase in ("local", "country", "world")]
+        open_now.sort(key=lambda s: (s.phase_ends_in is None, s.phase_ends_in or 0))  # the soonest to end first
         if not open_now:
             return "END " + self.t("No sale is open now.")
         who = {"local": self.t("members"), "country": self.t("residents"), "world": self.t("anyone")}
@@ -351,14 +352,12 @@ class Screens:
         refused = self.pin_ok(rest[0])
         if refused:
             return refused
-        events = self.town.infinity.events.Rewarded().get_logs(
-            argument_filters={"member": self.account.address}, from_block=self.town._from_block
-        )
+        events = self.town.latest_logs(self.town.infinity.events.Rewarded(), 5, member=self.account.address)
         if not events:
             return "END " + self.t("No rewards yet.")
         names = self.town.record.projects
         lines = []
-        for event in events[-5:][::-1]:
+        for event in events[::-1]:
             block = self.town.client.w3.eth.get_block(event["blockNumber"])
             day = datetime.fromtimestamp(int(block["timestamp"]), UTC).astimezone(self._zone()).strftime("%d/%m")
             number = int(event["args"]["projectId"])

@@ -341,16 +341,20 @@ class TownReader:
             return "ETH"
         return str(self.erc20(asset).functions.symbol().call())
 
-    def recent_rewards(self, count: int = 10) -> list[dict[str, Any]]:
-        """The latest ``count`` rewards, newest first."""
-        latest = int(self.client.w3.eth.block_number)
+    def latest_logs(self, event: Any, count: int, window: int = 5_000, **filters: Any) -> list[Any]:
+        """The last ``count`` logs of ``event`` (oldest first), read backwards from the newest block ``window`` blocks
+        at a time: a long-lived town is not read from its start, and a provider capping a query's range answers."""
         found: list[Any] = []
-        window = 5_000
-        to_block = latest
+        to_block = int(self.client.w3.eth.block_number)
         while len(found) < count and to_block >= self._from_block:
             from_block = max(self._from_block, to_block - window + 1)
-            found = self.infinity.events.Rewarded().get_logs(from_block=from_block, to_block=to_block) + found
+            found = [*event.get_logs(from_block=from_block, to_block=to_block, argument_filters=filters), *found]
             to_block = from_block - 1
+        return found[-count:]
+
+    def recent_rewards(self, count: int = 10) -> list[dict[str, Any]]:
+        """The latest ``count`` rewards, newest first."""
+        found = self.latest_logs(self.infinity.events.Rewarded(), count)
         return [
             {
                 "member": e["args"]["member"],
@@ -359,7 +363,7 @@ class TownReader:
                 "tx": e["transactionHash"].to_0x_hex(),
                 "minutes": int(e["args"]["minutesWorked"]),
             }
-            for e in reversed(found[-count:])
+            for e in reversed(found)
         ]
 
     def profit_claimed(self, asset: str = NATIVE) -> int:

@@ -73,6 +73,11 @@ class BridgeSettings(BaseModel):
     sms_username: str | None = Field(default=None, description="Africa's Talking username; no SMS is sent without.")
     sms_api_key: SecretStr | None = Field(default=None, description="Africa's Talking API key.")
     sms_sender_id: str | None = Field(default=None, description="The SMS sender id or short code, if the town has one.")
+    sms_api_url: str | None = Field(
+        default=None,
+        description="The SMS API's base URL when not Africa's Talking's own (https://api.africastalking.com): a "
+        "compatible gateway, or a test's.",
+    )
 
     def database(self) -> str:
         """The queue's SQLAlchemy URL: the one set, else a SQLite file beside the manifest."""

@@ -66,6 +66,7 @@ def test_a_new_database_gets_exactly_the_models_tables(engine: Engine) -> None:
         "phone_accounts",
         "ussd_steps",
         "phone_moves",
+        "phone_orders",
         "sms_outbox",
         "alembic_version",
     }

@@ -3,7 +3,6 @@ as a Town Ambassador shows it to a town meeting: dial, set a PIN, check the bala
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,28 +23,16 @@ THANDI, SIPHO = "+27821111111", "+27822222222"
 def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, Bridge]]:
     d = deploy_town(tmp_path_factory.mktemp("phone-page"))
     database = f"sqlite:///{d.folder / 'queue.sqlite'}"
-    for number, name in ((THANDI, "Thandi"), (SIPHO, "Sipho")):
-        added = subprocess.run(
-            [
-                OST,
-                "members",
-                "add",
-                "--phone",
-                number,
-                "--name",
-                name,
-                "--manifest",
-                str(d.manifest),
-                "--rpc-url",
-                d.node.rpc_url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "OST_BRIDGE__DATABASE_URL": database},
-        )
-        assert added.returncode == 0, added.stderr
     with serving(d, database) as bridge:
+        for number, name in ((THANDI, "Thandi"), (SIPHO, "Sipho")):  # as the Town Ambassador: an order to the bridge
+            where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url, "--bridge", bridge.url]
+            added = subprocess.run(
+                [OST, "members", "add", "--phone", number, "--name", name, *where],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert added.returncode == 0, added.stderr
         yield d, bridge
     d.node.stop()
 

@@ -1,4 +1,4 @@
-"""Ambassadors' signed orders about phone members, and one-time PINs after a reset.
+"""Ambassadors' signed orders about phone members, one-time PINs after a reset, and when an SMS is retried.
 
 Revision ID: 0005
 Revises: 0004
@@ -28,9 +28,13 @@ def upgrade() -> None:
     op.create_index("ix_phone_orders_phone", "phone_orders", ["phone"])
     with op.batch_alter_table("phone_accounts") as table:  # SQLite alters a table by copying it
         table.add_column(sa.Column("pin_reset", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("sms_outbox") as table:
+        table.add_column(sa.Column("not_before", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sms_outbox") as table:
+        table.drop_column("not_before")
     with op.batch_alter_table("phone_accounts") as table:
         table.drop_column("pin_reset")
     op.drop_table("phone_orders")
