@@ -18,9 +18,7 @@ contract BusinessFactory is TownRoleGated, IBusinessFactory {
 
     // ───────────────────────────── Constants ─────────────────────────────
 
-    ITownRegistry private immutable _REGISTRY;
-    address private immutable _SALE_IMPLEMENTATION;
-    address private immutable _TOKEN_IMPLEMENTATION;
+    address private immutable _SELF = address(this);
 
     // ───────────────────────────── Storage ─────────────────────────────
 
@@ -28,28 +26,20 @@ contract BusinessFactory is TownRoleGated, IBusinessFactory {
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
-    /// @param townRegistry The town the businesses belong to.
-    /// @param saleImplementation A deployed {ShareSale}.
-    /// @param tokenImplementation A deployed {ShareToken}.
-    constructor(ITownRegistry townRegistry, address saleImplementation, address tokenImplementation) {
-        if (address(townRegistry).code.length == 0) revert BusinessFactoryNoCode(address(townRegistry));
-        if (saleImplementation.code.length == 0) revert BusinessFactoryNoCode(saleImplementation);
-        if (tokenImplementation.code.length == 0) revert BusinessFactoryNoCode(tokenImplementation);
-        _REGISTRY = townRegistry;
-        _SALE_IMPLEMENTATION = saleImplementation;
-        _TOKEN_IMPLEMENTATION = tokenImplementation;
-    }
+    /// @dev The implementation: each town's factory is a clone of it, with the town's registry and the share
+    /// sale and share token implementations as immutable arguments. The implementation itself lists nothing.
+    constructor() {}
 
     // ───────────────────────────── External: views ─────────────────────────────
 
     /// @inheritdoc IBusinessFactory
-    function registry() external view returns (ITownRegistry) {
-        return _REGISTRY;
+    function registry() external view returns (ITownRegistry townRegistry) {
+        (townRegistry,,) = _args();
     }
 
     /// @inheritdoc IBusinessFactory
     function implementations() external view returns (address saleImplementation, address tokenImplementation) {
-        return (_SALE_IMPLEMENTATION, _TOKEN_IMPLEMENTATION);
+        (, saleImplementation, tokenImplementation) = _args();
     }
 
     /// @inheritdoc IBusinessFactory
@@ -76,14 +66,7 @@ contract BusinessFactory is TownRoleGated, IBusinessFactory {
         // The check without the modifier: with this function's calldata strings, the modifier costs 145 gas more.
         _checkTownRole(TownRoles.TOWN_AMBASSADOR, _msgSender());
         businessId = _sales.length;
-        // The token and the sale name each other in their code. This factory creates nothing else,
-        // two contracts a listing from nonce 1, so the sale's address is known before the token exists.
-        address expectedSale = _createAddress(1 + 2 * businessId + 1);
-        token = IShareToken(
-            Clones.cloneWithImmutableArgs(_TOKEN_IMPLEMENTATION, abi.encode(_REGISTRY, policy, expectedSale))
-        );
-        sale = IShareSale(Clones.cloneWithImmutableArgs(_SALE_IMPLEMENTATION, abi.encode(token, _REGISTRY, terms)));
-        if (address(sale) != expectedSale) revert BusinessFactoryAddressMismatch(expectedSale, address(sale));
+        (sale, token) = _clones(businessId, policy, terms);
         token.initialize(name, symbol);
         sale.initialize();
         _sales.push(sale);
@@ -92,8 +75,30 @@ contract BusinessFactory is TownRoleGated, IBusinessFactory {
 
     // ───────────────────────────── Internal ─────────────────────────────
 
-    function _townRegistry() internal view override returns (ITownRegistry) {
-        return _REGISTRY;
+    function _townRegistry() internal view override returns (ITownRegistry townRegistry) {
+        (townRegistry,,) = _args();
+    }
+
+    /// @dev The share token and sale of business `businessId`, as clones with their immutable arguments.
+    function _clones(uint256 businessId, IShareToken.OwnershipPolicy policy, IShareSale.Terms calldata terms)
+        private
+        returns (IShareSale sale, IShareToken token)
+    {
+        (ITownRegistry townRegistry, address saleImplementation, address tokenImplementation) = _args();
+        // The token and the sale name each other in their code. This factory creates nothing else,
+        // two contracts a listing from nonce 1, so the sale's address is known before the token exists.
+        address expectedSale = _createAddress(1 + 2 * businessId + 1);
+        token = IShareToken(
+            Clones.cloneWithImmutableArgs(tokenImplementation, abi.encode(townRegistry, policy, expectedSale))
+        );
+        sale = IShareSale(Clones.cloneWithImmutableArgs(saleImplementation, abi.encode(token, townRegistry, terms)));
+        if (address(sale) != expectedSale) revert BusinessFactoryAddressMismatch(expectedSale, address(sale));
+    }
+
+    /// @dev The clone's immutable arguments. The implementation has none, and refuses.
+    function _args() private view returns (ITownRegistry, address, address) {
+        if (address(this) == _SELF) revert BusinessFactoryNoCode(address(0));
+        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, address, address));
     }
 
     /// @dev The address this contract's CREATE with account nonce `nonce` produces: keccak256(rlp([this, nonce])).

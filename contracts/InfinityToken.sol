@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
@@ -27,7 +28,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
         "Participation(address member,uint32 minutesWorked,bytes32 participationId,uint256 projectId,address coordinator,uint256 deadline)"
     );
 
-    ITownRegistry private immutable _REGISTRY;
+    address private immutable _SELF = address(this);
 
     // ───────────────────────────── Storage ─────────────────────────────
 
@@ -54,22 +55,20 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
-    /// @param townRegistry The town whose roles and members this token follows.
-    /// @param trustedForwarder The town's {TownForwarder}: members transfer and redeem without gas through it.
-    constructor(ITownRegistry townRegistry, address trustedForwarder)
+    /// @dev The implementation: each town's token is a clone of it, with the town's registry as its immutable
+    /// argument. The implementation itself has no town and refuses to act.
+    /// @param trustedForwarder The network's {TownForwarder}: members transfer and redeem without gas through it.
+    constructor(address trustedForwarder)
         ERC20("INFINITY", "INF")
         ERC20Permit("INFINITY")
         ERC2771Context(trustedForwarder)
-    {
-        if (address(townRegistry) == address(0)) revert InfinityTokenZeroRegistry();
-        _REGISTRY = townRegistry;
-    }
+    {}
 
     // ───────────────────────────── External: views ─────────────────────────────
 
     /// @inheritdoc IInfinityToken
     function registry() external view returns (ITownRegistry) {
-        return _REGISTRY;
+        return _registry();
     }
 
     /// @inheritdoc IInfinityToken
@@ -205,7 +204,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
 
     /// @inheritdoc IInfinityToken
     function recover(address lost) external returns (uint256 amount) {
-        address replacement = _REGISTRY.recoveredTo(lost);
+        address replacement = _registry().recoveredTo(lost);
         if (replacement == address(0)) revert InfinityTokenNotRecovered(lost);
         amount = balanceOf(lost);
         if (amount == 0) return 0;
@@ -247,7 +246,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     ) private returns (uint256 amount) {
         if (_rewarded[participationId]) revert InfinityTokenAlreadyRewarded(participationId);
         if (minutesWorked == 0 || minutesWorked > MAX_MINUTES_PER_DAY) revert InfinityTokenInvalidMinutes(minutesWorked);
-        if (!_REGISTRY.isMember(member)) revert InfinityTokenNotMember(member);
+        if (!_registry().isMember(member)) revert InfinityTokenNotMember(member);
         amount = rewardAmount(projectId, minutesWorked);
 
         MemberDay memory record = _memberDays[member];
@@ -307,7 +306,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
 
     /// @inheritdoc IInfinityToken
     function onMembershipRecovered(address lost, address replacement) external {
-        if (msg.sender != address(_REGISTRY)) revert InfinityTokenOnlyRegistry(msg.sender);
+        if (msg.sender != address(_registry())) revert InfinityTokenOnlyRegistry(msg.sender);
         MemberDay memory day = _memberDays[lost];
         if (day.day != _today() || day.creditedMinutes == 0) return;
         // The replacement is fresh (the registry requires it): it was credited nothing today.
@@ -319,14 +318,30 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     /// @dev Every balance change passes the pause check; nothing leaves a recovered address except
     /// by {recover}. Mints (rewards) skip the registry: a recovered address is no member anyway.
     function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {
-        if (from != address(0) && !_recovering && _REGISTRY.recoveredTo(from) != address(0)) {
+        if (from != address(0) && !_recovering && _registry().recoveredTo(from) != address(0)) {
             revert InfinityTokenRecoveredAccount(from);
         }
         super._update(from, to, value);
     }
 
     function _townRegistry() internal view override returns (ITownRegistry) {
-        return _REGISTRY;
+        return _registry();
+    }
+
+    /// @dev The clone's immutable argument: its town's registry. The implementation has none, and refuses.
+    function _registry() private view returns (ITownRegistry) {
+        if (address(this) == _SELF) revert InfinityTokenZeroRegistry();
+        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry));
+    }
+
+    /// @notice The token's name, the same in every town (its clones keep no name of their own).
+    function name() public pure override returns (string memory) {
+        return "INFINITY";
+    }
+
+    /// @notice The token's symbol.
+    function symbol() public pure override returns (string memory) {
+        return "INF";
     }
 
     // ───────────────────────────── ERC-2771 ─────────────────────────────

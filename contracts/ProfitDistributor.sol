@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -31,8 +32,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     uint256 private constant _MAX_ASSETS = 16;
     address private constant _NATIVE = address(0);
 
-    ITownRegistry private immutable _REGISTRY;
-    IBusinessFactory private immutable _FACTORY;
+    address private immutable _SELF = address(this);
 
     // ───────────────────────────── Storage ─────────────────────────────
 
@@ -73,28 +73,21 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
-    /// @param townRegistry The town whose members share the profit.
-    /// @param businessFactory The town's factory, which names its businesses.
-    /// @param trustedForwarder The town's {TownForwarder}: members claim without gas through it.
-    constructor(ITownRegistry townRegistry, IBusinessFactory businessFactory, address trustedForwarder)
-        ERC2771Context(trustedForwarder)
-    {
-        if (address(townRegistry).code.length == 0) revert ProfitDistributorNoCode(address(townRegistry));
-        if (address(businessFactory).code.length == 0) revert ProfitDistributorNoCode(address(businessFactory));
-        _REGISTRY = townRegistry;
-        _FACTORY = businessFactory;
-    }
+    /// @dev The implementation: each town's distributor is a clone of it, with the town's registry and business
+    /// factory as immutable arguments. The implementation itself has no town and refuses to act.
+    /// @param trustedForwarder The network's {TownForwarder}: members claim without gas through it.
+    constructor(address trustedForwarder) ERC2771Context(trustedForwarder) {}
 
     // ───────────────────────────── External: views ─────────────────────────────
 
     /// @inheritdoc IProfitDistributor
     function registry() external view returns (ITownRegistry) {
-        return _REGISTRY;
+        return _registry();
     }
 
     /// @inheritdoc IProfitDistributor
     function factory() external view returns (IBusinessFactory) {
-        return _FACTORY;
+        return _factory();
     }
 
     /// @inheritdoc IProfitDistributor
@@ -138,7 +131,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     /// @inheritdoc IProfitDistributor
     function deposit(uint256 businessId, address asset, uint256 amount) external payable nonReentrant {
         if (amount == 0) revert ProfitDistributorZeroAmount();
-        if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
+        if (businessId >= _factory().businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
         address treasury = _treasury(businessId);
         address depositor = _msgSender();
         if (depositor != treasury) revert ProfitDistributorNotTreasury(businessId, depositor, treasury);
@@ -172,7 +165,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     /// @inheritdoc IProfitDistributor
     function claimAsInvestor(uint256 businessId, address asset) external nonReentrant returns (uint256 amount) {
         address holder = _msgSender();
-        if (_REGISTRY.recoveredTo(holder) != address(0)) revert ProfitDistributorRecoveredAccount(holder);
+        if (_registry().recoveredTo(holder) != address(0)) revert ProfitDistributorRecoveredAccount(holder);
         IShareToken token = _token(businessId);
         amount = _investorClaimable(token, holder, asset);
         if (amount == 0) revert ProfitDistributorNothingToClaim(holder, asset);
@@ -185,7 +178,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
 
     /// @inheritdoc IProfitDistributor
     function setInvestorShare(uint256 businessId, uint16 basisPoints) external onlyTownRole(TownRoles.TOWN_AMBASSADOR) {
-        if (businessId >= _FACTORY.businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
+        if (businessId >= _factory().businessCount()) revert ProfitDistributorUnknownBusiness(businessId);
         if (basisPoints > _ALL) revert ProfitDistributorInvalidShare(basisPoints);
         _investorBps[businessId] = basisPoints;
         emit InvestorShareSet(businessId, basisPoints, _msgSender());
@@ -194,7 +187,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     /// @inheritdoc IProfitDistributor
     function setAcceptedAsset(address asset, bool accepted) external {
         address caller = _msgSender();
-        if (!_REGISTRY.hasRole(TownRoles.OST_OFFICE, caller)) _checkTownRole(TownRoles.TOWN_AMBASSADOR, caller);
+        if (!_registry().hasRole(TownRoles.OST_OFFICE, caller)) _checkTownRole(TownRoles.TOWN_AMBASSADOR, caller);
         _accepted[asset] = accepted;
         emit AssetAcceptanceSet(asset, accepted, caller);
     }
@@ -234,7 +227,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
 
     /// @inheritdoc IProfitDistributor
     function onMembershipRecovered(address lost, address replacement) external {
-        if (msg.sender != address(_REGISTRY)) revert ProfitDistributorOnlyRegistry(msg.sender);
+        if (msg.sender != address(_registry())) revert ProfitDistributorOnlyRegistry(msg.sender);
         uint256 count = _assets.length;
         for (uint256 i; i < count; ++i) {
             mapping(address member => uint256) storage claimed = _claimed[_assets[i]];
@@ -249,7 +242,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     // ───────────────────────────── Internal ─────────────────────────────
 
     function _townRegistry() internal view override returns (ITownRegistry) {
-        return _REGISTRY;
+        return _registry();
     }
 
     // ───────────────────────────── ERC-2771 ─────────────────────────────
@@ -271,7 +264,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     function _treasury(uint256 businessId) private returns (address treasury) {
         treasury = _treasuries[businessId];
         if (treasury == address(0)) {
-            (IShareSale sale,) = _FACTORY.business(businessId);
+            (IShareSale sale,) = _factory().business(businessId);
             treasury = sale.terms().treasury;
             _treasuries[businessId] = treasury;
         }
@@ -302,7 +295,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
         private
         returns (uint256 count, uint256 perMember, uint256 carried, uint48 epoch)
     {
-        (count, epoch) = _REGISTRY.census();
+        (count, epoch) = _registry().census();
         Pool storage p = _pools[asset];
         uint256 total = amount + p.carried;
         if (count == 0) {
@@ -323,7 +316,7 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     function _bookInvestors(uint256 businessId, address asset, uint256 amount) private returns (uint256 part) {
         uint16 bps = _investorBps[businessId];
         if (bps == 0) return 0;
-        (IShareSale sale, IShareToken token) = _FACTORY.business(businessId);
+        (IShareSale sale, IShareToken token) = _factory().business(businessId);
         if (!token.transferable()) return 0;
         uint256 supply = token.totalSupply();
         if (supply == 0 || address(sale) == address(0)) return 0;
@@ -358,9 +351,9 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
     /// their membership periods. Loops only over this member's own periods.
     function _earned(address member, address asset) private view returns (uint256 earned) {
         Checkpoints.Trace208 storage paid = _perMember[asset];
-        (bool active, uint48 since, uint32 pastPeriods) = _REGISTRY.membership(member);
+        (bool active, uint48 since, uint32 pastPeriods) = _registry().membership(member);
         for (uint256 i; i < pastPeriods; ++i) {
-            (uint48 from, uint48 until) = _REGISTRY.pastMembership(member, i);
+            (uint48 from, uint48 until) = _registry().pastMembership(member, i);
             earned += _paidBefore(paid, until) - _paidBefore(paid, from);
         }
         if (active) earned += paid.latest() - _paidBefore(paid, since);
@@ -382,11 +375,25 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
 
     /// @dev Reverts with the factory's `BusinessFactoryUnknownBusiness` for an unknown id.
     function _token(uint256 businessId) private view returns (IShareToken token) {
-        (, token) = _FACTORY.business(businessId);
+        (, token) = _factory().business(businessId);
     }
 
     function _pay(address asset, address to, uint256 amount) private {
         if (asset == _NATIVE) Address.sendValue(payable(to), amount);
         else IERC20(asset).safeTransfer(to, amount);
+    }
+
+    /// @dev The clone's immutable arguments: the town whose members share the profit, and its factory.
+    function _args() private view returns (ITownRegistry townRegistry, IBusinessFactory businessFactory) {
+        if (address(this) == _SELF) revert ProfitDistributorNoCode(address(0));
+        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, IBusinessFactory));
+    }
+
+    function _registry() private view returns (ITownRegistry townRegistry) {
+        (townRegistry,) = _args();
+    }
+
+    function _factory() private view returns (IBusinessFactory businessFactory) {
+        (, businessFactory) = _args();
     }
 }

@@ -2,15 +2,21 @@
 pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {IOstNetwork} from "./interfaces/IOstNetwork.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
 import {IInfinityToken} from "./interfaces/IInfinityToken.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
 
 /// @title TownRegistry
-/// @notice The roles, members and country residents of one town. The OST office is the admin:
-/// it appoints the Country and Town Ambassadors; the Town Ambassador appoints coordinators.
-contract TownRegistry is AccessControl, ITownRegistry {
+/// @notice The roles and members of one town. The OST office is the admin: it appoints the Town Ambassador;
+/// the Town Ambassador appoints coordinators. The Country Ambassador and the country residents are the OST
+/// network's, for every town of the country.
+/// @dev A clone made by {OstNetwork.createTown}, with the town's country and network as immutable arguments.
+contract TownRegistry is Initializable, AccessControl, ITownRegistry {
     // ───────────────────────────── Constants ─────────────────────────────
 
     /// @inheritdoc ITownRegistry
@@ -51,7 +57,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
         uint48 until;
     }
 
-    bytes2 private immutable _COUNTRY_CODE;
+    address private immutable _SELF = address(this);
     string private _name;
     Census private _census;
     uint256 private _launchedAt;
@@ -59,25 +65,33 @@ contract TownRegistry is AccessControl, ITownRegistry {
     address private _infinityToken;
     mapping(address account => Membership) private _membership;
     mapping(address account => mapping(uint256 index => Period)) private _pastPeriods;
-    mapping(address account => bool) private _isCountryResident;
     mapping(bytes32 role => uint256) private _roleHolderCount;
     mapping(address lost => Recovery) private _recoveries;
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
-    /// @param townName The town's name, not empty.
-    /// @param country The town's ISO 3166-1 alpha-2 country code, two upper-case letters.
-    /// @param ostOffice The OST office, admin of the town.
-    constructor(string memory townName, bytes2 country, address ostOffice) {
-        if (bytes(townName).length == 0) revert TownRegistryEmptyName();
-        if (!_isUpperLetter(country[0]) || !_isUpperLetter(country[1])) {
-            revert TownRegistryInvalidCountryCode(country);
-        }
+    /// @dev The implementation is never initialized and holds no town; its clones share its code.
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @inheritdoc ITownRegistry
+    function initialize(
+        string calldata townName,
+        address ostOffice,
+        address townAmbassador,
+        address infinity,
+        address distributor
+    ) external initializer {
+        (, address network) = _args();
+        if (msg.sender != network) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
         if (ostOffice == address(0)) revert TownRegistryZeroAddress();
         _name = townName;
-        _COUNTRY_CODE = country;
+        _infinityToken = infinity;
+        _profitDistributor = distributor;
         _setRoleAdmin(COORDINATOR_ROLE, TOWN_AMBASSADOR_ROLE);
         _grantRole(DEFAULT_ADMIN_ROLE, ostOffice);
+        if (townAmbassador != address(0)) _grantRole(TOWN_AMBASSADOR_ROLE, townAmbassador);
     }
 
     // ───────────────────────────── External: views ─────────────────────────────
@@ -88,8 +102,23 @@ contract TownRegistry is AccessControl, ITownRegistry {
     }
 
     /// @inheritdoc ITownRegistry
-    function countryCode() external view returns (bytes2) {
-        return _COUNTRY_CODE;
+    function countryCode() external view returns (bytes2 country) {
+        (country,) = _args();
+    }
+
+    /// @inheritdoc ITownRegistry
+    function network() external view returns (address network_) {
+        (, network_) = _args();
+    }
+
+    /// @notice Whether `account` holds `role` in the town; the Country Ambassador is the network's for the
+    /// town's country, so an appointment or revocation there holds here at once.
+    function hasRole(bytes32 role, address account) public view override(AccessControl, IAccessControl) returns (bool) {
+        if (role == COUNTRY_AMBASSADOR_ROLE) {
+            (bytes2 country, address network_) = _args();
+            return account != address(0) && IOstNetwork(network_).countryAmbassador(country) == account;
+        }
+        return super.hasRole(role, account);
     }
 
     /// @inheritdoc ITownRegistry
@@ -137,7 +166,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     /// @inheritdoc ITownRegistry
     function isCountryResident(address account) external view returns (bool) {
-        return _isCountryResident[account];
+        return _isResident(account);
     }
 
     /// @inheritdoc ITownRegistry
@@ -145,8 +174,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
         Membership memory m = _membership[account];
         if (m.active) return Tier.LOCAL;
         if (m.recovered) revert TownRegistryRecoveredAccount(account);
-        if (_isCountryResident[account]) return Tier.COUNTRY;
-        return Tier.WORLD;
+        return _isResident(account) ? Tier.COUNTRY : Tier.WORLD;
     }
 
     /// @inheritdoc ITownRegistry
@@ -154,7 +182,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
         Membership memory m = _membership[account];
         if (m.active) return (Tier.LOCAL, m.predecessor);
         if (m.recovered) revert TownRegistryRecoveredAccount(account);
-        return (_isCountryResident[account] ? Tier.COUNTRY : Tier.WORLD, m.predecessor);
+        return (_isResident(account) ? Tier.COUNTRY : Tier.WORLD, m.predecessor);
     }
 
     /// @inheritdoc ITownRegistry
@@ -164,6 +192,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     /// @inheritdoc ITownRegistry
     function roleHolderCount(bytes32 role) external view returns (uint256) {
+        if (role == COUNTRY_AMBASSADOR_ROLE) return _countryAmbassador() == address(0) ? 0 : 1;
         return _roleHolderCount[role];
     }
 
@@ -226,7 +255,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
     /// @inheritdoc ITownRegistry
     function launch() external onlyRole(TOWN_AMBASSADOR_ROLE) {
         if (_launchedAt != 0) revert TownRegistryAlreadyLaunched();
-        bool hasCountryAmbassador = _roleHolderCount[COUNTRY_AMBASSADOR_ROLE] != 0;
+        bool hasCountryAmbassador = _countryAmbassador() != address(0);
         bool hasTownAmbassador = _roleHolderCount[TOWN_AMBASSADOR_ROLE] != 0;
         if (!hasCountryAmbassador || !hasTownAmbassador) {
             revert TownRegistryAmbassadorsMissing(hasCountryAmbassador, hasTownAmbassador);
@@ -235,33 +264,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
         emit TownLaunched(msg.sender, block.timestamp);
     }
 
-    // ───────────────────────────── External: OST office ─────────────────────────────
-
-    /// @inheritdoc ITownRegistry
-    function setProfitDistributor(address distributor) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_profitDistributor != address(0)) revert TownRegistryDistributorAlreadySet(_profitDistributor);
-        if (distributor.code.length == 0) revert TownRegistryNoCode(distributor);
-        _profitDistributor = distributor;
-        emit ProfitDistributorSet(distributor, msg.sender);
-    }
-
-    /// @inheritdoc ITownRegistry
-    function setInfinityToken(address token) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_infinityToken != address(0)) revert TownRegistryInfinityAlreadySet(_infinityToken);
-        if (token.code.length == 0) revert TownRegistryNoCode(token);
-        _infinityToken = token;
-        emit InfinityTokenSet(token, msg.sender);
-    }
-
     // ───────────────────────────── External: Country Ambassador ─────────────────────────────
-
-    /// @inheritdoc ITownRegistry
-    function setCountryResident(address account, bool resident) external onlyRole(COUNTRY_AMBASSADOR_ROLE) {
-        if (account == address(0)) revert TownRegistryZeroAddress();
-        if (_membership[account].recovered) revert TownRegistryRecoveredAccount(account);
-        _isCountryResident[account] = resident;
-        emit CountryResidentSet(account, resident, msg.sender);
-    }
 
     /// @inheritdoc ITownRegistry
     function confirmRecovery(address lost, address replacement) external onlyRole(COUNTRY_AMBASSADOR_ROLE) {
@@ -282,10 +285,8 @@ contract TownRegistry is AccessControl, ITownRegistry {
         }
         // The lost address keeps its own predecessor: a member recovered twice is followed back to the first.
         _membership[lost] = Membership({active: false, since: 0, pastPeriods: 0, recovered: true, predecessor: m.predecessor});
-        if (_isCountryResident[lost]) {
-            _isCountryResident[lost] = false;
-            _isCountryResident[replacement] = true;
-        }
+        (bytes2 country, address network_) = _args();
+        IOstNetwork(network_).moveResident(country, lost, replacement); // residency follows, in every town
         _recoveries[lost] = Recovery(replacement, address(0));
         emit RecoveryConfirmed(lost, replacement, msg.sender);
         address distributor = _profitDistributor;
@@ -334,9 +335,11 @@ contract TownRegistry is AccessControl, ITownRegistry {
         emit MemberAdded(account, c.memberCount, c.epoch);
     }
 
-    /// @dev Counts role holders so that {launch} can tell whether both ambassadors are appointed.
+    /// @dev Counts role holders so that {launch} can tell whether the Town Ambassador is appointed. The
+    /// Country Ambassador is appointed in the network, never here.
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
         if (account == address(0)) revert TownRegistryZeroAddress();
+        if (role == COUNTRY_AMBASSADOR_ROLE) revert TownRegistryCountryAmbassadorIsTheNetworks();
         granted = super._grantRole(role, account);
         if (granted) {
             // Cannot overflow: each grant adds a distinct holder.
@@ -348,6 +351,7 @@ contract TownRegistry is AccessControl, ITownRegistry {
 
     /// @dev Keeps {roleHolderCount} true when a role is revoked or renounced.
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        if (role == COUNTRY_AMBASSADOR_ROLE) revert TownRegistryCountryAmbassadorIsTheNetworks();
         revoked = super._revokeRole(role, account);
         if (revoked) {
             // Cannot underflow: `account` held the role, so the count is at least one.
@@ -357,7 +361,19 @@ contract TownRegistry is AccessControl, ITownRegistry {
         }
     }
 
-    function _isUpperLetter(bytes1 character) private pure returns (bool) {
-        return character >= "A" && character <= "Z";
+    function _isResident(address account) private view returns (bool) {
+        (bytes2 country, address network_) = _args();
+        return IOstNetwork(network_).isCountryResident(country, account);
+    }
+
+    function _countryAmbassador() private view returns (address) {
+        (bytes2 country, address network_) = _args();
+        return IOstNetwork(network_).countryAmbassador(country);
+    }
+
+    /// @dev The clone's immutable arguments: the town's country and its network. The implementation has none.
+    function _args() private view returns (bytes2 country, address network_) {
+        if (address(this) == _SELF) revert TownRegistryNotATown();
+        return abi.decode(Clones.fetchCloneArgs(address(this)), (bytes2, address));
     }
 }

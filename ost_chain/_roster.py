@@ -45,23 +45,15 @@ def projects(town: TownReader) -> list[dict[str, Any]]:
 
 
 def residents(town: TownReader) -> list[str]:
-    """Every verified country resident now (a recovery moves a resident to the new address)."""
-    events = town.registry.events
+    """Every verified resident of the town's country now, in the OST network (a recovery in any town of the
+    country moves a resident to the new address: the network says so with two events)."""
     found: dict[str, None] = {}
-    changes = sorted(
-        [
-            *events.CountryResidentSet().get_logs(from_block=town._from_block),
-            *events.RecoveryConfirmed().get_logs(from_block=town._from_block),
-        ],
-        key=lambda e: (e["blockNumber"], e["logIndex"]),
+    changes = town.network.events.CountryResidentSet().get_logs(
+        from_block=town.network_block, argument_filters={"country": town.country_code}
     )
-    for event in changes:
+    for event in sorted(changes, key=lambda e: (e["blockNumber"], e["logIndex"])):
         args = event["args"]
-        if event["event"] == "RecoveryConfirmed":
-            if args["lost"] in found:
-                found.pop(args["lost"])
-                found[str(args["replacement"])] = None
-        elif args["resident"]:
+        if args["resident"]:
             found[str(args["account"])] = None
         else:
             found.pop(str(args["account"]), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
 
@@ -62,6 +63,8 @@ class TownReader:
         self.factory: Contract = client.at("BusinessFactory", record.address("BusinessFactory"))
         self.distributor: Contract = client.at("ProfitDistributor", record.address("ProfitDistributor"))
         self.forwarder: Contract = client.at("TownForwarder", record.address("TownForwarder"))
+        self.network: Contract = client.at("OstNetwork", record.address("OstNetwork"))
+        self.network_block = int(record.contracts["OstNetwork"].block or 0)
         self._businesses: list[tuple[Contract, Contract]] = []
         self._names: list[tuple[str, str]] = []
         self._from_block = int(record.contracts["TownRegistry"].block or 0)
@@ -84,6 +87,11 @@ class TownReader:
     @property
     def name(self) -> str:
         return str(self.registry.functions.name().call())
+
+    @cached_property
+    def country_code(self) -> bytes:
+        """The town's country, as the network keys it (two bytes, e.g. ``b"ZA"``)."""
+        return bytes(self.registry.functions.countryCode().call())
 
     @property
     def roles(self) -> dict[str, Any]:

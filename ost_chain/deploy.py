@@ -23,6 +23,7 @@ from web3.types import Nonce, TxReceipt
 from web3.utils.address import get_create_address
 
 from . import _changes as changes
+from . import ostnetwork
 from ._deployed import accepts, has_cap, holds_role, is_resident
 from .client import ChainClient
 from .enums import NATIVE, OwnershipPolicy, Role
@@ -89,7 +90,7 @@ class Deployment:
         # The town takes profit in the assets its businesses sell in (the native coin always).
         assets = sorted({b.asset for b in businesses} - {NATIVE})
         self.progress.total(
-            11
+            ostnetwork.STEPS
             + len(changes.coordinators(self)) * 2
             + len(plan.projects)
             + len(assets)
@@ -100,39 +101,18 @@ class Deployment:
         )
         self._check_recorded_code()
         office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
-        forwarder = self._contract("TownForwarder", "TownForwarder", [plan.town], office)  # for members without gas
-        registry = self._contract("TownRegistry", "TownRegistry", [plan.town, plan.country.encode(), office], office)
-        infinity = self._contract("InfinityToken", "InfinityToken", [registry.address, forwarder.address], office)
-        self._call(
-            "setInfinityToken",
-            registry.functions.setInfinityToken(infinity.address),
-            office,
-            done=lambda: registry.functions.infinityToken().call() != NATIVE,
-        )
+        network = ostnetwork.network_for(self)  # the network the town belongs to: deployed with the first town
+        registry, infinity, factory, distributor = ostnetwork.create_town(self, network)
+        ostnetwork.appoint_country_ambassador(self, network, plan.country, country)
         role = {
             name: bytes(registry.functions[name]().call())
             for name in (Role.COUNTRY_AMBASSADOR, Role.TOWN_AMBASSADOR, Role.COORDINATOR)
         }
-        for name, holder in ((Role.COUNTRY_AMBASSADOR, country), (Role.TOWN_AMBASSADOR, ambassador)):
-            self._call(
-                f"grant:{name}:{holder}",
-                registry.functions.grantRole(role[name], holder),
-                office,
-                done=partial(holds_role, registry, role[name], holder),
-            )
-        sale_impl = self._contract("ShareSaleImplementation", "ShareSale", [forwarder.address], office)
-        token_impl = self._contract("ShareTokenImplementation", "ShareToken", [forwarder.address], office)
-        factory = self._contract(
-            "BusinessFactory", "BusinessFactory", [registry.address, sale_impl.address, token_impl.address], office
-        )
-        distributor = self._contract(
-            "ProfitDistributor", "ProfitDistributor", [registry.address, factory.address, forwarder.address], office
-        )
         self._call(
-            "setProfitDistributor",
-            registry.functions.setProfitDistributor(distributor.address),
+            f"grant:{Role.TOWN_AMBASSADOR}:{ambassador}",
+            registry.functions.grantRole(role[Role.TOWN_AMBASSADOR], ambassador),
             office,
-            done=lambda: registry.functions.profitDistributor().call() != NATIVE,
+            done=partial(holds_role, registry, role[Role.TOWN_AMBASSADOR], ambassador),
         )
         cap = int(plan.coordinator_daily_cap_inf * 10**18)
         coordinator_role = role[Role.COORDINATOR]
@@ -175,10 +155,10 @@ class Deployment:
             if missing:
                 self._send(f"members:{missing[0]}+{len(missing)}", registry.functions.addMembers(missing), ambassador)
             self.progress.advance(f"members ({len(batch)})")
-        for resident in plan.country_residents:
+        for resident in plan.country_residents:  # verified once for every town of the country, in the network
             self._call(
                 f"resident:{resident}",
-                registry.functions.setCountryResident(resident, True),
+                network.functions.setCountryResident(plan.country.encode(), resident, True),
                 country,
                 done=partial(is_resident, registry, resident),
             )
@@ -373,8 +353,8 @@ class Deployment:
 
     def _check_recorded_code(self) -> None:
         recorded = self.manifest.data["contracts"]
-        if "InfinityToken" in recorded and "TownForwarder" not in recorded:
-            raise ConfigError(f"{self.manifest.path} records a town whose contracts trust no forwarder: {AFRESH}")
+        if "InfinityToken" in recorded and "OstNetwork" not in recorded:
+            raise ConfigError(f"{self.manifest.path} records a town outside any OST network: {AFRESH}")
         for key, entry in recorded.items():
             if not self.client.w3.eth.get_code(entry["address"]):
                 raise ConfigError(

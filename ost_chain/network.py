@@ -103,7 +103,7 @@ def open_session(
 def find_manifest(root: Path, chain_id: int) -> Path:
     """The one town manifest under ``root/deployments/<chain_id>/``, or a clear error."""
     folder = root / "deployments" / str(chain_id)
-    found = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    found = sorted(p for p in folder.glob("*.json") if p.name != "network.json") if folder.is_dir() else []
     if len(found) == 1:
         return found[0]
     if not found:

@@ -136,6 +136,12 @@ class TownPlan(_Strict):
     time_zone: str = Field(
         default="UTC", description="The town's IANA time zone, e.g. Africa/Johannesburg: its days for kitchen meals"
     )
+    network: str | None = Field(
+        default=None,
+        pattern=r"^0x[0-9a-fA-F]{40}$",
+        description="The OST network's address (`ost network show`); default: this chain's, deployed with the first "
+        "town if there is none",
+    )
     ost_office: AddressRef = "dev:0"
     country_ambassador: AddressRef = "dev:1"
     town_ambassador: AddressRef = "dev:2"

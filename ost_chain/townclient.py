@@ -120,13 +120,15 @@ class Town(TownReader):
         )
 
     def set_residents(self, sender: LocalAccount, addresses: Iterable[str], resident: bool = True) -> list[Receipt]:
-        """Mark (or unmark) country residents; one transaction each, skipping those already so."""
-        out = []
-        for address in dict.fromkeys(self.address(a, "resident") for a in addresses):
-            if self.registry.functions.isCountryResident(address).call() != resident:
-                fn = self.registry.functions.setCountryResident(address, resident)
-                out.append(self.send(sender, fn))
-        return out
+        """Mark (or unmark) residents of the town's country, in the OST network for every town of the country (the
+        Country Ambassador); one transaction for all not already so."""
+        wanted = list(dict.fromkeys(self.address(a, "resident") for a in addresses))
+        known = self.client.call_many([self.registry.functions.isCountryResident(a) for a in wanted])
+        changed = [a for a, now in zip(wanted, known, strict=True) if now != resident]
+        if not changed:
+            return []
+        fn = self.network.functions.setCountryResidents(self.country_code, changed, resident)
+        return [self.send(sender, fn)]
 
     def propose_recovery(self, sender: LocalAccount, lost: str, replacement: str) -> Receipt:
         """The Town Ambassador's step: propose moving the member ``lost`` to the fresh ``replacement``."""

@@ -45,7 +45,7 @@ interface IInfinityToken is IERC20, IERC20Permit {
 
     // ───────────────────────────── Errors ─────────────────────────────
 
-    /// @notice The registry address is zero.
+    /// @notice This is the implementation towns clone: it has no town (no registry) of its own.
     error InfinityTokenZeroRegistry();
     /// @notice `account` is not a member of the town, so it cannot be rewarded.
     error InfinityTokenNotMember(address account);

@@ -17,10 +17,6 @@ interface ITownRegistry is IAccessControl {
 
     // ───────────────────────────── Errors ─────────────────────────────
 
-    /// @notice The town's name is empty.
-    error TownRegistryEmptyName();
-    /// @notice The country code `countryCode` is not two upper-case letters (ISO 3166-1 alpha-2).
-    error TownRegistryInvalidCountryCode(bytes2 countryCode);
     /// @notice The zero address cannot be a member, a resident or an admin.
     error TownRegistryZeroAddress();
     /// @notice `account` is a member already.
@@ -31,12 +27,6 @@ interface ITownRegistry is IAccessControl {
     error TownRegistryAmbassadorsMissing(bool hasCountryAmbassador, bool hasTownAmbassador);
     /// @notice The town has launched already.
     error TownRegistryAlreadyLaunched();
-    /// @notice The profit distributor is set once, to a contract; it is already `current`.
-    error TownRegistryDistributorAlreadySet(address current);
-    /// @notice The INFINITY token is named once, to a contract; it is already `current`.
-    error TownRegistryInfinityAlreadySet(address current);
-    /// @notice `account` has no code.
-    error TownRegistryNoCode(address account);
     /// @notice `account` lost its wallet and handed everything to a new address: it is no longer used in this town.
     error TownRegistryRecoveredAccount(address account);
     /// @notice No recovery of `lost` to `replacement` awaits confirmation.
@@ -45,6 +35,10 @@ interface ITownRegistry is IAccessControl {
     error TownRegistryRecoveryNeedsTwoKeys(address proposer);
     /// @notice `replacement` must be a fresh address: never a member, never recovered.
     error TownRegistryReplacementNotFresh(address replacement);
+    /// @notice A town's Country Ambassador is its country's, appointed in the OST network, not in the town.
+    error TownRegistryCountryAmbassadorIsTheNetworks();
+    /// @notice The registry's implementation holds no town: only its clones (made by the network) do.
+    error TownRegistryNotATown();
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -53,14 +47,8 @@ interface ITownRegistry is IAccessControl {
     event MemberAdded(address indexed member, uint256 memberCount, uint48 epoch);
     /// @notice `member` left or was removed; `memberCount` is the count after the change.
     event MemberRemoved(address indexed member, uint256 memberCount, uint48 epoch);
-    /// @notice The Country Ambassador verified (or withdrew) `account` as a resident of the country.
-    event CountryResidentSet(address indexed account, bool resident, address indexed countryAmbassador);
     /// @notice The town launched; sales may open from now on.
     event TownLaunched(address indexed townAmbassador, uint256 timestamp);
-    /// @notice The OST office named the town's profit distributor (once).
-    event ProfitDistributorSet(address indexed distributor, address indexed ostOffice);
-    /// @notice The OST office named the town's INFINITY token (once), which hears of recoveries.
-    event InfinityTokenSet(address indexed token, address indexed ostOffice);
     /// @notice The Town Ambassador proposed moving the member `lost` (a lost wallet) to `replacement`.
     event RecoveryProposed(address indexed lost, address indexed replacement, address indexed townAmbassador);
     /// @notice The Country Ambassador confirmed it: the membership of `lost` now belongs to `replacement`.
@@ -160,21 +148,23 @@ interface ITownRegistry is IAccessControl {
     /// Emits {TownLaunched}.
     function launch() external;
 
-    // ───────────────────────────── OST office ─────────────────────────────
+    // ───────────────────────────── The OST network ─────────────────────────────
 
-    /// @notice Names the town's profit distributor, which share tokens tell of transfers. Once only.
-    /// @dev Requires `DEFAULT_ADMIN_ROLE`; `distributor` must have code. Emits {ProfitDistributorSet}.
-    function setProfitDistributor(address distributor) external;
+    /// @notice Sets up a town the network just cloned: its name, the OST office as admin, its Town Ambassador
+    /// (zero: none yet; the office appoints one later), and the INFINITY token and profit distributor cloned
+    /// with it, which hear of recoveries. Once, by the network that made the clone.
+    function initialize(
+        string calldata townName,
+        address ostOffice,
+        address townAmbassador,
+        address infinity,
+        address distributor
+    ) external;
 
-    /// @notice Names the town's INFINITY token, told of each recovery so the member's day moves with them.
-    /// Once only. @dev Requires `DEFAULT_ADMIN_ROLE`; `token` must have code. Emits {InfinityTokenSet}.
-    function setInfinityToken(address token) external;
+    /// @notice The OST network the town belongs to: its Country Ambassador and country residents live there.
+    function network() external view returns (address);
 
     // ───────────────────────────── Country Ambassador ─────────────────────────────
-
-    /// @notice Verifies (`resident` true) or withdraws (false) `account` as a resident of the country.
-    /// @dev Requires `COUNTRY_AMBASSADOR_ROLE`; `account` must not be zero. Emits {CountryResidentSet}.
-    function setCountryResident(address account, bool resident) external;
 
     /// @notice Confirms the Town Ambassador's proposal to move `lost` to `replacement`, which then
     /// holds the membership; `lost` is refused everywhere in the town from now on.

@@ -1,0 +1,163 @@
+"""The OST network on one chain: the implementations every town is cloned from, the Country Ambassadors (one per
+country) and their country residents, and the list of towns.
+
+The first town deployed on a chain deploys the network with it, recorded in ``deployments/<chain-id>/network.json``
+(its own manifest, resumable like a town's); every later town is created in that network — four clones in one
+transaction — unless its plan names another network by address (``network:``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from web3.contract import Contract
+from web3.logs import DISCARD
+
+from .enums import NATIVE
+from .exceptions import ConfigError
+from .manifest import Manifest
+
+if TYPE_CHECKING:
+    from .deploy import Deployment
+
+NETWORK_FILE = "network.json"
+NETWORK_NAME = "OST network"  # the network manifest's name, and its forwarder's EIP-712 domain name
+TOWN_CONTRACTS = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistributor")
+# Deployed once per network, in this order (the forwarder first: the others trust it).
+IMPLEMENTATIONS = (
+    ("TownRegistryImplementation", "TownRegistry", False),
+    ("InfinityTokenImplementation", "InfinityToken", True),
+    ("BusinessFactoryImplementation", "BusinessFactory", False),
+    ("ProfitDistributorImplementation", "ProfitDistributor", True),
+    ("ShareSaleImplementation", "ShareSale", True),
+    ("ShareTokenImplementation", "ShareToken", True),
+)
+NETWORK_STEPS = 2 + len(IMPLEMENTATIONS)  # the forwarder, the implementations, the network
+STEPS = NETWORK_STEPS + 3  # and the town's creation, its Country Ambassador, its Town Ambassador
+
+
+def network_path(folder: Path) -> Path:
+    """Where the network manifest of the chain whose town manifests are in ``folder`` lives."""
+    return folder / NETWORK_FILE
+
+
+def country_code(country: str) -> bytes:
+    return country.encode()
+
+
+def network_for(d: Deployment) -> Contract:
+    """The network ``d``'s town belongs to: recorded in its manifest, named by its plan, or this chain's (deployed
+    now, resumably, when the chain has none yet)."""
+    client, office = d.client, d.plan.ost_office
+    recorded = d.manifest.data["contracts"].get("OstNetwork")
+    named = recorded["address"] if recorded else d.plan.network
+    if named:
+        network = client.at("OstNetwork", named)
+        if not client.w3.eth.get_code(network.address):
+            raise ConfigError(f"No OST network is deployed at {named} on this chain.")
+        for _ in range(NETWORK_STEPS):
+            d.progress.advance("OST network")
+        return network
+    from .deploy import Deployment
+
+    manifest = Manifest.open(
+        network_path(d.manifest.path.parent), chain_id=client.chain_id, town=NETWORK_NAME, plan_hash=""
+    )
+    signers: dict[str, Any] = dict(d.signers)
+    sub = Deployment(client, d.plan, manifest, signers, progress=d.progress)
+    sub.fail_after = None if d.fail_after is None else d.fail_after - d.sent
+    try:
+        forwarder = sub._contract("TownForwarder", "TownForwarder", [NETWORK_NAME], office)
+        made = [
+            sub._contract(key, name, [forwarder.address] if trusts else [], office).address
+            for key, name, trusts in IMPLEMENTATIONS
+        ]
+        network = sub._contract("OstNetwork", "OstNetwork", [office, [*made, forwarder.address]], office)
+    finally:
+        d.sent += sub.sent
+    return network
+
+
+def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, Contract, Contract]:
+    """The town's registry, INFINITY, factory and distributor: created in ``network`` by the OST office (once: a
+    creation a stopped run sent is found by its name in its country), and recorded in the town's manifest."""
+    client, plan, contracts = d.client, d.plan, d.manifest.data["contracts"]
+    if all(key in contracts for key in TOWN_CONTRACTS):
+        d.progress.advance("town")
+        return tuple(client.at(key, contracts[key]["address"]) for key in TOWN_CONTRACTS)  # type: ignore[return-value]
+    if not network.functions.hasRole(b"\x00" * 32, plan.ost_office).call():
+        raise ConfigError(
+            f"{plan.ost_office} is not the OST office of the network at {network.address}: only the office creates "
+            "towns in it. Name the network's office as ost_office in the plan."
+        )
+    code = country_code(plan.country)
+    found = _created_before(d, network, code) if "town" in d.manifest.data["pending"] else None
+    tx, block = None, None
+    if found is None:
+        d.manifest.data["pending"]["town"] = {"network": network.address}
+        d.manifest.save()
+        signer = d._signer(plan.ost_office, "create the town")
+        receipt = client.transact(network.functions.createTown(plan.town, code, plan.town_ambassador), signer)
+        d._tick()
+        (event,) = network.events.TownCreated().process_receipt(receipt, errors=DISCARD)
+        found = [event["args"][k] for k in ("registry", "infinity", "factory", "distributor")]
+        tx, block = receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"]
+    implementations = network.functions.implementations().call()
+    for key, address in zip(TOWN_CONTRACTS, found, strict=True):
+        contracts[key] = {"address": address, "tx": tx, "block": block, "args": []}
+    contracts["TownForwarder"] = {"address": implementations[6], "tx": None, "block": None, "args": []}
+    contracts["OstNetwork"] = {"address": network.address, "tx": None, "block": None, "args": []}
+    d.manifest.data["pending"].pop("town", None)
+    d.manifest.save()
+    d.progress.advance("town")
+    return tuple(client.at(key, contracts[key]["address"]) for key in TOWN_CONTRACTS)  # type: ignore[return-value]
+
+
+def _created_before(d: Deployment, network: Contract, code: bytes) -> list[str] | None:
+    for town_id in reversed(network.functions.townsIn(code).call()):
+        town = network.functions.town(town_id).call()
+        if d.client.at("TownRegistry", town[0]).functions.name().call() == d.plan.town:
+            return list(town[:4])
+    return None
+
+
+def appoint_country_ambassador(d: Deployment, network: Contract, country: str, ambassador: str) -> None:
+    """The plan's Country Ambassador, appointed in the network for the town's country if it has none; a country
+    has one, so a plan naming another than the network's is refused rather than replacing it for every town."""
+    code = country_code(country)
+    current = network.functions.countryAmbassador(code).call()
+    if current not in (NATIVE, ambassador):
+        raise ConfigError(
+            f"The OST network's Country Ambassador for {country} is {current}; the plan names {ambassador}. A "
+            f"country has one, for all its towns: change the plan, or have the OST office appoint {ambassador} "
+            f"with `ost network appoint {country} {ambassador}`."
+        )
+    d._call(
+        f"appoint:{country}:{ambassador}",
+        network.functions.appointCountryAmbassador(code, ambassador),
+        d.plan.ost_office,
+        done=lambda: network.functions.countryAmbassador(code).call() == ambassador,
+    )
+
+
+def towns(network: Contract, client: Any) -> list[dict[str, Any]]:
+    """Every town of ``network``: id, name, country, contracts, members, whether launched."""
+    found = []
+    for town_id in range(network.functions.townCount().call()):
+        registry, infinity, factory, distributor, country = network.functions.town(town_id).call()
+        reg = client.at("TownRegistry", registry).functions
+        found.append(
+            {
+                "id": town_id,
+                "name": reg.name().call(),
+                "country": bytes(country).decode(),
+                "registry": registry,
+                "infinity": infinity,
+                "factory": factory,
+                "distributor": distributor,
+                "members": reg.memberCount().call(),
+                "launched": reg.launched().call(),
+            }
+        )
+    return found
