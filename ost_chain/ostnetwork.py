@@ -64,7 +64,7 @@ def network_for(d: Deployment) -> Contract:
     manifest = Manifest.open(
         network_path(d.manifest.path.parent), chain_id=client.chain_id, town=NETWORK_NAME, plan_hash=""
     )
-    signers: dict[str, Any] = dict(d.signers)
+    signers: dict[str, Any] = {str(address): key for address, key in d.signers.items()}
     sub = Deployment(client, d.plan, manifest, signers, progress=d.progress)
     sub.fail_after = None if d.fail_after is None else d.fail_after - d.sent
     try:
