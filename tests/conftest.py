@@ -143,12 +143,20 @@ def deployed_town(
 
 @pytest.fixture(scope="session")
 def town(client: ChainClient, deployed_town: Manifest) -> CoreTown:
-    """The shared town's registry and INFINITY token."""
+    """The shared town's contracts, and its network's."""
     return CoreTown(
         client,
-        client.at("TownRegistry", deployed_town.address("TownRegistry")),
-        client.at("InfinityToken", deployed_town.address("InfinityToken")),
-        client.at("TownForwarder", deployed_town.address("TownForwarder")),
+        *(
+            client.at(name, deployed_town.address(name))
+            for name in (
+                "TownRegistry",
+                "InfinityToken",
+                "TownForwarder",
+                "BusinessFactory",
+                "ProfitDistributor",
+                "OstNetwork",
+            )
+        ),
     )
 
 

@@ -1,5 +1,5 @@
-"""Pieces of a town for the contract tests that build one piece by piece (a registry with no ambassador yet,
-a factory over fresh implementations, a listing with exact terms). A whole town is built by the product's
+"""Pieces of a town for the contract tests that build one piece by piece (an OST network, a town with no
+ambassador yet, a listing with exact terms). A whole town is built by the product's
 deployment engine (:func:`ost_chain.deploy.deploy_plan`), as the shared ``town`` fixture does."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from ost_chain.client import ChainClient
+from ost_chain.enums import NATIVE as ZERO
 from ost_chain.enums import OwnershipPolicy, Role
 from ost_chain.terms import SaleTerms
 
@@ -19,16 +20,37 @@ DEFAULT_SHIFT_MINUTES = 180  # the initiative's rule: one INF per three-hour shi
 
 @dataclass
 class CoreTown:
-    """A town's registry and INFINITY token on one chain."""
+    """A town of an OST network on one chain: its four contracts, the network's forwarder, the network."""
 
     client: ChainClient
     registry: Contract
     infinity: Contract
     forwarder: Contract
+    factory: Contract
+    distributor: Contract
+    network: Contract
 
     def role(self, name: str) -> bytes:
         """The role id called ``name`` (e.g. ``"COORDINATOR_ROLE"``)."""
         return Role.id(name)
+
+
+def deploy_network(client: ChainClient, ost_office: LocalAccount) -> Contract:
+    """An OST network administered by ``ost_office``: the forwarder, the implementations, the network."""
+    forwarder, _ = client.deploy("TownForwarder", "OST network", sender=ost_office)
+    made = [
+        client.deploy(name, *([forwarder.address] if trusts else []), sender=ost_office)[0].address
+        for name, trusts in (
+            ("TownRegistry", False),
+            ("InfinityToken", True),
+            ("BusinessFactory", False),
+            ("ProfitDistributor", True),
+            ("ShareSale", True),
+            ("ShareToken", True),
+        )
+    ]
+    network, _ = client.deploy("OstNetwork", ost_office.address, [*made, forwarder.address], sender=ost_office)
+    return network
 
 
 def deploy_core(
@@ -39,22 +61,27 @@ def deploy_core(
     ost_office: LocalAccount,
     country_ambassador: str | None = None,
     town_ambassador: str | None = None,
+    network: Contract | None = None,
 ) -> CoreTown:
-    """Deploy a registry and an INFINITY token, administered by ``ost_office``.
-
-    The ambassadors, when given, receive their roles from the OST office.
-    """
-    forwarder, _ = client.deploy("TownForwarder", name, sender=ost_office)
-    registry, _ = client.deploy("TownRegistry", name, country.encode(), ost_office.address, sender=ost_office)
-    infinity, _ = client.deploy("InfinityToken", registry.address, forwarder.address, sender=ost_office)
-    town = CoreTown(client, registry, infinity, forwarder)
-    for role, holder in (
-        ("COUNTRY_AMBASSADOR_ROLE", country_ambassador),
-        ("TOWN_AMBASSADOR_ROLE", town_ambassador),
-    ):
-        if holder is not None:
-            client.transact(registry.functions.grantRole(town.role(role), holder), ost_office)
-    return town
+    """Create a town in ``network`` (a new one when not given), administered by ``ost_office``; the country's
+    ambassador, when given, appointed in the network if the country has none yet."""
+    network = network if network is not None else deploy_network(client, ost_office)
+    code = country.encode()
+    if country_ambassador is not None and network.functions.countryAmbassador(code).call() != country_ambassador:
+        client.transact(network.functions.appointCountryAmbassador(code, country_ambassador), ost_office)
+    receipt = client.transact(network.functions.createTown(name, code, town_ambassador or ZERO), ost_office)
+    (event,) = network.events.TownCreated().process_receipt(receipt, errors=DISCARD)
+    made = event["args"]
+    forwarder = network.functions.implementations().call()[6]
+    return CoreTown(
+        client,
+        client.at("TownRegistry", made["registry"]),
+        client.at("InfinityToken", made["infinity"]),
+        client.at("TownForwarder", forwarder),
+        client.at("BusinessFactory", made["factory"]),
+        client.at("ProfitDistributor", made["distributor"]),
+        network,
+    )
 
 
 @dataclass
@@ -64,14 +91,6 @@ class Business:
     business_id: int
     sale: Contract
     token: Contract
-
-
-def deploy_factory(
-    client: ChainClient, registry: Contract, implementations: tuple[str, str], sender: LocalAccount
-) -> Contract:
-    """Deploy a town's BusinessFactory over shared implementations."""
-    factory, _ = client.deploy("BusinessFactory", registry.address, *implementations, sender=sender)
-    return factory
 
 
 def list_business(

@@ -26,8 +26,16 @@ from tests.towns import CoreTown, deploy_core, list_business
 
 from ..helpers import now, sign_participation
 
-CALLERS = ("office", "country", "ambassador", "coordinator", "member", "stranger")
-ACCESS_ERRORS = {"AccessControlUnauthorizedAccount", "ShareTokenOnlySale", "ProfitDistributorNotTreasury"}
+CALLERS = ("office", "country", "ambassador", "coordinator", "member", "stranger", "other")
+ACCESS_ERRORS = {
+    "AccessControlUnauthorizedAccount",
+    "ShareTokenOnlySale",
+    "ProfitDistributorNotTreasury",
+    "TownRegistryCountryAmbassadorIsTheNetworks",
+    "OstNetworkNotCountryAmbassador",
+    "OstNetworkNotATownOf",
+    "InvalidInitialization",  # a town is set up once, by the network that made it
+}
 DAY = 86_400
 
 
@@ -39,6 +47,7 @@ def callers(
     coordinator: LocalAccount,
     alice: LocalAccount,
     stranger: LocalAccount,
+    accounts: tuple[LocalAccount, ...],
 ) -> dict[str, LocalAccount]:
     return {
         "office": ost_office,
@@ -47,6 +56,7 @@ def callers(
         "coordinator": coordinator,
         "member": alice,
         "stranger": stranger,
+        "other": accounts[12],  # the Town Ambassador of another town of the same network and country
     }
 
 
@@ -67,16 +77,16 @@ def business(client: ChainClient, factory: Contract, ambassador: LocalAccount, t
 
 @pytest.fixture
 def unlaunched(
-    client: ChainClient, ost_office: LocalAccount, country_ambassador: LocalAccount, ambassador: LocalAccount
+    client: ChainClient, town: CoreTown, ost_office: LocalAccount, callers: dict[str, LocalAccount]
 ) -> CoreTown:
-    """A second town whose launch and profit distributor are still to come."""
+    """A second town of the same network and country, not launched yet, with its own Town Ambassador."""
     return deploy_core(
         client,
         name="Klaarstroom",
         country="ZA",
         ost_office=ost_office,
-        country_ambassador=country_ambassador.address,
-        town_ambassador=ambassador.address,
+        town_ambassador=callers["other"].address,
+        network=town.network,
     )
 
 
@@ -95,7 +105,8 @@ def matrix(
     stranger: LocalAccount,
 ) -> list[tuple[str, Callable[[], Any], set[str]]]:  # noqa: E501
     """(function, call builder, who may call it)."""
-    reg, inf = town.registry.functions, town.infinity.functions
+    reg, inf, net = town.registry.functions, town.infinity.functions, town.network.functions
+    other, other_inf = unlaunched.registry.functions, unlaunched.infinity.functions
     newcomer = stranger.address
     spare = to_checksum_address("0x" + "5a" * 20)  # a fresh address for a second proposal
     alice = who["member"].address
@@ -119,10 +130,10 @@ def matrix(
     token_fns = business.token.functions
     everyone = set(CALLERS)
     return [
-        (
+        (  # the network appoints a country's ambassador: nobody grants it in a town
             "TownRegistry.grantRole(COUNTRY_AMBASSADOR)",
             lambda: reg.grantRole(role("COUNTRY_AMBASSADOR_ROLE"), newcomer),
-            {"office"},
+            set(),
         ),
         (
             "TownRegistry.grantRole(TOWN_AMBASSADOR)",
@@ -152,19 +163,34 @@ def matrix(
         ("TownRegistry.addMember", lambda: reg.addMember(newcomer), {"ambassador"}),
         ("TownRegistry.addMembers", lambda: reg.addMembers([newcomer]), {"ambassador"}),
         ("TownRegistry.removeMember", lambda: reg.removeMember(alice), {"ambassador"}),
-        ("TownRegistry.setCountryResident", lambda: reg.setCountryResident(newcomer, True), {"country"}),
         ("TownRegistry.proposeRecovery", lambda: reg.proposeRecovery(who["member"].address, spare), {"ambassador"}),
         ("TownRegistry.confirmRecovery", lambda: reg.confirmRecovery(alice, newcomer), {"country"}),
-        ("TownRegistry.launch", lambda: unlaunched.registry.functions.launch(), {"ambassador"}),
+        # The other town: its own Town Ambassador alone, none of this town's roles.
+        ("other town: TownRegistry.launch", lambda: other.launch(), {"other"}),
+        ("other town: TownRegistry.addMember", lambda: other.addMember(newcomer), {"other"}),
+        ("other town: InfinityToken.setProject", lambda: other_inf.setProject(7, ONE_INF, 180, True), {"other"}),
+        ("other town: InfinityToken.reward", lambda: other_inf.reward(alice, 180, keccak(text="m/9"), 1), set()),
         (
-            "TownRegistry.setProfitDistributor",
-            lambda: unlaunched.registry.functions.setProfitDistributor(distributor.address),
-            {"office"},
+            "other town: BusinessFactory.listBusiness",
+            lambda: unlaunched.factory.functions.listBusiness("Shop", "SHOP", 0, terms),
+            {"other"},
         ),
         (
-            "TownRegistry.setInfinityToken",
-            lambda: unlaunched.registry.functions.setInfinityToken(unlaunched.infinity.address),
-            {"office"},
+            "other town: TownRegistry.grantRole(COORDINATOR)",
+            lambda: other.grantRole(role("COORDINATOR_ROLE"), newcomer),
+            {"other"},
+        ),
+        # The network: the office appoints and creates; a country's ambassador verifies its residents.
+        ("OstNetwork.appointCountryAmbassador", lambda: net.appointCountryAmbassador(b"KE", newcomer), {"office"}),
+        ("OstNetwork.revokeCountryAmbassador", lambda: net.revokeCountryAmbassador(b"ZA"), {"office"}),
+        ("OstNetwork.createTown", lambda: net.createTown("Merweville", b"ZA", newcomer), {"office"}),
+        ("OstNetwork.setCountryResident", lambda: net.setCountryResident(b"ZA", newcomer, True), {"country"}),
+        ("OstNetwork.setCountryResidents", lambda: net.setCountryResidents(b"ZA", [newcomer], True), {"country"}),
+        ("OstNetwork.moveResident", lambda: net.moveResident(b"ZA", alice, newcomer), set()),  # towns' registries
+        (
+            "TownRegistry.initialize",
+            lambda: other.initialize("Taken", newcomer, newcomer, newcomer, newcomer),
+            set(),
         ),
         ("InfinityToken.reward", lambda: inf.reward(alice, 180, keccak(text="matrix/1"), 1), {"coordinator"}),
         (

@@ -97,8 +97,16 @@ def test_a_request_for_one_town_is_refused_by_another(
     relayer: LocalAccount,
     ost_office: LocalAccount,
 ) -> None:
-    other = deploy_core(client, name="Laingsburg", country="ZA", ost_office=ost_office)
+    other = deploy_core(client, name="Laingsburg", country="ZA", ost_office=ost_office)  # another network's town
     request = request_for(town, penniless, town.infinity.functions.transfer(alice.address, ONE_INF))
+    # A town of the same network shares its forwarder; a request names the contract it calls, and changing it
+    # breaks the signature: Prince Albert's transfer cannot be aimed at Klaarstroom's token.
+    neighbour = deploy_core(client, name="Klaarstroom", country="ZA", ost_office=ost_office, network=town.network)
+    assert neighbour.forwarder.address == town.forwarder.address
+    aimed_next_door = replace(request, to=neighbour.infinity.address)
+    assert town.forwarder.functions.verify(aimed_next_door.as_call()).call() is False
+    with reverts("ERC2771ForwarderInvalidSigner"):
+        relay(town, aimed_next_door, relayer)
     # Signed for Prince Albert's forwarder, sent to Laingsburg's: refused, whichever check comes first.
     assert other.forwarder.functions.verify(request.as_call()).call() is False
     with reverts("ERC2771UntrustfulTarget"):

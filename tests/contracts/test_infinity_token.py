@@ -48,9 +48,15 @@ def test_token_is_infinity_inf_with_18_decimals(town: CoreTown) -> None:
     assert inf.registry().call() == town.registry.address
 
 
-def test_constructor_rejects_zero_registry(client: ChainClient, ost_office: LocalAccount) -> None:
+def test_the_implementation_has_no_town_and_every_clone_is_named_infinity(
+    client: ChainClient, town: CoreTown, ost_office: LocalAccount, alice: LocalAccount
+) -> None:
+    implementation = client.at("InfinityToken", town.network.functions.implementations().call()[1])
     with reverts("InfinityTokenZeroRegistry"):
-        client.deploy("InfinityToken", "0x" + "00" * 20, ost_office.address, sender=ost_office)
+        client.call(implementation.functions.registry())
+    inf = town.infinity.functions
+    assert (inf.name().call(), inf.symbol().call(), inf.registry().call()) == ("INFINITY", "INF", town.registry.address)
+    assert inf.eip712Domain().call()[1:4] == ["INFINITY", "1", client.chain_id]
 
 
 # ── reward ──

@@ -302,15 +302,13 @@ def test_bad_deposits_and_settings_are_refused(
     assert client.balance(distributor.address) == 0
 
 
-def test_distributor_is_named_once_by_the_ost_office(
-    client: ChainClient, town: CoreTown, distributor: Contract, ost_office: LocalAccount, ambassador: LocalAccount
-) -> None:
-    reg = town.registry.functions
-    assert reg.profitDistributor().call() == distributor.address
-    with reverts("AccessControlUnauthorizedAccount", ambassador.address, b"\x00" * 32):
-        client.transact(reg.setProfitDistributor(distributor.address), ambassador)
-    with reverts("TownRegistryDistributorAlreadySet", distributor.address):
-        client.transact(reg.setProfitDistributor(distributor.address), ost_office)
+def test_the_distributor_is_the_towns_own_clone(client: ChainClient, town: CoreTown, distributor: Contract) -> None:
+    assert town.registry.functions.profitDistributor().call() == distributor.address
+    assert distributor.functions.registry().call() == town.registry.address
+    assert distributor.functions.factory().call() == town.factory.address
+    implementation = client.at("ProfitDistributor", town.network.functions.implementations().call()[3])
+    with reverts("ProfitDistributorNoCode", "0x" + "00" * 20):
+        client.call(implementation.functions.registry())
 
 
 def test_a_transfer_reported_by_a_stranger_changes_nothing(

@@ -24,19 +24,18 @@ def test_constructor_records_town_facts(town: CoreTown) -> None:
     assert reg.launched().call() is True
 
 
-@pytest.mark.parametrize("code", [b"za", b"Z1", b"  ", b"\x00\x00"])
-def test_constructor_rejects_country_code_that_is_not_two_upper_case_letters(
-    client: ChainClient, ost_office: LocalAccount, code: bytes
+def test_a_town_is_set_up_once_by_its_network_and_the_implementation_holds_none(
+    town: CoreTown, client: ChainClient, ost_office: LocalAccount, stranger: LocalAccount
 ) -> None:
-    with reverts("TownRegistryInvalidCountryCode", code):
-        client.deploy("TownRegistry", "Town", code, ost_office.address, sender=ost_office)
-
-
-def test_constructor_rejects_empty_name_and_zero_admin(client: ChainClient, ost_office: LocalAccount) -> None:
-    with reverts("TownRegistryEmptyName"):
-        client.deploy("TownRegistry", "", b"ZA", ost_office.address, sender=ost_office)
-    with reverts("TownRegistryZeroAddress"):
-        client.deploy("TownRegistry", "Town", b"ZA", ZERO, sender=ost_office)
+    reg = town.registry.functions
+    assert reg.network().call() == town.network.address
+    with reverts("InvalidInitialization"):  # set up when the network created it; never again
+        client.transact(reg.initialize("Taken", stranger.address, stranger.address, ZERO, ZERO), ost_office)
+    implementation = client.at("TownRegistry", town.network.functions.implementations().call()[0]).functions
+    with reverts("InvalidInitialization"):
+        client.transact(implementation.initialize("Taken", stranger.address, stranger.address, ZERO, ZERO), stranger)
+    with reverts("TownRegistryNotATown"):
+        client.call(implementation.countryCode())
 
 
 # ── roles ──
@@ -75,21 +74,36 @@ def test_only_ost_office_grants_office_and_ambassador_roles(
 
 
 def test_role_holder_count_follows_grant_revoke_and_renounce(
+    town: CoreTown, client: ChainClient, ost_office: LocalAccount, ambassador: LocalAccount, stranger: LocalAccount
+) -> None:
+    reg = town.registry.functions
+    role = town.role("TOWN_AMBASSADOR_ROLE")
+    assert reg.roleHolderCount(role).call() == 1
+    client.transact(reg.grantRole(role, stranger.address), ost_office)
+    client.transact(reg.grantRole(role, stranger.address), ost_office)  # a second grant changes nothing
+    assert reg.roleHolderCount(role).call() == 2
+    client.transact(reg.revokeRole(role, stranger.address), ost_office)
+    client.transact(reg.renounceRole(role, ambassador.address), ambassador)
+    assert reg.roleHolderCount(role).call() == 0
+
+
+def test_the_country_ambassador_is_the_networks_never_granted_in_a_town(
     town: CoreTown,
     client: ChainClient,
     ost_office: LocalAccount,
     country_ambassador: LocalAccount,
     stranger: LocalAccount,
 ) -> None:
-    reg = town.registry.functions
-    role = town.role("COUNTRY_AMBASSADOR_ROLE")
-    assert reg.roleHolderCount(role).call() == 1
-    client.transact(reg.grantRole(role, stranger.address), ost_office)
-    client.transact(reg.grantRole(role, stranger.address), ost_office)  # a second grant changes nothing
-    assert reg.roleHolderCount(role).call() == 2
-    client.transact(reg.revokeRole(role, stranger.address), ost_office)
-    client.transact(reg.renounceRole(role, country_ambassador.address), country_ambassador)
-    assert reg.roleHolderCount(role).call() == 0
+    reg, role = town.registry.functions, town.role("COUNTRY_AMBASSADOR_ROLE")
+    assert reg.hasRole(role, country_ambassador.address).call() and reg.roleHolderCount(role).call() == 1
+    with reverts("TownRegistryCountryAmbassadorIsTheNetworks"):
+        client.transact(reg.grantRole(role, stranger.address), ost_office)
+    with reverts("TownRegistryCountryAmbassadorIsTheNetworks"):
+        client.transact(reg.revokeRole(role, country_ambassador.address), ost_office)
+    with reverts("TownRegistryCountryAmbassadorIsTheNetworks"):
+        client.transact(reg.renounceRole(role, country_ambassador.address), country_ambassador)
+    client.transact(town.network.functions.appointCountryAmbassador(b"ZA", stranger.address), ost_office)
+    assert reg.hasRole(role, stranger.address).call() and not reg.hasRole(role, country_ambassador.address).call()
 
 
 def test_no_role_can_be_granted_to_the_zero_address(
@@ -176,28 +190,33 @@ def test_tier_of_member_resident_and_world(
     assert reg.tierOf(stranger.address).call() == WORLD
 
 
-def test_country_ambassador_verifies_and_withdraws_residents(
+def test_country_ambassador_verifies_and_withdraws_residents_in_the_network(
     town: CoreTown, client: ChainClient, country_ambassador: LocalAccount, stranger: LocalAccount
 ) -> None:
-    reg = town.registry.functions
-    receipt = client.transact(reg.setCountryResident(stranger.address, True), country_ambassador)
-    assert events(receipt, town.registry, "CountryResidentSet") == [
-        {"account": stranger.address, "resident": True, "countryAmbassador": country_ambassador.address}
+    reg, net = town.registry.functions, town.network.functions
+    receipt = client.transact(net.setCountryResident(b"ZA", stranger.address, True), country_ambassador)
+    assert events(receipt, town.network, "CountryResidentSet") == [
+        {
+            "country": b"ZA",
+            "account": stranger.address,
+            "resident": True,
+            "countryAmbassador": country_ambassador.address,
+        }
     ]
-    assert reg.tierOf(stranger.address).call() == COUNTRY
-    client.transact(reg.setCountryResident(stranger.address, False), country_ambassador)
+    assert reg.tierOf(stranger.address).call() == COUNTRY and reg.isCountryResident(stranger.address).call()
+    client.transact(net.setCountryResident(b"ZA", stranger.address, False), country_ambassador)
     assert reg.tierOf(stranger.address).call() == WORLD
-    with reverts("TownRegistryZeroAddress"):
-        client.transact(reg.setCountryResident(ZERO, True), country_ambassador)
+    with reverts("OstNetworkZeroAddress"):
+        client.transact(net.setCountryResident(b"ZA", ZERO, True), country_ambassador)
 
 
 @pytest.mark.parametrize("caller", ["ost_office", "ambassador", "coordinator", "alice", "stranger"])
-def test_set_country_resident_refuses_every_role_but_country_ambassador(
+def test_set_country_resident_refuses_everyone_but_the_countrys_ambassador(
     town: CoreTown, client: ChainClient, request: pytest.FixtureRequest, caller: str, stranger: LocalAccount
 ) -> None:
     account: LocalAccount = request.getfixturevalue(caller)
-    with reverts("AccessControlUnauthorizedAccount", account.address, town.role("COUNTRY_AMBASSADOR_ROLE")):
-        client.transact(town.registry.functions.setCountryResident(stranger.address, True), account)
+    with reverts("OstNetworkNotCountryAmbassador", b"ZA", account.address):
+        client.transact(town.network.functions.setCountryResident(b"ZA", stranger.address, True), account)
 
 
 # ── launch ──
@@ -234,11 +253,11 @@ def test_launch_needs_ambassadors_still_in_office(
         country_ambassador=country_ambassador.address,
         town_ambassador=ambassador.address,
     )
-    reg = core.registry.functions
-    client.transact(reg.revokeRole(core.role("COUNTRY_AMBASSADOR_ROLE"), country_ambassador.address), ost_office)
+    reg, net = core.registry.functions, core.network.functions
+    client.transact(net.revokeCountryAmbassador(b"KE"), ost_office)
     with reverts("TownRegistryAmbassadorsMissing", False, True):
         client.transact(reg.launch(), ambassador)
-    client.transact(reg.grantRole(core.role("COUNTRY_AMBASSADOR_ROLE"), country_ambassador.address), ost_office)
+    client.transact(net.appointCountryAmbassador(b"KE", country_ambassador.address), ost_office)
     receipt = client.transact(reg.launch(), ambassador)
     (event,) = events(receipt, core.registry, "TownLaunched")
     assert event["townAmbassador"] == ambassador.address
