@@ -67,6 +67,7 @@ def network_for(d: Deployment) -> Contract:
     signers: dict[str, Any] = {str(address): key for address, key in d.signers.items()}
     sub = Deployment(client, d.plan, manifest, signers, progress=d.progress)
     sub.fail_after = None if d.fail_after is None else d.fail_after - d.sent
+    sub._check_recorded_code()  # a network manifest left from a chain that is gone: said, never built upon
     try:
         forwarder = sub._contract("TownForwarder", "TownForwarder", [NETWORK_NAME], office)
         made = [

@@ -89,6 +89,10 @@ class Town(TownReader):
         address = self.address(address)
         if self.has_role(role, address) == held:
             return None
+        if role == Role.COUNTRY_AMBASSADOR:  # the country's, for all its towns: appointed in the OST network
+            network = self.network.functions
+            fn = network.appointCountryAmbassador if held else (lambda code, _: network.revokeCountryAmbassador(code))
+            return self.send(sender, fn(self.country_code, address))
         registry = self.registry.functions
         return self.send(sender, (registry.grantRole if held else registry.revokeRole)(Role.id(role), address))
 

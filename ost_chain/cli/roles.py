@@ -125,7 +125,8 @@ def ambassadors_appoint(
     account: Account = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """Appoint the town's or the country's ambassador (the OST office)."""
+    """Appoint the town's or the country's ambassador (the OST office); a country has one, for all its towns in the
+    OST network, so appointing another replaces the one before."""
     _ambassador(which, address, True, rpc_url, manifest, account, as_json)
 
 
@@ -156,11 +157,12 @@ def _ambassador(
     town = open_town(rpc_url, manifest)
     who, address = _office(town, account), town.address(address, f"{which} ambassador")
     receipt = town.set_role(who, AMBASSADORS[which], address, held=grant)
+    where = town.name if which == "town" else f"{town.country_code.decode()}, for every town of the country"
     title = "Town Ambassador" if which == "town" else "Country Ambassador"
     done(
         as_json,
         {"role": AMBASSADORS[which], "address": address, "granted": grant, "receipt": as_dict(receipt)},
-        f"{address} is {'now' if grant else 'no longer'} the {title} of {town.name}.",
+        f"{address} is {'now' if grant else 'no longer'} the {title} of {where}.",
     )
 
 

@@ -28,6 +28,7 @@ from ..chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from ..client import ChainClient
 from ..exceptions import ConfigError
 from ..manifest import Manifest, manifest_path
+from ..ostnetwork import network_path
 from ..plan import load_plan
 from ..plugins import services
 from .deploy import _deploy, _summary
@@ -198,7 +199,8 @@ def up_command(
         # A saved chain goes on (a town of another plan is deployed beside the first on it); --fresh sets it aside.
         # A manifest whose chain was not saved (an older `ost up`) belongs to a chain that is gone: set aside too.
         gone = manifest.exists() and not state.exists()
-        kept = keep_aside(manifest, manifest.with_suffix(".bridge.sqlite"), state) if fresh or gone else []
+        network = network_path(manifest.parent)  # the chain's OST network goes with the chain
+        kept = keep_aside(manifest, manifest.with_suffix(".bridge.sqlite"), network, state) if fresh or gone else []
         resume = state.exists() and manifest.exists()
         # The chain's state is saved every second and when it stops: the next `ost up` here goes on from it.
         chain = LocalChain(port=port, extra_args=("--state", str(state), "--state-interval", "1"))

@@ -132,7 +132,8 @@ def test_resume_after_a_stop_at_any_transaction_gives_the_same_town(client: Chai
     plan, digest = load_plan(write(tmp_path, SMALL))
     rpc = client.w3.provider.make_request
     base = rpc("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    clean = Manifest.open(tmp_path / "clean.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+    # Each run in a folder of its own: the network manifest beside the town's belongs to that run's chain.
+    clean = Manifest.open(tmp_path / "clean" / "t.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
     deployment = Deployment(client, plan, clean, signers())
     deployment.run()
     total = deployment.sent
@@ -143,7 +144,7 @@ def test_resume_after_a_stop_at_any_transaction_gives_the_same_town(client: Chai
     for stop_after in (1, 3, 6, total - 4, total - 1):
         rpc("evm_revert", [base])  # type: ignore[arg-type]
         base = rpc("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-        path = tmp_path / f"stopped-{stop_after}.json"
+        path = tmp_path / f"stopped-{stop_after}" / "t.json"
         stopped = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest)
         with pytest.raises(InjectedFailure):
             Deployment(client, plan, stopped, signers(), fail_after=stop_after).run()

@@ -32,6 +32,11 @@ businesses: [{name: Bakery, symbol: BAKE}]
 """
 
 
+def town_manifest(folder: Path) -> Path:
+    """The town's manifest `ost up` wrote (beside it, the chain's OST network's)."""
+    return next(p for p in (folder / "deployments").glob("*/*.json") if p.name != "network.json")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,7 +90,7 @@ def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(
     (tmp_path / "plan.yaml").write_text(PLAN)
     chain, api = free_port(), free_port()
     with running(tmp_path, "--chain-port", str(chain), "--api-port", str(api)) as (_, text):
-        manifest = next((tmp_path / "deployments").glob("*/*.json"))
+        manifest = town_manifest(tmp_path)
         database = manifest.with_suffix(".bridge.sqlite")
         before = manifest.read_text()
         key = subprocess.run(
@@ -144,7 +149,8 @@ def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(
         assert len(kept) == 1 and kept[0].stat().st_size > 0
         assert len(list((manifest.parent.parent / "kept").glob("31337.chain-state.*.json"))) == 1
         assert len(list((manifest.parent / "kept").glob("up-town.*.json"))) == 1  # the old manifest too
-        assert list(manifest.parent.glob("*.json")) == [manifest]  # `ost` still finds the one town here
+        assert len(list((manifest.parent / "kept").glob("network.*.json"))) == 1  # and the old chain's network
+        assert sorted(manifest.parent.glob("*.json")) == [manifest.with_name("network.json"), manifest]  # one town
     roles = [line for line in text.splitlines() if "dev:" in line]
     assert any("Town Ambassador" in line and "dev:2" in line for line in roles), text
     assert "keys are public" in text
@@ -154,7 +160,7 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
     sample = str(Path(__file__).resolve().parents[2] / "examples" / "town.yaml")
     with running(tmp_path, "--chain-port", "0", "--api-port", "0", plan=sample) as (_, text):
         assert "100 businesses" in text and "is running on http://127.0.0.1:" in text, text
-        manifest = json.loads(next((tmp_path / "deployments").glob("*/*.json")).read_text())
+        manifest = json.loads(town_manifest(tmp_path).read_text())
         assert len(manifest["businesses"]) == 100 and manifest["pending"] == {}
         bridge = re.search(r"Bridge:\s+(http://127\.0\.0\.1:\d+)", text)
         assert bridge is not None, text
