@@ -5,19 +5,20 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IOstNetwork} from "./interfaces/IOstNetwork.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {TownRegistry} from "./TownRegistry.sol";
 
 /// @title OstNetwork
 /// @notice The OST network on one chain. The OST office (the admin) appoints one Country Ambassador per country
 /// and creates towns; each country's ambassador verifies the country's residents once, and every town of that
 /// country honours them (its `COUNTRY` tier) and takes its Country Ambassador from here.
-/// @dev A town is four clones (EIP-1167, with immutable arguments) of the implementations deployed once with
-/// the network — registry, INFINITY, business factory, profit distributor — so the second town costs a
-/// fraction of the first. Every town trusts the network's one forwarder for members without gas; a forward
+/// @dev A town is a registry of its own and three clones (EIP-1167, with immutable arguments) of the
+/// implementations deployed once with the network — INFINITY, business factory, profit distributor — so the
+/// second town costs a fraction of the first. The registry is not a clone: every purchase and reward reads it,
+/// and a clone would add a call to an implementation to each. Every town trusts the network's one forwarder for members without gas; a forward
 /// request names the contract it calls, so a request for one town's contract does nothing in another.
 contract OstNetwork is AccessControl, IOstNetwork {
     // ───────────────────────────── Storage ─────────────────────────────
 
-    address private immutable _REGISTRY_IMPLEMENTATION;
     address private immutable _INFINITY_IMPLEMENTATION;
     address private immutable _FACTORY_IMPLEMENTATION;
     address private immutable _DISTRIBUTOR_IMPLEMENTATION;
@@ -34,20 +35,19 @@ contract OstNetwork is AccessControl, IOstNetwork {
     // ───────────────────────────── Constructor ─────────────────────────────
 
     /// @param ostOffice The OST office, the network's admin.
-    /// @param implementations The registry, INFINITY, factory, distributor, share sale and share token
-    /// implementations, and the forwarder they trust, in that order.
-    constructor(address ostOffice, address[7] memory implementations) {
+    /// @param implementations The INFINITY, factory, distributor, share sale and share token implementations,
+    /// and the forwarder they trust, in that order.
+    constructor(address ostOffice, address[6] memory implementations) {
         if (ostOffice == address(0)) revert OstNetworkZeroAddress();
-        for (uint256 i; i < 7; ++i) {
+        for (uint256 i; i < 6; ++i) {
             if (implementations[i] == address(0)) revert OstNetworkZeroAddress();
         }
-        _REGISTRY_IMPLEMENTATION = implementations[0];
-        _INFINITY_IMPLEMENTATION = implementations[1];
-        _FACTORY_IMPLEMENTATION = implementations[2];
-        _DISTRIBUTOR_IMPLEMENTATION = implementations[3];
-        _SALE_IMPLEMENTATION = implementations[4];
-        _TOKEN_IMPLEMENTATION = implementations[5];
-        _FORWARDER = implementations[6];
+        _INFINITY_IMPLEMENTATION = implementations[0];
+        _FACTORY_IMPLEMENTATION = implementations[1];
+        _DISTRIBUTOR_IMPLEMENTATION = implementations[2];
+        _SALE_IMPLEMENTATION = implementations[3];
+        _TOKEN_IMPLEMENTATION = implementations[4];
+        _FORWARDER = implementations[5];
         _grantRole(DEFAULT_ADMIN_ROLE, ostOffice);
     }
 
@@ -80,9 +80,8 @@ contract OstNetwork is AccessControl, IOstNetwork {
     }
 
     /// @inheritdoc IOstNetwork
-    function implementations() external view returns (address, address, address, address, address, address, address) {
+    function implementations() external view returns (address, address, address, address, address, address) {
         return (
-            _REGISTRY_IMPLEMENTATION,
             _INFINITY_IMPLEMENTATION,
             _FACTORY_IMPLEMENTATION,
             _DISTRIBUTOR_IMPLEMENTATION,
@@ -119,7 +118,7 @@ contract OstNetwork is AccessControl, IOstNetwork {
     {
         if (bytes(name).length == 0) revert OstNetworkEmptyName();
         _requireCountryCode(country);
-        address registry = Clones.cloneWithImmutableArgs(_REGISTRY_IMPLEMENTATION, abi.encode(country, address(this)));
+        address registry = address(new TownRegistry(country));
         address infinity = Clones.cloneWithImmutableArgs(_INFINITY_IMPLEMENTATION, abi.encode(registry));
         address factory = Clones.cloneWithImmutableArgs(
             _FACTORY_IMPLEMENTATION, abi.encode(registry, _SALE_IMPLEMENTATION, _TOKEN_IMPLEMENTATION)

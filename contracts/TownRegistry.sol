@@ -3,7 +3,6 @@ pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IOstNetwork} from "./interfaces/IOstNetwork.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
@@ -15,7 +14,8 @@ import {TownRoles} from "./libraries/TownRoles.sol";
 /// @notice The roles and members of one town. The OST office is the admin: it appoints the Town Ambassador;
 /// the Town Ambassador appoints coordinators. The Country Ambassador and the country residents are the OST
 /// network's, for every town of the country.
-/// @dev A clone made by {OstNetwork.createTown}, with the town's country and network as immutable arguments.
+/// @dev Created by {OstNetwork.createTown} (a contract of its own, not a clone: every purchase and reward reads
+/// it, and a clone would add a call to its implementation to each), with its country and network immutable.
 contract TownRegistry is Initializable, AccessControl, ITownRegistry {
     // ───────────────────────────── Constants ─────────────────────────────
 
@@ -57,7 +57,8 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         uint48 until;
     }
 
-    address private immutable _SELF = address(this);
+    bytes2 private immutable _COUNTRY;
+    address private immutable _NETWORK;
     string private _name;
     Census private _census;
     uint256 private _launchedAt;
@@ -70,9 +71,11 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
-    /// @dev The implementation is never initialized and holds no town; its clones share its code.
-    constructor() {
-        _disableInitializers();
+    /// @param country The town's ISO 3166-1 alpha-2 country code (the network checks it). The creator, the
+    /// network, sets the town up at once with {initialize}.
+    constructor(bytes2 country) {
+        _COUNTRY = country;
+        _NETWORK = msg.sender;
     }
 
     /// @inheritdoc ITownRegistry
@@ -83,8 +86,7 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         address infinity,
         address distributor
     ) external initializer {
-        (, address network) = _args();
-        if (msg.sender != network) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
+        if (msg.sender != _NETWORK) revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
         if (ostOffice == address(0)) revert TownRegistryZeroAddress();
         _name = townName;
         _infinityToken = infinity;
@@ -102,22 +104,19 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
     }
 
     /// @inheritdoc ITownRegistry
-    function countryCode() external view returns (bytes2 country) {
-        (country,) = _args();
+    function countryCode() external view returns (bytes2) {
+        return _COUNTRY;
     }
 
     /// @inheritdoc ITownRegistry
-    function network() external view returns (address network_) {
-        (, network_) = _args();
+    function network() external view returns (address) {
+        return _NETWORK;
     }
 
     /// @notice Whether `account` holds `role` in the town; the Country Ambassador is the network's for the
     /// town's country, so an appointment or revocation there holds here at once.
     function hasRole(bytes32 role, address account) public view override(AccessControl, IAccessControl) returns (bool) {
-        if (role == COUNTRY_AMBASSADOR_ROLE) {
-            (bytes2 country, address network_) = _args();
-            return account != address(0) && IOstNetwork(network_).countryAmbassador(country) == account;
-        }
+        if (role == COUNTRY_AMBASSADOR_ROLE) return account != address(0) && _countryAmbassador() == account;
         return super.hasRole(role, account);
     }
 
@@ -285,8 +284,7 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         }
         // The lost address keeps its own predecessor: a member recovered twice is followed back to the first.
         _membership[lost] = Membership({active: false, since: 0, pastPeriods: 0, recovered: true, predecessor: m.predecessor});
-        (bytes2 country, address network_) = _args();
-        IOstNetwork(network_).moveResident(country, lost, replacement); // residency follows, in every town
+        IOstNetwork(_NETWORK).moveResident(_COUNTRY, lost, replacement); // residency follows, in every town
         _recoveries[lost] = Recovery(replacement, address(0));
         emit RecoveryConfirmed(lost, replacement, msg.sender);
         address distributor = _profitDistributor;
@@ -362,18 +360,10 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
     }
 
     function _isResident(address account) private view returns (bool) {
-        (bytes2 country, address network_) = _args();
-        return IOstNetwork(network_).isCountryResident(country, account);
+        return IOstNetwork(_NETWORK).isCountryResident(_COUNTRY, account);
     }
 
     function _countryAmbassador() private view returns (address) {
-        (bytes2 country, address network_) = _args();
-        return IOstNetwork(network_).countryAmbassador(country);
-    }
-
-    /// @dev The clone's immutable arguments: the town's country and its network. The implementation has none.
-    function _args() private view returns (bytes2 country, address network_) {
-        if (address(this) == _SELF) revert TownRegistryNotATown();
-        return abi.decode(Clones.fetchCloneArgs(address(this)), (bytes2, address));
+        return IOstNetwork(_NETWORK).countryAmbassador(_COUNTRY);
     }
 }

@@ -2,8 +2,8 @@
 country) and their country residents, and the list of towns.
 
 The first town deployed on a chain deploys the network with it, recorded in ``deployments/<chain-id>/network.json``
-(its own manifest, resumable like a town's); every later town is created in that network — four clones in one
-transaction — unless its plan names another network by address (``network:``).
+(its own manifest, resumable like a town's); every later town is created in that network — a registry and three
+clones in one transaction — unless its plan names another network by address (``network:``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ NETWORK_NAME = "OST network"  # the network manifest's name, and its forwarder's
 TOWN_CONTRACTS = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistributor")
 # Deployed once per network, in this order (the forwarder first: the others trust it).
 IMPLEMENTATIONS = (
-    ("TownRegistryImplementation", "TownRegistry", False),
     ("InfinityTokenImplementation", "InfinityToken", True),
     ("BusinessFactoryImplementation", "BusinessFactory", False),
     ("ProfitDistributorImplementation", "ProfitDistributor", True),
@@ -107,7 +106,7 @@ def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, C
     implementations = network.functions.implementations().call()
     for key, address in zip(TOWN_CONTRACTS, found, strict=True):
         contracts[key] = {"address": address, "tx": tx, "block": block, "args": []}
-    contracts["TownForwarder"] = {"address": implementations[6], "tx": None, "block": None, "args": []}
+    contracts["TownForwarder"] = {"address": implementations[5], "tx": None, "block": None, "args": []}
     contracts["OstNetwork"] = {"address": network.address, "tx": None, "block": None, "args": []}
     d.manifest.data["pending"].pop("town", None)
     d.manifest.save()

@@ -41,7 +41,6 @@ def deploy_network(client: ChainClient, ost_office: LocalAccount) -> Contract:
     made = [
         client.deploy(name, *([forwarder.address] if trusts else []), sender=ost_office)[0].address
         for name, trusts in (
-            ("TownRegistry", False),
             ("InfinityToken", True),
             ("BusinessFactory", False),
             ("ProfitDistributor", True),
@@ -72,7 +71,7 @@ def deploy_core(
     receipt = client.transact(network.functions.createTown(name, code, town_ambassador or ZERO), ost_office)
     (event,) = network.events.TownCreated().process_receipt(receipt, errors=DISCARD)
     made = event["args"]
-    forwarder = network.functions.implementations().call()[6]
+    forwarder = network.functions.implementations().call()[5]
     return CoreTown(
         client,
         client.at("TownRegistry", made["registry"]),

@@ -70,12 +70,12 @@ interface IOstNetwork {
     /// @notice The ids of the towns of `country`, in the order they were created.
     function townsIn(bytes2 country) external view returns (uint256[] memory);
 
-    /// @notice The implementations every town is a clone of, and the forwarder every town trusts.
+    /// @notice The implementations every town's INFINITY, factory and distributor are clones of, the share sale
+    /// and token implementations its businesses' are, and the forwarder every town trusts.
     function implementations()
         external
         view
         returns (
-            address registry,
             address infinity,
             address factory,
             address distributor,
@@ -95,7 +95,7 @@ interface IOstNetwork {
     /// @dev Requires `DEFAULT_ADMIN_ROLE`. Emits {CountryAmbassadorRevoked}.
     function revokeCountryAmbassador(bytes2 country) external;
 
-    /// @notice Creates a town: clones of the registry, INFINITY, business factory and profit distributor,
+    /// @notice Creates a town: a registry, and clones of INFINITY, the business factory and profit distributor,
     /// wired to each other, the OST office their admin and `townAmbassador` its Town Ambassador (zero: none
     /// yet, and the town cannot act until the office appoints one in its registry). Returns its id.
     /// @dev Requires `DEFAULT_ADMIN_ROLE`. Emits {TownCreated}.

@@ -37,8 +37,6 @@ interface ITownRegistry is IAccessControl {
     error TownRegistryReplacementNotFresh(address replacement);
     /// @notice A town's Country Ambassador is its country's, appointed in the OST network, not in the town.
     error TownRegistryCountryAmbassadorIsTheNetworks();
-    /// @notice The registry's implementation holds no town: only its clones (made by the network) do.
-    error TownRegistryNotATown();
 
     // ───────────────────────────── Events ─────────────────────────────
 
@@ -150,9 +148,9 @@ interface ITownRegistry is IAccessControl {
 
     // ───────────────────────────── The OST network ─────────────────────────────
 
-    /// @notice Sets up a town the network just cloned: its name, the OST office as admin, its Town Ambassador
+    /// @notice Sets up a town the network just created: its name, the OST office as admin, its Town Ambassador
     /// (zero: none yet; the office appoints one later), and the INFINITY token and profit distributor cloned
-    /// with it, which hear of recoveries. Once, by the network that made the clone.
+    /// with it, which hear of recoveries. Once, by the network that created it.
     function initialize(
         string calldata townName,
         address ostOffice,

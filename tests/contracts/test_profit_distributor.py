@@ -306,7 +306,7 @@ def test_the_distributor_is_the_towns_own_clone(client: ChainClient, town: CoreT
     assert town.registry.functions.profitDistributor().call() == distributor.address
     assert distributor.functions.registry().call() == town.registry.address
     assert distributor.functions.factory().call() == town.factory.address
-    implementation = client.at("ProfitDistributor", town.network.functions.implementations().call()[3])
+    implementation = client.at("ProfitDistributor", town.network.functions.implementations().call()[2])
     with reverts("ProfitDistributorNoCode", "0x" + "00" * 20):
         client.call(implementation.functions.registry())
 

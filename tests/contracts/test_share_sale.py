@@ -182,7 +182,7 @@ def test_implementations_cannot_be_initialized_or_used(
 def test_the_factory_implementation_lists_nothing(
     client: ChainClient, town: CoreTown, terms: SaleTerms, ambassador: LocalAccount
 ) -> None:
-    implementation = client.at("BusinessFactory", town.network.functions.implementations().call()[2])
+    implementation = client.at("BusinessFactory", town.network.functions.implementations().call()[1])
     with reverts("BusinessFactoryNoCode", NATIVE):
         list_business(client, implementation, ambassador, name="Mill", symbol="MILL", terms=terms)
 
