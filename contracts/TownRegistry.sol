@@ -284,9 +284,9 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         }
         // The lost address keeps its own predecessor: a member recovered twice is followed back to the first.
         _membership[lost] = Membership({active: false, since: 0, pastPeriods: 0, recovered: true, predecessor: m.predecessor});
-        IOstNetwork(_NETWORK).moveResident(_COUNTRY, lost, replacement); // residency follows, in every town
         _recoveries[lost] = Recovery(replacement, address(0));
         emit RecoveryConfirmed(lost, replacement, msg.sender);
+        IOstNetwork(_NETWORK).moveResident(_COUNTRY, lost, replacement); // residency follows, in every town
         address distributor = _profitDistributor;
         if (distributor != address(0)) IProfitDistributor(distributor).onMembershipRecovered(lost, replacement);
         address infinity = _infinityToken;

@@ -48,7 +48,7 @@ def country_code(country: str) -> bytes:
 def network_for(d: Deployment) -> Contract:
     """The network ``d``'s town belongs to: recorded in its manifest, named by its plan, or this chain's (deployed
     now, resumably, when the chain has none yet)."""
-    client, office = d.client, d.plan.ost_office
+    client = d.client
     recorded = d.manifest.data["contracts"].get("OstNetwork")
     named = recorded["address"] if recorded else d.plan.network
     if named:
@@ -58,14 +58,32 @@ def network_for(d: Deployment) -> Contract:
         for _ in range(NETWORK_STEPS):
             d.progress.advance("OST network")
         return network
-    from .deploy import Deployment
-
-    manifest = Manifest.open(
-        network_path(d.manifest.path.parent), chain_id=client.chain_id, town=NETWORK_NAME, plan_hash=""
+    network, sent = deploy_network(
+        client, d.plan.ost_office, d.signers, d.manifest.path.parent, progress=d.progress, fail_after=d.fail_after
     )
-    signers: dict[str, Any] = {str(address): key for address, key in d.signers.items()}
-    sub = Deployment(client, d.plan, manifest, signers, progress=d.progress)
-    sub.fail_after = None if d.fail_after is None else d.fail_after - d.sent
+    d.sent += sent
+    return network
+
+
+def deploy_network(
+    client: Any,
+    office: str,
+    signers: Any,
+    folder: Path,
+    *,
+    progress: Any = None,
+    fail_after: int | None = None,
+) -> tuple[Contract, int]:
+    """This chain's OST network, administered by ``office``: deployed (or resumed, or found) as recorded in
+    ``folder/network.json``; (the network, transactions sent)."""
+    from .deploy import Deployment
+    from .plan import TownPlan
+
+    path = network_path(folder)
+    manifest = Manifest.open(path, chain_id=client.chain_id, town=NETWORK_NAME, plan_hash="")
+    carrier = TownPlan.model_validate({"town": NETWORK_NAME, "country": "ZZ", "ost_office": office})
+    keys: dict[str, Any] = {str(address): key for address, key in dict(signers).items()}
+    sub = Deployment(client, carrier, manifest, keys, progress=progress, fail_after=fail_after)
     sub._check_recorded_code()  # a network manifest left from a chain that is gone: said, never built upon
     try:
         forwarder = sub._contract("TownForwarder", "TownForwarder", [NETWORK_NAME], office)
@@ -75,7 +93,24 @@ def network_for(d: Deployment) -> Contract:
         ]
         network = sub._contract("OstNetwork", "OstNetwork", [office, [*made, forwarder.address]], office)
     finally:
-        d.sent += sub.sent
+        sent = sub.sent
+    manifest.save()
+    return network, sent
+
+
+def open_network(client: Any, folder: Path, address: str | None = None) -> Contract:
+    """The network at ``address``, or the one recorded in ``folder/network.json``; a sentence when there is none."""
+    if address is None:
+        path = network_path(folder)
+        if not path.is_file():
+            raise ConfigError(
+                f"No OST network is recorded in {path}: deploy one with `ost network deploy` (or `ost up`), or name "
+                "it with --network."
+            )
+        address = Manifest.open(path, chain_id=client.chain_id, town=NETWORK_NAME, plan_hash="").address("OstNetwork")
+    network = client.at("OstNetwork", address)
+    if not client.w3.eth.get_code(network.address):
+        raise ConfigError(f"No OST network is deployed at {address} on this chain (an embedded chain forgets all).")
     return network
 
 

@@ -19,6 +19,7 @@ from .demo import demo_command
 from .deploy import deploy_command, plan_app
 from .infinity import redeem_command, reward_command
 from .members import members_app, residents_app
+from .network import network_app
 from .options import emit_json, err_console
 from .phones import phones_app
 from .profits import profit_app
@@ -77,6 +78,7 @@ app.add_typer(town_app, name="town")
 app.add_typer(members_app, name="members")
 app.add_typer(residents_app, name="residents")
 app.add_typer(phones_app, name="phones")
+app.add_typer(network_app, name="network")
 app.command("reward")(reward_command)
 app.command("redeem")(redeem_command)
 app.add_typer(sale_app, name="sale")
