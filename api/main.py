@@ -33,7 +33,19 @@ from .problems import (
     on_unreachable,
     on_validation,
 )
-from .routes import businesses, health, meals, members, participations, phones, recoveries, relay, town, ussd
+from .routes import (
+    businesses,
+    documents,
+    health,
+    meals,
+    members,
+    participations,
+    phones,
+    recoveries,
+    relay,
+    town,
+    ussd,
+)
 from .routes.town import STATIC
 
 
@@ -65,7 +77,19 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
     app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(Exception, on_anything)
     app.add_middleware(Guard, max_body=settings.bridge.max_body_bytes)
-    for module in (participations, relay, ussd, phones, meals, members, recoveries, town, businesses, health):
+    for module in (
+        participations,
+        relay,
+        ussd,
+        phones,
+        documents,
+        meals,
+        members,
+        recoveries,
+        town,
+        businesses,
+        health,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -264,6 +264,7 @@ class TownPublic(BaseModel):
     profit: Pool = Field(description="Profit in the native coin, in wei.")
     block: int
     participations: dict[str, int] = Field(description="The bridge's participations by status.")
+    meals_served: int = Field(default=0, description="Meals the community kitchen recorded, all told.")
 
 
 class BusinessPublic(BaseModel):

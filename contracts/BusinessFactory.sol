@@ -23,6 +23,7 @@ contract BusinessFactory is TownRoleGated, IBusinessFactory {
     // ───────────────────────────── Storage ─────────────────────────────
 
     IShareSale[] private _sales;
+    mapping(uint256 businessId => mapping(DocumentKind kind => Document)) private _documents;
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
@@ -54,7 +55,26 @@ contract BusinessFactory is TownRoleGated, IBusinessFactory {
         token = sale.token();
     }
 
+    /// @inheritdoc IBusinessFactory
+    function document(uint256 businessId, DocumentKind kind) external view returns (Document memory) {
+        if (businessId >= _sales.length) revert BusinessFactoryUnknownBusiness(businessId);
+        return _documents[businessId][kind];
+    }
+
     // ───────────────────────────── External: Town Ambassador ─────────────────────────────
+
+    /// @inheritdoc IBusinessFactory
+    function publishDocument(uint256 businessId, DocumentKind kind, bytes32 contentHash, string calldata uri)
+        external
+        onlyTownRole(TownRoles.TOWN_AMBASSADOR)
+    {
+        if (businessId >= _sales.length) revert BusinessFactoryUnknownBusiness(businessId);
+        if (contentHash == bytes32(0)) revert BusinessFactoryEmptyDocument();
+        Document storage current = _documents[businessId][kind];
+        uint32 version = current.version + 1;
+        (current.contentHash, current.version, current.uri) = (contentHash, version, uri);
+        emit DocumentPublished(businessId, kind, version, contentHash, uri);
+    }
 
     /// @inheritdoc IBusinessFactory
     function listBusiness(

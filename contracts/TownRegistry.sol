@@ -68,6 +68,9 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
     mapping(address account => mapping(uint256 index => Period)) private _pastPeriods;
     mapping(bytes32 role => uint256) private _roleHolderCount;
     mapping(address lost => Recovery) private _recoveries;
+    bytes32 private _planHash;
+    uint32 private _planVersion;
+    string private _planUri;
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
@@ -261,6 +264,19 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         }
         _launchedAt = block.timestamp;
         emit TownLaunched(msg.sender, block.timestamp);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function publishTownPlan(bytes32 contentHash, string calldata uri) external onlyRole(TOWN_AMBASSADOR_ROLE) {
+        if (contentHash == bytes32(0)) revert TownRegistryEmptyPlan();
+        uint32 version = _planVersion + 1;
+        (_planHash, _planVersion, _planUri) = (contentHash, version, uri);
+        emit TownPlanPublished(version, contentHash, uri);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function townPlan() external view returns (bytes32 contentHash, uint32 version, string memory uri) {
+        return (_planHash, _planVersion, _planUri);
     }
 
     // ───────────────────────────── External: Country Ambassador ─────────────────────────────

@@ -23,7 +23,7 @@ from web3.types import Nonce, TxReceipt
 from web3.utils.address import get_create_address
 
 from . import _changes as changes
-from . import ostnetwork
+from . import documents, ostnetwork
 from ._deployed import accepts, has_cap, holds_role, is_resident
 from .client import ChainClient
 from .enums import NATIVE, OwnershipPolicy, Role
@@ -97,6 +97,7 @@ class Deployment:
             + len(member_batches)
             + len(plan.country_residents)
             + len(businesses) * 2
+            + documents.document_count(plan)
             + 1
         )
         self._check_recorded_code()
@@ -166,6 +167,7 @@ class Deployment:
         start = self._sales_start()
         for index, business in enumerate(businesses):
             listed = self._list(factory, business, start, ambassador, index)
+            documents.publish_business_documents(self, factory, listed, plan.businesses[index], ambassador)
             key = f"investor:{business.symbol}"
             if business.investor_bps or key in self.manifest.data["steps"]:  # set once, or changed since
                 bps = business.investor_bps
@@ -178,6 +180,7 @@ class Deployment:
                 )
             else:
                 self.progress.advance(f"investor part of {business.symbol}")
+        documents.publish_town_plan(self, registry, ambassador)  # the 12-month plan, its hash on record
         if plan.launch and not launched:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")

@@ -85,11 +85,19 @@ class OwnershipPolicy(ContractEnum):
     KEEP_LOCAL = 1
 
 
+class DocumentKind(ContractEnum):
+    """A document a listing carries (``IBusinessFactory.DocumentKind``)."""
+
+    BUSINESS_PLAN = 0
+    INVESTOR_PACK = 1
+
+
 SOLIDITY: dict[type[ContractEnum], str] = {
     Phase: "IShareSale.Phase",
     Tier: "ITownRegistry.Tier",
     Eligibility: "IShareSale.Eligibility",
     OwnershipPolicy: "IShareToken.OwnershipPolicy",
+    DocumentKind: "IBusinessFactory.DocumentKind",
 }
 """Each enum of :mod:`ost_chain.enums` by the Solidity enum it mirrors."""
 

@@ -80,6 +80,7 @@ class TownManifest(BaseModel):
     timeZone: str = "UTC"  # the town's IANA time zone, from its plan
     gasless: GaslessPolicy = Field(default_factory=GaslessPolicy)  # from its plan: what the relayer pays for
     projects: dict[str, str] = Field(default_factory=dict)  # project number → name, from its plan
+    twelveMonthPlan: list[dict[str, Any]] = Field(default_factory=list)  # the plan's milestones, as published
 
     @classmethod
     def read(cls, path: Path) -> TownManifest:

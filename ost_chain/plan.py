@@ -17,7 +17,16 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from web3 import Web3
 
 from .chain import DEV_CHAIN_ID, dev_accounts
@@ -78,6 +87,33 @@ class SaleDefaults(_Strict):
     treasury: AddressRef | None = Field(default=None, description="default: the Town Ambassador")
 
 
+class DocumentPlan(_Strict):
+    """A document a listing carries: a local ``file`` (stored by the town's bridge, by its SHA-256) or a ``uri``
+    (``ipfs://…``, ``https://…``) with the ``sha256`` of its bytes; with a file, a ``sha256`` given is checked."""
+
+    file: str | None = None
+    uri: str | None = Field(default=None, pattern=r"^(ipfs|https)://\S+$")
+    sha256: str | None = Field(default=None, pattern=r"^(0x)?[0-9a-fA-F]{64}$")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DocumentPlan:
+        if (self.file is None) == (self.uri is None):
+            raise ValueError("give a document's file or its uri (with its sha256), not both")
+        if self.uri is not None and self.sha256 is None:
+            raise ValueError("a document given by uri needs its sha256: the town publishes the hash of its bytes")
+        return self
+
+
+class Milestone(_Strict):
+    """A step of the town's 12-month plan: what happens in which month; done, on chain, when its ``projects`` are
+    active and at least ``businesses`` are listed (a step with neither, such as the town meeting, is said as is)."""
+
+    month: int = Field(ge=1, le=12)
+    what: str = Field(min_length=1, max_length=200)
+    projects: list[int] = Field(default_factory=list)
+    businesses: int | None = Field(default=None, ge=1, le=1_000)
+
+
 class BusinessPlan(_Strict):
     """One business and any terms that differ from the defaults."""
 
@@ -95,6 +131,13 @@ class BusinessPlan(_Strict):
     policy: Literal["open", "keep_local"] | None = None
     investor_bps: int | None = Field(default=None, ge=0, le=10_000)
     treasury: AddressRef | None = None
+    business_plan: DocumentPlan | str | None = Field(default=None, description="a file, or {uri, sha256}")
+    investor_pack: DocumentPlan | str | None = Field(default=None, description="a file, or {uri, sha256}")
+
+    def documents(self) -> dict[str, DocumentPlan]:
+        """The business's documents by kind (``business_plan``, ``investor_pack``); a bare string is a file."""
+        found = {"business_plan": self.business_plan, "investor_pack": self.investor_pack}
+        return {k: DocumentPlan(file=v) if isinstance(v, str) else v for k, v in found.items() if v is not None}
 
 
 class ResolvedBusiness(BaseModel):
@@ -163,9 +206,19 @@ class TownPlan(_Strict):
     businesses: list[BusinessPlan] = Field(default_factory=list)
     sales_start: Literal["launch"] | int = Field(default="launch", description="unix time, or launch: when deployed")
     launch: bool = True
+    twelve_month_plan: list[Milestone] = Field(
+        default_factory=list, description="The town's first year, month by month: published (its hash) at launch"
+    )
     gasless: GaslessPolicy = Field(
         default_factory=GaslessPolicy, description="What the town's relayer pays for members without coin for gas."
     )
+
+    _folder: Path | None = PrivateAttr(default=None)  # where the plan file is: its documents' files are found there
+
+    @property
+    def folder(self) -> Path:
+        """The folder a plan's document files are relative to: the plan file's (else the working folder)."""
+        return self._folder or Path.cwd()
 
     def recorded(self) -> dict[str, Any]:
         """What the manifest keeps of the plan besides the chain's state: the town's clock, its gasless policy, its
@@ -174,6 +227,7 @@ class TownPlan(_Strict):
             "timeZone": self.time_zone,
             "gasless": self.gasless.model_dump(mode="json"),
             "projects": {str(p.id): p.name for p in self.projects},
+            "twelveMonthPlan": [m.model_dump(mode="json") for m in self.twelve_month_plan],
         }
 
     @field_validator("time_zone")
@@ -417,6 +471,7 @@ def load_plan(path: Path, chain_id: int | None = None) -> tuple[TownPlan, str]:
         plan = TownPlan.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(path, exc)) from None
+    plan._folder = path.resolve().parent
     return plan, hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
-from ..db import Participation
+from ..db import Meal, Participation
 from ..deps import BridgeDep, SessionDep
 from ..models import ActivityPublic, ConfigPublic, EnumsPublic, ForwarderPublic, RewardPublic, TownPublic
 
@@ -29,6 +29,7 @@ def get_town(bridge: BridgeDep, session: SessionDep) -> TownPublic:
             "infinityIssued": str(summary["infinityIssued"]),
             "profit": {k: str(v) for k, v in summary["profit"].items()},
             "participations": {status: int(n) for status, n in counts},
+            "meals_served": int(session.scalar(select(func.count()).select_from(Meal)) or 0),
         }
     )
 

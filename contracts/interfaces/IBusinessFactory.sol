@@ -9,6 +9,21 @@ import {ITownRegistry} from "./ITownRegistry.sol";
 /// @notice Lists a town's businesses: each gets a {IShareToken} and a {IShareSale}, both EIP-1167
 /// clones whose fixed terms live in the clone's code, so listing a business stays cheap.
 interface IBusinessFactory {
+    /// @notice The documents a listing carries before investors are asked to buy (the seed's pre-launch plan).
+    enum DocumentKind {
+        BUSINESS_PLAN,
+        INVESTOR_PACK
+    }
+
+    /// @notice A document as published: its SHA-256, where to fetch it, and how many versions came before.
+    struct Document {
+        bytes32 contentHash;
+        uint32 version;
+        string uri;
+    }
+
+    /// @notice A document's SHA-256 is zero: publish the hash of its bytes.
+    error BusinessFactoryEmptyDocument();
     /// @notice An implementation address has no code.
     error BusinessFactoryNoCode(address implementation);
     /// @notice No business has id `businessId`.
@@ -26,6 +41,12 @@ interface IBusinessFactory {
         string symbol,
         IShareToken.OwnershipPolicy policy,
         IShareSale.Terms terms
+    );
+
+    /// @notice The Town Ambassador published version `version` (1, 2, …) of business `businessId`'s document of
+    /// `kind`: the SHA-256 of its bytes and where to fetch it. Every version stays in these events.
+    event DocumentPublished(
+        uint256 indexed businessId, DocumentKind indexed kind, uint32 version, bytes32 contentHash, string uri
     );
 
     /// @notice The town the businesses belong to.
@@ -49,4 +70,12 @@ interface IBusinessFactory {
         IShareToken.OwnershipPolicy policy,
         IShareSale.Terms calldata terms
     ) external returns (uint256 businessId, IShareSale sale, IShareToken token);
+
+    /// @notice The latest version of business `businessId`'s document of `kind` (version 0: none yet).
+    function document(uint256 businessId, DocumentKind kind) external view returns (Document memory);
+
+    /// @notice Publishes a new version of business `businessId`'s document of `kind`: the SHA-256 of its bytes,
+    /// and a URI to fetch them (`ipfs://…`, `https://…`, or the town bridge's `/v1/documents/<sha256>`).
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE`; the business must exist. Emits {DocumentPublished}.
+    function publishDocument(uint256 businessId, DocumentKind kind, bytes32 contentHash, string calldata uri) external;
 }

@@ -35,6 +35,8 @@ interface ITownRegistry is IAccessControl {
     error TownRegistryRecoveryNeedsTwoKeys(address proposer);
     /// @notice `replacement` must be a fresh address: never a member, never recovered.
     error TownRegistryReplacementNotFresh(address replacement);
+    /// @notice A published plan's SHA-256 is zero.
+    error TownRegistryEmptyPlan();
     /// @notice A town's Country Ambassador is its country's, appointed in the OST network, not in the town.
     error TownRegistryCountryAmbassadorIsTheNetworks();
 
@@ -47,6 +49,9 @@ interface ITownRegistry is IAccessControl {
     event MemberRemoved(address indexed member, uint256 memberCount, uint48 epoch);
     /// @notice The town launched; sales may open from now on.
     event TownLaunched(address indexed townAmbassador, uint256 timestamp);
+    /// @notice The Town Ambassador published version `version` of the town's 12-month plan: the SHA-256 of its
+    /// canonical text and where to read it. Every version stays in these events.
+    event TownPlanPublished(uint32 version, bytes32 contentHash, string uri);
     /// @notice The Town Ambassador proposed moving the member `lost` (a lost wallet) to `replacement`.
     event RecoveryProposed(address indexed lost, address indexed replacement, address indexed townAmbassador);
     /// @notice The Country Ambassador confirmed it: the membership of `lost` now belongs to `replacement`.
@@ -145,6 +150,13 @@ interface ITownRegistry is IAccessControl {
     /// @dev Requires `TOWN_AMBASSADOR_ROLE`, and at least one holder of both ambassador roles.
     /// Emits {TownLaunched}.
     function launch() external;
+
+    /// @notice Publishes a new version of the town's 12-month plan (milestones by month): its SHA-256 and a URI.
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE` and a non-zero hash. Emits {TownPlanPublished}.
+    function publishTownPlan(bytes32 contentHash, string calldata uri) external;
+
+    /// @notice The latest 12-month plan published (version 0: none yet).
+    function townPlan() external view returns (bytes32 contentHash, uint32 version, string memory uri);
 
     // ───────────────────────────── The OST network ─────────────────────────────
 

@@ -7,7 +7,17 @@ from rich.table import Table
 
 from ..townclient import as_dict
 from ..units import money
-from .options import JsonOutput, ManifestFile, RpcUrl, console, emit_json, open_town, time_left
+from .options import (
+    DEFAULT_BRIDGE_URL,
+    BridgeUrl,
+    JsonOutput,
+    ManifestFile,
+    RpcUrl,
+    console,
+    emit_json,
+    open_town,
+    time_left,
+)
 
 town_app = typer.Typer(help="Look at a deployed town.", no_args_is_help=True)
 
@@ -50,4 +60,56 @@ def town_show(
         )
         if earning
         else "No project earns INF yet."
+    )
+
+
+def _mark(done: bool | None) -> str:
+    return "done" if done else ("not yet" if done is False else "unknown")
+
+
+@town_app.command("checklist")
+def town_checklist(
+    manifest: ManifestFile = None,
+    rpc_url: RpcUrl = None,
+    bridge: BridgeUrl = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Where the town stands on the seed's launch steps: ambassadors, members, projects, businesses, business plans,
+    kitchen meals (from the town's bridge), the first sale, the 12-month plan, the launch."""
+    from ..launch import checklist
+
+    town = open_town(rpc_url, manifest)
+    steps = checklist(town, bridge or DEFAULT_BRIDGE_URL)
+    if as_json:
+        emit_json(steps)
+        return
+    table = Table("step", "where it stands", "detail", title=f"{town.name}: the launch steps")
+    for s in steps:
+        table.add_row(s["step"], _mark(s["done"]), s["detail"])
+    console.print(table)
+    left = [s["step"] for s in steps if s["done"] is False]
+    console.print(f"Next: {left[0]}." if left else "Every step the chain can tell is done.")
+
+
+@town_app.command("plan")
+def town_plan_command(manifest: ManifestFile = None, rpc_url: RpcUrl = None, as_json: JsonOutput = False) -> None:
+    """The town's 12-month plan, month by month, with what is done; and whether it is the plan published on chain."""
+    from ..launch import town_plan
+
+    town = open_town(rpc_url, manifest)
+    plan = town_plan(town)
+    if as_json:
+        emit_json(plan)
+        return
+    if not plan["milestones"]:
+        console.print(f"{town.name} has no 12-month plan yet: add twelve_month_plan to the plan and deploy it.")
+        return
+    table = Table("month", "what", "where it stands", title=f"{town.name}: the first twelve months")
+    for m in plan["milestones"]:
+        table.add_row(str(m["month"]), m["what"], _mark(m["done"]) if m["done"] is not None else "see for yourself")
+    console.print(table)
+    console.print(
+        f"Published on chain as version {plan['version']} (sha256 {plan['sha256']})."
+        if plan["matches"]
+        else "This plan is not the one published on chain: deploy the plan again to publish it."
     )

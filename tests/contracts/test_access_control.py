@@ -217,6 +217,12 @@ def matrix(
             {"ambassador"},
         ),
         ("ShareSale.advancePhase", lambda: business.sale.functions.advancePhase(), {"ambassador"}),
+        (
+            "BusinessFactory.publishDocument",
+            lambda: factory.functions.publishDocument(business.business_id, 0, b"\x01" * 32, "ipfs://plan"),
+            {"ambassador"},
+        ),
+        ("TownRegistry.publishTownPlan", lambda: reg.publishTownPlan(b"\x01" * 32, "/v1/documents/01"), {"ambassador"}),
         ("ShareToken.mint", lambda: token_fns.mint(alice, 1), set()),
         ("ShareToken.burnAll", lambda: token_fns.burnAll(alice), set()),
         ("ShareToken.unlock", lambda: token_fns.unlock(0), set()),

@@ -643,3 +643,23 @@ def test_a_payment_token_that_takes_a_fee_is_refused_so_every_refund_stays_whole
         client.transact(business.sale.functions.buy(3), alice)
     assert business.token.functions.balanceOf(alice.address).call() == 0
     assert coin.functions.balanceOf(business.sale.address).call() == 0
+
+
+def test_a_listing_s_documents_are_published_by_the_town_ambassador_in_versions(
+    client: ChainClient, listed: Any, terms: SaleTerms, factory: Contract, ambassador: LocalAccount
+) -> None:
+    business = listed(terms)
+    fns = factory.functions
+    assert tuple(fns.document(business.business_id, 0).call()) == (b"\x00" * 32, 0, "")
+    with reverts("BusinessFactoryEmptyDocument"):
+        client.transact(fns.publishDocument(business.business_id, 0, b"\x00" * 32, "ipfs://x"), ambassador)
+    with reverts("BusinessFactoryUnknownBusiness", 99):
+        client.transact(fns.publishDocument(99, 0, b"\x01" * 32, "ipfs://x"), ambassador)
+    for version, digest in ((1, b"\x01" * 32), (2, b"\x02" * 32)):
+        receipt = client.transact(
+            fns.publishDocument(business.business_id, 0, digest, f"ipfs://v{version}"), ambassador
+        )
+        (event,) = events(receipt, factory, "DocumentPublished")
+        assert (event["version"], event["contentHash"], event["uri"]) == (version, digest, f"ipfs://v{version}")
+    assert tuple(fns.document(business.business_id, 0).call()) == (b"\x02" * 32, 2, "ipfs://v2")
+    assert fns.document(business.business_id, 1).call()[1] == 0  # the investor pack: none yet

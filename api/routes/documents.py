@@ -1,0 +1,48 @@
+"""The town's published documents (business plans, investor packs, the 12-month plan), by the SHA-256 of their
+bytes, from the content-addressed store beside the town's manifest (``ost deploy`` keeps them there)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ost_chain.documents import Mismatch, store_folder, stored
+
+from ..deps import BridgeDep
+from ..problems import Problem
+
+router = APIRouter(tags=["documents"])
+
+
+def _media_type(data: bytes) -> str:
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data[:1] in (b"{", b"["):
+        return "application/json"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    return "text/plain; charset=utf-8"
+
+
+@router.get(
+    "/v1/documents/{sha256}",
+    operation_id="getDocument",
+    responses={
+        404: {"description": "No document with this SHA-256 is kept here."},
+        409: {"description": "The kept copy no longer matches its hash: it is not served."},
+    },
+)
+def get_document(sha256: str, bridge: BridgeDep) -> Response:
+    """A published document's bytes, checked against their SHA-256 before they are served (the reader checks them
+    against the hash on chain too). Immutable: cached for a year."""
+    digest = sha256.lower().removeprefix("0x")
+    try:
+        data = stored(store_folder(bridge.options.manifest.parent), digest) if bridge.options.manifest else None
+    except Mismatch as exc:
+        raise Problem(409, str(exc), kind="document-mismatch") from None
+    if data is None:
+        raise Problem(404, f"No document {digest} is kept by this town's bridge.", kind="not-found")
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=_media_type(data), headers=headers)

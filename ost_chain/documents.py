@@ -1,0 +1,152 @@
+"""The launch process on record: each listing's business plan and investor pack, and the town's 12-month plan,
+published on chain as the SHA-256 of their bytes with a URI to fetch them.
+
+A document given as a local file is kept in the town's content-addressed store, beside its manifest
+(``deployments/<chain-id>/documents/<sha256>``), which the town's bridge serves at ``/v1/documents/<sha256>``; a
+document given by URI (``ipfs://…``, ``https://…``) is recorded with the hash the plan gives. Whoever fetches a
+document checks its bytes against the hash on chain: a document that does not match is refused, by ``ost deploy``
+and by the bridge alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from web3.contract import Contract
+
+from .enums import DocumentKind
+from .exceptions import ConfigError
+from .plan import BusinessPlan, DocumentPlan
+
+if TYPE_CHECKING:
+    from .deploy import Deployment
+
+STORE = "documents"
+MAX_BYTES = 20 * 1024 * 1024  # a business plan or investor pack, not a video
+
+
+@dataclass(frozen=True)
+class Published:
+    """A document as the chain records it: the SHA-256 of its bytes (hex) and where to fetch them."""
+
+    sha256: str
+    uri: str
+
+
+class Mismatch(ConfigError):
+    """A document's bytes do not hash to what was published."""
+
+
+def store_folder(manifest_folder: Path) -> Path:
+    return manifest_folder / STORE
+
+
+def bridge_uri(digest: str) -> str:
+    """Where the town's bridge serves a stored document (relative to the bridge)."""
+    return f"/v1/documents/{digest}"
+
+
+def keep(store: Path, data: bytes) -> str:
+    """``data`` in the content-addressed ``store`` (written once; a stored copy that no longer matches its name is
+    replaced by the true bytes); its SHA-256."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = store / digest
+    if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        store.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    return digest
+
+
+def stored(store: Path, digest: str) -> bytes | None:
+    """The stored bytes of ``digest``; None when absent; :class:`Mismatch` when they no longer hash to it."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        return None
+    path = store / digest
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise Mismatch(f"The stored document {digest} does not match its hash: it was changed after it was published.")
+    return data
+
+
+def resolve(document: DocumentPlan, folder: Path, store: Path, what: str) -> Published:
+    """``document`` as it will be published: a file read (relative to ``folder``), checked against the sha256 the
+    plan gives, and kept in ``store``; or a URI with its given hash."""
+    given = document.sha256.lower().removeprefix("0x") if document.sha256 else None
+    if document.uri is not None:
+        assert given is not None  # the plan requires it with a URI
+        return Published(given, document.uri)
+    path = folder / str(document.file)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ConfigError(f"The {what} ({path}) is over {MAX_BYTES // 1024 // 1024} MB: publish a smaller file.")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"The {what} ({path}) cannot be read: {exc.strerror}.") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if given is not None and given != digest:
+        raise Mismatch(
+            f"The {what} ({path}) does not match the sha256 the plan gives: its bytes hash to {digest}, the plan says "
+            f"{given}. Nothing was published; give the file the plan means, or correct the hash."
+        )
+    keep(store, data)
+    return Published(digest, bridge_uri(digest))
+
+
+def canonical_plan(milestones: list[dict[str, Any]]) -> bytes:
+    """The 12-month plan as the bytes whose hash is published: JSON, keys sorted, no spaces, UTF-8."""
+    return json.dumps(milestones, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# ── deployment steps ──
+
+
+def publish_business_documents(
+    d: Deployment, factory: Contract, business_id: int, business: BusinessPlan, ambassador: str
+) -> None:
+    """Each document of ``business``: published unless the chain has it already (a changed one as a new version)."""
+    store = store_folder(d.manifest.path.parent)
+    for field, document in business.documents().items():
+        kind = DocumentKind[field.upper()]
+        what = f"{field.replace('_', ' ')} of {business.symbol}"
+        published = resolve(document, d.plan.folder, store, what)
+        digest = bytes.fromhex(published.sha256)
+
+        def current(kind: DocumentKind = kind, digest: bytes = digest, uri: str = published.uri) -> bool:
+            recorded = factory.functions.document(business_id, kind).call()
+            return bool(recorded[0] == digest and recorded[2] == uri)
+
+        d._call(
+            f"document:{business.symbol}:{field}:{published.sha256}",
+            factory.functions.publishDocument(business_id, kind, digest, published.uri),
+            ambassador,
+            done=current,
+        )
+
+
+def publish_town_plan(d: Deployment, registry: Contract, ambassador: str) -> None:
+    """The town's 12-month plan, kept in the store and its hash published (a changed plan as a new version)."""
+    if not d.plan.twelve_month_plan:
+        d.progress.advance("12-month plan")
+        return
+    data = canonical_plan([m.model_dump(mode="json") for m in d.plan.twelve_month_plan])
+    digest = keep(store_folder(d.manifest.path.parent), data)
+    d._call(
+        f"town-plan:{digest}",
+        registry.functions.publishTownPlan(bytes.fromhex(digest), bridge_uri(digest)),
+        ambassador,
+        done=lambda: bytes(registry.functions.townPlan().call()[0]) == bytes.fromhex(digest),
+    )
+
+
+def document_count(plan: Any) -> int:
+    """The deployment steps the plan's documents take (one per document, one for the 12-month plan)."""
+    return sum(len(b.documents()) for b in plan.businesses) + 1

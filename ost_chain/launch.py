@@ -1,0 +1,82 @@
+"""Where a town stands on the seed's launch steps, and its 12-month plan with what is done — read from the chain
+(and, for the kitchen, from the town's bridge)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .bridgeclient import BridgeClient
+from .documents import canonical_plan
+from .enums import NATIVE, DocumentKind, Role
+from .exceptions import OstError
+
+SEED_BUSINESSES = (50, 100)  # the seed: a town lists 50 to 100 feasible businesses
+FIRST_PLANS = 3  # the seed: business plans written for the first three
+
+
+def checklist(town: Any, bridge_url: str | None = None) -> list[dict[str, Any]]:
+    """The seed's steps in order: each ``{"step", "done", "detail"}``; ``done`` is None when it cannot be known."""
+    registry, network = town.registry.functions, town.network.functions
+    country = town.country_code
+    listed = int(town.factory.functions.businessCount().call())
+    active = [p for p in town.projects() if p["active"]]
+    members = int(registry.memberCount().call())
+    ambassador = network.countryAmbassador(country).call()
+    plans = [
+        town.factory.functions.document(i, DocumentKind.BUSINESS_PLAN).call()[1] > 0
+        for i in range(min(FIRST_PLANS, listed))
+    ]
+    open_now = [s for s in town.sales() if s.phase in ("local", "country", "world")]
+    meals: int | None = None
+    if bridge_url:
+        try:
+            meals = int(BridgeClient(bridge_url).call("GET", "/v1/town").get("mealsServed", 0))
+        except OstError:
+            meals = None
+    low, high = SEED_BUSINESSES
+    return [
+        _step("Town Ambassador appointed", registry.roleHolderCount(Role.id(Role.TOWN_AMBASSADOR)).call() > 0, ""),
+        _step(
+            "Country Ambassador in place",
+            ambassador != NATIVE,
+            ambassador if ambassador != NATIVE else f"none for {country.decode()}: the OST office appoints one first",
+        ),
+        _step("Members signed up", members > 0, f"{members} member(s)"),
+        _step("Projects active", bool(active), f"{len(active)} project(s) earning INF"),
+        _step("Businesses listed", low <= listed, f"{listed} listed; the seed lists {low} to {high}"),
+        _step(
+            f"Business plans written for the first {FIRST_PLANS}",
+            len(plans) == FIRST_PLANS and all(plans),
+            f"{sum(plans)} of the first {min(FIRST_PLANS, listed)} published",
+        ),
+        _step(
+            "Kitchen meals served",
+            None if meals is None else meals > 0,
+            f"{meals} meal(s)" if meals is not None else "unknown: the town's bridge did not answer",
+        ),
+        _step("First sale open", bool(open_now), f"{len(open_now)} sale(s) open now"),
+        _step("12-month plan published", int(registry.townPlan().call()[1]) > 0, ""),
+        _step("Launched", bool(registry.launched().call()), ""),
+    ]
+
+
+def _step(step: str, done: bool | None, detail: str) -> dict[str, Any]:
+    return {"step": step, "done": done, "detail": detail}
+
+
+def town_plan(town: Any) -> dict[str, Any]:
+    """The 12-month plan the manifest keeps, whether it is the one published on chain, and each milestone done or
+    not (its projects active, its businesses listed; a milestone with neither is not known from the chain)."""
+    milestones = list(town.record.twelveMonthPlan)
+    digest, version, uri = town.registry.functions.townPlan().call()
+    matches = bool(milestones) and hashlib.sha256(canonical_plan(milestones)).digest() == bytes(digest)
+    active = {p["projectId"] for p in town.projects() if p["active"]}
+    listed = int(town.factory.functions.businessCount().call())
+    rows = []
+    for m in sorted(milestones, key=lambda m: m["month"]):
+        checks = [set(m.get("projects") or []) <= active] if m.get("projects") else []
+        if m.get("businesses"):
+            checks.append(listed >= int(m["businesses"]))
+        rows.append({**m, "done": all(checks) if checks else None})
+    return {"version": int(version), "sha256": bytes(digest).hex(), "uri": uri, "matches": matches, "milestones": rows}
