@@ -29,7 +29,7 @@ $(BIN)/anvil: $(NPM_STAMP) $(PY_STAMP)
 	ln -sf ../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil $@
 
 run: setup
-	$(BIN)/ost up examples/town.yaml
+	$(BIN)/ost up examples/town.yaml --with examples/klaarstroom.yaml
 
 # The dashboard's browser tests drive Debian's Chromium (never a browser downloaded at run time).
 chromium:

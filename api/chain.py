@@ -191,6 +191,30 @@ class ChainView:
     def sales(self) -> list[Any]:
         return self._per_block("sales", lambda town: town.sales())
 
+    def documents(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """Every listing's published documents (the latest versions), by business id."""
+        from ost_chain.documents import published
+
+        return dict(self._per_block("documents", published))
+
+    def town_plan(self) -> dict[str, Any]:
+        """The town's 12-month plan with what is done, and whether it is the one published on chain."""
+        from ost_chain.launch import town_plan
+
+        return dict(self._per_block("town-plan", town_plan))
+
+    def network(self) -> dict[str, Any]:
+        """The OST network's towns by country with their figures, and each country's ambassador."""
+        from ost_chain.ostnetwork import figures, towns
+
+        def read(town: Town) -> dict[str, Any]:
+            rows = [figures(town.client, town.network, t) for t in towns(town.network, town.client)]
+            countries = sorted({r["country"] for r in rows})
+            ambassadors = {c: town.network.functions.countryAmbassador(c.encode()).call() for c in countries}
+            return {"network": town.network.address, "countryAmbassadors": ambassadors, "towns": rows}
+
+        return dict(self._per_block("network", read))
+
     def profit_assets(self) -> list[str]:
         """The native coin and every asset the town ever took profit in."""
         from ost_chain._owed import profit_assets

@@ -267,6 +267,14 @@ class TownPublic(BaseModel):
     meals_served: int = Field(default=0, description="Meals the community kitchen recorded, all told.")
 
 
+class DocumentPublic(BaseModel):
+    """A document as the town published it on chain: check the bytes you fetch against ``sha256``."""
+
+    sha256: str = Field(description="The SHA-256 of the document's bytes, hex.")
+    version: int = Field(description="1 for the first version; each change publishes the next.")
+    uri: str = Field(description="Where to fetch it: this bridge's /v1/documents/<sha256>, ipfs://… or https://….")
+
+
 class BusinessPublic(BaseModel):
     id: int
     name: str
@@ -284,6 +292,9 @@ class BusinessPublic(BaseModel):
     sale: str
     token: str
     whoMayBuy: str
+    documents: dict[str, DocumentPublic] = Field(
+        default_factory=dict, description="Its business plan and investor pack, when published."
+    )
 
 
 class EligibilityPublic(BaseModel):

@@ -106,6 +106,21 @@ def canonical_plan(milestones: list[dict[str, Any]]) -> bytes:
     return json.dumps(milestones, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def published(town: Any) -> dict[int, dict[str, dict[str, Any]]]:
+    """Every listing's documents as the chain has them (latest versions), in one batch of calls: business id →
+    kind (``business_plan``, ``investor_pack``) → ``{"sha256", "version", "uri"}``; a listing with none is left out."""
+    count = int(town.factory.functions.businessCount().call())
+    kinds = list(DocumentKind)
+    calls = [town.factory.functions.document(i, kind) for i in range(count) for kind in kinds]
+    found: dict[int, dict[str, dict[str, Any]]] = {}
+    for n, (digest, version, uri) in enumerate(town.client.call_many(calls) if calls else []):
+        if version:
+            business_id, kind = divmod(n, len(kinds))
+            entry = {"sha256": bytes(digest).hex(), "version": int(version), "uri": uri}
+            found.setdefault(business_id, {})[kinds[kind].name.lower()] = entry
+    return found
+
+
 # ── deployment steps ──
 
 

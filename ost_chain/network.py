@@ -100,12 +100,23 @@ def open_session(
     yield Session(ChainClient.connect(rpc_url, settings=settings), signer, False)
 
 
+DEFAULT_TOWN = "default-town"  # beside the manifests: which one `ost` commands mean when there are several
+
+
+def set_default_town(manifest: Path) -> None:
+    """Make ``manifest`` the town `ost` commands mean in its folder when it holds several (``ost up`` does)."""
+    (manifest.parent / DEFAULT_TOWN).write_text(manifest.name + "\n")
+
+
 def find_manifest(root: Path, chain_id: int) -> Path:
     """The one town manifest under ``root/deployments/<chain_id>/``, or a clear error."""
     folder = root / "deployments" / str(chain_id)
     found = sorted(p for p in folder.glob("*.json") if p.name != "network.json") if folder.is_dir() else []
     if len(found) == 1:
         return found[0]
+    default = folder / DEFAULT_TOWN
+    if len(found) > 1 and default.is_file() and (folder / default.read_text().strip()) in found:
+        return folder / default.read_text().strip()
     if not found:
         raise ConfigError(
             f"No town is deployed on chain {chain_id} from this folder (nothing in {folder}); "

@@ -16,7 +16,8 @@ from web3.logs import DISCARD
 
 from .enums import NATIVE
 from .exceptions import ConfigError
-from .manifest import Manifest
+from .manifest import FORMAT, Manifest
+from .units import money
 
 if TYPE_CHECKING:
     from .deploy import Deployment
@@ -196,3 +197,36 @@ def towns(network: Contract, client: Any) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def figures(client: Any, network: Any, town: dict[str, Any]) -> dict[str, Any]:
+    """One town's figures, read through the same reader as a town's own commands."""
+    implementations = network.functions.implementations().call()
+    contracts = {
+        "TownRegistry": town["registry"],
+        "InfinityToken": town["infinity"],
+        "BusinessFactory": town["factory"],
+        "ProfitDistributor": town["distributor"],
+        "TownForwarder": implementations[5],
+        "OstNetwork": network.address,
+    }
+    record = {
+        "format": FORMAT,
+        "town": town["name"],
+        "chainId": client.chain_id,
+        "contracts": {k: {"address": v, "tx": None, "block": None, "args": []} for k, v in contracts.items()},
+    }
+    from .townclient import Town
+
+    reader = Town(client, record)
+    raised: dict[str, int] = {}
+    for sale in reader.sales():
+        raised[sale.asset] = raised.get(sale.asset, 0) + sale.sold * sale.price
+    text = [money(amount, reader.asset_decimals(asset), reader.asset_symbol(asset)) for asset, amount in raised.items()]
+    return {
+        **town,
+        "infIssued": reader.infinity.functions.totalSupply().call(),
+        "raised": {asset: str(amount) for asset, amount in raised.items()},
+        "raisedText": text,
+        "profitDeposited": reader.pool(NATIVE)["deposited"],
+    }

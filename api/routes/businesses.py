@@ -10,7 +10,7 @@ from ost_chain.enums import Phase
 from ost_chain.townclient import as_dict
 
 from ..deps import BridgeDep, path_address
-from ..models import BusinessPublic, EligibilityPublic
+from ..models import BusinessPublic, DocumentPublic, EligibilityPublic
 from ..problems import Problem
 
 router = APIRouter(prefix="/v1/businesses", tags=["businesses"])
@@ -20,6 +20,7 @@ router = APIRouter(prefix="/v1/businesses", tags=["businesses"])
 def list_businesses(bridge: BridgeDep) -> list[BusinessPublic]:
     """Every business's sale: phase, shares sold against minimum and offer, price, time left, who may buy."""
     out = []
+    documents = bridge.chain.documents()
     for sale in bridge.chain.sales():
         symbol, decimals = bridge.chain.asset(sale.asset)
         fields = as_dict(sale)  # the sale's status as `ost sale status --json` gives it, in the API's keys
@@ -30,6 +31,7 @@ def list_businesses(bridge: BridgeDep) -> list[BusinessPublic]:
                 assetSymbol=symbol,
                 assetDecimals=decimals,
                 whoMayBuy=Phase[sale.phase.upper()].who_may_buy,
+                documents={k: DocumentPublic(**v) for k, v in documents.get(sale.business_id, {}).items()},
             )
         )
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
@@ -32,6 +33,20 @@ def get_town(bridge: BridgeDep, session: SessionDep) -> TownPublic:
             "meals_served": int(session.scalar(select(func.count()).select_from(Meal)) or 0),
         }
     )
+
+
+@router.get("/v1/town/plan")
+def get_town_plan(bridge: BridgeDep) -> dict[str, Any]:
+    """The town's 12-month plan, month by month with what is done (``done``: true, false, or null when the chain
+    cannot tell), and whether it is the plan whose SHA-256 the town published (``matches``)."""
+    return bridge.chain.town_plan()
+
+
+@router.get("/v1/network")
+def get_network(bridge: BridgeDep) -> dict[str, Any]:
+    """The OST network this town belongs to: its towns by country — members, INF issued, money raised, profit
+    deposited — and each country's ambassador."""
+    return bridge.chain.network()
 
 
 @router.get("/v1/activity")
@@ -78,11 +93,19 @@ PAGE_POLICY = (
 )
 
 
+PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 @router.get("/", include_in_schema=False)
 def dashboard() -> FileResponse:
-    headers = {
-        "Content-Security-Policy": PAGE_POLICY,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    }
-    return FileResponse(STATIC / "index.html", media_type="text/html", headers=headers)
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
+@router.get("/network", include_in_schema=False)
+def network_page() -> FileResponse:
+    """The OST network's towns by country, with their figures."""
+    return FileResponse(STATIC / "network.html", media_type="text/html", headers=PAGE_HEADERS)

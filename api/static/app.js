@@ -38,8 +38,8 @@ function say(message, tone = '') {
 }
 
 async function refresh() {
-  const [town, businesses, activity] = await Promise.all([api('/v1/town'), api('/v1/businesses'),
-    api('/v1/activity')]);
+  const [town, businesses, activity, plan] = await Promise.all([api('/v1/town'), api('/v1/businesses'),
+    api('/v1/activity'), api('/v1/town/plan')]);
   state.block = town.block;
   state.businesses = businesses;
   $('town-name').textContent = town.town;
@@ -50,6 +50,7 @@ async function refresh() {
   $('deposited').textContent = units(town.profit.deposited, 18) + ' ETH';
   $('claimed').textContent = units(activity.profitClaimed, 18) + ' ETH';
   renderBusinesses();
+  renderPlan(plan);
   renderRewards(activity.rewards);
   if (state.viewing) await showAccount(state.viewing);
 }
@@ -60,6 +61,62 @@ function el(tag, attributes, ...children) {
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   node.append(...children);
   return node;
+}
+
+// ── the launch on record: documents checked here, against the SHA-256 the town published on chain ──
+
+const DOCUMENT_NAMES = { business_plan: 'Business plan', investor_pack: 'Investor pack' };
+const checked = new Map(); // sha256 → 'matches' | 'differs' | 'unreachable'
+
+async function sha256Hex(bytes) {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function documentLinks(b) {
+  const links = Object.entries(b.documents || {}).map(([kind, d]) => {
+    const note = el('span', { class: 'doc-check muted', 'data-sha256': d.sha256 }, 'checking…');
+    const fetchable = d.uri.startsWith('/v1/documents/') || d.uri.startsWith('https://');
+    const link = el('a', { href: d.uri, rel: 'noopener' }, `${DOCUMENT_NAMES[kind] || kind} (version ${d.version})`);
+    if (!fetchable) note.textContent = `published by its SHA-256 ${d.sha256.slice(0, 12)}…: compare what you fetch`;
+    else verifyDocument(d, note);
+    return el('span', { class: 'doc' }, link, ' ', note);
+  });
+  return links.length ? el('div', { class: 'docs' }, ...links) : '';
+}
+
+async function verifyDocument(d, note) {
+  if (!checked.has(d.sha256)) {
+    checked.set(d.sha256, (async () => {
+      try {
+        const response = await fetch(d.uri);
+        if (!response.ok) return 'unreachable';
+        return (await sha256Hex(await response.arrayBuffer())) === d.sha256 ? 'matches' : 'differs';
+      } catch (error) { return 'unreachable'; }
+    })());
+  }
+  const verdict = await checked.get(d.sha256);
+  note.className = `doc-check ${verdict === 'matches' ? 'good' : 'bad'}`;
+  note.textContent = {
+    matches: '✓ this document matches what the town published',
+    differs: '✗ this document does NOT match what the town published: do not rely on it',
+    unreachable: '✗ this document cannot be fetched now',
+  }[verdict];
+}
+
+function renderPlan(plan) {
+  const list = $('plan');
+  if (!plan.milestones.length) {
+    $('plan-line').textContent = 'The town has not published its 12-month plan yet.';
+    list.replaceChildren();
+    return;
+  }
+  $('plan-line').textContent = plan.matches
+    ? `Published on chain (version ${plan.version}); each step below says whether the chain shows it done.`
+    : 'This plan is not the one published on chain.';
+  const marks = { true: '✓ done', false: '… not yet', null: 'not known from the chain' };
+  list.replaceChildren(...plan.milestones.map((m) => el('li', {}, el('strong', {}, `Month ${m.month}: `), m.what,
+    ' ', el('span', { class: m.done ? 'good' : 'muted' }, `(${marks[m.done]})`))));
 }
 
 function renderRewards(rewards) {
@@ -91,7 +148,8 @@ function renderBusinesses() {
       `${b.offered.toLocaleString('en')} offered`;
     tr.append(
       el('td', { 'data-label': '#' }, String(b.id)),
-      el('td', { 'data-label': 'Business' }, el('strong', {}, b.name), ' ', el('span', { class: 'muted' }, b.symbol)),
+      el('td', { 'data-label': 'Business' }, el('strong', {}, b.name), ' ', el('span', { class: 'muted' }, b.symbol),
+        documentLinks(b)),
       el('td', { 'data-label': 'Phase' }, el('span', { class: `phase phase-${b.phase}` }, b.phase),
         b.finalized ? ' (settled)' : ''),
       el('td', { 'data-label': 'Raised' }, bar, el('span', { class: 'bar-label' }, sold)),

@@ -13,12 +13,11 @@ from ..chain import DEV_CHAIN_ID, dev_accounts
 from ..client import ChainClient
 from ..enums import NATIVE
 from ..exceptions import ChainError
-from ..manifest import FORMAT
 from ..network import resolve_signer
-from ..ostnetwork import deploy_network, network_path, open_network, towns
+from ..ostnetwork import deploy_network, figures, network_path, open_network, towns
 from ..plan import resolve_address
 from ..settings import current_settings
-from ..townclient import Town, as_dict
+from ..townclient import as_dict
 from ..units import money
 from .options import Account, JsonOutput, RpcUrl, console, done, emit_json
 
@@ -155,7 +154,7 @@ def network_show(rpc_url: RpcUrl = None, network_address: NetworkAddress = None,
     """The network's towns by country: members, INF issued, money raised in their sales, profit deposited."""
     client = _client(rpc_url)
     network = open_network(client, Path.cwd() / "deployments" / str(client.chain_id), network_address)
-    rows = [_figures(client, network, t) for t in towns(network, client)]
+    rows = [figures(client, network, t) for t in towns(network, client)]
     countries = sorted({r["country"] for r in rows})
     ambassadors = {c: network.functions.countryAmbassador(c.encode()).call() for c in countries}
     if as_json:
@@ -177,34 +176,3 @@ def network_show(rpc_url: RpcUrl = None, network_address: NetworkAddress = None,
                 money(r["profitDeposited"], 18, "ETH"),
             )
         console.print(table)
-
-
-def _figures(client: ChainClient, network: Any, town: dict[str, Any]) -> dict[str, Any]:
-    """One town's figures, read through the same reader as a town's own commands."""
-    implementations = network.functions.implementations().call()
-    contracts = {
-        "TownRegistry": town["registry"],
-        "InfinityToken": town["infinity"],
-        "BusinessFactory": town["factory"],
-        "ProfitDistributor": town["distributor"],
-        "TownForwarder": implementations[5],
-        "OstNetwork": network.address,
-    }
-    record = {
-        "format": FORMAT,
-        "town": town["name"],
-        "chainId": client.chain_id,
-        "contracts": {k: {"address": v, "tx": None, "block": None, "args": []} for k, v in contracts.items()},
-    }
-    reader = Town(client, record)
-    raised: dict[str, int] = {}
-    for sale in reader.sales():
-        raised[sale.asset] = raised.get(sale.asset, 0) + sale.sold * sale.price
-    text = [money(amount, reader.asset_decimals(asset), reader.asset_symbol(asset)) for asset, amount in raised.items()]
-    return {
-        **town,
-        "infIssued": reader.infinity.functions.totalSupply().call(),
-        "raised": {asset: str(amount) for asset, amount in raised.items()},
-        "raisedText": text,
-        "profitDeposited": reader.pool(NATIVE)["deposited"],
-    }

@@ -28,6 +28,7 @@ from ..chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from ..client import ChainClient
 from ..exceptions import ConfigError
 from ..manifest import Manifest, manifest_path
+from ..network import set_default_town
 from ..ostnetwork import network_path
 from ..plan import load_plan
 from ..plugins import services
@@ -182,6 +183,13 @@ def up_command(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Start a new town instead of going on with the one last run here.")
     ] = False,
+    also: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            help="Another town's plan, deployed in the same OST network (repeatable); the bridge serves PLAN's.",
+        ),
+    ] = None,
 ) -> None:
     """The main job: start the embedded chain, deploy PLAN, serve the bridge; keep running until Ctrl-C. Run again
     in the same folder, it goes on with the same town — members, INF, sales, keys and all — applying any change
@@ -199,8 +207,10 @@ def up_command(
         # A saved chain goes on (a town of another plan is deployed beside the first on it); --fresh sets it aside.
         # A manifest whose chain was not saved (an older `ost up`) belongs to a chain that is gone: set aside too.
         gone = manifest.exists() and not state.exists()
-        network = network_path(manifest.parent)  # the chain's OST network goes with the chain
-        kept = keep_aside(manifest, manifest.with_suffix(".bridge.sqlite"), network, state) if fresh or gone else []
+        network = network_path(manifest.parent)  # the chain's OST network goes with the chain, and its other towns
+        others = [manifest_path(root, DEV_CHAIN_ID, load_plan(p)[0].town) for p in also or []]
+        aside = [manifest, manifest.with_suffix(".bridge.sqlite"), *others, network, state]
+        kept = keep_aside(*aside) if fresh or gone else []
         resume = state.exists() and manifest.exists()
         # The chain's state is saved every second and when it stops: the next `ost up` here goes on from it.
         chain = LocalChain(port=port, extra_args=("--state", str(state), "--state-interval", "1"))
@@ -212,8 +222,14 @@ def up_command(
                     f"block {recorded_block(manifest)}: the last moments before `ost up` was killed were not saved. "
                     "Run `ost up --fresh` to start a new town (this one's files are kept aside)."
                 )
+            signers = {a.address: a for a in dev_accounts()}
             try:
-                record, notes = _deploy(client, plan_path, None, {a.address: a for a in dev_accounts()}, quiet=False)
+                record, notes = _deploy(client, plan_path, None, signers, quiet=False)
+                for other in also or []:  # more towns in the same network: the country tier spans them
+                    beside, more = _deploy(client, other, None, signers, quiet=False)
+                    notes.append(f"{beside.data['town']} is deployed beside it in the OST network: {beside.path}.")
+                    notes.extend(more)
+                set_default_town(record.path)  # with several towns here, `ost` commands mean the first
             except ConfigError as exc:
                 if not resume:
                     raise
@@ -248,6 +264,8 @@ def _serve(
         f"{summary['seconds']} s."
     )
     console.print(f"Manifest: {summary['manifest']}")
+    for note in summary["notes"]:  # what the plan asked that the contracts do not allow; other towns beside it
+        console.print(note)
     if resume:
         console.print("Going on with the town last run here (`ost up --fresh` starts a new one).")
     for path in kept:

@@ -230,3 +230,41 @@ def test_the_api_docs_render_with_no_internet(browser: Any, bridge: Bridge) -> N
     page.wait_for_selector(".opblock", timeout=30_000)
     assert page.locator(".opblock").count() >= 10 and refused == []
     context.close()
+
+
+def test_each_document_is_checked_against_the_hash_on_chain_and_a_changed_one_is_flagged(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    page = open_page(browser, bridge, town, None)
+    first = row(page, 0)
+    page.wait_for_function("document.querySelectorAll('.doc-check.good').length >= 4", timeout=30_000)
+    assert "Business plan (version 1)" in first.inner_text() and "Investor pack (version 1)" in first.inner_text()
+    assert first.locator(".doc-check.good").count() == 2
+    assert "matches what the town published" in first.locator(".doc-check").first.inner_text()
+    assert row(page, 3).locator(".doc").count() == 0  # the fourth business published none
+    milestones = page.locator("#plan li")
+    assert milestones.count() == 6 and "Published on chain (version 1)" in page.locator("#plan-line").inner_text()
+    assert "✓ done" in milestones.nth(1).inner_text()  # the river and the kitchen earn INF: done
+    shot(page, "documents", "#businesses")
+
+    # Bytes that are not what the town published (a tampered mirror, a swapped file): flagged, not trusted.
+    altered = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
+    altered.route("**/v1/documents/**", lambda route: route.fulfill(status=200, body=b"# Another plan entirely\n"))
+    altered.goto(bridge.url + "/")
+    altered.wait_for_function("document.querySelectorAll('.doc-check.bad').length >= 4", timeout=30_000)
+    assert "does NOT match what the town published" in row(altered, 0).locator(".doc-check").first.inner_text()
+
+
+def test_the_network_page_lists_the_towns_by_country_with_their_figures(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
+    page.goto(bridge.url + "/network")
+    page.wait_for_selector("#countries section", timeout=30_000)
+    za = page.locator("section", has=page.locator("h2", has_text="ZA"))
+    assert "Country Ambassador: " + DEV[1].address in za.inner_text()
+    first = za.locator("tbody tr").first
+    assert "Prince Albert (this town)" in first.inner_text() and "60" in first.inner_text()
+    assert first.locator("a").get_attribute("href") == "/"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing sideways
+    shot(page, "network-phone")

@@ -167,3 +167,25 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
         health = httpx.get(f"{bridge.group(1)}/healthz", timeout=10).json()
         assert health["status"] == "ok" and health["queue"]["workerLeader"] is True
         assert httpx.get(f"{bridge.group(1)}/v1/town", timeout=10).json()["businesses"] == 100
+
+
+def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_first(tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text(PLAN)
+    (tmp_path / "second.yaml").write_text(PLAN.replace("Up Town", "Down Town").replace("dev:2", "dev:5"))
+    chain = free_port()
+    rpc = ["--rpc-url", f"http://127.0.0.1:{chain}", "--json"]
+
+    def ost(*args: str) -> object:
+        done = subprocess.run([OST, *args, *rpc], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    with running(tmp_path, "--chain-port", str(chain), "--api-port", "0", "--with", "second.yaml") as (_, text):
+        assert "Down Town is deployed beside it in the OST network" in text, text
+        shown = ost("network", "show")
+        assert [(t["name"], t["country"]) for t in shown["towns"]] == [("Up Town", "ZA"), ("Down Town", "ZA")]
+        assert ost("town", "show")["town"] == "Up Town"  # several towns here: the commands mean the first
+        ost("network", "residents", "ZA", "dev:15")  # once, for both
+        down = str(tmp_path / "deployments" / "31337" / "down-town.json")
+        assert ost("members", "show", "dev:15", "--manifest", down)["tier"] == "country"
+        assert ost("members", "show", "dev:15")["tier"] == "country"
