@@ -258,6 +258,7 @@ class TownPublic(BaseModel):
     country: str
     chainId: int
     launched: bool
+    launchedAt: int = Field(default=0, description="When the town launched, unix time; 0 before.")
     members: int
     infinityIssued: str = Field(description="INF in circulation, in wei, as a decimal string.")
     businesses: int

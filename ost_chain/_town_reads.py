@@ -105,6 +105,7 @@ class TownReader:
             "country": bytes(r.countryCode().call()).decode(),
             "chainId": self.client.chain_id,
             "launched": r.launched().call(),
+            "launchedAt": r.launchedAt().call(),
             "members": r.memberCount().call(),
             "infinityIssued": i.totalSupply().call(),
             "businesses": self.factory.functions.businessCount().call(),

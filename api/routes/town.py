@@ -105,6 +105,17 @@ def dashboard() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)
 
 
+@router.get("/m/{address}", include_in_schema=False)
+def member_page(address: str) -> FileResponse:
+    """The town page opened on a member's account: the link a member bookmarks, or scans from a printed card."""
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+
 @router.get("/network", include_in_schema=False)
 def network_page() -> FileResponse:
     """The OST network's towns by country, with their figures."""

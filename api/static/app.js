@@ -43,8 +43,8 @@ async function refresh() {
   state.block = town.block;
   state.businesses = businesses;
   $('town-name').textContent = town.town;
-  $('town-line').textContent = `${town.country} · chain ${town.chainId} · block ${town.block} · ` +
-    (town.launched ? 'launched' : 'not launched yet');
+  $('town-line').textContent = townLine(town);
+  $('town-line').title = `chain ${town.chainId}, block ${town.block}`;
   $('members').textContent = town.members.toLocaleString('en');
   $('issued').textContent = units(town.infinityIssued, 18, 2) + ' INF';
   $('deposited').textContent = units(town.profit.deposited, 18) + ' ETH';
@@ -53,6 +53,27 @@ async function refresh() {
   renderPlan(plan);
   renderRewards(activity.rewards);
   if (state.viewing) await showAccount(state.viewing);
+}
+
+// The town in words: "Prince Albert, South Africa · launched 3 March 2026".
+function townLine(town) {
+  let country = town.country;
+  try { country = new Intl.DisplayNames([navigator.language || 'en'], { type: 'region' }).of(town.country); } catch (e) { /* the code */ }
+  const launched = town.launched && town.launchedAt
+    ? `launched ${new Intl.DateTimeFormat(navigator.language || 'en', { dateStyle: 'long' }).format(new Date(town.launchedAt * 1000))}`
+    : 'not launched yet';
+  return `${town.town}, ${country} · ${launched}`;
+}
+
+// An address in the page's address: /?address=0x… or /m/0x… opens on that account (a bookmark, a printed card).
+function addressInUrl() {
+  const path = location.pathname.match(/^\/m\/(0x[0-9a-fA-F]{40})$/);
+  return path ? path[1] : new URLSearchParams(location.search).get('address');
+}
+
+function keepInUrl(address) {
+  if (location.pathname.startsWith('/m/')) return;
+  history.replaceState(null, '', `/?address=${address}`);
 }
 
 // An element with attributes and children; text is always text (never parsed as HTML).
@@ -196,7 +217,10 @@ async function showAccount(address) {
   if (!view.shares.length) shares.replaceChildren(el('li', {}, 'No shares.'));
   const claimable = view.claimable[state.config.native] || '0';
   $('me-claimable').textContent = units(claimable, 18, 6) + ' ETH';
-  $('claim').disabled = !mine;
+  $('claim').disabled = !mine || claimable === '0';
+  $('claim-why').textContent = !mine
+    ? (state.account ? 'Only this address can claim its profit: connect its wallet.' : 'Connect this address\'s wallet to claim.')
+    : (claimable === '0' ? 'Nothing to claim as a member now.' : '');
   const investor = $('me-investor');
   investor.replaceChildren(...view.claimableAsInvestor.map((p) => {
     const li = document.createElement('li');
@@ -247,10 +271,15 @@ async function connect() {
     $('account').textContent = `Connected: ${account}`;
     $('connect').textContent = 'Connected';
     if (chainId !== state.config.chainId) {
-      say(`Your wallet is on chain ${chainId}; this town lives on chain ${state.config.chainId}. Switch networks ` +
-        'in your wallet before sending anything.', 'warn');
+      try { // ask the wallet to switch to the town's network; if it cannot, say so
+        await rpc('wallet_switchEthereumChain', [{ chainId: '0x' + state.config.chainId.toString(16) }]);
+      } catch (error) {
+        say(`Your wallet is on chain ${chainId}; this town lives on chain ${state.config.chainId}. Switch networks ` +
+          'in your wallet before sending anything.', 'warn');
+      }
     }
     await showAccount(account);
+    keepInUrl(account);
   } catch (error) {
     say(error.message, 'bad');
   }
@@ -500,8 +529,16 @@ async function start() {
   $('claim').addEventListener('click', claim);
   $('lookup').addEventListener('submit', async (event) => {
     event.preventDefault();
-    try { await showAccount($('lookup-address').value.trim()); } catch (error) { say(error.message, 'bad'); }
+    try {
+      const address = $('lookup-address').value.trim();
+      await showAccount(address);
+      keepInUrl(address);
+    } catch (error) { say(error.message, 'bad'); }
   });
+  const bookmarked = addressInUrl();
+  if (bookmarked) {
+    try { await showAccount(bookmarked); $('me').scrollIntoView(); } catch (error) { say(error.message, 'bad'); }
+  }
   // Follow the chain: when a new block appears, read everything again.
   setInterval(async () => {
     try {

@@ -268,3 +268,23 @@ def test_the_network_page_lists_the_towns_by_country_with_their_figures(
     assert first.locator("a").get_attribute("href") == "/"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing sideways
     shot(page, "network-phone")
+
+
+def test_a_bookmarked_member_link_opens_on_their_account_in_words_at_phone_width(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    for width in (320, 390):
+        page = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True).new_page()
+        page.goto(f"{bridge.url}/m/{MEMBER.address}")
+        page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+        assert MEMBER.address in page.locator("#me-line").inner_text()
+        assert "Connect this address's wallet to claim." in page.locator("#claim-why").inner_text()
+        line = page.locator("#town-line").inner_text()
+        assert line.startswith("Prince Albert, South Africa · launched ") and "chain" not in line, line
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width  # nothing sideways
+    shot(page, "member-link-phone", "#me")
+    query = browser.new_context(bypass_csp=True).new_page()
+    query.goto(f"{bridge.url}/?address={OTHER_MEMBER.address}")
+    query.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    assert OTHER_MEMBER.address in query.locator("#me-line").inner_text()
+    assert requests.get(f"{bridge.url}/favicon.ico", timeout=10).headers["content-type"].startswith("image/svg+xml")
