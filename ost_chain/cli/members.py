@@ -3,6 +3,7 @@ Country Ambassador."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from ..exceptions import ConfigError
 from ..townclient import as_dict
 from ..units import money
 from .options import (
+    DEFAULT_BRIDGE_URL,
     Account,
     BridgeUrl,
     JsonOutput,
@@ -139,6 +141,33 @@ def members_show(
     for r in view["refundsDue"]:
         due = money(r["amount"], town.asset_decimals(r["asset"]), town.asset_symbol(r["asset"]))
         console.print(f"  refund due from #{r['businessId']}: {due}")
+
+
+@members_app.command("card")
+def members_card(
+    address: Annotated[str, typer.Argument(help="The member's address (dev:N on the development chain).")],
+    page_url: Annotated[
+        str, typer.Option("--page-url", help="The town page's address as members reach it (its bridge).")
+    ] = DEFAULT_BRIDGE_URL,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the card; default card-<address>.html.")
+    ] = None,
+    rpc_url: RpcUrl = None,
+    manifest: ManifestFile = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Write a member's printable card (the Town Ambassador hands it out): the town, the address, and a QR code of
+    the member's page, which opens on their INF, profit and history."""
+    from ..card import member_card
+
+    town = open_town(rpc_url, manifest)
+    who = town.address(address, "member")
+    if not town.registry.functions.isMember(who).call():
+        raise ConfigError(f"{who} is not a member of {town.name}: sign them up first (`ost members add`).")
+    path = out or Path.cwd() / f"card-{who[:10]}.html"
+    path.write_text(member_card(town.name, who, page_url))
+    link = f"{page_url.rstrip('/')}/m/{who}"
+    done(as_json, {"address": who, "card": str(path), "link": link}, f"The card of {who} is in {path}: print it.")
 
 
 @members_app.command("recover")

@@ -387,3 +387,14 @@ def test_a_business_by_name_a_suggestion_and_an_advance_that_would_fail_asks_fir
         ost("sale", "advance", "WASH")
     assert ost("sale", "status", "WASH")["phase"] == "world"  # nothing was sent
     assert ost("sale", "advance", "WASH", "--yes")["phase"] == "failed"
+
+
+def test_a_member_card_carries_a_qr_code_of_their_page_and_a_stranger_gets_none(ost: Any, tmp_path: Path) -> None:
+    card = tmp_path / "card.html"
+    made = ost("members", "card", MEMBER.address, "--page-url", "https://town.example/", "--out", str(card))
+    assert made["link"] == f"https://town.example/m/{MEMBER.address}" and made["card"] == str(card)
+    text = card.read_text()
+    assert "<svg" in text and made["link"] in text and "Role Town" in text
+    with pytest.raises(ConfigError, match="is not a member of Role Town"):
+        ost("members", "card", STRANGER.address, "--out", str(tmp_path / "no.html"))
+    assert not (tmp_path / "no.html").exists()
