@@ -224,6 +224,11 @@ class ChainView:
     def member(self, address: str) -> dict[str, Any]:
         return dict(self._per_block(f"member:{address}", lambda town: town.member(address)))
 
+    def history(self, address: str) -> list[dict[str, Any]]:
+        from ost_chain.history import history
+
+        return list(self._per_block(f"history:{address}", lambda town: history(town, address)))
+
     def recovery(self, address: str) -> dict[str, Any]:
         return dict(self._per_block(f"recovery:{address}", lambda town: town.recovery(address)))
 

@@ -63,7 +63,9 @@ def carry_out(
     """Do what ``order`` says (its signer checked), recording the order with it; the answer for its signer."""
     if session.get(PhoneOrder, order.nonce.lower()) is not None:
         raise Problem(409, "This order was carried out already: sign a new one.", kind="conflict")
-    if order.action == "list":
+    if order.action == "list":  # recorded too: a captured list order cannot be replayed to read the numbers
+        with session.writing():
+            session.add(PhoneOrder(nonce=order.nonce.lower(), action="list", phone="", signer=signer))
         return listed(session)
     try:
         number = e164(order.phone, region)

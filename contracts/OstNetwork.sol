@@ -28,6 +28,8 @@ contract OstNetwork is AccessControl, IOstNetwork {
 
     mapping(bytes2 country => address) private _countryAmbassador;
     mapping(bytes2 country => mapping(address account => bool)) private _isCountryResident;
+    /// @dev Addresses a recovery in a town of the country replaced: a lost key is never verified again.
+    mapping(bytes2 country => mapping(address account => bool)) private _recovered;
     Town[] private _towns;
     mapping(bytes2 country => uint256[]) private _townsIn;
     mapping(address registry => bytes2 country) private _countryOfRegistry;
@@ -157,6 +159,7 @@ contract OstNetwork is AccessControl, IOstNetwork {
         if (country == bytes2(0) || _countryOfRegistry[msg.sender] != country) {
             revert OstNetworkNotATownOf(country, msg.sender);
         }
+        _recovered[country][lost] = true;
         if (!_isCountryResident[country][lost]) return;
         _isCountryResident[country][lost] = false;
         _isCountryResident[country][replacement] = true;
@@ -168,6 +171,7 @@ contract OstNetwork is AccessControl, IOstNetwork {
 
     function _setResident(bytes2 country, address account, bool resident) private {
         if (account == address(0)) revert OstNetworkZeroAddress();
+        if (resident && _recovered[country][account]) revert OstNetworkRecoveredAccount(account);
         _isCountryResident[country][account] = resident;
         emit CountryResidentSet(country, account, resident, msg.sender);
     }

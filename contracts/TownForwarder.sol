@@ -7,10 +7,11 @@ import {ERC2771Forwarder} from "@openzeppelin/contracts/metatx/ERC2771Forwarder.
 /// @notice The town's door for members who hold no coin for gas: OpenZeppelin's {ERC2771Forwarder} unchanged.
 /// A member signs a forward request (EIP-712); the town's relayer sends it and pays the gas; the town's
 /// member-facing contracts trust this forwarder alone and read the member from the request.
-/// @dev Each town deploys its own, named for the town, so its EIP-712 domain (name and address) differs from
-/// every other town's: a request signed for one town is refused by another, and one town's contracts do not
-/// trust another town's forwarder. Each signer's nonce is used once, in order; every request has a deadline.
+/// @dev One per OST network (named "OST network"), trusted by every town of it: a request names the contract it
+/// calls and is signed with it, so a request for one town's contract does nothing in another, and another
+/// network's forwarder (another EIP-712 domain) refuses it. Each signer's nonce is used once, in order; every
+/// request has a deadline.
 contract TownForwarder is ERC2771Forwarder {
-    /// @param townName The town's name: the forwarder's EIP-712 domain name.
-    constructor(string memory townName) ERC2771Forwarder(townName) {}
+    /// @param name The forwarder's EIP-712 domain name.
+    constructor(string memory name) ERC2771Forwarder(name) {}
 }

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .deploy import Deployment
 
 STORE = "documents"
+_checked: dict[str, tuple[int, int]] = {}  # digest → the stored file's (mtime, size) when its bytes last matched
 MAX_BYTES = 20 * 1024 * 1024  # a business plan or investor pack, not a video
 
 
@@ -69,11 +70,16 @@ def stored(store: Path, digest: str) -> bytes | None:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         return None
     path = store / digest
-    if not path.is_file():
+    if not path.is_file() or path.stat().st_size > MAX_BYTES:
         return None
+    stat = path.stat()
     data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise Mismatch(f"The stored document {digest} does not match its hash: it was changed after it was published.")
+    if _checked.get(digest) != (stat.st_mtime_ns, stat.st_size):  # hashed again only when the file changed
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise Mismatch(
+                f"The stored document {digest} does not match its hash: it was changed after it was published."
+            )
+        _checked[digest] = (stat.st_mtime_ns, stat.st_size)
     return data
 
 

@@ -30,19 +30,31 @@ def _media_type(data: bytes) -> str:
     "/v1/documents/{sha256}",
     operation_id="getDocument",
     responses={
-        404: {"description": "No document with this SHA-256 is kept here."},
+        404: {"description": "This town published no document with this SHA-256, or none is kept here."},
         409: {"description": "The kept copy no longer matches its hash: it is not served."},
     },
 )
 def get_document(sha256: str, bridge: BridgeDep) -> Response:
-    """A published document's bytes, checked against their SHA-256 before they are served (the reader checks them
-    against the hash on chain too). Immutable: cached for a year."""
+    """A document this town published on chain (a listing's, or its 12-month plan), its bytes checked against their
+    SHA-256 before they are served (the reader checks them against the hash on chain too). Immutable: cached for a
+    year."""
     digest = sha256.lower().removeprefix("0x")
+    published = {d["sha256"] for docs in bridge.chain.documents().values() for d in docs.values()}
+    published.add(bridge.chain.town_plan()["sha256"])
+    if digest not in published:  # the store may hold superseded versions and other towns' documents: not served
+        raise Problem(404, f"This town has published no document {digest}.", kind="not-found")
     try:
         data = stored(store_folder(bridge.options.manifest.parent), digest) if bridge.options.manifest else None
     except Mismatch as exc:
         raise Problem(409, str(exc), kind="document-mismatch") from None
     if data is None:
         raise Problem(404, f"No document {digest} is kept by this town's bridge.", kind="not-found")
-    headers = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
-    return Response(data, media_type=_media_type(data), headers=headers)
+    media_type = _media_type(data)
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox",  # a document is read, never run
+    }
+    if not media_type.startswith(("text/plain", "application/json")):
+        headers["Content-Disposition"] = f'attachment; filename="{digest[:12]}"'
+    return Response(data, media_type=media_type, headers=headers)

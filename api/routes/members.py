@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
@@ -36,3 +38,11 @@ def get_member(address: str, bridge: BridgeDep, session: SessionDep) -> MemberPu
             "participationsPending": int(pending),
         }
     )
+
+
+@router.get("/{address}/history", operation_id="getMemberHistory")
+def get_member_history(address: str, bridge: BridgeDep) -> list[dict[str, Any]]:
+    """What happened to this address in the town, newest first (the latest 50): rewards with their project, baskets,
+    profit claimed as a member and as an investor, share purchases and refunds — each with its date (``time``, unix)
+    and amount in the smallest unit of its asset (``asset``: ``INF`` or the asset's address)."""
+    return bridge.chain.history(path_address(address))

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from requests.exceptions import RequestException
+from sqlalchemy.exc import IntegrityError
 from web3.exceptions import Web3RPCError
 
 from ost_chain.redact import scrub
@@ -15,6 +16,7 @@ from ..deps import BridgeDep, SessionDep
 from ..models import PhoneOrderCreate
 from ..pace import hold_to_pace
 from ..phones import carry_out, signer_of
+from ..problems import Problem
 
 router = APIRouter(prefix="/v1/phones", tags=["phones"])
 
@@ -42,4 +44,8 @@ def phone_order(body: PhoneOrderCreate, request: Request, bridge: BridgeDep, ses
         bridge.chain.forget_connection()
         raise Unreachable(scrub(str(exc), bridge.settings.chain_url)) from None
     vault = bridge.phone_menu.vault
-    return carry_out(session, vault, body, signer, bridge.options.phone_region)
+    try:
+        return carry_out(session, vault, body, signer, bridge.options.phone_region)
+    except IntegrityError:  # the same order sent twice at once: the other copy was carried out
+        session.rollback()
+        raise Problem(409, "This order was carried out already: sign a new one.", kind="conflict") from None

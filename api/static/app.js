@@ -97,7 +97,7 @@ async function sha256Hex(bytes) {
 function documentLinks(b) {
   const links = Object.entries(b.documents || {}).map(([kind, d]) => {
     const note = el('span', { class: 'doc-check muted', 'data-sha256': d.sha256 }, 'checking…');
-    const fetchable = d.uri.startsWith('/v1/documents/') || d.uri.startsWith('https://');
+    const fetchable = d.uri.startsWith('/v1/documents/'); // the page may fetch from its own bridge only
     const link = el('a', { href: d.uri, rel: 'noopener' }, `${DOCUMENT_NAMES[kind] || kind} (version ${d.version})`);
     if (!fetchable) note.textContent = `published by its SHA-256 ${d.sha256.slice(0, 12)}…: compare what you fetch`;
     else verifyDocument(d, note);
@@ -211,7 +211,12 @@ async function showAccount(address) {
   shares.replaceChildren(...view.shares.map((s) => {
     const li = document.createElement('li');
     li.dataset.symbol = s.symbol;
-    li.textContent = `${s.shares.toLocaleString('en')} ${s.symbol} (#${s.businessId}, ${s.phase})`;
+    const business = state.businesses.find((b) => b.id === s.businessId);
+    li.textContent = business
+      ? `${s.shares.toLocaleString()} shares of ${business.name} (${s.symbol}), worth ` +
+        `${units(BigInt(business.price) * BigInt(s.shares), business.assetDecimals, 4)} ${business.assetSymbol} ` +
+        `at the sale price (${s.phase})`
+      : `${s.shares.toLocaleString()} ${s.symbol} (#${s.businessId}, ${s.phase})`;
     return li;
   }));
   if (!view.shares.length) shares.replaceChildren(el('li', {}, 'No shares.'));
@@ -253,7 +258,36 @@ async function showAccount(address) {
     return li;
   }));
   if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, 'None.'));
+  renderHistory(await api(`/v1/members/${address}/history`));
   await showQuota(mine).catch(() => { /* the quota line is a courtesy: the page works without it */ });
+}
+
+function renderHistory(entries) {
+  const day = new Intl.DateTimeFormat(navigator.language || 'en', { dateStyle: 'medium' });
+  const line = (h) => {
+    const when = day.format(new Date(h.time * 1000));
+    const business = state.businesses.find((b) => b.id === h.businessId);
+    const money = (amount, asset) => {
+      if (asset === 'INF') return `${units(amount, 18, 3)} INF`;
+      const a = assetOf(asset);
+      return `${units(amount, a.decimals, 6)} ${a.symbol}`;
+    };
+    const paid = business ? `${units(h.amount || '0', business.assetDecimals, 6)} ${business.assetSymbol}` : h.amount;
+    return {
+      reward: () => `${when}: earned ${money(h.amount, 'INF')} for ${h.minutes} minutes on ${h.projectName}`,
+      basket: () => `${when}: took a basket for ${money(h.amount, 'INF')} (${h.basket})`,
+      claim: () => `${when}: claimed ${money(h.amount, h.asset)} of profit as a member`,
+      'investor-claim': () => `${when}: claimed ${money(h.amount, h.asset)} of profit as an investor in ` +
+        `${business ? business.name : '#' + h.businessId}`,
+      purchase: () => `${when}: bought ${h.shares.toLocaleString()} shares of ${business ? business.name : h.symbol} ` +
+        `for ${paid}`,
+      refund: () => `${when}: refunded ${paid} for ${h.shares.toLocaleString()} shares of ` +
+        `${business ? business.name : h.symbol}`,
+    }[h.kind]();
+  };
+  const list = $('me-history');
+  list.replaceChildren(...entries.map((h) => el('li', { 'data-kind': h.kind }, line(h))));
+  if (!entries.length) list.replaceChildren(el('li', {}, 'Nothing yet.'));
 }
 
 // ── the wallet ──

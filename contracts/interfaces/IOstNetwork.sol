@@ -28,6 +28,8 @@ interface IOstNetwork {
     error OstNetworkNoCountryAmbassador(bytes2 country);
     /// @notice Only a town's registry of `country` may move a resident of it (after a recovery).
     error OstNetworkNotATownOf(bytes2 country, address caller);
+    /// @notice `account` lost its wallet and was replaced in a town of the country: it is never verified again.
+    error OstNetworkRecoveredAccount(address account);
     /// @notice No town has the number `townId`.
     error OstNetworkUnknownTown(uint256 townId);
 
@@ -113,6 +115,7 @@ interface IOstNetwork {
     // ───────────────────────────── Towns ─────────────────────────────
 
     /// @notice A recovery confirmed in a town of `country` moves the lost address's residency to its
-    /// replacement. @dev Only a town's registry of `country`. Emits {CountryResidentSet} twice when it moves.
+    /// replacement, and the lost address can never be verified again in the country.
+    /// @dev Only a town's registry of `country`. Emits {CountryResidentSet} twice when it moves.
     function moveResident(bytes2 country, address lost, address replacement) external;
 }

@@ -66,6 +66,11 @@ def test_documents_are_published_stored_served_and_checked(documented: Deployed)
         assert served.status_code == 200 and served.content == BAKERY_PLAN
         assert hashlib.sha256(served.content).hexdigest() == digest  # what a reader checks against the chain
         assert httpx.get(f"{bridge.url}/v1/documents/{'00' * 32}").status_code == 404
+        assert served.headers["content-security-policy"] == "sandbox"  # read, never run
+        # Found by review: the store is served for what this town published, not for any file it holds.
+        stray = b"a file someone put in the store\n"
+        (store / hashlib.sha256(stray).hexdigest()).write_bytes(stray)
+        assert httpx.get(f"{bridge.url}/v1/documents/{hashlib.sha256(stray).hexdigest()}").status_code == 404
         (store / digest).write_bytes(BAKERY_PLAN + b"one line added later\n")  # changed after publishing
         tampered = httpx.get(f"{bridge.url}/v1/documents/{digest}")
         assert tampered.status_code == 409 and "does not match its hash" in tampered.json()["detail"]

@@ -300,8 +300,10 @@ def test_the_bridge_acts_on_an_ambassadors_signed_order_only(phones: Any) -> Non
     assert sent(swapped).status_code == 422
     reset = sent({**order(d.town, town_ambassador, "reset-pin", SIPHO, pin_digest(pin)), "oneTimePin": pin})
     assert reset.status_code == 200 and pin not in reset.text
-    listed = sent(order(d.town, town_ambassador, "list", "")).json()
+    list_order = order(d.town, town_ambassador, "list", "")
+    listed = sent(list_order).json()
     assert {r["phone"]: r["pin"] for r in listed} == {THANDI: "not yet", SIPHO: "one-time"}
+    assert sent(list_order).status_code == 409  # found by review: a captured list order could be replayed
     confirmed = sent(order(d.town, country_ambassador, "confirm-move", THANDI, "+27826666666"))
     assert confirmed.status_code == 200 and confirmed.json()["phone"] == "+27826666666"
     with bridge.session() as session:

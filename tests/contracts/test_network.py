@@ -175,6 +175,10 @@ def test_towns_are_created_by_the_office_with_a_name_and_a_country_code(
     assert not reg.hasRole(b"\x00" * 32, town.network.address).call()
 
 
+def stranger_of(accounts: tuple[LocalAccount, ...]) -> str:
+    return accounts[15].address
+
+
 def test_a_recovery_in_one_town_moves_the_residency_in_every_town_of_the_country(
     client: ChainClient,
     town: CoreTown,
@@ -194,6 +198,12 @@ def test_a_recovery_in_one_town_moves_the_residency_in_every_town_of_the_country
     assert [(e["account"], e["resident"]) for e in moved] == [(lost.address, False), (replacement.address, True)]
     assert second.registry.functions.tierOf(replacement.address).call() == COUNTRY
     assert second.registry.functions.tierOf(lost.address).call() == WORLD
+    # Found by review: the lost key (perhaps a thief's) could be verified again and buy in every town's country
+    # phase. The network now refuses it.
+    with reverts("OstNetworkRecoveredAccount", lost.address):
+        client.transact(net.setCountryResident(b"ZA", lost.address, True), country_ambassador)
+    with reverts("OstNetworkRecoveredAccount", lost.address):
+        client.transact(net.setCountryResidents(b"ZA", [stranger_of(accounts), lost.address], True), country_ambassador)
 
 
 @pytest.mark.parametrize("caller", ["ost_office", "country_ambassador", "stranger"])
