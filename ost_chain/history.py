@@ -30,7 +30,8 @@ def history(town: Any, address: str, limit: int = 50) -> list[dict[str, Any]]:
     found = found[:limit]
     times = {n: int(town.client.w3.eth.get_block(n)["timestamp"]) for n in {e["blockNumber"] for _, e in found}}
     names = town.record.projects
-    symbols = {record.sale: (record.id, symbol) for symbol, record in town.record.businesses.items()}
+    trades = any(kind in ("purchase", "refund") for kind, _ in found)
+    symbols = {s.sale: (s.business_id, s.symbol) for s in town.sales()} if trades else {}
     out = []
     for kind, event in found:
         args = event["args"]

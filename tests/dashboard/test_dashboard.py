@@ -279,6 +279,13 @@ def test_a_bookmarked_member_link_opens_on_their_account_in_words_at_phone_width
         page.wait_for_selector("#me:not([hidden])", timeout=30_000)
         assert MEMBER.address in page.locator("#me-line").inner_text()
         assert "Connect this address's wallet to claim." in page.locator("#claim-why").inner_text()
+        page.wait_for_selector("#me-history li[data-kind]", timeout=30_000)
+        history = page.locator("#me-history").inner_text()
+        assert "bought 1,000 shares of Swartberg Butchery for 10 ETH" in history, history  # its purchase, dated
+        assert (
+            "shares of Swartberg Butchery (BSWA2), worth 10 ETH at the sale price"
+            in page.locator("#me-shares").inner_text()
+        )
         line = page.locator("#town-line").inner_text()
         assert line.startswith("Prince Albert, South Africa · launched ") and "chain" not in line, line
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width  # nothing sideways
