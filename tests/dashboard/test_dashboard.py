@@ -115,7 +115,8 @@ def test_a_member_buys_in_the_local_phase_and_sees_the_new_balance(
     page.wait_for_selector("#status.ok", timeout=30_000)
     assert "Buying 25 BKER: done" in page.locator("#status").inner_text()
     page.wait_for_selector('#me-shares li[data-symbol="BKER"]', timeout=10_000)
-    assert page.locator('#me-shares li[data-symbol="BKER"]').inner_text().startswith("25 BKER")
+    held = page.locator('#me-shares li[data-symbol="BKER"]').inner_text()
+    assert held.startswith("25 shares of Kerk Bakery (BKER), worth 0.25 ETH"), held
     assert Town.load(town.client, town.manifest).sale(0)[1].functions.balanceOf(MEMBER.address).call() == 25
     shot(page, "member-desktop", "#me")
     phone = open_page(browser, bridge, town, MEMBER.address, phone=True)
