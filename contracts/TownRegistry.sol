@@ -71,6 +71,7 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
     bytes32 private _planHash;
     uint32 private _planVersion;
     string private _planUri;
+    string private _page;
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
@@ -272,6 +273,17 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         uint32 version = _planVersion + 1;
         (_planHash, _planVersion, _planUri) = (contentHash, version, uri);
         emit TownPlanPublished(version, contentHash, uri);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function setTownPage(string calldata url) external onlyRole(TOWN_AMBASSADOR_ROLE) {
+        _page = url;
+        emit TownPageSet(url);
+    }
+
+    /// @inheritdoc ITownRegistry
+    function townPage() external view returns (string memory) {
+        return _page;
     }
 
     /// @inheritdoc ITownRegistry

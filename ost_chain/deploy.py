@@ -181,6 +181,7 @@ class Deployment:
             else:
                 self.progress.advance(f"investor part of {business.symbol}")
         documents.publish_town_plan(self, registry, ambassador)  # the 12-month plan, its hash on record
+        documents.publish_town_page(self, registry, ambassador)
         if plan.launch and not launched:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")

@@ -168,6 +168,21 @@ def publish_town_plan(d: Deployment, registry: Contract, ambassador: str) -> Non
     )
 
 
+def publish_town_page(d: Deployment, registry: Contract, ambassador: str) -> None:
+    """Where the town's page is, published when the plan names it (so the network's list links to it)."""
+    url = d.plan.page_url
+    if url is None:
+        d.progress.advance("town page")
+        return
+    d._call(
+        f"town-page:{url}",
+        registry.functions.setTownPage(url),
+        ambassador,
+        done=lambda: registry.functions.townPage().call() == url,
+        ensure=True,
+    )
+
+
 def document_count(plan: Any) -> int:
-    """The deployment steps the plan's documents take (one per document, one for the 12-month plan)."""
-    return sum(len(b.documents()) for b in plan.businesses) + 1
+    """The deployment steps the plan's documents take (one per document, the 12-month plan, the town's page)."""
+    return sum(len(b.documents()) for b in plan.businesses) + 2

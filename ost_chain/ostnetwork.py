@@ -229,4 +229,5 @@ def figures(client: Any, network: Any, town: dict[str, Any]) -> dict[str, Any]:
         "raised": {asset: str(amount) for asset, amount in raised.items()},
         "raisedText": text,
         "profitDeposited": reader.pool(NATIVE)["deposited"],
+        "page": reader.registry.functions.townPage().call(),
     }

@@ -206,6 +206,11 @@ class TownPlan(_Strict):
     businesses: list[BusinessPlan] = Field(default_factory=list)
     sales_start: Literal["launch"] | int = Field(default="launch", description="unix time, or launch: when deployed")
     launch: bool = True
+    page_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="Where the town's page is (its bridge), published so the OST network's list links to it",
+    )
     twelve_month_plan: list[Milestone] = Field(
         default_factory=list, description="The town's first year, month by month: published (its hash) at launch"
     )

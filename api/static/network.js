@@ -24,6 +24,13 @@ async function api(path) {
   return body;
 }
 
+// This bridge's own town links to its page here; another town to the page it published on chain, if any.
+function townLink(t, ours) {
+  if (t.registry === ours) return el('a', { href: '/' }, t.name);
+  if (/^https?:\/\//.test(t.page)) return el('a', { href: t.page, rel: 'noopener' }, t.name);
+  return el('span', {}, t.name, el('span', { class: 'muted' }, ' (no page published)'));
+}
+
 async function start() {
   try {
     const [network, config] = await Promise.all([api('/v1/network'), api('/v1/config')]);
@@ -34,8 +41,7 @@ async function start() {
       const ambassador = network.countryAmbassadors[country];
       const none = /^0x0+$/.test(ambassador);
       const rows = network.towns.filter((t) => t.country === country).map((t) => el('tr', {},
-        el('th', { scope: 'row' }, t.registry === ours ? el('a', { href: '/' }, t.name) : t.name,
-          t.registry === ours ? ' (this town)' : ''),
+        el('th', { scope: 'row' }, townLink(t, ours), t.registry === ours ? ' (this town)' : ''),
         el('td', { 'data-label': 'Launched' }, t.launched ? 'yes' : 'not yet'),
         el('td', { 'data-label': 'Members' }, t.members.toLocaleString()),
         el('td', { 'data-label': 'INF issued' }, `${units(t.infIssued, 18, 2)} INF`),

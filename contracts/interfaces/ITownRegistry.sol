@@ -52,6 +52,8 @@ interface ITownRegistry is IAccessControl {
     /// @notice The Town Ambassador published version `version` of the town's 12-month plan: the SHA-256 of its
     /// canonical text and where to read it. Every version stays in these events.
     event TownPlanPublished(uint32 version, bytes32 contentHash, string uri);
+    /// @notice The Town Ambassador published the address of the town's page (its bridge), for the network's list.
+    event TownPageSet(string url);
     /// @notice The Town Ambassador proposed moving the member `lost` (a lost wallet) to `replacement`.
     event RecoveryProposed(address indexed lost, address indexed replacement, address indexed townAmbassador);
     /// @notice The Country Ambassador confirmed it: the membership of `lost` now belongs to `replacement`.
@@ -154,6 +156,13 @@ interface ITownRegistry is IAccessControl {
     /// @notice Publishes a new version of the town's 12-month plan (milestones by month): its SHA-256 and a URI.
     /// @dev Requires `TOWN_AMBASSADOR_ROLE` and a non-zero hash. Emits {TownPlanPublished}.
     function publishTownPlan(bytes32 contentHash, string calldata uri) external;
+
+    /// @notice Publishes where the town's page is (``https://…``, its bridge), so the network's list links to it.
+    /// @dev Requires `TOWN_AMBASSADOR_ROLE`. Emits {TownPageSet}.
+    function setTownPage(string calldata url) external;
+
+    /// @notice The town's page, as published (empty: none yet).
+    function townPage() external view returns (string memory);
 
     /// @notice The latest 12-month plan published (version 0: none yet).
     function townPlan() external view returns (bytes32 contentHash, uint32 version, string memory uri);

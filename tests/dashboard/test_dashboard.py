@@ -12,7 +12,9 @@ import pytest
 import requests
 
 from ost_chain.chain import dev_accounts
+from ost_chain.deploy import deploy_plan
 from ost_chain.enums import Phase
+from ost_chain.plan import load_plan
 from ost_chain.terms import SaleTerms
 from ost_chain.townclient import Town
 from tests.api.conftest import Bridge, Deployed, deploy_town, serving
@@ -259,6 +261,11 @@ def test_each_document_is_checked_against_the_hash_on_chain_and_a_changed_one_is
 def test_the_network_page_lists_the_towns_by_country_with_their_figures(
     browser: Any, bridge: Bridge, town: Deployed
 ) -> None:
+    # A second town of the country joins the network, its page published on chain.
+    plan_text = (ROOT / "examples" / "klaarstroom.yaml").read_text() + "page_url: https://klaarstroom.example/\n"
+    (town.folder / "klaarstroom.yaml").write_text(plan_text)
+    second, digest = load_plan(town.folder / "klaarstroom.yaml")
+    deploy_plan(town.client, second, town.folder / "klaarstroom.json", {a.address: a for a in DEV}, digest)
     page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
     page.goto(bridge.url + "/network")
     page.wait_for_selector("#countries section", timeout=30_000)
@@ -267,6 +274,9 @@ def test_the_network_page_lists_the_towns_by_country_with_their_figures(
     first = za.locator("tbody tr").first
     assert "Prince Albert (this town)" in first.inner_text() and "60" in first.inner_text()
     assert first.locator("a").get_attribute("href") == "/"
+    neighbour = za.locator("tbody tr").nth(1)
+    assert "Klaarstroom" in neighbour.inner_text() and "2" in neighbour.inner_text()  # its two members
+    assert neighbour.locator("a").get_attribute("href") == "https://klaarstroom.example/"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing sideways
     shot(page, "network-phone")
 
