@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 LOCALE = Path(__file__).resolve().parent / "locale"
 LANGUAGES = {"en": "English", "af": "Afrikaans", "ar": "العربية", "fr": "Français"}  # in each one's own words
+RIGHT_TO_LEFT = {"ar"}
 
 
 @cache

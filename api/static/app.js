@@ -4,6 +4,7 @@
 
 const state = { config: null, account: null, block: null, businesses: [], view: null, viewing: null, busy: false };
 const $ = (id) => document.getElementById(id);
+const t = (message, values) => window.i18n.t(message, values); // the page's words in the member's language
 
 // ── reading ──
 
@@ -14,19 +15,26 @@ async function api(path) {
   return body;
 }
 
+// An amount in whole units, exact (no floating point), written as the member's language writes numbers.
 function units(value, decimals, places = 4) {
   const v = BigInt(value);
   const scale = 10n ** BigInt(decimals);
   const whole = v / scale;
-  let fraction = (v % scale).toString().padStart(decimals, '0').slice(0, places).replace(/0+$/, '');
-  return whole.toLocaleString('en') + (fraction ? '.' + fraction : '');
+  const fraction = (v % scale).toString().padStart(decimals, '0').slice(0, places).replace(/0+$/, '');
+  const lang = window.i18n.lang;
+  const point = new Intl.NumberFormat(lang).formatToParts(1.5).find((p) => p.type === 'decimal').value;
+  const digit = new Intl.NumberFormat(lang, { useGrouping: false });
+  return whole.toLocaleString(lang) + (fraction ? point + [...fraction].map((d) => digit.format(Number(d))).join('') : '');
 }
 
+function count(n) { return window.i18n.number(n); }
+
 function timeLeft(seconds) {
-  if (seconds === null || seconds === undefined) return 'closed';
+  if (seconds === null || seconds === undefined) return t('closed');
   const days = Math.floor(seconds / 86400), hours = Math.floor((seconds % 86400) / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
-  return days ? `${days}d ${hours}h` : `${hours}h ${minutes}m`;
+  return days ? t('{days} d {hours} h', { days: count(days), hours: count(hours) })
+    : t('{hours} h {minutes} min', { hours: count(hours), minutes: count(minutes) });
 }
 
 function short(address) { return address.slice(0, 6) + '…' + address.slice(-4); }
@@ -45,7 +53,7 @@ async function refresh() {
   $('town-name').textContent = town.town;
   $('town-line').textContent = townLine(town);
   $('town-line').title = `chain ${town.chainId}, block ${town.block}`;
-  $('members').textContent = town.members.toLocaleString('en');
+  $('members').textContent = count(town.members);
   $('issued').textContent = units(town.infinityIssued, 18, 2) + ' INF';
   $('deposited').textContent = units(town.profit.deposited, 18) + ' ETH';
   $('claimed').textContent = units(activity.profitClaimed, 18) + ' ETH';
@@ -58,10 +66,9 @@ async function refresh() {
 // The town in words: "Prince Albert, South Africa · launched 3 March 2026".
 function townLine(town) {
   let country = town.country;
-  try { country = new Intl.DisplayNames([navigator.language || 'en'], { type: 'region' }).of(town.country); } catch (e) { /* the code */ }
+  try { country = new Intl.DisplayNames([window.i18n.lang], { type: 'region' }).of(town.country); } catch (e) { /* the code */ }
   const launched = town.launched && town.launchedAt
-    ? `launched ${new Intl.DateTimeFormat(navigator.language || 'en', { dateStyle: 'long' }).format(new Date(town.launchedAt * 1000))}`
-    : 'not launched yet';
+    ? t('launched {date}', { date: window.i18n.date(town.launchedAt, 'long') }) : t('not launched yet');
   return `${town.town}, ${country} · ${launched}`;
 }
 
@@ -96,10 +103,11 @@ async function sha256Hex(bytes) {
 
 function documentLinks(b) {
   const links = Object.entries(b.documents || {}).map(([kind, d]) => {
-    const note = el('span', { class: 'doc-check muted', 'data-sha256': d.sha256 }, 'checking…');
+    const note = el('span', { class: 'doc-check muted', 'data-sha256': d.sha256 }, t('checking…'));
     const fetchable = d.uri.startsWith('/v1/documents/'); // the page may fetch from its own bridge only
-    const link = el('a', { href: d.uri, rel: 'noopener' }, `${DOCUMENT_NAMES[kind] || kind} (version ${d.version})`);
-    if (!fetchable) note.textContent = `published by its SHA-256 ${d.sha256.slice(0, 12)}…: compare what you fetch`;
+    const link = el('a', { href: d.uri, rel: 'noopener' },
+      t('{document} (version {version})', { document: t(DOCUMENT_NAMES[kind] || kind), version: count(d.version) }));
+    if (!fetchable) note.textContent = t('published by its SHA-256 {hash}…: compare what you fetch', { hash: d.sha256.slice(0, 12) });
     else verifyDocument(d, note);
     return el('span', { class: 'doc' }, link, ' ', note);
   });
@@ -118,26 +126,27 @@ async function verifyDocument(d, note) {
   }
   const verdict = await checked.get(d.sha256);
   note.className = `doc-check ${verdict === 'matches' ? 'good' : 'bad'}`;
-  note.textContent = {
+  note.textContent = t({
     matches: '✓ this document matches what the town published',
     differs: '✗ this document does NOT match what the town published: do not rely on it',
     unreachable: '✗ this document cannot be fetched now',
-  }[verdict];
+  }[verdict]);
 }
 
 function renderPlan(plan) {
   const list = $('plan');
   if (!plan.milestones.length) {
-    $('plan-line').textContent = 'The town has not published its 12-month plan yet.';
+    $('plan-line').textContent = t('The town has not published its 12-month plan yet.');
     list.replaceChildren();
     return;
   }
   $('plan-line').textContent = plan.matches
-    ? `Published on chain (version ${plan.version}); each step below says whether the chain shows it done.`
-    : 'This plan is not the one published on chain.';
+    ? t('Published on chain (version {version}); each step below says whether the chain shows it done.',
+      { version: count(plan.version) })
+    : t('This plan is not the one published on chain.');
   const marks = { true: '✓ done', false: '… not yet', null: 'not known from the chain' };
-  list.replaceChildren(...plan.milestones.map((m) => el('li', {}, el('strong', {}, `Month ${m.month}: `), m.what,
-    ' ', el('span', { class: m.done ? 'good' : 'muted' }, `(${marks[m.done]})`))));
+  list.replaceChildren(...plan.milestones.map((m) => el('li', {}, el('strong', {}, t('Month {month}: ', { month: count(m.month) })),
+    m.what, ' ', el('span', { class: m.done ? 'good' : 'muted' }, `(${t(marks[m.done])})`))));
 }
 
 function renderRewards(rewards) {
@@ -148,7 +157,7 @@ function renderRewards(rewards) {
       `(block ${r.block})`;
     return li;
   }));
-  if (!rewards.length) list.replaceChildren(el('li', {}, 'No rewards yet.'));
+  if (!rewards.length) list.replaceChildren(el('li', {}, t('No rewards yet.')));
 }
 
 function renderBusinesses() {
@@ -160,23 +169,23 @@ function renderBusinesses() {
     const fill = el('div', { class: 'fill' });
     fill.style.width = `${percent(b.sold)}%`;
     const minimum = el('div', { class: 'minimum' });
-    minimum.style.left = `${percent(b.minimum)}%`;
+    minimum.style.insetInlineStart = `${percent(b.minimum)}%`;
     const bar = el('div', {
       class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(b.offered),
       'aria-valuenow': String(b.sold), 'aria-label': `${b.sold} of ${b.offered} shares sold, ${b.minimum} needed`,
     }, fill, minimum);
-    const sold = `${b.sold.toLocaleString('en')} sold · ${b.minimum.toLocaleString('en')} needed · ` +
-      `${b.offered.toLocaleString('en')} offered`;
+    const sold = t('{sold} sold · {minimum} needed · {offered} offered',
+      { sold: count(b.sold), minimum: count(b.minimum), offered: count(b.offered) });
     tr.append(
       el('td', { 'data-label': '#' }, String(b.id)),
-      el('td', { 'data-label': 'Business' }, el('strong', {}, b.name), ' ', el('span', { class: 'muted' }, b.symbol),
+      el('td', { 'data-label': t('Business') }, el('strong', {}, b.name), ' ', el('span', { class: 'muted' }, b.symbol),
         documentLinks(b)),
-      el('td', { 'data-label': 'Phase' }, el('span', { class: `phase phase-${b.phase}` }, b.phase),
-        b.finalized ? ' (settled)' : ''),
-      el('td', { 'data-label': 'Raised' }, bar, el('span', { class: 'bar-label' }, sold)),
-      el('td', { 'data-label': 'Price' }, `${units(b.price, b.assetDecimals, 6)} ${b.assetSymbol}`),
-      el('td', { 'data-label': 'Time left' }, timeLeft(b.phaseEndsIn)),
-      el('td', { 'data-label': 'Who may buy now' }, b.whoMayBuy),
+      el('td', { 'data-label': t('Phase') }, el('span', { class: `phase phase-${b.phase}` }, t(b.phase)),
+        b.finalized ? ' ' + t('(settled)') : ''),
+      el('td', { 'data-label': t('Raised') }, bar, el('span', { class: 'bar-label' }, sold)),
+      el('td', { 'data-label': t('Price') }, `${units(b.price, b.assetDecimals, 6)} ${b.assetSymbol}`),
+      el('td', { 'data-label': t('Time left') }, timeLeft(b.phaseEndsIn)),
+      el('td', { 'data-label': t('Who may buy now') }, t(b.whoMayBuy)),
       el('td', {}),
     );
     if (closed && !b.finalized) {
@@ -202,30 +211,33 @@ async function showAccount(address) {
   state.view = view;
   $('me').hidden = false;
   const mine = state.account && state.account.toLowerCase() === view.address.toLowerCase();
-  $('me-title').textContent = mine ? 'Your town account' : `Account ${short(view.address)}`;
+  $('me-title').textContent = mine ? t('Your town account') : t('Account {address}', { address: short(view.address) });
+  const facts = { address: view.address, inf: units(view.infinity, 18, 3), meals: count(view.meals), tier: t(view.tier) };
   $('me-line').textContent = view.recoveredTo
-    ? `${view.address} lost its wallet: everything it held moved to ${view.recoveredTo}, and it is no longer used.`
-    : `${view.address} is ${view.member ? 'a member' : 'not a member'} (${view.tier} tier): ` +
-      `${units(view.infinity, 18, 3)} INF, ${view.meals} meal${view.meals === 1 ? '' : 's'} from the community kitchen.`;
+    ? t('{address} lost its wallet: everything it held moved to {to}, and it is no longer used.',
+      { address: view.address, to: view.recoveredTo })
+    : t(view.member ? '{address} is a member ({tier} tier): {inf} INF, {meals} meal(s) from the community kitchen.'
+      : '{address} is not a member ({tier} tier): {inf} INF, {meals} meal(s) from the community kitchen.', facts);
   const shares = $('me-shares');
   shares.replaceChildren(...view.shares.map((s) => {
     const li = document.createElement('li');
     li.dataset.symbol = s.symbol;
     const business = state.businesses.find((b) => b.id === s.businessId);
     li.textContent = business
-      ? `${s.shares.toLocaleString()} shares of ${business.name} (${s.symbol}), worth ` +
-        `${units(BigInt(business.price) * BigInt(s.shares), business.assetDecimals, 4)} ${business.assetSymbol} ` +
-        `at the sale price (${s.phase})`
-      : `${s.shares.toLocaleString()} ${s.symbol} (#${s.businessId}, ${s.phase})`;
+      ? t('{shares} shares of {name} ({symbol}), worth {value} at the sale price ({phase})', {
+        shares: count(s.shares), name: business.name, symbol: s.symbol, phase: t(s.phase),
+        value: `${units(BigInt(business.price) * BigInt(s.shares), business.assetDecimals, 4)} ${business.assetSymbol}`,
+      })
+      : `${count(s.shares)} ${s.symbol} (#${s.businessId}, ${t(s.phase)})`;
     return li;
   }));
-  if (!view.shares.length) shares.replaceChildren(el('li', {}, 'No shares.'));
+  if (!view.shares.length) shares.replaceChildren(el('li', {}, t('No shares.')));
   const claimable = view.claimable[state.config.native] || '0';
   $('me-claimable').textContent = units(claimable, 18, 6) + ' ETH';
   $('claim').disabled = !mine || claimable === '0';
   $('claim-why').textContent = !mine
-    ? (state.account ? 'Only this address can claim its profit: connect its wallet.' : 'Connect this address\'s wallet to claim.')
-    : (claimable === '0' ? 'Nothing to claim as a member now.' : '');
+    ? t(state.account ? 'Only this address can claim its profit: connect its wallet.' : 'Connect this address\'s wallet to claim.')
+    : (claimable === '0' ? t('Nothing to claim as a member now.') : '');
   const investor = $('me-investor');
   investor.replaceChildren(...view.claimableAsInvestor.map((p) => {
     const li = document.createElement('li');
@@ -257,15 +269,14 @@ async function showAccount(address) {
     }
     return li;
   }));
-  if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, 'None.'));
+  if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, t('None.')));
   renderHistory(await api(`/v1/members/${address}/history`));
   await showQuota(mine).catch(() => { /* the quota line is a courtesy: the page works without it */ });
 }
 
 function renderHistory(entries) {
-  const day = new Intl.DateTimeFormat(navigator.language || 'en', { dateStyle: 'medium' });
   const line = (h) => {
-    const when = day.format(new Date(h.time * 1000));
+    const when = window.i18n.date(h.time);
     const business = state.businesses.find((b) => b.id === h.businessId);
     const money = (amount, asset) => {
       if (asset === 'INF') return `${units(amount, 18, 3)} INF`;
@@ -273,21 +284,22 @@ function renderHistory(entries) {
       return `${units(amount, a.decimals, 6)} ${a.symbol}`;
     };
     const paid = business ? `${units(h.amount || '0', business.assetDecimals, 6)} ${business.assetSymbol}` : h.amount;
-    return {
-      reward: () => `${when}: earned ${money(h.amount, 'INF')} for ${h.minutes} minutes on ${h.projectName}`,
-      basket: () => `${when}: took a basket for ${money(h.amount, 'INF')} (${h.basket})`,
-      claim: () => `${when}: claimed ${money(h.amount, h.asset)} of profit as a member`,
-      'investor-claim': () => `${when}: claimed ${money(h.amount, h.asset)} of profit as an investor in ` +
-        `${business ? business.name : '#' + h.businessId}`,
-      purchase: () => `${when}: bought ${h.shares.toLocaleString()} shares of ${business ? business.name : h.symbol} ` +
-        `for ${paid}`,
-      refund: () => `${when}: refunded ${paid} for ${h.shares.toLocaleString()} shares of ` +
-        `${business ? business.name : h.symbol}`,
-    }[h.kind]();
+    const name = business ? business.name : (h.symbol || '#' + h.businessId);
+    const words = {
+      reward: ['{when}: earned {amount} for {minutes} minutes on {project}',
+        { amount: money(h.amount, 'INF'), minutes: count(h.minutes || 0), project: h.projectName }],
+      basket: ['{when}: took a basket for {amount} ({basket})', { amount: money(h.amount, 'INF'), basket: h.basket }],
+      claim: ['{when}: claimed {amount} of profit as a member', { amount: h.asset && money(h.amount, h.asset) }],
+      'investor-claim': ['{when}: claimed {amount} of profit as an investor in {name}',
+        { amount: h.asset && money(h.amount, h.asset), name }],
+      purchase: ['{when}: bought {shares} shares of {name} for {paid}', { shares: count(h.shares || 0), name, paid }],
+      refund: ['{when}: refunded {paid} for {shares} shares of {name}', { shares: count(h.shares || 0), name, paid }],
+    }[h.kind];
+    return t(words[0], { when, ...words[1] });
   };
   const list = $('me-history');
   list.replaceChildren(...entries.map((h) => el('li', { 'data-kind': h.kind }, line(h))));
-  if (!entries.length) list.replaceChildren(el('li', {}, 'Nothing yet.'));
+  if (!entries.length) list.replaceChildren(el('li', {}, t('Nothing yet.')));
 }
 
 // ── the wallet ──
@@ -553,8 +565,10 @@ async function claimAsInvestor(part) {
 
 async function start() {
   try {
+    await window.i18n.load();
     state.config = await api('/v1/config');
     await refresh();
+    document.addEventListener('ost-language', () => refresh().catch((error) => say(error.message, 'bad')));
   } catch (error) {
     say(error.message, 'bad');
   }

@@ -306,3 +306,26 @@ def test_a_bookmarked_member_link_opens_on_their_account_in_words_at_phone_width
     query.wait_for_selector("#me:not([hidden])", timeout=30_000)
     assert OTHER_MEMBER.address in query.locator("#me-line").inner_text()
     assert requests.get(f"{bridge.url}/favicon.ico", timeout=10).headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_page_speaks_the_member_s_language_arabic_right_to_left_at_every_width(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    for width in (320, 390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="ar", bypass_csp=True)
+        page = context.new_page()
+        page.goto(f"{bridge.url}/m/{MEMBER.address}")  # the browser speaks Arabic: so does the page
+        page.wait_for_selector("#me-history li[data-kind]", timeout=30_000)
+        assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+        assert page.locator("#businesses-title").inner_text() == "المشاريع"
+        assert "اشترى" in page.locator("#me-history").inner_text()  # "bought", in the member's history
+        assert "مُباع" in row(page, 2).inner_text()  # sold · needed · offered, in Arabic
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width  # nothing sideways
+        shot(page, f"arabic-{width}", "#me")
+    # The picker switches language, and the choice is kept for the next visit.
+    page.select_option("#language", "af")
+    page.wait_for_function("document.documentElement.lang === 'af'")
+    assert page.locator("#businesses-title").inner_text() == "Besighede"
+    assert page.evaluate("document.documentElement.dir") == "ltr"
+    page.reload()
+    page.wait_for_function("document.getElementById('businesses-title').textContent === 'Besighede'", timeout=30_000)

@@ -1,0 +1,34 @@
+"""The page's words in the member's language: the same gettext catalogs as the phone menu and the SMS receipts
+(``api/locale/<lang>/LC_MESSAGES/ost.po``, one place per language)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..i18n import LANGUAGES, RIGHT_TO_LEFT, catalog
+from ..problems import Problem
+
+router = APIRouter(prefix="/v1/i18n", tags=["town"])
+
+
+@router.get("")
+def languages() -> dict[str, Any]:
+    """The languages the town speaks, each in its own words, and which read right to left."""
+    return {
+        "languages": [
+            {"code": code, "name": name, "dir": "rtl" if code in RIGHT_TO_LEFT else "ltr"}
+            for code, name in LANGUAGES.items()
+        ],
+        "default": "en",
+    }
+
+
+@router.get("/{language}")
+def messages(language: str) -> dict[str, Any]:
+    """Every translated message of ``language`` (English text → translation; English itself: none). Placeholders
+    are ``{name}``."""
+    if language not in LANGUAGES:
+        raise Problem(404, f"This town does not speak {language!r}: choose one of {', '.join(LANGUAGES)}.")
+    return {"code": language, "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr", "messages": catalog(language)}
