@@ -285,6 +285,8 @@ def _serve(
     if not node.rpc_url.endswith(":8545"):  # every command looks for the chain where `ost up` runs by default
         console.print(f"  export OST_RPC_URL={node.rpc_url}   (so every command finds this chain)")
     console.print(f"  {ost} town show")
+    console.print(f"  {ost} town checklist   (where the town stands on the launch steps)")
+    console.print(f"  {ost} network show   (every town of the OST network, by country)")
     console.print(f"  {ost} api keys create {coordinator}   (a coordinator's API key)")
     for service in running:
         console.print(
