@@ -133,6 +133,24 @@ async function verifyDocument(d, note) {
   }[verdict]);
 }
 
+// Find a business by name or symbol, and show only those open now, not open yet, or closed.
+function applyFilter() {
+  const text = $('filter-text').value.trim().toLowerCase();
+  const which = $('filter-phase').value;
+  const closed = state.config.enums.closedPhases;
+  let shown = 0;
+  for (const tr of $('businesses').tBodies[0].rows) {
+    const b = state.businesses.find((x) => String(x.id) === tr.dataset.business);
+    const phaseFits = which === 'all' || (which === 'open' && !closed.includes(b.phase) && b.phase !== 'pending') ||
+      (which === 'pending' && b.phase === 'pending') || (which === 'closed' && closed.includes(b.phase));
+    const textFits = !text || b.name.toLowerCase().includes(text) || b.symbol.toLowerCase().includes(text);
+    tr.hidden = !(phaseFits && textFits);
+    if (!tr.hidden) shown += 1;
+  }
+  $('filter-count').textContent = t('{shown} of {total} businesses shown',
+    { shown: count(shown), total: count(state.businesses.length) });
+}
+
 function renderPlan(plan) {
   const list = $('plan');
   if (!plan.milestones.length) {
@@ -174,7 +192,10 @@ function renderBusinesses() {
       class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(b.offered),
       'aria-valuenow': String(b.sold), 'aria-label': `${b.sold} of ${b.offered} shares sold, ${b.minimum} needed`,
     }, fill, minimum);
-    const sold = t('{sold} sold · {minimum} needed · {offered} offered',
+    const money = (shares) => `${units(BigInt(b.price) * BigInt(shares), b.assetDecimals, 4)} ${b.assetSymbol}`;
+    const sold = t('{raised} raised of {goal}; at least {minimum} needed', {
+      raised: money(b.sold), goal: money(b.offered), minimum: money(b.minimum),
+    }) + ' · ' + t('{sold} sold · {minimum} needed · {offered} offered',
       { sold: count(b.sold), minimum: count(b.minimum), offered: count(b.offered) });
     tr.append(
       el('td', { 'data-label': '#' }, String(b.id)),
@@ -184,7 +205,9 @@ function renderBusinesses() {
         b.finalized ? ' ' + t('(settled)') : ''),
       el('td', { 'data-label': t('Raised') }, bar, el('span', { class: 'bar-label' }, sold)),
       el('td', { 'data-label': t('Price') }, `${units(b.price, b.assetDecimals, 6)} ${b.assetSymbol}`),
-      el('td', { 'data-label': t('Time left') }, timeLeft(b.phaseEndsIn)),
+      el('td', { 'data-label': t('Time left') }, b.phase === 'pending' && b.phaseEndsIn !== null
+        ? t('opens {date}', { date: window.i18n.date(Math.floor(Date.now() / 1000) + b.phaseEndsIn) })
+        : timeLeft(b.phaseEndsIn)),
       el('td', { 'data-label': t('Who may buy now') }, t(b.whoMayBuy)),
       el('td', {}),
     );
@@ -199,6 +222,7 @@ function renderBusinesses() {
     return tr;
   });
   $('businesses').tBodies[0].replaceChildren(...rows);
+  applyFilter();
   const select = $('buy-business');
   const chosen = select.value;
   select.replaceChildren(...state.businesses.map((b) => new Option(`#${b.id} ${b.name} (${b.symbol}) — ${b.phase}`, b.id)));
@@ -574,6 +598,8 @@ async function start() {
   }
   $('connect').addEventListener('click', connect);
   $('buy').addEventListener('submit', buy);
+  $('filter').addEventListener('input', applyFilter);
+  $('filter').addEventListener('submit', (event) => event.preventDefault());
   $('claim').addEventListener('click', claim);
   $('lookup').addEventListener('submit', async (event) => {
     event.preventDefault();

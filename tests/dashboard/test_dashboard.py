@@ -329,3 +329,18 @@ def test_the_page_speaks_the_member_s_language_arabic_right_to_left_at_every_wid
     assert page.evaluate("document.documentElement.dir") == "ltr"
     page.reload()
     page.wait_for_function("document.getElementById('businesses-title').textContent === 'Besighede'", timeout=30_000)
+
+
+def test_businesses_are_found_by_name_and_filtered_by_phase_with_money_raised_against_the_minimum(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    page = open_page(browser, bridge, town, None, phone=True)
+    assert "10 ETH raised of 10 ETH; at least 5 ETH needed" in row(page, 2).inner_text()  # 1,000 × 0.01, minimum 500
+    assert "the minimum the raise needs" in page.locator("#bar-legend").inner_text()
+    page.fill("#filter-text", "bakery")
+    assert page.locator("#filter-count").inner_text() == "2 of 100 businesses shown"  # Kerk and Swartberg
+    assert row(page, 0).is_visible() and not row(page, 3).is_visible()
+    page.fill("#filter-text", "")
+    page.select_option("#filter-phase", "closed")
+    visible = [b for b in range(10) if row(page, b).is_visible()]
+    assert visible == [2, 5], visible  # the succeeded and the failed sale
