@@ -257,7 +257,18 @@ async function showAccount(address) {
   }));
   if (!view.shares.length) shares.replaceChildren(el('li', {}, t('No shares.')));
   const claimable = view.claimable[state.config.native] || '0';
-  $('me-claimable').textContent = units(claimable, 18, 6) + ' ETH';
+  // Every asset the town shares profit in, each in its own units; the native coin's with the Claim button.
+  const others = Object.entries(view.claimable).filter(([asset, amount]) =>
+    asset.toLowerCase() !== state.config.native.toLowerCase() && amount !== '0');
+  $('me-claimable').textContent = [units(claimable, 18, 6) + ' ETH',
+    ...others.map(([asset, amount]) => `${units(amount, assetOf(asset).decimals, 6)} ${assetOf(asset).symbol}`)].join(', ');
+  $('me-claim-others').replaceChildren(...(mine ? others : []).map(([asset, amount]) => {
+    const button = el('button', { type: 'button', class: 'secondary' },
+      t('Claim {amount}', { amount: `${units(amount, assetOf(asset).decimals, 6)} ${assetOf(asset).symbol}` }));
+    button.addEventListener('click', () => send(t('Claim {amount}', { amount: assetOf(asset).symbol }),
+      state.config.contracts.ProfitDistributor, state.config.selectors.claim + addressWord(asset)));
+    return button;
+  }));
   $('claim').disabled = !mine || claimable === '0';
   $('claim-why').textContent = !mine
     ? t(state.account ? 'Only this address can claim its profit: connect its wallet.' : 'Connect this address\'s wallet to claim.')
