@@ -350,7 +350,8 @@ async function connect() {
     const chainId = parseInt(await wallet().request({ method: 'eth_chainId' }), 16);
     state.account = account;
     $('account').textContent = `Connected: ${account}`;
-    $('connect').textContent = 'Connected';
+    $('connect').dataset.i18n = 'Connected';
+    $('connect').textContent = t('Connected');
     if (chainId !== state.config.chainId) {
       try { // ask the wallet to switch to the town's network; if it cannot, say so
         await rpc('wallet_switchEthereumChain', [{ chainId: '0x' + state.config.chainId.toString(16) }]);
