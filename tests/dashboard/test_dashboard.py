@@ -344,3 +344,25 @@ def test_businesses_are_found_by_name_and_filtered_by_phase_with_money_raised_ag
     page.select_option("#filter-phase", "closed")
     visible = [b for b in range(10) if row(page, b).is_visible()]
     assert visible == [2, 5], visible  # the succeeded and the failed sale
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # from npm, like the rest of the toolchain
+
+
+@pytest.mark.parametrize("path", ["/", f"/m/{MEMBER.address}", "/network"])
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_axe_finds_no_serious_or_critical_violation(
+    browser: Any, bridge: Bridge, town: Deployed, path: str, language: str
+) -> None:
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale=language, bypass_csp=True).new_page()
+    page.goto(bridge.url + path)
+    page.wait_for_function(f"document.documentElement.lang === '{language}' || location.pathname === '/network'")
+    page.wait_for_selector("#businesses tbody tr, #countries section", timeout=30_000)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "axe.run(document).then(r => ({passes: r.passes.length,"
+        " violations: r.violations.map(v => [v.id, v.impact, v.nodes.length])}))"
+    )
+    assert result["passes"] > 10  # the rules ran
+    serious = [v for v in result["violations"] if v[1] in ("serious", "critical")]
+    assert not serious, serious
