@@ -197,6 +197,12 @@ class ChainView:
 
         return dict(self._per_block("documents", published))
 
+    def pictures(self) -> dict[str, Any]:
+        """The series the town page draws, from the town's events."""
+        from ost_chain.pictures import pictures
+
+        return dict(self._per_block("pictures", pictures))
+
     def town_plan(self) -> dict[str, Any]:
         """The town's 12-month plan with what is done, and whether it is the one published on chain."""
         from ost_chain.launch import town_plan

@@ -14,6 +14,7 @@ from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 from ..db import Meal, Participation
 from ..deps import BridgeDep, SessionDep
 from ..models import ActivityPublic, ConfigPublic, EnumsPublic, ForwarderPublic, RewardPublic, TownPublic
+from ..problems import Problem
 
 router = APIRouter(tags=["town"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -40,6 +41,14 @@ def get_town_plan(bridge: BridgeDep) -> dict[str, Any]:
     """The town's 12-month plan, month by month with what is done (``done``: true, false, or null when the chain
     cannot tell), and whether it is the plan whose SHA-256 the town published (``matches``)."""
     return bridge.chain.town_plan()
+
+
+@router.get("/v1/pictures")
+def get_pictures(bridge: BridgeDep) -> dict[str, Any]:
+    """The town in pictures, as series from its events: each sale's raise over time by phase (``raises``, by
+    business number), INF issued per week (by the week's Monday), profit deposited and claimed over time (the native
+    coin, cumulative), members over time. Dates are the town's days; amounts in the smallest unit, as strings."""
+    return bridge.chain.pictures()
 
 
 @router.get("/v1/network")
@@ -109,6 +118,20 @@ def dashboard() -> FileResponse:
 def member_page(address: str) -> FileResponse:
     """The town page opened on a member's account: the link a member bookmarks, or scans from a printed card."""
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
+# Front-end libraries, installed from npm with the rest of the toolchain and served by the bridge itself (no CDN).
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+VENDOR = {"chart.js": NODE_MODULES / "chart.js" / "dist" / "chart.umd.js"}
+
+
+@router.get("/vendor/{name}", include_in_schema=False)
+def vendor(name: str) -> FileResponse:
+    path = VENDOR.get(name)
+    if path is None or not path.is_file():
+        raise Problem(404, f"No library {name!r} is served here (`make setup` installs it from npm).", kind="not-found")
+    headers = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
+    return FileResponse(path, media_type="text/javascript", headers=headers)
 
 
 @router.get("/favicon.ico", include_in_schema=False)

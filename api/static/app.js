@@ -46,8 +46,8 @@ function say(message, tone = '') {
 }
 
 async function refresh() {
-  const [town, businesses, activity, plan] = await Promise.all([api('/v1/town'), api('/v1/businesses'),
-    api('/v1/activity'), api('/v1/town/plan')]);
+  const [town, businesses, activity, plan, pictures] = await Promise.all([api('/v1/town'), api('/v1/businesses'),
+    api('/v1/activity'), api('/v1/town/plan'), api('/v1/pictures')]);
   state.block = town.block;
   state.businesses = businesses;
   $('town-name').textContent = town.town;
@@ -59,6 +59,8 @@ async function refresh() {
   $('claimed').textContent = units(activity.profitClaimed, 18) + ' ETH';
   renderBusinesses();
   renderPlan(plan);
+  state.pictures = pictures;
+  renderPictures();
   renderRewards(activity.rewards);
   if (state.viewing) await showAccount(state.viewing);
 }
@@ -149,6 +151,87 @@ function applyFilter() {
   }
   $('filter-count').textContent = t('{shown} of {total} businesses shown',
     { shown: count(shown), total: count(state.businesses.length) });
+}
+
+// ── the town in pictures: drawn by Chart.js (from npm, served by the bridge), each with a sentence that says the
+// same; series told apart by line and marker, not by colour alone ──
+
+const charts = {};
+window.ostCharts = charts;
+
+function draw(id, config, sentence) {
+  $(`${id}-text`).textContent = sentence;
+  $(id).setAttribute('aria-label', sentence);
+  if (!window.Chart) return; // no library: the sentence says it all
+  if (charts[id]) charts[id].destroy();
+  charts[id] = new window.Chart($(id), {
+    ...config,
+    options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options },
+  });
+}
+
+function renderPictures() {
+  const p = state.pictures;
+  const dates = (points) => points.map((x) => window.i18n.date(Math.floor(Date.parse(x.date || x.week) / 1000)));
+  // A sale's raise over time, one line per phase.
+  const picker = $('chart-business');
+  const raised = Object.keys(p.raises).map(Number);
+  const chosen = raised.includes(Number(picker.value)) ? Number(picker.value) : raised[0];
+  picker.replaceChildren(...raised.map((id) => new Option(state.businesses.find((b) => b.id === id)?.name || `#${id}`, id)));
+  if (chosen !== undefined) picker.value = String(chosen);
+  const points = chosen === undefined ? [] : p.raises[String(chosen)];
+  const phases = ['local', 'country', 'world'];
+  const styles = { local: ['circle', []], country: ['triangle', [6, 4]], world: ['rect', [2, 3]] };
+  const business = state.businesses.find((b) => b.id === chosen);
+  draw('chart-raise', {
+    type: 'line',
+    data: {
+      labels: dates(points),
+      datasets: phases.map((phase) => ({
+        label: t(phase), pointStyle: styles[phase][0], borderDash: styles[phase][1], pointRadius: 5, spanGaps: false,
+        data: points.map((x) => (x.phase === phase ? x.sold : null)),
+      })),
+    },
+  }, points.length
+    ? t('Raise of {name}: {sold} shares sold by {date}, in the {phase} phase.', {
+      name: business ? business.name : `#${chosen}`, sold: count(points[points.length - 1].sold),
+      date: dates(points).pop(), phase: t(points[points.length - 1].phase),
+    })
+    : t('No share has been bought yet.'));
+  // INF issued per week.
+  const weeks = p.infPerWeek;
+  draw('chart-inf', {
+    type: 'bar',
+    data: { labels: dates(weeks), datasets: [{ label: t('INF issued per week'), data: weeks.map((w) => Number(BigInt(w.amount) / 10n ** 16n) / 100) }] },
+  }, weeks.length
+    ? t('INF issued per week: {weeks}.', { weeks: weeks.map((w, i) => `${dates(weeks)[i]} ${units(w.amount, 18, 2)} INF`).join('; ') })
+    : t('No INF has been issued yet.'));
+  // Profit deposited and claimed, over time.
+  const money = p.profit;
+  const eth = (v) => Number(BigInt(v) / 10n ** 12n) / 1e6;
+  draw('chart-profit', {
+    type: 'line',
+    data: {
+      labels: dates(money),
+      datasets: [
+        { label: t('deposited'), pointStyle: 'circle', data: money.map((m) => eth(m.deposited)) },
+        { label: t('claimed'), pointStyle: 'triangle', borderDash: [6, 4], data: money.map((m) => eth(m.claimed)) },
+      ],
+    },
+  }, money.length
+    ? t('Profit: {deposited} deposited and {claimed} claimed by {date}.', {
+      deposited: `${units(money[money.length - 1].deposited, 18)} ETH`, claimed: `${units(money[money.length - 1].claimed, 18)} ETH`,
+      date: dates(money).pop(),
+    })
+    : t('No profit has been deposited yet.'));
+  // Members over time.
+  const members = p.members;
+  draw('chart-members', {
+    type: 'line',
+    data: { labels: dates(members), datasets: [{ label: t('Members'), stepped: true, data: members.map((m) => m.count) }] },
+  }, members.length
+    ? t('Members: {count} on {date}.', { count: count(members[members.length - 1].count), date: dates(members).pop() })
+    : t('No member yet.'));
 }
 
 function renderPlan(plan) {
@@ -611,6 +694,7 @@ async function start() {
   $('connect').addEventListener('click', connect);
   $('buy').addEventListener('submit', buy);
   $('filter').addEventListener('input', applyFilter);
+  $('chart-business').addEventListener('change', renderPictures);
   $('filter').addEventListener('submit', (event) => event.preventDefault());
   $('claim').addEventListener('click', claim);
   $('lookup').addEventListener('submit', async (event) => {
