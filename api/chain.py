@@ -195,13 +195,15 @@ class ChainView:
         """Every listing's published documents (the latest versions), by business id."""
         from ost_chain.documents import published
 
-        return dict(self._per_block("documents", published))
+        return dict(self._cached(("documents",), 30.0, lambda: published(self.town())))  # published rarely
 
     def pictures(self) -> dict[str, Any]:
         """The series the town page draws, from the town's events."""
         from ost_chain.pictures import pictures
 
-        return dict(self._per_block("pictures", pictures))
+        # Read afresh at most every 30 s, not every block: a town of 10,000 members has 10,000 MemberAdded events,
+        # and the charts change by the day.
+        return dict(self._cached(("pictures",), 30.0, lambda: pictures(self.town())))
 
     def town_plan(self) -> dict[str, Any]:
         """The town's 12-month plan with what is done, and whether it is the one published on chain."""

@@ -1,0 +1,168 @@
+"""The town page on the sample town (100 businesses) and on the same town with 10,000 members: the time to its first
+render and to a refresh after a new block, the bytes it transferred, and the JSON-RPC calls one refresh costs the
+bridge (counted by a proxy between the bridge and anvil; they should not grow with the number of members).
+
+python benchmarks/page.py               # both towns
+python benchmarks/page.py --members 60  # the sample only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eth_utils import keccak, to_checksum_address  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
+from ost_chain.client import ChainClient  # noqa: E402
+from ost_chain.deploy import deploy_plan  # noqa: E402
+from ost_chain.plan import load_plan  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OST = str(Path(sys.executable).with_name("ost"))
+
+
+class Counter:
+    """A JSON-RPC proxy on 127.0.0.1 that forwards to anvil and counts the calls (each entry of a batch)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream, self.calls, self.lock = upstream, 0, threading.Lock()
+        counter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                parsed = json.loads(body)
+                with counter.lock:
+                    counter.calls += len(parsed) if isinstance(parsed, list) else 1
+                request = urllib.request.Request(
+                    counter.upstream, data=body, headers={"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - anvil on 127.0.0.1
+                    data = answer.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def take(self) -> int:
+        with self.lock:
+            n, self.calls = self.calls, 0
+        return n
+
+
+def measure(members: int) -> dict[str, Any]:
+    plan, digest = load_plan(ROOT / "examples" / "town.yaml")
+    if members != len(plan.members):
+        extra = [to_checksum_address(keccak(text=f"page member {n}")[12:]) for n in range(members)]
+        plan = plan.model_copy(update={"members": extra})
+    with tempfile.TemporaryDirectory() as folder, LocalChain() as node:
+        client = ChainClient.connect(node.rpc_url)
+        manifest = deploy_plan(client, plan, Path(folder) / "town.json", {a.address: a for a in dev_accounts()}, digest)
+        proxy = Counter(node.rpc_url)
+        port = 18900 + os.getpid() % 90
+        log = (Path(folder) / "bridge.log").open("w")
+        bridge = subprocess.Popen(
+            [OST, "api", "--manifest", str(manifest.path), "--rpc-url", proxy.url, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "OST_BRIDGE__DATABASE_URL": f"sqlite:///{Path(folder) / 'bridge.sqlite'}"},
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    httpx.get(f"{url}/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            return browse(url, client, proxy, members)
+        finally:
+            bridge.terminate()
+            bridge.wait(timeout=30)
+            log.close()
+            proxy.server.shutdown()
+
+
+def browse(url: str, client: ChainClient, proxy: Counter, members: int) -> dict[str, Any]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        # The page's CSP is set aside for Playwright's own waiting scripts, which it would refuse.
+        page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
+        sizes: list[int] = []
+        page.on("response", lambda r: sizes.append(len(r.body()) if r.ok else 0))
+        proxy.take()
+        started = time.perf_counter()
+        page.goto(url + "/")
+        page.wait_for_selector("#businesses tbody tr >> nth=99", timeout=60_000)
+        page.wait_for_function("window.ostCharts && window.ostCharts['chart-members'] !== undefined", timeout=60_000)
+        first = time.perf_counter() - started
+        first_calls, first_bytes = proxy.take(), sum(sizes)
+        sizes.clear()
+        block = int(page.evaluate("state.block"))
+        client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        started = time.perf_counter()
+        page.wait_for_function(f"state.block > {block}", timeout=30_000)
+        page.wait_for_timeout(500)  # the refresh's reads finish after the block number changes
+        refresh = time.perf_counter() - started
+        refresh_calls, refresh_bytes = proxy.take(), sum(sizes)
+        browser.close()
+    return {
+        "members": members,
+        "first": first,
+        "firstBytes": first_bytes,
+        "firstCalls": first_calls,
+        "refresh": refresh,
+        "refreshBytes": refresh_bytes,
+        "refreshCalls": refresh_calls,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, action="append", help="members of the town (repeatable)")
+    args = parser.parse_args()
+    rows = [measure(n) for n in (args.members or [60, 10_000])]
+    print("members    first render   bytes     JSON-RPC calls   refresh   bytes     JSON-RPC calls")
+    for r in rows:
+        print(
+            f"{r['members']:>7,}    {r['first']:>9.2f} s   {r['firstBytes'] / 1024:>5.0f} KB   {r['firstCalls']:>10,}"
+            f"       {r['refresh']:>5.2f} s   {r['refreshBytes'] / 1024:>5.0f} KB   {r['refreshCalls']:>10,}"
+        )
+    if len(rows) > 1:
+        print(
+            f"refresh calls, {rows[-1]['members']:,} members ÷ {rows[0]['members']:,}: "
+            f"{rows[-1]['refreshCalls'] / max(1, rows[0]['refreshCalls']):.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
