@@ -391,3 +391,19 @@ def test_the_pictures_are_drawn_from_the_town_s_events_with_a_sentence_each(
     assert profit[0] == 0.9  # deposited, in ETH; the second line is what was claimed
     assert page.locator("#chart-profit").get_attribute("aria-label").startswith("Profit: 0.9 ETH deposited")
     shot(page, "pictures", ".pictures")
+
+
+def test_a_member_finds_their_inf_profit_and_history_at_the_top(browser: Any, bridge: Bridge, town: Deployed) -> None:
+    page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
+    page.goto(f"{bridge.url}/m/{OTHER_MEMBER.address}")
+    page.wait_for_selector("#me-history li[data-kind]", timeout=30_000)
+    tops = page.evaluate(
+        "['me-line', 'me-claimable', 'me-history', 'glance-title']"
+        ".map(id => document.getElementById(id).getBoundingClientRect().top)"
+    )
+    line, profit, history, town_figures = tops
+    assert line < profit < history < town_figures  # the member's account first, then the town
+    assert page.evaluate(
+        "document.getElementById('me-history').getBoundingClientRect().top < window.innerHeight"
+    )  # one screen
+    shot(page, "member-first-phone")

@@ -53,7 +53,7 @@ def state(client: ChainClient, manifest: Manifest) -> dict[str, Any]:
     return {
         "contracts": {k: v["address"] for k, v in manifest.data["contracts"].items()},
         "businesses": {k: (v["id"], v["sale"], v["token"]) for k, v in manifest.data["businesses"].items()},
-        "summary": {k: v for k, v in town.summary().items() if k != "chainId"},
+        "summary": {k: v for k, v in town.summary().items() if k not in ("chainId", "launchedAt")},  # when: not what
         "coordinator": r.hasRole(role, dev_accounts()[3].address).call(),
         "resident": r.isCountryResident(dev_accounts()[14].address).call(),
         "investor": town.distributor.functions.investorShare(1).call(),
