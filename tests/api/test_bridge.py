@@ -255,9 +255,11 @@ def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, br
 # ── members, town, meals, health ──
 
 
-def test_member_town_and_kitchen(http: httpx.Client, key: str) -> None:
-    member = MEMBERS[5]
-    body = participation(member=member, meal=True)
+def test_member_town_and_kitchen(http: httpx.Client, key: str, databases: Databases) -> None:
+    # Found by CI: both databases' runs share one chain, where a member may be credited 1,440 minutes a day; this
+    # test's three shifts, twice, with other tests' and random ones, went over it. Its own member per run, short shifts.
+    member = MEMBERS[5] if databases.kind == "sqlite" else MEMBERS[6]
+    body = participation(member=member, meal=True, hours=0.5)
     assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
     assert confirmed(http, body["participationId"])["status"] == "confirmed"
     served = datetime(2026, 11, 25, 12, 30, tzinfo=UTC).isoformat()
@@ -274,17 +276,17 @@ def test_member_town_and_kitchen(http: httpx.Client, key: str) -> None:
     assert http.get("/v1/meals", params={"date": "2026-11-24"}, headers=auth(key)).json() == []
     # A meal at 23:30 UTC is served on the next day in the town (UTC+2), and a time without an offset is the
     # town's clock (issue 20 #12).
-    late = participation(member=member)
+    late = participation(member=member, hours=0.5)
     assert http.post("/v1/participations", json=late, headers=auth(key)).status_code == 202
     late_meal = {"participationId": late["participationId"], "servedAt": "2026-11-25T23:30:00+00:00"}
     assert http.post("/v1/meals", json=late_meal, headers=auth(key)).json()["servedOn"] == "2026-11-26"
-    local = participation(member=member)
+    local = participation(member=member, hours=0.5)
     assert http.post("/v1/participations", json=local, headers=auth(key)).status_code == 202
     local_meal = {"participationId": local["participationId"], "servedAt": "2026-11-27T00:30:00"}
     recorded = http.post("/v1/meals", json=local_meal, headers=auth(key)).json()
     assert recorded["servedOn"] == "2026-11-27" and recorded["servedAt"].startswith("2026-11-26T22:30:00")
     view = http.get(f"/v1/members/{member}").json()
-    assert view["member"] is True and int(view["infinity"]) >= 10**18 and view["meals"] == 3
+    assert view["member"] is True and int(view["infinity"]) >= 10**18 // 6 and view["meals"] == 3  # 30 minutes at least
     assert view["claimableAsInvestor"] == []  # filled as in tests/cli/test_roles.py (investor profit shown)
     town = http.get("/v1/town").json()
     assert town["town"] == "Bridge Town" and town["members"] == len(MEMBERS) and town["participations"]["confirmed"]
