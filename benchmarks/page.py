@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,20 +21,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from benchmarks._bridge import serving  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
 from ost_chain.deploy import deploy_plan  # noqa: E402
 from ost_chain.plan import load_plan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-OST = str(Path(sys.executable).with_name("ost"))
 
 
 class Counter:
@@ -85,28 +82,11 @@ def measure(members: int) -> dict[str, Any]:
         manifest = deploy_plan(client, plan, Path(folder) / "town.json", {a.address: a for a in dev_accounts()}, digest)
         proxy = Counter(node.rpc_url)
         port = 18900 + os.getpid() % 90
-        log = (Path(folder) / "bridge.log").open("w")
-        bridge = subprocess.Popen(
-            [OST, "api", "--manifest", str(manifest.path), "--rpc-url", proxy.url, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "OST_BRIDGE__DATABASE_URL": f"sqlite:///{Path(folder) / 'bridge.sqlite'}"},
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
+        database = f"sqlite:///{Path(folder) / 'bridge.sqlite'}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    httpx.get(f"{url}/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            return browse(url, client, proxy, members)
+            with serving(manifest.path, proxy.url, database, port) as url:
+                return browse(url, client, proxy, members)
         finally:
-            bridge.terminate()
-            bridge.wait(timeout=30)
-            log.close()
             proxy.server.shutdown()
 
 

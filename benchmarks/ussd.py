@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.custody import Vault, hash_pin, vault_for  # noqa: E402
 from api.db import PhoneAccount, make_engine, sessions  # noqa: E402
+from benchmarks._bridge import serving  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
 from ost_chain.deploy import deploy_plan  # noqa: E402
@@ -34,7 +34,6 @@ from ost_chain.settings import BridgeSettings  # noqa: E402
 from ost_chain.townclient import Town  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-OST = str(Path(sys.executable).with_name("ost"))
 GATEWAY_TIMEOUT = 5.0
 SECRET = "benchmark-gateway"
 PIN = "13579"
@@ -63,43 +62,9 @@ def main() -> int:
             addresses = [p.address for p in session.query(PhoneAccount)]
         Town(client, manifest.data).add_members(dev_accounts()[2], addresses)
         port = 18700 + os.getpid() % 1000
-        env = {**os.environ, "OST_BRIDGE__USSD_SECRET": SECRET}
-        log = (Path(folder) / "bridge.log").open("w")
-        bridge = subprocess.Popen(
-            [
-                OST,
-                "api",
-                "--manifest",
-                str(manifest.path),
-                "--rpc-url",
-                node.rpc_url,
-                "--database-url",
-                database,
-                "--port",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    httpx.get(f"{url}/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+        env = {"OST_BRIDGE__USSD_SECRET": SECRET}
+        with serving(manifest.path, node.rpc_url, database, port, env) as url:
             times = run(url, numbers)
-        finally:
-            bridge.terminate()
-            bridge.wait(timeout=30)
-            log.close()
-            failures = (Path(folder) / "bridge.log").read_text().count("Traceback")
-            if failures:
-                print(f"the bridge logged {failures} traceback(s)")
     report(times, args.sessions)
     return 0
 

@@ -12,14 +12,12 @@ from rich.table import Table
 from ..chain import DEV_CHAIN_ID, dev_accounts
 from ..client import ChainClient
 from ..enums import NATIVE
-from ..exceptions import ChainError
 from ..network import resolve_signer
 from ..ostnetwork import deploy_network, figures, network_path, open_network, towns
 from ..plan import resolve_address
-from ..settings import current_settings
 from ..townclient import as_dict
 from ..units import money
-from .options import Account, JsonOutput, RpcUrl, console, done, emit_json
+from .options import Account, JsonOutput, RpcUrl, connect, console, done, emit_json
 
 network_app = typer.Typer(
     help="The OST network: towns by country, one Country Ambassador per country, country residents.",
@@ -30,14 +28,6 @@ NetworkAddress = Annotated[
     str | None,
     typer.Option("--network", help="The network's address; default: the one in deployments/<chain-id>/network.json."),
 ]
-
-
-def _client(rpc_url: str | None) -> ChainClient:
-    url = rpc_url or current_settings().chain_url
-    try:
-        return ChainClient.connect(url)
-    except ChainError:
-        raise ChainError(f"Cannot reach a chain at {url}: start one with `ost up`, or pass --rpc-url.") from None
 
 
 def _country(code: str) -> bytes:
@@ -63,7 +53,7 @@ def network_deploy(rpc_url: RpcUrl = None, account: Account = None, as_json: Jso
     """Deploy this chain's OST network (the OST office, once per chain): the implementations every town is cloned
     from and the network; recorded in deployments/<chain-id>/network.json, resumed if stopped. `ost deploy` of the
     first town does this by itself."""
-    client = _client(rpc_url)
+    client = connect(rpc_url)
     office = _office(client, account)
     folder = Path.cwd() / "deployments" / str(client.chain_id)
     network, sent = deploy_network(client, office.address, {office.address: office}, folder)
@@ -87,7 +77,7 @@ def network_appoint(
 ) -> None:
     """Appoint (or --revoke) the Country Ambassador of COUNTRY, for all its towns (the OST office). A country has
     one: appointing another replaces the one before. Without one, no town of the country launches."""
-    client = _client(rpc_url)
+    client = connect(rpc_url)
     network, code = (
         open_network(client, Path.cwd() / "deployments" / str(client.chain_id), network_address),
         _country(country),
@@ -125,7 +115,7 @@ def network_residents(
 ) -> None:
     """Verify (or --remove) residents of COUNTRY, once for every town there (the country's ambassador): they buy in
     the country phase of each of its towns' sales."""
-    client = _client(rpc_url)
+    client = connect(rpc_url)
     network, code = (
         open_network(client, Path.cwd() / "deployments" / str(client.chain_id), network_address),
         _country(country),
@@ -152,7 +142,7 @@ def network_residents(
 @network_app.command("show")
 def network_show(rpc_url: RpcUrl = None, network_address: NetworkAddress = None, as_json: JsonOutput = False) -> None:
     """The network's towns by country: members, INF issued, money raised in their sales, profit deposited."""
-    client = _client(rpc_url)
+    client = connect(rpc_url)
     network = open_network(client, Path.cwd() / "deployments" / str(client.chain_id), network_address)
     rows = [figures(client, network, t) for t in towns(network, client)]
     countries = sorted({r["country"] for r in rows})

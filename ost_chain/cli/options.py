@@ -82,14 +82,19 @@ console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
 err_console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)
 
 
+def connect(rpc_url: str | None) -> ChainClient:
+    """The chain at ``rpc_url`` (default: `ost up`'s), or a sentence saying how to start one."""
+    url = rpc_url or current_settings().chain_url
+    try:
+        return ChainClient.connect(url)
+    except ChainError:
+        raise ChainError(f"Cannot reach a chain at {url}: start one with `ost up`, or pass --rpc-url.") from None
+
+
 def open_town(rpc_url: str | None, manifest: Path | None, *, gasless: bool = False, bridge: str | None = None) -> Town:
     """The town of ``manifest`` (or the one deployed from this folder) on ``rpc_url`` (default: `ost up`'s chain);
     ``gasless``: its actions relayed by the bridge at ``bridge``, which pays their gas."""
-    url = rpc_url or current_settings().chain_url
-    try:
-        client = ChainClient.connect(url)
-    except ChainError:
-        raise ChainError(f"Cannot reach a chain at {url}: start one with `ost up`, or pass --rpc-url.") from None
+    client = connect(rpc_url)
     town = Town.load(client, manifest or find_manifest(Path.cwd(), client.chain_id))
     if gasless:
         town.relay = RelayClient(bridge or DEFAULT_BRIDGE_URL)

@@ -1,0 +1,57 @@
+"""A bridge for a benchmark: `ost api` in its own process on 127.0.0.1, serving once /healthz answers, stopped at
+the end (its log kept beside the town, its tracebacks counted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+OST = str(Path(sys.executable).with_name("ost"))
+
+
+@contextmanager
+def serving(manifest: Path, rpc_url: str, database: str, port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The bridge of ``manifest`` on ``rpc_url`` and ``database``, at the URL this yields."""
+    log_path = manifest.parent / "bridge.log"
+    with log_path.open("w") as log:
+        bridge = subprocess.Popen(
+            [
+                OST,
+                "api",
+                "--manifest",
+                str(manifest),
+                "--rpc-url",
+                rpc_url,
+                "--database-url",
+                database,
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    httpx.get(f"{url}/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            yield url
+        finally:
+            bridge.terminate()
+            bridge.wait(timeout=30)
+    failures = log_path.read_text().count("Traceback")
+    if failures:
+        print(f"the bridge logged {failures} traceback(s)")
