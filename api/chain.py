@@ -19,7 +19,7 @@ from web3.types import RPCEndpoint
 from ost_chain.abi import Function
 from ost_chain.artifacts import Artifacts
 from ost_chain.client import ChainClient
-from ost_chain.enums import Role
+from ost_chain.enums import NATIVE, Role
 from ost_chain.manifest import TownManifest
 from ost_chain.redact import scrub
 from ost_chain.townclient import Town
@@ -250,15 +250,23 @@ class ChainView:
 
     def asset(self, address: str) -> tuple[str, int]:
         """An asset's symbol and decimals (they never change)."""
+        if address.lower() == NATIVE.lower():
+            return self.settings.native_symbol, 18  # the chain's coin, by the name the town gives it
         town = self.town
         return self._cached(
             ("asset", address), float("inf"), lambda: (town().asset_symbol(address), town().asset_decimals(address))
         )
 
-    def activity(self) -> dict[str, Any]:
-        return self._per_block(
-            "activity", lambda town: {"rewards": town.recent_rewards(10), "profitClaimed": town.profit_claimed()}
-        )
+    def activity(self, assets: tuple[str, ...] = (NATIVE,)) -> dict[str, Any]:
+        """The latest rewards, and the profit deposited and claimed in each of ``assets``."""
+
+        def read(town: Town) -> dict[str, Any]:
+            profit = [
+                {"asset": a, "deposited": town.pool(a)["deposited"], "claimed": town.profit_claimed(a)} for a in assets
+            ]
+            return {"rewards": town.recent_rewards(10), "profitClaimed": profit[0]["claimed"], "profit": profit}
+
+        return self._per_block(f"activity:{','.join(assets)}", read)
 
     def summary(self) -> dict[str, Any]:
         block, summary = self._at_block("summary", lambda town: town.summary())

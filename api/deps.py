@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from .bridge import Bridge
 from .chain import MISSING, Unreachable
 from .db import BridgeSession
+from .i18n import Words, chosen_language
 from .keys import KeyInfo
 from .pace import hold_to_pace
 from .problems import Problem
@@ -89,5 +90,21 @@ def path_address(address: str) -> str:
 
     try:
         return check_address(address)
-    except ValueError as exc:
-        raise Problem(422, f"{address!r}: {exc}.", kind="invalid-input") from None
+    except ValueError:
+        raise Problem(
+            422,
+            Words(
+                "{address} is not an address: an address is 0x and 40 hex digits, with a valid EIP-55 checksum if "
+                "mixed case.",
+                address=repr(address),
+            ),
+            kind="invalid-input",
+        ) from None
+
+
+def asked_language(request: Request) -> str:
+    """The language the request asks its sentences in (``Accept-Language``), of those the town speaks; else English."""
+    return chosen_language(request.headers.get("accept-language"))
+
+
+LanguageDep = Annotated[str, Depends(asked_language)]

@@ -34,6 +34,7 @@ from ost_chain.units import money
 
 from .chain import Unreachable
 from .db import BridgeSession, RelayRequest, RelayStatus, utcnow
+from .i18n import Words
 from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
 from .worker.relay import Reverted, Rpc
@@ -116,7 +117,13 @@ class RelayDesk:
         except IntegrityError:
             session.rollback()
             raise Problem(
-                409, f"Another request with nonce {request.nonce} of {request.sender} arrived first.", kind="replayed"
+                409,
+                Words(
+                    "Another request with nonce {nonce} of {sender} arrived first.",
+                    nonce=request.nonce,
+                    sender=request.sender,
+                ),
+                kind="replayed",
             ) from None
         return row
 
@@ -141,7 +148,7 @@ class RelayDesk:
                 session.add_all(rows)
         except IntegrityError:  # the same actions, sent again while the first were being checked
             session.rollback()
-            raise Problem(409, "These actions were queued already.", kind="replayed") from None
+            raise Problem(409, Words("These actions were queued already."), kind="replayed") from None
         return rows
 
     def check(
@@ -162,22 +169,33 @@ class RelayDesk:
         # Paced by where it comes from before any work (a client may sign with a new key every time), then by the
         # member, once the signature shows who that is.
         if client is not None:
-            hold_to_pace(self.door, f"ip:{client}", "Too many requests from this client")
+            hold_to_pace(self.door, f"ip:{client}", Words("Too many requests from this client"))
         signer = request.signer(self.chain_id, town.forwarder.address, name)
         if signer is None or signer != request.sender:
             raise Problem(
                 422,
-                f"The signature is not {request.sender}'s signature of this request for this town's forwarder: "
-                "it was signed for another town, or changed after signing.",
+                Words(
+                    "The signature is not {sender}'s signature of this request for this town's forwarder: it was "
+                    "signed for another town, or changed after signing.",
+                    sender=request.sender,
+                ),
                 kind="bad-signature",
             )
-        hold_to_pace(self.pace, signer, "Too many requests from this address")
+        hold_to_pace(self.pace, signer, Words("Too many requests from this address"))
         contract, signature, words = self._allowed(town, request)
         if request.value:
-            raise Problem(422, "A relayed action carries no coin: the town pays gas, never a payment.", kind="refused")
+            raise Problem(
+                422, Words("A relayed action carries no coin: the town pays gas, never a payment."), kind="refused"
+            )
         if request.gas > MAX_REQUEST_GAS:
             raise Problem(
-                422, f"The request asks {request.gas:,} gas; one action may use {MAX_REQUEST_GAS:,}.", kind="refused"
+                422,
+                Words(
+                    "The request asks {gas} gas; one action may use {most}.",
+                    gas=f"{request.gas:,}",
+                    most=f"{MAX_REQUEST_GAS:,}",
+                ),
+                kind="refused",
             )
         waiting = session.scalars(
             select(RelayRequest.id).where(
@@ -187,7 +205,12 @@ class RelayDesk:
         if waiting is not None and position == 0:
             raise Problem(
                 409,
-                f"{signer}'s previous action ({waiting}) is still on its way: send the next one once it is confirmed.",
+                Words(
+                    "{signer}'s previous action ({waiting}) is still on its way: send the next one once it is "
+                    "confirmed.",
+                    signer=signer,
+                    waiting=waiting,
+                ),
                 kind="one-at-a-time",
                 relayId=waiting,
             )
@@ -197,14 +220,22 @@ class RelayDesk:
             moved = town.registry.functions.recoveredTo(signer).call()
             raise Problem(
                 403,
-                f"{signer} lost its wallet and everything moved to {moved}: sign with that account.",
+                Words(
+                    "{signer} lost its wallet and everything moved to {moved}: sign with that account.",
+                    signer=signer,
+                    moved=moved,
+                ),
                 kind="recovered",
             ) from None
         if tier is Tier.WORLD:
             raise Problem(
                 403,
-                f"{signer} is not a member of {manifest.town} nor a verified resident of its country: the town pays "
-                "gas for its own people only.",
+                Words(
+                    "{signer} is not a member of {town} nor a verified resident of its country: the town pays gas for "
+                    "its own people only.",
+                    signer=signer,
+                    town=manifest.town,
+                ),
                 kind="not-a-member",
             )
         expected = int(town.forwarder.functions.nonces(signer).call()) + position
@@ -213,21 +244,28 @@ class RelayDesk:
         if request.nonce > expected:
             raise Problem(
                 409,
-                f"Nonce {request.nonce} is ahead of {signer}'s next one ({expected}): sign it with {expected}.",
+                Words(
+                    "Nonce {nonce} is ahead of {signer}'s next one ({expected}): sign it with {expected}.",
+                    nonce=request.nonce,
+                    signer=signer,
+                    expected=expected,
+                ),
                 kind="bad-nonce",
             )
         now = int(town.client.w3.eth.get_block("latest")["timestamp"])  # the forwarder's clock
         if request.deadline < now + MIN_DEADLINE_SECONDS:
             raise Problem(
                 422,
-                "The request has expired (or expires within a minute): sign it again with a later deadline.",
+                Words("The request has expired (or expires within a minute): sign it again with a later deadline."),
                 kind="expired",
             )
         if request.deadline > now + MAX_DEADLINE_SECONDS:
             raise Problem(
                 422,
-                "The request's deadline is more than two hours away, and a signed request stays usable until then: "
-                "sign it again with a nearer one.",
+                Words(
+                    "The request's deadline is more than two hours away, and a signed request stays usable until "
+                    "then: sign it again with a nearer one."
+                ),
                 kind="deadline-too-far",
             )
         if contract == "InfinityToken" and signature.startswith("transfer("):
@@ -236,8 +274,11 @@ class RelayDesk:
             if amount < least:
                 raise Problem(
                     422,
-                    f"The town relays INF transfers of {money(least, 18, 'INF')} or more; this one sends "
-                    f"{money(amount, 18, 'INF')}.",
+                    Words(
+                        "The town relays INF transfers of {least} or more; this one sends {amount}.",
+                        least=money(least, 18, "INF"),
+                        amount=money(amount, 18, "INF"),
+                    ),
                     kind="below-minimum",
                 )
         today = self.today(manifest)
@@ -291,15 +332,25 @@ class RelayDesk:
         if count >= p.free_actions_per_day:
             raise Problem(
                 429,
-                f"This member has used today's {p.free_actions_per_day} free actions; more tomorrow at {next_day}.",
+                Words(
+                    "This member has used today's {actions} free actions; more tomorrow at {next_day}.",
+                    actions=p.free_actions_per_day,
+                    next_day=next_day,
+                ),
                 kind="quota-used",
                 headers=wait,
             )
         if more_gas and gas + more_gas > p.gas_per_member_per_day:
             raise Problem(
                 429,
-                f"This member has used today's free gas ({gas:,} of {p.gas_per_member_per_day:,}; this action needs "
-                f"{more_gas:,} more); more tomorrow at {next_day}.",
+                Words(
+                    "This member has used today's free gas ({gas} of {most}; this action needs {more} more); more "
+                    "tomorrow at {next_day}.",
+                    gas=f"{gas:,}",
+                    most=f"{p.gas_per_member_per_day:,}",
+                    more=f"{more_gas:,}",
+                    next_day=next_day,
+                ),
                 kind="quota-used",
                 headers=wait,
             )
@@ -309,8 +360,12 @@ class RelayDesk:
         if contract is None:
             raise Problem(
                 422,
-                f"{request.to} is not a contract of {town.record.town} the town relays for: its INFINITY token, its "
-                "profit distributor, and its businesses' sales and share tokens.",
+                Words(
+                    "{to} is not a contract of {town} the town relays for: its INFINITY token, its profit "
+                    "distributor, and its businesses' sales and share tokens.",
+                    to=request.to,
+                    town=town.record.town,
+                ),
                 kind="not-allowed",
             )
         hit = self.by_contract[contract].get(request.data[:4])
@@ -318,7 +373,11 @@ class RelayDesk:
             allowed = sorted({w for (c, _), w in ACTIONS.items() if c == contract})
             raise Problem(
                 422,
-                f"The town relays only these actions on its {contract}: {', '.join(allowed)}.",
+                Words(
+                    "The town relays only these actions on its {contract}: {actions}.",
+                    contract=contract,
+                    actions=", ".join(allowed),
+                ),
                 kind="not-allowed",
             )
         return contract, hit[0], ACTIONS[(contract, hit[0])]
@@ -360,7 +419,7 @@ class RelayDesk:
         except Reverted as exc:
             revert = town.client.artifacts.errors.decode(exc.data)
             said = _in_units(revert, self._targets.get(request.to.lower()))
-            raise Problem(422, f"This action would fail: {said}", kind="would-revert") from None
+            raise Problem(422, Words("This action would fail: {said}", said=said), kind="would-revert") from None
         if follower:
             return request.gas
         execute = town.forwarder.functions.execute(request.as_call())
@@ -371,13 +430,17 @@ class RelayDesk:
                 # Another request of the signer's used this nonce while this one was being checked.
                 raise _replayed(request.sender, request.nonce) from None
             said = town.client.decode(exc).sentence
-            raise Problem(422, f"The town's forwarder refuses this request: {said}", kind="refused") from None
+            raise Problem(
+                422, Words("The town's forwarder refuses this request: {said}", said=said), kind="refused"
+            ) from None
         except Web3RPCError as exc:
             if "insufficient funds" in str(exc).lower():
                 raise Problem(
                     503,
-                    "The town's relayer has no coin left to pay for gas: nothing was sent. The town is told (in the "
-                    "bridge's health report); try again later.",
+                    Words(
+                        "The town's relayer has no coin left to pay for gas: nothing was sent. The town is told (in "
+                        "the bridge's health report); try again later."
+                    ),
                     kind="relayer-empty",
                     headers={"Retry-After": "600"},
                 ) from None
@@ -391,13 +454,19 @@ def _in_units(revert: ContractRevert, contract: str | None) -> str:
         return revert.sentence
     named = revert.named
     held, needed = money(int(named["balance"]), *units), money(int(named["needed"]), *units)
-    return f"{named['sender']} holds {held}, less than the {needed} asked for."
+    return Words(
+        "{sender} holds {held}, less than the {needed} asked for.", sender=named["sender"], held=held, needed=needed
+    )
 
 
 def _replayed(signer: str, nonce: int) -> Problem:
     return Problem(
         409,
-        f"Nonce {nonce} of {signer} was already used on chain: this request was relayed before, or replaced. "
-        "Sign the action again.",
+        Words(
+            "Nonce {nonce} of {signer} was already used on chain: this request was relayed before, or replaced. Sign "
+            "the action again.",
+            nonce=nonce,
+            signer=signer,
+        ),
         kind="replayed",
     )

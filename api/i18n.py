@@ -7,9 +7,12 @@ catalogs; the dashboard can read the same ones.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 
 LOCALE = Path(__file__).resolve().parent / "locale"
@@ -34,6 +37,47 @@ def say(language: str | None, message: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+class Words(str):
+    """A sentence for a person that keeps its English template and values, so it can be said again in their language
+    (:func:`in_language`). As a ``str`` it is the English sentence: logs and programs read that."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Words:
+        made = super().__new__(cls, template.format(**values) if values else template)
+        made.template, made.values = template, values
+        return made
+
+
+def in_language(text: str, language: str | None) -> str:
+    """``text`` in ``language``: a :class:`Words` from its template (values that are words themselves translated
+    too), any other sentence when the catalog has it whole; else as it is (English)."""
+    if not language or language == "en":
+        return str(text)
+    if isinstance(text, Words):
+        values = {k: in_language(v, language) if isinstance(v, Words) else v for k, v in text.values.items()}
+        return say(language, text.template, **values)
+    return catalog(language).get(str(text), str(text))
+
+
+def chosen_language(accept_language: str | None) -> str:
+    """The first language of an ``Accept-Language`` header the town speaks (by weight, then order); else English."""
+    offered: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        code = tag.strip().split("-")[0].lower()
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if code in LANGUAGES and weight > 0:
+            offered.append((-weight, position, code))
+    return min(offered)[2] if offered else "en"
+
+
 # GSM 03.38: what one septet carries (and the extension table's, which take two).
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -49,3 +93,10 @@ def page_room(screen: str) -> tuple[int, int]:
     if all(c in _GSM7 or c in _GSM7_EXTENDED for c in screen):
         return sum(2 if c in _GSM7_EXTENDED else 1 for c in screen), USSD_SEPTETS
     return len(screen.encode("utf-16-le")) // 2, USSD_UCS2
+
+
+def moment(timestamp: int, zone: str, language: str | None) -> str:
+    """A unix time as a date and time in ``zone``, written as ``language`` writes them: ``3 March 2026, 14:00 SAST``,
+    ``3 Maart 2026, 14:00 SAST``."""
+    at = datetime.fromtimestamp(timestamp, ZoneInfo(zone))
+    return f"{format_datetime(at, 'd MMMM y, HH:mm', locale=language or 'en')} {at.tzname()}"

@@ -357,13 +357,25 @@ class RewardPublic(BaseModel):
     member: str
     amount: str
     block: int
+    time: int = Field(description="When, unix time (the block's).")
     tx: str
     minutes: int
+    project: int
+    projectName: str
+
+
+class ProfitPublic(BaseModel):
+    asset: str = Field(description="The coin: the native coin's stand-in address, or an ERC-20's.")
+    symbol: str
+    decimals: int
+    deposited: str = Field(description="All profit deposited in this coin, in its smallest unit.")
+    claimed: str = Field(description="All members have claimed of it, in its smallest unit.")
 
 
 class ActivityPublic(BaseModel):
     rewards: list[RewardPublic]
-    profitClaimed: str
+    profitClaimed: str = Field(description="Members' claims in the native coin, in wei (also in ``profit``).")
+    profit: list[ProfitPublic] = Field(description="Each coin the town has shared profit in; the native coin first.")
 
 
 class EnumsPublic(BaseModel):
@@ -381,6 +393,20 @@ class ForwarderPublic(BaseModel):
     name: str
 
 
+class CoinPublic(BaseModel):
+    name: str
+    symbol: str
+    decimals: int
+
+
+class ChainPublic(BaseModel):
+    chainName: str
+    nativeCurrency: CoinPublic
+    rpcUrls: list[str] = Field(
+        description="Public addresses only; empty when the town gives none (then a wallet must know the chain already)."
+    )
+
+
 class ConfigPublic(BaseModel):
     chainId: int
     town: str
@@ -389,3 +415,4 @@ class ConfigPublic(BaseModel):
     native: str = Field(description="The address that stands for the chain's native coin.")
     enums: EnumsPublic
     forwarder: ForwarderPublic = Field(description="Where a member without coin for gas signs requests to.")
+    chain: ChainPublic = Field(description="The chain as a wallet adds it (EIP-3085), and its coin.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+from .i18n import Words
 from .problems import Problem
 
 MAX_BUCKETS = 10_000  # beyond this many callers, the buckets already full again are forgotten
@@ -38,13 +39,13 @@ class RateLimiter:
         self._buckets = {k: (t, then) for k, (t, then) in self._buckets.items() if now - then < full}
 
 
-def hold_to_pace(limiter: RateLimiter, who: str, too_many: str) -> None:
+def hold_to_pace(limiter: RateLimiter, who: str, too_many: str | Words) -> None:
     """Take a turn of ``who`` from ``limiter``, or refuse with 429 saying ``too_many`` and when to retry."""
     wait = limiter.take(who)
     if wait:
         raise Problem(
             429,
-            f"{too_many}; retry in {wait:.1f} s.",
+            Words("{too_many}; retry in {seconds} s.", too_many=too_many, seconds=f"{wait:.1f}"),
             kind="rate-limited",
             headers={"Retry-After": str(max(1, round(wait)))},
         )

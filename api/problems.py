@@ -1,4 +1,5 @@
-"""Errors as RFC 9457 problem details (``application/problem+json``), one sentence each."""
+"""Errors as RFC 9457 problem details (``application/problem+json``), one sentence each, in the language the
+request asks for (``Accept-Language``) when the town's catalog has the sentence; ``kind`` stays the same in all."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import NotAllowed
 
 from .db import AWAY, cause, is_outage
+from .i18n import chosen_language, in_language
 
 PROBLEM = "application/problem+json"
 UNREACHABLE = "The chain cannot be reached just now; what you sent is safe. Retry in a few seconds."
@@ -69,8 +71,12 @@ def respond(
     **extra: Any,
 ) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "")
+    language = chosen_language(request.headers.get("accept-language"))  # the sentence in the asker's language
+    detail = in_language(detail, language)
     body = problem_body(status, detail, kind=kind, instance=request.url.path, request_id=request_id, **extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM, headers={**(headers or {}), "Content-Language": language}
+    )
 
 
 def _where(loc: tuple[Any, ...]) -> str:

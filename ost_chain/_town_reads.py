@@ -48,6 +48,7 @@ class Eligibility:
     sentence: str
     max_shares: int
     opens_at: int
+    moved_to: str = ""  # a recovered address's new one
 
 
 class TownReader:
@@ -222,7 +223,7 @@ class TownReader:
         moved_to = self.registry.functions.recoveredTo(buyer).call()
         if moved_to != NATIVE:
             sentence = f"this address lost its wallet and was moved to {moved_to}; it is no longer used in this town"
-            return Eligibility(False, "Recovered", sentence, 0, 0)
+            return Eligibility(False, "Recovered", sentence, 0, 0, moved_to)
         reason_index, max_shares, opens_at = sale.functions.eligibility(buyer).call()
         reason = EligibilityReason(reason_index)
         sentence = reason.sentence
@@ -362,15 +363,19 @@ class TownReader:
         return found[-count:]
 
     def recent_rewards(self, count: int = 10) -> list[dict[str, Any]]:
-        """The latest ``count`` rewards, newest first."""
+        """The latest ``count`` rewards, newest first, each with its date and project."""
         found = self.latest_logs(self.infinity.events.Rewarded(), count)
+        times = {n: int(self.client.w3.eth.get_block(n)["timestamp"]) for n in {e["blockNumber"] for e in found}}
         return [
             {
                 "member": e["args"]["member"],
                 "amount": int(e["args"]["amount"]),
                 "block": int(e["blockNumber"]),
+                "time": times[e["blockNumber"]],
                 "tx": e["transactionHash"].to_0x_hex(),
                 "minutes": int(e["args"]["minutesWorked"]),
+                "project": int(e["args"]["projectId"]),
+                "projectName": self.record.projects.get(str(e["args"]["projectId"]), f"#{e['args']['projectId']}"),
             }
             for e in reversed(found)
         ]

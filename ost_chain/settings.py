@@ -10,6 +10,7 @@ import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -78,6 +79,32 @@ class BridgeSettings(BaseModel):
         description="The SMS API's base URL when not Africa's Talking's own (https://api.africastalking.com): a "
         "compatible gateway, or a test's.",
     )
+    chain_name: str | None = Field(
+        default=None, description="The chain's name as a wallet shows it when the page adds it (default: chain N)."
+    )
+    native_symbol: str = Field(
+        default="ETH", min_length=1, max_length=6, description="The chain's native coin, as amounts are written in it."
+    )
+    public_rpc_url: str | None = Field(
+        default=None,
+        description="A public JSON-RPC address of the chain that the page offers a wallet which does not know the "
+        "chain yet (wallet_addEthereumChain). It is shown to everyone: never one with a key or password in it.",
+    )
+
+    @model_validator(mode="after")
+    def _public_rpc_url_is_public(self) -> BridgeSettings:
+        url = self.public_rpc_url
+        if url is None:
+            return self
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ConfigError("OST_BRIDGE__PUBLIC_RPC_URL is not an http(s) address.")
+        if parts.username or parts.password or parts.query:
+            raise ConfigError(
+                "OST_BRIDGE__PUBLIC_RPC_URL is shown to everyone on the town page: it may carry no user, password or "
+                "query (an API key); give a public address, or leave it unset."
+            )
+        return self
 
     def database(self) -> str:
         """The queue's SQLAlchemy URL: the one set, else a SQLite file beside the manifest."""
@@ -109,7 +136,9 @@ _RENAMED = (
 class Settings(BaseSettings):
     """Where the toolchain lives and how contracts are compiled; the chain, the keystore passphrase; the bridge."""
 
-    model_config = SettingsConfigDict(env_prefix="OST_", env_file=".env", extra="ignore", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="OST_", env_file=".env", extra="ignore", env_nested_delimiter="__", hide_input_in_errors=True
+    )  # an error names the setting, never its value (a passphrase, a key in a URL)
 
     project_root: Path = Field(default=PROJECT_ROOT, description="Folder with contracts/ and node_modules/.")
     solc_version: str = Field(default="0.8.28", description="Solidity compiler version (npm `solc`).")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ost_chain.enums import Phase
+from ost_chain.enums import Eligibility, Phase
 from ost_chain.townclient import as_dict
 
-from ..deps import BridgeDep, path_address
+from ..deps import BridgeDep, LanguageDep, path_address
+from ..i18n import Words, in_language, moment
 from ..models import BusinessPublic, DocumentPublic, EligibilityPublic
 from ..problems import Problem
 
@@ -39,16 +40,37 @@ def list_businesses(bridge: BridgeDep) -> list[BusinessPublic]:
 
 @router.get("/{business_id}/eligibility")
 def business_eligibility(
-    business_id: int, bridge: BridgeDep, address: Annotated[str, Query(description="The would-be buyer.")]
+    business_id: int,
+    bridge: BridgeDep,
+    language: LanguageDep,
+    address: Annotated[str, Query(description="The would-be buyer.")],
 ) -> EligibilityPublic:
-    """Whether ``address`` may buy this business's shares now and, if not, why, in plain words."""
+    """Whether ``address`` may buy this business's shares now and, if not, why, in plain words (in the language
+    ``Accept-Language`` asks for, when the town speaks it)."""
     verdict = bridge.chain.eligibility(business_id, path_address(address))
     if verdict is None:
-        raise Problem(404, f"No business #{business_id} in this town.", kind="not-found")
+        raise Problem(404, Words("No business #{id} in this town.", id=business_id), kind="not-found")
     return EligibilityPublic(
         eligible=verdict.eligible,
         reason=verdict.reason,
-        sentence=verdict.sentence,
+        sentence=in_language(_why(verdict, bridge.manifest.timeZone, language), language),
         maxShares=verdict.max_shares,
         opensAt=verdict.opens_at,
     )
+
+
+def _why(verdict: Any, zone: str, language: str) -> Words:
+    """The verdict's sentence as words the catalogs translate (the date written in ``language``)."""
+    if verdict.reason == "Recovered":
+        return Words(
+            "this address lost its wallet and was moved to {to}; it is no longer used in this town", to=verdict.moved_to
+        )
+    reason = next(e for e in Eligibility if e.solidity_name == verdict.reason)
+    said = Words(reason.sentence)
+    if reason in (Eligibility.PHASE_NOT_REACHED, Eligibility.NOT_MEMBER) and verdict.opens_at:
+        return Words(
+            "{reason} (it opens to this address on {date} if the raise is still short)",
+            reason=said,
+            date=moment(verdict.opens_at, zone, language),
+        )
+    return said

@@ -15,7 +15,8 @@ from ost_chain.redact import scrub
 
 from ..chain import Unreachable
 from ..db import BridgeSession, RelayRequest, Status
-from ..deps import BridgeDep, SessionDep, path_address
+from ..deps import BridgeDep, LanguageDep, SessionDep, path_address
+from ..i18n import Words, in_language
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
 from ..problems import Problem
 
@@ -87,8 +88,9 @@ def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: Sessi
 
 
 @router.get("/quota/{address}", response_model=RelayQuota, operation_id="relayQuota")
-def quota(address: str, bridge: BridgeDep, session: SessionDep) -> dict[str, Any]:
-    """How many of today's free actions a member has left, and when the next day's begin."""
+def quota(address: str, bridge: BridgeDep, session: SessionDep, language: LanguageDep) -> dict[str, Any]:
+    """How many of today's free actions a member has left, and when the next day's begin (the sentence in the
+    language ``Accept-Language`` asks for, when the town speaks it)."""
     address = path_address(address)
     desk, manifest = bridge.relay_desk, bridge.manifest
     policy = desk.policy()
@@ -104,21 +106,33 @@ def quota(address: str, bridge: BridgeDep, session: SessionDep) -> dict[str, Any
         gas_used=gas,
         gas_per_day=policy.gas_per_member_per_day,
         next_day=next_day,
-        sentence=f"{left} of today's {policy.free_actions_per_day} free actions left; more at {next_day}."
-        if left
-        else f"Today's free actions are used; more at {next_day}.",
+        sentence=in_language(
+            Words(
+                "{left} of today's {actions} free actions left; more at {next_day}.",
+                left=left,
+                actions=policy.free_actions_per_day,
+                next_day=next_day,
+            )
+            if left
+            else Words("Today's free actions are used; more at {next_day}.", next_day=next_day),
+            language,
+        ),
     ).model_dump(mode="json")
 
 
 @router.get("/{relay_id}", response_model=RelayPublic, operation_id="getRelay")
-def get_relay(relay_id: str, session: SessionDep) -> dict[str, Any]:
-    """Where a relayed action stands: queued, submitted, confirmed (with its block) or failed (with the reason)."""
+def get_relay(relay_id: str, session: SessionDep, language: LanguageDep) -> dict[str, Any]:
+    """Where a relayed action stands: queued, submitted, confirmed (with its block) or failed (with the reason, in
+    the language ``Accept-Language`` asks for when the town's catalog has it)."""
     row = _find(session, relay_id)
-    return public(row).model_dump(mode="json")
+    answer = public(row)
+    if answer.reason:
+        answer.reason = in_language(answer.reason, language)
+    return answer.model_dump(mode="json")
 
 
 def _find(session: BridgeSession, relay_id: str) -> RelayRequest:
     row = session.scalars(select(RelayRequest).where(RelayRequest.id == relay_id.lower())).first()
     if row is None:
-        raise Problem(404, f"No relayed action {relay_id} here.", kind="not-found")
+        raise Problem(404, Words("No relayed action {id} here.", id=relay_id), kind="not-found")
     return row

@@ -13,7 +13,17 @@ from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
 from ..db import Meal, Participation
 from ..deps import BridgeDep, SessionDep
-from ..models import ActivityPublic, ConfigPublic, EnumsPublic, ForwarderPublic, RewardPublic, TownPublic
+from ..models import (
+    ActivityPublic,
+    ChainPublic,
+    CoinPublic,
+    ConfigPublic,
+    EnumsPublic,
+    ForwarderPublic,
+    ProfitPublic,
+    RewardPublic,
+    TownPublic,
+)
 from ..problems import Problem
 
 router = APIRouter(tags=["town"])
@@ -60,11 +70,27 @@ def get_network(bridge: BridgeDep) -> dict[str, Any]:
 
 @router.get("/v1/activity")
 def activity(bridge: BridgeDep) -> ActivityPublic:
-    """The latest rewards and the profit claimed so far (native coin)."""
-    data = bridge.chain.activity()
+    """The latest rewards (with their dates and projects), and the profit deposited and claimed so far in each coin
+    the town has shared profit in (the native coin always)."""
+    paid_in = sorted({sale.asset for sale in bridge.chain.sales()} - {NATIVE})  # the coins profit may come in
+    data = bridge.chain.activity((NATIVE, *paid_in))
+    profit = []
+    for part in data["profit"]:
+        symbol, decimals = bridge.chain.asset(part["asset"])
+        if part["asset"] == NATIVE or part["deposited"]:
+            profit.append(
+                ProfitPublic(
+                    asset=part["asset"],
+                    symbol=symbol,
+                    decimals=decimals,
+                    deposited=str(part["deposited"]),
+                    claimed=str(part["claimed"]),
+                )
+            )
     return ActivityPublic(
         rewards=[RewardPublic(**{**r, "amount": str(r["amount"])}) for r in data["rewards"]],
         profitClaimed=str(data["profitClaimed"]),
+        profit=profit,
     )
 
 
@@ -73,6 +99,7 @@ def config(bridge: BridgeDep) -> ConfigPublic:
     """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
     and the contracts' enums (so the page keeps no copy of its own)."""
     contracts = {k: v.address for k, v in bridge.manifest.contracts.items()}
+    settings = bridge.settings.bridge
     selectors = {call: "0x" + fn.selector.hex() for call, fn in bridge.wallet_calls.items()}
     enums = EnumsPublic(
         phases=Phase.labels(),
@@ -90,6 +117,11 @@ def config(bridge: BridgeDep) -> ConfigPublic:
         enums=enums,
         forwarder=ForwarderPublic(
             address=bridge.manifest.address("TownForwarder"), name=bridge.relay_desk.domain_name(bridge.chain.town())
+        ),
+        chain=ChainPublic(
+            chainName=settings.chain_name or f"chain {bridge.chain_id}",
+            nativeCurrency=CoinPublic(name=settings.native_symbol, symbol=settings.native_symbol, decimals=18),
+            rpcUrls=[settings.public_rpc_url] if settings.public_rpc_url else [],
         ),
     )
 

@@ -2,32 +2,14 @@
 // No framework and no package: every call is a few bytes of ABI built here from the bridge's selectors.
 'use strict';
 
-const state = { config: null, account: null, block: null, businesses: [], view: null, viewing: null, busy: false };
-const $ = (id) => document.getElementById(id);
-const t = (message, values) => window.i18n.t(message, values); // the page's words in the member's language
+// Shared with the network page (common.js): $, t, api, el, units, count, short, countryName.
+const state = {
+  config: null, account: null, block: null, businesses: [], view: null, viewing: null, busy: false, page: 0,
+};
+const PAGE_SIZE = 20; // businesses a page shows: a town lists 50 to 100
 
-// ── reading ──
-
-async function api(path) {
-  const response = await fetch(path, { headers: { Accept: 'application/json' } });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.detail || `${path}: HTTP ${response.status}`);
-  return body;
-}
-
-// An amount in whole units, exact (no floating point), written as the member's language writes numbers.
-function units(value, decimals, places = 4) {
-  const v = BigInt(value);
-  const scale = 10n ** BigInt(decimals);
-  const whole = v / scale;
-  const fraction = (v % scale).toString().padStart(decimals, '0').slice(0, places).replace(/0+$/, '');
-  const lang = window.i18n.lang;
-  const point = new Intl.NumberFormat(lang).formatToParts(1.5).find((p) => p.type === 'decimal').value;
-  const digit = new Intl.NumberFormat(lang, { useGrouping: false });
-  return whole.toLocaleString(lang) + (fraction ? point + [...fraction].map((d) => digit.format(Number(d))).join('') : '');
-}
-
-function count(n) { return window.i18n.number(n); }
+// The chain's coin, by the name the town gives it ("ETH" on the development chain).
+function coin() { return state.config.chain.nativeCurrency.symbol; }
 
 function timeLeft(seconds) {
   if (seconds === null || seconds === undefined) return t('closed');
@@ -36,8 +18,6 @@ function timeLeft(seconds) {
   return days ? t('{days} d {hours} h', { days: count(days), hours: count(hours) })
     : t('{hours} h {minutes} min', { hours: count(hours), minutes: count(minutes) });
 }
-
-function short(address) { return address.slice(0, 6) + '…' + address.slice(-4); }
 
 function say(message, tone = '') {
   const status = $('status');
@@ -55,8 +35,10 @@ async function refresh() {
   $('town-line').title = `chain ${town.chainId}, block ${town.block}`;
   $('members').textContent = count(town.members);
   $('issued').textContent = units(town.infinityIssued, 18, 2) + ' INF';
-  $('deposited').textContent = units(town.profit.deposited, 18) + ' ETH';
-  $('claimed').textContent = units(activity.profitClaimed, 18) + ' ETH';
+  // Profit in each coin the town shared it in, each in its own units ("1.5 ETH, 200 USDC").
+  const inCoins = (key) => activity.profit.map((p) => `${units(p[key], p.decimals)} ${p.symbol}`).join(', ');
+  $('deposited').textContent = inCoins('deposited');
+  $('claimed').textContent = inCoins('claimed');
   renderBusinesses();
   renderPlan(plan);
   state.pictures = pictures;
@@ -67,8 +49,7 @@ async function refresh() {
 
 // The town in words: "Prince Albert, South Africa · launched 3 March 2026".
 function townLine(town) {
-  let country = town.country;
-  try { country = new Intl.DisplayNames([window.i18n.lang], { type: 'region' }).of(town.country); } catch (e) { /* the code */ }
+  const country = countryName(town.country);
   const launched = town.launched && town.launchedAt
     ? t('launched {date}', { date: window.i18n.date(town.launchedAt, 'long') }) : t('not launched yet');
   return `${town.town}, ${country} · ${launched}`;
@@ -83,14 +64,6 @@ function addressInUrl() {
 function keepInUrl(address) {
   if (location.pathname.startsWith('/m/')) return;
   history.replaceState(null, '', `/?address=${address}`);
-}
-
-// An element with attributes and children; text is always text (never parsed as HTML).
-function el(tag, attributes, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
 }
 
 // ── the launch on record: documents checked here, against the SHA-256 the town published on chain ──
@@ -135,22 +108,58 @@ async function verifyDocument(d, note) {
   }[verdict]);
 }
 
-// Find a business by name or symbol, and show only those open now, not open yet, or closed.
-function applyFilter() {
+// Whether the account on view may buy a business's shares now, by its tier and the sale's phase (the buy form
+// asks the bridge before anything is sent, which also knows the caps).
+const OPEN_PHASES = ['local', 'country', 'world'];
+function mayBuyNow(b) {
+  const view = state.view;
+  if (!view || view.recoveredTo || !OPEN_PHASES.includes(b.phase)) return false;
+  return OPEN_PHASES.indexOf(view.tier) <= OPEN_PHASES.indexOf(b.phase);
+}
+
+// The order the list is read in: by number, by name, soonest-ending first, or by the share of the goal raised.
+const ORDERS = {
+  number: (a, b) => a.id - b.id,
+  name: (a, b) => a.name.localeCompare(b.name, window.i18n.lang),
+  ending: (a, b) => (a.phaseEndsIn ?? Infinity) - (b.phaseEndsIn ?? Infinity) || a.id - b.id,
+  raised: (a, b) => (b.offered ? b.sold / b.offered : 0) - (a.offered ? a.sold / a.offered : 0) || a.id - b.id,
+};
+
+// Find a business by name or symbol; show only those open now, not open yet, closed, or open to this account;
+// in the order chosen, a page of PAGE_SIZE at a time.
+function applyFilter(event) {
+  if (event && event.target && event.target.closest && event.target.closest('#filter')) state.page = 0;
   const text = $('filter-text').value.trim().toLowerCase();
   const which = $('filter-phase').value;
   const closed = state.config.enums.closedPhases;
-  let shown = 0;
-  for (const tr of $('businesses').tBodies[0].rows) {
-    const b = state.businesses.find((x) => String(x.id) === tr.dataset.business);
+  const fits = state.businesses.filter((b) => {
     const phaseFits = which === 'all' || (which === 'open' && !closed.includes(b.phase) && b.phase !== 'pending') ||
-      (which === 'pending' && b.phase === 'pending') || (which === 'closed' && closed.includes(b.phase));
-    const textFits = !text || b.name.toLowerCase().includes(text) || b.symbol.toLowerCase().includes(text);
-    tr.hidden = !(phaseFits && textFits);
-    if (!tr.hidden) shown += 1;
-  }
+      (which === 'pending' && b.phase === 'pending') || (which === 'closed' && closed.includes(b.phase)) ||
+      (which === 'mine' && mayBuyNow(b));
+    return phaseFits && (!text || b.name.toLowerCase().includes(text) || b.symbol.toLowerCase().includes(text));
+  }).sort(ORDERS[$('filter-order').value] || ORDERS.number);
+  const pages = Math.max(1, Math.ceil(fits.length / PAGE_SIZE));
+  state.page = Math.min(state.page, pages - 1);
+  const onPage = fits.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
+  const body = $('businesses').tBodies[0];
+  const shown = new Set(onPage.map((b) => String(b.id)));
+  const rest = [...body.rows].filter((tr) => !shown.has(tr.dataset.business));
+  for (const tr of rest) tr.hidden = true;
+  const rows = onPage.map((b) => body.querySelector(`tr[data-business="${b.id}"]`));
+  for (const tr of rows) tr.hidden = false;
+  body.append(...rows, ...rest); // the page's rows first, in the chosen order
   $('filter-count').textContent = t('{shown} of {total} businesses shown',
-    { shown: count(shown), total: count(state.businesses.length) });
+    { shown: count(fits.length), total: count(state.businesses.length) });
+  $('page-line').textContent = t('Page {page} of {pages}', { page: count(state.page + 1), pages: count(pages) });
+  $('page-previous').disabled = state.page === 0;
+  $('page-next').disabled = state.page >= pages - 1;
+  $('paging').hidden = pages === 1;
+}
+
+function turnPage(step) {
+  state.page += step;
+  applyFilter();
+  $('businesses').scrollIntoView({ block: 'start' });
 }
 
 // ── the town in pictures: drawn by Chart.js (from npm, served by the bridge), each with a sentence that says the
@@ -220,7 +229,8 @@ function renderPictures() {
     },
   }, money.length
     ? t('Profit: {deposited} deposited and {claimed} claimed by {date}.', {
-      deposited: `${units(money[money.length - 1].deposited, 18)} ETH`, claimed: `${units(money[money.length - 1].claimed, 18)} ETH`,
+      deposited: `${units(money[money.length - 1].deposited, 18)} ${coin()}`,
+      claimed: `${units(money[money.length - 1].claimed, 18)} ${coin()}`,
       date: dates(money).pop(),
     })
     : t('No profit has been deposited yet.'));
@@ -250,15 +260,26 @@ function renderPlan(plan) {
     m.what, ' ', el('span', { class: m.done ? 'good' : 'muted' }, `(${t(marks[m.done])})`))));
 }
 
+// The latest rewards in words: "25 Nov 2026: 0x2546…Ec30 earned 1 INF for 3 hours on Clean the river".
 function renderRewards(rewards) {
   const list = $('rewards');
   list.replaceChildren(...rewards.map((r) => {
-    const li = document.createElement('li');
-    li.textContent = `${short(r.member)} earned ${units(r.amount, 18, 3)} INF for ${r.minutes} minutes ` +
-      `(block ${r.block})`;
-    return li;
+    const member = el('a', { href: `/m/${r.member}`, title: r.member }, short(r.member));
+    const words = t('{when}: {member} earned {amount} for {time} on {project}', {
+      when: window.i18n.date(r.time), member: '\u0000', amount: `${units(r.amount, 18, 3)} INF`,
+      time: worked(r.minutes), project: r.projectName,
+    }).split('\u0000');
+    return el('li', {}, words[0], member, words.slice(1).join(''));
   }));
   if (!rewards.length) list.replaceChildren(el('li', {}, t('No rewards yet.')));
+}
+
+// Minutes worked in words: "3 hours", "1 hour 30 minutes", "45 minutes".
+function worked(minutes) {
+  const hours = Math.floor(minutes / 60), rest = minutes % 60;
+  if (!hours) return t('{minutes} minutes', { minutes: count(rest) });
+  const h = hours === 1 ? t('1 hour') : t('{hours} hours', { hours: count(hours) });
+  return rest ? t('{hours} {minutes} minutes', { hours: h, minutes: count(rest) }) : h;
 }
 
 function renderBusinesses() {
@@ -273,7 +294,9 @@ function renderBusinesses() {
     minimum.style.insetInlineStart = `${percent(b.minimum)}%`;
     const bar = el('div', {
       class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(b.offered),
-      'aria-valuenow': String(b.sold), 'aria-label': `${b.sold} of ${b.offered} shares sold, ${b.minimum} needed`,
+      'aria-valuenow': String(b.sold),
+      'aria-label': t('{sold} of {offered} shares sold, {minimum} needed',
+        { sold: count(b.sold), offered: count(b.offered), minimum: count(b.minimum) }),
     }, fill, minimum);
     const money = (shares) => `${units(BigInt(b.price) * BigInt(shares), b.assetDecimals, 4)} ${b.assetSymbol}`;
     const sold = t('{raised} raised of {goal}; at least {minimum} needed', {
@@ -298,7 +321,7 @@ function renderBusinesses() {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'secondary';
-      button.textContent = `Settle ${b.symbol}`;
+      button.textContent = t('Settle {symbol}', { symbol: b.symbol });
       button.addEventListener('click', () => finalize(b));
       tr.lastElementChild.append(button);
     }
@@ -308,7 +331,7 @@ function renderBusinesses() {
   applyFilter();
   const select = $('buy-business');
   const chosen = select.value;
-  select.replaceChildren(...state.businesses.map((b) => new Option(`#${b.id} ${b.name} (${b.symbol}) — ${b.phase}`, b.id)));
+  select.replaceChildren(...state.businesses.map((b) => new Option(`#${b.id} ${b.name} (${b.symbol}) — ${t(b.phase)}`, b.id)));
   if (chosen) select.value = chosen;
 }
 
@@ -343,7 +366,7 @@ async function showAccount(address) {
   // Every asset the town shares profit in, each in its own units; the native coin's with the Claim button.
   const others = Object.entries(view.claimable).filter(([asset, amount]) =>
     asset.toLowerCase() !== state.config.native.toLowerCase() && amount !== '0');
-  $('me-claimable').textContent = [units(claimable, 18, 6) + ' ETH',
+  $('me-claimable').textContent = [`${units(claimable, 18, 6)} ${coin()}`,
     ...others.map(([asset, amount]) => `${units(amount, assetOf(asset).decimals, 6)} ${assetOf(asset).symbol}`)].join(', ');
   $('me-claim-others').replaceChildren(...(mine ? others : []).map(([asset, amount]) => {
     const button = el('button', { type: 'button', class: 'secondary' },
@@ -360,12 +383,15 @@ async function showAccount(address) {
   investor.replaceChildren(...view.claimableAsInvestor.map((p) => {
     const li = document.createElement('li');
     const asset = assetOf(p.asset);
-    li.textContent = `${units(p.amount, asset.decimals, 6)} ${asset.symbol} claimable as an investor in ${p.symbol} `;
+    const business = state.businesses.find((b) => b.id === p.businessId);
+    li.textContent = t('{amount} claimable as an investor in {name}', {
+      amount: `${units(p.amount, asset.decimals, 6)} ${asset.symbol}`, name: business ? business.name : p.symbol,
+    }) + ' ';
     if (mine) {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'secondary';
-      button.textContent = `Claim from ${p.symbol}`;
+      button.textContent = t('Claim from {symbol}', { symbol: p.symbol });
       button.addEventListener('click', () => claimAsInvestor(p));
       li.append(button);
     }
@@ -375,19 +401,23 @@ async function showAccount(address) {
   refunds.replaceChildren(...view.refundsDue.map((r) => {
     const li = document.createElement('li');
     const business = state.businesses.find((b) => b.id === r.businessId);
-    li.textContent = `${units(r.amount, business ? business.assetDecimals : 18, 6)} ` +
-      `${business ? business.assetSymbol : ''} from #${r.businessId} `;
+    li.textContent = t('{amount} from {name}', {
+      amount: `${units(r.amount, business ? business.assetDecimals : 18, 6)} ${business ? business.assetSymbol : ''}`,
+      name: business ? business.name : `#${r.businessId}`,
+    }) + ' ';
     if (mine) {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'secondary';
-      button.textContent = 'Take refund';
+      button.textContent = t('Take refund');
       button.addEventListener('click', () => refund(r.businessId));
       li.append(button);
     }
     return li;
   }));
   if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, t('None.')));
+  $('filter-mine').disabled = false; // "open to this account now" now has an account to go by
+  applyFilter();
   renderHistory(await api(`/v1/members/${address}/history`));
   await showQuota(mine).catch(() => { /* the quota line is a courtesy: the page works without it */ });
 }
@@ -423,7 +453,7 @@ function renderHistory(entries) {
 // ── the wallet ──
 
 function wallet() {
-  if (!window.ethereum) throw new Error('No wallet found: install MetaMask or open this page in a wallet\'s browser.');
+  if (!window.ethereum) throw new Error(t('No wallet found: install MetaMask or open this page in a wallet\'s browser.'));
   return window.ethereum;
 }
 
@@ -432,17 +462,10 @@ async function connect() {
     const [account] = await wallet().request({ method: 'eth_requestAccounts' });
     const chainId = parseInt(await wallet().request({ method: 'eth_chainId' }), 16);
     state.account = account;
-    $('account').textContent = `Connected: ${account}`;
+    $('account').textContent = t('Connected: {account}', { account });
     $('connect').dataset.i18n = 'Connected';
     $('connect').textContent = t('Connected');
-    if (chainId !== state.config.chainId) {
-      try { // ask the wallet to switch to the town's network; if it cannot, say so
-        await rpc('wallet_switchEthereumChain', [{ chainId: '0x' + state.config.chainId.toString(16) }]);
-      } catch (error) {
-        say(`Your wallet is on chain ${chainId}; this town lives on chain ${state.config.chainId}. Switch networks ` +
-          'in your wallet before sending anything.', 'warn');
-      }
-    }
+    if (chainId !== state.config.chainId) await toTownChain(chainId);
     await showAccount(account);
     keepInUrl(account);
   } catch (error) {
@@ -450,22 +473,44 @@ async function connect() {
   }
 }
 
+// Ask the wallet to switch to the town's chain; a wallet that does not know it yet (error 4902) is asked to add
+// it (EIP-3085) with the public address the town gives, if any; if neither works, say what to do.
+async function toTownChain(chainId) {
+  const id = '0x' + state.config.chainId.toString(16);
+  try {
+    await rpc('wallet_switchEthereumChain', [{ chainId: id }]);
+    return true;
+  } catch (error) {
+    const unknown = error && (error.code === 4902 || (error.data && error.data.originalError && error.data.originalError.code === 4902));
+    if (unknown && state.config.chain.rpcUrls.length) {
+      try {
+        await rpc('wallet_addEthereumChain', [{ chainId: id, ...state.config.chain }]);
+        return true;
+      } catch (e) { /* refused: say so below */ }
+    }
+  }
+  say(t('Your wallet is on chain {chain}; this town lives on {town} (chain {id}). Switch networks in your wallet ' +
+    'before sending anything.', { chain: chainId, town: state.config.chain.chainName, id: state.config.chainId }), 'warn');
+  return false;
+}
+
 const word = (n) => BigInt(n).toString(16).padStart(64, '0');
 const addressWord = (a) => a.toLowerCase().replace(/^0x/, '').padStart(64, '0');
 
 async function send(label, to, data, value = 0n) {
   if (state.busy) {
-    say('Another transaction is still on its way: wait for it to finish, then try again.', 'warn');
+    say(t('Another transaction is still on its way: wait for it to finish, then try again.'), 'warn');
     return null;
   }
   if (!(await canPayFee(to, data, value))) {
     if (value === 0n && relayable(data)) return relay(label, to, data);
     if (value === 0n) {
-      say(`${label} needs coin for the network fee, which your wallet does not hold; the town pays only for ` +
-        'members\' own actions (buying, refunds, claims).', 'warn');
+      say(t('{action} needs coin for the network fee, which your wallet does not hold; the town pays only for ' +
+        'members\' own actions (buying, refunds, claims).', { action: label }), 'warn');
       return null;
     }
-    say(`${label} needs ${units(value, 18, 6)} ETH and the network fee, more than your wallet holds.`, 'warn');
+    say(t('{action} needs {amount} and the network fee, more than your wallet holds.',
+      { action: label, amount: `${units(value, 18, 6)} ${coin()}` }), 'warn');
     return null;
   }
   state.busy = true;
@@ -475,15 +520,17 @@ async function send(label, to, data, value = 0n) {
       method: 'eth_sendTransaction',
       params: [{ from: state.account, to, data, value: '0x' + value.toString(16) }],
     });
-    say(`${label}: sent (${short(hash)}), waiting for the chain to confirm…`);
+    say(t('{action}: sent ({hash}), waiting for the chain to confirm…', { action: label, hash: short(hash) }));
     for (let i = 0; i < 240 && !receipt; i += 1) {
       receipt = await wallet().request({ method: 'eth_getTransactionReceipt', params: [hash] });
       if (!receipt) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    if (!receipt) throw new Error(`${label}: not confirmed after two minutes; check your wallet.`);
+    if (!receipt) throw new Error(t('{action}: not confirmed after two minutes; check your wallet.', { action: label }));
     const block = parseInt(receipt.blockNumber, 16);
-    if (parseInt(receipt.status, 16) !== 1) throw new Error(`${label}: the transaction failed in block ${block}.`);
-    say(`${label}: done in block ${block}.`, 'ok');
+    if (parseInt(receipt.status, 16) !== 1) {
+      throw new Error(t('{action}: the transaction failed in block {block}.', { action: label, block }));
+    }
+    say(t('{action}: done in block {block}.', { action: label, block }), 'ok');
   } catch (error) {
     say(error.message || String(error), 'bad');
     receipt = null;
@@ -535,23 +582,31 @@ async function relay(label, to, data) {
     try { gas = BigInt(await rpc('eth_estimateGas', [{ from: forwarder.address, to, data: asForwarded }])) * 5n / 4n + 10000n; } catch (e) { /* keep the default */ }
     const nonce = await uintCall(forwarder.address, state.config.selectors.nonces + addressWord(state.account));
     const message = { from: state.account, to, value: '0', gas: gas.toString(), nonce: nonce.toString(), deadline: (await chainTime()) + 3600, data };
-    say(`${label}: your wallet holds no coin for the fee, so sign the request and the town's bridge sends it…`);
+    say(t('{action}: your wallet holds no coin for the fee, so sign the request and the town\'s bridge sends it…', { action: label }));
     const signature = await signTyped({ ForwardRequest: [{ name: 'from', type: 'address' }, { name: 'to', type: 'address' },
       { name: 'value', type: 'uint256' }, { name: 'gas', type: 'uint256' }, { name: 'nonce', type: 'uint256' },
       { name: 'deadline', type: 'uint48' }, { name: 'data', type: 'bytes' }] }, 'ForwardRequest',
     { name: forwarder.name, verifyingContract: forwarder.address }, message);
-    const response = await fetch('/v1/relay', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ ...message, signature }) });
+    const response = await fetch('/v1/relay', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': window.i18n.lang },
+      body: JSON.stringify({ ...message, signature }),
+    });
     let relayed = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(`${label}: ${relayed.detail || `the bridge answered ${response.status}`}`);
-    say(`${label}: sent through the town's bridge, waiting for the chain to confirm…`);
+    if (!response.ok) {
+      throw new Error(`${label}: ${relayed.detail || t('The town\'s bridge answered {status}.', { status: response.status })}`);
+    }
+    say(t('{action}: sent through the town\'s bridge, waiting for the chain to confirm…', { action: label }));
     for (let i = 0; i < 240 && !['confirmed', 'failed'].includes(relayed.status); i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       relayed = await api(`/v1/relay/${relayed.relayId}`);
     }
-    if (relayed.status !== 'confirmed') throw new Error(`${label}: ${relayed.reason || 'not confirmed after two minutes.'}`);
+    if (relayed.status !== 'confirmed') {
+      throw new Error(`${label}: ${relayed.reason || t('not confirmed after two minutes.')}`);
+    }
     const quota = await api(`/v1/relay/quota/${state.account}`);
-    say(`${label}: done in block ${relayed.block}; the town paid the fee. ${quota.sentence}`, 'ok');
+    say(t('{action}: done in block {block}; the town paid the fee.', { action: label, block: relayed.block }) +
+      ` ${quota.sentence}`, 'ok');
     done = relayed;
   } catch (error) {
     say(error.message || String(error), 'bad');
@@ -567,7 +622,8 @@ async function buyWithPermit(business, shares, cost) {
   const [domain, nonce, now] = await Promise.all([permitDomain(business.asset),
     uintCall(business.asset, state.config.selectors.nonces + addressWord(state.account)), chainTime()]);
   const deadline = now + 3600;
-  say(`Sign in your wallet: the sale of ${business.symbol} may take ${units(cost, business.assetDecimals)} ${business.assetSymbol}…`);
+  say(t('Sign in your wallet: the sale of {symbol} may take {amount}…',
+    { symbol: business.symbol, amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}` }));
   const signature = await signTyped({ Permit: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' },
     { name: 'value', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }] },
   'Permit', { name: domain.name, version: domain.version, verifyingContract: business.asset },
@@ -605,13 +661,13 @@ async function showQuota(mine) {
   const balance = BigInt(await rpc('eth_getBalance', [state.account, 'latest']));
   if (balance > 0n) return;
   const quota = await api(`/v1/relay/quota/${state.account}`);
-  line.textContent = `Your wallet holds no coin for fees: you sign, and the town pays. ${quota.sentence}`;
+  line.textContent = `${t('Your wallet holds no coin for fees: you sign, and the town pays.')} ${quota.sentence}`;
   line.hidden = false;
 }
 
 function needAccount() {
   if (state.account) return true;
-  say('Connect your wallet first.', 'warn');
+  say(t('Connect your wallet first.'), 'warn');
   return false;
 }
 
@@ -620,54 +676,59 @@ async function buy(event) {
   if (!needAccount()) return;
   const business = state.businesses.find((b) => b.id === Number($('buy-business').value));
   const shares = BigInt($('buy-shares').value || '0');
-  if (!business || shares <= 0n) { say('Choose a business and at least one share.', 'warn'); return; }
+  if (!business || shares <= 0n) { say(t('Choose a business and at least one share.'), 'warn'); return; }
   const verdict = await api(`/v1/businesses/${business.id}/eligibility?address=${state.account}`);
   if (!verdict.eligible) {
-    say(`You cannot buy ${business.symbol} now: ${verdict.sentence}.`, 'warn');
+    say(t('You cannot buy {symbol} now: {why}.', { symbol: business.symbol, why: verdict.sentence }), 'warn');
     return;
   }
   if (shares > BigInt(verdict.maxShares)) {
-    say(`You can buy at most ${verdict.maxShares} ${business.symbol} now.`, 'warn');
+    say(t('You can buy at most {shares} {symbol} now.', { shares: count(verdict.maxShares), symbol: business.symbol }), 'warn');
     return;
   }
   const cost = shares * BigInt(business.price);
   const data = state.config.selectors.buy + word(shares);
+  const buying = t('Buying {shares} {symbol}', { shares: count(shares), symbol: business.symbol });
   if (business.asset === state.config.native) {
-    await send(`Buying ${shares} ${business.symbol}`, business.sale, data, cost);
+    await send(buying, business.sale, data, cost);
     return;
   }
   const approve = state.config.selectors.approve + addressWord(business.sale) + word(cost);
   if (!(await canPayFee(business.asset, approve, 0n))) {
-    await relay(`Buying ${shares} ${business.symbol}`, business.sale, await buyWithPermit(business, shares, cost));
+    await relay(buying, business.sale, await buyWithPermit(business, shares, cost));
     return;
   }
-  const approved = await send(`Allowing the sale to take ${units(cost, business.assetDecimals)} ` +
-    `${business.assetSymbol}`, business.asset, state.config.selectors.approve + addressWord(business.sale) + word(cost));
-  if (approved) await send(`Buying ${shares} ${business.symbol}`, business.sale, data);
+  const approved = await send(t('Allowing the sale to take {amount}', {
+    amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}`,
+  }), business.asset, state.config.selectors.approve + addressWord(business.sale) + word(cost));
+  if (approved) await send(buying, business.sale, data);
 }
 
 async function finalize(business) {
   if (!needAccount()) return;
-  await send(`Settling ${business.symbol}`, business.sale, state.config.selectors.finalize);
+  await send(t('Settling {symbol}', { symbol: business.symbol }), business.sale, state.config.selectors.finalize);
 }
 
 async function refund(businessId) {
   const business = state.businesses.find((b) => b.id === businessId);
-  if (business.phase !== state.config.enums.failedPhase) { say(`${business.symbol} has not failed: there is nothing to refund.`, 'warn'); return; }
-  await send(`Refund from ${business.symbol}`, business.sale, state.config.selectors.refund);
+  if (business.phase !== state.config.enums.failedPhase) {
+    say(t('{symbol} has not failed: there is nothing to refund.', { symbol: business.symbol }), 'warn');
+    return;
+  }
+  await send(t('Refund from {symbol}', { symbol: business.symbol }), business.sale, state.config.selectors.refund);
 }
 
 async function claim() {
   if (!needAccount()) return;
   const claimable = BigInt((state.view && state.view.claimable[state.config.native]) || '0');
-  if (claimable === 0n) { say('Nothing to claim yet: no profit has been shared since your last claim.', 'warn'); return; }
-  await send(`Claiming ${units(claimable, 18, 6)} ETH`, state.config.contracts.ProfitDistributor,
+  if (claimable === 0n) { say(t('Nothing to claim yet: no profit has been shared since your last claim.'), 'warn'); return; }
+  await send(t('Claiming {amount}', { amount: `${units(claimable, 18, 6)} ${coin()}` }), state.config.contracts.ProfitDistributor,
     state.config.selectors.claim + addressWord(state.config.native));
 }
 
 // The decimals and symbol of an asset the town knows: the native coin, or a business's payment asset.
 function assetOf(address) {
-  if (address.toLowerCase() === state.config.native.toLowerCase()) return { decimals: 18, symbol: 'ETH' };
+  if (address.toLowerCase() === state.config.native.toLowerCase()) return { decimals: 18, symbol: coin() };
   const business = state.businesses.find((b) => b.asset.toLowerCase() === address.toLowerCase());
   return business ? { decimals: business.assetDecimals, symbol: business.assetSymbol } : { decimals: 18, symbol: short(address) };
 }
@@ -675,7 +736,8 @@ function assetOf(address) {
 async function claimAsInvestor(part) {
   if (!needAccount()) return;
   const asset = assetOf(part.asset);
-  await send(`Claiming ${units(part.amount, asset.decimals, 6)} ${asset.symbol} as an investor in ${part.symbol}`,
+  await send(t('Claiming {amount} as an investor in {symbol}',
+    { amount: `${units(part.amount, asset.decimals, 6)} ${asset.symbol}`, symbol: part.symbol }),
     state.config.contracts.ProfitDistributor,
     state.config.selectors.claimAsInvestor + word(BigInt(part.businessId)) + addressWord(part.asset));
 }
@@ -694,6 +756,8 @@ async function start() {
   $('connect').addEventListener('click', connect);
   $('buy').addEventListener('submit', buy);
   $('filter').addEventListener('input', applyFilter);
+  $('page-previous').addEventListener('click', () => turnPage(-1));
+  $('page-next').addEventListener('click', () => turnPage(1));
   $('chart-business').addEventListener('change', renderPictures);
   $('filter').addEventListener('submit', (event) => event.preventDefault());
   $('claim').addEventListener('click', claim);

@@ -37,6 +37,9 @@ const i18n = {
     for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
       node.placeholder = this.t(node.dataset.i18nPlaceholder);
     }
+    for (const node of document.querySelectorAll('[data-i18n-label]')) {
+      node.setAttribute('aria-label', this.t(node.dataset.i18nLabel));
+    }
     const picker = document.getElementById('language');
     if (picker && !picker.options.length) {
       for (const l of this.languages) picker.append(new Option(l.name, l.code));

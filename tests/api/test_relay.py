@@ -264,6 +264,18 @@ def test_the_n_plus_first_action_of_the_day_is_refused_and_nothing_is_sent(
     assert (quota["used"], quota["left"]) == (5, 0)
     assert quota["sentence"] == "Today's free actions are used; more at 00:00 SAST."
 
+    # The same refusals in the member's language, as the page asks for them; the kind stays the same for programs.
+    again = http.post("/v1/relay", json=sixth.as_json(), headers={"Accept-Language": "af-ZA,af;q=0.9,en;q=0.8"})
+    said = assert_problem(again, 429)
+    assert again.headers["content-language"] == "af" and said["type"] == "/problems/quota-used"
+    assert said["detail"] == "Hierdie lid het vandag se 5 gratis handelinge gebruik; meer môre om 00:00 SAST."
+    quota = http.get(f"/v1/relay/quota/{busy.address}", headers={"Accept-Language": "fr"}).json()
+    assert quota["sentence"] == "Les actions gratuites du jour sont utilisées ; davantage à 00:00 SAST."
+    wrong = http.get("/v1/relay/quota/0x1234", headers={"Accept-Language": "ar"})
+    assert assert_problem(wrong, 422)["detail"].startswith("'0x1234' ليس عنوانًا")
+    english = http.get("/v1/relay/quota/0x1234", headers={"Accept-Language": "xh, de;q=0.5"})  # none the town speaks
+    assert english.headers["content-language"] == "en" and "is not an address" in english.json()["detail"]
+
 
 def test_a_flood_from_one_address_does_not_delay_another_members_action(
     deployed: Deployed, bridge: Bridge, http: httpx.Client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 
@@ -20,3 +21,46 @@ def test_every_translation_has_the_placeholders_of_its_english(language: str) ->
     for english, translated in messages.items():
         assert sorted(FIELDS.findall(english)) == sorted(FIELDS.findall(translated)), (language, english)
         list(string.Formatter().parse(translated))  # well formed: no stray brace
+
+
+# The page's words: t('…') (a literal, or literals joined with +) in its scripts, data-i18n… attributes in its HTML.
+_LITERAL = r"'(?:[^'\\]|\\.)*'"
+_T_CALL = re.compile(r"\bt\(\s*(" + _LITERAL + r"(?:\s*\+\s*" + _LITERAL + r")*)")
+_ATTRIBUTE = re.compile(r'data-i18n(?:-label|-placeholder)?="([^"]*)"')
+
+
+def page_sentences() -> set[str]:
+    static = LOCALE.parent / "static"
+    found: set[str] = set()
+    for script in ("app.js", "network.js", "common.js"):
+        for call in _T_CALL.finditer((static / script).read_text()):
+            found.add("".join(part[1:-1].replace("\\'", "'") for part in re.findall(_LITERAL, call.group(1))))
+    for html in ("index.html", "network.html"):
+        found |= set(_ATTRIBUTE.findall((static / html).read_text()))
+    return found
+
+
+def bridge_sentences() -> set[str]:
+    """Every ``Words("…")`` of the bridge, the eligibility reasons, and the fixed sentences of its problems."""
+    from api.db import AWAY
+    from api.problems import UNREACHABLE
+    from ost_chain.enums import Eligibility
+
+    found = {e.sentence for e in Eligibility} | {UNREACHABLE, AWAY}
+    for source in LOCALE.parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Words" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Attribute) and first.attr == "sentence":
+                    continue  # an eligibility reason's, above
+                assert isinstance(first, ast.Constant), f"{source}: Words takes its English as a literal"
+                found.add(first.value)
+    return found
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_sentence_the_page_and_the_bridge_say_has_a_translation(language: str) -> None:
+    page, bridge = page_sentences(), bridge_sentences()
+    assert len(page) > 100 and len(bridge) > 30  # the scan still finds them
+    missing = sorted((page | bridge) - set(catalog(language)))
+    assert not missing, f"{language} lacks {len(missing)}: {missing[:5]}"

@@ -66,3 +66,21 @@ def test_the_signed_participation_type_is_the_contract_s() -> None:
     source = (Path(get_settings().contracts_dir) / "InfinityToken.sol").read_text()
     encoded = "Participation(" + ",".join(f"{c['type']} {c['name']}" for c in components) + ")"
     assert f'"{encoded}"' in source
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://rpc.example.org/?apikey=s3cret",
+        "https://user:s3cret@rpc.example.org/",
+        "wss://user:s3cret@rpc.example/",
+    ],
+)
+def test_a_public_rpc_address_with_a_key_in_it_is_refused_without_saying_the_key(url: str) -> None:
+    """The page offers this address to every visitor's wallet: a key in it would be published."""
+    from ost_chain.settings import BridgeSettings
+
+    with pytest.raises(ConfigError, match="OST_BRIDGE__PUBLIC_RPC_URL") as refused:
+        BridgeSettings(public_rpc_url=url)
+    assert "s3cret" not in str(refused.value)
+    assert BridgeSettings(public_rpc_url="https://forno.celo.org").public_rpc_url == "https://forno.celo.org"

@@ -16,8 +16,8 @@ from ost_chain.deploy import deploy_plan
 from ost_chain.enums import Phase
 from ost_chain.plan import load_plan
 from ost_chain.terms import SaleTerms
-from ost_chain.townclient import Town
-from tests.api.conftest import Bridge, Deployed, deploy_town, serving
+from ost_chain.townclient import Reward, Town
+from tests.api.conftest import Bridge, Deployed, deploy_town
 from tests.dashboard import wallet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,8 +52,13 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
 
 @pytest.fixture(scope="module")
 def bridge(town: Deployed) -> Iterator[Bridge]:
-    with serving(town) as b:
+    """The town's bridge, giving wallets the chain's public address (here the local node's: no key in it)."""
+    public = {"OST_BRIDGE__PUBLIC_RPC_URL": town.node.rpc_url, "OST_BRIDGE__CHAIN_NAME": "OST development chain"}
+    b = Bridge(town, f"sqlite:///{town.folder / 'queue.sqlite'}", env=public).start()
+    try:
         yield b
+    finally:
+        b.stop()
 
 
 def open_page(
@@ -69,7 +74,7 @@ def open_page(
 
     wallet.install(page, town.node.rpc_url, account)
     page.goto(bridge.url + "/")
-    page.wait_for_selector("#businesses tbody tr >> nth=99", timeout=30_000)
+    page.wait_for_selector("#businesses tbody tr >> nth=99", state="attached", timeout=30_000)  # 5 pages of 20
     return page
 
 
@@ -177,8 +182,6 @@ def test_settle_and_refund_from_the_page_and_it_follows_the_chain_by_itself(
     page.wait_for_function("document.getElementById('me-refunds').textContent.includes('None')", timeout=10_000)
     # A reward minted elsewhere shows up without reloading the page.
     t = Town.load(town.client, town.manifest)
-    from ost_chain.townclient import Reward
-
     t.reward(DEV[3], Reward(MEMBER.address, 360, "dashboard/refresh", 1))
     page.wait_for_function("document.getElementById('issued').textContent === '2 INF'", timeout=10_000)
     assert MEMBER.address[:6] in page.locator("#rewards").inner_text()
@@ -206,6 +209,7 @@ def test_a_hostile_payment_token_s_symbol_renders_as_text_and_runs_nothing(
     )
     town.client.transact(t.factory.functions.listBusiness("Trap", "TRAP", 0, terms.as_tuple()), AMBASSADOR)
     page = open_page(browser, bridge, town, None, policy=True)
+    page.fill("#filter-text", "trap")  # the 101st business: found by name, not on the first page
     trap = page.locator("#businesses tbody tr", has_text="Trap")
     trap.wait_for(timeout=20_000)
     assert HOSTILE in trap.inner_text()
@@ -269,7 +273,8 @@ def test_the_network_page_lists_the_towns_by_country_with_their_figures(
     page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
     page.goto(bridge.url + "/network")
     page.wait_for_selector("#countries section", timeout=30_000)
-    za = page.locator("section", has=page.locator("h2", has_text="ZA"))
+    za = page.locator('section[aria-labelledby="country-ZA"]')
+    assert za.locator("h2").inner_text() == "South Africa"  # the country in words
     assert "Country Ambassador: " + DEV[1].address in za.inner_text()
     first = za.locator("tbody tr").first
     assert "Prince Albert (this town)" in first.inner_text() and "60" in first.inner_text()
@@ -279,12 +284,15 @@ def test_the_network_page_lists_the_towns_by_country_with_their_figures(
     assert neighbour.locator("a").get_attribute("href") == "https://klaarstroom.example/"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing sideways
     shot(page, "network-phone")
+    page.select_option("#language", "fr")  # in the reader's language too
+    page.wait_for_function("document.getElementById('country-ZA').textContent === 'Afrique du Sud'", timeout=30_000)
+    assert "Ambassadeur du pays : " + DEV[1].address in za.inner_text()
 
 
 def test_a_bookmarked_member_link_opens_on_their_account_in_words_at_phone_width(
     browser: Any, bridge: Bridge, town: Deployed
 ) -> None:
-    for width in (320, 390):
+    for width in (320, 390, 1280):
         page = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True).new_page()
         page.goto(f"{bridge.url}/m/{MEMBER.address}")
         page.wait_for_selector("#me:not([hidden])", timeout=30_000)
@@ -300,7 +308,7 @@ def test_a_bookmarked_member_link_opens_on_their_account_in_words_at_phone_width
         line = page.locator("#town-line").inner_text()
         assert line.startswith("Prince Albert, South Africa · launched ") and "chain" not in line, line
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width  # nothing sideways
-    shot(page, "member-link-phone", "#me")
+        shot(page, f"member-link-{width}", "#me")
     query = browser.new_context(bypass_csp=True).new_page()
     query.goto(f"{bridge.url}/?address={OTHER_MEMBER.address}")
     query.wait_for_selector("#me:not([hidden])", timeout=30_000)
@@ -407,3 +415,91 @@ def test_a_member_finds_their_inf_profit_and_history_at_the_top(browser: Any, br
         "document.getElementById('me-history').getBoundingClientRect().top < window.innerHeight"
     )  # one screen
     shot(page, "member-first-phone")
+
+
+def visible(page: Any) -> list[int]:
+    """The businesses the list shows now, in its order."""
+    return [
+        int(b)
+        for b in page.eval_on_selector_all(
+            "#businesses tbody tr:not([hidden])", "rs => rs.map(r => r.dataset.business)"
+        )
+    ]
+
+
+def test_the_list_pages_by_twenty_sorts_and_shows_what_this_account_may_buy_now(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    listed = requests.get(f"{bridge.url}/v1/businesses", timeout=30).json()
+    page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
+    page.goto(f"{bridge.url}/?address={WORLD.address}")
+    page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    pages = -(-len(listed) // 20)  # 100 businesses, and another test's 101st
+    assert visible(page) == list(range(20)) and page.locator("#page-line").inner_text() == f"Page 1 of {pages}"
+    assert page.locator("#page-previous").is_disabled()
+    page.click("#page-next")
+    assert visible(page) == list(range(20, 40)) and page.locator("#page-line").inner_text() == f"Page 2 of {pages}"
+    # Sorted by name, from the first page; soonest-ending first.
+    page.select_option("#filter-order", "name")
+    by_name = sorted(listed, key=lambda b: b["name"].casefold())
+    assert visible(page) == [b["id"] for b in by_name[:20]]
+    assert page.locator("#page-line").inner_text() == f"Page 1 of {pages}"
+    page.select_option("#filter-order", "ending")
+    ending = [b for b in listed if b["phaseEndsIn"] is not None]
+    assert visible(page)[0] == min(ending, key=lambda b: (b["phaseEndsIn"], b["id"]))["id"]
+    # A stranger to the town may buy in the world phase only: the list shows just those, on one page.
+    page.select_option("#filter-phase", "mine")
+    world = [b["id"] for b in listed if b["phase"] == Phase.WORLD.label]
+    assert world and sorted(visible(page)) == world, visible(page)
+    assert page.locator("#paging").is_hidden()
+    assert page.locator("#filter-count").inner_text() == f"{len(world)} of {len(listed)} businesses shown"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing sideways
+    shot(page, "paged-sorted-phone", "#filter")
+
+
+def test_refusals_and_the_latest_rewards_are_in_the_member_s_language(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    Town.load(town.client, town.manifest).reward(DEV[3], Reward(OTHER_MEMBER.address, 90, "dashboard/arabic", 1))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ar", bypass_csp=True)
+    page = context.new_page()
+    wallet.install(page, town.node.rpc_url, WORLD.address)
+    page.goto(bridge.url + "/")
+    page.wait_for_selector("#businesses tbody tr >> nth=99", state="attached", timeout=30_000)
+    page.click("#connect")
+    page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    page.select_option("#buy-business", "0")  # a sale in its local phase: members only
+    page.click("#buy button[type=submit]")
+    page.wait_for_function("document.getElementById('status').textContent.includes('لا يمكنك')", timeout=30_000)
+    said = page.locator("#status").inner_text()
+    # The page's sentence and the bridge's reason, both in Arabic.
+    assert said.startswith("لا يمكنك شراء") and "يحق لأعضاء البلدة وحدهم الشراء في المرحلة المحلية" in said, said
+    # The latest rewards: dated, with the project, and the member's link; no block numbers.
+    rewards = page.locator("#rewards li").first.inner_text()
+    assert "ربح" in rewards and "ساعة واحدة و30 دقيقة" in rewards and "Clean the river bank" in rewards, rewards
+    assert "block" not in rewards and "كتلة" not in rewards
+    assert page.locator("#rewards li a").first.get_attribute("href").startswith("/m/0x")
+    shot(page, "arabic-refusal", "#status")
+
+
+def test_a_wallet_on_another_chain_is_asked_to_add_the_town_s_chain_and_switches_to_it(
+    browser: Any, bridge: Bridge, town: Deployed
+) -> None:
+    page = browser.new_context(bypass_csp=True).new_page()
+    wallet.install(page, town.node.rpc_url, MEMBER.address, on_chain=1)  # on Ethereum, not knowing the town's chain
+    page.goto(bridge.url + "/")
+    page.wait_for_selector("#businesses tbody tr >> nth=99", state="attached", timeout=30_000)
+    page.click("#connect")
+    page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    calls = page.evaluate("window.__walletCalls")
+    chain = hex(town.client.chain_id)
+    assert [c["method"] for c in calls] == ["wallet_switchEthereumChain", "wallet_addEthereumChain"], calls
+    added = calls[1]["params"][0]
+    assert added == {
+        "chainId": chain,
+        "chainName": "OST development chain",
+        "nativeCurrency": {"name": "ETH", "symbol": "ETH", "decimals": 18},
+        "rpcUrls": [town.node.rpc_url],
+    }
+    assert page.evaluate("window.ethereum.request({ method: 'eth_chainId' })") == chain
+    assert "Switch networks" not in page.locator("#status").inner_text()
