@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
 from .bridge import Bridge
@@ -102,9 +102,14 @@ def path_address(address: str) -> str:
         ) from None
 
 
-def asked_language(request: Request) -> str:
+def asked_language(
+    accept_language: Annotated[
+        str | None,
+        Header(description="The language to answer in (af, ar, fr, en): sentences and problem details; else English."),
+    ] = None,
+) -> str:
     """The language the request asks its sentences in (``Accept-Language``), of those the town speaks; else English."""
-    return chosen_language(request.headers.get("accept-language"))
+    return chosen_language(accept_language)
 
 
 LanguageDep = Annotated[str, Depends(asked_language)]

@@ -351,6 +351,15 @@ class TownReader:
             return "ETH"
         return str(self.erc20(asset).functions.symbol().call())
 
+    def block_time(self, number: int) -> int:
+        """When block ``number`` was made (unix time), read once: a block's time never changes."""
+        times: dict[int, int] = self.__dict__.setdefault("_block_times", {})
+        if number not in times:
+            if len(times) > 10_000:
+                times.clear()
+            times[number] = int(self.client.w3.eth.get_block(number)["timestamp"])
+        return times[number]
+
     def latest_logs(self, event: Any, count: int, window: int = 5_000, **filters: Any) -> list[Any]:
         """The last ``count`` logs of ``event`` (oldest first), read backwards from the newest block ``window`` blocks
         at a time: a long-lived town is not read from its start, and a provider capping a query's range answers."""
@@ -365,7 +374,7 @@ class TownReader:
     def recent_rewards(self, count: int = 10) -> list[dict[str, Any]]:
         """The latest ``count`` rewards, newest first, each with its date and project."""
         found = self.latest_logs(self.infinity.events.Rewarded(), count)
-        times = {n: int(self.client.w3.eth.get_block(n)["timestamp"]) for n in {e["blockNumber"] for e in found}}
+        times = {n: self.block_time(n) for n in {e["blockNumber"] for e in found}}
         return [
             {
                 "member": e["args"]["member"],

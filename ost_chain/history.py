@@ -28,7 +28,7 @@ def history(town: Any, address: str, limit: int = 50) -> list[dict[str, Any]]:
     found += _sale_events(town, address, start)
     found.sort(key=lambda item: (item[1]["blockNumber"], item[1]["logIndex"]), reverse=True)
     found = found[:limit]
-    times = {n: int(town.client.w3.eth.get_block(n)["timestamp"]) for n in {e["blockNumber"] for _, e in found}}
+    times = {n: town.block_time(n) for n in {e["blockNumber"] for _, e in found}}
     names = town.record.projects
     trades = any(kind in ("purchase", "refund") for kind, _ in found)
     symbols = {s.sale: (s.business_id, s.symbol) for s in town.sales()} if trades else {}

@@ -4,6 +4,7 @@ actions are left today. The wallet is a development account on anvil whose coin 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,17 @@ def test_a_member_with_no_coin_buys_and_claims_from_the_page(
     said = page.locator("#status").inner_text()
     assert "Claiming" in said and "the town paid the fee" in said and "18 of today's 20" in said, said
     assert d.client.balance(MEMBER.address) == claimable  # the profit, whole: no fee taken from it
+    # Profit in the town's stablecoin too: the totals say each coin in its own units, and the member's part is
+    # claimable in tZAR with its own button; the page follows the chain without a reload.
+    d.client.transact(coin.functions.mint(AMBASSADOR.address, 12 * TZAR), DEV[0])
+    town_.deposit(AMBASSADOR, "TAN", 12 * TZAR, coin.address)
+    page.wait_for_function("document.getElementById('deposited').textContent.includes('tZAR')", timeout=15_000)
+    deposited = page.locator("#deposited").inner_text()
+    assert re.fullmatch(r"0\.01 ETH, \d+(\.\d+)? tZAR", deposited), deposited
+    assert page.locator("#claimed").inner_text() == f"{claimable / 10**18:g} ETH, 0 tZAR"  # what this member took
+    page.wait_for_selector("#me-claim-others button", timeout=15_000)
+    in_coin = town_.distributor.functions.claimable(MEMBER.address, coin.address).call()
+    assert page.locator("#me-claim-others button").inner_text() == f"Claim {in_coin / TZAR:g} tZAR"  # its units
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#status").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "dashboard-gasless-phone.png"))
