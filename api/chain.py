@@ -217,6 +217,10 @@ class ChainView:
 
         def read(town: Town) -> dict[str, Any]:
             rows = [figures(town.client, town.network, t) for t in towns(town.network, town.client)]
+            for row in rows:  # the chain's coin by the name this town gives it
+                for part in row["raisedIn"]:
+                    if part["asset"] == NATIVE:
+                        part["symbol"] = self.settings.native_symbol
             countries = sorted({r["country"] for r in rows})
             ambassadors = {c: town.network.functions.countryAmbassador(c.encode()).call() for c in countries}
             return {"network": town.network.address, "countryAmbassadors": ambassadors, "towns": rows}

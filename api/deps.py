@@ -53,7 +53,7 @@ async def get_key(request: Request) -> KeyInfo | None:
         key = await run_in_threadpool(bridge.check_key, presented.strip())
     if key is None:
         raise _unauthorized("The API key is unknown or revoked.")
-    hold_to_pace(bridge.limiter, key.id, "Too many requests for this key")
+    hold_to_pace(bridge.limiter, key.id, Words("Too many requests for this key"))
     request.state.key_id = key.id
     return key
 

@@ -7,12 +7,13 @@ catalogs; the dashboard can read the same ones.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.messages.pofile import read_po
 
 LOCALE = Path(__file__).resolve().parent / "locale"
@@ -52,27 +53,34 @@ class Words(str):
 
 def in_language(text: str, language: str | None) -> str:
     """``text`` in ``language``: a :class:`Words` from its template (values that are words themselves translated
-    too), any other sentence when the catalog has it whole; else as it is (English)."""
+    too), any other sentence when the catalog has it whole; else as it is (English). A translation that cannot be
+    filled (a catalog's mistake) gives the English: a sentence is never lost to it."""
     if not language or language == "en":
         return str(text)
-    if isinstance(text, Words):
-        values = {k: in_language(v, language) if isinstance(v, Words) else v for k, v in text.values.items()}
-        return say(language, text.template, **values)
-    return catalog(language).get(str(text), str(text))
+    try:
+        if isinstance(text, Words):
+            values = {k: in_language(v, language) if isinstance(v, Words) else v for k, v in text.values.items()}
+            return say(language, text.template, **values)
+        return catalog(language).get(str(text), str(text))
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return str(text)
+
+
+_Q = re.compile(r"(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)")
 
 
 def chosen_language(accept_language: str | None) -> str:
-    """The first language of an ``Accept-Language`` header the town speaks (by weight, then order); else English."""
+    """The language of an ``Accept-Language`` header (RFC 9110) the town speaks with the highest weight (the first
+    given among equals); English when it names none, or refuses all it names (``q=0``)."""
     offered: list[tuple[float, int, str]] = []
     for position, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        code = tag.strip().split("-")[0].lower()
+        tag, *params = (piece.strip() for piece in part.split(";"))
+        code = tag.split("-")[0].lower()
         weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                weight = 0.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                weight = float(value.strip()) if _Q.fullmatch(value.strip()) else 0.0  # a weight unread: refused
         if code in LANGUAGES and weight > 0:
             offered.append((-weight, position, code))
     return min(offered)[2] if offered else "en"
@@ -96,7 +104,8 @@ def page_room(screen: str) -> tuple[int, int]:
 
 
 def moment(timestamp: int, zone: str, language: str | None) -> str:
-    """A unix time as a date and time in ``zone``, written as ``language`` writes them: ``3 March 2026, 14:00 SAST``,
-    ``3 Maart 2026, 14:00 SAST``."""
+    """A unix time as a date and time in ``zone``, written as ``language`` writes them: ``3 March 2026 14:00 SAST``,
+    ``3 Maart 2026 14:00 SAST``."""
     at = datetime.fromtimestamp(timestamp, ZoneInfo(zone))
-    return f"{format_datetime(at, 'd MMMM y, HH:mm', locale=language or 'en')} {at.tzname()}"
+    locale = language or "en"
+    return f"{format_date(at, 'long', locale=locale)} {format_time(at, 'HH:mm', locale=locale)} {at.tzname()}"

@@ -54,7 +54,11 @@ class Guard:
         async def tagged(message: Any) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                    (b"vary", b"Accept-Language"),  # sentences are said in the asker's language: caches keep each
+                ]
             await send(message)
 
         try:

@@ -72,7 +72,10 @@ def respond(
 ) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "")
     language = chosen_language(request.headers.get("accept-language"))  # the sentence in the asker's language
-    detail = in_language(detail, language)
+    said = in_language(detail, language)
+    if said == str(detail):  # the catalog has no translation of it: it stays English, and says so
+        language = "en"
+    detail = said
     body = problem_body(status, detail, kind=kind, instance=request.url.path, request_id=request_id, **extra)
     return JSONResponse(
         body, status_code=status, media_type=PROBLEM, headers={**(headers or {}), "Content-Language": language}

@@ -101,7 +101,7 @@ def browse(url: str, client: ChainClient, proxy: Counter, members: int) -> dict[
         proxy.take()
         started = time.perf_counter()
         page.goto(url + "/")
-        page.wait_for_selector("#businesses tbody tr >> nth=99", timeout=60_000)
+        page.wait_for_selector("#businesses tbody tr >> nth=99", state="attached", timeout=60_000)  # 20 shown a page
         page.wait_for_function("window.ostCharts && window.ostCharts['chart-members'] !== undefined", timeout=60_000)
         first = time.perf_counter() - started
         first_calls, first_bytes = proxy.take(), sum(sizes)

@@ -222,11 +222,16 @@ def figures(client: Any, network: Any, town: dict[str, Any]) -> dict[str, Any]:
     raised: dict[str, int] = {}
     for sale in reader.sales():
         raised[sale.asset] = raised.get(sale.asset, 0) + sale.sold * sale.price
-    text = [money(amount, reader.asset_decimals(asset), reader.asset_symbol(asset)) for asset, amount in raised.items()]
+    coins = {asset: (reader.asset_decimals(asset), reader.asset_symbol(asset)) for asset in raised}
+    text = [money(amount, *coins[asset]) for asset, amount in raised.items()]
     return {
         **town,
         "infIssued": reader.infinity.functions.totalSupply().call(),
         "raised": {asset: str(amount) for asset, amount in raised.items()},
+        "raisedIn": [
+            {"asset": asset, "amount": str(amount), "decimals": coins[asset][0], "symbol": coins[asset][1]}
+            for asset, amount in raised.items()
+        ],
         "raisedText": text,
         "profitDeposited": reader.pool(NATIVE)["deposited"],
         "page": reader.registry.functions.townPage().call(),

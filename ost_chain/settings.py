@@ -7,6 +7,7 @@ passphrase) are read here and nowhere else, and are never printed.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"  # where `ost up` keeps the embedded chain
+
+
+_KEY_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}")  # a path segment as long as an API key is
 
 
 class BridgeSettings(BaseModel):
@@ -93,16 +97,21 @@ class BridgeSettings(BaseModel):
 
     @model_validator(mode="after")
     def _public_rpc_url_is_public(self) -> BridgeSettings:
+        """The public address is shown to everyone: refuse one that carries a user, a password, a query, a fragment
+        or a key-like path segment (Infura's ``/v3/<key>``, Alchemy's ``/v2/<key>``), and plain http but on this
+        machine (wallets refuse it). The refusal names the setting, never its value."""
         url = self.public_rpc_url
         if url is None:
             return self
         parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ConfigError("OST_BRIDGE__PUBLIC_RPC_URL is not an http(s) address.")
-        if parts.username or parts.password or parts.query:
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not parts.hostname or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+            raise ConfigError("OST_BRIDGE__PUBLIC_RPC_URL must be an https address (http only on this machine).")
+        keyed = any(_KEY_LIKE.fullmatch(segment) for segment in parts.path.split("/"))
+        if parts.username or parts.password or parts.query or parts.fragment or keyed:
             raise ConfigError(
-                "OST_BRIDGE__PUBLIC_RPC_URL is shown to everyone on the town page: it may carry no user, password or "
-                "query (an API key); give a public address, or leave it unset."
+                "OST_BRIDGE__PUBLIC_RPC_URL is shown to everyone on the town page: it may carry no user, password, "
+                "query, fragment or key-like path (an API key); give a public address, or leave it unset."
             )
         return self
 

@@ -25,6 +25,7 @@ from ..bridge import Bridge
 from ..chain import MISSING, Unreachable
 from ..db import Participation, Status, utcnow
 from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, require_coordinator
+from ..i18n import Words
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem
@@ -232,7 +233,9 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
 def _hold_signer_to_its_pace(bridge: Bridge, coordinator: str) -> None:
     """Signed participations need no key, so each signer is held to a pace and a number waiting: a flood of them
     cannot make the relayer pay without end, nor hold up everyone else's."""
-    hold_to_pace(bridge.signers, coordinator, f"Too many signed participations from {coordinator}")
+    hold_to_pace(
+        bridge.signers, coordinator, Words("Too many signed participations from {coordinator}", coordinator=coordinator)
+    )
     with bridge.sessions() as session:
         waiting = session.scalar(
             select(func.count())

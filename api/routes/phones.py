@@ -13,6 +13,7 @@ from ost_chain.redact import scrub
 
 from ..chain import Unreachable
 from ..deps import BridgeDep, SessionDep
+from ..i18n import Words
 from ..models import PhoneOrderCreate
 from ..pace import hold_to_pace
 from ..phones import carry_out, signer_of
@@ -37,7 +38,9 @@ def phone_order(body: PhoneOrderCreate, request: Request, bridge: BridgeDep, ses
     key: the signature is the authority, checked against the signer's role on chain — the Town Ambassador signs
     up, resets a PIN with a one-time PIN, proposes a lost SIM's move and lists; the Country Ambassador confirms a
     move. Each order is carried out once, and recorded with its signer."""
-    hold_to_pace(bridge.signers, f"phones:{request.client.host if request.client else 'unknown'}", "Too many orders")
+    hold_to_pace(
+        bridge.signers, f"phones:{request.client.host if request.client else 'unknown'}", Words("Too many orders")
+    )
     try:
         signer = signer_of(bridge.chain.town(), bridge.chain_id, body)
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL

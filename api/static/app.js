@@ -32,7 +32,7 @@ async function refresh() {
   state.businesses = businesses;
   $('town-name').textContent = town.town;
   $('town-line').textContent = townLine(town);
-  $('town-line').title = `chain ${town.chainId}, block ${town.block}`;
+  $('town-line').title = t('chain {id}, block {block}', { id: town.chainId, block: count(town.block) });
   $('members').textContent = count(town.members);
   $('issued').textContent = units(town.infinityIssued, 18, 2) + ' INF';
   // Profit in each coin the town shared it in, each in its own units ("1.5 ETH, 200 USDC").
@@ -117,11 +117,14 @@ function mayBuyNow(b) {
   return OPEN_PHASES.indexOf(view.tier) <= OPEN_PHASES.indexOf(b.phase);
 }
 
+const stage = (b) => (OPEN_PHASES.includes(b.phase) ? 0 : b.phase === 'pending' ? 1 : 2);
+
 // The order the list is read in: by number, by name, soonest-ending first, or by the share of the goal raised.
 const ORDERS = {
   number: (a, b) => a.id - b.id,
   name: (a, b) => a.name.localeCompare(b.name, window.i18n.lang),
-  ending: (a, b) => (a.phaseEndsIn ?? Infinity) - (b.phaseEndsIn ?? Infinity) || a.id - b.id,
+  // Open sales by the end of their phase, then those not open yet (by when they open), then the closed ones.
+  ending: (a, b) => stage(a) - stage(b) || (a.phaseEndsIn ?? Infinity) - (b.phaseEndsIn ?? Infinity) || a.id - b.id,
   raised: (a, b) => (b.offered ? b.sold / b.offered : 0) - (a.offered ? a.sold / a.offered : 0) || a.id - b.id,
 };
 
@@ -277,7 +280,7 @@ function renderRewards(rewards) {
 // Minutes worked in words: "3 hours", "1 hour 30 minutes", "45 minutes".
 function worked(minutes) {
   const hours = Math.floor(minutes / 60), rest = minutes % 60;
-  if (!hours) return t('{minutes} minutes', { minutes: count(rest) });
+  if (!hours) return rest === 1 ? t('1 minute') : t('{minutes} minutes', { minutes: count(rest) });
   const h = hours === 1 ? t('1 hour') : t('{hours} hours', { hours: count(hours) });
   return rest ? t('{hours} {minutes} minutes', { hours: h, minutes: count(rest) }) : h;
 }

@@ -16,7 +16,7 @@ async function render() {
   const countries = [...new Set(network.towns.map((town) => town.country))].sort();
   $('network-line').textContent = t('{towns} town(s) in {countries} country(ies).',
     { towns: count(network.towns.length), countries: count(countries.length) });
-  const headings = ['Town', 'Launched', 'Members', 'INF issued', 'Raised', 'Profit deposited'];
+  const headings = [t('Town'), t('Launched'), t('Members'), t('INF issued'), t('Raised'), t('Profit deposited')];
   $('countries').replaceChildren(...countries.map((country) => {
     const ambassador = network.countryAmbassadors[country];
     const none = /^0x0+$/.test(ambassador);
@@ -25,7 +25,8 @@ async function render() {
       el('td', { 'data-label': t('Launched') }, town.launched ? t('yes') : t('not yet')),
       el('td', { 'data-label': t('Members') }, count(town.members)),
       el('td', { 'data-label': t('INF issued') }, `${units(town.infIssued, 18, 2)} INF`),
-      el('td', { 'data-label': t('Raised') }, town.raisedText.join(', ') || '–'),
+      el('td', { 'data-label': t('Raised') },
+        town.raisedIn.map((r) => `${units(r.amount, r.decimals)} ${r.symbol}`).join(', ') || '–'),
       el('td', { 'data-label': t('Profit deposited') }, `${units(town.profitDeposited, 18)} ${coin}`)));
     return el('section', { 'aria-labelledby': `country-${country}` },
       el('h2', { id: `country-${country}` }, countryName(country)),
@@ -34,7 +35,7 @@ async function render() {
         : t('Country Ambassador: {address}', { address: ambassador })),
       el('div', { class: 'table-wrap' }, el('table', {},
         el('caption', { class: 'visually-hidden' }, t('The towns of {country}', { country: countryName(country) })),
-        el('thead', {}, el('tr', {}, ...headings.map((h) => el('th', { scope: 'col' }, t(h))))),
+        el('thead', {}, el('tr', {}, ...headings.map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, ...rows))));
   }));
 }

@@ -21,6 +21,7 @@ from ost_chain.gasless import batch_gas, forwarded_call
 from ost_chain.townclient import Town
 
 from ..db import Batch, BatchKind, BatchStatus, BridgeSession, RelayRequest, RelayStatus, utcnow
+from ..i18n import Words
 from .relay import Relay as Sender
 from .relay import Reverted, Rpc
 
@@ -93,12 +94,12 @@ class Forwarding:
         and do not count against their member's day."""
         rpc, good = Rpc(town), []
         for row in rows:
-            reason = None
+            reason: str | None = None
             if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:  # used meanwhile: never send
                 self._from_logs(town, row)
                 continue
             if row.deadline < now + EXPIRY_MARGIN:
-                reason = "It expired while waiting to be sent: sign the action again."
+                reason = Words("It expired while waiting to be sent: sign the action again.")
             else:
                 call = {
                     "from": town.forwarder.address,
@@ -152,7 +153,7 @@ class Forwarding:
                 self.confirmed += 1
             else:
                 row.status = RelayStatus.FAILED
-                row.reason = (
+                row.reason = Words(
                     "It reverted on chain (the town changed after it was checked); it counts as today's action."
                 )
             row.updated_at = utcnow()
@@ -179,7 +180,7 @@ class Forwarding:
             self._from_logs(town, row)
         elif row.deadline < int(town.client.w3.eth.get_block("latest")["timestamp"]):
             row.status, row.counted = RelayStatus.FAILED, False
-            row.reason = "It expired before it could be sent: sign the action again."
+            row.reason = Words("It expired before it could be sent: sign the action again.")
         else:
             self._again(row, "its transaction was not mined")
 
@@ -204,20 +205,20 @@ class Forwarding:
         row.updated_at = utcnow()
         if not mine:
             row.status, row.counted = RelayStatus.FAILED, False
-            row.reason = f"Nonce {row.nonce} was used by another request of {row.signer}: sign the action again."
+            row.reason = Words("Its nonce was used by another request of the same member: sign the action again.")
             return
         event = mine[-1]
         tx = town.client.w3.eth.get_transaction(event["transactionHash"])
         if bytes.fromhex(row.signature[2:]) not in bytes(tx["input"]):
             row.status, row.counted = RelayStatus.FAILED, False
-            row.reason = f"Nonce {row.nonce} was used by another request of {row.signer}: sign the action again."
+            row.reason = Words("Its nonce was used by another request of the same member: sign the action again.")
             return
         row.tx_hash, row.block = event["transactionHash"].to_0x_hex(), int(event["blockNumber"])
         if event["args"]["success"]:
             row.status, row.reason = RelayStatus.CONFIRMED, None
             self.confirmed += 1
         else:
-            row.status, row.reason = RelayStatus.FAILED, "It reverted on chain; it counts as today's action."
+            row.status, row.reason = RelayStatus.FAILED, Words("It reverted on chain; it counts as today's action.")
 
 
 def _request(row: RelayRequest) -> tuple[Any, ...]:

@@ -8,9 +8,18 @@ import string
 
 import pytest
 
-from api.i18n import LANGUAGES, LOCALE, catalog
+from api.i18n import LANGUAGES, LOCALE, Words, catalog, chosen_language, in_language
 
 FIELDS = re.compile(r"{(\w*)}")
+
+
+def fields(text: str) -> list[tuple[str, str, str]]:
+    """Each replacement field of ``text``: name, format spec, conversion (raises on a stray brace)."""
+    return sorted(
+        (name, spec or "", conversion or "")
+        for _, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    )
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
@@ -20,7 +29,7 @@ def test_every_translation_has_the_placeholders_of_its_english(language: str) ->
     assert messages, f"no translations read for {language}"
     for english, translated in messages.items():
         assert sorted(FIELDS.findall(english)) == sorted(FIELDS.findall(translated)), (language, english)
-        list(string.Formatter().parse(translated))  # well formed: no stray brace
+        assert fields(translated) == fields(english), (language, english)  # no {x!r}, {x:,} or {x.y} of its own
 
 
 # The page's words: t('…') (a literal, or literals joined with +) in its scripts, data-i18n… attributes in its HTML.
@@ -64,3 +73,29 @@ def test_every_sentence_the_page_and_the_bridge_say_has_a_translation(language: 
     assert len(page) > 100 and len(bridge) > 30  # the scan still finds them
     missing = sorted((page | bridge) - set(catalog(language)))
     assert not missing, f"{language} lacks {len(missing)}: {missing[:5]}"
+
+
+@pytest.mark.parametrize(
+    ("header", "chosen"),
+    [
+        ("af-ZA,af;q=0.9,en;q=0.8", "af"),
+        ("en;q=0.5, ar", "ar"),  # by weight, not order
+        ("fr;Q=0, af;q=0.1", "af"),  # a refused language is never chosen, however its q is written
+        ("fr;level=1;q=0, en;q=0.2", "en"),
+        ("fr;q=abc, ar;q=0.3", "ar"),  # a weight that does not parse: refused
+        ("fr;q=2", "en"),  # out of range: refused
+        ("xh, de;q=0.5", "en"),  # none the town speaks
+        ("", "en"),
+        (None, "en"),
+        ("*", "en"),
+    ],
+)
+def test_the_language_asked_for_is_the_town_s_with_the_highest_weight(header: str | None, chosen: str) -> None:
+    assert chosen_language(header) == chosen
+
+
+def test_a_sentence_whose_translation_cannot_be_filled_stays_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = {"No business #{id} in this town.": "Geen besigheid #{nommer} nie."}  # a catalog's typo
+    monkeypatch.setattr("api.i18n.catalog", lambda language: broken)
+    assert in_language(Words("No business #{id} in this town.", id=7), "af") == "No business #7 in this town."
+    assert in_language(Words("{a}", a="{id}"), "fr") == "{id}"  # a value's braces are text, never fields

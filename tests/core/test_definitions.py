@@ -74,6 +74,10 @@ def test_the_signed_participation_type_is_the_contract_s() -> None:
         "https://rpc.example.org/?apikey=s3cret",
         "https://user:s3cret@rpc.example.org/",
         "wss://user:s3cret@rpc.example/",
+        "https://mainnet.infura.io/v3/s3cret0123456789abcdef0123456789",
+        "https://eth-mainnet.g.alchemy.com/v2/s3cretAbCdEfGhIjKlMnOpQrStUv",
+        "https://rpc.example.org/#key=s3cret",
+        "http://rpc.example.org/s3cret",
     ],
 )
 def test_a_public_rpc_address_with_a_key_in_it_is_refused_without_saying_the_key(url: str) -> None:
@@ -83,4 +87,5 @@ def test_a_public_rpc_address_with_a_key_in_it_is_refused_without_saying_the_key
     with pytest.raises(ConfigError, match="OST_BRIDGE__PUBLIC_RPC_URL") as refused:
         BridgeSettings(public_rpc_url=url)
     assert "s3cret" not in str(refused.value)
-    assert BridgeSettings(public_rpc_url="https://forno.celo.org").public_rpc_url == "https://forno.celo.org"
+    for public in ("https://forno.celo.org", "https://rpc.ankr.com/celo", "http://127.0.0.1:8545"):
+        assert BridgeSettings(public_rpc_url=public).public_rpc_url == public
