@@ -24,6 +24,7 @@ from .abi import decode_result, encode_call
 from .artifacts import Artifacts
 from .compiler import compile_contracts
 from .exceptions import ChainError, ContractRevert, TransactionFailed
+from .logwindows import LogWindows
 from .redact import scrub
 from .settings import Settings, get_settings
 
@@ -64,6 +65,7 @@ class ChainClient:
             cacheable_requests={RPCEndpoint("eth_chainId")},
         )
         w3 = Web3(provider)
+        w3.middleware_onion.add(LogWindows, "log_windows")  # a provider's cap on a log query's blocks, met
         return cls(w3, Artifacts(settings.build_dir))
 
     # ── contracts ──

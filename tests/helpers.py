@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -82,3 +86,64 @@ class BatchReader:
         responses = self.client.w3.provider.make_batch_request(requests)  # type: ignore[arg-type]
         assert isinstance(responses, list)
         return [int(response["result"], 16) for response in sorted(responses, key=lambda r: r["id"])]
+
+
+class CappedLogs:
+    """A JSON-RPC provider on 127.0.0.1 in front of ``upstream`` (anvil) that refuses an ``eth_getLogs`` over more
+    than ``most_blocks`` blocks in a hosted provider's words; ``None``: it caps nothing. It counts the log queries it
+    answered and refused."""
+
+    def __init__(self, upstream: str, most_blocks: int | None) -> None:
+        self.upstream, self.most_blocks, self.answered, self.refused = upstream, most_blocks, 0, 0
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                asked = json.loads(body)
+                data = provider.answer(asked, body)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> CappedLogs:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def forward(self, body: bytes) -> bytes:
+        request = urllib.request.Request(self.upstream, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - anvil on 127.0.0.1
+            return bytes(answer.read())
+
+    def answer(self, asked: Any, body: bytes) -> bytes:
+        if isinstance(asked, dict) and asked.get("method") == "eth_getLogs" and self.most_blocks is not None:
+            query = asked["params"][0]
+            latest = int(
+                json.loads(self.forward(b'{"jsonrpc":"2.0","id":0,"method":"eth_blockNumber","params":[]}'))["result"],
+                16,
+            )
+            block = lambda tag: latest if tag in (None, "latest") else int(tag, 16)  # noqa: E731
+            if block(query.get("toBlock")) - block(query.get("fromBlock")) + 1 > self.most_blocks:
+                self.refused += 1
+                message = (
+                    f"Log response size exceeded. You can make eth_getLogs requests with up to a {self.most_blocks} "
+                    "block range."
+                )
+                return json.dumps(
+                    {"jsonrpc": "2.0", "id": asked["id"], "error": {"code": -32602, "message": message}}
+                ).encode()
+        if isinstance(asked, dict) and asked.get("method") == "eth_getLogs":
+            self.answered += 1
+        return self.forward(body)

@@ -10,10 +10,11 @@ from web3.contract import Contract
 from ost_chain.client import ChainClient
 from ost_chain.history import history
 from ost_chain.manifest import Manifest
+from ost_chain.pictures import pictures
 from ost_chain.terms import SaleTerms
 from ost_chain.townclient import Town
 from tests.conftest import PROJECT
-from tests.helpers import advance_time, now
+from tests.helpers import CappedLogs, advance_time, now
 from tests.towns import list_business
 
 DAY = 86_400
@@ -56,3 +57,31 @@ def test_a_member_s_history_newest_first_with_dates(
     assert (reward["amount"], reward["minutes"], reward["projectName"]) == (str(2 * 10**18), 360, "River clean-up")
     assert all(e["time"] > 1_700_000_000 for e in entries) and entries[0]["time"] >= entries[-1]["time"]
     assert history(town, bob.address) == []
+
+
+def test_a_provider_that_caps_log_queries_still_gives_the_whole_history_and_pictures(
+    client: ChainClient, deployed_town: Manifest, coordinator: LocalAccount, alice: LocalAccount
+) -> None:
+    """Hosted providers refuse a log query over too many blocks; the town's reads go from its first block. Through a
+    provider capped at 16 blocks, a member's history and the town's pictures are the same as the node's own."""
+    town = Town(client, deployed_town.data)
+    inf = town.infinity.functions
+    client.transact(inf.reward(alice.address, 60, keccak(text="capped/1"), PROJECT), coordinator)
+    client.w3.provider.make_request("anvil_mine", [hex(64)])  # type: ignore[arg-type]  # a chain wider than the cap
+    client.transact(inf.reward(alice.address, 60, keccak(text="capped/2"), PROJECT), coordinator)
+    rpc_url = client.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    direct = history(town, alice.address), pictures(town)
+    assert [e["kind"] for e in direct[0]][:2] == ["reward", "reward"]
+
+    with CappedLogs(rpc_url, most_blocks=None) as uncapped:  # a provider without a cap: not one call more
+        history(Town(ChainClient.connect(uncapped.url, compile=False), deployed_town.data), alice.address)
+    with CappedLogs(rpc_url, most_blocks=16) as capped:
+        through = Town(ChainClient.connect(capped.url, compile=False), deployed_town.data)
+        assert history(through, alice.address) == direct[0]
+        first_refusals = capped.refused
+        assert first_refusals > 0 and uncapped.refused == 0
+        assert capped.answered > uncapped.answered  # the same queries, in windows of 16 blocks at most
+        assert pictures(through) == direct[1]
+        capped.refused = 0
+        history(through, alice.address)  # the width that worked is kept: each wide query is refused once at most
+        assert capped.refused <= uncapped.answered
