@@ -24,6 +24,9 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
         ITownRegistry.Tier reachedTier;
     }
 
+    /// @dev The implementation's own address: its clones have another, and their arguments.
+    address private immutable _SELF = address(this);
+
     Control private _control;
     string private _shareName;
     string private _shareSymbol;
@@ -183,6 +186,7 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
         view
         returns (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy, address shareSale)
     {
+        if (address(this) == _SELF) revert ShareTokenNotAClone();
         return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, OwnershipPolicy, address));
     }
 }

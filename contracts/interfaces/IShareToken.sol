@@ -28,6 +28,8 @@ interface IShareToken is IERC20Metadata {
     error ShareTokenLocked();
     /// @notice `receiver` is of tier `receiverTier`, but this business keeps its shares within tier `reachedTier`.
     error ShareTokenReceiverNotAllowed(address receiver, ITownRegistry.Tier receiverTier, ITownRegistry.Tier reachedTier);
+    /// @notice This is the share token's implementation, which holds no business: only its clones do.
+    error ShareTokenNotAClone();
     // ───────────────────────────── Events ─────────────────────────────
 
     /// @notice The sale succeeded: shares may move among holders of tier `reachedTier` or closer

@@ -171,6 +171,14 @@ def test_implementations_cannot_be_initialized_or_used(
         client.call(client.at("ShareSale", sale_impl).functions.phase())
     with reverts("ShareSaleNotAClone"):
         client.transact(client.at("ShareSale", sale_impl).functions.buy(1), stranger, value=PRICE)
+    # The token's implementation says so too, rather than reading its own code as a clone's arguments.
+    token = client.at("ShareToken", token_impl)
+    with reverts("ShareTokenNotAClone"):
+        client.call(token.functions.registry())
+    with reverts("ShareTokenNotAClone"):
+        client.call(token.functions.sale())
+    with reverts("ShareTokenNotAClone"):
+        client.transact(token.functions.mint(stranger.address, 1), stranger)
     # A listed clone is initialized once, by the factory, in the listing transaction.
     business = listed(terms)
     with reverts("InvalidInitialization"):
