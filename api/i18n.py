@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cache
+from gettext import c2py
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.pofile import read_po
 
@@ -29,7 +31,27 @@ def catalog(language: str) -> dict[str, str]:
         return {}
     with path.open("rb") as source:
         messages = read_po(source, locale=language, domain="ost")
-    return {str(m.id): str(m.string) for m in messages if m.id and m.string and not m.fuzzy}
+    return {m.id: m.string for m in messages if isinstance(m.id, str) and m.id and m.string and not m.fuzzy}
+
+
+@cache
+def plurals(language: str) -> dict[str, dict[str, str]]:
+    """The translations of ``language`` that change with a number (``msgid_plural``): the English singular → each
+    CLDR plural category the language has (``one``, ``two``, ``few``, ``many``, ``other``…) → its form, as a page
+    picks them with ``Intl.PluralRules``. English and an unknown language: none."""
+    path = LOCALE / language / "LC_MESSAGES" / "ost.po"
+    if language == "en" or not path.is_file():
+        return {}
+    with path.open("rb") as source:
+        messages = read_po(source, locale=language, domain="ost")
+    which = c2py(messages.plural_expr)  # the catalog's own rule: a number → the index of its form
+    rules = Locale.parse(language)
+    category = {rules.plural_form(n): which(n) for n in range(1_000)}  # CLDR's category → the catalog's form
+    out: dict[str, dict[str, str]] = {}
+    for m in messages:
+        if isinstance(m.id, tuple) and all(m.string) and not m.fuzzy:
+            out[m.id[0]] = {name: m.string[index] for name, index in category.items()}
+    return out
 
 
 def say(language: str | None, message: str, **values: object) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..i18n import LANGUAGES, RIGHT_TO_LEFT, catalog
+from ..i18n import LANGUAGES, RIGHT_TO_LEFT, catalog, plurals
 from ..problems import Problem
 
 router = APIRouter(prefix="/v1/i18n", tags=["town"])
@@ -27,8 +27,14 @@ def languages() -> dict[str, Any]:
 
 @router.get("/{language}")
 def messages(language: str) -> dict[str, Any]:
-    """Every translated message of ``language`` (English text → translation; English itself: none). Placeholders
+    """Every translated message of ``language`` (English text → translation; English itself: none), and those that
+    change with a number (English singular → CLDR plural category → form, for ``Intl.PluralRules``). Placeholders
     are ``{name}``."""
     if language not in LANGUAGES:
         raise Problem(404, f"This town does not speak {language!r}: choose one of {', '.join(LANGUAGES)}.")
-    return {"code": language, "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr", "messages": catalog(language)}
+    return {
+        "code": language,
+        "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr",
+        "messages": catalog(language),
+        "plurals": plurals(language),
+    }

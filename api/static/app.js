@@ -277,12 +277,13 @@ function renderRewards(rewards) {
   if (!rewards.length) list.replaceChildren(el('li', {}, t('No rewards yet.')));
 }
 
-// Minutes worked in words: "3 hours", "1 hour 30 minutes", "45 minutes".
+// Minutes worked in words, each number with its noun as the language says it: "3 hours", "1 hour 30 minutes".
 function worked(minutes) {
   const hours = Math.floor(minutes / 60), rest = minutes % 60;
-  if (!hours) return rest === 1 ? t('1 minute') : t('{minutes} minutes', { minutes: count(rest) });
-  const h = hours === 1 ? t('1 hour') : t('{hours} hours', { hours: count(hours) });
-  return rest ? t('{hours} {minutes} minutes', { hours: h, minutes: count(rest) }) : h;
+  const h = tn('{hours} hour', '{hours} hours', hours, { hours: count(hours) });
+  const m = tn('{minutes} minute', '{minutes} minutes', rest, { minutes: count(rest) });
+  if (!hours) return m;
+  return rest ? t('{hours} {minutes}', { hours: h, minutes: m }) : h;
 }
 
 function renderBusinesses() {
@@ -349,15 +350,19 @@ async function showAccount(address) {
   $('me-line').textContent = view.recoveredTo
     ? t('{address} lost its wallet: everything it held moved to {to}, and it is no longer used.',
       { address: view.address, to: view.recoveredTo })
-    : t(view.member ? '{address} is a member ({tier} tier): {inf} INF, {meals} meal(s) from the community kitchen.'
-      : '{address} is not a member ({tier} tier): {inf} INF, {meals} meal(s) from the community kitchen.', facts);
+    : view.member
+      ? tn('{address} is a member ({tier} tier): {inf} INF, {meals} meal from the community kitchen.',
+        '{address} is a member ({tier} tier): {inf} INF, {meals} meals from the community kitchen.', view.meals, facts)
+      : tn('{address} is not a member ({tier} tier): {inf} INF, {meals} meal from the community kitchen.',
+        '{address} is not a member ({tier} tier): {inf} INF, {meals} meals from the community kitchen.', view.meals, facts);
   const shares = $('me-shares');
   shares.replaceChildren(...view.shares.map((s) => {
     const li = document.createElement('li');
     li.dataset.symbol = s.symbol;
     const business = state.businesses.find((b) => b.id === s.businessId);
     li.textContent = business
-      ? t('{shares} shares of {name} ({symbol}), worth {value} at the sale price ({phase})', {
+      ? tn('{shares} share of {name} ({symbol}), worth {value} at the sale price ({phase})',
+        '{shares} shares of {name} ({symbol}), worth {value} at the sale price ({phase})', s.shares, {
         shares: count(s.shares), name: business.name, symbol: s.symbol, phase: t(s.phase),
         value: `${units(BigInt(business.price) * BigInt(s.shares), business.assetDecimals, 4)} ${business.assetSymbol}`,
       })
@@ -437,15 +442,22 @@ function renderHistory(entries) {
     const paid = business ? `${units(h.amount || '0', business.assetDecimals, 6)} ${business.assetSymbol}` : h.amount;
     const name = business ? business.name : (h.symbol || '#' + h.businessId);
     const words = {
-      reward: ['{when}: earned {amount} for {minutes} minutes on {project}',
-        { amount: money(h.amount, 'INF'), minutes: count(h.minutes || 0), project: h.projectName }],
+      reward: ['{when}: earned {amount} for {time} on {project}',
+        { amount: money(h.amount, 'INF'), time: worked(h.minutes || 0), project: h.projectName }],
       basket: ['{when}: took a basket for {amount} ({basket})', { amount: money(h.amount, 'INF'), basket: h.basket }],
       claim: ['{when}: claimed {amount} of profit as a member', { amount: h.asset && money(h.amount, h.asset) }],
       'investor-claim': ['{when}: claimed {amount} of profit as an investor in {name}',
         { amount: h.asset && money(h.amount, h.asset), name }],
-      purchase: ['{when}: bought {shares} shares of {name} for {paid}', { shares: count(h.shares || 0), name, paid }],
-      refund: ['{when}: refunded {paid} for {shares} shares of {name}', { shares: count(h.shares || 0), name, paid }],
     }[h.kind];
+    const trade = { when, shares: count(h.shares || 0), name, paid };
+    if (h.kind === 'purchase') {
+      return tn('{when}: bought {shares} share of {name} for {paid}', '{when}: bought {shares} shares of {name} for {paid}',
+        h.shares || 0, trade);
+    }
+    if (h.kind === 'refund') {
+      return tn('{when}: refunded {paid} for {shares} share of {name}', '{when}: refunded {paid} for {shares} shares of {name}',
+        h.shares || 0, trade);
+    }
     return t(words[0], { when, ...words[1] });
   };
   const list = $('me-history');

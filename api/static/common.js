@@ -4,6 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const t = (message, values) => window.i18n.t(message, values); // the page's words in the reader's language
+const tn = (one, other, n, values) => window.i18n.tn(one, other, n, values); // … that change with a number
 
 // The bridge's answer to GET ``path``; a refusal as an Error with the bridge's sentence, in the reader's language.
 async function api(path) {

@@ -5,10 +5,19 @@
 const i18n = {
   lang: 'en',
   messages: {},
+  plurals: {},
   languages: [],
   // ``message`` (English) in the chosen language, its {placeholders} filled; English when not translated.
   t(message, values = {}) {
     const text = this.messages[message] || message;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  },
+  // A sentence that changes with the number ``n``: English ``one`` or ``other``; another language's form for the
+  // number's plural category (Intl.PluralRules: one, two, few, many, other…), from the catalog's plural entry.
+  tn(one, other, n, values = {}) {
+    const forms = this.plurals[one];
+    let text = Number(n) === 1 ? one : other;
+    if (forms) text = forms[new Intl.PluralRules(this.lang).select(Number(n))] || forms.other || text;
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   },
   number(value, options = {}) { return Number(value).toLocaleString(this.lang, options); },
@@ -31,6 +40,7 @@ const i18n = {
     const body = await response.json();
     this.lang = code;
     this.messages = body.messages;
+    this.plurals = body.plurals || {};
     document.documentElement.lang = code;
     document.documentElement.dir = body.dir;
     for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = this.t(node.dataset.i18n);

@@ -14,8 +14,11 @@ async function render() {
   const ours = config.contracts.TownRegistry;
   const coin = config.chain.nativeCurrency.symbol;
   const countries = [...new Set(network.towns.map((town) => town.country))].sort();
-  $('network-line').textContent = t('{towns} town(s) in {countries} country(ies).',
-    { towns: count(network.towns.length), countries: count(countries.length) });
+  const towns = network.towns.length;
+  $('network-line').textContent = t('{towns} in {countries}.', {
+    towns: tn('{count} town', '{count} towns', towns, { count: count(towns) }),
+    countries: tn('{count} country', '{count} countries', countries.length, { count: count(countries.length) }),
+  });
   const headings = [t('Town'), t('Launched'), t('Members'), t('INF issued'), t('Raised'), t('Profit deposited')];
   $('countries').replaceChildren(...countries.map((country) => {
     const ambassador = network.countryAmbassadors[country];

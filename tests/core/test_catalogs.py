@@ -7,8 +7,9 @@ import re
 import string
 
 import pytest
+from babel import Locale
 
-from api.i18n import LANGUAGES, LOCALE, Words, catalog, chosen_language, in_language
+from api.i18n import LANGUAGES, LOCALE, Words, catalog, chosen_language, in_language, plurals
 
 FIELDS = re.compile(r"{(\w*)}")
 
@@ -35,6 +36,7 @@ def test_every_translation_has_the_placeholders_of_its_english(language: str) ->
 # The page's words: t('…') (a literal, or literals joined with +) in its scripts, data-i18n… attributes in its HTML.
 _LITERAL = r"'(?:[^'\\]|\\.)*'"
 _T_CALL = re.compile(r"\bt\(\s*(" + _LITERAL + r"(?:\s*\+\s*" + _LITERAL + r")*)")
+_TN_CALL = re.compile(r"\btn\(\s*(" + _LITERAL + r"),\s*(" + _LITERAL + r")")
 _ATTRIBUTE = re.compile(r'data-i18n(?:-label|-placeholder)?="([^"]*)"')
 
 
@@ -46,6 +48,16 @@ def page_sentences() -> set[str]:
             found.add("".join(part[1:-1].replace("\\'", "'") for part in re.findall(_LITERAL, call.group(1))))
     for html in ("index.html", "network.html"):
         found |= set(_ATTRIBUTE.findall((static / html).read_text()))
+    return found
+
+
+def page_plurals() -> dict[str, str]:
+    """The page's sentences that change with a number: tn('one', 'other', n) → {one: other}."""
+    static = LOCALE.parent / "static"
+    found: dict[str, str] = {}
+    for script in ("app.js", "network.js", "common.js"):
+        for call in _TN_CALL.finditer((static / script).read_text()):
+            found[call.group(1)[1:-1].replace("\\'", "'")] = call.group(2)[1:-1].replace("\\'", "'")
     return found
 
 
@@ -73,6 +85,20 @@ def test_every_sentence_the_page_and_the_bridge_say_has_a_translation(language: 
     assert len(page) > 100 and len(bridge) > 30  # the scan still finds them
     missing = sorted((page | bridge) - set(catalog(language)))
     assert not missing, f"{language} lacks {len(missing)}: {missing[:5]}"
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_sentence_that_changes_with_a_number_has_each_form_the_language_has(language: str) -> None:
+    """The page picks a form by the number's CLDR category (Intl.PluralRules): each category of the language has
+    one, and a form fills no field its English does not have (Arabic says "ساعتان", two hours, with no number)."""
+    wanted, forms = page_plurals(), plurals(language)
+    assert len(wanted) >= 9
+    categories = set(Locale.parse(language).plural_form.rules) | {"other"}
+    for one, other in wanted.items():
+        assert one in forms, f"{language} lacks the forms of {one!r}"
+        assert "other" in forms[one] and set(forms[one]) <= categories, (language, one)  # a rare one: "other"
+        for form in forms[one].values():
+            assert {f[0] for f in fields(form)} <= {f[0] for f in fields(other)}, (language, one, form)
 
 
 @pytest.mark.parametrize(

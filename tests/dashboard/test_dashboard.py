@@ -480,6 +480,11 @@ def test_refusals_and_the_latest_rewards_are_in_the_member_s_language(
     assert "block" not in rewards and "كتلة" not in rewards
     assert page.locator("#rewards li a").first.get_attribute("href").startswith("/m/0x")
     shot(page, "arabic-refusal", "#status")
+    # Each number with its noun as the language says it (Arabic above: "one hour" with no number).
+    for language, said in (("fr", "1 heure 30 minutes"), ("en", "for 1 hour 30 minutes on Clean the river bank")):
+        page.select_option("#language", language)
+        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+        page.wait_for_function(f"document.querySelector('#rewards li').textContent.includes({said!r})", timeout=30_000)
 
 
 def test_a_wallet_on_another_chain_is_asked_to_add_the_town_s_chain_and_switches_to_it(
