@@ -94,8 +94,8 @@ def path_address(address: str) -> str:
         raise Problem(
             422,
             Words(
-                "{address} is not an address: an address is 0x and 40 hex digits, with a valid EIP-55 checksum if "
-                "mixed case.",
+                "{address} is not an account address: it is 0x followed by 40 letters and digits (0 to 9, a to f). "
+                "Copy it again from the member's card or the wallet.",
                 address=repr(address),
             ),
             kind="invalid-input",

@@ -31,7 +31,11 @@ def catalog(language: str) -> dict[str, str]:
         return {}
     with path.open("rb") as source:
         messages = read_po(source, locale=language, domain="ost")
-    return {m.id: m.string for m in messages if isinstance(m.id, str) and m.id and m.string and not m.fuzzy}
+    return {
+        m.id: m.string
+        for m in messages
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
 
 
 @cache
@@ -49,8 +53,9 @@ def plurals(language: str) -> dict[str, dict[str, str]]:
     category = {rules.plural_form(n): which(n) for n in range(1_000)}  # CLDR's category → the catalog's form
     out: dict[str, dict[str, str]] = {}
     for m in messages:
-        if isinstance(m.id, tuple) and all(m.string) and not m.fuzzy:
-            out[m.id[0]] = {name: m.string[index] for name, index in category.items()}
+        forms = m.string
+        if isinstance(m.id, tuple) and isinstance(forms, tuple | list) and all(forms) and not m.fuzzy:
+            out[m.id[0]] = {name: forms[index] for name, index in category.items()}
     return out
 
 

@@ -351,6 +351,18 @@ class TownReader:
             return "ETH"
         return str(self.erc20(asset).functions.symbol().call())
 
+    def projects_worked(self) -> set[int]:
+        """The projects that have had a shift rewarded. Read from the town's first block once, then only the blocks
+        since: a project worked stays worked."""
+        seen: set[int] = self.__dict__.setdefault("_projects_worked", set())
+        start = self.__dict__.get("_projects_read_to", self._from_block - 1) + 1
+        latest = int(self.client.w3.eth.block_number)
+        if start <= latest:
+            for event in self.infinity.events.Rewarded().get_logs(from_block=start, to_block=latest):
+                seen.add(int(event["args"]["projectId"]))
+            self._projects_read_to = latest
+        return set(seen)
+
     def block_time(self, number: int) -> int:
         """When block ``number`` was made (unix time), read once: a block's time never changes."""
         times: dict[int, int] = self.__dict__.setdefault("_block_times", {})

@@ -66,17 +66,18 @@ def _step(step: str, done: bool | None, detail: str) -> dict[str, Any]:
 
 
 def town_plan(town: Any) -> dict[str, Any]:
-    """The 12-month plan the manifest keeps, whether it is the one published on chain, and each milestone done or
-    not (its projects active, its businesses listed; a milestone with neither is not known from the chain)."""
+    """The 12-month plan the manifest keeps, whether it is the one published on chain, and where each milestone
+    stands as far as the chain can tell: ``done`` when its businesses are listed (the chain shows that), ``underWay``
+    when every one of its projects has had a shift worked (the chain shows people at work, not that the work is
+    finished: a roof fixed is for people to see); None for what the chain cannot tell."""
     milestones = list(town.record.twelveMonthPlan)
     digest, version, uri = town.registry.functions.townPlan().call()
     matches = bool(milestones) and hashlib.sha256(canonical_plan(milestones)).digest() == bytes(digest)
-    active = {p["projectId"] for p in town.projects() if p["active"]}
     listed = int(town.factory.functions.businessCount().call())
+    worked = town.projects_worked() if any(m.get("projects") for m in milestones) else set()
     rows = []
     for m in sorted(milestones, key=lambda m: m["month"]):
-        checks = [set(m.get("projects") or []) <= active] if m.get("projects") else []
-        if m.get("businesses"):
-            checks.append(listed >= int(m["businesses"]))
-        rows.append({**m, "done": all(checks) if checks else None})
+        done = listed >= int(m["businesses"]) if m.get("businesses") else None
+        under_way = set(m["projects"]) <= worked if m.get("projects") else None
+        rows.append({**m, "done": done, "underWay": under_way})
     return {"version": int(version), "sha256": bytes(digest).hex(), "uri": uri, "matches": matches, "milestones": rows}

@@ -6,7 +6,8 @@
 const state = {
   config: null, account: null, block: null, businesses: [], view: null, viewing: null, busy: false, page: 0,
 };
-const PAGE_SIZE = 20; // businesses a page shows: a town lists 50 to 100
+// Businesses a page shows (a town lists 50 to 100): 20 on a wide screen, 10 on a phone, where each is a card.
+const pageSize = () => (window.matchMedia('(max-width: 40rem)').matches ? 10 : 20);
 
 // The chain's coin, by the name the town gives it ("ETH" on the development chain).
 function coin() { return state.config.chain.nativeCurrency.symbol; }
@@ -19,6 +20,8 @@ function timeLeft(seconds) {
     : t('{hours} h {minutes} min', { hours: count(hours), minutes: count(minutes) });
 }
 
+// What the page says about the last thing done: in a bar at the foot of the screen, seen wherever the reader is
+// (on a phone the account is at the top and the list far below); an empty message takes the bar away.
 function say(message, tone = '') {
   const status = $('status');
   status.textContent = message;
@@ -57,8 +60,8 @@ function townLine(town) {
 
 // An address in the page's address: /?address=0x… or /m/0x… opens on that account (a bookmark, a printed card).
 function addressInUrl() {
-  const path = location.pathname.match(/^\/m\/(0x[0-9a-fA-F]{40})$/);
-  return path ? path[1] : new URLSearchParams(location.search).get('address');
+  const path = location.pathname.match(/^\/m\/([^/]+)$/); // a damaged link too: the bridge says what is wrong
+  return path ? decodeURIComponent(path[1]) : new URLSearchParams(location.search).get('address');
 }
 
 function keepInUrl(address) {
@@ -129,7 +132,7 @@ const ORDERS = {
 };
 
 // Find a business by name or symbol; show only those open now, not open yet, closed, or open to this account;
-// in the order chosen, a page of PAGE_SIZE at a time.
+// in the order chosen, a page at a time.
 function applyFilter(event) {
   if (event && event.target && event.target.closest && event.target.closest('#filter')) state.page = 0;
   const text = $('filter-text').value.trim().toLowerCase();
@@ -141,9 +144,10 @@ function applyFilter(event) {
       (which === 'mine' && mayBuyNow(b));
     return phaseFits && (!text || b.name.toLowerCase().includes(text) || b.symbol.toLowerCase().includes(text));
   }).sort(ORDERS[$('filter-order').value] || ORDERS.number);
-  const pages = Math.max(1, Math.ceil(fits.length / PAGE_SIZE));
+  const size = pageSize();
+  const pages = Math.max(1, Math.ceil(fits.length / size));
   state.page = Math.min(state.page, pages - 1);
-  const onPage = fits.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE);
+  const onPage = fits.slice(state.page * size, (state.page + 1) * size);
   const body = $('businesses').tBodies[0];
   const shown = new Set(onPage.map((b) => String(b.id)));
   const rest = [...body.rows].filter((tr) => !shown.has(tr.dataset.business));
@@ -151,8 +155,9 @@ function applyFilter(event) {
   const rows = onPage.map((b) => body.querySelector(`tr[data-business="${b.id}"]`));
   for (const tr of rows) tr.hidden = false;
   body.append(...rows, ...rest); // the page's rows first, in the chosen order
-  $('filter-count').textContent = t('{shown} of {total} businesses shown',
-    { shown: count(fits.length), total: count(state.businesses.length) });
+  $('filter-count').textContent = fits.length ? t('{shown} of {total} businesses shown',
+    { shown: count(fits.length), total: count(state.businesses.length) })
+    : t('No business matches: change the search or choose "every business".');
   $('page-line').textContent = t('Page {page} of {pages}', { page: count(state.page + 1), pages: count(pages) });
   $('page-previous').disabled = state.page === 0;
   $('page-next').disabled = state.page >= pages - 1;
@@ -178,7 +183,8 @@ function draw(id, config, sentence) {
   if (charts[id]) charts[id].destroy();
   charts[id] = new window.Chart($(id), {
     ...config,
-    options: { animation: false, responsive: true, maintainAspectRatio: false, ...config.options },
+    // From zero: one point must not get a made-up scale around it (57 to 63 members around 60).
+    options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true } }, ...config.options },
   });
 }
 
@@ -258,9 +264,16 @@ function renderPlan(plan) {
     ? t('Published on chain (version {version}); each step below says whether the chain shows it done.',
       { version: count(plan.version) })
     : t('This plan is not the one published on chain.');
-  const marks = { true: '✓ done', false: '… not yet', null: 'not known from the chain' };
+  // What the chain can tell: businesses listed (done), shifts worked on a milestone's projects (under way — a roof
+  // fixed is for people to see, not the chain); the plan's own words as the ambassador wrote them (<bdi>).
+  const stands = (m) => {
+    const said = [];
+    if (m.done !== null) said.push(m.done ? t('✓ done') : t('… not yet'));
+    if (m.underWay !== null) said.push(m.underWay ? t('✓ under way: shifts worked on it') : t('… no shift worked on it yet'));
+    return said.length ? said.join('; ') : t('not known from the chain');
+  };
   list.replaceChildren(...plan.milestones.map((m) => el('li', {}, el('strong', {}, t('Month {month}: ', { month: count(m.month) })),
-    m.what, ' ', el('span', { class: m.done ? 'good' : 'muted' }, `(${t(marks[m.done])})`))));
+    el('bdi', {}, m.what), ' ', el('span', { class: m.done || m.underWay ? 'good' : 'muted' }, `(${stands(m)})`))));
 }
 
 // The latest rewards in words: "25 Nov 2026: 0x2546…Ec30 earned 1 INF for 3 hours on Clean the river".
@@ -309,7 +322,7 @@ function renderBusinesses() {
       { sold: count(b.sold), minimum: count(b.minimum), offered: count(b.offered) });
     tr.append(
       el('td', { 'data-label': '#' }, String(b.id)),
-      el('td', { 'data-label': t('Business') }, el('strong', {}, b.name), ' ', el('span', { class: 'muted' }, b.symbol),
+      el('td', { 'data-label': t('Business') }, el('strong', { dir: 'auto' }, b.name), ' ', el('span', { class: 'muted' }, b.symbol),
         documentLinks(b)),
       el('td', { 'data-label': t('Phase') }, el('span', { class: `phase phase-${b.phase}` }, t(b.phase)),
         b.finalized ? ' ' + t('(settled)') : ''),
@@ -764,7 +777,10 @@ async function start() {
     await window.i18n.load();
     state.config = await api('/v1/config');
     await refresh();
-    document.addEventListener('ost-language', () => refresh().catch((error) => say(error.message, 'bad')));
+    document.addEventListener('ost-language', () => {
+      say(''); // said in the language before: the next action says it in this one
+      refresh().catch((error) => say(error.message, 'bad'));
+    });
   } catch (error) {
     say(error.message, 'bad');
   }
@@ -782,6 +798,8 @@ async function start() {
       const address = $('lookup-address').value.trim();
       await showAccount(address);
       keepInUrl(address);
+      say(''); // what was said about an earlier look-up no longer holds
+      $('me').scrollIntoView({ block: 'start' }); // the account is at the top: take the reader there
     } catch (error) { say(error.message, 'bad'); }
   });
   const bookmarked = addressInUrl();

@@ -106,7 +106,10 @@ def town_plan_command(manifest: ManifestFile = None, rpc_url: RpcUrl = None, as_
         return
     table = Table("month", "what", "where it stands", title=f"{town.name}: the first twelve months")
     for m in plan["milestones"]:
-        table.add_row(str(m["month"]), m["what"], _mark(m["done"]) if m["done"] is not None else "see for yourself")
+        stands = [_mark(m["done"])] if m["done"] is not None else []
+        if m["underWay"] is not None:
+            stands.append("under way: shifts worked on it" if m["underWay"] else "no shift worked on it yet")
+        table.add_row(str(m["month"]), m["what"], "; ".join(stands) or "see for yourself")
     console.print(table)
     console.print(
         f"Published on chain as version {plan['version']} (sha256 {plan['sha256']})."

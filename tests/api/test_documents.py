@@ -92,7 +92,7 @@ def test_documents_are_published_stored_served_and_checked(documented: Deployed)
             subprocess.run([OST, "town", "plan", *where], capture_output=True, text=True, check=True).stdout
         )
         assert plan["matches"] and plan["version"] == 1
-        assert [m["done"] for m in plan["milestones"]] == [None, True, False]
+        assert [(m["done"], m["underWay"]) for m in plan["milestones"]] == [(None, None), (None, False), (False, None)]
 
     # A changed document is published as a new version; every version stays in the events.
     (d.folder / "docs" / "bakery.md").write_bytes(BAKERY_PLAN + b"\nNow with rusks.\n")

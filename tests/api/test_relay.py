@@ -272,9 +272,9 @@ def test_the_n_plus_first_action_of_the_day_is_refused_and_nothing_is_sent(
     quota = http.get(f"/v1/relay/quota/{busy.address}", headers={"Accept-Language": "fr"}).json()
     assert quota["sentence"] == "Les actions gratuites du jour sont utilisées ; davantage à 00:00 SAST."
     wrong = http.get("/v1/relay/quota/0x1234", headers={"Accept-Language": "ar"})
-    assert assert_problem(wrong, 422)["detail"].startswith("'0x1234' ليس عنوانًا")
+    assert assert_problem(wrong, 422)["detail"].startswith("'0x1234' ليس عنوان حساب")
     english = http.get("/v1/relay/quota/0x1234", headers={"Accept-Language": "xh, de;q=0.5"})  # none the town speaks
-    assert english.headers["content-language"] == "en" and "is not an address" in english.json()["detail"]
+    assert english.headers["content-language"] == "en" and "is not an account address" in english.json()["detail"]
 
 
 def test_a_flood_from_one_address_does_not_delay_another_members_action(
