@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -91,15 +92,19 @@ def path_address(address: str) -> str:
     try:
         return check_address(address)
     except ValueError:
-        raise Problem(
-            422,
-            Words(
-                "{address} is not an account address: it is 0x followed by 40 letters and digits (0 to 9, a to f). "
+        if re.fullmatch(r"\s*0x[0-9a-fA-F]{40}\s*", address):  # the right shape: its capitals do not check out
+            said = Words(
+                "{address} has a typing mistake: its capital and small letters do not match the address's own check. "
                 "Copy it again from the member's card or the wallet.",
                 address=repr(address),
-            ),
-            kind="invalid-input",
-        ) from None
+            )
+        else:
+            said = Words(
+                "{address} is not an account address: it is 0x followed by 40 digits and letters from a to f. Copy it "
+                "again from the member's card or the wallet.",
+                address=repr(address),
+            )
+        raise Problem(422, said, kind="invalid-input") from None
 
 
 def asked_language(

@@ -353,14 +353,18 @@ class TownReader:
 
     def projects_worked(self) -> set[int]:
         """The projects that have had a shift rewarded. Read from the town's first block once, then only the blocks
-        since: a project worked stays worked."""
+        since (a project worked stays worked), unless the chain changed under them (a reorganisation, a reset)."""
+        w3 = self.client.w3
+        read_to, at = self.__dict__.get("_projects_read_to", (self._from_block - 1, None))
+        latest = int(w3.eth.block_number)
+        if at is not None and (latest < read_to or w3.eth.get_block(read_to)["hash"] != at):
+            read_to, at = self._from_block - 1, None  # the chain changed under what was read: read it again
+            self.__dict__.pop("_projects_worked", None)
         seen: set[int] = self.__dict__.setdefault("_projects_worked", set())
-        start = self.__dict__.get("_projects_read_to", self._from_block - 1) + 1
-        latest = int(self.client.w3.eth.block_number)
-        if start <= latest:
-            for event in self.infinity.events.Rewarded().get_logs(from_block=start, to_block=latest):
+        if read_to < latest:
+            for event in self.infinity.events.Rewarded().get_logs(from_block=read_to + 1, to_block=latest):
                 seen.add(int(event["args"]["projectId"]))
-            self._projects_read_to = latest
+            self._projects_read_to = (latest, w3.eth.get_block(latest)["hash"])
         return set(seen)
 
     def block_time(self, number: int) -> int:

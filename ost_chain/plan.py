@@ -105,8 +105,9 @@ class DocumentPlan(_Strict):
 
 
 class Milestone(_Strict):
-    """A step of the town's 12-month plan: what happens in which month; done, on chain, when its ``projects`` are
-    active and at least ``businesses`` are listed (a step with neither, such as the town meeting, is said as is)."""
+    """A step of the town's 12-month plan: what happens in which month. The chain shows it under way once shifts are
+    worked on each of its ``projects``, and done once at least ``businesses`` are listed; a step with neither (the
+    town meeting) is said as is."""
 
     month: int = Field(ge=1, le=12)
     what: str = Field(min_length=1, max_length=200)

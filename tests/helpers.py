@@ -93,8 +93,10 @@ class CappedLogs:
     than ``most_blocks`` blocks in a hosted provider's words; ``None``: it caps nothing. It counts the log queries it
     answered and refused."""
 
-    def __init__(self, upstream: str, most_blocks: int | None) -> None:
-        self.upstream, self.most_blocks, self.answered, self.refused = upstream, most_blocks, 0, 0
+    ALCHEMY = "Log response size exceeded. You can make eth_getLogs requests with up to a {most} block range."
+
+    def __init__(self, upstream: str, most_blocks: int | None, says: str = ALCHEMY) -> None:
+        self.upstream, self.most_blocks, self.says, self.answered, self.refused = upstream, most_blocks, says, 0, 0
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -137,10 +139,7 @@ class CappedLogs:
             block = lambda tag: latest if tag in (None, "latest") else int(tag, 16)  # noqa: E731
             if block(query.get("toBlock")) - block(query.get("fromBlock")) + 1 > self.most_blocks:
                 self.refused += 1
-                message = (
-                    f"Log response size exceeded. You can make eth_getLogs requests with up to a {self.most_blocks} "
-                    "block range."
-                )
+                message = self.says.format(most=self.most_blocks)
                 return json.dumps(
                     {"jsonrpc": "2.0", "id": asked["id"], "error": {"code": -32602, "message": message}}
                 ).encode()

@@ -26,6 +26,9 @@ function say(message, tone = '') {
   const status = $('status');
   status.textContent = message;
   status.className = 'status ' + tone;
+  $('status-close').hidden = !message;
+  // The page keeps the bar's height free at its end, so nothing stays under it.
+  document.documentElement.style.setProperty('--status-height', message ? `${status.offsetHeight}px` : '0px');
 }
 
 async function refresh() {
@@ -61,7 +64,8 @@ function townLine(town) {
 // An address in the page's address: /?address=0x… or /m/0x… opens on that account (a bookmark, a printed card).
 function addressInUrl() {
   const path = location.pathname.match(/^\/m\/([^/]+)$/); // a damaged link too: the bridge says what is wrong
-  return path ? decodeURIComponent(path[1]) : new URLSearchParams(location.search).get('address');
+  if (!path) return new URLSearchParams(location.search).get('address');
+  try { return decodeURIComponent(path[1]); } catch (e) { return path[1]; } // a torn %-escape: as it stands
 }
 
 function keepInUrl(address) {
@@ -155,8 +159,8 @@ function applyFilter(event) {
   const rows = onPage.map((b) => body.querySelector(`tr[data-business="${b.id}"]`));
   for (const tr of rows) tr.hidden = false;
   body.append(...rows, ...rest); // the page's rows first, in the chosen order
-  $('filter-count').textContent = fits.length ? t('{shown} of {total} businesses shown',
-    { shown: count(fits.length), total: count(state.businesses.length) })
+  $('filter-count').textContent = fits.length ? tn('{shown} of {total} business shown', '{shown} of {total} businesses shown',
+    state.businesses.length, { shown: count(fits.length), total: count(state.businesses.length) })
     : t('No business matches: change the search or choose "every business".');
   $('page-line').textContent = t('Page {page} of {pages}', { page: count(state.page + 1), pages: count(pages) });
   $('page-previous').disabled = state.page === 0;
@@ -211,7 +215,8 @@ function renderPictures() {
       })),
     },
   }, points.length
-    ? t('Raise of {name}: {sold} shares sold by {date}, in the {phase} phase.', {
+    ? tn('Raise of {name}: {sold} share sold by {date}, in the {phase} phase.',
+      'Raise of {name}: {sold} shares sold by {date}, in the {phase} phase.', points[points.length - 1].sold, {
       name: business ? business.name : `#${chosen}`, sold: count(points[points.length - 1].sold),
       date: dates(points).pop(), phase: t(points[points.length - 1].phase),
     })
@@ -353,7 +358,7 @@ function renderBusinesses() {
 }
 
 async function showAccount(address) {
-  const view = await api(`/v1/members/${address}`);
+  const view = await api(`/v1/members/${encodeURIComponent(address)}`); // never another path of the bridge
   state.viewing = address;
   state.view = view;
   $('me').hidden = false;
@@ -439,7 +444,7 @@ async function showAccount(address) {
   if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, t('None.')));
   $('filter-mine').disabled = false; // "open to this account now" now has an account to go by
   applyFilter();
-  renderHistory(await api(`/v1/members/${address}/history`));
+  renderHistory(await api(`/v1/members/${encodeURIComponent(address)}/history`));
   await showQuota(mine).catch(() => { /* the quota line is a courtesy: the page works without it */ });
 }
 
@@ -785,6 +790,7 @@ async function start() {
     say(error.message, 'bad');
   }
   $('connect').addEventListener('click', connect);
+  $('status-close').addEventListener('click', () => say(''));
   $('buy').addEventListener('submit', buy);
   $('filter').addEventListener('input', applyFilter);
   $('page-previous').addEventListener('click', () => turnPage(-1));

@@ -3,9 +3,11 @@ first, each with its date."""
 
 from __future__ import annotations
 
+import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3.contract import Contract
+from web3.exceptions import Web3RPCError
 
 from ost_chain.client import ChainClient
 from ost_chain.history import history
@@ -85,3 +87,24 @@ def test_a_provider_that_caps_log_queries_still_gives_the_whole_history_and_pict
         capped.refused = 0
         history(through, alice.address)  # the width that worked is kept: each wide query is refused once at most
         assert capped.refused <= uncapped.answered
+
+
+def test_a_refusal_a_narrower_query_would_not_cure_is_not_split(
+    client: ChainClient, deployed_town: Manifest, alice: LocalAccount
+) -> None:
+    """A rate limit is not a width: it comes back as the provider said it, after one call. A provider that refuses
+    without naming its cap is read in halves, and the cap learned is kept for the next query."""
+    rpc_url = client.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    client.w3.provider.make_request("anvil_mine", [hex(40)])  # type: ignore[arg-type]
+    limited = CappedLogs(rpc_url, most_blocks=1, says="Your app has exceeded its compute units per second capacity")
+    with limited, pytest.raises(Web3RPCError, match="per second capacity"):
+        history(Town(ChainClient.connect(limited.url, compile=False), deployed_town.data), alice.address)
+    assert limited.refused == 1 and limited.answered == 0
+    direct = history(Town(client, deployed_town.data), alice.address)
+    with CappedLogs(rpc_url, most_blocks=8, says="block range is too large") as unnamed:
+        through = Town(ChainClient.connect(unnamed.url, compile=False), deployed_town.data)
+        assert history(through, alice.address) == direct
+        learning = unnamed.refused
+        unnamed.refused = 0
+        assert history(through, alice.address) == direct
+        assert unnamed.refused < learning  # the cap is known now: one refusal per wide query, at most

@@ -36,7 +36,8 @@ def test_every_translation_has_the_placeholders_of_its_english(language: str) ->
 # The page's words: t('…') (a literal, or literals joined with +) in its scripts, data-i18n… attributes in its HTML.
 _LITERAL = r"'(?:[^'\\]|\\.)*'"
 _T_CALL = re.compile(r"\bt\(\s*(" + _LITERAL + r"(?:\s*\+\s*" + _LITERAL + r")*)")
-_TN_CALL = re.compile(r"\btn\(\s*(" + _LITERAL + r"),\s*(" + _LITERAL + r")")
+_JOINED = _LITERAL + r"(?:\s*\+\s*" + _LITERAL + r")*"
+_TN_CALL = re.compile(r"\btn\(\s*(" + _JOINED + r"),\s*(" + _JOINED + r")")
 _ATTRIBUTE = re.compile(r'data-i18n(?:-label|-placeholder)?="([^"]*)"')
 
 
@@ -57,7 +58,8 @@ def page_plurals() -> dict[str, str]:
     found: dict[str, str] = {}
     for script in ("app.js", "network.js", "common.js"):
         for call in _TN_CALL.finditer((static / script).read_text()):
-            found[call.group(1)[1:-1].replace("\\'", "'")] = call.group(2)[1:-1].replace("\\'", "'")
+            one, other = ("".join(p[1:-1].replace("\\'", "'") for p in re.findall(_LITERAL, g)) for g in call.groups())
+            found[one] = other
     return found
 
 
@@ -99,6 +101,22 @@ def test_every_sentence_that_changes_with_a_number_has_each_form_the_language_ha
         assert "other" in forms[one] and set(forms[one]) <= categories, (language, one)  # a rare one: "other"
         for form in forms[one].values():
             assert {f[0] for f in fields(form)} <= {f[0] for f in fields(other)}, (language, one, form)
+        assert fields(forms[one]["other"]) == fields(other), (language, one)  # the general form says the number
+
+
+def test_arabic_says_each_number_with_its_own_form() -> None:
+    """Arabic's six forms, pinned: a catalog tool that rewrote the Plural-Forms header in another order would swap
+    them (GNU's formula puts 11 to 99 before 100 to 102; Babel's, used here, after)."""
+    shares = plurals("ar")["{shares} share of {name} ({symbol}), worth {value} at the sale price ({phase})"]
+    said = {n: shares[Locale.parse("ar").plural_form(n)].split(" في ")[0] for n in (0, 1, 2, 3, 11, 100)}
+    assert said == {
+        0: "{shares} سهم",
+        1: "سهم واحد",
+        2: "سهمان",
+        3: "{shares} أسهم",
+        11: "{shares} سهمًا",
+        100: "{shares} سهم",
+    }
 
 
 @pytest.mark.parametrize(
