@@ -9,15 +9,11 @@ python benchmarks/page.py --members 60  # the sample only
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,49 +23,13 @@ from eth_utils import keccak, to_checksum_address  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from benchmarks._bridge import serving  # noqa: E402
+from benchmarks._proxy import RpcProxy  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
 from ost_chain.deploy import deploy_plan  # noqa: E402
 from ost_chain.plan import load_plan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Counter:
-    """A JSON-RPC proxy on 127.0.0.1 that forwards to anvil and counts the calls (each entry of a batch)."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream, self.calls, self.lock = upstream, 0, threading.Lock()
-        counter = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                parsed = json.loads(body)
-                with counter.lock:
-                    counter.calls += len(parsed) if isinstance(parsed, list) else 1
-                request = urllib.request.Request(
-                    counter.upstream, data=body, headers={"Content-Type": "application/json"}
-                )
-                with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - anvil on 127.0.0.1
-                    data = answer.read()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def take(self) -> int:
-        with self.lock:
-            n, self.calls = self.calls, 0
-        return n
 
 
 def measure(members: int) -> dict[str, Any]:
@@ -80,17 +40,17 @@ def measure(members: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder, LocalChain() as node:
         client = ChainClient.connect(node.rpc_url)
         manifest = deploy_plan(client, plan, Path(folder) / "town.json", {a.address: a for a in dev_accounts()}, digest)
-        proxy = Counter(node.rpc_url)
+        proxy = RpcProxy(node.rpc_url)
         port = 18900 + os.getpid() % 90
         database = f"sqlite:///{Path(folder) / 'bridge.sqlite'}"
         try:
             with serving(manifest.path, proxy.url, database, port) as url:
                 return browse(url, client, proxy, members)
         finally:
-            proxy.server.shutdown()
+            proxy.stop()
 
 
-def browse(url: str, client: ChainClient, proxy: Counter, members: int) -> dict[str, Any]:
+def browse(url: str, client: ChainClient, proxy: RpcProxy, members: int) -> dict[str, Any]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -17,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector
 from web3.logs import DISCARD
 
+from benchmarks._proxy import RpcProxy
 from ost_chain import eip712
 from ost_chain.client import ChainClient
 from ost_chain.exceptions import ContractRevert
@@ -88,46 +86,16 @@ class BatchReader:
         return [int(response["result"], 16) for response in sorted(responses, key=lambda r: r["id"])]
 
 
-class CappedLogs:
+class CappedLogs(RpcProxy):
     """A JSON-RPC provider on 127.0.0.1 in front of ``upstream`` (anvil) that refuses an ``eth_getLogs`` over more
-    than ``most_blocks`` blocks in a hosted provider's words; ``None``: it caps nothing. It counts the log queries it
-    answered and refused."""
+    than ``most_blocks`` blocks in a hosted provider's words (``says``); ``None``: it caps nothing. It counts the log
+    queries it answered and refused."""
 
     ALCHEMY = "Log response size exceeded. You can make eth_getLogs requests with up to a {most} block range."
 
     def __init__(self, upstream: str, most_blocks: int | None, says: str = ALCHEMY) -> None:
-        self.upstream, self.most_blocks, self.says, self.answered, self.refused = upstream, most_blocks, says, 0, 0
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                asked = json.loads(body)
-                data = provider.answer(asked, body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> CappedLogs:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def forward(self, body: bytes) -> bytes:
-        request = urllib.request.Request(self.upstream, data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - anvil on 127.0.0.1
-            return bytes(answer.read())
+        super().__init__(upstream)
+        self.most_blocks, self.says, self.answered, self.refused = most_blocks, says, 0, 0
 
     def answer(self, asked: Any, body: bytes) -> bytes:
         if isinstance(asked, dict) and asked.get("method") == "eth_getLogs" and self.most_blocks is not None:
