@@ -181,6 +181,9 @@ const charts = {};
 window.ostCharts = charts;
 
 function draw(id, config, sentence) {
+  if (!$(id)) { // its figure: a canvas and the sentence that says what it shows, in the order drawn
+    $('pictures').append(el('figure', {}, el('canvas', { id, role: 'img' }), el('figcaption', { id: `${id}-text` })));
+  }
   $(`${id}-text`).textContent = sentence;
   $(id).setAttribute('aria-label', sentence);
   if (!window.Chart) return; // no library: the sentence says it all
