@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from eth_abi import decode as abi_decode
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.exceptions import ContractLogicError
 
 from ost_chain.abi import Function
 from ost_chain.artifacts import Artifacts
@@ -37,7 +37,7 @@ from .db import BridgeSession, RelayRequest, RelayStatus, utcnow
 from .i18n import Words
 from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
-from .worker.relay import Reverted, Rpc
+from .worker.relay import Reverted, Rpc, RpcError
 
 # What a member may have relayed: (contract, function) → the action in words.
 ACTIONS = {
@@ -57,6 +57,8 @@ MIN_DEADLINE_SECONDS = 60  # a request about to expire would only expire in the 
 MAX_DEADLINE_SECONDS = 7_200  # a signed request stays valid on chain until its deadline: not for long
 CLIENT_SHARE = 10  # one client address (a household, a carrier's gateway) may send for this many members
 LISTING_RECHECK_SECONDS = 5.0
+FUNDS_RECHECK_SECONDS = 5.0
+GAS_MARGIN = 8  # a request gives its call at least an eighth more gas than the call needs now
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class RelayDesk:
         self._targets: dict[str, str] = {}  # address (lower) → contract name
         self._listed = -1
         self._targets_checked = 0.0
+        self._funds: tuple[float, int, int] | None = None  # when read, the relayer's balance, the gas price
 
     # ── the town's policy, read again whenever the plan's deployment changes the manifest ──
 
@@ -405,46 +408,83 @@ class RelayDesk:
         return self._name
 
     def _simulate(self, town: Town, request: ForwardRequest, *, follower: bool = False) -> int:
-        """The call as the forwarder will make it (a revert refused, decoded), then the relay's own gas (a follower,
-        whose nonce is not yet the forwarder's next, counts the gas its member signed for)."""
+        """The call as the forwarder will make it (a revert refused, decoded; a request whose gas is short of the
+        call's with a margin refused: it would run out on the way), then the relay's own gas (a follower, whose
+        nonce is not yet the forwarder's next, counts the gas its member signed for); a relayer that cannot pay for
+        it refuses it with 503. Every failure is decided from the answer's form, never a node's words."""
         rpc = Rpc(town)
         call = {
             "from": town.forwarder.address,
             "to": request.to,
             "data": "0x" + forwarded_call(request.sender, request.data).hex(),
-            "gas": hex(request.gas),
         }
         try:
-            rpc("eth_call", call, "latest")
+            needed = int(rpc("eth_estimateGas", call), 16)
         except Reverted as exc:
-            revert = town.client.artifacts.errors.decode(exc.data)
-            said = _in_units(revert, self._targets.get(request.to.lower()))
-            raise Problem(422, Words("This action would fail: {said}", said=said), kind="would-revert") from None
+            raise Problem(
+                422, Words("This action would fail: {said}", said=self._said(town, request, exc)), kind="would-revert"
+            ) from None
+        except RpcError as exc:
+            raise Unreachable(scrub(str(exc), self.rpc_url)) from None
+        least = needed + needed // GAS_MARGIN + 5_000
+        if request.gas < least:
+            raise Problem(
+                422,
+                Words(
+                    "The request gives its call {gas} gas and the call needs about {needed}: sign it again with at "
+                    "least {least}.",
+                    gas=f"{request.gas:,}",
+                    needed=f"{needed:,}",
+                    least=f"{least:,}",
+                ),
+                kind="gas-too-low",
+            )
         if follower:
             return request.gas
-        execute = town.forwarder.functions.execute(request.as_call())
+        execute = town.forwarder.functions.execute(request.as_call())._encode_transaction_data()
         try:
-            return int(execute.estimate_gas({"from": self.relayer}))
-        except ContractLogicError as exc:  # the call passed, so the forwarder refused the request itself
+            estimate = int(
+                rpc("eth_estimateGas", {"from": self.relayer, "to": town.forwarder.address, "data": execute}), 16
+            )
+        except Reverted as exc:  # the call passed, so the forwarder refused the request itself
             if int(town.forwarder.functions.nonces(request.sender).call()) > request.nonce:
                 # Another request of the signer's used this nonce while this one was being checked.
                 raise _replayed(request.sender, request.nonce) from None
-            said = town.client.decode(exc).sentence
+            said = self._said(town, request, exc)
             raise Problem(
                 422, Words("The town's forwarder refuses this request: {said}", said=said), kind="refused"
             ) from None
-        except Web3RPCError as exc:
-            if "insufficient funds" in str(exc).lower():
-                raise Problem(
-                    503,
-                    Words(
-                        "The town's relayer has no coin left to pay for gas: nothing was sent. The town is told (in "
-                        "the bridge's health report); try again later."
-                    ),
-                    kind="relayer-empty",
-                    headers={"Retry-After": "600"},
-                ) from None
+        except RpcError as exc:
             raise Unreachable(scrub(str(exc), self.rpc_url)) from None
+        self._can_pay(rpc, estimate)
+        return estimate
+
+    def _can_pay(self, rpc: Rpc, gas: int) -> None:
+        """Refuse, before anything is queued, while the relayer's balance cannot pay ``gas`` at twice today's price
+        (what a batch offers); read at most every few seconds."""
+        now = time.monotonic()
+        if self._funds is None or now > self._funds[0] + FUNDS_RECHECK_SECONDS:
+            balance, price = rpc.batch([("eth_getBalance", [self.relayer, "latest"]), ("eth_gasPrice", [])])
+            for answer in (balance, price):
+                if isinstance(answer, Exception):
+                    raise Unreachable(scrub(str(answer), self.rpc_url))
+            self._funds = (now, int(balance, 16), int(price, 16))
+        _, balance, price = self._funds
+        if balance < gas * 2 * price:
+            raise Problem(
+                503,
+                Words(
+                    "The town's relayer has no coin left to pay for gas: nothing was sent. The town is told (in "
+                    "the bridge's health report); try again later."
+                ),
+                kind="relayer-empty",
+                headers={"Retry-After": "600"},
+            )
+
+    def _said(self, town: Town, request: ForwardRequest, exc: Reverted) -> str:
+        if exc.empty:
+            return Words("it runs out of gas, or fails without giving a reason.")
+        return _in_units(town.client.artifacts.errors.decode(exc.data), self._targets.get(request.to.lower()))
 
 
 def _in_units(revert: ContractRevert, contract: str | None) -> str:

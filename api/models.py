@@ -221,6 +221,11 @@ class QueueHealth(BaseModel):
     depth: int | None = Field(default=None, description="Unknown while the database is away.")
     oldestWaitingSeconds: float | None
     workerLeader: bool
+    relayDepth: int | None = Field(default=None, description="Members' relayed actions waiting or on their way.")
+    lastMinedSeconds: float | None = Field(
+        default=None, description="Seconds since this worker last saw one of its batches mined (its leader only)."
+    )
+    stalled: bool = Field(default=False, description="Rows wait and nothing was mined for a while: 503.")
 
 
 class RelayerHealth(BaseModel):
@@ -236,7 +241,7 @@ class RelayerHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "degraded", "stalled"]
     chain: ChainHealth
     database: DatabaseHealth
     queue: QueueHealth

@@ -17,7 +17,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt, Wei
 
 from .abi import decode_result, encode_call
@@ -158,14 +158,21 @@ class ChainClient:
             params["gas"] = gas
         try:
             tx = build(params)
-            signed = sender.sign_transaction(tx)  # type: ignore[arg-type]
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         except ContractLogicError as exc:
             raise self.decode(exc) from None
         except Web3RPCError as exc:
-            if "insufficient funds" in str(exc).lower():
-                raise self._no_funds(sender, value) from None
-            raise
+            raise self._refused(sender, params, value, exc) from None
+        signed = sender.sign_transaction(tx)  # type: ignore[arg-type]
+        tx_hash = signed.hash  # the keccak of the signed bytes: ours whatever the node answers
+        try:
+            self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        except (ContractLogicError, Web3RPCError) as exc:
+            # A node may answer with an error for a transaction it took, even mined (Hardhat's reports a revert so):
+            # what happened is read from the chain, never from the node's words.
+            if not self._knows(tx_hash):
+                if isinstance(exc, ContractLogicError):
+                    raise self.decode(exc) from None
+                raise self._refused(sender, tx, value, exc) from None
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.05)
         except TimeExhausted as exc:
@@ -176,6 +183,25 @@ class ChainClient:
         if receipt["status"] != 1:
             raise self._explain_failure(tx, receipt)
         return receipt
+
+    def _knows(self, tx_hash: bytes) -> bool:
+        """Whether the node holds or has mined the transaction of ``tx_hash``."""
+        try:
+            return self.w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+
+    def _refused(self, sender: LocalAccount, tx: TxParams, value: int, exc: Exception) -> ChainError:
+        """The sentence for a transaction the node refused: a signer that cannot pay its most is told so (decided
+        from its balance and the fee, whatever the node's words); any other refusal says the node's reason."""
+        price = int(tx.get("maxFeePerGas") or self.w3.eth.gas_price)
+        most = int(tx.get("gas") or 21_000) * price + value
+        if self.balance(sender.address) < most:
+            return self._no_funds(sender, value)
+        message = exc.args[0] if exc.args else exc
+        if isinstance(message, dict):
+            message = message.get("message", message)
+        return ChainError(f"The node refused the transaction from {sender.address}: {message}.")
 
     def _no_funds(self, sender: LocalAccount, value: int) -> ChainError:
         """The sentence for a signer who cannot pay: what it holds, and what it needs it for."""

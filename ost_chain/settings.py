@@ -43,6 +43,19 @@ class BridgeSettings(BaseModel):
     batch_size: int = Field(default=200, ge=1, le=500, description="Most participations in one rewardBatch.")
     batch_wait: float = Field(default=0.25, ge=0, description="Seconds a partial batch waits for more.")
     stuck_after: float = Field(default=30.0, gt=0, description="Seconds before a pending transaction is re-priced.")
+    in_flight_blocks: float = Field(
+        default=2.0,
+        gt=0,
+        le=8,
+        description="Gas the worker keeps in flight with a backlog, in blocks' gas limits: batches on consecutive "
+        "nonces, so each block is filled.",
+    )
+    max_in_flight: int = Field(default=16, ge=1, le=64, description="Most batches in flight at once.")
+    stall_after: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds without a batch mined while rows wait before /healthz says the worker is stalled.",
+    )
     role_cache_seconds: float = Field(default=2.0, ge=0, description="How long an on-chain role check is trusted.")
     stale_role_seconds: float = Field(
         default=600.0, ge=0, description="While the chain is unreachable, trust a role seen this recently."

@@ -61,9 +61,10 @@ def health(bridge: BridgeDep) -> JSONResponse:
         warnings.append("The chain cannot be reached: participations are accepted and wait in the queue.")
     database = DatabaseHealth(reachable=True)
     depth: int | None = None
+    relays: int | None = None
     oldest: float | None = None
     try:
-        depth, oldest = bridge.worker.queue_stats()
+        depth, oldest, relays = bridge.worker.queue_stats()
         _spend(relayer, bridge.worker.spend())
     except Exception as exc:
         if not is_outage(exc):
@@ -78,15 +79,26 @@ def health(bridge: BridgeDep) -> JSONResponse:
         warnings.append(bridge.worker.relayer_capped)
     if bridge.worker.last_error:
         warnings.append(f"The worker's last error: {bridge.worker.last_error[:200]}")
+    stalled = bridge.worker.stalled(oldest)
+    if stalled:
+        warnings.append(stalled)
+    healthy = chain.reachable and database.reachable
     body = Health(
-        status="ok" if chain.reachable and database.reachable and not bridge.worker.problem else "degraded",
+        status="stalled" if stalled else "ok" if healthy and not bridge.worker.problem else "degraded",
         chain=chain,
         database=database,
-        queue=QueueHealth(depth=depth, oldestWaitingSeconds=oldest, workerLeader=bridge.worker.leader),
+        queue=QueueHealth(
+            depth=depth,
+            oldestWaitingSeconds=oldest,
+            workerLeader=bridge.worker.leader,
+            relayDepth=relays,
+            lastMinedSeconds=bridge.worker.since_mined(),
+            stalled=stalled is not None,
+        ),
         relayer=relayer,
         warnings=warnings,
     )
     return JSONResponse(
         body.model_dump(mode="json", exclude_unset=True),
-        status_code=200 if chain.reachable and database.reachable else 503,
+        status_code=200 if healthy and not stalled else 503,
     )

@@ -22,8 +22,9 @@ from ost_chain.townclient import Town
 
 from ..db import Batch, BatchKind, BatchStatus, BridgeSession, RelayRequest, RelayStatus, utcnow
 from ..i18n import Words
+from . import pipeline
 from .relay import Relay as Sender
-from .relay import Reverted, Rpc
+from .relay import Reverted, Rpc, RpcError
 
 log = logging.getLogger("ost.bridge.worker")
 MAX_ATTEMPTS = 3
@@ -36,6 +37,7 @@ class Forwarding:
     def __init__(self, sender: Sender, forwarder_abi: list[dict[str, Any]], batch_size: int) -> None:
         self.sender, self.batch_size = sender, batch_size
         self.execute_batch = Function.of(forwarder_abi, "executeBatch")
+        self.nonces = Function.of(forwarder_abi, "nonces")
         self.executed = Event.of(forwarder_abi, "ExecutedForwardRequest")
         self.confirmed = 0
 
@@ -49,8 +51,9 @@ class Forwarding:
             != 0
         )
 
-    def send(self, session: BridgeSession, town: Town, latest: dict[str, Any]) -> bool:
-        """Send the oldest queued requests (one per signer: the desk lets one wait at a time) in one transaction."""
+    def send(self, session: BridgeSession, town: Town, latest: dict[str, Any], nonce: int) -> bool:
+        """Send the oldest queued requests (one per signer: the desk lets one wait at a time) in one transaction at
+        ``nonce``, as many as fit a batch's gas. A request that fails its checks is settled alone; the rest go on."""
         rows = list(
             session.scalars(
                 select(RelayRequest)
@@ -61,23 +64,33 @@ class Forwarding:
         )
         if not rows:
             return False
-        rows = self._still_good(session, town, rows, int(latest["timestamp"], 16))
-        room = int(latest["gasLimit"], 16) * 3 // 4  # leave room in the block for others
+        rpc = Rpc(town)
+        rows = self._still_good(session, town, rpc, rows, int(latest["timestamp"], 16))
+        room = pipeline.room(latest)
         while len(rows) > 1 and batch_gas([r.gas for r in rows], b"") > room:
             rows = rows[: len(rows) // 2]  # the rest waits for the next batch
+        relayer = self.sender.relayer.address
+        while rows:
+            data = self.execute_batch.encode(
+                [_request(r) for r in rows], relayer
+            )  # refunds to itself: skip, not revert
+            call = {"from": relayer, "to": town.forwarder.address, "data": "0x" + data.hex()}
+            try:
+                estimate = int(rpc("eth_estimateGas", call), 16)
+                break
+            except Reverted as exc:  # a request the forwarder would not skip: find it by halves, fail it alone
+                if len(rows) > 1:
+                    rows = rows[: len(rows) // 2]
+                    continue
+                said = _said(town, exc)
+                self._fail(rows[0], Words("The town's forwarder refuses it, so it was not sent: {said}", said=said))
+                session.save()
+                return True
         if not rows:
             return True
-        relayer = self.sender.relayer.address
-        data = self.execute_batch.encode([_request(r) for r in rows], relayer)  # refunds to itself: skip, not revert
-        rpc = Rpc(town)
-        call = {"from": relayer, "to": town.forwarder.address, "data": "0x" + data.hex()}
-        try:
-            estimate = int(rpc("eth_estimateGas", call), 16)
-        except Reverted as exc:  # not the requests (those are skipped), so the relayer's own problem
-            raise _problem(town, exc) from None
         # Every call gets the whole gas its member signed for (unused gas is not paid for).
-        gas = max(estimate * 6 // 5 + 20_000, batch_gas([r.gas for r in rows], data))
-        batch = self.sender.sign(town, BatchKind.RELAY, town.forwarder.address, data, gas, latest, len(rows))
+        gas = max(pipeline.with_margin(estimate), batch_gas([r.gas for r in rows], data))
+        batch = self.sender.sign(town, BatchKind.RELAY, town.forwarder.address, data, gas, latest, len(rows), nonce)
         now = utcnow()
         with session.writing():  # recorded before it leaves: a crash from here on finds it
             session.add(batch)
@@ -89,35 +102,55 @@ class Forwarding:
         self.sender.broadcast(session, town, batch)
         return True
 
-    def _still_good(self, session: BridgeSession, town: Town, rows: list[RelayRequest], now: int) -> list[RelayRequest]:
-        """The rows still worth sending: not about to expire, their call not failing now. The others fail unsent,
-        and do not count against their member's day."""
-        rpc, good = Rpc(town), []
+    def _still_good(
+        self, session: BridgeSession, town: Town, rpc: Rpc, rows: list[RelayRequest], now: int
+    ) -> list[RelayRequest]:
+        """The rows still worth sending: their nonce unused, not about to expire, their call not failing now — all
+        read in one round trip. A row that fails is failed alone, with its reason, and counts against its member's
+        day; one the node could not check is set aside for the next batch (failed after a few tries)."""
+        forwarder = town.forwarder.address
+        reads: list[tuple[str, list[Any]]] = []
         for row in rows:
-            reason: str | None = None
-            if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:  # used meanwhile: never send
+            reads.append(
+                ("eth_call", [{"to": forwarder, "data": "0x" + self.nonces.encode(row.signer).hex()}, "latest"])
+            )
+            call = {
+                "from": forwarder,
+                "to": row.target,
+                "data": "0x" + forwarded_call(row.signer, bytes.fromhex(row.data[2:])).hex(),
+                "gas": hex(row.gas),
+            }
+            reads.append(("eth_call", [call, "latest"]))
+        answers = rpc.batch(reads)
+        good, changed = [], False
+        for row, used, simulated in zip(rows, answers[::2], answers[1::2], strict=True):
+            if isinstance(used, RpcError) or isinstance(simulated, RpcError):
+                changed = True
+                row.attempts += 1
+                if row.attempts >= MAX_ATTEMPTS:
+                    self._fail(row, Words("The chain's node could not check it: sign the action again."), counted=False)
+                continue  # set aside: the next batch tries it again
+            if not isinstance(used, Exception) and int(used, 16) > row.nonce:  # used meanwhile: never send
                 self._from_logs(town, row)
-                continue
-            if row.deadline < now + EXPIRY_MARGIN:
-                reason = Words("It expired while waiting to be sent: sign the action again.")
+                changed = True
+            elif row.deadline < now + EXPIRY_MARGIN:
+                self._fail(row, Words("It expired while waiting to be sent: sign the action again."))
+                changed = True
+            elif isinstance(simulated, Reverted):
+                self._fail(row, Words("It would fail now, so it was not sent: {said}", said=_said(town, simulated)))
+                changed = True
             else:
-                call = {
-                    "from": town.forwarder.address,
-                    "to": row.target,
-                    "data": "0x" + forwarded_call(row.signer, bytes.fromhex(row.data[2:])).hex(),
-                    "gas": hex(row.gas),
-                }
-                try:
-                    rpc("eth_call", call, "latest")
-                except Reverted as exc:
-                    reason = f"It would fail now, so it was not sent: {town.client.artifacts.errors.decode(exc.data)}"
-            if reason is None:
                 good.append(row)
-            else:
-                row.status, row.reason, row.counted, row.updated_at = RelayStatus.FAILED, reason, False, utcnow()
-        if len(good) < len(rows):
-            session.save()  # the rows settled or failed here
+        if changed:
+            session.save()  # the rows settled, failed or set aside here
         return good
+
+    @staticmethod
+    def _fail(row: RelayRequest, reason: str, *, counted: bool = True) -> None:
+        """Fail ``row`` unsent; a failed action counts against its member's day (the relayer checked it for the member
+        and the next one may not wait behind it)."""
+        row.status, row.reason, row.counted, row.updated_at = RelayStatus.FAILED, reason, counted, utcnow()
+        row.batch_id, row.tx_hash = None, None
 
     # ── settling ──
 
@@ -179,8 +212,7 @@ class Forwarding:
         if int(town.forwarder.functions.nonces(row.signer).call()) > row.nonce:
             self._from_logs(town, row)
         elif row.deadline < int(town.client.w3.eth.get_block("latest")["timestamp"]):
-            row.status, row.counted = RelayStatus.FAILED, False
-            row.reason = Words("It expired before it could be sent: sign the action again.")
+            self._fail(row, Words("It expired before it could be sent: sign the action again."))
         else:
             self._again(row, "its transaction was not mined")
 
@@ -238,7 +270,10 @@ def _topic_address(topic: Any) -> str:
     return "0x" + raw[-40:].lower()
 
 
-def _problem(town: Town, exc: Reverted) -> Exception:
-    from .relay import RelayerProblem
-
-    return RelayerProblem(f"The forwarder refused the relay batch: {town.client.artifacts.errors.decode(exc.data)}")
+def _said(town: Town, exc: Reverted) -> str:
+    """Why a call failed, in a sentence: the contract's own reason, or — with no revert data — what that means."""
+    if exc.empty:
+        return Words(
+            "it runs out of the gas its member signed for, or fails without a reason; sign it again with more gas."
+        )
+    return town.client.artifacts.errors.decode(exc.data).sentence

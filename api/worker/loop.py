@@ -17,9 +17,20 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 
 from ..chain import ChainView
-from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, RelayRequest, Status, cause, utcnow
+from ..db import (
+    Batch,
+    BatchKind,
+    BatchStatus,
+    BridgeSession,
+    Participation,
+    RelayRequest,
+    RelayStatus,
+    Status,
+    cause,
+    utcnow,
+)
 from ..settings import BridgeSettings
-from . import budget
+from . import budget, pipeline
 from .forward import Forwarding
 from .lease import LeaseKeeper
 from .relay import InfinityCodecs, Relay, RelayerProblem, Reverted, Rpc
@@ -28,6 +39,7 @@ from .settle import Settlement
 log = logging.getLogger("ost.bridge.worker")
 CAP_RECHECK_SECONDS = 5.0
 RECEIPT_GRACE_SECONDS = 10.0
+IDLE_SECONDS = 0.05  # between passes when nothing moved
 
 
 class Worker:
@@ -59,6 +71,8 @@ class Worker:
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
         self._signed_last = False  # the kind of the last batch: the kinds take turns
         self._relayed_last = False  # members' relayed actions take turns with participations
+        self.sizes = pipeline.Sizes()
+        self.last_mined = time.monotonic()  # when a batch was last mined (for /healthz: rows waiting, nothing mined)
 
     @property
     def leader(self) -> bool:
@@ -91,7 +105,7 @@ class Worker:
                 if fresh or not self._reconciled:
                     self.reconcile()
                     self._reconciled = True
-                pause = 0.0 if self.step() else 0.02
+                pause = 0.0 if self.step() else IDLE_SECONDS
                 if self.last_error is not None:
                     log.info("worker: working again after: %s", self.last_error)
                 self.last_error = None
@@ -119,36 +133,53 @@ class Worker:
     # ── one step ──
 
     def step(self) -> bool:
-        """Advance the open batch, or send a new one; True if anything moved."""
+        """Settle what was mined, re-send what the node lost, re-price what is stuck, and send the next batch while
+        the pipeline has room; True if anything moved."""
         town = self.chain.town()
+        rpc = Rpc(town)
         with self.make_session() as session:
-            open_batch = session.scalars(
-                select(Batch).where(Batch.status == BatchStatus.SENT).order_by(Batch.id)
-            ).first()
-            if open_batch is not None:
-                return self._advance(session, town, open_batch)
+            open_batches = list(
+                session.scalars(select(Batch).where(Batch.status == BatchStatus.SENT).order_by(Batch.nonce))
+            )
+            if not open_batches and not self._waiting_rows(session):
+                return False  # nothing in flight, nothing queued: no call to the chain
+            seen = pipeline.look(rpc, self.relayer.address, open_batches)
+            moved = False
+            for batch in open_batches:
+                moved |= self._advance(session, town, batch, seen)
+            in_flight = [b for b in open_batches if b.status == BatchStatus.SENT]
+            if pipeline.fill_gap(rpc, self.relayer, town.client.chain_id, seen, in_flight):
+                return True
+            if not pipeline.has_room(seen, in_flight, self.settings.in_flight_blocks, self.settings.max_in_flight):
+                return moved
+            nonce = pipeline.next_nonce(seen, in_flight)
             if not self._relayed_last and self.forwarding.waiting(session):
                 self._relayed_last = True
-                return self.forwarding.send(session, town, Rpc(town)("eth_getBlockByNumber", "latest", False))
+                return self.forwarding.send(session, town, seen.latest, nonce) or moved
             self._relayed_last = False
-            rows = self._take(session)
+            rows = self._take(session, pipeline.room(seen.latest))
             if not rows:
-                return False
-            return self._send(session, town, rows)
+                return moved
+            return self._send(session, town, rows, seen.latest, nonce) or moved
 
-    def _take(self, session: BridgeSession) -> list[Participation]:
+    def _waiting_rows(self, session: BridgeSession) -> bool:
+        queued = session.scalar(select(Participation.participation_id).where(Participation.status == Status.QUEUED))
+        return queued is not None or self.forwarding.waiting(session)
+
+    def _take(self, session: BridgeSession, gas_room: int) -> list[Participation]:
         """The next rows to send, of one kind — signed participations, or API-key ones — the kinds in turn, each
         taken fairly: every coordinator's oldest first, in turn. API-key rows of coordinators (or, the relayer being
         capped, all of them) waiting for a new day are left out."""
         kinds = [True, False] if not self._signed_last else [False, True]
         for signed in kinds:
-            rows = self._fair(session, signed)
+            kind = BatchKind.ATTESTATION if signed else BatchKind.BATCH
+            rows = self._fair(session, signed, self.sizes.rows(kind, gas_room, self.settings.batch_size))
             if rows:
                 self._signed_last = signed
                 return rows
         return []
 
-    def _fair(self, session: BridgeSession, signed: bool) -> list[Participation]:
+    def _fair(self, session: BridgeSession, signed: bool, most: int) -> list[Participation]:
         kind = Participation.attestation.is_not(None) if signed else Participation.attestation.is_(None)
         conditions = [Participation.status == Status.QUEUED, kind]
         if not signed:
@@ -167,10 +198,10 @@ class Worker:
                 select(Participation)
                 .join(fair, fair.c.participation_id == Participation.participation_id)
                 .order_by(fair.c.turn, Participation.created_at)
-                .limit(self.settings.batch_size)
+                .limit(most)
             )
         )
-        if rows and len(rows) < self.settings.batch_size:
+        if rows and len(rows) < most:
             oldest = min(r.created_at for r in rows)
             if (utcnow() - oldest).total_seconds() < self.settings.batch_wait:
                 return []
@@ -184,30 +215,37 @@ class Worker:
             return None
         return sorted(self.capped)
 
-    def _send(self, session: BridgeSession, town: Town, rows: list[Participation]) -> bool:
-        """Simulate the batch, settling what the contract refuses and halving what overflows a block; send the rest."""
+    def _send(
+        self, session: BridgeSession, town: Town, rows: list[Participation], latest: dict[str, Any], nonce: int
+    ) -> bool:
+        """Simulate the batch, settling what the contract refuses and halving what overflows a batch's room or fails
+        without a reason; send the rest at ``nonce``."""
         rpc = Rpc(town)
-        latest = rpc("eth_getBlockByNumber", "latest", False)
-        room = int(latest["gasLimit"], 16) * 3 // 4  # leave room in the block for others
+        most = pipeline.room(latest)
+        kind = BatchKind.ATTESTATION if rows[0].attestation else BatchKind.BATCH
         if rows[0].attestation is None:
             rows = self._within_caps(session, town, rows, latest)
         while rows:
             data = self.codecs.calldata(rows)
             try:
-                gas = self.relay.estimate(rpc, town.infinity.address, data)
+                estimate = self.relay.estimate(rpc, town.infinity.address, data)
             except Reverted as exc:
+                if exc.empty and len(rows) > 1:  # no reason given: too big for this node, or one row's trouble
+                    rows = rows[: len(rows) // 2]
+                    continue
                 revert = town.client.artifacts.errors.decode(exc.data)
                 rows = self.settlement.refused(session, town, rows, revert)
                 continue
-            gas = gas * 6 // 5 + 20_000  # a margin: the chain may have moved since the estimate
-            if gas > room and len(rows) > 1:
-                rows = rows[: len(rows) // 2]  # too big for a block: the rest waits for the next batch
+            self.sizes.measured(kind, estimate, len(rows))
+            gas = pipeline.with_margin(estimate)
+            if gas > most and len(rows) > 1:
+                rows = rows[: len(rows) // 2]  # too big for a batch: the rest waits for the next one
                 continue
             break
         if not rows:
             return True
         self.problem = None
-        self.relay.send(session, town, rows, data, gas, latest)
+        self.relay.send(session, town, rows, data, gas, latest, nonce)
         return True
 
     def _within_caps(
@@ -230,17 +268,14 @@ class Worker:
             log.warning("%s", reason)
         return chosen.chosen
 
-    def _advance(self, session: BridgeSession, town: Town, batch: Batch) -> bool:
-        rpc = Rpc(town)
-        mined = self.relay.receipt(rpc, batch)
-        if mined is not None:
-            self._spent_seen.pop(batch.id, None)
-            return self._mined(session, town, batch, *mined)
-        spent = int(rpc("eth_getTransactionCount", batch.sender, "latest"), 16) > batch.nonce
-        if spent:  # mined between the two looks, or the nonce went to a transaction we do not know
-            mined = self.relay.receipt(rpc, batch)
+    def _advance(self, session: BridgeSession, town: Town, batch: Batch, seen: pipeline.Look) -> bool:
+        """Settle ``batch`` if its nonce is spent; if it is next to be mined, send it again when the node lost it, or
+        re-price it when stuck. True if anything moved."""
+        if batch.nonce < seen.mined:  # spent: by a version of this batch, or by a transaction we do not know
+            mined = seen.receipt(batch)
             if mined is not None:
                 self._spent_seen.pop(batch.id, None)
+                self.last_mined = time.monotonic()
                 return self._mined(session, town, batch, *mined)
             # A node may count the nonce before it serves the receipt: look again for a while before deciding
             # that the nonce went to a transaction of ours it never mined.
@@ -253,13 +288,15 @@ class Worker:
             else:
                 self.settlement.lost(session, town, batch)
             return True
-        if rpc("eth_getTransactionByHash", batch.tx_hashes[-1]) is None:
-            # The node lost it (restarted, or we stopped before broadcasting): send it again.
+        if batch.nonce != seen.mined:
+            return False  # behind another batch of ours: the node mines nonces in order
+        if not any(seen.known.get(h) for h in batch.tx_hashes):
+            # The node lost it (restarted, dropped it, or we stopped before broadcasting): send it again.
             self.relay.broadcast(session, town, batch)
             return False
         since = batch.repriced_at or batch.sent_at
         if (utcnow() - since).total_seconds() > self.settings.stuck_after:
-            self.relay.reprice(session, town, batch)
+            self.relay.reprice(session, town, batch, seen.latest)
             return True
         return False
 
@@ -278,15 +315,38 @@ class Worker:
             self.tally.add(batch.block, [(coordinator, int(amount or 0)) for coordinator, amount in minted])
         return True
 
-    def queue_stats(self) -> tuple[int, float | None]:
+    def queue_stats(self) -> tuple[int, float | None, int]:
+        """Participations waiting or on their way, the oldest one's age in seconds, and relayed actions likewise."""
         with self.make_session() as session:
             depth, oldest = session.execute(
                 select(func.count(), func.min(Participation.created_at)).where(
                     Participation.status.in_((Status.QUEUED, Status.SUBMITTED))
                 )
             ).one()
-        age = (utcnow() - oldest).total_seconds() if oldest is not None else None
-        return int(depth), age
+            relays, oldest_relay = session.execute(
+                select(func.count(), func.min(RelayRequest.created_at)).where(
+                    RelayRequest.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
+                )
+            ).one()
+        first = min((t for t in (oldest, oldest_relay) if t is not None), default=None)
+        age = (utcnow() - first).total_seconds() if first is not None else None
+        return int(depth), age, int(relays)
+
+    def since_mined(self) -> float | None:
+        """Seconds since one of this worker's batches was last seen mined (None where it does not lead)."""
+        return round(time.monotonic() - self.last_mined, 1) if self.leader else None
+
+    def stalled(self, oldest: float | None) -> str | None:
+        """Why the worker is stalled — rows have waited, and nothing was mined, longer than ``stall_after`` — or
+        None. Only the leader can tell: a replica that does not lead sends nothing."""
+        limit = self.settings.stall_after
+        quiet = time.monotonic() - self.last_mined
+        if not self.leader or oldest is None or oldest < limit or quiet < limit:
+            return None
+        return (
+            f"Nothing was mined for {quiet:.0f} s while the oldest row has waited {oldest:.0f} s: the worker is "
+            "stalled. Its last error and the warnings above say why."
+        )
 
     def spend(self) -> tuple[int, int]:
         """What the relayer paid for gas in the last 24 hours (wei), and how many members' actions it relayed."""

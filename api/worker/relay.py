@@ -22,14 +22,13 @@ from ..settings import BridgeSettings
 
 log = logging.getLogger("ost.bridge.worker")
 
-# What a node says when it already has the transaction, or its nonce is spent: look again later.
-_BENIGN = (
-    "already known",
-    "known transaction",
-    "nonce too low",
-    "replacement transaction underpriced",
-    "already imported",
-)
+# JSON-RPC error codes that are the node's or the request's own trouble (EIP-1474: parse error, invalid request,
+# method or params, resource unavailable, limit exceeded), never what the call itself did.
+_NODE_TROUBLE = frozenset({-32700, -32600, -32601, -32602, -32002, -32004, -32005})
+# The methods that run a call: an error of theirs that is not the node's trouble is the call's own failure.
+_EXECUTING = frozenset({"eth_call", "eth_estimateGas"})
+# EIP-7825 (Osaka): the most gas one transaction may ask, whatever the block allows.
+TX_GAS_CAP = 16_777_216
 
 
 class RpcError(Exception):
@@ -37,15 +36,37 @@ class RpcError(Exception):
 
 
 class Reverted(Exception):
-    """A call or an estimate reverted; ``data`` is the revert data to decode."""
+    """A call or an estimate failed: ``data`` is the revert data to decode, ``0x`` for a revert without data, out of
+    gas, or any other failure of the call itself (decided from the answer's form and code, never its wording)."""
 
     def __init__(self, message: str, data: str) -> None:
         super().__init__(message)
         self.data = data
 
+    @property
+    def empty(self) -> bool:
+        """No revert data: out of gas, a bare ``revert()``, an invalid opcode, or a node that says no more."""
+        return len(self.data) <= 2
+
 
 class RelayerProblem(Exception):
     """The relayer cannot mint now (cap reached, token paused, role lost): participations wait."""
+
+
+def _outcome(method: str, response: dict[str, Any]) -> Any:
+    """The result of one JSON-RPC answer, or the :class:`Reverted` / :class:`RpcError` it carries."""
+    error = response.get("error")
+    if not error:
+        return response.get("result")
+    data, code = error.get("data"), error.get("code")
+    if isinstance(data, dict):  # some nodes nest the revert data one level down
+        data = data.get("data")
+    if method in _EXECUTING:
+        if isinstance(data, str) and data.startswith("0x"):
+            return Reverted(str(error.get("message")), data)
+        if code not in _NODE_TROUBLE:
+            return Reverted(str(error.get("message")), "0x")
+    return RpcError(f"{method}: {error.get('message')}")
 
 
 class Rpc:
@@ -55,14 +76,23 @@ class Rpc:
         self.provider = town.client.w3.provider
 
     def __call__(self, method: str, *params: Any) -> Any:
-        response = self.provider.make_request(method, list(params))  # type: ignore[arg-type]
-        error = response.get("error")
-        if error:
-            data = error.get("data")
-            if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-                raise Reverted(str(error.get("message")), data)
-            raise RpcError(f"{method}: {error.get('message')}")
-        return response.get("result")
+        answer = _outcome(method, self.provider.make_request(method, list(params)))  # type: ignore[arg-type]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Many calls in one round trip: each one's result, or the :class:`Reverted` or :class:`RpcError` it met
+        (returned, not raised, so one call's failure is that call's alone)."""
+        if not calls:
+            return []
+        responses = self.provider.make_batch_request(calls)  # type: ignore[attr-defined]
+        if not isinstance(responses, list):
+            raise RpcError(f"the node refused a batch of {len(calls)} calls")
+        answers = sorted(responses, key=lambda r: int(r["id"]))
+        if len(answers) != len(calls):
+            raise RpcError(f"the node answered {len(answers)} of a batch of {len(calls)} calls")
+        return [_outcome(method, answer) for (method, _), answer in zip(calls, answers, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -135,10 +165,11 @@ class Relay:
         data: bytes,
         gas: int,
         latest: dict[str, Any],
+        nonce: int,
     ) -> Batch:
-        """Sign ``data`` at the chain's pending nonce, record the batch and its rows, then broadcast it."""
+        """Sign ``data`` at ``nonce``, record the batch and its rows, then broadcast it."""
         kind = BatchKind.ATTESTATION if rows[0].attestation else BatchKind.BATCH
-        batch = self.sign(town, kind, town.infinity.address, data, gas, latest, len(rows))
+        batch = self.sign(town, kind, town.infinity.address, data, gas, latest, len(rows), nonce)
         tx_hash = batch.tx_hashes[0]
         with session.writing():  # recorded before it leaves: a crash from here on finds it
             session.add(batch)
@@ -162,16 +193,24 @@ class Relay:
         return batch
 
     def sign(
-        self, town: Town, kind: BatchKind, to: str, data: bytes, gas: int, latest: dict[str, Any], size: int
+        self,
+        town: Town,
+        kind: BatchKind,
+        to: str,
+        data: bytes,
+        gas: int,
+        latest: dict[str, Any],
+        size: int,
+        nonce: int,
     ) -> Batch:
-        """A batch of ``size`` rows calling ``to`` with ``data``, signed at the relayer's pending nonce; not yet
+        """A batch of ``size`` rows calling ``to`` with ``data``, signed at ``nonce`` (the pipeline's next); not yet
         recorded (the caller records it with its rows, in one write, before broadcasting it)."""
         rpc = Rpc(town)
         base = int(latest.get("baseFeePerGas", "0x0"), 16)
         priority = int(rpc("eth_maxPriorityFeePerGas"), 16)
         tx: dict[str, Any] = {
             "chainId": town.client.chain_id,
-            "nonce": int(rpc("eth_getTransactionCount", self.relayer.address, "pending"), 16),
+            "nonce": nonce,
             "to": to,
             "data": "0x" + data.hex(),
             "value": 0,
@@ -192,38 +231,52 @@ class Relay:
         )
 
     def broadcast(self, session: BridgeSession, town: Town, batch: Batch) -> None:
-        """Send the batch's newest version. If the node refuses it outright (no funds, over the block's gas),
-        the batch is dropped, its participations wait again, and the health report says why."""
+        """Send the batch's newest version. What an error means is decided from the chain, never from the node's
+        words: a node that has (or mined) a version, or whose nonce is spent, is fine — the next look settles it; a
+        relayer that cannot pay the batch's most keeps it waiting, signed, until it is funded; any other refusal
+        fails the batch and queues its rows again (the pipeline fills the nonce it leaves free)."""
+        rpc = Rpc(town)
         try:
-            Rpc(town)("eth_sendRawTransaction", batch.raw_tx)
+            rpc("eth_sendRawTransaction", batch.raw_tx)
+            return
         except (Reverted, RpcError) as exc:
-            message = str(exc).lower()
-            if any(benign in message for benign in _BENIGN):  # the node has it, or the nonce is spent: next look
-                log.info("broadcast of batch %s: %s", batch.id, exc)
-                return
-            with session.writing():
-                batch.status = BatchStatus.FAILED
-                for table in (Participation, RelayRequest):
-                    session.execute(
-                        update(table)
-                        .where(table.batch_id == batch.id)
-                        .values(status=Status.QUEUED, batch_id=None, tx_hash=None, updated_at=utcnow())
-                    )
-            raise RelayerProblem(f"The node refused the relayer's transaction: {exc}") from None
+            refusal = exc
+        known, mined, balance = rpc.batch(
+            [
+                ("eth_getTransactionByHash", [batch.tx_hashes[-1]]),
+                ("eth_getTransactionCount", [batch.sender, "latest"]),
+                ("eth_getBalance", [batch.sender, "latest"]),
+            ]
+        )
+        for answer in (known, mined, balance):
+            if isinstance(answer, Exception):
+                raise answer
+        if known is not None or int(mined, 16) > batch.nonce:
+            log.info("broadcast of batch %s: %s (the node has it, or its nonce is spent)", batch.id, refusal)
+            return
+        most = int(batch.tx["gas"]) * int(batch.tx["maxFeePerGas"]) + int(batch.tx.get("value", 0))
+        if int(balance, 16) < most:
+            raise RelayerProblem(
+                f"The relayer {batch.sender} holds {int(balance, 16)} wei, less than the {most} wei a batch may cost "
+                "in gas: fund it. Nothing is lost: the batch waits, signed, and is sent once it can be paid."
+            )
+        if len(batch.tx_hashes) > 1:  # a re-priced version refused: the earlier one may still be on its way
+            log.info("re-priced batch %s refused (%s): the earlier version stays in flight", batch.id, refusal)
+            return
+        with session.writing():
+            batch.status = BatchStatus.FAILED
+            for table in (Participation, RelayRequest):
+                session.execute(
+                    update(table)
+                    .where(table.batch_id == batch.id)
+                    .values(status=Status.QUEUED, batch_id=None, tx_hash=None, updated_at=utcnow())
+                )
+        raise RelayerProblem(f"The node refused the relayer's transaction: {refusal}") from None
 
-    @staticmethod
-    def receipt(rpc: Rpc, batch: Batch) -> tuple[str, dict[str, Any]] | None:
-        """The receipt of whichever signed version of ``batch`` was mined, if one was."""
-        for tx_hash in reversed(batch.tx_hashes):
-            receipt = rpc("eth_getTransactionReceipt", tx_hash)
-            if receipt is not None:
-                return tx_hash, receipt
-        return None
-
-    def reprice(self, session: BridgeSession, town: Town, batch: Batch) -> None:
+    def reprice(self, session: BridgeSession, town: Town, batch: Batch, latest: dict[str, Any]) -> None:
         """Replace a stuck transaction with the same nonce and fees a quarter higher (nodes want at least 10%)."""
         tx = dict(batch.tx)
-        base = int(Rpc(town)("eth_getBlockByNumber", "latest", False).get("baseFeePerGas", "0x0"), 16)
+        base = int(latest.get("baseFeePerGas", "0x0"), 16)
         tx["maxPriorityFeePerGas"] = tx["maxPriorityFeePerGas"] * 5 // 4 + 1
         tx["maxFeePerGas"] = max(tx["maxFeePerGas"] * 5 // 4 + 1, 2 * base + tx["maxPriorityFeePerGas"])
         signed = self.relayer.sign_transaction(tx)

@@ -33,6 +33,7 @@ from ost_chain.eip712 import sign_participation
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 from ost_chain.units import hash_id
+from tests.nodes import start_node
 from tests.pg import PostgresServer
 
 OST = str(Path(sys.executable).with_name("ost"))
@@ -74,9 +75,10 @@ class Deployed:
         return Town.load(self.client, self.manifest)
 
 
-def deploy_town(folder: Path, plan_path: Path | None = None, **chain: Any) -> Deployed:
-    """The town of ``plan_path`` (default: this module's small plan) on a new anvil of its own."""
-    node = LocalChain(**chain).start()
+def deploy_town(folder: Path, plan_path: Path | None = None, node_kind: str = "anvil", **chain: Any) -> Deployed:
+    """The town of ``plan_path`` (default: this module's small plan) on a new node of its own: anvil, or Hardhat's
+    EDR node (``node_kind="edr"``), which holds a transaction to EIP-7825's gas cap and words its errors its own way."""
+    node = start_node(node_kind, **chain)
     client = ChainClient.connect(node.rpc_url)
     if plan_path is None:
         plan_path = folder / "plan.yaml"

@@ -10,6 +10,7 @@ import pytest
 from api.bridge import Bridge
 from api.db import Batch, BatchStatus, Participation, Status, utcnow
 from api.settings import bridge_settings
+from api.worker import pipeline
 from ost_chain.units import hash_id
 from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Databases, Deployed
 
@@ -52,7 +53,9 @@ def queue(bridge: Bridge, count: int) -> list[str]:
     return ids
 
 
-def test_a_batch_whose_receipt_lags_its_nonce_is_settled_from_its_receipt(bridge: Bridge) -> None:
+def test_a_batch_whose_receipt_lags_its_nonce_is_settled_from_its_receipt(
+    bridge: Bridge, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On the embedded chain the nonce can show as used before the receipt can be fetched. The batch must still be
     settled from its receipt (block, amounts), not given up and confirmed one log query at a time (issue 15 #14)."""
     worker = bridge.worker
@@ -60,16 +63,16 @@ def test_a_batch_whose_receipt_lags_its_nonce_is_settled_from_its_receipt(bridge
     assert worker.lease.hold()[0]
     worker.reconcile()
     assert worker.step()  # sent, and mined at once
-    real, lagging = worker.relay.receipt, [2]
+    real, lagging = pipeline.Look.receipt, [2]
 
-    def late(rpc: Any, batch: Batch) -> Any:
+    def late(seen: pipeline.Look, batch: Batch) -> Any:
         if lagging[0]:
             lagging[0] -= 1
             return None  # the race: the nonce is spent, the receipt not yet there
-        return real(rpc, batch)
+        return real(seen, batch)
 
     lost: list[Any] = []
-    worker.relay.receipt = late  # type: ignore[method-assign]
+    monkeypatch.setattr(pipeline.Look, "receipt", late)
     worker.settlement.lost = lambda *args: lost.append(args)  # type: ignore[method-assign]
     for _ in range(20):
         worker.step()

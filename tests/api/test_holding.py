@@ -1,0 +1,371 @@
+"""The bridge holds under attack and backlog, and fills the chain (issue 26): the worker driven pass by pass in this
+process against a real anvil, on SQLite and PostgreSQL, to force the races and backlogs the HTTP tests cannot."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import func, select
+
+from api.bridge import Bridge
+from api.db import Batch, BatchStatus, Participation, RelayRequest, RelayStatus, Status, utcnow
+from api.settings import bridge_settings
+from api.worker import pipeline
+from api.worker.relay import TX_GAS_CAP
+from ost_chain.gasless import forwarded_call, prepare, sign
+from ost_chain.townclient import Reward
+from ost_chain.units import hash_id
+from tests.api.conftest import AMBASSADOR, COORDINATOR, DEV, MEMBERS, Databases, Deployed, deploy_town, wait_until
+from tests.api.conftest import Bridge as Served
+from tests.api.test_bridge import assert_problem, auth
+
+ONE_INF = 10**18
+
+
+def in_process(d: Deployed, database_url: str, **options: Any) -> Bridge:
+    """A bridge in this process whose worker runs only when a test steps it."""
+    settings = bridge_settings(d.manifest, d.node.rpc_url, database_url=database_url)
+    settings.bridge.run_worker, settings.bridge.batch_wait = False, 0.0
+    for name, value in options.items():
+        setattr(settings.bridge, name, value)
+    return Bridge(settings)
+
+
+def leading(bridge: Bridge) -> Bridge:
+    assert bridge.worker.lease.hold()[0]
+    bridge.worker.reconcile()
+    return bridge
+
+
+def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90) -> list[str]:
+    """``count`` API-key participations of the first coordinator, the module's 60 members in turn."""
+    ids, now = [f"{tag}-{n}" for n in range(count)], utcnow()
+    members = itertools.cycle(MEMBERS)
+    with bridge.sessions() as session, session.writing():
+        for participation_id in ids:
+            session.add(
+                Participation(
+                    participation_id=participation_id,
+                    key="0x" + hash_id(participation_id).hex(),
+                    body_hash="x" * 64,
+                    member=next(members),
+                    project_id=1,
+                    minutes=minutes,
+                    coordinator=COORDINATOR.address,
+                    api_key_id="k",
+                    status=Status.QUEUED,
+                    attempts=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return ids
+
+
+def statuses(bridge: Bridge) -> dict[str, int]:
+    with bridge.sessions() as session:
+        return dict(session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all())
+
+
+def run(bridge: Bridge, until: Any, steps: int = 200, mine: Any = None) -> None:
+    """Pass after pass until ``until()``; with ``mine``, a block after each pass (the chain's automine being off)."""
+    for _ in range(steps):
+        bridge.worker.step()
+        if mine is not None:
+            mine("evm_mine", [])
+        if until():
+            return
+    raise AssertionError(f"not done after {steps} passes: {statuses(bridge)}")
+
+
+def rewarded_once(d: Deployed, ids: list[str]) -> None:
+    """Every id rewarded on chain, each exactly once."""
+    events = d.town.infinity.events.Rewarded().get_logs(from_block=0)
+    keys = [bytes(e["args"]["participationId"]) for e in events]
+    wanted = {hash_id(i) for i in ids}
+    assert wanted <= set(keys)
+    assert len([k for k in keys if k in wanted]) == len(wanted)
+
+
+@pytest.fixture
+def town(fresh_town: Deployed) -> Deployed:
+    return fresh_town
+
+
+@pytest.fixture
+def automine_off(town: Deployed) -> Iterator[Any]:
+    rpc = town.client.w3.provider.make_request
+    rpc("evm_setAutomine", [False])  # type: ignore[arg-type]
+    yield rpc
+    rpc("evm_setAutomine", [True])  # type: ignore[arg-type]
+
+
+# ── 1. one member cannot stall every relayed action ──
+
+
+def _member(d: Deployed, inf: int = 3) -> LocalAccount:
+    account = Account.create()
+    d.town.add_members(AMBASSADOR, [account.address])
+    if inf:
+        d.town.reward(COORDINATOR, Reward(account.address, inf * 180, f"earned-{account.address}", 1))
+    return account
+
+
+def _signed(d: Deployed, signer: LocalAccount, fn: Any, **changes: Any) -> Any:
+    town = d.town
+    name = town.forwarder.functions.eip712Domain().call()[1]
+    request = replace(prepare(town, signer.address, fn), **changes)
+    return sign(signer, request, d.client.chain_id, town.forwarder.address, name)
+
+
+def _call_gas(d: Deployed, sender: str, fn: Any) -> int:
+    """The gas ``fn`` needs now when the forwarder makes the call for ``sender``."""
+    data = bytes.fromhex(fn._encode_transaction_data()[2:])
+    call = {"from": d.town.forwarder.address, "to": fn.address, "data": "0x" + forwarded_call(sender, data).hex()}
+    return int(d.client.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
+
+
+def test_a_call_that_runs_out_of_gas_fails_alone_and_every_other_members_action_is_relayed(
+    town: Deployed, databases: Databases
+) -> None:
+    """The attack of issue 26 #1: a member signs an INF transfer with just enough gas for a receiver that holds INF
+    (a warm balance), then empties the receiver before the worker sends it, so the call runs out of gas and the node
+    answers `execution reverted` with data `0x`. Before, the pass failed on that answer, and every member's action
+    waited until her deadline. Now her action fails alone, with its reason, and counts against her day."""
+    d = town
+    her, drop = _member(d), _member(d, inf=1)
+    d.client.send_value(DEV[0], drop.address, 10**17)  # drop pays its own transaction
+    send = d.town.infinity.functions.transfer(drop.address, ONE_INF // 10)
+    tight = _call_gas(d, her.address, send)
+    bridge = leading(in_process(d, databases.url("stall")))
+    try:
+        with bridge.sessions() as session:
+            tight_gas = tight + tight // 8 + 5_000  # the least the desk takes
+            hers = bridge.relay_desk.accept(session, d.town, _signed(d, her, send, gas=tight_gas), None)
+            others = [
+                bridge.relay_desk.accept(
+                    session, d.town, _signed(d, m, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)), None
+                )
+                for m in (_member(d), _member(d), _member(d))
+            ]
+            her_id, other_ids = hers.id, [o.id for o in others]
+        d.town.client.transact(d.town.infinity.functions.transfer(DEV[11].address, ONE_INF), drop)  # cold now
+
+        def settled() -> bool:
+            with bridge.sessions() as session:
+                rows = session.scalars(select(RelayRequest)).all()
+                return all(r.status in (RelayStatus.CONFIRMED, RelayStatus.FAILED) for r in rows)
+
+        run(bridge, settled, steps=40)
+        with bridge.sessions() as session:
+            mine = session.get(RelayRequest, her_id)
+            assert mine is not None and mine.status == RelayStatus.FAILED and mine.counted, mine
+            assert mine.reason is not None and "runs out of the gas its member signed for" in mine.reason
+            for other in other_ids:
+                row = session.get(RelayRequest, other)
+                assert row is not None and row.status == RelayStatus.CONFIRMED, (row.status, row.reason)
+        assert bridge.worker.last_error is None
+        assert d.town.infinity.functions.balanceOf(DEV[10].address).call() == 3 * ONE_INF
+    finally:
+        bridge.stop()
+
+
+def test_the_desk_refuses_a_request_whose_gas_is_short_of_its_call_with_a_sentence(
+    town: Deployed, databases: Databases
+) -> None:
+    """Before, a request signed with less gas than its call needs ran out of gas in the desk's simulation and the
+    member was answered 500; now 422 and one sentence that says how much to sign for, and nothing is queued."""
+    d = town
+    her = _member(d)
+    send = d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)
+    needed = _call_gas(d, her.address, send)
+    served = Served(d, databases.url("short")).start()
+    try:
+        http = httpx.Client(base_url=served.url, timeout=30)
+        for gas in (needed - 1_000, needed + 1_000):
+            answer = http.post("/v1/relay", json=_signed(d, her, send, gas=gas).as_json())
+            assert_problem(answer, 422, "sign it again with at least")
+            assert answer.json()["type"] == "/problems/gas-too-low"
+        assert http.get(f"/v1/relay/quota/{her.address}").json()["used"] == 0
+        enough = http.post("/v1/relay", json=_signed(d, her, send).as_json())
+        assert enough.status_code == 202, enough.text
+    finally:
+        served.stop()
+
+
+# ── 2. a backlog bigger than a block ──
+
+
+@pytest.fixture(params=["anvil", "edr"])
+def small_blocks(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Deployed, int]]:
+    """A town on anvil's chain of 10 M-gas blocks, or on Hardhat's EDR node (30 M-gas blocks, Osaka: a transaction
+    may ask 16,777,216 gas at most, and an estimate past that fails without data); the block gas limit."""
+    if request.param == "anvil":
+        d, limit = deploy_town(tmp_path, extra_args=("--gas-limit", "10000000")), 10_000_000
+    else:
+        d, limit = deploy_town(tmp_path, node_kind="edr"), 30_000_000
+    yield d, limit
+    d.node.stop()
+
+
+def test_a_backlog_bigger_than_a_block_is_minted_in_batches_sized_by_gas(
+    small_blocks: tuple[Deployed, int], databases: Databases
+) -> None:
+    """Issue 26 #2: 500 first participations need ~37 M gas: more than a 10 M-gas block, and more than one transaction
+    may ask on an Osaka chain. Before, the estimate failed without data and the same rows were taken for ever; now
+    the batch halves, the worker learns the gas per row, and every batch asks at most a quarter of a block (never
+    more than EIP-7825's cap)."""
+    d, limit = small_blocks
+    bridge = leading(in_process(d, databases.url("backlog"), batch_size=500))
+    try:
+        ids = queue(bridge, 500, "backlog")
+        run(bridge, lambda: statuses(bridge) == {Status.CONFIRMED: 500}, steps=300)
+        with bridge.sessions() as session:
+            asked = [int(b.tx["gas"]) for b in session.scalars(select(Batch))]
+        assert max(asked) <= min(limit // 4, TX_GAS_CAP), asked
+        rewarded_once(d, ids)
+    finally:
+        bridge.stop()
+
+
+def test_healthz_says_stalled_when_rows_wait_and_nothing_is_mined(town: Deployed, databases: Databases) -> None:
+    """Before, a worker that minted nothing while rows waited was `"status": "ok"`: now, once the oldest row and the
+    last mined batch are older than OST_BRIDGE__STALL_AFTER, /healthz answers 503 and says why."""
+    d = town
+    d.town.client.transact(d.town.infinity.functions.pause(), DEV[0])  # the OST office pauses INF: nothing mints
+    served = Served(d, databases.url("stalled"), env={"OST_BRIDGE__STALL_AFTER": "1"}).start()
+    try:
+        http = httpx.Client(base_url=served.url, timeout=30)
+        key = served.new_key(COORDINATOR.address)[0]
+        body = {"participationId": "stalled-1", "member": MEMBERS[0], "projectId": 1, "hours": 3}
+        assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
+        health = wait_until(lambda: (h := http.get("/healthz")).status_code == 503 and h.json(), timeout=30)
+        assert health["status"] == "stalled" and health["queue"]["stalled"] is True
+        assert any("stalled" in w for w in health["warnings"]), health["warnings"]
+    finally:
+        served.stop()
+
+
+# ── 4. the pipeline ──
+
+
+def test_a_backlog_goes_out_as_several_batches_on_consecutive_nonces_and_fills_one_block(
+    town: Deployed, databases: Databases, automine_off: Any
+) -> None:
+    """With a backlog, the worker no longer waits for one batch to be mined before sending the next: batches of 50 go
+    out on consecutive nonces until two blocks' gas is in flight, and one block carries all of them."""
+    d, rpc = town, automine_off
+    bridge = leading(in_process(d, databases.url("pipeline"), batch_size=50))
+    try:
+        ids = queue(bridge, 200, "pipe")
+        for _ in range(6):
+            bridge.worker.step()
+        with bridge.sessions() as session:
+            sent = list(session.scalars(select(Batch).order_by(Batch.nonce)))
+        assert len(sent) == 4 and all(b.status == BatchStatus.SENT for b in sent)
+        assert [b.nonce for b in sent] == list(range(sent[0].nonce, sent[0].nonce + 4))
+        rpc("evm_mine", [])
+        run(bridge, lambda: statuses(bridge) == {Status.CONFIRMED: 200}, steps=20)
+        with bridge.sessions() as session:
+            blocks = {b.block for b in session.scalars(select(Batch))}
+        assert len(blocks) == 1  # 200 participations in one block
+        rewarded_once(d, ids)
+    finally:
+        bridge.stop()
+
+
+def test_a_transaction_dropped_in_the_middle_of_a_run_of_nonces_is_sent_again(
+    town: Deployed, databases: Databases, automine_off: Any
+) -> None:
+    d, rpc = town, automine_off
+    bridge = leading(in_process(d, databases.url("dropped"), batch_size=20))
+    try:
+        ids = queue(bridge, 60, "drop")
+        for _ in range(4):
+            bridge.worker.step()
+        with bridge.sessions() as session:
+            sent = list(session.scalars(select(Batch).order_by(Batch.nonce)))
+        assert len(sent) == 3
+        rpc("anvil_dropTransaction", [sent[1].tx_hashes[-1]])  # the node forgets the middle one
+        rpc("evm_mine", [])
+        run(bridge, lambda: statuses(bridge) == {Status.CONFIRMED: 60}, steps=20, mine=rpc)
+        with bridge.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Batch)) == 3  # sent again, not anew
+        rewarded_once(d, ids)
+    finally:
+        bridge.stop()
+
+
+def test_a_nonce_left_free_below_batches_in_flight_is_filled(
+    town: Deployed, databases: Databases, automine_off: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch the node refused outright leaves its nonce free, and the node holds every later batch for ever. The
+    worker fills the gap with a transfer of nothing, and the batches after it are mined."""
+    d, rpc = town, automine_off
+    bridge = leading(in_process(d, databases.url("gap"), batch_size=20))
+    real = pipeline.next_nonce
+    monkeypatch.setattr(pipeline, "next_nonce", lambda seen, batches: real(seen, batches) + 1)  # one skipped
+    try:
+        ids = queue(bridge, 20, "gap")
+        bridge.worker.step()
+        monkeypatch.setattr(pipeline, "next_nonce", real)
+        relayer = bridge.relayer.address
+        before = d.client.w3.eth.get_transaction_count(relayer)
+        bridge.worker.step()  # the gap is seen and filled
+        rpc("evm_mine", [])
+        run(bridge, lambda: statuses(bridge) == {Status.CONFIRMED: 20}, steps=20)
+        assert d.client.w3.eth.get_transaction_count(relayer) == before + 2  # the filler, then the batch
+        rewarded_once(d, ids)
+    finally:
+        bridge.stop()
+
+
+def test_a_stuck_head_of_the_pipeline_is_repriced_and_everything_behind_it_confirms_once(
+    town: Deployed, databases: Databases, automine_off: Any
+) -> None:
+    d, rpc = town, automine_off
+    bridge = leading(in_process(d, databases.url("reprice"), batch_size=20, stuck_after=0.001))
+    try:
+        ids = queue(bridge, 60, "stuck")
+        for _ in range(6):
+            bridge.worker.step()
+        with bridge.sessions() as session:
+            versions = [len(b.tx_hashes) for b in session.scalars(select(Batch).order_by(Batch.nonce))]
+        assert len(versions) == 3 and versions[0] > 1  # the head re-priced while the others wait behind it
+        rpc("evm_mine", [])
+        run(bridge, lambda: statuses(bridge) == {Status.CONFIRMED: 60}, steps=40)
+        rewarded_once(d, ids)
+    finally:
+        bridge.stop()
+
+
+def test_a_replica_takes_over_in_the_middle_of_a_pipeline(
+    town: Deployed, databases: Databases, automine_off: Any
+) -> None:
+    d, rpc = town, automine_off
+    url = databases.url("replicas")
+    first = leading(in_process(d, url, batch_size=20))
+    try:
+        ids = queue(first, 60, "replica")
+        for _ in range(4):
+            first.worker.step()
+    finally:
+        first.stop()  # the lease is let go, three batches in flight
+    second = in_process(d, url, batch_size=20)
+    try:
+        leading(second)
+        rpc("evm_mine", [])
+        run(second, lambda: statuses(second) == {Status.CONFIRMED: 60}, steps=20)
+        with second.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Batch)) == 3  # none sent twice
+        rewarded_once(d, ids)
+    finally:
+        second.stop()
