@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
+import os
 import signal
 from importlib.util import find_spec
 from pathlib import Path
@@ -83,6 +85,15 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Serving processes on the port (the door is then not bound to one core); one of them, the lease's "
+            "holder, runs the worker. Each paces its own callers.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the bridge (OpenAPI at /docs) until Ctrl-C."""
     if ctx.invoked_subcommand is not None:
@@ -94,12 +105,47 @@ def serve(
     settings, _ = _settings(manifest, rpc_url, database_url, relayer)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID` prints every thread's stack
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if workers > 1:
+        _serve_processes(settings, host, port, workers)
+        return
     app = create_app(settings)
     console.print(
         f"Bridge for {app.state.bridge.manifest.town} on http://{host}:{port} (docs at /docs); "
         f"relayer {app.state.bridge.relayer.address}."
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _serve_processes(settings: Settings, host: str, port: int, workers: int) -> None:
+    """``workers`` processes of the bridge on one port. What must exist once is made here first — the database at
+    its newest schema, the development chain's custody secret — and each process reads its settings from the
+    environment set here (uvicorn starts them afresh)."""
+    import uvicorn
+
+    from .custody import vault_for
+    from .db import make_engine
+
+    bridge = settings.bridge
+    make_engine(bridge.database()).dispose()  # migrated once, before any process starts
+    with contextlib.suppress(ConfigError):  # elsewhere than the development chain, each process says so itself
+        vault_for(bridge, _chain_id(settings))
+    os.environ.update(
+        {
+            "OST_RPC_URL": settings.chain_url,
+            "OST_BRIDGE__MANIFEST": str(bridge.manifest),
+            "OST_BRIDGE__DATABASE_URL": bridge.database(),
+            **({"OST_BRIDGE__RELAYER": bridge.relayer} if bridge.relayer else {}),
+        }
+    )
+    console.print(f"Bridge on http://{host}:{port} in {workers} processes (docs at /docs).")
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+def _chain_id(settings: Settings) -> int:
+    from ost_chain.manifest import TownManifest
+
+    assert settings.bridge.manifest is not None
+    return TownManifest.read(settings.bridge.manifest).chainId
 
 
 def _session(manifest: Path | None, rpc_url: str | None, database_url: str | None) -> tuple[Session, Town]:

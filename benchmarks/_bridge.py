@@ -17,8 +17,16 @@ OST = str(Path(sys.executable).with_name("ost"))
 
 
 @contextmanager
-def serving(manifest: Path, rpc_url: str, database: str, port: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The bridge of ``manifest`` on ``rpc_url`` and ``database``, at the URL this yields."""
+def serving(
+    manifest: Path,
+    rpc_url: str,
+    database: str,
+    port: int,
+    env: dict[str, str] | None = None,
+    processes: int = 1,
+) -> Iterator[str]:
+    """The bridge of ``manifest`` on ``rpc_url`` and ``database`` (in ``processes`` serving processes), at the URL
+    this yields."""
     log_path = manifest.parent / "bridge.log"
     with log_path.open("w") as log:
         bridge = subprocess.Popen(
@@ -33,6 +41,8 @@ def serving(manifest: Path, rpc_url: str, database: str, port: int, env: dict[st
                 database,
                 "--port",
                 str(port),
+                "--workers",
+                str(processes),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

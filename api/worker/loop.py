@@ -57,7 +57,8 @@ class Worker:
         self.lease = LeaseKeeper(make_session)
         self.relay = Relay(settings, relayer)
         self.settlement = Settlement(self.codecs)
-        self.forwarding = Forwarding(self.relay, forwarder_abi, settings.batch_size)
+        self.sizes = pipeline.Sizes()
+        self.forwarding = Forwarding(self.relay, forwarder_abi, settings.batch_size, self.sizes)
         self.problem: str | None = None  # why minting is paused, for /healthz
         self.last_error: str | None = None
         self._stop = threading.Event()
@@ -71,7 +72,6 @@ class Worker:
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
         self._signed_last = False  # the kind of the last batch: the kinds take turns
         self._relayed_last = False  # members' relayed actions take turns with participations
-        self.sizes = pipeline.Sizes()
         self.last_mined = time.monotonic()  # when a batch was last mined (for /healthz: rows waiting, nothing mined)
 
     @property
@@ -153,11 +153,14 @@ class Worker:
             if not pipeline.has_room(seen, in_flight, self.settings.in_flight_blocks, self.settings.max_in_flight):
                 return moved
             nonce = pipeline.next_nonce(seen, in_flight)
+            # While batches are in flight, only full ones go: a partial one would take a place in the pipeline that a
+            # full one fills, and its rows reach the chain no later by going now than with the next block.
+            full_only = bool(in_flight)
             if not self._relayed_last and self.forwarding.waiting(session):
                 self._relayed_last = True
-                return self.forwarding.send(session, town, seen.latest, nonce) or moved
+                return self.forwarding.send(session, town, seen.latest, nonce, full_only=full_only) or moved
             self._relayed_last = False
-            rows = self._take(session, pipeline.room(seen.latest))
+            rows = self._take(session, pipeline.room(seen.latest), full_only)
             if not rows:
                 return moved
             return self._send(session, town, rows, seen.latest, nonce) or moved
@@ -166,20 +169,20 @@ class Worker:
         queued = session.scalar(select(Participation.participation_id).where(Participation.status == Status.QUEUED))
         return queued is not None or self.forwarding.waiting(session)
 
-    def _take(self, session: BridgeSession, gas_room: int) -> list[Participation]:
+    def _take(self, session: BridgeSession, gas_room: int, full_only: bool = False) -> list[Participation]:
         """The next rows to send, of one kind — signed participations, or API-key ones — the kinds in turn, each
         taken fairly: every coordinator's oldest first, in turn. API-key rows of coordinators (or, the relayer being
         capped, all of them) waiting for a new day are left out."""
         kinds = [True, False] if not self._signed_last else [False, True]
         for signed in kinds:
             kind = BatchKind.ATTESTATION if signed else BatchKind.BATCH
-            rows = self._fair(session, signed, self.sizes.rows(kind, gas_room, self.settings.batch_size))
+            rows = self._fair(session, signed, self.sizes.rows(kind, gas_room, self.settings.batch_size), full_only)
             if rows:
                 self._signed_last = signed
                 return rows
         return []
 
-    def _fair(self, session: BridgeSession, signed: bool, most: int) -> list[Participation]:
+    def _fair(self, session: BridgeSession, signed: bool, most: int, full_only: bool) -> list[Participation]:
         kind = Participation.attestation.is_not(None) if signed else Participation.attestation.is_(None)
         conditions = [Participation.status == Status.QUEUED, kind]
         if not signed:
@@ -203,7 +206,7 @@ class Worker:
         )
         if rows and len(rows) < most:
             oldest = min(r.created_at for r in rows)
-            if (utcnow() - oldest).total_seconds() < self.settings.batch_wait:
+            if full_only or (utcnow() - oldest).total_seconds() < self.settings.batch_wait:
                 return []
         return rows
 

@@ -23,6 +23,7 @@ from .relay import TX_GAS_CAP, RelayerProblem, Rpc, RpcError
 
 log = logging.getLogger("ost.bridge.worker")
 BATCH_SHARE = 4  # a batch asks at most this share of a block's gas limit, so several fill a block
+MARGIN = 20  # a batch's gas limit is its estimate and a twentieth
 
 
 def room(latest: dict[str, Any]) -> int:
@@ -31,8 +32,9 @@ def room(latest: dict[str, Any]) -> int:
 
 
 def with_margin(estimate: int) -> int:
-    """The gas limit given a batch of this estimate: the chain may move a little between estimate and block."""
-    return estimate + estimate // 8 + 25_000
+    """The gas limit given a batch of this estimate: a twentieth more and a little, for a chain that moves between
+    the estimate and the block (a block is packed by its transactions' limits, so a wider margin fills it less)."""
+    return estimate + estimate // MARGIN + 25_000
 
 
 @dataclass
@@ -130,16 +132,20 @@ def fill_gap(rpc: Rpc, relayer: LocalAccount, chain_id: int, seen: Look, open_ba
 
 
 class Sizes:
-    """The gas per row of each kind of batch, as its last estimate measured it: how many rows the next one takes."""
+    """The gas per row of each kind of batch, as it was last measured (an estimate, or a mined batch's receipt): how
+    many rows the next batch takes."""
 
     def __init__(self) -> None:
         self._per_row: dict[str, int] = {}
+
+    def per_row(self, kind: str) -> int | None:
+        return self._per_row.get(kind)
 
     def rows(self, kind: str, gas_room: int, most: int) -> int:
         per_row = self._per_row.get(kind)
         if not per_row:
             return most
-        return max(1, min(most, (gas_room - 25_000) * 8 // 9 // per_row))
+        return max(1, min(most, (gas_room - 25_000) * MARGIN // (MARGIN + 1) // per_row))
 
-    def measured(self, kind: str, estimate: int, rows: int) -> None:
-        self._per_row[kind] = max(1, estimate // max(1, rows))
+    def measured(self, kind: str, gas: int, rows: int) -> None:
+        self._per_row[kind] = max(1, gas // max(1, rows))
