@@ -11,6 +11,7 @@ call exactly as the forwarder will make it: a request that would revert is refus
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,7 +55,10 @@ ACTIONS = {
 MAX_REQUEST_GAS = 1_000_000  # one member action never needs more
 MIN_DEADLINE_SECONDS = 60  # a request about to expire would only expire in the queue
 MAX_DEADLINE_SECONDS = 7_200  # a signed request stays valid on chain until its deadline: not for long
-CLIENT_SHARE = 10  # one client address (a household, a carrier's gateway) may send for this many members
+CLIENT_SHARE = 10  # requests one address may send that no member signed: this many members' worth
+DOOR_SHARE = 100  # requests one address may send at all (a town's Wi-Fi, a household): this many members' worth
+GATEWAY_SHARE = 1_000  # requests a gateway that shows the town's secret may send: this many members' worth
+GATEWAY = "gateway:"  # how a client that showed the town's gateway secret is named
 LISTING_RECHECK_SECONDS = 5.0
 FUNDS_RECHECK_SECONDS = 5.0
 GAS_MARGIN = 8  # a request gives its call at least an eighth more gas than the call needs now
@@ -82,8 +86,11 @@ class RelayDesk:
         for (contract, signature), _words in ACTIONS.items():
             fn = Function.of(artifacts.get(contract)["abi"], signature)
             self.by_contract.setdefault(contract, {})[fn.selector] = (signature, fn)
+        self.clock: Callable[[], float] = time.monotonic  # the pace's clock (a test sets its own)
         self.pace: RateLimiter | None = None  # per member (signer)
-        self.door: RateLimiter | None = None  # per client address, before any signature is checked
+        self.door: RateLimiter | None = None  # per client address (or gateway), before any signature is checked
+        self.strangers: RateLimiter | None = None  # per client address, for requests no member signed
+        self.gateways: RateLimiter | None = None  # per gateway that showed the town's secret
         self._targets: dict[str, str] = {}  # address (lower) → contract name
         self._listed = -1
         self._targets_checked = 0.0
@@ -97,8 +104,10 @@ class RelayDesk:
             self._policy_read = (stamp, TownManifest.read(self.manifest_path).gasless)
             rate = self._policy_read[1].requests_per_minute
             if self.pace is None or self.pace.burst != rate:
-                self.pace = RateLimiter(rate / 60, rate)
-                self.door = RateLimiter(rate * CLIENT_SHARE / 60, rate * CLIENT_SHARE)
+                self.pace = RateLimiter(rate / 60, rate, self.clock)
+                self.door = RateLimiter(rate * DOOR_SHARE / 60, rate * DOOR_SHARE, self.clock)
+                self.gateways = RateLimiter(rate * GATEWAY_SHARE / 60, rate * GATEWAY_SHARE, self.clock)
+                self.strangers = RateLimiter(rate * CLIENT_SHARE / 60, rate * CLIENT_SHARE, self.clock)
         return self._policy_read[1]
 
     def today(self, manifest: TownManifest) -> tuple[str, str, int]:
@@ -171,13 +180,17 @@ class RelayDesk:
         same member's in one group (``before``: their actions and gas, not yet stored)."""
         policy, manifest = self.policy(), town.record
         name = self.domain_name(town)
-        assert self.pace is not None and self.door is not None
-        # Paced by where it comes from before any work (a client may sign with a new key every time), then by the
-        # member, once the signature shows who that is.
+        assert self.pace is not None and self.door is not None and self.gateways is not None
+        # Paced by where it comes from before any work, generously (a town's Wi-Fi is one address for many members;
+        # a gateway that shows the town's secret, more so), then by the member once the signature shows who that
+        # is; a request that no member signed is paced by where it comes from as well (a client may sign with a new
+        # key every time).
         if client is not None:
-            hold_to_pace(self.door, f"ip:{client}", Words("Too many requests from this client"))
+            door = self.gateways if client.startswith(GATEWAY) else self.door
+            hold_to_pace(door, client, Words("Too many requests from this client"))
         signer = request.signer(self.chain_id, town.forwarder.address, name)
         if signer is None or signer != request.sender:
+            self._stranger(client)
             raise Problem(
                 422,
                 Words(
@@ -221,6 +234,8 @@ class RelayDesk:
                 relayId=waiting,
             )
         tier_read, nonce_read, latest, needed = self._reads(town, request, signer)
+        if isinstance(tier_read, Reverted) or int(tier_read, 16) == Tier.WORLD:
+            self._stranger(client)
         if isinstance(tier_read, Reverted):  # the registry refuses a recovered address
             moved = town.registry.functions.recoveredTo(signer).call()
             raise Problem(
@@ -310,6 +325,11 @@ class RelayDesk:
                 "attempts": 0,
             }
         )
+
+    def _stranger(self, client: str | None) -> None:
+        """Pace a request no member signed by where it came from: refused with 429 past the client's share."""
+        if client is not None and self.strangers is not None:
+            hold_to_pace(self.strangers, client, Words("Too many requests from this client"))
 
     def used_today(self, session: BridgeSession, signer: str, day: str) -> tuple[int, int]:
         """What ``signer`` has used of ``day``: relayed actions counted, and their gas (as used, else estimated)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from .i18n import Words
 from .problems import Problem
@@ -14,14 +15,14 @@ MAX_BUCKETS = 10_000  # beyond this many callers, the buckets already full again
 class RateLimiter:
     """A token bucket per caller: ``rate`` requests a second, bursts of ``burst``."""
 
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def take(self, key: str) -> float:
         """0 if a request may go now, else the seconds to wait."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             if len(self._buckets) > MAX_BUCKETS and key not in self._buckets:
                 self._forget_full(now)

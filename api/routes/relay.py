@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,12 +14,15 @@ from web3.exceptions import Web3RPCError
 from ost_chain.gasless import ForwardRequest
 from ost_chain.redact import scrub
 
+from ..bridge import Bridge
 from ..chain import Unreachable
 from ..db import BridgeSession, RelayRequest, Status
 from ..deps import BridgeDep, LanguageDep, SessionDep, path_address
+from ..gasless import GATEWAY
 from ..i18n import Words, in_language
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
 from ..problems import Problem
+from .ussd import GATEWAY_HEADER
 
 router = APIRouter(prefix="/v1/relay", tags=["relay"])
 
@@ -80,11 +84,20 @@ def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: Sessi
         known = session.get(RelayRequest, relay_id)
         if known is not None:  # a retry: its state, never a second relay
             return _answer(known, 200)
-        row = desk.accept(session, town, forward, request.client.host if request.client else "unknown")
+        row = desk.accept(session, town, forward, _client(bridge, request))
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
         bridge.chain.forget_connection()
         raise Unreachable(scrub(str(exc), bridge.settings.chain_url)) from None
     return _answer(row, 202)
+
+
+def _client(bridge: Bridge, request: Request) -> str:
+    """Who sent the request, for the pace: a gateway that shows the town's secret (``X-OST-Gateway-Secret``: the
+    phone gateway's, or a town's own relay desk or Wi-Fi portal), paced as one gateway; else its address."""
+    expected, given = bridge.options.ussd_secret, request.headers.get(GATEWAY_HEADER, "")
+    if expected is not None and given and hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        return f"{GATEWAY}town"
+    return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
 @router.get("/quota/{address}", response_model=RelayQuota, operation_id="relayQuota")

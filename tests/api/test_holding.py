@@ -4,26 +4,42 @@ process against a real anvil, on SQLite and PostgreSQL, to force the races and b
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from api.bridge import Bridge
 from api.db import Batch, BatchStatus, Participation, RelayRequest, RelayStatus, Status, utcnow
+from api.main import create_app
 from api.settings import bridge_settings
 from api.worker import pipeline
 from api.worker.relay import TX_GAS_CAP
-from ost_chain.gasless import forwarded_call, prepare, sign
+from ost_chain.gasless import ForwardRequest, forwarded_call, prepare, sign
 from ost_chain.townclient import Reward
 from ost_chain.units import hash_id
-from tests.api.conftest import AMBASSADOR, COORDINATOR, DEV, MEMBERS, Databases, Deployed, deploy_town, wait_until
+from tests.api.conftest import (
+    AMBASSADOR,
+    COORDINATOR,
+    DEV,
+    MEMBERS,
+    Databases,
+    Deployed,
+    deploy_town,
+    free_port,
+    wait_until,
+)
 from tests.api.conftest import Bridge as Served
 from tests.api.test_bridge import assert_problem, auth
 
@@ -369,3 +385,91 @@ def test_a_replica_takes_over_in_the_middle_of_a_pipeline(
         rewarded_once(d, ids)
     finally:
         second.stop()
+
+
+# ── 7. a gateway is not one member ──
+
+
+class FrozenClock:
+    """A clock the test moves: no bucket refills unless told, so what a burst allows is exact."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextmanager
+def http_in_process(d: Deployed, database_url: str, **env: str) -> Iterator[tuple[httpx.Client, Bridge]]:
+    """A real HTTP server (uvicorn on 127.0.0.1) in this process over the app of ``d``, with no worker: the test holds
+    its bridge, to set the pace's clock."""
+    settings = bridge_settings(d.manifest, d.node.rpc_url, database_url=database_url)
+    settings.bridge.run_worker = False
+    for name, value in env.items():
+        setattr(settings.bridge, name, value)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, timeout=30)
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.config.port}", timeout=30) as http:
+            yield http, app.state.bridge
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def _unsigned_by(d: Deployed, signer: LocalAccount, fn: Any, gas: int = 200_000) -> Any:
+    """``fn`` signed by ``signer`` without measuring it first (one estimate each would slow a test of hundreds)."""
+    town = d.town
+    name = town.forwarder.functions.eip712Domain().call()[1]
+    deadline = int(d.client.w3.eth.get_block("latest")["timestamp"]) + 3600
+    data = bytes.fromhex(fn._encode_transaction_data()[2:])
+    return sign(
+        signer,
+        ForwardRequest(signer.address, fn.address, gas, 0, deadline, data),
+        d.client.chain_id,
+        town.forwarder.address,
+        name,
+    )
+
+
+def test_one_address_may_send_for_hundreds_of_members_but_only_a_few_strangers(
+    town: Deployed, databases: Databases
+) -> None:
+    """A town's Wi-Fi is one address for many members. Before, the desk let one address send 120 requests and then 2
+    a second, whoever signed them, so the 121st member behind it was refused; now members are paced by their
+    signature, and only requests no member signed by the address (the clock frozen: nothing refills)."""
+    d = town
+    members = [Account.from_key(keccak(text=f"wifi/{i}")) for i in range(200)]
+    d.town.add_members(AMBASSADOR, [m.address for m in members])
+    d.town.reward_batch(COORDINATOR, [Reward(m.address, 180, f"wifi-earned/{m.address}", 1) for m in members])
+    send = d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)
+    with http_in_process(d, databases.url("wifi")) as (http, bridge):
+        bridge.relay_desk.clock = FrozenClock()
+        codes = [http.post("/v1/relay", json=_unsigned_by(d, m, send).as_json()).status_code for m in members]
+        assert codes == [202] * 200, {c: codes.count(c) for c in set(codes)}
+        strangers = [_unsigned_by(d, Account.create(), send) for _ in range(130)]  # a new key every time
+        answers = [http.post("/v1/relay", json=r.as_json()) for r in strangers]
+        codes = [a.status_code for a in answers]
+        assert codes == [403] * 120 + [429] * 10, codes  # 12 a minute × 10 members' worth, then paced
+        assert "from this client" in answers[-1].json()["detail"]
+
+
+def test_a_gateway_that_shows_the_towns_secret_is_paced_as_a_gateway_not_as_one_address(
+    town: Deployed, databases: Databases
+) -> None:
+    d = town
+    send = d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)
+    with http_in_process(d, databases.url("gateway"), ussd_secret=SecretStr("town-gateway")) as (http, bridge):
+        bridge.relay_desk.clock = FrozenClock()
+        junk = [_unsigned_by(d, Account.create(), send) for _ in range(140)]
+        plain = [http.post("/v1/relay", json=r.as_json()).status_code for r in junk[:130]]
+        assert plain == [403] * 120 + [429] * 10, plain  # this address has used its strangers' share
+        shown = {"X-OST-Gateway-Secret": "town-gateway"}
+        through = [http.post("/v1/relay", json=r.as_json(), headers=shown).status_code for r in junk[130:]]
+        assert through == [403] * 10, through  # the same machine, shown as the gateway: paced as the gateway
+        wrong = http.post("/v1/relay", json=junk[0].as_json(), headers={"X-OST-Gateway-Secret": "guess"})
+        assert wrong.status_code == 429  # a wrong secret is no gateway: the address's pace

@@ -438,7 +438,7 @@ def test_a_request_that_failed_unsent_does_not_lock_the_member_out(fresh_town: D
 def test_the_door_refuses_what_the_policy_does_not_allow(fresh_town: Deployed, databases: Databases) -> None:
     """Each refusal of the desk's rules that the others leave out, with a bridge that sends nothing (so the first of a
     member's actions stays on its way): too much gas, a nonce ahead, a second action while one waits, a recovered
-    address, a deadline too far, a client changing keys at every request; and a resident of the country is served."""
+    address, a deadline too far; and a resident of the country is served."""
     d = fresh_town
     town, inf = d.town, d.town.infinity.functions
     waiting, lost, resident = member(d), member(d), Account.create()
@@ -480,11 +480,8 @@ def test_the_door_refuses_what_the_policy_does_not_allow(fresh_town: Deployed, d
             assert_problem(
                 http.post("/v1/relay", json=_unsigned_by(d, resident, send).as_json()), 422, "would fail", "holds 0 INF"
             )
-            flood = [_unsigned_by(d, Account.create(), send) for _ in range(130)]  # a new key every time
-            codes = [http.post("/v1/relay", json=r.as_json()).status_code for r in flood]
-            assert 429 in codes and codes.index(429) >= 100, codes  # 120 a minute from one client, then paced
-            body = http.post("/v1/relay", json=flood[0].as_json()).json()
-            assert body["status"] == 429 and "from this client" in body["detail"]
+            # A client changing keys at every request: paced by a clock the test holds, in test_holding.py (here it
+            # hung on how many requests fit in a wall-clock minute on a busy machine).
     finally:
         idle.stop()
 
