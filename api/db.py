@@ -19,10 +19,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     text,
@@ -139,18 +141,26 @@ class ApiKey(Base):
 
 
 class Participation(Base):
+    """A coordinator's participation: its id is the coordinator's own (another coordinator may use the same id for
+    its own participation), and so is its key on chain."""
+
     __tablename__ = "participations"
-    __table_args__ = (Index("ix_participations_coordinator_block", "coordinator", "block"),)
+    __table_args__ = (
+        Index("ix_participations_coordinator_block", "coordinator", "block"),
+        UniqueConstraint("coordinator", "key", name="uq_participations_coordinator_key"),
+    )
 
     participation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    key: Mapped[str] = mapped_column(String(66), unique=True)  # the bytes32 on chain
+    # The bytes32 on chain: the id's own for a signed participation (in its coordinator's ids), the coordinator's
+    # address and the id's for one the bridge's relayer mints (ost_chain.units.relayed_id).
+    key: Mapped[str] = mapped_column(String(66))
     body_hash: Mapped[str] = mapped_column(String(64))
     member: Mapped[str] = mapped_column(String(42), index=True)
     project_id: Mapped[int] = mapped_column(BigInteger)
     minutes: Mapped[int] = mapped_column(Integer)
     evidence_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     meal: Mapped[bool] = mapped_column(Boolean, default=False)
-    coordinator: Mapped[str] = mapped_column(String(42))
+    coordinator: Mapped[str] = mapped_column(String(42), primary_key=True)
     api_key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     attestation: Mapped[dict[str, Any] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
@@ -301,14 +311,23 @@ class Sms(Base):
 
 
 class Meal(Base):
-    __tablename__ = "meals"
+    """The community-kitchen meal served with a participation, recorded by the coordinator who confirmed it."""
 
-    participation_id: Mapped[str] = mapped_column(ForeignKey("participations.participation_id"), primary_key=True)
+    __tablename__ = "meals"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["participation_id", "recorded_by"],
+            ["participations.participation_id", "participations.coordinator"],
+            name="fk_meals_participation",
+        ),
+    )
+
+    participation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     served_on: Mapped[str] = mapped_column(String(10), index=True)  # YYYY-MM-DD
     served_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     member: Mapped[str] = mapped_column(String(42), index=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    recorded_by: Mapped[str] = mapped_column(String(42))
+    recorded_by: Mapped[str] = mapped_column(String(42), primary_key=True)
 
 
 class Lease(Base):

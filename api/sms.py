@@ -88,7 +88,7 @@ class Outbox:
                 amount=money(int(p.minted or 0), 18, "INF"),
                 minutes=p.minutes,
             )
-            queued += self._queue(session, f"reward:{p.participation_id}", member.phone, body)
+            queued += self._queue(session, f"reward:{p.coordinator}:{p.participation_id}", member.phone, body)
         for r in _recent(session, RelayRequest, RelayRequest.signer, phones):
             queued += self._receipts(session, r, phones)
         return queued

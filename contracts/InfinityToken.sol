@@ -45,7 +45,9 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
         uint128 minted;
     }
 
-    mapping(bytes32 participationId => bool) private _rewarded;
+    /// @dev Each coordinator's ids are its own: one coordinator can never use up another's (as redemption ids are
+    /// each member's own). A batch relayed by the bridge is its relayer's, the bridge scoping ids per coordinator.
+    mapping(address coordinator => mapping(bytes32 participationId => bool)) private _rewarded;
     mapping(address member => mapping(bytes32 redemptionId => bool)) private _redeemed;
     mapping(uint256 projectId => Project) private _projects;
     mapping(address member => MemberDay) private _memberDays;
@@ -72,8 +74,8 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     }
 
     /// @inheritdoc IInfinityToken
-    function isRewarded(bytes32 participationId) external view returns (bool) {
-        return _rewarded[participationId];
+    function isRewarded(address coordinator, bytes32 participationId) external view returns (bool) {
+        return _rewarded[coordinator][participationId];
     }
 
     /// @inheritdoc IInfinityToken
@@ -244,7 +246,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
         address coordinator,
         uint32 today
     ) private returns (uint256 amount) {
-        if (_rewarded[participationId]) revert InfinityTokenAlreadyRewarded(participationId);
+        if (_rewarded[coordinator][participationId]) revert InfinityTokenAlreadyRewarded(coordinator, participationId);
         if (minutesWorked == 0 || minutesWorked > MAX_MINUTES_PER_DAY) revert InfinityTokenInvalidMinutes(minutesWorked);
         if (!_registry().isMember(member)) revert InfinityTokenNotMember(member);
         amount = rewardAmount(projectId, minutesWorked);
@@ -254,7 +256,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
         if (credited + minutesWorked > MAX_MINUTES_PER_DAY) {
             revert InfinityTokenMemberDayExceeded(member, credited, minutesWorked);
         }
-        _rewarded[participationId] = true;
+        _rewarded[coordinator][participationId] = true;
         // Cannot truncate: the sum was just checked to be at most 1440.
         _memberDays[member] = MemberDay(today, uint32(credited + minutesWorked));
         _mint(member, amount);

@@ -303,8 +303,9 @@ class TownReader:
                 return str(symbol)
         return str(self.sale(business_id)[1].functions.symbol().call())
 
-    def is_rewarded(self, participation_id: str) -> bool:
-        return bool(self.infinity.functions.isRewarded(hash_id(participation_id)).call())
+    def is_rewarded(self, coordinator: str, participation_id: str) -> bool:
+        """Whether ``coordinator``'s participation ``participation_id`` was rewarded (each one's ids are its own)."""
+        return bool(self.infinity.functions.isRewarded(self.address(coordinator), hash_id(participation_id)).call())
 
     def has_role(self, role: str, address: str) -> bool:
         return bool(self.registry.functions.hasRole(Role.id(role), self.address(address)).call())

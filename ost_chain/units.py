@@ -25,6 +25,13 @@ def hash_id(text: str) -> bytes:
     return keccak(text=text)
 
 
+def relayed_id(coordinator: str, text: str) -> bytes:
+    """The bytes32 key of ``coordinator``'s participation ``text`` when the bridge's relayer mints it: on chain every
+    coordinator's ids are its own, and a batch is its relayer's, so the bridge keeps each coordinator's ids apart
+    in the relayer's with the coordinator's address: keccak256(abi.encode(coordinator, id))."""
+    return keccak(bytes(12) + bytes.fromhex(coordinator[2:]) + hash_id(text))
+
+
 @lru_cache(maxsize=65_536)  # a town's addresses recur; a checksum costs a keccak
 def valid_address(value: object) -> str | None:
     """``value`` checksummed if it is an address (a mixed-case one must carry a valid EIP-55 checksum), else None."""

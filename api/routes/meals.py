@@ -30,10 +30,13 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
     """Record the community-kitchen meal served for a participation (at most one each)."""
     key = require_key(key, "Recording a meal")
     require_coordinator(bridge, key.coordinator)
-    participation = session.get(Participation, body.participation_id)
+    participation = (
+        session.get(Participation, (body.participation_id, key.coordinator))
+        or session.scalars(select(Participation).where(Participation.participation_id == body.participation_id)).first()
+    )
     if participation is None:
         raise Problem(404, f"No participation {body.participation_id!r} was submitted here.", kind="not-found")
-    if participation.coordinator != key.coordinator:
+    if participation.coordinator != key.coordinator:  # another coordinator's (each coordinator's ids are its own)
         raise Problem(
             403,
             f"This participation was confirmed by {participation.coordinator}: only that coordinator "
@@ -45,7 +48,7 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
     if given.tzinfo is None:  # a time without an offset is the town's clock
         given = given.replace(tzinfo=zone)
     served_at = given.astimezone(UTC).replace(tzinfo=None)
-    existing = session.get(Meal, body.participation_id)
+    existing = session.get(Meal, (body.participation_id, key.coordinator))
     if existing is not None:
         if body.served_at is None or (existing.served_at, existing.note) == (served_at, body.note):
             return JSONResponse(public(existing).model_dump(mode="json"), status_code=200)

@@ -9,22 +9,22 @@ import logging
 import time
 from datetime import UTC
 from types import SimpleNamespace
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from ost_chain.eip712 import participation_signer
 from ost_chain.exceptions import OstError
-from ost_chain.units import hash_id
+from ost_chain.units import hash_id, relayed_id
 
 from ..bridge import Bridge
 from ..chain import MISSING, Unreachable
 from ..db import Participation, Status, utcnow
-from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, require_coordinator
+from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator
 from ..i18n import Words
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
@@ -81,14 +81,19 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
             await run_in_threadpool(_check_rules, bridge, coordinator, body)
     except Problem:
         # A retry of a participation accepted earlier gets its first answer, whatever changed since.
-        earlier = await run_in_threadpool(_stored, bridge, body.participation_id)
+        earlier = await run_in_threadpool(_stored, bridge, body.participation_id, coordinator)
         if earlier is None or earlier["body_hash"] != digest:
             raise
         return _accepted(earlier)
     now = utcnow()
     row = {
         "participation_id": body.participation_id,
-        "key": "0x" + hash_id(body.participation_id).hex(),
+        # A signed participation is minted under its signer's ids, as it signed it; one the bridge's relayer mints
+        # is kept apart in the relayer's ids by its coordinator's address, so no coordinator takes another's id.
+        "key": "0x"
+        + (
+            hash_id(body.participation_id) if body.attestation else relayed_id(coordinator, body.participation_id)
+        ).hex(),
         "body_hash": digest,
         "member": body.member,
         "project_id": body.project_id,
@@ -112,7 +117,9 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
     }
     stored = await asyncio.wrap_future(bridge.intake.submit(row))
     if stored is None:
-        raise Problem(409, "Another participation id maps to the same on-chain id.", kind="conflict")
+        raise Problem(
+            409, "Another of this coordinator's participation ids maps to the same on-chain id.", kind="conflict"
+        )
     if stored["body_hash"] != digest:
         raise Problem(
             409,
@@ -129,12 +136,37 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
     operation_id="getParticipation",
     responses={404: {"description": "Unknown participation."}},
 )
-def get_participation(participation_id: str, session: SessionDep, key: KeyDep) -> ParticipationPublic:
+def get_participation(
+    participation_id: str,
+    session: SessionDep,
+    key: KeyDep,
+    coordinator: Annotated[
+        str | None,
+        Query(description="Whose participation, when several coordinators used the id (default: the key's)."),
+    ] = None,
+) -> ParticipationPublic:
     """Where a participation is: queued, submitted (with its transaction), confirmed (block, INF) or failed. Who it
-    names (member, coordinator, meal, evidence) is shown only with a coordinator's API key."""
-    row = session.get(Participation, participation_id)
-    if row is None:
+    names (member, coordinator, meal, evidence) is shown only with a coordinator's API key. Each coordinator's ids
+    are its own: with a key, the key's coordinator's; else the one coordinator that used the id (``coordinator``
+    names it when several did)."""
+    whose = path_address(coordinator) if coordinator else key.coordinator if key is not None else None
+    rows = list(
+        session.scalars(
+            select(Participation).where(
+                Participation.participation_id == participation_id,
+                *([Participation.coordinator == whose] if whose else []),
+            )
+        )
+    )
+    if not rows:
         raise Problem(404, f"No participation {participation_id!r} was submitted here.", kind="not-found")
+    if len(rows) > 1:
+        raise Problem(
+            422,
+            f"Several coordinators used the id {participation_id!r}: name yours with ?coordinator=0x….",
+            kind="ambiguous",
+        )
+    row = rows[0]
     shown = public(row)
     if key is None:
         return shown.model_copy(update={"member": None, "coordinator": None, "meal": None, "evidence_uri": None})
@@ -160,6 +192,14 @@ def public(row: Participation) -> ParticipationPublic:
         updated_at=row.updated_at.replace(tzinfo=UTC),
         links=Links.model_construct(self=f"/v1/participations/{quote(row.participation_id, safe='')}"),
     )
+
+
+def _key(body: ParticipationCreate, coordinator: str) -> bytes:
+    """The participation's bytes32 on chain: as its signer signed it (among the signer's own ids), or, for one the
+    bridge's relayer mints, kept apart among the relayer's by the coordinator's address."""
+    if body.attestation is not None:
+        return hash_id(body.participation_id)
+    return relayed_id(coordinator, body.participation_id)
 
 
 def _body_hash(body: ParticipationCreate) -> str:
@@ -291,7 +331,7 @@ def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) ->
         log.warning("chain unreachable: accepting %s unchecked", body.participation_id)
 
 
-def _stored(bridge: Bridge, participation_id: str) -> dict[str, Any] | None:
+def _stored(bridge: Bridge, participation_id: str, coordinator: str) -> dict[str, Any] | None:
     with bridge.sessions() as session:
-        row = session.get(Participation, participation_id)
+        row = session.get(Participation, (participation_id, coordinator))
         return None if row is None else {c: getattr(row, c) for c in COLUMNS}

@@ -32,7 +32,7 @@ class Plan:
     """What one batch may carry: the rows chosen, the rows refused with a reason, who waits for a new day."""
 
     chosen: list[Participation] = field(default_factory=list)
-    refused: dict[str, str] = field(default_factory=dict)  # participation id → reason
+    refused: dict[tuple[str, str], str] = field(default_factory=dict)  # (participation id, coordinator) → reason
     capped: dict[str, str] = field(default_factory=dict)  # coordinator → why its rows wait
     relayer_capped: str | None = None
 
@@ -104,7 +104,7 @@ def plan(
     for row in rows:
         coordinator = row.coordinator
         if not roles[coordinator]:
-            out.refused[row.participation_id] = (
+            out.refused[(row.participation_id, row.coordinator)] = (
                 f"{coordinator} no longer holds COORDINATOR_ROLE in this town, so nothing was minted for this "
                 "participation; a coordinator who holds the role may submit it again."
             )

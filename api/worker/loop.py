@@ -56,7 +56,7 @@ class Worker:
         self.codecs = InfinityCodecs.of(infinity_abi)
         self.lease = LeaseKeeper(make_session)
         self.relay = Relay(settings, relayer)
-        self.settlement = Settlement(self.codecs)
+        self.settlement = Settlement(self.codecs, relayer.address)
         self.sizes = pipeline.Sizes()
         self.forwarding = Forwarding(self.relay, forwarder_abi, settings.batch_size, self.sizes)
         self.problem: str | None = None  # why minting is paused, for /healthz
@@ -195,11 +195,15 @@ class Worker:
             .over(partition_by=Participation.coordinator, order_by=Participation.created_at)
             .label("turn")
         )
-        fair = select(Participation.participation_id, turn).where(*conditions).subquery()
+        fair = select(Participation.participation_id, Participation.coordinator, turn).where(*conditions).subquery()
         rows = list(
             session.scalars(
                 select(Participation)
-                .join(fair, fair.c.participation_id == Participation.participation_id)
+                .join(
+                    fair,
+                    (fair.c.participation_id == Participation.participation_id)
+                    & (fair.c.coordinator == Participation.coordinator),
+                )
                 .order_by(fair.c.turn, Participation.created_at)
                 .limit(most)
             )
@@ -260,8 +264,8 @@ class Worker:
         chosen = budget.plan(town, self.chain, self.relayer.address, rows, bridged)
         if chosen.refused:
             for row in rows:
-                if row.participation_id in chosen.refused:
-                    row.status, row.reason = Status.FAILED, chosen.refused[row.participation_id]
+                if (row.participation_id, row.coordinator) in chosen.refused:
+                    row.status, row.reason = Status.FAILED, chosen.refused[(row.participation_id, row.coordinator)]
             session.save()
         self.capped.update(chosen.capped)
         self.relayer_capped = chosen.relayer_capped

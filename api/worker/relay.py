@@ -179,6 +179,7 @@ class Relay:
                 [
                     {
                         "participation_id": r.participation_id,
+                        "coordinator": r.coordinator,
                         "status": Status.SUBMITTED,
                         "batch_id": batch.id,
                         "tx_hash": tx_hash,

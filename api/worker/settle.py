@@ -28,9 +28,17 @@ _SIGNER_PROBLEMS = (
 
 
 class Settlement:
-    def __init__(self, codecs: InfinityCodecs) -> None:
-        self.codecs = codecs
+    def __init__(self, codecs: InfinityCodecs, relayer: str) -> None:
+        self.codecs, self.relayer = codecs, relayer
         self.confirmed = 0
+
+    def owner(self, row: Participation) -> str:
+        """Whose ids on chain ``row``'s key is among: its signer's for a signed participation, else the relayer's
+        (the key then carries the coordinator's address: see ost_chain.units.relayed_id)."""
+        return row.coordinator if row.attestation is not None else self.relayer
+
+    def is_rewarded(self, town: Town, row: Participation) -> Any:
+        return town.infinity.functions.isRewarded(self.owner(row), HexBytes(row.key))
 
     def rows(self, session: BridgeSession, batch: Batch) -> list[Participation]:
         return list(session.scalars(select(Participation).where(Participation.batch_id == batch.id)))
@@ -43,18 +51,21 @@ class Settlement:
         now = utcnow()
         if int(receipt["status"], 16) == 1:
             infinity, rewarded = town.infinity.address.lower(), self.codecs.rewarded
-            minted = {
-                rewarded.topic_of(e, "participationId"): str(rewarded.word(e, "amount"))
+            minted = {  # by id and the coordinator whose ids it is in: two coordinators may share an id
+                (rewarded.topic_of(e, "participationId"), _address(rewarded.word(e, "coordinator"))): str(
+                    rewarded.word(e, "amount")
+                )
                 for e in receipt["logs"]
                 if e["address"].lower() == infinity and rewarded.matches(e)
             }
             changes = [
                 {
                     "participation_id": r.participation_id,
+                    "coordinator": r.coordinator,
                     "status": Status.CONFIRMED,
                     "tx_hash": tx_hash,
                     "block": batch.block,
-                    "minted": minted.get(r.key, "0"),
+                    "minted": minted.get((r.key, self.owner(r).lower()), "0"),
                     "updated_at": now,
                 }
                 for r in rows
@@ -68,6 +79,7 @@ class Settlement:
             changes = [
                 {
                     "participation_id": r.participation_id,
+                    "coordinator": r.coordinator,
                     "batch_id": None,
                     "updated_at": now,
                     "status": Status.FAILED if alone and r.attempts >= MAX_ATTEMPTS else Status.QUEUED,
@@ -83,7 +95,7 @@ class Settlement:
     def lost(self, session: BridgeSession, town: Town, batch: Batch) -> None:
         """The batch's nonce went to a transaction we cannot find: confirm what the chain rewarded, queue the rest."""
         rows = self.rows(session, batch)
-        done = town.client.call_many([town.infinity.functions.isRewarded(HexBytes(r.key)) for r in rows])
+        done = town.client.call_many([self.is_rewarded(town, r) for r in rows])
         for row, rewarded in zip(rows, done, strict=True):
             if rewarded:
                 self.confirm_from_logs(town, row)
@@ -99,8 +111,8 @@ class Settlement:
         named, error = revert.named, revert.error
         attested = rows[0].attestation is not None
         if error == "InfinityTokenAlreadyRewarded":
-            key = "0x" + bytes(named["participationId"]).hex()
-            done = [r for r in rows if r.key == key]
+            key, owner = "0x" + bytes(named["participationId"]).hex(), to_checksum_address(named["coordinator"])
+            done = [r for r in rows if r.key == key and self.owner(r) == owner]
             for row in done:
                 self.confirm_from_logs(town, row)
             session.save()
@@ -132,9 +144,14 @@ class Settlement:
         """Settle ``row``, whose id the chain has rewarded, from the ``Rewarded`` event of that id: confirmed with
         its transaction when the event is this participation (member, minutes, project), failed when the id was
         used for something else — by another coordinator first, or by mistake for another member."""
-        events = town.infinity.events.Rewarded().get_logs(
-            argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block
-        )
+        owner = self.owner(row)
+        events = [
+            e
+            for e in town.infinity.events.Rewarded().get_logs(
+                argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block
+            )
+            if e["args"]["coordinator"] == owner  # the id among this row's owner's, not another coordinator's
+        ]
         if not events:  # rewarded, says the contract, but its event is out of the node's reach
             row.status, row.reason = Status.CONFIRMED, "rewarded on chain"
             return
@@ -159,12 +176,16 @@ class Settlement:
             queued = list(session.scalars(select(Participation).where(Participation.status == Status.QUEUED)))
             for start in range(0, len(queued), 500):
                 chunk = queued[start : start + 500]
-                done = town.client.call_many([town.infinity.functions.isRewarded(HexBytes(r.key)) for r in chunk])
+                done = town.client.call_many([self.is_rewarded(town, r) for r in chunk])
                 for row, rewarded in zip(chunk, done, strict=True):
                     if rewarded:
                         self.confirm_from_logs(town, row)
             session.save()
         log.info("reconciled %d queued participation(s) with the chain", len(queued))
+
+
+def _address(word: int) -> str:
+    return "0x" + word.to_bytes(32, "big")[12:].hex()
 
 
 def narrow(rows: list[Participation]) -> list[Participation]:

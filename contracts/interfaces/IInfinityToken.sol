@@ -15,7 +15,7 @@ interface IInfinityToken is IERC20, IERC20Permit {
     /// @notice One confirmed participation.
     /// @param member The member who took part; must be a member when the reward is minted.
     /// @param minutesWorked Time worked, in minutes: 1 to 1440.
-    /// @param participationId The participation's unique id; rewarded at most once, ever.
+    /// @param participationId The participation's id, unique among its coordinator's; rewarded at most once, ever.
     /// @param projectId The community project, which sets the rate.
     struct Reward {
         address member;
@@ -49,8 +49,8 @@ interface IInfinityToken is IERC20, IERC20Permit {
     error InfinityTokenZeroRegistry();
     /// @notice `account` is not a member of the town, so it cannot be rewarded.
     error InfinityTokenNotMember(address account);
-    /// @notice Participation `participationId` was rewarded already.
-    error InfinityTokenAlreadyRewarded(bytes32 participationId);
+    /// @notice Participation `participationId` of `coordinator` was rewarded already.
+    error InfinityTokenAlreadyRewarded(address coordinator, bytes32 participationId);
     /// @notice Project `projectId` is unknown or closed.
     error InfinityTokenInactiveProject(uint256 projectId);
     /// @notice A project rate needs a positive reward and a shift of 1 to 1440 minutes, not `tokensPerShift` per `shiftMinutes`.
@@ -108,8 +108,9 @@ interface IInfinityToken is IERC20, IERC20Permit {
     /// @notice The town whose roles and members this token follows.
     function registry() external view returns (ITownRegistry);
 
-    /// @notice Whether `participationId` has been rewarded.
-    function isRewarded(bytes32 participationId) external view returns (bool);
+    /// @notice Whether `coordinator`'s participation `participationId` has been rewarded. Each coordinator's ids are
+    /// its own (the one who confirmed it directly or by its signed attestation; for a batch, its sender).
+    function isRewarded(address coordinator, bytes32 participationId) external view returns (bool);
 
     /// @notice Whether `member`'s redemption `redemptionId` has been recorded (ids are each member's own).
     function isRedeemed(address member, bytes32 redemptionId) external view returns (bool);

@@ -28,7 +28,7 @@ def test_town_deploys_and_rewards_through_ape(project, accounts):
     receipt = infinity.reward(alice, 360, b"\x01" * 32, 1, sender=coordinator)
 
     assert infinity.balanceOf(alice) == 2 * ONE_INF
-    assert infinity.isRewarded(b"\x01" * 32)
+    assert infinity.isRewarded(coordinator, b"\x01" * 32)
     assert [log.member for log in receipt.events.filter(infinity.Rewarded)] == [alice.address]
     assert infinity.isTrustedForwarder(forwarder)  # members without coin act through the network's forwarder
     assert registry.hasRole(registry.COUNTRY_AMBASSADOR_ROLE(), country_ambassador)  # the network's, for ZA

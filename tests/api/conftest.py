@@ -32,7 +32,7 @@ from ost_chain.deploy import deploy_plan
 from ost_chain.eip712 import sign_participation
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
-from ost_chain.units import hash_id
+from ost_chain.units import hash_id, relayed_id
 from tests.nodes import start_node
 from tests.pg import PostgresServer
 
@@ -191,6 +191,14 @@ def wait_until(predicate: Any, timeout: float = 30.0, every: float = 0.1) -> Any
             return value
         time.sleep(every)
     raise AssertionError(f"not reached within {timeout} s")
+
+
+def chain_key(body: dict[str, Any], coordinator: str | None = None) -> bytes:
+    """The bytes32 a participation the bridge accepted is minted under: a signed one's as signed (among its signer's
+    ids), else kept apart among the relayer's by its coordinator's address (by default the first coordinator)."""
+    if body.get("attestation"):
+        return hash_id(body["participationId"])
+    return relayed_id(coordinator or COORDINATOR.address, body["participationId"])
 
 
 def rewarded_on_chain(deployed: Deployed) -> list[bytes]:

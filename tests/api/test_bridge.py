@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from web3.logs import DISCARD
 
 from ost_chain.cli import app
-from ost_chain.units import hash_id
 
 from .conftest import (
     AMBASSADOR,
@@ -28,6 +27,7 @@ from .conftest import (
     Databases,
     Deployed,
     attested,
+    chain_key,
     participation,
     rewarded_on_chain,
     secret_of,
@@ -71,7 +71,7 @@ def test_a_participation_is_minted_once_and_its_status_told(http: httpx.Client, 
     done = confirmed(http, body["participationId"])
     assert done["status"] == "confirmed" and done["block"] > 0 and done["txHash"].startswith("0x")
     assert int(done["minted"]) == 10**18 // 2  # 90 minutes at 1 INF per 180
-    assert hash_id(body["participationId"]) in rewarded_on_chain(deployed)
+    assert chain_key(body) in rewarded_on_chain(deployed)
 
 
 def test_one_style_camel_case_keys_and_minutes_as_the_cli_says_them(http: httpx.Client, key: str) -> None:
@@ -202,7 +202,7 @@ def test_200_concurrent_submissions_of_20_ids_mint_exactly_20(bridge: Bridge, ke
         assert_problem(changed, 409, "different body")
     minted = rewarded_on_chain(deployed)
     assert len(minted) - before == 20
-    assert sorted(minted[before:]) == sorted(hash_id(b["participationId"]) for b in bodies)
+    assert sorted(minted[before:]) == sorted(chain_key(b) for b in bodies)
 
 
 def test_a_participation_the_chain_refuses_fails_with_the_reason(

@@ -24,6 +24,7 @@ from .conftest import (
     Bridge,
     Databases,
     Deployed,
+    chain_key,
     participation,
     rewarded_on_chain,
     wait_until,
@@ -87,7 +88,7 @@ def test_a_database_outage_answers_503_with_retry_after_and_loses_nothing(
     finally:
         bridge.stop()
     minted = rewarded_on_chain(d)
-    assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in [*accepted, later])
+    assert sorted(minted) == sorted(chain_key(b) for b in [*accepted, later])
     assert bridge.log is not None
     log = bridge.log.read_text()
     assert "Traceback" not in log
@@ -178,7 +179,7 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
         first.kill()
         second.stop()
     minted = rewarded_on_chain(d)
-    assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in bodies), f"caught mid-batch: {caught}"
+    assert sorted(minted) == sorted(chain_key(b) for b in bodies), f"caught mid-batch: {caught}"
 
 
 def test_two_replicas_storing_the_same_participations_at_once_never_deadlock(postgres: PostgresServer) -> None:

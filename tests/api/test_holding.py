@@ -26,16 +26,19 @@ from api.main import create_app
 from api.settings import bridge_settings
 from api.worker import pipeline
 from api.worker.relay import TX_GAS_CAP
+from ost_chain.exceptions import ContractRevert
 from ost_chain.gasless import ForwardRequest, forwarded_call, prepare, sign
 from ost_chain.townclient import Reward
-from ost_chain.units import hash_id
+from ost_chain.units import hash_id, relayed_id
 from tests.api.conftest import (
     AMBASSADOR,
     COORDINATOR,
     DEV,
     MEMBERS,
+    OTHER_COORDINATOR,
     Databases,
     Deployed,
+    attested,
     deploy_town,
     free_port,
     wait_until,
@@ -268,6 +271,78 @@ def test_healthz_says_stalled_when_rows_wait_and_nothing_is_mined(town: Deployed
         assert any("stalled" in w for w in health["warnings"]), health["warnings"]
     finally:
         served.stop()
+
+
+# ── 3. each coordinator's participation ids are its own ──
+
+
+def test_a_rogue_coordinator_cannot_take_an_honest_coordinators_participation_id(
+    town: Deployed, databases: Databases
+) -> None:
+    """Issue 26 #3: a rogue coordinator used `kitchen-2026-11-26-sipho` first, for a member of its own — through its
+    API key, its signed attestation, and directly on chain under both the plain id and the id as the bridge would
+    key the honest one's. Before, the honest coordinator's participation for Sipho under that id got 409 and Sipho
+    was never paid; now every coordinator's ids are its own, and Sipho is paid once."""
+    d = town
+    sipho, rogues_member, pid = MEMBERS[7], MEMBERS[8], "kitchen-2026-11-26-sipho"
+    rogue = OTHER_COORDINATOR
+    inf = d.town.infinity.functions
+    d.client.transact(inf.reward(rogues_member, 30, relayed_id(COORDINATOR.address, pid), 1), rogue)
+    d.client.transact(inf.reward(rogues_member, 30, hash_id(pid), 1), rogue)
+    served = Served(d, databases.url("rogue")).start()
+    try:
+        http = httpx.Client(base_url=served.url, timeout=30)
+        honest_key, rogue_key = served.new_key(COORDINATOR.address)[0], served.new_key(rogue.address)[0]
+        first = {"participationId": pid, "member": rogues_member, "projectId": 1, "minutes": 60}
+        assert http.post("/v1/participations", json=first, headers=auth(rogue_key)).status_code == 202
+        signed = attested(d, rogue, participationId=pid, member=rogues_member, hours=0.5)
+        assert http.post("/v1/participations", json=signed).status_code == 409  # its own id, used already
+        honest = {"participationId": pid, "member": sipho, "projectId": 1, "minutes": 180}
+        answer = http.post("/v1/participations", json=honest, headers=auth(honest_key))
+        assert answer.status_code == 202, answer.text
+        again = http.post("/v1/participations", json=honest, headers=auth(honest_key))
+        assert again.status_code in (200, 202) and again.json()["participationId"] == pid  # a retry: the same
+
+        def settled() -> Any:
+            mine = http.get(f"/v1/participations/{pid}", headers=auth(honest_key)).json()
+            return mine if mine["status"] in ("confirmed", "failed") else None
+
+        mine = wait_until(settled)
+        assert mine["status"] == "confirmed" and mine["member"] == sipho and mine["minted"] == str(ONE_INF), mine
+        theirs = http.get(f"/v1/participations/{pid}", headers=auth(rogue_key)).json()
+        assert theirs["member"] == rogues_member
+        ambiguous = http.get(f"/v1/participations/{pid}")  # no key: two coordinators used the id
+        assert ambiguous.status_code == 422
+        named = http.get(f"/v1/participations/{pid}", params={"coordinator": COORDINATOR.address}).json()
+        assert named["status"] == "confirmed" and named["member"] is None  # no key: who it names is not shown
+    finally:
+        served.stop()
+    paid = [e for e in d.town.infinity.events.Rewarded().get_logs(from_block=0) if e["args"]["member"] == sipho]
+    assert len(paid) == 1 and paid[0]["args"]["amount"] == ONE_INF  # once
+
+
+def test_one_coordinator_s_participation_is_never_paid_twice_by_any_path(town: Deployed, databases: Databases) -> None:
+    """Each coordinator's ids are its own, yet one participation is one: the same id by the same coordinator through
+    its key and its signature is refused (409), and the chain refuses the id twice among one coordinator's."""
+    d = town
+    pid, member = "shift-once", MEMBERS[9]
+    served = Served(d, databases.url("once")).start()
+    try:
+        http = httpx.Client(base_url=served.url, timeout=30)
+        key = served.new_key(COORDINATOR.address)[0]
+        body = {"participationId": pid, "member": member, "projectId": 1, "minutes": 180}
+        assert http.post("/v1/participations", json=body, headers=auth(key)).status_code == 202
+        signed = attested(d, COORDINATOR, participationId=pid, member=member, hours=3)
+        assert_problem(http.post("/v1/participations", json=signed), 409, "different body")
+        wait_until(lambda: http.get(f"/v1/participations/{pid}", headers=auth(key)).json()["status"] == "confirmed")
+    finally:
+        served.stop()
+    inf = d.town.infinity.functions
+    d.client.transact(inf.reward(member, 60, hash_id("direct-once"), 1), COORDINATOR)
+    with pytest.raises(ContractRevert) as twice:
+        d.client.transact(inf.reward(member, 60, hash_id("direct-once"), 1), COORDINATOR)
+    assert twice.value.error == "InfinityTokenAlreadyRewarded"
+    assert [e["args"]["member"] for e in d.town.infinity.events.Rewarded().get_logs(from_block=0)].count(member) == 2
 
 
 # ── 4. the pipeline ──

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
-from api.db import Base, Participation, make_engine, sessions
+from api.db import Base, Meal, Participation, make_engine, sessions
 from api.migrate import INITIAL, INITIAL_TABLES, config, current, head, upgrade
 from ost_chain.exceptions import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
+COORDINATOR = "0x" + "22" * 20
 
 
 @pytest.fixture
@@ -49,7 +52,7 @@ def a_participation(n: int = 1) -> Participation:
         member="0x" + "11" * 20,
         project_id=1,
         minutes=60,
-        coordinator="0x" + "22" * 20,
+        coordinator=COORDINATOR,
         status="confirmed",
         minted=str(10**18),
     )
@@ -72,7 +75,8 @@ def test_a_new_database_gets_exactly_the_models_tables(engine: Engine) -> None:
     }
     assert differences(engine) == []  # the hand-written revision creates what the models declare
     uniques = inspect(engine).get_unique_constraints("participations")
-    assert [u["column_names"] for u in uniques] == [["key"]]  # a key is recorded (and minted) once
+    # A key is recorded (and minted) once among its coordinator's: each coordinator's ids are its own (issue 26 #3).
+    assert [u["column_names"] for u in uniques] == [["coordinator", "key"]]
     signer_nonce = [i for i in inspect(engine).get_indexes("relays") if i["unique"]]
     assert [i["column_names"] for i in signer_nonce] == [["signer", "nonce"]]  # a member's nonce is queued once
 
@@ -98,7 +102,7 @@ def test_a_database_made_before_migrations_is_adopted_with_its_rows(engine: Engi
     assert version_rows(engine) == [head()]
     assert differences(engine) == []
     with sessions(engine)() as session:
-        kept = session.get(Participation, "p-1")
+        kept = session.get(Participation, ("p-1", COORDINATOR))
         assert kept is not None and kept.minted == str(10**18) and kept.key == "0x" + f"{1:064x}"
 
 
@@ -116,7 +120,7 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
     assert writes == []
     assert version_rows(engine) == [head()]
     with sessions(engine)() as session:
-        assert session.get(Participation, "p-1") is not None
+        assert session.get(Participation, ("p-1", COORDINATOR)) is not None
 
 
 def test_make_engine_migrates(tmp_path: Path) -> None:
@@ -205,3 +209,48 @@ def test_a_bad_query_on_sqlite_is_not_an_outage_and_no_url_shows_a_password(tmp_
         assert is_outage(exc)  # a database file that cannot be opened is one
     said = shown("postgresql://ost:hunter2@db.example/ost?password=hunter3&sslmode=require")
     assert "hunter2" not in said and "hunter3" not in said and "db.example" in said
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        e = create_engine(f"sqlite:///{tmp_path / 'bridge.sqlite'}")
+    else:
+        e = create_engine(request.getfixturevalue("postgres").database("migrations"))
+    yield e
+    e.dispose()
+
+
+def test_a_database_of_the_previous_version_moves_to_coordinators_own_ids_with_its_rows(any_engine: Engine) -> None:
+    """Revision 0006 keys a participation by its id and its coordinator (issue 26 #3): a database the bridge made
+    before keeps its participations and meals, and then another coordinator may use an id one already used."""
+    engine = any_engine
+    with engine.begin() as connection:
+        command.upgrade(config(connection), "0005")
+    row = a_participation()
+    with engine.begin() as connection:  # rows as the previous version wrote them
+        now = datetime(2026, 12, 1, 12)
+        values = {c.name: getattr(row, c.name) for c in Participation.__table__.columns}
+        values |= {"attempts": 0, "meal": True, "created_at": now, "updated_at": now}
+        connection.execute(Participation.__table__.insert().values(values))
+        connection.execute(
+            Meal.__table__.insert().values(
+                participation_id="p-1",
+                served_on="2026-12-01",
+                served_at=datetime(2026, 12, 1, 12),
+                member=row.member,
+                recorded_by=COORDINATOR,
+            )
+        )
+    upgrade(engine)
+    assert current(engine) == head() and differences(engine) == []
+    other = "0x" + "33" * 20
+    with sessions(engine)() as session:
+        kept = session.get(Participation, ("p-1", COORDINATOR))
+        assert kept is not None and kept.minted == str(10**18) and kept.key == "0x" + f"{1:064x}"
+        meal = session.get(Meal, ("p-1", COORDINATOR))
+        assert meal is not None and meal.member == row.member
+        with session.writing():  # the same id, another coordinator's own participation
+            session.add(Participation(**{**values, "coordinator": other}))
+    with pytest.raises(IntegrityError), sessions(engine)() as session, session.writing():
+        session.add(Participation(**values))  # the same coordinator's id again

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 
 from api.db import Batch, Participation
 from ost_chain.chain import LocalChain
-from ost_chain.units import hash_id
 
 from .conftest import (
     COORDINATOR,
@@ -26,6 +25,7 @@ from .conftest import (
     Bridge,
     Databases,
     Deployed,
+    chain_key,
     deploy_town,
     free_port,
     participation,
@@ -102,7 +102,7 @@ def test_sigkill_in_the_middle_of_1000_participations_loses_and_duplicates_nothi
         bridge.stop()
     minted = rewarded_on_chain(deployed)[before:]
     assert len(minted) == 1_000, f"{len(minted)} mints for 1,000 participations (caught mid-batch: {caught})"
-    assert set(minted) == {hash_id(b["participationId"]) for b in bodies}
+    assert set(minted) == {chain_key(b) for b in bodies}
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_a_chain_outage_queues_and_everything_accepted_is_minted_when_it_returns
     finally:
         bridge.stop()
     minted = rewarded_on_chain(d)
-    assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in [first, *during])
+    assert sorted(minted) == sorted(chain_key(b) for b in [first, *during])
 
 
 def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
@@ -175,11 +175,11 @@ def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
         mine("evm_mine", [])  # type: ignore[arg-type]
         wait_until(lambda: count(bridge, Participation.status == "confirmed") == 1)
         with bridge.session() as session:
-            row = session.get(Participation, body["participationId"])
+            row = session.get(Participation, (body["participationId"], COORDINATOR.address))
             assert row is not None and row.tx_hash in versions()[1:]  # a re-priced version was mined
     finally:
         bridge.stop()
-    assert rewarded_on_chain(d).count(hash_id(body["participationId"])) == 1
+    assert rewarded_on_chain(d).count(chain_key(body)) == 1
 
 
 def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: Deployed, databases: Databases) -> None:
@@ -211,7 +211,7 @@ def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: D
         first.stop()
         second.stop()
     minted = rewarded_on_chain(d)
-    assert sorted(minted) == sorted(hash_id(b["participationId"]) for b in bodies)
+    assert sorted(minted) == sorted(chain_key(b) for b in bodies)
 
 
 def test_a_keystore_relayer_s_passphrase_and_key_never_reach_the_log(

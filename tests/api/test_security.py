@@ -9,8 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from ost_chain.enums import Role
-from ost_chain.townclient import Reward
-from ost_chain.units import ONE_INF
+from ost_chain.units import ONE_INF, relayed_id
 from tests.api.conftest import (
     AMBASSADOR,
     COORDINATOR,
@@ -60,14 +59,17 @@ def test_an_unreachable_chain_never_shows_the_rpc_credentials(fresh_town: Deploy
     assert PASSWORD not in log and QUERY_KEY not in log
 
 
-def test_an_id_taken_first_by_another_coordinator_is_never_reported_confirmed(
+def test_an_id_used_first_outside_the_bridge_is_never_reported_confirmed(
     deployed: Deployed, bridge: Bridge, key: str, http: httpx.Client
 ) -> None:
-    """Ids share one namespace and are guessable: a rogue coordinator rewards the id first, one minute to an
-    accomplice. The honest submission must fail saying so, not show the rogue's mint as its own (issue 15 #4)."""
+    """Each coordinator's ids are its own, so another coordinator can no longer take this one's (issue 26 #3:
+    test_holding.py). But the relayer's key, used outside the bridge, can use the very key the bridge would mint a
+    coordinator's id under — here, one minute to an accomplice. The participation must fail saying so, not show that
+    mint as its own (issue 15 #4)."""
     participation_id = f"river-2026-11-25-{uuid.uuid4().hex[:8]}"
     accomplice, member = MEMBERS[40], MEMBERS[41]
-    deployed.town.reward(OTHER_COORDINATOR, Reward(accomplice, 1, participation_id, 1))
+    taken = relayed_id(COORDINATOR.address, participation_id)
+    deployed.client.transact(deployed.town.infinity.functions.reward(accomplice, 1, taken, 1), COORDINATOR)
     block = deployed.client.w3.eth.block_number
     body = participation(member, participation_id=participation_id)
     assert http.post("/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 202

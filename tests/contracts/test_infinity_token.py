@@ -77,7 +77,7 @@ def test_reward_mints_one_inf_per_three_hour_shift_and_emits_rewarded(
             "minutesWorked": 180,
         }
     ]
-    assert town.infinity.functions.isRewarded(pid(1)).call()
+    assert town.infinity.functions.isRewarded(coordinator.address, pid(1)).call()
     assert town.infinity.functions.minutesCreditedToday(alice.address).call() == 180
 
 
@@ -159,9 +159,9 @@ def test_participation_id_rewarded_once(
 ) -> None:
     inf = town.infinity.functions
     client.transact(inf.reward(alice.address, 60, pid(1), PROJECT), coordinator)
-    with reverts("InfinityTokenAlreadyRewarded", pid(1)):
+    with reverts("InfinityTokenAlreadyRewarded", coordinator.address, pid(1)):
         client.transact(inf.reward(bob.address, 60, pid(1), PROJECT), coordinator)
-    with reverts("InfinityTokenAlreadyRewarded", pid(1)):
+    with reverts("InfinityTokenAlreadyRewarded", coordinator.address, pid(1)):
         client.transact(inf.rewardBatch([(bob.address, 60, pid(1), PROJECT)]), coordinator)
 
 
@@ -170,10 +170,10 @@ def test_batch_holding_an_id_twice_reverts_whole_batch(
 ) -> None:
     inf = town.infinity.functions
     batch = [(alice.address, 60, pid(1), PROJECT), (bob.address, 60, pid(2), PROJECT), (bob.address, 30, pid(1), 1)]
-    with reverts("InfinityTokenAlreadyRewarded", pid(1)):
+    with reverts("InfinityTokenAlreadyRewarded", coordinator.address, pid(1)):
         client.transact(inf.rewardBatch(batch), coordinator)
     assert inf.totalSupply().call() == 0
-    assert not inf.isRewarded(pid(1)).call()
+    assert not inf.isRewarded(coordinator.address, pid(1)).call()
 
 
 def test_reward_batch_mints_each_entry_and_charges_cap_once(
@@ -310,7 +310,7 @@ def test_attestation_refused_after_deadline_and_accepted_at_it(
     client.transact(
         inf.rewardWithAttestation(edge, sign_participation(client, town.infinity, coordinator, **edge)), stranger
     )
-    assert inf.isRewarded(pid(2)).call()
+    assert inf.isRewarded(coordinator.address, pid(2)).call()
 
 
 def test_attestation_replay_and_reward_of_same_id_refused(
@@ -320,14 +320,14 @@ def test_attestation_replay_and_reward_of_same_id_refused(
     p = participation(alice.address, coordinator.address, now(client) + 3600)
     signature = sign_participation(client, town.infinity, coordinator, **p)
     client.transact(inf.rewardWithAttestation(p, signature), stranger)
-    with reverts("InfinityTokenAlreadyRewarded", pid(1)):
+    with reverts("InfinityTokenAlreadyRewarded", coordinator.address, pid(1)):
         client.transact(inf.rewardWithAttestation(p, signature), stranger)
-    with reverts("InfinityTokenAlreadyRewarded", pid(1)):
+    with reverts("InfinityTokenAlreadyRewarded", coordinator.address, pid(1)):
         client.transact(inf.reward(alice.address, 180, pid(1), PROJECT), coordinator)
     # And the other way round: an id rewarded directly cannot come back through attestation.
     client.transact(inf.reward(alice.address, 60, pid(2), PROJECT), coordinator)
     q = participation(alice.address, coordinator.address, now(client) + 3600, n=2)
-    with reverts("InfinityTokenAlreadyRewarded", pid(2)):
+    with reverts("InfinityTokenAlreadyRewarded", coordinator.address, pid(2)):
         client.transact(
             inf.rewardWithAttestation(q, sign_participation(client, town.infinity, coordinator, **q)), stranger
         )
