@@ -27,6 +27,7 @@ from .exceptions import ChainError, ContractRevert, TransactionFailed
 from .logwindows import LogWindows
 from .redact import scrub
 from .settings import Settings, get_settings
+from .units import money
 
 T = TypeVar("T")
 
@@ -204,12 +205,13 @@ class ChainClient:
         return ChainError(f"The node refused the transaction from {sender.address}: {message}.")
 
     def _no_funds(self, sender: LocalAccount, value: int) -> ChainError:
-        """The sentence for a signer who cannot pay: what it holds, and what it needs it for."""
+        """The sentence for a signer who cannot pay: what it holds, and what it needs it for (in whole units, plain
+        digits, whatever the size)."""
         held = self.balance(sender.address)
         coin = "ETH"  # the development chain's and most networks' native coin
-        what = "the network fee" if not value else f"the {value / 10**18:g} {coin} it sends and the network fee"
+        what = "the network fee" if not value else f"the {money(value, 18, coin)} it sends and the network fee"
         return ChainError(
-            f"{sender.address} has {'no' if not held else f'only {held / 10**18:g}'} {coin} to pay {what}: "
+            f"{sender.address} has {'no ' + coin if not held else 'only ' + money(held, 18, coin)} to pay {what}: "
             f"send it some {coin} (on the development chain, from any dev:N account), then run the same command again."
         )
 

@@ -33,6 +33,7 @@ from .chain import DEV_CHAIN_ID, dev_accounts
 from .enums import NATIVE
 from .exceptions import ConfigError
 from .gasless import GaslessPolicy
+from .units import UINT96_MAX
 
 DAY = 86_400
 _DEV = re.compile(r"dev:(\d{1,3})")
@@ -199,7 +200,7 @@ class TownPlan(_Strict):
         description="The Town Ambassador also confirms shifts (a coordinator with the same daily cap), so a new "
         "town runs its first projects before any coordinator is appointed.",
     )
-    coordinator_daily_cap_inf: Decimal = Field(default=Decimal(1_000), ge=0)
+    coordinator_daily_cap_inf: Decimal = Field(default=Decimal(1_000), ge=0, le=Decimal(UINT96_MAX) / 10**18)
     members: list[AddressRef] = Field(default_factory=list)
     country_residents: list[AddressRef] = Field(default_factory=list)
     projects: list[ProjectPlan] = Field(default_factory=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -57,10 +57,22 @@ def checksum(address: str, what: str = "address", *, chain_id: int | None = None
     return checked
 
 
-def parse_amount(text: str | int | Decimal, decimals: int, what: str = "amount") -> int:
+UINT256_MAX = 2**256 - 1
+UINT96_MAX = 2**96 - 1
+_PRECISE = Context(
+    prec=160
+)  # every uint256 in whole units and its decimals, exactly (a Decimal's default is 28 digits)
+
+
+def parse_amount(text: str | int | Decimal, decimals: int, what: str = "amount", most: int = UINT256_MAX) -> int:
     """``text`` in whole units (``"1.5"``, or ``"1,5"`` written with a decimal comma) as an integer of the smallest
-    unit; positive, at most ``decimals`` places. A comma that could be a thousands separator is refused, saying
-    to write the decimal point."""
+    unit; positive, at most ``decimals`` places, at most ``most`` smallest units (what the chain can hold: a uint256
+    by default). A comma that could be a thousands separator is refused, saying to write the decimal point."""
+    with localcontext(_PRECISE):
+        return _parse_amount(text, decimals, what, most)
+
+
+def _parse_amount(text: str | int | Decimal, decimals: int, what: str, most: int) -> int:
     written = str(text).strip()
     if "," in written:
         whole, _, fraction = written.partition(",")
@@ -74,15 +86,34 @@ def parse_amount(text: str | int | Decimal, decimals: int, what: str = "amount")
         value = Decimal(written)
     except InvalidOperation:
         raise ConfigError(f"The {what} {text!r} is not a number: write it in whole units, e.g. 1.5.") from None
+    if not value.is_finite() or abs(value.adjusted()) > 120:
+        raise ConfigError(f"The {what} {text!r} is not an amount anyone could hold: write it in whole units, e.g. 1.5.")
     units = value * (Decimal(10) ** decimals)
-    if not value.is_finite() or units <= 0 or units != units.to_integral_value():
-        raise ConfigError(f"The {what} {text} must be positive with at most {decimals} decimal places.")
+    if units <= 0 or units != units.to_integral_value():
+        raise ConfigError(f"The {what} {_plain(value)} must be positive with at most {decimals} decimal places.")
+    if units > most:
+        raise ConfigError(
+            f"The {what} {_plain(value)} is more than can be held here ({format_amount(most, decimals, 0)} at most): "
+            "check the number."
+        )
     return int(units)
+
+
+def _plain(value: Decimal) -> str:
+    """A number in plain digits, never exponent notation."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_amount(units: int, decimals: int, places: int | None = None) -> str:
     """``units`` of the smallest unit in whole units, without trailing zeros; ``places``: rounded to at most that
-    many decimals, as people read amounts (a non-zero amount below that shows as ``<0.0001``)."""
+    many decimals, as people read amounts (a non-zero amount below that shows as ``<0.0001``). Exact for any
+    uint256, in plain digits."""
+    with localcontext(_PRECISE):
+        return _format_amount(units, decimals, places)
+
+
+def _format_amount(units: int, decimals: int, places: int | None) -> str:
     value = Decimal(units) / (Decimal(10) ** decimals)
     if places is not None and value:
         rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..enums import NATIVE, Role
 from ..townclient import NotAllowed, Town, as_dict
-from ..units import money, parse_amount
+from ..units import UINT96_MAX, money, parse_amount
 from .options import (
     Account,
     Asset,
@@ -73,6 +73,7 @@ def coordinators_add(
     as_json: JsonOutput = False,
 ) -> None:
     """Appoint a coordinator with a daily cap (the Town Ambassador)."""
+    units = parse_amount(cap or "1000", 18, "daily cap", most=UINT96_MAX)  # all input checked before anything is sent
     town = open_town(rpc_url, manifest)
     who, address = town_ambassador(town, account), town.address(address, "coordinator")
     already = town.has_role(Role.COORDINATOR, address)
@@ -84,7 +85,6 @@ def coordinators_add(
             f"{address} already confirms shifts, up to {money(current, 18, 'INF')} a day; pass --cap to change it.",
         )
         return
-    units = parse_amount(cap or "1000", 18, "daily cap")
     sent = [town.set_role(who, Role.COORDINATOR, address, held=True), town.set_coordinator_cap(who, address, units)]
     receipts = [r for r in sent if r is not None]
     done(

@@ -10,6 +10,7 @@ from typing import Annotated
 import requests
 import typer
 from rich.text import Text
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # typer's own click
 from web3.exceptions import ProviderConnectionError
 
 from ..exceptions import OstError
@@ -92,9 +93,21 @@ for _name, _group in commands().items():  # `ost api` and any other installed pl
 
 
 def main() -> None:
-    """Entry point: run the app and turn every :class:`OstError` into a one-line message."""
+    """Entry point: run the app and turn every :class:`OstError`, and every mistake in how a command was typed, into
+    a one-line message."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `ost`, or a group, alone: its help
+        if exc.ctx is not None:
+            typer.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except UsageError as exc:  # how the command was typed: one line, as every other failure
+        where = exc.ctx.command_path if exc.ctx is not None else "ost"
+        _fail(f"{exc.format_message().rstrip('.')}. See `{where} --help`.", "UsageError")
+    except ClickException as exc:
+        _fail(exc.format_message(), type(exc).__name__)
+    except typer.Abort:
+        _fail("Stopped: nothing more was done.", "Aborted")
     except OstError as exc:
         said, revert = str(exc), getattr(exc, "error", None)
         if revert and said.startswith(f"{revert}: "):  # the contract's error name is for developers (--json has it)
@@ -108,6 +121,13 @@ def main() -> None:
             "where it stopped, and nothing is sent twice.",
             "ChainStopped",
         )
+    else:
+        _exit(code)
+
+
+def _exit(code: object) -> None:
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 def _fail(sentence: str, kind: str, revert: str | None = None) -> None:

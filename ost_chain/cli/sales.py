@@ -128,6 +128,11 @@ def sale_advance(
     town = open_town(rpc_url, manifest)
     who = town_ambassador(town, account)
     status = town.sale_status(business)
+    if status.phase not in ("pending", *OPEN_PHASES):  # closed: sold out, or past its last phase
+        raise NotAllowed(
+            f"The sale of {status.symbol} has closed ({status.phase}): it has no phase to end. "
+            f"`ost sale finalize {status.symbol}` settles it."
+        )
     sale, _ = town.sale(status.business_id)
     terms = town.client.view(sale.functions.terms())
     following = [("country", terms.countryDuration), ("world", terms.worldDuration)]

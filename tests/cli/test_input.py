@@ -1,0 +1,91 @@
+"""A command refuses bad input with one line before anything is sent, and says a closed sale has no phase to end
+(issue 27 #1, #2, #4, #5): `ost` as a newcomer runs it, in its own process, on a real anvil."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import deploy_plan
+from ost_chain.enums import Role
+from ost_chain.plan import load_plan
+from ost_chain.townclient import Town
+
+OST = str(Path(sys.executable).with_name("ost"))
+DEV = dev_accounts()
+PLAN = """
+town: Input Town
+country: ZA
+coordinators: [dev:3]
+members: [dev:10, dev:11]
+projects: [{id: 1, name: River}]
+defaults: {shares: 2, minimum: 1, price: 0.001}
+businesses: [{name: Bakery, symbol: BAKE}, {name: Smithy, symbol: SMITH}]
+"""
+
+
+@pytest.fixture(scope="module")
+def town(client: ChainClient, node: LocalChain, tmp_path_factory: pytest.TempPathFactory) -> tuple[Town, list[str]]:
+    folder = tmp_path_factory.mktemp("input")
+    (folder / "plan.yaml").write_text(PLAN)
+    plan, digest = load_plan(folder / "plan.yaml")
+    manifest = deploy_plan(client, plan, folder / "town.json", {a.address: a for a in DEV}, digest)
+    return Town.load(client, manifest.path), ["--rpc-url", node.rpc_url, "--manifest", str(manifest.path)]
+
+
+def ost(*args: str) -> tuple[int, str]:
+    done = subprocess.run([OST, *args], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def one_sentence(code: int, said: str) -> str:
+    assert code == 1 and "Traceback" not in said and len(said.splitlines()) == 1, said
+    assert "e+" not in said.lower() and "InvalidOperation" not in said and "MismatchedABI" not in said, said
+    return said
+
+
+def test_a_coordinator_with_a_cap_no_chain_can_hold_is_refused_before_the_role_is_granted(
+    town: tuple[Town, list[str]],
+) -> None:
+    """Before, `ost coordinators add dev:6 --cap 1e40` granted the role, then failed encoding the cap: the town had a
+    coordinator with a cap of 0."""
+    t, common = town
+    said = one_sentence(*ost("coordinators", "add", "dev:6", "--cap", "1e40", *common))
+    assert "daily cap" in said and "more than can be held here" in said
+    assert not t.has_role(Role.COORDINATOR, DEV[6].address)
+
+
+@pytest.mark.parametrize("amount", ["99999999999999999999999999999", "1e30"])
+def test_sending_more_inf_than_anyone_holds_is_one_sentence(town: tuple[Town, list[str]], amount: str) -> None:
+    _, common = town
+    said = one_sentence(*ost("inf", "send", "dev:11", amount, "--account", "dev:10", *common))
+    assert "INF" in said
+
+
+def test_a_deposit_of_1e40_is_said_in_plain_digits(town: tuple[Town, list[str]]) -> None:
+    t, common = town
+    treasury = t.client.view(t.sale(0)[0].functions.terms()).treasury
+    account = next(f"dev:{i}" for i, a in enumerate(DEV) if a.address == treasury)
+    one_sentence(*ost("profit", "deposit", "BAKE", "1e40", "--account", account, *common))
+
+
+def test_advancing_a_sold_out_sale_says_it_has_closed(town: tuple[Town, list[str]]) -> None:
+    """Before: `ValueError: 'succeeded' is not in list`, a traceback."""
+    t, common = town
+    code, said = ost("sale", "buy", "SMITH", "2", "--account", "dev:10", *common)
+    assert code == 0, said
+    said = one_sentence(*ost("sale", "advance", "SMITH", *common))
+    assert "has closed (succeeded)" in said and "ost sale finalize SMITH" in said
+
+
+def test_a_mistyped_option_is_one_line_not_a_box(town: tuple[Town, list[str]]) -> None:
+    """The README promises one line for every failure; typer drew a multi-line box for `--minutes 99999`."""
+    _, common = town
+    said = one_sentence(*ost("reward", "dev:10", "--minutes", "99999", "--project", "1", "--id", "x", *common))
+    assert "--minutes" in said and "See `ost reward --help`" in said
