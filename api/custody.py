@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -106,14 +107,26 @@ def vault_for(settings: BridgeSettings, chain_id: int) -> Vault:
 
 
 def e164(number: str, region: str) -> str:
-    """``number`` in E.164 (``+27821234567``), read as dialled in ``region`` when it has no +country code."""
+    """``number`` in E.164 (``+27821234567``), read as dialled in ``region`` when it has no +country code. Only
+    digits, spaces, dashes, dots, brackets and a leading + are a phone number: letters are refused, not turned into
+    keypad digits (``+2782abc`` is no one's ``+2782222``)."""
+    if not re.fullmatch(r"\+?[0-9 ()./-]{4,24}", number.strip()):
+        raise ConfigError(f"{number!r} is not a phone number: write it as +27 82 123 4567, or as dialled in {region}.")
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:
         parsed = None
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
+    if parsed is None or not phonenumbers.is_valid_number(parsed) or _too_short(parsed):
         raise ConfigError(f"{number!r} is not a phone number: write it as +27 82 123 4567, or as dialled in {region}.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _too_short(parsed: phonenumbers.PhoneNumber) -> bool:
+    """Shorter than its country's numbers of its kind by more than a digit (the metadata calls a 5-digit +27 82 number
+    valid; South Africa's mobiles have 9, Lebanon's 7 or 8)."""
+    region = phonenumbers.region_code_for_number(parsed)
+    example = phonenumbers.example_number_for_type(region, phonenumbers.number_type(parsed)) if region else None
+    return example is not None and len(str(parsed.national_number)) < len(str(example.national_number)) - 1
 
 
 def shown(phone: str) -> str:
