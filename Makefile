@@ -36,14 +36,14 @@ chromium:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  echo "Installing Debian's chromium for the dashboard tests"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
 
 # The bridge's tests run on SQLite and on a throwaway cluster of Debian's PostgreSQL (tests/pg.py).
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 	  echo "Installing Debian's postgresql for the bridge's tests"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; }
 
 test: setup $(BIN)/anvil chromium postgresql
 	$(BIN)/ost compile

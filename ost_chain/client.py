@@ -23,7 +23,7 @@ from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt, Wei
 from .abi import decode_result, encode_call
 from .artifacts import Artifacts
 from .compiler import compile_contracts
-from .exceptions import ChainError, ContractRevert, TransactionFailed
+from .exceptions import ChainError, ContractRevert, NoFunds, TransactionFailed
 from .logwindows import LogWindows
 from .redact import scrub
 from .settings import Settings, get_settings
@@ -204,13 +204,13 @@ class ChainClient:
             message = message.get("message", message)
         return ChainError(f"The node refused the transaction from {sender.address}: {message}.")
 
-    def _no_funds(self, sender: LocalAccount, value: int) -> ChainError:
+    def _no_funds(self, sender: LocalAccount, value: int) -> NoFunds:
         """The sentence for a signer who cannot pay: what it holds, and what it needs it for (in whole units, plain
         digits, whatever the size)."""
         held = self.balance(sender.address)
         coin = "ETH"  # the development chain's and most networks' native coin
         what = "the network fee" if not value else f"the {money(value, 18, coin)} it sends and the network fee"
-        return ChainError(
+        return NoFunds(
             f"{sender.address} has {'no ' + coin if not held else 'only ' + money(held, 18, coin)} to pay {what}: "
             f"send it some {coin} (on the development chain, from any dev:N account), then run the same command again."
         )

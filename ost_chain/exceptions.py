@@ -29,6 +29,10 @@ class ConfigError(OstError):
     """Settings, a plan or an argument is invalid."""
 
 
+class NoFunds(ChainError):
+    """The signer holds too little of the chain's coin to pay for its transaction (decided from its balance)."""
+
+
 class TransactionFailed(ChainError):
     """A transaction was mined but failed without a decodable reason."""
 

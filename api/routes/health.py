@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ost_chain.redact import scrub
+from ost_chain.units import money
 
 from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
@@ -18,21 +19,30 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger("ost.bridge")
 
 
-def _spend(relayer: RelayerHealth, spent_and_relayed: tuple[int, int]) -> None:
-    """The relayer's last 24 hours of gas, and how long its balance lasts at that rate, in numbers and words."""
+def _spend(relayer: RelayerHealth, spent_and_relayed: tuple[int, int], coin: str) -> None:
+    """The relayer's last 24 hours of gas, and how long its balance lasts at that rate, in numbers and words (the
+    coin in whole units with its name; the time in years, months, days or hours, never a float's exponent)."""
     spent, relayed = spent_and_relayed
     relayer.spent_last_day, relayer.relayed_last_day = str(spent), relayed
     balance = int(relayer.balance) if relayer.balance is not None else None
     if balance is None:
         return
     if spent == 0:
-        relayer.sentence = f"The relayer holds {balance / 10**18:.6g} of the chain's coin and spent none in a day."
+        relayer.sentence = f"The relayer holds {money(balance, 18, coin)} and spent none in a day."
         return
     relayer.days_left = round(balance / spent, 1)
     relayer.sentence = (
-        f"The relayer spent {spent / 10**18:.6g} of the chain's coin on gas in the last 24 hours ({relayed} members' "
-        f"actions among it); its {balance / 10**18:.6g} last about {relayer.days_left:g} days at that rate."
+        f"The relayer spent {money(spent, 18, coin)} on gas in the last 24 hours ({relayed} members' actions among "
+        f"it); its {money(balance, 18, coin)} last {_lasting(balance / spent)} at that rate."
     )
+
+
+def _lasting(days: float) -> str:
+    """How long, in the largest unit that reads well: ``about 30 years``, ``about 5 months``, ``about 3 days``."""
+    for unit, length in (("year", 365.0), ("month", 30.0), ("day", 1.0), ("hour", 1 / 24)):
+        if days >= 2 * length:
+            return f"about {days / length:,.0f} {unit}s"
+    return "less than two hours"
 
 
 @router.get(
@@ -65,7 +75,7 @@ def health(bridge: BridgeDep) -> JSONResponse:
     oldest: float | None = None
     try:
         depth, oldest, relays = bridge.worker.queue_stats()
-        _spend(relayer, bridge.worker.spend())
+        _spend(relayer, bridge.worker.spend(), bridge.options.native_symbol)
     except Exception as exc:
         if not is_outage(exc):
             raise

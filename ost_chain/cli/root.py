@@ -13,7 +13,7 @@ from rich.text import Text
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # typer's own click
 from web3.exceptions import ProviderConnectionError
 
-from ..exceptions import OstError
+from ..exceptions import NoFunds, OstError
 from ..plugins import commands
 from ..redact import redact_url
 from .demo import demo_command
@@ -110,6 +110,11 @@ def main() -> None:
         _fail("Stopped: nothing more was done.", "Aborted")
     except OstError as exc:
         said, revert = str(exc), getattr(exc, "error", None)
+        if isinstance(exc, NoFunds) and _offers_gasless(sys.argv[1:]):
+            said += (
+                " A member needs no coin at all: add --gasless, and the town's bridge sends the action and pays its "
+                "fee (--bridge URL, or OST_BRIDGE_URL)."
+            )
         if revert and said.startswith(f"{revert}: "):  # the contract's error name is for developers (--json has it)
             said = said.removeprefix(f"{revert}: ")
         _fail(said[:1].upper() + said[1:], type(exc).__name__, revert)
@@ -123,6 +128,20 @@ def main() -> None:
         )
     else:
         _exit(code)
+
+
+def _offers_gasless(words: list[str]) -> bool:
+    """Whether the command ``words`` name (``inf send …``) takes --gasless and was run without it: read from the
+    command's own definition."""
+    if "--gasless" in words:
+        return False
+    command = typer.main.get_command(app)
+    for word in words:
+        subcommands = getattr(command, "commands", None)
+        if not subcommands or word not in subcommands:
+            break
+        command = subcommands[word]
+    return any("--gasless" in getattr(p, "opts", ()) for p in getattr(command, "params", ()))
 
 
 def _exit(code: object) -> None:

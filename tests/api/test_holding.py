@@ -220,6 +220,32 @@ def test_the_desk_refuses_a_request_whose_gas_is_short_of_its_call_with_a_senten
         served.stop()
 
 
+def test_a_relayer_that_cannot_pay_is_said_at_the_door_and_nothing_is_queued(
+    town: Deployed, databases: Databases
+) -> None:
+    """Issue 27 #25: with a relayer holding no coin, the bridge accepted relayed requests and re-sent the same batch
+    every 5 s, and the member's command gave up after 120 s. Now the door answers 503 with a sentence (decided from
+    the relayer's balance and the gas price, not a node's words), nothing is queued, and /healthz says why."""
+    d = town
+    her = _member(d)
+    send = _signed(d, her, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF))
+    relayer = COORDINATOR  # the bridge relays from the first coordinator's account on the development chain
+    block = d.client.w3.eth.get_block("latest")
+    fee = 2 * int(block["baseFeePerGas"]) + int(d.client.w3.eth.max_priority_fee)
+    d.client.send_value(relayer, DEV[0].address, d.client.balance(relayer.address) - 21_000 * fee)  # all but the fee
+    served = Served(d, databases.url("empty")).start()
+    try:
+        http = httpx.Client(base_url=served.url, timeout=30)
+        answer = http.post("/v1/relay", json=send.as_json())
+        assert_problem(answer, 503, "no coin left to pay for gas")
+        assert answer.headers["retry-after"] == "600"
+        assert http.get(f"/v1/relay/quota/{her.address}").json()["used"] == 0  # nothing queued, nothing counted
+        health = http.get("/healthz").json()
+        assert health["relayer"]["low"] is True and any("fund it" in w for w in health["warnings"]), health
+    finally:
+        served.stop()
+
+
 # ── 2. a backlog bigger than a block ──
 
 

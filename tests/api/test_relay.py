@@ -344,6 +344,8 @@ def test_a_relay_is_sent_once_whatever_the_bridge_goes_through(fresh_town: Deplo
     relayer = health["relayer"]
     assert int(relayer["spentLastDay"]) > 0 and relayer["relayedLastDay"] == 1 and relayer["daysLeft"] > 0
     assert "last about" in relayer["sentence"]
+    # Issue 27 #13: whole units with the coin's name, and time in words ("its 10000 last about 1.11224e+07 days").
+    assert "e+" not in relayer["sentence"] and "ETH" in relayer["sentence"] and "years" in relayer["sentence"]
 
 
 def test_an_action_that_reverts_on_chain_counts_against_the_members_day(

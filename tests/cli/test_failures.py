@@ -55,6 +55,7 @@ def test_a_member_with_no_coin_gets_a_sentence_not_a_stack_trace(
     code, said = ost("sale", "buy", "BAKE", "1", *common, cwd=tmp_path, env={"OST_PASSPHRASE": "pw"})
     assert code == 1 and "Traceback" not in said and len(said.strip().splitlines()) == 1, said
     assert f"{empty.address} has no ETH to pay the 0.001 ETH it sends and the network fee" in said
+    assert "add --gasless, and the town's bridge sends the action and pays its fee" in said  # issue 27 #12
     town.deposit(DEV[2], "BAKE", 10**15)  # profit to claim: the claim itself must be sent, and cannot pay gas
     code, said = ost("profit", "claim", *common, cwd=tmp_path, env={"OST_PASSPHRASE": "pw"})
     assert code == 1 and "Traceback" not in said and len(said.strip().splitlines()) == 1, said
