@@ -17,7 +17,8 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import NotAllowed
 
 from .db import AWAY, cause, is_outage
-from .i18n import chosen_language, in_language
+from .i18n import Words, chosen_language, in_language
+from .models import ID_PATTERN
 
 PROBLEM = "application/problem+json"
 UNREACHABLE = "The chain cannot be reached just now; what you sent is safe. Retry in a few seconds."
@@ -94,6 +95,14 @@ async def on_problem(request: Request, exc: Exception) -> JSONResponse:
 async def on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":  # no route: say where to look
+        detail = Words("Nothing is served at {path}: /docs lists what this bridge serves.", path=request.url.path)
+    elif exc.status_code == 405 and detail == "Method Not Allowed":
+        detail = Words(
+            "{path} does not take {method}: /docs lists what each path takes.",
+            path=request.url.path,
+            method=request.method,
+        )
     return respond(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
@@ -106,14 +115,71 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         return respond(
             request, 400, f"The body is not valid JSON{': ' + str(where) if where else ''}.", kind="malformed-json"
         )
-    fields = [{"field": _where(tuple(e.get("loc", ()))), "message": _message(e)} for e in errors]
-    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
-    return respond(request, 422, detail, kind="invalid-input", errors=fields)
+    said = [_sentence(_where(tuple(e.get("loc", ()))), e) for e in errors]
+    fields = [{"field": _where(tuple(e.get("loc", ()))), "message": str(w)} for e, w in zip(errors, said, strict=True)]
+    return respond(request, 422, _joined(said[:5]), kind="invalid-input", errors=fields)
 
 
-def _message(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "invalid"))
-    return message.removeprefix("Value error, ")
+# A field's refusal in a sentence about the field, by the validator's kind of error (pydantic's own words name its
+# internals: "Input should be less than 18446744073709551616", "String should match pattern '^[A-Za-z0-9]…'").
+SENTENCES = {
+    "missing": "{field} is missing.",
+    "extra_forbidden": "{field} is not a field of this request.",
+    "int_parsing": "{field} must be a whole number.",
+    "int_from_float": "{field} must be a whole number.",
+    "int_type": "{field} must be a whole number.",
+    "float_parsing": "{field} must be a number.",
+    "float_type": "{field} must be a number.",
+    "finite_number": "{field} must be a number.",
+    "bool_parsing": "{field} must be true or false.",
+    "bool_type": "{field} must be true or false.",
+    "string_type": "{field} must be text.",
+    "string_too_short": "{field} is too short.",
+    "string_too_long": "{field} is longer than {max_length} characters.",
+    "less_than_equal": "{field} is at most {le}.",
+    "less_than": "{field} must be less than {lt}.",
+    "greater_than_equal": "{field} is at least {ge}.",
+    "greater_than": "{field} must be more than {gt}.",
+    "datetime_parsing": "{field} is not a date and time: write it as 2026-12-06T14:30:00+02:00.",
+    "datetime_from_date_parsing": "{field} is not a date and time: write it as 2026-12-06T14:30:00+02:00.",
+    "date_from_datetime_parsing": "{field} is not a date: write it as 2026-12-06.",
+    "url_parsing": "{field} is not a web address.",
+    "model_attributes_type": "{field} must be an object.",
+    "dict_type": "{field} must be an object.",
+    "list_type": "{field} must be a list.",
+}
+# Patterns the models use, and what they mean in words.
+PATTERNS = {
+    ID_PATTERN: "{field} may hold only letters, digits and . _ : / @ # + = -, 1 to 200 of them.",
+    r"^0x[0-9a-fA-F]{130}$": "{field} is not a signature: 0x followed by 130 digits and letters from a to f.",
+    r"^0x[0-9a-fA-F]{64}$": "{field} is not 32 bytes: 0x followed by 64 digits and letters from a to f.",
+    r"^0x([0-9a-fA-F]{2}){4,}$": "{field} is not a call's data: 0x followed by pairs of digits and letters a to f.",
+}
+
+
+UNKNOWN_FORM = "{field} is not written in the form it takes."
+_sentence_of = (
+    Words  # a sentence from the tables above (every one of them is in the catalogs: tests/core/test_catalogs)
+)
+
+
+def _sentence(field: str, error: dict[str, Any]) -> str:
+    kind, ctx = str(error.get("type", "")), dict(error.get("ctx") or {})
+    if kind == "string_pattern_mismatch":
+        return _sentence_of(PATTERNS.get(str(ctx.get("pattern")), UNKNOWN_FORM), field=field)
+    template = SENTENCES.get(kind)
+    if template is None:  # a validator of ours: its message says what is wrong with the field
+        return f"{field}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
+    values = {k: f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else v for k, v in ctx.items()}
+    chosen = {k: values[k] for k in ("le", "lt", "ge", "gt", "max_length") if k in values}
+    return _sentence_of(template, field=field, **chosen)
+
+
+def _joined(said: list[str]) -> str:
+    """Several sentences as one detail, each still translatable (a composition, not a sentence of its own)."""
+    if len(said) == 1:
+        return said[0]
+    return _sentence_of("{first} {rest}", first=said[0], rest=_joined(said[1:]))
 
 
 async def on_unreachable(request: Request, exc: Exception) -> JSONResponse:

@@ -250,6 +250,19 @@ def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, br
     assert_problem(http.get("/v1/participations/never-sent"), 404)
     assert_problem(http.get("/v1/members/0xnothex"), 422, "address")
     assert_problem(http.get("/v1/meals", params={"date": "2026-13-01"}), 422, "date")
+    # Issue 27 #6: a sentence about the field, never the validator's words, and in the reader's language.
+    huge = assert_problem(
+        post(participation(project_id=2**64)), 422, "projectId must be less than 18,446,744,073,709,551,616."
+    )
+    assert "Input should" not in huge["detail"]
+    pattern = assert_problem(post(participation(participation_id="has space")), 422, "may hold only letters, digits")
+    assert "String should match" not in pattern["detail"]
+    assert_problem(post({**participation(), "hours": None, "minutes": "1e308"}), 422, "minutes must be a whole number.")
+    assert_problem(http.get("/v1/businesses/999"), 404, "Nothing is served at /v1/businesses/999")
+    arabic = http.post(
+        "/v1/participations", json=participation(project_id=2**64), headers={**h, "Accept-Language": "ar"}
+    )
+    assert arabic.headers["content-language"] == "ar" and "يجب أن يكون أقل من" in arabic.json()["detail"]
 
 
 # ── members, town, meals, health ──

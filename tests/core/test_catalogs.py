@@ -66,10 +66,11 @@ def page_plurals() -> dict[str, str]:
 def bridge_sentences() -> set[str]:
     """Every ``Words("…")`` of the bridge, the eligibility reasons, and the fixed sentences of its problems."""
     from api.db import AWAY
-    from api.problems import UNREACHABLE
+    from api.problems import PATTERNS, SENTENCES, UNKNOWN_FORM, UNREACHABLE
     from ost_chain.enums import Eligibility
 
-    found = {e.sentence for e in Eligibility} | {UNREACHABLE, AWAY}
+    found = {e.sentence for e in Eligibility} | {UNREACHABLE, AWAY, UNKNOWN_FORM}
+    found |= set(SENTENCES.values()) | set(PATTERNS.values())  # a refused field, in a sentence about the field
     for source in LOCALE.parent.rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Words" and node.args:
