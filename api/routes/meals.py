@@ -49,6 +49,14 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
         given = given.replace(tzinfo=zone)
     served_at = given.astimezone(UTC).replace(tzinfo=None)
     existing = session.get(Meal, (body.participation_id, key.coordinator))
+    if existing is not None and existing.note is None and existing.served_at == participation.created_at:
+        # Recorded from the participation's own "meal": true, when it was accepted: the coordinator now says when
+        # it was served, and what.
+        with session.writing():
+            existing.served_at = served_at
+            existing.served_on = given.astimezone(zone).date().isoformat()
+            existing.note = body.note
+        return JSONResponse(public(existing).model_dump(mode="json"), status_code=201)
     if existing is not None:
         if body.served_at is None or (existing.served_at, existing.note) == (served_at, body.note):
             return JSONResponse(public(existing).model_dump(mode="json"), status_code=200)

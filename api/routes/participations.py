@@ -11,11 +11,13 @@ from datetime import UTC
 from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ost_chain.eip712 import participation_signer
 from ost_chain.exceptions import OstError
@@ -23,7 +25,7 @@ from ost_chain.units import hash_id, relayed_id
 
 from ..bridge import Bridge
 from ..chain import MISSING, Unreachable
-from ..db import Participation, Status, utcnow
+from ..db import Meal, Participation, Status, utcnow
 from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator
 from ..i18n import Words
 from ..intake import COLUMNS
@@ -127,7 +129,32 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
             "body; a participation id is used once.",
             kind="conflict",
         )
+    if body.meal:  # the kitchen's plate that went with it, recorded with it (once, whatever is retried)
+        await run_in_threadpool(_record_meal, bridge, stored)
     return _accepted(stored)
+
+
+def _record_meal(bridge: Bridge, stored: dict[str, Any]) -> None:
+    """The meal of a participation submitted with ``"meal": true``, served on the day it was accepted (the town's
+    day), recorded by its coordinator; one already recorded (a retry, or ``POST /v1/meals``) is left as it is."""
+    zone = ZoneInfo(bridge.manifest.timeZone)
+    accepted = stored["created_at"].replace(tzinfo=UTC)
+    meal = {
+        "participation_id": stored["participation_id"],
+        "recorded_by": stored["coordinator"],
+        "served_on": accepted.astimezone(zone).date().isoformat(),
+        "served_at": stored["created_at"],
+        "member": stored["member"],
+        "note": None,
+    }
+    with bridge.sessions() as session:
+        if session.get(Meal, (meal["participation_id"], meal["recorded_by"])) is not None:
+            return
+        try:
+            with session.writing():
+                session.add(Meal(**meal))
+        except IntegrityError:  # recorded meanwhile by a retry
+            session.rollback()
 
 
 @router.get(

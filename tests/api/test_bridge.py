@@ -9,6 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from eth_utils import keccak
@@ -300,6 +301,16 @@ def test_member_town_and_kitchen(http: httpx.Client, key: str, databases: Databa
     assert recorded["servedOn"] == "2026-11-27" and recorded["servedAt"].startswith("2026-11-26T22:30:00")
     view = http.get(f"/v1/members/{member}").json()
     assert view["member"] is True and int(view["infinity"]) >= 10**18 // 6 and view["meals"] == 3  # 30 minutes at least
+    # Issue 27 #8: "meal": true on the participation itself is recorded with it (it was echoed, never recorded).
+    fed = participation(member=member, meal=True, hours=0.5)
+    accepted = http.post("/v1/participations", json=fed, headers=auth(key))
+    assert accepted.status_code == 202 and accepted.json()["meal"] is True
+    assert http.post("/v1/participations", json=fed, headers=auth(key)).status_code in (200, 202)  # a retry
+    assert http.get(f"/v1/members/{member}").json()["meals"] == 4
+    created = datetime.fromisoformat(accepted.json()["createdAt"].replace("Z", "+00:00"))
+    today = created.astimezone(ZoneInfo("Africa/Johannesburg")).date().isoformat()  # the town's day
+    eaten = http.get("/v1/meals", params={"date": today}, headers=auth(key)).json()
+    assert [m["recordedBy"] for m in eaten if m["participationId"] == fed["participationId"]] == [COORDINATOR.address]
     assert view["claimableAsInvestor"] == []  # filled as in tests/cli/test_roles.py (investor profit shown)
     town = http.get("/v1/town").json()
     assert town["town"] == "Bridge Town" and town["members"] == len(MEMBERS) and town["participations"]["confirmed"]
