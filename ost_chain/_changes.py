@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from web3.contract import Contract
 
 from ._deployed import holds_role
+from .units import numbered
 
 if TYPE_CHECKING:
     from .deploy import Deployment
@@ -66,7 +67,7 @@ def unchangeable(d: Deployment, registry: Contract) -> list[str]:
     dropped = [m for m in recorded_members if m not in planned]
     if dropped:
         notes.append(
-            f"{len(dropped)} member(s) left the plan but stay members on chain; remove them with "
+            f"{numbered(len(dropped), 'member')} left the plan but stay members on chain; remove them with "
             "`ost members remove` if they should go."
         )
     d.manifest.data["members"] = sorted(planned | set(recorded_members))

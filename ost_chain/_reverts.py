@@ -45,6 +45,8 @@ _OVERRIDES = {
 # Solidity enums reach the ABI as uint8; their member names, for sentences.
 ENUMS = {f"enum {name}": tuple(solidity_members(enum)) for enum, name in SOLIDITY.items()}
 
+_WORDS = {"enum IShareSale.Phase", "enum ITownRegistry.Tier"}
+
 _PANICS = {
     0x01: "an assertion failed",
     0x11: "an arithmetic operation overflowed or underflowed",
@@ -68,14 +70,27 @@ def _type_string(param: dict[str, Any]) -> str:
 def _display(value: Any, abi_type: str, internal_type: str = "") -> str:
     names = ENUMS.get(internal_type)
     if names is not None and isinstance(value, int) and value < len(names):
-        return names[value]
+        # A phase or a tier is a word in a sentence ("in the world phase"), not a Solidity name ("World").
+        return names[value].lower() if internal_type in _WORDS else names[value]
     if abi_type == "address":
         return to_checksum_address(value)
     if isinstance(value, bytes):
         if abi_type == "bytes32" and value in ROLE_NAMES:
             return ROLE_NAMES[value]
+        if abi_type == "bytes2" and value.isalpha() and value.isupper():  # an ISO 3166-1 country code
+            return country_said(value.decode())
         return "0x" + value.hex()
     return str(value)
+
+
+def country_said(code: str) -> str:
+    """A country code with its name in English, where Babel knows it: ``ZA (South Africa)``."""
+    try:
+        from babel import Locale  # the bridge's, and the development environment's; a bare install says the code
+    except ImportError:
+        return code
+    name = Locale("en").territories.get(code)
+    return f"{code} ({name})" if name else code
 
 
 class ErrorDecoder:

@@ -10,6 +10,7 @@ from .bridgeclient import BridgeClient
 from .documents import canonical_plan
 from .enums import NATIVE, DocumentKind, Role
 from .exceptions import OstError
+from .units import numbered
 
 SEED_BUSINESSES = (50, 100)  # the seed: a town lists 50 to 100 feasible businesses
 FIRST_PLANS = 3  # the seed: business plans written for the first three
@@ -42,8 +43,8 @@ def checklist(town: Any, bridge_url: str | None = None) -> list[dict[str, Any]]:
             ambassador != NATIVE,
             ambassador if ambassador != NATIVE else f"none for {country.decode()}: the OST office appoints one first",
         ),
-        _step("Members signed up", members > 0, f"{members} member(s)"),
-        _step("Projects active", bool(active), f"{len(active)} project(s) earning INF"),
+        _step("Members signed up", members > 0, numbered(members, "member")),
+        _step("Projects active", bool(active), f"{numbered(len(active), 'project')} earning INF"),
         _step("Businesses listed", low <= listed, f"{listed} listed; the seed lists {low} to {high}"),
         _step(
             f"Business plans written for the first {FIRST_PLANS}",
@@ -53,9 +54,9 @@ def checklist(town: Any, bridge_url: str | None = None) -> list[dict[str, Any]]:
         _step(
             "Kitchen meals served",
             None if meals is None else meals > 0,
-            f"{meals} meal(s)" if meals is not None else "unknown: the town's bridge did not answer",
+            numbered(meals, "meal") if meals is not None else "unknown: the town's bridge did not answer",
         ),
-        _step("First sale open", bool(open_now), f"{len(open_now)} sale(s) open now"),
+        _step("First sale open", bool(open_now), f"{numbered(len(open_now), 'sale')} open now"),
         _step("12-month plan published", int(registry.townPlan().call()[1]) > 0, ""),
         _step("Launched", bool(registry.launched().call()), ""),
     ]

@@ -209,6 +209,11 @@ class Town(TownReader):
                 f"{sender.address} holds {money(held, 18, 'INF')}, less than the {money(amount, 18, 'INF')} to "
                 "exchange for a basket."
             )
+        if self.infinity.functions.isRedeemed(sender.address, hash_id(redemption_id)).call():
+            raise NotAllowed(  # said with the id as typed, not its hash
+                f"Redemption {redemption_id!r} of {sender.address} was recorded already: each basket is exchanged "
+                "once under its id; give this one another --id."
+            )
         fn = self.infinity.functions.redeem(amount, hash_id(redemption_id), basket)
         return self.send(sender, fn)
 

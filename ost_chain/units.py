@@ -129,6 +129,13 @@ def money(units: int, decimals: int, symbol: str) -> str:
     return f"{format_amount(units, decimals, places=4)} {symbol}"
 
 
+def numbered(n: int, noun: str, plural: str | None = None) -> str:
+    """A number with its noun's form, as the command says it in English: ``1 member``, ``1,000 members``,
+    ``2 countries`` (``plural`` where adding an s is wrong). The bridge's words come from its catalogs' plural
+    forms; the command speaks English."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def when(timestamp: int, zone: str = "UTC") -> str:
     """A unix time as a date and time in ``zone`` (an IANA name): ``3 March 2026, 14:00 SAST``."""
     moment = datetime.fromtimestamp(timestamp, ZoneInfo(zone))

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..exceptions import ConfigError
 from ..townclient import as_dict
-from ..units import money
+from ..units import money, numbered, when
 from .options import (
     DEFAULT_BRIDGE_URL,
     Account,
@@ -66,9 +66,13 @@ def members_add(
             "memberCount": count,
             "receipt": as_dict(receipt),
         },
-        (f"Signed up {len(added)} member(s)" if added else "Nobody new: every address given is a member already")
+        (
+            f"Signed up {numbered(len(added), 'member')}"
+            if added
+            else "Nobody new: every address given is a member already"
+        )
         + (f" ({len(set(addresses)) - len(added)} already were)" if added and len(set(addresses)) > len(added) else "")
-        + f"; the town has {count}.",
+        + f"; the town has {numbered(count, 'member')}.",
     )
 
 
@@ -88,7 +92,7 @@ def members_remove(
     done(
         as_json,
         {"removed": address, "memberCount": count, "receipt": as_dict(receipt)},
-        f"Removed {address}; the town has {count} members.",
+        f"Removed {address}; the town has {numbered(count, 'member')}.",
     )
 
 
@@ -102,9 +106,11 @@ def members_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_json:
     if as_json:
         emit_json({"memberCount": len(members), "members": members})
         return
-    table = Table("#", "member", "joined in block", "INF", title=f"{town.name}: {len(members)} members")
+    table = Table("#", "member", "joined", "INF", title=f"{town.name}: {numbered(len(members), 'member')}")
+    zone = town.record.timeZone
     for n, m in enumerate(members, 1):
-        table.add_row(str(n), m["address"], str(m["joinedBlock"]), money(m["infinity"], 18, "INF"))
+        joined = when(town.block_time(int(m["joinedBlock"])), zone)  # a date in the town's time zone, not a block
+        table.add_row(str(n), m["address"], joined, money(m["infinity"], 18, "INF"))
     console.print(table)
 
 
@@ -219,7 +225,9 @@ def residents_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_jso
     if as_json:
         emit_json(found)
         return
-    console.print(f"{len(found)} country resident(s) of {town.name}:" if found else "No country residents yet.")
+    console.print(
+        f"{numbered(len(found), 'country resident')} of {town.name}:" if found else "No country residents yet."
+    )
     for address in found:
         console.print(f"  {address}")
 
@@ -240,5 +248,5 @@ def residents_set(
     done(
         as_json,
         {"resident": not unset, "changed": len(receipts), "receipts": as_dict(receipts)},
-        f"{len(receipts)} address(es) {'no longer' if unset else 'now'} country residents.",
+        f"{numbered(len(receipts), 'address', 'addresses')} {'no longer' if unset else 'now'} country residents.",
     )

@@ -9,14 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from .._reverts import country_said
 from ..chain import DEV_CHAIN_ID, dev_accounts
 from ..client import ChainClient
 from ..enums import NATIVE
 from ..network import resolve_signer
 from ..ostnetwork import deploy_network, figures, network_path, open_network, towns
 from ..plan import resolve_address
-from ..townclient import as_dict
-from ..units import money
+from ..townclient import NotAllowed, as_dict
+from ..units import money, numbered
 from .options import Account, JsonOutput, RpcUrl, connect, console, done, emit_json
 
 network_app = typer.Typer(
@@ -32,9 +33,16 @@ NetworkAddress = Annotated[
 
 def _country(code: str) -> bytes:
     code = code.strip().upper()
-    if len(code) != 2 or not code.isalpha() or not code.isascii():
+    names_none = _known() and country_said(code) == code  # two letters that name no country
+    if len(code) != 2 or not code.isalpha() or not code.isascii() or names_none:
         raise typer.BadParameter(f"{code!r} is not a country code: two letters, e.g. ZA", param_hint="COUNTRY")
     return code.encode()
+
+
+def _known() -> bool:
+    """Whether country names can be told here (Babel's, which a bare install may lack): only then is a code of two
+    letters that names no country refused."""
+    return country_said("ZA") != "ZA"
 
 
 def _address(reference: str) -> str:
@@ -61,7 +69,7 @@ def network_deploy(rpc_url: RpcUrl = None, account: Account = None, as_json: Jso
         as_json,
         {"network": network.address, "manifest": str(network_path(folder)), "transactions": sent},
         f"The OST network is at {network.address} ({network_path(folder)})"
-        + (f"; {sent} transaction(s) sent." if sent else ", as recorded: nothing to send."),
+        + (f"; {numbered(sent, 'transaction')} sent." if sent else ", as recorded: nothing to send."),
     )
 
 
@@ -115,14 +123,18 @@ def network_residents(
 ) -> None:
     """Verify (or --remove) residents of COUNTRY, once for every town there (the country's ambassador): they buy in
     the country phase of each of its towns' sales."""
+    code = _country(country)  # the input first, before the chain is asked anything
     client = connect(rpc_url)
-    network, code = (
-        open_network(client, Path.cwd() / "deployments" / str(client.chain_id), network_address),
-        _country(country),
-    )
+    network = open_network(client, Path.cwd() / "deployments" / str(client.chain_id), network_address)
     ambassador = network.functions.countryAmbassador(code).call()
+    if int(ambassador, 16) == 0:  # nobody can sign: say so, before asking for a key
+        raise NotAllowed(
+            f"{country_said(code.decode())} has no Country Ambassador, so nobody can verify its residents: the OST "
+            f"office appoints one first (`ost network appoint {code.decode()} ADDRESS`)."
+        )
     default = ambassador if client.chain_id == DEV_CHAIN_ID else None
-    signer = resolve_signer(client.chain_id, account, default, role=f"Country Ambassador of {code.decode()}")
+    role = f"Country Ambassador of {country_said(code.decode())}"
+    signer = resolve_signer(client.chain_id, account, default, role=role)
     wanted = list(dict.fromkeys(_address(a) for a in addresses))
     known = client.call_many([network.functions.isCountryResident(code, a) for a in wanted])
     changed = [a for a, now in zip(wanted, known, strict=True) if now == remove]
@@ -132,7 +144,8 @@ def network_residents(
     done(
         as_json,
         {"country": code.decode(), "changed": changed, "receipt": as_dict(receipt) if receipt else None},
-        f"{len(changed)} address(es) {'no longer' if remove else 'now'} verified as residents of {code.decode()}, "
+        f"{numbered(len(changed), 'address', 'addresses')} {'no longer' if remove else 'now'} verified as residents of "
+        f"{code.decode()}, "
         f"in every town of the country ({len(wanted) - len(changed)} already were)."
         if changed
         else "Nothing to change.",
@@ -150,7 +163,10 @@ def network_show(rpc_url: RpcUrl = None, network_address: NetworkAddress = None,
     if as_json:
         emit_json({"network": network.address, "countryAmbassadors": ambassadors, "towns": rows})
         return
-    console.print(f"The OST network at {network.address}: {len(rows)} town(s) in {len(countries)} country(ies).")
+    console.print(
+        f"The OST network at {network.address}: {numbered(len(rows), 'town')} in "
+        f"{numbered(len(countries), 'country', 'countries')}."
+    )
     for country in countries:
         held = ambassadors[country]
         table = Table(title=f"{country} · Country Ambassador: {held if held != NATIVE else 'none appointed'}")

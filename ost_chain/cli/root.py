@@ -103,7 +103,7 @@ def main() -> None:
         sys.exit(0)
     except UsageError as exc:  # how the command was typed: one line, as every other failure
         where = exc.ctx.command_path if exc.ctx is not None else "ost"
-        _fail(f"{exc.format_message().rstrip('.')}. See `{where} --help`.", "UsageError")
+        _fail(f"{exc.format_message().rstrip('.')}. See `{where} --help`.", "UsageError", status=2)
     except ClickException as exc:
         _fail(exc.format_message(), type(exc).__name__)
     except typer.Abort:
@@ -149,10 +149,10 @@ def _exit(code: object) -> None:
         sys.exit(code)
 
 
-def _fail(sentence: str, kind: str, revert: str | None = None) -> None:
+def _fail(sentence: str, kind: str, revert: str | None = None, status: int = 1) -> None:
     """Say why the command failed and exit 1: a sentence on stderr, or with --json a JSON object on stdout."""
     if "--json" in sys.argv[1:]:
         emit_json({"error": sentence, "kind": kind, **({"revert": revert} if revert else {})})
     else:
         err_console.print(Text.assemble(("error:", "red"), " ", sentence))
-    sys.exit(1)
+    sys.exit(status)

@@ -65,9 +65,12 @@ def sale_status(
             time_left(s.phase_ends_in),
         )
     console.print(table)
-    for row in rows:
-        if "eligibility" in row:
-            console.print(f"#{row['businessId']}: {address} {row['eligibility']['sentence']}.")
+    if address is not None:
+        buyer = town.address(address, "buyer")  # checksummed, as every address `ost` prints; never dev:N
+        for row in rows:
+            verdict = row["eligibility"]
+            said = "may buy now" if verdict["eligible"] else f"may not buy now: {verdict['sentence']}"
+            console.print(f"{row['symbol']} (#{row['businessId']}): {buyer} {said}.")
 
 
 @sale_app.command("buy")
