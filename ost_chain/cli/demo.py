@@ -8,15 +8,22 @@ every step through the same :class:`~ost_chain.townclient.Town` the CLI and the 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.table import Table
 
+from ..chain import DEV_CHAIN_ID, dev_accounts
+from ..client import ChainClient
 from ..deploy import Deployment
+from ..exceptions import ConfigError
 from ..manifest import Manifest
-from ..network import open_session
+from ..network import Session, open_session
 from ..plan import TownPlan
+from ..redact import redact_url
 from ..townclient import Reward, Town
 from ..units import format_amount
 from .options import JsonOutput, console, emit_json
@@ -150,18 +157,31 @@ def _life(town: Town, dev: tuple[Any, ...], say: Any) -> dict[str, Any]:
     return report
 
 
-def demo_command(as_json: JsonOutput = False) -> None:
-    """Start a local chain and walk a town's whole life: sign-up, rewards, four share sales, profit, a basket."""
+def demo_command(
+    rpc_url: Annotated[
+        str | None,
+        typer.Option(
+            "--rpc-url",
+            envvar="ETH_RPC_URL",
+            help="A development node already running (chain 31337, its accounts those of the standard test mnemonic, "
+            "funded: anvil's or Hardhat's), instead of the embedded chain.",
+        ),
+    ] = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Walk a town's whole life on a throwaway chain: sign-up, rewards, four share sales, profit, a basket. The story
+    needs a score of signers, so it runs on a development chain only: the embedded one, or --rpc-url's."""
     lines: list[str] = []
     say = lines.append if as_json else console.print
-    with open_session() as session, tempfile.TemporaryDirectory() as folder:
+    with _session(rpc_url) as session, tempfile.TemporaryDirectory() as folder:
         plan = TownPlan.model_validate(PLAN)
         manifest = Manifest.open(
             Path(folder) / "town.json", chain_id=session.client.chain_id, town=plan.town, plan_hash="demo"
         )
         Deployment(session.client, plan, manifest, {a.address: a for a in session.dev_accounts}).run()
         if not as_json:
-            console.print(f"[bold]{plan.town}, {plan.country}[/bold] on the embedded chain {session.client.chain_id}")
+            where = f"the development chain at {redact_url(rpc_url)}" if rpc_url else "the embedded chain"
+            console.print(f"[bold]{plan.town}, {plan.country}[/bold] on {where} ({session.client.chain_id})")
         report = _life(Town(session.client, manifest.data), session.dev_accounts, say)
     report["story"] = lines
     if as_json:
@@ -174,4 +194,25 @@ def demo_command(as_json: JsonOutput = False) -> None:
         shares = ", ".join(f"{n} {s}" for s, n in b["shares"].items()) or "-"
         table.add_row(member, format_amount(b["inf"], 18), format_amount(b["claimable"], 18), shares)
     console.print(table)
-    console.print("The embedded chain has been stopped; `ost up` keeps a town running.")
+    console.print(
+        "The town stays on that chain; `ost up` keeps a town running."
+        if rpc_url
+        else "The embedded chain has been stopped; `ost up` keeps a town running."
+    )
+
+
+@contextmanager
+def _session(rpc_url: str | None) -> Iterator[Session]:
+    """The embedded chain, or the development node at ``rpc_url`` (refused, saying why, if it is not one)."""
+    if rpc_url is None:
+        with open_session() as session:
+            yield session
+        return
+    client = ChainClient.connect(rpc_url)
+    if client.chain_id != DEV_CHAIN_ID:
+        raise ConfigError(
+            f"The demo signs with the development accounts, whose keys are public: run it on a development chain "
+            f"({DEV_CHAIN_ID}), not on chain {client.chain_id}. `ost deploy` deploys a town anywhere."
+        )
+    accounts = dev_accounts()
+    yield Session(client, accounts[0], False, accounts)

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ost_chain.chain import LocalChain
+from tests.nodes import EdrChain
+
 OST = str(Path(sys.executable).with_name("ost"))
 
 
@@ -17,7 +20,22 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_demo_walks_a_whole_town_life_and_its_figures_add_up() -> None:
     result = run("demo", "--json")
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    figures_add_up(json.loads(result.stdout))
+
+
+def test_the_demo_runs_on_a_development_node_already_running_even_another_kind() -> None:
+    """Issue 27 #24: the README said `ost demo` takes --rpc-url; it had no such option. On Hardhat's EDR node (Osaka,
+    its own words for every error) the same story adds up; a chain that is not a development one is refused."""
+    with EdrChain() as node:
+        result = run("demo", "--json", "--rpc-url", node.rpc_url)
+        assert result.returncode == 0, result.stderr
+        figures_add_up(json.loads(result.stdout))
+    with LocalChain(chain_id=8453) as other:
+        refused = run("demo", "--rpc-url", other.rpc_url)
+        assert refused.returncode == 1 and "run it on a development chain (31337), not on chain 8453" in refused.stderr
+
+
+def figures_add_up(report: dict) -> None:  # type: ignore[type-arg]
     assert report["members"] == len(report["balances"]) == 8
     assert report["participationsRewarded"] == 10
     assert sum(int(member["inf"]) for member in report["balances"].values()) == int(report["totalSupply"])
