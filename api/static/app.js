@@ -40,7 +40,7 @@ async function refresh() {
   $('town-line').textContent = townLine(town);
   $('town-line').title = t('chain {id}, block {block}', { id: town.chainId, block: count(town.block) });
   $('members').textContent = count(town.members);
-  $('issued').textContent = units(town.infinityIssued, 18, 2) + ' INF';
+  $('issued').textContent = units(town.infinityIssued, 18) + ' INF';
   // Profit in each coin the town shared it in, each in its own units ("1.5 ETH, 200 USDC").
   const inCoins = (key) => activity.profit.map((p) => `${units(p[key], p.decimals)} ${p.symbol}`).join(', ');
   $('deposited').textContent = inCoins('deposited');
@@ -230,7 +230,7 @@ function renderPictures() {
     type: 'bar',
     data: { labels: dates(weeks), datasets: [{ label: t('INF issued per week'), data: weeks.map((w) => Number(BigInt(w.amount) / 10n ** 16n) / 100) }] },
   }, weeks.length
-    ? t('INF issued per week: {weeks}.', { weeks: weeks.map((w, i) => `${dates(weeks)[i]} ${units(w.amount, 18, 2)} INF`).join('; ') })
+    ? t('INF issued per week: {weeks}.', { weeks: weeks.map((w, i) => `${dates(weeks)[i]} ${units(w.amount, 18)} INF`).join('; ') })
     : t('No INF has been issued yet.'));
   // Profit deposited and claimed, over time.
   const money = p.profit;
@@ -290,7 +290,7 @@ function renderRewards(rewards) {
   list.replaceChildren(...rewards.map((r) => {
     const member = el('a', { href: `/m/${r.member}`, title: r.member }, short(r.member));
     const words = t('{when}: {member} earned {amount} for {time} on {project}', {
-      when: window.i18n.date(r.time), member: '\u0000', amount: `${units(r.amount, 18, 3)} INF`,
+      when: window.i18n.date(r.time), member: '\u0000', amount: `${units(r.amount, 18)} INF`,
       time: worked(r.minutes), project: r.projectName,
     }).split('\u0000');
     return el('li', {}, words[0], member, words.slice(1).join(''));
@@ -323,7 +323,7 @@ function renderBusinesses() {
       'aria-label': t('{sold} of {offered} shares sold, {minimum} needed',
         { sold: count(b.sold), offered: count(b.offered), minimum: count(b.minimum) }),
     }, fill, minimum);
-    const money = (shares) => `${units(BigInt(b.price) * BigInt(shares), b.assetDecimals, 4)} ${b.assetSymbol}`;
+    const money = (shares) => `${units(BigInt(b.price) * BigInt(shares), b.assetDecimals)} ${b.assetSymbol}`;
     const sold = t('{raised} raised of {goal}; at least {minimum} needed', {
       raised: money(b.sold), goal: money(b.offered), minimum: money(b.minimum),
     }) + ' · ' + t('{sold} sold · {minimum} needed · {offered} offered',
@@ -335,7 +335,7 @@ function renderBusinesses() {
       el('td', { 'data-label': t('Phase') }, el('span', { class: `phase phase-${b.phase}` }, t(b.phase)),
         b.finalized ? ' ' + t('(settled)') : ''),
       el('td', { 'data-label': t('Raised') }, bar, el('span', { class: 'bar-label' }, sold)),
-      el('td', { 'data-label': t('Price') }, `${units(b.price, b.assetDecimals, 6)} ${b.assetSymbol}`),
+      el('td', { 'data-label': t('Price') }, `${units(b.price, b.assetDecimals)} ${b.assetSymbol}`),
       el('td', { 'data-label': t('Time left') }, b.phase === 'pending' && b.phaseEndsIn !== null
         ? t('opens {date}', { date: window.i18n.date(Math.floor(Date.now() / 1000) + b.phaseEndsIn) })
         : timeLeft(b.phaseEndsIn)),
@@ -367,7 +367,7 @@ async function showAccount(address) {
   $('me').hidden = false;
   const mine = state.account && state.account.toLowerCase() === view.address.toLowerCase();
   $('me-title').textContent = mine ? t('Your town account') : t('Account {address}', { address: short(view.address) });
-  const facts = { address: view.address, inf: units(view.infinity, 18, 3), meals: count(view.meals), tier: t(view.tier) };
+  const facts = { address: view.address, inf: units(view.infinity, 18), meals: count(view.meals), tier: t(view.tier) };
   $('me-line').textContent = view.recoveredTo
     ? t('{address} lost its wallet: everything it held moved to {to}, and it is no longer used.',
       { address: view.address, to: view.recoveredTo })
@@ -385,7 +385,7 @@ async function showAccount(address) {
       ? tn('{shares} share of {name} ({symbol}), worth {value} at the sale price ({phase})',
         '{shares} shares of {name} ({symbol}), worth {value} at the sale price ({phase})', s.shares, {
         shares: count(s.shares), name: business.name, symbol: s.symbol, phase: t(s.phase),
-        value: `${units(BigInt(business.price) * BigInt(s.shares), business.assetDecimals, 4)} ${business.assetSymbol}`,
+        value: `${units(BigInt(business.price) * BigInt(s.shares), business.assetDecimals)} ${business.assetSymbol}`,
       })
       : `${count(s.shares)} ${s.symbol} (#${s.businessId}, ${t(s.phase)})`;
     return li;
@@ -395,11 +395,11 @@ async function showAccount(address) {
   // Every asset the town shares profit in, each in its own units; the native coin's with the Claim button.
   const others = Object.entries(view.claimable).filter(([asset, amount]) =>
     asset.toLowerCase() !== state.config.native.toLowerCase() && amount !== '0');
-  $('me-claimable').textContent = [`${units(claimable, 18, 6)} ${coin()}`,
-    ...others.map(([asset, amount]) => `${units(amount, assetOf(asset).decimals, 6)} ${assetOf(asset).symbol}`)].join(', ');
+  $('me-claimable').textContent = [`${units(claimable, 18)} ${coin()}`,
+    ...others.map(([asset, amount]) => `${units(amount, assetOf(asset).decimals)} ${assetOf(asset).symbol}`)].join(', ');
   $('me-claim-others').replaceChildren(...(mine ? others : []).map(([asset, amount]) => {
     const button = el('button', { type: 'button', class: 'secondary' },
-      t('Claim {amount}', { amount: `${units(amount, assetOf(asset).decimals, 6)} ${assetOf(asset).symbol}` }));
+      t('Claim {amount}', { amount: `${units(amount, assetOf(asset).decimals)} ${assetOf(asset).symbol}` }));
     button.addEventListener('click', () => send(t('Claim {amount}', { amount: assetOf(asset).symbol }),
       state.config.contracts.ProfitDistributor, state.config.selectors.claim + addressWord(asset)));
     return button;
@@ -414,7 +414,7 @@ async function showAccount(address) {
     const asset = assetOf(p.asset);
     const business = state.businesses.find((b) => b.id === p.businessId);
     li.textContent = t('{amount} claimable as an investor in {name}', {
-      amount: `${units(p.amount, asset.decimals, 6)} ${asset.symbol}`, name: business ? business.name : p.symbol,
+      amount: `${units(p.amount, asset.decimals)} ${asset.symbol}`, name: business ? business.name : p.symbol,
     }) + ' ';
     if (mine) {
       const button = document.createElement('button');
@@ -431,7 +431,7 @@ async function showAccount(address) {
     const li = document.createElement('li');
     const business = state.businesses.find((b) => b.id === r.businessId);
     li.textContent = t('{amount} from {name}', {
-      amount: `${units(r.amount, business ? business.assetDecimals : 18, 6)} ${business ? business.assetSymbol : ''}`,
+      amount: `${units(r.amount, business ? business.assetDecimals : 18)} ${business ? business.assetSymbol : ''}`,
       name: business ? business.name : `#${r.businessId}`,
     }) + ' ';
     if (mine) {
@@ -456,11 +456,11 @@ function renderHistory(entries) {
     const when = window.i18n.date(h.time);
     const business = state.businesses.find((b) => b.id === h.businessId);
     const money = (amount, asset) => {
-      if (asset === 'INF') return `${units(amount, 18, 3)} INF`;
+      if (asset === 'INF') return `${units(amount, 18)} INF`;
       const a = assetOf(asset);
-      return `${units(amount, a.decimals, 6)} ${a.symbol}`;
+      return `${units(amount, a.decimals)} ${a.symbol}`;
     };
-    const paid = business ? `${units(h.amount || '0', business.assetDecimals, 6)} ${business.assetSymbol}` : h.amount;
+    const paid = business ? `${units(h.amount || '0', business.assetDecimals)} ${business.assetSymbol}` : h.amount;
     const name = business ? business.name : (h.symbol || '#' + h.businessId);
     const words = {
       reward: ['{when}: earned {amount} for {time} on {project}',
@@ -546,7 +546,7 @@ async function send(label, to, data, value = 0n) {
       return null;
     }
     say(t('{action} needs {amount} and the network fee, more than your wallet holds.',
-      { action: label, amount: `${units(value, 18, 6)} ${coin()}` }), 'warn');
+      { action: label, amount: `${units(value, 18)} ${coin()}` }), 'warn');
     return null;
   }
   state.busy = true;
@@ -758,7 +758,7 @@ async function claim() {
   if (!needAccount()) return;
   const claimable = BigInt((state.view && state.view.claimable[state.config.native]) || '0');
   if (claimable === 0n) { say(t('Nothing to claim yet: no profit has been shared since your last claim.'), 'warn'); return; }
-  await send(t('Claiming {amount}', { amount: `${units(claimable, 18, 6)} ${coin()}` }), state.config.contracts.ProfitDistributor,
+  await send(t('Claiming {amount}', { amount: `${units(claimable, 18)} ${coin()}` }), state.config.contracts.ProfitDistributor,
     state.config.selectors.claim + addressWord(state.config.native));
 }
 
@@ -773,7 +773,7 @@ async function claimAsInvestor(part) {
   if (!needAccount()) return;
   const asset = assetOf(part.asset);
   await send(t('Claiming {amount} as an investor in {symbol}',
-    { amount: `${units(part.amount, asset.decimals, 6)} ${asset.symbol}`, symbol: part.symbol }),
+    { amount: `${units(part.amount, asset.decimals)} ${asset.symbol}`, symbol: part.symbol }),
     state.config.contracts.ProfitDistributor,
     state.config.selectors.claimAsInvestor + word(BigInt(part.businessId)) + addressWord(part.asset));
 }

@@ -23,15 +23,26 @@ function el(tag, attributes, ...children) {
 }
 
 // An amount in whole units, exact (no floating point), written as the reader's language writes numbers.
-function units(value, decimals, places = 4) {
+// An amount as people read it, the one rule the CLI, the phone and the page share (ost_chain.units.money): whole
+// units rounded half-to-even to four places, grouped as the reader's language groups; a non-zero amount below
+// that reads "<0.0001".
+const PLACES = 4;
+function units(value, decimals) {
   const v = BigInt(value);
-  const scale = 10n ** BigInt(decimals);
-  const whole = v / scale;
-  const fraction = (v % scale).toString().padStart(decimals, '0').slice(0, places).replace(/0+$/, '');
+  const exact = BigInt(decimals) >= BigInt(PLACES);
+  const step = exact ? 10n ** BigInt(decimals - PLACES) : 1n;
+  let q = exact ? v / step : v * 10n ** BigInt(PLACES - decimals);
+  const r = exact ? v % step : 0n;
+  if (2n * r > step || (2n * r === step && q % 2n === 1n)) q += 1n;  // half to even, as Python's ROUND_HALF_EVEN
   const lang = window.i18n.lang;
   const point = new Intl.NumberFormat(lang).formatToParts(1.5).find((p) => p.type === 'decimal').value;
   const digit = new Intl.NumberFormat(lang, { useGrouping: false });
-  return whole.toLocaleString(lang) + (fraction ? point + [...fraction].map((d) => digit.format(Number(d))).join('') : '');
+  const said = (n) => {
+    const scale = 10n ** BigInt(PLACES);
+    const fraction = (n % scale).toString().padStart(PLACES, '0').replace(/0+$/, '');
+    return (n / scale).toLocaleString(lang) + (fraction ? point + [...fraction].map((d) => digit.format(Number(d))).join('') : '');
+  };
+  return q === 0n && v !== 0n ? '<' + said(1n) : said(q);
 }
 
 function count(n) { return window.i18n.number(n); }

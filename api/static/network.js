@@ -27,7 +27,7 @@ async function render() {
       el('th', { scope: 'row' }, townLink(town, ours), town.registry === ours ? ` (${t('this town')})` : ''),
       el('td', { 'data-label': t('Launched') }, town.launched ? t('yes') : t('not yet')),
       el('td', { 'data-label': t('Members') }, count(town.members)),
-      el('td', { 'data-label': t('INF issued') }, `${units(town.infIssued, 18, 2)} INF`),
+      el('td', { 'data-label': t('INF issued') }, `${units(town.infIssued, 18)} INF`),
       el('td', { 'data-label': t('Raised') },
         town.raisedIn.map((r) => `${units(r.amount, r.decimals)} ${r.symbol}`).join(', ') || '–'),
       el('td', { 'data-label': t('Profit deposited') }, `${units(town.profitDeposited, 18)} ${coin}`)));

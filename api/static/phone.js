@@ -20,18 +20,29 @@ async function step() {
   }
   $('screen').textContent = reply.slice(4);  // CON or END, as the gateway strips it
   session.open = reply.startsWith('CON ');
-  if (!session.open) $('screen').textContent += '\n\n(session ended: dial again)';
+  if (!session.open) $('screen').textContent += '\n\n' + window.i18n.t('(session ended: dial again)');
   $('answer').value = '';
   $('answer').focus();
 }
 
-function dial() { session.answers = []; step(); }
+function dial() { session.answers = []; session.dialled = true; step(); }
 
 $('call').addEventListener('click', dial);
-$('hangup').addEventListener('click', () => { session.open = false; session.answers = []; $('screen').textContent = 'Dial to start.'; });
+$('hangup').addEventListener('click', () => {
+  session.open = false;
+  session.answers = [];
+  session.dialled = false;
+  idle();
+});
 $('dial').addEventListener('submit', (event) => {
   event.preventDefault();
   if (!session.open) { dial(); return; }
   session.answers.push($('answer').value.trim());
   step();
 });
+
+// The page's own words in the reader's language (the menu's come from the bridge, in the member's chosen one); the
+// screen says "Dial to start." in it until the first dial, never over a menu already shown.
+const idle = () => { if (!session.dialled) $('screen').textContent = window.i18n.t('Dial to start.'); };
+window.i18n.load().then(idle);
+document.addEventListener('ost-language', idle);

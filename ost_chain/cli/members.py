@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -153,8 +154,13 @@ def members_show(
 def members_card(
     address: Annotated[str, typer.Argument(help="The member's address (dev:N on the development chain).")],
     page_url: Annotated[
-        str, typer.Option("--page-url", help="The town page's address as members reach it (its bridge).")
-    ] = DEFAULT_BRIDGE_URL,
+        str | None,
+        typer.Option(
+            "--page-url",
+            help="The town page's address as members reach it (its bridge); default the page the town published "
+            "on chain (the plan's page_url), else this machine's bridge.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to write the card; default card-<address>.html.")
     ] = None,
@@ -170,10 +176,24 @@ def members_card(
     who = town.address(address, "member")
     if not town.registry.functions.isMember(who).call():
         raise ConfigError(f"{who} is not a member of {town.name}: sign them up first (`ost members add`).")
+    published = str(town.registry.functions.townPage().call() or "")
+    page_url = page_url or published or DEFAULT_BRIDGE_URL
     path = out or Path.cwd() / f"card-{who[:10]}.html"
     path.write_text(member_card(town.name, who, page_url))
     link = f"{page_url.rstrip('/')}/m/{who}"
-    done(as_json, {"address": who, "card": str(path), "link": link}, f"The card of {who} is in {path}: print it.")
+    host = (urlsplit(page_url).hostname or "").lower()
+    local = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+    warning = (
+        f" Its code opens {link}, which works on this machine only: give --page-url the town page's public "
+        "address (or publish it as the plan's page_url) before printing cards for members."
+        if local
+        else ""
+    )
+    done(
+        as_json,
+        {"address": who, "card": str(path), "link": link, "localOnly": local},
+        f"The card of {who} is in {path}: print it.{warning}",
+    )
 
 
 @members_app.command("recover")

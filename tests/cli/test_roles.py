@@ -393,6 +393,10 @@ def test_a_member_card_carries_a_qr_code_of_their_page_and_a_stranger_gets_none(
     card = tmp_path / "card.html"
     made = ost("members", "card", MEMBER.address, "--page-url", "https://town.example/", "--out", str(card))
     assert made["link"] == f"https://town.example/m/{MEMBER.address}" and made["card"] == str(card)
+    assert made["localOnly"] is False
+    # Issue 27 #23: with no page named or published, the card's code opens this machine's bridge: said, not silent.
+    local = ost("members", "card", MEMBER.address, "--out", str(tmp_path / "local.html"))
+    assert local["localOnly"] is True and local["link"].startswith("http://127.0.0.1:8000/m/")
     text = card.read_text()
     assert "<svg" in text and made["link"] in text and "Role Town" in text
     with pytest.raises(ConfigError, match="is not a member of Role Town"):

@@ -44,10 +44,10 @@ _ATTRIBUTE = re.compile(r'data-i18n(?:-label|-placeholder)?="([^"]*)"')
 def page_sentences() -> set[str]:
     static = LOCALE.parent / "static"
     found: set[str] = set()
-    for script in ("app.js", "network.js", "common.js"):
+    for script in ("app.js", "network.js", "common.js", "phone.js"):
         for call in _T_CALL.finditer((static / script).read_text()):
             found.add("".join(part[1:-1].replace("\\'", "'") for part in re.findall(_LITERAL, call.group(1))))
-    for html in ("index.html", "network.html"):
+    for html in ("index.html", "network.html", "phone.html"):
         found |= set(_ATTRIBUTE.findall((static / html).read_text()))
     return found
 
@@ -56,7 +56,7 @@ def page_plurals() -> dict[str, str]:
     """The page's sentences that change with a number: tn('one', 'other', n) → {one: other}."""
     static = LOCALE.parent / "static"
     found: dict[str, str] = {}
-    for script in ("app.js", "network.js", "common.js"):
+    for script in ("app.js", "network.js", "common.js", "phone.js"):
         for call in _TN_CALL.finditer((static / script).read_text()):
             one, other = ("".join(p[1:-1].replace("\\'", "'") for p in re.findall(_LITERAL, g)) for g in call.groups())
             found[one] = other

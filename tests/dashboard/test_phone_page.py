@@ -69,3 +69,17 @@ def test_dial_check_the_balance_and_send_from_the_phone_page(browser: Any, town:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-page.png"))
     assert d.client.balance(where[THANDI]) == 0
+
+
+def test_the_phone_page_speaks_the_readers_language_right_to_left_in_arabic(
+    browser: Any, town: tuple[Deployed, Bridge]
+) -> None:
+    """Issue 27 #22: the /phone page stayed English in an Arabic browser."""
+    _, bridge = town
+    page = browser.new_context(locale="ar", viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
+    page.goto(bridge.url + "/phone")
+    page.wait_for_function("document.documentElement.lang === 'ar'")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.inner_text("h1") == "قائمة هاتف البلدة"
+    assert page.inner_text("#screen") == "اطلب للبدء."
+    assert page.get_attribute("#number", "dir") == "ltr"  # a phone number reads left to right in any language
