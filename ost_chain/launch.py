@@ -70,7 +70,8 @@ def town_plan(town: Any) -> dict[str, Any]:
     """The 12-month plan the manifest keeps, whether it is the one published on chain, and where each milestone
     stands as far as the chain can tell: ``done`` when its businesses are listed (the chain shows that), ``underWay``
     when every one of its projects has had a shift worked (the chain shows people at work, not that the work is
-    finished: a roof fixed is for people to see); None for what the chain cannot tell."""
+    finished: a roof fixed is for people to see), and ``projectsWorked`` those of them that have; None for what the
+    chain cannot tell."""
     milestones = list(town.record.twelveMonthPlan)
     digest, version, uri = town.registry.functions.townPlan().call()
     matches = bool(milestones) and hashlib.sha256(canonical_plan(milestones)).digest() == bytes(digest)
@@ -80,5 +81,6 @@ def town_plan(town: Any) -> dict[str, Any]:
     for m in sorted(milestones, key=lambda m: m["month"]):
         done = listed >= int(m["businesses"]) if m.get("businesses") else None
         under_way = set(m["projects"]) <= worked if m.get("projects") else None
-        rows.append({**m, "done": done, "underWay": under_way})
+        started = sorted(set(m.get("projects") or ()) & worked)  # what part is under way, when not all of it is
+        rows.append({**m, "done": done, "underWay": under_way, "projectsWorked": started})
     return {"version": int(version), "sha256": bytes(digest).hex(), "uri": uri, "matches": matches, "milestones": rows}

@@ -277,7 +277,13 @@ function renderPlan(plan) {
   const stands = (m) => {
     const said = [];
     if (m.done !== null) said.push(m.done ? t('✓ done') : t('… not yet'));
-    if (m.underWay !== null) said.push(m.underWay ? t('✓ under way: shifts worked on it') : t('… no shift worked on it yet'));
+    const part = (m.projectsWorked || []).length;
+    if (m.underWay !== null) {
+      said.push(m.underWay ? t('✓ under way: shifts worked on it')
+        : part ? t('… partly under way: shifts worked on {worked} of {total}',
+          { worked: count(part), total: count(m.projects.length) })
+          : t('… no shift worked on it yet'));
+    }
     return said.length ? said.join('; ') : t('not known from the chain');
   };
   list.replaceChildren(...plan.milestones.map((m) => el('li', {}, el('strong', {}, t('Month {month}: ', { month: count(m.month) })),

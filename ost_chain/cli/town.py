@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.table import Table
 
 from ..townclient import as_dict
-from ..units import money
+from ..units import money, numbered
 from .options import (
     DEFAULT_BRIDGE_URL,
     BridgeUrl,
@@ -91,6 +93,17 @@ def town_checklist(
     console.print(f"Next: {left[0]}." if left else "Every step the chain can tell is done.")
 
 
+def _under_way(m: dict[str, Any]) -> str:
+    """How far the shifts of a milestone's projects go: all of them, some (which), or none yet."""
+    if m["underWay"]:
+        return "under way: shifts worked on it"
+    worked, projects = m.get("projectsWorked") or [], m.get("projects") or []
+    if not worked:
+        return "no shift worked on it yet"
+    named = ", ".join(str(p) for p in worked)
+    return f"partly under way: shifts worked on {numbered(len(worked), 'project')} of its {len(projects)} ({named})"
+
+
 @town_app.command("plan")
 def town_plan_command(manifest: ManifestFile = None, rpc_url: RpcUrl = None, as_json: JsonOutput = False) -> None:
     """The town's 12-month plan, month by month, with what is done; and whether it is the plan published on chain."""
@@ -108,7 +121,7 @@ def town_plan_command(manifest: ManifestFile = None, rpc_url: RpcUrl = None, as_
     for m in plan["milestones"]:
         stands = [_mark(m["done"])] if m["done"] is not None else []
         if m["underWay"] is not None:
-            stands.append("under way: shifts worked on it" if m["underWay"] else "no shift worked on it yet")
+            stands.append(_under_way(m))
         table.add_row(str(m["month"]), m["what"], "; ".join(stands) or "see for yourself")
     console.print(table)
     console.print(

@@ -17,8 +17,8 @@ from ost_chain.deploy import deploy_plan
 from ost_chain.documents import Mismatch
 from ost_chain.enums import DocumentKind
 from ost_chain.plan import load_plan
-from ost_chain.townclient import Town
-from tests.api.conftest import DEV, OST, PLAN, Deployed, deploy_town, serving
+from ost_chain.townclient import Reward, Town
+from tests.api.conftest import COORDINATOR, DEV, MEMBERS, OST, PLAN, Deployed, deploy_town, serving
 
 BAKERY_PLAN = b"# Bakery\n\nBread every morning, sold at the hall.\n"
 PACK = b"# Bakery: investor pack\n\n100 shares, 50 needed.\n"
@@ -34,7 +34,7 @@ def write_plan(folder: Path, extra: str = "") -> Path:
         "  - {name: Mill, symbol: MILL, business_plan: {uri: 'ipfs://bafymill', sha256: '" + "ab" * 32 + "'}}\n"
         "twelve_month_plan:\n"
         "  - {month: 1, what: 'Town meeting'}\n"
-        "  - {month: 1, what: 'Start the river clean-up', projects: [1]}\n"
+        "  - {month: 1, what: 'Start the river clean-up and the kitchen', projects: [1, 2]}\n"
         "  - {month: 3, what: 'Fifty businesses listed', businesses: 50}\n" + extra,
     )
     path = folder / "plan.yaml"
@@ -93,6 +93,11 @@ def test_documents_are_published_stored_served_and_checked(documented: Deployed)
         )
         assert plan["matches"] and plan["version"] == 1
         assert [(m["done"], m["underWay"]) for m in plan["milestones"]] == [(None, None), (None, False), (False, None)]
+        # Issue 27 #17: a shift on the river alone is part of the milestone, said so (was "no shift worked on it yet").
+        town.reward(COORDINATOR, Reward(MEMBERS[0], 180, "plan-river-shift", 1))
+        where_text = [w for w in where if w != "--json"]
+        said = subprocess.run([OST, "town", "plan", *where_text], capture_output=True, text=True, check=True).stdout
+        assert "partly under way: shifts worked on 1 project of its 2 (1)" in " ".join(said.split()), said
 
     # A changed document is published as a new version; every version stays in the events.
     (d.folder / "docs" / "bakery.md").write_bytes(BAKERY_PLAN + b"\nNow with rusks.\n")
