@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import requests
 import typer
@@ -96,7 +96,7 @@ def main() -> None:
     """Entry point: run the app and turn every :class:`OstError`, and every mistake in how a command was typed, into
     a one-line message."""
     try:
-        code = app(standalone_mode=False)
+        code = _readable(typer.main.get_command(app)).main(prog_name="ost", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `ost`, or a group, alone: its help
         if exc.ctx is not None:
             typer.echo(exc.ctx.get_help())
@@ -128,6 +128,34 @@ def main() -> None:
         )
     else:
         _exit(code)
+
+
+def _readable(command: Any) -> Any:
+    """Help that reads like the README: an argument by its name in capitals (``ost inf send TO AMOUNT``, not ``{to}
+    {amount}``), and no Python type beside an option (``--gasless``, not ``--gasless <bool>``; ``--with``, not
+    ``<list[Path]>``): each option's help says what it takes."""
+    for param in command.params:
+        _plain(param)
+    help_option = command.get_help_option
+
+    def plain_help(ctx: Any) -> Any:
+        option = help_option(ctx)
+        return _plain(option) if option is not None else None
+
+    command.get_help_option = plain_help
+    for sub in getattr(command, "commands", {}).values():
+        _readable(sub)
+    return command
+
+
+def _plain(param: Any) -> Any:
+    param.display_type_rich = lambda ctx: None
+    if getattr(param, "param_type_name", "") == "argument" and param.name:
+        shown = (param.metavar or param.name).upper()
+        param.metavar = shown
+        usage = shown if param.required else f"[{shown}]"
+        param.get_usage_pieces = lambda ctx=None: [usage if param.nargs == 1 else f"{usage}..."]
+    return param
 
 
 def _offers_gasless(words: list[str]) -> bool:

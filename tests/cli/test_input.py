@@ -126,3 +126,14 @@ def test_a_country_code_that_names_no_country_is_refused_before_the_chain_is_ask
     """Issue 27 #11: `ost network residents XX dev:12` said "signed by the Country Ambassador of XX (0x000…0)"."""
     said = one_sentence(*ost("network", "residents", "XX", "dev:12", "--rpc-url", node.rpc_url))
     assert "'XX' is not a country code" in said
+
+
+@pytest.mark.parametrize("command", [("inf", "send"), ("up",), ("members", "add"), ("sale", "buy")])
+def test_help_reads_like_the_readme(command: tuple[str, ...]) -> None:
+    """Issue 27 #18: help showed `{to} {amount}`, `<bool>` and `<list[str]>`."""
+    done = subprocess.run([OST, *command, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "<bool>" not in done.stdout and "<str>" not in done.stdout and "list[" not in done.stdout
+    assert "{" not in done.stdout.splitlines()[1], done.stdout  # the usage line
+    if command == ("inf", "send"):
+        assert "Usage: ost inf send [OPTIONS] TO AMOUNT" in done.stdout
