@@ -21,6 +21,7 @@ from .intake import Intake
 from .keys import KeyInfo, verify_key
 from .pace import RateLimiter
 from .settings import Settings
+from .gateway import gateway_secret
 from .sms import Outbox
 from .ussd import PhoneMenu
 from .worker import Worker
@@ -52,6 +53,8 @@ class Bridge:
             raise ConfigError("The bridge needs its town's manifest: pass --manifest (or set OST_BRIDGE__MANIFEST).")
         self.manifest = TownManifest.read(manifest)
         self.chain_id = self.manifest.chainId
+        # The phone gateway's secret; on the development chain made once beside the manifest, when none is set.
+        self.options.ussd_secret = gateway_secret(self.options, self.chain_id)
         self.infinity = self.manifest.address("InfinityToken")
         self.engine = make_engine(self.options.database())
         self.sessions = sessions(self.engine)

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import uvicorn
 
+from ost_chain.chain import DEV_CHAIN_ID
 from ost_chain.exceptions import ConfigError
 
+from .gateway import HEADER, development_secret_path
 from .main import create_app
 from .settings import bridge_settings
 
@@ -36,6 +38,18 @@ class BridgeService:
             time.sleep(0.05)
         bound = self.server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{bound}"
+        secret = app.state.bridge.options.ussd_secret
+        # What to try at once, said on the development chain only (its secret, like its keys, guards nothing real).
+        self.notes = (
+            [
+                "Dial the phone menu as the USSD gateway does (the development gateway secret is in "
+                f"{development_secret_path(manifest)}):",
+                f"  curl -s {self.url}/v1/ussd -H '{HEADER}: {secret.get_secret_value()}' "
+                "-d sessionId=try-1 -d serviceCode='*120*1#' -d phoneNumber=+27821234567 -d text=",
+            ]
+            if secret is not None and app.state.bridge.chain_id == DEV_CHAIN_ID
+            else []
+        )
 
     @property
     def running(self) -> bool:

@@ -293,6 +293,9 @@ def _serve(
             f"  {ost} members add --phone +27821234567 --name Thandi   (a member with a basic phone), then dial "
             f"the town's menu in a browser at {service.url}/phone"
         )
+    for service in running:
+        for note in getattr(service, "notes", []):  # what a service says to try (the bridge: a USSD curl)
+            console.print(note, markup=False, soft_wrap=True)
     console.print("Press Ctrl-C to stop.")
     try:
         while not stop.wait(0.5):

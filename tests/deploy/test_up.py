@@ -167,6 +167,13 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
         health = httpx.get(f"{bridge.group(1)}/healthz", timeout=10).json()
         assert health["status"] == "ok" and health["queue"]["workerLeader"] is True
         assert httpx.get(f"{bridge.group(1)}/v1/town", timeout=10).json()["businesses"] == 100
+        # Issue 27 #20: the printed curl dials the phone menu (a development gateway secret, made once; 401 before).
+        curl = re.search(r"curl -s (\S+/v1/ussd) -H '([^:]+): ([^']+)'", text)
+        assert curl is not None, text
+        form = {"sessionId": "try-1", "serviceCode": "*120*1#", "phoneNumber": "+27821234567", "text": ""}
+        dialled = httpx.post(curl.group(1), headers={curl.group(2): curl.group(3)}, data=form, timeout=10)
+        assert dialled.status_code == 200 and dialled.text.startswith(("CON ", "END ")), dialled.text
+        assert httpx.post(curl.group(1), data=form, timeout=10).status_code == 401  # without it, no one
 
 
 def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_first(tmp_path: Path) -> None:
