@@ -87,8 +87,11 @@ def plan(
     relayer: str,
     rows: list[Participation],
     bridged: dict[str, int],
+    flying: int = 0,
 ) -> Plan:
-    """Choose, in the order given, the API-key ``rows`` that fit their coordinators' and the relayer's caps."""
+    """Choose, in the order given, the API-key ``rows`` that fit their coordinators' and the relayer's caps:
+    ``bridged`` is what each coordinator had minted through the bridge today or has in flight, ``flying`` all that
+    is in flight (the chain's count of the relayer's day has not seen it yet)."""
     out = Plan()
     coordinators = sorted({r.coordinator for r in rows})
     infinity, registry = town.infinity.functions, town.registry.functions
@@ -100,7 +103,7 @@ def plan(
     days = dict(zip([*coordinators, relayer], answers[len(coordinators) :], strict=True))
     left = {c: int(days[c][0]) - int(days[c][1]) - bridged[c] for c in coordinators}
     relayer_cap, relayer_minted = (int(v) for v in days[relayer])
-    relayer_left = relayer_cap - relayer_minted
+    relayer_left = relayer_cap - relayer_minted - flying
     for row in rows:
         coordinator = row.coordinator
         if not roles[coordinator]:
@@ -132,6 +135,22 @@ def plan(
         relayer_left -= amount
         out.chosen.append(row)
     return out
+
+
+def in_flight(session: BridgeSession, chain: ChainView) -> dict[str, int]:
+    """INF each coordinator has in API-key batches sent and not yet mined: with several batches in flight, a cap is
+    charged when a batch is sent, not when it is mined (or the pipeline would carry a coordinator past it)."""
+    flying: defaultdict[str, int] = defaultdict(int)
+    found = session.execute(
+        select(Participation.coordinator, Participation.minutes, Participation.project_id).where(
+            Participation.status == Status.SUBMITTED, Participation.api_key_id.is_not(None)
+        )
+    )
+    for coordinator, minutes, project_id in found:
+        project = chain.project(project_id)
+        if project.active and project.shiftMinutes:
+            flying[coordinator] += minutes * int(project.tokensPerShift) // int(project.shiftMinutes)
+    return flying
 
 
 def _minted_through_bridge(session: BridgeSession, since: int) -> defaultdict[str, int]:

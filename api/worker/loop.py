@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -261,7 +262,9 @@ class Worker:
         """The rows that fit their coordinators' and the relayer's daily caps; those of a revoked coordinator fail."""
         since = self.day_start.block(town, latest)
         bridged = self.tally.of(session, since)
-        chosen = budget.plan(town, self.chain, self.relayer.address, rows, bridged)
+        flying = budget.in_flight(session, self.chain)  # sent, not yet mined: the pipeline's, charged already
+        counted = defaultdict(int, {c: bridged.get(c, 0) + flying.get(c, 0) for c in {*bridged, *flying}})
+        chosen = budget.plan(town, self.chain, self.relayer.address, rows, counted, sum(flying.values()))
         if chosen.refused:
             for row in rows:
                 if (row.participation_id, row.coordinator) in chosen.refused:

@@ -64,8 +64,8 @@ def leading(bridge: Bridge) -> Bridge:
     return bridge
 
 
-def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90) -> list[str]:
-    """``count`` API-key participations of the first coordinator, the module's 60 members in turn."""
+def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90, coordinator: str | None = None) -> list[str]:
+    """``count`` API-key participations of the first coordinator (or ``coordinator``), the 60 members in turn."""
     ids, now = [f"{tag}-{n}" for n in range(count)], utcnow()
     members = itertools.cycle(MEMBERS)
     with bridge.sessions() as session, session.writing():
@@ -78,7 +78,7 @@ def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90) -> list[str]:
                     member=next(members),
                     project_id=1,
                     minutes=minutes,
-                    coordinator=COORDINATOR.address,
+                    coordinator=coordinator or COORDINATOR.address,
                     api_key_id="k",
                     status=Status.QUEUED,
                     attempts=0,
@@ -395,6 +395,32 @@ def test_a_backlog_goes_out_as_several_batches_on_consecutive_nonces_and_fills_o
             blocks = {b.block for b in session.scalars(select(Batch))}
         assert len(blocks) == 1  # 200 participations in one block
         rewarded_once(d, ids)
+    finally:
+        bridge.stop()
+
+
+def test_a_coordinators_cap_holds_with_batches_in_flight(
+    town: Deployed, databases: Databases, automine_off: Any
+) -> None:
+    """With several batches in flight, a coordinator's daily cap is charged when a batch is sent, not when it is mined:
+    counting only mined batches, the pipeline would carry a coordinator past its cap (the chain charges the relayer's,
+    not the coordinator's, for API-key participations)."""
+    d, rpc = town, automine_off
+    rpc("evm_setAutomine", [True])
+    d.client.transact(
+        d.town.infinity.functions.setCoordinatorDailyCap(OTHER_COORDINATOR.address, 3 * ONE_INF), AMBASSADOR
+    )
+    rpc("evm_setAutomine", [False])
+    bridge = leading(in_process(d, databases.url("capped"), batch_size=2))
+    try:
+        queue(bridge, 20, "capped", coordinator=OTHER_COORDINATOR.address)  # half an INF each: 6 fit 3 INF
+        for _ in range(12):
+            bridge.worker.step()
+        assert statuses(bridge).get(Status.SUBMITTED, 0) == 6, statuses(bridge)
+        rpc("evm_mine", [])
+        run(bridge, lambda: statuses(bridge).get(Status.CONFIRMED, 0) == 6, steps=20)
+        assert statuses(bridge) == {Status.CONFIRMED: 6, Status.QUEUED: 14}  # the rest wait for the next day
+        assert d.town.infinity.functions.totalSupply().call() == 3 * ONE_INF
     finally:
         bridge.stop()
 
