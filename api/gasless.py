@@ -447,6 +447,10 @@ class RelayDesk:
         for answer in answers:
             if isinstance(answer, RpcError):
                 raise Unreachable(scrub(str(answer), self.rpc_url))
+        if isinstance(answers[0], Reverted) and not answers[0].certain:  # no revert's data: the node's trouble
+            raise Unreachable("the signer's tier could not be read")
+        if isinstance(answers[3], Reverted) and not answers[3].certain and isinstance(answers[0], Reverted):
+            raise Unreachable("the call could not be simulated")  # the node ran none of the calls
         if isinstance(answers[1], Reverted) or isinstance(answers[2], Reverted):
             raise Unreachable("the forwarder's nonce or the latest block could not be read")
         return answers

@@ -28,6 +28,7 @@ from .relay import Reverted, Rpc, RpcError
 
 log = logging.getLogger("ost.bridge.worker")
 MAX_ATTEMPTS = 3
+PARTIAL_AFTER = 2.0  # seconds a part-full batch waits behind batches in flight
 HEADROOM = 150_000  # what a batch's largest request is expected to add for its own signed gas (see relay_gas)
 EXPIRY_MARGIN = 15  # seconds: a request this close to its deadline is not sent (it would expire on the way)
 
@@ -70,8 +71,10 @@ class Forwarding:
                 .limit(most)
             )
         )
-        if not rows or (full_only and len(rows) < most):
+        if not rows:
             return False
+        if full_only and len(rows) < most and (utcnow() - rows[0].created_at).total_seconds() < PARTIAL_AFTER:
+            return False  # a part-full batch waits a little behind those in flight, never until its deadline
         rpc = Rpc(town)
         rows = self._still_good(session, town, rpc, rows, int(latest["timestamp"], 16))
         relayer = self.sender.relayer.address
@@ -109,11 +112,10 @@ class Forwarding:
         if it fails is it estimated — a request that would starve is the guess's fault, not the member's."""
         per_row = self.sizes.per_row(BatchKind.RELAY)
         guess = 21_000 + (per_row * len(rows) if per_row else sum(r.estimate - 21_000 for r in rows))
-        probe = guess + max(r.gas for r in rows) * 64 // 63
         call = {"from": self.sender.relayer.address, "to": town.forwarder.address, "data": "0x" + data.hex()}
-        try:
-            rpc("eth_call", {**call, "gas": hex(min(probe, room))}, "latest")
-            return pipeline.with_margin(probe)
+        try:  # the guess itself must pass: then it is no less than the estimate, and the headroom is whole on top
+            rpc("eth_call", {**call, "gas": hex(min(guess, room))}, "latest")
+            return relay_gas(guess, rows)
         except Reverted:
             pass
         try:
@@ -122,13 +124,21 @@ class Forwarding:
             return None
 
     def _refused(self, session: BridgeSession, town: Town, rpc: Rpc, row: RelayRequest, data: bytes, room: int) -> bool:
-        """Fail ``row``, whose batch of one the forwarder refuses, with the reason the chain gives."""
+        """Fail ``row``, whose batch of one the forwarder refuses, with the reason the chain gives; one the node's
+        answer leaves unclear is set aside, and failed (not counted) after a few tries."""
         call = {"from": self.sender.relayer.address, "to": town.forwarder.address, "data": "0x" + data.hex()}
         try:
             rpc("eth_call", {**call, "gas": hex(room)}, "latest")
-            said = _said(town, Reverted("", "0x"))
+            failure = Reverted("", "0x", certain=False)  # it passes alone now: the estimate's failure was unclear
         except Reverted as exc:
-            said = _said(town, exc)
+            failure = exc
+        if not failure.certain:
+            row.attempts += 1
+            if row.attempts >= MAX_ATTEMPTS:
+                self._fail(row, Words("The chain's node could not check it: sign the action again."), counted=False)
+            session.save()
+            return True
+        said = _said(town, failure)
         self._fail(row, Words("The town's forwarder refuses it, so it was not sent: {said}", said=said))
         session.save()
         return True
@@ -153,9 +163,12 @@ class Forwarding:
             }
             reads.append(("eth_call", [call, "latest"]))
         answers = rpc.batch(reads)
+        # A failure the node's answer does not make certain is the call's own when the node ran the others' calls.
+        node_ran = any(not isinstance(a, Exception) for a in answers[1::2])
         good, changed = [], False
         for row, used, simulated in zip(rows, answers[::2], answers[1::2], strict=True):
-            if isinstance(used, RpcError) or isinstance(simulated, RpcError):
+            unclear = isinstance(simulated, Reverted) and not simulated.certain and not node_ran
+            if isinstance(used, RpcError) or isinstance(simulated, RpcError) or unclear:
                 changed = True
                 row.attempts += 1
                 if row.attempts >= MAX_ATTEMPTS:

@@ -35,12 +35,14 @@ from . import budget, pipeline
 from .forward import Forwarding
 from .lease import LeaseKeeper
 from .relay import InfinityCodecs, Relay, RelayerProblem, Reverted, Rpc
-from .settle import Settlement
+from .settle import MAX_ATTEMPTS, Settlement
 
 log = logging.getLogger("ost.bridge.worker")
 CAP_RECHECK_SECONDS = 5.0
 RECEIPT_GRACE_SECONDS = 10.0
 IDLE_SECONDS = 0.05  # between passes when nothing moved
+RESEND_SECONDS = 2.0  # between two sends of a batch the node does not have
+PARTIAL_AFTER = 2.0  # a partial batch waits behind batches in flight at most this long (then it goes, part-full)
 
 
 class Worker:
@@ -71,6 +73,7 @@ class Worker:
         self.day_start = budget.DayStart()
         self.tally = budget.Tally()
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
+        self._resent: dict[int, float] = {}  # batch → when it was last sent again
         self._signed_last = False  # the kind of the last batch: the kinds take turns
         self._relayed_last = False  # members' relayed actions take turns with participations
         self.last_mined = time.monotonic()  # when a batch was last mined (for /healthz: rows waiting, nothing mined)
@@ -211,7 +214,8 @@ class Worker:
         )
         if rows and len(rows) < most:
             oldest = min(r.created_at for r in rows)
-            if full_only or (utcnow() - oldest).total_seconds() < self.settings.batch_wait:
+            waited = (utcnow() - oldest).total_seconds()
+            if (full_only and waited < PARTIAL_AFTER) or waited < self.settings.batch_wait:
                 return []
         return rows
 
@@ -241,8 +245,12 @@ class Worker:
                 if exc.empty and len(rows) > 1:  # no reason given: too big for this node, or one row's trouble
                     rows = rows[: len(rows) // 2]
                     continue
+                if exc.empty:  # one participation the chain refuses without a reason: it alone is set aside
+                    self._set_aside(session, rows[0], exc.certain)
+                    return True
                 revert = town.client.artifacts.errors.decode(exc.data)
                 rows = self.settlement.refused(session, town, rows, revert)
+                self.tally.forget()  # an id confirmed from the logs counts against its coordinator's day
                 continue
             self.sizes.measured(kind, estimate, len(rows))
             gas = pipeline.with_margin(estimate)
@@ -255,6 +263,18 @@ class Worker:
         self.problem = None
         self.relay.send(session, town, rows, data, gas, latest, nonce)
         return True
+
+    def _set_aside(self, session: BridgeSession, row: Participation, certain: bool) -> None:
+        """A participation whose simulation fails without a reason: failed at once when the node's answer is certain,
+        else tried again in a later batch and failed after a few tries; never a pause of everyone's minting."""
+        row.attempts += 1
+        if certain or row.attempts >= MAX_ATTEMPTS:
+            row.status = Status.FAILED
+            row.reason = (
+                "The chain refused it without giving a reason (it reverted without data, or ran out of gas), so "
+                "nothing was minted; check the member, the project and the minutes, and submit it under a new id."
+            )
+        session.save()
 
     def _within_caps(
         self, session: BridgeSession, town: Town, rows: list[Participation], latest: dict[str, Any]
@@ -297,11 +317,17 @@ class Worker:
                 self.forwarding.lost(session, town, batch)
             else:
                 self.settlement.lost(session, town, batch)
+                self.tally.forget()  # rows it confirmed from the logs count against their coordinators' day
             return True
         if batch.nonce != seen.mined:
             return False  # behind another batch of ours: the node mines nonces in order
         if not any(seen.known.get(h) for h in batch.tx_hashes):
-            # The node lost it (restarted, dropped it, or we stopped before broadcasting): send it again.
+            # The node lost it (restarted, dropped it, or we stopped before broadcasting): send it again — at once the
+            # first time, then every few seconds, never a pass after pass (the node may keep refusing it).
+            now = time.monotonic()
+            if now - self._resent.get(batch.id, -RESEND_SECONDS) < RESEND_SECONDS:
+                return False
+            self._resent[batch.id] = now
             self.relay.broadcast(session, town, batch)
             return False
         since = batch.repriced_at or batch.sent_at

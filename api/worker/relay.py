@@ -23,8 +23,9 @@ from ..settings import BridgeSettings
 log = logging.getLogger("ost.bridge.worker")
 
 # JSON-RPC error codes that are the node's or the request's own trouble (EIP-1474: parse error, invalid request,
-# method or params, resource unavailable, limit exceeded), never what the call itself did.
-_NODE_TROUBLE = frozenset({-32700, -32600, -32601, -32602, -32002, -32004, -32005})
+# method or params, resource unavailable, limit exceeded; providers' rate limits), never what the call itself did.
+_NODE_TROUBLE = frozenset({-32700, -32600, -32601, -32602, -32002, -32004, -32005, -32007, -32016, 429})
+_REVERTED = 3  # the code nodes give a revert (EIP-1474's "execution error"; geth, anvil)
 # The methods that run a call: an error of theirs that is not the node's trouble is the call's own failure.
 _EXECUTING = frozenset({"eth_call", "eth_estimateGas"})
 # EIP-7825 (Osaka): the most gas one transaction may ask, whatever the block allows.
@@ -37,11 +38,13 @@ class RpcError(Exception):
 
 class Reverted(Exception):
     """A call or an estimate failed: ``data`` is the revert data to decode, ``0x`` for a revert without data, out of
-    gas, or any other failure of the call itself (decided from the answer's form and code, never its wording)."""
+    gas, or any other failure of the call itself (decided from the answer's form and code, never its wording).
+    ``certain`` is False for an error with neither data nor a revert's code (-32000, -32603: a node's "out of gas" —
+    or its "header not found"): the caller tells them apart by whether the node answered the other calls."""
 
-    def __init__(self, message: str, data: str) -> None:
+    def __init__(self, message: str, data: str, *, certain: bool = True) -> None:
         super().__init__(message)
-        self.data = data
+        self.data, self.certain = data, certain
 
     @property
     def empty(self) -> bool:
@@ -64,8 +67,10 @@ def _outcome(method: str, response: dict[str, Any]) -> Any:
     if method in _EXECUTING:
         if isinstance(data, str) and data.startswith("0x"):
             return Reverted(str(error.get("message")), data)
-        if code not in _NODE_TROUBLE:
+        if code == _REVERTED:
             return Reverted(str(error.get("message")), "0x")
+        if code not in _NODE_TROUBLE:
+            return Reverted(str(error.get("message")), "0x", certain=False)
     return RpcError(f"{method}: {error.get('message')}")
 
 
@@ -231,38 +236,42 @@ class Relay:
             size=size,
         )
 
-    def broadcast(self, session: BridgeSession, town: Town, batch: Batch) -> None:
+    def broadcast(self, session: BridgeSession, town: Town, batch: Batch, *, fresh: bool = False) -> None:
         """Send the batch's newest version. What an error means is decided from the chain, never from the node's
         words: a node that has (or mined) a version, or whose nonce is spent, is fine — the next look settles it; a
-        relayer that cannot pay the batch's most keeps it waiting, signed, until it is funded; any other refusal
-        fails the batch and queues its rows again (the pipeline fills the nonce it leaves free)."""
+        relayer that cannot pay the batch's most keeps it waiting, signed, until it is funded; a batch none of whose
+        versions the node has any more is signed afresh at today's fees, once; any other refusal fails the batch
+        and queues its rows again (the pipeline fills the nonce it leaves free)."""
         rpc = Rpc(town)
         try:
             rpc("eth_sendRawTransaction", batch.raw_tx)
             return
         except (Reverted, RpcError) as exc:
             refusal = exc
-        known, mined, balance = rpc.batch(
+        answers = rpc.batch(
             [
-                ("eth_getTransactionByHash", [batch.tx_hashes[-1]]),
                 ("eth_getTransactionCount", [batch.sender, "latest"]),
                 ("eth_getBalance", [batch.sender, "latest"]),
+                *(("eth_getTransactionByHash", [h]) for h in batch.tx_hashes),
             ]
         )
-        for answer in (known, mined, balance):
+        for answer in answers:
             if isinstance(answer, Exception):
                 raise answer
-        if known is not None or int(mined, 16) > batch.nonce:
-            log.info("broadcast of batch %s: %s (the node has it, or its nonce is spent)", batch.id, refusal)
+        mined, balance, known = int(answers[0], 16), int(answers[1], 16), any(answers[2:])
+        if known or mined > batch.nonce:
+            log.info("broadcast of batch %s: %s (the node has a version, or its nonce is spent)", batch.id, refusal)
             return
         most = int(batch.tx["gas"]) * int(batch.tx["maxFeePerGas"]) + int(batch.tx.get("value", 0))
-        if int(balance, 16) < most:
+        if balance < most:
             raise RelayerProblem(
-                f"The relayer {batch.sender} holds {int(balance, 16)} wei, less than the {most} wei a batch may cost "
-                "in gas: fund it. Nothing is lost: the batch waits, signed, and is sent once it can be paid."
+                f"The relayer {batch.sender} holds {balance} wei, less than the {most} wei a batch may cost in gas: "
+                "fund it. Nothing is lost: the batch waits, signed, and is sent once it can be paid."
             )
-        if len(batch.tx_hashes) > 1:  # a re-priced version refused: the earlier one may still be on its way
-            log.info("re-priced batch %s refused (%s): the earlier version stays in flight", batch.id, refusal)
+        if len(batch.tx_hashes) > 1 and not fresh:  # re-priced, and no version left: today's fees, once
+            log.info("batch %s: no version of it is known any more (%s): signed afresh", batch.id, refusal)
+            self._resign(session, town, batch)
+            self.broadcast(session, town, batch, fresh=True)
             return
         with session.writing():
             batch.status = BatchStatus.FAILED
@@ -274,8 +283,27 @@ class Relay:
                 )
         raise RelayerProblem(f"The node refused the relayer's transaction: {refusal}") from None
 
+    def _resign(self, session: BridgeSession, town: Town, batch: Batch) -> None:
+        """The batch signed again at today's fees (its nonce, calldata and gas as before), recorded before it leaves."""
+        rpc = Rpc(town)
+        latest, priority = rpc.batch([("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])])
+        for answer in (latest, priority):
+            if isinstance(answer, Exception):
+                raise answer
+        tx = dict(batch.tx)
+        tx["maxPriorityFeePerGas"] = int(priority, 16)
+        tx["maxFeePerGas"] = 2 * int(latest.get("baseFeePerGas", "0x0"), 16) + tx["maxPriorityFeePerGas"]
+        signed = self.relayer.sign_transaction(tx)
+        batch.tx, batch.raw_tx = tx, signed.raw_transaction.to_0x_hex()
+        batch.tx_hashes = [*batch.tx_hashes, signed.hash.to_0x_hex()]
+        batch.repriced_at = utcnow()
+        session.save()
+
     def reprice(self, session: BridgeSession, town: Town, batch: Batch, latest: dict[str, Any]) -> None:
-        """Replace a stuck transaction with the same nonce and fees a quarter higher (nodes want at least 10%)."""
+        """Replace a stuck transaction with the same nonce and fees a quarter higher (nodes want at least 10%). The
+        new version is recorded before it leaves; if the node refuses it, the batch goes back to the version it had
+        (a refused version's fees are never built on), and is looked at again after ``stuck_after``."""
+        previous = (dict(batch.tx), batch.raw_tx, list(batch.tx_hashes))
         tx = dict(batch.tx)
         base = int(latest.get("baseFeePerGas", "0x0"), 16)
         tx["maxPriorityFeePerGas"] = tx["maxPriorityFeePerGas"] * 5 // 4 + 1
@@ -285,5 +313,11 @@ class Relay:
         batch.tx_hashes = [*batch.tx_hashes, signed.hash.to_0x_hex()]
         batch.repriced_at = utcnow()
         session.save()
+        try:
+            Rpc(town)("eth_sendRawTransaction", batch.raw_tx)
+        except (Reverted, RpcError) as exc:
+            log.info("batch %s: its re-priced version was refused (%s): it stays as it was", batch.id, exc)
+            batch.tx, batch.raw_tx, batch.tx_hashes = previous
+            session.save()
+            return
         log.info("batch %s re-priced: tx %s, max fee %d", batch.id, batch.tx_hashes[-1], tx["maxFeePerGas"])
-        self.broadcast(session, town, batch)

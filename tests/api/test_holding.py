@@ -73,7 +73,7 @@ def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90, coordinator: 
             session.add(
                 Participation(
                     participation_id=participation_id,
-                    key="0x" + hash_id(participation_id).hex(),
+                    key="0x" + relayed_id(coordinator or COORDINATOR.address, participation_id).hex(),
                     body_hash="x" * 64,
                     member=next(members),
                     project_id=1,
@@ -106,10 +106,10 @@ def run(bridge: Bridge, until: Any, steps: int = 200, mine: Any = None) -> None:
 
 
 def rewarded_once(d: Deployed, ids: list[str]) -> None:
-    """Every id rewarded on chain, each exactly once."""
+    """Every id of the first coordinator's rewarded on chain (keyed as the bridge keys them), each exactly once."""
     events = d.town.infinity.events.Rewarded().get_logs(from_block=0)
     keys = [bytes(e["args"]["participationId"]) for e in events]
-    wanted = {hash_id(i) for i in ids}
+    wanted = {relayed_id(COORDINATOR.address, i) for i in ids}
     assert wanted <= set(keys)
     assert len([k for k in keys if k in wanted]) == len(wanted)
 
@@ -378,7 +378,8 @@ def test_a_backlog_goes_out_as_several_batches_on_consecutive_nonces_and_fills_o
     town: Deployed, databases: Databases, automine_off: Any
 ) -> None:
     """With a backlog, the worker no longer waits for one batch to be mined before sending the next: batches of 50 go
-    out on consecutive nonces until two blocks' gas is in flight, and one block carries all of them."""
+    out on consecutive nonces with no block mined (four, the whole backlog, well within two blocks' gas), and one
+    block carries all of them."""
     d, rpc = town, automine_off
     bridge = leading(in_process(d, databases.url("pipeline"), batch_size=50))
     try:
@@ -450,8 +451,9 @@ def test_a_transaction_dropped_in_the_middle_of_a_run_of_nonces_is_sent_again(
 def test_a_nonce_left_free_below_batches_in_flight_is_filled(
     town: Deployed, databases: Databases, automine_off: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch the node refused outright leaves its nonce free, and the node holds every later batch for ever. The
-    worker fills the gap with a transfer of nothing, and the batches after it are mined."""
+    """A nonce left free below a batch in flight (as a batch the node refused outright leaves it; here made by
+    skipping a nonce) holds every later batch for ever. The worker fills the gap with a transfer of nothing, and the
+    batch after it is mined."""
     d, rpc = town, automine_off
     bridge = leading(in_process(d, databases.url("gap"), batch_size=20))
     real = pipeline.next_nonce

@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, delete, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -254,3 +254,13 @@ def test_a_database_of_the_previous_version_moves_to_coordinators_own_ids_with_i
             session.add(Participation(**{**values, "coordinator": other}))
     with pytest.raises(IntegrityError), sessions(engine)() as session, session.writing():
         session.add(Participation(**values))  # the same coordinator's id again
+    # And back, and forth again: each way keeps the rows (the downgrade, with one coordinator's ids only).
+    with sessions(engine)() as session, session.writing():
+        session.execute(delete(Participation).where(Participation.coordinator == other))
+    with engine.begin() as connection:
+        command.downgrade(config(connection), "0005")
+    upgrade(engine)
+    assert differences(engine) == []
+    with sessions(engine)() as session:
+        assert session.get(Participation, ("p-1", COORDINATOR)) is not None
+        assert session.get(Meal, ("p-1", COORDINATOR)) is not None

@@ -62,7 +62,8 @@ def _participations(name: str, *, scoped: bool) -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint(*key, name="pk_participations"),
+        # Named apart from the table it replaces: on PostgreSQL a key's name is its index's, one per schema.
+        sa.PrimaryKeyConstraint(*key, name="pk_participations" if scoped else "participations_pkey"),
         sa.UniqueConstraint(*(["coordinator", "key"] if scoped else ["key"]), name=UNIQUE[scoped]),
         sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], name="fk_participations_batch"),
     )
@@ -78,7 +79,7 @@ def _meals(name: str, participations: str, *, scoped: bool) -> None:
         sa.Column("member", sa.String(42), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("recorded_by", sa.String(42), nullable=False),
-        sa.PrimaryKeyConstraint(*key, name="pk_meals"),
+        sa.PrimaryKeyConstraint(*key, name="pk_meals" if scoped else "meals_pkey"),
         sa.ForeignKeyConstraint(
             key,
             [f"{participations}.participation_id", *([f"{participations}.coordinator"] if scoped else [])],
