@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,16 @@ from ost_chain.network import load_keystore, resolve_signer
 from .chain import MISSING, ChainView
 from .db import make_engine, sessions
 from .gasless import RelayDesk
+from .gateway import gateway_secret
 from .intake import Intake
 from .keys import KeyInfo, verify_key
 from .pace import RateLimiter
 from .settings import Settings
-from .gateway import gateway_secret
 from .sms import Outbox
 from .ussd import PhoneMenu
 from .worker import Worker
 
+log = logging.getLogger("ost.bridge")
 KEY_CACHE_SECONDS = 1.0
 # The page's wallet calls: (contract, function) of the compiled artifacts; selectors come from their ABI entries.
 WALLET_CALLS = {
@@ -100,6 +102,9 @@ class Bridge:
             self.outbox.start()
 
     def stop(self) -> None:
+        if self.phone_menu.pins.hashes:
+            log.info("phones: %s since start", self.phone_menu.pins)
+        self.phone_menu.pins.close()
         self.worker.stop()
         self.outbox.stop()
         self.intake.stop()

@@ -6,6 +6,9 @@ shows more. A reply starts ``CON `` (a screen that waits for an answer) or ``END
 first dial sets a language and a PIN; after that, every screen that shows or does something private
 asks for the PIN as its last step. An action is signed with the member's custodial key and queued
 through the relay desk, with its quotas: the member's address never holds coin for gas.
+
+A step is worked out on a thread of the menu's own; a PIN's Argon2id work is done between two runs of
+the step, on the PIN pool, while the step holds no thread (:meth:`PhoneMenu.reply`).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +32,7 @@ from ost_chain.gasless import prepare, sign
 from ost_chain.townclient import Town
 from ost_chain.units import hash_id, money
 
-from .custody import PIN_TRIES, Vault, e164, hash_pin, pin_matches, shown, valid_pin, vault_for
+from .custody import PIN_TRIES, PinPool, PinWork, Vault, e164, shown, valid_pin, vault_for
 from .db import BridgeSession, Meal, PhoneAccount, PhoneMove, UssdStep, utcnow
 from .holdings import Holdings, HoldingsReader
 from .i18n import LANGUAGES, page_room, say
@@ -39,10 +44,22 @@ if TYPE_CHECKING:
 MENU_ITEMS = 7
 KEEP_STEPS = timedelta(minutes=10)  # a gateway's retries come within seconds; sessions last a few minutes
 LANGUAGE_CHOICES = list(LANGUAGES)  # 1 English, 2 Afrikaans, 3 العربية, 4 Français
+# Steps worked out at once, on threads apart from the other routes' (a busy page does not hold a phone back): a step
+# mostly waits on the database or the chain, so many more than cores; a PIN's hash holds none of them.
+STEPS_AT_ONCE = 32
+PIN_ROUNDS = 4  # runs of a step at most: a one-time PIN's check and a new PIN's hash, and a PIN reset meanwhile
 
 
 def choose_language() -> str:
     return "\n".join(f"{n} {name}" for n, name in enumerate(LANGUAGES.values(), start=1))
+
+
+class PinNeeded(Exception):
+    """A step reached Argon2id work not done yet (``work``): it stops, to be answered again once the work is done."""
+
+    def __init__(self, work: PinWork) -> None:
+        super().__init__("a PIN to hash")
+        self.work = work
 
 
 class PhoneMenu:
@@ -51,7 +68,9 @@ class PhoneMenu:
     def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
         self._vault: Vault | None = None
-        self.holdings = HoldingsReader(bridge.artifacts)
+        self.holdings = HoldingsReader(bridge.artifacts, bridge.manifest)
+        self.pins = PinPool()
+        self.steps = CapacityLimiter(STEPS_AT_ONCE)
 
     @property
     def vault(self) -> Vault:
@@ -59,9 +78,22 @@ class PhoneMenu:
             self._vault = vault_for(self.bridge.options, self.bridge.chain_id)
         return self._vault
 
-    def answer(self, phone: str, text: str, session_id: str = "") -> str:
-        """The reply to one step. A step the gateway sends again (the same session, number and answers) gets the
-        reply it had, and does nothing twice."""
+    async def reply(self, phone: str, text: str, session_id: str = "") -> str:
+        """The reply to one step, worked out on a thread (:data:`STEPS_AT_ONCE` steps at most). A step that reaches a
+        PIN stops there; the PIN is hashed on the PIN pool while the step holds no thread, then the step is worked
+        out again from the same ``text`` with the answer known. So no step waits for a thread behind another
+        member's hash, and a hash waits only for a core."""
+        done: dict[PinWork, bool | str] = {}
+        for _ in range(PIN_ROUNDS):
+            try:
+                return await to_thread.run_sync(self.answer, phone, text, session_id, done, limiter=self.steps)
+            except PinNeeded as needed:
+                done[needed.work] = await self.pins.run(needed.work)
+        raise RuntimeError(f"A step asked for Argon2id work more than {PIN_ROUNDS} times.")
+
+    def answer(self, phone: str, text: str, session_id: str, done: dict[PinWork, bool | str]) -> str:
+        """The reply to one step, with the PIN work ``done`` so far for it (else :class:`PinNeeded`). A step the
+        gateway sends again (the same session, number and answers) gets the reply it had, and does nothing twice."""
         try:
             number = e164(phone, self.bridge.options.phone_region)
         except ConfigError:
@@ -72,7 +104,7 @@ class PhoneMenu:
                 earlier = session.get(UssdStep, key)
                 if earlier is not None:
                     return earlier.reply
-            reply = self._answer(session, number, text)
+            reply = self._answer(session, number, text, done)
             if key is not None and reply.startswith("END "):  # a last screen may have done something: kept
                 try:
                     with session.writing():
@@ -82,7 +114,7 @@ class PhoneMenu:
                     session.rollback()
             return reply
 
-    def _answer(self, session: BridgeSession, number: str, text: str) -> str:
+    def _answer(self, session: BridgeSession, number: str, text: str, done: dict[PinWork, bool | str]) -> str:
         account = session.get(PhoneAccount, number)
         moved = session.get(PhoneMove, number)
         if moved is not None and moved.confirmed_at is not None:
@@ -94,14 +126,17 @@ class PhoneMenu:
                 town=self.bridge.manifest.town,
             )
         lang = account.language
-        if account.pin_failures >= PIN_TRIES:
+        checking = any(work.hashed is not None for work in done)  # this step took a try: it may be the third
+        if account.pin_failures >= PIN_TRIES and not checking:
             return "END " + say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
         path = _path(text)
         if account.pin_hash is None or account.pin_reset:
-            return trimmed(self._first_dial(session, account, path))
-        return trimmed(Screens(self, session, account, path).show())
+            return trimmed(self._first_dial(session, account, path, done))
+        return trimmed(Screens(self, session, account, path, done).show())
 
-    def _first_dial(self, session: BridgeSession, account: PhoneAccount, path: list[str]) -> str:
+    def _first_dial(
+        self, session: BridgeSession, account: PhoneAccount, path: list[str], done: dict[PinWork, bool | str]
+    ) -> str:
         """Choose a language (unless the account has one); after a reset, enter the one-time PIN the Town Ambassador
         handed over; then a PIN, twice. All kept at the end, together."""
         lang = account.language
@@ -112,7 +147,7 @@ class PhoneMenu:
         if account.pin_reset:
             if not path:
                 return "CON " + say(lang, "Enter the one-time PIN from your Town Ambassador:")
-            screens = Screens(self, session, account, path)
+            screens = Screens(self, session, account, path, done)
             screens.lang = lang
             refused = screens.pin_ok(path[0])
             if refused is not None:
@@ -126,8 +161,9 @@ class PhoneMenu:
             return "CON " + say(lang, "Enter the same PIN again:")
         if path[1] != path[0]:
             return "END " + say(lang, "The two PINs differ. Dial again to choose one.")
+        hashed = _worked(done, PinWork(self.vault.pepper(account.address, path[0])))
         account.language, account.pin_failures, account.pin_reset = lang, 0, False
-        account.pin_hash = hash_pin(self.vault.pepper(account.address, path[0]))
+        account.pin_hash = str(hashed)
         session.save()
         return "END " + say(lang, "Your PIN is set. Dial again to use your account.")
 
@@ -135,8 +171,15 @@ class PhoneMenu:
 class Screens:
     """The screens of one request of a member whose PIN is set."""
 
-    def __init__(self, menu: PhoneMenu, session: BridgeSession, account: PhoneAccount, path: list[str]) -> None:
-        self.menu, self.session, self.account, self.path = menu, session, account, path
+    def __init__(
+        self,
+        menu: PhoneMenu,
+        session: BridgeSession,
+        account: PhoneAccount,
+        path: list[str],
+        done: dict[PinWork, bool | str],
+    ) -> None:
+        self.menu, self.session, self.account, self.path, self.done = menu, session, account, path, done
         self.lang = account.language
 
     @property
@@ -185,22 +228,29 @@ class Screens:
     def pin_ok(self, pin: str) -> str | None:
         """None when ``pin`` is the member's; else the last screen (a try fewer, or locked). A try is taken before
         the PIN is checked, in one statement, so guesses sent at once cannot pass the lock; the right PIN gives it
-        back. An answer that cannot be a PIN takes none."""
+        back. An answer that cannot be a PIN takes none. The first run of the step takes the try and stops for the
+        check (:class:`PinNeeded`); the next reads its verdict."""
         account = self.account
         if not valid_pin(pin):
             return "END " + self.t("A PIN is 4 to 6 digits. Dial again.")
-        taken = self.session.execute(
-            update(PhoneAccount)
-            .where(PhoneAccount.phone == account.phone, PhoneAccount.pin_failures < PIN_TRIES)
-            .values(pin_failures=PhoneAccount.pin_failures + 1)
-        )
-        self.session.commit()
-        if taken.rowcount == 0:  # type: ignore[attr-defined]
-            return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
-        if account.pin_hash is not None and pin_matches(account.pin_hash, self.menu.vault.pepper(account.address, pin)):
-            self.session.execute(update(PhoneAccount).where(PhoneAccount.phone == account.phone).values(pin_failures=0))
-            self.session.commit()
-            moved = str(self.town.registry.functions.recoveredTo(account.address).call())
+        # An account without a hash matches no PIN ("" is no Argon2 hash).
+        work = PinWork(self.menu.vault.pepper(account.address, pin), account.pin_hash or "")
+        if work not in self.done:
+            with self.session.writing():
+                taken = self.session.execute(
+                    update(PhoneAccount)
+                    .where(PhoneAccount.phone == account.phone, PhoneAccount.pin_failures < PIN_TRIES)
+                    .values(pin_failures=PhoneAccount.pin_failures + 1)
+                )
+            if taken.rowcount == 0:  # type: ignore[attr-defined]
+                return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+            raise PinNeeded(work)
+        if self.done[work]:
+            with self.session.writing():
+                self.session.execute(
+                    update(PhoneAccount).where(PhoneAccount.phone == account.phone).values(pin_failures=0)
+                )
+            moved = self.menu.bridge.chain.recovered_to(account.address)
             if moved != NATIVE:
                 # The member took everything to a wallet of their own (the two-key recovery): the phone has nothing.
                 return "END " + self.t(
@@ -321,12 +371,12 @@ class Screens:
         page = rest.count("00")
         if any(r != "00" for r in rest):
             return "CON " + self.t("Please choose 0 or 00.")
-        open_now = [s for s in self.menu.bridge.chain.sales() if s.phase in ("local", "country", "world")]
+        open_now = [s for s in self._sales if s.phase in ("local", "country", "world")]
         open_now.sort(key=lambda s: (s.phase_ends_in is None, s.phase_ends_in or 0))  # the soonest to end first
         if not open_now:
             return "END " + self.t("No sale is open now.")
         who = {"local": self.t("members"), "country": self.t("residents"), "world": self.t("anyone")}
-        lines = [
+        lines = (
             self.t(
                 "{name}: {who}, {left} left, to {date}",
                 name=s.name[:24],
@@ -335,11 +385,14 @@ class Screens:
                 date=self._date_in(s.phase_ends_in),
             )
             for s in open_now
-        ]
+        )
         more, back = "00 " + self.t("More"), "0 " + self.t("Back")
         pages: list[list[str]] = [[]]
         for line in lines:  # as many sales as one page holds in this language's encoding
             if pages[-1] and not fits("\n".join([*pages[-1], line, more, back])):
+                if len(pages) > page:  # the page asked for is full, and there is more: no need to lay out the rest
+                    pages.append([line])
+                    break
                 pages.append([])
             pages[-1].append(line)
         page = min(page, len(pages) - 1)
@@ -405,23 +458,32 @@ class Screens:
 
     # ── reading ──
 
+    @cached_property
+    def _block(self) -> int:
+        """The chain's head, asked once a step: the bridge reads the sales and the assets once a block."""
+        return self.menu.bridge.chain.head()
+
+    @cached_property
+    def _sales(self) -> list[Any]:
+        return self.menu.bridge.chain.sales(self._block)
+
     def _holdings(self) -> Holdings:
         chain = self.menu.bridge.chain
-        assets = chain.profit_assets()
-        sales = sorted(chain.sales(), key=lambda s: s.business_id)
+        assets = chain.profit_assets(self._block)
+        sales = sorted(self._sales, key=lambda s: s.business_id)
         symbols = {s.business_id: s.symbol for s in sales}
-        return self.menu.holdings.read(self.town, self.account.address, assets, [s.token for s in sales], symbols)
+        return self.menu.holdings.read(chain, self.account.address, assets, [s.token for s in sales], symbols)
 
     def _money(self, amount: int, asset: str) -> str:
         symbol, decimals = self.menu.bridge.chain.asset(asset)
         return money(amount, decimals, symbol)
 
     def _business(self, business_id: int) -> str:
-        names = {s.business_id: s.name for s in self.menu.bridge.chain.sales()}
+        names = {s.business_id: s.name for s in self._sales}
         return str(names.get(business_id, f"#{business_id}"))
 
     def _zone(self) -> ZoneInfo:
-        return ZoneInfo(self.town.record.timeZone)
+        return ZoneInfo(self.menu.bridge.manifest.timeZone)
 
     def _today(self) -> datetime:
         return datetime.now(UTC).astimezone(self._zone())
@@ -440,6 +502,13 @@ class Screens:
             .where(Meal.member == self.account.address, Meal.served_on.like(f"{month}-%"))
         )
         return int(count or 0)
+
+
+def _worked(done: dict[PinWork, bool | str], work: PinWork) -> bool | str:
+    """What ``work`` came to, if it was done for this step; else the step stops here to have it done."""
+    if work not in done:
+        raise PinNeeded(work)
+    return done[work]
 
 
 def fits(screen: str) -> bool:

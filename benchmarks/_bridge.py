@@ -4,6 +4,7 @@ the end (its log kept beside the town, its tracebacks counted)."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,12 @@ from pathlib import Path
 import httpx
 
 OST = str(Path(sys.executable).with_name("ost"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from web3.types import RPCEndpoint  # noqa: E402
 
 from api.db import make_engine, sessions  # noqa: E402
 from api.keys import create_key  # noqa: E402
+from benchmarks._bridge import free_port  # noqa: E402
+from benchmarks._http import Connection  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
 from ost_chain.deploy import Deployment  # noqa: E402
@@ -40,23 +41,12 @@ MEMBERS = [to_checksum_address(keccak(text=f"bench member {i}")[12:]) for i in r
 TARGET_RATE, TARGET_RATIO = 500, 20
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def submit_all(url: str, key: str, count: int, tag: str, concurrency: int) -> None:
-    """Submit ``count`` participations over ``concurrency`` keep-alive connections.
-
-    A bare HTTP/1.1 client: the load generator shares the machine's two cores with the bridge and
-    the chain, so it must cost far less per request than the server does.
-    """
-    host, port = url.removeprefix("http://").split(":")
+    """Submit ``count`` participations over ``concurrency`` keep-alive connections (a bare HTTP/1.1 client)."""
     numbers = iter(range(count))
 
     async def lane() -> None:
-        reader, writer = await asyncio.open_connection(host, int(port))
+        connection = await Connection.open(url)
         try:
             for n in numbers:
                 body = json.dumps(
@@ -67,22 +57,13 @@ async def submit_all(url: str, key: str, count: int, tag: str, concurrency: int)
                         "hours": 0.5,
                     }
                 ).encode()
-                writer.write(
-                    b"POST /v1/participations HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                    b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
-                    % (host.encode(), key.encode(), len(body), body)
+                status, answer = await connection.post(
+                    "/v1/participations", body, "application/json", f"Authorization: Bearer {key}\r\n"
                 )
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                answer = await reader.readexactly(length)
-                if b" 202 " not in status_line:
-                    raise RuntimeError(f"{status_line.decode().strip()}: {answer.decode()}")
+                if status != 202:
+                    raise RuntimeError(f"{status}: {answer.decode()}")
         finally:
-            writer.close()
+            connection.close()
 
     await asyncio.gather(*(lane() for _ in range(concurrency)))
 

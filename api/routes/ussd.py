@@ -7,7 +7,6 @@ import logging
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from ost_chain.chain import DEV_CHAIN_ID
@@ -44,14 +43,14 @@ async def ussd(request: Request) -> PlainTextResponse:
     phone, text = form.get("phoneNumber", ""), form.get("text", "")
     if not phone or "sessionId" not in form:
         raise Problem(422, "A USSD callback carries sessionId, phoneNumber and text as a form.", kind="invalid-input")
-    reply = await run_in_threadpool(_answer, bridge, phone, text, form["sessionId"])
-    return PlainTextResponse(reply)
+    return PlainTextResponse(await _answer(bridge, phone, text, form["sessionId"]))
 
 
-def _answer(bridge: Bridge, phone: str, text: str, session_id: str) -> str:
-    """The menu's reply; whatever fails, a last screen the phone can show (the gateway shows text, not JSON)."""
+async def _answer(bridge: Bridge, phone: str, text: str, session_id: str) -> str:
+    """The menu's reply (worked out off the event loop); whatever fails, a last screen the phone can show (the
+    gateway shows text, not JSON)."""
     try:
-        return bridge.phone_menu.answer(phone, text, session_id)
+        return await bridge.phone_menu.reply(phone, text, session_id)
     except Exception as exc:  # noqa: BLE001 - the chain or the database away, a bug: the phone still gets a line
         log.warning("ussd: %s", scrub(f"{type(exc).__name__}: {exc}", bridge.settings.chain_url))
         return "END " + say(None, "This cannot be done now. Dial again later.")
@@ -73,8 +72,7 @@ async def phone_demo(request: Request) -> PlainTextResponse:
         phone, text = str(body["phoneNumber"]), str(body.get("text", ""))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise Problem(422, "Send {phoneNumber, text} as JSON.", kind="invalid-input") from None
-    reply = await run_in_threadpool(_answer, bridge, phone, text, "")
-    return PlainTextResponse(reply)
+    return PlainTextResponse(await _answer(bridge, phone, text, ""))
 
 
 @router.get("/phone", include_in_schema=False)

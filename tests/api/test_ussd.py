@@ -4,10 +4,13 @@ bridge in its own process over a town on its own anvil."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,11 @@ import pytest
 from eth_account import Account
 from sqlalchemy import select
 
-from api.custody import vault_for
+from api.bridge import Bridge as BridgeInProcess
+from api.custody import Vault, hash_pin, vault_for
 from api.db import PhoneAccount, PhoneOrder, Sms
 from api.i18n import page_room
+from api.settings import bridge_settings
 from ost_chain.phones import order, pin_digest
 from ost_chain.settings import BridgeSettings
 from tests.api.conftest import COORDINATOR, DEV, OST, Bridge, Databases, Deployed, wait_until
@@ -309,3 +314,57 @@ def test_the_bridge_acts_on_an_ambassadors_signed_order_only(phones: Any) -> Non
     with bridge.session() as session:
         signers = {(o.action, o.signer) for o in session.scalars(select(PhoneOrder))}
     assert ("confirm-move", country_ambassador.address) in signers and ("reset-pin", town_ambassador.address) in signers
+
+
+def test_a_menu_step_is_not_held_behind_fifty_pin_checks_waiting_for_a_core(
+    deployed: Deployed, databases: Databases
+) -> None:
+    """Found under load: 100 members dialling at once, a step that only shows a menu waited for a thread behind other
+    members' PIN hashes, and the PIN step's p95 passed a gateway's 5 s. A PIN is now hashed on a pool of its own
+    while its step holds no thread: with every thread of that pool taken and 50 PIN checks waiting for one, the main
+    menu still answers; the checks finish once the pool is free. (Driven in this process, the pool filled by hand.)"""
+    settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=databases.url("pins"))
+    settings.bridge.run_worker = False
+    bridge = BridgeInProcess(settings)
+    menu = bridge.phone_menu
+    numbers = [f"+2784{n:07d}" for n in range(51)]
+    hashed = hash_pin("no member's PIN")
+    with bridge.sessions() as session, session.writing():
+        for number in numbers:
+            key = Vault.new_account()
+            account = PhoneAccount(phone=number, address=key.address, sealed_key=menu.vault.seal(key), name=number)
+            account.language, account.pin_failures, account.pin_hash = "en", 0, hashed
+            session.add(account)
+
+    async def dialled() -> None:
+        gate = threading.Event()
+        held = [menu.pins.executor.submit(gate.wait, 60) for _ in range(menu.pins.threads)]  # every thread taken
+        checks = [asyncio.create_task(menu.reply(number, "1*24680", f"pin-{number}")) for number in numbers[1:]]
+        await until(lambda: menu.pins.asked == 50)
+        assert menu.steps.borrowed_tokens == 0  # no step holds a thread while its PIN waits for the pool
+        shown = await asyncio.wait_for(menu.reply(numbers[0], "", "menu"), timeout=30)
+        assert shown.startswith("CON Bridge Town\n1 Balance"), shown
+        assert menu.pins.hashes == 0 and not any(check.done() for check in checks)
+        gate.set()
+        replies = await asyncio.wait_for(asyncio.gather(*checks), timeout=120)
+        assert replies == ["END Wrong PIN. 2 tries left."] * 50 and menu.pins.hashes == 50
+        assert all(h.result() for h in held)
+
+    try:
+        asyncio.run(dialled())
+    finally:
+        bridge.stop()
+
+
+def test_pins_are_hashed_with_argon2id_at_owasps_minimum_or_above() -> None:
+    """OWASP's minimum for Argon2id: 19 MiB of memory, 2 passes, 1 lane."""
+    kind, _, parameters = hash_pin("12345").split("$")[1:4]
+    given = dict(p.split("=") for p in parameters.split(","))
+    assert kind == "argon2id" and int(given["m"]) >= 19_456 and int(given["t"]) >= 2 and int(given["p"]) >= 1
+
+
+async def until(reached: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not reached():
+        assert time.monotonic() < deadline, f"not reached within {timeout} s"
+        await asyncio.sleep(0.01)
