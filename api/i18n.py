@@ -59,6 +59,16 @@ def plurals(language: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def say_n(language: str | None, one: str, other: str, n: int, **values: object) -> str:
+    """The sentence for the number ``n`` in ``language``: the catalog's form for ``n``'s plural category (Arabic has
+    six), else English's ``one`` or ``other``; its placeholders filled."""
+    forms = plurals(language or "en").get(one)
+    text = one if n == 1 else other
+    if forms:
+        text = forms.get(Locale.parse(language or "en").plural_form(n)) or forms.get("other") or text
+    return text.format(**values)
+
+
 def say(language: str | None, message: str, **values: object) -> str:
     """``message`` in ``language`` (English when it has no translation), its placeholders filled."""
     text = catalog(language or "en").get(message, message)

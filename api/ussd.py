@@ -35,7 +35,7 @@ from ost_chain.units import hash_id, money
 from .custody import PIN_TRIES, PinPool, PinWork, Vault, e164, shown, valid_pin, vault_for
 from .db import BridgeSession, Meal, PhoneAccount, PhoneMove, UssdStep, utcnow
 from .holdings import Holdings, HoldingsReader
-from .i18n import LANGUAGES, page_room, say
+from .i18n import LANGUAGES, page_room, say, say_n
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -260,7 +260,10 @@ class Screens:
         self.session.refresh(account)
         if account.pin_failures >= PIN_TRIES:
             return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
-        return "END " + self.t("Wrong PIN. {left} tries left.", left=PIN_TRIES - account.pin_failures)
+        left = PIN_TRIES - account.pin_failures
+        return "END " + say_n(
+            self.lang, "Wrong PIN. {left} try left.", "Wrong PIN. {left} tries left.", left, left=left
+        )
 
     # ── the screens ──
 

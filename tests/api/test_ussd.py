@@ -172,7 +172,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     assert sipho.dial("1", "") == "END 'n PIN is 4 tot 6 syfers. Skakel weer."  # not a PIN: no try taken
     assert sipho.dial("1", "11111") == "END Verkeerde PIN. Nog 2 kanse."
     assert sipho.dial("1", "11111", new_session=False) == "END Verkeerde PIN. Nog 2 kanse."  # a retry: same reply
-    assert sipho.dial("1", "11112") == "END Verkeerde PIN. Nog 1 kanse."
+    assert sipho.dial("1", "11112") == "END Verkeerde PIN. Nog 1 kans."
     assert sipho.dial("1", "11113").startswith("END Jou rekening is gesluit")
     assert sipho.dial("1", PINS[SIPHO]).startswith("END Jou rekening is gesluit")  # even with the right one now
     reset = ost(d, bridge, "phones", "reset-pin", SIPHO, "--json")

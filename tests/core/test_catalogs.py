@@ -144,3 +144,22 @@ def test_a_sentence_whose_translation_cannot_be_filled_stays_english(monkeypatch
     monkeypatch.setattr("api.i18n.catalog", lambda language: broken)
     assert in_language(Words("No business #{id} in this town.", id=7), "af") == "No business #7 in this town."
     assert in_language(Words("{a}", a="{id}"), "fr") == "{id}"  # a value's braces are text, never fields
+
+
+@pytest.mark.parametrize(
+    ("language", "n", "said"),
+    [
+        ("en", 1, "Wrong PIN. 1 try left."),
+        ("af", 1, "Verkeerde PIN. Nog 1 kans."),
+        ("fr", 1, "PIN faux. Encore 1 essai."),
+        ("ar", 1, "رقم سري خاطئ. بقيت محاولة واحدة."),
+        ("ar", 2, "رقم سري خاطئ. بقيت محاولتان."),
+        ("en", 2, "Wrong PIN. 2 tries left."),
+    ],
+)
+def test_the_phone_says_the_tries_left_with_the_number_s_own_form(language: str, n: int, said: str) -> None:
+    """Issue 27 #10: the phone said "Wrong PIN. 1 tries left.", "Nog 1 kanse." and "بقيت 1 محاولات" (Arabic's singular
+    and dual missing)."""
+    from api.i18n import say_n
+
+    assert say_n(language, "Wrong PIN. {left} try left.", "Wrong PIN. {left} tries left.", n, left=n) == said
