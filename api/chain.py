@@ -270,6 +270,16 @@ class ChainView:
 
         return dict(self._per_block("network", read))
 
+    def investing(self, block: int | None = None) -> set[int]:
+        """The businesses that ever had an investor part of their profit (an ``InvestorShareSet`` above zero): only
+        their holders may have investor profit to claim, whatever the part is now."""
+
+        def read(town: Town) -> set[int]:
+            events = town.distributor.events.InvestorShareSet().get_logs(from_block=town._from_block)
+            return {int(e["args"]["businessId"]) for e in events if int(e["args"]["basisPoints"]) > 0}
+
+        return set(self._per_block("investing", read, block))
+
     def profit_assets(self, block: int | None = None) -> list[str]:
         """The native coin and every asset the town ever took profit in."""
         from ost_chain._owed import profit_assets

@@ -30,25 +30,34 @@ class HoldingsReader:
         self.as_investor = Function.of(distributor, "claimableAsInvestor(uint256,address,address)")
 
     def read(
-        self, chain: ChainView, address: str, assets: list[str], tokens: list[str], symbols: dict[int, str]
+        self,
+        chain: ChainView,
+        address: str,
+        assets: list[str],
+        tokens: dict[int, str],
+        symbols: dict[int, str],
+        investing: set[int],
     ) -> Holdings:
-        """``tokens``: every business's share token, by id (from the bridge's reading of the sales)."""
-        investing = [(i, asset) for i in range(len(tokens)) for asset in assets]
+        """``tokens``: the share token of each business that ever sold a share, by id (no one holds another's);
+        ``investing``: the businesses that ever had an investor part (no one is owed investor profit of another).
+        Both come from what the bridge reads once a block, so a balance screen asks the chain only what may be
+        non-zero (a town of 100 businesses, most not yet sold, cost 204 calls a screen)."""
+        held = sorted(tokens)
+        owed_as_investor = [(i, asset) for i in held if i in investing for asset in assets]
         owner = self.balance.encode(address)  # the same calldata for every token
-        calls = [(self.infinity, owner), *((token, owner) for token in tokens)]
+        calls = [(self.infinity, owner), *((tokens[i], owner) for i in held)]
         calls += [(self.distributor, self.claimable.encode(address, asset)) for asset in assets]
         # Static arguments are encoded word by word: a business's call differs from business 0's in its first word.
         first = {asset: self.as_investor.encode(0, address, asset) for asset in assets}
-        calls += [(self.distributor, _with_first_word(first[asset], i)) for i, asset in investing]
+        calls += [(self.distributor, _with_first_word(first[asset], i)) for i, asset in owed_as_investor]
         values = [int(r, 16) if r not in (None, "0x") else 0 for r in chain.batch(calls)]
-        held = iter(values[1 : 1 + len(tokens)])
-        shares = {i: n for i, n in enumerate(held) if n}
-        member = values[1 + len(tokens) : 1 + len(tokens) + len(assets)]
-        invested = values[1 + len(tokens) + len(assets) :]
+        shares = {i: n for i, n in zip(held, values[1 : 1 + len(held)], strict=True) if n}
+        member = values[1 + len(held) : 1 + len(held) + len(assets)]
+        invested = values[1 + len(held) + len(assets) :]
         owed = [Owed(asset, amount) for asset, amount in zip(assets, member, strict=True) if amount]
         owed += [
             Owed(asset, amount, i, symbols.get(i))
-            for (i, asset), amount in zip(investing, invested, strict=True)
+            for (i, asset), amount in zip(owed_as_investor, invested, strict=True)
             if amount
         ]
         return Holdings(values[0], shares, owed)

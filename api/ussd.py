@@ -475,7 +475,9 @@ class Screens:
         assets = chain.profit_assets(self._block)
         sales = sorted(self._sales, key=lambda s: s.business_id)
         symbols = {s.business_id: s.symbol for s in sales}
-        return self.menu.holdings.read(chain, self.account.address, assets, [s.token for s in sales], symbols)
+        sold = {s.business_id: s.token for s in sales if s.sold}  # a business that sold no share has no holder
+        investing = chain.investing(self._block)
+        return self.menu.holdings.read(chain, self.account.address, assets, sold, symbols, investing)
 
     def _money(self, amount: int, asset: str) -> str:
         symbol, decimals = self.menu.bridge.chain.asset(asset)

@@ -602,3 +602,38 @@ def test_a_gateway_that_shows_the_towns_secret_is_paced_as_a_gateway_not_as_one_
         assert through == [403] * 10, through  # the same machine, shown as the gateway: paced as the gateway
         wrong = http.post("/v1/relay", json=junk[0].as_json(), headers={"X-OST-Gateway-Secret": "guess"})
         assert wrong.status_code == 429  # a wrong secret is no gateway: the address's pace
+
+
+def test_the_phone_s_balance_reads_only_what_may_be_held_and_says_what_a_full_read_says(
+    town: Deployed, databases: Databases
+) -> None:
+    """Issue 26 #6: a balance screen asked the chain 204 calls in a town of 100 businesses (every share token, every
+    business's investor profit). It now asks only for businesses that sold a share, and investor profit only where
+    an investor part was ever set: what it reads must be what reading everything reads."""
+    d = town
+    buyer = DEV[10]
+    d.town.add_members(AMBASSADOR, [buyer.address])
+    d.client.transact(d.town.distributor.functions.setInvestorShare(0, 2_000), AMBASSADOR)
+    d.town.buy(buyer, "BAKE", 2)
+    treasury = d.client.view(d.town.sale(0)[0].functions.terms()).treasury
+    if d.client.balance(treasury) < 10**17:
+        d.client.send_value(DEV[0], treasury, 10**18)
+    owner = next(a for a in DEV if a.address == treasury)
+    d.town.deposit(owner, "BAKE", 6 * 10**16)
+    bridge = in_process(d, databases.url("holdings"))
+    try:
+        chain, reader = bridge.chain, bridge.phone_menu.holdings
+        sales = chain.sales()
+        assets = chain.profit_assets()
+        every = {s.business_id: s.token for s in sales}
+        symbols = {s.business_id: s.symbol for s in sales}
+        for who in (buyer.address, MEMBERS[3], DEV[19].address):
+            narrow = reader.read(
+                chain, who, assets, {i: t for i, t in every.items() if sales[i].sold}, symbols, chain.investing()
+            )
+            wide = reader.read(chain, who, assets, every, symbols, set(every))
+            assert narrow == wide, who
+        assert reader.read(chain, buyer.address, assets, every, symbols, set(every)).shares == {0: 2}
+        assert chain.investing() == {0}
+    finally:
+        bridge.stop()
