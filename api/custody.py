@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,13 +105,23 @@ def vault_for(settings: BridgeSettings, chain_id: int) -> Vault:
             "kept outside the database and backed up apart from it."
         )
     path = Path(settings.manifest).with_suffix(".custody-secret")
+    return Vault(bytes.fromhex(development_secret(path, lambda: secrets.token_hex(32))))
+
+
+def development_secret(path: Path, make: Callable[[], str]) -> str:
+    """The development chain's secret kept in ``path``: made once by ``make`` (readable by its owner only; another
+    process of the bridge making it at the same moment is no harm), refused if others may read it."""
     if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_hex(32) + "\n")
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(make() + "\n")
     if stat.S_IMODE(path.stat().st_mode) & 0o077:
         raise ConfigError(f"{path} may be read by others: `chmod 600 {path}`.")
-    return Vault(bytes.fromhex(path.read_text().strip()))
+    return path.read_text().strip()
 
 
 def e164(number: str, region: str) -> str:

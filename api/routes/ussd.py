@@ -14,13 +14,14 @@ from ost_chain.redact import scrub
 
 from ..bridge import Bridge
 from ..deps import get_bridge
+from ..gateway import HEADER
 from ..i18n import say
 from ..problems import Problem
 from .town import PAGE_POLICY, STATIC
 
 router = APIRouter(tags=["phones"])
 log = logging.getLogger("ost.bridge")
-GATEWAY_HEADER = "x-ost-gateway-secret"
+GATEWAY_HEADER = HEADER  # the one name, api.gateway.HEADER (headers are read whatever their case)
 LOOPBACK = ("127.0.0.1", "::1")  # the /phone demo answers this machine only: it dials any member's number
 
 

@@ -58,34 +58,22 @@ class Look:
 
 def look(rpc: Rpc, relayer: str, open_batches: list[Batch]) -> Look:
     """The state of the chain and of every batch in flight, in two round trips."""
-    latest, mined, pending = _all(
-        rpc.batch(
-            [
-                ("eth_getBlockByNumber", ["latest", False]),
-                ("eth_getTransactionCount", [relayer, "latest"]),
-                ("eth_getTransactionCount", [relayer, "pending"]),
-            ]
-        )
+    latest, mined, pending = rpc.reads(
+        [
+            ("eth_getBlockByNumber", ["latest", False]),
+            ("eth_getTransactionCount", [relayer, "latest"]),
+            ("eth_getTransactionCount", [relayer, "pending"]),
+        ]
     )
     seen = Look(latest, int(mined, 16), int(pending, 16))
     spent = [h for b in open_batches if b.nonce < seen.mined for h in b.tx_hashes]
     head = [h for b in open_batches if b.nonce == seen.mined for h in b.tx_hashes]
-    answers = _all(
-        rpc.batch(
-            [("eth_getTransactionReceipt", [h]) for h in spent] + [("eth_getTransactionByHash", [h]) for h in head]
-        )
+    answers = rpc.reads(
+        [("eth_getTransactionReceipt", [h]) for h in spent] + [("eth_getTransactionByHash", [h]) for h in head]
     )
     seen.receipts = {h: r for h, r in zip(spent, answers[: len(spent)], strict=True) if r is not None}
     seen.known = {h: t is not None for h, t in zip(head, answers[len(spent) :], strict=True)}
     return seen
-
-
-def _all(answers: list[Any]) -> list[Any]:
-    """Every answer of a round trip of reads, or the first error among them raised (the node's trouble)."""
-    for answer in answers:
-        if isinstance(answer, Exception):
-            raise answer
-    return answers
 
 
 def next_nonce(seen: Look, open_batches: list[Batch]) -> int:

@@ -99,6 +99,14 @@ class Rpc:
             raise RpcError(f"the node answered {len(answers)} of a batch of {len(calls)} calls")
         return [_outcome(method, answer) for (method, _), answer in zip(calls, answers, strict=True)]
 
+    def reads(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Reads that must all answer, in one round trip: their results, or the first error among them raised."""
+        answers = self.batch(calls)
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise answer
+        return answers
+
 
 @dataclass(frozen=True)
 class InfinityCodecs:
@@ -248,16 +256,13 @@ class Relay:
             return
         except (Reverted, RpcError) as exc:
             refusal = exc
-        answers = rpc.batch(
+        answers = rpc.reads(
             [
                 ("eth_getTransactionCount", [batch.sender, "latest"]),
                 ("eth_getBalance", [batch.sender, "latest"]),
                 *(("eth_getTransactionByHash", [h]) for h in batch.tx_hashes),
             ]
         )
-        for answer in answers:
-            if isinstance(answer, Exception):
-                raise answer
         mined, balance, known = int(answers[0], 16), int(answers[1], 16), any(answers[2:])
         if known or mined > batch.nonce:
             log.info("broadcast of batch %s: %s (the node has a version, or its nonce is spent)", batch.id, refusal)
@@ -286,10 +291,7 @@ class Relay:
     def _resign(self, session: BridgeSession, town: Town, batch: Batch) -> None:
         """The batch signed again at today's fees (its nonce, calldata and gas as before), recorded before it leaves."""
         rpc = Rpc(town)
-        latest, priority = rpc.batch([("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])])
-        for answer in (latest, priority):
-            if isinstance(answer, Exception):
-                raise answer
+        latest, priority = rpc.reads([("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])])
         tx = dict(batch.tx)
         tx["maxPriorityFeePerGas"] = int(priority, 16)
         tx["maxFeePerGas"] = 2 * int(latest.get("baseFeePerGas", "0x0"), 16) + tx["maxPriorityFeePerGas"]

@@ -7,7 +7,6 @@ import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ import httpx
 import pytest
 import uvicorn
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -27,7 +25,7 @@ from api.settings import bridge_settings
 from api.worker import pipeline
 from api.worker.relay import TX_GAS_CAP
 from ost_chain.exceptions import ContractRevert
-from ost_chain.gasless import ForwardRequest, forwarded_call, prepare, sign
+from ost_chain.gasless import forwarded_call
 from ost_chain.townclient import Reward
 from ost_chain.units import hash_id, relayed_id
 from tests.api.conftest import (
@@ -45,6 +43,7 @@ from tests.api.conftest import (
 )
 from tests.api.conftest import Bridge as Served
 from tests.api.test_bridge import assert_problem, auth
+from tests.api.test_relay import _unsigned_by, member, signed
 
 ONE_INF = 10**18
 
@@ -130,21 +129,6 @@ def automine_off(town: Deployed) -> Iterator[Any]:
 # ── 1. one member cannot stall every relayed action ──
 
 
-def _member(d: Deployed, inf: int = 3) -> LocalAccount:
-    account = Account.create()
-    d.town.add_members(AMBASSADOR, [account.address])
-    if inf:
-        d.town.reward(COORDINATOR, Reward(account.address, inf * 180, f"earned-{account.address}", 1))
-    return account
-
-
-def _signed(d: Deployed, signer: LocalAccount, fn: Any, **changes: Any) -> Any:
-    town = d.town
-    name = town.forwarder.functions.eip712Domain().call()[1]
-    request = replace(prepare(town, signer.address, fn), **changes)
-    return sign(signer, request, d.client.chain_id, town.forwarder.address, name)
-
-
 def _call_gas(d: Deployed, sender: str, fn: Any) -> int:
     """The gas ``fn`` needs now when the forwarder makes the call for ``sender``."""
     data = bytes.fromhex(fn._encode_transaction_data()[2:])
@@ -160,7 +144,7 @@ def test_a_call_that_runs_out_of_gas_fails_alone_and_every_other_members_action_
     answers `execution reverted` with data `0x`. Before, the pass failed on that answer, and every member's action
     waited until her deadline. Now her action fails alone, with its reason, and counts against her day."""
     d = town
-    her, drop = _member(d), _member(d, inf=1)
+    her, drop = member(d), member(d, inf=1)
     d.client.send_value(DEV[0], drop.address, 10**17)  # drop pays its own transaction
     send = d.town.infinity.functions.transfer(drop.address, ONE_INF // 10)
     tight = _call_gas(d, her.address, send)
@@ -168,12 +152,12 @@ def test_a_call_that_runs_out_of_gas_fails_alone_and_every_other_members_action_
     try:
         with bridge.sessions() as session:
             tight_gas = tight + tight // 8 + 5_000  # the least the desk takes
-            hers = bridge.relay_desk.accept(session, d.town, _signed(d, her, send, gas=tight_gas), None)
+            hers = bridge.relay_desk.accept(session, d.town, signed(d, her, send, gas=tight_gas), None)
             others = [
                 bridge.relay_desk.accept(
-                    session, d.town, _signed(d, m, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)), None
+                    session, d.town, signed(d, m, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)), None
                 )
-                for m in (_member(d), _member(d), _member(d))
+                for m in (member(d), member(d), member(d))
             ]
             her_id, other_ids = hers.id, [o.id for o in others]
         d.town.client.transact(d.town.infinity.functions.transfer(DEV[11].address, ONE_INF), drop)  # cold now
@@ -203,18 +187,18 @@ def test_the_desk_refuses_a_request_whose_gas_is_short_of_its_call_with_a_senten
     """Before, a request signed with less gas than its call needs ran out of gas in the desk's simulation and the
     member was answered 500; now 422 and one sentence that says how much to sign for, and nothing is queued."""
     d = town
-    her = _member(d)
+    her = member(d)
     send = d.town.infinity.functions.transfer(DEV[10].address, ONE_INF)
     needed = _call_gas(d, her.address, send)
     served = Served(d, databases.url("short")).start()
     try:
         http = httpx.Client(base_url=served.url, timeout=30)
         for gas in (needed - 1_000, needed + 1_000):
-            answer = http.post("/v1/relay", json=_signed(d, her, send, gas=gas).as_json())
+            answer = http.post("/v1/relay", json=signed(d, her, send, gas=gas).as_json())
             assert_problem(answer, 422, "sign it again with at least")
             assert answer.json()["type"] == "/problems/gas-too-low"
         assert http.get(f"/v1/relay/quota/{her.address}").json()["used"] == 0
-        enough = http.post("/v1/relay", json=_signed(d, her, send).as_json())
+        enough = http.post("/v1/relay", json=signed(d, her, send).as_json())
         assert enough.status_code == 202, enough.text
     finally:
         served.stop()
@@ -227,8 +211,8 @@ def test_a_relayer_that_cannot_pay_is_said_at_the_door_and_nothing_is_queued(
     every 5 s, and the member's command gave up after 120 s. Now the door answers 503 with a sentence (decided from
     the relayer's balance and the gas price, not a node's words), nothing is queued, and /healthz says why."""
     d = town
-    her = _member(d)
-    send = _signed(d, her, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF))
+    her = member(d)
+    send = signed(d, her, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF))
     relayer = COORDINATOR  # the bridge relays from the first coordinator's account on the development chain
     block = d.client.w3.eth.get_block("latest")
     fee = 2 * int(block["baseFeePerGas"]) + int(d.client.w3.eth.max_priority_fee)
@@ -548,21 +532,6 @@ def http_in_process(d: Deployed, database_url: str, **env: str) -> Iterator[tupl
     finally:
         server.should_exit = True
         thread.join(timeout=15)
-
-
-def _unsigned_by(d: Deployed, signer: LocalAccount, fn: Any, gas: int = 200_000) -> Any:
-    """``fn`` signed by ``signer`` without measuring it first (one estimate each would slow a test of hundreds)."""
-    town = d.town
-    name = town.forwarder.functions.eip712Domain().call()[1]
-    deadline = int(d.client.w3.eth.get_block("latest")["timestamp"]) + 3600
-    data = bytes.fromhex(fn._encode_transaction_data()[2:])
-    return sign(
-        signer,
-        ForwardRequest(signer.address, fn.address, gas, 0, deadline, data),
-        d.client.chain_id,
-        town.forwarder.address,
-        name,
-    )
 
 
 def test_one_address_may_send_for_hundreds_of_members_but_only_a_few_strangers(

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from api.bridge import Bridge
-from api.db import Batch, BatchStatus, Participation, Status, utcnow
+from api.db import Batch, BatchStatus, Participation, Status
 from api.settings import bridge_settings
 from api.worker import pipeline
 from ost_chain.units import hash_id
 from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Databases, Deployed
+from tests.api.test_holding import queue
 
 
 @pytest.fixture
@@ -29,37 +30,13 @@ def bridge(town: Deployed, databases: Databases) -> Iterator[Bridge]:
     b.stop()
 
 
-def queue(bridge: Bridge, count: int) -> list[str]:
-    ids = [f"race-{n}" for n in range(count)]
-    now = utcnow()
-    with bridge.sessions() as session, session.writing():
-        for n, participation_id in enumerate(ids):
-            session.add(
-                Participation(
-                    participation_id=participation_id,
-                    key="0x" + hash_id(participation_id).hex(),
-                    body_hash="x" * 64,
-                    member=MEMBERS[n],
-                    project_id=1,
-                    minutes=180,
-                    coordinator=COORDINATOR.address,
-                    api_key_id="k",
-                    status=Status.QUEUED,
-                    attempts=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-    return ids
-
-
 def test_a_batch_whose_receipt_lags_its_nonce_is_settled_from_its_receipt(
     bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On the embedded chain the nonce can show as used before the receipt can be fetched. The batch must still be
     settled from its receipt (block, amounts), not given up and confirmed one log query at a time (issue 15 #14)."""
     worker = bridge.worker
-    ids = queue(bridge, 3)
+    ids = queue(bridge, 3, "race", minutes=180)
     assert worker.lease.hold()[0]
     worker.reconcile()
     assert worker.step()  # sent, and mined at once
@@ -112,7 +89,7 @@ def test_front_runs_fail_only_the_entry_they_hit_and_never_the_rest_of_the_batch
     """rewardBatch is all or nothing: filling one member's day just before a batch reverted the batch, and after
     three such reverts every participation in it failed for good. Only the entries hit may fail (issue 15 #5)."""
     worker, rpc = bridge.worker, town.client.w3.provider.make_request
-    ids = queue(bridge, 8)
+    ids = queue(bridge, 8, "race", minutes=180)
     assert worker.lease.hold()[0]
     worker.reconcile()
     rpc("evm_setAutomine", [False])  # type: ignore[arg-type]
