@@ -7,15 +7,10 @@ queues participations instead of refusing them (the contract checks the role aga
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
-
-import requests
-from web3 import HTTPProvider
-from web3.types import RPCEndpoint
 
 from ost_chain.abi import Function
 from ost_chain.artifacts import Artifacts
@@ -25,6 +20,7 @@ from ost_chain.manifest import TownManifest
 from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 
+from .nodelink import NodeLink
 from .settings import BridgeSettings
 
 T = TypeVar("T")
@@ -50,6 +46,7 @@ class ChainView:
         self._project = Function.of(infinity_abi, "project")
         self._coordinator_day = Function.of(infinity_abi, "coordinatorDay")
         self._local = threading.local()
+        self._link = NodeLink(rpc_url, settings.rpc_timeout)
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
         self._by_block: dict[str, tuple[int, Any]] = {}
@@ -106,30 +103,10 @@ class ChainView:
         return hit[1] if time.monotonic() - hit[0] < ttl else MISSING
 
     def _call(self, to: str, fn: Function, *args: Any) -> Any:
-        """A view by a bare ``eth_call`` on this thread's own HTTP connection (no web3 layers), encoded and
-        decoded from the artifact's ABI."""
-        response = self._provider().make_request(
-            RPCEndpoint("eth_call"), [{"to": to, "data": "0x" + fn.encode(*args).hex()}, "latest"]
-        )
-        if "error" in response:
-            raise RuntimeError(str(response["error"]))
-        return fn.decode(bytes.fromhex(str(response["result"])[2:]))
-
-    def _session(self) -> requests.Session:
-        """This thread's HTTP session with the node."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            session.trust_env = False
-        return session
-
-    def _provider(self) -> HTTPProvider:
-        provider = getattr(self._local, "provider", None)
-        if provider is None:
-            provider = self._local.provider = HTTPProvider(
-                self.rpc_url, session=self._session(), request_kwargs={"timeout": self.settings.rpc_timeout}
-            )
-        return provider
+        """A view by a bare ``eth_call`` on this thread's own connection (no web3 layers), encoded and decoded from
+        the artifact's ABI."""
+        (answer,) = self._ask([("eth_call", [{"to": to, "data": "0x" + fn.encode(*args).hex()}, "latest"])])
+        return fn.decode(bytes.fromhex(self._result(answer)[2:]))
 
     def is_coordinator(self, address: str) -> bool:
         return self._cached(
@@ -161,46 +138,39 @@ class ChainView:
 
     def recovered_to(self, address: str) -> str:
         """Where ``address``'s holdings went in a two-key recovery (the zero address if nowhere), asked now."""
+        return self.head_and_recovery(address)[1]
+
+    def head_and_recovery(self, address: str) -> tuple[int, str]:
+        """The chain's latest block number and :meth:`recovered_to`, in one round trip (a phone step after its PIN
+        needs both)."""
+        data = "0x" + self._recovered_to.encode(address).hex()
+        asked = [("eth_blockNumber", []), ("eth_call", [{"to": self._registry, "data": data}, "latest"])]
+        head, moved = map(self._result, self._ask(asked))
+        return int(head, 16), str(self._recovered_to.decode(bytes.fromhex(moved[2:])))
+
+    def batch(self, calls: list[tuple[str, bytes]]) -> list[str | None]:
+        """Views by bare ``eth_call`` (contract, calldata) in one JSON-RPC batch on this thread's own connection (web3
+        encodes each entry apart: milliseconds for a few hundred): each one's result as the node gave it (hex), None
+        where it gave none."""
+        asked = [("eth_call", [{"to": to, "data": f"0x{data.hex()}"}, "latest"]) for to, data in calls]
+        return [a.get("result") for a in self._ask(asked)]
+
+    def _ask(self, asked: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        """JSON-RPC requests (method, params) in one batch on this thread's connection: the answers in their order."""
         try:
-            return str(self._call(self._registry, self._recovered_to, address))
+            return self._link.ask(asked)
         except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
             raise Unreachable(scrub(str(exc), self.rpc_url)) from None
 
-    def batch(self, calls: list[tuple[str, bytes]]) -> list[str | None]:
-        """Views by bare ``eth_call`` (contract, calldata) in one JSON-RPC batch on this thread's own connection, the
-        body made in one ``json.dumps`` (web3 encodes each entry apart: milliseconds for a few hundred): each one's
-        result as the node gave it (hex), None where it gave none."""
-        asked = [
-            {
-                "jsonrpc": "2.0",
-                "id": n,
-                "method": "eth_call",
-                "params": [{"to": to, "data": f"0x{data.hex()}"}, "latest"],
-            }
-            for n, (to, data) in enumerate(calls)
-        ]
-        try:
-            response = self._session().post(
-                self.rpc_url,
-                data=json.dumps(asked),
-                headers={"Content-Type": "application/json"},
-                timeout=self.settings.rpc_timeout,
-            )
-            answers = response.json()
-            if not isinstance(answers, list) or len(answers) != len(asked):
-                raise RuntimeError(str(answers)[:200])
-        except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
-            raise Unreachable(scrub(str(exc), self.rpc_url)) from None
-        return [a.get("result") for a in sorted(answers, key=lambda a: int(a["id"]))]
+    def _result(self, answer: dict[str, Any]) -> str:
+        """An answer's result; its error, when it has none, as the node being unreachable for this read."""
+        if not isinstance(answer.get("result"), str):
+            raise Unreachable(scrub(str(answer.get("error"))[:200], self.rpc_url))
+        return str(answer["result"])
 
     def head(self) -> int:
         """The chain's latest block number, asked now."""
-        try:
-            provider = self._provider()
-            response = provider.make_request(RPCEndpoint("eth_blockNumber"), [])
-            return int(response["result"], 16)
-        except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
-            raise Unreachable(scrub(str(exc), self.rpc_url)) from None
+        return int(self._result(*self._ask([("eth_blockNumber", [])])), 16)
 
     def _per_block(self, kind: str, read: Callable[[Town], T], block: int | None = None) -> T:
         """``read(town)`` once per block, one reader at a time on one shared connection: what the town shows

@@ -14,11 +14,12 @@ the step, on the PIN pool, while the step holds no thread (:meth:`PhoneMenu.repl
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from math import inf
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,7 @@ class PhoneMenu:
         self.holdings = HoldingsReader(bridge.artifacts, bridge.manifest)
         self.pins = PinPool()
         self.steps = CapacityLimiter(STEPS_AT_ONCE)
+        self.swept_at = -inf  # when the old replies were last forgotten (monotonic)
 
     @property
     def vault(self) -> Vault:
@@ -105,14 +107,23 @@ class PhoneMenu:
                 if earlier is not None:
                     return earlier.reply
             reply = self._answer(session, number, text, done)
-            if key is not None and reply.startswith("END "):  # a last screen may have done something: kept
+            kept = key is not None and reply.startswith("END ")  # a last screen may have done something: kept
+            if kept or session.dirty:  # with a right PIN's try given back, in the same turn
                 try:
                     with session.writing():
-                        session.add(UssdStep(key=key, reply=reply))
-                        session.execute(delete(UssdStep).where(UssdStep.created_at < utcnow() - KEEP_STEPS))
+                        if kept:
+                            session.add(UssdStep(key=key, reply=reply))
+                            self._sweep(session)
                 except IntegrityError:
                     session.rollback()
             return reply
+
+    def _sweep(self, session: BridgeSession) -> None:
+        """Forget the replies older than :data:`KEEP_STEPS`, once a minute (not with every last screen)."""
+        now = time.monotonic()
+        if now - self.swept_at >= 60:
+            self.swept_at = now
+            session.execute(delete(UssdStep).where(UssdStep.created_at < utcnow() - KEEP_STEPS))
 
     def _answer(self, session: BridgeSession, number: str, text: str, done: dict[PinWork, bool | str]) -> str:
         account = session.get(PhoneAccount, number)
@@ -181,6 +192,8 @@ class Screens:
     ) -> None:
         self.menu, self.session, self.account, self.path, self.done = menu, session, account, path, done
         self.lang = account.language
+        self.head: int | None = None
+        self.sales_read: list[Any] | None = None
 
     @property
     def town(self) -> Town:
@@ -246,11 +259,8 @@ class Screens:
                 return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
             raise PinNeeded(work)
         if self.done[work]:
-            with self.session.writing():
-                self.session.execute(
-                    update(PhoneAccount).where(PhoneAccount.phone == account.phone).values(pin_failures=0)
-                )
-            moved = self.menu.bridge.chain.recovered_to(account.address)
+            account.pin_failures = 0  # the try back, written with the step's last screen (one write turn, not two)
+            self.head, moved = self.menu.bridge.chain.head_and_recovery(account.address)
             if moved != NATIVE:
                 # The member took everything to a wallet of their own (the two-key recovery): the phone has nothing.
                 return "END " + self.t(
@@ -461,14 +471,21 @@ class Screens:
 
     # ── reading ──
 
-    @cached_property
+    @property
     def _block(self) -> int:
-        """The chain's head, asked once a step: the bridge reads the sales and the assets once a block."""
-        return self.menu.bridge.chain.head()
+        """The chain's head, asked once a step (with the PIN's check, when there is one): the bridge reads the sales
+        and the assets once a block."""
+        if self.head is None:
+            self.head = self.menu.bridge.chain.head()
+        return self.head
 
-    @cached_property
+    @property
     def _sales(self) -> list[Any]:
-        return self.menu.bridge.chain.sales(self._block)
+        """The sales at the step's head. (Kept on the step by hand: ``functools.cached_property`` holds a lock shared
+        by every step in Python 3.11, and a hundred phones waited for one another's chain reads.)"""
+        if self.sales_read is None:
+            self.sales_read = self.menu.bridge.chain.sales(self._block)
+        return self.sales_read
 
     def _holdings(self) -> Holdings:
         chain = self.menu.bridge.chain

@@ -15,7 +15,7 @@ from typing import Any, Self
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
-from .abi import ERC20_ABI
+from .abi import ERC20_ABI, Function
 from .client import ChainClient
 from .enums import NATIVE, Phase, Role, Tier
 from .enums import Eligibility as EligibilityReason
@@ -66,7 +66,12 @@ class TownReader:
         self.forwarder: Contract = client.at("TownForwarder", record.address("TownForwarder"))
         self.network: Contract = client.at("OstNetwork", record.address("OstNetwork"))
         self.network_block = int(record.contracts["OstNetwork"].block or 0)
-        self._businesses: list[tuple[Contract, Contract]] = []
+        self._listed: list[tuple[str, str]] = []  # each business's sale and token addresses, read once
+        self._businesses: list[tuple[Contract, Contract]] = []  # the same as contracts, made when first asked
+        sale_abi = client.artifacts.get("ShareSale")["abi"]
+        statuses = ("terms", "phase", "schedule", "sharesSold", "finalized")
+        self._status_reads = [Function.of(sale_abi, n) for n in statuses]
+        self._name_reads = [Function.of(ERC20_ABI, n) for n in ("name", "symbol")]
         self._names: list[tuple[str, str]] = []
         self._from_block = int(record.contracts["TownRegistry"].block or 0)
         if not client.w3.eth.get_code(self.registry.address):
@@ -150,46 +155,35 @@ class TownReader:
 
     def businesses(self, count: int | None = None) -> list[tuple[Contract, Contract]]:
         """Every listed business's sale and token (a listing never changes, so they are read once)."""
+        listed = self.listed(count)
+        for sale, token in listed[len(self._businesses) :]:
+            self._businesses.append((self.client.at("ShareSale", sale), self.client.at("ShareToken", token)))
+        return self._businesses[: len(listed)]
+
+    def listed(self, count: int | None = None) -> list[tuple[str, str]]:
+        """:meth:`businesses` as addresses: what a read of every sale needs, without a contract object each."""
         if count is None:
             count = int(self.factory.functions.businessCount().call())
-        known = len(self._businesses)
-        if count > known:
-            fns = [self.factory.functions.business(i) for i in range(known, count)]
-            for sale, token in self.client.call_many(fns):
-                self._businesses.append((self.client.at("ShareSale", sale), self.client.at("ShareToken", token)))
-        return self._businesses[:count]
+        if count > len(self._listed):
+            fns = [self.factory.functions.business(i) for i in range(len(self._listed), count)]
+            self._listed.extend((str(sale), str(token)) for sale, token in self.client.call_many(fns))
+        return self._listed[:count]
 
     def sale_status(self, ref: str | int) -> SaleStatus:
         return self._statuses([self.business_id(ref)])[0]
 
     def sales(self) -> list[SaleStatus]:
         """Every sale's status, read in two JSON-RPC batches (names and symbols only the first time)."""
-        return self._statuses(range(len(self.businesses())))
+        return self._statuses(range(len(self.listed())))
 
     def _statuses(self, ids: Sequence[int]) -> list[SaleStatus]:
         now = int(self.client.w3.eth.get_block("latest")["timestamp"])
-        listed = self.businesses()
+        listed = self.listed()
         if len(self._names) < len(listed):
-            fns = [
-                fn
-                for _, token in listed[len(self._names) :]
-                for fn in (token.functions.name(), token.functions.symbol())
-            ]
-            values = self.client.call_many(fns)
+            calls = [(token, fn, ()) for _, token in listed[len(self._names) :] for fn in self._name_reads]
+            values = self.client.read_many(calls)
             self._names.extend(zip(values[::2], values[1::2], strict=True))
-        fns = [
-            fn
-            for i in ids
-            for sale in (listed[i][0],)
-            for fn in (
-                sale.functions.terms(),
-                sale.functions.phase(),
-                sale.functions.schedule(),
-                sale.functions.sharesSold(),
-                sale.functions.finalized(),
-            )
-        ]
-        values = self.client.call_many(fns)
+        values = self.client.read_many([(listed[i][0], fn, ()) for i in ids for fn in self._status_reads])
         out = []
         for n, i in enumerate(ids):
             sale, token = listed[i]
@@ -211,8 +205,8 @@ class TownReader:
                     terms.paymentAsset,
                     None if ends is None else max(0, ends - now),
                     bool(finalized),
-                    sale.address,
-                    token.address,
+                    sale,
+                    token,
                 )
             )
         return out

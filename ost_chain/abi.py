@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -62,18 +62,85 @@ def _struct(name: str, fields: tuple[str, ...]) -> Any:
     return namedtuple(name or "Struct", fields)  # noqa: PYI024 - the fields come from the ABI at run time
 
 
+# A reader of one static value from a call's return data: (the data, the word it starts at) -> the value.
+Reader = Callable[[bytes, int], Any]
+
+
+def _reader(param: ABIComponent) -> tuple[int, Reader] | None:
+    """How many 32-byte words a static output takes and how to read it as :func:`named` would give it; None for a
+    dynamic one (left to ``eth_abi``)."""
+    kind = param["type"]
+    if kind.endswith("]"):
+        count = kind[kind.rindex("[") + 1 : -1]
+        inner = _reader({**param, "type": kind[: kind.rindex("[")]})
+        if not count or inner is None:
+            return None
+        size, read = inner
+        return size * int(count), lambda data, at: [read(data, at + size * n) for n in range(int(count))]
+    if kind.startswith("uint"):
+        return 1, lambda data, at: int.from_bytes(data[32 * at : 32 * at + 32], "big")
+    if kind.startswith("int"):
+        return 1, lambda data, at: int.from_bytes(data[32 * at : 32 * at + 32], "big", signed=True)
+    if kind == "bool":
+        return 1, lambda data, at: data[32 * at + 31] == 1
+    if kind == "address":
+        return 1, lambda data, at: to_checksum_address(data[32 * at + 12 : 32 * at + 32])
+    if kind.startswith("bytes") and kind != "bytes":
+        width = int(kind[5:])
+        return 1, lambda data, at: data[32 * at : 32 * at + width]
+    components = param.get("components")
+    if kind != "tuple" or not components:
+        return None
+    parts = [_reader(c) for c in components]
+    if any(p is None for p in parts):
+        return None
+    sizes = [p[0] for p in parts if p is not None]
+    reads = [p[1] for p in parts if p is not None]
+    starts = [sum(sizes[:n]) for n in range(len(sizes))]
+    name = str(param.get("internalType", "")).rsplit(".", 1)[-1].split(" ")[-1].removesuffix("[]")
+    struct = _struct(name, tuple(c["name"] for c in components))
+    return sum(sizes), lambda data, at: struct(*(read(data, at + s) for read, s in zip(reads, starts, strict=True)))
+
+
+def _static_decoder(abi: ABIFunction) -> Callable[[bytes], Any] | None:
+    """:func:`decode_result` straight from the words, for outputs that are all static; None otherwise. Data of any
+    other length than theirs (a revert's, a wrong contract's) goes to ``eth_abi``, which says what is wrong."""
+    parts = [_reader(o) for o in abi.get("outputs", [])]
+    if not parts or any(p is None for p in parts):
+        return None
+    sizes = [p[0] for p in parts if p is not None]
+    reads = [p[1] for p in parts if p is not None]
+    starts = [sum(sizes[:n]) for n in range(len(sizes))]
+    length = 32 * sum(sizes)
+
+    def decode(data: bytes) -> Any:
+        if len(data) != length:
+            return decode_result(abi, data)
+        values = [read(data, at) for read, at in zip(reads, starts, strict=True)]
+        return values[0] if len(values) == 1 else tuple(values)
+
+    return decode
+
+
 @dataclass(frozen=True)
 class Function:
-    """One function of an ABI: its selector, argument types and outputs, derived once."""
+    """One function of an ABI: its selector, argument types and outputs, derived once (static outputs are read
+    straight from their words: ``eth_abi`` took a hundred microseconds a call, on paths that read hundreds)."""
 
     abi: ABIFunction
     selector: bytes
     inputs: tuple[str, ...]
+    static: Callable[[bytes], Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, abi: Sequence[dict[str, Any]], signature: str) -> Function:
-        entry: ABIFunction = find(abi, "function", signature)  # type: ignore[assignment]
-        return cls(entry, function_abi_to_4byte_selector(entry), tuple(get_abi_input_types(entry)))
+        return cls.entry(find(abi, "function", signature))  # type: ignore[arg-type]
+
+    @classmethod
+    def entry(cls, entry: ABIFunction) -> Function:
+        """The function of one ABI entry."""
+        selector, inputs = function_abi_to_4byte_selector(entry), tuple(get_abi_input_types(entry))
+        return cls(entry, selector, inputs, _static_decoder(entry))
 
     def fields(self, argument: int) -> tuple[str, ...]:
         """The component names, in ABI order, of the struct (or struct array) argument at ``argument``."""
@@ -90,7 +157,7 @@ class Function:
 
     def decode(self, data: bytes) -> Any:
         """The return data: one value alone, several as a tuple, structs as named tuples."""
-        return decode_result(self.abi, data)
+        return self.static(data) if self.static is not None else decode_result(self.abi, data)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt, Wei
 
-from .abi import decode_result, encode_call
+from .abi import Function
 from .artifacts import Artifacts
 from .compiler import compile_contracts
 from .exceptions import ChainError, ContractRevert, NoFunds, TransactionFailed
@@ -40,6 +40,7 @@ class ChainClient:
     def __init__(self, w3: Web3, artifacts: Artifacts) -> None:
         self.w3 = w3
         self.artifacts = artifacts
+        self._factories: dict[str, type[Contract]] = {}
         try:
             self.chain_id = int(w3.eth.chain_id)
         except Exception as exc:  # requests' and web3's connection errors differ by version
@@ -72,8 +73,12 @@ class ChainClient:
     # ── contracts ──
 
     def at(self, name: str, address: str) -> Contract:
-        """The deployed contract ``name`` at ``address``."""
-        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=self.artifacts.get(name)["abi"])
+        """The deployed contract ``name`` at ``address`` (web3 derives a contract's class from its ABI once per name:
+        a town's hundred sales are a hundred instances of one class, not a hundred classes)."""
+        factory = self._factories.get(name)
+        if factory is None:
+            factory = self._factories[name] = self.w3.eth.contract(abi=self.artifacts.get(name)["abi"])
+        return factory(address=Web3.to_checksum_address(address))
 
     def deploy(self, name: str, *args: Any, sender: LocalAccount, value: int = 0) -> tuple[Contract, TxReceipt]:
         """Deploy ``name`` with constructor ``args``; return the contract and the receipt."""
@@ -100,21 +105,26 @@ class ChainClient:
 
     def call_many(self, fns: Sequence[ContractFunction], *, block: BlockIdentifier = "latest") -> list[Any]:
         """Call many views in one JSON-RPC batch (one round trip); structs come back as named tuples."""
-        if not fns:
-            return []
         tag = block if isinstance(block, str) else hex(int(block))
-        requests = [("eth_call", [{"to": fn.address, "data": encode_call(fn.abi, fn.args)}, tag]) for fn in fns]
+        return self.read_many([(fn.address, Function.entry(fn.abi), tuple(fn.args)) for fn in fns], block=tag)
+
+    def read_many(self, calls: Sequence[tuple[str, Function, tuple[Any, ...]]], *, block: str = "latest") -> list[Any]:
+        """:meth:`call_many` for a hot path: each call an address, a :class:`~ost_chain.abi.Function` derived once
+        and its arguments, encoded and decoded without web3's contract objects."""
+        if not calls:
+            return []
+        requests = [("eth_call", [{"to": to, "data": "0x" + fn.encode(*args).hex()}, block]) for to, fn, args in calls]
         responses = self.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
         if not isinstance(responses, list):
             raise ChainError(f"The node refused a batch of calls: {responses}")
         out = []
-        for fn, response in zip(fns, sorted(responses, key=lambda r: r["id"]), strict=True):
+        for (_, fn, _), response in zip(calls, sorted(responses, key=lambda r: r["id"]), strict=True):
             if "error" in response:
                 data = response["error"].get("data")
                 if isinstance(data, str) and data.startswith("0x"):
                     raise self.artifacts.errors.decode(data)
-                raise ChainError(f"{fn.fn_name} failed: {response['error'].get('message')}")
-            out.append(decode_result(fn.abi, bytes.fromhex(response["result"][2:])))
+                raise ChainError(f"{fn.abi['name']} failed: {response['error'].get('message')}")
+            out.append(fn.decode(bytes.fromhex(response["result"][2:])))
         return out
 
     def transact(

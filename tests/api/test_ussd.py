@@ -21,7 +21,7 @@ from eth_account import Account
 from sqlalchemy import select
 
 from api.bridge import Bridge as BridgeInProcess
-from api.custody import Vault, hash_pin, vault_for
+from api.custody import Vault, hash_pin, pin_matches, vault_for
 from api.db import PhoneAccount, PhoneOrder, Sms
 from api.i18n import page_room
 from api.settings import bridge_settings
@@ -356,11 +356,63 @@ def test_a_menu_step_is_not_held_behind_fifty_pin_checks_waiting_for_a_core(
         bridge.stop()
 
 
+def test_a_step_reading_the_chain_does_not_wait_for_another_member_s_read(
+    deployed: Deployed, databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found with a profiler under 100 phones: each step kept its chain head in a ``functools.cached_property``,
+    whose lock Python 3.11 shares between every instance, so a hundred steps asked the node one after another. Here
+    one member's read of the head is held at the node; another member's sales screen still answers."""
+    settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=databases.url("reads"))
+    settings.bridge.run_worker = False
+    bridge = BridgeInProcess(settings)
+    menu = bridge.phone_menu
+    numbers = ["+27845550001", "+27845550002"]
+    with bridge.sessions() as session, session.writing():
+        for number in numbers:
+            key = Vault.new_account()
+            account = PhoneAccount(phone=number, address=key.address, sealed_key=menu.vault.seal(key), name=number)
+            account.language, account.pin_failures, account.pin_hash = "en", 0, hash_pin("no member's PIN")
+            session.add(account)
+    head, held, release = bridge.chain.head, threading.Event(), threading.Event()
+
+    def slow_for_the_first(number: list[str] = []) -> int:  # noqa: B006 - counts the calls
+        number.append("")
+        if len(number) == 1:
+            held.set()
+            release.wait(60)
+        return head()
+
+    monkeypatch.setattr(bridge.chain, "head", slow_for_the_first)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(menu.answer, numbers[0], "5", "reads-1", {})
+            assert held.wait(30)
+            second = pool.submit(menu.answer, numbers[1], "5", "reads-2", {})
+            assert second.result(timeout=30).startswith("CON ")  # before the first member's read is let go
+            assert not first.done()
+            release.set()
+            assert first.result(timeout=30).startswith("CON ")
+    finally:
+        release.set()
+        bridge.stop()
+
+
 def test_pins_are_hashed_with_argon2id_at_owasps_minimum_or_above() -> None:
     """OWASP's minimum for Argon2id: 19 MiB of memory, 2 passes, 1 lane."""
     kind, _, parameters = hash_pin("12345").split("$")[1:4]
     given = dict(p.split("=") for p in parameters.split(","))
     assert kind == "argon2id" and int(given["m"]) >= 19_456 and int(given["t"]) >= 2 and int(given["p"]) >= 1
+
+
+def test_a_pin_hashed_before_libsodium_is_still_checked() -> None:
+    """Bridges before this one hashed PINs with ``argon2-cffi``; the same PHC string is checked by libsodium, so no
+    member has to choose a PIN again. Anything else stored as a hash matches no PIN, and says nothing of why."""
+    kept = "$argon2id$v=19$m=19456,t=2,p=1$iebctntevwjbuPWRDQxMTg$zf9ZgXI2d1NAg1A8VZS0/8R8VyrrtvYD0e/8dRVRH3U"
+    assert pin_matches(kept, "a PIN kept before libsodium")
+    assert not pin_matches(kept, "a PIN kept before libsodiun")
+    assert pin_matches(hash_pin("24680"), "24680") and not pin_matches(hash_pin("24680"), "24681")
+    for stored in ("", "24680", "$argon2i$v=19$m=19456,t=2,p=1$xx$yy", kept[:-4], "$argon2id$v=19$m=19456,t=2,p=1$"):
+        assert not pin_matches(stored, "24680")
 
 
 async def until(reached: Callable[[], bool], timeout: float = 30.0) -> None:
