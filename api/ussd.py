@@ -48,6 +48,7 @@ LANGUAGE_CHOICES = list(LANGUAGES)  # 1 English, 2 Afrikaans, 3 العربية, 
 # Steps worked out at once, on threads apart from the other routes' (a busy page does not hold a phone back): a step
 # mostly waits on the database or the chain, so many more than cores; a PIN's hash holds none of them.
 STEPS_AT_ONCE = 32
+SALE_NAME = 24  # a sale's name in a list, at most (cut shorter where a page is smaller)
 PIN_ROUNDS = 4  # runs of a step at most: a one-time PIN's check and a new PIN's hash, and a PIN reset meanwhile
 
 
@@ -381,27 +382,36 @@ class Screens:
         return self.act(calls, claiming)
 
     def sales(self, rest: list[str]) -> str:
-        page = rest.count("00")
-        if any(r != "00" for r in rest):
-            return "CON " + self.t("Please choose 0 or 00.")
+        """The open sales, soonest-ending first, numbered, as many names a page as it holds (three at least, in any
+        language: an Arabic page holds 80 characters where an English one holds 182); a number shows that sale."""
+        page, chosen = 0, 0
+        for answer in rest:
+            if answer == "00" and not chosen:
+                page += 1
+            elif answer.isdigit() and not chosen:
+                chosen = int(answer) or -1
+            else:
+                chosen = -1
         open_now = [s for s in self._sales if s.phase in ("local", "country", "world")]
         open_now.sort(key=lambda s: (s.phase_ends_in is None, s.phase_ends_in or 0))  # the soonest to end first
         if not open_now:
             return "END " + self.t("No sale is open now.")
-        who = {"local": self.t("members"), "country": self.t("residents"), "world": self.t("anyone")}
-        lines = (
-            self.t(
-                "{name}: {who}, {left} left, to {date}",
-                name=s.name[:24],
-                who=who[s.phase],
-                left=s.offered - s.sold,
-                date=self._date_in(s.phase_ends_in),
-            )
-            for s in open_now
-        )
+        if chosen:
+            if not 0 < chosen <= len(open_now):
+                return "CON " + self.t("Please choose 1-{last}.", last=len(open_now)) + "\n0 " + self.t("Back")
+            return "CON " + self._sale(open_now[chosen - 1])
         more, back = "00 " + self.t("More"), "0 " + self.t("Back")
+        longest = sorted(open_now, key=lambda s: len(s.name))[-3:]  # numbered as the last page's, the longest
+        width = next(  # the longest names that still let any three sales share a page
+            (
+                w
+                for w in range(SALE_NAME, 7, -1)
+                if fits("\n".join([*_numbered(longest, w, len(open_now)), more, back]))
+            ),
+            8,
+        )
         pages: list[list[str]] = [[]]
-        for line in lines:  # as many sales as one page holds in this language's encoding
+        for line in _numbered(open_now, width):
             if pages[-1] and not fits("\n".join([*pages[-1], line, more, back])):
                 if len(pages) > page:  # the page asked for is full, and there is more: no need to lay out the rest
                     pages.append([line])
@@ -411,6 +421,24 @@ class Screens:
         page = min(page, len(pages) - 1)
         footer = [more] if page < len(pages) - 1 else []
         return "CON " + "\n".join([*pages[page], *footer, back])
+
+    def _sale(self, sale: Any) -> str:
+        """One open sale: who may buy, the shares left, the price of one, and when this phase ends."""
+        who = {"local": self.t("members"), "country": self.t("residents"), "world": self.t("anyone")}[sale.phase]
+        left = sale.offered - sale.sold
+        shown = [
+            say_n(self.lang, "{who}: {left} share left", "{who}: {left} shares left", left, who=who, left=left),
+            self.t(
+                "{price} a share, to {date}",
+                price=self._money(sale.price, sale.asset),
+                date=self._date_in(sale.phase_ends_in),
+            ),
+            "0 " + self.t("Back"),
+        ]
+        name = sale.name
+        while not fits("\n".join([name, *shown])) and len(name) > 8:  # the name gives way, never the figures
+            name = name[:-1]
+        return "\n".join([name.rstrip(), *shown])
 
     def rewards(self, rest: list[str]) -> str:
         if not rest:
@@ -531,6 +559,12 @@ def _worked(done: dict[PinWork, bool | str], work: PinWork) -> bool | str:
     if work not in done:
         raise PinNeeded(work)
     return done[work]
+
+
+def _numbered(sales: list[Any], width: int, start: int = 1) -> list[str]:
+    """The sales' lines of a list, numbered on from ``start`` across the pages (the number a member sees is the one
+    they answer), each name cut to ``width`` characters."""
+    return [f"{n} {s.name[:width].rstrip()}" for n, s in enumerate(sales, start=start)]
 
 
 def fits(screen: str) -> bool:

@@ -27,12 +27,13 @@ from api.i18n import page_room
 from api.settings import bridge_settings
 from ost_chain.phones import order, pin_digest
 from ost_chain.settings import BridgeSettings
-from tests.api.conftest import COORDINATOR, DEV, OST, Bridge, Databases, Deployed, wait_until
+from tests.api.conftest import COORDINATOR, DEV, OST, PLAN, Bridge, Databases, Deployed, deploy_town, wait_until
 
 GATEWAY = "gateway-secret-for-tests"
 THANDI, SIPHO = "+27821111111", "+27822222222"
 PINS = {THANDI: "73915", SIPHO: "48260"}
 ONE_INF = 10**18
+PLAN_WITHOUT_BUSINESSES = PLAN[: PLAN.index("businesses:")]
 
 
 def ost(d: Deployed, bridge: Bridge, *args: str) -> subprocess.CompletedProcess[str]:
@@ -314,6 +315,76 @@ def test_the_bridge_acts_on_an_ambassadors_signed_order_only(phones: Any) -> Non
     with bridge.session() as session:
         signers = {(o.action, o.signer) for o in session.scalars(select(PhoneOrder))}
     assert ("confirm-move", country_ambassador.address) in signers and ("reset-pin", town_ambassador.address) in signers
+
+
+SALES = [
+    "Meiringspoort Butchery",
+    "Swartberg Guest Farm Kitchen",  # longer than a list shows (24)
+    "Kerk Bakery",
+    "Gamkaskloof Dried Fruit",
+    "Prince Albert Olive Press",
+    "Karoo Wool Spinners",
+    "Dorp Street Laundry",
+    "Zwartberg Pass Tours",
+]
+
+
+def test_an_arabic_sales_list_holds_three_sales_a_page_and_a_sale_shows_whole(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Issue 27 #21: in Arabic the open sales showed one a screen (an Arabic page holds 80 characters, an English one
+    182): 98 screens for the sample town. Now a list names the sales, numbered, three at least a page in any
+    language, and a number shows that sale whole: who may buy, the shares left, the price and the phase's end."""
+    folder = tmp_path_factory.mktemp("sales")
+    plan = folder / "plan.yaml"
+    listed = ", ".join(f"{{name: {name}, symbol: S{n}, shares: {n + 1}}}" for n, name in enumerate(SALES))
+    plan.write_text(PLAN_WITHOUT_BUSINESSES + f"businesses: [{listed}]\n")
+    deployed = deploy_town(folder, plan)
+    settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=f"sqlite:///{folder / 'b.db'}")
+    settings.bridge.run_worker = False
+    bridge = BridgeInProcess(settings)
+    try:
+        screens = {}
+        for language in ("ar", "en"):
+            number = f"+2784555{len(screens):04d}"
+            with bridge.sessions() as session, session.writing():
+                key = Vault.new_account()
+                account = PhoneAccount(phone=number, address=key.address, sealed_key=bridge.phone_menu.vault.seal(key))
+                account.name, account.language, account.pin_failures = number, language, 0
+                account.pin_hash = hash_pin("no member's PIN")
+                session.add(account)
+            screens[language] = lambda text, number=number: bridge.phone_menu.answer(number, text, "", {})
+        ar, en = screens["ar"], screens["en"]
+        pages, text = [], "5"
+        while True:  # every page of the Arabic list, by 00
+            page = ar(text)
+            pages.append(page)
+            used, room = page_room(page[4:])
+            assert page.startswith("CON ") and room == 80 and used <= 80, page
+            assert not page.endswith("..."), page
+            if "\n00 المزيد" not in page:
+                break
+            text += "*00"
+        lines = [line for page in pages for line in page[4:].split("\n") if line[:1].isdigit() and line[:2] != "00"]
+        lines = [line for line in lines if not line.startswith("0 ")]
+        names = sorted(SALES, key=SALES.index)  # all phases end together: the plan's order
+        assert [line.split(" ", 1)[0] for line in lines] == [str(n) for n in range(1, len(SALES) + 1)]
+        assert all(name.startswith(line.split(" ", 1)[1]) for line, name in zip(lines, names, strict=True))
+        assert all(page.count("\n") - 1 >= 3 for page in pages[:-1]), pages  # three sales at least, and 00, 0
+        assert len(pages) <= 3
+        english = en("5")
+        assert "2 Swartberg Guest Farm Kitc\n" not in english and "1 Meiringspoort Butchery\n" in english
+        shown = ar("5*3")
+        assert shown == "CON Kerk Bakery\nالأعضاء: بقيت 3 أسهم\n" + shown.split("\n")[2] + "\n0 رجوع", shown
+        assert shown.split("\n")[2].startswith("0.01 ETH للسهم، حتى "), shown
+        assert en("5*1").split("\n")[1] == "members: 1 share left"
+        assert en("5*2").startswith("CON Swartberg Guest Farm Kitchen\nmembers: 2 shares left\n0.01 ETH a share, to ")
+        assert ar("5*3*0") == ar("5")  # 0 goes back to the list
+        assert en("5*99") == "CON Please choose 1-8.\n0 Back"
+        assert en("5*x") == "CON Please choose 1-8.\n0 Back"
+    finally:
+        bridge.stop()
+        deployed.node.stop()
 
 
 def test_a_menu_step_is_not_held_behind_fifty_pin_checks_waiting_for_a_core(
