@@ -99,7 +99,7 @@ def unchangeable(d: Deployment, registry: Contract) -> list[str]:
 
 def _changed_terms(d: Deployment) -> list[str]:
     """Listed businesses whose terms in the plan differ from their sale's on chain: those are fixed at listing."""
-    listed = [(b, d.manifest.data["businesses"].get(b.symbol)) for b in d.plan.resolved_businesses()]
+    listed = [(b, d.manifest.data["businesses"].get(b.symbol)) for b in d.businesses]
     listed = [(b, r) for b, r in listed if r]
     if not listed:
         return []

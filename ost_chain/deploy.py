@@ -23,6 +23,7 @@ from web3.types import Nonce, TxReceipt
 from web3.utils.address import get_create_address
 
 from . import _changes as changes
+from . import _devcoin as devcoin
 from . import documents, ostnetwork
 from ._deployed import accepts, has_cap, holds_role, is_resident
 from .client import ChainClient
@@ -80,17 +81,20 @@ class Deployment:
         self.fail_after = fail_after
         self.sent = 0
         self.notes: list[str] = []
+        self.businesses: list[ResolvedBusiness] = []  # the plan's, in chain terms, once the run has begun
 
     # ── the plan, step by step ──
 
     def run(self) -> Manifest:
         plan = self.plan
         businesses = plan.resolved_businesses()
+        devcoin.check(plan, businesses, self.client.chain_id)
         member_batches = [plan.members[i : i + MEMBER_BATCH] for i in range(0, len(plan.members), MEMBER_BATCH)]
         # The town takes profit in the assets its businesses sell in (the native coin always).
         assets = sorted({b.asset for b in businesses} - {NATIVE})
         self.progress.total(
-            ostnetwork.STEPS
+            devcoin.steps(plan, businesses)
+            + ostnetwork.STEPS
             + len(changes.coordinators(self)) * 2
             + len(plan.projects)
             + len(assets)
@@ -101,6 +105,8 @@ class Deployment:
             + 1
         )
         self._check_recorded_code()
+        self.businesses = businesses = devcoin.deploy(self, businesses)  # dev:stablecoin, now an address
+        assets = sorted({b.asset for b in businesses} - {NATIVE})
         office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
         network = ostnetwork.network_for(self)  # the network the town belongs to: deployed with the first town
         registry, infinity, factory, distributor = ostnetwork.create_town(self, network)

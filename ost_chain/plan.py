@@ -55,6 +55,10 @@ def resolve_address(reference: str) -> str:
     return Web3.to_checksum_address(reference)
 
 
+# A plan's payment asset on the development chain: the test stablecoin (tZAR: 6 decimals, ERC-2612 permits) the
+# deployment makes and hands its members some of, so a sample town has a sale to try a gasless purchase on.
+DEV_STABLECOIN = "dev:stablecoin"
+
 AddressRef = Annotated[str, Field(description="0x address or dev:N (a development account)")]
 
 
@@ -81,7 +85,10 @@ class SaleDefaults(_Strict):
     local_days: Decimal = Field(default=Decimal(14), gt=0)
     country_days: Decimal = Field(default=Decimal(14), ge=0)
     world_days: Decimal = Field(default=Decimal(14), ge=0)
-    asset: str = Field(default="native", description="native, or an ERC-20 address")
+    asset: str = Field(
+        default="native",
+        description=f"native, an ERC-20 address, or {DEV_STABLECOIN} (a test stablecoin on the development chain)",
+    )
     asset_decimals: int = Field(default=18, ge=0, le=36)
     policy: Literal["open", "keep_local"] = "open"
     investor_bps: int = Field(default=0, ge=0, le=10_000, description="investors' part of profit")
@@ -314,14 +321,18 @@ class TownPlan(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         asset = str(pick("asset"))
+        decimals = int(pick("asset_decimals"))  # type: ignore[call-overload]
         if asset == "native":
             asset = NATIVE
+        elif asset == DEV_STABLECOIN:  # deployed with the town, on the development chain only (deploy.py)
+            if business.asset_decimals not in (None, 6):
+                raise ValueError(f"{path}.asset_decimals: {DEV_STABLECOIN} (tZAR) has 6 decimals")
+            decimals = 6
         else:
             try:
                 asset = resolve_address(asset)
             except ValueError as exc:
-                raise ValueError(f"{path}.asset: {exc} (or native)") from None
-        decimals = int(pick("asset_decimals"))  # type: ignore[call-overload]
+                raise ValueError(f"{path}.asset: {exc} (or native, or {DEV_STABLECOIN})") from None
         price = Decimal(pick("price")) * (Decimal(10) ** decimals)  # type: ignore[arg-type]
         if price != price.to_integral_value():
             raise ValueError(f"{path}.price: more decimal places than the asset's {decimals}")
@@ -512,7 +523,7 @@ defaults:                    # every business's terms unless it says otherwise
   local_days: 14             # members only
   country_days: 14           # members and verified country residents
   world_days: 14             # anyone
-  asset: native              # or an ERC-20 address (set asset_decimals, e.g. 6)
+  asset: native              # or an ERC-20 address (set asset_decimals, e.g. 6), or dev:stablecoin
   policy: open               # or keep_local: shares stay within the tier the sale reached
   investor_bps: 0            # investors' part of each profit deposit, in basis points
 

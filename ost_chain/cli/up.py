@@ -32,6 +32,7 @@ from ..network import set_default_town
 from ..ostnetwork import network_path
 from ..plan import load_plan
 from ..plugins import services
+from ..townclient import Town
 from .deploy import _deploy, _summary
 from .options import console
 
@@ -288,6 +289,9 @@ def _serve(
     console.print(f"  {ost} town checklist   (where the town stands on the launch steps)")
     console.print(f"  {ost} network show   (every town of the OST network, by country)")
     console.print(f"  {ost} api keys create {coordinator}   (a coordinator's API key)")
+    buy = _gasless_purchase(record, node.rpc_url)
+    if buy:
+        console.print(f"  {ost} {buy}   (shares paid in tZAR by a member with no coin for gas)")
     for service in running:
         console.print(
             f"  {ost} members add --phone +27821234567 --name Thandi   (a member with a basic phone), then dial "
@@ -304,3 +308,19 @@ def _serve(
     finally:
         for service in running:
             service.stop()
+
+
+def _gasless_purchase(record: Manifest, rpc_url: str) -> str | None:
+    """The command that buys shares of the town's first sale in the development stablecoin without gas, as a
+    development account holding some of it; None when no sale takes it."""
+    coin = record.data["contracts"].get("TestStablecoin")
+    if coin is None:
+        return None
+    town = Town(ChainClient.connect(rpc_url, compile=False), record.data)
+    sale = next((s for s in town.sales() if s.asset == coin["address"] and s.phase == "local"), None)
+    token = town.client.at("TestStablecoin", coin["address"])
+    accounts = [a.address for a in dev_accounts()]
+    held = town.client.call_many([token.functions.balanceOf(a) for a in accounts])
+    members = town.client.call_many([town.registry.functions.isMember(a) for a in accounts])
+    holder = next((n for n in range(len(accounts)) if held[n] and members[n]), None)
+    return None if sale is None or holder is None else f"sale buy {sale.symbol} 5 --gasless --account dev:{holder}"

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ost_chain.chain import dev_accounts
+from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.cli import app
 from ost_chain.client import ChainClient
 from ost_chain.deploy import Deployment, InjectedFailure
+from ost_chain.enums import NATIVE
+from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import Manifest
 from ost_chain.plan import TEMPLATE, load_plan
 from ost_chain.townclient import Town
@@ -267,3 +269,64 @@ def test_deploy_and_town_show_through_the_cli(client: ChainClient, node: Any, tm
     assert result.exit_code != 0 and "--account" in str(result.exception)
     result = runner.invoke(app, ["town", "show", "--manifest", str(manifest), "--rpc-url", node.rpc_url, "--json"])
     assert result.exit_code != 0  # nothing deployed
+
+
+STABLE = """
+town: Coin Town
+country: ZA
+coordinators: [dev:3]
+members: [dev:10, dev:11, "0x000000000000000000000000000000000000dEaD"]
+projects: [{id: 1, name: River}]
+businesses:
+  - {name: Bakery, symbol: BAKE}
+  - {name: Laundry, symbol: WASH, shares: 100, price: 10, asset: dev:stablecoin}
+"""
+
+
+def test_a_sale_in_the_development_stablecoin_deploys_the_coin_and_hands_it_to_the_members(
+    client: ChainClient, tmp_path: Path
+) -> None:
+    """Issue 27 #26: the sample town's sales all took ETH, so a newcomer could not try the gasless purchase (a
+    stablecoin with permits). A plan's sale may now take `dev:stablecoin`: on the development chain the deployment
+    makes tZAR (6 decimals, ERC-2612) and hands 1,000 to each development account among the members; resumed or
+    re-run, it never makes a second coin; on any other chain it is a sentence before anything is sent."""
+    plan, digest = load_plan(write(tmp_path, STABLE))
+    path = tmp_path / "town.json"
+    with pytest.raises(InjectedFailure):  # stopped right after the coin
+        Deployment(
+            client,
+            plan,
+            Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest),
+            signers(),
+            fail_after=1,
+        ).run()
+    manifest = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+    deployment = Deployment(client, plan, manifest, signers())
+    deployment.run()
+    coin = manifest.data["contracts"]["TestStablecoin"]["address"]
+    town = Town(client, manifest.data)
+    wash = town.sale_status("WASH")
+    assert wash.asset == coin and wash.price == 10 * 10**6 and town.sale_status("BAKE").asset == NATIVE
+    assert town.distributor.functions.isAcceptedAsset(coin).call()
+    token = client.at("TestStablecoin", coin)
+    holders = [dev_accounts()[10].address, dev_accounts()[11].address, "0x000000000000000000000000000000000000dEaD"]
+    assert [token.functions.balanceOf(h).call() for h in holders] == [1_000 * 10**6, 1_000 * 10**6, 0]
+    assert token.functions.symbol().call() == "tZAR" and token.functions.decimals().call() == 6
+    again = Deployment(
+        client, plan, Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest), signers()
+    )
+    again.run()
+    assert again.sent == 0 and not any("differ" in note for note in again.notes)
+    with LocalChain(chain_id=4242) as other:
+        elsewhere = ChainClient.connect(other.rpc_url)
+        with pytest.raises(ConfigError, match="WASH take dev:stablecoin, a test coin of the development chain only"):
+            Deployment(
+                elsewhere,
+                plan,
+                Manifest.open(tmp_path / "else" / "t.json", chain_id=4242, town=plan.town, plan_hash=digest),
+                signers(),
+            ).run()
+        assert elsewhere.w3.eth.get_transaction_count(dev_accounts()[0].address) == 0  # nothing sent
+    bad = STABLE.replace("asset: dev:stablecoin", "asset: dev:stablecoin, asset_decimals: 18")
+    with pytest.raises(ConfigError, match="tZAR. has 6 decimals"):
+        load_plan(write(tmp_path, bad, "bad.yaml"))

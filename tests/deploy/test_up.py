@@ -174,6 +174,20 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
         dialled = httpx.post(curl.group(1), headers={curl.group(2): curl.group(3)}, data=form, timeout=10)
         assert dialled.status_code == 200 and dialled.text.startswith(("CON ", "END ")), dialled.text
         assert httpx.post(curl.group(1), data=form, timeout=10).status_code == 401  # without it, no one
+        # Issue 27 #26: the sample town has a sale in the development stablecoin; the printed command buys into it
+        # with no coin for gas (the permit signed with the purchase), as the README says.
+        buy = re.search(r"\S+ (sale buy LKAR 5 --gasless --account dev:\d+)", text)
+        chain = re.search(r"export OST_RPC_URL=(\S+)", text)
+        assert buy is not None and chain is not None, text
+        env = {**os.environ, "OST_RPC_URL": chain.group(1), "OST_BRIDGE_URL": bridge.group(1)}
+        bought = subprocess.run(
+            [OST, *buy.group(1).split()], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert bought.returncode == 0, bought.stdout + bought.stderr
+        shown = subprocess.run(
+            [OST, "sale", "status", "LKAR", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert json.loads(shown.stdout)["sold"] == 5 and "tZAR" in bought.stdout, bought.stdout + shown.stdout
 
 
 def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_first(tmp_path: Path) -> None:
