@@ -288,9 +288,7 @@ class ChainView:
         """The latest rewards, and the profit deposited and claimed in each of ``assets``."""
 
         def read(town: Town) -> dict[str, Any]:
-            profit = [
-                {"asset": a, "deposited": town.pool(a)["deposited"], "claimed": town.profit_claimed(a)} for a in assets
-            ]
+            profit = [town.profit_figures(a) for a in assets]
             return {"rewards": town.recent_rewards(10), "profitClaimed": profit[0]["claimed"], "profit": profit}
 
         return self._per_block(f"activity:{','.join(assets)}", read)

@@ -265,7 +265,9 @@ class TownPublic(BaseModel):
     launched: bool
     launchedAt: int = Field(default=0, description="When the town launched, unix time; 0 before.")
     members: int
-    infinityIssued: str = Field(description="INF in circulation, in wei, as a decimal string.")
+    infinityIssued: str = Field(description="Every INF ever minted (all rewards), in wei, as a decimal string.")
+    infinityRedeemed: str = Field(description="INF burned for baskets, in wei.")
+    infinityInCirculation: str = Field(description="INF issued less redeemed (the token's supply), in wei.")
     businesses: int
     profit: Pool = Field(description="Profit in the native coin, in wei.")
     block: int
@@ -374,12 +376,14 @@ class ProfitPublic(BaseModel):
     symbol: str
     decimals: int
     deposited: str = Field(description="All profit deposited in this coin, in its smallest unit.")
-    claimed: str = Field(description="All members have claimed of it, in its smallest unit.")
+    claimed: str = Field(description="Every part claimed of it, members' and investors', in its smallest unit.")
+    claimedByMembers: str = Field(description="The members' parts claimed, in its smallest unit.")
+    claimedByInvestors: str = Field(description="The investors' parts claimed, in its smallest unit.")
 
 
 class ActivityPublic(BaseModel):
     rewards: list[RewardPublic]
-    profitClaimed: str = Field(description="Members' claims in the native coin, in wei (also in ``profit``).")
+    profitClaimed: str = Field(description="Every part claimed in the native coin, in wei (also in ``profit``).")
     profit: list[ProfitPublic] = Field(description="Each coin the town has shared profit in; the native coin first.")
 
 

@@ -15,6 +15,7 @@ from typing import Any, Self
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
+from . import figures
 from .abi import ERC20_ABI, Function
 from .client import ChainClient
 from .enums import NATIVE, Phase, Role, Tier
@@ -105,7 +106,7 @@ class TownReader:
         return self.record.roles.model_dump() if self.record.roles else {}
 
     def summary(self) -> dict[str, Any]:
-        r, i = self.registry.functions, self.infinity.functions
+        r, inf = self.registry.functions, figures.infinity(self)
         return {
             "town": self.name,
             "country": bytes(r.countryCode().call()).decode(),
@@ -113,7 +114,9 @@ class TownReader:
             "launched": r.launched().call(),
             "launchedAt": r.launchedAt().call(),
             "members": r.memberCount().call(),
-            "infinityIssued": i.totalSupply().call(),
+            "infinityIssued": inf["issued"],
+            "infinityRedeemed": inf["redeemed"],
+            "infinityInCirculation": inf["inCirculation"],
             "businesses": self.factory.functions.businessCount().call(),
             "profit": self.pool(NATIVE),
         }
@@ -400,12 +403,9 @@ class TownReader:
             for e in reversed(found)
         ]
 
-    def profit_claimed(self, asset: str = NATIVE) -> int:
-        """All profit members have claimed in ``asset``."""
-        events = self.distributor.events.ProfitClaimed().get_logs(
-            from_block=self._from_block, argument_filters={"asset": self.address(asset, "asset")}
-        )
-        return sum(int(e["args"]["amount"]) for e in events)
+    def profit_figures(self, asset: str = NATIVE) -> dict[str, Any]:
+        """Profit deposited and claimed in ``asset``, as every view shows it (:mod:`ost_chain.figures`)."""
+        return figures.profit(self, asset)
 
     def erc20(self, asset: str) -> Contract:
         return self.client.w3.eth.contract(address=to_checksum_address(asset), abi=ERC20_ABI)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from web3.contract import Contract
 from web3.logs import DISCARD
 
+from . import figures as headline
 from .enums import NATIVE
 from .exceptions import ConfigError
 from .manifest import FORMAT, Manifest
@@ -226,7 +227,7 @@ def figures(client: Any, network: Any, town: dict[str, Any]) -> dict[str, Any]:
     text = [money(amount, *coins[asset]) for asset, amount in raised.items()]
     return {
         **town,
-        "infIssued": reader.infinity.functions.totalSupply().call(),
+        **{f"inf{k[0].upper()}{k[1:]}": v for k, v in headline.infinity(reader).items()},  # infIssued, …
         "raised": {asset: str(amount) for asset, amount in raised.items()},
         "raisedIn": [
             {"asset": asset, "amount": str(amount), "decimals": coins[asset][0], "symbol": coins[asset][1]}

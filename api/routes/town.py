@@ -38,7 +38,7 @@ def get_town(bridge: BridgeDep, session: SessionDep) -> TownPublic:
     return TownPublic(
         **{
             **summary,
-            "infinityIssued": str(summary["infinityIssued"]),
+            **{k: str(summary[k]) for k in ("infinityIssued", "infinityRedeemed", "infinityInCirculation")},
             "profit": {k: str(v) for k, v in summary["profit"].items()},
             "participations": {status: int(n) for status, n in counts},
             "meals_served": int(session.scalar(select(func.count()).select_from(Meal)) or 0),
@@ -83,8 +83,7 @@ def activity(bridge: BridgeDep) -> ActivityPublic:
                     asset=part["asset"],
                     symbol=symbol,
                     decimals=decimals,
-                    deposited=str(part["deposited"]),
-                    claimed=str(part["claimed"]),
+                    **{k: str(part[k]) for k in ("deposited", "claimed", "claimedByMembers", "claimedByInvestors")},
                 )
             )
     return ActivityPublic(

@@ -40,7 +40,8 @@ async function refresh() {
   $('town-line').textContent = townLine(town);
   $('town-line').title = t('chain {id}, block {block}', { id: town.chainId, block: count(town.block) });
   $('members').textContent = count(town.members);
-  $('issued').textContent = units(town.infinityIssued, 18) + ' INF';
+  $('issued').textContent = units(town.infinityIssued, 18) + ' INF';  // every INF minted: the weekly bars' sum
+  $('circulating').textContent = units(town.infinityInCirculation, 18) + ' INF';  // less what baskets burned
   // Profit in each coin the town shared it in, each in its own units ("1.5 ETH, 200 USDC").
   const inCoins = (key) => activity.profit.map((p) => `${units(p[key], p.decimals)} ${p.symbol}`).join(', ');
   $('deposited').textContent = inCoins('deposited');

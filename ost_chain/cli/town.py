@@ -39,8 +39,8 @@ def town_show(
     console.print(
         f"[bold]{summary['town']}[/bold] ({summary['country']}), chain {summary['chainId']}: "
         f"{'launched' if summary['launched'] else 'not launched'}, {summary['members']} members, "
-        f"{money(summary['infinityIssued'], 18, 'INF')} issued, {money(summary['profit']['deposited'], 18, 'ETH')} "
-        "of profit deposited."
+        f"{money(summary['infinityIssued'], 18, 'INF')} issued ({money(summary['infinityInCirculation'], 18, 'INF')} "
+        f"in circulation), {money(summary['profit']['deposited'], 18, 'ETH')} of profit deposited."
     )
     table = Table("#", "business", "symbol", "phase", "sold / minimum / offered", "time left")
     for s in sales:
