@@ -64,8 +64,12 @@ def get_pictures(bridge: BridgeDep) -> dict[str, Any]:
 @router.get("/v1/network")
 def get_network(bridge: BridgeDep) -> dict[str, Any]:
     """The OST network this town belongs to: its towns by country — members, INF issued, money raised, profit
-    deposited — and each country's ambassador."""
-    return bridge.chain.network()
+    deposited — and each country's ambassador. Amounts in the smallest unit, as decimal strings (a JavaScript
+    number is exact only below 2**53)."""
+    network = bridge.chain.network()
+    amounts = ("infIssued", "infRedeemed", "infInCirculation", "profitDeposited")
+    towns = [{**row, **{k: str(row[k]) for k in amounts}} for row in network["towns"]]
+    return {**network, "towns": towns}
 
 
 @router.get("/v1/activity")

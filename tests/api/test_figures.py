@@ -77,6 +77,8 @@ def test_inf_issued_is_every_inf_minted_and_in_circulation_is_less_the_baskets(l
     network = json.loads(deployed.manifest.read_text())["contracts"]["OstNetwork"]["address"]
     (row,) = ost_json(deployed, "network", "show", "--network", network)["towns"]
     assert int(row["infIssued"]) == 4 * ONE and int(row["infInCirculation"]) == 5 * ONE // 2
+    (page,) = httpx.get(f"{bridge.url}/v1/network", timeout=30).json()["towns"]  # the network page's
+    assert (page["infIssued"], page["infInCirculation"]) == (str(4 * ONE), str(5 * ONE // 2))  # exact, as text
 
 
 def test_profit_claimed_is_every_part_and_each_part_is_named(lived: tuple[Deployed, Bridge]) -> None:
