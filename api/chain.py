@@ -98,7 +98,7 @@ class ChainView:
             "role": self.settings.role_cache_seconds,
             "member": 30.0 if hit[1] else 2.0,
             "project": 10.0,
-            "cap": 10.0,
+            "cap": self.settings.cap_cache_seconds,
         }[kind]
         return hit[1] if time.monotonic() - hit[0] < ttl else MISSING
 
@@ -125,9 +125,11 @@ class ChainView:
         )
 
     def cap(self, coordinator: str) -> int:
-        """``coordinator``'s daily cap in INF's smallest unit, trusted for 10 s."""
+        """``coordinator``'s daily cap in INF's smallest unit, trusted for ``cap_cache_seconds`` (10 s)."""
         return self._cached(
-            ("cap", coordinator), 10.0, lambda: int(self._call(self._infinity, self._coordinator_day, coordinator)[0])
+            ("cap", coordinator),
+            self.settings.cap_cache_seconds,
+            lambda: int(self._call(self._infinity, self._coordinator_day, coordinator)[0]),
         )
 
     def project(self, project_id: int) -> Any:
@@ -146,7 +148,10 @@ class ChainView:
         data = "0x" + self._recovered_to.encode(address).hex()
         asked = [("eth_blockNumber", []), ("eth_call", [{"to": self._registry, "data": data}, "latest"])]
         head, moved = map(self._result, self._ask(asked))
-        return int(head, 16), str(self._recovered_to.decode(bytes.fromhex(moved[2:])))
+        try:
+            return int(head, 16), str(self._recovered_to.decode(bytes.fromhex(moved[2:])))
+        except Exception as exc:  # noqa: BLE001 - an answer that is no number, or no address, is no answer
+            raise Unreachable(self._said(exc)) from None
 
     def batch(self, calls: list[tuple[str, bytes]]) -> list[str | None]:
         """Views by bare ``eth_call`` (contract, calldata) in one JSON-RPC batch on this thread's own connection (web3
@@ -160,17 +165,26 @@ class ChainView:
         try:
             return self._link.ask(asked)
         except Exception as exc:  # noqa: BLE001 - any failure means unreachable here
-            raise Unreachable(scrub(str(exc), self.rpc_url)) from None
+            raise Unreachable(self._said(exc)) from None
+
+    def _said(self, what: object) -> str:
+        """What the node said, for a log: the URL's secrets scrubbed first, then cut (a secret cut in two would
+        survive the scrub)."""
+        return scrub(str(what), self.rpc_url)[:300]
 
     def _result(self, answer: dict[str, Any]) -> str:
         """An answer's result; its error, when it has none, as the node being unreachable for this read."""
         if not isinstance(answer.get("result"), str):
-            raise Unreachable(scrub(str(answer.get("error"))[:200], self.rpc_url))
+            raise Unreachable(self._said(answer.get("error")))
         return str(answer["result"])
 
     def head(self) -> int:
         """The chain's latest block number, asked now."""
-        return int(self._result(*self._ask([("eth_blockNumber", [])])), 16)
+        head = self._result(*self._ask([("eth_blockNumber", [])]))
+        try:
+            return int(head, 16)
+        except ValueError:
+            raise Unreachable(self._said(f"a block number of {head!r}")) from None
 
     def _per_block(self, kind: str, read: Callable[[Town], T], block: int | None = None) -> T:
         """``read(town)`` once per block, one reader at a time on one shared connection: what the town shows

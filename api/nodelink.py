@@ -44,37 +44,37 @@ class NodeLink:
         body = json.dumps(asked).encode()
         answers = json.loads(self._post(body))
         if not isinstance(answers, list) or len(answers) != len(calls):
-            raise NodeError(f"The node answered a batch of {len(calls)} with {str(answers)[:200]}")
+            raise NodeError(f"The node answered a batch of {len(calls)} with {answers!r}")  # cut by the caller
         try:
             return sorted(answers, key=lambda a: int(a["id"]))
         except (KeyError, TypeError, ValueError):
-            raise NodeError(f"The node's answers carry no ids: {str(answers)[:200]}") from None
+            raise NodeError(f"The node's answers carry no ids: {answers!r}") from None
 
     def _post(self, body: bytes) -> bytes:
         """``body`` posted on this thread's connection. A kept connection the node closed meanwhile fails at once
         when used: then once more on a new one (these are reads: asking twice is no harm)."""
         for fresh in (False, True):
-            connection = self._connection(fresh)
+            connection, used = self._connection(fresh)
             try:
                 connection.request("POST", self.path, body, self.headers)
                 response = connection.getresponse()
                 data = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()
-                if fresh:
-                    raise NodeError("The node closed the connection.") from None
-                continue
             except (OSError, http.client.HTTPException) as exc:
                 connection.close()
+                self._local.connection = None
+                if used and not isinstance(exc, TimeoutError):  # a kept connection gone stale (closed, reset, TLS)
+                    continue
                 raise NodeError(f"The node could not be asked: {type(exc).__name__}") from None
             if response.status != 200:
                 raise NodeError(f"The node answered HTTP {response.status}.")
             return data
         raise AssertionError("unreachable")
 
-    def _connection(self, fresh: bool) -> http.client.HTTPConnection:
+    def _connection(self, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection, and whether it served a request before (else it is new)."""
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None or fresh:
-            kind = http.client.HTTPSConnection if self.secure else http.client.HTTPConnection
-            connection = self._local.connection = kind(self.host, self.port, timeout=self.timeout)
-        return connection
+        if connection is not None and not fresh:
+            return connection, True
+        kind = http.client.HTTPSConnection if self.secure else http.client.HTTPConnection
+        connection = self._local.connection = kind(self.host, self.port, timeout=self.timeout)
+        return connection, False

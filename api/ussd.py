@@ -107,17 +107,42 @@ class PhoneMenu:
                 earlier = session.get(UssdStep, key)
                 if earlier is not None:
                     return earlier.reply
-            reply = self._answer(session, number, text, done)
+            # A right PIN checked for this step gives its try back, with the step's last write (one turn, not two),
+            # and whatever happens after the check: a node down, a refused action, the gateway's repeat.
+            right = any(verdict is True for verdict in done.values())
+            try:
+                reply = self._answer(session, number, text, done)
+            except PinNeeded:
+                raise
+            except BaseException:
+                session.rollback()
+                if right:
+                    self._give_back(session, number)
+                raise
             kept = key is not None and reply.startswith("END ")  # a last screen may have done something: kept
-            if kept or session.dirty:  # with a right PIN's try given back, in the same turn
+            if kept or right:
                 try:
                     with session.writing():
+                        if right:
+                            self._give_back(session, number, turn=False)
                         if kept:
                             session.add(UssdStep(key=key, reply=reply))
                             self._sweep(session)
                 except IntegrityError:
                     session.rollback()
+                    if right:
+                        self._give_back(session, number)
             return reply
+
+    @staticmethod
+    def _give_back(session: BridgeSession, number: str, *, turn: bool = True) -> None:
+        """The tries of ``number`` back to none taken (in a write turn of its own unless inside one already)."""
+        statement = update(PhoneAccount).where(PhoneAccount.phone == number).values(pin_failures=0)
+        if not turn:
+            session.execute(statement)
+            return
+        with session.writing():
+            session.execute(statement)
 
     def _sweep(self, session: BridgeSession) -> None:
         """Forget the replies older than :data:`KEEP_STEPS`, once a minute (not with every last screen)."""
@@ -260,7 +285,6 @@ class Screens:
                 return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
             raise PinNeeded(work)
         if self.done[work]:
-            account.pin_failures = 0  # the try back, written with the step's last screen (one write turn, not two)
             self.head, moved = self.menu.bridge.chain.head_and_recovery(account.address)
             if moved != NATIVE:
                 # The member took everything to a wallet of their own (the two-key recovery): the phone has nothing.

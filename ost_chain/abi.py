@@ -7,6 +7,7 @@ no selector, type string or field position is ever written by hand.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,18 +53,27 @@ def named(param: ABIComponent, value: Any) -> Any:
     components = param.get("components")
     if not components:
         return value
-    name = str(param.get("internalType", "")).rsplit(".", 1)[-1].split(" ")[-1].removesuffix("[]")
     fields = tuple(c["name"] for c in components)
-    return _struct(name, fields)(*(named(c, v) for c, v in zip(components, value, strict=True)))
+    return _struct(_struct_name(param), fields)(*(named(c, v) for c, v in zip(components, value, strict=True)))
+
+
+def _struct_name(param: ABIComponent) -> str:
+    """A struct's name from its ``internalType`` (``struct IShareSale.SaleTerms[2][]`` is ``SaleTerms``)."""
+    return re.sub(r"(\[\d*\])+$", "", str(param.get("internalType", "")).rsplit(".", 1)[-1].split(" ")[-1])
 
 
 @lru_cache(maxsize=256)
 def _struct(name: str, fields: tuple[str, ...]) -> Any:
-    return namedtuple(name or "Struct", fields)  # noqa: PYI024 - the fields come from the ABI at run time
+    """A named tuple for a struct; components without a usable name are called ``_0``, ``_1``…"""
+    return namedtuple(name if name.isidentifier() else "Struct", fields, rename=True)  # noqa: PYI024 - from the ABI
 
 
 # A reader of one static value from a call's return data: (the data, the word it starts at) -> the value.
 Reader = Callable[[bytes, int], Any]
+
+
+class _Unusual(Exception):
+    """A word no ABI encoder writes for its type (a bool of 2, an address with high bytes): left to ``eth_abi``."""
 
 
 def _reader(param: ABIComponent) -> tuple[int, Reader] | None:
@@ -77,17 +87,43 @@ def _reader(param: ABIComponent) -> tuple[int, Reader] | None:
             return None
         size, read = inner
         return size * int(count), lambda data, at: [read(data, at + size * n) for n in range(int(count))]
-    if kind.startswith("uint"):
-        return 1, lambda data, at: int.from_bytes(data[32 * at : 32 * at + 32], "big")
-    if kind.startswith("int"):
-        return 1, lambda data, at: int.from_bytes(data[32 * at : 32 * at + 32], "big", signed=True)
+    if kind.startswith(("uint", "int")):
+        signed, bits = kind.startswith("int"), int(kind.removeprefix("u").removeprefix("int") or 256)
+        low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
+
+        def number(data: bytes, at: int) -> int:
+            value = int.from_bytes(data[32 * at : 32 * at + 32], "big", signed=signed)
+            if not low <= value < high:  # padding that is not the value's own sign: not an ABI encoding
+                raise _Unusual
+            return value
+
+        return 1, number
     if kind == "bool":
-        return 1, lambda data, at: data[32 * at + 31] == 1
+
+        def flag(data: bytes, at: int) -> bool:
+            value = int.from_bytes(data[32 * at : 32 * at + 32], "big")
+            if value > 1:
+                raise _Unusual
+            return value == 1
+
+        return 1, flag
     if kind == "address":
-        return 1, lambda data, at: to_checksum_address(data[32 * at + 12 : 32 * at + 32])
+
+        def address(data: bytes, at: int) -> str:
+            if any(data[32 * at : 32 * at + 12]):
+                raise _Unusual
+            return to_checksum_address(data[32 * at + 12 : 32 * at + 32])
+
+        return 1, address
     if kind.startswith("bytes") and kind != "bytes":
         width = int(kind[5:])
-        return 1, lambda data, at: data[32 * at : 32 * at + width]
+
+        def fixed(data: bytes, at: int) -> bytes:
+            if any(data[32 * at + width : 32 * at + 32]):
+                raise _Unusual
+            return data[32 * at : 32 * at + width]
+
+        return 1, fixed
     components = param.get("components")
     if kind != "tuple" or not components:
         return None
@@ -97,8 +133,7 @@ def _reader(param: ABIComponent) -> tuple[int, Reader] | None:
     sizes = [p[0] for p in parts if p is not None]
     reads = [p[1] for p in parts if p is not None]
     starts = [sum(sizes[:n]) for n in range(len(sizes))]
-    name = str(param.get("internalType", "")).rsplit(".", 1)[-1].split(" ")[-1].removesuffix("[]")
-    struct = _struct(name, tuple(c["name"] for c in components))
+    struct = _struct(_struct_name(param), tuple(c["name"] for c in components))
     return sum(sizes), lambda data, at: struct(*(read(data, at + s) for read, s in zip(reads, starts, strict=True)))
 
 
@@ -116,7 +151,10 @@ def _static_decoder(abi: ABIFunction) -> Callable[[bytes], Any] | None:
     def decode(data: bytes) -> Any:
         if len(data) != length:
             return decode_result(abi, data)
-        values = [read(data, at) for read, at in zip(reads, starts, strict=True)]
+        try:
+            values = [read(data, at) for read, at in zip(reads, starts, strict=True)]
+        except _Unusual:  # not what a contract's ABI encoder writes: eth_abi says what is wrong with it
+            return decode_result(abi, data)
         return values[0] if len(values) == 1 else tuple(values)
 
     return decode

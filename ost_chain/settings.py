@@ -57,6 +57,12 @@ class BridgeSettings(BaseModel):
         description="Seconds without a batch mined while rows wait before /healthz says the worker is stalled.",
     )
     role_cache_seconds: float = Field(default=2.0, ge=0, description="How long an on-chain role check is trusted.")
+    cap_cache_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a coordinator's daily cap read from the chain is trusted; the worker looks again at "
+        "coordinators over their caps every half of it.",
+    )
     stale_role_seconds: float = Field(
         default=600.0, ge=0, description="While the chain is unreachable, trust a role seen this recently."
     )

@@ -38,7 +38,6 @@ from .relay import InfinityCodecs, Relay, RelayerProblem, Reverted, Rpc
 from .settle import MAX_ATTEMPTS, Settlement
 
 log = logging.getLogger("ost.bridge.worker")
-CAP_RECHECK_SECONDS = 5.0
 RECEIPT_GRACE_SECONDS = 10.0
 IDLE_SECONDS = 0.05  # between passes when nothing moved
 RESEND_SECONDS = 2.0  # between two sends of a batch the node does not have
@@ -221,7 +220,7 @@ class Worker:
 
     def _waiting(self) -> list[str] | None:
         """Coordinators whose rows wait for a new day (looked at again every few seconds), or None if all do."""
-        if time.monotonic() > self._caps_checked + CAP_RECHECK_SECONDS:
+        if time.monotonic() > self._caps_checked + self.settings.cap_cache_seconds / 2:
             self.capped, self.relayer_capped = {}, None
         if self.relayer_capped is not None:
             return None

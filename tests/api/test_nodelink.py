@@ -9,9 +9,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 
+from api.chain import ChainView
 from api.nodelink import NodeError, NodeLink
 
 
@@ -104,3 +106,13 @@ def test_what_is_not_a_node_url_or_a_json_rpc_answer_is_an_error() -> None:
         Node.refuse_batches = True
         with pytest.raises(NodeError, match="answered a batch of 2 with"):
             NodeLink(f"http://127.0.0.1:{port}", timeout=5).ask([("eth_blockNumber", []), ("eth_chainId", [])])
+
+
+def test_a_secret_the_node_echoes_is_scrubbed_before_its_words_are_cut() -> None:
+    """Found by review: the node's words were cut to 200 characters, then scrubbed; a key echoed across the cut
+    survived in part. Now scrubbed first, then cut."""
+    url = "https://rpc.example/v3/k3yABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    said = ChainView._said(
+        SimpleNamespace(rpc_url=url), "x" * 280 + " unknown project id k3yABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    )  # type: ignore[arg-type]
+    assert "k3yABCDEF" not in said and len(said) <= 300

@@ -94,7 +94,7 @@ def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(
     d = fresh_town
     infinity, registry = d.town.infinity.functions, d.town.registry.functions
     d.client.transact(infinity.setCoordinatorDailyCap(OTHER_COORDINATOR.address, 0), AMBASSADOR)
-    bridge = Bridge(d, databases.url("caps")).start()
+    bridge = Bridge(d, databases.url("caps"), env={"OST_BRIDGE__CAP_CACHE_SECONDS": "1"}).start()
     try:
         key, _ = bridge.new_key(OTHER_COORDINATOR.address)
         with httpx.Client(base_url=bridge.url, timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
@@ -102,13 +102,13 @@ def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(
             assert refused.status_code == 403 and "no daily cap" in refused.json()["detail"], refused.text
             # A cap of two shifts: two of five three-hour shifts are minted, three wait for the chain's next day.
             d.client.transact(infinity.setCoordinatorDailyCap(OTHER_COORDINATOR.address, 2 * ONE_INF), AMBASSADOR)
-            time.sleep(10.5)  # the bridge trusts a cap it read for ten seconds
+            time.sleep(1.1)  # the bridge trusts a cap it read for a second here (ten by default)
             ids = [f"capped-{n}-{uuid.uuid4().hex[:6]}" for n in range(5)]
             for n, participation_id in enumerate(ids):
                 body = participation(MEMBERS[10 + n], participation_id=participation_id)
                 assert http.post("/v1/participations", json=body).status_code == 202
             wait_until(lambda: sum(_status(http, i)["status"] == "confirmed" for i in ids) == 2)
-            time.sleep(7.0)  # past the worker's next look at the caps: what it minted today still counts
+            time.sleep(1.5)  # past the worker's next looks at the caps: what it minted today still counts
             statuses = [_status(http, i)["status"] for i in ids]
             assert sorted(statuses) == ["confirmed", "confirmed", "queued", "queued", "queued"], statuses
             assert infinity.totalSupply().call() == 2 * ONE_INF

@@ -21,6 +21,7 @@ from eth_account import Account
 from sqlalchemy import select
 
 from api.bridge import Bridge as BridgeInProcess
+from api.chain import Unreachable
 from api.custody import Vault, hash_pin, pin_matches, vault_for
 from api.db import PhoneAccount, PhoneOrder, Sms
 from api.i18n import page_room
@@ -465,6 +466,44 @@ def test_a_step_reading_the_chain_does_not_wait_for_another_member_s_read(
             assert first.result(timeout=30).startswith("CON ")
     finally:
         release.set()
+        bridge.stop()
+
+
+def test_a_right_pin_gives_its_try_back_even_when_the_step_fails_after_it(
+    deployed: Deployed, databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: the try a right PIN gives back was written with the step's last screen, so a step that
+    failed after the check (the node gone, here from the PIN's chain read on) kept the try: three such dials locked
+    a member who typed the right PIN every time. So did a gateway's repeat of a step (its reply already kept)."""
+    settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=databases.url("tries"))
+    settings.bridge.run_worker = False
+    bridge = BridgeInProcess(settings)
+    menu, number, pin = bridge.phone_menu, "+27845559999", "24680"
+    key = Vault.new_account()
+    with bridge.sessions() as session, session.writing():
+        account = PhoneAccount(phone=number, address=key.address, sealed_key=menu.vault.seal(key), name=number)
+        account.language, account.pin_failures = "en", 0
+        account.pin_hash = hash_pin(menu.vault.pepper(key.address, pin))
+        session.add(account)
+
+    def tries() -> int:
+        with bridge.sessions() as session:
+            return int(session.get(PhoneAccount, number).pin_failures)
+
+    def down(address: str) -> tuple[int, str]:
+        raise Unreachable("the node is down")
+
+    try:
+        with monkeypatch.context() as outage:
+            outage.setattr(bridge.chain, "head_and_recovery", down)
+            for n in range(4):
+                with pytest.raises(Unreachable):
+                    asyncio.run(menu.reply(number, f"1*{pin}", f"outage-{n}"))
+                assert tries() == 0
+        assert asyncio.run(menu.reply(number, f"1*{pin}", "back")).startswith("END INF: 0 INF")
+        assert asyncio.run(menu.reply(number, "1*11111", "wrong")) == "END Wrong PIN. 2 tries left."
+        assert asyncio.run(menu.reply(number, f"1*{pin}", "right")).startswith("END INF: ") and tries() == 0
+    finally:
         bridge.stop()
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 from eth_abi import encode
-from eth_abi.exceptions import InsufficientDataBytes
+from eth_abi.exceptions import DecodingError, InsufficientDataBytes
 from eth_utils.abi import get_abi_output_types
 
 from ost_chain.abi import Event, Function, decode_result
@@ -89,3 +89,33 @@ def test_results_read_from_their_words_equal_eth_abi_s_for_every_function_of_eve
     assert terms.static is not None
     with pytest.raises(InsufficientDataBytes):  # a short answer is not read as zeros
         terms.decode(b"\x00" * 31)
+
+
+def test_words_no_abi_encoder_writes_are_refused_as_eth_abi_refuses_them() -> None:
+    """Found by review: the words' reader took a bool of 2 for false, an address's high bytes away, a uint8 of 300
+    and an int24 that was not sign-extended as they came. A wrong contract or a garbled node answer is now refused,
+    in eth_abi's words, as it was before the shortcut."""
+    word = lambda value: value.to_bytes(32, "big")  # noqa: E731
+    cases = {
+        "bool": [word(2), word(257)],
+        "address": [b"\x01" + bytes(11) + b"\x22" * 20],
+        "uint8": [word(300)],
+        "int24": [word(0xFFFFFF)],
+        "bytes4": [b"\xab" * 4 + b"\x01" + bytes(27)],
+    }
+    for kind, answers in cases.items():
+        fn = Function.entry({"type": "function", "name": "x", "inputs": [], "outputs": [{"name": "", "type": kind}]})
+        assert fn.static is not None
+        for data in answers:
+            with pytest.raises(DecodingError):
+                fn.decode(data)
+    int24 = Function.entry({"type": "function", "name": "x", "inputs": [], "outputs": [{"name": "", "type": "int24"}]})
+    assert int24.decode(encode(["int24"], [-5])) == -5
+
+
+def test_a_fixed_array_of_structs_and_unnamed_fields_read_as_named_tuples() -> None:
+    component = [{"name": "a", "type": "uint8"}, {"name": "", "type": "bool"}]
+    output = {"name": "", "type": "tuple[2]", "internalType": "struct Lib.Pair[2]", "components": component}
+    fn = Function.entry({"type": "function", "name": "x", "inputs": [], "outputs": [output]})
+    pairs = fn.decode(encode(["(uint8,bool)[2]"], [[(1, True), (2, False)]]))
+    assert [type(p).__name__ for p in pairs] == ["Pair", "Pair"] and pairs[1].a == 2 and pairs[0]._1 is True
