@@ -47,7 +47,10 @@ postgresql:
 
 test: setup $(BIN)/anvil chromium postgresql
 	$(BIN)/ost compile
-	$(BIN)/pytest -q -n 2  # two workers: the bridge tests wait on chains and servers more than on a core
+	# Four workers on two cores: the bridge tests wait on chains, servers and blocks, and two workers left the
+	# cores idle a quarter of the time (7:00 with two, 6:03 with four, on a quiet 2-core machine). The slowest
+	# tests are printed at the end.
+	$(BIN)/pytest -q -n 4 --durations=20
 	$(BIN)/ape test tests/ape -q
 
 # Static analysis in its own environment (slither pins web3 < 8), on the solc-js wrapper; any high or
