@@ -11,7 +11,9 @@ import pytest
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")  # one browser a test process: a launch is seconds of a core
+# One browser a module, not a session: Playwright's sync API holds an event loop running on the test process's
+# thread while its browser is open, and a later test's asyncio.run() in that process would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     if CHROMIUM is None:
