@@ -389,6 +389,7 @@ class ActivityPublic(BaseModel):
 
 class EnumsPublic(BaseModel):
     phases: list[str]
+    openPhases: list[str] = Field(description="The phases in which shares may be bought, in order.")
     closedPhases: list[str]
     failedPhase: str = Field(description="The phase of a failed raise, whose buyers may take refunds.")
     tiers: list[str]

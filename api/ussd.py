@@ -27,7 +27,7 @@ from anyio import CapacityLimiter, to_thread
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ost_chain.enums import NATIVE
+from ost_chain.enums import NATIVE, Phase
 from ost_chain.exceptions import ConfigError, OstError
 from ost_chain.gasless import prepare, sign
 from ost_chain.townclient import Town
@@ -416,7 +416,7 @@ class Screens:
                 chosen = int(answer) or -1
             else:
                 chosen = -1
-        open_now = [s for s in self._sales if s.phase in ("local", "country", "world")]
+        open_now = [s for s in self._sales if s.phase in Phase.open_labels()]
         open_now.sort(key=lambda s: (s.phase_ends_in is None, s.phase_ends_in or 0))  # the soonest to end first
         if not open_now:
             return "END " + self.t("No sale is open now.")

@@ -43,6 +43,17 @@ class Phase(ContractEnum):
         return self >= Phase.SUCCEEDED
 
     @property
+    def is_open(self) -> bool:
+        """Shares may be bought now (by whom: :attr:`who_may_buy`)."""
+        return Phase.PENDING < self < Phase.SUCCEEDED
+
+    @classmethod
+    def open_labels(cls) -> list[str]:
+        """The open phases' labels, in order (``local``, ``country``, ``world``): a tier may buy in its phase and
+        every later one."""
+        return [phase.label for phase in cls if phase.is_open]
+
+    @property
     def who_may_buy(self) -> str:
         """Who may buy in this phase, in plain words."""
         return _WHO_MAY_BUY[self]

@@ -8,7 +8,7 @@ from typing import Any
 
 from .bridgeclient import BridgeClient
 from .documents import canonical_plan
-from .enums import NATIVE, DocumentKind, Role
+from .enums import NATIVE, DocumentKind, Phase, Role
 from .exceptions import OstError
 from .units import numbered
 
@@ -28,7 +28,7 @@ def checklist(town: Any, bridge_url: str | None = None) -> list[dict[str, Any]]:
         town.factory.functions.document(i, DocumentKind.BUSINESS_PLAN).call()[1] > 0
         for i in range(min(FIRST_PLANS, listed))
     ]
-    open_now = [s for s in town.sales() if s.phase in ("local", "country", "world")]
+    open_now = [s for s in town.sales() if s.phase in Phase.open_labels()]
     meals: int | None = None
     if bridge_url:
         try:

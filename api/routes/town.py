@@ -106,6 +106,7 @@ def config(bridge: BridgeDep) -> ConfigPublic:
     selectors = {call: "0x" + fn.selector.hex() for call, fn in bridge.wallet_calls.items()}
     enums = EnumsPublic(
         phases=Phase.labels(),
+        openPhases=Phase.open_labels(),
         closedPhases=[p.label for p in Phase if p.closed],
         failedPhase=Phase.FAILED.label,
         tiers=Tier.labels(),

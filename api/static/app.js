@@ -118,14 +118,15 @@ async function verifyDocument(d, note) {
 
 // Whether the account on view may buy a business's shares now, by its tier and the sale's phase (the buy form
 // asks the bridge before anything is sent, which also knows the caps).
-const OPEN_PHASES = ['local', 'country', 'world'];
+// The open phases, in order, as the bridge serves them from the contracts' enum (a tier buys in its own and later).
+const openPhases = () => state.config.enums.openPhases;
 function mayBuyNow(b) {
   const view = state.view;
-  if (!view || view.recoveredTo || !OPEN_PHASES.includes(b.phase)) return false;
-  return OPEN_PHASES.indexOf(view.tier) <= OPEN_PHASES.indexOf(b.phase);
+  if (!view || view.recoveredTo || !openPhases().includes(b.phase)) return false;
+  return openPhases().indexOf(view.tier) <= openPhases().indexOf(b.phase);
 }
 
-const stage = (b) => (OPEN_PHASES.includes(b.phase) ? 0 : b.phase === 'pending' ? 1 : 2);
+const stage = (b) => (openPhases().includes(b.phase) ? 0 : b.phase === 'pending' ? 1 : 2);
 
 // The order the list is read in: by number, by name, soonest-ending first, or by the share of the goal raised.
 const ORDERS = {
@@ -206,15 +207,16 @@ function renderPictures() {
   picker.replaceChildren(...raised.map((id) => new Option(state.businesses.find((b) => b.id === id)?.name || `#${id}`, id)));
   if (chosen !== undefined) picker.value = String(chosen);
   const points = chosen === undefined ? [] : p.raises[String(chosen)];
-  const phases = ['local', 'country', 'world'];
+  const phases = openPhases();
   const styles = { local: ['circle', []], country: ['triangle', [6, 4]], world: ['rect', [2, 3]] };
   const business = state.businesses.find((b) => b.id === chosen);
   draw('chart-raise', {
     type: 'line',
     data: {
       labels: dates(points),
-      datasets: phases.map((phase) => ({
-        label: t(phase), pointStyle: styles[phase][0], borderDash: styles[phase][1], pointRadius: 5, spanGaps: false,
+      datasets: phases.map((phase, n) => ({
+        label: t(phase), pointStyle: (styles[phase] || ['rectRot'])[0], borderDash: (styles[phase] || [[n, 2]])[1],
+        pointRadius: 5, spanGaps: false,
         data: points.map((x) => (x.phase === phase ? x.sold : null)),
       })),
     },

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from ..enums import Phase
 from ..exceptions import ConfigError
 from ..townclient import NotAllowed, as_dict
 from ..units import money
@@ -107,7 +108,7 @@ def sale_buy(
     )
 
 
-OPEN_PHASES = ("local", "country", "world")
+OPEN_PHASES = tuple(Phase.open_labels())
 
 
 def whole_shares(text: str) -> int:
@@ -139,7 +140,7 @@ def sale_advance(
     sale, _ = town.sale(status.business_id)
     terms = town.client.view(sale.functions.terms())
     following = [("country", terms.countryDuration), ("world", terms.worldDuration)]
-    order = ["pending", "local", "country", "world"]
+    order = Phase.labels()
     later = [name for name, length in following if length and order.index(name) > order.index(status.phase)]
     nxt = "local" if status.phase == "pending" else (later[0] if later else "closed")
     early = f" ({time_left(status.phase_ends_in)} early)" if status.phase_ends_in else ""

@@ -10,7 +10,7 @@ import pytest
 from ost_chain.artifacts import Artifacts
 from ost_chain.compiler import compile_contracts
 from ost_chain.eip712 import participation_typed_data
-from ost_chain.enums import SOLIDITY, Role, solidity_members
+from ost_chain.enums import SOLIDITY, Phase, Role, Tier, solidity_members
 from ost_chain.exceptions import ConfigError
 from ost_chain.settings import current_settings, get_settings
 
@@ -28,6 +28,14 @@ def test_every_enum_matches_the_solidity_enum_member_for_member() -> None:
 def test_every_solidity_enum_has_a_python_twin() -> None:
     """A new enum in an interface must be added to ost_chain.enums (test contracts aside)."""
     assert set(_compiled().enums()) == set(SOLIDITY.values())
+
+
+def test_the_open_phases_are_those_between_pending_and_the_closed_ones() -> None:
+    """One place says which phases sell (``Phase.is_open``): the phone, the launch checklist, the CLI and the page
+    (served in /v1/config) take it from there instead of each writing the three out."""
+    assert Phase.open_labels() == ["local", "country", "world"]
+    assert [p.label for p in Phase if not p.is_open and not p.closed] == ["pending"]
+    assert all(Tier(n).label == phase for n, phase in enumerate(Phase.open_labels()))  # a tier buys from its phase
 
 
 def test_role_ids_are_the_registry_constants() -> None:
