@@ -243,7 +243,8 @@ class ChainView:
         from ost_chain.ostnetwork import figures, towns
 
         def read(town: Town) -> dict[str, Any]:
-            rows = [figures(town.client, town.network, t) for t in towns(town.network, town.client)]
+            since = town.network_block  # no town of the network is older than the network
+            rows = [figures(town.client, town.network, t, since) for t in towns(town.network, town.client)]
             for row in rows:  # the chain's coin by the name this town gives it
                 for part in row["raisedIn"]:
                     if part["asset"] == NATIVE:

@@ -412,7 +412,7 @@ class Screens:
         for answer in rest:
             if answer == "00" and not chosen:
                 page += 1
-            elif answer.isdigit() and not chosen:
+            elif answer.isascii() and answer.isdecimal() and len(answer) <= 4 and not chosen:
                 chosen = int(answer) or -1
             else:
                 chosen = -1

@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 
 
 def infinity(town: TownReader) -> dict[str, int]:
-    """INF issued, redeemed and in circulation (in wei): the supply read now, the baskets from their events."""
-    supply = int(town.infinity.functions.totalSupply().call())
-    baskets = town.infinity.events.BasketRedeemed().get_logs(from_block=town._from_block)
+    """INF issued, redeemed and in circulation (in wei): the supply and the baskets' events read at one block (a
+    basket mined between two reads at "latest" would be counted twice)."""
+    block = town.client.w3.eth.block_number
+    supply = int(town.infinity.functions.totalSupply().call(block_identifier=block))
+    baskets = town.infinity.events.BasketRedeemed().get_logs(from_block=town._from_block, to_block=block)
     redeemed = sum(int(e["args"]["amount"]) for e in baskets)
     return {"issued": supply + redeemed, "redeemed": redeemed, "inCirculation": supply}
 

@@ -200,8 +200,9 @@ def towns(network: Contract, client: Any) -> list[dict[str, Any]]:
     return found
 
 
-def figures(client: Any, network: Any, town: dict[str, Any]) -> dict[str, Any]:
-    """One town's figures, read through the same reader as a town's own commands."""
+def figures(client: Any, network: Any, town: dict[str, Any], since: int = 0) -> dict[str, Any]:
+    """One town's figures, read through the same reader as a town's own commands; its events from block ``since``
+    on (the network's own block: no town of it is older), else from the chain's first."""
     implementations = network.functions.implementations().call()
     contracts = {
         "TownRegistry": town["registry"],
@@ -215,7 +216,7 @@ def figures(client: Any, network: Any, town: dict[str, Any]) -> dict[str, Any]:
         "format": FORMAT,
         "town": town["name"],
         "chainId": client.chain_id,
-        "contracts": {k: {"address": v, "tx": None, "block": None, "args": []} for k, v in contracts.items()},
+        "contracts": {k: {"address": v, "tx": None, "block": since or None, "args": []} for k, v in contracts.items()},
     }
     from .townclient import Town
 

@@ -26,6 +26,7 @@ import typer
 
 from ..chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from ..client import ChainClient
+from ..enums import Phase
 from ..exceptions import ConfigError
 from ..manifest import Manifest, manifest_path
 from ..network import set_default_town
@@ -317,7 +318,7 @@ def _gasless_purchase(record: Manifest, rpc_url: str) -> str | None:
     if coin is None:
         return None
     town = Town(ChainClient.connect(rpc_url, compile=False), record.data)
-    sale = next((s for s in town.sales() if s.asset == coin["address"] and s.phase == "local"), None)
+    sale = next((s for s in town.sales() if s.asset == coin["address"] and Phase[s.phase.upper()].is_open), None)
     token = town.client.at("TestStablecoin", coin["address"])
     accounts = [a.address for a in dev_accounts()]
     held = town.client.call_many([token.functions.balanceOf(a) for a in accounts])

@@ -9,7 +9,7 @@ import string
 import pytest
 from babel import Locale
 
-from api.i18n import LANGUAGES, LOCALE, Words, catalog, chosen_language, in_language, plurals
+from api.i18n import LANGUAGES, LOCALE, Words, catalog, chosen_language, in_language, plurals, say_n
 
 FIELDS = re.compile(r"{(\w*)}")
 
@@ -163,3 +163,16 @@ def test_the_phone_says_the_tries_left_with_the_number_s_own_form(language: str,
     from api.i18n import say_n
 
     assert say_n(language, "Wrong PIN. {left} try left.", "Wrong PIN. {left} tries left.", n, left=n) == said
+
+
+def test_arabic_counts_take_the_form_arabic_grammar_gives_them() -> None:
+    """Found by review: the phone's "shares left" had Arabic's two forms for 11-99 and for 100-102 swapped (the
+    catalog's index 4 is CLDR's "other", 100-102; index 5 its "many", 11-99)."""
+    said = {
+        n: say_n("ar", "{who}: {left} share left", "{who}: {left} shares left", n, who="الأعضاء", left=n)
+        for n in (0, 1, 2, 3, 11, 99, 100, 102)
+    }
+    assert said[1] == "الأعضاء: بقي سهم واحد" and said[2] == "الأعضاء: بقي سهمان"
+    assert said[3] == "الأعضاء: بقيت 3 أسهم"
+    assert said[11].endswith("11 سهمًا") and said[99].endswith("99 سهمًا")
+    assert said[100].endswith("100 سهم") and said[102].endswith("102 سهم")
