@@ -138,13 +138,9 @@ class ChainView:
             ("project", project_id), 10.0, lambda: self._call(self._infinity, self._project, project_id)
         )
 
-    def recovered_to(self, address: str) -> str:
-        """Where ``address``'s holdings went in a two-key recovery (the zero address if nowhere), asked now."""
-        return self.head_and_recovery(address)[1]
-
     def head_and_recovery(self, address: str) -> tuple[int, str]:
-        """The chain's latest block number and :meth:`recovered_to`, in one round trip (a phone step after its PIN
-        needs both)."""
+        """The chain's latest block number, and where ``address``'s holdings went in a two-key recovery (the zero
+        address if nowhere), asked now in one round trip (a phone step after its PIN needs both)."""
         data = "0x" + self._recovered_to.encode(address).hex()
         asked = [("eth_blockNumber", []), ("eth_call", [{"to": self._registry, "data": data}, "latest"])]
         head, moved = map(self._result, self._ask(asked))

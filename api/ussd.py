@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from anyio import CapacityLimiter, to_thread
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Update, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ost_chain.enums import NATIVE, Phase
@@ -117,32 +117,24 @@ class PhoneMenu:
             except BaseException:
                 session.rollback()
                 if right:
-                    self._give_back(session, number)
+                    with session.writing():
+                        session.execute(_tries_back(number))
                 raise
             kept = key is not None and reply.startswith("END ")  # a last screen may have done something: kept
             if kept or right:
                 try:
                     with session.writing():
                         if right:
-                            self._give_back(session, number, turn=False)
+                            session.execute(_tries_back(number))
                         if kept:
                             session.add(UssdStep(key=key, reply=reply))
                             self._sweep(session)
                 except IntegrityError:
                     session.rollback()
                     if right:
-                        self._give_back(session, number)
+                        with session.writing():
+                            session.execute(_tries_back(number))
             return reply
-
-    @staticmethod
-    def _give_back(session: BridgeSession, number: str, *, turn: bool = True) -> None:
-        """The tries of ``number`` back to none taken (in a write turn of its own unless inside one already)."""
-        statement = update(PhoneAccount).where(PhoneAccount.phone == number).values(pin_failures=0)
-        if not turn:
-            session.execute(statement)
-            return
-        with session.writing():
-            session.execute(statement)
 
     def _sweep(self, session: BridgeSession) -> None:
         """Forget the replies older than :data:`KEEP_STEPS`, once a minute (not with every last screen)."""
@@ -583,6 +575,11 @@ def _worked(done: dict[PinWork, bool | str], work: PinWork) -> bool | str:
     if work not in done:
         raise PinNeeded(work)
     return done[work]
+
+
+def _tries_back(number: str) -> Update:
+    """The statement that gives ``number`` back every PIN try (a right PIN was typed)."""
+    return update(PhoneAccount).where(PhoneAccount.phone == number).values(pin_failures=0)
 
 
 def _numbered(sales: list[Any], width: int, start: int = 1) -> list[str]:

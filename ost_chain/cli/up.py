@@ -318,7 +318,7 @@ def _gasless_purchase(record: Manifest, rpc_url: str) -> str | None:
     if coin is None:
         return None
     town = Town(ChainClient.connect(rpc_url, compile=False), record.data)
-    sale = next((s for s in town.sales() if s.asset == coin["address"] and Phase[s.phase.upper()].is_open), None)
+    sale = next((s for s in town.sales() if s.asset == coin["address"] and s.phase in Phase.open_labels()), None)
     token = town.client.at("TestStablecoin", coin["address"])
     accounts = [a.address for a in dev_accounts()]
     held = town.client.call_many([token.functions.balanceOf(a) for a in accounts])
