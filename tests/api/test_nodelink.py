@@ -113,6 +113,6 @@ def test_a_secret_the_node_echoes_is_scrubbed_before_its_words_are_cut() -> None
     survived in part. Now scrubbed first, then cut."""
     url = "https://rpc.example/v3/k3yABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     said = ChainView._said(
-        SimpleNamespace(rpc_url=url), "x" * 280 + " unknown project id k3yABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        SimpleNamespace(rpc_url=url), "x" * 170 + " no such path /v3/k3yABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     )  # type: ignore[arg-type]
     assert "k3yABCDEF" not in said and len(said) <= 300
