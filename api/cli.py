@@ -98,9 +98,12 @@ def serve(
     """Serve the bridge (OpenAPI at /docs) until Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
+    from ost_chain._startup import loading, settled
 
-    from . import create_app
+    with loading():  # FastAPI, SQLAlchemy, uvicorn (see ost_chain._startup)
+        import uvicorn
+
+        from . import create_app
 
     settings, _ = _settings(manifest, rpc_url, database_url, relayer)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID` prints every thread's stack
@@ -108,7 +111,9 @@ def serve(
     if workers > 1:
         _serve_processes(settings, host, port, workers)
         return
-    app = create_app(settings)
+    with loading():
+        app = create_app(settings)
+    settled(for_long=True)  # the app, its routes and its contracts live as long as the bridge
     console.print(
         f"Bridge for {app.state.bridge.manifest.town} on http://{host}:{port} (docs at /docs); "
         f"relayer {app.state.bridge.relayer.address}."

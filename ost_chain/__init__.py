@@ -2,9 +2,12 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .chain import LocalChain, dev_accounts
-from .client import ChainClient
-from .exceptions import ChainError, CompilationError, ConfigError, ContractRevert, OstError, ToolchainError
+from ._startup import loading
+
+with loading():  # web3 and eth-account: see ost_chain._startup
+    from .chain import LocalChain, dev_accounts
+    from .client import ChainClient
+    from .exceptions import ChainError, CompilationError, ConfigError, ContractRevert, OstError, ToolchainError
 
 try:
     __version__ = version("ost_chain")

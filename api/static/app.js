@@ -369,7 +369,20 @@ function renderBusinesses() {
   if (chosen) select.value = chosen;
 }
 
-async function showAccount(address) {
+// The account's section says it is being read (aria-busy) until every part of it is drawn: assistive technology
+// waits for the whole of it, and nothing moves under a reader's finger without that being said.
+// `go` takes the reader to it (a look-up, a bookmarked link), before the section stops being busy.
+async function showAccount(address, { go = false } = {}) {
+  $('me').setAttribute('aria-busy', 'true');
+  try {
+    await drawAccount(address);
+    if (go) $('me').scrollIntoView({ block: 'start' }); // the account is at the top: take the reader there
+  } finally {
+    $('me').removeAttribute('aria-busy');
+  }
+}
+
+async function drawAccount(address) {
   const view = await api(`/v1/members/${encodeURIComponent(address)}`); // never another path of the bridge
   state.viewing = address;
   state.view = view;
@@ -814,15 +827,14 @@ async function start() {
     event.preventDefault();
     try {
       const address = $('lookup-address').value.trim();
-      await showAccount(address);
+      await showAccount(address, { go: true });
       keepInUrl(address);
       say(''); // what was said about an earlier look-up no longer holds
-      $('me').scrollIntoView({ block: 'start' }); // the account is at the top: take the reader there
     } catch (error) { say(error.message, 'bad'); }
   });
   const bookmarked = addressInUrl();
   if (bookmarked) {
-    try { await showAccount(bookmarked); $('me').scrollIntoView(); } catch (error) { say(error.message, 'bad'); }
+    try { await showAccount(bookmarked, { go: true }); } catch (error) { say(error.message, 'bad'); }
   }
   // Follow the chain: when a new block appears, read everything again.
   setInterval(async () => {

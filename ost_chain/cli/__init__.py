@@ -15,5 +15,9 @@ def __getattr__(name: str) -> Any:
     if name in __all__:
         from importlib import import_module
 
-        return getattr(import_module(f"{__name__}.root"), name)
+        from .._startup import loading
+
+        with loading():  # every command, and the plugins' (see ost_chain._startup)
+            root = import_module(f"{__name__}.root")
+        return getattr(root, name)
     raise AttributeError(name)

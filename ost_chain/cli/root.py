@@ -13,6 +13,7 @@ from rich.text import Text
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # typer's own click
 from web3.exceptions import ProviderConnectionError
 
+from .._startup import settled
 from ..exceptions import NoFunds, OstError
 from ..plugins import commands
 from ..redact import redact_url
@@ -95,6 +96,7 @@ for _name, _group in commands().items():  # `ost api` and any other installed pl
 def main() -> None:
     """Entry point: run the app and turn every :class:`OstError`, and every mistake in how a command was typed, into
     a one-line message."""
+    settled()  # what `ost` loaded lives as long as the command does (see ost_chain._startup)
     try:
         code = _readable(typer.main.get_command(app)).main(prog_name="ost", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `ost`, or a group, alone: its help

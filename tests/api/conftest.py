@@ -33,6 +33,7 @@ from ost_chain.eip712 import sign_participation
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 from ost_chain.units import hash_id, relayed_id
+from tests import web
 from tests.nodes import start_node
 from tests.pg import PostgresServer
 
@@ -132,7 +133,7 @@ class Bridge:
             if self.process.poll() is not None:
                 raise RuntimeError(f"ost api exited: {self.log.read_text()[-2000:]}")
             try:
-                httpx.get(f"{self.url}/healthz", timeout=1.0)
+                web.get(f"{self.url}/healthz", timeout=1.0)
                 return self
             except httpx.TransportError:
                 time.sleep(0.1)

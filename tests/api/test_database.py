@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from api.db import Batch, BatchStatus, Participation, Status
 from ost_chain.units import hash_id
+from tests import web
 from tests.pg import PostgresServer
 
 from .conftest import (
@@ -131,7 +132,7 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
     database = databases.url("replicas")
     env = {"OST_BRIDGE__BATCH_SIZE": "20"}
     first = Bridge(d, database, env=env).start()
-    wait_until(lambda: httpx.get(f"{first.url}/healthz").json()["queue"]["workerLeader"])
+    wait_until(lambda: web.get(f"{first.url}/healthz").json()["queue"]["workerLeader"])
     second = Bridge(d, database, env=env).start()
     key, _ = first.new_key(COORDINATOR.address)
     headers = {"Authorization": f"Bearer {key}"}
@@ -145,7 +146,7 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
         time.sleep(0.02)  # a steady stream, so the kill lands in its middle
         for replica in ((first, second)[n % 2], second):
             try:
-                return httpx.post(f"{replica.url}/v1/participations", json=bodies[n], headers=headers).status_code
+                return web.post(f"{replica.url}/v1/participations", json=bodies[n], headers=headers).status_code
             except httpx.TransportError:
                 continue
         return 0
@@ -174,7 +175,7 @@ def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
         assert answers == [202] * 300
         assert at_kill < 300, "everything was minted before the kill: nothing was tested"
         wait_until(lambda: confirmed(second) == 300, timeout=60)  # the lease runs out; the other replica takes it
-        assert httpx.get(f"{second.url}/healthz").json()["queue"]["workerLeader"]
+        assert web.get(f"{second.url}/healthz").json()["queue"]["workerLeader"]
     finally:
         first.kill()
         second.stop()

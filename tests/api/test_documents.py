@@ -9,7 +9,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ost_chain.client import ChainClient
@@ -18,6 +17,7 @@ from ost_chain.documents import Mismatch
 from ost_chain.enums import DocumentKind
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
+from tests import web
 from tests.api.conftest import COORDINATOR, DEV, MEMBERS, OST, PLAN, Deployed, deploy_town, serving
 
 BAKERY_PLAN = b"# Bakery\n\nBread every morning, sold at the hall.\n"
@@ -62,17 +62,17 @@ def test_documents_are_published_stored_served_and_checked(documented: Deployed)
     assert (store / digest).read_bytes() == BAKERY_PLAN
 
     with serving(d) as bridge:
-        served = httpx.get(f"{bridge.url}/v1/documents/{digest}")
+        served = web.get(f"{bridge.url}/v1/documents/{digest}")
         assert served.status_code == 200 and served.content == BAKERY_PLAN
         assert hashlib.sha256(served.content).hexdigest() == digest  # what a reader checks against the chain
-        assert httpx.get(f"{bridge.url}/v1/documents/{'00' * 32}").status_code == 404
+        assert web.get(f"{bridge.url}/v1/documents/{'00' * 32}").status_code == 404
         assert served.headers["content-security-policy"] == "sandbox"  # read, never run
         # Found by review: the store is served for what this town published, not for any file it holds.
         stray = b"a file someone put in the store\n"
         (store / hashlib.sha256(stray).hexdigest()).write_bytes(stray)
-        assert httpx.get(f"{bridge.url}/v1/documents/{hashlib.sha256(stray).hexdigest()}").status_code == 404
+        assert web.get(f"{bridge.url}/v1/documents/{hashlib.sha256(stray).hexdigest()}").status_code == 404
         (store / digest).write_bytes(BAKERY_PLAN + b"one line added later\n")  # changed after publishing
-        tampered = httpx.get(f"{bridge.url}/v1/documents/{digest}")
+        tampered = web.get(f"{bridge.url}/v1/documents/{digest}")
         assert tampered.status_code == 409 and "does not match its hash" in tampered.json()["detail"]
 
         where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url, "--json"]

@@ -13,10 +13,10 @@ import os
 import subprocess
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from ost_chain.townclient import Reward, Town
+from tests import web
 from tests.api.conftest import DEV, OST, Bridge, Deployed, deploy_town
 
 ONE = 10**18
@@ -65,8 +65,8 @@ def ost_json(deployed: Deployed, *args: str) -> dict:
 
 def test_inf_issued_is_every_inf_minted_and_in_circulation_is_less_the_baskets(lived: tuple[Deployed, Bridge]) -> None:
     deployed, bridge = lived
-    town = httpx.get(f"{bridge.url}/v1/town", timeout=30).json()
-    weeks = httpx.get(f"{bridge.url}/v1/pictures", timeout=30).json()["infPerWeek"]
+    town = web.get(f"{bridge.url}/v1/town", timeout=30).json()
+    weeks = web.get(f"{bridge.url}/v1/pictures", timeout=30).json()["infPerWeek"]
     assert int(town["infinityIssued"]) == sum(int(w["amount"]) for w in weeks) == 4 * ONE
     assert int(town["infinityRedeemed"]) == 3 * ONE // 2 and int(town["infinityInCirculation"]) == 5 * ONE // 2
     shown = ost_json(deployed, "town", "show", "--manifest", str(deployed.manifest))
@@ -77,14 +77,14 @@ def test_inf_issued_is_every_inf_minted_and_in_circulation_is_less_the_baskets(l
     network = json.loads(deployed.manifest.read_text())["contracts"]["OstNetwork"]["address"]
     (row,) = ost_json(deployed, "network", "show", "--network", network)["towns"]
     assert int(row["infIssued"]) == 4 * ONE and int(row["infInCirculation"]) == 5 * ONE // 2
-    (page,) = httpx.get(f"{bridge.url}/v1/network", timeout=30).json()["towns"]  # the network page's
+    (page,) = web.get(f"{bridge.url}/v1/network", timeout=30).json()["towns"]  # the network page's
     assert (page["infIssued"], page["infInCirculation"]) == (str(4 * ONE), str(5 * ONE // 2))  # exact, as text
 
 
 def test_profit_claimed_is_every_part_and_each_part_is_named(lived: tuple[Deployed, Bridge]) -> None:
     _, bridge = lived
-    activity = httpx.get(f"{bridge.url}/v1/activity", timeout=30).json()
-    money = httpx.get(f"{bridge.url}/v1/pictures", timeout=30).json()["profit"]
+    activity = web.get(f"{bridge.url}/v1/activity", timeout=30).json()
+    money = web.get(f"{bridge.url}/v1/pictures", timeout=30).json()["profit"]
     (native,) = activity["profit"]
     members, investors = int(native["claimedByMembers"]), int(native["claimedByInvestors"])
     # One member of two claimed a member's part; the investor abroad its 5 shares' half of the investors' part.

@@ -27,6 +27,7 @@ from ost_chain.enums import NATIVE
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward
+from tests import web
 from tests.api.conftest import (
     AMBASSADOR,
     COORDINATOR,
@@ -317,10 +318,10 @@ def test_a_relay_is_sent_once_whatever_the_bridge_goes_through(fresh_town: Deplo
     request = signed(d, who, d.town.infinity.functions.transfer(DEV[10].address, ONE_INF))
     try:
         node.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-        answer = httpx.post(f"{first.url}/v1/relay", json=request.as_json())
+        answer = web.post(f"{first.url}/v1/relay", json=request.as_json())
         assert answer.status_code == 202
         relay_id = answer.json()["relayId"]
-        wait_until(lambda: httpx.get(f"{first.url}/v1/relay/{relay_id}").json()["status"] == "submitted")
+        wait_until(lambda: web.get(f"{first.url}/v1/relay/{relay_id}").json()["status"] == "submitted")
         first.kill()  # recorded and broadcast, not mined
         second = Bridge(d, database).start()
         node.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
@@ -418,7 +419,7 @@ def test_a_request_that_failed_unsent_does_not_lock_the_member_out(fresh_town: D
     soon = int(d.client.w3.eth.get_block("latest")["timestamp"]) + 70
     idle = Bridge(d, database, env={"OST_BRIDGE__RUN_WORKER": "false"}).start()  # accepts, sends nothing
     try:
-        first = httpx.post(f"{idle.url}/v1/relay", json=signed(d, who, send, deadline=soon).as_json())
+        first = web.post(f"{idle.url}/v1/relay", json=signed(d, who, send, deadline=soon).as_json())
         assert first.status_code == 202
     finally:
         idle.stop()
@@ -507,7 +508,7 @@ def test_a_chain_that_does_not_answer_is_503_and_never_shows_its_url(
     bridge = Bridge(d, databases.url("away")).start()
     try:
         d.node.stop()
-        answer = httpx.post(f"{bridge.url}/v1/relay", json=request.as_json(), timeout=60)
+        answer = web.post(f"{bridge.url}/v1/relay", json=request.as_json(), timeout=60)
         body = assert_problem(answer, 503, "cannot be reached")
         assert answer.headers["retry-after"] and d.node.rpc_url.split("//")[1] not in json.dumps(body)
     finally:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from api.db import Batch, Participation
 from ost_chain.chain import LocalChain
+from tests import web
 
 from .conftest import (
     COORDINATOR,
@@ -156,7 +157,7 @@ def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
     try:
         mine("evm_setAutomine", [False])  # type: ignore[arg-type]  # blocks only when asked: the batch waits
         body = participation()
-        answer = httpx.post(f"{bridge.url}/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"})
+        answer = web.post(f"{bridge.url}/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"})
         assert answer.status_code == 202
 
         def versions() -> list[str]:
@@ -205,7 +206,7 @@ def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: D
             )
         assert answers == [202] * 400  # each participation sent to both replicas
         wait_until(lambda: count(first, Participation.status == "confirmed") == 200, timeout=60)
-        leaders = [httpx.get(f"{b.url}/healthz").json()["queue"]["workerLeader"] for b in (first, second)]
+        leaders = [web.get(f"{b.url}/healthz").json()["queue"]["workerLeader"] for b in (first, second)]
         assert sorted(leaders) == [False, True]  # one sends, the other stands by
     finally:
         first.stop()
@@ -228,11 +229,11 @@ def test_a_keystore_relayer_s_passphrase_and_key_never_reach_the_log(
     ).start()
     key, _ = bridge.new_key(COORDINATOR.address)
     try:
-        health = httpx.get(f"{bridge.url}/healthz").json()
+        health = web.get(f"{bridge.url}/healthz").json()
         assert health["relayer"]["address"] == COORDINATOR.address  # the keystore's account relays
         body = participation()
         assert (
-            httpx.post(
+            web.post(
                 f"{bridge.url}/v1/participations", json=body, headers={"Authorization": f"Bearer {key}"}
             ).status_code
             == 202

@@ -10,6 +10,7 @@ import httpx
 
 from ost_chain.enums import Role
 from ost_chain.units import ONE_INF, relayed_id
+from tests import web
 from tests.api.conftest import (
     AMBASSADOR,
     COORDINATOR,
@@ -34,7 +35,7 @@ def test_an_unreachable_chain_never_shows_the_rpc_credentials(fresh_town: Deploy
     secret_url = d.node.rpc_url.replace("http://", f"http://ops:{PASSWORD}@") + f"/?apikey={QUERY_KEY}"
     bridge = Bridge(d, databases.url("leak"), rpc_url=secret_url).start()
     try:
-        assert httpx.get(f"{bridge.url}/healthz").status_code == 200
+        assert web.get(f"{bridge.url}/healthz").status_code == 200
         d.node.stop()
         member = MEMBERS[0]
         for path in (
@@ -46,7 +47,7 @@ def test_an_unreachable_chain_never_shows_the_rpc_credentials(fresh_town: Deploy
             f"/v1/recoveries/{member}",
             "/v1/activity",
         ):
-            response = httpx.get(bridge.url + path, timeout=15)
+            response = web.get(bridge.url + path, timeout=15)
             assert response.status_code == 503, (path, response.text)
             assert PASSWORD not in response.text and QUERY_KEY not in response.text, (path, response.text)
             if path != "/healthz":
@@ -113,7 +114,7 @@ def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(
             assert sorted(statuses) == ["confirmed", "confirmed", "queued", "queued", "queued"], statuses
             assert infinity.totalSupply().call() == 2 * ONE_INF
             assert any(
-                "reached its daily cap of 2 INF" in w for w in httpx.get(f"{bridge.url}/healthz").json()["warnings"]
+                "reached its daily cap of 2 INF" in w for w in web.get(f"{bridge.url}/healthz").json()["warnings"]
             )
             # Revoked: what it still has queued fails, saying why; nothing more is minted.
             d.client.transact(registry.revokeRole(Role.id(Role.COORDINATOR), OTHER_COORDINATOR.address), AMBASSADOR)
@@ -144,7 +145,7 @@ def test_a_batch_bigger_than_the_relayer_s_cap_shrinks_and_nobody_waits_behind_i
                 body = participation(MEMBERS[n], participation_id=participation_id, hours=24)  # 8 INF each
                 assert http.post("/v1/participations", json=body).status_code == 202
             wait_until(lambda: sum(_status(http, i)["status"] == "confirmed" for i in ids) == 12)  # 96 of 100 INF
-            warnings = httpx.get(f"{bridge.url}/healthz").json()["warnings"]
+            warnings = web.get(f"{bridge.url}/healthz").json()["warnings"]
             assert any("The relayer" in w and "daily cap of 100 INF" in w for w in warnings), warnings
             advance_time(d.client, 86_400)
             wait_until(lambda: sum(_status(http, i)["status"] == "confirmed" for i in ids) == 24, timeout=40)

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from api.db import Sms, utcnow
 from ost_chain.phones import PhoneDesk
+from tests import web
 from tests.api.conftest import COORDINATOR, DEV, Bridge, Databases, Deployed, wait_until
 
 API_KEY = "atsk_test_key_that_must_stay_in_the_header"
@@ -78,9 +78,7 @@ def test_receipts_are_sent_through_the_sdk_and_a_refusal_waits_for_a_later_try(
         key, _ = bridge.new_key(COORDINATOR.address)
         for n, address in enumerate(where.values()):
             shift = {"participationId": f"sms-{n}", "member": address, "projectId": 1, "hours": 3}
-            posted = httpx.post(
-                f"{bridge.url}/v1/participations", json=shift, headers={"Authorization": f"Bearer {key}"}
-            )
+            posted = web.post(f"{bridge.url}/v1/participations", json=shift, headers={"Authorization": f"Bearer {key}"})
             assert posted.status_code == 202, posted.text
 
         def outbox() -> dict[str, Sms]:

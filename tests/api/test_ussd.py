@@ -28,6 +28,7 @@ from api.i18n import page_room
 from api.settings import bridge_settings
 from ost_chain.phones import order, pin_digest
 from ost_chain.settings import BridgeSettings
+from tests import web
 from tests.api.conftest import COORDINATOR, DEV, OST, PLAN, Bridge, Databases, Deployed, deploy_town, wait_until
 
 GATEWAY = "gateway-secret-for-tests"
@@ -60,7 +61,7 @@ class Phone:
             "networkCode": "65501",
             "text": "*".join(answers),
         }
-        reply = httpx.post(f"{self.bridge.url}/v1/ussd?secret={GATEWAY}", data=form, timeout=30)
+        reply = web.post(f"{self.bridge.url}/v1/ussd?secret={GATEWAY}", data=form, timeout=30)
         assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/plain"), reply.text
         text = reply.text
         assert text.startswith(("CON ", "END ")), text
@@ -94,7 +95,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     where = addresses(bridge)
     key, _ = bridge.new_key(COORDINATOR.address)
     shift = {"participationId": "river-thandi-1", "member": "+27 82 111 1111", "projectId": 1, "hours": 9}
-    answer = httpx.post(f"{bridge.url}/v1/participations", json=shift, headers={"Authorization": f"Bearer {key}"})
+    answer = web.post(f"{bridge.url}/v1/participations", json=shift, headers={"Authorization": f"Bearer {key}"})
     assert answer.status_code == 202 and answer.json()["member"] == where[THANDI]  # named by number: its address
 
     assert thandi.dial() == "CON 1 English\n2 Afrikaans\n3 العربية\n4 Français"
@@ -239,10 +240,10 @@ def test_a_lost_sim_moves_with_two_keys_and_the_old_number_is_refused(phones: An
 def test_the_gateway_must_show_its_secret_and_no_secret_reaches_a_log_or_the_database(phones: Any) -> None:
     d, database, bridge = phones
     form = {"sessionId": "x", "serviceCode": "*384#", "phoneNumber": THANDI, "networkCode": "1", "text": ""}
-    assert httpx.post(f"{bridge.url}/v1/ussd", data=form).status_code == 401
-    assert httpx.post(f"{bridge.url}/v1/ussd?secret=guess", data=form).status_code == 401
+    assert web.post(f"{bridge.url}/v1/ussd", data=form).status_code == 401
+    assert web.post(f"{bridge.url}/v1/ussd?secret=guess", data=form).status_code == 401
     header = {"X-OST-Gateway-Secret": GATEWAY}
-    assert httpx.post(f"{bridge.url}/v1/ussd", data=form, headers=header).text.startswith("CON ")
+    assert web.post(f"{bridge.url}/v1/ussd", data=form, headers=header).text.startswith("CON ")
     thandi = Phone(bridge, THANDI)
     thandi.dial("1", PINS[THANDI], PINS[THANDI])
     thandi.dial("1", PINS[THANDI])
@@ -280,7 +281,7 @@ def test_the_bridge_acts_on_an_ambassadors_signed_order_only(phones: Any) -> Non
     town_ambassador, country_ambassador = DEV[2], DEV[1]
 
     def sent(body: dict[str, Any]) -> httpx.Response:
-        return httpx.post(orders, json=body, timeout=30)
+        return web.post(orders, json=body, timeout=30)
 
     # Someone who is not the Town Ambassador (a coordinator) cannot sign anyone up, list, or reset.
     for action, phone, detail in (

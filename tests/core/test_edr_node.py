@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from eth_account.signers.local import LocalAccount
 
 from ost_chain.chain import DEV_CHAIN_ID, dev_accounts
+from tests import web
 from tests.nodes import EdrChain, start_node
 
 EIP7825_TX_GAS_CAP = 2**24  # 16,777,216
@@ -30,7 +30,7 @@ def edr() -> Iterator[EdrChain]:
 def call(node: EdrChain, method: str, *params: Any) -> dict[str, Any]:
     """The JSON-RPC response to one request: a dict with "result" or "error"."""
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    response = httpx.post(node.rpc_url, json=body, timeout=10)
+    response = web.post(node.rpc_url, json=body, timeout=10)
     response.raise_for_status()
     answer: dict[str, Any] = response.json()
     return answer

@@ -115,7 +115,7 @@ def test_a_member_buys_in_the_local_phase_and_sees_the_new_balance(
 ) -> None:
     page = open_page(browser, bridge, town, MEMBER.address)
     page.click("#connect")
-    page.wait_for_selector("#me:not([hidden])")
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])")
     page.select_option("#buy-business", "0")
     page.fill("#buy-shares", "25")
     page.click("#buy button[type=submit]")
@@ -128,7 +128,7 @@ def test_a_member_buys_in_the_local_phase_and_sees_the_new_balance(
     shot(page, "member-desktop", "#me")
     phone = open_page(browser, bridge, town, MEMBER.address, phone=True)
     phone.click("#connect")
-    phone.wait_for_selector("#me:not([hidden])")
+    phone.wait_for_selector("#me:not([hidden]):not([aria-busy])")
     shot(phone, "member-phone", "#me")
 
 
@@ -138,7 +138,7 @@ def test_a_world_address_is_told_why_it_cannot_buy_in_the_local_phase(
     before = town.client.w3.eth.get_transaction_count(WORLD.address)
     page = open_page(browser, bridge, town, WORLD.address)
     page.click("#connect")
-    page.wait_for_selector("#me:not([hidden])")
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])")
     page.select_option("#buy-business", "0")
     page.click("#buy button[type=submit]")
     page.wait_for_selector("#status.warn")
@@ -150,7 +150,7 @@ def test_a_world_address_is_told_why_it_cannot_buy_in_the_local_phase(
 def test_a_claim_pays_out_and_the_claimable_amount_drops_to_zero(browser: Any, bridge: Bridge, town: Deployed) -> None:
     page = open_page(browser, bridge, town, OTHER_MEMBER.address)
     page.click("#connect")
-    page.wait_for_selector("#me:not([hidden])")
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])")
     assert page.locator("#me-claimable").inner_text() == "0.015 ETH"  # 0.9 ETH among 60 members
     balance = town.client.balance(OTHER_MEMBER.address)
     page.click("#claim")
@@ -165,7 +165,7 @@ def test_settle_and_refund_from_the_page_and_it_follows_the_chain_by_itself(
 ) -> None:
     page = open_page(browser, bridge, town, OTHER_MEMBER.address)
     page.click("#connect")
-    page.wait_for_selector("#me:not([hidden])")
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])")
     row(page, 2).get_by_role("button", name="Settle BSWA2").click()
     page.wait_for_selector("#status.ok", timeout=30_000)
     assert "Settling BSWA2: done" in page.locator("#status").inner_text()
@@ -304,7 +304,7 @@ def test_a_bookmarked_member_link_opens_on_their_account_in_words_at_phone_width
     for width in (320, 390, 1280):
         page = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True).new_page()
         page.goto(f"{bridge.url}/m/{MEMBER.address}")
-        page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+        page.wait_for_selector("#me:not([hidden]):not([aria-busy])", timeout=30_000)
         assert MEMBER.address in page.locator("#me-line").inner_text()
         assert "Connect this address's wallet to claim." in page.locator("#claim-why").inner_text()
         page.wait_for_selector("#me-history li[data-kind]", timeout=30_000)
@@ -320,7 +320,7 @@ def test_a_bookmarked_member_link_opens_on_their_account_in_words_at_phone_width
         shot(page, f"member-link-{width}", "#me")
     query = browser.new_context(bypass_csp=True).new_page()
     query.goto(f"{bridge.url}/?address={OTHER_MEMBER.address}")
-    query.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    query.wait_for_selector("#me:not([hidden]):not([aria-busy])", timeout=30_000)
     assert OTHER_MEMBER.address in query.locator("#me-line").inner_text()
     assert requests.get(f"{bridge.url}/favicon.ico", timeout=10).headers["content-type"].startswith("image/svg+xml")
 
@@ -442,7 +442,7 @@ def test_the_list_pages_by_ten_on_a_phone_sorts_and_shows_what_this_account_may_
     listed = requests.get(f"{bridge.url}/v1/businesses", timeout=30).json()
     page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
     page.goto(f"{bridge.url}/?address={WORLD.address}")
-    page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])", timeout=30_000)
     pages = -(-len(listed) // 10)  # 100 businesses (and another test's 101st), 10 to a page at phone width
     assert visible(page) == list(range(10)) and page.locator("#page-line").inner_text() == f"Page 1 of {pages}"
     assert page.locator("#page-previous").is_disabled()
@@ -498,7 +498,7 @@ def test_refusals_and_the_latest_rewards_are_in_the_member_s_language(
     page.goto(bridge.url + "/")
     page.wait_for_selector("#businesses tbody tr >> nth=99", state="attached", timeout=30_000)
     page.click("#connect")
-    page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])", timeout=30_000)
     page.select_option("#buy-business", "0")  # a sale in its local phase: members only
     page.click("#buy button[type=submit]")
     page.wait_for_function("document.getElementById('status').textContent.includes('لا يمكنك')", timeout=30_000)
@@ -526,7 +526,7 @@ def test_a_wallet_on_another_chain_is_asked_to_add_the_town_s_chain_and_switches
     page.goto(bridge.url + "/")
     page.wait_for_selector("#businesses tbody tr >> nth=99", state="attached", timeout=30_000)
     page.click("#connect")
-    page.wait_for_selector("#me:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])", timeout=30_000)
     calls = page.evaluate("window.__walletCalls")
     chain = hex(town.client.chain_id)
     assert [c["method"] for c in calls] == ["wallet_switchEthereumChain", "wallet_addEthereumChain"], calls

@@ -45,7 +45,7 @@ def open_page(bridge: Bridge, d: Deployed, browser: Any, account: str) -> Any:
     page.goto(bridge.url + "/")
     page.wait_for_selector("#businesses tbody tr >> nth=1", timeout=30_000)
     page.click("#connect")
-    page.wait_for_selector("#me:not([hidden])")
+    page.wait_for_selector("#me:not([hidden]):not([aria-busy])")
     return page
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from tests import web
 
 OST = str(Path(sys.executable).with_name("ost"))
 PLAN = """
@@ -116,7 +116,7 @@ def test_a_second_ost_up_in_the_same_folder_touches_nothing_of_the_running_town(
         assert keys.returncode == 0 and "dev" not in keys.stderr and '"coordinator"' in keys.stdout, keys.stdout
         town = re.search(r"Town page: (http://127\.0\.0\.1:\d+)/", text)
         assert town is not None, text
-        assert httpx.get(f"{town.group(1)}/healthz", timeout=10).status_code == 200
+        assert web.get(f"{town.group(1)}/healthz", timeout=10).status_code == 200
         # A taken port, from another folder: said at once, with a free port to use instead.
         other = tmp_path / "other"
         other.mkdir()
@@ -164,16 +164,16 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
         assert len(manifest["businesses"]) == 100 and manifest["pending"] == {}
         bridge = re.search(r"Bridge:\s+(http://127\.0\.0\.1:\d+)", text)
         assert bridge is not None, text
-        health = httpx.get(f"{bridge.group(1)}/healthz", timeout=10).json()
+        health = web.get(f"{bridge.group(1)}/healthz", timeout=10).json()
         assert health["status"] == "ok" and health["queue"]["workerLeader"] is True
-        assert httpx.get(f"{bridge.group(1)}/v1/town", timeout=10).json()["businesses"] == 100
+        assert web.get(f"{bridge.group(1)}/v1/town", timeout=10).json()["businesses"] == 100
         # Issue 27 #20: the printed curl dials the phone menu (a development gateway secret, made once; 401 before).
         curl = re.search(r"curl -s (\S+/v1/ussd) -H '([^:]+): ([^']+)'", text)
         assert curl is not None, text
         form = {"sessionId": "try-1", "serviceCode": "*120*1#", "phoneNumber": "+27821234567", "text": ""}
-        dialled = httpx.post(curl.group(1), headers={curl.group(2): curl.group(3)}, data=form, timeout=10)
+        dialled = web.post(curl.group(1), headers={curl.group(2): curl.group(3)}, data=form, timeout=10)
         assert dialled.status_code == 200 and dialled.text.startswith(("CON ", "END ")), dialled.text
-        assert httpx.post(curl.group(1), data=form, timeout=10).status_code == 401  # without it, no one
+        assert web.post(curl.group(1), data=form, timeout=10).status_code == 401  # without it, no one
         # Issue 27 #26: the sample town has a sale in the development stablecoin; the printed command buys into it
         # with no coin for gas (the permit signed with the purchase), as the README says.
         buy = re.search(r"\S+ (sale buy LKAR 5 --gasless --account dev:\d+)", text)
