@@ -219,7 +219,7 @@ class RelayRequest(Base):
     id: Mapped[str] = mapped_column(String(66), primary_key=True)  # the EIP-712 hash the member signed
     signer: Mapped[str] = mapped_column(String(42))
     target: Mapped[str] = mapped_column(String(42))
-    action: Mapped[str] = mapped_column(String(40))  # what it does, in words: "send INF", "claim profit"
+    action: Mapped[str] = mapped_column(String(40))  # the member action's slug: "send-inf" (ost_chain/actions.py)
     nonce: Mapped[int] = mapped_column(BigInteger)
     gas: Mapped[int] = mapped_column(BigInteger)  # the gas the member's request gives its call
     deadline: Mapped[int] = mapped_column(BigInteger)  # unix time

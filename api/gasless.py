@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ost_chain.abi import Function
+from ost_chain.actions import MemberAction, allowlist, on_contract
 from ost_chain.artifacts import Artifacts
 from ost_chain.enums import Tier
 from ost_chain.exceptions import ContractRevert
@@ -39,19 +40,6 @@ from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
 from .worker.relay import Reverted, Rpc, RpcError
 
-# What a member may have relayed: (contract, function) → the action in words.
-ACTIONS = {
-    ("InfinityToken", "transfer(address,uint256)"): "send INF",
-    ("InfinityToken", "redeem(uint256,bytes32,string)"): "redeem a basket",
-    ("InfinityToken", "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)"): "permit INF",
-    ("ProfitDistributor", "claim()"): "claim profit",
-    ("ProfitDistributor", "claim(address)"): "claim profit",
-    ("ProfitDistributor", "claimAsInvestor(uint256,address)"): "claim investor profit",
-    ("ShareSale", "buy(uint256)"): "buy shares",
-    ("ShareSale", "buyWithPermit(uint256,uint256,uint8,bytes32,bytes32)"): "buy shares",
-    ("ShareSale", "refund()"): "take a refund",
-    ("ShareToken", "transfer(address,uint256)"): "send shares",
-}
 MAX_REQUEST_GAS = 1_000_000  # one member action never needs more
 MIN_DEADLINE_SECONDS = 60  # a request about to expire would only expire in the queue
 MAX_DEADLINE_SECONDS = 7_200  # a signed request stays valid on chain until its deadline: not for long
@@ -79,13 +67,10 @@ class RelayDesk:
     def __init__(self, manifest_path: Path, artifacts: Artifacts, chain_id: int, relayer: str, rpc_url: str) -> None:
         self.manifest_path, self.chain_id, self.relayer, self.rpc_url = manifest_path, chain_id, relayer, rpc_url
         self._policy_read: tuple[float, GaslessPolicy] | None = None
-        self.functions: dict[bytes, tuple[str, Function]] = {}  # selector → (contract, function), per contract
-        self.by_contract: dict[str, dict[bytes, tuple[str, Function]]] = {}
+        # contract → selector → (the member action, its function): the registry's, from the compiled ABIs
+        self.by_contract = allowlist(lambda contract: artifacts.get(contract)["abi"])
         self._tier_of = Function.of(artifacts.get("TownRegistry")["abi"], "tierOf")
         self._nonces = Function.of(artifacts.get("TownForwarder")["abi"], "nonces")
-        for (contract, signature), _words in ACTIONS.items():
-            fn = Function.of(artifacts.get(contract)["abi"], signature)
-            self.by_contract.setdefault(contract, {})[fn.selector] = (signature, fn)
         self.clock: Callable[[], float] = time.monotonic  # the pace's clock (a test sets its own)
         self.pace: RateLimiter | None = None  # per member (signer)
         self.door: RateLimiter | None = None  # per client address (or gateway), before any signature is checked
@@ -201,7 +186,7 @@ class RelayDesk:
                 kind="bad-signature",
             )
         hold_to_pace(self.pace, signer, Words("Too many requests from this address"))
-        contract, signature, words = self._allowed(town, request)
+        action = self._allowed(town, request)
         if request.value:
             raise Problem(
                 422, Words("A relayed action carries no coin: the town pays gas, never a payment."), kind="refused"
@@ -289,7 +274,7 @@ class RelayDesk:
                 ),
                 kind="deadline-too-far",
             )
-        if contract == "InfinityToken" and signature.startswith("transfer("):
+        if action.slug == "send-inf":
             _, amount = abi_decode(["address", "uint256"], request.data[4:])
             least = int(policy.min_inf_transfer * 10**18)
             if amount < least:
@@ -312,7 +297,7 @@ class RelayDesk:
                 "id": "0x" + request.digest(self.chain_id, town.forwarder.address, name).hex(),
                 "signer": signer,
                 "target": request.to,
-                "action": words,
+                "action": action.slug,
                 "nonce": request.nonce,
                 "gas": request.gas,
                 "deadline": request.deadline,
@@ -381,7 +366,8 @@ class RelayDesk:
                 headers=wait,
             )
 
-    def _allowed(self, town: Town, request: ForwardRequest) -> tuple[str, str, str]:
+    def _allowed(self, town: Town, request: ForwardRequest) -> MemberAction:
+        """The member action ``request`` calls, or a 422 naming those the town relays on its target."""
         contract = self._target(town, request.to)
         if contract is None:
             raise Problem(
@@ -396,17 +382,16 @@ class RelayDesk:
             )
         hit = self.by_contract[contract].get(request.data[:4])
         if hit is None:
-            allowed = sorted({w for (c, _), w in ACTIONS.items() if c == contract})
             raise Problem(
                 422,
                 Words(
                     "The town relays only these actions on its {contract}: {actions}.",
                     contract=contract,
-                    actions=", ".join(allowed),
+                    actions=", ".join(sorted(a.words for a in on_contract(contract))),
                 ),
                 kind="not-allowed",
             )
-        return contract, hit[0], ACTIONS[(contract, hit[0])]
+        return hit[0]
 
     def _target(self, town: Town, address: str) -> str | None:
         key = address.lower()

@@ -422,6 +422,10 @@ class ConfigPublic(BaseModel):
     town: str
     contracts: dict[str, str]
     selectors: dict[str, str]
+    relayable: list[str] = Field(
+        description="The selectors of the calls the page may have the bridge relay for a member without coin for gas "
+        "(from the bridge's registry of member actions)."
+    )
     native: str = Field(description="The address that stands for the chain's native coin.")
     enums: EnumsPublic
     forwarder: ForwarderPublic = Field(description="Where a member without coin for gas signs requests to.")

@@ -17,6 +17,7 @@ from eth_abi import decode as abi_decode
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ost_chain.actions import BY_SLUG
 from ost_chain.redact import scrub
 from ost_chain.units import money
 
@@ -95,8 +96,9 @@ class Outbox:
 
     def _receipts(self, session: BridgeSession, row: RelayRequest, phones: dict[str, PhoneAccount]) -> int:
         sender, data = phones[row.signer], bytes.fromhex(row.data[2:])
-        lang = sender.language
-        if row.action == "send INF":
+        lang, action = sender.language, BY_SLUG.get(row.action)
+        receipt = action.receipt if action is not None else None
+        if receipt == "sent":
             to, amount = abi_decode(["address", "uint256"], data[4:])
             receiver = phones.get(self.bridge.chain.town().address(to))
             shown = money(int(amount), 18, "INF")
@@ -110,11 +112,11 @@ class Outbox:
                 body = say(receiver.language, "You received {amount} from {name}.", amount=shown, name=sender.name)
                 queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body)
             return queued
-        if row.action == "redeem a basket":
+        if receipt == "basket":
             (amount,) = abi_decode(["uint256"], data[4:36])
             body = say(lang, "Your basket is confirmed: {amount}.", amount=money(int(amount), 18, "INF"))
             return self._queue(session, f"relay:{row.id}", sender.phone, body)
-        if row.action.startswith("claim"):
+        if receipt == "claim":
             body = say(lang, "Your profit claim is paid into your account.")
             return self._queue(session, f"relay:{row.id}", sender.phone, body)
         return 0

@@ -117,6 +117,12 @@ def config(bridge: BridgeDep) -> ConfigPublic:
         town=bridge.manifest.town,
         contracts=contracts,
         selectors=selectors,
+        relayable=sorted(
+            "0x" + selector.hex()
+            for calls in bridge.relay_desk.by_contract.values()
+            for selector, (action, _) in calls.items()
+            if action.page
+        ),
         native=NATIVE,
         enums=enums,
         forwarder=ForwarderPublic(

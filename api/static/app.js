@@ -603,10 +603,9 @@ async function send(label, to, data, value = 0n) {
 
 const hex = (n) => '0x' + BigInt(n).toString(16);
 
-// The page's calls the town's bridge relays for a member (its allowlist has these, and INF transfers and baskets).
+// The page's calls the town's bridge relays for a member: the bridge says which (its registry of member actions).
 function relayable(data) {
-  const s = state.config.selectors;
-  return [s.buy, s.buyWithPermit, s.refund, s.claim, s.claimAsInvestor].includes(data.slice(0, 10));
+  return state.config.relayable.includes(data.slice(0, 10));
 }
 
 async function rpc(method, params) { return wallet().request({ method, params }); }

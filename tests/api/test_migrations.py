@@ -18,8 +18,9 @@ from sqlalchemy import create_engine, delete, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from api.db import Base, Meal, Participation, make_engine, sessions
+from api.db import Base, Meal, Participation, RelayRequest, make_engine, sessions
 from api.migrate import INITIAL, INITIAL_TABLES, config, current, head, upgrade
+from ost_chain.actions import BY_SLUG
 from ost_chain.exceptions import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,3 +265,36 @@ def test_a_database_of_the_previous_version_moves_to_coordinators_own_ids_with_i
     with sessions(engine)() as session:
         assert session.get(Participation, ("p-1", COORDINATOR)) is not None
         assert session.get(Meal, ("p-1", COORDINATOR)) is not None
+
+
+def test_relayed_requests_recorded_by_their_words_move_to_their_action_s_slug(any_engine: Engine) -> None:
+    """Revision 0007 (issue 28): a relayed request records its member action by slug; the rows of a bridge of the
+    previous version, recorded by English words, move to their slugs (and back on a downgrade), and every slug they
+    move to is one the registry knows, so their receipts and their API answers still find their action."""
+    engine = any_engine
+    with engine.begin() as connection:
+        command.upgrade(config(connection), "0006")
+    words = ["send INF", "redeem a basket", "claim profit", "claim investor profit", "buy shares", "take a refund"]
+    now = datetime(2026, 12, 1, 12)
+    with engine.begin() as connection:  # rows as the previous version wrote them
+        for n, action in enumerate(words):
+            connection.execute(
+                RelayRequest.__table__.insert().values(
+                    id=f"0x{n:064x}", signer="0x" + "44" * 20, target="0x" + "55" * 20, action=action, nonce=n,
+                    gas=100_000, deadline=2_000_000_000, data="0x", signature="0x", estimate=50_000,
+                    day="2026-12-01", counted=True, status="confirmed", attempts=0, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+
+    def recorded() -> list[str]:
+        with engine.connect() as connection:
+            return list(connection.execute(text("SELECT action FROM relays ORDER BY nonce")).scalars())
+
+    upgrade(engine)
+    assert current(engine) == head() and differences(engine) == []
+    slugs = recorded()
+    assert slugs == ["send-inf", "redeem-basket", "claim-profit", "claim-investor-profit", "buy-shares", "take-refund"]
+    assert [BY_SLUG[s].words for s in slugs] == words  # the registry words each as it was recorded
+    with engine.begin() as connection:
+        command.downgrade(config(connection), "0006")
+    assert recorded() == words

@@ -21,7 +21,8 @@ from eth_utils import keccak
 from sqlalchemy import select
 from web3.contract import Contract
 
-from api.db import Batch, BatchKind
+from api.db import Batch, BatchKind, RelayRequest
+from ost_chain.actions import ACTIONS
 from ost_chain.deploy import deploy_plan
 from ost_chain.enums import NATIVE
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
@@ -98,6 +99,24 @@ def test_a_member_without_coin_sends_inf_as_a_wallet_signs_it(
     quota = http.get(f"/v1/relay/quota/{sender.address}").json()
     assert (quota["used"], quota["left"], quota["freeActions"]) == (1, 4, 5)
     assert quota["nextDay"] == "00:00 SAST" and "4 of today's 5 free actions left" in quota["sentence"]
+    with bridge.session() as session:  # recorded by its slug (issue 28): the words may change, the receipt holds
+        assert (
+            session.scalars(select(RelayRequest.action).where(RelayRequest.id == body["relayId"])).one() == "send-inf"
+        )
+
+
+def test_the_page_relays_what_the_registry_offers_the_page_and_nothing_else(
+    deployed: Deployed, http: httpx.Client
+) -> None:
+    """Issue 28: the page's relayable calls come from the bridge's registry of member actions, not a list of its
+    own: buying, refunds and claims, each overload the ABI has, and no other call."""
+    config = http.get("/v1/config").json()
+    abi = deployed.client.artifacts.get
+    offered = [fn for a in ACTIONS if a.page for fn in a.entries(abi(a.contract)["abi"])]
+    assert config["relayable"] == sorted("0x" + fn.selector.hex() for fn in offered)
+    page = config["selectors"]
+    assert {page[c] for c in ("buy", "buyWithPermit", "refund", "claim", "claimAsInvestor")} <= set(config["relayable"])
+    assert not {page[c] for c in ("finalize", "approve")} & set(config["relayable"])  # the page sends these itself
 
 
 def bridge_relayer(d: Deployed) -> str:

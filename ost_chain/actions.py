@@ -1,0 +1,82 @@
+"""What a member may have the town's bridge send for them, gas paid: one registry every channel derives from.
+
+Each action names its contract and its functions by name; their selectors come from the compiled ABI (every
+overload of a named function is the action), never from a signature typed here. The relay desk's allowlist, the
+page's relayable calls (served in ``/v1/config``), the SMS receipt a relayed action gets, the words a member reads
+and the slug a relayed request is stored under all come from here. A new member action is one entry here, its
+words in the catalogs, and — if it has a receipt of a new kind — that receipt in ``api/sms.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .abi import Function
+
+Receipt = Literal["sent", "basket", "claim"]
+
+
+def _(words: str) -> str:
+    """Marks words for the catalogs; they are translated where they are shown, in the reader's language."""
+    return words
+
+
+@dataclass(frozen=True)
+class MemberAction:
+    """One action a member may have relayed."""
+
+    slug: str  # how a relayed request records it: stable, never translated
+    contract: str  # the compiled contract it calls
+    functions: tuple[str, ...]  # its functions, by name: each overload in the ABI is the action
+    words: str  # what it does, in English (a catalog entry)
+    receipt: Receipt | None = None  # the SMS a phone member gets when it is confirmed
+    page: bool = False  # the town page relays it for a member with no coin for gas
+
+    def entries(self, abi: Sequence[dict[str, Any]]) -> Iterator[Function]:
+        """This action's functions in ``abi``, each overload apart; a name the ABI lacks is an error here, at start."""
+        found = [e for e in abi if e.get("type") == "function" and e.get("name") in self.functions]
+        missing = set(self.functions) - {e["name"] for e in found}
+        if missing:
+            raise LookupError(f"{self.contract}'s ABI has no {', '.join(sorted(missing))} (member action {self.slug})")
+        for entry in found:
+            yield Function.entry(entry)  # type: ignore[arg-type]
+
+
+ACTIONS = (
+    MemberAction("send-inf", "InfinityToken", ("transfer",), _("send INF"), receipt="sent"),
+    MemberAction("redeem-basket", "InfinityToken", ("redeem",), _("redeem a basket"), receipt="basket"),
+    MemberAction("permit-inf", "InfinityToken", ("permit",), _("permit INF")),
+    MemberAction("claim-profit", "ProfitDistributor", ("claim",), _("claim profit"), receipt="claim", page=True),
+    MemberAction(
+        "claim-investor-profit",
+        "ProfitDistributor",
+        ("claimAsInvestor",),
+        _("claim investor profit"),
+        receipt="claim",
+        page=True,
+    ),
+    MemberAction("buy-shares", "ShareSale", ("buy", "buyWithPermit"), _("buy shares"), page=True),
+    MemberAction("take-refund", "ShareSale", ("refund",), _("take a refund"), page=True),
+    MemberAction("send-shares", "ShareToken", ("transfer",), _("send shares")),
+)
+BY_SLUG = {a.slug: a for a in ACTIONS}
+
+
+Allowlist = dict[str, dict[bytes, tuple[MemberAction, Function]]]
+
+
+def allowlist(abi_of: Callable[[str], Sequence[dict[str, Any]]]) -> Allowlist:
+    """Contract name → selector → (the action, its function): what the relay desk lets through, from the ABIs
+    ``abi_of`` gives by contract name."""
+    allowed: Allowlist = {}
+    for action in ACTIONS:
+        for fn in action.entries(abi_of(action.contract)):
+            allowed.setdefault(action.contract, {})[fn.selector] = (action, fn)
+    return allowed
+
+
+def on_contract(contract: str) -> list[MemberAction]:
+    """The actions a member may have relayed on ``contract``, in the registry's order."""
+    return [a for a in ACTIONS if a.contract == contract]

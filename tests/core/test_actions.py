@@ -1,0 +1,54 @@
+"""The registry of member actions (ost_chain/actions.py): what the bridge relays for a member, from the ABIs."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils import function_signature_to_4byte_selector
+
+from ost_chain.actions import ACTIONS, BY_SLUG, MemberAction, allowlist
+from ost_chain.artifacts import Artifacts
+from ost_chain.compiler import compile_contracts
+from ost_chain.settings import get_settings
+
+# Every function the bridge relays for a member, written out once here to hold the registry to it: a function that
+# appears in an ABI under a registered name (a new overload) must be looked at before members may have it relayed.
+RELAYED = {
+    "InfinityToken": {
+        "transfer(address,uint256)": "send-inf",
+        "redeem(uint256,bytes32,string)": "redeem-basket",
+        "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)": "permit-inf",
+    },
+    "ProfitDistributor": {
+        "claim()": "claim-profit",
+        "claim(address)": "claim-profit",
+        "claimAsInvestor(uint256,address)": "claim-investor-profit",
+    },
+    "ShareSale": {
+        "buy(uint256)": "buy-shares",
+        "buyWithPermit(uint256,uint256,uint8,bytes32,bytes32)": "buy-shares",
+        "refund()": "take-refund",
+    },
+    "ShareToken": {"transfer(address,uint256)": "send-shares"},
+}
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Artifacts:
+    return Artifacts(compile_contracts(get_settings()).build_dir)
+
+
+def test_the_relayed_functions_are_exactly_the_registry_s_from_the_compiled_abis(artifacts: Artifacts) -> None:
+    allowed = allowlist(lambda contract: artifacts.get(contract)["abi"])
+    expected = {
+        contract: {function_signature_to_4byte_selector(sig): slug for sig, slug in functions.items()}
+        for contract, functions in RELAYED.items()
+    }
+    assert {c: {sel: a.slug for sel, (a, _) in calls.items()} for c, calls in allowed.items()} == expected
+    assert all(fn.selector == sel for calls in allowed.values() for sel, (_, fn) in calls.items())
+
+
+def test_each_action_is_named_once_and_a_name_missing_from_its_abi_is_refused_at_start(artifacts: Artifacts) -> None:
+    assert len(BY_SLUG) == len(ACTIONS) and len({a.words for a in ACTIONS}) == len(ACTIONS)
+    typo = MemberAction("send-inf", "InfinityToken", ("tranfser",), "send INF")
+    with pytest.raises(LookupError, match="tranfser"):
+        list(typo.entries(artifacts.get("InfinityToken")["abi"]))
