@@ -35,7 +35,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from ost_chain.exceptions import OstError
 
-AWAY = "The bridge's database is not answering just now; nothing accepted before is lost. Retry in a few seconds."
+from .i18n import _
+
+AWAY = _("The bridge's database is not answering just now; nothing accepted before is lost. Retry in a few seconds.")
 
 
 class DatabaseUnavailable(OstError):

@@ -1,6 +1,7 @@
 """Messages in the member's language: gettext catalogs (``api/locale/<lang>/LC_MESSAGES/ost.po``), read with Babel.
 
-English is the source (the ``msgid``); a town adds a language by adding a catalog (``pybabel init -D ost -l xh``).
+English is the source (the ``msgid``); a town adds a language by adding a catalog, made from the template
+``locale/ost.pot`` that ``make catalogs`` extracts (``pybabel init -i api/locale/ost.pot -d api/locale -D ost -l xh``).
 Placeholders are ``{name}``, filled with :meth:`str.format`. The USSD menus and the SMS receipts use these
 catalogs; the dashboard can read the same ones.
 """
@@ -57,6 +58,12 @@ def plurals(language: str) -> dict[str, dict[str, str]]:
         if isinstance(m.id, tuple) and isinstance(forms, tuple | list) and all(forms) and not m.fuzzy:
             out[m.id[0]] = {name: forms[index] for name, index in category.items()}
     return out
+
+
+def _(sentence: str) -> str:
+    """Marks ``sentence`` for the catalogs where it is written apart from where it is said (a table of refusals, a
+    constant): `pybabel extract` finds it by this name (babel.cfg); it is translated where it is said."""
+    return sentence
 
 
 def say_n(language: str | None, one: str, other: str, n: int, **values: object) -> str:

@@ -17,11 +17,11 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import NotAllowed
 
 from .db import AWAY, cause, is_outage
-from .i18n import Words, chosen_language, in_language
+from .i18n import Words, _, chosen_language, in_language
 from .models import ID_PATTERN
 
 PROBLEM = "application/problem+json"
-UNREACHABLE = "The chain cannot be reached just now; what you sent is safe. Retry in a few seconds."
+UNREACHABLE = _("The chain cannot be reached just now; what you sent is safe. Retry in a few seconds.")
 log = logging.getLogger("ost.bridge")
 TITLES = {
     400: "Bad request",
@@ -123,41 +123,42 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
 # A field's refusal in a sentence about the field, by the validator's kind of error (pydantic's own words name its
 # internals: "Input should be less than 18446744073709551616", "String should match pattern '^[A-Za-z0-9]…'").
 SENTENCES = {
-    "missing": "{field} is missing.",
-    "extra_forbidden": "{field} is not a field of this request.",
-    "int_parsing": "{field} must be a whole number.",
-    "int_from_float": "{field} must be a whole number.",
-    "int_type": "{field} must be a whole number.",
-    "float_parsing": "{field} must be a number.",
-    "float_type": "{field} must be a number.",
-    "finite_number": "{field} must be a number.",
-    "bool_parsing": "{field} must be true or false.",
-    "bool_type": "{field} must be true or false.",
-    "string_type": "{field} must be text.",
-    "string_too_short": "{field} is too short.",
-    "string_too_long": "{field} is longer than {max_length} characters.",
-    "less_than_equal": "{field} is at most {le}.",
-    "less_than": "{field} must be less than {lt}.",
-    "greater_than_equal": "{field} is at least {ge}.",
-    "greater_than": "{field} must be more than {gt}.",
-    "datetime_parsing": "{field} is not a date and time: write it as 2026-12-06T14:30:00+02:00.",
-    "datetime_from_date_parsing": "{field} is not a date and time: write it as 2026-12-06T14:30:00+02:00.",
-    "date_from_datetime_parsing": "{field} is not a date: write it as 2026-12-06.",
-    "url_parsing": "{field} is not a web address.",
-    "model_attributes_type": "{field} must be an object.",
-    "dict_type": "{field} must be an object.",
-    "list_type": "{field} must be a list.",
+    "missing": _("{field} is missing."),
+    "extra_forbidden": _("{field} is not a field of this request."),
+    "int_parsing": _("{field} must be a whole number."),
+    "int_from_float": _("{field} must be a whole number."),
+    "int_type": _("{field} must be a whole number."),
+    "float_parsing": _("{field} must be a number."),
+    "float_type": _("{field} must be a number."),
+    "finite_number": _("{field} must be a number."),
+    "bool_parsing": _("{field} must be true or false."),
+    "bool_type": _("{field} must be true or false."),
+    "string_type": _("{field} must be text."),
+    "string_too_short": _("{field} is too short."),
+    "string_too_long": _("{field} is longer than {max_length} characters."),
+    "less_than_equal": _("{field} is at most {le}."),
+    "less_than": _("{field} must be less than {lt}."),
+    "greater_than_equal": _("{field} is at least {ge}."),
+    "greater_than": _("{field} must be more than {gt}."),
+    "datetime_parsing": _("{field} is not a date and time: write it as 2026-12-06T14:30:00+02:00."),
+    "datetime_from_date_parsing": _("{field} is not a date and time: write it as 2026-12-06T14:30:00+02:00."),
+    "date_from_datetime_parsing": _("{field} is not a date: write it as 2026-12-06."),
+    "url_parsing": _("{field} is not a web address."),
+    "model_attributes_type": _("{field} must be an object."),
+    "dict_type": _("{field} must be an object."),
+    "list_type": _("{field} must be a list."),
 }
 # Patterns the models use, and what they mean in words.
 PATTERNS = {
-    ID_PATTERN: "{field} may hold only letters, digits and . _ : / @ # + = -, 1 to 200 of them.",
-    r"^0x[0-9a-fA-F]{130}$": "{field} is not a signature: 0x followed by 130 digits and letters from a to f.",
-    r"^0x[0-9a-fA-F]{64}$": "{field} is not 32 bytes: 0x followed by 64 digits and letters from a to f.",
-    r"^0x([0-9a-fA-F]{2}){4,}$": "{field} is not a call's data: 0x followed by pairs of digits and letters a to f.",
+    ID_PATTERN: _("{field} may hold only letters, digits and . _ : / @ # + = -, 1 to 200 of them."),
+    r"^0x[0-9a-fA-F]{130}$": _("{field} is not a signature: 0x followed by 130 digits and letters from a to f."),
+    r"^0x[0-9a-fA-F]{64}$": _("{field} is not 32 bytes: 0x followed by 64 digits and letters from a to f."),
+    r"^0x([0-9a-fA-F]{2}){4,}$": _("{field} is not a call's data: 0x followed by pairs of digits and letters a to f."),
 }
 
 
-UNKNOWN_FORM = "{field} is not written in the form it takes."
+FAILED = _("The bridge could not do this; its operator will find the cause in its log.")
+UNKNOWN_FORM = _("{field} is not written in the form it takes.")
 _sentence_of = (
     Words  # a sentence from the tables above (every one of them is in the catalogs: tests/core/test_catalogs)
 )
@@ -198,7 +199,7 @@ async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s: %s", request.url.path, scrub(str(exc)))
         return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})
     log.error("%s: %s", request.url.path, scrub(str(exc)))
-    return respond(request, 500, "The bridge could not do this; its operator will find the cause in its log.")
+    return respond(request, 500, FAILED)
 
 
 async def on_database(request: Request, exc: Exception) -> JSONResponse:
@@ -210,9 +211,9 @@ async def on_database(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: the database is not answering: %s", request_id, request.url.path, scrub(cause(exc)))
         return respond(request, 503, AWAY, kind="database-unavailable", headers={"Retry-After": "5"})
     log.error("%s %s: database error", request_id, request.url.path, exc_info=exc)
-    return respond(request, 500, "The bridge could not do this; its operator will find the cause in its log.")
+    return respond(request, 500, FAILED)
 
 
 async def on_anything(request: Request, exc: Exception) -> JSONResponse:
     """A bug: still a problem document for the client (the server logs the traceback)."""
-    return respond(request, 500, "The bridge could not do this; its operator will find the cause in its log.")
+    return respond(request, 500, FAILED)

@@ -2,9 +2,9 @@
 
 Each action names its contract and its functions by name; their selectors come from the compiled ABI (every
 overload of a named function is the action), never from a signature typed here. The relay desk's allowlist, the
-page's relayable calls (served in ``/v1/config``), the SMS receipt a relayed action gets, the words a member reads
-and the slug a relayed request is stored under all come from here. A new member action is one entry here, its
-words in the catalogs, and — if it has a receipt of a new kind — that receipt in ``api/sms.py``.
+page's relayable calls (served in ``/v1/config``), the SMS receipt a relayed action gets, its words in English
+and the slug a relayed request is stored under all come from here. A new member action is one entry here, and,
+if it has a receipt of a new kind, that receipt in ``api/sms.py``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,6 @@ from .abi import Function
 Receipt = Literal["sent", "basket", "claim"]
 
 
-def _(words: str) -> str:
-    """Marks words for the catalogs; they are translated where they are shown, in the reader's language."""
-    return words
-
-
 @dataclass(frozen=True)
 class MemberAction:
     """One action a member may have relayed."""
@@ -30,7 +25,7 @@ class MemberAction:
     slug: str  # how a relayed request records it: stable, never translated
     contract: str  # the compiled contract it calls
     functions: tuple[str, ...]  # its functions, by name: each overload in the ABI is the action
-    words: str  # what it does, in English (a catalog entry)
+    words: str  # what it does, in English: the relay's answers and logs say it
     receipt: Receipt | None = None  # the SMS a phone member gets when it is confirmed
     page: bool = False  # the town page relays it for a member with no coin for gas
 
@@ -45,21 +40,21 @@ class MemberAction:
 
 
 ACTIONS = (
-    MemberAction("send-inf", "InfinityToken", ("transfer",), _("send INF"), receipt="sent"),
-    MemberAction("redeem-basket", "InfinityToken", ("redeem",), _("redeem a basket"), receipt="basket"),
-    MemberAction("permit-inf", "InfinityToken", ("permit",), _("permit INF")),
-    MemberAction("claim-profit", "ProfitDistributor", ("claim",), _("claim profit"), receipt="claim", page=True),
+    MemberAction("send-inf", "InfinityToken", ("transfer",), "send INF", receipt="sent"),
+    MemberAction("redeem-basket", "InfinityToken", ("redeem",), "redeem a basket", receipt="basket"),
+    MemberAction("permit-inf", "InfinityToken", ("permit",), "permit INF"),
+    MemberAction("claim-profit", "ProfitDistributor", ("claim",), "claim profit", receipt="claim", page=True),
     MemberAction(
         "claim-investor-profit",
         "ProfitDistributor",
         ("claimAsInvestor",),
-        _("claim investor profit"),
+        "claim investor profit",
         receipt="claim",
         page=True,
     ),
-    MemberAction("buy-shares", "ShareSale", ("buy", "buyWithPermit"), _("buy shares"), page=True),
-    MemberAction("take-refund", "ShareSale", ("refund",), _("take a refund"), page=True),
-    MemberAction("send-shares", "ShareToken", ("transfer",), _("send shares")),
+    MemberAction("buy-shares", "ShareSale", ("buy", "buyWithPermit"), "buy shares", page=True),
+    MemberAction("take-refund", "ShareSale", ("refund",), "take a refund", page=True),
+    MemberAction("send-shares", "ShareToken", ("transfer",), "send shares"),
 )
 BY_SLUG = {a.slug: a for a in ACTIONS}
 

@@ -139,21 +139,31 @@ class Role:
         return b"\x00" * 32 if name == Role.OST_OFFICE else keccak(text=name)
 
 
+def _(sentence: str) -> str:
+    """Marks a sentence for the bridge's catalogs (babel.cfg): the bridge says it in the reader's language."""
+    return sentence
+
+
+# The words the page says each phase and tier by (its label, t(b.phase)): marked for the catalogs here, where the
+# labels are made (tests/core/test_catalogs.py holds these to the enums).
+LABEL_WORDS = (_("pending"), _("local"), _("country"), _("world"), _("succeeded"), _("failed"))
+
 _WHO_MAY_BUY = {
-    Phase.PENDING: "nobody yet: the sale has not opened",
-    Phase.LOCAL: "the town's members",
-    Phase.COUNTRY: "members and verified residents of the country",
-    Phase.WORLD: "anyone",
-    Phase.SUCCEEDED: "nobody: the raise succeeded",
-    Phase.FAILED: "nobody: the raise failed; buyers may take refunds",
+    Phase.PENDING: _("nobody yet: the sale has not opened"),
+    Phase.LOCAL: _("the town's members"),
+    Phase.COUNTRY: _("members and verified residents of the country"),
+    Phase.WORLD: _("anyone"),
+    Phase.SUCCEEDED: _("nobody: the raise succeeded"),
+    Phase.FAILED: _("nobody: the raise failed; buyers may take refunds"),
 }
 
+
 _ELIGIBILITY = {
-    Eligibility.ELIGIBLE: "may buy now",
-    Eligibility.TOWN_NOT_LAUNCHED: "the town has not launched yet",
-    Eligibility.NOT_STARTED: "the sale has not opened yet",
-    Eligibility.NOT_MEMBER: "only the town's members may buy in the local phase, and this address is not a member",
-    Eligibility.PHASE_NOT_REACHED: "this address's tier may not buy yet: the sale has not reached its phase",
-    Eligibility.CAP_REACHED: "this address holds the most shares one buyer may hold from this sale",
-    Eligibility.CLOSED: "the sale is closed",
+    Eligibility.ELIGIBLE: _("may buy now"),
+    Eligibility.TOWN_NOT_LAUNCHED: _("the town has not launched yet"),
+    Eligibility.NOT_STARTED: _("the sale has not opened yet"),
+    Eligibility.NOT_MEMBER: _("only the town's members may buy in the local phase, and this address is not a member"),
+    Eligibility.PHASE_NOT_REACHED: _("this address's tier may not buy yet: the sale has not reached its phase"),
+    Eligibility.CAP_REACHED: _("this address holds the most shares one buyer may hold from this sale"),
+    Eligibility.CLOSED: _("the sale is closed"),
 }

@@ -3,6 +3,9 @@
 'use strict';
 
 // Shared with the network page (common.js): $, t, api, el, units, count, short, countryName.
+// Marks a sentence for the catalogs where it is written apart from where it is said (a table): t() says it then,
+// in the reader's language at that moment.
+const N_ = (sentence) => sentence;
 const state = {
   config: null, account: null, block: null, businesses: [], view: null, viewing: null, busy: false, page: 0,
 };
@@ -76,7 +79,7 @@ function keepInUrl(address) {
 
 // ── the launch on record: documents checked here, against the SHA-256 the town published on chain ──
 
-const DOCUMENT_NAMES = { business_plan: 'Business plan', investor_pack: 'Investor pack' };
+const DOCUMENT_NAMES = { business_plan: N_('Business plan'), investor_pack: N_('Investor pack') };
 const checked = new Map(); // sha256 → 'matches' | 'differs' | 'unreachable'
 
 async function sha256Hex(bytes) {
@@ -110,9 +113,9 @@ async function verifyDocument(d, note) {
   const verdict = await checked.get(d.sha256);
   note.className = `doc-check ${verdict === 'matches' ? 'good' : 'bad'}`;
   note.textContent = t({
-    matches: '✓ this document matches what the town published',
-    differs: '✗ this document does NOT match what the town published: do not rely on it',
-    unreachable: '✗ this document cannot be fetched now',
+    matches: N_('✓ this document matches what the town published'),
+    differs: N_('✗ this document does NOT match what the town published: do not rely on it'),
+    unreachable: N_('✗ this document cannot be fetched now'),
   }[verdict]);
 }
 
@@ -428,7 +431,7 @@ async function drawAccount(address) {
   }));
   $('claim').disabled = !mine || claimable === '0';
   $('claim-why').textContent = !mine
-    ? t(state.account ? 'Only this address can claim its profit: connect its wallet.' : 'Connect this address\'s wallet to claim.')
+    ? (state.account ? t('Only this address can claim its profit: connect its wallet.') : t('Connect this address\'s wallet to claim.'))
     : (claimable === '0' ? t('Nothing to claim as a member now.') : '');
   const investor = $('me-investor');
   investor.replaceChildren(...view.claimableAsInvestor.map((p) => {
@@ -485,11 +488,11 @@ function renderHistory(entries) {
     const paid = business ? `${units(h.amount || '0', business.assetDecimals)} ${business.assetSymbol}` : h.amount;
     const name = business ? business.name : (h.symbol || '#' + h.businessId);
     const words = {
-      reward: ['{when}: earned {amount} for {time} on {project}',
+      reward: [N_('{when}: earned {amount} for {time} on {project}'),
         { amount: money(h.amount, 'INF'), time: worked(h.minutes || 0), project: h.projectName }],
-      basket: ['{when}: took a basket for {amount} ({basket})', { amount: money(h.amount, 'INF'), basket: h.basket }],
-      claim: ['{when}: claimed {amount} of profit as a member', { amount: h.asset && money(h.amount, h.asset) }],
-      'investor-claim': ['{when}: claimed {amount} of profit as an investor in {name}',
+      basket: [N_('{when}: took a basket for {amount} ({basket})'), { amount: money(h.amount, 'INF'), basket: h.basket }],
+      claim: [N_('{when}: claimed {amount} of profit as a member'), { amount: h.asset && money(h.amount, h.asset) }],
+      'investor-claim': [N_('{when}: claimed {amount} of profit as an investor in {name}'),
         { amount: h.asset && money(h.amount, h.asset), name }],
     }[h.kind];
     const trade = { when, shares: count(h.shares || 0), name, paid };

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import string
+from functools import cache
 
 import pytest
 from babel import Locale
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
 
 from api.i18n import LANGUAGES, LOCALE, Words, catalog, chosen_language, in_language, plurals, say_n
+from ost_chain.enums import LABEL_WORDS, Phase, Tier
 
 FIELDS = re.compile(r"{(\w*)}")
 
@@ -33,60 +37,53 @@ def test_every_translation_has_the_placeholders_of_its_english(language: str) ->
         assert fields(translated) == fields(english), (language, english)  # no {x!r}, {x:,} or {x.y} of its own
 
 
-# The page's words: t('…') (a literal, or literals joined with +) in its scripts, data-i18n… attributes in its HTML.
-_LITERAL = r"'(?:[^'\\]|\\.)*'"
-_T_CALL = re.compile(r"\bt\(\s*(" + _LITERAL + r"(?:\s*\+\s*" + _LITERAL + r")*)")
-_JOINED = _LITERAL + r"(?:\s*\+\s*" + _LITERAL + r")*"
-_TN_CALL = re.compile(r"\btn\(\s*(" + _JOINED + r"),\s*(" + _JOINED + r")")
-_ATTRIBUTE = re.compile(r'data-i18n(?:-label|-placeholder)?="([^"]*)"')
+ROOT = LOCALE.parents[1]
 
 
-def page_sentences() -> set[str]:
-    static = LOCALE.parent / "static"
-    found: set[str] = set()
-    for script in ("app.js", "network.js", "common.js", "phone.js"):
-        for call in _T_CALL.finditer((static / script).read_text()):
-            found.add("".join(part[1:-1].replace("\\'", "'") for part in re.findall(_LITERAL, call.group(1))))
-    for html in ("index.html", "network.html", "phone.html"):
-        found |= set(_ATTRIBUTE.findall((static / html).read_text()))
+@cache
+def extracted() -> dict[str, str | None]:
+    """Every sentence marked for translation, as `make catalogs` extracts it into api/locale/ost.pot (babel.cfg): its
+    English → the English of its plural (None when it has none)."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found: dict[str, str | None] = {}
+    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map, keywords={"_": None}):
+        if isinstance(message, tuple):
+            found[message[0]] = message[1]
+        else:
+            found.setdefault(message, None)
     return found
 
 
-def page_plurals() -> dict[str, str]:
-    """The page's sentences that change with a number: tn('one', 'other', n) → {one: other}."""
-    static = LOCALE.parent / "static"
-    found: dict[str, str] = {}
-    for script in ("app.js", "network.js", "common.js", "phone.js"):
-        for call in _TN_CALL.finditer((static / script).read_text()):
-            one, other = ("".join(p[1:-1].replace("\\'", "'") for p in re.findall(_LITERAL, g)) for g in call.groups())
-            found[one] = other
-    return found
-
-
-def bridge_sentences() -> set[str]:
-    """Every ``Words("…")`` of the bridge, the eligibility reasons, and the fixed sentences of its problems."""
-    from api.db import AWAY
-    from api.problems import PATTERNS, SENTENCES, UNKNOWN_FORM, UNREACHABLE
-    from ost_chain.enums import Eligibility
-
-    found = {e.sentence for e in Eligibility} | {UNREACHABLE, AWAY, UNKNOWN_FORM}
-    found |= set(SENTENCES.values()) | set(PATTERNS.values())  # a refused field, in a sentence about the field
-    for source in LOCALE.parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(source.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Words" and node.args:
-                first = node.args[0]
-                if isinstance(first, ast.Attribute) and first.attr == "sentence":
-                    continue  # an eligibility reason's, above
-                assert isinstance(first, ast.Constant), f"{source}: Words takes its English as a literal"
-                found.add(first.value)
-    return found
+def test_the_template_holds_every_marked_sentence_of_the_bridge_the_phone_and_the_pages() -> None:
+    """Issue 28: api/locale/ost.pot is what `pybabel init` starts a new language from, and what each catalog is
+    updated from: it holds every marked sentence (run `make catalogs` after marking one). The scan reaches each way a
+    sentence is marked — the phone's screens and SMS receipts too, which fell back to English unnoticed before."""
+    with (LOCALE / "ost.pot").open("rb") as source:
+        template = {m.id if isinstance(m.id, str) else m.id[0]: m.id for m in read_po(source) if m.id}
+    found = extracted()
+    assert sorted(set(found) - set(template)) == [], "marked but not in ost.pot: run `make catalogs`"
+    assert sorted(set(template) - set(found)) == [], "in ost.pot but marked nowhere now: run `make catalogs`"
+    for sentence in (
+        "Enter your PIN:",  # a phone screen: self.t("…")
+        "You sent {amount} to {name}.",  # an SMS receipt: say(language, "…")
+        "Wrong PIN. {left} try left.",  # say_n(language, "one", "other", n)
+        "The chain cannot be reached just now; what you sent is safe. Retry in a few seconds.",  # _("…")
+        "Find a business",  # a page's HTML: data-i18n
+        "Business plan",  # a page's table: N_('…')
+        "the town's members",  # who may buy in a phase (ost_chain/enums.py)
+    ):
+        assert sentence in found, sentence
+    assert found["Wrong PIN. {left} try left."] == "Wrong PIN. {left} tries left."
+    assert {*Phase.labels(), *Tier.labels()} <= set(LABEL_WORDS) <= set(found)  # the page says t(b.phase)
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
 def test_every_sentence_the_page_and_the_bridge_say_has_a_translation(language: str) -> None:
-    page, bridge = page_sentences(), bridge_sentences()
-    assert len(page) > 100 and len(bridge) > 30  # the scan still finds them
-    missing = sorted((page | bridge) - set(catalog(language)))
+    wanted = extracted()
+    assert len(wanted) > 300  # the scan still finds them
+    have = set(catalog(language)) | set(plurals(language))
+    missing = sorted(set(wanted) - have)
     assert not missing, f"{language} lacks {len(missing)}: {missing[:5]}"
 
 
@@ -94,8 +91,9 @@ def test_every_sentence_the_page_and_the_bridge_say_has_a_translation(language: 
 def test_every_sentence_that_changes_with_a_number_has_each_form_the_language_has(language: str) -> None:
     """The page picks a form by the number's CLDR category (Intl.PluralRules): each category of the language has
     one, and a form fills no field its English does not have (Arabic says "ساعتان", two hours, with no number)."""
-    wanted, forms = page_plurals(), plurals(language)
-    assert len(wanted) >= 9
+    wanted = {one: other for one, other in extracted().items() if other is not None}
+    forms = plurals(language)
+    assert len(wanted) >= 12
     categories = set(Locale.parse(language).plural_form.rules) | {"other"}
     for one, other in wanted.items():
         assert one in forms, f"{language} lacks the forms of {one!r}"
