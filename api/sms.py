@@ -17,7 +17,7 @@ from eth_abi import decode as abi_decode
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ost_chain.actions import BY_SLUG
+from ost_chain.actions import recorded
 from ost_chain.redact import scrub
 from ost_chain.units import money
 
@@ -96,8 +96,11 @@ class Outbox:
 
     def _receipts(self, session: BridgeSession, row: RelayRequest, phones: dict[str, PhoneAccount]) -> int:
         sender, data = phones[row.signer], bytes.fromhex(row.data[2:])
-        lang, action = sender.language, BY_SLUG.get(row.action)
-        receipt = action.receipt if action is not None else None
+        lang, action = sender.language, recorded(row.action)
+        if action is None:
+            log.warning("relay %s: no member action is recorded as %r, so no receipt is sent", row.id, row.action)
+            return 0
+        receipt = action.receipt
         if receipt == "sent":
             to, amount = abi_decode(["address", "uint256"], data[4:])
             receiver = phones.get(self.bridge.chain.town().address(to))

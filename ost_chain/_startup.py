@@ -32,5 +32,6 @@ def settled(*, for_long: bool = False) -> None:
     for long (the bridge) first collects what loading left as garbage (60 ms), so none of it is kept for its life; a
     command that ends in a second does not."""
     if for_long:
+        gc.unfreeze()  # what an earlier freeze kept is looked at too
         gc.collect()
     gc.freeze()

@@ -75,3 +75,9 @@ def allowlist(abi_of: Callable[[str], Sequence[dict[str, Any]]]) -> Allowlist:
 def on_contract(contract: str) -> list[MemberAction]:
     """The actions a member may have relayed on ``contract``, in the registry's order."""
     return [a for a in ACTIONS if a.contract == contract]
+
+
+def recorded(value: str) -> MemberAction | None:
+    """The action a relayed request was recorded as: by its slug, or by its words as a bridge before slugs recorded
+    it (a replica of the previous version may still be writing while another has moved the database on)."""
+    return BY_SLUG.get(value) or next((a for a in ACTIONS if a.words == value), None)

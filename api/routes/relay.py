@@ -11,7 +11,7 @@ from requests.exceptions import RequestException
 from sqlalchemy import select
 from web3.exceptions import Web3RPCError
 
-from ost_chain.actions import BY_SLUG
+from ost_chain.actions import recorded
 from ost_chain.gasless import ForwardRequest
 from ost_chain.redact import scrub
 
@@ -33,7 +33,7 @@ def public(row: RelayRequest) -> RelayPublic:
         relay_id=row.id,
         status=Status(row.status),
         signer=row.signer,
-        action=BY_SLUG[row.action].words if row.action in BY_SLUG else row.action,
+        action=action.words if (action := recorded(row.action)) is not None else row.action,
         target=row.target,
         nonce=row.nonce,
         tx_hash=row.tx_hash,

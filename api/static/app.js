@@ -373,20 +373,30 @@ function renderBusinesses() {
 }
 
 // The account's section says it is being read (aria-busy) until every part of it is drawn: assistive technology
-// waits for the whole of it, and nothing moves under a reader's finger without that being said.
+// waits for the whole of it, and nothing moves under a reader's finger without that being said. Draws may overlap
+// (a look-up while a new block redraws): the section is busy while any is under way, and only the latest one asked
+// for draws at all, so a slow read of the account before never paints over the one asked for since.
 // `go` takes the reader to it (a look-up, a bookmarked link), before the section stops being busy.
+let drawing = 0;
+let latestDraw = 0;
+
 async function showAccount(address, { go = false } = {}) {
+  const draw = ++latestDraw;
+  drawing += 1;
   $('me').setAttribute('aria-busy', 'true');
   try {
-    await drawAccount(address);
-    if (go) $('me').scrollIntoView({ block: 'start' }); // the account is at the top: take the reader there
+    await drawAccount(address, () => draw !== latestDraw);
+    if (go && draw === latestDraw) $('me').scrollIntoView({ block: 'start' }); // the account at the top
   } finally {
-    $('me').removeAttribute('aria-busy');
+    drawing -= 1;
+    if (drawing === 0) $('me').removeAttribute('aria-busy');
   }
 }
 
-async function drawAccount(address) {
+// `stale`: whether a later draw was asked for since this one began (this one then stops where it is).
+async function drawAccount(address, stale) {
   const view = await api(`/v1/members/${encodeURIComponent(address)}`); // never another path of the bridge
+  if (stale()) return;
   state.viewing = address;
   state.view = view;
   $('me').hidden = false;
@@ -472,7 +482,9 @@ async function drawAccount(address) {
   if (!view.refundsDue.length) refunds.replaceChildren(el('li', {}, t('None.')));
   $('filter-mine').disabled = false; // "open to this account now" now has an account to go by
   applyFilter();
-  renderHistory(await api(`/v1/members/${encodeURIComponent(address)}/history`));
+  const history = await api(`/v1/members/${encodeURIComponent(address)}/history`);
+  if (stale()) return;
+  renderHistory(history);
   await showQuota(mine).catch(() => { /* the quota line is a courtesy: the page works without it */ });
 }
 

@@ -70,14 +70,15 @@ class Deployed:
     client: ChainClient
     manifest: Path
     folder: Path
-    _town: tuple[int, Town] | None = field(default=None, repr=False)
+    _town: tuple[tuple[int, int, int], Town] | None = field(default=None, repr=False)
 
     @property
     def town(self) -> Town:
         """The town as its manifest says now: loaded once, and again when the manifest changes (a test that signs
         for hundreds of members asked for it hundreds of times, and each load made six contracts: a quarter of
         its time)."""
-        stamp = self.manifest.stat().st_mtime_ns
+        facts = self.manifest.stat()  # a manifest is saved by replacing it: a new inode, whatever the clock says
+        stamp = (facts.st_ino, facts.st_mtime_ns, facts.st_size)
         if self._town is None or self._town[0] != stamp:
             self._town = (stamp, Town.load(self.client, self.manifest))
         return self._town[1]
