@@ -401,6 +401,10 @@ class ForwarderPublic(BaseModel):
 
     address: str
     name: str
+    types: dict[str, list[dict[str, str]]] = Field(
+        description="The EIP-712 types a member's wallet signs on the page (EIP712Domain, ForwardRequest, Permit): the "
+        "bridge's own, so the page and the bridge can never sign two different documents."
+    )
 
 
 class CoinPublic(BaseModel):

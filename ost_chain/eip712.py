@@ -57,6 +57,13 @@ _FORWARD_REQUEST_TYPES = {
     ],
 }
 
+# The documents a member's wallet signs on the town page: the bridge serves these (/v1/config), the page declares none.
+WALLET_TYPES = {
+    "EIP712Domain": EIP712_DOMAIN,
+    "ForwardRequest": _FORWARD_REQUEST_TYPES["ForwardRequest"],
+    "Permit": _PERMIT_TYPES["Permit"],
+}
+
 # An ambassador's order to the bridge about a phone member; the bridge checks the signer's role on chain.
 _PHONE_ORDER_TYPES = {
     "EIP712Domain": EIP712_DOMAIN,

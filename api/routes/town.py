@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 
+from ost_chain.eip712 import WALLET_TYPES
 from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
 from ..db import Meal, Participation
@@ -126,7 +127,9 @@ def config(bridge: BridgeDep) -> ConfigPublic:
         native=NATIVE,
         enums=enums,
         forwarder=ForwarderPublic(
-            address=bridge.manifest.address("TownForwarder"), name=bridge.relay_desk.domain_name(bridge.chain.town())
+            address=bridge.manifest.address("TownForwarder"),
+            name=bridge.relay_desk.domain_name(bridge.chain.town()),
+            types=WALLET_TYPES,
         ),
         chain=ChainPublic(
             chainName=settings.chain_name or f"chain {bridge.chain_id}",

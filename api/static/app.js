@@ -636,11 +636,12 @@ async function chainTime() { return parseInt((await rpc('eth_getBlockByNumber', 
 
 async function uintCall(to, data) { return BigInt(await rpc('eth_call', [{ to, data }, 'latest'])); }
 
-const DOMAIN = [{ name: 'name', type: 'string' }, { name: 'version', type: 'string' },
-  { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'address' }];
-
-async function signTyped(types, primaryType, domain, message) {
-  const typed = { types: { EIP712Domain: DOMAIN, ...types }, primaryType, domain: { version: '1', chainId: state.config.chainId, ...domain }, message };
+// Signs the EIP-712 document `primaryType` (ForwardRequest, Permit) with the types the bridge serves: the page
+// declares none of its own, so what it signs is what the bridge and the contracts check.
+async function signTyped(primaryType, domain, message) {
+  const all = state.config.forwarder.types;
+  const types = { EIP712Domain: all.EIP712Domain, [primaryType]: all[primaryType] };
+  const typed = { types, primaryType, domain: { version: '1', chainId: state.config.chainId, ...domain }, message };
   return rpc('eth_signTypedData_v4', [state.account, JSON.stringify(typed)]);
 }
 
@@ -655,10 +656,8 @@ async function relay(label, to, data) {
     const nonce = await uintCall(forwarder.address, state.config.selectors.nonces + addressWord(state.account));
     const message = { from: state.account, to, value: '0', gas: gas.toString(), nonce: nonce.toString(), deadline: (await chainTime()) + 3600, data };
     say(t('{action}: your wallet holds no coin for the fee, so sign the request and the town\'s bridge sends it…', { action: label }));
-    const signature = await signTyped({ ForwardRequest: [{ name: 'from', type: 'address' }, { name: 'to', type: 'address' },
-      { name: 'value', type: 'uint256' }, { name: 'gas', type: 'uint256' }, { name: 'nonce', type: 'uint256' },
-      { name: 'deadline', type: 'uint48' }, { name: 'data', type: 'bytes' }] }, 'ForwardRequest',
-    { name: forwarder.name, verifyingContract: forwarder.address }, message);
+    const signature = await signTyped('ForwardRequest', { name: forwarder.name, verifyingContract: forwarder.address },
+      message);
     const response = await fetch('/v1/relay', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': window.i18n.lang },
@@ -696,9 +695,7 @@ async function buyWithPermit(business, shares, cost) {
   const deadline = now + 3600;
   say(t('Sign in your wallet: the sale of {symbol} may take {amount}…',
     { symbol: business.symbol, amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}` }));
-  const signature = await signTyped({ Permit: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' },
-    { name: 'value', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }] },
-  'Permit', { name: domain.name, version: domain.version, verifyingContract: business.asset },
+  const signature = await signTyped('Permit', { name: domain.name, version: domain.version, verifyingContract: business.asset },
   { owner: state.account, spender: business.sale, value: cost.toString(), nonce: nonce.toString(), deadline });
   const r = signature.slice(2, 66), s = signature.slice(66, 130), v = parseInt(signature.slice(130, 132), 16);
   return state.config.selectors.buyWithPermit + word(shares) + word(deadline) + word(v < 27 ? v + 27 : v) + r + s;

@@ -24,6 +24,7 @@ from web3.contract import Contract
 from api.db import Batch, BatchKind, RelayRequest
 from ost_chain.actions import ACTIONS
 from ost_chain.deploy import deploy_plan
+from ost_chain.eip712 import WALLET_TYPES
 from ost_chain.enums import NATIVE
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
 from ost_chain.plan import load_plan
@@ -117,6 +118,9 @@ def test_the_page_relays_what_the_registry_offers_the_page_and_nothing_else(
     page = config["selectors"]
     assert {page[c] for c in ("buy", "buyWithPermit", "refund", "claim", "claimAsInvestor")} <= set(config["relayable"])
     assert not {page[c] for c in ("finalize", "approve")} & set(config["relayable"])  # the page sends these itself
+    # What a wallet signs on the page is typed by the bridge (the page declares no type of its own): the types the
+    # bridge checks a forward request and a permit against.
+    assert config["forwarder"]["types"] == WALLET_TYPES
 
 
 def bridge_relayer(d: Deployed) -> str:
