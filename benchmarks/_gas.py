@@ -112,4 +112,4 @@ def bench_town(client: ChainClient, name: str = "Bench", **plan: object) -> Town
             Path(folder) / "town.json",
             {a.address: a for a in dev_accounts()[:3]},
         )
-        return Town(client, manifest.data)
+        return Town(client, manifest.record())

@@ -48,8 +48,7 @@ def main() -> int:
         seconds = time.perf_counter() - started
         total = _gas(client, 0)
         listings = sum(
-            client.w3.eth.get_transaction_receipt(entry["tx"])["gasUsed"]
-            for entry in manifest.data["businesses"].values()
+            client.w3.eth.get_transaction_receipt(entry["tx"])["gasUsed"] for entry in manifest.businesses().values()
         )
         # The second town of the network: created in it, beside the first.
         block = client.w3.eth.block_number

@@ -78,7 +78,7 @@ def main() -> int:
                 session.add(account)
         with make() as session:
             addresses = [p.address for p in session.query(PhoneAccount)]
-        Town(client, manifest.data).add_members(dev_accounts()[2], addresses)
+        Town(client, manifest.record()).add_members(dev_accounts()[2], addresses)
         env = {"OST_BRIDGE__USSD_SECRET": SECRET}
         with serving(manifest.path, node.rpc_url, database, free_port(), env) as url:
             times = asyncio.run(dial_all(url, numbers[: args.sessions], numbers))

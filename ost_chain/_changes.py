@@ -4,7 +4,7 @@ longer names), and what they do not allow is said, one note each."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from web3.contract import Contract
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def coordinators(d: Deployment) -> list[str]:
     """Who confirms shifts: the plan's coordinators, and the Town Ambassador by default — except in a town deployed
     before that default whose plan does not ask for it (a role is never granted unasked)."""
-    before = (d.manifest.data.get("roles") or {}).get("coordinators")
+    before = d.manifest.roles().get("coordinators")
     plan = d.plan
     if (
         before is not None
@@ -31,7 +31,7 @@ def coordinators(d: Deployment) -> list[str]:
 
 def revoke_dropped_coordinators(d: Deployment, registry: Contract, role: bytes, ambassador: str) -> None:
     """A coordinator the last deployment appointed and the plan no longer names loses the role."""
-    before = (d.manifest.data.get("roles") or {}).get("coordinators", [])
+    before = d.manifest.roles().get("coordinators", [])
     for coordinator in before:
         if coordinator in coordinators(d):
             continue
@@ -47,7 +47,7 @@ def revoke_dropped_coordinators(d: Deployment, registry: Contract, role: bytes, 
 def close_dropped_projects(d: Deployment, infinity: Contract, ambassador: str) -> None:
     """A project the last deployment set up and the plan no longer names stops earning (its rate is kept)."""
     planned = {p.id for p in d.plan.projects}
-    recorded = [key.split(":", 1)[1] for key in d.manifest.data["steps"] if key.startswith("project:")]
+    recorded = [key.split(":", 1)[1] for key in d.manifest.steps() if key.startswith("project:")]
     for project_id in (int(k) for k in recorded if k.isdigit() and int(k) not in planned):
         tokens, minutes, active = infinity.functions.project(project_id).call()
         d._call(
@@ -60,24 +60,22 @@ def close_dropped_projects(d: Deployment, infinity: Contract, ambassador: str) -
 
 
 def unchangeable(d: Deployment, registry: Contract) -> list[str]:
-    """Everything the plan changed that the contracts keep as it was, in words; the manifest records the members."""
+    """Everything the plan changed that the contracts keep as it was, in words (the manifest keeps every member)."""
     notes = []
     planned = set(d.plan.members)
-    recorded_members = d.manifest.data.get("members", [])
-    dropped = [m for m in recorded_members if m not in planned]
+    dropped = [m for m in d.manifest.members() if m not in planned]
     if dropped:
         notes.append(
             f"{numbered(len(dropped), 'member')} left the plan but stay members on chain; remove them with "
             "`ost members remove` if they should go."
         )
-    d.manifest.data["members"] = sorted(planned | set(recorded_members))
     name, country = registry.functions.name().call(), bytes(registry.functions.countryCode().call()).decode()
     if name != d.plan.town or country != d.plan.country:
         notes.append(
             f"The town is {name} ({country}) on chain: a deployed town's name and country cannot change "
             f"(the plan says {d.plan.town}, {d.plan.country})."
         )
-    roles: dict[str, Any] = d.manifest.data.get("roles") or {}
+    roles = d.manifest.roles()
     for field, key, title in (
         ("ost_office", "ostOffice", "OST office"),
         ("country_ambassador", "countryAmbassador", "Country Ambassador"),
@@ -90,7 +88,7 @@ def unchangeable(d: Deployment, registry: Contract) -> list[str]:
                 "keeps it until the OST office revokes it (`ost` cannot take a role away by plan)."
             )
     symbols = {b.symbol for b in d.plan.businesses}
-    gone = [s for s in d.manifest.data["businesses"] if s not in symbols]
+    gone = [s for s in d.manifest.businesses() if s not in symbols]
     if gone:
         notes.append(f"Businesses {', '.join(gone)} left the plan; a listed business cannot be unlisted.")
     notes.extend(_changed_terms(d))
@@ -99,8 +97,7 @@ def unchangeable(d: Deployment, registry: Contract) -> list[str]:
 
 def _changed_terms(d: Deployment) -> list[str]:
     """Listed businesses whose terms in the plan differ from their sale's on chain: those are fixed at listing."""
-    listed = [(b, d.manifest.data["businesses"].get(b.symbol)) for b in d.businesses]
-    listed = [(b, r) for b, r in listed if r]
+    listed = [(b, r) for b in d.businesses if (r := d.manifest.business(b.symbol))]
     if not listed:
         return []
     sales = [d.client.at("ShareSale", record["sale"]).functions.terms() for _, record in listed]

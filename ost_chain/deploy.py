@@ -175,7 +175,7 @@ class Deployment:
             listed = self._list(factory, business, start, ambassador, index)
             documents.publish_business_documents(self, factory, listed, plan.businesses[index], ambassador)
             key = f"investor:{business.symbol}"
-            if business.investor_bps or key in self.manifest.data["steps"]:  # set once, or changed since
+            if business.investor_bps or self.manifest.has_step(key):  # set once, or changed since
                 bps = business.investor_bps
                 self._call(
                     key,
@@ -192,85 +192,71 @@ class Deployment:
             self._send("launch", registry.functions.launch(), ambassador)
         self.progress.advance("launch")
         self.notes.extend(changes.unchangeable(self, registry))
-        self.manifest.data.update(plan.recorded())
-        self.manifest.data["roles"] = {
+        roles = {
             "ostOffice": office,
             "countryAmbassador": country,
             "townAmbassador": ambassador,
             "coordinators": changes.coordinators(self),
         }
-        self.manifest.save()
+        self.manifest.record_outcome(plan.recorded(), roles, sorted({*plan.members, *self.manifest.members()}))
         return self.manifest
 
     # ── steps ──
 
     def _contract(self, key: str, name: str, args: list[Any], sender: str) -> Contract:
-        recorded = self.manifest.data["contracts"].get(key)
+        recorded = self.manifest.contract(key)
         if recorded:
             self.progress.advance(key)
             return self.client.at(name, recorded["address"])
-        pending = self.manifest.data["pending"].get(key)
+        pending = self.manifest.pending(key)
         if pending:
             address = create_address(pending["sender"], pending["nonce"])
             if self.client.w3.eth.get_code(to_checksum_address(address)):
                 # Sent by a run that stopped before recording it: adopt, never deploy again.
-                self.manifest.data["contracts"][key] = {
-                    "address": address,
-                    "tx": None,
-                    "block": None,
-                    "args": _jsonable(args),
-                }
-                del self.manifest.data["pending"][key]
-                self.manifest.save()
+                self.manifest.record_contract(key, address, args=_jsonable(args))
                 self.progress.advance(key)
                 return self.client.at(name, address)
         signer = self._signer(sender, key)
         nonce = self.client.w3.eth.get_transaction_count(signer.address, "pending")
-        self.manifest.data["pending"][key] = {"sender": signer.address, "nonce": nonce}
-        self.manifest.save()
+        self.manifest.record_pending(key, sender=signer.address, nonce=nonce)
         contract, receipt = self.client.deploy(name, *args, sender=signer)
         self._tick()
-        self.manifest.data["contracts"][key] = {
-            "address": contract.address,
-            "tx": receipt["transactionHash"].to_0x_hex(),
-            "block": receipt["blockNumber"],
-            "args": _jsonable(args),
-        }
-        del self.manifest.data["pending"][key]
-        self.manifest.save()
+        self.manifest.record_contract(
+            key,
+            contract.address,
+            tx=receipt["transactionHash"].to_0x_hex(),
+            block=receipt["blockNumber"],
+            args=_jsonable(args),
+        )
         self.progress.advance(key)
         return contract
 
     def _call(self, key: str, fn: Any, sender: str, *, done: Callable[[], bool], ensure: bool = False) -> None:
         """One step: sent unless recorded or already so on chain; ``ensure``: the chain is asked even when recorded
         (a value the plan may change: a cap, a rate, an investor part)."""
-        if (ensure or key not in self.manifest.data["steps"]) and not done():
+        if (ensure or not self.manifest.has_step(key)) and not done():
             self._send(key, fn, sender)
-        elif key not in self.manifest.data["steps"]:
-            self.manifest.data["steps"][key] = {"tx": None, "block": None}
+        elif not self.manifest.has_step(key):
+            self.manifest.record_step(key, save=False)  # so on chain already: saved with the next step
         self.progress.advance(key)
 
     def _send(self, key: str, fn: Any, sender: str) -> TxReceipt:
         signer = self._signer(sender, key)
         receipt = self.client.transact(fn, signer)
         self._tick()
-        self.manifest.data["steps"][key] = {
-            "tx": receipt["transactionHash"].to_0x_hex(),
-            "block": receipt["blockNumber"],
-        }
-        self.manifest.save()
+        self.manifest.record_step(key, tx=receipt["transactionHash"].to_0x_hex(), block=receipt["blockNumber"])
         return receipt
 
     def _list(self, factory: Contract, business: ResolvedBusiness, start: int, sender: str, index: int) -> int:
-        recorded = self.manifest.data["businesses"].get(business.symbol)
+        recorded = self.manifest.business(business.symbol)
         if recorded:
             self.progress.advance(f"list {business.symbol}")
             return int(recorded["id"])
         # A listing sent by a run that stopped before recording it is found on chain by its symbol.
-        for business_id in range(len(self.manifest.data["businesses"]), factory.functions.businessCount().call()):
+        for business_id in range(len(self.manifest.businesses()), factory.functions.businessCount().call()):
             sale, token = factory.functions.business(business_id).call()
             if self.client.at("ShareToken", token).functions.symbol().call() == business.symbol:
-                self._record_business(business.symbol, business_id, sale, token, None, None)
+                self.manifest.record_business(business.symbol, business_id, sale, token)
                 self.progress.advance(f"list {business.symbol}")
                 return business_id
         terms = SaleTerms(
@@ -298,28 +284,16 @@ class Deployment:
         self._tick()
         (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
         args = event["args"]
-        self._record_business(
+        self.manifest.record_business(
             business.symbol,
             args["businessId"],
             args["sale"],
             args["token"],
-            receipt["transactionHash"].to_0x_hex(),
-            receipt["blockNumber"],
+            tx=receipt["transactionHash"].to_0x_hex(),
+            block=receipt["blockNumber"],
         )
         self.progress.advance(f"list {business.symbol}")
         return int(args["businessId"])
-
-    def _record_business(
-        self, symbol: str, business_id: int, sale: str, token: str, tx: str | None, block: int | None
-    ) -> None:
-        self.manifest.data["businesses"][symbol] = {
-            "id": business_id,
-            "sale": sale,
-            "token": token,
-            "tx": tx,
-            "block": block,
-        }
-        self.manifest.save()
 
     # ── helpers ──
 
@@ -342,12 +316,11 @@ class Deployment:
     def _sales_start(self) -> int:
         if isinstance(self.plan.sales_start, int):
             return self.plan.sales_start
-        recorded = self.manifest.data.get("salesStart")
+        recorded = self.manifest.sales_start()
         if recorded is None:
             recorded = int(self.client.w3.eth.get_block("latest")["timestamp"])
-            self.manifest.data["salesStart"] = recorded
-            self.manifest.save()
-        return int(recorded)
+            self.manifest.record_sales_start(recorded)
+        return recorded
 
     @staticmethod
     def _investor_share(distributor: Contract, business_id: int) -> int:
@@ -362,7 +335,7 @@ class Deployment:
         return next(p for p in self.plan.projects if p.id == project_id)
 
     def _check_recorded_code(self) -> None:
-        recorded = self.manifest.data["contracts"]
+        recorded = self.manifest.contracts()
         if "InfinityToken" in recorded and "OstNetwork" not in recorded:
             raise ConfigError(f"{self.manifest.path} records a town outside any OST network: {AFRESH}")
         for key, entry in recorded.items():
@@ -381,9 +354,9 @@ def _jsonable(args: list[Any]) -> list[Any]:
 
 
 def iter_keys(manifest: Manifest) -> Iterator[str]:
-    yield from manifest.data["contracts"]
-    yield from manifest.data["steps"]
-    yield from manifest.data["businesses"]
+    yield from manifest.contracts()
+    yield from manifest.steps()
+    yield from manifest.businesses()
 
 
 def wait_seconds(start: float) -> float:

@@ -168,3 +168,97 @@ class Manifest:
 
     def address(self, key: str) -> str:
         return str(self.data["contracts"][key]["address"])
+
+    # ── what a deployment recorded: read and written through these methods, never by key into ``data`` ──
+
+    def record(self) -> TownManifest:
+        """What is recorded so far, as its readers see it (checked)."""
+        return TownManifest.of(self.data, self.path)
+
+    def contract(self, key: str) -> dict[str, Any] | None:
+        """The contract recorded as ``key`` (address, tx, block, args), or None."""
+        entry = self.data["contracts"].get(key)
+        return dict(entry) if entry else None
+
+    def contracts(self) -> dict[str, dict[str, Any]]:
+        """Every contract recorded, by key."""
+        return {key: dict(entry) for key, entry in self.data["contracts"].items()}
+
+    def record_contract(
+        self, key: str, address: str, *, tx: str | None = None, block: int | None = None, args: list[Any] | None = None
+    ) -> None:
+        """``key`` deployed (or found) at ``address``; what was pending under ``key`` is done. Saved."""
+        self.data["contracts"][key] = {"address": address, "tx": tx, "block": block, "args": list(args or [])}
+        self.data["pending"].pop(key, None)
+        self.save()
+
+    def record_town(self, contracts: dict[str, tuple[str, str | None, int | None]]) -> None:
+        """The town's contracts, created in its network in one transaction: key → (address, tx, block). What was
+        pending as the town's creation is done. Saved once."""
+        for key, (address, tx, block) in contracts.items():
+            self.data["contracts"][key] = {"address": address, "tx": tx, "block": block, "args": []}
+        self.data["pending"].pop("town", None)
+        self.save()
+
+    def pending(self, key: str) -> dict[str, Any] | None:
+        """What a run recorded it was about to send as ``key``, before sending it, or None."""
+        entry = self.data["pending"].get(key)
+        return dict(entry) if entry else None
+
+    def record_pending(self, key: str, **entry: Any) -> None:
+        """About to send ``key``: a run that stops after sending finds it by ``entry``. Saved."""
+        self.data["pending"][key] = entry
+        self.save()
+
+    def has_step(self, key: str) -> bool:
+        return key in self.data["steps"]
+
+    def steps(self) -> list[str]:
+        """The keys of every step recorded, in the order they were."""
+        return list(self.data["steps"])
+
+    def record_step(self, key: str, *, tx: str | None = None, block: int | None = None, save: bool = True) -> None:
+        """Step ``key`` done: by transaction ``tx`` in ``block``, or found so on chain (None)."""
+        self.data["steps"][key] = {"tx": tx, "block": block}
+        if save:
+            self.save()
+
+    def business(self, symbol: str) -> dict[str, Any] | None:
+        """The business listed as ``symbol`` (id, sale, token, tx, block), or None."""
+        entry = self.data["businesses"].get(symbol)
+        return dict(entry) if entry else None
+
+    def businesses(self) -> dict[str, dict[str, Any]]:
+        """Every business listed, by symbol, in the order they were."""
+        return {symbol: dict(entry) for symbol, entry in self.data["businesses"].items()}
+
+    def record_business(
+        self, symbol: str, business_id: int, sale: str, token: str, *, tx: str | None = None, block: int | None = None
+    ) -> None:
+        """``symbol`` listed as business ``business_id`` with its sale and token. Saved."""
+        self.data["businesses"][symbol] = {"id": business_id, "sale": sale, "token": token, "tx": tx, "block": block}
+        self.save()
+
+    def roles(self) -> dict[str, Any]:
+        """Who held the roles when the last deployment ended (empty before any ended)."""
+        return dict(self.data.get("roles") or {})
+
+    def members(self) -> list[str]:
+        """The members every deployment so far signed up."""
+        return list(self.data.get("members", []))
+
+    def sales_start(self) -> int | None:
+        """When the first deployment opened the town's sales (unix time), or None before it did."""
+        recorded = self.data.get("salesStart")
+        return None if recorded is None else int(recorded)
+
+    def record_sales_start(self, start: int) -> None:
+        self.data["salesStart"] = start
+        self.save()
+
+    def record_outcome(self, plan: dict[str, Any], roles: dict[str, Any], members: list[str]) -> None:
+        """What a deployment that ran to its end leaves: the plan's record, the roles, the members. Saved."""
+        self.data.update(plan)
+        self.data["roles"] = roles
+        self.data["members"] = members
+        self.save()

@@ -51,7 +51,7 @@ def network_for(d: Deployment) -> Contract:
     """The network ``d``'s town belongs to: recorded in its manifest, named by its plan, or this chain's (deployed
     now, resumably, when the chain has none yet)."""
     client = d.client
-    recorded = d.manifest.data["contracts"].get("OstNetwork")
+    recorded = d.manifest.contract("OstNetwork")
     named = recorded["address"] if recorded else d.plan.network
     if named:
         network = client.at("OstNetwork", named)
@@ -119,7 +119,7 @@ def open_network(client: Any, folder: Path, address: str | None = None) -> Contr
 def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, Contract, Contract]:
     """The town's registry, INFINITY, factory and distributor: created in ``network`` by the OST office (once: a
     creation a stopped run sent is found by its name in its country), and recorded in the town's manifest."""
-    client, plan, contracts = d.client, d.plan, d.manifest.data["contracts"]
+    client, plan, contracts = d.client, d.plan, d.manifest.contracts()
     if all(key in contracts for key in TOWN_CONTRACTS):
         d.progress.advance("town")
         return tuple(client.at(key, contracts[key]["address"]) for key in TOWN_CONTRACTS)  # type: ignore[return-value]
@@ -129,11 +129,10 @@ def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, C
             "towns in it. Name the network's office as ost_office in the plan."
         )
     code = country_code(plan.country)
-    found = _created_before(d, network, code) if "town" in d.manifest.data["pending"] else None
+    found = _created_before(d, network, code) if d.manifest.pending("town") else None
     tx, block = None, None
     if found is None:
-        d.manifest.data["pending"]["town"] = {"network": network.address}
-        d.manifest.save()
+        d.manifest.record_pending("town", network=network.address)
         signer = d._signer(plan.ost_office, "create the town")
         receipt = client.transact(network.functions.createTown(plan.town, code, plan.town_ambassador), signer)
         d._tick()
@@ -141,14 +140,15 @@ def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, C
         found = [event["args"][k] for k in ("registry", "infinity", "factory", "distributor")]
         tx, block = receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"]
     implementations = network.functions.implementations().call()
-    for key, address in zip(TOWN_CONTRACTS, found, strict=True):
-        contracts[key] = {"address": address, "tx": tx, "block": block, "args": []}
-    contracts["TownForwarder"] = {"address": implementations[5], "tx": None, "block": None, "args": []}
-    contracts["OstNetwork"] = {"address": network.address, "tx": None, "block": None, "args": []}
-    d.manifest.data["pending"].pop("town", None)
-    d.manifest.save()
+    d.manifest.record_town(
+        {
+            **{key: (address, tx, block) for key, address in zip(TOWN_CONTRACTS, found, strict=True)},
+            "TownForwarder": (implementations[5], None, None),
+            "OstNetwork": (network.address, None, None),
+        }
+    )
     d.progress.advance("town")
-    return tuple(client.at(key, contracts[key]["address"]) for key in TOWN_CONTRACTS)  # type: ignore[return-value]
+    return tuple(client.at(key, d.manifest.address(key)) for key in TOWN_CONTRACTS)  # type: ignore[return-value]
 
 
 def _created_before(d: Deployment, network: Contract, code: bytes) -> list[str] | None:

@@ -114,6 +114,6 @@ def cli(network: Any, provider: Any, plan_path: Path, chosen: tuple[Any, ...], m
         record = deploy_town(provider.http_uri, plan_path, signers, manifest=manifest, fresh=network.is_local)
     except OstError as exc:
         raise click.ClickException(str(exc)) from None
-    data = record.data
-    click.echo(f"Deployed {data['town']} on chain {data['chainId']}: {len(data['businesses'])} businesses.")
+    town = record.record()
+    click.echo(f"Deployed {town.town} on chain {town.chainId}: {len(town.businesses)} businesses.")
     click.echo(f"Manifest: {record.path}")

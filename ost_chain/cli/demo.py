@@ -182,7 +182,7 @@ def demo_command(
         if not as_json:
             where = f"the development chain at {redact_url(rpc_url)}" if rpc_url else "the embedded chain"
             console.print(f"[bold]{plan.town}, {plan.country}[/bold] on {where} ({session.client.chain_id})")
-        report = _life(Town(session.client, manifest.data), session.dev_accounts, say)
+        report = _life(Town(session.client, manifest.record()), session.dev_accounts, say)
     report["story"] = lines
     if as_json:
         emit_json(report)

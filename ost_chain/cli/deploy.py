@@ -97,13 +97,13 @@ def _deploy(
 
 
 def _summary(record: Manifest, notes: list[str], seconds: float) -> dict:
-    data = record.data
+    town = record.record()
     return {
-        "chainId": data["chainId"],
-        "town": data["town"],
+        "chainId": town.chainId,
+        "town": town.town,
         "manifest": str(record.path),
-        "contracts": {k: v["address"] for k, v in data["contracts"].items()},
-        "businesses": len(data["businesses"]),
+        "contracts": {k: v.address for k, v in town.contracts.items()},
+        "businesses": len(town.businesses),
         "seconds": round(seconds, 2),
         "notes": notes,
     }

@@ -159,7 +159,7 @@ def _ost() -> str:
 def _roles(record: Manifest) -> list[str]:
     """Which development account holds which role, in words."""
     accounts: dict[str, int] = {a.address: n for n, a in enumerate(dev_accounts())}
-    roles = record.data.get("roles") or {}
+    roles = record.roles()
 
     def who(address: str) -> str:
         return f"dev:{accounts[address]} ({address})" if address in accounts else address
@@ -229,7 +229,7 @@ def up_command(
                 record, notes = _deploy(client, plan_path, None, signers, quiet=False)
                 for other in also or []:  # more towns in the same network: the country tier spans them
                     beside, more = _deploy(client, other, None, signers, quiet=False)
-                    notes.append(f"{beside.data['town']} is deployed beside it in the OST network: {beside.path}.")
+                    notes.append(f"{beside.record().town} is deployed beside it in the OST network: {beside.path}.")
                     notes.extend(more)
                 set_default_town(record.path)  # with several towns here, `ost` commands mean the first
             except ConfigError as exc:
@@ -282,7 +282,7 @@ def _serve(
     console.print("Roles, held by development accounts whose keys are public (for trying things out only):")
     for line in _roles(record):
         console.print(line)
-    coordinator = record.data["roles"]["coordinators"][0] if record.data["roles"]["coordinators"] else "ADDRESS"
+    coordinator = next(iter(record.roles().get("coordinators") or []), "ADDRESS")
     console.print("Try, in another terminal in this folder:")
     if not node.rpc_url.endswith(":8545"):  # every command looks for the chain where `ost up` runs by default
         console.print(f"  export OST_RPC_URL={node.rpc_url}   (so every command finds this chain)")
@@ -314,10 +314,10 @@ def _serve(
 def _gasless_purchase(record: Manifest, rpc_url: str) -> str | None:
     """The command that buys shares of the town's first sale in the development stablecoin without gas, as a
     development account holding some of it; None when no sale takes it."""
-    coin = record.data["contracts"].get("TestStablecoin")
+    coin = record.contract("TestStablecoin")
     if coin is None:
         return None
-    town = Town(ChainClient.connect(rpc_url, compile=False), record.data)
+    town = Town(ChainClient.connect(rpc_url, compile=False), record.record())
     sale = next((s for s in town.sales() if s.asset == coin["address"] and s.phase in Phase.open_labels()), None)
     token = town.client.at("TestStablecoin", coin["address"])
     accounts = [a.address for a in dev_accounts()]

@@ -27,7 +27,7 @@ def deploy(client: ChainClient, folder: Path, **plan: Any) -> Town:
     signers = {a.address: a for a in DEV}
     slug = str(plan["town"]).lower().replace(" ", "-")
     manifest = deploy_plan(client, TownPlan.model_validate(plan), folder / f"{slug}.json", signers)
-    return Town(client, manifest.data)
+    return Town(client, manifest.record())
 
 
 def test_a_network_of_towns_by_country_with_residents_verified_once(

@@ -49,18 +49,18 @@ def signers() -> dict[str, Any]:
 
 def state(client: ChainClient, manifest: Manifest) -> dict[str, Any]:
     """Everything that makes the town what it is, read from the chain."""
-    town = Town(client, manifest.data)
+    town = Town(client, manifest.record())
     r = town.registry.functions
     role = r.COORDINATOR_ROLE().call()
     return {
-        "contracts": {k: v["address"] for k, v in manifest.data["contracts"].items()},
-        "businesses": {k: (v["id"], v["sale"], v["token"]) for k, v in manifest.data["businesses"].items()},
+        "contracts": {k: v["address"] for k, v in manifest.contracts().items()},
+        "businesses": {k: (v["id"], v["sale"], v["token"]) for k, v in manifest.businesses().items()},
         "summary": {k: v for k, v in town.summary().items() if k not in ("chainId", "launchedAt")},  # when: not what
         "coordinator": r.hasRole(role, dev_accounts()[3].address).call(),
         "resident": r.isCountryResident(dev_accounts()[14].address).call(),
         "investor": town.distributor.functions.investorShare(1).call(),
         "projects": [town.infinity.functions.project(i).call() for i in (1, 2)],
-        "pending": manifest.data["pending"],
+        "pending": manifest.record().pending,
     }
 
 
@@ -177,7 +177,7 @@ def test_a_changed_plan_deploys_only_what_is_new(client: ChainClient, tmp_path: 
     deployment.run()
     assert deployment.sent == 2  # dev:13 signed up; MILK listed
     assert any("stay members on chain" in note for note in deployment.notes)
-    assert manifest.data["businesses"]["MILK"]["id"] == 3
+    assert (manifest.business("MILK") or {}).get("id") == 3
 
 
 def test_every_change_the_contracts_allow_is_applied_and_the_rest_said(client: ChainClient, tmp_path: Path) -> None:
@@ -303,8 +303,8 @@ def test_a_sale_in_the_development_stablecoin_deploys_the_coin_and_hands_it_to_t
     manifest = Manifest.open(path, chain_id=client.chain_id, town=plan.town, plan_hash=digest)
     deployment = Deployment(client, plan, manifest, signers())
     deployment.run()
-    coin = manifest.data["contracts"]["TestStablecoin"]["address"]
-    town = Town(client, manifest.data)
+    coin = manifest.address("TestStablecoin")
+    town = Town(client, manifest.record())
     wash = town.sale_status("WASH")
     assert wash.asset == coin and wash.price == 10 * 10**6 and town.sale_status("BAKE").asset == NATIVE
     assert town.distributor.functions.isAcceptedAsset(coin).call()

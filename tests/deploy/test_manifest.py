@@ -20,9 +20,8 @@ def _write(path: Path, data: dict) -> Path:
 
 def test_a_written_manifest_reads_back_as_the_model(tmp_path: Path) -> None:
     record = Manifest.open(tmp_path / "t.json", chain_id=31337, town="Prince Albert", plan_hash="abc")
-    record.data["contracts"]["TownRegistry"] = {"address": ADDRESS, "tx": None, "block": 3, "args": []}
-    record.data["businesses"]["BAKE"] = {"id": 0, "sale": ADDRESS, "token": ADDRESS, "tx": None, "block": None}
-    record.save()
+    record.record_contract("TownRegistry", ADDRESS, block=3)
+    record.record_business("BAKE", 0, ADDRESS, ADDRESS)
     manifest = TownManifest.read(record.path)
     assert (manifest.format, manifest.town, manifest.chainId, manifest.planHash) == (
         FORMAT,
