@@ -29,6 +29,7 @@ from ost_chain.enums import Tier
 from ost_chain.exceptions import ContractRevert
 from ost_chain.gasless import ForwardRequest, GaslessPolicy, forwarded_call
 from ost_chain.manifest import TownManifest
+from ost_chain.member import Member
 from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 from ost_chain.units import money
@@ -222,7 +223,7 @@ class RelayDesk:
         if isinstance(tier_read, Reverted) or int(tier_read, 16) == Tier.WORLD:
             self._stranger(client)
         if isinstance(tier_read, Reverted):  # the registry refuses a recovered address
-            moved = town.registry.functions.recoveredTo(signer).call()
+            moved = Member(town, signer).moved_to()
             raise Problem(
                 403,
                 Words(
@@ -403,16 +404,16 @@ class RelayDesk:
             town.infinity.address.lower(): "InfinityToken",
             town.distributor.address.lower(): "ProfitDistributor",
         }
-        count = int(town.factory.functions.businessCount().call())
-        for business_id in range(count):
-            sale, token = town.sale(business_id)
-            targets[sale.address.lower()], targets[token.address.lower()] = "ShareSale", "ShareToken"
+        listed = town.listed()
+        for sale, token in listed:
+            targets[sale.lower()], targets[token.lower()] = "ShareSale", "ShareToken"
+        count = len(listed)
         self._targets, self._listed, self._targets_checked = targets, count, time.monotonic()
         return targets.get(key)
 
     def domain_name(self, town: Town) -> str:
         if not hasattr(self, "_name"):
-            self._name = str(town.forwarder.functions.eip712Domain().call()[1])
+            self._name = town.forwarder_name()
         return self._name
 
     def _reads(self, town: Town, request: ForwardRequest, signer: str) -> list[Any]:

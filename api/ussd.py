@@ -30,8 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from ost_chain.enums import NATIVE, Phase
 from ost_chain.exceptions import ConfigError, OstError
 from ost_chain.gasless import prepare, sign
+from ost_chain.member import Member
 from ost_chain.townclient import Town
-from ost_chain.units import hash_id, money
+from ost_chain.units import money
 
 from .custody import PIN_TRIES, PinPool, PinWork, Vault, e164, shown, valid_pin, vault_for
 from .db import BridgeSession, Meal, PhoneAccount, PhoneMove, UssdStep, utcnow
@@ -218,6 +219,11 @@ class Screens:
         """This thread's connection to the town, made when a screen first needs the chain (the menu does not)."""
         return self.menu.bridge.chain.town()
 
+    @property
+    def member(self) -> Member:
+        """The member dialling, as every channel sees a member: what they hold, their actions prepared."""
+        return Member(self.town, self.account.address)
+
     def t(self, message: str, **values: object) -> str:
         return say(self.lang, message, **values)
 
@@ -340,13 +346,13 @@ class Screens:
         refused = self.pin_ok(rest[2])
         if refused:
             return refused
-        held = int(self.town.infinity.functions.balanceOf(self.account.address).call())
+        held = self.member.inf()
         if amount > held:
             return "END " + self.t(
                 "You hold {inf}, less than {amount}.", inf=money(held, 18, "INF"), amount=shown_amount
             )
         return self.act(
-            self.town.infinity.functions.transfer(receiver.address, amount),
+            self.member.send_inf(receiver.address, amount),
             self.t("Sending {amount} to {name}. An SMS will confirm it.", amount=shown_amount, name=receiver.name),
         )
 
@@ -361,16 +367,16 @@ class Screens:
         if refused:
             return refused
         month = self._today().strftime("%Y-%m")
-        if self.town.infinity.functions.isRedeemed(self.account.address, hash_id(f"basket/{month}")).call():
+        if self.member.took_basket(month):
             return "END " + self.t("You took this month's basket already.")
-        held = int(self.town.infinity.functions.balanceOf(self.account.address).call())
+        held = self.member.inf()
         if held < price:
             return "END " + self.t(
                 "The basket costs {amount}; you hold {inf}.", amount=money(price, 18, "INF"), inf=money(held, 18, "INF")
             )
-        fn = self.town.infinity.functions.redeem(price, hash_id(f"basket/{month}"), f"monthly basket {month}")
         return self.act(
-            fn, self.t("Your basket is on its way: {amount}. An SMS will confirm it.", amount=money(price, 18, "INF"))
+            self.member.take_basket(price, month),
+            self.t("Your basket is on its way: {amount}. An SMS will confirm it.", amount=money(price, 18, "INF")),
         )
 
     def claim(self, rest: list[str]) -> str:
@@ -386,10 +392,7 @@ class Screens:
         amount = ", ".join(self._money(p.amount, p.asset) for p in parts)  # member parts, then investor parts
         if len(rest) == 1 or rest[1] != "1":
             return "CON " + self.t("Claim {amount}?\n1 Yes\n0 Back", amount=amount)
-        d = self.town.distributor.functions
-        calls = [
-            d.claim(p.asset) if p.business_id is None else d.claimAsInvestor(p.business_id, p.asset) for p in parts
-        ]
+        calls = [self.member.claim(p.asset, p.business_id) for p in parts]
 
         def claiming(queued: int) -> str:  # the day's quota may stop the parts after the first few
             taken = ", ".join(self._money(p.amount, p.asset) for p in parts[:queued])

@@ -172,6 +172,10 @@ class TownReader:
             self._listed.extend((str(sale), str(token)) for sale, token in self.client.call_many(fns))
         return self._listed[:count]
 
+    def forwarder_name(self) -> str:
+        """The EIP-712 name of the town's forwarder (ERC-5267): what a member's forward request is signed for."""
+        return str(self.forwarder.functions.eip712Domain().call()[1])
+
     def sale_status(self, ref: str | int) -> SaleStatus:
         return self._statuses([self.business_id(ref)])[0]
 
