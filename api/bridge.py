@@ -79,9 +79,11 @@ class Bridge:
         self.limiter = RateLimiter(self.options.rate_limit, self.options.rate_burst)
         self.signers = RateLimiter(self.options.attestation_rate, self.options.attestation_burst)
         self.intake = Intake(self.sessions)
-        self.phone_menu = PhoneMenu(self)
-        self.outbox = Outbox(self)
         self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address, settings.chain_url)
+        self.phone_menu = PhoneMenu(
+            self.options, self.manifest, self.artifacts, self.sessions, self.chain, self.relay_desk
+        )
+        self.outbox = Outbox(self.options, self.sessions, self.chain, lambda: self.worker.leader, settings.chain_url)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
 
     def known_key(self, presented: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,9 @@ from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, Sms, S
 from .i18n import say
 
 if TYPE_CHECKING:
-    from .bridge import Bridge
+    from ost_chain.settings import BridgeSettings
+
+    from .chain import ChainView
 
 log = logging.getLogger("ost.bridge.sms")
 EVERY_SECONDS = 2.0
@@ -42,8 +45,23 @@ class Refused(Exception):
 class Outbox:
     """Queues receipts for what phone members did or received, and sends them when a gateway is configured."""
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
+    def __init__(
+        self,
+        options: BridgeSettings,
+        sessions: Callable[[], BridgeSession],
+        chain: ChainView,
+        leading: Callable[[], bool],
+        chain_url: str,
+    ) -> None:
+        """The outbox over what it uses of the bridge: its settings, the database, the chain as the bridge reads it,
+        whether this replica leads (one replica sends), and the chain's URL (kept out of what it logs)."""
+        self.options, self.sessions, self.chain, self.leading, self.chain_url = (
+            options,
+            sessions,
+            chain,
+            leading,
+            chain_url,
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._gateway: Any = None
@@ -63,17 +81,17 @@ class Outbox:
                 try:
                     step()
                 except Exception as exc:  # noqa: BLE001 - the database or the chain is away: next round
-                    log.warning("sms: %s", scrub(f"{type(exc).__name__}: {exc}", self.bridge.settings.chain_url))
+                    log.warning("sms: %s", scrub(f"{type(exc).__name__}: {exc}", self.chain_url))
 
     def _notice(self) -> None:
-        with self.bridge.sessions() as session:
+        with self.sessions() as session:
             phones = {p.address: p for p in session.scalars(select(PhoneAccount))}
             if phones:
                 self.notice(session, phones)
 
     def _send(self) -> None:
-        if self.bridge.worker.leader:  # one replica sends, as one mints
-            with self.bridge.sessions() as session:
+        if self.leading():  # one replica sends, as one mints
+            with self.sessions() as session:
                 self.send(session)
 
     # ── what to tell ──
@@ -103,7 +121,7 @@ class Outbox:
         receipt = action.receipt
         if receipt == "sent":
             to, amount = abi_decode(["address", "uint256"], data[4:])
-            receiver = phones.get(self.bridge.chain.town().address(to))
+            receiver = phones.get(self.chain.town().address(to))
             shown = money(int(amount), 18, "INF")
             queued = self._queue(
                 session,
@@ -139,7 +157,7 @@ class Outbox:
 
     def gateway(self) -> Any:
         """Africa's Talking's SMS service, when the town configured its credentials; else None."""
-        options = self.bridge.options
+        options = self.options
         if options.sms_username is None or options.sms_api_key is None:
             return None
         if self._gateway is None:
@@ -168,7 +186,7 @@ class Outbox:
             sms = session.get(Sms, sms_id)
             assert sms is not None
             try:
-                answer = gateway.send(sms.body, [sms.phone], self.bridge.options.sms_sender_id)
+                answer = gateway.send(sms.body, [sms.phone], self.options.sms_sender_id)
                 recipients = (answer or {}).get("SMSMessageData", {}).get("Recipients", [])
                 if not recipients or recipients[0].get("status") != "Success":
                     said = str(recipients[0].get("status")) if recipients else "no recipient"

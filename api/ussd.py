@@ -41,7 +41,12 @@ from .i18n import LANGUAGES, page_room, say, say_n
 from .problems import Problem
 
 if TYPE_CHECKING:
-    from .bridge import Bridge
+    from ost_chain.artifacts import Artifacts
+    from ost_chain.manifest import TownManifest
+    from ost_chain.settings import BridgeSettings
+
+    from .chain import ChainView
+    from .gasless import RelayDesk
 
 MENU_ITEMS = 7
 KEEP_STEPS = timedelta(minutes=10)  # a gateway's retries come within seconds; sessions last a few minutes
@@ -68,10 +73,21 @@ class PinNeeded(Exception):
 class PhoneMenu:
     """Answers one USSD request of the town's phone members."""
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
+    def __init__(
+        self,
+        options: BridgeSettings,
+        manifest: TownManifest,
+        artifacts: Artifacts,
+        sessions: Callable[[], BridgeSession],
+        chain: ChainView,
+        relay_desk: RelayDesk,
+    ) -> None:
+        """The menu over what it uses, and nothing else of the bridge: its settings, the town's record and contracts,
+        the database, the chain as the bridge reads it, and the relay desk its members' actions go through."""
+        self.options, self.manifest, self.sessions = options, manifest, sessions
+        self.chain, self.relay_desk = chain, relay_desk
         self._vault: Vault | None = None
-        self.holdings = HoldingsReader(bridge.artifacts, bridge.manifest)
+        self.holdings = HoldingsReader(artifacts, manifest)
         self.pins = PinPool()
         self.steps = CapacityLimiter(STEPS_AT_ONCE)
         self.swept_at = -inf  # when the old replies were last forgotten (monotonic)
@@ -79,7 +95,7 @@ class PhoneMenu:
     @property
     def vault(self) -> Vault:
         if self._vault is None:
-            self._vault = vault_for(self.bridge.options, self.bridge.chain_id)
+            self._vault = vault_for(self.options, self.manifest.chainId)
         return self._vault
 
     async def reply(self, phone: str, text: str, session_id: str = "") -> str:
@@ -99,11 +115,11 @@ class PhoneMenu:
         """The reply to one step, with the PIN work ``done`` so far for it (else :class:`PinNeeded`). A step the
         gateway sends again (the same session, number and answers) gets the reply it had, and does nothing twice."""
         try:
-            number = e164(phone, self.bridge.options.phone_region)
+            number = e164(phone, self.options.phone_region)
         except ConfigError:
             return "END " + say(None, "This phone number cannot be read.")
         key = hashlib.sha256(f"{session_id}\n{number}\n{text}".encode()).hexdigest() if session_id else None
-        with self.bridge.sessions() as session:
+        with self.sessions() as session:
             if key is not None:
                 earlier = session.get(UssdStep, key)
                 if earlier is not None:
@@ -153,7 +169,7 @@ class PhoneMenu:
             return "END " + say(
                 None,
                 "This number is not a member of {town}. Ask your Town Ambassador.",
-                town=self.bridge.manifest.town,
+                town=self.manifest.town,
             )
         lang = account.language
         checking = any(work.hashed is not None for work in done)  # this step took a try: it may be the third
@@ -217,7 +233,7 @@ class Screens:
     @property
     def town(self) -> Town:
         """This thread's connection to the town, made when a screen first needs the chain (the menu does not)."""
-        return self.menu.bridge.chain.town()
+        return self.menu.chain.town()
 
     @property
     def member(self) -> Member:
@@ -249,7 +265,7 @@ class Screens:
         (a long name, in Arabic, does not)."""
         menu = self.t(
             "{town}\n1 Balance\n2 Send INF\n3 Basket\n4 Claim profit\n5 Sales\n6 Rewards\n7 Language",
-            town=self.menu.bridge.manifest.town,
+            town=self.menu.manifest.town,
         )
         screen = f"{first}\n{menu}" if first else menu
         if fits(screen):
@@ -283,7 +299,7 @@ class Screens:
                 return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
             raise PinNeeded(work)
         if self.done[work]:
-            self.head, moved = self.menu.bridge.chain.head_and_recovery(account.address)
+            self.head, moved = self.menu.chain.head_and_recovery(account.address)
             if moved != NATIVE:
                 # The member took everything to a wallet of their own (the two-key recovery): the phone has nothing.
                 return "END " + self.t(
@@ -323,7 +339,7 @@ class Screens:
         if not rest:
             return "CON " + self.t("Receiver's phone number:")
         try:
-            number = e164(rest[0], self.menu.bridge.options.phone_region)
+            number = e164(rest[0], self.menu.options.phone_region)
         except ConfigError:
             number = None
         receiver = self.session.get(PhoneAccount, number) if number else None
@@ -331,7 +347,7 @@ class Screens:
             return "END " + self.t("{phone} is not another member's phone. Dial again to try another.", phone=rest[0])
         if len(rest) == 1:
             return "CON " + self.t("How much INF to send?")
-        least = int(self.menu.bridge.relay_desk.policy().min_inf_transfer * 10**18)
+        least = int(self.menu.relay_desk.policy().min_inf_transfer * 10**18)
         amount = _amount(rest[1])
         if amount is None or amount < least:
             return "END " + self.t("Send at least {least}. Dial again.", least=money(least, 18, "INF"))
@@ -358,7 +374,7 @@ class Screens:
 
     def basket(self, rest: list[str]) -> str:
         """The price, then the PIN; only then whether this month's basket was taken and whether the INF suffice."""
-        price = int(self.menu.bridge.options.basket_inf * 10**18)
+        price = int(self.menu.options.basket_inf * 10**18)
         if not rest:
             return "CON " + self.t(
                 "Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=money(price, 18, "INF")
@@ -497,7 +513,7 @@ class Screens:
         """Sign ``calls`` (one, or several in order) with the member's custodial key and queue them through the relay
         desk, with consecutive nonces; ``done`` when queued (or what it says of how many were)."""
         signer = self.menu.vault.open(self.account.sealed_key, self.account.address)
-        town, desk = self.town, self.menu.bridge.relay_desk
+        town, desk = self.town, self.menu.relay_desk
         try:
             name = desk.domain_name(town)
             requests = []
@@ -523,7 +539,7 @@ class Screens:
         """The chain's head, asked once a step (with the PIN's check, when there is one): the bridge reads the sales
         and the assets once a block."""
         if self.head is None:
-            self.head = self.menu.bridge.chain.head()
+            self.head = self.menu.chain.head()
         return self.head
 
     @property
@@ -531,11 +547,11 @@ class Screens:
         """The sales at the step's head. (Kept on the step by hand: ``functools.cached_property`` holds a lock shared
         by every step in Python 3.11, and a hundred phones waited for one another's chain reads.)"""
         if self.sales_read is None:
-            self.sales_read = self.menu.bridge.chain.sales(self._block)
+            self.sales_read = self.menu.chain.sales(self._block)
         return self.sales_read
 
     def _holdings(self) -> Holdings:
-        chain = self.menu.bridge.chain
+        chain = self.menu.chain
         assets = chain.profit_assets(self._block)
         sales = sorted(self._sales, key=lambda s: s.business_id)
         symbols = {s.business_id: s.symbol for s in sales}
@@ -544,7 +560,7 @@ class Screens:
         return self.menu.holdings.read(chain, self.account.address, assets, sold, symbols, investing)
 
     def _money(self, amount: int, asset: str) -> str:
-        symbol, decimals = self.menu.bridge.chain.asset(asset)
+        symbol, decimals = self.menu.chain.asset(asset)
         return money(amount, decimals, symbol)
 
     def _business(self, business_id: int) -> str:
@@ -552,7 +568,7 @@ class Screens:
         return str(names.get(business_id, f"#{business_id}"))
 
     def _zone(self) -> ZoneInfo:
-        return ZoneInfo(self.menu.bridge.manifest.timeZone)
+        return ZoneInfo(self.menu.manifest.timeZone)
 
     def _today(self) -> datetime:
         return datetime.now(UTC).astimezone(self._zone())
