@@ -33,16 +33,16 @@ run: setup
 
 # The dashboard's browser tests drive Debian's Chromium (never a browser downloaded at run time).
 chromium:
-	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || {
-	  echo "Installing Debian's chromium for the dashboard tests";
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q &&
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  echo "Installing Debian's chromium for the dashboard tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
 
 # The bridge's tests run on SQLite and on a throwaway cluster of Debian's PostgreSQL (tests/pg.py).
 postgresql:
-	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || {
-	  echo "Installing Debian's postgresql for the bridge's tests";
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q &&
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql for the bridge's tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; }
 
 test: setup $(BIN)/anvil chromium postgresql
@@ -69,8 +69,8 @@ slither: setup $(SLITHER_VENV)/.installed
 	@mkdir -p build
 	$(BIN)/python -c "from ost_chain._toolchain import solc_executable; from ost_chain.settings import get_settings; solc_executable(get_settings())"
 	rm -f build/slither.json
-	-$(SLITHER_VENV)/bin/slither contracts --solc .solcx/solc-v0.8.28 --solc-standard-json
-	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --exclude-dependencies
+	-$(SLITHER_VENV)/bin/slither contracts --solc .solcx/solc-v0.8.28 --solc-standard-json \
+	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" --exclude-dependencies \
 	  --filter-paths "node_modules|contracts/test" --json build/slither.json > build/slither.log 2>&1
 	$(BIN)/python scripts/slither_triage.py build/slither.json docs/security/slither-triage.md
 
@@ -98,8 +98,8 @@ bench-check: setup
 	$(BIN)/python benchmarks/gas.py --check
 
 lock: $(PY_STAMP)
-	( echo "# Pinned versions of every Python package, used as pip constraints by \`make setup\`.";
-	  echo "# Regenerate with \`make lock\` after changing pyproject.toml.";
+	( echo "# Pinned versions of every Python package, used as pip constraints by \`make setup\`."; \
+	  echo "# Regenerate with \`make lock\` after changing pyproject.toml."; \
 	  $(BIN)/pip freeze --exclude-editable | grep -v '^ost-chain' ) > requirements.lock
 
 clean:
