@@ -35,7 +35,7 @@ def revoke_dropped_coordinators(d: Deployment, registry: Contract, role: bytes, 
     for coordinator in before:
         if coordinator in coordinators(d):
             continue
-        d._call(
+        d.step(
             f"revoke:COORDINATOR_ROLE:{coordinator}",
             registry.functions.revokeRole(role, coordinator),
             ambassador,
@@ -50,7 +50,7 @@ def close_dropped_projects(d: Deployment, infinity: Contract, ambassador: str) -
     recorded = [key.split(":", 1)[1] for key in d.manifest.steps() if key.startswith("project:")]
     for project_id in (int(k) for k in recorded if k.isdigit() and int(k) not in planned):
         tokens, minutes, active = infinity.functions.project(project_id).call()
-        d._call(
+        d.step(
             f"project:{project_id}:closed",
             infinity.functions.setProject(project_id, tokens, minutes, False),
             ambassador,

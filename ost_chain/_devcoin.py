@@ -43,9 +43,9 @@ def deploy(d: Deployment, businesses: list[ResolvedBusiness]) -> list[ResolvedBu
     if not any(b.asset == DEV_STABLECOIN for b in businesses):
         return businesses
     ambassador = d.plan.town_ambassador
-    coin = d._contract("TestStablecoin", "TestStablecoin", [], ambassador)
+    coin = d.contract("TestStablecoin", "TestStablecoin", [], ambassador)
     for holder in holders(d.plan):
-        d._call(
+        d.step(
             f"tZAR:{holder}",
             coin.functions.mint(holder, HANDED_OUT),
             ambassador,

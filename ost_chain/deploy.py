@@ -53,6 +53,26 @@ class Progress:
     advance: Callable[[str], None] = lambda label: None
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a deployment: what it does, how many steps it takes by the plan, and the run of them."""
+
+    name: str
+    steps: int
+    run: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class TownContracts:
+    """The town's contracts once the town stage has found or created them, for the stages after it."""
+
+    network: Contract
+    registry: Contract
+    infinity: Contract
+    factory: Contract
+    distributor: Contract
+
+
 def deploy_plan(
     client: ChainClient, plan: TownPlan, path: Path, signers: dict[str, LocalAccount], plan_hash: str = ""
 ) -> Manifest:
@@ -63,7 +83,11 @@ def deploy_plan(
 
 
 class Deployment:
-    """Turns a plan into a town on one chain, resuming from its manifest."""
+    """Turns a plan into a town on one chain, resuming from its manifest: its :meth:`stages` in order, each made of
+    steps run by :meth:`step`, :meth:`send` and :meth:`contract` (every module of a stage calls these)."""
+
+    town: TownContracts  # from the town stage on
+    roles: dict[str, bytes]  # the registry's role ids, from the town stage on
 
     def __init__(
         self,
@@ -86,52 +110,82 @@ class Deployment:
     # ── the plan, step by step ──
 
     def run(self) -> Manifest:
-        plan = self.plan
-        businesses = plan.resolved_businesses()
-        devcoin.check(plan, businesses, self.client.chain_id)
-        member_batches = [plan.members[i : i + MEMBER_BATCH] for i in range(0, len(plan.members), MEMBER_BATCH)]
-        # The town takes profit in the assets its businesses sell in (the native coin always).
-        assets = sorted({b.asset for b in businesses} - {NATIVE})
-        self.progress.total(
-            devcoin.steps(plan, businesses)
-            + ostnetwork.STEPS
-            + len(changes.coordinators(self)) * 2
-            + len(plan.projects)
-            + len(assets)
-            + len(member_batches)
-            + len(plan.country_residents)
-            + len(businesses) * 2
-            + documents.document_count(plan)
-            + 1
-        )
+        """Every stage in order, each counting its steps from the plan first (the progress display's total); a step
+        recorded in the manifest, or found so on chain, is not sent again."""
+        planned = self.plan.resolved_businesses()
+        devcoin.check(self.plan, planned, self.client.chain_id)
+        stages = self.stages(planned)
+        self.progress.total(sum(stage.steps for stage in stages))
         self._check_recorded_code()
-        self.businesses = businesses = devcoin.deploy(self, businesses)  # dev:stablecoin, now an address
-        assets = sorted({b.asset for b in businesses} - {NATIVE})
-        office, country, ambassador = plan.ost_office, plan.country_ambassador, plan.town_ambassador
+        for stage in stages:
+            stage.run()
+        self.notes.extend(changes.unchangeable(self, self.town.registry))
+        plan = self.plan
+        roles = {
+            "ostOffice": plan.ost_office,
+            "countryAmbassador": plan.country_ambassador,
+            "townAmbassador": plan.town_ambassador,
+            "coordinators": changes.coordinators(self),
+        }
+        self.manifest.record_outcome(plan.recorded(), roles, sorted({*plan.members, *self.manifest.members()}))
+        return self.manifest
+
+    def stages(self, planned: list[ResolvedBusiness]) -> list[Stage]:
+        """The deployment's stages, in the order they run, with the steps each takes by the plan."""
+        plan = self.plan
+        batches = [plan.members[i : i + MEMBER_BATCH] for i in range(0, len(plan.members), MEMBER_BATCH)]
+        assets = {b.asset for b in planned} - {NATIVE}  # the town takes profit in what its businesses sell in
+        return [
+            Stage("development stablecoin", devcoin.steps(plan, planned), partial(self._coin, planned)),
+            Stage("OST network and town", ostnetwork.STEPS, self._town),
+            Stage("coordinators and their caps", len(changes.coordinators(self)) * 2, self._coordinators),
+            Stage("projects", len(plan.projects), self._projects),
+            Stage("profit assets", len(assets), self._assets),
+            Stage("members", len(batches), partial(self._members, batches)),
+            Stage("country residents", len(plan.country_residents), self._residents),
+            Stage(
+                "businesses and documents",
+                len(planned) * 2 + documents.document_count(plan),
+                self._businesses,
+            ),
+            Stage("launch", 1, self._launch),
+        ]
+
+    # ── the stages ──
+
+    def _coin(self, planned: list[ResolvedBusiness]) -> None:
+        self.businesses = devcoin.deploy(self, planned)  # dev:stablecoin, now an address
+
+    def _town(self) -> None:
         network = ostnetwork.network_for(self)  # the network the town belongs to: deployed with the first town
         registry, infinity, factory, distributor = ostnetwork.create_town(self, network)
-        ostnetwork.appoint_country_ambassador(self, network, plan.country, country)
-        role = {
+        self.town = TownContracts(network, registry, infinity, factory, distributor)
+        ostnetwork.appoint_country_ambassador(self, network, self.plan.country, self.plan.country_ambassador)
+        self.roles = {
             name: bytes(registry.functions[name]().call())
             for name in (Role.COUNTRY_AMBASSADOR, Role.TOWN_AMBASSADOR, Role.COORDINATOR)
         }
-        self._call(
+        ambassador = self.plan.town_ambassador
+        self.step(
             f"grant:{Role.TOWN_AMBASSADOR}:{ambassador}",
-            registry.functions.grantRole(role[Role.TOWN_AMBASSADOR], ambassador),
-            office,
-            done=partial(holds_role, registry, role[Role.TOWN_AMBASSADOR], ambassador),
+            registry.functions.grantRole(self.roles[Role.TOWN_AMBASSADOR], ambassador),
+            self.plan.ost_office,
+            done=partial(holds_role, registry, self.roles[Role.TOWN_AMBASSADOR], ambassador),
         )
-        cap = int(plan.coordinator_daily_cap_inf * 10**18)
-        coordinator_role = role[Role.COORDINATOR]
+
+    def _coordinators(self) -> None:
+        registry, infinity, ambassador = self.town.registry, self.town.infinity, self.plan.town_ambassador
+        cap = int(self.plan.coordinator_daily_cap_inf * 10**18)
+        coordinator_role = self.roles[Role.COORDINATOR]
         for coordinator in changes.coordinators(self):
-            self._call(
+            self.step(
                 f"grant:COORDINATOR_ROLE:{coordinator}",
                 registry.functions.grantRole(coordinator_role, coordinator),
                 ambassador,
                 done=partial(holds_role, registry, coordinator_role, coordinator),
                 ensure=True,  # a coordinator dropped by an earlier plan and named again gets the role back
             )
-            self._call(
+            self.step(
                 f"cap:{coordinator}",
                 infinity.functions.setCoordinatorDailyCap(coordinator, cap),
                 ambassador,
@@ -139,9 +193,12 @@ class Deployment:
                 ensure=True,
             )
         changes.revoke_dropped_coordinators(self, registry, coordinator_role, ambassador)
-        for project in plan.projects:
+
+    def _projects(self) -> None:
+        infinity, ambassador = self.town.infinity, self.plan.town_ambassador
+        for project in self.plan.projects:
             tokens = int(project.inf_per_shift * 10**18)
-            self._call(
+            self.step(
                 f"project:{project.id}",
                 infinity.functions.setProject(project.id, tokens, project.shift_minutes, True),
                 ambassador,
@@ -149,35 +206,51 @@ class Deployment:
                 ensure=True,
             )
         changes.close_dropped_projects(self, infinity, ambassador)
-        for asset in assets:
-            self._call(
+
+    def _assets(self) -> None:
+        distributor = self.town.distributor
+        for asset in sorted({b.asset for b in self.businesses} - {NATIVE}):
+            self.step(
                 f"accept:{asset}",
                 distributor.functions.setAcceptedAsset(asset, True),
-                ambassador,
+                self.plan.town_ambassador,
                 done=partial(accepts, distributor, asset),
             )
-        for batch in member_batches:
+
+    def _members(self, batches: list[list[str]]) -> None:
+        registry = self.town.registry
+        for batch in batches:
             known = self.client.call_many([registry.functions.isMember(m) for m in batch])  # one round trip
             missing = [m for m, member in zip(batch, known, strict=True) if not member]
             if missing:
-                self._send(f"members:{missing[0]}+{len(missing)}", registry.functions.addMembers(missing), ambassador)
+                self.send(
+                    f"members:{missing[0]}+{len(missing)}",
+                    registry.functions.addMembers(missing),
+                    self.plan.town_ambassador,
+                )
             self.progress.advance(f"members ({len(batch)})")
+
+    def _residents(self) -> None:
+        registry, network, plan = self.town.registry, self.town.network, self.plan
         for resident in plan.country_residents:  # verified once for every town of the country, in the network
-            self._call(
+            self.step(
                 f"resident:{resident}",
                 network.functions.setCountryResident(plan.country.encode(), resident, True),
-                country,
+                plan.country_ambassador,
                 done=partial(is_resident, registry, resident),
             )
-        launched = registry.functions.launched().call()
+
+    def _businesses(self) -> None:
+        registry, factory, distributor = self.town.registry, self.town.factory, self.town.distributor
+        ambassador = self.plan.town_ambassador
         start = self._sales_start()
-        for index, business in enumerate(businesses):
+        for index, business in enumerate(self.businesses):
             listed = self._list(factory, business, start, ambassador, index)
-            documents.publish_business_documents(self, factory, listed, plan.businesses[index], ambassador)
+            documents.publish_business_documents(self, factory, listed, self.plan.businesses[index], ambassador)
             key = f"investor:{business.symbol}"
             if business.investor_bps or self.manifest.has_step(key):  # set once, or changed since
                 bps = business.investor_bps
-                self._call(
+                self.step(
                     key,
                     distributor.functions.setInvestorShare(listed, bps),
                     ambassador,
@@ -188,22 +261,17 @@ class Deployment:
                 self.progress.advance(f"investor part of {business.symbol}")
         documents.publish_town_plan(self, registry, ambassador)  # the 12-month plan, its hash on record
         documents.publish_town_page(self, registry, ambassador)
-        if plan.launch and not launched:
-            self._send("launch", registry.functions.launch(), ambassador)
+
+    def _launch(self) -> None:
+        registry = self.town.registry
+        if self.plan.launch and not registry.functions.launched().call():
+            self.send("launch", registry.functions.launch(), self.plan.town_ambassador)
         self.progress.advance("launch")
-        self.notes.extend(changes.unchangeable(self, registry))
-        roles = {
-            "ostOffice": office,
-            "countryAmbassador": country,
-            "townAmbassador": ambassador,
-            "coordinators": changes.coordinators(self),
-        }
-        self.manifest.record_outcome(plan.recorded(), roles, sorted({*plan.members, *self.manifest.members()}))
-        return self.manifest
 
     # ── steps ──
 
-    def _contract(self, key: str, name: str, args: list[Any], sender: str) -> Contract:
+    def contract(self, key: str, name: str, args: list[Any], sender: str) -> Contract:
+        """A contract deployed as step ``key`` (once: a recorded one, or one a stopped run sent, is adopted)."""
         recorded = self.manifest.contract(key)
         if recorded:
             self.progress.advance(key)
@@ -216,11 +284,11 @@ class Deployment:
                 self.manifest.record_contract(key, address, args=_jsonable(args))
                 self.progress.advance(key)
                 return self.client.at(name, address)
-        signer = self._signer(sender, key)
+        signer = self.signer(sender, key)
         nonce = self.client.w3.eth.get_transaction_count(signer.address, "pending")
         self.manifest.record_pending(key, sender=signer.address, nonce=nonce)
         contract, receipt = self.client.deploy(name, *args, sender=signer)
-        self._tick()
+        self.tick()
         self.manifest.record_contract(
             key,
             contract.address,
@@ -231,19 +299,20 @@ class Deployment:
         self.progress.advance(key)
         return contract
 
-    def _call(self, key: str, fn: Any, sender: str, *, done: Callable[[], bool], ensure: bool = False) -> None:
+    def step(self, key: str, fn: Any, sender: str, *, done: Callable[[], bool], ensure: bool = False) -> None:
         """One step: sent unless recorded or already so on chain; ``ensure``: the chain is asked even when recorded
         (a value the plan may change: a cap, a rate, an investor part)."""
         if (ensure or not self.manifest.has_step(key)) and not done():
-            self._send(key, fn, sender)
+            self.send(key, fn, sender)
         elif not self.manifest.has_step(key):
             self.manifest.record_step(key, save=False)  # so on chain already: saved with the next step
         self.progress.advance(key)
 
-    def _send(self, key: str, fn: Any, sender: str) -> TxReceipt:
-        signer = self._signer(sender, key)
+    def send(self, key: str, fn: Any, sender: str) -> TxReceipt:
+        """Send step ``key`` now, signed by ``sender``, and record it."""
+        signer = self.signer(sender, key)
         receipt = self.client.transact(fn, signer)
-        self._tick()
+        self.tick()
         self.manifest.record_step(key, tx=receipt["transactionHash"].to_0x_hex(), block=receipt["blockNumber"])
         return receipt
 
@@ -271,7 +340,7 @@ class Deployment:
             treasury=business.treasury,
             payment_asset=business.asset,
         )
-        signer = self._signer(sender, f"list {business.symbol}")
+        signer = self.signer(sender, f"list {business.symbol}")
         receipt = self.client.transact(
             factory.functions.listBusiness(
                 business.name,
@@ -281,7 +350,7 @@ class Deployment:
             ),
             signer,
         )
-        self._tick()
+        self.tick()
         (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
         args = event["args"]
         self.manifest.record_business(
@@ -297,7 +366,8 @@ class Deployment:
 
     # ── helpers ──
 
-    def _signer(self, address: str, step: str) -> LocalAccount:
+    def signer(self, address: str, step: str) -> LocalAccount:
+        """The key of ``address`` for ``step``, or a sentence saying the run needs it (its progress is kept)."""
         signer = self.signers.get(to_checksum_address(address))
         if signer is None:
             raise ConfigError(
@@ -307,7 +377,7 @@ class Deployment:
             )
         return signer
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         """Count a mined transaction; a test may stop the run here, as a kill between sending and recording would."""
         self.sent += 1
         if self.fail_after is not None and self.sent >= self.fail_after:

@@ -145,7 +145,7 @@ def publish_business_documents(
             recorded = factory.functions.document(business_id, kind).call()
             return bool(recorded[0] == digest and recorded[2] == uri)
 
-        d._call(
+        d.step(
             f"document:{business.symbol}:{field}:{published.sha256}",
             factory.functions.publishDocument(business_id, kind, digest, published.uri),
             ambassador,
@@ -160,7 +160,7 @@ def publish_town_plan(d: Deployment, registry: Contract, ambassador: str) -> Non
         return
     data = canonical_plan([m.model_dump(mode="json") for m in d.plan.twelve_month_plan])
     digest = keep(store_folder(d.manifest.path.parent), data)
-    d._call(
+    d.step(
         f"town-plan:{digest}",
         registry.functions.publishTownPlan(bytes.fromhex(digest), bridge_uri(digest)),
         ambassador,
@@ -174,7 +174,7 @@ def publish_town_page(d: Deployment, registry: Contract, ambassador: str) -> Non
     if url is None:
         d.progress.advance("town page")
         return
-    d._call(
+    d.step(
         f"town-page:{url}",
         registry.functions.setTownPage(url),
         ambassador,

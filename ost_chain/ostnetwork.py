@@ -88,12 +88,12 @@ def deploy_network(
     sub = Deployment(client, carrier, manifest, keys, progress=progress, fail_after=fail_after)
     sub._check_recorded_code()  # a network manifest left from a chain that is gone: said, never built upon
     try:
-        forwarder = sub._contract("TownForwarder", "TownForwarder", [NETWORK_NAME], office)
+        forwarder = sub.contract("TownForwarder", "TownForwarder", [NETWORK_NAME], office)
         made = [
-            sub._contract(key, name, [forwarder.address] if trusts else [], office).address
+            sub.contract(key, name, [forwarder.address] if trusts else [], office).address
             for key, name, trusts in IMPLEMENTATIONS
         ]
-        network = sub._contract("OstNetwork", "OstNetwork", [office, [*made, forwarder.address]], office)
+        network = sub.contract("OstNetwork", "OstNetwork", [office, [*made, forwarder.address]], office)
     finally:
         sent = sub.sent
     manifest.save()
@@ -133,9 +133,9 @@ def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, C
     tx, block = None, None
     if found is None:
         d.manifest.record_pending("town", network=network.address)
-        signer = d._signer(plan.ost_office, "create the town")
+        signer = d.signer(plan.ost_office, "create the town")
         receipt = client.transact(network.functions.createTown(plan.town, code, plan.town_ambassador), signer)
-        d._tick()
+        d.tick()
         (event,) = network.events.TownCreated().process_receipt(receipt, errors=DISCARD)
         found = [event["args"][k] for k in ("registry", "infinity", "factory", "distributor")]
         tx, block = receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"]
@@ -170,7 +170,7 @@ def appoint_country_ambassador(d: Deployment, network: Contract, country: str, a
             f"country has one, for all its towns: change the plan, or have the OST office appoint {ambassador} "
             f"with `ost network appoint {country} {ambassador}`."
         )
-    d._call(
+    d.step(
         f"appoint:{country}:{ambassador}",
         network.functions.appointCountryAmbassador(code, ambassador),
         d.plan.ost_office,

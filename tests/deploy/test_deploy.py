@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.cli import app
 from ost_chain.client import ChainClient
-from ost_chain.deploy import Deployment, InjectedFailure
+from ost_chain.deploy import Deployment, InjectedFailure, Progress
 from ost_chain.enums import NATIVE
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import Manifest
@@ -160,6 +160,24 @@ def test_resume_after_a_stop_at_any_transaction_gives_the_same_town(client: Chai
         )
         again.run()
         assert again.sent == 0
+
+
+def test_each_stage_counts_its_steps_from_the_plan_and_the_run_takes_exactly_those(
+    client: ChainClient, tmp_path: Path
+) -> None:
+    """Issue 28: the deployment is stages, each counting its steps from the plan before anything is sent (the
+    progress display's total): the run advances exactly that many, the first time and when it resumes."""
+    plan, digest = load_plan(write(tmp_path, SMALL))
+    for run in ("first", "again"):
+        said: list[int] = []
+        advanced: list[str] = []
+        manifest = Manifest.open(tmp_path / "t.json", chain_id=client.chain_id, town=plan.town, plan_hash=digest)
+        deployment = Deployment(client, plan, manifest, signers(), progress=Progress(said.append, advanced.append))
+        stages = deployment.stages(plan.resolved_businesses())
+        assert [s.name for s in stages][:2] == ["development stablecoin", "OST network and town"]
+        deployment.run()
+        assert said == [sum(s.steps for s in stages)] and len(advanced) == said[0], (run, said, len(advanced))
+        assert deployment.sent > 0 if run == "first" else deployment.sent == 0
 
 
 def test_a_changed_plan_deploys_only_what_is_new(client: ChainClient, tmp_path: Path) -> None:
