@@ -26,14 +26,15 @@ RIGHT_TO_LEFT = {"ar"}
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    """The translations of ``language`` (msgid → msgstr); English and an unknown language: none."""
+    """The translations of ``language`` (msgid → msgstr; one said in a context, as ``context\x04msgid``, gettext's
+    own key); English and an unknown language: none."""
     path = LOCALE / language / "LC_MESSAGES" / "ost.po"
     if language == "en" or not path.is_file():
         return {}
     with path.open("rb") as source:
         messages = read_po(source, locale=language, domain="ost")
     return {
-        m.id: m.string
+        f"{m.context}\x04{m.id}" if m.context else m.id: m.string
         for m in messages
         if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
     }
@@ -74,6 +75,19 @@ def say_n(language: str | None, one: str, other: str, n: int, **values: object) 
     if forms:
         text = forms.get(Locale.parse(language or "en").plural_form(n)) or forms.get("other") or text
     return text.format(**values)
+
+
+def in_context(context: str, message: str) -> tuple[str, str]:
+    """Marks ``message`` for the catalogs as said in ``context`` (where the same English is worded apart, as the
+    phone menu's short items are from the page's buttons): ``say_in`` says it."""
+    return context, message
+
+
+def say_in(language: str | None, marked: tuple[str, str], **values: object) -> str:
+    """A message marked :func:`in_context`, in ``language`` (English when it has no translation in that context)."""
+    context, message = marked
+    text = catalog(language or "en").get(f"{context}\x04{message}", message)
+    return text.format(**values) if values else text
 
 
 def say(language: str | None, message: str, **values: object) -> str:

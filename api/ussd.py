@@ -37,7 +37,7 @@ from ost_chain.units import money
 from .custody import PIN_TRIES, PinPool, PinWork, Vault, e164, shown, valid_pin, vault_for
 from .db import BridgeSession, Meal, PhoneAccount, PhoneMove, UssdStep, utcnow
 from .holdings import Holdings, HoldingsReader
-from .i18n import LANGUAGES, page_room, say, say_n
+from .i18n import LANGUAGES, in_context, page_room, say, say_in, say_n
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -48,7 +48,18 @@ if TYPE_CHECKING:
     from .chain import ChainView
     from .gasless import RelayDesk
 
-MENU_ITEMS = 7
+# The main menu, as members see it: each item's words (one catalog entry each, worded short for a phone's page) and
+# the screen that answers it. A new item is one line here, its words in the catalogs, and its screen.
+MENU = (
+    (in_context("phone menu", "Balance"), "balance"),
+    (in_context("phone menu", "Send INF"), "send"),
+    (in_context("phone menu", "Basket"), "basket"),
+    (in_context("phone menu", "Claim profit"), "claim"),
+    (in_context("phone menu", "Sales"), "sales"),
+    (in_context("phone menu", "Rewards"), "rewards"),
+    (in_context("phone menu", "Language"), "language"),
+)
+MENU_ITEMS = len(MENU)
 KEEP_STEPS = timedelta(minutes=10)  # a gateway's retries come within seconds; sessions last a few minutes
 LANGUAGE_CHOICES = list(LANGUAGES)  # 1 English, 2 Afrikaans, 3 العربية, 4 Français
 # Steps worked out at once, on threads apart from the other routes' (a busy page does not hold a phone back): a step
@@ -247,14 +258,8 @@ class Screens:
         if not self.path:
             return "CON " + self.main()
         choice, rest = self.path[0], self.path[1:]
-        screens = {
-            "1": self.balance,
-            "2": self.send,
-            "3": self.basket,
-            "4": self.claim,
-            "5": self.sales,
-            "6": self.rewards,
-            "7": self.language,
+        screens: dict[str, Callable[[list[str]], str]] = {
+            str(number): getattr(self, screen) for number, (_, screen) in enumerate(MENU, start=1)
         }
         if choice not in screens:
             return "CON " + self.main(self.t("Please choose 1-{last}.", last=MENU_ITEMS))
@@ -263,10 +268,8 @@ class Screens:
     def main(self, first: str = "") -> str:
         """The menu (after ``first``, a line saying what was wrong), under the town's name when it all fits one page
         (a long name, in Arabic, does not)."""
-        menu = self.t(
-            "{town}\n1 Balance\n2 Send INF\n3 Basket\n4 Claim profit\n5 Sales\n6 Rewards\n7 Language",
-            town=self.menu.manifest.town,
-        )
+        lines = [f"{number} {say_in(self.lang, words)}" for number, (words, _) in enumerate(MENU, start=1)]
+        menu = "\n".join((self.menu.manifest.town, *lines))
         screen = f"{first}\n{menu}" if first else menu
         if fits(screen):
             return screen

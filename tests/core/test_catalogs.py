@@ -47,11 +47,11 @@ def extracted() -> dict[str, str | None]:
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: dict[str, str | None] = {}
-    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map, keywords={"_": None}):
+    for _, _, message, _, context in extract_from_dir(ROOT, method_map, options_map, keywords={"_": None}):
         if isinstance(message, tuple):
             found[message[0]] = message[1]
-        else:
-            found.setdefault(message, None)
+        else:  # one said in a context is kept as gettext keys it (and as api.i18n.catalog reads it)
+            found.setdefault(f"{context}\x04{message}" if context else message, None)
     return found
 
 
@@ -60,7 +60,11 @@ def test_the_template_holds_every_marked_sentence_of_the_bridge_the_phone_and_th
     updated from: it holds every marked sentence (run `make catalogs` after marking one). The scan reaches each way a
     sentence is marked — the phone's screens and SMS receipts too, which fell back to English unnoticed before."""
     with (LOCALE / "ost.pot").open("rb") as source:
-        template = {m.id if isinstance(m.id, str) else m.id[0]: m.id for m in read_po(source) if m.id}
+        template = {
+            (f"{m.context}\x04" if m.context else "") + (m.id if isinstance(m.id, str) else m.id[0]): m.id
+            for m in read_po(source)
+            if m.id
+        }
     found = extracted()
     assert sorted(set(found) - set(template)) == [], "marked but not in ost.pot: run `make catalogs`"
     assert sorted(set(template) - set(found)) == [], "in ost.pot but marked nowhere now: run `make catalogs`"
@@ -72,6 +76,7 @@ def test_the_template_holds_every_marked_sentence_of_the_bridge_the_phone_and_th
         "Find a business",  # a page's HTML: data-i18n
         "Business plan",  # a page's table: N_('…')
         "the town's members",  # who may buy in a phase (ost_chain/enums.py)
+        "phone menu\x04Claim profit",  # the phone menu's item, worded apart from the page's button
     ):
         assert sentence in found, sentence
     assert found["Wrong PIN. {left} try left."] == "Wrong PIN. {left} tries left."
