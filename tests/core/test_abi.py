@@ -119,3 +119,25 @@ def test_a_fixed_array_of_structs_and_unnamed_fields_read_as_named_tuples() -> N
     fn = Function.entry({"type": "function", "name": "x", "inputs": [], "outputs": [output]})
     pairs = fn.decode(encode(["(uint8,bool)[2]"], [[(1, True), (2, False)]]))
     assert [type(p).__name__ for p in pairs] == ["Pair", "Pair"] and pairs[1].a == 2 and pairs[0]._1 is True
+
+
+def test_sale_terms_go_to_the_contracts_in_the_order_their_abi_gives() -> None:
+    """Issue 28: SaleTerms' order comes from IShareSale.Terms' components in the compiled ABI, never written out."""
+    from ost_chain.terms import SaleTerms, component_names
+
+    terms = SaleTerms(
+        price=7, shares_offered=100, min_shares=10, start=1_000, local_duration=60, treasury="0x" + "11" * 20
+    )
+    by_name = dict(zip(component_names(), terms.as_tuple(), strict=True))
+    assert by_name == {
+        "price": 7,
+        "sharesOffered": 100,
+        "minShares": 10,
+        "maxPerBuyer": 0,
+        "start": 1_000,
+        "localDuration": 60,
+        "countryDuration": 0,
+        "worldDuration": 0,
+        "treasury": "0x" + "11" * 20,
+        "paymentAsset": "0x" + "00" * 20,
+    }
