@@ -23,6 +23,7 @@ from web3.datastructures import AttributeDict
 from web3.exceptions import ContractLogicError
 
 from .abi import ERC20_ABI
+from .actions import MemberAction, allowlist, on_contract
 from .bridgeclient import BridgeClient, Paced
 from .eip712 import forward_request_typed_data, sign_permit, sign_typed, typed_digest, typed_signer
 from .exceptions import ChainError, OstError
@@ -203,7 +204,9 @@ class RelayClient(BridgeClient):
 
 def relay_call(town: Any, relay: RelayClient, sender: LocalAccount, fn: Any) -> Any:
     """Send ``fn`` for ``sender`` through the bridge instead of from ``sender``'s own account: sign, relay, follow
-    to its block; the transaction's receipt (to read its events), or an :class:`OstError` saying why not."""
+    to its block; the transaction's receipt (to read its events), or an :class:`OstError` saying why not. A call
+    that is no member action the bridge relays (ost_chain/actions.py) is refused here, before anything is signed."""
+    relayable(town, fn)
     forwarder, chain_id = town.forwarder, town.client.chain_id
     name = forwarder.functions.eip712Domain().call()[1]
     request = sign(sender, prepare(town, sender.address, fn), chain_id, forwarder.address, name)
@@ -212,6 +215,27 @@ def relay_call(town: Any, relay: RelayClient, sender: LocalAccount, fn: Any) -> 
         raise OstError(state.get("reason") or "The relayed action failed.")
     batch = town.client.w3.eth.get_transaction_receipt(state["txHash"])
     return own_part(batch, forwarder.address, request, int(state.get("gasUsed") or 0))
+
+
+def relayable(town: Any, fn: Any) -> MemberAction:
+    """The member action ``fn`` is, by its target among the town's contracts and its selector in the registry; an
+    :class:`OstError` naming the actions the bridge relays on that contract when it is none of them."""
+    target = fn.address.lower()
+    contract = {town.infinity.address.lower(): "InfinityToken", town.distributor.address.lower(): "ProfitDistributor"}
+    for sale, token in town.listed():
+        contract[sale.lower()], contract[token.lower()] = "ShareSale", "ShareToken"
+    name = contract.get(target)
+    if name is None:
+        raise OstError(f"{fn.address} is not a contract of this town the bridge relays for: send it yourself.")
+    selector = bytes.fromhex(fn._encode_transaction_data()[2:10])
+    hit = allowlist(lambda c: town.client.artifacts.get(c)["abi"]).get(name, {}).get(selector)
+    if hit is None:
+        actions = ", ".join(sorted(a.words for a in on_contract(name)))
+        raise OstError(
+            f"The bridge relays only these actions on the town's {name}: {actions}; send {fn.fn_name} yourself "
+            "(without --gasless)."
+        )
+    return hit[0]
 
 
 _EXECUTED = keccak(text="ExecutedForwardRequest(address,uint256,bool)")

@@ -26,6 +26,7 @@ from ost_chain.actions import ACTIONS
 from ost_chain.deploy import deploy_plan
 from ost_chain.eip712 import WALLET_TYPES
 from ost_chain.enums import NATIVE
+from ost_chain.exceptions import ChainError, OstError
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
@@ -121,6 +122,20 @@ def test_the_page_relays_what_the_registry_offers_the_page_and_nothing_else(
     # What a wallet signs on the page is typed by the bridge (the page declares no type of its own): the types the
     # bridge checks a forward request and a permit against.
     assert config["forwarder"]["types"] == WALLET_TYPES
+
+
+def test_a_call_the_bridge_does_not_relay_is_refused_before_anything_is_signed_or_sent(deployed: Deployed) -> None:
+    """Issue 28: the command's relay client knows the registry too: a gasless call that is no member action (closing
+    a sale's phase) is refused in a sentence at once, without asking the bridge (none listens here); one that is
+    goes on to the bridge."""
+    town = Town.load(deployed.client, deployed.manifest)
+    town.relay = RelayClient(f"http://127.0.0.1:{free_port()}")  # nothing listens: only a call that is sent sees it
+    before = deployed.client.w3.eth.get_transaction_count(AMBASSADOR.address)
+    with pytest.raises(OstError, match=r"relays only these actions on the town's ShareSale: buy shares, take a refund"):
+        town.advance(AMBASSADOR, "BAKE")
+    assert deployed.client.w3.eth.get_transaction_count(AMBASSADOR.address) == before
+    with pytest.raises(ChainError):  # a member action: on to the bridge, which is not there
+        town.send_inf(member(deployed), DEV[10].address, ONE_INF)
 
 
 def bridge_relayer(d: Deployed) -> str:
