@@ -29,12 +29,13 @@ def languages() -> dict[str, Any]:
 def messages(language: str) -> dict[str, Any]:
     """Every translated message of ``language`` (English text → translation; English itself: none), and those that
     change with a number (English singular → CLDR plural category → form, for ``Intl.PluralRules``). Placeholders
-    are ``{name}``."""
+    are ``{name}``. What is worded apart for another place (the phone menu's items, in their context) is not the
+    page's."""
     if language not in LANGUAGES:
         raise Problem(404, f"This town does not speak {language!r}: choose one of {', '.join(LANGUAGES)}.")
     return {
         "code": language,
         "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr",
-        "messages": catalog(language),
+        "messages": {english: said for english, said in catalog(language).items() if "\x04" not in english},
         "plurals": plurals(language),
     }

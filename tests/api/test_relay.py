@@ -551,3 +551,12 @@ def test_a_chain_that_does_not_answer_is_503_and_never_shows_its_url(
         assert answer.headers["retry-after"] and d.node.rpc_url.split("//")[1] not in json.dumps(body)
     finally:
         bridge.stop()
+
+
+def test_the_page_s_words_are_the_page_s_and_not_the_phone_menu_s(http: httpx.Client) -> None:
+    """The catalogs hold the phone menu's items in a context of their own (worded short for a phone's page); the
+    page's words, served at /v1/i18n/<lang>, are its own: "Claim profit" is the button's, not the menu item's."""
+    arabic = http.get("/v1/i18n/ar").json()
+    assert arabic["dir"] == "rtl" and arabic["messages"]["Claim profit"] == "اطلب الأرباح"
+    assert not [english for english in arabic["messages"] if "\x04" in english]
+    assert arabic["plurals"]["Wrong PIN. {left} try left."]["two"] == "رقم سري خاطئ. بقيت محاولتان."
