@@ -29,12 +29,22 @@ def coordinators(d: Deployment) -> list[str]:
     return plan.all_coordinators
 
 
+def dropped_coordinators(d: Deployment) -> list[str]:
+    """The coordinators the last deployment appointed that the plan no longer names."""
+    now = coordinators(d)
+    return [c for c in d.manifest.roles().get("coordinators", []) if c not in now]
+
+
+def dropped_projects(d: Deployment) -> list[int]:
+    """The projects the last deployment set up that the plan no longer names."""
+    planned = {p.id for p in d.plan.projects}
+    recorded = [key.split(":", 1)[1] for key in d.manifest.steps() if key.startswith("project:")]
+    return [int(k) for k in recorded if k.isdigit() and int(k) not in planned]
+
+
 def revoke_dropped_coordinators(d: Deployment, registry: Contract, role: bytes, ambassador: str) -> None:
     """A coordinator the last deployment appointed and the plan no longer names loses the role."""
-    before = d.manifest.roles().get("coordinators", [])
-    for coordinator in before:
-        if coordinator in coordinators(d):
-            continue
+    for coordinator in dropped_coordinators(d):
         d.step(
             f"revoke:COORDINATOR_ROLE:{coordinator}",
             registry.functions.revokeRole(role, coordinator),
@@ -46,9 +56,7 @@ def revoke_dropped_coordinators(d: Deployment, registry: Contract, role: bytes, 
 
 def close_dropped_projects(d: Deployment, infinity: Contract, ambassador: str) -> None:
     """A project the last deployment set up and the plan no longer names stops earning (its rate is kept)."""
-    planned = {p.id for p in d.plan.projects}
-    recorded = [key.split(":", 1)[1] for key in d.manifest.steps() if key.startswith("project:")]
-    for project_id in (int(k) for k in recorded if k.isdigit() and int(k) not in planned):
+    for project_id in dropped_projects(d):
         tokens, minutes, active = infinity.functions.project(project_id).call()
         d.step(
             f"project:{project_id}:closed",

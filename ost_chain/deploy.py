@@ -138,8 +138,12 @@ class Deployment:
         return [
             Stage("development stablecoin", devcoin.steps(plan, planned), partial(self._coin, planned)),
             Stage("OST network and town", ostnetwork.STEPS, self._town),
-            Stage("coordinators and their caps", len(changes.coordinators(self)) * 2, self._coordinators),
-            Stage("projects", len(plan.projects), self._projects),
+            Stage(
+                "coordinators and their caps",
+                len(changes.coordinators(self)) * 2 + len(changes.dropped_coordinators(self)),
+                self._coordinators,
+            ),
+            Stage("projects", len(plan.projects) + len(changes.dropped_projects(self)), self._projects),
             Stage("profit assets", len(assets), self._assets),
             Stage("members", len(batches), partial(self._members, batches)),
             Stage("country residents", len(plan.country_residents), self._residents),
