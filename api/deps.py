@@ -1,4 +1,5 @@
-"""The routes' dependencies, as ``Annotated`` aliases: the bridge, a database session, the caller's key."""
+"""The routes' dependencies, as ``Annotated`` aliases: what a route uses (the chain view, the town's record, a database
+session, the caller's key, the reader's language), and the bridge itself for routes not yet narrowed to theirs."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ost_chain.manifest import TownManifest
+
 from .bridge import Bridge
-from .chain import MISSING, Unreachable
+from .chain import MISSING, ChainView, Unreachable
 from .db import BridgeSession
 from .i18n import Words, chosen_language
 from .keys import KeyInfo
@@ -24,6 +27,22 @@ async def get_bridge(request: Request) -> Bridge:
 
 
 BridgeDep = Annotated[Bridge, Depends(get_bridge)]
+
+
+async def get_chain(request: Request) -> ChainView:
+    """The chain as the bridge reads it (cached reads): what a route that only reads the town asks for."""
+    return request.app.state.bridge.chain
+
+
+ChainDep = Annotated[ChainView, Depends(get_chain)]
+
+
+async def get_town_record(request: Request) -> TownManifest:
+    """The town's deployment record (its contracts, time zone, projects' names)."""
+    return request.app.state.bridge.manifest
+
+
+TownRecordDep = Annotated[TownManifest, Depends(get_town_record)]
 
 
 def get_session(bridge: BridgeDep) -> Iterator[BridgeSession]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from ost_chain.enums import Eligibility, Phase
 from ost_chain.townclient import as_dict
 
-from ..deps import BridgeDep, LanguageDep, path_address
+from ..deps import ChainDep, LanguageDep, TownRecordDep, path_address
 from ..i18n import Words, in_language, moment
 from ..models import BusinessPublic, DocumentPublic, EligibilityPublic
 from ..problems import Problem
@@ -18,12 +18,12 @@ router = APIRouter(prefix="/v1/businesses", tags=["businesses"])
 
 
 @router.get("")
-def list_businesses(bridge: BridgeDep) -> list[BusinessPublic]:
+def list_businesses(chain: ChainDep, town: TownRecordDep) -> list[BusinessPublic]:
     """Every business's sale: phase, shares sold against minimum and offer, price, time left, who may buy."""
     out = []
-    documents = bridge.chain.documents()
-    for sale in bridge.chain.sales():
-        symbol, decimals = bridge.chain.asset(sale.asset)
+    documents = chain.documents()
+    for sale in chain.sales():
+        symbol, decimals = chain.asset(sale.asset)
         fields = as_dict(sale)  # the sale's status as `ost sale status --json` gives it, in the API's keys
         fields.update(id=fields.pop("businessId"), price=str(sale.price))
         out.append(
@@ -41,19 +41,20 @@ def list_businesses(bridge: BridgeDep) -> list[BusinessPublic]:
 @router.get("/{business_id}/eligibility")
 def business_eligibility(
     business_id: int,
-    bridge: BridgeDep,
+    chain: ChainDep,
+    town: TownRecordDep,
     language: LanguageDep,
     address: Annotated[str, Query(description="The would-be buyer.")],
 ) -> EligibilityPublic:
     """Whether ``address`` may buy this business's shares now and, if not, why, in plain words (in the language
     ``Accept-Language`` asks for, when the town speaks it)."""
-    verdict = bridge.chain.eligibility(business_id, path_address(address))
+    verdict = chain.eligibility(business_id, path_address(address))
     if verdict is None:
         raise Problem(404, Words("No business #{id} in this town.", id=business_id), kind="not-found")
     return EligibilityPublic(
         eligible=verdict.eligible,
         reason=verdict.reason,
-        sentence=in_language(_why(verdict, bridge.manifest.timeZone, language), language),
+        sentence=in_language(_why(verdict, town.timeZone, language), language),
         maxShares=verdict.max_shares,
         opensAt=verdict.opens_at,
     )

@@ -8,17 +8,17 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from ..db import Meal, Participation
-from ..deps import BridgeDep, SessionDep, path_address
+from ..deps import ChainDep, SessionDep, path_address
 from ..models import MemberPublic, Status
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 
 
 @router.get("/{address}", operation_id="getMember")
-def get_member(address: str, bridge: BridgeDep, session: SessionDep) -> MemberPublic:
+def get_member(address: str, chain: ChainDep, session: SessionDep) -> MemberPublic:
     """A member's (or investor's) INFINITY, shares, claimable profit, refunds due, and meals."""
     checked = path_address(address)
-    view = bridge.chain.member(checked)
+    view = chain.member(checked)
     meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
     pending = (
         session.scalar(
@@ -41,8 +41,8 @@ def get_member(address: str, bridge: BridgeDep, session: SessionDep) -> MemberPu
 
 
 @router.get("/{address}/history", operation_id="getMemberHistory")
-def get_member_history(address: str, bridge: BridgeDep) -> list[dict[str, Any]]:
+def get_member_history(address: str, chain: ChainDep) -> list[dict[str, Any]]:
     """What happened to this address in the town, newest first (the latest 50): rewards with their project, baskets,
     profit claimed as a member and as an investor, share purchases and refunds — each with its date (``time``, unix)
     and amount in the smallest unit of its asset (``asset``: ``INF`` or the asset's address)."""
-    return bridge.chain.history(path_address(address))
+    return chain.history(path_address(address))
