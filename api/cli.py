@@ -19,10 +19,9 @@ from ost_chain.cli.options import JsonOutput, ManifestFile, RpcUrl, console, emi
 from ost_chain.enums import Role
 from ost_chain.exceptions import ConfigError
 from ost_chain.network import find_manifest
-from ost_chain.settings import Settings, current_settings
 from ost_chain.townclient import Town
 
-from .settings import bridge_settings
+from .settings import Settings, bridge_settings, current_settings
 
 # Without the `api` extra there is no bridge to serve: `ost` then leaves this command out (see ost_chain.plugins).
 for _needed in ("fastapi", "sqlalchemy", "uvicorn"):

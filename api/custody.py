@@ -42,7 +42,8 @@ from nacl.exceptions import CryptoError
 
 from ost_chain.chain import DEV_CHAIN_ID
 from ost_chain.exceptions import ConfigError
-from ost_chain.settings import BridgeSettings
+
+from .settings import BridgeSettings
 
 PIN_TRIES = 3
 PIN_DIGITS = (4, 6)

@@ -10,9 +10,9 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from ost_chain.chain import DEV_CHAIN_ID
-from ost_chain.settings import BridgeSettings
 
 from .custody import development_secret
+from .settings import BridgeSettings
 
 HEADER = "X-OST-Gateway-Secret"
 

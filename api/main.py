@@ -18,7 +18,6 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ost_chain.exceptions import OstError
-from ost_chain.settings import Settings, current_settings
 
 from .bridge import Bridge
 from .chain import Unreachable
@@ -48,6 +47,7 @@ from .routes import (
     ussd,
 )
 from .routes.town import STATIC
+from .settings import Settings, current_settings
 
 
 def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None = None) -> FastAPI:

@@ -26,9 +26,8 @@ from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, Sms, S
 from .i18n import say
 
 if TYPE_CHECKING:
-    from ost_chain.settings import BridgeSettings
-
     from .chain import ChainView
+    from .settings import BridgeSettings
 
 log = logging.getLogger("ost.bridge.sms")
 EVERY_SECONDS = 2.0

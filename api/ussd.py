@@ -43,10 +43,10 @@ from .problems import Problem
 if TYPE_CHECKING:
     from ost_chain.artifacts import Artifacts
     from ost_chain.manifest import TownManifest
-    from ost_chain.settings import BridgeSettings
 
     from .chain import ChainView
     from .gasless import RelayDesk
+    from .settings import BridgeSettings
 
 # The main menu, as members see it: each item's words (one catalog entry each, worded short for a phone's page) and
 # the screen that answers it. A new item is one line here, its words in the catalogs, and its screen.

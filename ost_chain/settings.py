@@ -7,14 +7,11 @@ passphrase) are read here and nowhere else, and are never printed.
 from __future__ import annotations
 
 import os
-import re
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .exceptions import ConfigError
@@ -23,124 +20,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"  # where `ost up` keeps the embedded chain
-
-
-_KEY_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}")  # a path segment as long as an API key is
-
-
-class BridgeSettings(BaseModel):
-    """The bridge's settings (``OST_BRIDGE__…``): its town, its queue, its relayer, its pace and limits."""
-
-    manifest: Path | None = Field(default=None, description="The town's deployment manifest.")
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL of the queue; default a SQLite file beside the manifest."
-    )
-    relayer: str | None = Field(
-        default=None,
-        description="Keystore of the relayer (a coordinator that signs rewardBatch), or dev:N on the development "
-        "chain; default there: the first coordinator the manifest names.",
-    )
-    batch_size: int = Field(default=200, ge=1, le=500, description="Most participations in one rewardBatch.")
-    batch_wait: float = Field(default=0.25, ge=0, description="Seconds a partial batch waits for more.")
-    stuck_after: float = Field(default=30.0, gt=0, description="Seconds before a pending transaction is re-priced.")
-    in_flight_blocks: float = Field(
-        default=2.0,
-        gt=0,
-        le=8,
-        description="Gas the worker keeps in flight with a backlog, in blocks' gas limits: batches on consecutive "
-        "nonces, so each block is filled.",
-    )
-    max_in_flight: int = Field(default=16, ge=1, le=64, description="Most batches in flight at once.")
-    stall_after: float = Field(
-        default=120.0,
-        gt=0,
-        description="Seconds without a batch mined while rows wait before /healthz says the worker is stalled.",
-    )
-    role_cache_seconds: float = Field(default=2.0, ge=0, description="How long an on-chain role check is trusted.")
-    cap_cache_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        description="How long a coordinator's daily cap read from the chain is trusted; the worker looks again at "
-        "coordinators over their caps every half of it.",
-    )
-    stale_role_seconds: float = Field(
-        default=600.0, ge=0, description="While the chain is unreachable, trust a role seen this recently."
-    )
-    rate_limit: float = Field(default=50.0, gt=0, description="Requests per second per API key (sustained).")
-    rate_burst: int = Field(default=2_000, ge=1, description="Requests per API key in a burst.")
-    attestation_rate: float = Field(default=5.0, gt=0, description="Signed participations a second per signer.")
-    attestation_burst: int = Field(default=200, ge=1, description="Signed participations per signer in a burst.")
-    attestations_waiting: int = Field(
-        default=1_000, ge=1, description="Most signed participations of one signer waiting to be minted."
-    )
-    max_body_bytes: int = Field(default=16_384, ge=256)
-    low_balance_wei: int = Field(default=10**16, ge=0, description="Warn in /healthz below this relayer balance.")
-    rpc_timeout: float = Field(default=5.0, gt=0)
-    run_worker: bool = Field(default=True, description="Run the batching worker in this process.")
-    custody_secret: SecretStr | None = Field(
-        default=None,
-        description="Key-encryption secret of members' phone accounts (32 random bytes or more, hex or text), kept "
-        "outside the database; on the development chain, made once beside the manifest when not set.",
-    )
-    ussd_secret: SecretStr | None = Field(
-        default=None,
-        description="The USSD gateway's shared secret: in the callback URL (?secret=…) or the X-OST-Gateway-Secret "
-        "header. Without it, the USSD endpoint refuses every call.",
-    )
-    phone_region: str = Field(default="ZA", description="Where a phone number without +country code is from.")
-    phone_demo: bool | None = Field(
-        default=None,
-        description="Serve /phone, a feature phone in the browser on the same menu (default: on the development "
-        "chain only; it dials any member's number without the gateway).",
-    )
-    basket_inf: Decimal = Field(default=Decimal(1), gt=0, description="INF the monthly basket costs on the phone menu.")
-    sms_username: str | None = Field(default=None, description="Africa's Talking username; no SMS is sent without.")
-    sms_api_key: SecretStr | None = Field(default=None, description="Africa's Talking API key.")
-    sms_sender_id: str | None = Field(default=None, description="The SMS sender id or short code, if the town has one.")
-    sms_api_url: str | None = Field(
-        default=None,
-        description="The SMS API's base URL when not Africa's Talking's own (https://api.africastalking.com): a "
-        "compatible gateway, or a test's.",
-    )
-    chain_name: str | None = Field(
-        default=None, description="The chain's name as a wallet shows it when the page adds it (default: chain N)."
-    )
-    native_symbol: str = Field(
-        default="ETH", min_length=1, max_length=6, description="The chain's native coin, as amounts are written in it."
-    )
-    public_rpc_url: str | None = Field(
-        default=None,
-        description="A public JSON-RPC address of the chain that the page offers a wallet which does not know the "
-        "chain yet (wallet_addEthereumChain). It is shown to everyone: never one with a key or password in it.",
-    )
-
-    @model_validator(mode="after")
-    def _public_rpc_url_is_public(self) -> BridgeSettings:
-        """The public address is shown to everyone: refuse one that carries a user, a password, a query, a fragment
-        or a key-like path segment (Infura's ``/v3/<key>``, Alchemy's ``/v2/<key>``), and plain http but on this
-        machine (wallets refuse it). The refusal names the setting, never its value."""
-        url = self.public_rpc_url
-        if url is None:
-            return self
-        parts = urlsplit(url)
-        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
-        if not parts.hostname or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
-            raise ConfigError("OST_BRIDGE__PUBLIC_RPC_URL must be an https address (http only on this machine).")
-        keyed = any(_KEY_LIKE.fullmatch(segment) for segment in parts.path.split("/"))
-        if parts.username or parts.password or parts.query or parts.fragment or keyed:
-            raise ConfigError(
-                "OST_BRIDGE__PUBLIC_RPC_URL is shown to everyone on the town page: it may carry no user, password, "
-                "query, fragment or key-like path (an API key); give a public address, or leave it unset."
-            )
-        return self
-
-    def database(self) -> str:
-        """The queue's SQLAlchemy URL: the one set, else a SQLite file beside the manifest."""
-        if self.database_url:
-            return self.database_url
-        if self.manifest is None:
-            raise ConfigError("The bridge needs its town's manifest: pass --manifest (or set OST_BRIDGE__MANIFEST).")
-        return f"sqlite:///{self.manifest.with_suffix('.bridge.sqlite').resolve()}"
 
 
 # The bridge's settings before they were nested: a forgotten one must not be ignored in silence.
@@ -162,7 +41,8 @@ _RENAMED = (
 
 
 class Settings(BaseSettings):
-    """Where the toolchain lives and how contracts are compiled; the chain, the keystore passphrase; the bridge."""
+    """Where the toolchain lives and how contracts are compiled; the chain, the keystore passphrase. The bridge's own
+    settings (``OST_BRIDGE__…``) are the bridge's: :mod:`api.settings` adds them."""
 
     model_config = SettingsConfigDict(
         env_prefix="OST_", env_file=".env", extra="ignore", env_nested_delimiter="__", hide_input_in_errors=True
@@ -188,7 +68,6 @@ class Settings(BaseSettings):
     deploy_fail_after: int | None = Field(
         default=None, ge=0, description="A test aid: stop a deployment after this many transactions."
     )
-    bridge: BridgeSettings = Field(default_factory=BridgeSettings)
 
     @model_validator(mode="after")
     def _no_old_names(self) -> Settings:

@@ -25,9 +25,8 @@ from api.chain import Unreachable
 from api.custody import Vault, hash_pin, pin_matches, vault_for
 from api.db import PhoneAccount, PhoneOrder, Sms
 from api.i18n import page_room
-from api.settings import bridge_settings
+from api.settings import BridgeSettings, bridge_settings
 from ost_chain.phones import order, pin_digest
-from ost_chain.settings import BridgeSettings
 from tests import web
 from tests.api.conftest import COORDINATOR, DEV, OST, PLAN, Bridge, Databases, Deployed, deploy_town, wait_until
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from api.settings import current_settings as with_bridge
 from ost_chain.artifacts import Artifacts
 from ost_chain.compiler import compile_contracts
 from ost_chain.eip712 import participation_typed_data
@@ -50,10 +51,12 @@ def test_a_bridge_setting_under_its_old_name_is_refused_with_its_new_name(monkey
     """The bridge's settings moved under OST_BRIDGE__: an old name must not be ignored in silence."""
     monkeypatch.setenv("OST_DATABASE_URL", "postgresql://bridge@127.0.0.1/ost")
     with pytest.raises(ConfigError, match="OST_DATABASE_URL is now OST_BRIDGE__DATABASE_URL"):
+        with_bridge()  # the bridge's settings refuse it as the command's do
+    with pytest.raises(ConfigError, match="OST_DATABASE_URL is now OST_BRIDGE__DATABASE_URL"):
         current_settings()
     monkeypatch.delenv("OST_DATABASE_URL")
     monkeypatch.setenv("OST_BRIDGE__DATABASE_URL", "postgresql://bridge@127.0.0.1/ost")
-    assert current_settings().bridge.database_url == "postgresql://bridge@127.0.0.1/ost"
+    assert with_bridge().bridge.database_url == "postgresql://bridge@127.0.0.1/ost"  # the bridge's own settings
 
 
 def test_an_old_bridge_setting_in_the_env_file_is_refused_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,7 +93,7 @@ def test_the_signed_participation_type_is_the_contract_s() -> None:
 )
 def test_a_public_rpc_address_with_a_key_in_it_is_refused_without_saying_the_key(url: str) -> None:
     """The page offers this address to every visitor's wallet: a key in it would be published."""
-    from ost_chain.settings import BridgeSettings
+    from api.settings import BridgeSettings
 
     with pytest.raises(ConfigError, match="OST_BRIDGE__PUBLIC_RPC_URL") as refused:
         BridgeSettings(public_rpc_url=url)
