@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from math import inf
@@ -37,7 +37,7 @@ from ost_chain.units import money
 from .custody import PIN_TRIES, PinPool, PinWork, Vault, e164, shown, valid_pin, vault_for
 from .db import BridgeSession, Meal, PhoneAccount, PhoneMove, UssdStep, utcnow
 from .holdings import Holdings, HoldingsReader
-from .i18n import LANGUAGES, in_context, page_room, say, say_in, say_n
+from .i18n import LANGUAGES, _, in_context, page_room, say, say_in, say_n
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -48,16 +48,31 @@ if TYPE_CHECKING:
     from .gasless import RelayDesk
     from .settings import BridgeSettings
 
-# The main menu, as members see it: each item's words (one catalog entry each, worded short for a phone's page) and
-# the screen that answers it. A new item is one line here, its words in the catalogs, and its screen.
+ASK_PIN = _("Enter your PIN:")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of the main menu: its words (one catalog entry, worded short for a phone's page), the screen that
+    answers it, and its PIN. ``pin_first``: the item's first answer is the member's PIN, asked and checked here
+    before the screen reads anything private (``ask``: the question, or None when the screen asks it itself, with
+    what the PIN will confirm); an item that asks other answers before the PIN (sending) checks it in its screen."""
+
+    words: tuple[str, str]
+    screen: str
+    pin_first: bool = False
+    ask: str | None = ASK_PIN
+
+
+# The main menu, as members see it. A new item is one line here, its words in the catalogs, and its screen.
 MENU = (
-    (in_context("phone menu", "Balance"), "balance"),
-    (in_context("phone menu", "Send INF"), "send"),
-    (in_context("phone menu", "Basket"), "basket"),
-    (in_context("phone menu", "Claim profit"), "claim"),
-    (in_context("phone menu", "Sales"), "sales"),
-    (in_context("phone menu", "Rewards"), "rewards"),
-    (in_context("phone menu", "Language"), "language"),
+    Item(in_context("phone menu", "Balance"), "balance", pin_first=True),
+    Item(in_context("phone menu", "Send INF"), "send"),
+    Item(in_context("phone menu", "Basket"), "basket", pin_first=True, ask=None),  # asks with the basket's price
+    Item(in_context("phone menu", "Claim profit"), "claim", pin_first=True),
+    Item(in_context("phone menu", "Sales"), "sales"),
+    Item(in_context("phone menu", "Rewards"), "rewards", pin_first=True),
+    Item(in_context("phone menu", "Language"), "language", pin_first=True),
 )
 MENU_ITEMS = len(MENU)
 KEEP_STEPS = timedelta(minutes=10)  # a gateway's retries come within seconds; sessions last a few minutes
@@ -115,7 +130,7 @@ class PhoneMenu:
         out again from the same ``text`` with the answer known. So no step waits for a thread behind another
         member's hash, and a hash waits only for a core."""
         done: dict[PinWork, bool | str] = {}
-        for _ in range(PIN_ROUNDS):
+        for _round in range(PIN_ROUNDS):
             try:
                 return await to_thread.run_sync(self.answer, phone, text, session_id, done, limiter=self.steps)
             except PinNeeded as needed:
@@ -258,17 +273,23 @@ class Screens:
         if not self.path:
             return "CON " + self.main()
         choice, rest = self.path[0], self.path[1:]
-        screens: dict[str, Callable[[list[str]], str]] = {
-            str(number): getattr(self, screen) for number, (_, screen) in enumerate(MENU, start=1)
-        }
-        if choice not in screens:
+        items = {str(number): item for number, item in enumerate(MENU, start=1)}
+        if choice not in items:
             return "CON " + self.main(self.t("Please choose 1-{last}.", last=MENU_ITEMS))
-        return screens[choice](rest)
+        item = items[choice]
+        if item.pin_first and not rest and item.ask is not None:
+            return "CON " + self.t(item.ask)
+        if item.pin_first and rest:
+            refused = self.pin_ok(rest[0])
+            if refused:
+                return refused
+        screen: Callable[[list[str]], str] = getattr(self, item.screen)
+        return screen(rest)
 
     def main(self, first: str = "") -> str:
         """The menu (after ``first``, a line saying what was wrong), under the town's name when it all fits one page
         (a long name, in Arabic, does not)."""
-        lines = [f"{number} {say_in(self.lang, words)}" for number, (words, _) in enumerate(MENU, start=1)]
+        lines = [f"{number} {say_in(self.lang, item.words)}" for number, item in enumerate(MENU, start=1)]
         menu = "\n".join((self.menu.manifest.town, *lines))
         screen = f"{first}\n{menu}" if first else menu
         if fits(screen):
@@ -320,11 +341,6 @@ class Screens:
     # ── the screens ──
 
     def balance(self, rest: list[str]) -> str:
-        if not rest:
-            return "CON " + self.t("Enter your PIN:")
-        refused = self.pin_ok(rest[0])
-        if refused:
-            return refused
         held = self._holdings()
         profit = ", ".join(self._money(p.amount, p.asset) for p in held.owed) or self.t("none")
         shares = ", ".join(f"{self._business(i)} {n}" for i, n in held.shares.items()) or self.t("none")
@@ -382,9 +398,6 @@ class Screens:
             return "CON " + self.t(
                 "Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=money(price, 18, "INF")
             )
-        refused = self.pin_ok(rest[0])
-        if refused:
-            return refused
         month = self._today().strftime("%Y-%m")
         if self.member.took_basket(month):
             return "END " + self.t("You took this month's basket already.")
@@ -400,11 +413,6 @@ class Screens:
 
     def claim(self, rest: list[str]) -> str:
         """The PIN first (what is owed is private), then what would be claimed, then yes."""
-        if not rest:
-            return "CON " + self.t("Enter your PIN:")
-        refused = self.pin_ok(rest[0])
-        if refused:
-            return refused
         parts = self._holdings().owed
         if not parts:
             return "END " + self.t("No profit to claim yet.")
@@ -479,11 +487,6 @@ class Screens:
         return "\n".join([name.rstrip(), *shown])
 
     def rewards(self, rest: list[str]) -> str:
-        if not rest:
-            return "CON " + self.t("Enter your PIN:")
-        refused = self.pin_ok(rest[0])
-        if refused:
-            return refused
         events = self.town.latest_logs(self.town.infinity.events.Rewarded(), 5, member=self.account.address)
         if not events:
             return "END " + self.t("No rewards yet.")
@@ -499,11 +502,6 @@ class Screens:
 
     def language(self, rest: list[str]) -> str:
         """The PIN, then the language: a borrowed phone does not change it."""
-        if not rest:
-            return "CON " + self.t("Enter your PIN:")
-        refused = self.pin_ok(rest[0])
-        if refused:
-            return refused
         if len(rest) == 1 or rest[1] not in {str(n) for n in range(1, len(LANGUAGE_CHOICES) + 1)}:
             return "CON " + choose_language()
         self.account.language = self.lang = LANGUAGE_CHOICES[int(rest[1]) - 1]
