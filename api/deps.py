@@ -88,10 +88,10 @@ def require_key(key: KeyInfo | None, action: str) -> KeyInfo:
     return key
 
 
-def require_coordinator(bridge: Bridge, address: str) -> None:
+def require_coordinator(chain: ChainView, address: str) -> None:
     """Refuse unless ``address`` holds COORDINATOR_ROLE (seen recently while the chain is away)."""
     try:
-        allowed = bridge.chain.is_coordinator(address)
+        allowed = chain.is_coordinator(address)
     except Unreachable:
         raise Problem(
             503,

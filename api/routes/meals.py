@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Meal, Participation
-from ..deps import BridgeDep, KeyDep, SessionDep, require_coordinator, require_key
+from ..deps import ChainDep, KeyDep, SessionDep, TownRecordDep, require_coordinator, require_key
 from ..models import MealCreate, MealPublic
 from ..problems import Problem
 
@@ -26,10 +26,12 @@ router = APIRouter(prefix="/v1/meals", tags=["meals"])
     operation_id="recordMeal",
     responses={200: {"description": "Already recorded, identically."}, 409: {"description": "Recorded differently."}},
 )
-def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: SessionDep) -> JSONResponse:
+def record_meal(
+    body: MealCreate, chain: ChainDep, town: TownRecordDep, key: KeyDep, session: SessionDep
+) -> JSONResponse:
     """Record the community-kitchen meal served for a participation (at most one each)."""
     key = require_key(key, "Recording a meal")
-    require_coordinator(bridge, key.coordinator)
+    require_coordinator(chain, key.coordinator)
     participation = (
         session.get(Participation, (body.participation_id, key.coordinator))
         or session.scalars(select(Participation).where(Participation.participation_id == body.participation_id)).first()
@@ -43,7 +45,7 @@ def record_meal(body: MealCreate, bridge: BridgeDep, key: KeyDep, session: Sessi
             "records the meal that went with it.",
             kind="not-your-participation",
         )
-    zone = ZoneInfo(bridge.manifest.timeZone)
+    zone = ZoneInfo(town.timeZone)
     given = body.served_at or datetime.now(UTC)
     if given.tzinfo is None:  # a time without an offset is the town's clock
         given = given.replace(tzinfo=zone)

@@ -339,7 +339,7 @@ def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCr
 
 def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) -> None:
     """Refuse what the contract would refuse for sure; if the chain is away, the worker finds out later."""
-    require_coordinator(bridge, coordinator)
+    require_coordinator(bridge.chain, coordinator)
     try:
         if bridge.chain.cap(coordinator) == 0:
             raise Problem(
