@@ -175,35 +175,42 @@ class Manifest:
         """What is recorded so far, as its readers see it (checked)."""
         return TownManifest.of(self.data, self.path)
 
+    def _entry(self, section: str, key: str) -> dict[str, Any] | None:
+        """A copy of ``key``'s record in ``section`` (contracts, pending, businesses), or None."""
+        entry = self.data[section].get(key)
+        return dict(entry) if entry else None
+
+    def _entries(self, section: str) -> dict[str, dict[str, Any]]:
+        """Copies of every record in ``section``, in the order they were made."""
+        return {key: dict(entry) for key, entry in self.data[section].items()}
+
     def contract(self, key: str) -> dict[str, Any] | None:
         """The contract recorded as ``key`` (address, tx, block, args), or None."""
-        entry = self.data["contracts"].get(key)
-        return dict(entry) if entry else None
+        return self._entry("contracts", key)
 
     def contracts(self) -> dict[str, dict[str, Any]]:
         """Every contract recorded, by key."""
-        return {key: dict(entry) for key, entry in self.data["contracts"].items()}
+        return self._entries("contracts")
 
     def record_contract(
         self, key: str, address: str, *, tx: str | None = None, block: int | None = None, args: list[Any] | None = None
     ) -> None:
         """``key`` deployed (or found) at ``address``; what was pending under ``key`` is done. Saved."""
-        self.data["contracts"][key] = {"address": address, "tx": tx, "block": block, "args": list(args or [])}
-        self.data["pending"].pop(key, None)
-        self.save()
+        self.record_contracts({key: (address, tx, block)}, pending=key, args=args)
 
-    def record_town(self, contracts: dict[str, tuple[str, str | None, int | None]]) -> None:
-        """The town's contracts, created in its network in one transaction: key → (address, tx, block). What was
-        pending as the town's creation is done. Saved once."""
+    def record_contracts(
+        self, contracts: dict[str, tuple[str, str | None, int | None]], *, pending: str, args: list[Any] | None = None
+    ) -> None:
+        """Contracts made by one transaction (the town's four, created in its network): key → (address, tx, block),
+        with constructor ``args``. What was pending as ``pending`` is done. Saved once."""
         for key, (address, tx, block) in contracts.items():
-            self.data["contracts"][key] = {"address": address, "tx": tx, "block": block, "args": []}
-        self.data["pending"].pop("town", None)
+            self.data["contracts"][key] = {"address": address, "tx": tx, "block": block, "args": list(args or [])}
+        self.data["pending"].pop(pending, None)
         self.save()
 
     def pending(self, key: str) -> dict[str, Any] | None:
         """What a run recorded it was about to send as ``key``, before sending it, or None."""
-        entry = self.data["pending"].get(key)
-        return dict(entry) if entry else None
+        return self._entry("pending", key)
 
     def record_pending(self, key: str, **entry: Any) -> None:
         """About to send ``key``: a run that stops after sending finds it by ``entry``. Saved."""
@@ -225,12 +232,11 @@ class Manifest:
 
     def business(self, symbol: str) -> dict[str, Any] | None:
         """The business listed as ``symbol`` (id, sale, token, tx, block), or None."""
-        entry = self.data["businesses"].get(symbol)
-        return dict(entry) if entry else None
+        return self._entry("businesses", symbol)
 
     def businesses(self) -> dict[str, dict[str, Any]]:
         """Every business listed, by symbol, in the order they were."""
-        return {symbol: dict(entry) for symbol, entry in self.data["businesses"].items()}
+        return self._entries("businesses")
 
     def record_business(
         self, symbol: str, business_id: int, sale: str, token: str, *, tx: str | None = None, block: int | None = None

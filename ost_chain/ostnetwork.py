@@ -140,12 +140,13 @@ def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, C
         found = [event["args"][k] for k in ("registry", "infinity", "factory", "distributor")]
         tx, block = receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"]
     implementations = network.functions.implementations().call()
-    d.manifest.record_town(
+    d.manifest.record_contracts(
         {
             **{key: (address, tx, block) for key, address in zip(TOWN_CONTRACTS, found, strict=True)},
             "TownForwarder": (implementations[5], None, None),
             "OstNetwork": (network.address, None, None),
-        }
+        },
+        pending="town",
     )
     d.progress.advance("town")
     return tuple(client.at(key, d.manifest.address(key)) for key in TOWN_CONTRACTS)  # type: ignore[return-value]
