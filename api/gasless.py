@@ -400,15 +400,8 @@ class RelayDesk:
             return self._targets[key]
         if time.monotonic() < self._targets_checked + LISTING_RECHECK_SECONDS and self._listed >= 0:
             return None
-        targets = {
-            town.infinity.address.lower(): "InfinityToken",
-            town.distributor.address.lower(): "ProfitDistributor",
-        }
-        listed = town.listed()
-        for sale, token in listed:
-            targets[sale.lower()], targets[token.lower()] = "ShareSale", "ShareToken"
-        count = len(listed)
-        self._targets, self._listed, self._targets_checked = targets, count, time.monotonic()
+        targets = town.relay_targets()
+        self._targets, self._listed, self._targets_checked = targets, len(targets), time.monotonic()
         return targets.get(key)
 
     def domain_name(self, town: Town) -> str:

@@ -172,6 +172,17 @@ class TownReader:
             self._listed.extend((str(sale), str(token)) for sale, token in self.client.call_many(fns))
         return self._listed[:count]
 
+    def relay_targets(self) -> dict[str, str]:
+        """Every contract of the town a member action may call, by address (lower case) → its contract's name: the
+        INFINITY token, the profit distributor, each business's sale and share token."""
+        targets = {
+            self.infinity.address.lower(): "InfinityToken",
+            self.distributor.address.lower(): "ProfitDistributor",
+        }
+        for sale, token in self.listed():
+            targets[sale.lower()], targets[token.lower()] = "ShareSale", "ShareToken"
+        return targets
+
     def forwarder_name(self) -> str:
         """The EIP-712 name of the town's forwarder (ERC-5267): what a member's forward request is signed for."""
         return str(self.forwarder.functions.eip712Domain().call()[1])

@@ -220,11 +220,7 @@ def relay_call(town: Any, relay: RelayClient, sender: LocalAccount, fn: Any) -> 
 def relayable(town: Any, fn: Any) -> MemberAction:
     """The member action ``fn`` is, by its target among the town's contracts and its selector in the registry; an
     :class:`OstError` naming the actions the bridge relays on that contract when it is none of them."""
-    target = fn.address.lower()
-    contract = {town.infinity.address.lower(): "InfinityToken", town.distributor.address.lower(): "ProfitDistributor"}
-    for sale, token in town.listed():
-        contract[sale.lower()], contract[token.lower()] = "ShareSale", "ShareToken"
-    name = contract.get(target)
+    name = town.relay_targets().get(fn.address.lower())
     if name is None:
         raise OstError(f"{fn.address} is not a contract of this town the bridge relays for: send it yourself.")
     selector = bytes.fromhex(fn._encode_transaction_data()[2:10])
