@@ -23,6 +23,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_answering(url: str, seconds: float = 60, every: float = 0.2) -> None:
+    """Until the bridge at ``url`` answers /healthz (at most ``seconds``), on one client (a new one per try would
+    build a TLS context each time)."""
+    deadline = time.monotonic() + seconds
+    with httpx.Client() as http:
+        while time.monotonic() < deadline:
+            try:
+                http.get(f"{url}/healthz", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(every)
+
+
 @contextmanager
 def serving(
     manifest: Path,
@@ -58,13 +71,7 @@ def serving(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    httpx.get(f"{url}/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+            wait_answering(url)
             yield url
         finally:
             bridge.terminate()

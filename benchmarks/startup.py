@@ -13,14 +13,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
 
-from benchmarks._bridge import free_port  # noqa: E402
+from benchmarks._bridge import free_port, wait_answering  # noqa: E402
 from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
 from ost_chain.client import ChainClient  # noqa: E402
 from ost_chain.deploy import deploy_plan  # noqa: E402
@@ -42,14 +40,7 @@ def cpu_of(command: list[str], *, serve_port: int | None = None) -> float:
     else:
         quiet = subprocess.DEVNULL
         process = subprocess.Popen(command, stdout=quiet, stderr=quiet, start_new_session=True)
-        deadline = time.monotonic() + 60
-        with httpx.Client() as http:
-            while time.monotonic() < deadline:
-                try:
-                    http.get(f"http://127.0.0.1:{serve_port}/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
+        wait_answering(f"http://127.0.0.1:{serve_port}", every=0.05)
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=30)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
