@@ -33,7 +33,7 @@ from ost_chain.eip712 import sign_participation
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 from ost_chain.units import hash_id, relayed_id
-from tests import web
+from tests import launch, web
 from tests.nodes import start_node
 from tests.pg import PostgresServer
 
@@ -105,7 +105,7 @@ class Bridge:
     database_url: str
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    process: launch.OstProcess | None = None  # forked from the tests' loaded `ost` (tests/launch.py)
     log: Path | None = None
     issued: list[str] = field(default_factory=list)  # every key handed out, to look for in the logs
     rpc_url: str | None = None  # default: the town's node as it is
@@ -117,25 +117,21 @@ class Bridge:
     def start(self, timeout: float = 30.0) -> Bridge:
         self.log = self.deployed.folder / f"bridge-{self.port}.log"
         env = {**os.environ, "OST_BRIDGE__BATCH_WAIT": "0.05", "OST_BRIDGE__ROLE_CACHE_SECONDS": "1", **self.env}
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    OST,
-                    "api",
-                    "--manifest",
-                    str(self.deployed.manifest),
-                    "--rpc-url",
-                    self.rpc_url or self.deployed.node.rpc_url,
-                    "--database-url",
-                    self.database_url,
-                    "--port",
-                    str(self.port),
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
+        self.process = launch.start(
+            [
+                "api",
+                "--manifest",
+                str(self.deployed.manifest),
+                "--rpc-url",
+                self.rpc_url or self.deployed.node.rpc_url,
+                "--database-url",
+                self.database_url,
+                "--port",
+                str(self.port),
+            ],
+            out=self.log,
+            env=env,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

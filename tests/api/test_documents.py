@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ from ost_chain.documents import Mismatch
 from ost_chain.enums import DocumentKind
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
-from tests import web
-from tests.api.conftest import COORDINATOR, DEV, MEMBERS, OST, PLAN, Deployed, deploy_town, serving
+from tests import launch, web
+from tests.api.conftest import COORDINATOR, DEV, MEMBERS, PLAN, Deployed, deploy_town, serving
 
 BAKERY_PLAN = b"# Bakery\n\nBread every morning, sold at the hall.\n"
 PACK = b"# Bakery: investor pack\n\n100 shares, 50 needed.\n"
@@ -76,11 +75,7 @@ def test_documents_are_published_stored_served_and_checked(documented: Deployed)
         assert tampered.status_code == 409 and "does not match its hash" in tampered.json()["detail"]
 
         where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url, "--json"]
-        checklist = json.loads(
-            subprocess.run(
-                [OST, "town", "checklist", *where, "--bridge", bridge.url], capture_output=True, text=True, check=True
-            ).stdout
-        )
+        checklist = json.loads(launch.run(["town", "checklist", *where, "--bridge", bridge.url], check=True).stdout)
         by_step = {s["step"]: s for s in checklist}
         assert by_step["Town Ambassador appointed"]["done"] and by_step["Country Ambassador in place"]["done"]
         assert by_step["Businesses listed"]["done"] is False and "2 listed" in by_step["Businesses listed"]["detail"]
@@ -88,15 +83,13 @@ def test_documents_are_published_stored_served_and_checked(documented: Deployed)
         assert by_step["Kitchen meals served"]["done"] is False  # the bridge answers: none yet
         assert by_step["12-month plan published"]["done"] and by_step["Launched"]["done"]
 
-        plan = json.loads(
-            subprocess.run([OST, "town", "plan", *where], capture_output=True, text=True, check=True).stdout
-        )
+        plan = json.loads(launch.run(["town", "plan", *where], check=True).stdout)
         assert plan["matches"] and plan["version"] == 1
         assert [(m["done"], m["underWay"]) for m in plan["milestones"]] == [(None, None), (None, False), (False, None)]
         # Issue 27 #17: a shift on the river alone is part of the milestone, said so (was "no shift worked on it yet").
         town.reward(COORDINATOR, Reward(MEMBERS[0], 180, "plan-river-shift", 1))
         where_text = [w for w in where if w != "--json"]
-        said = subprocess.run([OST, "town", "plan", *where_text], capture_output=True, text=True, check=True).stdout
+        said = launch.run(["town", "plan", *where_text], check=True).stdout
         assert "partly under way: shifts worked on 1 project of its 2 (1)" in " ".join(said.split()), said
 
     # A changed document is published as a new version; every version stays in the events.

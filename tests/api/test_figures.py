@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
 from ost_chain.townclient import Reward, Town
-from tests import web
-from tests.api.conftest import DEV, OST, Bridge, Deployed, deploy_town
+from tests import launch, web
+from tests.api.conftest import DEV, Bridge, Deployed, deploy_town
 
 ONE = 10**18
 PLAN = """
@@ -58,7 +57,7 @@ def lived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, 
 
 def ost_json(deployed: Deployed, *args: str) -> dict:
     env = {**os.environ, "OST_RPC_URL": deployed.node.rpc_url}
-    done = subprocess.run([OST, *args, "--json"], capture_output=True, text=True, env=env, timeout=120)
+    done = launch.run([*args, "--json"], env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -30,12 +30,11 @@ from ost_chain.exceptions import ChainError, OstError
 from ost_chain.gasless import ForwardRequest, RelayClient, prepare, sign
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
-from tests import web
+from tests import launch, web
 from tests.api.conftest import (
     AMBASSADOR,
     COORDINATOR,
     DEV,
-    OST,
     Bridge,
     Databases,
     Deployed,
@@ -156,7 +155,7 @@ def coin_town(tmp_path: Path) -> Iterator[tuple[Deployed, Contract]]:
 
 
 def ost(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([OST, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    return launch.run(args, timeout=120, env={**os.environ, **(env or {})})
 
 
 def test_a_member_who_never_held_coin_does_everything_through_the_bridge(

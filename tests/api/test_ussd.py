@@ -27,8 +27,8 @@ from api.db import PhoneAccount, PhoneOrder, Sms
 from api.i18n import page_room
 from api.settings import BridgeSettings, bridge_settings
 from ost_chain.phones import order, pin_digest
-from tests import web
-from tests.api.conftest import COORDINATOR, DEV, OST, PLAN, Bridge, Databases, Deployed, deploy_town, wait_until
+from tests import launch, web
+from tests.api.conftest import COORDINATOR, DEV, PLAN, Bridge, Databases, Deployed, deploy_town, wait_until
 
 GATEWAY = "gateway-secret-for-tests"
 THANDI, SIPHO = "+27821111111", "+27822222222"
@@ -41,7 +41,7 @@ def ost(d: Deployed, bridge: Bridge, *args: str) -> subprocess.CompletedProcess[
     """`ost …` as the ambassadors run it: against the chain and the town's bridge, never its database."""
     env = {**os.environ, "OST_BRIDGE_URL": bridge.url, "OST_BRIDGE__DATABASE_URL": bridge.database_url}
     where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url]
-    return subprocess.run([OST, *args, *where], capture_output=True, text=True, timeout=120, env=env)
+    return launch.run([*args, *where], timeout=120, env=env)
 
 
 class Phone:

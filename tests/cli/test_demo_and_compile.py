@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 
 from ost_chain.chain import LocalChain
+from tests import launch
 from tests.nodes import EdrChain
 
 OST = str(Path(sys.executable).with_name("ost"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([OST, *args], capture_output=True, text=True, timeout=120, check=False)
+    return launch.run(args, timeout=120)
 
 
 def test_demo_walks_a_whole_town_life_and_its_figures_add_up() -> None:

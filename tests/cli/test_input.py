@@ -17,6 +17,7 @@ from ost_chain.deploy import deploy_plan
 from ost_chain.enums import Role
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
+from tests import launch
 
 OST = str(Path(sys.executable).with_name("ost"))
 DEV = dev_accounts()
@@ -41,7 +42,7 @@ def town(client: ChainClient, node: LocalChain, tmp_path_factory: pytest.TempPat
 
 
 def ost(*args: str) -> tuple[int, str]:
-    done = subprocess.run([OST, *args], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    done = launch.run(args, timeout=120)
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
@@ -122,6 +123,23 @@ def test_members_are_listed_with_the_date_they_joined(town: tuple[Town, list[str
     assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC", said), said  # a date, in the town's zone
 
 
+def test_an_ost_forked_from_the_tests_loaded_one_says_what_a_started_one_says(
+    town: tuple[Town, list[str]], tmp_path: Path
+) -> None:
+    """Most tests fork their `ost` from one that imported the project once (tests/launch.py). That is only the same
+    as starting it if nothing is read at import: the chain, the manifest and the folder here come from the
+    environment and the working folder the fork is given, none of which the forkserver had."""
+    _, common = town
+    env = {**os.environ, "OST_RPC_URL": common[1], "OST_MANIFEST": common[3], "COLUMNS": "200"}
+    started = subprocess.run(
+        [OST, "members", "list"], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path
+    )
+    forked = launch.run(["members", "list"], env=env, cwd=tmp_path, timeout=60)
+    assert started.returncode == forked.returncode == 0, forked.stderr
+    assert forked.stdout == started.stdout and "2 members" in forked.stdout
+    assert forked.stderr == started.stderr
+
+
 def test_a_country_code_that_names_no_country_is_refused_before_the_chain_is_asked(node: LocalChain) -> None:
     """Issue 27 #11: `ost network residents XX dev:12` said "signed by the Country Ambassador of XX (0x000…0)"."""
     said = one_sentence(*ost("network", "residents", "XX", "dev:12", "--rpc-url", node.rpc_url))
@@ -131,7 +149,7 @@ def test_a_country_code_that_names_no_country_is_refused_before_the_chain_is_ask
 @pytest.mark.parametrize("command", [("inf", "send"), ("up",), ("members", "add"), ("sale", "buy")])
 def test_help_reads_like_the_readme(command: tuple[str, ...]) -> None:
     """Issue 27 #18: help showed `{to} {amount}`, `<bool>` and `<list[str]>`."""
-    done = subprocess.run([OST, *command, "--help"], capture_output=True, text=True, timeout=60)
+    done = launch.run([*command, "--help"], timeout=60)
     assert done.returncode == 0, done.stderr
     assert "<bool>" not in done.stdout and "<str>" not in done.stdout and "list[" not in done.stdout
     assert "{" not in done.stdout.splitlines()[1], done.stdout  # the usage line

@@ -3,7 +3,6 @@ as a Town Ambassador shows it to a town meeting: dial, set a PIN, check the bala
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,8 @@ from sqlalchemy import select
 
 from api.db import PhoneAccount
 from ost_chain.townclient import Reward
-from tests.api.conftest import COORDINATOR, OST, Bridge, Deployed, deploy_town, serving, wait_until
+from tests import launch
+from tests.api.conftest import COORDINATOR, Bridge, Deployed, deploy_town, serving, wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 THANDI, SIPHO = "+27821111111", "+27822222222"
@@ -26,12 +26,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, B
     with serving(d, database) as bridge:
         for number, name in ((THANDI, "Thandi"), (SIPHO, "Sipho")):  # as the Town Ambassador: an order to the bridge
             where = ["--manifest", str(d.manifest), "--rpc-url", d.node.rpc_url, "--bridge", bridge.url]
-            added = subprocess.run(
-                [OST, "members", "add", "--phone", number, "--name", name, *where],
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            added = launch.run(["members", "add", "--phone", number, "--name", name, *where], timeout=120)
             assert added.returncode == 0, added.stderr
         yield d, bridge
     d.node.stop()
