@@ -62,7 +62,7 @@ class Intake:
                 waiting.append(item)
             try:
                 stored = self._write([row for row, _ in waiting])
-            except Exception as exc:  # noqa: BLE001 - the requests get the error; the intake goes on
+            except Exception as exc:
                 if not is_outage(exc):  # an outage is logged once per request, by the request's handler
                     log.exception("intake: %s", exc)
                 for _, done in waiting:

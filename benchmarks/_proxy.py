@@ -19,7 +19,7 @@ class RpcProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 asked = json.loads(body)
                 with proxy.lock:
@@ -44,7 +44,7 @@ class RpcProxy:
 
     def forward(self, body: bytes) -> bytes:
         request = urllib.request.Request(self.upstream, data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - a node on 127.0.0.1
+        with urllib.request.urlopen(request, timeout=30) as answer:
             return bytes(answer.read())
 
     def take(self) -> int:

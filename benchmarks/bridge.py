@@ -24,17 +24,17 @@ from eth_utils import keccak, to_checksum_address
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from web3.types import RPCEndpoint  # noqa: E402
+from web3.types import RPCEndpoint
 
-from api.db import make_engine, sessions  # noqa: E402
-from api.keys import create_key  # noqa: E402
-from benchmarks._bridge import free_port  # noqa: E402
-from benchmarks._http import Connection  # noqa: E402
-from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
-from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import Deployment  # noqa: E402
-from ost_chain.manifest import Manifest  # noqa: E402
-from ost_chain.plan import TownPlan  # noqa: E402
+from api.db import make_engine, sessions
+from api.keys import create_key
+from benchmarks._bridge import free_port
+from benchmarks._http import Connection
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import Deployment
+from ost_chain.manifest import Manifest
+from ost_chain.plan import TownPlan
 
 OST = str(Path(sys.executable).with_name("ost"))
 MEMBERS = [to_checksum_address(keccak(text=f"bench member {i}")[12:]) for i in range(400)]

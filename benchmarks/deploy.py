@@ -16,13 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eth_utils import keccak, to_checksum_address  # noqa: E402
+from eth_utils import keccak, to_checksum_address
 
-from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
-from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import Deployment  # noqa: E402
-from ost_chain.manifest import Manifest  # noqa: E402
-from ost_chain.plan import load_plan  # noqa: E402
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import Deployment
+from ost_chain.manifest import Manifest
+from ost_chain.plan import load_plan
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "town.yaml"
 SECOND = SAMPLE.with_name("klaarstroom.yaml")

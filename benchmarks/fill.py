@@ -31,17 +31,17 @@ from eth_utils import keccak
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from api.db import make_engine, sessions  # noqa: E402
-from api.keys import create_key  # noqa: E402
-from benchmarks._bridge import serving  # noqa: E402
-from benchmarks._proxy import RpcProxy  # noqa: E402
-from ost_chain.abi import Event  # noqa: E402
-from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
-from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import deploy_plan  # noqa: E402
-from ost_chain.gasless import prepare, sign  # noqa: E402
-from ost_chain.plan import TownPlan  # noqa: E402
-from ost_chain.townclient import Reward, Town  # noqa: E402
+from api.db import make_engine, sessions
+from api.keys import create_key
+from benchmarks._bridge import serving
+from benchmarks._proxy import RpcProxy
+from ost_chain.abi import Event
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import deploy_plan
+from ost_chain.gasless import prepare, sign
+from ost_chain.plan import TownPlan
+from ost_chain.townclient import Reward, Town
 
 DEV = dev_accounts()
 ONE_INF = 10**18

@@ -13,21 +13,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eth_account import Account  # noqa: E402
-from eth_account.signers.local import LocalAccount  # noqa: E402
-from eth_utils import keccak, to_checksum_address  # noqa: E402
-from web3.contract import Contract  # noqa: E402
-from web3.logs import DISCARD  # noqa: E402
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from web3.contract import Contract
+from web3.logs import DISCARD
 
-from benchmarks._gas import Floor, Report, bench_town  # noqa: E402
-from benchmarks._relayed import relayed  # noqa: E402
-from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
-from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import deploy_plan  # noqa: E402
-from ost_chain.eip712 import sign_participation  # noqa: E402
-from ost_chain.enums import NATIVE  # noqa: E402
-from ost_chain.plan import TownPlan  # noqa: E402
-from ost_chain.terms import SaleTerms  # noqa: E402
+from benchmarks._gas import Floor, Report, bench_town
+from benchmarks._relayed import relayed
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import deploy_plan
+from ost_chain.eip712 import sign_participation
+from ost_chain.enums import NATIVE
+from ost_chain.plan import TownPlan
+from ost_chain.terms import SaleTerms
 
 TRANSFER_LOG = (3, 32)  # Transfer(from, to, value)
 REWARDED_LOG = (4, 96)  # Rewarded(member, participationId, projectId; amount, coordinator, minutes)

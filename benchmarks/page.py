@@ -19,15 +19,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eth_utils import keccak, to_checksum_address  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from eth_utils import keccak, to_checksum_address
+from playwright.sync_api import sync_playwright
 
-from benchmarks._bridge import serving  # noqa: E402
-from benchmarks._proxy import RpcProxy  # noqa: E402
-from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
-from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import deploy_plan  # noqa: E402
-from ost_chain.plan import load_plan  # noqa: E402
+from benchmarks._bridge import serving
+from benchmarks._proxy import RpcProxy
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import deploy_plan
+from ost_chain.plan import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 

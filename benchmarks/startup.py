@@ -18,11 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from benchmarks._bridge import free_port, wait_answering  # noqa: E402
-from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
-from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import deploy_plan  # noqa: E402
-from ost_chain.plan import load_plan  # noqa: E402
+from benchmarks._bridge import free_port, wait_answering
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import deploy_plan
+from ost_chain.plan import load_plan
 
 PLAN = Path(__file__).resolve().parent.parent / "examples" / "klaarstroom.yaml"
 RUNS = 5

@@ -23,17 +23,17 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.custody import Vault, hash_pin, vault_for  # noqa: E402
-from api.db import PhoneAccount, make_engine, sessions  # noqa: E402
-from api.settings import BridgeSettings  # noqa: E402
-from benchmarks._bridge import free_port, serving  # noqa: E402
-from benchmarks._http import Connection  # noqa: E402
-from benchmarks._proxy import RpcProxy  # noqa: E402
-from ost_chain.chain import LocalChain, dev_accounts  # noqa: E402
-from ost_chain.client import ChainClient  # noqa: E402
-from ost_chain.deploy import deploy_plan  # noqa: E402
-from ost_chain.plan import load_plan  # noqa: E402
-from ost_chain.townclient import Town  # noqa: E402
+from api.custody import Vault, hash_pin, vault_for
+from api.db import PhoneAccount, make_engine, sessions
+from api.settings import BridgeSettings
+from benchmarks._bridge import free_port, serving
+from benchmarks._http import Connection
+from benchmarks._proxy import RpcProxy
+from ost_chain.chain import LocalChain, dev_accounts
+from ost_chain.client import ChainClient
+from ost_chain.deploy import deploy_plan
+from ost_chain.plan import load_plan
+from ost_chain.townclient import Town
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY_TIMEOUT = 5.0

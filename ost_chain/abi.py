@@ -65,7 +65,7 @@ def _struct_name(param: ABIComponent) -> str:
 @lru_cache(maxsize=256)
 def _struct(name: str, fields: tuple[str, ...]) -> Any:
     """A named tuple for a struct; components without a usable name are called ``_0``, ``_1``…"""
-    return namedtuple(name if name.isidentifier() else "Struct", fields, rename=True)  # noqa: PYI024 - from the ABI
+    return namedtuple(name if name.isidentifier() else "Struct", fields, rename=True)
 
 
 # A reader of one static value from a call's return data: (the data, the word it starts at) -> the value.

@@ -92,7 +92,7 @@ class LocalChain:
             stdin=subprocess.DEVNULL,
             text=True,
             start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop anvil ourselves
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only a prctl call between fork and exec
+            preexec_fn=_die_with_parent,
         )
         assert self._process.stdout is not None
         port = self._wait_for_port(self._process.stdout)

@@ -17,7 +17,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3Exception, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt, Wei
 
 from .abi import Function
@@ -43,7 +43,7 @@ class ChainClient:
         self._factories: dict[str, type[Contract]] = {}
         try:
             self.chain_id = int(w3.eth.chain_id)
-        except Exception as exc:  # requests' and web3's connection errors differ by version
+        except (requests.RequestException, Web3Exception, OSError, ValueError) as exc:  # no answer, or not JSON-RPC
             raise ChainError(f"Cannot reach the chain: {scrub(str(exc))}") from None
 
     @classmethod

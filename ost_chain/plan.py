@@ -472,7 +472,7 @@ def load_plan(path: Path, chain_id: int | None = None) -> tuple[TownPlan, str]:
     except OSError as exc:
         raise ConfigError(f"Cannot read the plan {path}: {exc.strerror}.") from None
     try:
-        data = yaml.load(text, Loader=_PlanLoader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=_PlanLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"The plan {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

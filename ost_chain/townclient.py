@@ -337,7 +337,7 @@ class Town(TownReader):
         try:
             signed = gasless.permit(self.client, asset, sender, spender.address, amount)
             self.erc20(asset).functions.permit(sender.address, spender.address, amount, *signed).call()
-        except Exception as exc:  # noqa: BLE001 - no ERC-2612, or another domain than the wallet can sign
+        except Exception as exc:
             raise NotAllowed(
                 f"This sale's coin, {asset}, takes no signed permits (ERC-2612) this member's wallet can make, so a "
                 "member without coin for gas cannot pay in it: buy from an account that holds coin for the fee."

@@ -31,7 +31,7 @@ class Node(BaseHTTPRequestHandler):
         super().setup()
         Node.connections += 1
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         Node.seen.append(dict(self.headers))
         asked = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         body = json.dumps([{"jsonrpc": "2.0", "id": a["id"], "result": a["method"]} for a in reversed(asked)])

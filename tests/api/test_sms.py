@@ -28,7 +28,7 @@ THANDI, SIPHO = "+27821111111", "+27822222222"  # Sipho's number the gateway ref
 class Gateway(BaseHTTPRequestHandler):
     seen: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+    def do_POST(self) -> None:
         form = {k: v[-1] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
         Gateway.seen.append({"path": self.path, "apiKey": self.headers.get("apiKey"), **form})
         ok = form.get("to") != SIPHO

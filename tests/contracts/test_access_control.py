@@ -103,7 +103,7 @@ def matrix(
     client: ChainClient,
     who: dict[str, LocalAccount],
     stranger: LocalAccount,
-) -> list[tuple[str, Callable[[], Any], set[str]]]:  # noqa: E501
+) -> list[tuple[str, Callable[[], Any], set[str]]]:
     """(function, call builder, who may call it)."""
     reg, inf, net = town.registry.functions, town.infinity.functions, town.network.functions
     other, other_inf = unlaunched.registry.functions, unlaunched.infinity.functions

@@ -39,7 +39,7 @@ def terms(client: ChainClient, treasury: LocalAccount) -> SaleTerms:
 
 
 @pytest.fixture
-def listed(client: ChainClient, factory: Contract, ambassador: LocalAccount):  # noqa: ANN201
+def listed(client: ChainClient, factory: Contract, ambassador: LocalAccount):
     def make(terms: SaleTerms, keep_local: bool = False, name: str = "Bakery", symbol: str = "BAKE") -> Business:
         return list_business(client, factory, ambassador, name=name, symbol=symbol, terms=terms, keep_local=keep_local)
 

@@ -45,9 +45,9 @@ def world(
     treasury,
     alice,
     bob,
-    carol,  # noqa: ANN001, ANN201, E501
+    carol,
     stranger,
-):  # noqa: ANN001
+):
     return {
         "client": client,
         "town": town,

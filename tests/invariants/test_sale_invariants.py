@@ -29,7 +29,7 @@ PENDING, LOCAL_PHASE, COUNTRY_PHASE, WORLD_PHASE, SUCCEEDED, FAILED = Phase
 
 
 @pytest.fixture
-def machine_world(client, factory, town, ambassador, treasury, alice, bob, carol, stranger):  # noqa: ANN001, ANN201
+def machine_world(client, factory, town, ambassador, treasury, alice, bob, carol, stranger):
     return {
         "client": client,
         "factory": factory,

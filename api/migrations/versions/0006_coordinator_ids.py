@@ -92,9 +92,9 @@ def _move(*, scoped: bool) -> None:
     _participations("participations_next", scoped=scoped)
     _meals("meals_next", "participations_next", scoped=scoped)
     listed = ", ".join(PARTICIPATION_COLUMNS)
-    op.execute(f"INSERT INTO participations_next ({listed}) SELECT {listed} FROM participations")  # noqa: S608
+    op.execute(f"INSERT INTO participations_next ({listed}) SELECT {listed} FROM participations")
     listed = ", ".join(MEAL_COLUMNS)
-    op.execute(f"INSERT INTO meals_next ({listed}) SELECT {listed} FROM meals")  # noqa: S608
+    op.execute(f"INSERT INTO meals_next ({listed}) SELECT {listed} FROM meals")
     op.drop_table("meals")
     op.drop_table("participations")
     op.rename_table("participations_next", "participations")
