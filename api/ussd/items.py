@@ -1,0 +1,264 @@
+"""The main menu's items, as members see them: each a flow of questions, the PIN, and the screen it ends on.
+
+A new item is one :class:`~api.ussd.flows.Flow` in :data:`MENU`, its screen (and any question) here, and its words
+in the catalogs (docs/extending.md walks through one).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ost_chain.enums import Phase
+from ost_chain.exceptions import ConfigError
+from ost_chain.units import money
+
+from ..custody import e164, shown
+from ..db import PhoneAccount
+from ..i18n import LANGUAGES, in_context, say_n
+from .flows import Ask, Flow, Kept, Pin, Said
+from .layout import SALE_NAME, amount, fits, numbered
+
+if TYPE_CHECKING:
+    from .screens import Screens
+
+LANGUAGE_CHOICES = list(LANGUAGES)  # 1 English, 2 Afrikaans, 3 العربية, 4 Français
+
+
+def choose_language() -> str:
+    return "\n".join(f"{n} {name}" for n, name in enumerate(LANGUAGES.values(), start=1))
+
+
+# ── Balance ──
+
+
+def balance(s: Screens, kept: Kept, more: list[str]) -> str:
+    held = s.holdings()
+    profit = ", ".join(s.money(p.amount, p.asset) for p in held.owed) or s.t("none")
+    shares = ", ".join(f"{s.business(i)} {n}" for i, n in held.shares.items()) or s.t("none")
+    return "END " + s.t(
+        "INF: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
+        inf=money(held.infinity, 18, "INF"),
+        meals=s.meals_this_month(),
+        profit=profit,
+        shares=shares,
+    )
+
+
+# ── Send INF: the receiver's number, the amount, then the PIN (no balance is shown before it; the receiver's name
+# is, to be checked before confirming) ──
+
+
+def receiver(s: Screens, answer: str, kept: Kept) -> PhoneAccount:
+    try:
+        number: str | None = e164(answer, s.menu.options.phone_region)
+    except ConfigError:
+        number = None
+    account = s.session.get(PhoneAccount, number) if number else None
+    if account is None or account.phone == s.account.phone:
+        raise Said("END " + s.t("{phone} is not another member's phone. Dial again to try another.", phone=answer))
+    return account
+
+
+def inf_to_send(s: Screens, answer: str, kept: Kept) -> int:
+    least = int(s.menu.relay_desk.policy().min_inf_transfer * 10**18)
+    value = amount(answer)
+    if value is None or value < least:
+        raise Said("END " + s.t("Send at least {least}. Dial again.", least=money(least, 18, "INF")))
+    return value
+
+
+def confirm_sending(s: Screens, kept: Kept) -> str:
+    to: PhoneAccount = kept["receiver"]
+    return s.t(
+        "Send {amount} to {name} ({phone})?\nEnter your PIN to confirm:",
+        amount=money(kept["amount"], 18, "INF"),
+        name=to.name,
+        phone=shown(to.phone),
+    )
+
+
+def send(s: Screens, kept: Kept, more: list[str]) -> str:
+    to: PhoneAccount = kept["receiver"]
+    value, shown_amount = kept["amount"], money(kept["amount"], 18, "INF")
+    held = s.member.inf()
+    if value > held:
+        return "END " + s.t("You hold {inf}, less than {amount}.", inf=money(held, 18, "INF"), amount=shown_amount)
+    return s.act(
+        s.member.send_inf(to.address, value),
+        s.t("Sending {amount} to {name}. An SMS will confirm it.", amount=shown_amount, name=to.name),
+    )
+
+
+# ── Basket: the price with the PIN; only then whether this month's was taken and whether the INF suffice ──
+
+
+def basket_price(s: Screens) -> int:
+    return int(s.menu.options.basket_inf * 10**18)
+
+
+def confirm_basket(s: Screens, kept: Kept) -> str:
+    return s.t(
+        "Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=money(basket_price(s), 18, "INF")
+    )
+
+
+def basket(s: Screens, kept: Kept, more: list[str]) -> str:
+    price, month = basket_price(s), s.today().strftime("%Y-%m")
+    if s.member.took_basket(month):
+        return "END " + s.t("You took this month's basket already.")
+    held = s.member.inf()
+    if held < price:
+        return "END " + s.t(
+            "The basket costs {amount}; you hold {inf}.", amount=money(price, 18, "INF"), inf=money(held, 18, "INF")
+        )
+    return s.act(
+        s.member.take_basket(price, month),
+        s.t("Your basket is on its way: {amount}. An SMS will confirm it.", amount=money(price, 18, "INF")),
+    )
+
+
+# ── Claim profit: the PIN first (what is owed is private), then what would be claimed, then yes ──
+
+
+def owed(s: Screens) -> list[Any]:
+    parts = s.holdings().owed
+    if not parts:
+        raise Said("END " + s.t("No profit to claim yet."))
+    return parts
+
+
+def confirm_claim(s: Screens, kept: Kept) -> str:
+    amounts = ", ".join(s.money(p.amount, p.asset) for p in owed(s))  # member parts, then investor parts
+    return s.t("Claim {amount}?\n1 Yes\n0 Back", amount=amounts)
+
+
+def yes(s: Screens, answer: str, kept: Kept) -> bool:
+    if answer != "1":
+        raise Said("CON " + confirm_claim(s, kept))  # anything but yes asks again
+    return True
+
+
+def claim(s: Screens, kept: Kept, more: list[str]) -> str:
+    parts = owed(s)
+    calls = [s.member.claim(p.asset, p.business_id) for p in parts]
+
+    def claiming(queued: int) -> str:  # the day's quota may stop the parts after the first few
+        taken = ", ".join(s.money(p.amount, p.asset) for p in parts[:queued])
+        return s.t("Claiming {amount}. An SMS will confirm it.", amount=taken)
+
+    return s.act(calls, claiming)
+
+
+# ── Sales: browsed, not asked ──
+
+
+def sales(s: Screens, kept: Kept, more: list[str]) -> str:
+    """The open sales, soonest-ending first, numbered, as many names a page as it holds (three at least, in any
+    language: an Arabic page holds 80 characters where an English one holds 182); a number shows that sale."""
+    page, chosen = 0, 0
+    for answer in more:
+        if answer == "00" and not chosen:
+            page += 1
+        elif answer.isascii() and answer.isdecimal() and len(answer) <= 4 and not chosen:
+            chosen = int(answer) or -1
+        else:
+            chosen = -1
+    open_now = [sale for sale in s.sales if sale.phase in Phase.open_labels()]
+    open_now.sort(key=lambda sale: (sale.phase_ends_in is None, sale.phase_ends_in or 0))  # the soonest first
+    if not open_now:
+        return "END " + s.t("No sale is open now.")
+    if chosen:
+        if not 0 < chosen <= len(open_now):
+            return "CON " + s.t("Please choose 1-{last}.", last=len(open_now)) + "\n0 " + s.t("Back")
+        return "CON " + one_sale(s, open_now[chosen - 1])
+    further, back = "00 " + s.t("More"), "0 " + s.t("Back")
+    longest = sorted(open_now, key=lambda sale: len(sale.name))[-3:]  # numbered as the last page's, the longest
+    width = next(  # the longest names that still let any three sales share a page
+        (w for w in range(SALE_NAME, 7, -1) if fits("\n".join([*numbered(longest, w, len(open_now)), further, back]))),
+        8,
+    )
+    pages: list[list[str]] = [[]]
+    for line in numbered(open_now, width):
+        if pages[-1] and not fits("\n".join([*pages[-1], line, further, back])):
+            if len(pages) > page:  # the page asked for is full, and there is more: no need to lay out the rest
+                pages.append([line])
+                break
+            pages.append([])
+        pages[-1].append(line)
+    page = min(page, len(pages) - 1)
+    footer = [further] if page < len(pages) - 1 else []
+    return "CON " + "\n".join([*pages[page], *footer, back])
+
+
+def one_sale(s: Screens, sale: Any) -> str:
+    """One open sale: who may buy, the shares left, the price of one, and when this phase ends."""
+    who = {"local": s.t("members"), "country": s.t("residents"), "world": s.t("anyone")}[sale.phase]
+    left = sale.offered - sale.sold
+    lines = [
+        say_n(s.lang, "{who}: {left} share left", "{who}: {left} shares left", left, who=who, left=left),
+        s.t("{price} a share, to {date}", price=s.money(sale.price, sale.asset), date=s.date_in(sale.phase_ends_in)),
+        "0 " + s.t("Back"),
+    ]
+    name = sale.name
+    while not fits("\n".join([name, *lines])) and len(name) > 8:  # the name gives way, never the figures
+        name = name[:-1]
+    return "\n".join([name.rstrip(), *lines])
+
+
+# ── Rewards: the last five, with their day and project ──
+
+
+def rewards(s: Screens, kept: Kept, more: list[str]) -> str:
+    town = s.town
+    events = town.latest_logs(town.infinity.events.Rewarded(), 5, member=s.account.address)
+    if not events:
+        return "END " + s.t("No rewards yet.")
+    names = town.record.projects
+    lines = []
+    for event in events[::-1]:
+        block = town.client.w3.eth.get_block(event["blockNumber"])
+        day = datetime.fromtimestamp(int(block["timestamp"]), UTC).astimezone(s.zone()).strftime("%d/%m")
+        number = int(event["args"]["projectId"])
+        project = names.get(str(number), f"#{number}")
+        lines.append(f"{day} {money(int(event['args']['amount']), 18, 'INF')} {project}"[:40])
+    return "END " + "\n".join(lines)
+
+
+# ── Language: the PIN, then the language (a borrowed phone does not change it) ──
+
+
+def language_choice(s: Screens, answer: str, kept: Kept) -> str:
+    if answer not in {str(n) for n in range(1, len(LANGUAGE_CHOICES) + 1)}:
+        raise Said("CON " + choose_language())
+    return LANGUAGE_CHOICES[int(answer) - 1]
+
+
+def language(s: Screens, kept: Kept, more: list[str]) -> str:
+    s.account.language = s.lang = kept["language"]
+    s.session.save()
+    return "END " + s.t("Language set.")
+
+
+# The main menu, in its order: a new item is one line here.
+MENU = (
+    Flow(in_context("phone menu", "Balance"), (Pin(),), balance),
+    Flow(
+        in_context("phone menu", "Send INF"),
+        (
+            Ask("receiver", lambda s, kept: s.t("Receiver's phone number:"), receiver),
+            Ask("amount", lambda s, kept: s.t("How much INF to send?"), inf_to_send),
+            Pin(confirm_sending),
+        ),
+        send,
+    ),
+    Flow(in_context("phone menu", "Basket"), (Pin(confirm_basket),), basket),
+    Flow(in_context("phone menu", "Claim profit"), (Pin(), Ask("yes", confirm_claim, yes)), claim),
+    Flow(in_context("phone menu", "Sales"), (), sales),
+    Flow(in_context("phone menu", "Rewards"), (Pin(),), rewards),
+    Flow(
+        in_context("phone menu", "Language"),
+        (Pin(), Ask("language", lambda s, kept: choose_language(), language_choice)),
+        language,
+    ),
+)
