@@ -85,6 +85,10 @@ intense: setup $(BIN)/anvil
 catalogs: setup
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ --no-location --sort-output \
 	  --project "One Small Town" -o api/locale/ost.pot .
+	# A language begun but not offered yet (docs/extending.md) takes the template's new sentences, and says how far it is.
+	for lang in $$($(BIN)/python -c "from api.i18n import begun; print(*begun())"); do \
+	  $(BIN)/pybabel update -i api/locale/ost.pot -d api/locale -D ost -l $$lang --no-fuzzy-matching --ignore-obsolete 2>/dev/null && \
+	  $(BIN)/python -c "from api.i18n import progress; print(progress('$$lang'))"; done
 
 lint: setup
 	$(BIN)/ruff check .

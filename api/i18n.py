@@ -24,6 +24,24 @@ LANGUAGES = {"en": "English", "af": "Afrikaans", "ar": "العربية", "fr": "
 RIGHT_TO_LEFT = {"ar"}
 
 
+def begun() -> list[str]:
+    """The languages whose catalog was started (``pybabel init``) but which the town does not offer yet: a language
+    is offered (:data:`LANGUAGES`) once every sentence has its translation (tests/core/test_catalogs.py)."""
+    return sorted(
+        p.name for p in LOCALE.iterdir() if (p / "LC_MESSAGES" / "ost.po").is_file() and p.name not in LANGUAGES
+    )
+
+
+def progress(language: str) -> str:
+    """How far ``language``'s catalog is: "xh: 12 of 339 sentences translated"."""
+    with (LOCALE / language / "LC_MESSAGES" / "ost.po").open("rb") as source:
+        entries = [m for m in read_po(source, locale=language, domain="ost") if m.id]
+    done = sum(
+        1 for m in entries if (all(m.string) if isinstance(m.string, tuple | list) else m.string) and not m.fuzzy
+    )
+    return f"{language}: {done} of {len(entries)} sentences translated"
+
+
 @cache
 def catalog(language: str) -> dict[str, str]:
     """The translations of ``language`` (msgid → msgstr; one said in a context, as ``context\x04msgid``, gettext's

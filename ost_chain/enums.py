@@ -58,6 +58,11 @@ class Phase(ContractEnum):
         """Who may buy in this phase, in plain words."""
         return _WHO_MAY_BUY[self]
 
+    @property
+    def buyers(self) -> str:
+        """Who may buy in this open phase, in one word for a phone's page ("residents")."""
+        return _BUYERS[self]
+
 
 class Tier(ContractEnum):
     """How close an address stands to the town (``ITownRegistry.Tier``)."""
@@ -157,6 +162,7 @@ _WHO_MAY_BUY = {
     Phase.FAILED: _("nobody: the raise failed; buyers may take refunds"),
 }
 
+_BUYERS = {Phase.LOCAL: _("members"), Phase.COUNTRY: _("residents"), Phase.WORLD: _("anyone")}  # open phases only
 
 _ELIGIBILITY = {
     Eligibility.ELIGIBLE: _("may buy now"),

@@ -193,7 +193,7 @@ def sales(s: Screens, kept: Kept, more: list[str]) -> str:
 
 def one_sale(s: Screens, sale: Any) -> str:
     """One open sale: who may buy, the shares left, the price of one, and when this phase ends."""
-    who = {"local": s.t("members"), "country": s.t("residents"), "world": s.t("anyone")}[sale.phase]
+    who = s.t(Phase[sale.phase.upper()].buyers)
     left = sale.offered - sale.sold
     lines = [
         say_n(s.lang, "{who}: {left} share left", "{who}: {left} shares left", left, who=who, left=left),

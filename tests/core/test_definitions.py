@@ -37,6 +37,7 @@ def test_the_open_phases_are_those_between_pending_and_the_closed_ones() -> None
     assert Phase.open_labels() == ["local", "country", "world"]
     assert [p.label for p in Phase if not p.is_open and not p.closed] == ["pending"]
     assert all(Tier(n).label == phase for n, phase in enumerate(Phase.open_labels()))  # a tier buys from its phase
+    assert [p.buyers for p in Phase if p.is_open] == ["members", "residents", "anyone"]  # the phone's word for each
 
 
 def test_role_ids_are_the_registry_constants() -> None:
