@@ -76,10 +76,16 @@ BridgeUrl = Annotated[
 Business = Annotated[str, typer.Argument(help="The business: its number or its share symbol.")]
 Asset = Annotated[str, typer.Option("--asset", help="Payment asset: an ERC-20 address; default the native coin.")]
 
-# Never wrapped at 80 columns when piped: a sentence stays one line for scripts, grep and logs.
-# Tables are as wide as they need when piped (Rich would squeeze them into 80 columns and cut addresses).
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
-err_console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def fit_consoles() -> None:
+    """Set both consoles for where this command writes, when it runs (not when `ost` was imported, which may be in
+    another process's terminal): never wrapped at 80 columns when piped, so a sentence stays one line for scripts,
+    grep and logs, and tables as wide as they need (Rich would squeeze them into 80 columns and cut addresses)."""
+    console.__init__(soft_wrap=True, width=None if sys.stdout.isatty() else 250)  # type: ignore[misc]
+    err_console.__init__(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)  # type: ignore[misc]
 
 
 def connect(rpc_url: str | None) -> ChainClient:

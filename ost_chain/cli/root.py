@@ -22,7 +22,7 @@ from .deploy import deploy_command, plan_app
 from .infinity import redeem_command, reward_command
 from .members import members_app, residents_app
 from .network import network_app
-from .options import emit_json, err_console
+from .options import emit_json, err_console, fit_consoles
 from .phones import phones_app
 from .profits import profit_app
 from .roles import ambassadors_app, coordinators_app, inf_app, profit_distribute_held
@@ -97,6 +97,7 @@ def main() -> None:
     """Entry point: run the app and turn every :class:`OstError`, and every mistake in how a command was typed, into
     a one-line message."""
     settled()  # what `ost` loaded lives as long as the command does (see ost_chain._startup)
+    fit_consoles()
     try:
         code = _readable(typer.main.get_command(app)).main(prog_name="ost", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `ost`, or a group, alone: its help

@@ -4,6 +4,7 @@ file for the queue, and on a real PostgreSQL server the tests start (see tests/p
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -147,7 +148,8 @@ class Bridge:
     def stop(self) -> None:
         """Ctrl-C: the worker stops, uvicorn shuts down."""
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.killpg(self.process.pid, signal.SIGINT)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -157,7 +159,7 @@ class Bridge:
     def kill(self) -> None:
         """SIGKILL: no goodbye, nothing flushed."""
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.kill_session()
             self.process.wait(timeout=10)
         self.process = None
 

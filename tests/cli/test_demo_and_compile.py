@@ -1,17 +1,13 @@
-"""`ost demo` and `ost compile` as a user runs them: the installed command, real output."""
+"""`ost demo` and `ost compile` as a user runs them: `ost` in a process of its own (tests/launch.py), real output."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 from ost_chain.chain import LocalChain
 from tests import launch
 from tests.nodes import EdrChain
-
-OST = str(Path(sys.executable).with_name("ost"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -130,7 +130,7 @@ def test_an_ost_forked_from_the_tests_loaded_one_says_what_a_started_one_says(
     as starting it if nothing is read at import: the chain, the manifest and the folder here come from the
     environment and the working folder the fork is given, none of which the forkserver had."""
     _, common = town
-    env = {**os.environ, "OST_RPC_URL": common[1], "OST_MANIFEST": common[3], "COLUMNS": "200"}
+    env = {**os.environ, "OST_RPC_URL": common[1], "OST_MANIFEST": common[3]}
     started = subprocess.run(
         [OST, "members", "list"], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path
     )
