@@ -66,13 +66,13 @@ async def get_key(request: Request) -> KeyInfo | None:
         return None
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented:
-        raise _unauthorized("Send the API key as `Authorization: Bearer ost_…`.")
+        raise _unauthorized(Words("Send the API key as `Authorization: Bearer ost_…`."))
     bridge = await get_bridge(request)  # not a sub-dependency: on the busiest route each one costs
     key = bridge.known_key(presented.strip())
     if key is MISSING:
         key = await run_in_threadpool(bridge.check_key, presented.strip())
     if key is None:
-        raise _unauthorized("The API key is unknown or revoked.")
+        raise _unauthorized(Words("The API key is unknown or revoked."))
     hold_to_pace(bridge.limiter, key.id, Words("Too many requests for this key"))
     request.state.key_id = key.id
     return key
@@ -81,10 +81,10 @@ async def get_key(request: Request) -> KeyInfo | None:
 KeyDep = Annotated[KeyInfo | None, Depends(get_key)]
 
 
-def require_key(key: KeyInfo | None, action: str) -> KeyInfo:
-    """``key``, or a 401 saying that ``action`` needs one."""
+def require_key(key: KeyInfo | None, action: Words) -> KeyInfo:
+    """``key``, or a 401 saying that ``action`` (words, said in the reader's language too) needs one."""
     if key is None:
-        raise _unauthorized(f"{action} needs an API key.")
+        raise _unauthorized(Words("{action} needs an API key.", action=action))
     return key
 
 
@@ -95,13 +95,19 @@ def require_coordinator(chain: ChainView, address: str) -> None:
     except Unreachable:
         raise Problem(
             503,
-            "The chain cannot be reached to check the coordinator's role, and the role was not "
-            "seen recently; retry shortly.",
+            Words(
+                "The chain cannot be reached to check the coordinator's role, and the role was not seen recently; "
+                "retry shortly."
+            ),
             kind="chain-unreachable",
             headers={"Retry-After": "5"},
         ) from None
     if not allowed:
-        raise Problem(403, f"{address} does not hold COORDINATOR_ROLE in this town.", kind="not-a-coordinator")
+        raise Problem(
+            403,
+            Words("{address} does not hold COORDINATOR_ROLE in this town.", address=address),
+            kind="not-a-coordinator",
+        )
 
 
 def path_address(address: str) -> str:

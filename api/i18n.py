@@ -85,7 +85,7 @@ def _(sentence: str) -> str:
     return sentence
 
 
-def say_n(language: str | None, one: str, other: str, n: int, **values: object) -> str:
+def say_n(language: str | None, one: str, other: str, n: int, /, **values: object) -> str:
     """The sentence for the number ``n`` in ``language``: the catalog's form for ``n``'s plural category (Arabic has
     six), else English's ``one`` or ``other``; its placeholders filled."""
     forms = plurals(language or "en").get(one)
@@ -101,14 +101,14 @@ def in_context(context: str, message: str) -> tuple[str, str]:
     return context, message
 
 
-def say_in(language: str | None, marked: tuple[str, str], **values: object) -> str:
+def say_in(language: str | None, marked: tuple[str, str], /, **values: object) -> str:
     """A message marked :func:`in_context`, in ``language`` (English when it has no translation in that context)."""
     context, message = marked
     text = catalog(language or "en").get(f"{context}\x04{message}", message)
     return text.format(**values) if values else text
 
 
-def say(language: str | None, message: str, **values: object) -> str:
+def say(language: str | None, message: str, /, **values: object) -> str:
     """``message`` in ``language`` (English when it has no translation), its placeholders filled."""
     text = catalog(language or "en").get(message, message)
     return text.format(**values) if values else text
@@ -121,7 +121,7 @@ class Words(str):
     template: str
     values: dict[str, object]
 
-    def __new__(cls, template: str, **values: object) -> Words:
+    def __new__(cls, template: str, /, **values: object) -> Words:
         made = super().__new__(cls, template.format(**values) if values else template)
         made.template, made.values = template, values
         return made

@@ -22,15 +22,18 @@ from ost_chain.townclient import Town
 
 from .custody import PIN_TRIES, Vault, e164, hash_pin, valid_pin
 from .db import BridgeSession, PhoneAccount, PhoneMove, PhoneOrder, Sms, utcnow
+from .i18n import Words, _
 from .models import PhoneOrderCreate
 from .problems import Problem
 
+NOT_TOWN_AMBASSADOR = _("{signer} is not the Town Ambassador of {town}: only they may do this.")
+NOT_COUNTRY_AMBASSADOR = _("{signer} is not the Country Ambassador of {town}: only they may do this.")
 NEEDS = {
-    "sign-up": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
-    "reset-pin": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
-    "propose-move": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
-    "list": (Role.TOWN_AMBASSADOR, "the Town Ambassador"),
-    "confirm-move": (Role.COUNTRY_AMBASSADOR, "the Country Ambassador"),
+    "sign-up": (Role.TOWN_AMBASSADOR, NOT_TOWN_AMBASSADOR),
+    "reset-pin": (Role.TOWN_AMBASSADOR, NOT_TOWN_AMBASSADOR),
+    "propose-move": (Role.TOWN_AMBASSADOR, NOT_TOWN_AMBASSADOR),
+    "list": (Role.TOWN_AMBASSADOR, NOT_TOWN_AMBASSADOR),
+    "confirm-move": (Role.COUNTRY_AMBASSADOR, NOT_COUNTRY_AMBASSADOR),
 }
 
 
@@ -39,7 +42,7 @@ def signer_of(town: Town, chain_id: int, order: PhoneOrderCreate) -> str:
     now = int(time.time())
     if not now <= order.deadline <= now + ORDER_SECONDS + 60:
         raise Problem(
-            422, "This order is out of date: sign it again (an order is good for ten minutes).", kind="expired"
+            422, Words("This order is out of date: sign it again (an order is good for ten minutes)."), kind="expired"
         )
     message = {
         **order.model_dump(include={"action", "phone", "detail", "deadline"}),
@@ -50,10 +53,10 @@ def signer_of(town: Town, chain_id: int, order: PhoneOrderCreate) -> str:
             phone_order_typed_data(chain_id, town.registry.address, message), bytes.fromhex(order.signature[2:])
         )
     except ValueError:
-        raise Problem(422, "This order's signature cannot be read.", kind="invalid-signature") from None
-    role, words = NEEDS[order.action]
+        raise Problem(422, Words("This order's signature cannot be read."), kind="invalid-signature") from None
+    role, refusal = NEEDS[order.action]
     if not town.has_role(role, signer):
-        raise Problem(403, f"{signer} is not {words} of {town.name}: only they may do this.", kind="not-allowed")
+        raise Problem(403, Words(refusal, signer=signer, town=town.name), kind="not-allowed")
     return signer
 
 
@@ -62,7 +65,7 @@ def carry_out(
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """Do what ``order`` says (its signer checked), recording the order with it; the answer for its signer."""
     if session.get(PhoneOrder, order.nonce.lower()) is not None:
-        raise Problem(409, "This order was carried out already: sign a new one.", kind="conflict")
+        raise Problem(409, Words("This order was carried out already: sign a new one."), kind="conflict")
     if order.action == "list":  # recorded too: a captured list order cannot be replayed to read the numbers
         with session.writing():
             session.add(PhoneOrder(nonce=order.nonce.lower(), action="list", phone="", signer=signer))
@@ -87,10 +90,13 @@ def sign_up(session: BridgeSession, vault: Vault, record: PhoneOrder, number: st
     address up on chain next, so a stopped run is finished by running it again, never doubled."""
     if not name.strip():
         raise Problem(
-            422, "Give the member's name: who sends them INF sees it before confirming.", kind="invalid-input"
+            422, Words("Give the member's name: who sends them INF sees it before confirming."), kind="invalid-input"
         )
     if session.get(PhoneMove, number) is not None:
-        raise Problem(409, f"{number} moved to a new number after a lost SIM: it cannot hold an account again.")
+        raise Problem(
+            409,
+            Words("{number} moved to a new number after a lost SIM: it cannot hold an account again.", number=number),
+        )
     account = session.get(PhoneAccount, number)
     new = account is None
     with session.writing():
@@ -110,7 +116,7 @@ def reset_pin(
     next dial, then chooses their own. Until then nobody else can set a PIN by dialling first."""
     pin = order.one_time_pin or ""
     if not valid_pin(pin) or pin_digest(pin) != order.detail:
-        raise Problem(422, "A reset carries the one-time PIN it signed, of 4 to 6 digits.", kind="invalid-input")
+        raise Problem(422, Words("A reset carries the one-time PIN it signed, of 4 to 6 digits."), kind="invalid-input")
     account = _account(session, number)
     with session.writing():
         account.pin_hash = hash_pin(vault.pepper(account.address, pin))
@@ -123,12 +129,12 @@ def propose_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
     """The Town Ambassador's step for a lost SIM: propose moving the account of ``old`` to ``new``."""
     _account(session, old)
     if not new or session.get(PhoneAccount, new) is not None:
-        raise Problem(
-            409, f"{new or 'No new number'} cannot take the account: a SIM moves to a number that holds none."
-        )
+        if not new:
+            raise Problem(409, Words("Give the new number: a SIM moves to a number that holds no account."))
+        raise Problem(409, Words("{new} cannot take the account: a SIM moves to a number that holds none.", new=new))
     move = session.get(PhoneMove, old)
     if move is not None and move.confirmed_at is not None:
-        raise Problem(409, f"{old} moved to {move.new_phone} already.")
+        raise Problem(409, Words("{old} moved to {new} already.", old=old, new=move.new_phone))
     with session.writing():
         if move is None:
             session.add(PhoneMove(old_phone=old, new_phone=new, proposed_by=record.signer))
@@ -142,12 +148,23 @@ def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
     """The Country Ambassador's step: the account answers the new number, and the old one is refused for good."""
     move = session.get(PhoneMove, old)
     if move is None or move.new_phone != new or move.confirmed_at is not None:
-        raise Problem(409, f"No move of {old} to {new} waits for confirmation: the Town Ambassador proposes it first.")
+        raise Problem(
+            409,
+            Words(
+                "No move of {old} to {new} waits for confirmation: the Town Ambassador proposes it first.",
+                old=old,
+                new=new,
+            ),
+        )
     if move.proposed_by == record.signer:
-        raise Problem(403, "A move needs two keys: the one who proposed it cannot confirm it.", kind="not-allowed")
+        raise Problem(
+            403, Words("A move needs two keys: the one who proposed it cannot confirm it."), kind="not-allowed"
+        )
     account = _account(session, old)
     if session.get(PhoneAccount, new) is not None:
-        raise Problem(409, f"{new} was signed up since the move was proposed: propose a move to a free number.")
+        raise Problem(
+            409, Words("{new} was signed up since the move was proposed: propose a move to a free number.", new=new)
+        )
     with session.writing():
         account.phone = new
         move.confirmed_by, move.confirmed_at = record.signer, utcnow()
@@ -176,5 +193,5 @@ def listed(session: BridgeSession) -> list[dict[str, Any]]:
 def _account(session: BridgeSession, number: str) -> PhoneAccount:
     account = session.get(PhoneAccount, number)
     if account is None:
-        raise Problem(404, f"{number} holds no account in this town's bridge.", kind="not-found")
+        raise Problem(404, Words("{number} holds no account in this town's bridge.", number=number), kind="not-found")
     return account

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from ost_chain.documents import Mismatch, store_folder, stored
 
 from ..deps import BridgeDep
+from ..i18n import Words
 from ..problems import Problem
 
 router = APIRouter(tags=["documents"])
@@ -42,13 +43,15 @@ def get_document(sha256: str, bridge: BridgeDep) -> Response:
     published = {d["sha256"] for docs in bridge.chain.documents().values() for d in docs.values()}
     published.add(bridge.chain.town_plan()["sha256"])
     if digest not in published:  # the store may hold superseded versions and other towns' documents: not served
-        raise Problem(404, f"This town has published no document {digest}.", kind="not-found")
+        raise Problem(404, Words("This town has published no document {digest}.", digest=digest), kind="not-found")
     try:
         data = stored(store_folder(bridge.options.manifest.parent), digest) if bridge.options.manifest else None
     except Mismatch as exc:
         raise Problem(409, str(exc), kind="document-mismatch") from None
     if data is None:
-        raise Problem(404, f"No document {digest} is kept by this town's bridge.", kind="not-found")
+        raise Problem(
+            404, Words("No document {digest} is kept by this town's bridge.", digest=digest), kind="not-found"
+        )
     media_type = _media_type(data)
     headers = {
         "Cache-Control": "public, max-age=31536000, immutable",

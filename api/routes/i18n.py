@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..i18n import LANGUAGES, RIGHT_TO_LEFT, catalog, plurals
+from ..i18n import LANGUAGES, RIGHT_TO_LEFT, Words, catalog, plurals
 from ..problems import Problem
 
 router = APIRouter(prefix="/v1/i18n", tags=["town"])
@@ -32,7 +32,14 @@ def messages(language: str) -> dict[str, Any]:
     are ``{name}``. What is worded apart for another place (the phone menu's items, in their context) is not the
     page's."""
     if language not in LANGUAGES:
-        raise Problem(404, f"This town does not speak {language!r}: choose one of {', '.join(LANGUAGES)}.")
+        raise Problem(
+            404,
+            Words(
+                "This town does not speak '{code}': choose one of {languages}.",
+                code=language,
+                languages=", ".join(LANGUAGES),
+            ),
+        )
     return {
         "code": language,
         "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import Meal, Participation
 from ..deps import ChainDep, KeyDep, SessionDep, TownRecordDep, require_coordinator, require_key
+from ..i18n import Words
 from ..models import MealCreate, MealPublic
 from ..problems import Problem
 
@@ -30,7 +31,7 @@ def record_meal(
     body: MealCreate, chain: ChainDep, town: TownRecordDep, key: KeyDep, session: SessionDep
 ) -> JSONResponse:
     """Record the community-kitchen meal served for a participation (at most one each)."""
-    key = require_key(key, "Recording a meal")
+    key = require_key(key, Words("Recording a meal"))
     require_coordinator(chain, key.coordinator)
     participation = (
         session.get(Participation, (body.participation_id, key.coordinator))
@@ -87,7 +88,7 @@ def list_meals(
     day: Annotated[date, Query(alias="date", description="YYYY-MM-DD, the town's own day (its time zone)")],
 ) -> list[MealPublic]:
     """The meals served on one day (who ate at the community kitchen: a coordinator's API key is needed)."""
-    require_key(key, "Reading the kitchen's meals")
+    require_key(key, Words("Reading the kitchen's meals"))
     rows = session.scalars(select(Meal).where(Meal.served_on == day.isoformat()).order_by(Meal.served_at))
     return [public(m) for m in rows]
 

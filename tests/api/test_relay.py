@@ -559,3 +559,13 @@ def test_the_page_s_words_are_the_page_s_and_not_the_phone_menu_s(http: httpx.Cl
     assert arabic["dir"] == "rtl" and arabic["messages"]["Claim profit"] == "اطلب الأرباح"
     assert not [english for english in arabic["messages"] if "\x04" in english]
     assert arabic["plurals"]["Wrong PIN. {left} try left."]["two"] == "رقم سري خاطئ. بقيت محاولتان."
+
+
+def test_a_refusal_is_said_in_the_reader_s_language_words_within_it_too(http: httpx.Client) -> None:
+    """Issue 28 #6: these refusals were f-strings, English whatever the reader asked for."""
+    french = http.get("/v1/i18n/xx", headers={"Accept-Language": "fr"})
+    assert french.status_code == 404
+    assert french.json()["detail"] == "Cette ville ne parle pas 'xx' : choisissez parmi en, af, ar, fr."
+    afrikaans = http.post("/v1/meals", json={"participationId": "p-1"}, headers={"Accept-Language": "af"})
+    assert afrikaans.status_code == 401
+    assert afrikaans.json()["detail"] == "Om ’n maaltyd aan te teken het ’n API-sleutel nodig."  # its words too
