@@ -127,6 +127,22 @@ class Words(str):
         return made
 
 
+class When(str):
+    """A moment in a sentence (a :class:`Words` value): a date and time in the town's zone, written as the reader's
+    language writes them (:func:`moment`), never a unix time. As a ``str`` it is the English."""
+
+    timestamp: int
+    zone: str
+
+    def __new__(cls, timestamp: int, zone: str) -> When:
+        made = super().__new__(cls, moment(timestamp, zone, None))
+        made.timestamp, made.zone = timestamp, zone
+        return made
+
+    def said_in(self, language: str | None) -> str:
+        return moment(self.timestamp, self.zone, language)
+
+
 def in_language(text: str, language: str | None) -> str:
     """``text`` in ``language``: a :class:`Words` from its template (values that are words themselves translated
     too), any other sentence when the catalog has it whole; else as it is (English). A translation that cannot be
@@ -135,11 +151,18 @@ def in_language(text: str, language: str | None) -> str:
         return str(text)
     try:
         if isinstance(text, Words):
-            values = {k: in_language(v, language) if isinstance(v, Words) else v for k, v in text.values.items()}
+            values = {k: _said(v, language) for k, v in text.values.items()}
             return say(language, text.template, **values)
         return catalog(language).get(str(text), str(text))
     except (KeyError, IndexError, ValueError, AttributeError):
         return str(text)
+
+
+def _said(value: object, language: str) -> object:
+    """A value of a sentence as ``language`` says it: words and moments in it too."""
+    if isinstance(value, Words):
+        return in_language(value, language)
+    return value.said_in(language) if isinstance(value, When) else value
 
 
 _Q = re.compile(r"(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)")

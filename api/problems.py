@@ -106,15 +106,17 @@ async def on_http(request: Request, exc: Exception) -> JSONResponse:
     return respond(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
+NOT_JSON = Words("The body is not valid JSON.")
+
+
 async def on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         first = next(e for e in errors if e.get("type") == "json_invalid")
         where = first.get("ctx", {}).get("error", "")
-        return respond(
-            request, 400, f"The body is not valid JSON{': ' + str(where) if where else ''}.", kind="malformed-json"
-        )
+        malformed = Words("The body is not valid JSON: {where}.", where=str(where)) if where else NOT_JSON
+        return respond(request, 400, malformed, kind="malformed-json")
     said = [_sentence(_where(tuple(e.get("loc", ()))), e) for e in errors]
     fields = [{"field": _where(tuple(e.get("loc", ()))), "message": str(w)} for e, w in zip(errors, said, strict=True)]
     return respond(request, 422, _joined(said[:5]), kind="invalid-input", errors=fields)

@@ -38,12 +38,17 @@ def record_meal(
         or session.scalars(select(Participation).where(Participation.participation_id == body.participation_id)).first()
     )
     if participation is None:
-        raise Problem(404, f"No participation {body.participation_id!r} was submitted here.", kind="not-found")
+        raise Problem(
+            404, Words("No participation '{id}' was submitted here.", id=body.participation_id), kind="not-found"
+        )
     if participation.coordinator != key.coordinator:  # another coordinator's (each coordinator's ids are its own)
         raise Problem(
             403,
-            f"This participation was confirmed by {participation.coordinator}: only that coordinator "
-            "records the meal that went with it.",
+            Words(
+                "This participation was confirmed by {coordinator}: only that coordinator records the meal that went "
+                "with it.",
+                coordinator=participation.coordinator,
+            ),
             kind="not-your-participation",
         )
     zone = ZoneInfo(town.timeZone)
@@ -63,7 +68,7 @@ def record_meal(
     if existing is not None:
         if body.served_at is None or (existing.served_at, existing.note) == (served_at, body.note):
             return JSONResponse(public(existing).model_dump(mode="json"), status_code=200)
-        raise Problem(409, f"A meal was already recorded for {body.participation_id}.", kind="conflict")
+        raise Problem(409, Words("A meal was already recorded for {id}.", id=body.participation_id), kind="conflict")
     meal = Meal(
         participation_id=body.participation_id,
         served_on=given.astimezone(zone).date().isoformat(),  # the town's day, not UTC's
@@ -77,7 +82,9 @@ def record_meal(
             session.add(meal)
     except IntegrityError:
         session.rollback()
-        raise Problem(409, f"A meal was already recorded for {body.participation_id}.", kind="conflict") from None
+        raise Problem(
+            409, Words("A meal was already recorded for {id}.", id=body.participation_id), kind="conflict"
+        ) from None
     return JSONResponse(public(meal).model_dump(mode="json"), status_code=201)
 
 

@@ -27,7 +27,7 @@ from ..bridge import Bridge
 from ..chain import MISSING, Unreachable
 from ..db import Meal, Participation, Status, utcnow
 from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator
-from ..i18n import Words
+from ..i18n import When, Words
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem
@@ -72,8 +72,10 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
     else:
         raise Problem(
             401,
-            "Authenticate with an API key (`Authorization: Bearer ost_…`) or sign the "
-            "participation (an `attestation`).",
+            Words(
+                "Authenticate with an API key (`Authorization: Bearer ost_…`) or sign the participation (an "
+                "`attestation`)."
+            ),
             kind="unauthorized",
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -120,13 +122,15 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
     stored = await asyncio.wrap_future(bridge.intake.submit(row))
     if stored is None:
         raise Problem(
-            409, "Another of this coordinator's participation ids maps to the same on-chain id.", kind="conflict"
+            409, Words("Another of this coordinator's participation ids maps to the same on-chain id."), kind="conflict"
         )
     if stored["body_hash"] != digest:
         raise Problem(
             409,
-            f"The participation {body.participation_id} was already submitted with a different "
-            "body; a participation id is used once.",
+            Words(
+                "The participation {id} was already submitted with a different body; a participation id is used once.",
+                id=body.participation_id,
+            ),
             kind="conflict",
         )
     if body.meal:  # the kitchen's plate that went with it, recorded with it (once, whatever is retried)
@@ -186,11 +190,11 @@ def get_participation(
         )
     )
     if not rows:
-        raise Problem(404, f"No participation {participation_id!r} was submitted here.", kind="not-found")
+        raise Problem(404, Words("No participation '{id}' was submitted here.", id=participation_id), kind="not-found")
     if len(rows) > 1:
         raise Problem(
             422,
-            f"Several coordinators used the id {participation_id!r}: name yours with ?coordinator=0x….",
+            Words("Several coordinators used the id '{id}': name yours with ?coordinator=0x….", id=participation_id),
             kind="ambiguous",
         )
     row = rows[0]
@@ -259,7 +263,8 @@ def _phone_member(bridge: Bridge, phone: str) -> str:
     with bridge.sessions() as session:
         account = session.get(PhoneAccount, number)
     if account is None:
-        raise Problem(422, f"No member of this town has the phone number {number}.", kind="unknown-phone")
+        said = Words("No member of this town has the phone number {number}.", number=number)
+        raise Problem(422, said, kind="unknown-phone")
     return account.address
 
 
@@ -270,8 +275,10 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
     if signature[64] not in (27, 28) or int.from_bytes(signature[32:64], "big") > HALF_ORDER:
         raise Problem(
             422,
-            "The attestation's signature is not in canonical form (a low s, and v of 27 or 28), "
-            "as the contract requires: sign it again with a standard wallet.",
+            Words(
+                "The attestation's signature is not in canonical form (a low s, and v of 27 or 28), as the contract "
+                "requires: sign it again with a standard wallet."
+            ),
             kind="bad-signature",
         )
     try:
@@ -290,10 +297,13 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
         signer = ""
     if signer != att.coordinator:
         raise Problem(
-            401, "The attestation's signature is not the coordinator's for this participation.", kind="bad-signature"
+            401,
+            Words("The attestation's signature is not the coordinator's for this participation."),
+            kind="bad-signature",
         )
     if att.deadline < time.time():
-        raise Problem(422, f"The attestation expired at {att.deadline} (unix time).", kind="expired")
+        when = When(att.deadline, bridge.manifest.timeZone)
+        raise Problem(422, Words("The attestation expired on {when}.", when=when), kind="expired")
     return att.coordinator
 
 
@@ -316,7 +326,11 @@ def _hold_signer_to_its_pace(bridge: Bridge, coordinator: str) -> None:
     if (waiting or 0) >= bridge.options.attestations_waiting:
         raise Problem(
             429,
-            f"{coordinator} has {waiting} signed participations waiting to be minted; send more once they are.",
+            Words(
+                "{coordinator} has signed participations waiting to be minted ({waiting}); send more once they are.",
+                coordinator=coordinator,
+                waiting=waiting,
+            ),
             kind="rate-limited",
             headers={"Retry-After": "30"},
         )
@@ -344,16 +358,23 @@ def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) ->
         if bridge.chain.cap(coordinator) == 0:
             raise Problem(
                 403,
-                f"{coordinator} has no daily cap in this town, so nothing it confirms can be minted: the Town "
-                "Ambassador sets one first (ost's plan, or setCoordinatorDailyCap).",
+                Words(
+                    "{coordinator} has no daily cap in this town, so nothing it confirms can be minted: the Town "
+                    "Ambassador sets one first (ost's plan, or setCoordinatorDailyCap).",
+                    coordinator=coordinator,
+                ),
                 kind="no-daily-cap",
             )
         project = bridge.chain.project(body.project_id)
         if not project.active:
-            what = "is not active" if project.tokensPerShift else "does not exist"
-            raise Problem(422, f"Project {body.project_id} {what} in this town.", kind="unknown-project")
+            said = (
+                Words("Project {project} is not active in this town.", project=body.project_id)
+                if project.tokensPerShift
+                else Words("Project {project} does not exist in this town.", project=body.project_id)
+            )
+            raise Problem(422, said, kind="unknown-project")
         if not bridge.chain.is_member(body.member):
-            raise Problem(422, f"{body.member} is not a member of this town.", kind="not-a-member")
+            raise Problem(422, Words("{member} is not a member of this town.", member=body.member), kind="not-a-member")
     except Unreachable:
         log.warning("chain unreachable: accepting %s unchecked", body.participation_id)
 

@@ -14,6 +14,7 @@ from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
 from ..db import Meal, Participation
 from ..deps import BridgeDep, SessionDep
+from ..i18n import Words
 from ..models import (
     ActivityPublic,
     ChainPublic,
@@ -174,7 +175,8 @@ VENDOR = {"chart.js": NODE_MODULES / "chart.js" / "dist" / "chart.umd.js"}
 def vendor(name: str) -> FileResponse:
     path = VENDOR.get(name)
     if path is None or not path.is_file():
-        raise Problem(404, f"No library {name!r} is served here (`make setup` installs it from npm).", kind="not-found")
+        said = Words("No library '{name}' is served here (`make setup` installs it from npm).", name=name)
+        raise Problem(404, said, kind="not-found")
     headers = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
     return FileResponse(path, media_type="text/javascript", headers=headers)
 

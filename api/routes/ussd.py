@@ -15,7 +15,7 @@ from ost_chain.redact import scrub
 from ..bridge import Bridge
 from ..deps import get_bridge
 from ..gateway import HEADER
-from ..i18n import say
+from ..i18n import Words, say
 from ..problems import Problem
 from .town import PAGE_POLICY, STATIC
 
@@ -39,11 +39,13 @@ async def ussd(request: Request) -> PlainTextResponse:
     expected = bridge.options.ussd_secret
     given = request.headers.get(GATEWAY_HEADER) or request.query_params.get("secret") or ""
     if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise Problem(401, "This endpoint answers the town's USSD gateway only.", kind="not-the-gateway")
+        raise Problem(401, Words("This endpoint answers the town's USSD gateway only."), kind="not-the-gateway")
     form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     phone, text = form.get("phoneNumber", ""), form.get("text", "")
     if not phone or "sessionId" not in form:
-        raise Problem(422, "A USSD callback carries sessionId, phoneNumber and text as a form.", kind="invalid-input")
+        raise Problem(
+            422, Words("A USSD callback carries sessionId, phoneNumber and text as a form."), kind="invalid-input"
+        )
     return PlainTextResponse(await _answer(bridge, phone, text, form["sessionId"]))
 
 
@@ -72,7 +74,9 @@ async def phone_demo(request: Request) -> PlainTextResponse:
         body = await request.json()
         phone, text = str(body["phoneNumber"]), str(body.get("text", ""))
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise Problem(422, "Send {phoneNumber, text} as JSON.", kind="invalid-input") from None
+        raise Problem(
+            422, Words("Send the phone number and the answers as JSON: phoneNumber and text."), kind="invalid-input"
+        ) from None
     return PlainTextResponse(await _answer(bridge, phone, text, ""))
 
 
@@ -86,4 +90,4 @@ async def phone_page(request: Request) -> FileResponse:
 
 def _demo_here(bridge: Bridge, request: Request) -> None:
     if not demo_on(bridge) or (request.client is not None and request.client.host not in LOOPBACK):
-        raise Problem(404, "The phone demo is off here: it runs on the development chain.", kind="not-found")
+        raise Problem(404, Words("The phone demo is off here: it runs on the development chain."), kind="not-found")

@@ -284,10 +284,13 @@ def http(bridge: Bridge) -> Iterator[httpx.Client]:
         yield client
 
 
-def attested(deployed: Deployed, signer: Any, coordinator: str | None = None, **overrides: Any) -> dict[str, Any]:
-    """A participation signed by ``signer``'s wallet for ``coordinator`` (default the signer), as EIP-712 asks."""
+def attested(
+    deployed: Deployed, signer: Any, coordinator: str | None = None, *, expires_in: int = 3600, **overrides: Any
+) -> dict[str, Any]:
+    """A participation signed by ``signer``'s wallet for ``coordinator`` (default the signer), as EIP-712 asks, good
+    for ``expires_in`` seconds from now."""
     body = participation(**overrides)
-    deadline = int(time.time()) + 3600
+    deadline = int(time.time()) + expires_in
     signature = sign_participation(
         signer,
         deployed.client.chain_id,

@@ -3,6 +3,7 @@ a clear problem for every bad input, members, the town, the kitchen and health."
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 import uuid
@@ -132,6 +133,17 @@ def test_a_coordinator_whose_role_is_revoked_on_chain_is_refused_within_seconds(
         http.post("/v1/participations", json=participation(), headers=auth(key)), 403, "does not hold COORDINATOR_ROLE"
     )
     deployed.client.transact(town.registry.functions.grantRole(role, OTHER_COORDINATOR.address), AMBASSADOR)
+
+
+def test_an_expired_attestation_is_refused_with_its_date_in_the_reader_s_words(
+    http: httpx.Client, deployed: Deployed
+) -> None:
+    """People's units: "expired at 1796500000 (unix time)" said no date anyone reads."""
+    body = attested(deployed, COORDINATOR, expires_in=-60)
+    refused = http.post("/v1/participations", json=body, headers={"Accept-Language": "fr"})
+    detail = refused.json()["detail"]
+    assert refused.status_code == 422 and detail.startswith("L'attestation a expiré le "), detail
+    assert str(body["attestation"]["deadline"]) not in detail and re.search(r"\d{4} \d\d:\d\d", detail), detail
 
 
 def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(

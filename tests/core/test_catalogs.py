@@ -209,22 +209,10 @@ def test_arabic_counts_take_the_form_arabic_grammar_gives_them() -> None:
     assert said[100].endswith("100 سهم") and said[102].endswith("102 سهم")
 
 
-# The refusals not marked yet, by file (issue 28 #6 is under way): a file's count may only fall. Each is a sentence a
-# coordinator reads in English whatever their language; mark it Words("…", value=…) and translate it.
-NOT_MARKED_YET = {
-    "api/problems.py": 1,
-    "api/routes/meals.py": 4,
-    "api/routes/participations.py": 13,
-    "api/routes/town.py": 1,
-    "api/routes/ussd.py": 4,
-}
-
-
 def test_every_refusal_the_bridge_writes_is_marked_to_be_said_in_the_reader_s_language() -> None:
     """Issue 28 #6: a Problem's detail written as plain English (an f-string, or a literal no catalog holds) reached
-    an Afrikaans, Arabic or French reader in English. The phone orders', keys', documents' and languages' refusals
-    are Words("…", value=…) now; the scan counts what is left per file: more is a new plain refusal, fewer a count
-    to lower."""
+    an Afrikaans, Arabic or French reader in English (49 of them). Each is Words("…", value=…) now, or a sentence
+    marked _("…"): the scan finds none left."""
     marked = set(extracted())
     plain: dict[str, int] = {}
     for path in sorted((ROOT / "api").rglob("*.py")):
@@ -237,7 +225,7 @@ def test_every_refusal_the_bridge_writes_is_marked_to_be_said_in_the_reader_s_la
                 if english or isinstance(arg, ast.JoinedStr):
                     where = str(path.relative_to(ROOT))
                     plain[where] = plain.get(where, 0) + 1
-    assert plain == NOT_MARKED_YET, "a refusal in plain English: mark it Words(…) and translate it (docs/extending.md)"
+    assert plain == {}, "a refusal in plain English: mark it Words(…) and translate it (docs/extending.md)"
 
 
 REFUSING = {"Problem", "_unauthorized", "respond"}  # what answers a request with a sentence
