@@ -13,33 +13,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from eth_abi import decode as abi_decode
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ost_chain.abi import Function
 from ost_chain.actions import MemberAction, allowlist, on_contract
 from ost_chain.artifacts import Artifacts
 from ost_chain.enums import Tier
-from ost_chain.exceptions import ContractRevert
-from ost_chain.gasless import ForwardRequest, GaslessPolicy, forwarded_call
+from ost_chain.gasless import ForwardRequest, GaslessPolicy
 from ost_chain.manifest import TownManifest
 from ost_chain.member import Member
-from ost_chain.redact import scrub
 from ost_chain.townclient import Town
 from ost_chain.units import money
 
-from .chain import Unreachable
+from . import relay_quota as quota
 from .db import BridgeSession, RelayRequest, RelayStatus, utcnow
 from .i18n import Words
 from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
-from .worker.relay import Reverted, Rpc, RpcError
+from .relay_chain import ChainCheck
+from .worker.relay import Reverted
 
 MAX_REQUEST_GAS = 1_000_000  # one member action never needs more
 MIN_DEADLINE_SECONDS = 60  # a request about to expire would only expire in the queue
@@ -49,10 +45,6 @@ DOOR_SHARE = 100  # requests one address may send at all (a town's Wi-Fi, a hous
 GATEWAY_SHARE = 1_000  # requests a gateway that shows the town's secret may send: this many members' worth
 GATEWAY = "gateway:"  # how a client that showed the town's gateway secret is named
 LISTING_RECHECK_SECONDS = 5.0
-FUNDS_RECHECK_SECONDS = 5.0
-GAS_MARGIN = 8  # a request gives its call at least an eighth more gas than the call needs now
-FORWARDER_WORK = 25_000  # gas the forwarder spends on a request besides its call (measured: about 21,000)
-FIRST_NONCE = 17_100  # more on a signer's first request: its nonce slot goes from zero
 
 
 @dataclass(frozen=True)
@@ -70,8 +62,7 @@ class RelayDesk:
         self._policy_read: tuple[float, GaslessPolicy] | None = None
         # contract → selector → (the member action, its function): the registry's, from the compiled ABIs
         self.by_contract = allowlist(lambda contract: artifacts.get(contract)["abi"])
-        self._tier_of = Function.of(artifacts.get("TownRegistry")["abi"], "tierOf")
-        self._nonces = Function.of(artifacts.get("TownForwarder")["abi"], "nonces")
+        self.chain = ChainCheck(artifacts, relayer, rpc_url)
         self.clock: Callable[[], float] = time.monotonic  # the pace's clock (a test sets its own)
         self.pace: RateLimiter | None = None  # per member (signer)
         self.door: RateLimiter | None = None  # per client address (or gateway), before any signature is checked
@@ -80,7 +71,6 @@ class RelayDesk:
         self._targets: dict[str, str] = {}  # address (lower) → contract name
         self._listed = -1
         self._targets_checked = 0.0
-        self._funds: tuple[float, int, int] | None = None  # when read, the relayer's balance, the gas price
 
     # ── the town's policy, read again whenever the plan's deployment changes the manifest ──
 
@@ -95,14 +85,6 @@ class RelayDesk:
                 self.gateways = RateLimiter(rate * GATEWAY_SHARE / 60, rate * GATEWAY_SHARE, self.clock)
                 self.strangers = RateLimiter(rate * CLIENT_SHARE / 60, rate * CLIENT_SHARE, self.clock)
         return self._policy_read[1]
-
-    def today(self, manifest: TownManifest) -> tuple[str, str, int]:
-        """The town's day now (YYYY-MM-DD), when the next begins in words (``00:00 SAST``, its zone's name), and the
-        seconds until then."""
-        now = datetime.now(UTC).astimezone(ZoneInfo(manifest.timeZone))
-        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        seconds = max(1, int((midnight - now).total_seconds()))
-        return now.date().isoformat(), f"{midnight:%H:%M} {midnight.tzname()}", seconds
 
     # ── the checks ──
 
@@ -219,7 +201,7 @@ class RelayDesk:
                 kind="one-at-a-time",
                 relayId=waiting,
             )
-        tier_read, nonce_read, latest, needed = self._reads(town, request, signer)
+        tier_read, nonce_read, latest, needed = self.chain.reads(town, request, signer)
         if isinstance(tier_read, Reverted) or int(tier_read, 16) == Tier.WORLD:
             self._stranger(client)
         if isinstance(tier_read, Reverted):  # the registry refuses a recovered address
@@ -288,10 +270,11 @@ class RelayDesk:
                     ),
                     kind="below-minimum",
                 )
-        today = self.today(manifest)
-        self._within_quota(session, signer, today, policy, 0, before)
-        estimate = self._simulate(town, request, needed, follower=position > 0)
-        self._within_quota(session, signer, today, policy, estimate, before)  # the gas with this action's own
+        today = quota.today(manifest)
+        quota.within_quota(session, signer, today, policy, 0, before)
+        contract = self._targets.get(request.to.lower())
+        estimate = self.chain.simulate(town, request, needed, contract, follower=position > 0)
+        quota.within_quota(session, signer, today, policy, estimate, before)  # the gas with this action's own
         day = today[0]
         return Checked(
             {
@@ -316,56 +299,6 @@ class RelayDesk:
         """Pace a request no member signed by where it came from: refused with 429 past the client's share."""
         if client is not None and self.strangers is not None:
             hold_to_pace(self.strangers, client, Words("Too many requests from this client"))
-
-    def used_today(self, session: BridgeSession, signer: str, day: str) -> tuple[int, int]:
-        """What ``signer`` has used of ``day``: relayed actions counted, and their gas (as used, else estimated)."""
-        count, gas = session.execute(
-            select(
-                func.count(), func.coalesce(func.sum(func.coalesce(RelayRequest.gas_used, RelayRequest.estimate)), 0)
-            ).where(RelayRequest.signer == signer, RelayRequest.day == day, RelayRequest.counted.is_(True))
-        ).one()
-        return int(count), int(gas)
-
-    def _within_quota(
-        self,
-        session: BridgeSession,
-        signer: str,
-        today: tuple[str, str, int],
-        p: GaslessPolicy,
-        more_gas: int,
-        before: tuple[int, int] = (0, 0),
-    ) -> None:
-        """Refuse when ``signer`` has used today's actions, or today's gas with ``more_gas`` added (``before``: what
-        the same group queues ahead of this one)."""
-        day, next_day, seconds_left = today
-        count, gas = self.used_today(session, signer, day)
-        count, gas = count + before[0], gas + before[1]
-        wait = {"Retry-After": str(seconds_left)}
-        if count >= p.free_actions_per_day:
-            raise Problem(
-                429,
-                Words(
-                    "This member has used today's {actions} free actions; more tomorrow at {next_day}.",
-                    actions=p.free_actions_per_day,
-                    next_day=next_day,
-                ),
-                kind="quota-used",
-                headers=wait,
-            )
-        if more_gas and gas + more_gas > p.gas_per_member_per_day:
-            raise Problem(
-                429,
-                Words(
-                    "This member has used today's free gas ({gas} of {most}; this action needs {more} more); more "
-                    "tomorrow at {next_day}.",
-                    gas=f"{gas:,}",
-                    most=f"{p.gas_per_member_per_day:,}",
-                    more=f"{more_gas:,}",
-                    next_day=next_day,
-                ),
-                kind="quota-used",
-                headers=wait,
-            )
 
     def _allowed(self, town: Town, request: ForwardRequest) -> MemberAction:
         """The member action ``request`` calls, or a 422 naming those the town relays on its target."""
@@ -408,103 +341,6 @@ class RelayDesk:
         if not hasattr(self, "_name"):
             self._name = town.forwarder_name()
         return self._name
-
-    def _reads(self, town: Town, request: ForwardRequest, signer: str) -> list[Any]:
-        """What the checks read of the chain, in one round trip: the signer's tier (a revert: a recovered address),
-        its forwarder nonce, the latest block, and the gas the call needs as the forwarder will make it (a revert,
-        or no more than a node's error for a call that fails)."""
-        forwarder = town.forwarder.address
-        call = {"from": forwarder, "to": request.to, "data": "0x" + forwarded_call(signer, request.data).hex()}
-        answers = Rpc(town).batch(
-            [
-                ("eth_call", [{"to": town.registry.address, "data": _hex(self._tier_of.encode(signer))}, "latest"]),
-                ("eth_call", [{"to": forwarder, "data": _hex(self._nonces.encode(signer))}, "latest"]),
-                ("eth_getBlockByNumber", ["latest", False]),
-                ("eth_estimateGas", [call]),
-            ]
-        )
-        for answer in answers:
-            if isinstance(answer, RpcError):
-                raise Unreachable(scrub(str(answer), self.rpc_url))
-        if isinstance(answers[0], Reverted) and not answers[0].certain:  # no revert's data: the node's trouble
-            raise Unreachable("the signer's tier could not be read")
-        if isinstance(answers[3], Reverted) and not answers[3].certain and isinstance(answers[0], Reverted):
-            raise Unreachable("the call could not be simulated")  # the node ran none of the calls
-        if isinstance(answers[1], Reverted) or isinstance(answers[2], Reverted):
-            raise Unreachable("the forwarder's nonce or the latest block could not be read")
-        return answers
-
-    def _simulate(self, town: Town, request: ForwardRequest, needed: Any, *, follower: bool = False) -> int:
-        """The call as the forwarder will make it (a revert refused, decoded; a request whose gas is short of the
-        call's with a margin refused: it would run out on the way), then the relay's own gas — derived from the
-        call's, the forwarder's own work measured once (a follower, whose nonce is not yet the forwarder's next,
-        counts the gas its member signed for); a relayer that cannot pay for it refuses it with 503. Every failure
-        is decided from the answer's form, never a node's words."""
-        if isinstance(needed, Reverted):
-            said = self._said(town, request, needed)
-            raise Problem(422, Words("This action would fail: {said}", said=said), kind="would-revert")
-        needed = int(needed, 16)
-        least = needed + needed // GAS_MARGIN + 5_000
-        if request.gas < least:
-            raise Problem(
-                422,
-                Words(
-                    "The request gives its call {gas} gas and the call needs about {needed}: sign it again with at "
-                    "least {least}.",
-                    gas=f"{request.gas:,}",
-                    needed=f"{needed:,}",
-                    least=f"{least:,}",
-                ),
-                kind="gas-too-low",
-            )
-        # The forwarder's own work on top of the call: the signature, the member's nonce (its slot written afresh on
-        # the first action), the event; measured on an INF transfer as 20,900 more, 37,700 on a first action.
-        estimate = request.gas if follower else needed + FORWARDER_WORK + (FIRST_NONCE if request.nonce == 0 else 0)
-        self._can_pay(Rpc(town), estimate)
-        return estimate
-
-    def _can_pay(self, rpc: Rpc, gas: int) -> None:
-        """Refuse, before anything is queued, while the relayer's balance cannot pay ``gas`` at twice today's price
-        (what a batch offers); read at most every few seconds."""
-        now = time.monotonic()
-        if self._funds is None or now > self._funds[0] + FUNDS_RECHECK_SECONDS:
-            balance, price = rpc.batch([("eth_getBalance", [self.relayer, "latest"]), ("eth_gasPrice", [])])
-            for answer in (balance, price):
-                if isinstance(answer, Exception):
-                    raise Unreachable(scrub(str(answer), self.rpc_url))
-            self._funds = (now, int(balance, 16), int(price, 16))
-        _, balance, price = self._funds
-        if balance < gas * 2 * price:
-            raise Problem(
-                503,
-                Words(
-                    "The town's relayer has no coin left to pay for gas: nothing was sent. The town is told (in "
-                    "the bridge's health report); try again later."
-                ),
-                kind="relayer-empty",
-                headers={"Retry-After": "600"},
-            )
-
-    def _said(self, town: Town, request: ForwardRequest, exc: Reverted) -> str:
-        if exc.empty:
-            return Words("it runs out of gas, or fails without giving a reason.")
-        return _in_units(town.client.artifacts.errors.decode(exc.data), self._targets.get(request.to.lower()))
-
-
-def _hex(data: bytes) -> str:
-    return "0x" + data.hex()
-
-
-def _in_units(revert: ContractRevert, contract: str | None) -> str:
-    """A balance refusal of the town's own tokens in whole units (INF, shares), not the token's smallest ones."""
-    units = {"InfinityToken": (18, "INF"), "ShareToken": (0, "shares")}.get(contract or "")
-    if revert.error != "ERC20InsufficientBalance" or units is None:
-        return revert.sentence
-    named = revert.named
-    held, needed = money(int(named["balance"]), *units), money(int(named["needed"]), *units)
-    return Words(
-        "{sender} holds {held}, less than the {needed} asked for.", sender=named["sender"], held=held, needed=needed
-    )
 
 
 def _replayed(signer: str, nonce: int) -> Problem:

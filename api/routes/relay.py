@@ -15,6 +15,7 @@ from ost_chain.actions import recorded
 from ost_chain.gasless import ForwardRequest
 from ost_chain.redact import scrub
 
+from .. import relay_quota
 from ..bridge import Bridge
 from ..chain import Unreachable
 from ..db import BridgeSession, RelayRequest, Status
@@ -108,8 +109,8 @@ def quota(address: str, bridge: BridgeDep, session: SessionDep, language: Langua
     address = path_address(address)
     desk, manifest = bridge.relay_desk, bridge.manifest
     policy = desk.policy()
-    day, next_day, _ = desk.today(manifest)
-    used, gas = desk.used_today(session, address, day)
+    day, next_day, _ = relay_quota.today(manifest)
+    used, gas = relay_quota.used_today(session, address, day)
     left = max(0, policy.free_actions_per_day - used) if gas < policy.gas_per_member_per_day else 0
     return RelayQuota(
         address=address,

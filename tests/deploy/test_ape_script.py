@@ -39,16 +39,22 @@ def ape_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> su
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         **(env or {}),
     )
-    return subprocess.run(
-        [APE, "run", "deploy_town", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    for _attempt in range(3):
+        done = subprocess.run(
+            [APE, "run", "deploy_town", *args],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            check=False,
+        )
+        # ape-foundry starts its anvil on a random port it does not check is free (on a busy machine one start in
+        # ten or so finds it taken, and waits 20 s): only that is tried again; whatever the script did is not.
+        if "RPCTimeoutError" not in done.stdout + done.stderr:
+            break
+    return done
 
 
 def write_plan(tmp_path: Path) -> Path:

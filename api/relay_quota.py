@@ -1,0 +1,76 @@
+"""A member's day of relayed actions: the town's day (in its time zone), what the member has used of it, and the
+refusal once today's free actions or gas are used."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ost_chain.gasless import GaslessPolicy
+from ost_chain.manifest import TownManifest
+
+from .db import BridgeSession, RelayRequest
+from .i18n import Words
+from .problems import Problem
+
+
+def today(manifest: TownManifest) -> tuple[str, str, int]:
+    """The town's day now (YYYY-MM-DD), when the next begins in words (``00:00 SAST``, its zone's name), and the
+    seconds until then."""
+    now = datetime.now(UTC).astimezone(ZoneInfo(manifest.timeZone))
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    seconds = max(1, int((midnight - now).total_seconds()))
+    return now.date().isoformat(), f"{midnight:%H:%M} {midnight.tzname()}", seconds
+
+
+def used_today(session: BridgeSession, signer: str, day: str) -> tuple[int, int]:
+    """What ``signer`` has used of ``day``: relayed actions counted, and their gas (as used, else estimated)."""
+    count, gas = session.execute(
+        select(
+            func.count(), func.coalesce(func.sum(func.coalesce(RelayRequest.gas_used, RelayRequest.estimate)), 0)
+        ).where(RelayRequest.signer == signer, RelayRequest.day == day, RelayRequest.counted.is_(True))
+    ).one()
+    return int(count), int(gas)
+
+
+def within_quota(
+    session: BridgeSession,
+    signer: str,
+    today: tuple[str, str, int],
+    p: GaslessPolicy,
+    more_gas: int,
+    before: tuple[int, int] = (0, 0),
+) -> None:
+    """Refuse when ``signer`` has used today's actions, or today's gas with ``more_gas`` added (``before``: what
+    the same group queues ahead of this one)."""
+    day, next_day, seconds_left = today
+    count, gas = used_today(session, signer, day)
+    count, gas = count + before[0], gas + before[1]
+    wait = {"Retry-After": str(seconds_left)}
+    if count >= p.free_actions_per_day:
+        raise Problem(
+            429,
+            Words(
+                "This member has used today's {actions} free actions; more tomorrow at {next_day}.",
+                actions=p.free_actions_per_day,
+                next_day=next_day,
+            ),
+            kind="quota-used",
+            headers=wait,
+        )
+    if more_gas and gas + more_gas > p.gas_per_member_per_day:
+        raise Problem(
+            429,
+            Words(
+                "This member has used today's free gas ({gas} of {most}; this action needs {more} more); more "
+                "tomorrow at {next_day}.",
+                gas=f"{gas:,}",
+                most=f"{p.gas_per_member_per_day:,}",
+                more=f"{more_gas:,}",
+                next_day=next_day,
+            ),
+            kind="quota-used",
+            headers=wait,
+        )
