@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from ..db import Meal, Participation
+from ..db import Meal, Participation, Status
 from ..deps import ChainDep, SessionDep, path_address
-from ..models import MemberPublic, Status
+from ..models import MemberPublic
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 

@@ -1,0 +1,55 @@
+"""The bridge's health report: the chain, the database, the queue and the relayer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import BaseModel
+
+# ── health ──
+
+
+class ChainHealth(BaseModel):
+    chainId: int
+    reachable: bool
+    block: int | None = None
+    error: str | None = None
+
+
+class DatabaseHealth(BaseModel):
+    reachable: bool
+    error: str | None = None
+
+
+class QueueHealth(BaseModel):
+    depth: int | None = Field(default=None, description="Unknown while the database is away.")
+    oldestWaitingSeconds: float | None
+    workerLeader: bool
+    relayDepth: int | None = Field(default=None, description="Members' relayed actions waiting or on their way.")
+    lastMinedSeconds: float | None = Field(
+        default=None, description="Seconds since this worker last saw one of its batches mined (its leader only)."
+    )
+    stalled: bool = Field(default=False, description="Rows wait and nothing was mined for a while: 503.")
+
+
+class RelayerHealth(BaseModel):
+    address: str
+    balance: str | None = Field(default=None, description="Wei, as a decimal string.")
+    low: bool | None = None
+    spent_last_day: str | None = Field(default=None, description="Wei the relayer paid for gas in the last 24 hours.")
+    relayed_last_day: int | None = Field(default=None, description="Members' actions it relayed in the last 24 hours.")
+    days_left: float | None = Field(
+        default=None, description="Days its balance lasts at the last 24 hours' rate (absent when it spent nothing)."
+    )
+    sentence: str | None = Field(default=None, description="The same, in words.")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "stalled"]
+    chain: ChainHealth
+    database: DatabaseHealth
+    queue: QueueHealth
+    relayer: RelayerHealth
+    warnings: list[str]
