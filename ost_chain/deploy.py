@@ -18,20 +18,19 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from web3.contract import Contract
-from web3.logs import DISCARD
 from web3.types import Nonce, TxReceipt
 from web3.utils.address import get_create_address
 
 from . import _changes as changes
 from . import _devcoin as devcoin
+from . import _listing as listing
 from . import documents, ostnetwork
 from ._deployed import accepts, has_cap, holds_role, is_resident
 from .client import ChainClient
-from .enums import NATIVE, OwnershipPolicy, Role
+from .enums import NATIVE, Role
 from .exceptions import ConfigError, OstError
 from .manifest import Manifest
 from .plan import ResolvedBusiness, TownPlan
-from .terms import SaleTerms
 
 MEMBER_BATCH = 200
 
@@ -150,7 +149,7 @@ class Deployment:
             Stage(
                 "businesses and documents",
                 len(planned) * 2 + documents.document_count(plan),
-                self._businesses,
+                partial(listing.businesses, self),
             ),
             Stage("launch", 1, self._launch),
         ]
@@ -244,28 +243,6 @@ class Deployment:
                 done=partial(is_resident, registry, resident),
             )
 
-    def _businesses(self) -> None:
-        registry, factory, distributor = self.town.registry, self.town.factory, self.town.distributor
-        ambassador = self.plan.town_ambassador
-        start = self._sales_start()
-        for index, business in enumerate(self.businesses):
-            listed = self._list(factory, business, start, ambassador, index)
-            documents.publish_business_documents(self, factory, listed, self.plan.businesses[index], ambassador)
-            key = f"investor:{business.symbol}"
-            if business.investor_bps or self.manifest.has_step(key):  # set once, or changed since
-                bps = business.investor_bps
-                self.step(
-                    key,
-                    distributor.functions.setInvestorShare(listed, bps),
-                    ambassador,
-                    done=lambda i=listed, b=bps: self._investor_share(distributor, i) == b,  # type: ignore[misc]
-                    ensure=True,
-                )
-            else:
-                self.progress.advance(f"investor part of {business.symbol}")
-        documents.publish_town_plan(self, registry, ambassador)  # the 12-month plan, its hash on record
-        documents.publish_town_page(self, registry, ambassador)
-
     def _launch(self) -> None:
         registry = self.town.registry
         if self.plan.launch and not registry.functions.launched().call():
@@ -320,54 +297,6 @@ class Deployment:
         self.manifest.record_step(key, tx=receipt["transactionHash"].to_0x_hex(), block=receipt["blockNumber"])
         return receipt
 
-    def _list(self, factory: Contract, business: ResolvedBusiness, start: int, sender: str, index: int) -> int:
-        recorded = self.manifest.business(business.symbol)
-        if recorded:
-            self.progress.advance(f"list {business.symbol}")
-            return int(recorded["id"])
-        # A listing sent by a run that stopped before recording it is found on chain by its symbol.
-        for business_id in range(len(self.manifest.businesses()), factory.functions.businessCount().call()):
-            sale, token = factory.functions.business(business_id).call()
-            if self.client.at("ShareToken", token).functions.symbol().call() == business.symbol:
-                self.manifest.record_business(business.symbol, business_id, sale, token)
-                self.progress.advance(f"list {business.symbol}")
-                return business_id
-        terms = SaleTerms(
-            price=business.price_units,
-            shares_offered=business.shares,
-            min_shares=business.minimum,
-            max_per_buyer=business.max_per_buyer,
-            start=start,
-            local_duration=business.local_seconds,
-            country_duration=business.country_seconds,
-            world_duration=business.world_seconds,
-            treasury=business.treasury,
-            payment_asset=business.asset,
-        )
-        signer = self.signer(sender, f"list {business.symbol}")
-        receipt = self.client.transact(
-            factory.functions.listBusiness(
-                business.name,
-                business.symbol,
-                OwnershipPolicy.KEEP_LOCAL if business.keep_local else OwnershipPolicy.OPEN,
-                terms.as_tuple(),
-            ),
-            signer,
-        )
-        self.tick()
-        (event,) = factory.events.BusinessListed().process_receipt(receipt, errors=DISCARD)
-        args = event["args"]
-        self.manifest.record_business(
-            business.symbol,
-            args["businessId"],
-            args["sale"],
-            args["token"],
-            tx=receipt["transactionHash"].to_0x_hex(),
-            block=receipt["blockNumber"],
-        )
-        self.progress.advance(f"list {business.symbol}")
-        return int(args["businessId"])
-
     # ── helpers ──
 
     def signer(self, address: str, step: str) -> LocalAccount:
@@ -386,19 +315,6 @@ class Deployment:
         self.sent += 1
         if self.fail_after is not None and self.sent >= self.fail_after:
             raise InjectedFailure(f"Stopped on purpose after {self.sent} transactions, before recording the last.")
-
-    def _sales_start(self) -> int:
-        if isinstance(self.plan.sales_start, int):
-            return self.plan.sales_start
-        recorded = self.manifest.sales_start()
-        if recorded is None:
-            recorded = int(self.client.w3.eth.get_block("latest")["timestamp"])
-            self.manifest.record_sales_start(recorded)
-        return recorded
-
-    @staticmethod
-    def _investor_share(distributor: Contract, business_id: int) -> int:
-        return int(distributor.functions.investorShare(business_id).call())
 
     def _project_set(self, infinity: Contract, project_id: int) -> bool:
         project = self.plan_project(project_id)
