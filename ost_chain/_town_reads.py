@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
@@ -16,6 +15,7 @@ from eth_utils import to_checksum_address
 from web3.contract import Contract
 
 from . import figures
+from ._sales_read import Eligibility, SaleStatus, sale_status
 from .abi import ERC20_ABI, Function
 from .client import ChainClient
 from .enums import NATIVE, Phase, Role, Tier
@@ -23,33 +23,6 @@ from .enums import Eligibility as EligibilityReason
 from .exceptions import ConfigError
 from .manifest import TownManifest
 from .units import checksum, hash_id, when
-
-
-@dataclass(frozen=True)
-class SaleStatus:
-    business_id: int
-    name: str
-    symbol: str
-    phase: str
-    sold: int
-    minimum: int
-    offered: int
-    price: int
-    asset: str
-    phase_ends_in: int | None  # seconds, None once closed
-    finalized: bool = False
-    sale: str = ""
-    token: str = ""
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    eligible: bool
-    reason: str
-    sentence: str
-    max_shares: int
-    opens_at: int
-    moved_to: str = ""  # a recovered address's new one
 
 
 class TownReader:
@@ -202,32 +175,7 @@ class TownReader:
             values = self.client.read_many(calls)
             self._names.extend(zip(values[::2], values[1::2], strict=True))
         values = self.client.read_many([(listed[i][0], fn, ()) for i in ids for fn in self._status_reads])
-        out = []
-        for n, i in enumerate(ids):
-            sale, token = listed[i]
-            terms, phase_index, schedule, sold, finalized = values[5 * n : 5 * n + 5]
-            phase = Phase(phase_index).label
-            start, local_end, country_end, world_end = schedule
-            ends = {"pending": start, "local": local_end, "country": country_end, "world": world_end}.get(phase)
-            name, symbol = self._names[i]
-            out.append(
-                SaleStatus(
-                    i,
-                    name,
-                    symbol,
-                    phase,
-                    int(sold),
-                    terms.minShares,
-                    terms.sharesOffered,
-                    terms.price,
-                    terms.paymentAsset,
-                    None if ends is None else max(0, ends - now),
-                    bool(finalized),
-                    sale,
-                    token,
-                )
-            )
-        return out
+        return [sale_status(i, listed[i], self._names[i], values[5 * n : 5 * n + 5], now) for n, i in enumerate(ids)]
 
     def eligibility(self, ref: str | int, buyer: str) -> Eligibility:
         sale, _ = self.sale(self.business_id(ref))

@@ -20,7 +20,8 @@ from web3.types import TxReceipt
 from . import gasless
 from ._owed import Owed, owed
 from ._roster import projects, residents, role_holders
-from ._town_reads import Eligibility, SaleStatus, TownReader
+from ._sales_read import Eligibility, SaleStatus
+from ._town_reads import TownReader
 from .enums import NATIVE, Phase, Role
 from .exceptions import ConfigError, ContractRevert, OstError
 from .units import checksum, hash_id, money
