@@ -10,6 +10,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from ost_chain.abi import ERC20_ABI, Function
+from ost_chain.actions import ACTIONS
 from ost_chain.artifacts import Artifacts
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import TownManifest
@@ -29,20 +30,37 @@ from .worker import Worker
 
 log = logging.getLogger("ost.bridge")
 KEY_CACHE_SECONDS = 1.0
-# The page's wallet calls: (contract, function) of the compiled artifacts; selectors come from their ABI entries.
-WALLET_CALLS = {
-    "buy": ("ShareSale", "buy(uint256)"),
-    "finalize": ("ShareSale", "finalize()"),
-    "refund": ("ShareSale", "refund()"),
+# The page's wallet calls besides the member actions it offers (those come from ost_chain/actions.py): finalizing a
+# sale (anyone may), a token's approve, the reads a permit or a forward request is signed from, and which overload
+# the page calls where an action's function has several (a claim names its asset, the native coin's too).
+# (contract, function) of the compiled artifacts; every selector comes from its ABI entry.
+PAGE_CALLS = {
     "claim": ("ProfitDistributor", "claim(address)"),
-    "claimAsInvestor": ("ProfitDistributor", "claimAsInvestor(uint256,address)"),
+    "finalize": ("ShareSale", "finalize()"),
     "approve": ("InfinityToken", "approve(address,uint256)"),  # any ERC-20's approve
-    "buyWithPermit": ("ShareSale", "buyWithPermit(uint256,uint256,uint8,bytes32,bytes32)"),
     "nonces": ("InfinityToken", "nonces(address)"),  # any ERC-2612 token's, and the forwarder's
     "name": ("InfinityToken", "name()"),  # any ERC-20's
     "eip712Domain": ("InfinityToken", "eip712Domain()"),  # ERC-5267: a token's permit domain, where it says it
     "version": ("ERC20", "version()"),  # else its version(), as USDC has
 }
+
+
+def wallet_calls(artifacts: Artifacts) -> dict[str, Function]:
+    """The page's wallet calls by name: every function of a member action the page offers (the registry's), and
+    :data:`PAGE_CALLS`. An ABI without one of them, or an overloaded one the page does not name, fails here, at
+    start, not on a member's click."""
+    offered: dict[str, list[Function]] = {}
+    for action in ACTIONS:
+        for fn in action.entries(artifacts.get(action.contract)["abi"]) if action.page else ():
+            offered.setdefault(fn.abi["name"], []).append(fn)
+    calls = {}
+    for call, (contract, signature) in PAGE_CALLS.items():
+        calls[call] = Function.of(ERC20_ABI if contract == "ERC20" else artifacts.get(contract)["abi"], signature)
+    for name, overloads in offered.items():
+        if name not in calls and len(overloads) > 1:
+            raise LookupError(f"The page offers {name} with {len(overloads)} overloads: name the one in PAGE_CALLS.")
+        calls.setdefault(name, overloads[0])
+    return calls
 
 
 class Bridge:
@@ -61,11 +79,7 @@ class Bridge:
         self.engine = make_engine(self.options.database())
         self.sessions = sessions(self.engine)
         self.artifacts = Artifacts(settings.build_dir)
-        # Checked at start-up: an ABI without one of them fails here, not on a member's click.
-        self.wallet_calls = {
-            call: Function.of(ERC20_ABI if c == "ERC20" else self.artifacts.get(c)["abi"], f)
-            for call, (c, f) in WALLET_CALLS.items()
-        }
+        self.wallet_calls = wallet_calls(self.artifacts)
         self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
         self.relayer = relayer or self._relayer()
         self.worker = Worker(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from eth_utils import function_signature_to_4byte_selector
 
+import api.bridge
+from api.bridge import wallet_calls
 from ost_chain.actions import ACTIONS, BY_SLUG, MemberAction, allowlist, recorded
 from ost_chain.artifacts import Artifacts
 from ost_chain.compiler import compile_contracts
@@ -60,3 +64,23 @@ def test_a_request_recorded_by_words_by_a_replica_of_the_previous_version_finds_
     assert recorded("send-inf") is recorded("send INF") is BY_SLUG["send-inf"]
     assert recorded("claim investor profit") is BY_SLUG["claim-investor-profit"]
     assert recorded("mint INF") is None
+
+
+def test_the_page_s_wallet_calls_are_the_registry_s_page_actions_and_a_new_one_joins_them(artifacts: Artifacts) -> None:
+    """Issue 28 #1: the page's calls were a list of their own (WALLET_CALLS) beside the registry. Now every function
+    of an action the page offers is among them, by name, with the overload the page uses where there are several;
+    an overloaded one the page does not name is refused at start."""
+    calls = wallet_calls(artifacts)
+    offered = {f for a in ACTIONS if a.page for f in a.functions}
+    assert offered <= set(calls) and {"finalize", "approve", "nonces", "name", "eip712Domain", "version"} <= set(calls)
+    assert calls["claim"].inputs == ("address",)  # the overload that names its asset
+    sending = replace(BY_SLUG["send-shares"], page=True)  # offered on the page: one line in the registry
+    actions = tuple(sending if a.slug == "send-shares" else a for a in ACTIONS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(api.bridge, "ACTIONS", actions)
+        assert wallet_calls(artifacts)["transfer"].inputs == ("address", "uint256")
+        overloaded = replace(BY_SLUG["claim-profit"], page=True)
+        patch.setattr(api.bridge, "PAGE_CALLS", {k: v for k, v in api.bridge.PAGE_CALLS.items() if k != "claim"})
+        patch.setattr(api.bridge, "ACTIONS", (overloaded,))
+        with pytest.raises(LookupError, match="claim with 2 overloads"):
+            wallet_calls(artifacts)
