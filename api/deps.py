@@ -1,5 +1,6 @@
-"""The routes' dependencies, as ``Annotated`` aliases: what a route uses (the chain view, the town's record, a database
-session, the caller's key, the reader's language), and the bridge itself for routes not yet narrowed to theirs."""
+"""The routes' dependencies, as ``Annotated`` aliases: what a route uses (the chain view, the town's record, the
+bridge's settings, the relay desk, the phone menu, a database session, the caller's key, the reader's language), and
+the bridge itself for the routes that report on all of it (health) or feed its intake (participations)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ost_chain.abi import Function
 from ost_chain.manifest import TownManifest
 
 from .bridge import Bridge
 from .chain import MISSING, ChainView, Unreachable
 from .db import BridgeSession
+from .gasless import RelayDesk
 from .i18n import Words, chosen_language
 from .keys import KeyInfo
-from .pace import hold_to_pace
+from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
+from .settings import Settings
+from .ussd import PhoneMenu
 
 
 async def get_bridge(request: Request) -> Bridge:
@@ -43,6 +48,46 @@ async def get_town_record(request: Request) -> TownManifest:
 
 
 TownRecordDep = Annotated[TownManifest, Depends(get_town_record)]
+
+
+async def get_settings(request: Request) -> Settings:
+    """The bridge's settings: its own (``.bridge``) and the chain's URL (never shown: it may carry a key)."""
+    return request.app.state.bridge.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_relay_desk(request: Request) -> RelayDesk:
+    """The door of members' relayed actions: the town's policy and every check of a signed request."""
+    return request.app.state.bridge.relay_desk
+
+
+DeskDep = Annotated[RelayDesk, Depends(get_relay_desk)]
+
+
+async def get_phone_menu(request: Request) -> PhoneMenu:
+    """The phone menu, with the custody of phone members' keys and PINs."""
+    return request.app.state.bridge.phone_menu
+
+
+MenuDep = Annotated[PhoneMenu, Depends(get_phone_menu)]
+
+
+async def get_order_pace(request: Request) -> RateLimiter:
+    """The pace of signed requests that need no key (signed participations, ambassadors' phone orders)."""
+    return request.app.state.bridge.signers
+
+
+SignedPaceDep = Annotated[RateLimiter, Depends(get_order_pace)]
+
+
+async def get_wallet_calls(request: Request) -> dict[str, Function]:
+    """The page's wallet calls by name (the member actions it offers, and the calls around them)."""
+    return request.app.state.bridge.wallet_calls
+
+
+WalletCallsDep = Annotated[dict[str, Function], Depends(get_wallet_calls)]
 
 
 def get_session(bridge: BridgeDep) -> Iterator[BridgeSession]:

@@ -12,7 +12,7 @@ from web3.exceptions import Web3RPCError
 from ost_chain.redact import scrub
 
 from ..chain import Unreachable
-from ..deps import BridgeDep, SessionDep
+from ..deps import ChainDep, MenuDep, SessionDep, SettingsDep, SignedPaceDep, TownRecordDep
 from ..i18n import Words
 from ..models import PhoneOrderCreate
 from ..pace import hold_to_pace
@@ -33,22 +33,28 @@ router = APIRouter(prefix="/v1/phones", tags=["phones"])
         429: {"description": "Too many orders from this client."},
     },
 )
-def phone_order(body: PhoneOrderCreate, request: Request, bridge: BridgeDep, session: SessionDep) -> Any:
+def phone_order(
+    body: PhoneOrderCreate,
+    request: Request,
+    chain: ChainDep,
+    record: TownRecordDep,
+    menu: MenuDep,
+    pace: SignedPaceDep,
+    settings: SettingsDep,
+    session: SessionDep,
+) -> Any:
     """Carry out an ambassador's signed order about a phone member (``ost phones …`` signs and sends them). No API
     key: the signature is the authority, checked against the signer's role on chain — the Town Ambassador signs
     up, resets a PIN with a one-time PIN, proposes a lost SIM's move and lists; the Country Ambassador confirms a
     move. Each order is carried out once, and recorded with its signer."""
-    hold_to_pace(
-        bridge.signers, f"phones:{request.client.host if request.client else 'unknown'}", Words("Too many orders")
-    )
+    hold_to_pace(pace, f"phones:{request.client.host if request.client else 'unknown'}", Words("Too many orders"))
     try:
-        signer = signer_of(bridge.chain.town(), bridge.chain_id, body)
+        signer = signer_of(chain.town(), record.chainId, body)
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
-        bridge.chain.forget_connection()
-        raise Unreachable(scrub(str(exc), bridge.settings.chain_url)) from None
-    vault = bridge.phone_menu.vault
+        chain.forget_connection()
+        raise Unreachable(scrub(str(exc), settings.chain_url)) from None
     try:
-        return carry_out(session, vault, body, signer, bridge.options.phone_region)
+        return carry_out(session, menu.vault, body, signer, settings.bridge.phone_region)
     except IntegrityError:  # the same order sent twice at once: the other copy was carried out
         session.rollback()
         raise Problem(409, "This order was carried out already: sign a new one.", kind="conflict") from None

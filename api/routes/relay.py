@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 from requests.exceptions import RequestException
 from sqlalchemy import select
 from web3.exceptions import Web3RPCError
@@ -16,10 +17,9 @@ from ost_chain.gasless import ForwardRequest
 from ost_chain.redact import scrub
 
 from .. import relay_quota
-from ..bridge import Bridge
 from ..chain import Unreachable
 from ..db import BridgeSession, RelayRequest, Status
-from ..deps import BridgeDep, LanguageDep, SessionDep, path_address
+from ..deps import ChainDep, DeskDep, LanguageDep, SessionDep, SettingsDep, TownRecordDep, path_address
 from ..gasless import GATEWAY
 from ..i18n import Words, in_language
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
@@ -66,10 +66,18 @@ def _answer(row: RelayRequest, status: int) -> JSONResponse:
         429: {"description": "Today's free actions are used, or too many requests from this address."},
     },
 )
-def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: SessionDep) -> JSONResponse:
+def relay(
+    body: RelayCreate,
+    request: Request,
+    chain: ChainDep,
+    record: TownRecordDep,
+    desk: DeskDep,
+    settings: SettingsDep,
+    session: SessionDep,
+) -> JSONResponse:
     """Relay a member's signed action; the town's relayer pays the gas. No API key: the signature is the authority,
     and the town's policy (free actions a day, gas a day, the smallest INF transfer, a pace per address) its bound."""
-    town = bridge.chain.town()
+    town = chain.town()
     forward = ForwardRequest(
         body.sender,
         body.to,
@@ -80,36 +88,37 @@ def relay(body: RelayCreate, request: Request, bridge: BridgeDep, session: Sessi
         body.value,
         bytes.fromhex(body.signature[2:]),
     )
-    desk = bridge.relay_desk
     try:
-        relay_id = "0x" + forward.digest(bridge.chain_id, town.forwarder.address, desk.domain_name(town)).hex()
+        relay_id = "0x" + forward.digest(record.chainId, town.forwarder.address, desk.domain_name(town)).hex()
         known = session.get(RelayRequest, relay_id)
         if known is not None:  # a retry: its state, never a second relay
             return _answer(known, 200)
-        row = desk.accept(session, town, forward, _client(bridge, request))
+        row = desk.accept(session, town, forward, _client(settings.bridge.ussd_secret, request))
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
-        bridge.chain.forget_connection()
-        raise Unreachable(scrub(str(exc), bridge.settings.chain_url)) from None
+        chain.forget_connection()
+        raise Unreachable(scrub(str(exc), settings.chain_url)) from None
     return _answer(row, 202)
 
 
-def _client(bridge: Bridge, request: Request) -> str:
-    """Who sent the request, for the pace: a gateway that shows the town's secret (``X-OST-Gateway-Secret``: the
-    phone gateway's, or a town's own relay desk or Wi-Fi portal), paced as one gateway; else its address."""
-    expected, given = bridge.options.ussd_secret, request.headers.get(GATEWAY_HEADER, "")
+def _client(expected: SecretStr | None, request: Request) -> str:
+    """Who sent the request, for the pace: a gateway that shows the town's secret (``expected``, in
+    ``X-OST-Gateway-Secret``: the phone gateway's, or a town's own relay desk or Wi-Fi portal), paced as one
+    gateway; else its address."""
+    given = request.headers.get(GATEWAY_HEADER, "")
     if expected is not None and given and hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         return f"{GATEWAY}town"
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
 @router.get("/quota/{address}", response_model=RelayQuota, operation_id="relayQuota")
-def quota(address: str, bridge: BridgeDep, session: SessionDep, language: LanguageDep) -> dict[str, Any]:
+def quota(
+    address: str, desk: DeskDep, record: TownRecordDep, session: SessionDep, language: LanguageDep
+) -> dict[str, Any]:
     """How many of today's free actions a member has left, and when the next day's begin (the sentence in the
     language ``Accept-Language`` asks for, when the town speaks it)."""
     address = path_address(address)
-    desk, manifest = bridge.relay_desk, bridge.manifest
     policy = desk.policy()
-    day, next_day, _ = relay_quota.today(manifest)
+    day, next_day, _ = relay_quota.today(record)
     used, gas = relay_quota.used_today(session, address, day)
     left = max(0, policy.free_actions_per_day - used) if gas < policy.gas_per_member_per_day else 0
     return RelayQuota(

@@ -13,7 +13,7 @@ from ost_chain.eip712 import WALLET_TYPES
 from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
 from ..db import Meal, Participation
-from ..deps import BridgeDep, SessionDep
+from ..deps import ChainDep, DeskDep, SessionDep, SettingsDep, TownRecordDep, WalletCallsDep
 from ..i18n import Words
 from ..models import (
     ActivityPublic,
@@ -33,9 +33,9 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 @router.get("/v1/town")
-def get_town(bridge: BridgeDep, session: SessionDep) -> TownPublic:
+def get_town(chain: ChainDep, session: SessionDep) -> TownPublic:
     """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts."""
-    summary = dict(bridge.chain.summary())
+    summary = dict(chain.summary())
     counts = session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
     return TownPublic(
         **{
@@ -49,40 +49,40 @@ def get_town(bridge: BridgeDep, session: SessionDep) -> TownPublic:
 
 
 @router.get("/v1/town/plan")
-def get_town_plan(bridge: BridgeDep) -> dict[str, Any]:
+def get_town_plan(chain: ChainDep) -> dict[str, Any]:
     """The town's 12-month plan, month by month with what is done (``done``: true, false, or null when the chain
     cannot tell), and whether it is the plan whose SHA-256 the town published (``matches``)."""
-    return bridge.chain.town_plan()
+    return chain.town_plan()
 
 
 @router.get("/v1/pictures")
-def get_pictures(bridge: BridgeDep) -> dict[str, Any]:
+def get_pictures(chain: ChainDep) -> dict[str, Any]:
     """The town in pictures, as series from its events: each sale's raise over time by phase (``raises``, by
     business number), INF issued per week (by the week's Monday), profit deposited and claimed over time (the native
     coin, cumulative), members over time. Dates are the town's days; amounts in the smallest unit, as strings."""
-    return bridge.chain.pictures()
+    return chain.pictures()
 
 
 @router.get("/v1/network")
-def get_network(bridge: BridgeDep) -> dict[str, Any]:
+def get_network(chain: ChainDep) -> dict[str, Any]:
     """The OST network this town belongs to: its towns by country — members, INF issued, money raised, profit
     deposited — and each country's ambassador. Amounts in the smallest unit, as decimal strings (a JavaScript
     number is exact only below 2**53)."""
-    network = bridge.chain.network()
+    network = chain.network()
     amounts = ("infIssued", "infRedeemed", "infInCirculation", "profitDeposited")
     towns = [{**row, **{k: str(row[k]) for k in amounts}} for row in network["towns"]]
     return {**network, "towns": towns}
 
 
 @router.get("/v1/activity")
-def activity(bridge: BridgeDep) -> ActivityPublic:
+def activity(chain: ChainDep) -> ActivityPublic:
     """The latest rewards (with their dates and projects), and the profit deposited and claimed so far in each coin
     the town has shared profit in (the native coin always)."""
-    paid_in = sorted({sale.asset for sale in bridge.chain.sales()} - {NATIVE})  # the coins profit may come in
-    data = bridge.chain.activity((NATIVE, *paid_in))
+    paid_in = sorted({sale.asset for sale in chain.sales()} - {NATIVE})  # the coins profit may come in
+    data = chain.activity((NATIVE, *paid_in))
     profit = []
     for part in data["profit"]:
-        symbol, decimals = bridge.chain.asset(part["asset"])
+        symbol, decimals = chain.asset(part["asset"])
         if part["asset"] == NATIVE or part["deposited"]:
             profit.append(
                 ProfitPublic(
@@ -100,12 +100,14 @@ def activity(bridge: BridgeDep) -> ActivityPublic:
 
 
 @router.get("/v1/config")
-def config(bridge: BridgeDep) -> ConfigPublic:
+def config(
+    chain: ChainDep, record: TownRecordDep, desk: DeskDep, settings: SettingsDep, calls: WalletCallsDep
+) -> ConfigPublic:
     """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
     and the contracts' enums (so the page keeps no copy of its own)."""
-    contracts = {k: v.address for k, v in bridge.manifest.contracts.items()}
-    settings = bridge.settings.bridge
-    selectors = {call: "0x" + fn.selector.hex() for call, fn in bridge.wallet_calls.items()}
+    contracts = {k: v.address for k, v in record.contracts.items()}
+    options = settings.bridge
+    selectors = {call: "0x" + fn.selector.hex() for call, fn in calls.items()}
     enums = EnumsPublic(
         phases=Phase.labels(),
         openPhases=Phase.open_labels(),
@@ -115,27 +117,27 @@ def config(bridge: BridgeDep) -> ConfigPublic:
         eligibility=[e.solidity_name for e in Eligibility],
     )
     return ConfigPublic(
-        chainId=bridge.chain_id,
-        town=bridge.manifest.town,
+        chainId=record.chainId,
+        town=record.town,
         contracts=contracts,
         selectors=selectors,
         relayable=sorted(
             "0x" + selector.hex()
-            for calls in bridge.relay_desk.by_contract.values()
-            for selector, (action, _) in calls.items()
+            for offered in desk.by_contract.values()
+            for selector, (action, _) in offered.items()
             if action.page
         ),
         native=NATIVE,
         enums=enums,
         forwarder=ForwarderPublic(
-            address=bridge.manifest.address("TownForwarder"),
-            name=bridge.relay_desk.domain_name(bridge.chain.town()),
+            address=record.address("TownForwarder"),
+            name=desk.domain_name(chain.town()),
             types=WALLET_TYPES,
         ),
         chain=ChainPublic(
-            chainName=settings.chain_name or f"chain {bridge.chain_id}",
-            nativeCurrency=CoinPublic(name=settings.native_symbol, symbol=settings.native_symbol, decimals=18),
-            rpcUrls=[settings.public_rpc_url] if settings.public_rpc_url else [],
+            chainName=options.chain_name or f"chain {record.chainId}",
+            nativeCurrency=CoinPublic(name=options.native_symbol, symbol=options.native_symbol, decimals=18),
+            rpcUrls=[options.public_rpc_url] if options.public_rpc_url else [],
         ),
     )
 

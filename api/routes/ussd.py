@@ -10,13 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse
 
 from ost_chain.chain import DEV_CHAIN_ID
+from ost_chain.manifest import TownManifest
 from ost_chain.redact import scrub
 
-from ..bridge import Bridge
-from ..deps import get_bridge
+from ..deps import MenuDep, SettingsDep, TownRecordDep
 from ..gateway import HEADER
 from ..i18n import Words, say
 from ..problems import Problem
+from ..settings import Settings
+from ..ussd import PhoneMenu
 from .town import PAGE_POLICY, STATIC
 
 router = APIRouter(tags=["phones"])
@@ -31,12 +33,11 @@ LOOPBACK = ("127.0.0.1", "::1")  # the /phone demo answers this machine only: it
     operation_id="ussd",
     responses={401: {"description": "Not the town's gateway: no secret, or the wrong one."}},
 )
-async def ussd(request: Request) -> PlainTextResponse:
+async def ussd(request: Request, settings: SettingsDep, menu: MenuDep) -> PlainTextResponse:
     """One step of a phone member's USSD session. The form's ``sessionId``, ``serviceCode``, ``phoneNumber``,
     ``networkCode`` and ``text`` (the answers so far, joined by ``*``), as Africa's Talking posts them; the gateway
     shows the secret in the callback URL (``?secret=…``) or the ``X-OST-Gateway-Secret`` header."""
-    bridge = await get_bridge(request)
-    expected = bridge.options.ussd_secret
+    expected = settings.bridge.ussd_secret
     given = request.headers.get(GATEWAY_HEADER) or request.query_params.get("secret") or ""
     if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise Problem(401, Words("This endpoint answers the town's USSD gateway only."), kind="not-the-gateway")
@@ -46,30 +47,32 @@ async def ussd(request: Request) -> PlainTextResponse:
         raise Problem(
             422, Words("A USSD callback carries sessionId, phoneNumber and text as a form."), kind="invalid-input"
         )
-    return PlainTextResponse(await _answer(bridge, phone, text, form["sessionId"]))
+    return PlainTextResponse(await _answer(menu, settings, phone, text, form["sessionId"]))
 
 
-async def _answer(bridge: Bridge, phone: str, text: str, session_id: str) -> str:
+async def _answer(menu: PhoneMenu, settings: Settings, phone: str, text: str, session_id: str) -> str:
     """The menu's reply (worked out off the event loop); whatever fails, a last screen the phone can show (the
     gateway shows text, not JSON)."""
     try:
-        return await bridge.phone_menu.reply(phone, text, session_id)
+        return await menu.reply(phone, text, session_id)
     except Exception as exc:  # noqa: BLE001 - the chain or the database away, a bug: the phone still gets a line
-        log.warning("ussd: %s", scrub(f"{type(exc).__name__}: {exc}", bridge.settings.chain_url))
+        log.warning("ussd: %s", scrub(f"{type(exc).__name__}: {exc}", settings.chain_url))
         return "END " + say(None, "This cannot be done now. Dial again later.")
 
 
-def demo_on(bridge: Bridge) -> bool:
-    chosen = bridge.options.phone_demo
-    return bridge.chain_id == DEV_CHAIN_ID if chosen is None else chosen
+def demo_on(settings: Settings, record: TownManifest) -> bool:
+    """Whether the /phone page is served: as the settings say, else on the development chain only."""
+    chosen = settings.bridge.phone_demo
+    return record.chainId == DEV_CHAIN_ID if chosen is None else chosen
 
 
 @router.post("/v1/phone-demo", response_class=PlainTextResponse, include_in_schema=False)
-async def phone_demo(request: Request) -> PlainTextResponse:
+async def phone_demo(
+    request: Request, settings: SettingsDep, record: TownRecordDep, menu: MenuDep
+) -> PlainTextResponse:
     """The /phone page's way in: the same menu, without the gateway (development chain, or when enabled; from this
     machine only, as it dials any member's number)."""
-    bridge = await get_bridge(request)
-    _demo_here(bridge, request)
+    _demo_here(settings, record, request)
     try:
         body = await request.json()
         phone, text = str(body["phoneNumber"]), str(body.get("text", ""))
@@ -77,17 +80,17 @@ async def phone_demo(request: Request) -> PlainTextResponse:
         raise Problem(
             422, Words("Send the phone number and the answers as JSON: phoneNumber and text."), kind="invalid-input"
         ) from None
-    return PlainTextResponse(await _answer(bridge, phone, text, ""))
+    return PlainTextResponse(await _answer(menu, settings, phone, text, ""))
 
 
 @router.get("/phone", include_in_schema=False)
-async def phone_page(request: Request) -> FileResponse:
+async def phone_page(request: Request, settings: SettingsDep, record: TownRecordDep) -> FileResponse:
     """A feature phone in the browser, to show a town meeting how the USSD menu works."""
-    _demo_here(await get_bridge(request), request)
+    _demo_here(settings, record, request)
     headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
     return FileResponse(STATIC / "phone.html", media_type="text/html", headers=headers)
 
 
-def _demo_here(bridge: Bridge, request: Request) -> None:
-    if not demo_on(bridge) or (request.client is not None and request.client.host not in LOOPBACK):
+def _demo_here(settings: Settings, record: TownManifest, request: Request) -> None:
+    if not demo_on(settings, record) or (request.client is not None and request.client.host not in LOOPBACK):
         raise Problem(404, Words("The phone demo is off here: it runs on the development chain."), kind="not-found")
