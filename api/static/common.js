@@ -5,6 +5,9 @@
 const $ = (id) => document.getElementById(id);
 const t = (message, values) => window.i18n.t(message, values); // the page's words in the reader's language
 const tn = (one, other, n, values) => window.i18n.tn(one, other, n, values); // … that change with a number
+// Marks a sentence for the catalogs where it is written apart from where it is said (a table): t() says it then,
+// in the reader's language at that moment.
+const N_ = (sentence) => sentence;
 
 // The bridge's answer to GET ``path``; a refusal as an Error with the bridge's sentence, in the reader's language.
 async function api(path) {

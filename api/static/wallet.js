@@ -1,0 +1,292 @@
+// One Small Town dashboard: the wallet — calls sent from an injected EIP-1193 wallet (every call a few bytes of
+// ABI built from the bridge's selectors), or, for a member without coin for gas, signed and relayed by the
+// town's bridge; buying, finalizing, refunds and claims (app.js draws the rest).
+'use strict';
+
+// ── the wallet ──
+
+function wallet() {
+  if (!window.ethereum) throw new Error(t('No wallet found: install MetaMask or open this page in a wallet\'s browser.'));
+  return window.ethereum;
+}
+
+async function connect() {
+  try {
+    const [account] = await wallet().request({ method: 'eth_requestAccounts' });
+    const chainId = parseInt(await wallet().request({ method: 'eth_chainId' }), 16);
+    state.account = account;
+    $('account').textContent = t('Connected: {account}', { account });
+    $('connect').dataset.i18n = 'Connected';
+    $('connect').textContent = t('Connected');
+    if (chainId !== state.config.chainId) await toTownChain(chainId);
+    await showAccount(account);
+    keepInUrl(account);
+  } catch (error) {
+    say(error.message, 'bad');
+  }
+}
+
+// Ask the wallet to switch to the town's chain; a wallet that does not know it yet (error 4902) is asked to add
+// it (EIP-3085) with the public address the town gives, if any; if neither works, say what to do.
+async function toTownChain(chainId) {
+  const id = '0x' + state.config.chainId.toString(16);
+  try {
+    await rpc('wallet_switchEthereumChain', [{ chainId: id }]);
+    return true;
+  } catch (error) {
+    const unknown = error && (error.code === 4902 || (error.data && error.data.originalError && error.data.originalError.code === 4902));
+    if (unknown && state.config.chain.rpcUrls.length) {
+      try {
+        await rpc('wallet_addEthereumChain', [{ chainId: id, ...state.config.chain }]);
+        return true;
+      } catch (e) { /* refused: say so below */ }
+    }
+  }
+  say(t('Your wallet is on chain {chain}; this town lives on {town} (chain {id}). Switch networks in your wallet ' +
+    'before sending anything.', { chain: chainId, town: state.config.chain.chainName, id: state.config.chainId }), 'warn');
+  return false;
+}
+
+const word = (n) => BigInt(n).toString(16).padStart(64, '0');
+const addressWord = (a) => a.toLowerCase().replace(/^0x/, '').padStart(64, '0');
+
+async function send(label, to, data, value = 0n) {
+  if (state.busy) {
+    say(t('Another transaction is still on its way: wait for it to finish, then try again.'), 'warn');
+    return null;
+  }
+  if (!(await canPayFee(to, data, value))) {
+    if (value === 0n && relayable(data)) return relay(label, to, data);
+    if (value === 0n) {
+      say(t('{action} needs coin for the network fee, which your wallet does not hold; the town pays only for ' +
+        'members\' own actions (buying, refunds, claims).', { action: label }), 'warn');
+      return null;
+    }
+    say(t('{action} needs {amount} and the network fee, more than your wallet holds.',
+      { action: label, amount: `${units(value, 18)} ${coin()}` }), 'warn');
+    return null;
+  }
+  state.busy = true;
+  let receipt = null;
+  try {
+    const hash = await wallet().request({
+      method: 'eth_sendTransaction',
+      params: [{ from: state.account, to, data, value: '0x' + value.toString(16) }],
+    });
+    say(t('{action}: sent ({hash}), waiting for the chain to confirm…', { action: label, hash: short(hash) }));
+    for (let i = 0; i < 240 && !receipt; i += 1) {
+      receipt = await wallet().request({ method: 'eth_getTransactionReceipt', params: [hash] });
+      if (!receipt) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    if (!receipt) throw new Error(t('{action}: not confirmed after two minutes; check your wallet.', { action: label }));
+    const block = parseInt(receipt.blockNumber, 16);
+    if (parseInt(receipt.status, 16) !== 1) {
+      throw new Error(t('{action}: the transaction failed in block {block}.', { action: label, block }));
+    }
+    say(t('{action}: done in block {block}.', { action: label, block }), 'ok');
+  } catch (error) {
+    say(error.message || String(error), 'bad');
+    receipt = null;
+  } finally {
+    state.busy = false;
+  }
+  if (receipt) await refresh().catch((error) => say(error.message, 'bad'));
+  return receipt;
+}
+
+// ── members without coin for gas: sign instead of sending; the town's bridge relays it and pays the fee ──
+
+const hex = (n) => '0x' + BigInt(n).toString(16);
+
+// The page's calls the town's bridge relays for a member: the bridge says which (its registry of member actions).
+function relayable(data) {
+  return state.config.relayable.includes(data.slice(0, 10));
+}
+
+async function rpc(method, params) { return wallet().request({ method, params }); }
+
+async function canPayFee(to, data, value) {
+  const [balance, price] = await Promise.all([rpc('eth_getBalance', [state.account, 'latest']), rpc('eth_gasPrice', [])]);
+  let gas = 300000n;
+  try { gas = BigInt(await rpc('eth_estimateGas', [{ from: state.account, to, data, value: hex(value) }])); } catch (e) { /* keep the default */ }
+  return BigInt(balance) >= gas * BigInt(price) + value;
+}
+
+async function chainTime() { return parseInt((await rpc('eth_getBlockByNumber', ['latest', false])).timestamp, 16); }
+
+async function uintCall(to, data) { return BigInt(await rpc('eth_call', [{ to, data }, 'latest'])); }
+
+// Signs the EIP-712 document `primaryType` (ForwardRequest, Permit) with the types the bridge serves: the page
+// declares none of its own, so what it signs is what the bridge and the contracts check.
+async function signTyped(primaryType, domain, message) {
+  const all = state.config.forwarder.types;
+  const types = { EIP712Domain: all.EIP712Domain, [primaryType]: all[primaryType] };
+  const typed = { types, primaryType, domain: { version: '1', chainId: state.config.chainId, ...domain }, message };
+  return rpc('eth_signTypedData_v4', [state.account, JSON.stringify(typed)]);
+}
+
+async function relay(label, to, data) {
+  state.busy = true;
+  let done = null;
+  try {
+    const forwarder = state.config.forwarder;
+    const asForwarded = data + state.account.toLowerCase().slice(2);  // ERC-2771: the signer after the call
+    let gas = 300000n;
+    try { gas = BigInt(await rpc('eth_estimateGas', [{ from: forwarder.address, to, data: asForwarded }])) * 5n / 4n + 10000n; } catch (e) { /* keep the default */ }
+    const nonce = await uintCall(forwarder.address, state.config.selectors.nonces + addressWord(state.account));
+    const message = { from: state.account, to, value: '0', gas: gas.toString(), nonce: nonce.toString(), deadline: (await chainTime()) + 3600, data };
+    say(t('{action}: your wallet holds no coin for the fee, so sign the request and the town\'s bridge sends it…', { action: label }));
+    const signature = await signTyped('ForwardRequest', { name: forwarder.name, verifyingContract: forwarder.address },
+      message);
+    const response = await fetch('/v1/relay', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': window.i18n.lang },
+      body: JSON.stringify({ ...message, signature }),
+    });
+    let relayed = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new Error(`${label}: ${relayed.detail || t('The town\'s bridge answered {status}.', { status: response.status })}`);
+    }
+    say(t('{action}: sent through the town\'s bridge, waiting for the chain to confirm…', { action: label }));
+    for (let i = 0; i < 240 && !['confirmed', 'failed'].includes(relayed.status); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      relayed = await api(`/v1/relay/${relayed.relayId}`);
+    }
+    if (relayed.status !== 'confirmed') {
+      throw new Error(`${label}: ${relayed.reason || t('not confirmed after two minutes.')}`);
+    }
+    const quota = await api(`/v1/relay/quota/${state.account}`);
+    say(t('{action}: done in block {block}; the town paid the fee.', { action: label, block: relayed.block }) +
+      ` ${quota.sentence}`, 'ok');
+    done = relayed;
+  } catch (error) {
+    say(error.message || String(error), 'bad');
+  } finally {
+    state.busy = false;
+  }
+  if (done) await refresh().catch((error) => say(error.message, 'bad'));
+  return done;
+}
+
+// An ERC-2612 permit for the sale to take `cost` of the business's coin: the purchase's data with it.
+async function buyWithPermit(business, shares, cost) {
+  const [domain, nonce, now] = await Promise.all([permitDomain(business.asset),
+    uintCall(business.asset, state.config.selectors.nonces + addressWord(state.account)), chainTime()]);
+  const deadline = now + 3600;
+  say(t('Sign in your wallet: the sale of {symbol} may take {amount}…',
+    { symbol: business.symbol, amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}` }));
+  const signature = await signTyped('Permit', { name: domain.name, version: domain.version, verifyingContract: business.asset },
+  { owner: state.account, spender: business.sale, value: cost.toString(), nonce: nonce.toString(), deadline });
+  const r = signature.slice(2, 66), s = signature.slice(66, 130), v = parseInt(signature.slice(130, 132), 16);
+  return state.config.selectors.buyWithPermit + word(shares) + word(deadline) + word(v < 27 ? v + 27 : v) + r + s;
+}
+
+// The token's EIP-712 domain for permits: as it says (ERC-5267), else its name and version() (USDC: "2"), else "1".
+async function permitDomain(token) {
+  const call = (data) => rpc('eth_call', [{ to: token, data }, 'latest']);
+  try {
+    const domain = await call(state.config.selectors.eip712Domain);
+    return { name: abiString(domain, 1), version: abiString(domain, 2) };
+  } catch (e) { /* a token without ERC-5267 */ }
+  const name = abiString(await call(state.config.selectors.name));
+  let version = '1';
+  try { version = abiString(await call(state.config.selectors.version)); } catch (e) { /* OpenZeppelin's: "1" */ }
+  return { name, version };
+}
+
+// The string a call returned, or the one at head word `word` of a tuple it returned.
+function abiString(result, word = 0) {
+  const body = result.slice(2);
+  const at = 2 * parseInt(body.slice(64 * word, 64 * word + 64), 16);
+  const length = parseInt(body.slice(at, at + 64), 16);
+  const bytes = body.slice(at + 64, at + 64 + 2 * length).match(/../g) || [];
+  return new TextDecoder().decode(new Uint8Array(bytes.map((b) => parseInt(b, 16))));
+}
+
+async function showQuota(mine) {
+  const line = $('me-gasless');
+  line.hidden = true;
+  if (!mine) return;
+  const balance = BigInt(await rpc('eth_getBalance', [state.account, 'latest']));
+  if (balance > 0n) return;
+  const quota = await api(`/v1/relay/quota/${state.account}`);
+  line.textContent = `${t('Your wallet holds no coin for fees: you sign, and the town pays.')} ${quota.sentence}`;
+  line.hidden = false;
+}
+
+function needAccount() {
+  if (state.account) return true;
+  say(t('Connect your wallet first.'), 'warn');
+  return false;
+}
+
+async function buy(event) {
+  event.preventDefault();
+  if (!needAccount()) return;
+  const business = state.businesses.find((b) => b.id === Number($('buy-business').value));
+  const shares = BigInt($('buy-shares').value || '0');
+  if (!business || shares <= 0n) { say(t('Choose a business and at least one share.'), 'warn'); return; }
+  const verdict = await api(`/v1/businesses/${business.id}/eligibility?address=${state.account}`);
+  if (!verdict.eligible) {
+    say(t('You cannot buy {symbol} now: {why}.', { symbol: business.symbol, why: verdict.sentence }), 'warn');
+    return;
+  }
+  if (shares > BigInt(verdict.maxShares)) {
+    say(t('You can buy at most {shares} {symbol} now.', { shares: count(verdict.maxShares), symbol: business.symbol }), 'warn');
+    return;
+  }
+  const cost = shares * BigInt(business.price);
+  const data = state.config.selectors.buy + word(shares);
+  const buying = t('Buying {shares} {symbol}', { shares: count(shares), symbol: business.symbol });
+  if (business.asset === state.config.native) {
+    await send(buying, business.sale, data, cost);
+    return;
+  }
+  const approve = state.config.selectors.approve + addressWord(business.sale) + word(cost);
+  if (!(await canPayFee(business.asset, approve, 0n))) {
+    await relay(buying, business.sale, await buyWithPermit(business, shares, cost));
+    return;
+  }
+  const approved = await send(t('Allowing the sale to take {amount}', {
+    amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}`,
+  }), business.asset, state.config.selectors.approve + addressWord(business.sale) + word(cost));
+  if (approved) await send(buying, business.sale, data);
+}
+
+async function finalize(business) {
+  if (!needAccount()) return;
+  await send(t('Settling {symbol}', { symbol: business.symbol }), business.sale, state.config.selectors.finalize);
+}
+
+async function refund(businessId) {
+  const business = state.businesses.find((b) => b.id === businessId);
+  if (business.phase !== state.config.enums.failedPhase) {
+    say(t('{symbol} has not failed: there is nothing to refund.', { symbol: business.symbol }), 'warn');
+    return;
+  }
+  await send(t('Refund from {symbol}', { symbol: business.symbol }), business.sale, state.config.selectors.refund);
+}
+
+async function claim() {
+  if (!needAccount()) return;
+  const claimable = BigInt((state.view && state.view.claimable[state.config.native]) || '0');
+  if (claimable === 0n) { say(t('Nothing to claim yet: no profit has been shared since your last claim.'), 'warn'); return; }
+  await send(t('Claiming {amount}', { amount: `${units(claimable, 18)} ${coin()}` }), state.config.contracts.ProfitDistributor,
+    state.config.selectors.claim + addressWord(state.config.native));
+}
+
+// The decimals and symbol of an asset the town knows: the native coin, or a business's payment asset.
+function assetOf(address) {
+  if (address.toLowerCase() === state.config.native.toLowerCase()) return { decimals: 18, symbol: coin() };
+  const business = state.businesses.find((b) => b.asset.toLowerCase() === address.toLowerCase());
+  return business ? { decimals: business.assetDecimals, symbol: business.assetSymbol } : { decimals: 18, symbol: short(address) };
+}
+
+async function claimAsInvestor(part) {
+  if (!needAccount()) return;
+  const asset = assetOf(part.asset);
+  await send(t('Claiming {amount} as an investor in {symbol}',
+    { amount: `${units(part.amount, asset.decimals)} ${asset.symbol}`, symbol: part.symbol }),
+    state.config.contracts.ProfitDistributor,
+    state.config.selectors.claimAsInvestor + word(BigInt(part.businessId)) + addressWord(part.asset));
+}
