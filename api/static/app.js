@@ -251,7 +251,7 @@ async function drawAccount(address, stale) {
     const button = el('button', { type: 'button', class: 'secondary' },
       t('Claim {amount}', { amount: `${units(amount, assetOf(asset).decimals)} ${assetOf(asset).symbol}` }));
     button.addEventListener('click', () => send(t('Claim {amount}', { amount: assetOf(asset).symbol }),
-      state.config.contracts.ProfitDistributor, state.config.selectors.claim + addressWord(asset)));
+      state.config.contracts.ProfitDistributor, calldata.claim(asset)));
     return button;
   }));
   $('claim').disabled = !mine || claimable === '0';

@@ -50,6 +50,20 @@ async function toTownChain(chainId) {
 const word = (n) => BigInt(n).toString(16).padStart(64, '0');
 const addressWord = (a) => a.toLowerCase().replace(/^0x/, '').padStart(64, '0');
 
+// Every call's data the page sends or reads, built from the bridge's selectors in one place (tests/page checks each
+// against the same call encoded in Python from the compiled ABI).
+const selector = () => state.config.selectors;
+const calldata = {
+  buy: (shares) => selector().buy + word(shares),
+  buyWithPermit: (shares, deadline, v, r, s) => selector().buyWithPermit + word(shares) + word(deadline) + word(v) + r + s,
+  approve: (spender, amount) => selector().approve + addressWord(spender) + word(amount),
+  finalize: () => selector().finalize,
+  refund: () => selector().refund,
+  claim: (asset) => selector().claim + addressWord(asset),
+  claimAsInvestor: (businessId, asset) => selector().claimAsInvestor + word(businessId) + addressWord(asset),
+  nonces: (owner) => selector().nonces + addressWord(owner),
+};
+
 async function send(label, to, data, value = 0n) {
   if (state.busy) {
     say(t('Another transaction is still on its way: wait for it to finish, then try again.'), 'warn');
@@ -133,7 +147,7 @@ async function relay(label, to, data) {
     const asForwarded = data + state.account.toLowerCase().slice(2);  // ERC-2771: the signer after the call
     let gas = 300000n;
     try { gas = BigInt(await rpc('eth_estimateGas', [{ from: forwarder.address, to, data: asForwarded }])) * 5n / 4n + 10000n; } catch (e) { /* keep the default */ }
-    const nonce = await uintCall(forwarder.address, state.config.selectors.nonces + addressWord(state.account));
+    const nonce = await uintCall(forwarder.address, calldata.nonces(state.account));
     const message = { from: state.account, to, value: '0', gas: gas.toString(), nonce: nonce.toString(), deadline: (await chainTime()) + 3600, data };
     say(t('{action}: your wallet holds no coin for the fee, so sign the request and the town\'s bridge sends it…', { action: label }));
     const signature = await signTyped('ForwardRequest', { name: forwarder.name, verifyingContract: forwarder.address },
@@ -171,14 +185,14 @@ async function relay(label, to, data) {
 // An ERC-2612 permit for the sale to take `cost` of the business's coin: the purchase's data with it.
 async function buyWithPermit(business, shares, cost) {
   const [domain, nonce, now] = await Promise.all([permitDomain(business.asset),
-    uintCall(business.asset, state.config.selectors.nonces + addressWord(state.account)), chainTime()]);
+    uintCall(business.asset, calldata.nonces(state.account)), chainTime()]);
   const deadline = now + 3600;
   say(t('Sign in your wallet: the sale of {symbol} may take {amount}…',
     { symbol: business.symbol, amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}` }));
   const signature = await signTyped('Permit', { name: domain.name, version: domain.version, verifyingContract: business.asset },
   { owner: state.account, spender: business.sale, value: cost.toString(), nonce: nonce.toString(), deadline });
   const r = signature.slice(2, 66), s = signature.slice(66, 130), v = parseInt(signature.slice(130, 132), 16);
-  return state.config.selectors.buyWithPermit + word(shares) + word(deadline) + word(v < 27 ? v + 27 : v) + r + s;
+  return calldata.buyWithPermit(shares, deadline, v < 27 ? v + 27 : v, r, s);
 }
 
 // The token's EIP-712 domain for permits: as it says (ERC-5267), else its name and version() (USDC: "2"), else "1".
@@ -236,26 +250,26 @@ async function buy(event) {
     return;
   }
   const cost = shares * BigInt(business.price);
-  const data = state.config.selectors.buy + word(shares);
+  const data = calldata.buy(shares);
   const buying = t('Buying {shares} {symbol}', { shares: count(shares), symbol: business.symbol });
   if (business.asset === state.config.native) {
     await send(buying, business.sale, data, cost);
     return;
   }
-  const approve = state.config.selectors.approve + addressWord(business.sale) + word(cost);
+  const approve = calldata.approve(business.sale, cost);
   if (!(await canPayFee(business.asset, approve, 0n))) {
     await relay(buying, business.sale, await buyWithPermit(business, shares, cost));
     return;
   }
   const approved = await send(t('Allowing the sale to take {amount}', {
     amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}`,
-  }), business.asset, state.config.selectors.approve + addressWord(business.sale) + word(cost));
+  }), business.asset, calldata.approve(business.sale, cost));
   if (approved) await send(buying, business.sale, data);
 }
 
 async function finalize(business) {
   if (!needAccount()) return;
-  await send(t('Settling {symbol}', { symbol: business.symbol }), business.sale, state.config.selectors.finalize);
+  await send(t('Settling {symbol}', { symbol: business.symbol }), business.sale, calldata.finalize());
 }
 
 async function refund(businessId) {
@@ -264,7 +278,7 @@ async function refund(businessId) {
     say(t('{symbol} has not failed: there is nothing to refund.', { symbol: business.symbol }), 'warn');
     return;
   }
-  await send(t('Refund from {symbol}', { symbol: business.symbol }), business.sale, state.config.selectors.refund);
+  await send(t('Refund from {symbol}', { symbol: business.symbol }), business.sale, calldata.refund());
 }
 
 async function claim() {
@@ -272,7 +286,7 @@ async function claim() {
   const claimable = BigInt((state.view && state.view.claimable[state.config.native]) || '0');
   if (claimable === 0n) { say(t('Nothing to claim yet: no profit has been shared since your last claim.'), 'warn'); return; }
   await send(t('Claiming {amount}', { amount: `${units(claimable, 18)} ${coin()}` }), state.config.contracts.ProfitDistributor,
-    state.config.selectors.claim + addressWord(state.config.native));
+    calldata.claim(state.config.native));
 }
 
 // The decimals and symbol of an asset the town knows: the native coin, or a business's payment asset.
@@ -288,5 +302,5 @@ async function claimAsInvestor(part) {
   await send(t('Claiming {amount} as an investor in {symbol}',
     { amount: `${units(part.amount, asset.decimals)} ${asset.symbol}`, symbol: part.symbol }),
     state.config.contracts.ProfitDistributor,
-    state.config.selectors.claimAsInvestor + word(BigInt(part.businessId)) + addressWord(part.asset));
+    calldata.claimAsInvestor(BigInt(part.businessId), part.asset));
 }
