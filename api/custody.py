@@ -43,6 +43,7 @@ from nacl.exceptions import CryptoError
 from ost_chain.chain import DEV_CHAIN_ID
 from ost_chain.exceptions import ConfigError
 
+from .i18n import Words, _
 from .settings import BridgeSettings
 
 PIN_TRIES = 3
@@ -129,19 +130,22 @@ def development_secret(path: Path, make: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
+NOT_A_PHONE = _("'{number}' is not a phone number: write it as +27 82 123 4567, or as dialled in {region}.")
+
+
 @lru_cache(maxsize=8192)  # the same members dial all day; a number is read twice a PIN step
 def e164(number: str, region: str) -> str:
     """``number`` in E.164 (``+27821234567``), read as dialled in ``region`` when it has no +country code. Only
     digits, spaces, dashes, dots, brackets and a leading + are a phone number: letters are refused, not turned into
     keypad digits (``+2782abc`` is no one's ``+2782222``)."""
     if not re.fullmatch(r"\+?[0-9 ()./-]{4,24}", number.strip()):
-        raise ConfigError(f"{number!r} is not a phone number: write it as +27 82 123 4567, or as dialled in {region}.")
+        raise ConfigError(Words(NOT_A_PHONE, number=number, region=region))
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed) or _too_short(parsed):
-        raise ConfigError(f"{number!r} is not a phone number: write it as +27 82 123 4567, or as dialled in {region}.")
+        raise ConfigError(Words(NOT_A_PHONE, number=number, region=region))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -127,6 +127,13 @@ class Words(str):
         return made
 
 
+def said(exc: BaseException) -> str:
+    """What a refusal says: its sentence as :class:`Words` when it was made so (said in the reader's language),
+    else its text."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Words) else str(exc)
+
+
 class When(str):
     """A moment in a sentence (a :class:`Words` value): a date and time in the town's zone, written as the reader's
     language writes them (:func:`moment`), never a unix time. As a ``str`` it is the English."""

@@ -28,6 +28,7 @@ from ..chain import MISSING, Unreachable
 from ..db import Meal, Participation, Status, utcnow
 from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator
 from ..i18n import When, Words
+from ..i18n import said as sentence_of
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem
@@ -259,7 +260,7 @@ def _phone_member(bridge: Bridge, phone: str) -> str:
     try:
         number = e164(phone, bridge.options.phone_region)
     except OstError as exc:
-        raise Problem(422, str(exc), kind="invalid-input") from None
+        raise Problem(422, sentence_of(exc), kind="invalid-input") from None
     with bridge.sessions() as session:
         account = session.get(PhoneAccount, number)
     if account is None:

@@ -568,4 +568,4 @@ def test_a_refusal_is_said_in_the_reader_s_language_words_within_it_too(http: ht
     assert french.json()["detail"] == "Cette ville ne parle pas 'xx' : choisissez parmi en, af, ar, fr."
     afrikaans = http.post("/v1/meals", json={"participationId": "p-1"}, headers={"Accept-Language": "af"})
     assert afrikaans.status_code == 401
-    assert afrikaans.json()["detail"] == "Om ’n maaltyd aan te teken het ’n API-sleutel nodig."  # its words too
+    assert afrikaans.json()["detail"] == "Die aanteken van 'n maaltyd vereis 'n API-sleutel."  # its words too

@@ -14,6 +14,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from api.custody import e164
 from api.i18n import (
     LANGUAGES,
     LOCALE,
@@ -24,9 +25,11 @@ from api.i18n import (
     in_language,
     plurals,
     progress,
+    said,
     say_n,
 )
 from ost_chain.enums import LABEL_WORDS, Phase, Tier
+from ost_chain.exceptions import ConfigError
 
 FIELDS = re.compile(r"{(\w*)}")
 
@@ -210,9 +213,10 @@ def test_arabic_counts_take_the_form_arabic_grammar_gives_them() -> None:
 
 
 def test_every_refusal_the_bridge_writes_is_marked_to_be_said_in_the_reader_s_language() -> None:
-    """Issue 28 #6: a Problem's detail written as plain English (an f-string, or a literal no catalog holds) reached
-    an Afrikaans, Arabic or French reader in English (49 of them). Each is Words("…", value=…) now, or a sentence
-    marked _("…"): the scan finds none left."""
+    """Issue 28 #6: a Problem's detail written in the bridge as plain English (an f-string, or a literal no catalog
+    holds) reached an Afrikaans, Arabic or French reader in English (49 of them). Each is Words("…", value=…) now,
+    or a sentence marked _("…"): the scan finds none left. (It reads what is written, not what is made at run time:
+    a refusal passed on from an error is said through `said(exc)`, and what is left of those is in the notes.)"""
     marked = set(extracted())
     plain: dict[str, int] = {}
     for path in sorted((ROOT / "api").rglob("*.py")):
@@ -229,3 +233,13 @@ def test_every_refusal_the_bridge_writes_is_marked_to_be_said_in_the_reader_s_la
 
 
 REFUSING = {"Problem", "_unauthorized", "respond"}  # what answers a request with a sentence
+
+
+def test_a_number_that_is_no_phone_number_is_said_in_the_reader_s_language() -> None:
+    """The review after issue 28 #6: a refusal made from an error's text (`str(exc)`) stayed English."""
+    with pytest.raises(ConfigError) as refused:
+        e164("+2782abc", "ZA")
+    assert in_language(said(refused.value), "fr") == (
+        "'+2782abc' n'est pas un numéro de téléphone : écrivez-le comme +27 82 123 4567, ou tel qu'on le compose en ZA."
+    )
+    assert str(refused.value).startswith("'+2782abc' is not a phone number")  # the command and the logs: English

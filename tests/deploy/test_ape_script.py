@@ -52,7 +52,7 @@ def ape_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> su
         )
         # ape-foundry starts its anvil on a random port it does not check is free (on a busy machine one start in
         # ten or so finds it taken, and waits 20 s): only that is tried again; whatever the script did is not.
-        if "RPCTimeoutError" not in done.stdout + done.stderr:
+        if done.returncode == 0 or "RPCTimeoutError" not in done.stdout + done.stderr:
             break
     return done
 
