@@ -17,7 +17,7 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import NotAllowed
 
 from .db import AWAY, cause, is_outage
-from .i18n import Words, _, chosen_language, in_language
+from .i18n import Words, _, chosen_language, in_language, said
 from .models import ID_PATTERN
 
 PROBLEM = "application/problem+json"
@@ -171,8 +171,9 @@ def _sentence(field: str, error: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         return _sentence_of(PATTERNS.get(str(ctx.get("pattern")), UNKNOWN_FORM), field=field)
     template = SENTENCES.get(kind)
-    if template is None:  # a validator of ours: its message says what is wrong with the field
-        return f"{field}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
+    if template is None:  # a validator of ours: its message (marked _("…") where it is raised) says what is wrong
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        return _sentence_of("{field}: {message}", field=field, message=Words(message))
     values = {k: f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else v for k, v in ctx.items()}
     chosen = {k: values[k] for k in ("le", "lt", "ge", "gt", "max_length") if k in values}
     return _sentence_of(template, field=field, **chosen)
@@ -196,7 +197,7 @@ async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:
     """An error of ost_chain as a problem: a rule that refused the request is the caller's (422); a chain that
     cannot be used is a wait (503); anything else is the bridge's own fault (500), logged with its cause."""
     if isinstance(exc, ContractRevert | NotAllowed | ConfigError):
-        return respond(request, 422, str(exc), kind="refused")
+        return respond(request, 422, said(exc), kind="refused")
     if isinstance(exc, ChainError):
         log.warning("%s: %s", request.url.path, scrub(str(exc)))
         return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})

@@ -8,6 +8,8 @@ from pydantic.alias_generators import to_camel
 
 from ost_chain.units import valid_address
 
+from ..i18n import _
+
 
 class BaseModel(_PydanticModel):
     """Every body of the API: camelCase keys, as the CLI's JSON (``participationId``, ``txHash``); a request may
@@ -30,7 +32,7 @@ def check_address(value: str) -> str:
     """``value`` checksummed, or a ValueError saying what an address must look like."""
     checked = valid_address(value)
     if checked is None:
-        raise ValueError("expected an address: 0x and 40 hex digits, with a valid EIP-55 checksum if mixed case")
+        raise ValueError(_("expected an address: 0x and 40 hex digits, with a valid EIP-55 checksum if mixed case"))
     return checked
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..db import Status
+from ..i18n import _
 from .base import ID_PATTERN, BaseModel, Links, _phone_like, check_address
 
 # ── participations ──
@@ -45,13 +46,13 @@ class ParticipationCreate(BaseModel):
     @classmethod
     def _whole_minutes(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and value * 60 != (value * 60).to_integral_value():
-            raise ValueError("hours must come to a whole number of minutes (e.g. 1.5, not 1.51)")
+            raise ValueError(_("hours must come to a whole number of minutes (e.g. 1.5, not 1.51)"))
         return value
 
     @model_validator(mode="after")
     def _one_duration(self) -> ParticipationCreate:
         if (self.minutes_worked is None) == (self.hours is None):
-            raise ValueError("give the time worked once: minutes (e.g. 180) or hours (e.g. 3), not both or neither")
+            raise ValueError(_("give the time worked once: minutes (e.g. 180) or hours (e.g. 3), not both or neither"))
         return self
 
     @property

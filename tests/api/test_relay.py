@@ -40,6 +40,7 @@ from tests.api.conftest import (
     Deployed,
     deploy_coin_town,
     free_port,
+    participation,
     serving,
     wait_until,
 )
@@ -569,3 +570,6 @@ def test_a_refusal_is_said_in_the_reader_s_language_words_within_it_too(http: ht
     afrikaans = http.post("/v1/meals", json={"participationId": "p-1"}, headers={"Accept-Language": "af"})
     assert afrikaans.status_code == 401
     assert afrikaans.json()["detail"] == "Die aanteken van 'n maaltyd vereis 'n API-sleutel."  # its words too
+    mistyped = http.post("/v1/participations", json=participation(hours="1.51"), headers={"Accept-Language": "fr"})
+    assert mistyped.status_code == 422  # a validator's own message, said in French too (the review after #6)
+    assert "les heures doivent faire un nombre entier de minutes" in mistyped.json()["detail"], mistyped.text
