@@ -132,6 +132,32 @@ class Outbox:
                 body = say(receiver.language, "You received {amount} from {name}.", amount=shown, name=sender.name)
                 queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body)
             return queued
+        if receipt == "shares":
+            to, amount = abi_decode(["address", "uint256"], data[4:])
+            receiver = phones.get(self.chain.town().address(to))
+            business = self.chain.town().client.at("ShareToken", row.target).functions.name().call()  # as on screen
+            queued = self._queue(
+                session,
+                f"relay:{row.id}:sent",
+                sender.phone,
+                say(
+                    lang,
+                    "You sent {business} × {amount} to {name}.",
+                    business=business,
+                    amount=int(amount),
+                    name=receiver.name if receiver else to[:10],
+                ),
+            )
+            if receiver is not None:
+                body = say(
+                    receiver.language,
+                    "You received {business} × {amount} from {name}.",
+                    business=business,
+                    amount=int(amount),
+                    name=sender.name,
+                )
+                queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body)
+            return queued
         if receipt == "basket":
             (amount,) = abi_decode(["uint256"], data[4:36])
             body = say(lang, "Your basket is confirmed: {amount}.", amount=money(int(amount), 18, "INF"))

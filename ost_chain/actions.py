@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from .abi import Function
 
-Receipt = Literal["sent", "basket", "claim"]
+Receipt = Literal["sent", "shares", "basket", "claim"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ ACTIONS = (
     ),
     MemberAction("buy-shares", "ShareSale", ("buy", "buyWithPermit"), "buy shares", page=True),
     MemberAction("take-refund", "ShareSale", ("refund",), "take a refund", page=True),
-    MemberAction("send-shares", "ShareToken", ("transfer",), "send shares"),
+    MemberAction("send-shares", "ShareToken", ("transfer",), "send shares", receipt="shares"),
 )
 BY_SLUG = {a.slug: a for a in ACTIONS}
 

@@ -45,6 +45,10 @@ class Member:
     def send_inf(self, to: str, amount: int) -> Any:
         return self.town.infinity.functions.transfer(to, amount)
 
+    def send_shares(self, token: str, to: str, shares: int) -> Any:
+        """``shares`` of a business (its share token, ``token``) to ``to``: whole shares, as the token counts them."""
+        return self.town.client.at("ShareToken", token).functions.transfer(to, shares)
+
     def take_basket(self, price: int, month: str) -> Any:
         """``month``'s basket for ``price`` INF (its id is the month's: a second one that month is refused)."""
         return self.town.infinity.functions.redeem(price, hash_id(basket_id(month)), f"monthly basket {month}")

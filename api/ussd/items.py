@@ -206,6 +206,69 @@ def one_sale(s: Screens, sale: Any) -> str:
     return "\n".join([name.rstrip(), *lines])
 
 
+# ── Send shares: the PIN first (what is held is private), whose shares, the receiver's number, how many, then yes ──
+
+
+def held_shares(s: Screens) -> list[tuple[int, int]]:
+    """The businesses whose shares the member holds, and how many: (business, shares), in the businesses' order."""
+    held = [(business, n) for business, n in s.holdings().shares.items() if n]
+    if not held:
+        raise Said("END " + s.t("You hold no shares to send."))
+    return held
+
+
+def choose_shares(s: Screens, kept: Kept) -> str:
+    lines = [f"{n} {s.business(business)} × {count}" for n, (business, count) in enumerate(held_shares(s), start=1)]
+    return "\n".join([s.t("Whose shares to send?"), *lines])
+
+
+def shares_held(s: Screens, answer: str, kept: Kept) -> tuple[int, int]:
+    held = held_shares(s)
+    if not (answer.isascii() and answer.isdecimal() and 0 < int(answer) <= len(held)):
+        raise Said("CON " + choose_shares(s, kept))  # not one of the list: the list again
+    return held[int(answer) - 1]
+
+
+def shares_to_send(s: Screens, answer: str, kept: Kept) -> int:
+    _, held = kept["shares"]
+    if not (answer.isascii() and answer.isdecimal() and 0 < int(answer) <= held):
+        raise Said("END " + s.t("Send from 1 to {held}. Dial again.", held=held))
+    return int(answer)
+
+
+def confirm_shares(s: Screens, kept: Kept) -> str:
+    to: PhoneAccount = kept["receiver"]
+    business, _ = kept["shares"]
+    return s.t(
+        "Send {business} × {amount} to {name} ({phone})?\n1 Yes\n0 Back",
+        business=s.business(business),
+        amount=kept["amount"],
+        name=to.name,
+        phone=shown(to.phone),
+    )
+
+
+def yes_to_shares(s: Screens, answer: str, kept: Kept) -> bool:
+    if answer != "1":
+        raise Said("CON " + confirm_shares(s, kept))
+    return True
+
+
+def send_shares(s: Screens, kept: Kept, more: list[str]) -> str:
+    to: PhoneAccount = kept["receiver"]
+    business, _ = kept["shares"]
+    token = next(sale.token for sale in s.sales if sale.business_id == business)
+    return s.act(
+        s.member.send_shares(token, to.address, kept["amount"]),
+        s.t(
+            "Sending {business} × {amount} to {name}. An SMS will confirm it.",
+            business=s.business(business),
+            amount=kept["amount"],
+            name=to.name,
+        ),
+    )
+
+
 # ── Rewards: the last five, with their day and project ──
 
 
@@ -260,5 +323,16 @@ MENU = (
         in_context("phone menu", "Language"),
         (Pin(), Ask("language", lambda s, kept: choose_language(), language_choice)),
         language,
+    ),
+    Flow(
+        in_context("phone menu", "Send shares"),
+        (
+            Pin(),
+            Ask("shares", choose_shares, shares_held),
+            Ask("receiver", lambda s, kept: s.t("Receiver's phone number:"), receiver),
+            Ask("amount", lambda s, kept: s.t("How many shares to send?"), shares_to_send),
+            Ask("yes", confirm_shares, yes_to_shares),
+        ),
+        send_shares,
     ),
 )
