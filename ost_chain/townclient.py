@@ -24,7 +24,8 @@ from ._sales_read import Eligibility, SaleStatus
 from ._town_reads import TownReader
 from .enums import NATIVE, Phase, Role
 from .exceptions import ConfigError, ContractRevert, OstError
-from .units import checksum, hash_id, money
+from .member import Member
+from .units import checksum, hash_id, money, numbered
 
 __all__ = ["Eligibility", "NotAllowed", "Receipt", "Reward", "SaleStatus", "Town", "as_dict"]
 
@@ -227,6 +228,19 @@ class Town(TownReader):
                 f"{sender.address} holds {money(held, 18, 'INF')}, less than the {money(amount, 18, 'INF')} to send."
             )
         return self.send(sender, self.infinity.functions.transfer(to, amount))
+
+    def send_shares(self, sender: LocalAccount, ref: str | int, to: str, shares: int) -> Receipt:
+        """Send ``shares`` of a business's share token to ``to`` (once the raise has succeeded and the sale is settled,
+        shares move; the token refuses before that, and the refusal is said)."""
+        to = self.address(to, "receiver")
+        status = self.sale_status(ref)
+        held = int(self.client.at("ShareToken", status.token).functions.balanceOf(sender.address).call())
+        if held < shares:
+            raise NotAllowed(
+                f"{sender.address} holds {numbered(held, 'share')} of {status.symbol}, less than the {shares:,} to "
+                "send."
+            )
+        return self.send(sender, Member(self, sender.address).send_shares(status.token, to, shares))
 
     def role_holders(self, role: str) -> list[str]:
         return role_holders(self, role)

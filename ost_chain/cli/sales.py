@@ -11,7 +11,7 @@ from rich.table import Table
 from ..enums import Phase
 from ..exceptions import ConfigError
 from ..townclient import NotAllowed, as_dict
-from ..units import money
+from ..units import money, numbered
 from .options import (
     Account,
     BridgeUrl,
@@ -105,6 +105,38 @@ def sale_buy(
         },
         f"{who.address} bought {count:,} shares of {status.symbol} for {paid}; "
         f"{status.sold:,} of {status.offered:,} sold.",
+    )
+
+
+@sale_app.command("send-shares")
+def sale_send_shares(
+    business: Business,
+    to: Annotated[str, typer.Argument(help="Who receives: an address (a member's, where the shares stay local).")],
+    shares: Annotated[str, typer.Argument(help="How many shares: a whole number, e.g. 2.")],
+    rpc_url: RpcUrl = None,
+    manifest: ManifestFile = None,
+    account: Account = None,
+    gasless: Gasless = False,
+    bridge: BridgeUrl = None,
+    as_json: JsonOutput = False,
+) -> None:
+    """Send shares of a business to someone (signed by the holder), once its raise has succeeded and it is settled."""
+    count = whole_shares(shares)
+    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
+    who = signer(town, account, "holder")
+    receipt = town.send_shares(who, business, to, count)
+    status = town.sale_status(business)
+    receiver = town.address(to, "receiver")
+    done(
+        as_json,
+        {
+            "from": who.address,
+            "to": receiver,
+            "businessId": status.business_id,
+            "shares": count,
+            "receipt": as_dict(receipt),
+        },
+        f"{who.address} sent {numbered(count, 'share')} of {status.symbol} to {receiver}.",
     )
 
 

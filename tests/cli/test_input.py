@@ -155,3 +155,25 @@ def test_help_reads_like_the_readme(command: tuple[str, ...]) -> None:
     assert "{" not in done.stdout.splitlines()[1], done.stdout  # the usage line
     if command == ("inf", "send"):
         assert "Usage: ost inf send [OPTIONS] TO AMOUNT" in done.stdout
+
+
+def test_shares_are_sent_from_the_command_once_the_raise_has_succeeded(
+    client: ChainClient, node: LocalChain, tmp_path: Path
+) -> None:
+    """Issue 28's walk-through for a new member action, done for "send shares": no channel offered it. The command
+    sends them (signed by the holder, or relayed with --gasless), and says why not before the sale is settled."""
+    (tmp_path / "plan.yaml").write_text(PLAN.replace("Input Town", "Shares Town"))
+    plan, digest = load_plan(tmp_path / "plan.yaml")
+    manifest = deploy_plan(client, plan, tmp_path / "town.json", {a.address: a for a in DEV}, digest)
+    town = Town.load(client, manifest.path)
+    where = ["--rpc-url", node.rpc_url, "--manifest", str(manifest.path)]
+    town.buy(DEV[10], "BAKE", 2)  # sold out: the raise has succeeded
+    early = one_sentence(*ost("sale", "send-shares", "BAKE", "dev:11", "1", "--account", "dev:10", *where))
+    assert "cannot move before the sale has succeeded" in early, early  # not settled yet: the token's refusal
+    town.finalize(DEV[10], "BAKE")
+    code, said = ost("sale", "send-shares", "BAKE", "dev:11", "1", "--account", "dev:10", *where)
+    assert code == 0 and f"sent 1 share of BAKE to {DEV[11].address}" in said, said
+    token = client.at("ShareToken", town.sale_status("BAKE").token)
+    assert [token.functions.balanceOf(a.address).call() for a in (DEV[10], DEV[11])] == [1, 1]
+    more = one_sentence(*ost("sale", "send-shares", "BAKE", "dev:11", "5", "--account", "dev:10", *where))
+    assert "holds 1 share of BAKE, less than the 5 to send" in more, more
