@@ -62,6 +62,7 @@ class Outbox:
             chain_url,
         )
         self._stop = threading.Event()
+        self.share_names: dict[str, str] = {}  # share token → its name, read once
         self._thread: threading.Thread | None = None
         self._gateway: Any = None
 
@@ -135,14 +136,14 @@ class Outbox:
         if receipt == "shares":
             to, amount = abi_decode(["address", "uint256"], data[4:])
             receiver = phones.get(self.chain.town().address(to))
-            business = self.chain.town().client.at("ShareToken", row.target).functions.name().call()  # as on screen
+            business = self._share_name(row.target)
             queued = self._queue(
                 session,
                 f"relay:{row.id}:sent",
                 sender.phone,
                 say(
                     lang,
-                    "You sent {business} × {amount} to {name}.",
+                    "You sent {business} x {amount} to {name}.",
                     business=business,
                     amount=int(amount),
                     name=receiver.name if receiver else to[:10],
@@ -151,7 +152,7 @@ class Outbox:
             if receiver is not None:
                 body = say(
                     receiver.language,
-                    "You received {business} × {amount} from {name}.",
+                    "You received {business} x {amount} from {name}.",
                     business=business,
                     amount=int(amount),
                     name=sender.name,
@@ -166,6 +167,13 @@ class Outbox:
             body = say(lang, "Your profit claim is paid into your account.")
             return self._queue(session, f"relay:{row.id}", sender.phone, body)
         return 0
+
+    def _share_name(self, token: str) -> str:
+        """A share token's name, as the phone shows the business (read once: a name never changes, and the outbox
+        looks at the day's receipts every few seconds)."""
+        if token not in self.share_names:
+            self.share_names[token] = str(self.chain.town().client.at("ShareToken", token).functions.name().call())
+        return self.share_names[token]
 
     def _queue(self, session: BridgeSession, dedupe: str, phone: str, body: str) -> int:
         if session.scalar(select(Sms.id).where(Sms.dedupe == dedupe)) is not None:

@@ -233,6 +233,8 @@ class Town(TownReader):
         """Send ``shares`` of a business's share token to ``to`` (once the raise has succeeded and the sale is settled,
         shares move; the token refuses before that, and the refusal is said)."""
         to = self.address(to, "receiver")
+        if to in (sender.address, NATIVE):
+            raise NotAllowed(f"{to} cannot receive these shares: send them to another holder's address.")
         status = self.sale_status(ref)
         held = int(self.client.at("ShareToken", status.token).functions.balanceOf(sender.address).call())
         if held < shares:

@@ -209,29 +209,36 @@ def one_sale(s: Screens, sale: Any) -> str:
 # ── Send shares: the PIN first (what is held is private), whose shares, the receiver's number, how many, then yes ──
 
 
-def held_shares(s: Screens) -> list[tuple[int, int]]:
-    """The businesses whose shares the member holds, and how many: (business, shares), in the businesses' order."""
-    held = [(business, n) for business, n in s.holdings().shares.items() if n]
+SHARE_NAME = 14  # a business's name in the list of shares held, at most
+
+
+def held_shares(s: Screens) -> dict[int, int]:
+    """The businesses whose shares the member holds, and how many (business → shares)."""
+    held = {business: n for business, n in s.holdings().shares.items() if n}
     if not held:
         raise Said("END " + s.t("You hold no shares to send."))
     return held
 
 
 def choose_shares(s: Screens, kept: Kept) -> str:
-    lines = [f"{n} {s.business(business)} × {count}" for n, (business, count) in enumerate(held_shares(s), start=1)]
-    return "\n".join([s.t("Whose shares to send?"), *lines])
+    """The shares held, each numbered by its business (its id and one), not by its place in the list: the answer
+    is read again on every request of the session, and a list that changed meanwhile (shares received, a send
+    confirmed) must not make the same number another business's."""
+    lines = [f"{b + 1} {s.business(b)[:SHARE_NAME].rstrip()} x {n}" for b, n in sorted(held_shares(s).items())]
+    return "\n".join([s.t("Which business's shares?"), *lines])
 
 
 def shares_held(s: Screens, answer: str, kept: Kept) -> tuple[int, int]:
     held = held_shares(s)
-    if not (answer.isascii() and answer.isdecimal() and 0 < int(answer) <= len(held)):
+    business = int(answer) - 1 if answer.isascii() and answer.isdecimal() and len(answer) <= 6 else -1
+    if business not in held:
         raise Said("CON " + choose_shares(s, kept))  # not one of the list: the list again
-    return held[int(answer) - 1]
+    return business, held[business]
 
 
 def shares_to_send(s: Screens, answer: str, kept: Kept) -> int:
     _, held = kept["shares"]
-    if not (answer.isascii() and answer.isdecimal() and 0 < int(answer) <= held):
+    if not (answer.isascii() and answer.isdecimal() and len(answer) <= 12 and 0 < int(answer) <= held):
         raise Said("END " + s.t("Send from 1 to {held}. Dial again.", held=held))
     return int(answer)
 
@@ -240,7 +247,7 @@ def confirm_shares(s: Screens, kept: Kept) -> str:
     to: PhoneAccount = kept["receiver"]
     business, _ = kept["shares"]
     return s.t(
-        "Send {business} × {amount} to {name} ({phone})?\n1 Yes\n0 Back",
+        "Send {business} x {amount} to {name} ({phone})?\n1 Yes\n0 Back",
         business=s.business(business),
         amount=kept["amount"],
         name=to.name,
@@ -261,7 +268,7 @@ def send_shares(s: Screens, kept: Kept, more: list[str]) -> str:
     return s.act(
         s.member.send_shares(token, to.address, kept["amount"]),
         s.t(
-            "Sending {business} × {amount} to {name}. An SMS will confirm it.",
+            "Sending {business} x {amount} to {name}. An SMS will confirm it.",
             business=s.business(business),
             amount=kept["amount"],
             name=to.name,

@@ -145,7 +145,7 @@ OPEN_PHASES = tuple(Phase.open_labels())
 
 def whole_shares(text: str) -> int:
     """A number of shares as typed, or a sentence: shares are whole, written without separators."""
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdecimal() and len(text) <= 30) or int(text) < 1:
         raise ConfigError(f"The number of shares {text!r} is not a whole number of at least 1: write it as e.g. 1000.")
     return int(text)
 

@@ -180,19 +180,19 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     bakery = d.client.at("ShareToken", d.town.sale_status("BAKE").token)
     d.client.transact(bakery.functions.transfer(where[THANDI], 3), DEV[10])
     assert thandi.dial("8") == "CON Enter your PIN:"  # what is held is private
-    assert thandi.dial("8", PINS[THANDI]) == "CON Whose shares to send?\n1 Bakery × 3"
-    assert thandi.dial("8", PINS[THANDI], "2") == "CON Whose shares to send?\n1 Bakery × 3"  # not in the list
+    assert thandi.dial("8", PINS[THANDI]) == "CON Which business's shares?\n1 Bakery x 3"
+    assert thandi.dial("8", PINS[THANDI], "2") == "CON Which business's shares?\n1 Bakery x 3"  # not in the list
     assert thandi.dial("8", PINS[THANDI], "1") == "CON Receiver's phone number:"
     assert thandi.dial("8", PINS[THANDI], "1", "0822222222") == "CON How many shares to send?"
     assert thandi.dial("8", PINS[THANDI], "1", "0822222222", "4") == "END Send from 1 to 3. Dial again."
     giving = ("8", PINS[THANDI], "1", "0822222222", "2")
-    assert thandi.dial(*giving) == "CON Send Bakery × 2 to Sipho (+27...222)?\n1 Yes\n0 Back"
-    assert thandi.dial(*giving, "1") == "END Sending Bakery × 2 to Sipho. An SMS will confirm it."
+    assert thandi.dial(*giving) == "CON Send Bakery x 2 to Sipho (+27...222)?\n1 Yes\n0 Back"
+    assert thandi.dial(*giving, "1") == "END Sending Bakery x 2 to Sipho. An SMS will confirm it."
     wait_until(lambda: bakery.functions.balanceOf(where[SIPHO]).call() == 2)
     assert bakery.functions.balanceOf(where[THANDI]).call() == 1
     wait_until(lambda: len(outbox()) == 8)
-    assert (THANDI, "You sent Bakery × 2 to Sipho.") in outbox()
-    assert (SIPHO, "Jy het Bakery × 2 van Thandi ontvang.") in outbox()
+    assert (THANDI, "You sent Bakery x 2 to Sipho.") in outbox()
+    assert (SIPHO, "Jy het Bakery x 2 van Thandi ontvang.") in outbox()
 
     # Three wrong PINs lock the account; the Town Ambassador unlocks it with a one-time PIN handed over in person,
     # and the member chooses a new PIN.

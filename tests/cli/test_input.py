@@ -161,7 +161,8 @@ def test_shares_are_sent_from_the_command_once_the_raise_has_succeeded(
     client: ChainClient, node: LocalChain, tmp_path: Path
 ) -> None:
     """Issue 28's walk-through for a new member action, done for "send shares": no channel offered it. The command
-    sends them (signed by the holder, or relayed with --gasless), and says why not before the sale is settled."""
+    sends them (signed by the holder; --gasless relays them as every action), and says why not, before anything is
+    sent: the sale not settled, too many, to oneself, a count that is no whole number."""
     (tmp_path / "plan.yaml").write_text(PLAN.replace("Input Town", "Shares Town"))
     plan, digest = load_plan(tmp_path / "plan.yaml")
     manifest = deploy_plan(client, plan, tmp_path / "town.json", {a.address: a for a in DEV}, digest)
@@ -177,3 +178,9 @@ def test_shares_are_sent_from_the_command_once_the_raise_has_succeeded(
     assert [token.functions.balanceOf(a.address).call() for a in (DEV[10], DEV[11])] == [1, 1]
     more = one_sentence(*ost("sale", "send-shares", "BAKE", "dev:11", "5", "--account", "dev:10", *where))
     assert "holds 1 share of BAKE, less than the 5 to send" in more, more
+    to_self = one_sentence(*ost("sale", "send-shares", "BAKE", "dev:10", "1", "--account", "dev:10", *where))
+    assert "cannot receive these shares" in to_self, to_self
+    for typed in ("²", "٣", "1" * 40):  # digits Python would read, but no one types as a number of shares
+        said = one_sentence(*ost("sale", "send-shares", "BAKE", "dev:11", typed, "--account", "dev:10", *where))
+        assert "is not a whole number" in said, said
+    assert [token.functions.balanceOf(a.address).call() for a in (DEV[10], DEV[11])] == [1, 1]  # nothing sent
