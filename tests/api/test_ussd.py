@@ -555,3 +555,41 @@ async def until(reached: Callable[[], bool], timeout: float = 30.0) -> None:
     while not reached():
         assert time.monotonic() < deadline, f"not reached within {timeout} s"
         await asyncio.sleep(0.01)
+
+
+def test_shares_chosen_on_the_phone_stay_the_business_chosen_when_the_list_changes_meanwhile(
+    tmp_path: Path, databases: Databases
+) -> None:
+    """The review of send shares: the list was numbered by place, and every answer of the session is read again on
+    each request, so shares received between choosing and confirming made the confirmed "Mill" send the Bakery's.
+    Each business is numbered by its id now, and the number a member picked stays theirs."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        PLAN_WITHOUT_BUSINESSES
+        + "businesses: [{name: Bakery, symbol: BAKE, shares: 4}, {name: Mill, symbol: MILL, shares: 4}]\n"
+    )
+    d = deploy_town(tmp_path, plan)
+    bridge = Bridge(d, databases.url("choice"), env={"OST_BRIDGE__USSD_SECRET": GATEWAY}).start()
+    try:
+        for number, name in ((THANDI, "Thandi"), (SIPHO, "Sipho")):
+            assert ost(d, bridge, "members", "add", "--phone", number, "--name", name).returncode == 0
+        thandi, where = Phone(bridge, THANDI), addresses(bridge)
+        thandi.dial("1", PINS[THANDI], PINS[THANDI])
+        d.town.add_members(DEV[2], [DEV[10].address])
+        tokens = {}
+        for symbol in ("BAKE", "MILL"):  # sold out and settled: their shares move
+            d.town.buy(DEV[10], symbol, 4)
+            d.town.finalize(DEV[10], symbol)
+            tokens[symbol] = d.client.at("ShareToken", d.town.sale_status(symbol).token)
+        d.client.transact(tokens["MILL"].functions.transfer(where[THANDI], 3), DEV[10])
+        held = thandi.dial("8", PINS[THANDI])
+        mill = next(line.split(" ", 1)[0] for line in held.split("\n") if "Mill" in line)
+        d.client.transact(tokens["BAKE"].functions.transfer(where[THANDI], 4), DEV[10])  # meanwhile, Bakery shares
+        confirm = thandi.dial("8", PINS[THANDI], mill, "0822222222", "2")
+        assert confirm.startswith("CON Send Mill x 2 to Sipho"), confirm
+        assert thandi.dial("8", PINS[THANDI], mill, "0822222222", "2", "1").startswith("END Sending Mill x 2")
+        wait_until(lambda: tokens["MILL"].functions.balanceOf(where[SIPHO]).call() == 2)
+        assert tokens["BAKE"].functions.balanceOf(where[SIPHO]).call() == 0
+    finally:
+        bridge.stop()
+        d.node.stop()
