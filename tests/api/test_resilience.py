@@ -15,6 +15,7 @@ import httpx
 import pytest
 from eth_account import Account
 from sqlalchemy import func, select
+from web3.exceptions import TransactionNotFound
 
 from api.db import Batch, Participation
 from ost_chain.chain import LocalChain
@@ -167,8 +168,18 @@ def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
 
         sent = wait_until(versions, timeout=10)
         first = d.client.w3.eth.get_transaction(sent[0])  # pending: no block will come until asked
-        hashes = wait_until(lambda: len(versions()) >= 2 and versions(), timeout=20)
-        replacement = d.client.w3.eth.get_transaction(hashes[1])  # it replaced the first in the node's pool
+
+        def replaced() -> Any:
+            """The newest re-priced version the node holds: a version is recorded before it is sent, and on a busy
+            machine the next may already have replaced it in the pool (a wall-clock guess failed once)."""
+            for tx_hash in versions()[1:][::-1]:
+                try:
+                    return d.client.w3.eth.get_transaction(tx_hash)
+                except TransactionNotFound:
+                    continue
+            return None
+
+        replacement = wait_until(replaced, timeout=20)  # it replaced the first in the node's pool
         assert first["nonce"] == replacement["nonce"]
         assert replacement["maxFeePerGas"] > first["maxFeePerGas"] * 1.1
         assert replacement["maxPriorityFeePerGas"] > first["maxPriorityFeePerGas"] * 1.1
