@@ -116,6 +116,16 @@ class Bridge:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> Bridge:
+        """Start it and wait for its own health report. A port found free can be taken by another process before the
+        bridge binds it (four workers start nodes and servers at once): then another port, up to three in all."""
+        for _attempt in range(3):
+            if self._started(timeout):
+                return self
+            self.port = free_port()
+        raise RuntimeError("ost api found its port taken three times")
+
+    def _started(self, timeout: float) -> bool:
+        """Whether the bridge answers on its port; False when another process held the port."""
         self.log = self.deployed.folder / f"bridge-{self.port}.log"
         env = {**os.environ, "OST_BRIDGE__BATCH_WAIT": "0.05", "OST_BRIDGE__ROLE_CACHE_SECONDS": "1", **self.env}
         self.process = launch.start(
@@ -136,12 +146,19 @@ class Bridge:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"ost api exited: {self.log.read_text()[-2000:]}")
+                said = self.log.read_text()
+                if "already in use" in said.lower():
+                    return False
+                raise RuntimeError(f"ost api exited: {said[-2000:]}")
             try:
-                web.get(f"{self.url}/healthz", timeout=1.0)
-                return self
+                answer = web.get(f"{self.url}/healthz", timeout=1.0)
             except httpx.TransportError:
                 time.sleep(0.1)
+                continue
+            mine = answer.status_code in (200, 503) and answer.headers.get("content-type", "").startswith("application")
+            if mine and "database" in answer.json():  # its own health report, not a neighbour's answer
+                return True
+            time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"ost api did not start within {timeout} s")
 
