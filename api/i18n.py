@@ -127,7 +127,7 @@ class Words(str):
         return made
 
 
-def said(exc: BaseException) -> str:
+def sentence_of(exc: BaseException) -> str:
     """What a refusal says: its sentence as :class:`Words` when it was made so (said in the reader's language),
     else its text."""
     first = exc.args[0] if exc.args else None
@@ -158,14 +158,14 @@ def in_language(text: str, language: str | None) -> str:
         return str(text)
     try:
         if isinstance(text, Words):
-            values = {k: _said(v, language) for k, v in text.values.items()}
+            values = {k: _value_in(v, language) for k, v in text.values.items()}
             return say(language, text.template, **values)
         return catalog(language).get(str(text), str(text))
     except (KeyError, IndexError, ValueError, AttributeError):
         return str(text)
 
 
-def _said(value: object, language: str) -> object:
+def _value_in(value: object, language: str) -> object:
     """A value of a sentence as ``language`` says it: words and moments in it too."""
     if isinstance(value, Words):
         return in_language(value, language)

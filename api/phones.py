@@ -22,7 +22,7 @@ from ost_chain.townclient import Town
 
 from .custody import PIN_TRIES, Vault, e164, hash_pin, valid_pin
 from .db import BridgeSession, PhoneAccount, PhoneMove, PhoneOrder, Sms, utcnow
-from .i18n import Words, _, said
+from .i18n import Words, _, sentence_of
 from .models import PhoneOrderCreate
 from .problems import Problem
 
@@ -73,7 +73,7 @@ def carry_out(
     try:
         number = e164(order.phone, region)
     except ConfigError as exc:
-        raise Problem(422, said(exc), kind="invalid-input") from None
+        raise Problem(422, sentence_of(exc), kind="invalid-input") from None
     record = PhoneOrder(nonce=order.nonce.lower(), action=order.action, phone=number, signer=signer)
     if order.action == "sign-up":
         return sign_up(session, vault, record, number, order.detail)

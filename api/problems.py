@@ -17,7 +17,7 @@ from ost_chain.redact import scrub
 from ost_chain.townclient import NotAllowed
 
 from .db import AWAY, cause, is_outage
-from .i18n import Words, _, chosen_language, in_language, said
+from .i18n import Words, _, chosen_language, in_language, sentence_of
 from .models import ID_PATTERN
 
 PROBLEM = "application/problem+json"
@@ -197,7 +197,7 @@ async def on_ost_error(request: Request, exc: Exception) -> JSONResponse:
     """An error of ost_chain as a problem: a rule that refused the request is the caller's (422); a chain that
     cannot be used is a wait (503); anything else is the bridge's own fault (500), logged with its cause."""
     if isinstance(exc, ContractRevert | NotAllowed | ConfigError):
-        return respond(request, 422, said(exc), kind="refused")
+        return respond(request, 422, sentence_of(exc), kind="refused")
     if isinstance(exc, ChainError):
         log.warning("%s: %s", request.url.path, scrub(str(exc)))
         return respond(request, 503, UNREACHABLE, kind="chain-unreachable", headers={"Retry-After": "5"})

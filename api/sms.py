@@ -23,7 +23,7 @@ from ost_chain.redact import scrub
 from ost_chain.units import money
 
 from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, Sms, Status, utcnow
-from .i18n import say
+from .i18n import _, say
 
 if TYPE_CHECKING:
     from .chain import ChainView
@@ -39,6 +39,13 @@ RECENT = timedelta(days=1)  # what happened longer ago than this was told alread
 
 class Refused(Exception):
     """The SMS gateway answered, and did not send."""
+
+
+# What each side of a transfer is told: the sender, then the receiver (when the receiver has a phone account too).
+TRANSFERS = {
+    "sent": (_("You sent {amount} to {name}."), _("You received {amount} from {name}.")),
+    "shares": (_("You sent {business} x {amount} to {name}."), _("You received {business} x {amount} from {name}.")),
+}
 
 
 class Outbox:
@@ -119,44 +126,17 @@ class Outbox:
             log.warning("relay %s: no member action is recorded as %r, so no receipt is sent", row.id, row.action)
             return 0
         receipt = action.receipt
-        if receipt == "sent":
+        if receipt in ("sent", "shares"):
             to, amount = abi_decode(["address", "uint256"], data[4:])
             receiver = phones.get(self.chain.town().address(to))
-            shown = money(int(amount), 18, "INF")
-            queued = self._queue(
-                session,
-                f"relay:{row.id}:sent",
-                sender.phone,
-                say(lang, "You sent {amount} to {name}.", amount=shown, name=receiver.name if receiver else to[:10]),
-            )
+            values: dict[str, object] = {"amount": money(int(amount), 18, "INF")}
+            if receipt == "shares":
+                values = {"business": self._share_name(row.target), "amount": int(amount)}
+            sent, received = TRANSFERS[receipt]
+            told = receiver.name if receiver else to[:10]
+            queued = self._queue(session, f"relay:{row.id}:sent", sender.phone, say(lang, sent, name=told, **values))
             if receiver is not None:
-                body = say(receiver.language, "You received {amount} from {name}.", amount=shown, name=sender.name)
-                queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body)
-            return queued
-        if receipt == "shares":
-            to, amount = abi_decode(["address", "uint256"], data[4:])
-            receiver = phones.get(self.chain.town().address(to))
-            business = self._share_name(row.target)
-            queued = self._queue(
-                session,
-                f"relay:{row.id}:sent",
-                sender.phone,
-                say(
-                    lang,
-                    "You sent {business} x {amount} to {name}.",
-                    business=business,
-                    amount=int(amount),
-                    name=receiver.name if receiver else to[:10],
-                ),
-            )
-            if receiver is not None:
-                body = say(
-                    receiver.language,
-                    "You received {business} x {amount} from {name}.",
-                    business=business,
-                    amount=int(amount),
-                    name=sender.name,
-                )
+                body = say(receiver.language, received, name=sender.name, **values)
                 queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body)
             return queued
         if receipt == "basket":

@@ -27,8 +27,7 @@ from ..bridge import Bridge
 from ..chain import MISSING, Unreachable
 from ..db import Meal, Participation, Status, utcnow
 from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator
-from ..i18n import When, Words
-from ..i18n import said as sentence_of
+from ..i18n import When, Words, sentence_of
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem

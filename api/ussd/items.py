@@ -6,6 +6,7 @@ in the catalogs (docs/extending.md walks through one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -133,10 +134,15 @@ def confirm_claim(s: Screens, kept: Kept) -> str:
     return s.t("Claim {amount}?\n1 Yes\n0 Back", amount=amounts)
 
 
-def yes(s: Screens, answer: str, kept: Kept) -> bool:
-    if answer != "1":
-        raise Said("CON " + confirm_claim(s, kept))  # anything but yes asks again
-    return True
+def yes_to(question: Callable[[Screens, Kept], str]) -> Callable[[Screens, str, Kept], bool]:
+    """The answer to a yes-or-back ``question``: "1" takes it; anything else asks it again."""
+
+    def take(s: Screens, answer: str, kept: Kept) -> bool:
+        if answer != "1":
+            raise Said("CON " + question(s, kept))
+        return True
+
+    return take
 
 
 def claim(s: Screens, kept: Kept, more: list[str]) -> str:
@@ -255,12 +261,6 @@ def confirm_shares(s: Screens, kept: Kept) -> str:
     )
 
 
-def yes_to_shares(s: Screens, answer: str, kept: Kept) -> bool:
-    if answer != "1":
-        raise Said("CON " + confirm_shares(s, kept))
-    return True
-
-
 def send_shares(s: Screens, kept: Kept, more: list[str]) -> str:
     to: PhoneAccount = kept["receiver"]
     business, _ = kept["shares"]
@@ -323,7 +323,7 @@ MENU = (
         send,
     ),
     Flow(in_context("phone menu", "Basket"), (Pin(confirm_basket),), basket),
-    Flow(in_context("phone menu", "Claim profit"), (Pin(), Ask("yes", confirm_claim, yes)), claim),
+    Flow(in_context("phone menu", "Claim profit"), (Pin(), Ask("yes", confirm_claim, yes_to(confirm_claim))), claim),
     Flow(in_context("phone menu", "Sales"), (), sales),
     Flow(in_context("phone menu", "Rewards"), (Pin(),), rewards),
     Flow(
@@ -338,7 +338,7 @@ MENU = (
             Ask("shares", choose_shares, shares_held),
             Ask("receiver", lambda s, kept: s.t("Receiver's phone number:"), receiver),
             Ask("amount", lambda s, kept: s.t("How many shares to send?"), shares_to_send),
-            Ask("yes", confirm_shares, yes_to_shares),
+            Ask("yes", confirm_shares, yes_to(confirm_shares)),
         ),
         send_shares,
     ),

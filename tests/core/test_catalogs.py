@@ -25,8 +25,8 @@ from api.i18n import (
     in_language,
     plurals,
     progress,
-    said,
     say_n,
+    sentence_of,
 )
 from ost_chain.enums import LABEL_WORDS, Phase, Tier
 from ost_chain.exceptions import ConfigError
@@ -216,7 +216,7 @@ def test_every_refusal_the_bridge_writes_is_marked_to_be_said_in_the_reader_s_la
     """Issue 28 #6: a Problem's detail written in the bridge as plain English (an f-string, or a literal no catalog
     holds) reached an Afrikaans, Arabic or French reader in English (49 of them). Each is Words("…", value=…) now,
     or a sentence marked _("…"): the scan finds none left. (It reads what is written, not what is made at run time:
-    a refusal passed on from an error is said through `said(exc)`, and what is left of those is in the notes.)"""
+    a refusal passed on from an error is said through `sentence_of(exc)`, and what is left of those is in the notes.)"""
     marked = set(extracted())
     plain: dict[str, int] = {}
     for path in sorted((ROOT / "api").rglob("*.py")):
@@ -239,7 +239,7 @@ def test_a_number_that_is_no_phone_number_is_said_in_the_reader_s_language() -> 
     """The review after issue 28 #6: a refusal made from an error's text (`str(exc)`) stayed English."""
     with pytest.raises(ConfigError) as refused:
         e164("+2782abc", "ZA")
-    assert in_language(said(refused.value), "fr") == (
+    assert in_language(sentence_of(refused.value), "fr") == (
         "'+2782abc' n'est pas un numéro de téléphone : écrivez-le comme +27 82 123 4567, ou tel qu'on le compose en ZA."
     )
     assert str(refused.value).startswith("'+2782abc' is not a phone number")  # the command and the logs: English
