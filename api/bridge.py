@@ -57,7 +57,7 @@ def wallet_calls(artifacts: Artifacts) -> dict[str, Function]:
     for call, (contract, signature) in PAGE_CALLS.items():
         calls[call] = Function.of(ERC20_ABI if contract == "ERC20" else artifacts.get(contract)["abi"], signature)
     for name, overloads in offered.items():
-        if name not in calls and len(overloads) > 1:
+        if name not in calls and len({fn.selector for fn in overloads}) > 1:
             raise LookupError(f"The page offers {name} with {len(overloads)} overloads: name the one in PAGE_CALLS.")
         calls.setdefault(name, overloads[0])
     return calls

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from eth_account.signers.local import LocalAccount
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
     app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(Exception, on_anything)
     app.add_middleware(Guard, max_body=settings.bridge.max_body_bytes)
+    # Compressed for a phone on a slow connection: the page's scripts, the libraries and the longer answers.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     for module in (
         participations,
         relay,

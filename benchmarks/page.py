@@ -19,6 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import requests
 from eth_utils import keccak, to_checksum_address
 from playwright.sync_api import sync_playwright
 
@@ -56,8 +57,8 @@ def browse(url: str, client: ChainClient, proxy: RpcProxy, members: int) -> dict
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         # The page's CSP is set aside for Playwright's own waiting scripts, which it would refuse.
         page = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True).new_page()
-        sizes: list[int] = []
-        page.on("response", lambda r: sizes.append(len(r.body()) if r.ok else 0))
+        sizes: list[int] = []  # each response's bytes as it crossed the network (compressed where it was)
+        page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
         proxy.take()
         started = time.perf_counter()
         page.goto(url + "/")
@@ -66,15 +67,19 @@ def browse(url: str, client: ChainClient, proxy: RpcProxy, members: int) -> dict
         first = time.perf_counter() - started
         first_calls, first_bytes = proxy.take(), sum(sizes)
         sizes.clear()
-        block = int(page.evaluate("state.block"))
+        # The block the page last read, as its town line's title says it ("chain 31337, block 1,234").
+        block = "Number(document.getElementById('town-line').title.split('block ')[1].replace(/\\D/g, ''))"
+        was = int(page.evaluate(block))
         client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         started = time.perf_counter()
-        page.wait_for_function(f"state.block > {block}", timeout=30_000)
+        page.wait_for_function(f"{block} > {was}", timeout=30_000)
         page.wait_for_timeout(500)  # the refresh's reads finish after the block number changes
         refresh = time.perf_counter() - started
         refresh_calls, refresh_bytes = proxy.take(), sum(sizes)
         browser.close()
+    library = requests.get(url + "/vendor/ethers.js", headers={"Accept-Encoding": "gzip"}, stream=True, timeout=30)
     return {
+        "library": len(library.raw.read()),
         "members": members,
         "first": first,
         "firstBytes": first_bytes,
@@ -96,6 +101,10 @@ def main() -> int:
             f"{r['members']:>7,}    {r['first']:>9.2f} s   {r['firstBytes'] / 1024:>5.0f} KB   {r['firstCalls']:>10,}"
             f"       {r['refresh']:>5.2f} s   {r['refreshBytes'] / 1024:>5.0f} KB   {r['refreshCalls']:>10,}"
         )
+    print(
+        f"bytes are as transferred (compressed); the wallet's library (ethers) is fetched only when a wallet builds a "
+        f"call: {rows[0]['library'] / 1024:.0f} KB more, once"
+    )
     if len(rows) > 1:
         print(
             f"refresh calls, {rows[-1]['members']:,} members ÷ {rows[0]['members']:,}: "

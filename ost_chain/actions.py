@@ -40,7 +40,7 @@ class MemberAction:
 
 
 ACTIONS = (
-    MemberAction("send-inf", "InfinityToken", ("transfer",), "send INF", receipt="sent"),
+    MemberAction("send-inf", "InfinityToken", ("transfer",), "send INF", receipt="sent", page=True),
     MemberAction("redeem-basket", "InfinityToken", ("redeem",), "redeem a basket", receipt="basket"),
     MemberAction("permit-inf", "InfinityToken", ("permit",), "permit INF"),
     MemberAction("claim-profit", "ProfitDistributor", ("claim",), "claim profit", receipt="claim", page=True),
@@ -54,7 +54,7 @@ ACTIONS = (
     ),
     MemberAction("buy-shares", "ShareSale", ("buy", "buyWithPermit"), "buy shares", page=True),
     MemberAction("take-refund", "ShareSale", ("refund",), "take a refund", page=True),
-    MemberAction("send-shares", "ShareToken", ("transfer",), "send shares", receipt="shares"),
+    MemberAction("send-shares", "ShareToken", ("transfer",), "send shares", receipt="shares", page=True),
 )
 BY_SLUG = {a.slug: a for a in ACTIONS}
 

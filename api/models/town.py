@@ -3,7 +3,7 @@ rewards, profits, and the page's configuration."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -186,6 +186,10 @@ class ConfigPublic(BaseModel):
     town: str
     contracts: dict[str, str]
     selectors: dict[str, str]
+    calls: dict[str, dict[str, Any]] = Field(
+        description="Each of the page's calls by name: its ABI fragment, from the compiled contracts (the page encodes "
+        "its calls from these)."
+    )
     relayable: list[str] = Field(
         description="The selectors of the calls the page may have the bridge relay for a member without coin for gas "
         "(from the bridge's registry of member actions)."

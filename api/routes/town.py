@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +111,7 @@ def config(
     contracts = {k: v.address for k, v in record.contracts.items()}
     options = settings.bridge
     selectors = {call: "0x" + fn.selector.hex() for call, fn in calls.items()}
+    fragments = {call: dict(fn.abi) for call, fn in calls.items()}
     enums = EnumsPublic(
         phases=Phase.labels(),
         openPhases=Phase.open_labels(),
@@ -121,6 +125,7 @@ def config(
         town=record.town,
         contracts=contracts,
         selectors=selectors,
+        calls=fragments,
         relayable=sorted(
             "0x" + selector.hex()
             for offered in desk.by_contract.values()
@@ -144,8 +149,12 @@ def config(
 
 # The page runs only its own script and styles: text from the chain (a token's symbol, a business's name)
 # can never become markup that runs.
+# The one inline script is the town page's import map (which file the name 'ethers' is), allowed by its hash.
+IMPORT_MAP = re.findall(r'<script type="importmap">(.*?)</script>', (STATIC / "index.html").read_text(), re.S)[0]
 PAGE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'self'; "
+    f"script-src 'self' 'sha256-{base64.b64encode(hashlib.sha256(IMPORT_MAP.encode()).digest()).decode()}'; "
+    "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -170,7 +179,11 @@ def member_page(address: str) -> FileResponse:
 
 # Front-end libraries, installed from npm with the rest of the toolchain and served by the bridge itself (no CDN).
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
-VENDOR = {"chart.js": NODE_MODULES / "chart.js" / "dist" / "chart.umd.js"}
+VENDOR = {
+    "chart.js": NODE_MODULES / "chart.js" / "dist" / "chart.umd.js",
+    # ethers' single-file ES module, fetched by the page only when a wallet builds a call (calldata.js).
+    "ethers.js": NODE_MODULES / "ethers" / "dist" / "ethers.min.js",
+}
 
 
 @router.get("/vendor/{name}", include_in_schema=False)

@@ -1,43 +1,44 @@
-'use strict';
 // What the town page and the network page share: reading the bridge (in the reader's language), building
 // elements (text is always text), and amounts in whole units as the reader's language writes numbers.
+import { i18n } from './i18n.js';
 
-const $ = (id) => document.getElementById(id);
-const t = (message, values) => window.i18n.t(message, values); // the page's words in the reader's language
-const tn = (one, other, n, values) => window.i18n.tn(one, other, n, values); // … that change with a number
+export { i18n };
+
+export const $ = (id) => document.getElementById(id);
+export const t = (message, values) => i18n.t(message, values); // the page's words in the reader's language
+export const tn = (one, other, n, values) => i18n.tn(one, other, n, values); // … that change with a number
 // Marks a sentence for the catalogs where it is written apart from where it is said (a table): t() says it then,
 // in the reader's language at that moment.
-const N_ = (sentence) => sentence;
+export const N_ = (sentence) => sentence;
 
 // The bridge's answer to GET ``path``; a refusal as an Error with the bridge's sentence, in the reader's language.
-async function api(path) {
-  const response = await fetch(path, { headers: { Accept: 'application/json', 'Accept-Language': window.i18n.lang } });
+export async function api(path) {
+  const response = await fetch(path, { headers: { Accept: 'application/json', 'Accept-Language': i18n.lang } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.detail || t('The town\'s bridge answered {status}.', { status: response.status }));
   return body;
 }
 
 // An element with attributes and children; text is always text (never parsed as HTML).
-function el(tag, attributes, ...children) {
+export function el(tag, attributes, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   node.append(...children);
   return node;
 }
 
-// An amount in whole units, exact (no floating point), written as the reader's language writes numbers.
 // An amount as people read it, the one rule the CLI, the phone and the page share (ost_chain.units.money): whole
 // units rounded half-to-even to four places, grouped as the reader's language groups; a non-zero amount below
 // that reads "<0.0001".
 const PLACES = 4;
-function units(value, decimals) {
+export function units(value, decimals) {
   const v = BigInt(value);
   const exact = BigInt(decimals) >= BigInt(PLACES);
   const step = exact ? 10n ** BigInt(decimals - PLACES) : 1n;
   let q = exact ? v / step : v * 10n ** BigInt(PLACES - decimals);
   const r = exact ? v % step : 0n;
   if (2n * r > step || (2n * r === step && q % 2n === 1n)) q += 1n;  // half to even, as Python's ROUND_HALF_EVEN
-  const lang = window.i18n.lang;
+  const lang = i18n.lang;
   const point = new Intl.NumberFormat(lang).formatToParts(1.5).find((p) => p.type === 'decimal').value;
   const digit = new Intl.NumberFormat(lang, { useGrouping: false });
   const said = (n) => {
@@ -48,11 +49,11 @@ function units(value, decimals) {
   return q === 0n && v !== 0n ? '<' + said(1n) : said(q);
 }
 
-function count(n) { return window.i18n.number(n); }
+export function count(n) { return i18n.number(n); }
 
-function short(address) { return address.slice(0, 6) + '…' + address.slice(-4); }
+export function short(address) { return address.slice(0, 6) + '…' + address.slice(-4); }
 
 // A country's name in the reader's language ("ZA" → "South Africa", "Suid-Afrika"); the code if unknown.
-function countryName(code) {
-  try { return new Intl.DisplayNames([window.i18n.lang], { type: 'region' }).of(code); } catch (e) { return code; }
+export function countryName(code) {
+  try { return new Intl.DisplayNames([i18n.lang], { type: 'region' }).of(code); } catch (e) { return code; }
 }

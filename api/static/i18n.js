@@ -1,8 +1,7 @@
-'use strict';
 // The page's words in the member's language, from the town's catalogs (the same as the phone menu's): the
 // language chosen here before, else the browser's first the town speaks, else English. Right to left for Arabic.
 
-const i18n = {
+export const i18n = {
   lang: 'en',
   messages: {},
   plurals: {},
@@ -62,4 +61,3 @@ const i18n = {
     if (picker) picker.value = code;
   },
 };
-window.i18n = i18n;

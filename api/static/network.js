@@ -1,6 +1,5 @@
-'use strict';
 // The OST network's towns by country, with their figures; this bridge's own town links to its page.
-// Shared with the town page (common.js): $, t, api, el, units, count, countryName.
+import { $, api, count, countryName, el, i18n, t, tn, units } from './common.js';
 
 // This bridge's own town links to its page here; another town to the page it published on chain, if any.
 function townLink(town, ours) {
@@ -45,7 +44,7 @@ async function render() {
 
 async function start() {
   try {
-    await window.i18n.load();
+    await i18n.load();
     await render();
     document.addEventListener('ost-language', () => render().catch((error) => { $('network-line').textContent = error.message; }));
   } catch (error) {

@@ -1,5 +1,5 @@
 // A basic phone in the browser: dials the town's menu as a USSD gateway would, the session's answers joined by '*'.
-'use strict';
+import { i18n } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const session = { answers: [], open: false };
@@ -20,7 +20,7 @@ async function step() {
   }
   $('screen').textContent = reply.slice(4);  // CON or END, as the gateway strips it
   session.open = reply.startsWith('CON ');
-  if (!session.open) $('screen').textContent += '\n\n' + window.i18n.t('(session ended: dial again)');
+  if (!session.open) $('screen').textContent += '\n\n' + i18n.t('(session ended: dial again)');
   $('answer').value = '';
   $('answer').focus();
 }
@@ -43,6 +43,6 @@ $('dial').addEventListener('submit', (event) => {
 
 // The page's own words in the reader's language (the menu's come from the bridge, in the member's chosen one); the
 // screen says "Dial to start." in it until the first dial, never over a menu already shown.
-const idle = () => { if (!session.dialled) $('screen').textContent = window.i18n.t('Dial to start.'); };
-window.i18n.load().then(idle);
+const idle = () => { if (!session.dialled) $('screen').textContent = i18n.t('Dial to start.'); };
+i18n.load().then(idle);
 document.addEventListener('ost-language', idle);

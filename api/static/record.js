@@ -1,6 +1,7 @@
 // One Small Town dashboard: the town on record — its documents checked against the hashes on chain, its
-// pictures with a sentence each, its 12-month plan and its latest rewards (app.js draws the rest).
-'use strict';
+// pictures with a sentence each, its 12-month plan and its latest rewards (app.js reads the town; the other parts draw the rest).
+import { $, count, el, i18n, N_, short, t, tn, units } from './common.js';
+import { coin, openPhases, state } from './state.js';
 
 // ── the launch on record: documents checked here, against the SHA-256 the town published on chain ──
 
@@ -12,7 +13,7 @@ async function sha256Hex(bytes) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function documentLinks(b) {
+export function documentLinks(b) {
   const links = Object.entries(b.documents || {}).map(([kind, d]) => {
     const note = el('span', { class: 'doc-check muted', 'data-sha256': d.sha256 }, t('checking…'));
     const fetchable = d.uri.startsWith('/v1/documents/'); // the page may fetch from its own bridge only
@@ -65,9 +66,9 @@ function draw(id, config, sentence) {
   });
 }
 
-function renderPictures() {
+export function renderPictures() {
   const p = state.pictures;
-  const dates = (points) => points.map((x) => window.i18n.date(Math.floor(Date.parse(x.date || x.week) / 1000)));
+  const dates = (points) => points.map((x) => i18n.date(Math.floor(Date.parse(x.date || x.week) / 1000)));
   // A sale's raise over time, one line per phase.
   const picker = $('chart-business');
   const raised = Object.keys(p.raises).map(Number);
@@ -132,7 +133,7 @@ function renderPictures() {
     : t('No member yet.'));
 }
 
-function renderPlan(plan) {
+export function renderPlan(plan) {
   const list = $('plan');
   if (!plan.milestones.length) {
     $('plan-line').textContent = t('The town has not published its 12-month plan yet.');
@@ -162,12 +163,12 @@ function renderPlan(plan) {
 }
 
 // The latest rewards in words: "25 Nov 2026: 0x2546…Ec30 earned 1 INF for 3 hours on Clean the river".
-function renderRewards(rewards) {
+export function renderRewards(rewards) {
   const list = $('rewards');
   list.replaceChildren(...rewards.map((r) => {
     const member = el('a', { href: `/m/${r.member}`, title: r.member }, short(r.member));
     const words = t('{when}: {member} earned {amount} for {time} on {project}', {
-      when: window.i18n.date(r.time), member: '\u0000', amount: `${units(r.amount, 18)} INF`,
+      when: i18n.date(r.time), member: '\u0000', amount: `${units(r.amount, 18)} INF`,
       time: worked(r.minutes), project: r.projectName,
     }).split('\u0000');
     return el('li', {}, words[0], member, words.slice(1).join(''));
@@ -176,7 +177,7 @@ function renderRewards(rewards) {
 }
 
 // Minutes worked in words, each number with its noun as the language says it: "3 hours", "1 hour 30 minutes".
-function worked(minutes) {
+export function worked(minutes) {
   const hours = Math.floor(minutes / 60), rest = minutes % 60;
   const h = tn('{hours} hour', '{hours} hours', hours, { hours: count(hours) });
   const m = tn('{minutes} minute', '{minutes} minutes', rest, { minutes: count(rest) });

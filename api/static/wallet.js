@@ -1,7 +1,10 @@
-// One Small Town dashboard: the wallet — calls sent from an injected EIP-1193 wallet (every call a few bytes of
-// ABI built from the bridge's selectors), or, for a member without coin for gas, signed and relayed by the
-// town's bridge; buying, finalizing, refunds and claims (app.js draws the rest).
-'use strict';
+// One Small Town dashboard: the wallet — calls sent from an injected EIP-1193 wallet (each call's data encoded from
+// the ABI the bridge serves: calldata.js), or, for a member without coin for gas, signed and relayed by the town's
+// bridge; buying, finalizing, refunds, claims and sending INF or shares (app.js reads the town; account.js and
+// businesses.js draw it).
+import { $, api, count, i18n, short, t, tn, units } from './common.js';
+import { address, decode, encode } from './calldata.js';
+import { assetOf, changed, coin, say, state } from './state.js';
 
 // ── the wallet ──
 
@@ -10,20 +13,16 @@ function wallet() {
   return window.ethereum;
 }
 
-async function connect() {
-  try {
-    const [account] = await wallet().request({ method: 'eth_requestAccounts' });
-    const chainId = parseInt(await wallet().request({ method: 'eth_chainId' }), 16);
-    state.account = account;
-    $('account').textContent = t('Connected: {account}', { account });
-    $('connect').dataset.i18n = 'Connected';
-    $('connect').textContent = t('Connected');
-    if (chainId !== state.config.chainId) await toTownChain(chainId);
-    await showAccount(account);
-    keepInUrl(account);
-  } catch (error) {
-    say(error.message, 'bad');
-  }
+// The wallet's account, on the town's chain if the wallet can switch to it; app.js shows it.
+export async function connect() {
+  const [account] = await wallet().request({ method: 'eth_requestAccounts' });
+  const chainId = parseInt(await wallet().request({ method: 'eth_chainId' }), 16);
+  state.account = account;
+  $('account').textContent = t('Connected: {account}', { account });
+  $('connect').dataset.i18n = 'Connected';
+  $('connect').textContent = t('Connected');
+  if (chainId !== state.config.chainId) await toTownChain(chainId);
+  return account;
 }
 
 // Ask the wallet to switch to the town's chain; a wallet that does not know it yet (error 4902) is asked to add
@@ -47,24 +46,7 @@ async function toTownChain(chainId) {
   return false;
 }
 
-const word = (n) => BigInt(n).toString(16).padStart(64, '0');
-const addressWord = (a) => a.toLowerCase().replace(/^0x/, '').padStart(64, '0');
-
-// Every call's data the page sends or reads, built from the bridge's selectors in one place (tests/page checks each
-// against the same call encoded in Python from the compiled ABI).
-const selector = () => state.config.selectors;
-const calldata = {
-  buy: (shares) => selector().buy + word(shares),
-  buyWithPermit: (shares, deadline, v, r, s) => selector().buyWithPermit + word(shares) + word(deadline) + word(v) + r + s,
-  approve: (spender, amount) => selector().approve + addressWord(spender) + word(amount),
-  finalize: () => selector().finalize,
-  refund: () => selector().refund,
-  claim: (asset) => selector().claim + addressWord(asset),
-  claimAsInvestor: (businessId, asset) => selector().claimAsInvestor + word(businessId) + addressWord(asset),
-  nonces: (owner) => selector().nonces + addressWord(owner),
-};
-
-async function send(label, to, data, value = 0n) {
+export async function send(label, to, data, value = 0n) {
   if (state.busy) {
     say(t('Another transaction is still on its way: wait for it to finish, then try again.'), 'warn');
     return null;
@@ -104,7 +86,7 @@ async function send(label, to, data, value = 0n) {
   } finally {
     state.busy = false;
   }
-  if (receipt) await refresh().catch((error) => say(error.message, 'bad'));
+  if (receipt) changed();
   return receipt;
 }
 
@@ -147,14 +129,14 @@ async function relay(label, to, data) {
     const asForwarded = data + state.account.toLowerCase().slice(2);  // ERC-2771: the signer after the call
     let gas = 300000n;
     try { gas = BigInt(await rpc('eth_estimateGas', [{ from: forwarder.address, to, data: asForwarded }])) * 5n / 4n + 10000n; } catch (e) { /* keep the default */ }
-    const nonce = await uintCall(forwarder.address, calldata.nonces(state.account));
+    const nonce = await uintCall(forwarder.address, await encode('nonces', state.account));
     const message = { from: state.account, to, value: '0', gas: gas.toString(), nonce: nonce.toString(), deadline: (await chainTime()) + 3600, data };
     say(t('{action}: your wallet holds no coin for the fee, so sign the request and the town\'s bridge sends it…', { action: label }));
     const signature = await signTyped('ForwardRequest', { name: forwarder.name, verifyingContract: forwarder.address },
       message);
     const response = await fetch('/v1/relay', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': window.i18n.lang },
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': i18n.lang },
       body: JSON.stringify({ ...message, signature }),
     });
     let relayed = await response.json().catch(() => ({}));
@@ -178,46 +160,37 @@ async function relay(label, to, data) {
   } finally {
     state.busy = false;
   }
-  if (done) await refresh().catch((error) => say(error.message, 'bad'));
+  if (done) changed();
   return done;
 }
 
 // An ERC-2612 permit for the sale to take `cost` of the business's coin: the purchase's data with it.
 async function buyWithPermit(business, shares, cost) {
   const [domain, nonce, now] = await Promise.all([permitDomain(business.asset),
-    uintCall(business.asset, calldata.nonces(state.account)), chainTime()]);
+    uintCall(business.asset, await encode('nonces', state.account)), chainTime()]);
   const deadline = now + 3600;
   say(t('Sign in your wallet: the sale of {symbol} may take {amount}…',
     { symbol: business.symbol, amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}` }));
   const signature = await signTyped('Permit', { name: domain.name, version: domain.version, verifyingContract: business.asset },
   { owner: state.account, spender: business.sale, value: cost.toString(), nonce: nonce.toString(), deadline });
-  const r = signature.slice(2, 66), s = signature.slice(66, 130), v = parseInt(signature.slice(130, 132), 16);
-  return calldata.buyWithPermit(shares, deadline, v < 27 ? v + 27 : v, r, s);
+  const r = '0x' + signature.slice(2, 66), s = '0x' + signature.slice(66, 130), v = parseInt(signature.slice(130, 132), 16);
+  return encode('buyWithPermit', shares, deadline, v < 27 ? v + 27 : v, r, s);
 }
 
 // The token's EIP-712 domain for permits: as it says (ERC-5267), else its name and version() (USDC: "2"), else "1".
 async function permitDomain(token) {
-  const call = (data) => rpc('eth_call', [{ to: token, data }, 'latest']);
+  const call = async (name) => decode(name, await rpc('eth_call', [{ to: token, data: await encode(name) }, 'latest']));
   try {
-    const domain = await call(state.config.selectors.eip712Domain);
-    return { name: abiString(domain, 1), version: abiString(domain, 2) };
+    const [, name, version] = await call('eip712Domain');
+    return { name, version };
   } catch (e) { /* a token without ERC-5267 */ }
-  const name = abiString(await call(state.config.selectors.name));
+  const [name] = await call('name');
   let version = '1';
-  try { version = abiString(await call(state.config.selectors.version)); } catch (e) { /* OpenZeppelin's: "1" */ }
+  try { [version] = await call('version'); } catch (e) { /* OpenZeppelin's: "1" */ }
   return { name, version };
 }
 
-// The string a call returned, or the one at head word `word` of a tuple it returned.
-function abiString(result, word = 0) {
-  const body = result.slice(2);
-  const at = 2 * parseInt(body.slice(64 * word, 64 * word + 64), 16);
-  const length = parseInt(body.slice(at, at + 64), 16);
-  const bytes = body.slice(at + 64, at + 64 + 2 * length).match(/../g) || [];
-  return new TextDecoder().decode(new Uint8Array(bytes.map((b) => parseInt(b, 16))));
-}
-
-async function showQuota(mine) {
+export async function showQuota(mine) {
   const line = $('me-gasless');
   line.hidden = true;
   if (!mine) return;
@@ -234,7 +207,7 @@ function needAccount() {
   return false;
 }
 
-async function buy(event) {
+export async function buy(event) {
   event.preventDefault();
   if (!needAccount()) return;
   const business = state.businesses.find((b) => b.id === Number($('buy-business').value));
@@ -250,57 +223,86 @@ async function buy(event) {
     return;
   }
   const cost = shares * BigInt(business.price);
-  const data = calldata.buy(shares);
+  const data = await encode('buy', shares);
   const buying = t('Buying {shares} {symbol}', { shares: count(shares), symbol: business.symbol });
   if (business.asset === state.config.native) {
     await send(buying, business.sale, data, cost);
     return;
   }
-  const approve = calldata.approve(business.sale, cost);
+  const approve = await encode('approve', business.sale, cost);
   if (!(await canPayFee(business.asset, approve, 0n))) {
     await relay(buying, business.sale, await buyWithPermit(business, shares, cost));
     return;
   }
   const approved = await send(t('Allowing the sale to take {amount}', {
     amount: `${units(cost, business.assetDecimals)} ${business.assetSymbol}`,
-  }), business.asset, calldata.approve(business.sale, cost));
+  }), business.asset, approve);
   if (approved) await send(buying, business.sale, data);
 }
 
-async function finalize(business) {
+export async function finalize(business) {
   if (!needAccount()) return;
-  await send(t('Settling {symbol}', { symbol: business.symbol }), business.sale, calldata.finalize());
+  await send(t('Settling {symbol}', { symbol: business.symbol }), business.sale, await encode('finalize'));
 }
 
-async function refund(businessId) {
+export async function refund(businessId) {
   const business = state.businesses.find((b) => b.id === businessId);
   if (business.phase !== state.config.enums.failedPhase) {
     say(t('{symbol} has not failed: there is nothing to refund.', { symbol: business.symbol }), 'warn');
     return;
   }
-  await send(t('Refund from {symbol}', { symbol: business.symbol }), business.sale, calldata.refund());
+  await send(t('Refund from {symbol}', { symbol: business.symbol }), business.sale, await encode('refund'));
 }
 
-async function claim() {
+// Claim the member's profit in `asset` (the chain's coin unless another is named).
+export async function claim(asset = state.config.native) {
   if (!needAccount()) return;
-  const claimable = BigInt((state.view && state.view.claimable[state.config.native]) || '0');
+  const claimable = BigInt((state.view && state.view.claimable[asset]) || '0');
   if (claimable === 0n) { say(t('Nothing to claim yet: no profit has been shared since your last claim.'), 'warn'); return; }
-  await send(t('Claiming {amount}', { amount: `${units(claimable, 18)} ${coin()}` }), state.config.contracts.ProfitDistributor,
-    calldata.claim(state.config.native));
+  const { decimals, symbol } = assetOf(asset);
+  await send(t('Claiming {amount}', { amount: `${units(claimable, decimals)} ${symbol}` }),
+    state.config.contracts.ProfitDistributor, await encode('claim', asset));
 }
 
-// The decimals and symbol of an asset the town knows: the native coin, or a business's payment asset.
-function assetOf(address) {
-  if (address.toLowerCase() === state.config.native.toLowerCase()) return { decimals: 18, symbol: coin() };
-  const business = state.businesses.find((b) => b.asset.toLowerCase() === address.toLowerCase());
-  return business ? { decimals: business.assetDecimals, symbol: business.assetSymbol } : { decimals: 18, symbol: short(address) };
-}
-
-async function claimAsInvestor(part) {
+export async function claimAsInvestor(part) {
   if (!needAccount()) return;
   const asset = assetOf(part.asset);
   await send(t('Claiming {amount} as an investor in {symbol}',
     { amount: `${units(part.amount, asset.decimals)} ${asset.symbol}`, symbol: part.symbol }),
     state.config.contracts.ProfitDistributor,
-    calldata.claimAsInvestor(BigInt(part.businessId), part.asset));
+    await encode('claimAsInvestor', BigInt(part.businessId), part.asset));
+}
+
+// A number of `decimals` places as the member writes it ("1.5", "1,5", "3"): its smallest units, or null.
+function amountIn(text, decimals) {
+  const match = /^(\d+)(?:[.,](\d*))?$/.exec(text.trim());
+  if (!match || (match[2] || '').length > decimals) return null;
+  return BigInt(match[1] + (match[2] || '').padEnd(decimals, '0'));
+}
+
+// Send INF or a business's shares to another address: everything checked here before the wallet is asked.
+export async function sendTokens(event) {
+  event.preventDefault();
+  if (!needAccount() || !state.view || state.view.address.toLowerCase() !== state.account.toLowerCase()) return;
+  const what = $('send-what').value;
+  const business = state.businesses.find((b) => String(b.id) === what);
+  const held = what === 'INF' ? BigInt(state.view.infinity)
+    : BigInt((state.view.shares.find((s) => String(s.businessId) === what) || { shares: 0 }).shares);
+  const decimals = what === 'INF' ? 18 : 0;
+  const said = (n) => (what === 'INF' ? `${units(n, 18)} INF` : `${count(n)} ${business.symbol}`);
+  const to = await address($('send-to').value);
+  const amount = amountIn($('send-amount').value, decimals);
+  let wrong = null;
+  if (!to) wrong = t('That is not an address: an address is 0x followed by 40 letters and digits.');
+  else if (to.toLowerCase() === state.account.toLowerCase()) wrong = t('That is your own address: send to someone else.');
+  else if (amount === null || amount === 0n) {
+    wrong = what === 'INF' ? t('Write the amount of INF as a number above zero, such as 1.5.')
+      : t('Write the number of shares as a whole number above zero, such as 2.');
+  } else if (amount > held) wrong = t('You hold {amount}: you cannot send more.', { amount: said(held) });
+  if (wrong) { say(wrong, 'warn'); return; }
+  const label = what === 'INF' ? t('Sending {amount} to {to}', { amount: said(amount), to: short(to) })
+    : tn('Sending {shares} share of {name} to {to}', 'Sending {shares} shares of {name} to {to}', amount,
+      { shares: count(amount), name: business.name, to: short(to) });
+  const token = what === 'INF' ? state.config.contracts.InfinityToken : business.token;
+  if (await send(label, token, await encode('transfer', to, amount))) $('send').reset();
 }
