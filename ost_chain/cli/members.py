@@ -13,54 +13,43 @@ from rich.table import Table
 from ..exceptions import ConfigError
 from ..townclient import as_dict
 from ..units import money, numbered, when
+from .context import OnTown, town_command
 from .options import (
     DEFAULT_BRIDGE_URL,
-    Account,
-    BridgeUrl,
-    JsonOutput,
-    ManifestFile,
-    RpcUrl,
     console,
     country_ambassador,
-    done,
     emit_json,
-    open_town,
     town_ambassador,
 )
-from .phones import add_by_phone, said
+from .phones import add_by_phone
 
 members_app = typer.Typer(help="Sign up and remove members; list them.", no_args_is_help=True)
 
 
-@members_app.command("add")
+@town_command(members_app, "add", signs=True, bridged=True)
 def members_add(
+    on: OnTown,
     addresses: Annotated[list[str] | None, typer.Argument(help="Addresses to sign up.")] = None,
     phone: Annotated[
         str | None,
         typer.Option("--phone", help="Sign up a member with a basic phone: the town's bridge holds its key."),
     ] = None,
     name: Annotated[str, typer.Option("--name", help="With --phone: the member's name, as others see it.")] = "",
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    bridge: BridgeUrl = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Sign up members (the Town Ambassador); those already members are skipped. With --phone, a member who has a
     phone and no wallet: the bridge makes and holds its key, and the member uses the town's USSD menu."""
     if phone is not None:
         if not name:
             raise ConfigError("Give the member's name with --name: who sends them INF sees it before confirming.")
-        said(as_json, add_by_phone(phone, name, rpc_url, manifest, account, bridge))
+        add_by_phone(on, phone, name)
         return
     if not addresses:
         raise ConfigError("Give the addresses to sign up, or --phone NUMBER --name NAME for a member with a phone.")
-    town = open_town(rpc_url, manifest)
-    who = town_ambassador(town, account)
+    town = on.town
+    who = town_ambassador(town, on.account)
     added, receipt = town.add_members(who, addresses)
     count = town.registry.functions.memberCount().call()
-    done(
-        as_json,
+    on.done(
         {
             "added": added,
             "skipped": len(set(addresses)) - len(added),
@@ -77,34 +66,27 @@ def members_add(
     )
 
 
-@members_app.command("remove")
-def members_remove(
-    address: Annotated[str, typer.Argument(help="The member to remove.")],
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    as_json: JsonOutput = False,
-) -> None:
+@town_command(members_app, "remove", signs=True)
+def members_remove(on: OnTown, address: Annotated[str, typer.Argument(help="The member to remove.")]) -> None:
     """Remove a member (the Town Ambassador). Profit already earned stays claimable."""
-    town = open_town(rpc_url, manifest)
-    who = town_ambassador(town, account)
+    town = on.town
+    who = town_ambassador(town, on.account)
     receipt = town.remove_member(who, address)
     count = town.registry.functions.memberCount().call()
-    done(
-        as_json,
+    on.done(
         {"removed": address, "memberCount": count, "receipt": as_dict(receipt)},
         f"Removed {address}; the town has {numbered(count, 'member')}.",
     )
 
 
-@members_app.command("list")
-def members_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_json: JsonOutput = False) -> None:
+@town_command(members_app, "list")
+def members_list(on: OnTown) -> None:
     """The current members, in the order they joined, with their INFINITY."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     members = town.members()
     for m in members:
         m["infinity"] = town.infinity.functions.balanceOf(m["address"]).call()
-    if as_json:
+    if on.as_json:
         emit_json({"memberCount": len(members), "members": members})
         return
     table = Table("#", "member", "joined", "INF", title=f"{town.name}: {numbered(len(members), 'member')}")
@@ -115,17 +97,14 @@ def members_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_json:
     console.print(table)
 
 
-@members_app.command("show")
+@town_command(members_app, "show")
 def members_show(
-    address: Annotated[str, typer.Argument(help="Any address: a member, an investor or both.")],
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    as_json: JsonOutput = False,
+    on: OnTown, address: Annotated[str, typer.Argument(help="Any address: a member, an investor or both.")]
 ) -> None:
     """One address: membership, INFINITY, shares per business, claimable profit, refunds due."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     view = town.member(address)
-    if as_json:
+    if on.as_json:
         emit_json(view)
         return
     status = "a member" if view["member"] else "not a member"
@@ -150,8 +129,9 @@ def members_show(
         console.print(f"  refund due from #{r['businessId']}: {due}")
 
 
-@members_app.command("card")
+@town_command(members_app, "card")
 def members_card(
+    on: OnTown,
     address: Annotated[str, typer.Argument(help="The member's address (dev:N on the development chain).")],
     page_url: Annotated[
         str | None,
@@ -164,15 +144,12 @@ def members_card(
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to write the card; default card-<address>.html.")
     ] = None,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Write a member's printable card (the Town Ambassador hands it out): the town, the address, and a QR code of
     the member's page, which opens on their INF, profit and history."""
     from ..card import member_card
 
-    town = open_town(rpc_url, manifest)
+    town = on.town
     who = town.address(address, "member")
     if not town.registry.functions.isMember(who).call():
         raise ConfigError(f"{who} is not a member of {town.name}: sign them up first (`ost members add`).")
@@ -189,43 +166,37 @@ def members_card(
         if local
         else ""
     )
-    done(
-        as_json,
+    on.done(
         {"address": who, "card": str(path), "link": link, "localOnly": local},
         f"The card of {who} is in {path}: print it.{warning}",
     )
 
 
-@members_app.command("recover")
+@town_command(members_app, "recover", signs=True)
 def members_recover(
+    on: OnTown,
     lost: Annotated[str, typer.Argument(help="The member's lost address.")],
     new: Annotated[str, typer.Argument(help="The member's new, fresh address.")],
     confirm: Annotated[bool, typer.Option("--confirm", help="The Country Ambassador's step: confirm, move.")] = False,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Move a member who lost their wallet to a new address: the Town Ambassador proposes, then the
     Country Ambassador confirms with --confirm, which moves membership, INF, shares, unclaimed profit
     and refund rights."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     if not confirm:
-        who = town_ambassador(town, account)
+        who = town_ambassador(town, on.account)
         receipt = town.propose_recovery(who, lost, new)
-        done(
-            as_json,
+        on.done(
             {**town.recovery(lost), "receipt": as_dict(receipt)},
             f"Proposed moving {lost} to {new}. The Country Ambassador confirms with "
             f"`ost members recover {lost} {new} --confirm`.",
         )
         return
-    who = country_ambassador(town, account)
+    who = country_ambassador(town, on.account)
     receipt = town.confirm_recovery(who, lost, new)
     moved = town.sweep_recovery(who, lost)
     shares = ", ".join(f"{n:,} {s}" for s, n in moved["shares"].items()) or "no shares"
-    done(
-        as_json,
+    on.done(
         {**town.recovery(lost), "moved": moved, "receipt": as_dict(receipt)},
         f"{lost} is now {new}: membership, {money(moved['infinity'], 18, 'INF')}, {shares}, unclaimed "
         f"profit and refund rights moved. The old address is refused from now on.",
@@ -237,12 +208,12 @@ def members_recover(
 residents_app = typer.Typer(help="Country residents, verified by the Country Ambassador.", no_args_is_help=True)
 
 
-@residents_app.command("list")
-def residents_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_json: JsonOutput = False) -> None:
+@town_command(residents_app, "list")
+def residents_list(on: OnTown) -> None:
     """Every verified country resident now."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     found = town.residents()
-    if as_json:
+    if on.as_json:
         emit_json(found)
         return
     console.print(
@@ -252,21 +223,17 @@ def residents_list(rpc_url: RpcUrl = None, manifest: ManifestFile = None, as_jso
         console.print(f"  {address}")
 
 
-@residents_app.command("set")
+@town_command(residents_app, "set", signs=True)
 def residents_set(
+    on: OnTown,
     addresses: Annotated[list[str], typer.Argument(help="Addresses verified as living in the country.")],
     unset: Annotated[bool, typer.Option("--unset", help="Withdraw the verification instead.")] = False,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Mark addresses as country residents (the Country Ambassador), or with --unset no longer."""
-    town = open_town(rpc_url, manifest)
-    who = country_ambassador(town, account)
+    town = on.town
+    who = country_ambassador(town, on.account)
     receipts = town.set_residents(who, addresses, not unset)
-    done(
-        as_json,
+    on.done(
         {"resident": not unset, "changed": len(receipts), "receipts": as_dict(receipts)},
         f"{numbered(len(receipts), 'address', 'addresses')} {'no longer' if unset else 'now'} country residents.",
     )

@@ -11,46 +11,34 @@ from .._owed import owed as town_owed
 from ..enums import NATIVE
 from ..townclient import Town, as_dict
 from ..units import money, parse_amount
+from .context import OnTown, town_command
 from .options import (
-    Account,
     Asset,
-    BridgeUrl,
     Business,
-    Gasless,
-    JsonOutput,
-    ManifestFile,
-    RpcUrl,
     console,
-    done,
     emit_json,
-    open_town,
-    signer,
 )
 
 profit_app = typer.Typer(help="Profits: deposit, claim, show.", no_args_is_help=True)
 
 
-@profit_app.command("deposit")
+@town_command(profit_app, "deposit", signs=True)
 def profit_deposit(
+    on: OnTown,
     business: Business,
     amount: Annotated[str, typer.Argument(help="Net profit in whole units of the asset, e.g. 2.5.")],
     asset: Asset = NATIVE,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Deposit a business's net profit, to be split equally among the members."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     asset = town.address(asset, "asset")  # checksummed, as every address `ost` prints
     sale, _ = town.sale(town.business_id(business))
-    who = signer(town, account, "business treasury", town.client.view(sale.functions.terms()).treasury)
+    who = on.signer("business treasury", town.client.view(sale.functions.terms()).treasury)
     units = parse_amount(amount, town.asset_decimals(asset), "profit")
     receipt = town.deposit(who, business, units, asset)
     pool = town.pool(asset)
     decimals, symbol = town.asset_decimals(asset), town.asset_symbol(asset)
-    done(
-        as_json,
+    on.done(
         {
             "businessId": town.business_id(business),
             "asset": asset,
@@ -63,26 +51,20 @@ def profit_deposit(
     )
 
 
-@profit_app.command("claim")
+@town_command(profit_app, "claim", signs=True, relays=True)
 def profit_claim(
+    on: OnTown,
     asset: Annotated[
         str | None, typer.Option("--asset", help="Claim only what is owed in this asset; default every asset.")
     ] = None,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    gasless: Gasless = False,
-    bridge: BridgeUrl = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Claim everything the town owes the signer: its member share and its investor part in each business, in
     every asset; says what was paid."""
-    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
-    who = signer(town, account, "member")
+    town = on.town
+    who = on.signer("member")
     paid = town.claim_everything(who, asset)
     lines = [_owed_words(town, part) for part, _ in paid]
-    done(
-        as_json,
+    on.done(
         {
             "address": who.address,
             "paid": [{**part.as_json(), "receipt": as_dict(receipt)} for part, receipt in paid],
@@ -100,18 +82,16 @@ def _owed_words(town: Town, part: Owed) -> str:
     )
 
 
-@profit_app.command("show")
+@town_command(profit_app, "show")
 def profit_show(
+    on: OnTown,
     address: Annotated[str | None, typer.Argument(help="Also show this member's claimable and claimed.")] = None,
     asset: Asset = NATIVE,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Profit deposited, each member's running share, and a member's claimable amount."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     data = town.profits(address, asset)
-    if as_json:
+    if on.as_json:
         if address is not None:
             data["owed"] = [part.as_json() for part in town_owed(town, data["address"])]
         emit_json(data)

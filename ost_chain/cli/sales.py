@@ -12,19 +12,11 @@ from ..enums import Phase
 from ..exceptions import ConfigError
 from ..townclient import NotAllowed, as_dict
 from ..units import money, numbered
+from .context import OnTown, town_command
 from .options import (
-    Account,
-    BridgeUrl,
     Business,
-    Gasless,
-    JsonOutput,
-    ManifestFile,
-    RpcUrl,
     console,
-    done,
     emit_json,
-    open_town,
-    signer,
     time_left,
     town_ambassador,
 )
@@ -32,16 +24,14 @@ from .options import (
 sale_app = typer.Typer(help="Share sales: status, buy, advance, finalize, refund.", no_args_is_help=True)
 
 
-@sale_app.command("status")
+@town_command(sale_app, "status")
 def sale_status(
+    on: OnTown,
     business: Annotated[str | None, typer.Argument(help="Number or symbol; default every business.")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Say whether this address may buy now.")] = None,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Phase, shares sold against the minimum and the offer, price and time left."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     sales = [town.sale_status(business)] if business is not None else town.sales()
     rows: list[dict[str, Any]] = []
     for s in sales:
@@ -49,7 +39,7 @@ def sale_status(
         if address is not None:
             row["eligibility"] = as_dict(town.eligibility(s.business_id, address))
         rows.append(row)
-    if as_json:
+    if on.as_json:
         emit_json(rows[0] if business is not None else rows)
         return
     table = Table("#", "business", "symbol", "phase", "sold / minimum / offered", "price", "time left")
@@ -74,26 +64,20 @@ def sale_status(
             console.print(f"{row['symbol']} (#{row['businessId']}): {buyer} {said}.")
 
 
-@sale_app.command("buy")
+@town_command(sale_app, "buy", signs=True, relays=True)
 def sale_buy(
+    on: OnTown,
     business: Business,
     shares: Annotated[str, typer.Argument(help="How many shares: a whole number, e.g. 10.")],
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    gasless: Gasless = False,
-    bridge: BridgeUrl = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Buy shares in the sale's current phase, if the buyer may; pays (or approves) the price."""
     count = whole_shares(shares)
-    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
-    who = signer(town, account, "buyer")
+    town = on.town
+    who = on.signer("buyer")
     cost, receipt = town.buy(who, business, count)
     status = town.sale_status(business)
     paid = money(cost, town.asset_decimals(status.asset), town.asset_symbol(status.asset))
-    done(
-        as_json,
+    on.done(
         {
             "buyer": who.address,
             "businessId": status.business_id,
@@ -108,27 +92,21 @@ def sale_buy(
     )
 
 
-@sale_app.command("send-shares")
+@town_command(sale_app, "send-shares", signs=True, relays=True)
 def sale_send_shares(
+    on: OnTown,
     business: Business,
     to: Annotated[str, typer.Argument(help="Who receives: an address (a member's, where the shares stay local).")],
     shares: Annotated[str, typer.Argument(help="How many shares: a whole number, e.g. 2.")],
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    gasless: Gasless = False,
-    bridge: BridgeUrl = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """Send shares of a business to someone (signed by the holder), once its raise has succeeded and it is settled."""
     count = whole_shares(shares)
-    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
-    who = signer(town, account, "holder")
+    town = on.town
+    who = on.signer("holder")
     receipt = town.send_shares(who, business, to, count)
     status = town.sale_status(business)
     receiver = town.address(to, "receiver")
-    done(
-        as_json,
+    on.done(
         {
             "from": who.address,
             "to": receiver,
@@ -150,19 +128,16 @@ def whole_shares(text: str) -> int:
     return int(text)
 
 
-@sale_app.command("advance")
+@town_command(sale_app, "advance", signs=True)
 def sale_advance(
+    on: OnTown,
     business: Business,
     yes: Annotated[bool, typer.Option("--yes", help="Do it even if it makes the sale fail.")] = False,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    as_json: JsonOutput = False,
 ) -> None:
     """End the current phase now (the Town Ambassador): open the sale, or move to the next phase. Closing a sale
     that has not sold its minimum (so it fails) asks first, or needs --yes."""
-    town = open_town(rpc_url, manifest)
-    who = town_ambassador(town, account)
+    town = on.town
+    who = town_ambassador(town, on.account)
     status = town.sale_status(business)
     if status.phase not in ("pending", *OPEN_PHASES):  # closed: sold out, or past its last phase
         raise NotAllowed(
@@ -185,58 +160,41 @@ def sale_advance(
             "and every buyer may take a refund."
         )
         if not yes:
-            if as_json or not sys.stdin.isatty():
+            if on.as_json or not sys.stdin.isatty():
                 raise NotAllowed(f"{intent} Run it again with --yes to do it.")
             if not typer.confirm(f"{intent} Go on?", default=False):
                 raise typer.Exit(1)
     else:
         intent += " and closes the sale, which has sold enough to succeed."
     phase, receipt = town.advance(who, status.business_id)
-    done(
-        as_json,
+    on.done(
         {"businessId": status.business_id, "phase": phase, "receipt": as_dict(receipt)},
         f"{status.symbol}: the {status.phase} phase ended{early}; "
         + (f"the sale is now in its {phase} phase." if phase in OPEN_PHASES else f"the sale {phase}."),
     )
 
 
-@sale_app.command("finalize")
-def sale_finalize(
-    business: Business,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    as_json: JsonOutput = False,
-) -> None:
+@town_command(sale_app, "finalize", signs=True)
+def sale_finalize(on: OnTown, business: Business) -> None:
     """Settle a closed sale (anyone): pay the treasury and unlock the shares, or open refunds."""
-    town = open_town(rpc_url, manifest)
-    who = town_ambassador(town, account, "Town Ambassador (anyone may)")
+    town = on.town
+    who = town_ambassador(town, on.account, "Town Ambassador (anyone may)")
     succeeded, receipt = town.finalize(who, business)
     outcome = "succeeded; the treasury is paid" if succeeded else "failed; buyers may take refunds"
-    done(
-        as_json,
+    on.done(
         {"businessId": town.business_id(business), "succeeded": succeeded, "receipt": as_dict(receipt)},
         f"Business {business}: the raise {outcome}.",
     )
 
 
-@sale_app.command("refund")
-def sale_refund(
-    business: Business,
-    rpc_url: RpcUrl = None,
-    manifest: ManifestFile = None,
-    account: Account = None,
-    gasless: Gasless = False,
-    bridge: BridgeUrl = None,
-    as_json: JsonOutput = False,
-) -> None:
+@town_command(sale_app, "refund", signs=True, relays=True)
+def sale_refund(on: OnTown, business: Business) -> None:
     """Take back what the buyer paid into a failed sale."""
-    town = open_town(rpc_url, manifest, gasless=gasless, bridge=bridge)
-    who = signer(town, account, "buyer")
+    town = on.town
+    who = on.signer("buyer")
     amount, receipt = town.refund(who, business)
     asset = town.sale_status(business).asset
-    done(
-        as_json,
+    on.done(
         {
             "buyer": who.address,
             "businessId": town.business_id(business),

@@ -9,31 +9,23 @@ from rich.table import Table
 
 from ..townclient import as_dict
 from ..units import money, numbered
+from .context import OnTown, town_command
 from .options import (
     DEFAULT_BRIDGE_URL,
-    BridgeUrl,
-    JsonOutput,
-    ManifestFile,
-    RpcUrl,
     console,
     emit_json,
-    open_town,
     time_left,
 )
 
 town_app = typer.Typer(help="Look at a deployed town.", no_args_is_help=True)
 
 
-@town_app.command("show")
-def town_show(
-    manifest: ManifestFile = None,
-    rpc_url: RpcUrl = None,
-    as_json: JsonOutput = False,
-) -> None:
+@town_command(town_app, "show")
+def town_show(on: OnTown) -> None:
     """Businesses with phase, progress and time left; members; INFINITY issued; profits."""
-    town = open_town(rpc_url, manifest)
+    town = on.town
     summary, sales, projects = town.summary(), town.sales(), town.projects()
-    if as_json:
+    if on.as_json:
         emit_json({**summary, "projects": projects, "sales": as_dict(sales)})
         return
     console.print(
@@ -69,20 +61,15 @@ def _mark(done: bool | None) -> str:
     return "done" if done else ("not yet" if done is False else "unknown")
 
 
-@town_app.command("checklist")
-def town_checklist(
-    manifest: ManifestFile = None,
-    rpc_url: RpcUrl = None,
-    bridge: BridgeUrl = None,
-    as_json: JsonOutput = False,
-) -> None:
+@town_command(town_app, "checklist", bridged=True)
+def town_checklist(on: OnTown) -> None:
     """Where the town stands on the seed's launch steps: ambassadors, members, projects, businesses, business plans,
     kitchen meals (from the town's bridge), the first sale, the 12-month plan, the launch."""
     from ..launch import checklist
 
-    town = open_town(rpc_url, manifest)
-    steps = checklist(town, bridge or DEFAULT_BRIDGE_URL)
-    if as_json:
+    town = on.town
+    steps = checklist(town, on.bridge or DEFAULT_BRIDGE_URL)
+    if on.as_json:
         emit_json(steps)
         return
     table = Table("step", "where it stands", "detail", title=f"{town.name}: the launch steps")
@@ -104,14 +91,14 @@ def _under_way(m: dict[str, Any]) -> str:
     return f"partly under way: shifts worked on {numbered(len(worked), 'project')} of its {len(projects)} ({named})"
 
 
-@town_app.command("plan")
-def town_plan_command(manifest: ManifestFile = None, rpc_url: RpcUrl = None, as_json: JsonOutput = False) -> None:
+@town_command(town_app, "plan")
+def town_plan_command(on: OnTown) -> None:
     """The town's 12-month plan, month by month, with what is done; and whether it is the plan published on chain."""
     from ..launch import town_plan
 
-    town = open_town(rpc_url, manifest)
+    town = on.town
     plan = town_plan(town)
-    if as_json:
+    if on.as_json:
         emit_json(plan)
         return
     if not plan["milestones"]:

@@ -184,3 +184,55 @@ def test_shares_are_sent_from_the_command_once_the_raise_has_succeeded(
         said = one_sentence(*ost("sale", "send-shares", "BAKE", "dev:11", typed, "--account", "dev:10", *where))
         assert "is not a whole number" in said, said
     assert [token.functions.balanceOf(a.address).call() for a in (DEV[10], DEV[11])] == [1, 1]  # nothing sent
+
+
+def test_every_town_command_checks_its_own_input_before_it_reaches_for_the_chain() -> None:
+    """A mistyped amount is said as a mistyped amount, even with no chain at the address given: before, `ost redeem`
+    opened the town first, and a member was told the chain was unreachable instead of what to correct."""
+    nowhere = ["--rpc-url", "http://127.0.0.1:9"]
+    for args, wrong in (
+        (["redeem", "1.2.3", "--basket", "flour", "--id", "b-1", *nowhere], "INF amount"),
+        (["sale", "buy", "BAKE", "two", *nowhere], "shares"),
+        (["coordinators", "add", "dev:6", "--cap", "1e40", *nowhere], "daily cap"),
+    ):
+        said = one_sentence(*ost(*args))
+        assert wrong in said and "Cannot reach" not in said, said
+
+
+def test_a_town_command_takes_the_shared_options_after_its_own_in_one_order() -> None:
+    """Every command on a deployed town is given its shared options by one declaration (`ost_chain/cli/context.py`):
+    the same names, help and environment variables everywhere, after the command's own. A command that declares
+    `--rpc-url` and `--manifest` itself is one of those below, each for its reason."""
+    from typer.main import get_command
+
+    from ost_chain.cli.root import app
+
+    apart = {  # not commands on a deployed town
+        "deploy",  # writes a manifest
+        "api keys create",  # the bridge's database, and the town's settings
+        "api keys list",
+        "api keys revoke",
+        "api db current",
+        "api db upgrade",
+        "api sms list",
+    }
+    shared = ["--rpc-url", "--manifest", "--account", "--gasless", "--bridge", "--json"]
+    declared, by_hand = 0, set()
+    groups = [("", get_command(app))]
+    while groups:
+        path, group = groups.pop()
+        for name, command in group.commands.items():  # type: ignore[attr-defined]
+            if hasattr(command, "commands"):
+                groups.append((f"{path}{name} ", command))
+                continue
+            names = [opt for p in command.params for opt in p.opts if opt.startswith("--")]
+            taken = [n for n in names if n in shared]
+            if getattr(command.callback, "shared_options", None) is None:
+                if "--rpc-url" in names and "--manifest" in names:
+                    by_hand.add(f"{path}{name}")
+                continue
+            declared += 1
+            assert taken == [n for n in shared if n in taken], (name, taken)
+            assert names[-len(taken) :] == taken, (name, names)
+    assert by_hand <= apart, by_hand - apart
+    assert declared >= 33
