@@ -161,6 +161,9 @@ class ForwarderPublic(BaseModel):
 
     address: str
     name: str
+    minInfTransfer: str = Field(
+        description="The least INF a relayed transfer may send, in its smallest unit (the bridge refuses less)."
+    )
     types: dict[str, list[dict[str, str]]] = Field(
         description="The EIP-712 types a member's wallet signs on the page (EIP712Domain, ForwardRequest, Permit): the "
         "bridge's own, so the page and the bridge can never sign two different documents."

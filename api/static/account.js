@@ -1,7 +1,7 @@
 // One Small Town dashboard: an account — its INF, meals, shares, profit to claim, refunds due and history, with
 // the buttons to act on them and the form to send INF or shares when it is the wallet's own.
 import { $, api, count, el, i18n, short, t, tn, units, N_ } from './common.js';
-import { assetOf, coin, state } from './state.js';
+import { acting, assetOf, coin, state } from './state.js';
 import { applyFilter } from './businesses.js';
 import { worked } from './record.js';
 import { claim, claimAsInvestor, refund, showQuota } from './wallet.js';
@@ -17,8 +17,8 @@ let latestDraw = 0;
 // What the wallet's own account may send: its INF, and each business's shares it holds once they may move (the
 // raise succeeded and was settled: its share token refuses before); shares that may not move yet are said so.
 function drawSend(mine, view) {
-  $('me-send').hidden = !mine;
-  if (!mine) return;
+  $('me-send').hidden = !mine || Boolean(view.recoveredTo); // a recovered address sends nothing
+  if ($('me-send').hidden) return;
   const select = $('send-what');
   const chosen = select.value;
   const held = view.shares.filter((s) => BigInt(s.shares) > 0n).map((s) => {
@@ -89,7 +89,7 @@ async function drawAccount(address, stale) {
   $('me-claim-others').replaceChildren(...(mine ? others : []).map(([asset, amount]) => {
     const button = el('button', { type: 'button', class: 'secondary' },
       t('Claim {amount}', { amount: `${units(amount, assetOf(asset).decimals)} ${assetOf(asset).symbol}` }));
-    button.addEventListener('click', () => claim(asset));
+    button.addEventListener('click', acting(() => claim(asset)));
     return button;
   }));
   $('claim').disabled = !mine || claimable === '0';
@@ -109,7 +109,7 @@ async function drawAccount(address, stale) {
       button.type = 'button';
       button.className = 'secondary';
       button.textContent = t('Claim from {symbol}', { symbol: p.symbol });
-      button.addEventListener('click', () => claimAsInvestor(p));
+      button.addEventListener('click', acting(() => claimAsInvestor(p)));
       li.append(button);
     }
     return li;
@@ -127,7 +127,7 @@ async function drawAccount(address, stale) {
       button.type = 'button';
       button.className = 'secondary';
       button.textContent = t('Take refund');
-      button.addEventListener('click', () => refund(r.businessId));
+      button.addEventListener('click', acting(() => refund(r.businessId)));
       li.append(button);
     }
     return li;

@@ -4,7 +4,7 @@ import { $, api, count, countryName, i18n, t, units } from './common.js';
 import { showAccount } from './account.js';
 import { applyFilter, renderBusinesses, turnPage } from './businesses.js';
 import { renderPictures, renderPlan, renderRewards } from './record.js';
-import { say, state } from './state.js';
+import { acting, say, state } from './state.js';
 import { buy, claim, connect, sendTokens } from './wallet.js';
 
 async function refresh() {
@@ -73,14 +73,14 @@ async function start() {
   });
   document.addEventListener('ost-changed', () => refresh().catch((error) => say(error.message, 'bad')));
   $('status-close').addEventListener('click', () => say(''));
-  $('buy').addEventListener('submit', buy);
+  $('buy').addEventListener('submit', acting(buy));
   $('filter').addEventListener('input', applyFilter);
   $('page-previous').addEventListener('click', () => turnPage(-1));
   $('page-next').addEventListener('click', () => turnPage(1));
   $('chart-business').addEventListener('change', renderPictures);
   $('filter').addEventListener('submit', (event) => event.preventDefault());
-  $('claim').addEventListener('click', () => claim());
-  $('send').addEventListener('submit', sendTokens);
+  $('claim').addEventListener('click', acting(() => claim()));
+  $('send').addEventListener('submit', acting(sendTokens));
   $('lookup').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {

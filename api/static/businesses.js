@@ -1,7 +1,7 @@
 // One Small Town dashboard: the businesses — found by name, filtered by phase or by what the account on view may
 // buy, ordered, a page at a time; each with its raise against its goal and minimum, and Settle once closed.
 import { $, count, el, i18n, t, tn, units } from './common.js';
-import { openPhases, state } from './state.js';
+import { acting, openPhases, state } from './state.js';
 import { documentLinks } from './record.js';
 import { finalize } from './wallet.js';
 
@@ -114,7 +114,7 @@ export function renderBusinesses() {
       button.type = 'button';
       button.className = 'secondary';
       button.textContent = t('Settle {symbol}', { symbol: b.symbol });
-      button.addEventListener('click', () => finalize(b));
+      button.addEventListener('click', acting(() => finalize(b)));
       tr.lastElementChild.append(button);
     }
     return tr;

@@ -1,11 +1,13 @@
 // Every call's data the page sends or reads, encoded and decoded by ethers (npm's, served by the bridge at
-// /vendor/ethers.js: the page's import map names it 'ethers') from the ABI fragments the bridge serves in
-// /v1/config's `calls`, the compiled contracts' own. The library is fetched the first time a call is built, when
-// a wallet is used: a reader who only reads the town never downloads it.
+// /vendor/ethers.js) from the ABI fragments the bridge serves in /v1/config's `calls`, the compiled contracts' own.
+// The library is fetched the first time a call is built, when a wallet is used: a reader who only reads the town
+// never downloads it. A fetch that failed (a dropped connection) is tried again at the next call.
 import { state } from './state.js';
 
+// In a browser, the file the bridge serves; under node (tests/page), the same package from node_modules.
+const LIBRARY = globalThis.document ? '/vendor/ethers.js' : 'ethers';
 let library = null;
-const ethers = () => (library ||= import('ethers'));
+const ethers = () => (library ||= import(LIBRARY).catch((error) => { library = null; throw error; }));
 
 async function fragment(name) {
   const abi = state.config.calls[name];
@@ -26,7 +28,8 @@ export async function decode(name, data) {
   return [...contract.decodeFunctionResult(fn, data)];
 }
 
-// An address as the chain writes it (EIP-55), or null when `text` is not one.
+// An address as the chain writes it (EIP-55), or null when `text` is not one (a mixed-case address whose
+// checksum does not hold is a mistyped one).
 export async function address(text) {
   const { getAddress } = await ethers();
   try { return getAddress(text.trim()); } catch (e) { return null; }

@@ -49,6 +49,24 @@ export function units(value, decimals) {
   return q === 0n && v !== 0n ? '<' + said(1n) : said(q);
 }
 
+// An amount as a reader writes it, in smallest units of `decimals` places: null when it is not a number,
+// 'grouped' when it separates thousands (1,000 could be read as one or as a thousand: it is refused, never
+// guessed). The reader's language's decimal sign is the decimal sign; the other of "." and "," is taken as one too
+// when it is not followed by exactly three digits ("1,5" from an English reader, "1.5" from a French one). Spaces
+// are ignored, and Arabic-Indic and Persian digits read as 0–9.
+export function amountFrom(text, decimals) {
+  const point = new Intl.NumberFormat(i18n.lang).formatToParts(1.5).find((p) => p.type === 'decimal').value;
+  const digits = text.trim().replace(/\s/gu, '')
+    .replace(/[\u0660-\u0669]/gu, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/[\u06f0-\u06f9]/gu, (d) => String(d.charCodeAt(0) - 0x06f0));
+  const match = /^(\d+)(?:([.,\u066b])(\d*))?$/u.exec(digits);
+  if (!match) return /^\d{1,3}([.,\u066c]\d{3})+([.,\u066b]\d*)?$/u.test(digits) ? 'grouped' : null;
+  const [, whole, sign, fraction = ''] = match;
+  if (sign && sign !== point && sign !== '\u066b' && fraction.length === 3) return 'grouped';
+  if (fraction.length > decimals) return null;
+  return BigInt(whole + fraction.padEnd(decimals, '0'));
+}
+
 export function count(n) { return i18n.number(n); }
 
 export function short(address) { return address.slice(0, 6) + '…' + address.slice(-4); }

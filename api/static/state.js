@@ -33,3 +33,13 @@ export function say(message, tone = '') {
 
 // The wallet changed the chain: the page reads the town again (app.js listens).
 export const changed = () => document.dispatchEvent(new Event('ost-changed'));
+
+// What a reader starts (a click, a form sent): whatever goes wrong is said in the bar, never lost in the console.
+export const acting = (work) => async (...args) => {
+  try {
+    return await work(...args);
+  } catch (error) {
+    say(error.message || String(error), 'bad');
+    return null;
+  }
+};

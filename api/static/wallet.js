@@ -2,7 +2,7 @@
 // the ABI the bridge serves: calldata.js), or, for a member without coin for gas, signed and relayed by the town's
 // bridge; buying, finalizing, refunds, claims and sending INF or shares (app.js reads the town; account.js and
 // businesses.js draw it).
-import { $, api, count, i18n, short, t, tn, units } from './common.js';
+import { $, amountFrom, api, count, i18n, short, t, tn, units } from './common.js';
 import { address, decode, encode } from './calldata.js';
 import { assetOf, changed, coin, say, state } from './state.js';
 
@@ -46,13 +46,29 @@ async function toTownChain(chainId) {
   return false;
 }
 
-export async function send(label, to, data, value = 0n) {
+// `work`, unless another transaction is on its way: from the first click, so a second one while the first is
+// being checked sends nothing.
+async function exclusively(work) {
   if (state.busy) {
     say(t('Another transaction is still on its way: wait for it to finish, then try again.'), 'warn');
     return null;
   }
-  if (!(await canPayFee(to, data, value))) {
-    if (value === 0n && relayable(data)) return relay(label, to, data);
+  state.busy = true;
+  try {
+    return await work();
+  } finally {
+    state.busy = false;
+  }
+}
+
+// Send a call from the wallet, or have the town's bridge relay it for a wallet without coin for the fee.
+export function send(label, to, data, value = 0n) { return exclusively(() => sendNow(label, to, data, value)); }
+
+async function sendNow(label, to, data, value) {
+  const gas = await estimate(to, data, value);
+  if (!(await canPayFee(gas, value))) {
+    // The bridge tries the call as the forwarder will make it, and says why it would fail, if it would.
+    if (value === 0n && relayable(data)) return await relay(label, to, data);
     if (value === 0n) {
       say(t('{action} needs coin for the network fee, which your wallet does not hold; the town pays only for ' +
         'members\' own actions (buying, refunds, claims).', { action: label }), 'warn');
@@ -62,7 +78,15 @@ export async function send(label, to, data, value = 0n) {
       { action: label, amount: `${units(value, 18)} ${coin()}` }), 'warn');
     return null;
   }
-  state.busy = true;
+  if (gas === null) {
+    say(t('{action} would fail on the chain now, so nothing was sent: check what you asked for, then try again.',
+      { action: label }), 'bad');
+    return null;
+  }
+  return await sendFromWallet(label, to, data, value);
+}
+
+async function sendFromWallet(label, to, data, value) {
   let receipt = null;
   try {
     const hash = await wallet().request({
@@ -83,8 +107,6 @@ export async function send(label, to, data, value = 0n) {
   } catch (error) {
     say(error.message || String(error), 'bad');
     receipt = null;
-  } finally {
-    state.busy = false;
   }
   if (receipt) changed();
   return receipt;
@@ -101,11 +123,19 @@ function relayable(data) {
 
 async function rpc(method, params) { return wallet().request({ method, params }); }
 
-async function canPayFee(to, data, value) {
+// The gas a call takes, as the wallet's node estimates it; null when the call would fail (it reverts).
+async function estimate(to, data, value) {
+  try {
+    return BigInt(await rpc('eth_estimateGas', [{ from: state.account, to, data, value: hex(value) }]));
+  } catch (error) {
+    return null;
+  }
+}
+
+// Whether the wallet holds the fee for `gas` (a call that would fail: for a usual one) and `value`.
+async function canPayFee(gas, value) {
   const [balance, price] = await Promise.all([rpc('eth_getBalance', [state.account, 'latest']), rpc('eth_gasPrice', [])]);
-  let gas = 300000n;
-  try { gas = BigInt(await rpc('eth_estimateGas', [{ from: state.account, to, data, value: hex(value) }])); } catch (e) { /* keep the default */ }
-  return BigInt(balance) >= gas * BigInt(price) + value;
+  return BigInt(balance) >= (gas ?? 300000n) * BigInt(price) + value;
 }
 
 async function chainTime() { return parseInt((await rpc('eth_getBlockByNumber', ['latest', false])).timestamp, 16); }
@@ -122,7 +152,6 @@ async function signTyped(primaryType, domain, message) {
 }
 
 async function relay(label, to, data) {
-  state.busy = true;
   let done = null;
   try {
     const forwarder = state.config.forwarder;
@@ -157,8 +186,6 @@ async function relay(label, to, data) {
     done = relayed;
   } catch (error) {
     say(error.message || String(error), 'bad');
-  } finally {
-    state.busy = false;
   }
   if (done) changed();
   return done;
@@ -230,8 +257,8 @@ export async function buy(event) {
     return;
   }
   const approve = await encode('approve', business.sale, cost);
-  if (!(await canPayFee(business.asset, approve, 0n))) {
-    await relay(buying, business.sale, await buyWithPermit(business, shares, cost));
+  if (!(await canPayFee(await estimate(business.asset, approve, 0n), 0n))) {
+    await exclusively(async () => relay(buying, business.sale, await buyWithPermit(business, shares, cost)));
     return;
   }
   const approved = await send(t('Allowing the sale to take {amount}', {
@@ -273,36 +300,41 @@ export async function claimAsInvestor(part) {
     await encode('claimAsInvestor', BigInt(part.businessId), part.asset));
 }
 
-// A number of `decimals` places as the member writes it ("1.5", "1,5", "3"): its smallest units, or null.
-function amountIn(text, decimals) {
-  const match = /^(\d+)(?:[.,](\d*))?$/.exec(text.trim());
-  if (!match || (match[2] || '').length > decimals) return null;
-  return BigInt(match[1] + (match[2] || '').padEnd(decimals, '0'));
-}
-
 // Send INF or a business's shares to another address: everything checked here before the wallet is asked.
 export async function sendTokens(event) {
   event.preventDefault();
-  if (!needAccount() || !state.view || state.view.address.toLowerCase() !== state.account.toLowerCase()) return;
+  const view = state.view;
+  if (!needAccount() || !view || view.recoveredTo || view.address.toLowerCase() !== state.account.toLowerCase()) return;
   const what = $('send-what').value;
+  const inf = what === 'INF';
   const business = state.businesses.find((b) => String(b.id) === what);
-  const held = what === 'INF' ? BigInt(state.view.infinity)
-    : BigInt((state.view.shares.find((s) => String(s.businessId) === what) || { shares: 0 }).shares);
-  const decimals = what === 'INF' ? 18 : 0;
-  const said = (n) => (what === 'INF' ? `${units(n, 18)} INF` : `${count(n)} ${business.symbol}`);
+  const held = inf ? BigInt(view.infinity)
+    : BigInt((view.shares.find((s) => String(s.businessId) === what) || { shares: 0 }).shares);
+  const said = (n) => (inf ? `${units(n, 18)} INF` : `${count(n)} ${business.symbol}`);
   const to = await address($('send-to').value);
-  const amount = amountIn($('send-amount').value, decimals);
+  const amount = amountFrom($('send-amount').value, inf ? 18 : 0);
+  const ours = [...Object.values(state.config.contracts), ...state.businesses.flatMap((b) => [b.sale, b.token])]
+    .map((a) => a.toLowerCase());
   let wrong = null;
   if (!to) wrong = t('That is not an address: an address is 0x followed by 40 letters and digits.');
+  else if (BigInt(to) === 0n) wrong = t('Nobody holds the zero address: what is sent there is lost.');
+  else if (ours.includes(to.toLowerCase())) wrong = t('That address is one of the town\'s contracts: what is sent there is lost.');
   else if (to.toLowerCase() === state.account.toLowerCase()) wrong = t('That is your own address: send to someone else.');
+  else if (amount === 'grouped') wrong = t('Write the amount without separating thousands, such as 1000 or 1.5.');
   else if (amount === null || amount === 0n) {
-    wrong = what === 'INF' ? t('Write the amount of INF as a number above zero, such as 1.5.')
+    wrong = inf ? t('Write the amount of INF as a number above zero, such as 1.5.')
       : t('Write the number of shares as a whole number above zero, such as 2.');
   } else if (amount > held) wrong = t('You hold {amount}: you cannot send more.', { amount: said(held) });
   if (wrong) { say(wrong, 'warn'); return; }
-  const label = what === 'INF' ? t('Sending {amount} to {to}', { amount: said(amount), to: short(to) })
+  const data = await encode('transfer', to, amount);
+  const least = BigInt(state.config.forwarder.minInfTransfer);
+  if (inf && amount < least && !(await canPayFee(await estimate(state.config.contracts.InfinityToken, data, 0n), 0n))) {
+    say(t('The town pays the fee for INF transfers of {least} or more: send at least that much.',
+      { least: said(least) }), 'warn');
+    return;
+  }
+  const label = inf ? t('Sending {amount} to {to}', { amount: said(amount), to: short(to) })
     : tn('Sending {shares} share of {name} to {to}', 'Sending {shares} shares of {name} to {to}', amount,
       { shares: count(amount), name: business.name, to: short(to) });
-  const token = what === 'INF' ? state.config.contracts.InfinityToken : business.token;
-  if (await send(label, token, await encode('transfer', to, amount))) $('send').reset();
+  if (await send(label, inf ? state.config.contracts.InfinityToken : business.token, data)) $('send').reset();
 }

@@ -104,10 +104,23 @@ def test_a_member_with_no_coin_buys_sends_and_claims_from_the_page(
         ("INF", MEMBER.address, "0.5", "That is your own address"),
         ("INF", friend, "½", "as a number above zero"),
         ("INF", friend, "2", "You hold 1 INF"),
+        ("INF", "0x" + "0" * 40, "0.5", "Nobody holds the zero address"),
+        ("INF", town_.infinity.address, "0.5", "one of the town's contracts"),
+        ("INF", shares.address, "0.5", "one of the town's contracts"),
+        ("INF", friend, "1,000", "without separating thousands"),
+        ("INF", friend, "0.05", "INF transfers of 0.1 INF or more"),  # the relay's least, before anything is signed
     )
     send_from_page(page, refusals, ())
-    send_from_page(page, (), [("INF", friend, "0,25", "Sending 0.25 INF to", 18)])
+    # Sent twice in a row (a double tap): the second is refused while the first is on its way, and one is sent.
+    page.select_option("#send-what", "INF")
+    page.fill("#send-to", friend)
+    page.fill("#send-amount", "0,25")
+    page.evaluate("() => { const form = document.getElementById('send'); form.requestSubmit(); form.requestSubmit(); }")
+    page.wait_for_selector("#status.ok", timeout=30_000)
+    said = page.locator("#status").inner_text()
+    assert "Sending 0.25 INF to" in said and "18 of today's 20 free actions left" in said, said
     assert town_.infinity.functions.balanceOf(friend).call() == 25 * 10**16
+    page.click("#status-close")
 
     for _ in range(3):  # the raise closes (5 of 5 needed: it succeeded) and the tannery shares its first profit
         town_.advance(AMBASSADOR, "TAN")

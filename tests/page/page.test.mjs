@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { i18n, units } from '../../api/static/common.js';
+import { amountFrom, i18n, units } from '../../api/static/common.js';
 import { address, decode, encode } from '../../api/static/calldata.js';
 import { state } from '../../api/static/state.js';
 
@@ -57,4 +57,25 @@ test('a call\'s answer reads as its ABI says, and an address is checked before a
   const misspelt = cases.asset.slice(0, -1) + (cases.asset.endsWith('1') ? '2' : '1');
   assert.equal(await address(misspelt.replace(/[a-f]/, (c) => c.toUpperCase())), null, 'a wrong EIP-55 checksum');
   assert.equal(await address('0x1234'), null);
+});
+
+test('an amount a reader types is read as their language writes it, and a thousands separator is never guessed', () => {
+  const INF = 10n ** 18n;
+  const cases = {
+    en: [['1.5', 15n * INF / 10n], ['1,5', 15n * INF / 10n], ['0,25', INF / 4n], ['1.000', INF], ['1,000', 'grouped'],
+      ['1,000.5', 'grouped'], ['1 000', 1000n * INF], ['007', 7n * INF], ['1.', INF], ['.5', null], ['abc', null],
+      ['', null], ['1.2.3', null], ['0.0000000000000000001', null]],
+    fr: [['1,5', 15n * INF / 10n], ['1,000', INF], ['1.000', 'grouped'], ['1\u202f234,5', 12345n * INF / 10n]],
+    af: [['0,25', INF / 4n], ['1.000', 'grouped']],
+    ar: [['\u0661\u066b\u0665', 15n * INF / 10n], ['\u0661', INF], ['\u0661\u066c\u0660\u0660\u0660', 'grouped'],
+      ['1.5', 15n * INF / 10n], ['\u06f2', 2n * INF]],
+  };
+  for (const [lang, typed] of Object.entries(cases)) {
+    speaking(lang);
+    for (const [text, read] of typed) assert.equal(amountFrom(text, 18), read, `${lang}: ${JSON.stringify(text)}`);
+  }
+  speaking('en');
+  assert.equal(amountFrom('2', 0), 2n);
+  assert.equal(amountFrom('2.0', 0), null, 'a share is whole');
+  assert.equal(amountFrom('1,000', 0), 'grouped');
 });

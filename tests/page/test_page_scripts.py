@@ -80,4 +80,4 @@ def test_the_page_s_amounts_and_calls_are_python_s() -> None:
         [node, "--test", str(HERE / "page.test.mjs")], capture_output=True, text=True, env=env, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "# pass 5" in done.stdout and "# fail 0" in done.stdout, done.stdout
+    assert "# pass 6" in done.stdout and "# fail 0" in done.stdout, done.stdout
