@@ -26,6 +26,12 @@ class SaleStatus:
     sale: str = ""
     token: str = ""
 
+    @property
+    def shares_move(self) -> bool:
+        """Whether its shares may change hands: once the raise has succeeded and the sale is settled (its share
+        token refuses a transfer before)."""
+        return self.finalized and self.phase == Phase.SUCCEEDED.label
+
 
 @dataclass(frozen=True)
 class Eligibility:

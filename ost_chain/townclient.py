@@ -236,6 +236,11 @@ class Town(TownReader):
         if to in (sender.address, NATIVE):
             raise NotAllowed(f"{to} cannot receive these shares: send them to another holder's address.")
         status = self.sale_status(ref)
+        if not status.shares_move:
+            raise NotAllowed(
+                f"{status.symbol}'s shares can be sent once its raise has succeeded and the sale is settled; the sale "
+                + (f"{status.phase} and is not settled yet." if status.phase == "succeeded" else f"is {status.phase}.")
+            )
         held = int(self.client.at("ShareToken", status.token).functions.balanceOf(sender.address).call())
         if held < shares:
             raise NotAllowed(

@@ -60,6 +60,7 @@ class BusinessPublic(BaseModel):
     sale: str
     token: str
     whoMayBuy: str
+    sharesMove: bool = Field(description="Its shares may change hands: its raise succeeded and the sale is settled.")
     documents: dict[str, DocumentPublic] = Field(
         default_factory=dict, description="Its business plan and investor pack, when published."
     )

@@ -32,6 +32,7 @@ def list_businesses(chain: ChainDep, town: TownRecordDep) -> list[BusinessPublic
                 assetSymbol=symbol,
                 assetDecimals=decimals,
                 whoMayBuy=Phase[sale.phase.upper()].who_may_buy,
+                sharesMove=sale.shares_move,
                 documents={k: DocumentPublic(**v) for k, v in documents.get(sale.business_id, {}).items()},
             )
         )

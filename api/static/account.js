@@ -24,7 +24,7 @@ function drawSend(mine, view) {
   const held = view.shares.filter((s) => BigInt(s.shares) > 0n).map((s) => {
     const business = state.businesses.find((b) => b.id === s.businessId);
     const values = { symbol: s.symbol, name: business ? business.name : `#${s.businessId}`, shares: count(s.shares) };
-    const moves = business && business.finalized && business.phase !== state.config.enums.failedPhase;
+    const moves = Boolean(business && business.sharesMove);
     const option = new Option(moves ? t('{symbol} shares of {name} ({shares} held)', values)
       : t('{symbol} shares of {name}: they move once its raise has succeeded and is settled', values), String(s.businessId));
     option.disabled = !moves;

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .screens import Screens
 
 ASK_PIN = _("Enter your PIN:")
+MORE = "00"  # the answer that turns a list's page
 Kept = dict[str, Any]  # the answers a flow took so far, by their step's name
 
 
@@ -38,6 +39,7 @@ class Ask:
     name: str
     question: Callable[[Screens, Kept], str]
     take: Callable[[Screens, str, Kept], Any]
+    paged: bool = False  # a list over several pages: each "00" before the answer turns one (kept as "page")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ def walk(screens: Screens, flow: Flow, given: list[str]) -> str:
     kept: Kept = {}
     try:
         for step in flow.steps:
+            if isinstance(step, Ask) and step.paged:
+                kept["page"] = 0
+                while given and given[0] == MORE:
+                    kept["page"], given = kept["page"] + 1, given[1:]
             if not given:
                 if isinstance(step, Pin):
                     return "CON " + (screens.t(ASK_PIN) if step.question is None else step.question(screens, kept))

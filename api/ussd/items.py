@@ -18,7 +18,7 @@ from ..custody import e164, shown
 from ..db import PhoneAccount
 from ..i18n import LANGUAGES, in_context, say_n
 from .flows import Ask, Flow, Kept, Pin, Said
-from .layout import SALE_NAME, amount, fits, numbered
+from .layout import SALE_NAME, amount, fits, numbered, paged
 
 if TYPE_CHECKING:
     from .screens import Screens
@@ -219,11 +219,16 @@ SHARE_NAME = 14  # a business's name in the list of shares held, at most
 
 
 def held_shares(s: Screens) -> dict[int, int]:
-    """The businesses whose shares the member holds, and how many (business → shares)."""
+    """The businesses whose shares the member holds and may send (business → shares): those whose raise has
+    succeeded and is settled (the share token refuses the others)."""
     held = {business: n for business, n in s.holdings().shares.items() if n}
     if not held:
         raise Said("END " + s.t("You hold no shares to send."))
-    return held
+    moving = {sale.business_id for sale in s.sales if sale.shares_move}
+    movable = {business: n for business, n in held.items() if business in moving}
+    if not movable:
+        raise Said("END " + s.t("Your shares can be sent once their raise has succeeded and is settled."))
+    return movable
 
 
 def choose_shares(s: Screens, kept: Kept) -> str:
@@ -231,7 +236,7 @@ def choose_shares(s: Screens, kept: Kept) -> str:
     is read again on every request of the session, and a list that changed meanwhile (shares received, a send
     confirmed) must not make the same number another business's."""
     lines = [f"{b + 1} {s.business(b)[:SHARE_NAME].rstrip()} x {n}" for b, n in sorted(held_shares(s).items())]
-    return "\n".join([s.t("Which business's shares?"), *lines])
+    return paged(s.t("Which business's shares?"), lines, "00 " + s.t("More"), kept["page"])
 
 
 def shares_held(s: Screens, answer: str, kept: Kept) -> tuple[int, int]:
@@ -335,7 +340,7 @@ MENU = (
         in_context("phone menu", "Send shares"),
         (
             Pin(),
-            Ask("shares", choose_shares, shares_held),
+            Ask("shares", choose_shares, shares_held, paged=True),
             Ask("receiver", lambda s, kept: s.t("Receiver's phone number:"), receiver),
             Ask("amount", lambda s, kept: s.t("How many shares to send?"), shares_to_send),
             Ask("yes", confirm_shares, yes_to(confirm_shares)),

@@ -24,6 +24,18 @@ def trimmed(reply: str) -> str:
     return kind + screen
 
 
+def paged(header: str, lines: list[str], more: str, page: int) -> str:
+    """Page ``page`` (from 0; past the last, the last) of ``lines`` under ``header``, as many as fit a page, with
+    ``more`` (the words of "00 More") at its foot when there is a page after it."""
+    pages: list[list[str]] = [[]]
+    for line in lines:
+        if pages[-1] and not fits("\n".join([header, *pages[-1], line, more])):
+            pages.append([])
+        pages[-1].append(line)
+    page = min(page, len(pages) - 1)
+    return "\n".join([header, *pages[page], *([more] if page < len(pages) - 1 else [])])
+
+
 def numbered(sales: list[Any], width: int, start: int = 1) -> list[str]:
     """The sales' lines of a list, numbered on from ``start`` across the pages (the number a member sees is the one
     they answer), each name cut to ``width`` characters."""

@@ -564,7 +564,8 @@ def test_shares_chosen_on_the_phone_stay_the_business_chosen_when_the_list_chang
     plan = tmp_path / "plan.yaml"
     plan.write_text(
         PLAN_WITHOUT_BUSINESSES
-        + "businesses: [{name: Bakery, symbol: BAKE, shares: 4}, {name: Mill, symbol: MILL, shares: 4}]\n"
+        + "businesses: [{name: Bakery, symbol: BAKE, shares: 4}, {name: Mill, symbol: MILL, shares: 4},"
+        " {name: Kiln, symbol: KILN, shares: 4}]\n"
     )
     d = deploy_town(tmp_path, plan)
     database = f"sqlite:///{tmp_path / 'choice.sqlite'}"  # the menu's logic: one database is enough here
@@ -574,6 +575,14 @@ def test_shares_chosen_on_the_phone_stay_the_business_chosen_when_the_list_chang
             assert ost(d, bridge, "members", "add", "--phone", number, "--name", name).returncode == 0
         thandi, where = Phone(bridge, THANDI), addresses(bridge)
         thandi.dial("1", PINS[THANDI], PINS[THANDI])
+        # Shares of a raise still open cannot move: the phone says so, in the member's words, and sends nothing.
+        kiln, w3 = d.town.sale_status("KILN"), d.client.w3
+        w3.provider.make_request("anvil_impersonateAccount", [where[THANDI]])  # type: ignore[arg-type]
+        w3.provider.make_request("anvil_setBalance", [where[THANDI], hex(10**18)])  # type: ignore[arg-type]
+        d.client.at("ShareSale", kiln.sale).functions.buy(1).transact({"from": where[THANDI], "value": kiln.price})
+        assert thandi.dial("8", PINS[THANDI]) == (
+            "END Your shares can be sent once their raise has succeeded and is settled."
+        )
         d.town.add_members(DEV[2], [DEV[10].address])
         tokens = {}
         for symbol in ("BAKE", "MILL"):  # sold out and settled: their shares move
