@@ -20,6 +20,7 @@ from .chain import MISSING, ChainView
 from .db import make_engine, sessions
 from .gasless import RelayDesk
 from .gateway import gateway_secret
+from .index.service import TownIndex
 from .intake import Intake
 from .keys import KeyInfo, verify_key
 from .pace import RateLimiter
@@ -81,6 +82,7 @@ class Bridge:
         self.artifacts = Artifacts(settings.build_dir)
         self.wallet_calls = wallet_calls(self.artifacts)
         self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
+        self.index = TownIndex(self.sessions, settings.chain_url, self.manifest, self.artifacts, self.options)
         self.relayer = relayer or self._relayer()
         self.worker = Worker(
             self.options,
@@ -95,7 +97,7 @@ class Bridge:
         self.intake = Intake(self.sessions)
         self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address, settings.chain_url)
         self.phone_menu = PhoneMenu(
-            self.options, self.manifest, self.artifacts, self.sessions, self.chain, self.relay_desk
+            self.options, self.manifest, self.artifacts, self.sessions, self.chain, self.relay_desk, self.index
         )
         self.outbox = Outbox(self.options, self.sessions, self.chain, lambda: self.worker.leader, settings.chain_url)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
@@ -113,6 +115,8 @@ class Bridge:
         return key
 
     def start(self) -> None:
+        if self.options.run_index:
+            self.index.start()
         if self.options.run_worker:
             self.worker.start()
             self.outbox.start()
@@ -123,6 +127,7 @@ class Bridge:
         self.phone_menu.pins.close()
         self.worker.stop()
         self.outbox.stop()
+        self.index.stop()
         self.intake.stop()
         self.engine.dispose()
 

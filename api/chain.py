@@ -307,3 +307,9 @@ class ChainView:
     def summary(self) -> dict[str, Any]:
         block, summary = self._at_block("summary", lambda town: town.summary())
         return {**summary, "block": block}
+
+    def facts(self) -> dict[str, Any]:
+        """The town's standing from its contracts (name, country, launch, businesses, the profit pool): what the
+        index does not keep; its figures come from the index."""
+        block, facts = self._at_block("facts", lambda town: town.facts())
+        return {**facts, "block": block}

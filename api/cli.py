@@ -40,9 +40,11 @@ api_app.add_typer(db_app, name="db")
 
 
 def _phones() -> None:
+    from .index_cli import index_app
     from .phones_cli import sms_app
 
     api_app.add_typer(sms_app, name="sms")
+    api_app.add_typer(index_app, name="index")
 
 
 _phones()

@@ -19,6 +19,7 @@ from .chain import MISSING, ChainView, Unreachable
 from .db import BridgeSession
 from .gasless import RelayDesk
 from .i18n import Words, chosen_language
+from .index import IndexReader
 from .keys import KeyInfo
 from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
@@ -40,6 +41,15 @@ async def get_chain(request: Request) -> ChainView:
 
 
 ChainDep = Annotated[ChainView, Depends(get_chain)]
+
+
+def get_index(request: Request) -> IndexReader:
+    """The town's index, as fresh as the chain's confirmations allow (a thread: it may read the chain first)."""
+    bridge = request.app.state.bridge
+    return bridge.index.fresh(bridge.chain.head()) if bridge.index.lease.leader else bridge.index.reader
+
+
+IndexDep = Annotated[IndexReader, Depends(get_index)]
 
 
 async def get_town_record(request: Request) -> TownManifest:

@@ -68,6 +68,20 @@ class BridgeSettings(BaseModel):
     low_balance_wei: int = Field(default=10**16, ge=0, description="Warn in /healthz below this relayer balance.")
     rpc_timeout: float = Field(default=5.0, gt=0)
     run_worker: bool = Field(default=True, description="Run the batching worker in this process.")
+    run_index: bool = Field(
+        default=True, description="Follow the chain into the index here (one replica at a time does, by a lease)."
+    )
+    index_confirmations: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000,
+        description="Blocks the index stays behind the chain's head, so what it shows is not taken back by a "
+        "reorganisation (one it reads is undone all the same). Default: 0 on the development chain, else 2.",
+    )
+    index_poll_seconds: float = Field(default=0.5, gt=0, le=60, description="How often the index asks for new blocks.")
+    index_lag_limit: int = Field(
+        default=20, ge=1, description="Blocks behind its confirmations past which /healthz says the index is late."
+    )
     custody_secret: SecretStr | None = Field(
         default=None,
         description="Key-encryption secret of members' phone accounts (32 random bytes or more, hex or text), kept "

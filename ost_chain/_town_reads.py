@@ -79,7 +79,18 @@ class TownReader:
         return self.record.roles.model_dump() if self.record.roles else {}
 
     def summary(self) -> dict[str, Any]:
-        r, inf = self.registry.functions, figures.infinity(self)
+        inf = figures.infinity(self)
+        return {
+            **self.facts(),
+            "infinityIssued": inf["issued"],
+            "infinityRedeemed": inf["redeemed"],
+            "infinityInCirculation": inf["inCirculation"],
+        }
+
+    def facts(self) -> dict[str, Any]:
+        """The town's standing, read from its contracts' state (no event log): name, country, launch, members,
+        businesses, the profit pool in the chain's coin."""
+        r = self.registry.functions
         return {
             "town": self.name,
             "country": bytes(r.countryCode().call()).decode(),
@@ -87,9 +98,6 @@ class TownReader:
             "launched": r.launched().call(),
             "launchedAt": r.launchedAt().call(),
             "members": r.memberCount().call(),
-            "infinityIssued": inf["issued"],
-            "infinityRedeemed": inf["redeemed"],
-            "infinityInCirculation": inf["inCirculation"],
             "businesses": self.factory.functions.businessCount().call(),
             "profit": self.pool(NATIVE),
         }

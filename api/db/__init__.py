@@ -16,6 +16,7 @@ from .engine import (
     sessions,
     shown,
 )
+from .indexed import IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
 from .tables import (
     ApiKey,
     Base,
@@ -45,6 +46,10 @@ __all__ = [
     "BatchStatus",
     "BridgeSession",
     "DatabaseUnavailable",
+    "IndexCursor",
+    "IndexTotal",
+    "IndexedBlock",
+    "IndexedEvent",
     "Lease",
     "Meal",
     "Participation",

@@ -10,6 +10,7 @@ from .health import (
     ChainHealth,
     DatabaseHealth,
     Health,
+    IndexHealth,
     QueueHealth,
     RelayerHealth,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "EnumsPublic",
     "ForwarderPublic",
     "Health",
+    "IndexHealth",
     "Holding",
     "ID_PATTERN",
     "InvestorOwed",

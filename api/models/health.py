@@ -46,10 +46,20 @@ class RelayerHealth(BaseModel):
     sentence: str | None = Field(default=None, description="The same, in words.")
 
 
+class IndexHealth(BaseModel):
+    indexedBlock: int | None = Field(default=None, description="The last block the index has read (null before).")
+    confirmations: int = Field(description="Blocks it stays behind the chain's head on purpose.")
+    behind: int | None = Field(default=None, description="Blocks it is behind, beyond its confirmations.")
+    limit: int = Field(description="Blocks behind past which it is late: then 503.")
+    writer: bool = Field(description="This replica holds the index's lease and follows the chain into it.")
+    late: bool = False
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded", "stalled"]
     chain: ChainHealth
     database: DatabaseHealth
     queue: QueueHealth
     relayer: RelayerHealth
+    index: IndexHealth | None = None
     warnings: list[str]

@@ -31,6 +31,14 @@ class TownPublic(BaseModel):
     businesses: int
     profit: Pool = Field(description="Profit in the native coin, in wei.")
     block: int
+    indexedBlock: int | None = Field(
+        default=None,
+        description="The last block the bridge's index has read: the members and INF figures are as of it (null "
+        "before its first read).",
+    )
+    indexBehind: int | None = Field(
+        default=None, description="Blocks the index is behind the chain, beyond the confirmations it waits for."
+    )
     participations: dict[str, int] = Field(description="The bridge's participations by status.")
     meals_served: int = Field(default=0, description="Meals the community kitchen recorded, all told.")
 

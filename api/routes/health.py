@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from ost_chain.redact import scrub
 from ost_chain.units import money
 
+from ..bridge import Bridge
 from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
-from ..models import ChainHealth, DatabaseHealth, Health, QueueHealth, RelayerHealth
+from ..models import ChainHealth, DatabaseHealth, Health, IndexHealth, QueueHealth, RelayerHealth
 from ..problems import UNREACHABLE
 
 router = APIRouter(tags=["health"])
@@ -45,8 +46,39 @@ def _lasting(days: float) -> str:
     return "less than two hours"
 
 
+def _index(bridge: Bridge, head: int | None, warnings: list[str]) -> IndexHealth | None:
+    """How far the index stands behind the chain (unknown without the chain's head or the database)."""
+    if head is None:
+        return None
+    index = bridge.index
+    try:
+        lag = index.lag(head)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        return None
+    health = IndexHealth(
+        indexedBlock=lag.indexed,
+        confirmations=index.confirmations,
+        behind=lag.behind,
+        limit=lag.limit,
+        writer=index.lease.leader,
+        late=lag.late,
+    )
+    if lag.late:
+        warnings.append(
+            f"The index is {lag.behind} blocks behind the chain (more than {lag.limit}): the page's figures and "
+            "histories are late."
+        )
+    if index.last_error:
+        warnings.append(f"The index's last error: {index.last_error[:200]}")
+    return health
+
+
 @router.get(
-    "/healthz", response_model=Health, responses={503: {"description": "The chain or the database is unreachable."}}
+    "/healthz",
+    response_model=Health,
+    responses={503: {"description": "The chain or the database is unreachable, or the index is late."}},
 )
 def health(bridge: BridgeDep) -> JSONResponse:
     """Chain and database reachable, queue depth and oldest waiting item, relayer balance (warned when low)."""
@@ -92,7 +124,8 @@ def health(bridge: BridgeDep) -> JSONResponse:
     stalled = bridge.worker.stalled(oldest)
     if stalled:
         warnings.append(stalled)
-    healthy = chain.reachable and database.reachable
+    index = _index(bridge, chain.block if database.reachable else None, warnings)
+    healthy = chain.reachable and database.reachable and not (index is not None and index.late)
     body = Health(
         status="stalled" if stalled else "ok" if healthy and not bridge.worker.problem else "degraded",
         chain=chain,
@@ -106,6 +139,7 @@ def health(bridge: BridgeDep) -> JSONResponse:
             stalled=stalled is not None,
         ),
         relayer=relayer,
+        index=index,
         warnings=warnings,
     )
     return JSONResponse(

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from ..db import Meal, Participation, Status
-from ..deps import ChainDep, SessionDep, path_address
+from ..deps import ChainDep, IndexDep, SessionDep, path_address
 from ..models import MemberPublic
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
@@ -41,8 +41,8 @@ def get_member(address: str, chain: ChainDep, session: SessionDep) -> MemberPubl
 
 
 @router.get("/{address}/history", operation_id="getMemberHistory")
-def get_member_history(address: str, chain: ChainDep) -> list[dict[str, Any]]:
+def get_member_history(address: str, index: IndexDep) -> list[dict[str, Any]]:
     """What happened to this address in the town, newest first (the latest 50): rewards with their project, baskets,
     profit claimed as a member and as an investor, share purchases and refunds — each with its date (``time``, unix)
     and amount in the smallest unit of its asset (``asset``: ``INF`` or the asset's address)."""
-    return chain.history(path_address(address))
+    return index.history(path_address(address))

@@ -13,7 +13,7 @@ from ost_chain.eip712 import WALLET_TYPES
 from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
 from ..db import Meal, Participation
-from ..deps import ChainDep, DeskDep, SessionDep, SettingsDep, TownRecordDep, WalletCallsDep
+from ..deps import ChainDep, DeskDep, IndexDep, SessionDep, SettingsDep, TownRecordDep, WalletCallsDep
 from ..i18n import Words
 from ..models import (
     ActivityPublic,
@@ -33,9 +33,16 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 @router.get("/v1/town")
-def get_town(chain: ChainDep, session: SessionDep) -> TownPublic:
-    """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts."""
-    summary = dict(chain.summary())
+def get_town(chain: ChainDep, index: IndexDep, session: SessionDep) -> TownPublic:
+    """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts. The figures are
+    the index's (``indexedBlock``: the last block it has read)."""
+    figures, cursor, facts = index.figures(), index.cursor(), chain.facts()
+    summary = {
+        **facts,
+        **{k: figures[k] for k in ("members", "infinityIssued", "infinityRedeemed", "infinityInCirculation")},
+        "indexedBlock": cursor[0] if cursor else None,
+        "indexBehind": max(0, facts["block"] - index.confirmations - cursor[0]) if cursor else None,
+    }
     counts = session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
     return TownPublic(
         **{
@@ -56,11 +63,11 @@ def get_town_plan(chain: ChainDep) -> dict[str, Any]:
 
 
 @router.get("/v1/pictures")
-def get_pictures(chain: ChainDep) -> dict[str, Any]:
+def get_pictures(index: IndexDep) -> dict[str, Any]:
     """The town in pictures, as series from its events: each sale's raise over time by phase (``raises``, by
     business number), INF issued per week (by the week's Monday), profit deposited and claimed over time (the native
     coin, cumulative), members over time. Dates are the town's days; amounts in the smallest unit, as strings."""
-    return chain.pictures()
+    return index.pictures()
 
 
 @router.get("/v1/network")
@@ -75,11 +82,12 @@ def get_network(chain: ChainDep) -> dict[str, Any]:
 
 
 @router.get("/v1/activity")
-def activity(chain: ChainDep) -> ActivityPublic:
+def activity(chain: ChainDep, index: IndexDep) -> ActivityPublic:
     """The latest rewards (with their dates and projects), and the profit deposited and claimed so far in each coin
     the town has shared profit in (the native coin always)."""
-    paid_in = sorted({sale.asset for sale in chain.sales()} - {NATIVE})  # the coins profit may come in
-    data = chain.activity((NATIVE, *paid_in))
+    paid_in = sorted(set(index.sale_assets()) - {NATIVE})  # the coins profit may come in
+    parts = index.figures((NATIVE, *paid_in))["profit"]
+    data = {"rewards": index.latest_rewards(10), "profitClaimed": parts[0]["claimed"], "profit": parts}
     profit = []
     for part in data["profit"]:
         symbol, decimals = chain.asset(part["asset"])

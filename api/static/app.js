@@ -1,6 +1,6 @@
 // One Small Town dashboard: reads the town from the bridge and has each part draw it — businesses.js, account.js,
 // record.js — and wires the page's controls to them and to the wallet (wallet.js). The page's entry module.
-import { $, api, count, countryName, i18n, t, units } from './common.js';
+import { $, api, count, countryName, i18n, t, tn, units } from './common.js';
 import { showAccount } from './account.js';
 import { applyFilter, renderBusinesses, turnPage } from './businesses.js';
 import { renderPictures, renderPlan, renderRewards } from './record.js';
@@ -15,6 +15,11 @@ async function refresh() {
   $('town-name').textContent = town.town;
   $('town-line').textContent = townLine(town);
   $('town-line').title = t('chain {id}, block {block}', { id: town.chainId, block: count(town.block) });
+  // The figures and histories come from the bridge's index of the chain: said when it is behind.
+  const behind = town.indexBehind || 0;
+  $('index-line').hidden = behind === 0;
+  $('index-line').textContent = behind ? tn('The figures are {count} block behind the chain: they catch up by themselves.',
+    'The figures are {count} blocks behind the chain: they catch up by themselves.', behind, { count: count(behind) }) : '';
   $('members').textContent = count(town.members);
   $('issued').textContent = units(town.infinityIssued, 18) + ' INF';  // every INF minted: the weekly bars' sum
   $('circulating').textContent = units(town.infinityInCirculation, 18) + ' INF';  // less what baskets burned

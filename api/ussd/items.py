@@ -285,18 +285,13 @@ def send_shares(s: Screens, kept: Kept, more: list[str]) -> str:
 
 
 def rewards(s: Screens, kept: Kept, more: list[str]) -> str:
-    town = s.town
-    events = town.latest_logs(town.infinity.events.Rewarded(), 5, member=s.account.address)
-    if not events:
+    found = s.menu.index.fresh(s.block).latest_rewards(5, member=s.account.address)  # from the index, newest first
+    if not found:
         return "END " + s.t("No rewards yet.")
-    names = town.record.projects
     lines = []
-    for event in events[::-1]:
-        block = town.client.w3.eth.get_block(event["blockNumber"])
-        day = datetime.fromtimestamp(int(block["timestamp"]), UTC).astimezone(s.zone()).strftime("%d/%m")
-        number = int(event["args"]["projectId"])
-        project = names.get(str(number), f"#{number}")
-        lines.append(f"{day} {money(int(event['args']['amount']), 18, 'INF')} {project}"[:40])
+    for reward in found[::-1]:
+        day = datetime.fromtimestamp(reward["time"], UTC).astimezone(s.zone()).strftime("%d/%m")
+        lines.append(f"{day} {money(reward['amount'], 18, 'INF')} {reward['projectName']}"[:40])
     return "END " + "\n".join(lines)
 
 

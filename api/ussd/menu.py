@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from ..chain import ChainView
     from ..gasless import RelayDesk
+    from ..index.service import TownIndex
     from ..settings import BridgeSettings
 
 KEEP_STEPS = timedelta(minutes=10)  # a gateway's retries come within seconds; sessions last a few minutes
@@ -60,11 +61,13 @@ class PhoneMenu:
         sessions: Callable[[], BridgeSession],
         chain: ChainView,
         relay_desk: RelayDesk,
+        index: TownIndex,
     ) -> None:
         """The menu over what it uses, and nothing else of the bridge: its settings, the town's record and contracts,
-        the database, the chain as the bridge reads it, and the relay desk its members' actions go through."""
+        the database, the chain as the bridge reads it, the index of its events, and the relay desk its members'
+        actions go through."""
         self.options, self.manifest, self.sessions = options, manifest, sessions
-        self.chain, self.relay_desk = chain, relay_desk
+        self.chain, self.relay_desk, self.index = chain, relay_desk, index
         self._vault: Vault | None = None
         self.holdings = HoldingsReader(artifacts, manifest)
         self.pins = PinPool()

@@ -15,10 +15,11 @@ LEASE_SECONDS = 10
 
 
 class LeaseKeeper:
-    """Holds (or waits for) the one lease that lets a worker send transactions."""
+    """Holds (or waits for) the one lease that lets a worker send transactions (row 1), or the index's writer read
+    the chain into the database (row 2)."""
 
-    def __init__(self, make_session: sessionmaker[BridgeSession]) -> None:
-        self.make_session = make_session
+    def __init__(self, make_session: sessionmaker[BridgeSession], row: int = 1) -> None:
+        self.make_session, self.row = make_session, row
         self.holder = uuid.uuid4().hex
         self.leader = False
         self._until = 0.0
@@ -36,13 +37,13 @@ class LeaseKeeper:
     def _take(self) -> tuple[bool, bool]:
         now = utcnow()
         with self.make_session() as session, session.writing():
-            row = session.get(Lease, 1)
+            row = session.get(Lease, self.row)
             if row is None:
-                session.add(Lease(id=1, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)))
+                session.add(Lease(id=self.row, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)))
             elif row.holder == self.holder or row.expires_at < now:
                 taken = session.execute(
                     update(Lease)
-                    .where(Lease.id == 1, Lease.holder == row.holder, Lease.expires_at == row.expires_at)
+                    .where(Lease.id == self.row, Lease.holder == row.holder, Lease.expires_at == row.expires_at)
                     .values(holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS))
                 ).rowcount  # type: ignore[attr-defined]
                 if not taken:
@@ -59,4 +60,6 @@ class LeaseKeeper:
         """Let another replica take over at once."""
         if self.leader:
             with self.make_session() as session, session.writing():
-                session.execute(update(Lease).where(Lease.holder == self.holder).values(expires_at=utcnow()))
+                session.execute(
+                    update(Lease).where(Lease.id == self.row, Lease.holder == self.holder).values(expires_at=utcnow())
+                )

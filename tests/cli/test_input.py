@@ -218,6 +218,7 @@ def test_a_town_command_takes_the_shared_options_after_its_own_in_one_order() ->
         "api db current",
         "api db upgrade",
         "api sms list",
+        "api index rebuild",
     }
     shared = ["--rpc-url", "--manifest", "--account", "--gasless", "--bridge", "--json"]
     declared, by_hand = 0, set()
