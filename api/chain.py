@@ -52,6 +52,7 @@ class ChainView:
         self._by_block: dict[str, tuple[int, Any]] = {}
         self._reading = threading.Lock()
         self._shared: Town | None = None
+        self._times: dict[int, int] = {}
 
     def town(self) -> Town:
         town = getattr(self._local, "town", None)
@@ -173,6 +174,26 @@ class ChainView:
         if not isinstance(answer.get("result"), str):
             raise Unreachable(self._said(answer.get("error")))
         return str(answer["result"])
+
+    def time_at(self, block: int) -> int:
+        """The time of block ``block`` (unix seconds): asked once, as a block's time never changes."""
+        known = self._times.get(block)
+        if known is None:
+            (header,) = self._ask([("eth_getBlockByNumber", [hex(block), False])])
+            try:
+                known = int(self._result_header(header)["timestamp"], 16)
+            except (KeyError, TypeError, ValueError):
+                raise Unreachable(self._said(f"a block without a time: {header!r}")) from None
+            if len(self._times) > 1_000:
+                self._times.clear()
+            self._times[block] = known
+        return known
+
+    def _result_header(self, answer: dict[str, Any]) -> dict[str, Any]:
+        header = answer.get("result")
+        if not isinstance(header, dict):
+            raise Unreachable(self._said(answer.get("error") or "no such block yet"))
+        return header
 
     def head(self) -> int:
         """The chain's latest block number, asked now."""

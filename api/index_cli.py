@@ -57,6 +57,7 @@ def index_rebuild(
         emit_json(answer)
         return
     console.print(
-        f"The index of {town.name} was read again from the chain, up to block {lag.indexed:,} (the head is {head:,}): "
+        f"The index of {town.name} was read again from the chain, up to block {lag.indexed or 0:,} (the head is "
+        f"{head:,}): "
         f"{figures['members']:,} members, {money(figures['infinityIssued'], 18, 'INF')} issued."
     )

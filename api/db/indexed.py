@@ -52,7 +52,7 @@ class IndexedEvent(Base):
     log_index: Mapped[int] = mapped_column(Integer)
     tx: Mapped[str] = mapped_column(String(66))
     contract: Mapped[str] = mapped_column(String(42))
-    kind: Mapped[str] = mapped_column(String(40))  # the contract's name and the event's: "InfinityToken.Rewarded"
+    kind: Mapped[str] = mapped_column(String(80))  # the contract's name and the event's: "InfinityToken.Rewarded"
     business_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     account: Mapped[str | None] = mapped_column(String(42), nullable=True)
     other: Mapped[str | None] = mapped_column(String(42), nullable=True)

@@ -19,6 +19,7 @@ from ost_chain.manifest import TownManifest
 FOLLOWED = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistributor", "TownForwarder")
 LISTED = ("ShareSale", "ShareToken")  # one of each per business, at the addresses its listing names
 SKIPPED = {"Approval", "Initialized", "EIP712DomainChanged", "RoleAdminChanged"}  # what no read of the town needs
+ZERO = "0x" + "00" * 20
 
 
 def _type(param: dict[str, Any]) -> str:
@@ -117,6 +118,8 @@ class Book:
         data = bytes.fromhex(str(log["data"])[2:])
         for param, value in zip(rest, abi_decode([_type(p) for p in rest], data), strict=True):
             args[param["name"]] = _plain(value, param)
+        if abi["name"] == "Transfer" and (name == "ShareToken" or ZERO not in (args["from"], args["to"])):
+            return None  # only INF's mints and burns make a figure; a transfer anyone may send costs the index nothing
         business = self.business.get(address)
         if business is None and "businessId" in args:
             business = int(args["businessId"])

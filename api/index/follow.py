@@ -1,23 +1,28 @@
 """The indexer: reads the town's events into the bridge's database, from its first block, a window at a time, then
 live, ``confirmations`` blocks behind the chain's head; and undoes what a reorganisation took back.
 
-A step asks the node for the window's last block, the window's logs and that block again, in one JSON-RPC batch: if
-the two answers differ the chain moved under the read, and the step is tried again. Each block an event is in is kept
-with its hash, as is the block the cursor stands on. When the chain's hash at the cursor is no longer the one kept,
-the index walks back through the blocks it kept to the newest the chain still has (their common ancestor), deletes
-every event after it, computes the figures again from what is left, and reads on from there.
+A step asks the node, in one JSON-RPC batch, for the block the cursor stands on, the window's last block, the
+window's logs and that last block again: if the cursor's block is no longer the one kept, or the last block changed
+while the logs were read, the chain moved under the read and nothing is written. Each block an event is in is kept
+with its hash, as is the block the cursor stands on (the others, once well behind, are let go). When the chain's
+hash at the cursor is no longer the one kept, the index walks back through the blocks it kept to the newest the chain
+still has (their common ancestor), deletes every event after it, computes the figures again from what is left, and
+reads on from there. A node that is behind (it has not the cursor's block yet) is waited for, never taken for a
+reorganisation.
 
-Only the holder of the index's lease writes (one indexer across replicas); every replica reads.
+Only the holder of the index's lease writes (one indexer across replicas), and a write lands only if the cursor is
+still where its step found it and the lease is still this writer's: a step that outlived its lease writes nothing.
+A node's refusal (a window too wide for it, a rate limit) narrows the window, down to one block, and is reported.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import sessionmaker
 
 from ..db import BridgeSession, IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
@@ -30,10 +35,19 @@ log = logging.getLogger("ost.bridge.index")
 SOURCE = "town"
 WINDOW = 2_000  # blocks one step reads at most
 ANCESTORS = 32  # kept blocks asked for in one batch while walking back to a common ancestor
+KEEP_BLOCKS = 256  # blocks without events kept behind the cursor (a reorganisation deeper than this reads more again)
 
 
 class ChainMoved(Exception):
     """The chain changed while a step read it: the step is tried again."""
+
+
+class NodeRefused(Exception):
+    """The node answered a request with an error (a window too wide, a rate limit): the window narrows."""
+
+
+class Superseded(Exception):
+    """Another writer moved the index, or this one's lease ran out: nothing was written."""
 
 
 class IndexFollower:
@@ -47,9 +61,12 @@ class IndexFollower:
         start: int,
         confirmations: int,
         window: int = WINDOW,
+        holds: Callable[[BridgeSession], bool] | None = None,
     ) -> None:
         self.make_session, self.link, self.book = make_session, link, book
-        self.start, self.confirmations, self.window = start, confirmations, window
+        self.start, self.confirmations, self.widest = start, confirmations, window  # the widest window asked
+        self.window = window  # narrowed after a node's refusal, widened again (to the widest) after each answered
+        self.holds = holds  # whether this writer still holds the index's lease (checked as it writes)
         self._lock = threading.Lock()  # one step at a time in this process
         self._learned = False
 
@@ -59,7 +76,7 @@ class IndexFollower:
         answers = self.link.ask(calls)
         for answer in answers:
             if "error" in answer:
-                raise ChainMoved(str(answer["error"])[:200])
+                raise NodeRefused(str(answer["error"])[:200])
         return [answer.get("result") for answer in answers]
 
     def _header(self, number: int) -> tuple[str, list[Any]]:
@@ -70,21 +87,33 @@ class IndexFollower:
 
     # ── one step ──
 
-    def step(self) -> bool:
-        """Read the next window the confirmations allow, or undo a reorganisation: True if the index moved."""
-        with self._lock:
-            if not self._learned:
-                self._learn_listed()
+    def step(self, wait: float = -1) -> bool:
+        """Read the next window the confirmations allow, or undo a reorganisation: True if the index moved. A node's
+        refusal narrows the window and is raised; ``wait``: seconds to wait for another step under way (-1: as long
+        as it takes; when it does not end in time, False)."""
+        if not self._lock.acquire(timeout=wait):
+            return False
+        try:
+            self._learn_listed()
             try:
-                return self._step()
-            except ChainMoved as moved:
-                log.info("index: the chain moved during a read (%s); reading again", moved)
+                moved = self._step()
+            except ChainMoved as moved_under:
+                log.info("index: the chain moved during a read (%s); reading again", moved_under)
                 return True
+            except NodeRefused:
+                self.window = max(1, self.window // 2)
+                self.widest = min(self.widest, max(1, self.window))  # what it refused is not asked again
+                raise
+            self.window = min(self.widest, self.window * 2)
+            return moved
+        finally:
+            self._lock.release()
 
-    def catch_up(self, most: int = 50) -> int:
-        """Step until the index is as far as the confirmations allow (at most ``most`` steps): the steps taken."""
+    def catch_up(self, most: int = 50, wait: float = -1, before: Callable[[], bool] | None = None) -> int:
+        """Step until the index is as far as the confirmations allow (at most ``most`` steps): the steps taken.
+        ``before`` each step (the lease's renewal): False stops."""
         for taken in range(most):
-            if not self.step():
+            if (before is not None and not before()) or not self.step(wait):
                 return taken
         return most
 
@@ -98,15 +127,21 @@ class IndexFollower:
         asked = [("eth_blockNumber", [])] + ([self._header(done)] if kept else [])
         answers = self._ask(asked)
         head = int(answers[0], 16)
-        if kept and (answers[1] is None or answers[1]["hash"] != kept):
-            self._undo_reorg()
+        if head < done or (kept and answers[1] is None):
+            return False  # a node behind the index (still syncing, or one of several behind a balancer): wait
+        if kept and answers[1]["hash"] != kept:
+            self._undo_reorg(done, kept)
             return True
         target = head - self.confirmations
         if target <= done:
             return False
         end = min(target, done + self.window)
         window = self._logs(done + 1, end, self.book.addresses())
-        before, logs, after = self._ask([self._header(end), window, self._header(end)])
+        asked = [self._header(done)] if kept else []
+        answered = self._ask([*asked, self._header(end), window, self._header(end)])
+        if kept and (answered[0] is None or answered[0]["hash"] != kept):
+            raise ChainMoved(f"block {done}, where the index stands, changed")
+        before, logs, after = answered[-3:]
         if before is None or after is None or before["hash"] != after["hash"]:
             raise ChainMoved(f"block {end} changed while its window was read")
         events = self._decoded(logs)
@@ -126,7 +161,7 @@ class IndexFollower:
             headers[number] = header
         if any(headers[e.block] is None or headers[e.block]["hash"] != e.block_hash for e in events):
             raise ChainMoved("an event's block is no longer the one it was read from")
-        self._write(events, headers, end)
+        self._write(events, headers, (done, kept), end)
         return True
 
     def _decoded(self, logs: list[dict[str, Any]]) -> list[Event]:
@@ -134,8 +169,32 @@ class IndexFollower:
 
     # ── writing ──
 
-    def _write(self, events: list[Event], headers: dict[int, dict[str, Any]], end: int) -> None:
+    def _claim(self, session: BridgeSession, was: tuple[int, str | None], now: tuple[int, str] | None) -> None:
+        """Move the cursor from ``was`` to ``now`` (None: to before the town's first block), if it still stands at
+        ``was`` and this writer still holds the lease; else :class:`Superseded` (the transaction is not committed)."""
+        if self.holds is not None and not self.holds(session):
+            raise Superseded("the index's lease is no longer this writer's")
+        block, hash_ = was
+        if hash_ is None:
+            if session.get(IndexCursor, SOURCE) is not None:
+                raise Superseded("another writer began the index")
+            if now is not None:
+                session.add(IndexCursor(source=SOURCE, block=now[0], hash=now[1]))
+            return
+        where = (IndexCursor.source == SOURCE, IndexCursor.block == block, IndexCursor.hash == hash_)
+        if now is None:
+            moved = session.execute(delete(IndexCursor).where(*where)).rowcount  # type: ignore[attr-defined]
+        else:
+            values = {"block": now[0], "hash": now[1]}
+            moved = session.execute(update(IndexCursor).where(*where).values(**values)).rowcount  # type: ignore[attr-defined]
+        if not moved:
+            raise Superseded("another writer moved the index")
+
+    def _write(
+        self, events: list[Event], headers: dict[int, dict[str, Any]], was: tuple[int, str | None], end: int
+    ) -> None:
         with self.make_session() as session, session.writing():
+            self._claim(session, was, (end, headers[end]["hash"]))
             for number, header in headers.items():
                 if session.get(IndexedBlock, number) is None:
                     session.add(
@@ -161,11 +220,8 @@ class IndexFollower:
                 )
             totals = {t.key: int(t.value) for t in session.scalars(select(IndexTotal))}
             self._save_totals(session, tally(events, totals))
-            cursor = session.get(IndexCursor, SOURCE)
-            if cursor is None:
-                session.add(IndexCursor(source=SOURCE, block=end, hash=headers[end]["hash"]))
-            else:
-                cursor.block, cursor.hash = end, headers[end]["hash"]
+            eventful = exists().where(IndexedEvent.block == IndexedBlock.number)
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number < end - KEEP_BLOCKS, ~eventful))
 
     def _save_totals(self, session: BridgeSession, totals: dict[str, int]) -> None:
         kept = {t.key: t for t in session.scalars(select(IndexTotal))}
@@ -180,55 +236,53 @@ class IndexFollower:
 
     # ── reorganisations ──
 
-    def _undo_reorg(self) -> None:
+    def _undo_reorg(self, done: int, kept: str) -> None:
         """Back to the newest kept block the chain still has; every event after it deleted, the figures computed
         again from the rest."""
-        with self.make_session() as session:
-            numbers = list(session.scalars(select(IndexedBlock.number).order_by(IndexedBlock.number.desc())))
-            kept = {b.number: b.hash for b in session.scalars(select(IndexedBlock))}
-        ancestor, ancestor_hash = self.start - 1, None
-        for at in range(0, len(numbers), ANCESTORS):
-            part = numbers[at : at + ANCESTORS]
-            found = next(
-                (
-                    (n, h["hash"])
-                    for n, h in zip(part, self._ask([self._header(n) for n in part]), strict=True)
-                    if h is not None and h["hash"] == kept[n]
-                ),
-                None,
-            )
-            if found is not None:
-                ancestor, ancestor_hash = found
+        ancestor: tuple[int, str] | None = None
+        below = done + 1
+        while ancestor is None:
+            with self.make_session() as session:
+                page = list(
+                    session.scalars(
+                        select(IndexedBlock)
+                        .where(IndexedBlock.number < below)
+                        .order_by(IndexedBlock.number.desc())
+                        .limit(ANCESTORS)
+                    )
+                )
+            if not page:
                 break
-        log.warning("index: the chain reorganised; reading again after block %s", ancestor)
-        self.rewind(ancestor, ancestor_hash)
+            headers = self._ask([self._header(b.number) for b in page])
+            same = [(b.number, b.hash) for b, h in zip(page, headers, strict=True) if h and h["hash"] == b.hash]
+            ancestor = same[0] if same else None
+            below = page[-1].number
+        log.warning("index: the chain reorganised; reading again after block %s", ancestor[0] if ancestor else "none")
+        self._rewind((done, kept), ancestor)
 
-    def rewind(self, ancestor: int, ancestor_hash: str | None) -> None:
-        """Forget everything after block ``ancestor`` (its hash ``ancestor_hash``; None: forget everything)."""
+    def _rewind(self, was: tuple[int, str | None], ancestor: tuple[int, str] | None) -> None:
+        """Forget everything after ``ancestor`` (block and hash; None: everything), the cursor moving from ``was``."""
+        after = ancestor[0] if ancestor else self.start - 1
         with self.make_session() as session, session.writing():
-            session.execute(delete(IndexedEvent).where(IndexedEvent.block > ancestor))
-            session.execute(delete(IndexedBlock).where(IndexedBlock.number > ancestor))
-            rest = [as_event(row) for row in session.scalars(select(IndexedEvent).order_by(IndexedEvent.id))]
-            self._save_totals(session, tally(rest))
-            cursor = session.get(IndexCursor, SOURCE)
-            if ancestor_hash is None:
-                if cursor is not None:
-                    session.delete(cursor)
-            elif cursor is None:
-                session.add(IndexCursor(source=SOURCE, block=ancestor, hash=ancestor_hash))
-            else:
-                cursor.block, cursor.hash = ancestor, ancestor_hash
+            self._claim(session, was, ancestor)
+            session.execute(delete(IndexedEvent).where(IndexedEvent.block > after))
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number > after))
+            rest = session.scalars(select(IndexedEvent).order_by(IndexedEvent.block, IndexedEvent.log_index))
+            self._save_totals(session, tally(as_event(row) for row in rest))
         self._learned = False  # the sales the rolled-back listings named are followed no more
 
-    def rebuild(self) -> int:
-        """Forget the whole index and read it again from the town's first block: the steps taken."""
+    def rebuild(self, before: Callable[[], bool] | None = None) -> int:
+        """Forget the whole index and read it again from the town's first block: the steps taken. ``before`` each
+        step: the lease's renewal."""
         with self._lock:
-            self.rewind(self.start - 1, None)
-        return self.catch_up(most=1_000_000)
+            self._rewind(self._cursor(), None)
+        return self.catch_up(most=10_000_000, before=before)
 
     def _learn_listed(self) -> None:
-        """The sales and share tokens the index has read listings of: followed from the start."""
-        self.book.forget_listed()
+        """The sales and share tokens of every listing the index holds, followed (another writer may have read a
+        listing while this one did not hold the lease); after a rewind, only those."""
+        if not self._learned:
+            self.book.forget_listed()
         with self.make_session() as session:
             listings = session.scalars(
                 select(IndexedEvent).where(IndexedEvent.kind == "BusinessFactory.BusinessListed")

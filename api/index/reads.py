@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import sessionmaker
 
+from ost_chain._sales_read import SaleStatus
+from ost_chain.documents import DocumentKind
 from ost_chain.enums import NATIVE, Phase
 
 from ..db import BridgeSession, IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
@@ -29,14 +31,38 @@ HISTORY = {  # the kinds of a member's history, and the event each is
 }
 
 
+def _phase(now: int, when: dict[str, int], sold: int, offered: int, least: int) -> Phase:
+    """A sale's phase before it is settled, as ``ShareSale._phase`` has it."""
+    if sold == offered:
+        return Phase.SUCCEEDED
+    for phase, end in ((Phase.PENDING, "start"), (Phase.LOCAL, "localEnd"), (Phase.COUNTRY, "countryEnd")):
+        if now < when.get(end, 0):
+            return phase
+    if now < when.get("worldEnd", 0):
+        return Phase.WORLD
+    return Phase.SUCCEEDED if sold >= least else Phase.FAILED
+
+
 class IndexReader:
     """Reads the index tables (any replica may)."""
 
     def __init__(
-        self, make_session: sessionmaker[BridgeSession], projects: dict[str, str], zone: str, confirmations: int = 0
+        self,
+        make_session: sessionmaker[BridgeSession],
+        projects: dict[str, str],
+        zone: str,
+        confirmations: int = 0,
+        start: int = 0,
     ) -> None:
         self.make_session, self.projects, self.zone = make_session, projects, ZoneInfo(zone)
         self.confirmations = confirmations  # blocks the index stays behind the head on purpose
+        self.start = start  # the town's first block
+        self._pictures: tuple[int, dict[str, Any]] | None = None  # the last pictures drawn, and the block read then
+
+    def behind(self, head: int) -> int:
+        """Blocks the index is behind ``head``, beyond the confirmations it waits for."""
+        cursor = self.cursor()
+        return max(0, head - self.confirmations - (cursor[0] if cursor else self.start - 1))
 
     def cursor(self) -> tuple[int, int] | None:
         """The last block the index has read, and its time; None before its first read."""
@@ -56,9 +82,19 @@ class IndexReader:
         return headline(self.totals(), assets)
 
     def profit_assets(self) -> list[str]:
-        """The native coin, then every asset profit was ever deposited in."""
-        others = sorted({k.split(":", 1)[1] for k in self.totals() if k.startswith("profit.deposited:")} - {NATIVE})
-        return [NATIVE, *others]
+        """The native coin, then every asset the town ever accepted profit in (one no longer accepted may still be
+        owed), in the order they were first accepted (as ``ost_chain._owed.profit_assets``)."""
+        with self.make_session() as session:
+            rows = session.scalars(
+                select(IndexedEvent)
+                .where(IndexedEvent.kind == "ProfitDistributor.AssetAcceptanceSet")
+                .order_by(IndexedEvent.block, IndexedEvent.log_index)
+            )
+            assets = [NATIVE]
+            for r in rows:
+                if r.args["asset"] not in assets:
+                    assets.append(r.args["asset"])
+        return assets
 
     def sale_assets(self) -> list[str]:
         """The assets the town's sales are paid in, as their listings say."""
@@ -66,12 +102,101 @@ class IndexReader:
             listed = session.scalars(select(IndexedEvent).where(IndexedEvent.kind == "BusinessFactory.BusinessListed"))
             return sorted({r.args["terms"]["paymentAsset"] for r in listed})
 
-    def _times(self, session: BridgeSession, blocks: Iterable[int]) -> dict[int, int]:
-        wanted = set(blocks)
-        if not wanted:
-            return {}
-        rows = session.scalars(select(IndexedBlock).where(IndexedBlock.number.in_(wanted)))
-        return {b.number: b.time for b in rows}
+    def sales(self, now: int) -> list[SaleStatus]:
+        """Every sale's status at the chain's time ``now`` (as ``Town.sales``), from its listing, its schedule (the
+        last one set), what was bought and whether it was settled: the contract's own rule for its phase."""
+        with self.make_session() as session:
+            kinds = (
+                "BusinessFactory.BusinessListed",
+                "ShareSale.ScheduleSet",
+                "ShareSale.SharesPurchased",
+                "ShareSale.SaleFinalized",
+            )
+            rows = list(
+                session.scalars(
+                    select(IndexedEvent)
+                    .where(IndexedEvent.kind.in_(kinds))
+                    .order_by(IndexedEvent.block, IndexedEvent.log_index)
+                )
+            )
+        listed: dict[int, dict[str, Any]] = {}
+        schedule: dict[int, dict[str, Any]] = {}
+        sold: dict[int, int] = {}
+        outcome: dict[int, Phase] = {}
+        for r in rows:
+            business = int(r.business_id) if r.business_id is not None else -1
+            if r.kind == "BusinessFactory.BusinessListed":
+                listed[business] = r.args
+            elif r.kind == "ShareSale.ScheduleSet":
+                schedule[business] = r.args
+            elif r.kind == "ShareSale.SharesPurchased":
+                sold[business] = sold.get(business, 0) + int(r.args["shares"])
+            else:
+                outcome[business] = Phase.SUCCEEDED if r.args["succeeded"] else Phase.FAILED
+        out = []
+        for business in sorted(listed):
+            a, terms = listed[business], listed[business]["terms"]
+            when = {k: int(v) for k, v in schedule.get(business, {}).items()}
+            offered, least, bought = int(terms["sharesOffered"]), int(terms["minShares"]), sold.get(business, 0)
+            phase = outcome.get(business) or _phase(now, when, bought, offered, least)
+            ends = {
+                Phase.PENDING: when.get("start"),
+                Phase.LOCAL: when.get("localEnd"),
+                Phase.COUNTRY: when.get("countryEnd"),
+                Phase.WORLD: when.get("worldEnd"),
+            }.get(phase)
+            out.append(
+                SaleStatus(
+                    business,
+                    a["name"],
+                    a["symbol"],
+                    phase.label,
+                    bought,
+                    least,
+                    offered,
+                    int(terms["price"]),
+                    terms["paymentAsset"],
+                    None if ends is None else max(0, ends - now),
+                    business in outcome,
+                    a["sale"],
+                    a["token"],
+                )
+            )
+        return out
+
+    def investing(self) -> set[int]:
+        """The businesses that ever had an investor part of their profit (only their holders may have investor
+        profit to claim, whatever the part is now)."""
+        with self.make_session() as session:
+            rows = session.scalars(
+                select(IndexedEvent).where(IndexedEvent.kind == "ProfitDistributor.InvestorShareSet")
+            )
+            return {int(r.args["businessId"]) for r in rows if int(r.args["basisPoints"]) > 0}
+
+    def documents(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """Every listing's documents, the latest version of each (as ``ost_chain.documents.published``)."""
+        with self.make_session() as session:
+            rows = session.scalars(
+                select(IndexedEvent)
+                .where(IndexedEvent.kind == "BusinessFactory.DocumentPublished")
+                .order_by(IndexedEvent.block, IndexedEvent.log_index)
+            )
+            found: dict[int, dict[str, dict[str, Any]]] = {}
+            for r in rows:
+                kind = DocumentKind(int(r.args["kind"])).name.lower()
+                entry = {"sha256": r.args["contentHash"][2:], "version": int(r.args["version"]), "uri": r.args["uri"]}
+                shelf = found.setdefault(int(r.args["businessId"]), {})
+                if kind not in shelf or shelf[kind]["version"] < entry["version"]:
+                    shelf[kind] = entry
+        return found
+
+    def _timed(self, session: BridgeSession, query: Select[Any]) -> tuple[list[IndexedEvent], dict[int, int]]:
+        """The events ``query`` finds, and the time of each one's block (joined in the database: a list of blocks
+        as parameters has a limit, which a town passes in time)."""
+        found = session.execute(
+            query.add_columns(IndexedBlock.time).join(IndexedBlock, IndexedBlock.number == IndexedEvent.block)
+        ).all()
+        return [row[0] for row in found], {row[0].block: int(row[1]) for row in found}
 
     def _project(self, number: int) -> str:
         return self.projects.get(str(number), f"#{number}")
@@ -83,8 +208,7 @@ class IndexReader:
             if member is not None:
                 query = query.where(IndexedEvent.account == member)
             newest = query.order_by(IndexedEvent.block.desc(), IndexedEvent.log_index.desc()).limit(count)
-            rows = list(session.scalars(newest))
-            times = self._times(session, (r.block for r in rows))
+            rows, times = self._timed(session, newest)
         return [
             {
                 "member": r.args["member"],
@@ -102,15 +226,13 @@ class IndexReader:
     def history(self, address: str, limit: int = 50) -> list[dict[str, Any]]:
         """The latest ``limit`` things that happened to ``address``, newest first (as ``ost_chain.history``)."""
         with self.make_session() as session:
-            rows = list(
-                session.scalars(
-                    select(IndexedEvent)
-                    .where(IndexedEvent.account == address, IndexedEvent.kind.in_(HISTORY))
-                    .order_by(IndexedEvent.block.desc(), IndexedEvent.log_index.desc())
-                    .limit(limit)
-                )
+            rows, times = self._timed(
+                session,
+                select(IndexedEvent)
+                .where(IndexedEvent.account == address, IndexedEvent.kind.in_(HISTORY))
+                .order_by(IndexedEvent.block.desc(), IndexedEvent.log_index.desc())
+                .limit(limit),
             )
-            times = self._times(session, (r.block for r in rows))
             symbols = self._symbols(session) if any(r.kind.startswith("ShareSale.") for r in rows) else {}
         out = []
         for r in rows:
@@ -137,7 +259,17 @@ class IndexReader:
         return {r.business_id: r.args["symbol"] for r in listed}
 
     def pictures(self) -> dict[str, Any]:
-        """Every series the town page draws (as ``ost_chain.pictures``): each point a day of the town's."""
+        """Every series the town page draws (as ``ost_chain.pictures``): each point a day of the town's. Drawn again
+        only when the index has read further."""
+        cursor = self.cursor()
+        if cursor is not None and self._pictures is not None and self._pictures[0] == cursor[0]:
+            return self._pictures[1]
+        drawn = self._draw()
+        if cursor is not None:
+            self._pictures = (cursor[0], drawn)
+        return drawn
+
+    def _draw(self) -> dict[str, Any]:
         kinds = (
             "InfinityToken.Rewarded",
             "TownRegistry.MemberAdded",
@@ -148,15 +280,13 @@ class IndexReader:
             "ShareSale.SharesPurchased",
         )
         with self.make_session() as session:
-            rows = list(
-                session.scalars(
-                    select(IndexedEvent)
-                    .where(IndexedEvent.kind.in_(kinds))
-                    .where(or_(~IndexedEvent.kind.like("ProfitDistributor.%"), IndexedEvent.asset == NATIVE))
-                    .order_by(IndexedEvent.block, IndexedEvent.log_index)
-                )
+            rows, times = self._timed(
+                session,
+                select(IndexedEvent)
+                .where(IndexedEvent.kind.in_(kinds))
+                .where(or_(~IndexedEvent.kind.like("ProfitDistributor.%"), IndexedEvent.asset == NATIVE))
+                .order_by(IndexedEvent.block, IndexedEvent.log_index),
             )
-            times = self._times(session, (r.block for r in rows))
         day = {n: datetime.fromtimestamp(t, UTC).astimezone(self.zone).date().isoformat() for n, t in times.items()}
         weeks: dict[str, int] = {}
         members: dict[str, int] = {}

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from math import inf
 
 from sqlalchemy.orm import sessionmaker
 
@@ -15,17 +17,19 @@ from ost_chain.artifacts import Artifacts
 from ost_chain.manifest import TownManifest
 from ost_chain.redact import scrub
 
-from ..db import BridgeSession
+from ..db import BridgeSession, Lease, utcnow
 from ..nodelink import NodeLink
 from ..settings import BridgeSettings
 from ..worker.lease import LeaseKeeper
 from .book import Book
-from .follow import IndexFollower
+from .follow import IndexFollower, Superseded
 from .reads import IndexReader
 
 log = logging.getLogger("ost.bridge.index")
 INDEX_LEASE = 2  # the lease row of the index's writer (the worker's is 1)
 DEVELOPMENT_CHAIN = 31337
+FRESH_BLOCKS = 8  # a request reads ahead only this close behind (further, the thread is at it: it is read as it is)
+FRESH_WAIT = 0.5  # seconds a request waits for a step under way before it reads what there is
 
 
 @dataclass(frozen=True)
@@ -59,12 +63,24 @@ class TownIndex:
             confirmations = 0 if manifest.chainId == DEVELOPMENT_CHAIN else 2
         start = int(manifest.contracts["TownRegistry"].block or 0)
         self.link = NodeLink(rpc_url, settings.rpc_timeout)
-        self.follower = IndexFollower(make_session, self.link, Book(manifest, artifacts), start, confirmations)
-        self.reader = IndexReader(make_session, manifest.projects, manifest.timeZone, confirmations)
         self.lease = LeaseKeeper(make_session, INDEX_LEASE)
+        book = Book(manifest, artifacts)
+        self.follower = IndexFollower(make_session, self.link, book, start, confirmations, holds=self._holds)
+        self.reader = IndexReader(make_session, manifest.projects, manifest.timeZone, confirmations, start)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._tried = -inf  # when a request last tried to take the lease (monotonic)
         self.last_error: str | None = None
+
+    def _holds(self, session: BridgeSession) -> bool:
+        """Whether the index's lease is still this replica's, as the database has it now (checked as it writes)."""
+        row = session.get(Lease, INDEX_LEASE)
+        return row is not None and row.holder == self.lease.holder and row.expires_at > utcnow()
+
+    def _renew(self) -> bool:
+        """Renew the lease before a step: False when it is lost."""
+        held, _ = self.lease.hold()
+        return held
 
     @property
     def confirmations(self) -> int:
@@ -91,7 +107,10 @@ class TownIndex:
                 moved = held and self.follower.step()
                 pause = 0.0 if moved else self.settings.index_poll_seconds
                 self.last_error = None
-            except Exception as exc:  # noqa: BLE001 - the chain or the database is away: wait, then read on
+            except Superseded as lost:
+                log.info("index: %s; reading on if the lease comes back", lost)
+                pause = self.settings.index_poll_seconds
+            except Exception as exc:  # noqa: BLE001 - the chain or the database is away, or the node refused
                 error = scrub(f"{type(exc).__name__}: {exc}", self.rpc_url)[:300]
                 if error != self.last_error:
                     log.warning("index: %s", error)
@@ -99,18 +118,39 @@ class TownIndex:
                 pause = 2.0
 
     def fresh(self, head: int) -> IndexReader:
-        """The reader, once the index has read what ``head`` confirms (when this replica is its writer)."""
+        """The reader, once the index has read what ``head`` confirms, when this replica is its writer (or may
+        become it: no other holds the lease) and it is only a few blocks behind; else as it stands. Whatever goes
+        wrong on the way (the node, another writer) leaves the index as it was: it is read as it stands."""
+        if not self.settings.run_index:
+            return self.reader
         cursor = self.reader.cursor()
-        if self.lease.leader and (cursor is None or cursor[0] < head - self.confirmations):
-            self.follower.catch_up(most=5)
+        behind = head - self.confirmations - (cursor[0] if cursor else self.follower.start - 1)
+        if 0 < behind <= FRESH_BLOCKS and self._may_write():
+            try:
+                self.follower.catch_up(most=2, wait=FRESH_WAIT, before=self._renew)
+            except Exception as exc:  # noqa: BLE001 - the thread reports it; this request reads what there is
+                log.debug("index: a request's read-ahead stopped: %s", scrub(str(exc), self.rpc_url)[:200])
         return self.reader
+
+    def _may_write(self) -> bool:
+        if self.lease.leader:
+            return True
+        now = time.monotonic()
+        if now - self._tried < 1.0:  # a replica that is not the writer asks at most once a second
+            return False
+        self._tried = now
+        return self._renew()
 
     def lag(self, head: int) -> Lag:
         cursor = self.reader.cursor()
-        indexed = None if cursor is None else cursor[0]
-        behind = max(0, head - self.confirmations - (indexed if indexed is not None else self.follower.start - 1))
-        return Lag(indexed, head, behind, self.settings.index_lag_limit)
+        return Lag(None if cursor is None else cursor[0], head, self.reader.behind(head), self.settings.index_lag_limit)
+
+    def catch_up(self) -> int:
+        """Read all the chain confirms now, as the writer (taking the lease, if no other holds it): the steps taken
+        (none when another replica writes)."""
+        return self.follower.catch_up(most=10_000_000, before=self._renew)
 
     def rebuild(self) -> int:
-        """Read the whole index again from the chain (``ost api index rebuild``): the steps it took."""
-        return self.follower.rebuild()
+        """Read the whole index again from the chain (``ost api index rebuild``), renewing the lease as it goes: the
+        steps it took."""
+        return self.follower.rebuild(before=self._renew)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from ost_chain.enums import Eligibility, Phase
 from ost_chain.townclient import as_dict
 
-from ..deps import ChainDep, LanguageDep, TownRecordDep, path_address
+from ..deps import ChainDep, IndexDep, LanguageDep, TownRecordDep, path_address
 from ..i18n import Words, in_language, moment
 from ..models import BusinessPublic, DocumentPublic, EligibilityPublic
 from ..problems import Problem
@@ -18,11 +18,12 @@ router = APIRouter(prefix="/v1/businesses", tags=["businesses"])
 
 
 @router.get("")
-def list_businesses(chain: ChainDep, town: TownRecordDep) -> list[BusinessPublic]:
-    """Every business's sale: phase, shares sold against minimum and offer, price, time left, who may buy."""
+def list_businesses(chain: ChainDep, index: IndexDep, town: TownRecordDep) -> list[BusinessPublic]:
+    """Every business's sale: phase, shares sold against minimum and offer, price, time left, who may buy (from the
+    index, at the time of the chain's latest block)."""
     out = []
-    documents = chain.documents()
-    for sale in chain.sales():
+    documents = index.documents()
+    for sale in index.sales(chain.time_at(chain.head())):
         symbol, decimals = chain.asset(sale.asset)
         fields = as_dict(sale)  # the sale's status as `ost sale status --json` gives it, in the API's keys
         fields.update(id=fields.pop("businessId"), price=str(sale.price))

@@ -36,12 +36,13 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def get_town(chain: ChainDep, index: IndexDep, session: SessionDep) -> TownPublic:
     """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts. The figures are
     the index's (``indexedBlock``: the last block it has read)."""
-    figures, cursor, facts = index.figures(), index.cursor(), chain.facts()
+    facts, cursor = chain.facts(), index.cursor()
+    figures = index.figures()
     summary = {
-        **facts,
-        **{k: figures[k] for k in ("members", "infinityIssued", "infinityRedeemed", "infinityInCirculation")},
+        **facts,  # the town's standing, members included, from its contracts' state at the head
+        **{k: figures[k] for k in ("infinityIssued", "infinityRedeemed", "infinityInCirculation")},
         "indexedBlock": cursor[0] if cursor else None,
-        "indexBehind": max(0, facts["block"] - index.confirmations - cursor[0]) if cursor else None,
+        "indexBehind": index.behind(facts["block"]),
     }
     counts = session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
     return TownPublic(

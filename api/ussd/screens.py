@@ -169,16 +169,17 @@ class Screens:
         """The sales at the step's head. (Kept on the step by hand: ``functools.cached_property`` holds a lock shared
         by every step in Python 3.11, and a hundred phones waited for one another's chain reads.)"""
         if self.sales_read is None:
-            self.sales_read = self.menu.chain.sales(self.block)
+            index = self.menu.index.fresh(self.block)
+            self.sales_read = index.sales(self.menu.chain.time_at(self.block))
         return self.sales_read
 
     def holdings(self) -> Holdings:
-        chain = self.menu.chain
-        assets = chain.profit_assets(self.block)
+        chain, index = self.menu.chain, self.menu.index.fresh(self.block)
+        assets = index.profit_assets()
         sales = sorted(self.sales, key=lambda s: s.business_id)
         symbols = {s.business_id: s.symbol for s in sales}
         sold = {s.business_id: s.token for s in sales if s.sold}  # a business that sold no share has no holder
-        investing = chain.investing(self.block)
+        investing = index.investing()
         return self.menu.holdings.read(chain, self.account.address, assets, sold, symbols, investing)
 
     def money(self, amount: int, asset: str) -> str:

@@ -13,8 +13,11 @@ from sqlalchemy import select
 
 from api.db import IndexedEvent, IndexTotal, make_engine, sessions
 from api.index import Book, IndexFollower, IndexReader
+from api.index.follow import NodeRefused, Superseded
 from api.nodelink import NodeLink
+from ost_chain._owed import profit_assets
 from ost_chain.artifacts import Artifacts
+from ost_chain.documents import published
 from ost_chain.enums import NATIVE
 from ost_chain.history import history
 from ost_chain.manifest import TownManifest
@@ -81,6 +84,11 @@ def as_chain_reads_it(town: Town, reader: IndexReader) -> None:
     for who in (MEMBER, OTHER, LOST, NEW, INVESTOR):
         assert reader.history(who.address) == history(town, who.address), who.address
     assert reader.pictures() == pictures(town)
+    now = int(town.client.w3.eth.get_block("latest")["timestamp"])
+    assert reader.sales(now) == town.sales()
+    assert reader.documents() == published(town)
+    assert reader.profit_assets() == profit_assets(town)
+    assert reader.investing() == {0}  # the bakery's investors' part
     assert reader.latest_rewards(10) == town.recent_rewards(10)
     assert (
         reader.latest_rewards(5, member=MEMBER.address)
@@ -240,4 +248,107 @@ def test_health_says_how_far_behind_the_index_is_and_one_replica_writes_it(
         assert rebuilt["indexedBlock"] == rebuilt["head"] and rebuilt["infinityIssued"] == str(ONE)
     finally:
         late.stop()
+        d.node.stop()
+
+
+class Node:
+    """The node as the index asks it, with a hand on each batch: ``then`` runs after the next batch's answers come
+    (a reorganisation between two asks); ``refuse`` answers a log query wider than that many blocks with an error;
+    ``behind`` answers as a node that many blocks behind would."""
+
+    def __init__(self, link: NodeLink) -> None:
+        self.link, self.then, self.refuse, self.behind = link, None, None, 0
+        self.refused = 0
+
+    def ask(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        answers = self.link.ask(calls)
+        for n, (method, params) in enumerate(calls):
+            if method == "eth_getLogs" and self.refuse is not None:
+                low, high = (int(params[0][k], 16) for k in ("fromBlock", "toBlock"))
+                if high - low + 1 > self.refuse:
+                    self.refused += 1
+                    answers[n] = {"id": n, "error": {"code": -32005, "message": "query exceeds the allowed range"}}
+            if method == "eth_blockNumber" and self.behind:
+                answers[n] = {"id": n, "result": hex(int(answers[n]["result"], 16) - self.behind)}
+            if method == "eth_getBlockByNumber" and self.behind and answers[n].get("result") is not None:
+                if int(params[0], 16) > int(self.link.ask([("eth_blockNumber", [])])[0]["result"], 16) - self.behind:
+                    answers[n] = {"id": n, "result": None}
+        then, self.then = self.then, None
+        if then is not None:
+            then()
+        return answers
+
+
+def test_the_index_holds_against_a_node_that_refuses_lags_and_reorganises_between_two_asks(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """From the review of the index: a node's refusal spun the index in place and said nothing; a node behind the
+    index was taken for a reorganisation and events were deleted; a reorganisation between a step's two asks left
+    the lost branch's events in; and a writer whose step outlived another's wrote over it, and the index stopped for
+    good. Each is met here, and the index ends equal to one read afresh."""
+    folder = tmp_path_factory.mktemp("node-hands")
+    (folder / "plan.yaml").write_text(PLAN)
+    d = deploy_town(folder, folder / "plan.yaml")
+    try:
+        town, w3 = Town(d.client, json.loads(d.manifest.read_text())), d.client.w3
+        url = f"sqlite:///{folder / 'index.sqlite'}"
+        follower, reader = indexing(d, url)
+        node = Node(follower.link)
+        follower.link = node  # type: ignore[assignment]
+        # A node that answers a log query of at most 4 blocks: the window narrows to it, the refusal is raised.
+        node.refuse = 4
+        with pytest.raises(NodeRefused):
+            follower.step()
+        for _ in range(100):  # as the thread does: each refusal halves the window, down to what the node answers
+            try:
+                if not follower.step():
+                    break
+            except NodeRefused:
+                continue
+        assert node.refused and follower.window <= 4 and reader.cursor() is not None
+        assert reader.behind(w3.eth.block_number) == 0
+        node.refuse = None
+        # A node 3 blocks behind the index: it waits, and deletes nothing.
+        town.reward(DEV[3], Reward(MEMBER.address, 180, "n/1", 1))
+        follower.catch_up()
+        before = stored(reader)
+        node.behind = 3
+        assert follower.step() is False and stored(reader) == before
+        node.behind = 0
+        # A reorganisation after the step's first ask: the second sees the cursor's block changed; nothing is kept
+        # of the lost branch.
+        fork = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        town.reward(DEV[3], Reward(OTHER.address, 180, "n/lost", 1))
+        follower.catch_up()
+
+        def reorganise() -> None:
+            w3.provider.make_request("evm_revert", [fork])  # type: ignore[arg-type]
+            for n in range(3):
+                town.reward(DEV[3], Reward(MEMBER.address, 180, f"n/won/{n}", 2))
+
+        town.reward(DEV[3], Reward(OTHER.address, 180, "n/lost/2", 1))
+        node.then = reorganise
+        follower.catch_up()
+        assert reader.history(OTHER.address) == [] and reader.figures()["infinityIssued"] == 4 * ONE
+        # Two writers: another moves the index while this one's step is under way; this one writes nothing, and
+        # reads on from where the other left it.
+        other, _ = indexing(d, url)
+        town.reward(DEV[3], Reward(LOST.address, 180, "n/2", 1))
+        write = follower._write
+
+        def overtaken(*args: Any) -> None:
+            other.catch_up()
+            write(*args)
+
+        follower._write = overtaken  # type: ignore[method-assign]
+        with pytest.raises(Superseded):
+            follower.step()
+        follower._write = write  # type: ignore[method-assign]
+        town.reward(DEV[3], Reward(LOST.address, 180, "n/3", 1))
+        follower.catch_up()
+        as_chain_reads_it(town, reader)
+        fresh, again = indexing(d, f"sqlite:///{folder / 'again.sqlite'}")
+        fresh.catch_up()
+        assert stored(again) == stored(reader)
+    finally:
         d.node.stop()

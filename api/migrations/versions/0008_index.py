@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("log_index", sa.Integer(), nullable=False),
         sa.Column("tx", sa.String(66), nullable=False),
         sa.Column("contract", sa.String(42), nullable=False),
-        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("kind", sa.String(80), nullable=False),
         sa.Column("business_id", sa.Integer(), nullable=True),
         sa.Column("account", sa.String(42), nullable=True),
         sa.Column("other", sa.String(42), nullable=True),
