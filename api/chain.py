@@ -53,6 +53,7 @@ class ChainView:
         self._reading = threading.Lock()
         self._shared: Town | None = None
         self._times: dict[int, int] = {}
+        self._head: tuple[float, int] | None = None  # the head last asked, and when (monotonic)
 
     def town(self) -> Town:
         town = getattr(self._local, "town", None)
@@ -196,12 +197,18 @@ class ChainView:
         return header
 
     def head(self) -> int:
-        """The chain's latest block number, asked now."""
+        """The chain's latest block number: asked now, or as asked within ``head_seconds`` (the reads of one page
+        arrive together, and share one question)."""
+        asked = self._head
+        if asked is not None and time.monotonic() - asked[0] < self.settings.head_seconds:
+            return asked[1]
         head = self._result(*self._ask([("eth_blockNumber", [])]))
         try:
-            return int(head, 16)
+            number = int(head, 16)
         except ValueError:
             raise Unreachable(self._said(f"a block number of {head!r}")) from None
+        self._head = (time.monotonic(), number)
+        return number
 
     def _per_block(self, kind: str, read: Callable[[Town], T], block: int | None = None) -> T:
         """``read(town)`` once per block, one reader at a time on one shared connection: what the town shows
@@ -249,11 +256,12 @@ class ChainView:
         # and the charts change by the day.
         return dict(self._cached(("pictures",), 30.0, lambda: pictures(self.town())))
 
-    def town_plan(self) -> dict[str, Any]:
-        """The town's 12-month plan with what is done, and whether it is the one published on chain."""
+    def town_plan(self, worked: set[int] | None = None) -> dict[str, Any]:
+        """The town's 12-month plan with what is done, and whether it is the one published on chain; ``worked``:
+        the projects worked, as the index has them."""
         from ost_chain.launch import town_plan
 
-        return dict(self._per_block("town-plan", town_plan))
+        return dict(self._per_block("town-plan", lambda town: town_plan(town, worked)))
 
     def network(self) -> dict[str, Any]:
         """The OST network's towns by country with their figures, and each country's ambassador."""

@@ -67,6 +67,9 @@ class BridgeSettings(BaseModel):
     max_body_bytes: int = Field(default=16_384, ge=256)
     low_balance_wei: int = Field(default=10**16, ge=0, description="Warn in /healthz below this relayer balance.")
     rpc_timeout: float = Field(default=5.0, gt=0)
+    head_seconds: float = Field(
+        default=0.25, ge=0, le=5, description="How long the chain's head, once asked, answers the reads that follow."
+    )
     run_worker: bool = Field(default=True, description="Run the batching worker in this process.")
     run_index: bool = Field(
         default=True, description="Follow the chain into the index here (one replica at a time does, by a lease)."

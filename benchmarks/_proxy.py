@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
@@ -16,6 +17,7 @@ class RpcProxy:
 
     def __init__(self, upstream: str) -> None:
         self.upstream, self.calls, self.lock = upstream, 0, threading.Lock()
+        self.methods: Counter[str] = Counter()  # the calls counted since the last take, by method
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -24,6 +26,7 @@ class RpcProxy:
                 asked = json.loads(body)
                 with proxy.lock:
                     proxy.calls += len(asked) if isinstance(asked, list) else 1
+                    proxy.methods.update(a.get("method", "?") for a in (asked if isinstance(asked, list) else [asked]))
                 data = proxy.answer(asked, body)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -51,6 +54,7 @@ class RpcProxy:
         """The calls counted since the last take."""
         with self.lock:
             n, self.calls = self.calls, 0
+            self.last_methods, self.methods = self.methods, Counter()
         return n
 
     def stop(self) -> None:

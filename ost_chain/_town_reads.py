@@ -91,9 +91,11 @@ class TownReader:
         """The town's standing, read from its contracts' state (no event log): name, country, launch, members,
         businesses, the profit pool in the chain's coin."""
         r = self.registry.functions
+        if "_country" not in self.__dict__:  # a town's country never changes
+            self.__dict__["_country"] = bytes(r.countryCode().call()).decode()
         return {
             "town": self.name,
-            "country": bytes(r.countryCode().call()).decode(),
+            "country": self.__dict__["_country"],
             "chainId": self.client.chain_id,
             "launched": r.launched().call(),
             "launchedAt": r.launchedAt().call(),

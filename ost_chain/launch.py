@@ -66,17 +66,18 @@ def _step(step: str, done: bool | None, detail: str) -> dict[str, Any]:
     return {"step": step, "done": done, "detail": detail}
 
 
-def town_plan(town: Any) -> dict[str, Any]:
+def town_plan(town: Any, worked: set[int] | None = None) -> dict[str, Any]:
     """The 12-month plan the manifest keeps, whether it is the one published on chain, and where each milestone
     stands as far as the chain can tell: ``done`` when its businesses are listed (the chain shows that), ``underWay``
     when every one of its projects has had a shift worked (the chain shows people at work, not that the work is
     finished: a roof fixed is for people to see), and ``projectsWorked`` those of them that have; None for what the
-    chain cannot tell."""
+    chain cannot tell. ``worked``: the projects worked, where the caller knows them (the bridge's index)."""
     milestones = list(town.record.twelveMonthPlan)
     digest, version, uri = town.registry.functions.townPlan().call()
     matches = bool(milestones) and hashlib.sha256(canonical_plan(milestones)).digest() == bytes(digest)
     listed = int(town.factory.functions.businessCount().call())
-    worked = town.projects_worked() if any(m.get("projects") for m in milestones) else set()
+    if worked is None:
+        worked = town.projects_worked() if any(m.get("projects") for m in milestones) else set()
     rows = []
     for m in sorted(milestones, key=lambda m: m["month"]):
         done = listed >= int(m["businesses"]) if m.get("businesses") else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -20,6 +21,12 @@ FOLLOWED = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistribut
 LISTED = ("ShareSale", "ShareToken")  # one of each per business, at the addresses its listing names
 SKIPPED = {"Approval", "Initialized", "EIP712DomainChanged", "RoleAdminChanged"}  # what no read of the town needs
 ZERO = "0x" + "00" * 20
+
+
+@lru_cache(maxsize=65_536)
+def checksummed(address: str) -> str:
+    """An address as the chain writes it (EIP-55); the same few recur in every log, and each costs a keccak."""
+    return to_checksum_address(address)
 
 
 def _type(param: dict[str, Any]) -> str:
@@ -37,7 +44,7 @@ def _plain(value: Any, param: dict[str, Any]) -> Any:
     if kind == "tuple":
         return {c["name"]: _plain(v, c) for c, v in zip(param["components"], value, strict=True)}
     if kind == "address":
-        return to_checksum_address(value)
+        return checksummed(value)
     if isinstance(value, bytes):
         return "0x" + value.hex()
     if isinstance(value, bool):
@@ -74,7 +81,7 @@ class Book:
                 if entry["type"] == "event" and entry["name"] not in SKIPPED:
                     self.events[(name, event_abi_to_log_topic(entry))] = entry
         for name in FOLLOWED:
-            self.names[to_checksum_address(manifest.address(name))] = name
+            self.names[checksummed(manifest.address(name))] = name
 
     def forget_listed(self) -> None:
         """Follow only the five contracts the town was deployed with (its listings are learned again)."""
@@ -102,7 +109,7 @@ class Book:
 
     def decode(self, log: dict[str, Any]) -> Event | None:
         """The event a log of a followed contract holds; None for one no read needs."""
-        address = to_checksum_address(log["address"])
+        address = checksummed(log["address"])
         name = self.names.get(address)
         topics = [bytes.fromhex(str(t)[2:]) for t in log["topics"]]
         abi = self.events.get((name or "", topics[0])) if topics else None

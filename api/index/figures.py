@@ -6,7 +6,8 @@ reads (the page, the phone, the network view and ``ost`` show the same numbers b
 - ``members``: the member count the registry last said;
 - ``profit.deposited:ASSET``, ``profit.claimed.members:ASSET``, ``profit.claimed.investors:ASSET``: profit in each
   asset, deposited (the investors' parts included) and claimed by each part;
-- ``sold:BUSINESS`` (shares) and ``raised:BUSINESS`` (in the sale's asset): bought, less what was refunded.
+- ``sold:BUSINESS`` (shares) and ``raised:BUSINESS`` (in the sale's asset): bought, less what was refunded;
+- ``rewards:PROJECT``: the shifts rewarded on a project (one worked on at all is under way in the town's plan).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def changes(event: Event) -> tuple[dict[str, int], dict[str, int]]:
     if kind == "InfinityToken.Transfer":
         value = int(a["value"])
         return {"inf.issued": value} if a["from"] == ZERO else {"inf.burned": value} if a["to"] == ZERO else {}, {}
+    if kind == "InfinityToken.Rewarded":
+        return {f"rewards:{int(a['projectId'])}": 1}, {}
     if kind == "InfinityToken.BasketRedeemed":
         return {"inf.redeemed": int(a["amount"])}, {}
     if kind in ("TownRegistry.MemberAdded", "TownRegistry.MemberRemoved"):

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
 from ..db import BridgeSession, IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
@@ -205,19 +205,21 @@ class IndexFollower:
                             time=int(header["timestamp"], 16),
                         )
                     )
-            for e in events:
-                session.add(
-                    IndexedEvent(
-                        block=e.block,
-                        log_index=e.log_index,
-                        tx=e.tx,
-                        contract=e.contract,
-                        kind=e.kind,
-                        business_id=e.business_id,
-                        args=e.args,
-                        **columns(e, self.book.asset),
-                    )
-                )
+            rows = [
+                {
+                    "block": e.block,
+                    "log_index": e.log_index,
+                    "tx": e.tx,
+                    "contract": e.contract,
+                    "kind": e.kind,
+                    "business_id": e.business_id,
+                    "args": e.args,
+                    **columns(e, self.book.asset),
+                }
+                for e in events
+            ]
+            if rows:
+                session.execute(insert(IndexedEvent), rows)  # one statement for the window's events
             totals = {t.key: int(t.value) for t in session.scalars(select(IndexTotal))}
             self._save_totals(session, tally(events, totals))
             eventful = exists().where(IndexedEvent.block == IndexedBlock.number)

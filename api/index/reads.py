@@ -57,7 +57,8 @@ class IndexReader:
         self.make_session, self.projects, self.zone = make_session, projects, ZoneInfo(zone)
         self.confirmations = confirmations  # blocks the index stays behind the head on purpose
         self.start = start  # the town's first block
-        self._pictures: tuple[int, dict[str, Any]] | None = None  # the last pictures drawn, and the block read then
+        self._pictures: tuple[tuple[int, str], dict[str, Any]] | None = None  # the last drawn, and where it stood
+        self._sales: tuple[tuple[int, str], Any] | None = None  # the sales' events last read, and where it stood
 
     def behind(self, head: int) -> int:
         """Blocks the index is behind ``head``, beyond the confirmations it waits for."""
@@ -72,6 +73,13 @@ class IndexReader:
                 return None
             block = session.get(IndexedBlock, row.block)
             return row.block, block.time if block is not None else 0
+
+    def _stand(self) -> tuple[int, str] | None:
+        """Where the index stands: its last block and that block's hash (a memo of a read is good while it holds:
+        after a reorganisation the same block number may hold other events)."""
+        with self.make_session() as session:
+            row = session.get(IndexCursor, SOURCE)
+            return None if row is None else (row.block, row.hash)
 
     def totals(self) -> dict[str, int]:
         with self.make_session() as session:
@@ -96,6 +104,10 @@ class IndexReader:
                     assets.append(r.args["asset"])
         return assets
 
+    def projects_worked(self) -> set[int]:
+        """The projects that have had a shift rewarded."""
+        return {int(k.split(":", 1)[1]) for k, n in self.totals().items() if k.startswith("rewards:") and n > 0}
+
     def sale_assets(self) -> list[str]:
         """The assets the town's sales are paid in, as their listings say."""
         with self.make_session() as session:
@@ -105,34 +117,7 @@ class IndexReader:
     def sales(self, now: int) -> list[SaleStatus]:
         """Every sale's status at the chain's time ``now`` (as ``Town.sales``), from its listing, its schedule (the
         last one set), what was bought and whether it was settled: the contract's own rule for its phase."""
-        with self.make_session() as session:
-            kinds = (
-                "BusinessFactory.BusinessListed",
-                "ShareSale.ScheduleSet",
-                "ShareSale.SharesPurchased",
-                "ShareSale.SaleFinalized",
-            )
-            rows = list(
-                session.scalars(
-                    select(IndexedEvent)
-                    .where(IndexedEvent.kind.in_(kinds))
-                    .order_by(IndexedEvent.block, IndexedEvent.log_index)
-                )
-            )
-        listed: dict[int, dict[str, Any]] = {}
-        schedule: dict[int, dict[str, Any]] = {}
-        sold: dict[int, int] = {}
-        outcome: dict[int, Phase] = {}
-        for r in rows:
-            business = int(r.business_id) if r.business_id is not None else -1
-            if r.kind == "BusinessFactory.BusinessListed":
-                listed[business] = r.args
-            elif r.kind == "ShareSale.ScheduleSet":
-                schedule[business] = r.args
-            elif r.kind == "ShareSale.SharesPurchased":
-                sold[business] = sold.get(business, 0) + int(r.args["shares"])
-            else:
-                outcome[business] = Phase.SUCCEEDED if r.args["succeeded"] else Phase.FAILED
+        listed, schedule, sold, outcome = self._sale_events()
         out = []
         for business in sorted(listed):
             a, terms = listed[business], listed[business]["terms"]
@@ -163,6 +148,42 @@ class IndexReader:
                 )
             )
         return out
+
+    def _sale_events(
+        self,
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, int], dict[int, Phase]]:
+        """Each sale's listing, last schedule, shares bought and outcome, as the index has read them: read again
+        only when it has read further (a page's list of businesses, at every new block)."""
+        stand = self._stand()
+        if stand is not None and self._sales is not None and self._sales[0] == stand:
+            return self._sales[1]
+        kinds = (
+            "BusinessFactory.BusinessListed",
+            "ShareSale.ScheduleSet",
+            "ShareSale.SharesPurchased",
+            "ShareSale.SaleFinalized",
+        )
+        with self.make_session() as session:
+            query = select(IndexedEvent).where(IndexedEvent.kind.in_(kinds))
+            rows = list(session.scalars(query.order_by(IndexedEvent.block, IndexedEvent.log_index)))
+        listed: dict[int, dict[str, Any]] = {}
+        schedule: dict[int, dict[str, Any]] = {}
+        sold: dict[int, int] = {}
+        outcome: dict[int, Phase] = {}
+        for r in rows:
+            business = int(r.business_id) if r.business_id is not None else -1
+            if r.kind == "BusinessFactory.BusinessListed":
+                listed[business] = r.args
+            elif r.kind == "ShareSale.ScheduleSet":
+                schedule[business] = r.args
+            elif r.kind == "ShareSale.SharesPurchased":
+                sold[business] = sold.get(business, 0) + int(r.args["shares"])
+            else:
+                outcome[business] = Phase.SUCCEEDED if r.args["succeeded"] else Phase.FAILED
+        read = (listed, schedule, sold, outcome)
+        if stand is not None:
+            self._sales = (stand, read)
+        return read
 
     def investing(self) -> set[int]:
         """The businesses that ever had an investor part of their profit (only their holders may have investor
@@ -261,12 +282,12 @@ class IndexReader:
     def pictures(self) -> dict[str, Any]:
         """Every series the town page draws (as ``ost_chain.pictures``): each point a day of the town's. Drawn again
         only when the index has read further."""
-        cursor = self.cursor()
-        if cursor is not None and self._pictures is not None and self._pictures[0] == cursor[0]:
+        stand = self._stand()
+        if stand is not None and self._pictures is not None and self._pictures[0] == stand:
             return self._pictures[1]
         drawn = self._draw()
-        if cursor is not None:
-            self._pictures = (cursor[0], drawn)
+        if stand is not None:
+            self._pictures = (stand, drawn)
         return drawn
 
     def _draw(self) -> dict[str, Any]:

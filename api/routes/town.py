@@ -57,10 +57,10 @@ def get_town(chain: ChainDep, index: IndexDep, session: SessionDep) -> TownPubli
 
 
 @router.get("/v1/town/plan")
-def get_town_plan(chain: ChainDep) -> dict[str, Any]:
+def get_town_plan(chain: ChainDep, index: IndexDep) -> dict[str, Any]:
     """The town's 12-month plan, month by month with what is done (``done``: true, false, or null when the chain
     cannot tell), and whether it is the plan whose SHA-256 the town published (``matches``)."""
-    return chain.town_plan()
+    return chain.town_plan(index.projects_worked())
 
 
 @router.get("/v1/pictures")

@@ -127,7 +127,14 @@ class Bridge:
     def _started(self, timeout: float) -> bool:
         """Whether the bridge answers on its port; False when another process held the port."""
         self.log = self.deployed.folder / f"bridge-{self.port}.log"
-        env = {**os.environ, "OST_BRIDGE__BATCH_WAIT": "0.05", "OST_BRIDGE__ROLE_CACHE_SECONDS": "1", **self.env}
+        # The chain's head asked afresh for every read: a test reads right after it writes.
+        env = {
+            **os.environ,
+            "OST_BRIDGE__BATCH_WAIT": "0.05",
+            "OST_BRIDGE__ROLE_CACHE_SECONDS": "1",
+            "OST_BRIDGE__HEAD_SECONDS": "0",
+            **self.env,
+        }
         self.process = launch.start(
             [
                 "api",

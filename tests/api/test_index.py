@@ -170,6 +170,7 @@ def test_a_reorganisation_is_undone_and_the_new_branch_read(
             town.reward(DEV[3], Reward(OTHER.address, 180, f"r/old/{n}", 1))
         follower.catch_up()
         assert reader.figures()["infinityIssued"] == (1 + depth) * ONE
+        assert reader.pictures()["infPerWeek"] and reader.sales(0)  # drawn and kept for the block it stands on
         w3.provider.make_request("evm_revert", [fork])  # type: ignore[arg-type]
         town.buy(MEMBER, "BAKE", 3)  # the branch that wins: other events, and longer
         for n in range(depth):

@@ -368,6 +368,7 @@ def test_an_arabic_sales_list_holds_three_sales_a_page_and_a_sale_shows_whole(
     deployed = deploy_town(folder, plan)
     settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=f"sqlite:///{folder / 'b.db'}")
     settings.bridge.run_worker = False
+    settings.bridge.head_seconds = 0  # a test reads right after it writes
     bridge = BridgeInProcess(settings)
     bridge.index.catch_up()  # as a started bridge's index has read the town
     try:
@@ -423,6 +424,7 @@ def test_a_menu_step_is_not_held_behind_fifty_pin_checks_waiting_for_a_core(
     menu still answers; the checks finish once the pool is free. (Driven in this process, the pool filled by hand.)"""
     settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=databases.url("pins"))
     settings.bridge.run_worker = False
+    settings.bridge.head_seconds = 0  # a test reads right after it writes
     bridge = BridgeInProcess(settings)
     bridge.index.catch_up()  # as a started bridge's index has read the town
     menu = bridge.phone_menu
@@ -463,6 +465,7 @@ def test_a_step_reading_the_chain_does_not_wait_for_another_member_s_read(
     one member's read of the head is held at the node; another member's sales screen still answers."""
     settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=databases.url("reads"))
     settings.bridge.run_worker = False
+    settings.bridge.head_seconds = 0  # a test reads right after it writes
     bridge = BridgeInProcess(settings)
     bridge.index.catch_up()  # as a started bridge's index has read the town
     menu = bridge.phone_menu
@@ -505,6 +508,7 @@ def test_a_right_pin_gives_its_try_back_even_when_the_step_fails_after_it(
     a member who typed the right PIN every time. So did a gateway's repeat of a step (its reply already kept)."""
     settings = bridge_settings(deployed.manifest, deployed.node.rpc_url, database_url=databases.url("tries"))
     settings.bridge.run_worker = False
+    settings.bridge.head_seconds = 0  # a test reads right after it writes
     bridge = BridgeInProcess(settings)
     bridge.index.catch_up()  # as a started bridge's index has read the town
     menu, number, pin = bridge.phone_menu, "+27845559999", "24680"
