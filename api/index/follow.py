@@ -69,6 +69,7 @@ class IndexFollower:
         self.holds = holds  # whether this writer still holds the index's lease (checked as it writes)
         self._lock = threading.Lock()  # one step at a time in this process
         self._learned = False
+        self._listings_seen = 0  # the last listing's row read into the book
 
     # ── reading the node ──
 
@@ -195,16 +196,14 @@ class IndexFollower:
     ) -> None:
         with self.make_session() as session, session.writing():
             self._claim(session, was, (end, headers[end]["hash"]))
-            for number, header in headers.items():
-                if session.get(IndexedBlock, number) is None:
-                    session.add(
-                        IndexedBlock(
-                            number=number,
-                            hash=header["hash"],
-                            parent=header["parentHash"],
-                            time=int(header["timestamp"], 16),
-                        )
-                    )
+            have = set(session.scalars(select(IndexedBlock.number).where(IndexedBlock.number.in_(list(headers)))))
+            blocks = [
+                {"number": n, "hash": h["hash"], "parent": h["parentHash"], "time": int(h["timestamp"], 16)}
+                for n, h in headers.items()
+                if n not in have
+            ]
+            if blocks:
+                session.execute(insert(IndexedBlock), blocks)
             rows = [
                 {
                     "block": e.block,
@@ -281,15 +280,21 @@ class IndexFollower:
         return self.catch_up(most=10_000_000, before=before)
 
     def _learn_listed(self) -> None:
-        """The sales and share tokens of every listing the index holds, followed (another writer may have read a
-        listing while this one did not hold the lease); after a rewind, only those."""
+        """The sales and share tokens of every listing the index holds, followed: those read since the last look
+        (another writer may have read a listing while this one did not hold the lease); after a rewind, all again."""
         if not self._learned:
             self.book.forget_listed()
+            self._listings_seen = 0
         with self.make_session() as session:
-            listings = session.scalars(
-                select(IndexedEvent).where(IndexedEvent.kind == "BusinessFactory.BusinessListed")
+            listings = list(
+                session.scalars(
+                    select(IndexedEvent).where(
+                        IndexedEvent.kind == "BusinessFactory.BusinessListed", IndexedEvent.id > self._listings_seen
+                    )
+                )
             )
-            self.book.learn(as_event(row) for row in listings)
+        self.book.learn(as_event(row) for row in listings)
+        self._listings_seen = max([self._listings_seen, *(row.id for row in listings)])
         self._learned = True
 
 
