@@ -101,6 +101,8 @@ class Bridge:
         )
         self.outbox = Outbox(self.options, self.sessions, self.chain, lambda: self.worker.leader, settings.chain_url)
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
+        # A row queued here wakes the worker at once: idle, it looks less often.
+        self.intake.queued = self.relay_desk.queued = self.worker.wake
 
     def known_key(self, presented: str) -> Any:
         hit = self._keys.get(presented)

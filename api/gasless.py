@@ -59,6 +59,7 @@ class RelayDesk:
 
     def __init__(self, manifest_path: Path, artifacts: Artifacts, chain_id: int, relayer: str, rpc_url: str) -> None:
         self.manifest_path, self.chain_id, self.relayer, self.rpc_url = manifest_path, chain_id, relayer, rpc_url
+        self.queued: Callable[[], None] = lambda: None  # told when rows are in (the worker's wake)
         self._policy_read: tuple[float, GaslessPolicy] | None = None
         # contract → selector → (the member action, its function): the registry's, from the compiled ABIs
         self.by_contract = allowlist(lambda contract: artifacts.get(contract)["abi"])
@@ -97,6 +98,7 @@ class RelayDesk:
         try:
             with session.writing():
                 session.add(row)
+            self.queued()
         except IntegrityError:
             session.rollback()
             raise Problem(
@@ -129,6 +131,7 @@ class RelayDesk:
         try:
             with session.writing():
                 session.add_all(rows)
+            self.queued()
         except IntegrityError:  # the same actions, sent again while the first were being checked
             session.rollback()
             raise Problem(409, Words("These actions were queued already."), kind="replayed") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -27,6 +28,7 @@ COLUMNS = [c.name for c in Participation.__table__.columns]
 
 class Intake:
     def __init__(self, make_session: Any) -> None:
+        self.queued: Callable[[], None] = lambda: None  # told when rows are in (the worker's wake)
         self.make_session = make_session
         self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future[dict[str, Any] | None]] | None] = (
             queue.SimpleQueue()
@@ -99,6 +101,7 @@ class Intake:
                                 session.execute(insert(Participation), [row])
                         except IntegrityError:
                             pass
+            self.queued()
             ids = [row["participation_id"] for row in unique]
             found = (
                 session.execute(select(*Participation.__table__.columns).where(Participation.participation_id.in_(ids)))

@@ -51,6 +51,24 @@ PROJECT = 1  # 1 INF per 180-minute shift
 COORDINATOR_CAP = 1_000 * ONE_INF
 
 
+# The longest tests, each alone in its module (nothing set up is shared with another): collected last, they ran last,
+# and the run waited for them alone at its end. xdist's worksteal hands each worker a run of the collection in order,
+# so each goes to the front of one worker's run instead.
+LONG_POLES = ("tests/invariants/test_profit_invariants.py", "tests/invariants/test_sale_invariants.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 0) or config.getoption("numprocesses") or 0)
+    if workers < 2:
+        return
+    poles = [item for item in items if item.nodeid.split("::")[0] in LONG_POLES]
+    rest = [item for item in items if item not in poles]
+    share = len(items) // workers
+    for n, item in enumerate(poles):
+        rest.insert(min(len(rest), n * share), item)
+    items[:] = rest
+
+
 @pytest.fixture(scope="session")
 def node() -> Iterator[LocalChain]:
     with LocalChain() as chain:

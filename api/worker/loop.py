@@ -39,7 +39,9 @@ from .settle import MAX_ATTEMPTS, Settlement
 
 log = logging.getLogger("ost.bridge.worker")
 RECEIPT_GRACE_SECONDS = 10.0
-IDLE_SECONDS = 0.05  # between passes when nothing moved
+IDLE_SECONDS = 0.05  # between passes when nothing moved (with batches in flight, or rows waiting)
+QUIET_SECONDS = 0.8  # the longest wait between passes with nothing in flight and nothing queued: a row queued by
+# this process wakes the worker at once (``wake``), one queued by another replica is seen within this
 RESEND_SECONDS = 2.0  # between two sends of a batch the node does not have
 PARTIAL_AFTER = 2.0  # a partial batch waits behind batches in flight at most this long (then it goes, part-full)
 
@@ -64,6 +66,8 @@ class Worker:
         self.problem: str | None = None  # why minting is paused, for /healthz
         self.last_error: str | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set when this process queues a row: the next pass starts at once
+        self._idle = False  # the last pass found nothing in flight and nothing queued
         self._thread: threading.Thread | None = None
         self._reconciled = False
         self.capped: dict[str, str] = {}  # coordinator → why its rows wait for a new day
@@ -91,15 +95,24 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name="ost-bridge-worker", daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """A row was queued: look at once (with nothing to do, the worker waits up to ``QUIET_SECONDS``)."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
         self.lease.release()
 
     def _run(self) -> None:
-        pause = 0.0
-        while not self._stop.wait(pause):
+        pause, quiet = 0.0, IDLE_SECONDS
+        while not self._stop.is_set():
+            self._wake.wait(pause)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
                 held, fresh = self.lease.hold()
                 if not held:
@@ -108,7 +121,10 @@ class Worker:
                 if fresh or not self._reconciled:
                     self.reconcile()
                     self._reconciled = True
-                pause = 0.0 if self.step() else IDLE_SECONDS
+                moved = self.step()
+                # Nothing to do: each pass waits longer, up to QUIET_SECONDS (a queued row wakes it at once).
+                quiet = min(QUIET_SECONDS, quiet * 2) if self._idle and not moved else IDLE_SECONDS
+                pause = 0.0 if moved else quiet
                 if self.last_error is not None:
                     log.info("worker: working again after: %s", self.last_error)
                 self.last_error = None
@@ -144,7 +160,8 @@ class Worker:
             open_batches = list(
                 session.scalars(select(Batch).where(Batch.status == BatchStatus.SENT).order_by(Batch.nonce))
             )
-            if not open_batches and not self._waiting_rows(session):
+            self._idle = not open_batches and not self._waiting_rows(session)
+            if self._idle:
                 return False  # nothing in flight, nothing queued: no call to the chain
             seen = pipeline.look(rpc, self.relayer.address, open_batches)
             moved = False
