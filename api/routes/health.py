@@ -15,6 +15,7 @@ from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
 from ..models import ChainHealth, DatabaseHealth, Health, IndexHealth, QueueHealth, RelayerHealth
 from ..problems import UNREACHABLE
+from ..worker import report
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("ost.bridge")
@@ -106,8 +107,8 @@ def health(bridge: BridgeDep) -> JSONResponse:
     relays: int | None = None
     oldest: float | None = None
     try:
-        depth, oldest, relays = bridge.worker.queue_stats()
-        _spend(relayer, bridge.worker.spend(), bridge.options.native_symbol)
+        depth, oldest, relays = report.queue_stats(bridge.sessions)
+        _spend(relayer, report.spend(bridge.sessions), bridge.options.native_symbol)
     except Exception as exc:
         if not is_outage(exc):
             raise

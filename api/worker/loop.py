@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -24,8 +23,6 @@ from ..db import (
     BatchStatus,
     BridgeSession,
     Participation,
-    RelayRequest,
-    RelayStatus,
     Status,
     cause,
     utcnow,
@@ -40,7 +37,7 @@ from .settle import MAX_ATTEMPTS, Settlement
 log = logging.getLogger("ost.bridge.worker")
 RECEIPT_GRACE_SECONDS = 10.0
 IDLE_SECONDS = 0.05  # between passes when nothing moved (with batches in flight, or rows waiting)
-QUIET_SECONDS = 0.8  # the longest wait between passes with nothing in flight and nothing queued: a row queued by
+QUIET_SECONDS = 0.4  # the longest wait between passes with nothing in flight and nothing queued: a row queued by
 # this process wakes the worker at once (``wake``), one queued by another replica is seen within this
 RESEND_SECONDS = 2.0  # between two sends of a batch the node does not have
 PARTIAL_AFTER = 2.0  # a partial batch waits behind batches in flight at most this long (then it goes, part-full)
@@ -367,23 +364,6 @@ class Worker:
             self.tally.add(batch.block, [(coordinator, int(amount or 0)) for coordinator, amount in minted])
         return True
 
-    def queue_stats(self) -> tuple[int, float | None, int]:
-        """Participations waiting or on their way, the oldest one's age in seconds, and relayed actions likewise."""
-        with self.make_session() as session:
-            depth, oldest = session.execute(
-                select(func.count(), func.min(Participation.created_at)).where(
-                    Participation.status.in_((Status.QUEUED, Status.SUBMITTED))
-                )
-            ).one()
-            relays, oldest_relay = session.execute(
-                select(func.count(), func.min(RelayRequest.created_at)).where(
-                    RelayRequest.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
-                )
-            ).one()
-        first = min((t for t in (oldest, oldest_relay) if t is not None), default=None)
-        age = (utcnow() - first).total_seconds() if first is not None else None
-        return int(depth), age, int(relays)
-
     def since_mined(self) -> float | None:
         """Seconds since one of this worker's batches was last seen mined (None where it does not lead)."""
         return round(time.monotonic() - self.last_mined, 1) if self.leader else None
@@ -399,16 +379,3 @@ class Worker:
             f"Nothing was mined for {quiet:.0f} s while the oldest row has waited {oldest:.0f} s: the worker is "
             "stalled. Its last error and the warnings above say why."
         )
-
-    def spend(self) -> tuple[int, int]:
-        """What the relayer paid for gas in the last 24 hours (wei), and how many members' actions it relayed."""
-        since = utcnow() - timedelta(days=1)
-        with self.make_session() as session:
-            costs = session.scalars(select(Batch.cost).where(Batch.mined_at >= since, Batch.cost.is_not(None)))
-            spent = sum(int(c or 0) for c in costs)
-            relayed = session.scalar(
-                select(func.count())
-                .select_from(RelayRequest)
-                .where(RelayRequest.updated_at >= since, RelayRequest.block.is_not(None))
-            )
-        return spent, int(relayed or 0)

@@ -1,0 +1,42 @@
+"""What the worker's queue and relayer report to ``/healthz``: read from the database, by any replica."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from ..db import Batch, BridgeSession, Participation, RelayRequest, RelayStatus, Status, utcnow
+
+
+def queue_stats(make_session: sessionmaker[BridgeSession]) -> tuple[int, float | None, int]:
+    """Participations waiting or on their way, the oldest one's age in seconds, and relayed actions likewise."""
+    with make_session() as session:
+        depth, oldest = session.execute(
+            select(func.count(), func.min(Participation.created_at)).where(
+                Participation.status.in_((Status.QUEUED, Status.SUBMITTED))
+            )
+        ).one()
+        relays, oldest_relay = session.execute(
+            select(func.count(), func.min(RelayRequest.created_at)).where(
+                RelayRequest.status.in_((RelayStatus.QUEUED, RelayStatus.SUBMITTED))
+            )
+        ).one()
+    first = min((t for t in (oldest, oldest_relay) if t is not None), default=None)
+    age = (utcnow() - first).total_seconds() if first is not None else None
+    return int(depth), age, int(relays)
+
+
+def spend(make_session: sessionmaker[BridgeSession]) -> tuple[int, int]:
+    """What the relayer paid for gas in the last 24 hours (wei), and how many members' actions it relayed."""
+    since = utcnow() - timedelta(days=1)
+    with make_session() as session:
+        costs = session.scalars(select(Batch.cost).where(Batch.mined_at >= since, Batch.cost.is_not(None)))
+        spent = sum(int(c or 0) for c in costs)
+        relayed = session.scalar(
+            select(func.count())
+            .select_from(RelayRequest)
+            .where(RelayRequest.updated_at >= since, RelayRequest.block.is_not(None))
+        )
+    return spent, int(relayed or 0)
