@@ -7,7 +7,6 @@ their fields' names).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +14,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 
 from ost_chain.artifacts import Artifacts
+from ost_chain.figures import Event
 from ost_chain.manifest import TownManifest
 
 FOLLOWED = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistributor", "TownForwarder")
@@ -69,20 +69,6 @@ def _plain(value: Any, param: dict[str, Any]) -> Any:
     if isinstance(value, int):
         return str(value)
     return value
-
-
-@dataclass(frozen=True)
-class Event:
-    """One decoded log: where and what it is, and its arguments by name."""
-
-    block: int
-    log_index: int
-    block_hash: str
-    tx: str
-    contract: str  # its address
-    kind: str  # "InfinityToken.Rewarded"
-    args: dict[str, Any]
-    business_id: int | None = None
 
 
 class Book:
