@@ -86,7 +86,7 @@ class IndexReader:
             return {t.key: int(t.value) for t in session.scalars(select(IndexTotal))}
 
     def figures(self, assets: Iterable[str] = (NATIVE,)) -> dict[str, Any]:
-        """The headline figures (``api/index/figures.py`` defines each)."""
+        """The headline figures (``ost_chain/figures.py`` defines each)."""
         return headline(self.totals(), assets)
 
     def profit_assets(self) -> list[str]:
