@@ -4,6 +4,7 @@ zone), so a chart reads as the town lives."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,35 +28,55 @@ def pictures(town: Any) -> dict[str, Any]:
     blocks = {e["blockNumber"] for e in [*rewards, *membership, *deposits, *claims, *purchases]}
     zone = ZoneInfo(town.record.timeZone)
     day = {n: _day(int(town.client.w3.eth.get_block(n)["timestamp"]), zone) for n in sorted(blocks)}
-    in_order = lambda events: sorted(events, key=lambda e: (e["blockNumber"], e["logIndex"]))  # noqa: E731
+    kinds = {
+        "ProfitDeposited": "ProfitDistributor.",
+        "ProfitClaimed": "ProfitDistributor.",
+        "InvestorProfitClaimed": "ProfitDistributor.",
+        "MemberAdded": "TownRegistry.",
+        "MemberRemoved": "TownRegistry.",
+        "Rewarded": "InfinityToken.",
+        "SharesPurchased": "ShareSale.",
+    }
+    events = [
+        (int(e["blockNumber"]), int(e["logIndex"]), kinds[e["event"]] + e["event"], e.get("businessId"), e["args"])
+        for e in [*rewards, *membership, *deposits, *claims, *purchases]
+    ]
+    return series(sorted(events, key=lambda e: (e[0], e[1])), day)
 
+
+def series(events: Iterable[tuple[int, int, str, int | None, Any]], day: dict[int, str]) -> dict[str, Any]:
+    """The pictures' series from the town's events in their order, each (block, log index, kind — "Contract.Event",
+    business, arguments), with ``day``: each block's day in the town. The chain's reads above and the bridge's index
+    both draw through this."""
     weeks: dict[str, int] = {}
-    for e in rewards:  # by the week's Monday
-        date = datetime.fromisoformat(day[e["blockNumber"]]).date()
-        key = (date - timedelta(days=date.weekday())).isoformat()
-        weeks[key] = weeks.get(key, 0) + int(e["args"]["amount"])
     members: dict[str, int] = {}
-    for e in in_order(membership):
-        members[day[e["blockNumber"]]] = int(e["args"]["memberCount"])  # the day's last count
     money: dict[str, list[int]] = {}
-    deposited = claimed = 0
-    for e in in_order([*deposits, *claims]):
-        if e["event"] == "ProfitDeposited":
-            deposited += int(e["args"]["amount"])
-        else:
-            claimed += int(e["args"]["amount"])
-        money[day[e["blockNumber"]]] = [deposited, claimed]
     raises: dict[str, list[dict[str, Any]]] = {}
     sold: dict[str, int] = {}
-    for e in in_order(purchases):
-        business = str(e["businessId"])
-        sold[business] = sold.get(business, 0) + int(e["args"]["shares"])
-        point = {"date": day[e["blockNumber"]], "phase": Phase(int(e["args"]["phase"])).label, "sold": sold[business]}
-        series = raises.setdefault(business, [])
-        if series and series[-1]["date"] == point["date"] and series[-1]["phase"] == point["phase"]:
-            series[-1] = point
+    deposited = claimed = 0
+    for block, _, kind, business_id, a in events:
+        date = day[block]
+        if kind == "InfinityToken.Rewarded":  # by the week's Monday
+            monday = datetime.fromisoformat(date).date()
+            key = (monday - timedelta(days=monday.weekday())).isoformat()
+            weeks[key] = weeks.get(key, 0) + int(a["amount"])
+        elif kind.startswith("TownRegistry."):
+            members[date] = int(a["memberCount"])  # the day's last count
+        elif kind.startswith("ProfitDistributor."):
+            if kind == "ProfitDistributor.ProfitDeposited":
+                deposited += int(a["amount"])
+            else:
+                claimed += int(a["amount"])
+            money[date] = [deposited, claimed]
         else:
-            series.append(point)
+            business = str(business_id)
+            sold[business] = sold.get(business, 0) + int(a["shares"])
+            point = {"date": date, "phase": Phase(int(a["phase"])).label, "sold": sold[business]}
+            series = raises.setdefault(business, [])
+            if series and series[-1]["date"] == point["date"] and series[-1]["phase"] == point["phase"]:
+                series[-1] = point
+            else:
+                series.append(point)
     return {
         "infPerWeek": [{"week": w, "amount": str(a)} for w, a in sorted(weeks.items())],
         "members": [{"date": d, "count": c} for d, c in members.items()],

@@ -6,7 +6,7 @@ with them."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from ost_chain._sales_read import SaleStatus
 from ost_chain.documents import DocumentKind
 from ost_chain.enums import NATIVE, Phase
+from ost_chain.pictures import series
 
 from ..db import BridgeSession, IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
 from .figures import headline
@@ -309,38 +310,4 @@ class IndexReader:
                 .order_by(IndexedEvent.block, IndexedEvent.log_index),
             )
         day = {n: datetime.fromtimestamp(t, UTC).astimezone(self.zone).date().isoformat() for n, t in times.items()}
-        weeks: dict[str, int] = {}
-        members: dict[str, int] = {}
-        money: dict[str, list[int]] = {}
-        raises: dict[str, list[dict[str, Any]]] = {}
-        sold: dict[str, int] = {}
-        deposited = claimed = 0
-        for r in rows:
-            date, a = day[r.block], r.args
-            if r.kind == "InfinityToken.Rewarded":
-                monday = datetime.fromisoformat(date).date()
-                key = (monday - timedelta(days=monday.weekday())).isoformat()
-                weeks[key] = weeks.get(key, 0) + int(a["amount"])
-            elif r.kind.startswith("TownRegistry."):
-                members[date] = int(a["memberCount"])  # the day's last count
-            elif r.kind.startswith("ProfitDistributor."):
-                if r.kind == "ProfitDistributor.ProfitDeposited":
-                    deposited += int(a["amount"])
-                else:
-                    claimed += int(a["amount"])
-                money[date] = [deposited, claimed]
-            else:
-                business = str(r.business_id)
-                sold[business] = sold.get(business, 0) + int(a["shares"])
-                point = {"date": date, "phase": Phase(int(a["phase"])).label, "sold": sold[business]}
-                series = raises.setdefault(business, [])
-                if series and series[-1]["date"] == point["date"] and series[-1]["phase"] == point["phase"]:
-                    series[-1] = point
-                else:
-                    series.append(point)
-        return {
-            "infPerWeek": [{"week": w, "amount": str(a)} for w, a in sorted(weeks.items())],
-            "members": [{"date": d, "count": c} for d, c in members.items()],
-            "profit": [{"date": d, "deposited": str(v[0]), "claimed": str(v[1])} for d, v in money.items()],
-            "raises": raises,
-        }
+        return series(((r.block, r.log_index, r.kind, r.business_id, r.args) for r in rows), day)
