@@ -242,20 +242,6 @@ class ChainView:
     def sales(self, block: int | None = None) -> list[Any]:
         return self._per_block("sales", lambda town: town.sales(), block)
 
-    def documents(self) -> dict[int, dict[str, dict[str, Any]]]:
-        """Every listing's published documents (the latest versions), by business id."""
-        from ost_chain.documents import published
-
-        return dict(self._cached(("documents",), 30.0, lambda: published(self.town())))  # published rarely
-
-    def pictures(self) -> dict[str, Any]:
-        """The series the town page draws, from the town's events."""
-        from ost_chain.pictures import pictures
-
-        # Read afresh at most every 30 s, not every block: a town of 10,000 members has 10,000 MemberAdded events,
-        # and the charts change by the day.
-        return dict(self._cached(("pictures",), 30.0, lambda: pictures(self.town())))
-
     def town_plan(self, worked: set[int] | None = None) -> dict[str, Any]:
         """The town's 12-month plan with what is done, and whether it is the one published on chain; ``worked``:
         the projects worked, as the index has them."""
@@ -299,11 +285,6 @@ class ChainView:
     def member(self, address: str) -> dict[str, Any]:
         return dict(self._per_block(f"member:{address}", lambda town: town.member(address)))
 
-    def history(self, address: str) -> list[dict[str, Any]]:
-        from ost_chain.history import history
-
-        return list(self._per_block(f"history:{address}", lambda town: history(town, address)))
-
     def recovery(self, address: str) -> dict[str, Any]:
         return dict(self._per_block(f"recovery:{address}", lambda town: town.recovery(address)))
 
@@ -323,19 +304,6 @@ class ChainView:
         return self._cached(
             ("asset", address), float("inf"), lambda: (town().asset_symbol(address), town().asset_decimals(address))
         )
-
-    def activity(self, assets: tuple[str, ...] = (NATIVE,)) -> dict[str, Any]:
-        """The latest rewards, and the profit deposited and claimed in each of ``assets``."""
-
-        def read(town: Town) -> dict[str, Any]:
-            profit = [town.profit_figures(a) for a in assets]
-            return {"rewards": town.recent_rewards(10), "profitClaimed": profit[0]["claimed"], "profit": profit}
-
-        return self._per_block(f"activity:{','.join(assets)}", read)
-
-    def summary(self) -> dict[str, Any]:
-        block, summary = self._at_block("summary", lambda town: town.summary())
-        return {**summary, "block": block}
 
     def facts(self) -> dict[str, Any]:
         """The town's standing from its contracts (name, country, launch, businesses, the profit pool): what the

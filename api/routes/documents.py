@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from ost_chain.documents import Mismatch, store_folder, stored
 
-from ..deps import ChainDep, SettingsDep
+from ..deps import ChainDep, IndexDep, SettingsDep
 from ..i18n import Words
 from ..problems import Problem
 
@@ -35,13 +35,13 @@ def _media_type(data: bytes) -> str:
         409: {"description": "The kept copy no longer matches its hash: it is not served."},
     },
 )
-def get_document(sha256: str, chain: ChainDep, settings: SettingsDep) -> Response:
+def get_document(sha256: str, chain: ChainDep, index: IndexDep, settings: SettingsDep) -> Response:
     """A document this town published on chain (a listing's, or its 12-month plan), its bytes checked against their
     SHA-256 before they are served (the reader checks them against the hash on chain too). Immutable: cached for a
     year."""
     digest = sha256.lower().removeprefix("0x")
-    published = {d["sha256"] for docs in chain.documents().values() for d in docs.values()}
-    published.add(chain.town_plan()["sha256"])
+    published = {d["sha256"] for docs in index.documents().values() for d in docs.values()}
+    published.add(chain.town_plan(index.projects_worked())["sha256"])
     if digest not in published:  # the store may hold superseded versions and other towns' documents: not served
         raise Problem(404, Words("This town has published no document {digest}.", digest=digest), kind="not-found")
     try:
