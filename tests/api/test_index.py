@@ -353,3 +353,29 @@ def test_the_index_holds_against_a_node_that_refuses_lags_and_reorganises_betwee
         assert stored(again) == stored(reader)
     finally:
         d.node.stop()
+
+
+def test_the_index_follows_hardhat_s_edr_node_through_a_reorganisation_too(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Nodes word their answers their own way: the same following and undoing on Hardhat's EDR node."""
+    folder = tmp_path_factory.mktemp("edr-index")
+    (folder / "plan.yaml").write_text(PLAN)
+    d = deploy_town(folder, folder / "plan.yaml", node_kind="edr")
+    try:
+        town, w3 = Town(d.client, json.loads(d.manifest.read_text())), d.client.w3
+        follower, reader = indexing(d, f"sqlite:///{folder / 'index.sqlite'}", window=3)
+        town.reward(DEV[3], Reward(MEMBER.address, 180, "e/1", 1))
+        town.buy(MEMBER, "BAKE", 2)
+        follower.catch_up()
+        fork = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        town.reward(DEV[3], Reward(OTHER.address, 180, "e/lost", 1))
+        follower.catch_up()
+        w3.provider.make_request("evm_revert", [fork])  # type: ignore[arg-type]
+        for n in range(2):
+            town.reward(DEV[3], Reward(MEMBER.address, 180, f"e/won/{n}", 2))
+        follower.catch_up()
+        as_chain_reads_it(town, reader)
+        assert reader.history(OTHER.address) == [] and reader.figures()["infinityIssued"] == 3 * ONE
+    finally:
+        d.node.stop()
