@@ -64,19 +64,33 @@ class Report:
         self.previous: dict[str, int] = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.is_file() else {}
         self.current: dict[str, int] = {}
         self.failures: list[str] = []
+        self.open: list[str] = []
         print(f"{'operation':<58} {'gas':>10} {'floor':>10} {'ratio':>6} {'target':>7} {'vs snapshot':>12}")
 
-    def row(self, operation: str, gas: int, floor: int | None = None, target: float | None = None) -> None:
+    def row(
+        self,
+        operation: str,
+        gas: int,
+        floor: int | None = None,
+        target: float | None = None,
+        *,
+        goal: float | None = None,
+    ) -> None:
+        """One operation's gas beside its floor: above ``target`` fails the run; above ``goal`` (an issue's aim not
+        reached yet, marked ``*``) is listed as open at the end and fails nothing."""
         self.current[operation] = gas
         ratio = gas / floor if floor else None
         before = self.previous.get(operation)
         delta = "new" if before is None else f"{gas - before:+d}"
+        shown = f"≤{target}" if target else f"≤{goal}*" if goal else "-"
         print(
             f"{operation:<58} {gas:>10,} {floor or 0:>10,} "
-            f"{(f'{ratio:.3f}' if ratio else '-'):>6} {(f'≤{target}' if target else '-'):>7} {delta:>12}"
+            f"{(f'{ratio:.3f}' if ratio else '-'):>6} {shown:>7} {delta:>12}"
         )
         if target is not None and ratio is not None and ratio > target:
             self.failures.append(f"{operation}: ratio {ratio:.3f} above the target {target}")
+        if goal is not None and ratio is not None and ratio > goal:
+            self.open.append(f"{operation}: ratio {ratio:.3f}, goal {goal}")
 
     def ratio(self, operation: str, value: float, target: float | None, *, at_most: bool = True) -> None:
         """A ratio beside its target (None: shown, held to nothing)."""
@@ -97,6 +111,8 @@ class Report:
         else:
             SNAPSHOT.write_text(json.dumps(dict(sorted(self.current.items())), indent=2) + "\n")
             print(f"\nRecorded {len(self.current)} operations in {SNAPSHOT.name}.")
+        for aim in self.open:
+            print(f"OPEN {aim} (not reached yet)")
         for failure in self.failures:
             print(f"FAIL {failure}")
         return 1 if self.failures else 0

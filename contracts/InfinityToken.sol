@@ -2,15 +2,16 @@
 pragma solidity ^0.8.28;
 
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IInfinityToken} from "./interfaces/IInfinityToken.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {CloneArgs} from "./libraries/CloneArgs.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
 import {TownRoleGated} from "./utils/TownRoleGated.sol";
 
@@ -32,10 +33,17 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
 
     // ───────────────────────────── Storage ─────────────────────────────
 
-    /// @dev Minutes credited to a member on one day; one slot per member, rewritten day by day.
-    struct MemberDay {
+    /// @dev An account's balance, the minutes credited to it on its last day of work, its membership and whether
+    /// the registry moved that to a new address, in one slot: a reward reads and writes it once (nothing else of
+    /// the member's), and a transfer reads the recovered flag with the balance it reads anyway. The registry
+    /// reports every membership change ({onMembersAdded}, {onMemberRemoved}, {onMembershipRecovered}); the
+    /// balances fit, the supply being held below 2**128.
+    struct Account {
+        uint128 balance;
         uint32 day;
         uint32 creditedMinutes;
+        bool member;
+        bool recovered;
     }
 
     /// @dev A coordinator's cap and what it has had minted on `day`; one slot per coordinator.
@@ -50,7 +58,8 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     mapping(address coordinator => mapping(bytes32 participationId => bool)) private _rewarded;
     mapping(address member => mapping(bytes32 redemptionId => bool)) private _redeemed;
     mapping(uint256 projectId => Project) private _projects;
-    mapping(address member => MemberDay) private _memberDays;
+    mapping(address account => Account) private _accounts;
+    uint256 private _supply;
     mapping(address coordinator => CoordinatorDay) private _coordinatorDays;
     /// @dev Set only while {recover} moves a recovered address's balance.
     bool private transient _recovering;
@@ -79,6 +88,11 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     }
 
     /// @inheritdoc IInfinityToken
+    function isMember(address account) external view returns (bool) {
+        return _accounts[account].member;
+    }
+
+    /// @inheritdoc IInfinityToken
     function isRedeemed(address member, bytes32 redemptionId) external view returns (bool) {
         return _redeemed[member][redemptionId];
     }
@@ -103,8 +117,18 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
 
     /// @inheritdoc IInfinityToken
     function minutesCreditedToday(address member) external view returns (uint256) {
-        MemberDay memory record = _memberDays[member];
-        return record.day == _today() ? record.creditedMinutes : 0;
+        Account memory account = _accounts[member];
+        return account.day == _today() ? account.creditedMinutes : 0;
+    }
+
+    /// @inheritdoc IERC20
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _accounts[account].balance;
+    }
+
+    /// @inheritdoc IERC20
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return _supply;
     }
 
     /// @inheritdoc IInfinityToken
@@ -117,6 +141,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     /// @inheritdoc IInfinityToken
     function reward(address member, uint32 minutesWorked, bytes32 participationId, uint256 projectId)
         external
+        whenNotPaused
         onlyTownRole(TownRoles.COORDINATOR)
         returns (uint256 amount)
     {
@@ -124,11 +149,13 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
         address coordinator = _msgSender();
         amount = _reward(member, minutesWorked, participationId, projectId, coordinator, today);
         _chargeCoordinator(coordinator, amount, today);
+        _grow(amount);
     }
 
     /// @inheritdoc IInfinityToken
     function rewardBatch(Reward[] calldata rewards)
         external
+        whenNotPaused
         onlyTownRole(TownRoles.COORDINATOR)
         returns (uint256 total)
     {
@@ -142,19 +169,23 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
                 _reward(entry.member, entry.minutesWorked, entry.participationId, entry.projectId, coordinator, today);
         }
         _chargeCoordinator(coordinator, total, today);
+        _grow(total);
     }
 
     /// @inheritdoc IInfinityToken
     function rewardWithAttestation(Participation calldata participation, bytes calldata signature)
         external
+        whenNotPaused
         returns (uint256 amount)
     {
         amount = _rewardAttested(participation, signature, _today());
+        _grow(amount);
     }
 
     /// @inheritdoc IInfinityToken
     function rewardBatchWithAttestations(Participation[] calldata participations, bytes[] calldata signatures)
         external
+        whenNotPaused
         returns (uint256 total)
     {
         uint256 count = participations.length;
@@ -164,6 +195,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
         for (uint256 i; i < count; ++i) {
             total += _rewardAttested(participations[i], signatures[i], today);
         }
+        _grow(total);
     }
 
     /// @inheritdoc IInfinityToken
@@ -236,8 +268,9 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
 
     // ───────────────────────────── Internal ─────────────────────────────
 
-    /// @dev Checks one participation, records it and mints its reward. The caller charges the
-    /// coordinator's cap, once per transaction.
+    /// @dev Checks one participation, records it and mints its reward: the member's membership, day and balance
+    /// are one slot, read and written once. The callers check the pause, charge the coordinator's cap and grow the
+    /// supply, once per transaction where they can.
     function _reward(
         address member,
         uint32 minutesWorked,
@@ -248,18 +281,21 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     ) private returns (uint256 amount) {
         if (_rewarded[coordinator][participationId]) revert InfinityTokenAlreadyRewarded(coordinator, participationId);
         if (minutesWorked == 0 || minutesWorked > MAX_MINUTES_PER_DAY) revert InfinityTokenInvalidMinutes(minutesWorked);
-        if (!_registry().isMember(member)) revert InfinityTokenNotMember(member);
         amount = rewardAmount(projectId, minutesWorked);
-
-        MemberDay memory record = _memberDays[member];
-        uint256 credited = record.day == today ? record.creditedMinutes : 0;
+        Account memory account = _accounts[member];
+        if (!account.member) revert InfinityTokenNotMember(member);
+        uint256 credited = account.day == today ? account.creditedMinutes : 0;
         if (credited + minutesWorked > MAX_MINUTES_PER_DAY) {
             revert InfinityTokenMemberDayExceeded(member, credited, minutesWorked);
         }
         _rewarded[coordinator][participationId] = true;
-        // Cannot truncate: the sum was just checked to be at most 1440.
-        _memberDays[member] = MemberDay(today, uint32(credited + minutesWorked));
-        _mint(member, amount);
+        // Cannot truncate: the minutes were just checked to be at most 1440; the balance is at most the supply,
+        // which the caller grows once for the whole transaction and holds below 2**128 (or nothing of it stands).
+        account.day = today;
+        account.creditedMinutes = uint32(credited + minutesWorked);
+        account.balance = uint128(account.balance + amount);
+        _accounts[member] = account;
+        emit Transfer(address(0), member, amount);
         emit Rewarded(member, participationId, projectId, amount, coordinator, minutesWorked);
     }
 
@@ -308,22 +344,70 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
 
     /// @inheritdoc IInfinityToken
     function onMembershipRecovered(address lost, address replacement) external {
-        if (msg.sender != address(_registry())) revert InfinityTokenOnlyRegistry(msg.sender);
-        MemberDay memory day = _memberDays[lost];
-        if (day.day != _today() || day.creditedMinutes == 0) return;
+        _onlyRegistry();
+        Account storage from = _accounts[lost];
+        Account storage to = _accounts[replacement];
+        // Nothing leaves the lost address from now on except by {recover}: the flag lives beside its balance.
+        (from.member, from.recovered, to.member) = (false, true, true);
+        (uint32 day, uint32 credited) = (from.day, from.creditedMinutes);
+        if (day != _today() || credited == 0) return;
         // The replacement is fresh (the registry requires it): it was credited nothing today.
-        _memberDays[replacement] = day;
-        delete _memberDays[lost];
-        emit MemberDayMoved(lost, replacement, day.creditedMinutes);
+        (to.day, to.creditedMinutes) = (day, credited);
+        (from.day, from.creditedMinutes) = (0, 0);
+        emit MemberDayMoved(lost, replacement, credited);
     }
 
-    /// @dev Every balance change passes the pause check; nothing leaves a recovered address except
-    /// by {recover}. Mints (rewards) skip the registry: a recovered address is no member anyway.
-    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {
-        if (from != address(0) && !_recovering && _registry().recoveredTo(from) != address(0)) {
-            revert InfinityTokenRecoveredAccount(from);
+    /// @inheritdoc IInfinityToken
+    function onMembersAdded(address[] calldata accounts) external {
+        _onlyRegistry();
+        for (uint256 i; i < accounts.length; ++i) {
+            _accounts[accounts[i]].member = true;
         }
-        super._update(from, to, value);
+    }
+
+    /// @inheritdoc IInfinityToken
+    function onMemberRemoved(address account) external {
+        _onlyRegistry();
+        _accounts[account].member = false;
+    }
+
+    function _onlyRegistry() private view {
+        if (msg.sender != address(_registry())) revert InfinityTokenOnlyRegistry(msg.sender);
+    }
+
+    /// @dev Every balance change passes the pause check; nothing leaves a recovered address except by {recover}.
+    /// The balances are this contract's own (see {Account}); OpenZeppelin's checks of addresses and allowances
+    /// run before this, unchanged.
+    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Pausable) {
+        _requireNotPaused();
+        if (from == address(0)) {
+            _grow(value);
+        } else {
+            Account storage source = _accounts[from];
+            (uint256 balance, bool recovered) = (source.balance, source.recovered);
+            if (recovered && !_recovering) revert InfinityTokenRecoveredAccount(from);
+            if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
+            // Cannot truncate: the new balance is below the old one.
+            source.balance = uint128(balance - value);
+        }
+        if (to == address(0)) {
+            // Cannot underflow: the value was taken from a balance, and every balance is part of the supply.
+            unchecked {
+                _supply -= value;
+            }
+        } else {
+            Account storage target = _accounts[to];
+            // Cannot truncate: every balance is at most the supply, which is below 2**128.
+            target.balance = uint128(target.balance + value);
+        }
+        emit Transfer(from, to, value);
+    }
+
+    /// @dev The supply grows by `value`, held below 2**128 so that every balance fits its account's slot.
+    function _grow(uint256 value) private {
+        uint256 supply = _supply + value;
+        if (supply > type(uint128).max) revert InfinityTokenSupplyExceeded(supply);
+        _supply = supply;
     }
 
     function _townRegistry() internal view override returns (ITownRegistry) {
@@ -333,7 +417,7 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
     /// @dev The clone's immutable argument: its town's registry. The implementation has none, and refuses.
     function _registry() private view returns (ITownRegistry) {
         if (address(this) == _SELF) revert InfinityTokenZeroRegistry();
-        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry));
+        return ITownRegistry(CloneArgs.addressAt(0));
     }
 
     /// @notice The token's name, the same in every town (its clones keep no name of their own).

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -15,6 +14,7 @@ import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
 import {IShareSale} from "./interfaces/IShareSale.sol";
 import {IShareToken} from "./interfaces/IShareToken.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {CloneArgs} from "./libraries/CloneArgs.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
 import {TownRoleGated} from "./utils/TownRoleGated.sol";
 
@@ -383,17 +383,14 @@ contract ProfitDistributor is ReentrancyGuardTransient, ERC2771Context, TownRole
         else IERC20(asset).safeTransfer(to, amount);
     }
 
-    /// @dev The clone's immutable arguments: the town whose members share the profit, and its factory.
-    function _args() private view returns (ITownRegistry townRegistry, IBusinessFactory businessFactory) {
+    /// @dev One word of the arguments, read from the clone's code rather than all of them decoded.
+    function _registry() private view returns (ITownRegistry) {
         if (address(this) == _SELF) revert ProfitDistributorNoCode(address(0));
-        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, IBusinessFactory));
+        return ITownRegistry(CloneArgs.addressAt(0));
     }
 
-    function _registry() private view returns (ITownRegistry townRegistry) {
-        (townRegistry,) = _args();
-    }
-
-    function _factory() private view returns (IBusinessFactory businessFactory) {
-        (, businessFactory) = _args();
+    function _factory() private view returns (IBusinessFactory) {
+        if (address(this) == _SELF) revert ProfitDistributorNoCode(address(0));
+        return IBusinessFactory(CloneArgs.addressAt(1));
     }
 }

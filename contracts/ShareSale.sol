@@ -8,11 +8,11 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {IShareSale} from "./interfaces/IShareSale.sol";
 import {IShareToken} from "./interfaces/IShareToken.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
+import {CloneArgs} from "./libraries/CloneArgs.sol";
 import {TownRoles} from "./libraries/TownRoles.sol";
 import {TownRoleGated} from "./utils/TownRoleGated.sol";
 
@@ -249,7 +249,6 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, ERC2771Context, T
         if (arrived != cost) revert ShareSaleShortPayment(cost, arrived);
     }
 
-    /// @dev The registry alone: the second word of the clone's arguments, without decoding the terms.
     // ───────────────────────────── ERC-2771 ─────────────────────────────
 
     /// @dev The caller: the member who signed a request the town's forwarder relays, else `msg.sender`.
@@ -267,12 +266,23 @@ contract ShareSale is Initializable, ReentrancyGuardTransient, ERC2771Context, T
 
     function _townRegistry() internal view override returns (ITownRegistry registry) {
         if (address(this) == _SELF) revert ShareSaleNotAClone();
-        (, registry) = abi.decode(Clones.fetchCloneArgs(address(this)), (IShareToken, ITownRegistry));
+        return ITownRegistry(CloneArgs.addressAt(1));
     }
 
-    function _config() private view returns (Config memory) {
+    /// @dev The clone's arguments (its token, registry and terms, as the factory encoded them) as a {Config}, copied
+    /// once into memory without decoding them again: the struct's two addresses, then its pointer to the terms, the
+    /// ten words that follow.
+    function _config() private view returns (Config memory c) {
         if (address(this) == _SELF) revert ShareSaleNotAClone();
-        return abi.decode(Clones.fetchCloneArgs(address(this)), (Config));
+        uint256 header = CloneArgs.copy(0, 2);
+        assembly ("memory-safe") {
+            mstore(0x40, add(header, 0x60))
+        }
+        uint256 terms_ = CloneArgs.copy(2, 10);
+        assembly ("memory-safe") {
+            mstore(add(header, 0x40), terms_)
+            c := header
+        }
     }
 
     function _phase(State memory s, Terms memory t) private view returns (Phase) {

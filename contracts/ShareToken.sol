@@ -5,10 +5,10 @@ import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol"
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
 import {IShareToken} from "./interfaces/IShareToken.sol";
+import {CloneArgs} from "./libraries/CloneArgs.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
 
 /// @title ShareToken
@@ -174,8 +174,10 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
         return ERC2771Context._contextSuffixLength();
     }
 
+    /// @dev Every mint and burn asks: the sale alone, its one word read from the clone's code.
     function _checkSale() private view {
-        (,, address shareSale) = _args();
+        if (address(this) == _SELF) revert ShareTokenNotAClone();
+        address shareSale = CloneArgs.addressAt(2);
         if (msg.sender != shareSale) revert ShareTokenOnlySale(msg.sender);
     }
 
@@ -187,6 +189,12 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
         returns (ITownRegistry townRegistry, OwnershipPolicy ownershipPolicy, address shareSale)
     {
         if (address(this) == _SELF) revert ShareTokenNotAClone();
-        return abi.decode(Clones.fetchCloneArgs(address(this)), (ITownRegistry, OwnershipPolicy, address));
+        // The factory encoded them (three static words): read, not decoded again.
+        uint256 at = CloneArgs.copy(0, 3);
+        assembly ("memory-safe") {
+            townRegistry := mload(at)
+            ownershipPolicy := mload(add(at, 0x20))
+            shareSale := mload(add(at, 0x40))
+        }
     }
 }

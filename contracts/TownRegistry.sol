@@ -216,6 +216,12 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         Census memory c = _nextEpoch();
         _addMember(account, c);
         _census = c;
+        address infinity = _infinityToken;
+        if (infinity != address(0)) {
+            address[] memory added = new address[](1);
+            added[0] = account;
+            IInfinityToken(infinity).onMembersAdded(added);
+        }
     }
 
     /// @inheritdoc ITownRegistry
@@ -226,6 +232,9 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
             _addMember(accounts[i], c);
         }
         _census = c;
+        // The town's INFINITY keeps membership beside each balance, so a reward reads one slot: told once a batch.
+        address infinity = _infinityToken;
+        if (infinity != address(0)) IInfinityToken(infinity).onMembersAdded(accounts);
     }
 
     /// @inheritdoc ITownRegistry
@@ -242,6 +251,8 @@ contract TownRegistry is Initializable, AccessControl, ITownRegistry {
         }
         _census = c;
         emit MemberRemoved(account, c.memberCount, c.epoch);
+        address infinity = _infinityToken;
+        if (infinity != address(0)) IInfinityToken(infinity).onMemberRemoved(account);
     }
 
     /// @inheritdoc ITownRegistry

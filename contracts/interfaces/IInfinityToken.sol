@@ -80,6 +80,9 @@ interface IInfinityToken is IERC20, IERC20Permit {
     /// @notice Only the town's registry reports recoveries; `caller` is not it.
     error InfinityTokenOnlyRegistry(address caller);
 
+    /// @notice A mint would take the supply to 2**128 or beyond: no account's balance could hold it.
+    error InfinityTokenSupplyExceeded(uint256 supply);
+
     // ───────────────────────────── Events ─────────────────────────────
 
     /// @notice `coordinator` confirmed `participationId` and `member` received `amount` INF for
@@ -107,6 +110,11 @@ interface IInfinityToken is IERC20, IERC20Permit {
 
     /// @notice The town whose roles and members this token follows.
     function registry() external view returns (ITownRegistry);
+
+    /// @notice Whether `account` may be rewarded: the town's membership, as the registry reported it to this token
+    /// (kept beside the account's balance, so a reward reads one slot for both). Always the registry's
+    /// {ITownRegistry-isMember}.
+    function isMember(address account) external view returns (bool);
 
     /// @notice Whether `coordinator`'s participation `participationId` has been rewarded. Each coordinator's ids are
     /// its own (the one who confirmed it directly or by its signed attestation; for a batch, its sender).
@@ -187,9 +195,16 @@ interface IInfinityToken is IERC20, IERC20Permit {
     /// anyone may call it. Returns the amount moved. @dev Reverts unless `lost` was recovered.
     function recover(address lost) external returns (uint256 amount);
 
-    /// @notice The registry reports a confirmed recovery: the minutes `lost` was credited today move to
-    /// `replacement`, so a new address is no new day. Registry only. Emits {MemberDayMoved}.
+    /// @notice The registry reports a confirmed recovery: the membership and the minutes `lost` was credited today
+    /// move to `replacement`, so a new address is no new day, and nothing leaves `lost` but by {recover}. Registry
+    /// only. Emits {MemberDayMoved} when minutes move.
     function onMembershipRecovered(address lost, address replacement) external;
+
+    /// @notice The registry reports new members: they may be rewarded. Registry only.
+    function onMembersAdded(address[] calldata accounts) external;
+
+    /// @notice The registry reports a removed member: it is rewarded no more. Registry only.
+    function onMemberRemoved(address account) external;
 
     /// @notice Stops rewards, transfers and redemptions. @dev Requires the registry's `DEFAULT_ADMIN_ROLE`.
     function pause() external;

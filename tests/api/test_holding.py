@@ -140,12 +140,16 @@ def test_a_call_that_runs_out_of_gas_fails_alone_and_every_other_members_action_
     town: Deployed, databases: Databases
 ) -> None:
     """The attack of issue 26 #1: a member signs an INF transfer with just enough gas for a receiver that holds INF
-    (a warm balance), then empties the receiver before the worker sends it, so the call runs out of gas and the node
+    (a written balance), then empties the receiver before the worker sends it, so the call runs out of gas and the node
     answers `execution reverted` with data `0x`. Before, the pass failed on that answer, and every member's action
     waited until her deadline. Now her action fails alone, with its reason, and counts against her day."""
     d = town
-    her, drop = member(d), member(d, inf=1)
-    d.client.send_value(DEV[0], drop.address, 10**17)  # drop pays its own transaction
+    # The receiver is a shop, no member, paid in INF: its INF slot holds its balance alone, so emptying it makes the
+    # slot cold and new again (a member's slot also keeps its membership, and stays written).
+    her, giver, drop = member(d), member(d, inf=1), Account.create()
+    for account in (giver, drop):
+        d.client.send_value(DEV[0], account.address, 10**17)  # each pays its own transaction
+    d.town.client.transact(d.town.infinity.functions.transfer(drop.address, ONE_INF), giver)
     send = d.town.infinity.functions.transfer(drop.address, ONE_INF // 10)
     tight = _call_gas(d, her.address, send)
     bridge = leading(in_process(d, databases.url("stall")))

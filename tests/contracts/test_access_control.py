@@ -30,6 +30,7 @@ CALLERS = ("office", "country", "ambassador", "coordinator", "member", "stranger
 ACCESS_ERRORS = {
     "AccessControlUnauthorizedAccount",
     "ShareTokenOnlySale",
+    "InfinityTokenOnlyRegistry",
     "ProfitDistributorNotTreasury",
     "TownRegistryCountryAmbassadorIsTheNetworks",
     "OstNetworkNotCountryAmbassador",
@@ -211,6 +212,10 @@ def matrix(
             {"ambassador"},
         ),
         ("InfinityToken.pause", lambda: inf.pause(), {"office"}),
+        # Membership beside each balance is the registry's to tell: no role may set it, not even the office.
+        ("InfinityToken.onMembersAdded", lambda: inf.onMembersAdded([newcomer]), set()),
+        ("InfinityToken.onMemberRemoved", lambda: inf.onMemberRemoved(alice), set()),
+        ("InfinityToken.onMembershipRecovered", lambda: inf.onMembershipRecovered(alice, newcomer), set()),
         (
             "BusinessFactory.listBusiness",
             lambda: factory.functions.listBusiness("Shop", "SHOP", 0, terms),

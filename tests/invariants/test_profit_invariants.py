@@ -233,6 +233,14 @@ def test_profit_invariants(world: dict) -> None:
             assert not any(reader.uint256s(calls)) if calls else True
 
         @invariant()
+        def infinity_knows_the_registry_s_members(self) -> None:
+            """INFINITY keeps membership beside each balance (a reward reads one slot): it is always the
+            registry's, through joins, departures and recoveries, for the actors and the addresses they lost."""
+            infinity = world["town"].infinity.functions
+            for address in [*(a.address for a in self.accounts.values()), *self.lost]:
+                assert infinity.isMember(address).call() == reg.isMember(address).call(), address
+
+        @invariant()
         def every_account_gets_exactly_its_share(self) -> None:
             done = getattr(self, "inv_claimed", {})
             keys = [(asset, name) for asset in assets for name in ACTORS]
