@@ -19,6 +19,7 @@ from ost_chain.enums import NATIVE, Role
 from ost_chain.manifest import TownManifest
 from ost_chain.redact import scrub
 from ost_chain.townclient import Town
+from ost_chain.units import money
 
 from .nodelink import NodeLink
 from .settings import BridgeSettings
@@ -249,22 +250,16 @@ class ChainView:
 
         return dict(self._per_block("town-plan", lambda town: town_plan(town, worked)))
 
-    def network(self) -> dict[str, Any]:
-        """The OST network's towns by country with their figures, and each country's ambassador."""
-        from ost_chain.ostnetwork import figures, towns
-
-        def read(town: Town) -> dict[str, Any]:
-            since = town.network_block  # no town of the network is older than the network
-            rows = [figures(town.client, town.network, t, since) for t in towns(town.network, town.client)]
-            for row in rows:  # the chain's coin by the name this town gives it
-                for part in row["raisedIn"]:
-                    if part["asset"] == NATIVE:
-                        part["symbol"] = self.settings.native_symbol
-            countries = sorted({r["country"] for r in rows})
-            ambassadors = {c: town.network.functions.countryAmbassador(c.encode()).call() for c in countries}
-            return {"network": town.network.address, "countryAmbassadors": ambassadors, "towns": rows}
-
-        return dict(self._per_block("network", read))
+    def raised_in(self, raised: dict[str, int]) -> dict[str, Any]:
+        """What a town raised, by asset (smallest units), as the network's view shows it: as decimal strings, with
+        each asset's symbol and decimals (the chain's coin by the name this town gives it), and in words."""
+        parts: list[dict[str, Any]] = []
+        text = []
+        for asset, amount in raised.items():
+            symbol, decimals = self.asset(asset)
+            parts.append({"asset": asset, "amount": str(amount), "decimals": decimals, "symbol": symbol})
+            text.append(money(amount, decimals, symbol))
+        return {"raised": {a: str(n) for a, n in raised.items()}, "raisedIn": parts, "raisedText": text}
 
     def investing(self, block: int | None = None) -> set[int]:
         """The businesses that ever had an investor part of their profit (an ``InvestorShareSet`` above zero): only

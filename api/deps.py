@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,6 +20,7 @@ from .db import BridgeSession
 from .gasless import RelayDesk
 from .i18n import Words, chosen_language
 from .index import IndexReader
+from .index.network import network_figures
 from .keys import KeyInfo
 from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
@@ -50,6 +51,18 @@ def get_index(request: Request) -> IndexReader:
 
 
 IndexDep = Annotated[IndexReader, Depends(get_index)]
+
+
+def get_network(request: Request) -> dict[str, Any]:
+    """The OST network's towns with their figures, from the index (as fresh as :func:`get_index`), and its address."""
+    bridge = request.app.state.bridge
+    index = bridge.index
+    if index.lease.leader:
+        index.fresh(bridge.chain.head())
+    return {"network": bridge.manifest.address("OstNetwork"), **network_figures(index.make_session)}
+
+
+NetworkDep = Annotated[dict[str, Any], Depends(get_network)]
 
 
 async def get_town_record(request: Request) -> TownManifest:

@@ -16,7 +16,7 @@ page compute them from the same events read from the chain, through the same fun
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .enums import NATIVE
@@ -40,6 +40,7 @@ class Event:
     kind: str
     args: dict[str, Any]
     business_id: int | None = None
+    town: str = ""  # the registry of the town whose contract emitted it ("" for the OST network's own)
 
 
 def changes(event: Event) -> tuple[dict[str, int], dict[str, int]]:
@@ -169,3 +170,20 @@ def profit(town: TownReader, asset: str = NATIVE) -> dict[str, Any]:
     ]
     (part,) = headline(tally(_in_order(found)), [asset])["profit"]
     return part
+
+
+def raised(town: TownReader) -> dict[int, int]:
+    """What each business's sale raised (in its sale's asset, smallest unit): bought, less what was refunded."""
+    block = town.client.w3.eth.block_number
+    found: list[Event] = []
+    for business, (sale, _) in enumerate(town.businesses()):
+        for kind, logs in (
+            (
+                "ShareSale.SharesPurchased",
+                sale.events.SharesPurchased().get_logs(from_block=town._from_block, to_block=block),
+            ),
+            ("ShareSale.Refunded", sale.events.Refunded().get_logs(from_block=town._from_block, to_block=block)),
+        ):
+            found += [replace(e, business_id=business) for e in _read(kind, logs)]
+    totals = tally(_in_order(found))
+    return {business: totals.get(f"raised:{business}", 0) for business in range(len(town.businesses()))}

@@ -223,8 +223,9 @@ def figures(client: Any, network: Any, town: dict[str, Any], since: int = 0) -> 
 
     reader = Town(client, record)
     raised: dict[str, int] = {}
+    by_business = headline.raised(reader)  # bought less refunded, as every view counts it
     for sale in reader.sales():
-        raised[sale.asset] = raised.get(sale.asset, 0) + sale.sold * sale.price
+        raised[sale.asset] = raised.get(sale.asset, 0) + by_business.get(sale.business_id, 0)
     coins = {asset: (reader.asset_decimals(asset), reader.asset_symbol(asset)) for asset in raised}
     text = [money(amount, *coins[asset]) for asset, amount in raised.items()]
     return {
@@ -236,6 +237,6 @@ def figures(client: Any, network: Any, town: dict[str, Any], since: int = 0) -> 
             for asset, amount in raised.items()
         ],
         "raisedText": text,
-        "profitDeposited": reader.pool(NATIVE)["deposited"],
+        "profitDeposited": headline.profit(reader, NATIVE)["deposited"],
         "page": reader.registry.functions.townPage().call(),
     }

@@ -1,5 +1,6 @@
-"""The index: the town's events as the bridge read them from the chain, the blocks they are in, how far it has read
-(its cursor) and the headline figures it keeps as it reads. Every read of the town's history is served from here.
+"""The index: the OST network's events as the bridge read them from the chain — each town's, each with its town —,
+the blocks they are in, how far it has read (its cursor) and each town's headline figures, kept as it reads. Every
+read of a town's history, and the network's figures, is served from here.
 
 Amounts are decimal text: an amount of INF in wei passes SQLite's 64-bit integers at 9.2 INF.
 """
@@ -37,17 +38,19 @@ class IndexedBlock(Base):
 
 
 class IndexedEvent(Base):
-    """One event of the town's contracts: what it is, whom it is about (``account``, and ``other`` where two are
-    named), its business, asset and amount where it has them, and every argument as the ABI names it."""
+    """One event of a town's contracts (``town``: its registry; the network's own and the shared forwarder's: "",
+    read by no town): what it is, whom it is about (``account``, and ``other`` where two are named), its business,
+    asset and amount where it has them, and every argument as the ABI names it."""
 
     __tablename__ = "index_events"
     __table_args__ = (
         UniqueConstraint("block", "log_index", name="uq_index_events_log"),
-        Index("ix_index_events_account_block", "account", "block"),
-        Index("ix_index_events_kind_block", "kind", "block"),
+        Index("ix_index_events_town_account_block", "town", "account", "block"),
+        Index("ix_index_events_town_kind_block", "town", "kind", "block"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    town: Mapped[str] = mapped_column(String(42))
     block: Mapped[int] = mapped_column(BigInteger, index=True)
     log_index: Mapped[int] = mapped_column(Integer)
     tx: Mapped[str] = mapped_column(String(66))
@@ -62,9 +65,11 @@ class IndexedEvent(Base):
 
 
 class IndexTotal(Base):
-    """A headline figure the index keeps as it reads (see ``api/index/figures.py`` for each one's definition)."""
+    """A town's headline figure the index keeps as it reads (see ``api/index/figures.py`` for each one's
+    definition)."""
 
     __tablename__ = "index_totals"
 
+    town: Mapped[str] = mapped_column(String(42), primary_key=True)
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     value: Mapped[str] = mapped_column(String(80))

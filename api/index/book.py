@@ -1,7 +1,8 @@
-"""What the index follows and how it reads it: the town's contracts by address (the five it was deployed with, and
-each sale and share token its factory lists, learned from the listing), and each of their events decoded from a log
-by the compiled ABI, into plain values (numbers as decimal text, addresses checksummed, bytes as 0x-hex, structs by
-their fields' names).
+"""What the index follows and how it reads it: the OST network (its own contract and the forwarder every town
+shares) and every town of it — the four contracts each was made with, learned from the network's ``TownCreated``,
+and each sale and share token its factory lists, learned from the listing —, each contract with its town, and each
+of their events decoded from a log by the compiled ABI, into plain values (numbers as decimal text, addresses
+checksummed, bytes as 0x-hex, structs by their fields' names).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from ost_chain.artifacts import Artifacts
 from ost_chain.figures import Event
 from ost_chain.manifest import TownManifest
 
-FOLLOWED = ("TownRegistry", "InfinityToken", "BusinessFactory", "ProfitDistributor", "TownForwarder")
+NETWORK = ("OstNetwork", "TownForwarder")  # the network's own contracts, of no town
+TOWN = {"TownRegistry": "registry", "InfinityToken": "infinity", "BusinessFactory": "factory"}
+TOWN |= {"ProfitDistributor": "distributor"}  # each town's four, by the name TownCreated gives their addresses
 LISTED = ("ShareSale", "ShareToken")  # one of each per business, at the addresses its listing names
+LEARNING = ("OstNetwork.TownCreated", "BusinessFactory.BusinessListed")  # events that name contracts to follow
 SKIPPED = {"Approval", "Initialized", "EIP712DomainChanged", "RoleAdminChanged"}  # what no read of the town needs
 ZERO = "0x" + "00" * 20
 
@@ -71,25 +75,35 @@ def _plain(value: Any, param: dict[str, Any]) -> Any:
     return value
 
 
+def first_block(manifest: TownManifest) -> int:
+    """Where the index begins: the OST network's first block (every town of it is read), or the town's where its
+    manifest has no network."""
+    blocks = [manifest.contracts[n].block for n in ("OstNetwork", "TownRegistry") if n in manifest.contracts]
+    return min(int(b or 0) for b in blocks)
+
+
 class Book:
-    """The town's contracts the index follows, and every event of theirs it decodes."""
+    """The network's contracts the index follows, each with its town, and every event of theirs it decodes."""
 
     def __init__(self, manifest: TownManifest, artifacts: Artifacts) -> None:
         self.names: dict[str, str] = {}  # address (checksummed) → contract name
+        self.town: dict[str, str] = {}  # address → the registry of its town ("" for the network's own)
         self.business: dict[str, int] = {}  # a sale's or share token's address → its business
-        self.asset: dict[int, str] = {}  # a business → the asset its sale is paid in
+        self.asset: dict[tuple[str, int], str] = {}  # (town, business) → the asset its sale is paid in
         self.events: dict[tuple[str, bytes], dict[str, Any]] = {}  # (contract name, topic) → the event's ABI
-        for name in (*FOLLOWED, *LISTED):
+        for name in (*NETWORK, *TOWN, *LISTED):
             for entry in artifacts.get(name)["abi"]:
                 if entry["type"] == "event" and entry["name"] not in SKIPPED:
                     self.events[(name, event_abi_to_log_topic(entry))] = entry
-        for name in FOLLOWED:
-            self.names[checksummed(manifest.address(name))] = name
+        self.own = checksummed(manifest.address("TownRegistry"))  # the bridge's town
+        self._founded = {checksummed(manifest.address(n)): (n, "") for n in NETWORK}
+        self._founded |= {checksummed(manifest.address(n)): (n, self.own) for n in TOWN}
+        self.forget_learned()
 
-    def forget_listed(self) -> None:
-        """Follow only the five contracts the town was deployed with (its listings are learned again)."""
-        for address in self.business:
-            del self.names[address]
+    def forget_learned(self) -> None:
+        """Follow only the network and the bridge's own town (the other towns and every listing are learned again)."""
+        self.names = {address: name for address, (name, _) in self._founded.items()}
+        self.town = {address: town for address, (_, town) in self._founded.items()}
         self.business.clear()
         self.asset.clear()
 
@@ -97,16 +111,25 @@ class Book:
         return sorted(self.names)
 
     def learn(self, events: Iterable[Event]) -> list[str]:
-        """The sales and share tokens the listings among ``events`` name, now followed: their addresses (new only)."""
+        """The contracts the towns created and the listings among ``events`` name, now followed: their addresses
+        (new only)."""
         new = []
         for event in events:
-            if event.kind == "BusinessFactory.BusinessListed":
+            if event.kind == "OstNetwork.TownCreated":
+                town = event.args["registry"]
+                for name, key in TOWN.items():
+                    address = event.args[key]
+                    if address not in self.names:
+                        self.names[address], self.town[address] = name, town
+                        new.append(address)
+            elif event.kind == "BusinessFactory.BusinessListed":
                 business = int(event.args["businessId"])
-                self.asset[business] = event.args["terms"]["paymentAsset"]
+                self.asset[(event.town, business)] = event.args["terms"]["paymentAsset"]
                 for name, key in (("ShareSale", "sale"), ("ShareToken", "token")):
                     address = event.args[key]
                     if address not in self.names:
                         self.names[address], self.business[address] = name, business
+                        self.town[address] = event.town
                         new.append(address)
         return new
 
@@ -146,4 +169,5 @@ class Book:
             kind=f"{name}.{abi['name']}",
             args=args,
             business_id=business,
+            town=self.town.get(address, ""),
         )

@@ -38,14 +38,15 @@ PARTIES: dict[str, tuple[str | None, str | None, str | None]] = {
 }
 
 
-def columns(event: Event, sale_asset: dict[int, str]) -> dict[str, Any]:
-    """The columns an event is found by: its account, the other it names, its asset and amount."""
+def columns(event: Event, sale_asset: dict[tuple[str, int], str]) -> dict[str, Any]:
+    """The columns an event is found by: its account, the other it names, its asset and amount (``sale_asset``: the
+    asset of each town's sale, by town and business)."""
     account, other, amount = PARTIES.get(event.kind, (None, None, None))
     asset = event.args.get("asset")
     if event.kind.startswith("InfinityToken."):
         asset = "INF"
     elif event.kind.startswith("ShareSale.") and event.business_id is not None:
-        asset = sale_asset.get(event.business_id)
+        asset = sale_asset.get((event.town, event.business_id))
     return {
         "account": event.args.get(account) if account else None,
         "other": event.args.get(other) if other else None,

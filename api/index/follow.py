@@ -1,4 +1,5 @@
-"""The indexer: reads the town's events into the bridge's database, from its first block, a window at a time, then
+"""The indexer: reads the OST network's events (every town's, each with its town) into the bridge's database, from
+the network's first block, a window at a time, then
 live, ``confirmations`` blocks behind the chain's head; and undoes what a reorganisation took back.
 
 A step asks the node, in one JSON-RPC batch, for the block the cursor stands on, the window's last block, the
@@ -27,7 +28,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..db import BridgeSession, IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
 from ..nodelink import NodeLink
-from .book import Book, Event
+from .book import LEARNING, Book, Event
 from .figures import columns, tally
 
 log = logging.getLogger("ost.bridge.index")
@@ -51,7 +52,7 @@ class Superseded(Exception):
 
 
 class IndexFollower:
-    """Follows one town's contracts into the index tables."""
+    """Follows the network's contracts, and every town's, into the index tables."""
 
     def __init__(
         self,
@@ -69,7 +70,7 @@ class IndexFollower:
         self.holds = holds  # whether this writer still holds the index's lease (checked as it writes)
         self._lock = threading.Lock()  # one step at a time in this process
         self._learned = False
-        self._listings_seen = 0  # the last listing's row read into the book
+        self._learnt_up_to = 0  # the last row naming contracts (a town, a listing) read into the book
 
     # ── reading the node ──
 
@@ -95,7 +96,7 @@ class IndexFollower:
         if not self._lock.acquire(timeout=wait):
             return False
         try:
-            self._learn_listed()
+            self._learn()
             try:
                 moved = self._step()
             except ChainMoved as moved_under:
@@ -147,8 +148,8 @@ class IndexFollower:
             raise ChainMoved(f"block {end} changed while its window was read")
         events = self._decoded(logs)
         new = self.book.learn(events)
-        while new:  # a listing in the window: its sale's and token's events from there on
-            first = min(e.block for e in events if e.kind == "BusinessFactory.BusinessListed")
+        while new:  # a town created or a business listed in the window: their contracts' events from there on
+            first = min(e.block for e in events if e.kind in LEARNING)
             more, again = self._ask([self._logs(first, end, new), self._header(end)])
             if again is None or again["hash"] != after["hash"]:
                 raise ChainMoved(f"block {end} changed while new sales were read")
@@ -206,6 +207,7 @@ class IndexFollower:
                 session.execute(insert(IndexedBlock), blocks)
             rows = [
                 {
+                    "town": e.town,
                     "block": e.block,
                     "log_index": e.log_index,
                     "tx": e.tx,
@@ -219,18 +221,21 @@ class IndexFollower:
             ]
             if rows:
                 session.execute(insert(IndexedEvent), rows)  # one statement for the window's events
-            totals = {t.key: int(t.value) for t in session.scalars(select(IndexTotal))}
-            self._save_totals(session, tally(events, totals))
+            for town in sorted({e.town for e in events}):
+                kept = session.scalars(select(IndexTotal).where(IndexTotal.town == town))
+                totals = {t.key: int(t.value) for t in kept}
+                self._save_totals(session, town, tally((e for e in events if e.town == town), totals))
             eventful = exists().where(IndexedEvent.block == IndexedBlock.number)
             session.execute(delete(IndexedBlock).where(IndexedBlock.number < end - KEEP_BLOCKS, ~eventful))
 
-    def _save_totals(self, session: BridgeSession, totals: dict[str, int]) -> None:
-        kept = {t.key: t for t in session.scalars(select(IndexTotal))}
+    def _save_totals(self, session: BridgeSession, town: str, totals: dict[str, int]) -> None:
+        """``town``'s figures as ``totals`` has them (one it no longer has is deleted)."""
+        kept = {t.key: t for t in session.scalars(select(IndexTotal).where(IndexTotal.town == town))}
         for key, value in totals.items():
             if key in kept:
                 kept[key].value = str(value)
             else:
-                session.add(IndexTotal(key=key, value=str(value)))
+                session.add(IndexTotal(town=town, key=key, value=str(value)))
         for key, row in kept.items():
             if key not in totals:
                 session.delete(row)
@@ -268,9 +273,14 @@ class IndexFollower:
             self._claim(session, was, ancestor)
             session.execute(delete(IndexedEvent).where(IndexedEvent.block > after))
             session.execute(delete(IndexedBlock).where(IndexedBlock.number > after))
-            rest = session.scalars(select(IndexedEvent).order_by(IndexedEvent.block, IndexedEvent.log_index))
-            self._save_totals(session, tally(as_event(row) for row in rest))
-        self._learned = False  # the sales the rolled-back listings named are followed no more
+            rest = [
+                as_event(row)
+                for row in session.scalars(select(IndexedEvent).order_by(IndexedEvent.block, IndexedEvent.log_index))
+            ]
+            towns = {e.town for e in rest} | set(session.scalars(select(IndexTotal.town).distinct()))
+            for town in sorted(towns):
+                self._save_totals(session, town, tally(e for e in rest if e.town == town))
+        self._learned = False  # the towns and sales the rolled-back events named are followed no more
 
     def rebuild(self, before: Callable[[], bool] | None = None) -> int:
         """Forget the whole index and read it again from the town's first block: the steps taken. ``before`` each
@@ -279,25 +289,27 @@ class IndexFollower:
             self._rewind(self._cursor(), None)
         return self.catch_up(most=10_000_000, before=before)
 
-    def _learn_listed(self) -> None:
-        """The sales and share tokens of every listing the index holds, followed: those read since the last look
-        (another writer may have read a listing while this one did not hold the lease); after a rewind, all again."""
+    def _learn(self) -> None:
+        """The contracts of every town created and every listing the index holds, followed: those read since the last
+        look (another writer may have read them while this one did not hold the lease); after a rewind, all again."""
         if not self._learned:
-            self.book.forget_listed()
-            self._listings_seen = 0
+            self.book.forget_learned()
+            self._learnt_up_to = 0
         with self.make_session() as session:
-            listings = list(
+            rows = list(
                 session.scalars(
-                    select(IndexedEvent).where(
-                        IndexedEvent.kind == "BusinessFactory.BusinessListed", IndexedEvent.id > self._listings_seen
-                    )
+                    select(IndexedEvent)
+                    .where(IndexedEvent.kind.in_(LEARNING), IndexedEvent.id > self._learnt_up_to)
+                    .order_by(IndexedEvent.block, IndexedEvent.log_index)
                 )
             )
-        self.book.learn(as_event(row) for row in listings)
-        self._listings_seen = max([self._listings_seen, *(row.id for row in listings)])
+        self.book.learn(as_event(row) for row in rows)
+        self._learnt_up_to = max([self._learnt_up_to, *(row.id for row in rows)])
         self._learned = True
 
 
 def as_event(row: IndexedEvent) -> Event:
     """An indexed row as the event it was read as."""
-    return Event(row.block, row.log_index, "", row.tx, row.contract, row.kind, dict(row.args), row.business_id)
+    return Event(
+        row.block, row.log_index, "", row.tx, row.contract, row.kind, dict(row.args), row.business_id, row.town
+    )

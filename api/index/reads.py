@@ -45,17 +45,18 @@ def _phase(now: int, when: dict[str, int], sold: int, offered: int, least: int) 
 
 
 class IndexReader:
-    """Reads the index tables (any replica may)."""
+    """Reads one town's part of the index tables (any replica may): ``town``, its registry."""
 
     def __init__(
         self,
         make_session: sessionmaker[BridgeSession],
+        town: str,
         projects: dict[str, str],
         zone: str,
         confirmations: int = 0,
         start: int = 0,
     ) -> None:
-        self.make_session, self.projects, self.zone = make_session, projects, ZoneInfo(zone)
+        self.make_session, self.town, self.projects, self.zone = make_session, town, projects, ZoneInfo(zone)
         self.confirmations = confirmations  # blocks the index stays behind the head on purpose
         self.start = start  # the town's first block
         self._pictures: tuple[tuple[int, str], dict[str, Any]] | None = None  # the last drawn, and where it stood
@@ -82,9 +83,15 @@ class IndexReader:
             row = session.get(IndexCursor, SOURCE)
             return None if row is None else (row.block, row.hash)
 
+    def _events(self) -> Select[Any]:
+        """The index's events of this reader's town (no other town's, nor the network's own)."""
+        return select(IndexedEvent).where(IndexedEvent.town == self.town)
+
     def totals(self) -> dict[str, int]:
         with self.make_session() as session:
-            return {t.key: int(t.value) for t in session.scalars(select(IndexTotal))}
+            return {
+                t.key: int(t.value) for t in session.scalars(select(IndexTotal).where(IndexTotal.town == self.town))
+            }
 
     def figures(self, assets: Iterable[str] = (NATIVE,)) -> dict[str, Any]:
         """The headline figures (``ost_chain/figures.py`` defines each)."""
@@ -95,7 +102,7 @@ class IndexReader:
         owed), in the order they were first accepted (as ``ost_chain._owed.profit_assets``)."""
         with self.make_session() as session:
             rows = session.scalars(
-                select(IndexedEvent)
+                self._events()
                 .where(IndexedEvent.kind == "ProfitDistributor.AssetAcceptanceSet")
                 .order_by(IndexedEvent.block, IndexedEvent.log_index)
             )
@@ -112,7 +119,7 @@ class IndexReader:
     def sale_assets(self) -> list[str]:
         """The assets the town's sales are paid in, as their listings say."""
         with self.make_session() as session:
-            listed = session.scalars(select(IndexedEvent).where(IndexedEvent.kind == "BusinessFactory.BusinessListed"))
+            listed = session.scalars(self._events().where(IndexedEvent.kind == "BusinessFactory.BusinessListed"))
             return sorted({r.args["terms"]["paymentAsset"] for r in listed})
 
     def sales(self, now: int) -> list[SaleStatus]:
@@ -165,7 +172,7 @@ class IndexReader:
             "ShareSale.SaleFinalized",
         )
         with self.make_session() as session:
-            query = select(IndexedEvent).where(IndexedEvent.kind.in_(kinds))
+            query = self._events().where(IndexedEvent.kind.in_(kinds))
             rows = list(session.scalars(query.order_by(IndexedEvent.block, IndexedEvent.log_index)))
         listed: dict[int, dict[str, Any]] = {}
         schedule: dict[int, dict[str, Any]] = {}
@@ -190,16 +197,14 @@ class IndexReader:
         """The businesses that ever had an investor part of their profit (only their holders may have investor
         profit to claim, whatever the part is now)."""
         with self.make_session() as session:
-            rows = session.scalars(
-                select(IndexedEvent).where(IndexedEvent.kind == "ProfitDistributor.InvestorShareSet")
-            )
+            rows = session.scalars(self._events().where(IndexedEvent.kind == "ProfitDistributor.InvestorShareSet"))
             return {int(r.args["businessId"]) for r in rows if int(r.args["basisPoints"]) > 0}
 
     def documents(self) -> dict[int, dict[str, dict[str, Any]]]:
         """Every listing's documents, the latest version of each (as ``ost_chain.documents.published``)."""
         with self.make_session() as session:
             rows = session.scalars(
-                select(IndexedEvent)
+                self._events()
                 .where(IndexedEvent.kind == "BusinessFactory.DocumentPublished")
                 .order_by(IndexedEvent.block, IndexedEvent.log_index)
             )
@@ -226,7 +231,7 @@ class IndexReader:
     def latest_rewards(self, count: int = 10, member: str | None = None) -> list[dict[str, Any]]:
         """The latest ``count`` rewards (of ``member``, if named), newest first, each with its date and project."""
         with self.make_session() as session:
-            query = select(IndexedEvent).where(IndexedEvent.kind == "InfinityToken.Rewarded")
+            query = self._events().where(IndexedEvent.kind == "InfinityToken.Rewarded")
             if member is not None:
                 query = query.where(IndexedEvent.account == member)
             newest = query.order_by(IndexedEvent.block.desc(), IndexedEvent.log_index.desc()).limit(count)
@@ -250,7 +255,7 @@ class IndexReader:
         with self.make_session() as session:
             rows, times = self._timed(
                 session,
-                select(IndexedEvent)
+                self._events()
                 .where(IndexedEvent.account == address, IndexedEvent.kind.in_(HISTORY))
                 .order_by(IndexedEvent.block.desc(), IndexedEvent.log_index.desc())
                 .limit(limit),
@@ -277,7 +282,7 @@ class IndexReader:
         return out
 
     def _symbols(self, session: BridgeSession) -> dict[int | None, str]:
-        listed = session.scalars(select(IndexedEvent).where(IndexedEvent.kind == "BusinessFactory.BusinessListed"))
+        listed = session.scalars(self._events().where(IndexedEvent.kind == "BusinessFactory.BusinessListed"))
         return {r.business_id: r.args["symbol"] for r in listed}
 
     def pictures(self) -> dict[str, Any]:
@@ -304,7 +309,7 @@ class IndexReader:
         with self.make_session() as session:
             rows, times = self._timed(
                 session,
-                select(IndexedEvent)
+                self._events()
                 .where(IndexedEvent.kind.in_(kinds))
                 .where(or_(~IndexedEvent.kind.like("ProfitDistributor.%"), IndexedEvent.asset == NATIVE))
                 .order_by(IndexedEvent.block, IndexedEvent.log_index),

@@ -21,7 +21,7 @@ from ..db import BridgeSession, Lease, utcnow
 from ..nodelink import NodeLink
 from ..settings import BridgeSettings
 from ..worker.lease import LeaseKeeper
-from .book import Book
+from .book import Book, first_block
 from .follow import IndexFollower, Superseded
 from .reads import IndexReader
 
@@ -61,12 +61,13 @@ class TownIndex:
         confirmations = settings.index_confirmations
         if confirmations is None:  # the development chain mines a block a transaction and never reorganises
             confirmations = 0 if manifest.chainId == DEVELOPMENT_CHAIN else 2
-        start = int(manifest.contracts["TownRegistry"].block or 0)
+        start = first_block(manifest)
         self.link = NodeLink(rpc_url, settings.rpc_timeout)
         self.lease = LeaseKeeper(make_session, INDEX_LEASE)
         book = Book(manifest, artifacts)
         self.follower = IndexFollower(make_session, self.link, book, start, confirmations, holds=self._holds)
-        self.reader = IndexReader(make_session, manifest.projects, manifest.timeZone, confirmations, start)
+        self.reader = IndexReader(make_session, book.own, manifest.projects, manifest.timeZone, confirmations, start)
+        self.make_session = make_session
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._tried = -inf  # when a request last tried to take the lease (monotonic)

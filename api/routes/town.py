@@ -13,7 +13,7 @@ from ost_chain.eip712 import WALLET_TYPES
 from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 
 from ..db import Meal, Participation
-from ..deps import ChainDep, DeskDep, IndexDep, SessionDep, SettingsDep, TownRecordDep, WalletCallsDep
+from ..deps import ChainDep, DeskDep, IndexDep, NetworkDep, SessionDep, SettingsDep, TownRecordDep, WalletCallsDep
 from ..i18n import Words
 from ..models import (
     ActivityPublic,
@@ -72,13 +72,12 @@ def get_pictures(index: IndexDep) -> dict[str, Any]:
 
 
 @router.get("/v1/network")
-def get_network(chain: ChainDep) -> dict[str, Any]:
+def get_network(chain: ChainDep, network: NetworkDep) -> dict[str, Any]:
     """The OST network this town belongs to: its towns by country — members, INF issued, money raised, profit
-    deposited — and each country's ambassador. Amounts in the smallest unit, as decimal strings (a JavaScript
-    number is exact only below 2**53)."""
-    network = chain.network()
+    deposited — and each country's ambassador, from the index. Amounts in the smallest unit, as decimal strings (a
+    JavaScript number is exact only below 2**53)."""
     amounts = ("infIssued", "infRedeemed", "infInCirculation", "profitDeposited")
-    towns = [{**row, **{k: str(row[k]) for k in amounts}} for row in network["towns"]]
+    towns = [{**row, **{k: str(row[k]) for k in amounts}, **chain.raised_in(row["raised"])} for row in network["towns"]]
     return {**network, "towns": towns}
 
 

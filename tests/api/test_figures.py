@@ -14,9 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from ost_chain.deploy import deploy_plan
+from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
 from tests import launch, web
 from tests.api.conftest import DEV, Bridge, Deployed, deploy_town
+
+SIGNERS = {a.address: a for a in DEV}
 
 ONE = 10**18
 PLAN = """
@@ -27,6 +31,16 @@ coordinators: [dev:3]
 members: [dev:10, dev:11]
 projects: [{id: 1, name: River}]
 businesses: [{name: Bakery, symbol: BAKE, shares: 10, minimum: 10, price: 0.1, investor_bps: 5000}]
+"""
+# A second town of the same OST network on the same chain: the bridge of the first serves the network's figures.
+SECOND = """
+town: Second Town
+country: ZA
+time_zone: Africa/Johannesburg
+coordinators: [dev:3]
+members: [dev:12]
+projects: [{id: 1, name: Dam}]
+businesses: [{name: Mill, symbol: MILL, shares: 20, minimum: 20, price: 0.01}]
 """
 
 
@@ -47,6 +61,12 @@ def lived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, 
     town.deposit(DEV[2], "BAKE", 2 * ONE)  # 1 ETH to the members, 1 to the investors
     town.claim(other)
     town.claim_everything(investor)
+    (folder / "second.yaml").write_text(SECOND)
+    plan, digest = load_plan(folder / "second.yaml")
+    made = deploy_plan(deployed.client, plan, folder / "second.json", SIGNERS, digest)
+    second = Town.load(deployed.client, made.path)
+    second.reward(DEV[3], Reward(DEV[12].address, 360, "second/1", 1))  # 2 INF, in the other town
+    second.buy(DEV[12], "MILL", 3)  # a raise under way: 0.03 ETH
     bridge = Bridge(deployed, f"sqlite:///{folder / 'bridge.sqlite'}").start()
     try:
         yield deployed, bridge
@@ -74,10 +94,37 @@ def test_inf_issued_is_every_inf_minted_and_in_circulation_is_less_the_baskets(l
         "infinityInCirculation": 5 * ONE // 2,
     }
     network = json.loads(deployed.manifest.read_text())["contracts"]["OstNetwork"]["address"]
-    (row,) = ost_json(deployed, "network", "show", "--network", network)["towns"]
+    row = ost_json(deployed, "network", "show", "--network", network)["towns"][0]
     assert int(row["infIssued"]) == 4 * ONE and int(row["infInCirculation"]) == 5 * ONE // 2
-    (page,) = web.get(f"{bridge.url}/v1/network", timeout=30).json()["towns"]  # the network page's
+    page = web.get(f"{bridge.url}/v1/network", timeout=30).json()["towns"][0]  # the network page's
     assert (page["infIssued"], page["infInCirculation"]) == (str(4 * ONE), str(5 * ONE // 2))  # exact, as text
+
+
+def test_the_network_s_figures_come_from_the_index_as_the_chain_has_them_and_no_town_reads_another(
+    lived: tuple[Deployed, Bridge],
+) -> None:
+    """Issue 29: the network page's figures are the index's (the bridge follows every town of its network), each the
+    same as `ost network show` reads from the chain; and a town's own reads hold nothing of another town's."""
+    deployed, bridge = lived
+    network = json.loads(deployed.manifest.read_text())["contracts"]["OstNetwork"]["address"]
+    chain = ost_json(deployed, "network", "show", "--network", network)
+    served = web.get(f"{bridge.url}/v1/network", timeout=30).json()
+    assert served["network"] == chain["network"] and served["countryAmbassadors"] == chain["countryAmbassadors"]
+    assert [t["name"] for t in served["towns"]] == ["Figures Town", "Second Town"]
+    same = ("id", "name", "country", "registry", "infinity", "factory", "distributor", "members", "launched", "page")
+    for mine, theirs in zip(served["towns"], chain["towns"], strict=True):
+        assert {k: mine[k] for k in same} == {k: theirs[k] for k in same}
+        for key in ("infIssued", "infRedeemed", "infInCirculation", "profitDeposited"):
+            assert int(mine[key]) == int(theirs[key]), (mine["name"], key)
+        assert mine["raised"] == theirs["raised"] and mine["raisedText"] == theirs["raisedText"], mine["name"]
+    second = served["towns"][1]
+    assert (second["infIssued"], second["raised"]) == (str(2 * ONE), {"0x" + "00" * 20: str(3 * 10**16)})
+    # The first town's own views: its 4 INF and its own rewards only, never the other town's.
+    town = web.get(f"{bridge.url}/v1/town", timeout=30).json()
+    assert int(town["infinityIssued"]) == 4 * ONE
+    rewards = web.get(f"{bridge.url}/v1/activity", timeout=30).json()["rewards"]
+    assert rewards and DEV[12].address not in {r["member"] for r in rewards}
+    assert web.get(f"{bridge.url}/v1/members/{DEV[12].address}/history", timeout=30).json() == []
 
 
 def test_profit_claimed_is_every_part_and_each_part_is_named(lived: tuple[Deployed, Bridge]) -> None:

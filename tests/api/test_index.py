@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.db import IndexedEvent, IndexTotal, make_engine, sessions
 from api.index import Book, IndexFollower, IndexReader
+from api.index.book import first_block
 from api.index.follow import NodeRefused, Superseded
 from api.nodelink import NodeLink
 from ost_chain._owed import profit_assets
@@ -47,9 +48,10 @@ def indexing(d: Deployed, url: str, window: int = 2_000) -> tuple[IndexFollower,
     manifest = TownManifest.read(d.manifest)
     make = sessions(make_engine(url))
     book = Book(manifest, Artifacts(get_settings().build_dir))
-    start = int(manifest.contracts["TownRegistry"].block or 0)
-    follower = IndexFollower(make, NodeLink(d.node.rpc_url, 30), book, start, confirmations=0, window=window)
-    return follower, IndexReader(make, manifest.projects, manifest.timeZone)
+    follower = IndexFollower(
+        make, NodeLink(d.node.rpc_url, 30), book, first_block(manifest), confirmations=0, window=window
+    )
+    return follower, IndexReader(make, book.own, manifest.projects, manifest.timeZone)
 
 
 def stored(reader: IndexReader) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
