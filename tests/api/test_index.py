@@ -40,7 +40,7 @@ businesses:
   - {name: Bakery, symbol: BAKE, shares: 10, minimum: 10, price: 0.1, investor_bps: 5000}
   - {name: Laundry, symbol: WASH, shares: 10, minimum: 10, price: 0.01}
 """
-MEMBER, OTHER, LOST, NEW, INVESTOR = DEV[10], DEV[11], DEV[12], DEV[13], DEV[15]
+MEMBER, OTHER, LOST, NEW, INVESTOR, RESIDENT = DEV[10], DEV[11], DEV[12], DEV[13], DEV[15], DEV[16]
 
 
 def indexing(d: Deployed, url: str, window: int = 2_000) -> tuple[IndexFollower, IndexReader]:
@@ -116,8 +116,11 @@ def lived(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Ite
         lambda: town.redeem(MEMBER, ONE // 2, "i/basket", "maize meal"),
         lambda: town.buy(MEMBER, "BAKE", 5),
         lambda: town.buy(OTHER, "WASH", 2),
-        lambda: [town.advance(DEV[2], "BAKE") for _ in range(2)],  # to the world: an investor from anywhere
-        lambda: town.buy(INVESTOR, "BAKE", 5),
+        lambda: town.set_residents(DEV[1], [RESIDENT.address]),  # the Country Ambassador verifies a resident
+        lambda: town.advance(DEV[2], "BAKE"),  # to the country: the resident, no member, buys
+        lambda: town.buy(RESIDENT, "BAKE", 2),
+        lambda: town.advance(DEV[2], "BAKE"),  # to the world: an investor from anywhere
+        lambda: town.buy(INVESTOR, "BAKE", 3),
         lambda: town.finalize(DEV[2], "BAKE"),
         lambda: [town.advance(DEV[2], "WASH") for _ in range(3)],  # the laundry's raise fails
         lambda: town.finalize(DEV[2], "WASH"),
