@@ -20,7 +20,6 @@ from .db import BridgeSession
 from .gasless import RelayDesk
 from .i18n import Words, chosen_language
 from .index import IndexReader
-from .index.network import network_figures
 from .keys import KeyInfo
 from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
@@ -59,7 +58,7 @@ def get_network(request: Request) -> dict[str, Any]:
     index = bridge.index
     if index.lease.leader:
         index.fresh(bridge.chain.head())
-    return {"network": bridge.manifest.address("OstNetwork"), **network_figures(index.make_session)}
+    return {"network": bridge.manifest.address("OstNetwork"), **index.network()}
 
 
 NetworkDep = Annotated[dict[str, Any], Depends(get_network)]

@@ -31,6 +31,9 @@ PURCHASE_LOG = (3, 64)  # SharesPurchased(buyer, phase; shares, cost)
 EXECUTED_LOG = (2, 64)  # ExecutedForwardRequest(signer; nonce, success)
 ECRECOVER = 3_000
 MEMBERSHIP_READ = 2_600 + 2_100  # the registry touched, the buyer's tier slot read
+# `TownRegistry.addMembers` per member (batch of 100) before INF kept membership beside each balance: measured by
+# this module's loop on cbe2f64.
+SIGNUP_BEFORE = 25_303
 
 
 def _addresses(label: str, count: int) -> list[str]:
@@ -74,7 +77,8 @@ class Steady:
         # longer pays is paid here, once a member.
         latecomers = _addresses("steady-latecomer", BATCH)
         added = client.transact(town.registry.functions.addMembers(latecomers), dev_accounts()[2])
-        self.report.row(f"TownRegistry.addMembers per member (batch of {BATCH})", added["gasUsed"] // BATCH)
+        signup = added["gasUsed"] // BATCH
+        self.report.row(f"TownRegistry.addMembers per member (batch of {BATCH})", signup)
         baseline, _ = client.deploy("BaselineRewards", sender=office)
         self._name("registry", town.registry)
         self._name("INF", town.infinity)
@@ -94,8 +98,18 @@ class Steady:
             ost = client.transact(town.infinity.functions.rewardBatch(batch), coordinator)
             base = client.transact(baseline.functions.rewardBatch(batch), office)
             per, floor = ost["gasUsed"] // BATCH, base["gasUsed"] // BATCH
-            target = 1.35 if day == 1 else 1.15
-            self.report.row(f"InfinityToken.rewardBatch per recipient, {label} (batch of {BATCH})", per, floor, target)
+            if day == 1:
+                # The member's INF slot was made at sign-up, where the baseline makes its balance slot at the mint:
+                # held to its target with that share of the sign-up (what signing up costs over the registry alone,
+                # before INF kept membership) added, else the row could not fail.
+                moved = signup - SIGNUP_BEFORE
+                self.report.row(f"InfinityToken.rewardBatch per recipient, {label} (batch of {BATCH})", per)
+                self.report.row(
+                    f"  with its slot's share of the sign-up ({moved:,} gas a member)", per + moved, floor, 1.35
+                )
+            else:
+                row = f"InfinityToken.rewardBatch per recipient, {label} (batch of {BATCH})"
+                self.report.row(row, per, floor, 1.15)
             self.report.row(f"  baseline: OpenZeppelin ERC20 mint + once-only id, {label}", floor)
             self._show(ost, per=BATCH)
             self._show(base, per=BATCH)
@@ -123,7 +137,7 @@ class Steady:
             "ShareSale.buy, native coin, a buyer who bought before",
             receipt["gasUsed"],
             floor.gas + MEMBERSHIP_READ,
-            goal=1.3,
+            1.3,
         )
         self._show(receipt)
 

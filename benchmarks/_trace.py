@@ -51,6 +51,11 @@ class Breakdown:
         return rows
 
 
+def _address(word: str) -> str:
+    """A stack word (the node writes it without leading zeros: "0x1") as a 20-byte address."""
+    return f"0x{int(word, 16) % 2**160:040x}"
+
+
 def _slot(word: str) -> str:
     value = int(word, 16)
     return str(value) if value < 2**16 else f"0x{value:064x}"[:10] + "…"
@@ -86,7 +91,7 @@ def trace(w3: Web3, tx_hash: Any) -> Breakdown:
         stack = step.get("stack") or []
         context = frames[-1]
         if op in CALLS and following is not None and following["depth"] == depth + 1:
-            target = "0x" + stack[-2][-40:].lower() if len(stack) >= 2 else "?"
+            target = _address(stack[-2]) if len(stack) >= 2 else "?"
             pending.append((depth, (op, target), gas))
             callee_spent.append(0)
             frames.append(context if op in {"DELEGATECALL", "CALLCODE"} else target)
@@ -99,7 +104,7 @@ def trace(w3: Web3, tx_hash: Any) -> Breakdown:
         elif op.startswith("LOG"):
             out.items[(op, context)] += cost
         elif op in CALLS:  # a call to an account without code, or refused before it began
-            out.items[(op, "0x" + stack[-2][-40:].lower() if len(stack) >= 2 else "?")] += cost
+            out.items[(op, _address(stack[-2]) if len(stack) >= 2 else "?")] += cost
         elif op in {"KECCAK256", "SHA3"}:
             out.items[("KECCAK256",)] += cost
         else:

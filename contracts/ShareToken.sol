@@ -5,8 +5,10 @@ import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol"
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IProfitDistributor} from "./interfaces/IProfitDistributor.sol";
+import {IShareSale} from "./interfaces/IShareSale.sol";
 import {IShareToken} from "./interfaces/IShareToken.sol";
 import {CloneArgs} from "./libraries/CloneArgs.sol";
 import {ITownRegistry} from "./interfaces/ITownRegistry.sol";
@@ -30,6 +32,10 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
     Control private _control;
     string private _shareName;
     string private _shareSymbol;
+    /// @dev Each holder's shares. The supply is not stored: it is what the sale sold less what refunds burned
+    /// ({totalSupply}), so a purchase writes the buyer's balance and the sale's progress, not a third slot.
+    mapping(address holder => uint256) private _holdings;
+    uint256 private _burned;
 
     // ───────────────────────────── Constructor ─────────────────────────────
 
@@ -82,7 +88,7 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
         shares = balanceOf(lost);
         // The same member's shares under a new address: no lock, no policy, no transfer bookkeeping;
         // the investor account moves whole instead — even with no shares left, profit they earned may remain.
-        if (shares != 0) ERC20._update(lost, replacement, shares);
+        if (shares != 0) _move(lost, replacement, shares);
         address distributor = townRegistry.profitDistributor();
         if (distributor != address(0)) IProfitDistributor(distributor).onSharesRecovered(lost, replacement);
     }
@@ -112,6 +118,20 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
     /// @inheritdoc IShareToken
     function reachedTier() external view returns (ITownRegistry.Tier) {
         return _control.reachedTier;
+    }
+
+    // ───────────────────────────── Public: ERC-20 ─────────────────────────────
+
+    /// @inheritdoc IERC20
+    function balanceOf(address holder) public view override(ERC20, IERC20) returns (uint256) {
+        return _holdings[holder];
+    }
+
+    /// @notice Every share held: those the sale sold, less those its refunds burned (only the sale mints, one share
+    /// for each sold, and burns, a refund's).
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        (,, address shareSale) = _args();
+        return IShareSale(shareSale).sharesSold() - _burned;
     }
 
     // ───────────────────────────── Public: ERC-20 metadata ─────────────────────────────
@@ -150,13 +170,34 @@ contract ShareToken is ERC20, ERC2771Context, Initializable, IShareToken {
                 ITownRegistry.Tier tier = townRegistry.tierOf(to);
                 if (tier > control.reachedTier) revert ShareTokenReceiverNotAllowed(to, tier, control.reachedTier);
             }
-            super._update(from, to, value);
+            _move(from, to, value);
             // Profit deposited before this transfer stays with the shares' previous holder.
             address distributor = townRegistry.profitDistributor();
             if (distributor != address(0)) IProfitDistributor(distributor).onSharesTransferred(from, to, value);
             return;
         }
-        super._update(from, to, value);
+        _move(from, to, value);
+    }
+
+    /// @dev The balances move as OpenZeppelin's {ERC20-_update} moves them, but a mint adds to no stored supply
+    /// (the sale's progress counts it) and a burn counts what it burned.
+    function _move(address from, address to, uint256 value) private {
+        if (from != address(0)) {
+            uint256 balance = _holdings[from];
+            if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
+            unchecked {
+                _holdings[from] = balance - value;
+            }
+        }
+        if (to == address(0)) {
+            _burned += value;
+        } else {
+            // Cannot overflow: every share held was sold once, and the sale sells at most a uint64 of them.
+            unchecked {
+                _holdings[to] += value;
+            }
+        }
+        emit Transfer(from, to, value);
     }
 
     // ───────────────────────────── ERC-2771 ─────────────────────────────

@@ -31,8 +31,7 @@ from .enums import NATIVE, Role
 from .exceptions import ConfigError, OstError
 from .manifest import Manifest
 from .plan import ResolvedBusiness, TownPlan
-
-MEMBER_BATCH = 200
+from .townclient import MEMBER_BATCH
 
 
 class InjectedFailure(OstError):

@@ -89,7 +89,13 @@ class TownManifest(BaseModel):
             data = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"Cannot read the town manifest {path}: {exc}") from None
-        return cls.of(data, path)
+        manifest = cls.of(data, path)
+        network = manifest.contracts.get("OstNetwork")
+        if network is not None and network.block is None:  # written before town manifests kept the network's block
+            from .ostnetwork import network_block
+
+            network.block = network_block(path.parent, network.address)
+        return manifest
 
     @classmethod
     def of(cls, data: Any, where: Path | str = "the manifest") -> TownManifest:

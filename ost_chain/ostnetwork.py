@@ -8,6 +8,7 @@ clones in one transaction — unless its plan names another network by address (
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,19 @@ STEPS = NETWORK_STEPS + 3  # and the town's creation, its Country Ambassador, it
 def network_path(folder: Path) -> Path:
     """Where the network manifest of the chain whose town manifests are in ``folder`` lives."""
     return folder / NETWORK_FILE
+
+
+def network_block(folder: Path, address: str) -> int | None:
+    """The block the network at ``address`` was deployed in, as ``folder``'s network manifest records it (None when
+    it records another network, or none): where reading every town of the network begins."""
+    path = network_path(folder)
+    try:
+        record = json.loads(path.read_text())["contracts"]["OstNetwork"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if str(record.get("address", "")).lower() != address.lower() or record.get("block") is None:
+        return None
+    return int(record["block"])
 
 
 def country_code(country: str) -> bytes:
@@ -144,7 +158,7 @@ def create_town(d: Deployment, network: Contract) -> tuple[Contract, Contract, C
         {
             **{key: (address, tx, block) for key, address in zip(TOWN_CONTRACTS, found, strict=True)},
             "TownForwarder": (implementations[5], None, None),
-            "OstNetwork": (network.address, None, None),
+            "OstNetwork": (network.address, None, network_block(d.manifest.path.parent, network.address)),
         },
         pending="town",
     )

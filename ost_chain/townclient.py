@@ -27,6 +27,8 @@ from .exceptions import ConfigError, ContractRevert, OstError
 from .member import Member
 from .units import checksum, hash_id, money, numbered
 
+MEMBER_BATCH = 200  # members signed up in one transaction
+
 __all__ = ["Eligibility", "NotAllowed", "Receipt", "Reward", "SaleStatus", "Town", "as_dict"]
 
 
@@ -112,13 +114,17 @@ class Town(TownReader):
         return self.send(sender, self.infinity.functions.setCoordinatorDailyCap(coordinator, cap))
 
     def add_members(self, sender: LocalAccount, addresses: Iterable[str]) -> tuple[list[str], Receipt | None]:
-        """Sign up ``addresses``; those already members are skipped. Returns the added ones."""
+        """Sign up ``addresses`` (all checked first; those already members skipped), ``MEMBER_BATCH`` a transaction
+        (a sign-up also writes each member's INF slot: about 48,000 gas a member, so 200 stay well inside one
+        transaction's gas cap). Returns the added ones, and the last transaction's receipt."""
         wanted = list(dict.fromkeys(self.address(a, "member") for a in addresses))
         new = [a for a in wanted if not self.registry.functions.isMember(a).call()]
-        if not new:
-            return [], None
-        fn = self.registry.functions.addMember(new[0]) if len(new) == 1 else self.registry.functions.addMembers(new)
-        return new, self.send(sender, fn)
+        receipt = None
+        for i in range(0, len(new), MEMBER_BATCH):
+            batch = new[i : i + MEMBER_BATCH]
+            registry = self.registry.functions
+            receipt = self.send(sender, registry.addMember(batch[0]) if len(batch) == 1 else registry.addMembers(batch))
+        return new, receipt
 
     def remove_member(self, sender: LocalAccount, address: str) -> Receipt:
         return Receipt.of(

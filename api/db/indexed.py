@@ -47,6 +47,7 @@ class IndexedEvent(Base):
         UniqueConstraint("block", "log_index", name="uq_index_events_log"),
         Index("ix_index_events_town_account_block", "town", "account", "block"),
         Index("ix_index_events_town_kind_block", "town", "kind", "block"),
+        Index("ix_index_events_kind_block", "kind", "block"),  # the network's reads, across every town
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

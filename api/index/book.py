@@ -7,6 +7,7 @@ checksummed, bytes as 0x-hex, structs by their fields' names).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,8 @@ from eth_utils import event_abi_to_log_topic, to_checksum_address
 from ost_chain.artifacts import Artifacts
 from ost_chain.figures import Event
 from ost_chain.manifest import TownManifest
+
+log = logging.getLogger("ost.bridge.index")
 
 NETWORK = ("OstNetwork", "TownForwarder")  # the network's own contracts, of no town
 TOWN = {"TownRegistry": "registry", "InfinityToken": "infinity", "BusinessFactory": "factory"}
@@ -76,10 +79,19 @@ def _plain(value: Any, param: dict[str, Any]) -> Any:
 
 
 def first_block(manifest: TownManifest) -> int:
-    """Where the index begins: the OST network's first block (every town of it is read), or the town's where its
-    manifest has no network."""
-    blocks = [manifest.contracts[n].block for n in ("OstNetwork", "TownRegistry") if n in manifest.contracts]
-    return min(int(b or 0) for b in blocks)
+    """Where the index begins: the OST network's first block (every town of it is read), as the manifest (or the
+    network manifest beside it) records it; else the town's own first block (and a town of the network older than
+    it is read only from there: the network's figures for it are short of what came before)."""
+    town = int(manifest.contracts["TownRegistry"].block or 0)
+    network = manifest.contracts.get("OstNetwork")
+    if network is None or network.block is None:
+        log.warning(
+            "index: the manifest does not say in which block the OST network began; its towns are read from block %s, "
+            "this town's first (record the network beside the manifest, in network.json, to read them all)",
+            town,
+        )
+        return town
+    return min(int(network.block), town)
 
 
 class Book:

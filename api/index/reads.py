@@ -76,7 +76,7 @@ class IndexReader:
             block = session.get(IndexedBlock, row.block)
             return row.block, block.time if block is not None else 0
 
-    def _stand(self) -> tuple[int, str] | None:
+    def stand(self) -> tuple[int, str] | None:
         """Where the index stands: its last block and that block's hash (a memo of a read is good while it holds:
         after a reorganisation the same block number may hold other events)."""
         with self.make_session() as session:
@@ -162,7 +162,7 @@ class IndexReader:
     ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, int], dict[int, Phase]]:
         """Each sale's listing, last schedule, shares bought and outcome, as the index has read them: read again
         only when it has read further (a page's list of businesses, at every new block)."""
-        stand = self._stand()
+        stand = self.stand()
         if stand is not None and self._sales is not None and self._sales[0] == stand:
             return self._sales[1]
         kinds = (
@@ -288,7 +288,7 @@ class IndexReader:
     def pictures(self) -> dict[str, Any]:
         """Every series the town page draws (as ``ost_chain.pictures``): each point a day of the town's. Drawn again
         only when the index has read further."""
-        stand = self._stand()
+        stand = self.stand()
         if stand is not None and self._pictures is not None and self._pictures[0] == stand:
             return self._pictures[1]
         drawn = self._draw()

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 from math import inf
+from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
@@ -23,6 +24,7 @@ from ..settings import BridgeSettings
 from ..worker.lease import LeaseKeeper
 from .book import Book, first_block
 from .follow import IndexFollower, Superseded
+from .network import network_figures
 from .reads import IndexReader
 
 log = logging.getLogger("ost.bridge.index")
@@ -68,6 +70,7 @@ class TownIndex:
         self.follower = IndexFollower(make_session, self.link, book, start, confirmations, holds=self._holds)
         self.reader = IndexReader(make_session, book.own, manifest.projects, manifest.timeZone, confirmations, start)
         self.make_session = make_session
+        self._network: tuple[tuple[int, str], dict[str, Any]] | None = None  # the last drawn, and where it stood
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._tried = -inf  # when a request last tried to take the lease (monotonic)
@@ -141,6 +144,18 @@ class TownIndex:
             return False
         self._tried = now
         return self._renew()
+
+    def network(self) -> dict[str, Any]:
+        """The OST network's towns with their figures (:func:`network_figures`), drawn again only when the index has
+        read further."""
+        stand = self.reader.stand()
+        kept = self._network
+        if stand is not None and kept is not None and kept[0] == stand:
+            return kept[1]
+        drawn = network_figures(self.make_session)
+        if stand is not None:
+            self._network = (stand, drawn)
+        return drawn
 
     def lag(self, head: int) -> Lag:
         cursor = self.reader.cursor()

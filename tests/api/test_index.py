@@ -54,11 +54,12 @@ def indexing(d: Deployed, url: str, window: int = 2_000) -> tuple[IndexFollower,
     return follower, IndexReader(make, book.own, manifest.projects, manifest.timeZone)
 
 
-def stored(reader: IndexReader) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
-    """Every indexed event (without its row id) and every total, as the database holds them."""
+def stored(reader: IndexReader) -> tuple[list[tuple[Any, ...]], dict[tuple[str, str], str]]:
+    """Every indexed event (without its row id) and every town's totals, as the database holds them."""
     with reader.make_session() as session:
         events = [
             (
+                e.town,
                 e.block,
                 e.log_index,
                 e.tx,
@@ -73,7 +74,7 @@ def stored(reader: IndexReader) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
             )
             for e in session.scalars(select(IndexedEvent).order_by(IndexedEvent.block, IndexedEvent.log_index))
         ]
-        totals = {t.key: t.value for t in session.scalars(select(IndexTotal))}
+        totals = {(t.town, t.key): t.value for t in session.scalars(select(IndexTotal))}
     return events, totals
 
 
@@ -143,6 +144,20 @@ def test_the_index_says_what_the_chain_says_after_every_kind_of_history(lived: t
     d, reader = lived
     as_chain_reads_it(d.town, reader)
     assert reader.figures()["infinityRedeemed"] == ONE // 2 and reader.totals()["sold:1"] == 0  # refunded in full
+
+
+def test_the_index_begins_where_the_network_began_and_never_at_block_0(lived: tuple[Deployed, IndexReader]) -> None:
+    """The review of issue 29's network index: a town manifest recorded the network without its block, so the index
+    began at block 0 (a public chain's whole history, read before any figure). Now the town's manifest keeps it, and
+    one written before reads it from the network manifest beside it."""
+    d, _ = lived
+    began = json.loads((d.folder / "network.json").read_text())["contracts"]["OstNetwork"]["block"]
+    manifest = TownManifest.read(d.manifest)
+    assert began > 0 and manifest.contracts["OstNetwork"].block == began == first_block(manifest)
+    written_before = json.loads(d.manifest.read_text())
+    written_before["contracts"]["OstNetwork"]["block"] = None
+    (d.folder / "before.json").write_text(json.dumps(written_before))
+    assert first_block(TownManifest.read(d.folder / "before.json")) == began
 
 
 def test_an_index_rebuilt_from_the_chain_equals_the_one_that_followed_it(

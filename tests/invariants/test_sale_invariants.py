@@ -160,6 +160,10 @@ def test_sale_invariants(machine_world: dict) -> None:
         def shares_minted_equal_sold_minus_refunded(self) -> None:
             assert self.business.token.functions.totalSupply().call() == self.sold - self.refunded_shares
             assert self.business.sale.functions.sharesSold().call() == self.sold <= OFFER
+            # The token stores no supply (it is the sale's progress less the refunds): every share is in a balance.
+            balance = self.business.token.functions.balanceOf
+            held = sum(balance(account.address).call() for account, _ in machine_world["actors"].values())
+            assert held == self.sold - self.refunded_shares
 
         @invariant()
         def escrow_equals_paid_minus_refunded_minus_released(self) -> None:

@@ -43,6 +43,8 @@ def _events(town: bool) -> None:
     if town:
         op.create_index("ix_index_events_town_account_block", "index_events", ["town", "account", "block"])
         op.create_index("ix_index_events_town_kind_block", "index_events", ["town", "kind", "block"])
+        # The network's reads (its towns, the contracts to follow) look for kinds across every town.
+        op.create_index("ix_index_events_kind_block", "index_events", ["kind", "block"])
     else:
         op.create_index("ix_index_events_account_block", "index_events", ["account", "block"])
         op.create_index("ix_index_events_kind_block", "index_events", ["kind", "block"])
