@@ -18,11 +18,13 @@ from api.index.follow import NodeRefused, Superseded
 from api.nodelink import NodeLink
 from ost_chain._owed import profit_assets
 from ost_chain.artifacts import Artifacts
+from ost_chain.deploy import deploy_plan
 from ost_chain.documents import published
 from ost_chain.enums import NATIVE
 from ost_chain.history import history
 from ost_chain.manifest import TownManifest
 from ost_chain.pictures import pictures
+from ost_chain.plan import load_plan
 from ost_chain.settings import get_settings
 from ost_chain.townclient import Reward, Town
 from tests import launch, web
@@ -169,6 +171,51 @@ def test_an_index_rebuilt_from_the_chain_equals_the_one_that_followed_it(
     assert stored(rebuilt) == stored(live)
     follower.rebuild()  # again, over what it built: the same
     assert stored(rebuilt) == stored(live)
+
+
+SECOND = """
+town: Second Town
+country: ZA
+time_zone: Africa/Johannesburg
+coordinators: [dev:3]
+members: [dev:17]
+projects: [{id: 1, name: Dam}]
+businesses: [{name: Mill, symbol: MILL, shares: 20, minimum: 20, price: 0.01}]
+"""
+
+
+def test_a_town_created_while_the_index_follows_is_learned_and_kept_apart(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> None:
+    """The network's index learns a town created while it follows (its contracts from the network's TownCreated in
+    one window, its sale from its listing in a later one), reads it as the chain's own reads do, keeps it apart from
+    the first town, and a rebuild in one wide window gives the same index, town for town."""
+    folder = tmp_path_factory.mktemp("second")
+    (folder / "plan.yaml").write_text(PLAN)
+    d = deploy_town(folder, folder / "plan.yaml")
+    try:
+        follower, first = indexing(d, databases.url("second"), window=3)
+        follower.catch_up()
+        (folder / "second.yaml").write_text(SECOND)
+        plan, digest = load_plan(folder / "second.yaml")
+        made = deploy_plan(d.client, plan, folder / "second.json", {a.address: a for a in DEV}, digest)
+        second = Town.load(d.client, made.path)
+        second.reward(DEV[3], Reward(DEV[17].address, 360, "second/1", 1))
+        second.buy(DEV[17], "MILL", 3)
+        follower.catch_up()
+        manifest = TownManifest.read(made.path)
+        reader = IndexReader(first.make_session, second.registry.address, manifest.projects, manifest.timeZone)
+        assert reader.figures()["infinityIssued"] == 2 * ONE and first.figures()["infinityIssued"] == 0
+        assert reader.history(DEV[17].address) == history(second, DEV[17].address) != []
+        assert first.history(DEV[17].address) == []
+        assert reader.pictures() == pictures(second)
+        now = int(d.client.w3.eth.get_block("latest")["timestamp"])
+        assert reader.sales(now) == second.sales() and [s.symbol for s in first.sales(now)] == ["BAKE", "WASH"]
+        again, rebuilt = indexing(d, databases.url("second-rebuilt"))
+        again.rebuild()
+        assert stored(rebuilt) == stored(first)
+    finally:
+        d.node.stop()
 
 
 @pytest.mark.parametrize("depth", [1, 5])
