@@ -173,17 +173,20 @@ def profit(town: TownReader, asset: str = NATIVE) -> dict[str, Any]:
 
 
 def raised(town: TownReader) -> dict[int, int]:
-    """What each business's sale raised (in its sale's asset, smallest unit): bought, less what was refunded."""
-    block = town.client.w3.eth.block_number
+    """What each business's sale raised (in its sale's asset, smallest unit): bought, less what was refunded. Every
+    sale's purchases and refunds in one log query each, read at one block."""
+    listed = town.businesses()
+    if not listed:
+        return {}
+    by_sale: dict[str, int] = {str(sale.address): n for n, (sale, _) in enumerate(listed)}
+    template, block = listed[0][0], town.client.w3.eth.block_number
     found: list[Event] = []
-    for business, (sale, _) in enumerate(town.businesses()):
-        for kind, logs in (
-            (
-                "ShareSale.SharesPurchased",
-                sale.events.SharesPurchased().get_logs(from_block=town._from_block, to_block=block),
-            ),
-            ("ShareSale.Refunded", sale.events.Refunded().get_logs(from_block=town._from_block, to_block=block)),
-        ):
-            found += [replace(e, business_id=business) for e in _read(kind, logs)]
+    for kind, event in (
+        ("ShareSale.SharesPurchased", template.events.SharesPurchased()),
+        ("ShareSale.Refunded", template.events.Refunded()),
+    ):
+        query = {"address": list(by_sale), "topics": [event.topic], "fromBlock": town._from_block, "toBlock": block}
+        logs = [event.process_log(log) for log in town.client.w3.eth.get_logs(query)]  # type: ignore[arg-type]
+        found += [replace(e, business_id=by_sale[e.contract]) for e in _read(kind, logs)]
     totals = tally(_in_order(found))
-    return {business: totals.get(f"raised:{business}", 0) for business in range(len(town.businesses()))}
+    return {business: totals.get(f"raised:{business}", 0) for business in by_sale.values()}

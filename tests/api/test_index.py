@@ -21,6 +21,7 @@ from ost_chain.artifacts import Artifacts
 from ost_chain.deploy import deploy_plan
 from ost_chain.documents import published
 from ost_chain.enums import NATIVE
+from ost_chain.figures import raised
 from ost_chain.history import history
 from ost_chain.manifest import TownManifest
 from ost_chain.pictures import pictures
@@ -86,6 +87,8 @@ def as_chain_reads_it(town: Town, reader: IndexReader) -> None:
     for key in ("infinityIssued", "infinityRedeemed", "infinityInCirculation", "members"):
         assert shown[key] == summary[key], key
     assert shown["profit"] == [town.profit_figures(NATIVE)]
+    totals = reader.totals()  # what each sale raised, bought less refunded, as `ost network show` reads it
+    assert raised(town) == {b: totals.get(f"raised:{b}", 0) for b in range(len(town.businesses()))}
     for who in (MEMBER, OTHER, LOST, NEW, INVESTOR):
         assert reader.history(who.address) == history(town, who.address), who.address
     assert reader.pictures() == pictures(town)
