@@ -13,6 +13,9 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
 
 from ost_chain.chain import dev_accounts
 from ost_chain.client import ChainClient
@@ -24,6 +27,22 @@ BASE = 21_000
 SSTORE_NEW = 22_100  # 2,100 cold access + 20,000 zero to non-zero
 SSTORE_UPDATE = 5_000  # 2,100 cold access + 2,900 non-zero to non-zero
 SNAPSHOT = Path(__file__).with_name("gas-snapshot.json")
+TRANSFER_LOG = (3, 32)  # Transfer(from, to, value)
+PURCHASE_LOG = (3, 64)  # SharesPurchased(buyer, phase; shares, cost)
+COLD_ACCOUNT = 2_600  # EIP-2929: first touch of another contract in a transaction
+# Whether a buyer may buy lives in the town's registry, another contract: any implementation must touch
+# it and read the buyer's tier slot there.
+MEMBERSHIP_READ = COLD_ACCOUNT + 2_100
+
+
+def addresses(label: str, count: int) -> list[str]:
+    """Deterministic addresses, so calldata costs the same on every run."""
+    return [to_checksum_address(keccak(f"{label}/{i}".encode())[12:]) for i in range(count)]
+
+
+def tx_input(client: ChainClient, receipt: Any) -> bytes:
+    """The calldata of the transaction ``receipt`` is for (a floor counts it)."""
+    return bytes(client.w3.eth.get_transaction(receipt["transactionHash"])["input"])
 
 
 def calldata_gas(data: bytes) -> int:

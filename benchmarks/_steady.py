@@ -13,10 +13,19 @@ from dataclasses import replace
 from typing import Any
 
 from eth_account import Account
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 from web3.contract import Contract
 
-from benchmarks._gas import Floor, Report, bench_town
+from benchmarks._gas import (
+    MEMBERSHIP_READ,
+    PURCHASE_LOG,
+    TRANSFER_LOG,
+    Floor,
+    Report,
+    addresses,
+    bench_town,
+    tx_input,
+)
 from benchmarks._trace import trace
 from ost_chain.chain import dev_accounts
 from ost_chain.client import ChainClient
@@ -26,18 +35,11 @@ BATCH = 100  # rewards in one transaction, as the bridge sends them on a busy da
 RELAYED = 10  # relayed actions in one executeBatch
 DAY = 86_400
 DEADLINE = 2**40
-TRANSFER_LOG = (3, 32)
-PURCHASE_LOG = (3, 64)  # SharesPurchased(buyer, phase; shares, cost)
 EXECUTED_LOG = (2, 64)  # ExecutedForwardRequest(signer; nonce, success)
 ECRECOVER = 3_000
-MEMBERSHIP_READ = 2_600 + 2_100  # the registry touched, the buyer's tier slot read
 # `TownRegistry.addMembers` per member (batch of 100) before INF kept membership beside each balance: measured by
 # this module's loop on cbe2f64.
 SIGNUP_BEFORE = 25_303
-
-
-def _addresses(label: str, count: int) -> list[str]:
-    return [to_checksum_address(keccak(f"{label}/{i}".encode())[12:]) for i in range(count)]
 
 
 def _next_day(client: ChainClient) -> None:
@@ -63,7 +65,7 @@ class Steady:
         """The same 100 members rewarded on two days, by OST and by the baseline, from the same calldata."""
         client = self.client
         office, coordinator = dev_accounts()[0], dev_accounts()[3]
-        members = _addresses("steady-member", BATCH)
+        members = addresses("steady-member", BATCH)
         town = bench_town(
             client,
             "Steady",
@@ -75,7 +77,7 @@ class Steady:
         )
         # Membership is kept beside each INF balance, so signing members up writes their INF slot: what a reward no
         # longer pays is paid here, once a member.
-        latecomers = _addresses("steady-latecomer", BATCH)
+        latecomers = addresses("steady-latecomer", BATCH)
         added = client.transact(town.registry.functions.addMembers(latecomers), dev_accounts()[2])
         signup = added["gasUsed"] // BATCH
         self.report.row(f"TownRegistry.addMembers per member (batch of {BATCH})", signup)
@@ -131,7 +133,7 @@ class Steady:
         client.transact(sale.functions.buy(10), other, value=10 * 10**15)
         client.transact(sale.functions.buy(10), buyer, value=10 * 10**15)
         receipt = client.transact(sale.functions.buy(10), buyer, value=10 * 10**15)
-        data = bytes(client.w3.eth.get_transaction(receipt["transactionHash"])["input"])
+        data = tx_input(client, receipt)
         floor = Floor(data, updated_slots=3, logs=[TRANSFER_LOG, PURCHASE_LOG])
         self.report.row(
             "ShareSale.buy, native coin, a buyer who bought before",
@@ -147,7 +149,7 @@ class Steady:
         client = self.client
         coordinator, relayer = dev_accounts()[3], dev_accounts()[5]
         members = [Account.from_key(keccak(f"steady/relayed/{i}".encode())) for i in range(RELAYED)]
-        receivers = _addresses("steady-receiver", RELAYED)
+        receivers = addresses("steady-receiver", RELAYED)
         town = bench_town(
             client,
             "Relaying",
@@ -178,7 +180,7 @@ class Steady:
 
         send()  # every member's nonce is non-zero from here
         receipt = send()
-        data = bytes(client.w3.eth.get_transaction(receipt["transactionHash"])["input"])
+        data = tx_input(client, receipt)
         # Each action: the member's nonce, its balance and its neighbour's written, the signature checked, two logs;
         # the transaction's base and calldata are shared.
         floor = Floor(data, updated_slots=3 * RELAYED, logs=[TRANSFER_LOG, EXECUTED_LOG] * RELAYED)

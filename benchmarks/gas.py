@@ -16,11 +16,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from benchmarks._gas import Floor, Report, bench_town
+from benchmarks._gas import (
+    COLD_ACCOUNT,
+    MEMBERSHIP_READ,
+    PURCHASE_LOG,
+    TRANSFER_LOG,
+    Floor,
+    Report,
+    addresses,
+    bench_town,
+    tx_input,
+)
 from benchmarks._relayed import relayed
 from benchmarks._steady import steady
 from ost_chain.chain import LocalChain, dev_accounts
@@ -31,22 +41,11 @@ from ost_chain.enums import NATIVE
 from ost_chain.plan import TownPlan
 from ost_chain.terms import SaleTerms
 
-TRANSFER_LOG = (3, 32)  # Transfer(from, to, value)
 REWARDED_LOG = (4, 96)  # Rewarded(member, participationId, projectId; amount, coordinator, minutes)
-PURCHASE_LOG = (3, 64)  # SharesPurchased(buyer, phase; shares, cost)
 PROFIT_DEPOSITED_LOG = (4, 192)  # ProfitDeposited(businessId, asset, depositor; six words)
 PROFIT_CLAIMED_LOG = (3, 32)  # ProfitClaimed(member, asset; amount)
-COLD_ACCOUNT = 2_600  # EIP-2929: first touch of another contract in a transaction
-# Whether a buyer may buy lives in the town's registry, another contract: any implementation must touch
-# it and read the buyer's tier slot there.
-MEMBERSHIP_READ = COLD_ACCOUNT + 2_100
 # A split must read the member count from the registry (one slot with the membership epoch).
 CENSUS_READ = COLD_ACCOUNT + 2_100
-
-
-def addresses(label: str, count: int) -> list[str]:
-    """Deterministic addresses, so calldata costs the same on every run."""
-    return [to_checksum_address(keccak(f"{label}/{i}".encode())[12:]) for i in range(count)]
 
 
 def town(client: ChainClient, **plan: object) -> dict[str, Contract]:
@@ -58,10 +57,6 @@ def town(client: ChainClient, **plan: object) -> dict[str, Contract]:
         "BusinessFactory": built.factory,
         "ProfitDistributor": built.distributor,
     }
-
-
-def _tx_input(client: ChainClient, receipt: dict) -> bytes:
-    return bytes(client.w3.eth.get_transaction(receipt["transactionHash"])["input"])
 
 
 def infinity(client: ChainClient, report: Report) -> None:
@@ -88,14 +83,14 @@ def infinity(client: ChainClient, report: Report) -> None:
     # writes a new once-only id and updates that slot, the supply and the coordinator's day. (Signing up pays the
     # slot's creation instead: `TownRegistry.addMembers per member`.)
     receipt = client.transact(inf.reward(next(fresh), 180, next(ids), 1), coordinator)
-    floor = Floor(_tx_input(client, receipt), new_slots=1, updated_slots=3, logs=[TRANSFER_LOG, REWARDED_LOG])
+    floor = Floor(tx_input(client, receipt), new_slots=1, updated_slots=3, logs=[TRANSFER_LOG, REWARDED_LOG])
     report.row("InfinityToken.reward (fresh member)", receipt["gasUsed"], floor.gas, 1.3)
 
     for size in (1, 10, 100):
         batch = [(next(fresh), 180, next(ids), 1) for _ in range(size)]
         receipt = client.transact(inf.rewardBatch(batch), coordinator)
         floor = Floor(
-            _tx_input(client, receipt),
+            tx_input(client, receipt),
             new_slots=size,
             updated_slots=size + 2,
             logs=[TRANSFER_LOG, REWARDED_LOG] * size,
@@ -119,7 +114,7 @@ def infinity(client: ChainClient, report: Report) -> None:
     }
     signature = sign_participation(coordinator, client.chain_id, infinity_token.address, **p)
     receipt = client.transact(inf.rewardWithAttestation(p, signature), relayer)
-    floor = Floor(_tx_input(client, receipt), new_slots=1, updated_slots=3, logs=[TRANSFER_LOG, REWARDED_LOG])
+    floor = Floor(tx_input(client, receipt), new_slots=1, updated_slots=3, logs=[TRANSFER_LOG, REWARDED_LOG])
     # ecrecover (3,000 gas) is as unavoidable as the storage: a signature must be checked. Alone in its transaction,
     # a reward also pays what a batch shares: the clone's implementation, the coordinator's role in the registry,
     # the project and the pause (about 11,600 gas, cold). Since the member's slot is created at sign-up, the floor
@@ -134,7 +129,7 @@ def infinity(client: ChainClient, report: Report) -> None:
         batch.append(entry)
         signatures.append(sign_participation(coordinator, client.chain_id, infinity_token.address, **entry))
     receipt = client.transact(inf.rewardBatchWithAttestations(batch, signatures), relayer)
-    floor = Floor(_tx_input(client, receipt), new_slots=10, updated_slots=12, logs=[TRANSFER_LOG, REWARDED_LOG] * 10)
+    floor = Floor(tx_input(client, receipt), new_slots=10, updated_slots=12, logs=[TRANSFER_LOG, REWARDED_LOG] * 10)
     report.row(
         "InfinityToken.rewardBatchWithAttestations per recipient (batch of 10)",
         receipt["gasUsed"] // 10,
@@ -190,7 +185,7 @@ def sales(client: ChainClient, report: Report) -> None:
     sale = listed[NATIVE]
     client.transact(sale.functions.buy(10), buyers["warm-native"], value=10 * 10**15)
     receipt = client.transact(sale.functions.buy(10), buyers["native"], value=10 * 10**15)
-    floor = Floor(_tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[TRANSFER_LOG, PURCHASE_LOG])
+    floor = Floor(tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[TRANSFER_LOG, PURCHASE_LOG])
     report.row("ShareSale.buy, native coin (fresh buyer)", receipt["gasUsed"], floor.gas + MEMBERSHIP_READ, 1.3)
 
     sale = listed[coin.address]
@@ -201,7 +196,7 @@ def sales(client: ChainClient, report: Report) -> None:
     receipt = client.transact(sale.functions.buy(10), buyers["coin"])
     # The coin moves too: the buyer's balance and allowance and the escrow's balance change, and it logs.
     floor = Floor(
-        _tx_input(client, receipt), new_slots=1, updated_slots=5, logs=[TRANSFER_LOG, PURCHASE_LOG, TRANSFER_LOG]
+        tx_input(client, receipt), new_slots=1, updated_slots=5, logs=[TRANSFER_LOG, PURCHASE_LOG, TRANSFER_LOG]
     )
     report.row(
         "ShareSale.buy, 6-decimal stablecoin (fresh buyer)",
@@ -231,7 +226,7 @@ def profits(client: ChainClient, report: Report) -> None:
         client.transact(registry.functions.addMember(addresses("late", 1)[0]), ambassador)
         receipt = client.transact(distributor.functions.deposit(0, NATIVE, 10**18), ambassador, value=10**18)
         floor = Floor(
-            _tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[PROFIT_DEPOSITED_LOG]
+            tx_input(client, receipt), new_slots=1, updated_slots=2, logs=[PROFIT_DEPOSITED_LOG]
         )  # history entry; history length; pool
         gas = receipt["gasUsed"]
         measured["deposit"][members] = gas
@@ -243,7 +238,7 @@ def profits(client: ChainClient, report: Report) -> None:
         )
 
         receipt = client.transact(distributor.get_function_by_signature("claim()")(), claimer)
-        floor = Floor(_tx_input(client, receipt), new_slots=1, logs=[PROFIT_CLAIMED_LOG], value_transfer=9_000)
+        floor = Floor(tx_input(client, receipt), new_slots=1, logs=[PROFIT_CLAIMED_LOG], value_transfer=9_000)
         gas = receipt["gasUsed"]
         measured["claim"][members] = gas
         # A claim must read the claimant's membership in the registry and the per-member total.
