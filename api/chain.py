@@ -19,7 +19,6 @@ from ost_chain.enums import NATIVE, Role
 from ost_chain.manifest import TownManifest
 from ost_chain.redact import scrub
 from ost_chain.townclient import Town
-from ost_chain.units import money
 
 from .nodelink import NodeLink
 from .settings import BridgeSettings
@@ -249,17 +248,6 @@ class ChainView:
         from ost_chain.launch import town_plan
 
         return dict(self._per_block("town-plan", lambda town: town_plan(town, worked)))
-
-    def raised_in(self, raised: dict[str, int]) -> dict[str, Any]:
-        """What a town raised, by asset (smallest units), as the network's view shows it: as decimal strings, with
-        each asset's symbol and decimals (the chain's coin by the name this town gives it), and in words."""
-        parts: list[dict[str, Any]] = []
-        text = []
-        for asset, amount in raised.items():
-            symbol, decimals = self.asset(asset)
-            parts.append({"asset": asset, "amount": str(amount), "decimals": decimals, "symbol": symbol})
-            text.append(money(amount, decimals, symbol))
-        return {"raised": {a: str(n) for a, n in raised.items()}, "raisedIn": parts, "raisedText": text}
 
     def investing(self, block: int | None = None) -> set[int]:
         """The businesses that ever had an investor part of their profit (an ``InvestorShareSet`` above zero): only

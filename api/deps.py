@@ -54,11 +54,9 @@ IndexDep = Annotated[IndexReader, Depends(get_index)]
 
 def get_network(request: Request) -> dict[str, Any]:
     """The OST network's towns with their figures, from the index (as fresh as :func:`get_index`), and its address."""
+    get_index(request)  # read ahead what the chain has confirmed, as every read of the index does
     bridge = request.app.state.bridge
-    index = bridge.index
-    if index.lease.leader:
-        index.fresh(bridge.chain.head())
-    return {"network": bridge.manifest.address("OstNetwork"), **index.network()}
+    return {"network": bridge.manifest.address("OstNetwork"), **bridge.index.network()}
 
 
 NetworkDep = Annotated[dict[str, Any], Depends(get_network)]

@@ -9,6 +9,7 @@ clones in one transaction — unless its plan names another network by address (
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -215,6 +216,17 @@ def towns(network: Contract, client: Any) -> list[dict[str, Any]]:
     return found
 
 
+def raised_shown(raised: dict[str, int], coin: Callable[[str], tuple[str, int]]) -> dict[str, Any]:
+    """What a town raised, by asset (smallest units), as the network's views show it: as decimal strings, with each
+    asset's symbol and decimals (``coin``: an asset's, as the view names it), and in words."""
+    parts, text = [], []
+    for asset, amount in raised.items():
+        symbol, decimals = coin(asset)
+        parts.append({"asset": asset, "amount": str(amount), "decimals": decimals, "symbol": symbol})
+        text.append(money(amount, decimals, symbol))
+    return {"raised": {asset: str(amount) for asset, amount in raised.items()}, "raisedIn": parts, "raisedText": text}
+
+
 def figures(client: Any, network: Any, town: dict[str, Any], since: int = 0) -> dict[str, Any]:
     """One town's figures, read through the same reader as a town's own commands; its events from block ``since``
     on (the network's own block: no town of it is older), else from the chain's first."""
@@ -240,17 +252,10 @@ def figures(client: Any, network: Any, town: dict[str, Any], since: int = 0) -> 
     by_business = headline.raised(reader)  # bought less refunded, as every view counts it
     for sale in reader.sales():
         raised[sale.asset] = raised.get(sale.asset, 0) + by_business.get(sale.business_id, 0)
-    coins = {asset: (reader.asset_decimals(asset), reader.asset_symbol(asset)) for asset in raised}
-    text = [money(amount, *coins[asset]) for asset, amount in raised.items()]
     return {
         **town,
         **{f"inf{k[0].upper()}{k[1:]}": v for k, v in headline.infinity(reader).items()},  # infIssued, …
-        "raised": {asset: str(amount) for asset, amount in raised.items()},
-        "raisedIn": [
-            {"asset": asset, "amount": str(amount), "decimals": coins[asset][0], "symbol": coins[asset][1]}
-            for asset, amount in raised.items()
-        ],
-        "raisedText": text,
+        **raised_shown(raised, lambda asset: (reader.asset_symbol(asset), reader.asset_decimals(asset))),
         "profitDeposited": headline.profit(reader, NATIVE)["deposited"],
         "page": reader.registry.functions.townPage().call(),
     }

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ost_chain.eip712 import WALLET_TYPES
 from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
+from ost_chain.ostnetwork import raised_shown
 
 from ..db import Meal, Participation
 from ..deps import ChainDep, DeskDep, IndexDep, NetworkDep, SessionDep, SettingsDep, TownRecordDep, WalletCallsDep
@@ -77,7 +78,8 @@ def get_network(chain: ChainDep, network: NetworkDep) -> dict[str, Any]:
     deposited — and each country's ambassador, from the index. Amounts in the smallest unit, as decimal strings (a
     JavaScript number is exact only below 2**53)."""
     amounts = ("infIssued", "infRedeemed", "infInCirculation", "profitDeposited")
-    towns = [{**row, **{k: str(row[k]) for k in amounts}, **chain.raised_in(row["raised"])} for row in network["towns"]]
+    shown = [{**row, **{k: str(row[k]) for k in amounts}} for row in network["towns"]]
+    towns = [{**row, **raised_shown(row["raised"], chain.asset)} for row in shown]
     return {**network, "towns": towns}
 
 
