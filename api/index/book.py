@@ -16,18 +16,21 @@ from eth_abi import decode as abi_decode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 
 from ost_chain.artifacts import Artifacts
-from ost_chain.figures import Event
+from ost_chain.figures import ZERO, Event
 from ost_chain.manifest import TownManifest
 
 log = logging.getLogger("ost.bridge.index")
 
 NETWORK = ("OstNetwork", "TownForwarder")  # the network's own contracts, of no town
-TOWN = {"TownRegistry": "registry", "InfinityToken": "infinity", "BusinessFactory": "factory"}
-TOWN |= {"ProfitDistributor": "distributor"}  # each town's four, by the name TownCreated gives their addresses
+TOWN = {  # each town's four, by the name TownCreated gives their addresses
+    "TownRegistry": "registry",
+    "InfinityToken": "infinity",
+    "BusinessFactory": "factory",
+    "ProfitDistributor": "distributor",
+}
 LISTED = ("ShareSale", "ShareToken")  # one of each per business, at the addresses its listing names
 LEARNING = ("OstNetwork.TownCreated", "BusinessFactory.BusinessListed")  # events that name contracts to follow
 SKIPPED = {"Approval", "Initialized", "EIP712DomainChanged", "RoleAdminChanged"}  # what no read of the town needs
-ZERO = "0x" + "00" * 20
 
 
 @lru_cache(maxsize=65_536)

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from ost_chain.enums import NATIVE
+from ost_chain.figures import ZERO
 
 from ..db import BridgeSession, IndexedEvent, IndexTotal
 from .figures import headline
 
-ZERO = "0x" + "00" * 20
 KINDS = (
     "OstNetwork.TownCreated",
     "OstNetwork.CountryAmbassadorAppointed",
