@@ -222,15 +222,21 @@ class IndexFollower:
             if rows:
                 session.execute(insert(IndexedEvent), rows)  # one statement for the window's events
             for town in sorted({e.town for e in events}):
-                kept = session.scalars(select(IndexTotal).where(IndexTotal.town == town))
-                totals = {t.key: int(t.value) for t in kept}
-                self._save_totals(session, town, tally((e for e in events if e.town == town), totals))
+                kept = self._kept(session, town)
+                totals = {key: int(row.value) for key, row in kept.items()}
+                self._save_totals(session, town, tally((e for e in events if e.town == town), totals), kept)
             eventful = exists().where(IndexedEvent.block == IndexedBlock.number)
             session.execute(delete(IndexedBlock).where(IndexedBlock.number < end - KEEP_BLOCKS, ~eventful))
 
-    def _save_totals(self, session: BridgeSession, town: str, totals: dict[str, int]) -> None:
-        """``town``'s figures as ``totals`` has them (one it no longer has is deleted)."""
-        kept = {t.key: t for t in session.scalars(select(IndexTotal).where(IndexTotal.town == town))}
+    def _kept(self, session: BridgeSession, town: str) -> dict[str, IndexTotal]:
+        return {t.key: t for t in session.scalars(select(IndexTotal).where(IndexTotal.town == town))}
+
+    def _save_totals(
+        self, session: BridgeSession, town: str, totals: dict[str, int], kept: dict[str, IndexTotal] | None = None
+    ) -> None:
+        """``town``'s figures as ``totals`` has them (one it no longer has is deleted); ``kept``: its rows, where the
+        caller read them already."""
+        kept = self._kept(session, town) if kept is None else kept
         for key, value in totals.items():
             if key in kept:
                 kept[key].value = str(value)
