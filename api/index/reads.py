@@ -5,9 +5,9 @@ with them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
@@ -21,6 +21,8 @@ from ost_chain.pictures import series
 from ..db import BridgeSession, IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
 from .figures import headline
 from .follow import SOURCE
+
+T = TypeVar("T")
 
 HISTORY = {  # the kinds of a member's history, and the event each is
     "InfinityToken.Rewarded": "reward",
@@ -82,6 +84,18 @@ class IndexReader:
         with self.make_session() as session:
             row = session.get(IndexCursor, SOURCE)
             return None if row is None else (row.block, row.hash)
+
+    def at_one_stand(self, read: Callable[[], T], tries: int = 3) -> tuple[T, int | None]:
+        """``read()`` as the index stood at one block, and that block (None before the index's first read): the
+        follower may write between a read's queries, so a read the index moved under is read again. Parts of a view
+        read so, each with its block, can be checked to be of the same block."""
+        for _ in range(tries):
+            before = self.stand()
+            answer = read()
+            after = self.stand()
+            if before == after:
+                break
+        return answer, after[0] if after else None
 
     def _events(self) -> Select[Any]:
         """The index's events of this reader's town (no other town's, nor the network's own)."""

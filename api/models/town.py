@@ -154,6 +154,9 @@ class ActivityPublic(BaseModel):
     rewards: list[RewardPublic]
     profitClaimed: str = Field(description="Every part claimed in the native coin, in wei (also in ``profit``).")
     profit: list[ProfitPublic] = Field(description="Each coin the town has shared profit in; the native coin first.")
+    indexedBlock: int | None = Field(
+        default=None, description="The block the index stood at for all of this (as ``/v1/town``'s; null before)."
+    )
 
 
 class EnumsPublic(BaseModel):

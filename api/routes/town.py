@@ -37,12 +37,12 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def get_town(chain: ChainDep, index: IndexDep, session: SessionDep) -> TownPublic:
     """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts. The figures are
     the index's (``indexedBlock``: the last block it has read)."""
-    facts, cursor = chain.facts(), index.cursor()
-    figures = index.figures()
+    facts = chain.facts()
+    figures, indexed = index.at_one_stand(index.figures)
     summary = {
         **facts,  # the town's standing, members included, from its contracts' state at the head
         **{k: figures[k] for k in ("infinityIssued", "infinityRedeemed", "infinityInCirculation")},
-        "indexedBlock": cursor[0] if cursor else None,
+        "indexedBlock": indexed,
         "indexBehind": index.behind(facts["block"]),
     }
     counts = session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
@@ -68,8 +68,10 @@ def get_town_plan(chain: ChainDep, index: IndexDep) -> dict[str, Any]:
 def get_pictures(index: IndexDep) -> dict[str, Any]:
     """The town in pictures, as series from its events: each sale's raise over time by phase (``raises``, by
     business number), INF issued per week (by the week's Monday), profit deposited and claimed over time (the native
-    coin, cumulative), members over time. Dates are the town's days; amounts in the smallest unit, as strings."""
-    return index.pictures()
+    coin, cumulative), members over time. Dates are the town's days; amounts in the smallest unit, as strings.
+    ``indexedBlock``: the block the index stood at (as ``/v1/town``'s)."""
+    pictures, indexed = index.at_one_stand(index.pictures)
+    return {**pictures, "indexedBlock": indexed}
 
 
 @router.get("/v1/network")
@@ -87,9 +89,13 @@ def get_network(chain: ChainDep, network: NetworkDep) -> dict[str, Any]:
 def activity(chain: ChainDep, index: IndexDep) -> ActivityPublic:
     """The latest rewards (with their dates and projects), and the profit deposited and claimed so far in each coin
     the town has shared profit in (the native coin always)."""
-    paid_in = sorted(set(index.sale_assets()) - {NATIVE})  # the coins profit may come in
-    parts = index.figures((NATIVE, *paid_in))["profit"]
-    data = {"rewards": index.latest_rewards(10), "profitClaimed": parts[0]["claimed"], "profit": parts}
+
+    def read() -> dict[str, Any]:
+        paid_in = sorted(set(index.sale_assets()) - {NATIVE})  # the coins profit may come in
+        parts = index.figures((NATIVE, *paid_in))["profit"]
+        return {"rewards": index.latest_rewards(10), "profitClaimed": parts[0]["claimed"], "profit": parts}
+
+    data, indexed = index.at_one_stand(read)
     profit = []
     for part in data["profit"]:
         symbol, decimals = chain.asset(part["asset"])
@@ -106,6 +112,7 @@ def activity(chain: ChainDep, index: IndexDep) -> ActivityPublic:
         rewards=[RewardPublic(**{**r, "amount": str(r["amount"])}) for r in data["rewards"]],
         profitClaimed=str(data["profitClaimed"]),
         profit=profit,
+        indexedBlock=indexed,
     )
 
 

@@ -7,10 +7,24 @@ import { renderPictures, renderPlan, renderRewards } from './record.js';
 import { acting, say, state } from './state.js';
 import { buy, claim, connect, sendTokens } from './wallet.js';
 
+// The town's parts, read side by side. The figures, the latest rewards and the pictures come from the bridge's index,
+// which may read a new block between two of them: read again until all three are of one block, so "2 INF issued"
+// never stands beside a list without that reward (three tries; a busy chain's next block reads it again anyway).
+async function readTown() {
+  let parts;
+  for (let tries = 0; tries < 3; tries += 1) {
+    parts = await Promise.all([api('/v1/town'), api('/v1/businesses'), api('/v1/activity'), api('/v1/town/plan'),
+      api('/v1/pictures')]);
+    const [town, , activity, , pictures] = parts;
+    if (town.indexedBlock === activity.indexedBlock && town.indexedBlock === pictures.indexedBlock) break;
+  }
+  return parts;
+}
+
 async function refresh() {
-  const [town, businesses, activity, plan, pictures] = await Promise.all([api('/v1/town'), api('/v1/businesses'),
-    api('/v1/activity'), api('/v1/town/plan'), api('/v1/pictures')]);
+  const [town, businesses, activity, plan, pictures] = await readTown();
   state.block = town.block;
+  state.indexedBlock = town.indexedBlock;
   state.businesses = businesses;
   $('town-name').textContent = town.town;
   $('town-line').textContent = townLine(town);
@@ -103,7 +117,8 @@ async function start() {
   setInterval(async () => {
     try {
       const town = await api('/v1/town');
-      if (town.block !== state.block && !state.busy) await refresh();
+      const moved = town.block !== state.block || town.indexedBlock !== state.indexedBlock;
+      if (moved && !state.busy) await refresh();
     } catch (error) { /* the bridge says why on the next successful read */ }
   }, 2000);
 }

@@ -3,7 +3,7 @@
 import { $, short } from './common.js';
 
 export const state = {
-  config: null, account: null, block: null, businesses: [], pictures: null, view: null, viewing: null, busy: false,
+  config: null, account: null, block: null, indexedBlock: null, businesses: [], pictures: null, view: null, viewing: null, busy: false,
   page: 0,
 };
 
