@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint bench bench-check lock clean chromium postgresql slither intense catalogs
+.PHONY: setup run test test-every-database lint bench bench-check lock clean chromium postgresql slither intense catalogs
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -64,6 +64,11 @@ test: setup $(BIN)/anvil chromium postgresql
 	  if [ $$status -eq 0 ] || ! grep -q "INTERNALERROR.*RPCTimeoutError" build/ape-test.log; then exit $$status; fi; \
 	  echo "ape's own anvil did not answer within 20 s: starting it again"; \
 	done; exit 1
+
+# Every bridge test on both SQLite and PostgreSQL (`make test` runs each on the databases it names: see tests/conftest.py).
+test-every-database: setup $(BIN)/anvil chromium postgresql
+	$(BIN)/ost compile
+	OST_TESTS_EVERY_DATABASE=1 $(BIN)/pytest -q -n 4 --dist worksteal --durations=20 tests/api tests/dashboard
 
 # Static analysis in its own environment (slither pins web3 < 8), on the solc-js wrapper; any high or
 # medium finding not triaged in docs/security/slither-triage.md fails the run.

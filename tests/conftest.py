@@ -57,7 +57,27 @@ COORDINATOR_CAP = 1_000 * ONE_INF
 LONG_POLES = ("tests/invariants/test_profit_invariants.py", "tests/invariants/test_sale_invariants.py")
 
 
+# A bridge test runs on the databases its `databases` marker names: SQLite unless it says otherwise. Those whose subject
+# is the database itself (concurrent writers, replicas, a kill mid-write, migrations, the index, the types of bad
+# input) name both; a share of the end-to-end flows name PostgreSQL alone, so that each database serves every kind of
+# request somewhere. OST_TESTS_EVERY_DATABASE=1 (`make test-every-database`) runs every one on both.
+EVERY_DATABASE = os.environ.get("OST_TESTS_EVERY_DATABASE") == "1"
+
+
+def _on_its_databases(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept, left = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        marker = item.get_closest_marker("databases")
+        named = marker.args if marker is not None else ("sqlite",)
+        (kept if EVERY_DATABASE or "databases" not in params or params["databases"] in named else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _on_its_databases(config, items)
     workers = int(getattr(config, "workerinput", {}).get("workercount", 0) or config.getoption("numprocesses") or 0)
     if workers < 2:
         return

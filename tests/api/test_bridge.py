@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from eth_utils import keccak
 from typer.testing import CliRunner
 from web3.logs import DISCARD
@@ -64,6 +65,7 @@ def assert_problem(response: httpx.Response, status: int, *words: str) -> dict[s
 # ── auth ──
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_participation_is_minted_once_and_its_status_told(http: httpx.Client, key: str, deployed: Deployed) -> None:
     body = participation(hours=1.5, evidence_uri="https://photos.example/river/1.jpg", meal=True)
     accepted = http.post("/v1/participations", json=body, headers=auth(key))
@@ -95,6 +97,7 @@ def keys_cli(bridge: Bridge, *args: str) -> Any:
     return CliRunner().invoke(app, ["api", "keys", *args, *town, "--database-url", bridge.database_url, "--json"])
 
 
+@pytest.mark.databases("postgresql")
 def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, bridge: Bridge) -> None:
     assert_problem(http.post("/v1/participations", json=participation()), 401, "API key")
     assert_problem(
@@ -160,6 +163,7 @@ def test_a_participation_signed_by_the_coordinators_wallet_needs_no_key(
     assert event["args"]["coordinator"] == COORDINATOR.address  # relayed, yet credited to the signer
 
 
+@pytest.mark.databases("postgresql")
 def test_the_town_ambassador_mints_through_the_bridge_with_a_key_or_a_signature(
     http: httpx.Client, bridge: Bridge, deployed: Deployed
 ) -> None:
@@ -201,6 +205,7 @@ def test_signatures_by_a_non_coordinator_or_not_by_the_named_coordinator_are_ref
 # ── exactly once ──
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_200_concurrent_submissions_of_20_ids_mint_exactly_20(bridge: Bridge, key: str, deployed: Deployed) -> None:
     bodies = [participation(member=MEMBERS[i % len(MEMBERS)]) for i in range(20)]
     before = len(rewarded_on_chain(deployed))
@@ -281,6 +286,7 @@ def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, br
 # ── members, town, meals, health ──
 
 
+@pytest.mark.databases("postgresql")
 def test_member_town_and_kitchen(http: httpx.Client, key: str, databases: Databases) -> None:
     # Found by CI: both databases' runs share one chain, where a member may be credited 1,440 minutes a day; this
     # test's three shifts, twice, with other tests' and random ones, went over it. Its own member per run, short shifts,
@@ -343,6 +349,7 @@ def test_health_reports_chain_queue_and_relayer(http: httpx.Client) -> None:
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
 
 
+@pytest.mark.databases("postgresql")
 def test_a_lost_wallet_s_recovery_is_shown_and_the_old_address_refused(
     http: httpx.Client, key: str, deployed: Deployed
 ) -> None:

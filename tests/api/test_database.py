@@ -50,6 +50,7 @@ def confirmed(bridge: Bridge) -> int:
         )
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_database_outage_answers_503_with_retry_after_and_loses_nothing(
     fresh_town: Deployed, own_server: PostgresServer
 ) -> None:
@@ -108,6 +109,7 @@ def _ost_api(d: Deployed, database_url: str) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_database_that_is_down_or_missing_at_start_is_one_sentence(
     fresh_town: Deployed, own_server: PostgresServer
 ) -> None:
@@ -125,6 +127,7 @@ def test_a_database_that_is_down_or_missing_at_start_is_one_sentence(
     assert "hunter2secret" not in said  # the password is never printed
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_the_leader_killed_mid_batch_is_taken_over_by_the_other_replica(
     fresh_town: Deployed, databases: Databases
 ) -> None:

@@ -296,6 +296,7 @@ def test_healthz_says_stalled_when_rows_wait_and_nothing_is_mined(town: Deployed
 # ── 3. each coordinator's participation ids are its own ──
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_rogue_coordinator_cannot_take_an_honest_coordinators_participation_id(
     town: Deployed, databases: Databases
 ) -> None:
@@ -341,6 +342,7 @@ def test_a_rogue_coordinator_cannot_take_an_honest_coordinators_participation_id
     assert len(paid) == 1 and paid[0]["args"]["amount"] == ONE_INF  # once
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_one_coordinator_s_participation_is_never_paid_twice_by_any_path(town: Deployed, databases: Databases) -> None:
     """Each coordinator's ids are its own, yet one participation is one: the same id by the same coordinator through
     its key and its signature is refused (409), and the chain refuses the id twice among one coordinator's."""
@@ -368,6 +370,7 @@ def test_one_coordinator_s_participation_is_never_paid_twice_by_any_path(town: D
 # ── 4. the pipeline ──
 
 
+@pytest.mark.databases("postgresql")
 def test_a_backlog_goes_out_as_several_batches_on_consecutive_nonces_and_fills_one_block(
     town: Deployed, databases: Databases, automine_off: Any
 ) -> None:
@@ -394,6 +397,7 @@ def test_a_backlog_goes_out_as_several_batches_on_consecutive_nonces_and_fills_o
         bridge.stop()
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_coordinators_cap_holds_with_batches_in_flight(
     town: Deployed, databases: Databases, automine_off: Any
 ) -> None:
@@ -442,6 +446,7 @@ def test_a_transaction_dropped_in_the_middle_of_a_run_of_nonces_is_sent_again(
         bridge.stop()
 
 
+@pytest.mark.databases("postgresql")
 def test_a_nonce_left_free_below_batches_in_flight_is_filled(
     town: Deployed, databases: Databases, automine_off: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -486,6 +491,7 @@ def test_a_stuck_head_of_the_pipeline_is_repriced_and_everything_behind_it_confi
         bridge.stop()
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_replica_takes_over_in_the_middle_of_a_pipeline(
     town: Deployed, databases: Databases, automine_off: Any
 ) -> None:
@@ -544,6 +550,7 @@ def http_in_process(d: Deployed, database_url: str, **env: str) -> Iterator[tupl
         thread.join(timeout=15)
 
 
+@pytest.mark.databases("postgresql")
 def test_one_address_may_send_for_hundreds_of_members_but_only_a_few_strangers(
     town: Deployed, databases: Databases
 ) -> None:
@@ -566,6 +573,7 @@ def test_one_address_may_send_for_hundreds_of_members_but_only_a_few_strangers(
         assert "from this client" in answers[-1].json()["detail"]
 
 
+@pytest.mark.databases("postgresql")
 def test_a_gateway_that_shows_the_towns_secret_is_paced_as_a_gateway_not_as_one_address(
     town: Deployed, databases: Databases
 ) -> None:

@@ -31,6 +31,8 @@ from ost_chain.townclient import Reward, Town
 from tests import launch, web
 from tests.api.conftest import DEV, Bridge, Databases, Deployed, deploy_town, wait_until
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")  # the index on each database
+
 ONE = 10**18
 PLAN = """
 town: Index Town

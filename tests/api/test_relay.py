@@ -159,6 +159,7 @@ def ost(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     return launch.run(args, timeout=120, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.databases("postgresql")
 def test_a_member_who_never_held_coin_does_everything_through_the_bridge(
     coin_town: tuple[Deployed, Contract], databases: Databases
 ) -> None:
@@ -286,6 +287,7 @@ def test_every_refusal_is_a_sentence_and_sends_nothing(deployed: Deployed, bridg
     assert town.infinity.functions.balanceOf(tampered_by.address).call() == 3 * ONE_INF
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_the_n_plus_first_action_of_the_day_is_refused_and_nothing_is_sent(
     deployed: Deployed, bridge: Bridge, http: httpx.Client
 ) -> None:
@@ -344,6 +346,7 @@ def test_a_flood_from_one_address_does_not_delay_another_members_action(
     assert set(codes) <= {202, 409, 429}, [r.json()["detail"] for r in replies if r.status_code not in (202, 409, 429)]
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_relay_is_sent_once_whatever_the_bridge_goes_through(fresh_town: Deployed, databases: Databases) -> None:
     """The bridge is SIGKILLed while an action's transaction waits in the node's pool (blocks held back), and started
     again: one relay transaction, mined once, the action done once."""
@@ -387,6 +390,7 @@ def test_a_relay_is_sent_once_whatever_the_bridge_goes_through(fresh_town: Deplo
     assert "e+" not in relayer["sentence"] and "ETH" in relayer["sentence"] and "years" in relayer["sentence"]
 
 
+@pytest.mark.databases("postgresql")
 def test_an_action_that_reverts_on_chain_counts_against_the_members_day(
     fresh_town: Deployed, databases: Databases
 ) -> None:
@@ -448,6 +452,7 @@ def test_the_town_ambassador_changes_the_policy_in_the_plan_and_the_bridge_follo
         bridge.stop()
 
 
+@pytest.mark.databases("postgresql")
 def test_a_request_that_failed_unsent_does_not_lock_the_member_out(fresh_town: Deployed, databases: Databases) -> None:
     """Found by review: a request that expired in the queue (never sent, its nonce unused) kept its nonce, and every
     new request of the member with that nonce was refused for good."""

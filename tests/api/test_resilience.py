@@ -63,6 +63,7 @@ def submit_until_accepted(http: httpx.Client, body: dict[str, Any], headers: dic
     raise AssertionError(f"{body['participationId']} was never accepted")
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_sigkill_in_the_middle_of_1000_participations_loses_and_duplicates_nothing(
     deployed: Deployed, databases: Databases
 ) -> None:
@@ -116,6 +117,7 @@ def restartable(tmp_path: Path) -> Iterator[Deployed]:
     d.node.stop()
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_a_chain_outage_queues_and_everything_accepted_is_minted_when_it_returns(
     restartable: Deployed, databases: Databases
 ) -> None:
@@ -194,6 +196,7 @@ def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
     assert rewarded_on_chain(d).count(chain_key(body)) == 1
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_two_replicas_on_one_database_mint_each_participation_once(fresh_town: Deployed, databases: Databases) -> None:
     d = fresh_town
     database = databases.url("shared")

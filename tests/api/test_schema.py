@@ -29,12 +29,14 @@ def headers(bridge: Bridge) -> dict[str, str]:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_makes_the_bridge_fail(case: schemathesis.Case, bridge: Bridge, headers: dict[str, str]) -> None:
     case.call_and_validate(base_url=bridge.url, headers=headers, checks=[not_a_server_error])
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_stateful_sequences_never_make_the_bridge_fail(
     api_schema: schemathesis.BaseSchema, bridge: Bridge, headers: dict[str, str]
 ) -> None:

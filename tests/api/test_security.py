@@ -7,6 +7,7 @@ import uuid
 from urllib.parse import quote
 
 import httpx
+import pytest
 
 from ost_chain.enums import Role
 from ost_chain.units import ONE_INF, relayed_id
@@ -86,6 +87,7 @@ def _status(http: httpx.Client, participation_id: str) -> dict:
     return dict(http.get(f"/v1/participations/{participation_id}").json())
 
 
+@pytest.mark.databases("postgresql")
 def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(
     fresh_town: Deployed, databases: Databases
 ) -> None:
@@ -130,6 +132,7 @@ def test_a_coordinator_is_held_to_its_own_cap_and_role_through_the_bridge(
         bridge.stop()
 
 
+@pytest.mark.databases("postgresql")
 def test_a_batch_bigger_than_the_relayer_s_cap_shrinks_and_nobody_waits_behind_it(
     fresh_town: Deployed, databases: Databases
 ) -> None:
@@ -202,6 +205,7 @@ def test_a_coordinator_records_meals_only_for_its_own_participations(
     assert http.post("/v1/meals", json=meal, headers={"Authorization": f"Bearer {key}"}).status_code == 201
 
 
+@pytest.mark.databases("postgresql")
 def test_signed_participations_are_paced_batched_and_never_hold_up_anyone_else(
     fresh_town: Deployed, databases: Databases
 ) -> None:

@@ -60,6 +60,7 @@ def gateway() -> Iterator[str]:
     server.server_close()
 
 
+@pytest.mark.databases("postgresql")
 def test_receipts_are_sent_through_the_sdk_and_a_refusal_waits_for_a_later_try(
     fresh_town: Deployed, databases: Databases, gateway: str
 ) -> None:

@@ -88,6 +88,7 @@ def addresses(bridge: Bridge) -> dict[str, str]:
         return {p.phone: p.address for p in session.scalars(select(PhoneAccount))}
 
 
+@pytest.mark.databases("postgresql")
 def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts(phones: Any) -> None:
     d, database, bridge = phones
     thandi, sipho = Phone(bridge, THANDI), Phone(bridge, SIPHO)
@@ -261,6 +262,7 @@ def test_a_lost_sim_moves_with_two_keys_and_the_old_number_is_refused(phones: An
     assert moved == f"END Your account moved to your own wallet ({own.address}): use it there.", moved
 
 
+@pytest.mark.databases("postgresql")
 def test_the_gateway_must_show_its_secret_and_no_secret_reaches_a_log_or_the_database(phones: Any) -> None:
     d, database, bridge = phones
     form = {"sessionId": "x", "serviceCode": "*384#", "phoneNumber": THANDI, "networkCode": "1", "text": ""}
@@ -283,6 +285,7 @@ def test_the_gateway_must_show_its_secret_and_no_secret_reaches_a_log_or_the_dat
         assert needle not in seen, "a secret reached a log line or the database in the clear"
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_pins_guessed_all_at_once_still_lock_after_three(phones: Any) -> None:
     """Found by review: the tries were counted after the slow PIN check, so 30 guesses sent at once got 27 real
     verdicts. A try is now taken before the check, in one statement."""
@@ -296,6 +299,7 @@ def test_pins_guessed_all_at_once_still_lock_after_three(phones: Any) -> None:
     assert Phone(bridge, SIPHO).dial("1", PINS[SIPHO]).startswith("END Jou rekening is gesluit")
 
 
+@pytest.mark.databases("postgresql")
 def test_the_bridge_acts_on_an_ambassadors_signed_order_only(phones: Any) -> None:
     """Found in review: the phone commands wrote the bridge's database directly, so whoever held its URL could move
     a number or clear a PIN without a second key, and the first to dial after a reset chose the PIN. Now the bridge
