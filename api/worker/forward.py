@@ -302,7 +302,7 @@ class Forwarding:
 def relay_gas(estimate: int, rows: list[RelayRequest]) -> int:
     """The gas limit of a batch of ``rows`` that its estimate measured: the pipeline's margin, and room for the
     largest request to get all the gas its member signed for on top (EIP-150's 63/64 included). A call starved of
-    its gas would make the forwarder end the whole transaction (its ``_checkForwardedGas``); the estimate itself
+    its gas would make the forwarder end the whole transaction (``TownForwarder._forward``); the estimate itself
     is the least that starves none, now, so this leaves one call room to need up to its signature's worth more."""
     return pipeline.with_margin(estimate) + max(r.gas for r in rows) * 64 // 63
 

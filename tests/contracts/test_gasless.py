@@ -309,3 +309,89 @@ def test_clones_trust_the_forwarder_through_their_implementation(
         client.at("ShareToken", token_impl),
     ):
         assert contract.functions.trustedForwarder().call() == town.forwarder.address
+
+
+def _send_raw(client: ChainClient, fn: Any, sender: LocalAccount, gas: int) -> bool:
+    """``fn`` sent by ``sender`` with exactly ``gas``, whatever it does: whether it succeeded."""
+    tx = fn.build_transaction(
+        {"from": sender.address, "gas": gas, "nonce": client.w3.eth.get_transaction_count(sender.address)}
+    )
+    tx_hash = client.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
+    return bool(client.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)["status"])
+
+
+def test_a_batch_skips_requests_to_a_target_that_does_not_trust_it_however_often_and_sends_the_rest(
+    client: ChainClient,
+    town: CoreTown,
+    alice: LocalAccount,
+    relayer: LocalAccount,
+    ost_office: LocalAccount,
+    ambassador: LocalAccount,
+    coordinator: LocalAccount,
+) -> None:
+    """The forwarder asks a target whether it trusts it once per transaction and keeps the answer: a batch with two
+    requests aimed at another network's token (which does not trust it) between requests to this town's token sends
+    the town's and skips the others, each time as OpenZeppelin's forwarder does (no nonce used, no event)."""
+    other = deploy_core(client, name="Laingsburg", country="ZA", ost_office=ost_office)
+    members = [Account.create() for _ in range(4)]
+    for i, m in enumerate(members):
+        client.transact(town.registry.functions.addMember(m.address), ambassador)
+        client.transact(town.infinity.functions.reward(m.address, 180, hash_id(f"p-trust-{i}"), PROJECT), coordinator)
+    name = town.forwarder.functions.eip712Domain().call()[1]
+
+    def signed(member: LocalAccount, to: str) -> ForwardRequest:
+        unsigned = prepare(town, member.address, town.infinity.functions.transfer(alice.address, ONE_INF))
+        return sign(member, replace(unsigned, to=to), client.chain_id, town.forwarder.address, name)
+
+    batch = [
+        signed(members[0], town.infinity.address),
+        signed(members[1], other.infinity.address),
+        signed(members[2], other.infinity.address),
+        signed(members[3], town.infinity.address),
+    ]
+    before = town.infinity.functions.balanceOf(alice.address).call()
+    receipt = client.transact(
+        town.forwarder.functions.executeBatch([r.as_call() for r in batch], relayer.address), relayer
+    )
+    executed = events(receipt, town.forwarder, "ExecutedForwardRequest")
+    assert [(e["signer"], e["success"]) for e in executed] == [(members[0].address, True), (members[3].address, True)]
+    assert town.infinity.functions.balanceOf(alice.address).call() == before + 2 * ONE_INF
+    nonces = [town.forwarder.functions.nonces(m.address).call() for m in members]
+    assert nonces == [1, 0, 0, 1]
+    # Without a refund receiver the first untrusted request ends the batch, as OpenZeppelin's does.
+    again = [signed(members[1], town.infinity.address), signed(members[2], other.infinity.address)]
+    with reverts("ERC2771UntrustfulTarget"):
+        client.transact(town.forwarder.functions.executeBatch([r.as_call() for r in again], NATIVE), relayer)
+    assert town.forwarder.functions.verify(batch[1].as_call()).call() is False
+
+
+def test_no_gas_limit_lets_a_relayer_spend_a_coordinators_nonce_on_a_call_starved_of_gas(
+    client: ChainClient, town: CoreTown, coordinator: LocalAccount, ambassador: LocalAccount, relayer: LocalAccount
+) -> None:
+    """A relayer chooses the transaction's gas. With a limit between what the forwarder needs after the call (a
+    sixty-fourth of it is left when the call runs out) and what the call needs, the call would run out while the
+    request counted as sent: the coordinator's nonce spent and ten members unpaid (ERC-2771's insufficient-gas
+    griefing). For every limit up to enough, the nonce moves only with the rewards."""
+    members = [Account.create().address for _ in range(10)]
+    client.transact(town.registry.functions.addMembers(members), ambassador)
+    rows = [(m, 180, hash_id(f"p-starved-{m}"), PROJECT) for m in members]
+    name = town.forwarder.functions.eip712Domain().call()[1]
+    outcomes = []
+    for gas in range(100_000, 1_500_001, 25_000):
+        nonce = town.forwarder.functions.nonces(coordinator.address).call()
+        request = sign(
+            coordinator,
+            prepare(town, coordinator.address, town.infinity.functions.rewardBatch(rows)),
+            client.chain_id,
+            town.forwarder.address,
+            name,
+        )
+        fn = town.forwarder.functions.executeBatch([request.as_call()], relayer.address)  # a failed call is kept
+        sent = _send_raw(client, fn, relayer, gas)
+        moved = town.forwarder.functions.nonces(coordinator.address).call() == nonce + 1
+        paid = town.infinity.functions.balanceOf(members[0]).call() == ONE_INF
+        assert moved == paid, f"at {gas:,} gas the coordinator's nonce moved and nobody was paid"
+        outcomes.append(sent)
+        if paid:
+            break
+    assert outcomes[-1] and not any(outcomes[:-1]) and len(outcomes) > 10  # too little many times, then enough
