@@ -20,12 +20,15 @@ from .chain import MISSING, ChainView
 from .db import make_engine, sessions
 from .gasless import RelayDesk
 from .gateway import gateway_secret
+from .i18n import Words
 from .index.service import TownIndex
 from .intake import Intake
 from .keys import KeyInfo, verify_key
 from .pace import RateLimiter
+from .problems import Problem
 from .settings import Settings
 from .sms import Outbox
+from .towns import ServedTown, check_towns, slugs
 from .ussd import PhoneMenu
 from .worker import Worker
 
@@ -83,6 +86,7 @@ class Bridge:
         self.wallet_calls = wallet_calls(self.artifacts)
         self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
         self.index = TownIndex(self.sessions, settings.chain_url, self.manifest, self.artifacts, self.options)
+        self.towns = self._served(settings.chain_url)  # by slug, the first town first
         self.relayer = relayer or self._relayer()
         self.worker = Worker(
             self.options,
@@ -132,6 +136,38 @@ class Bridge:
         self.index.stop()
         self.intake.stop()
         self.engine.dispose()
+
+    def _served(self, rpc_url: str) -> dict[str, ServedTown]:
+        """The towns this bridge serves: its first (the manifest's) and those of ``towns`` besides, checked to be of
+        one chain and one OST network."""
+        assert self.options.manifest is not None
+        paths = [self.options.manifest, *self.options.towns]
+        towns = check_towns([self.manifest, *(TownManifest.read(path) for path in self.options.towns)])
+        served = {}
+        for slug, path, town in zip(slugs(towns), paths, towns, strict=True):
+            if town is self.manifest:
+                served[slug] = ServedTown(slug, path, town, self.chain, self.index.reader)
+            else:
+                chain = ChainView(self.options, rpc_url, town, self.artifacts)
+                served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town))
+        return served
+
+    def served(self, slug: str | None) -> ServedTown:
+        """The town of ``slug`` (the first when None), or a 404 naming the towns served."""
+        if slug is None:
+            return next(iter(self.towns.values()))
+        town = self.towns.get(slug)
+        if town is None:
+            raise Problem(
+                404,
+                Words(
+                    "This bridge serves no town called {slug}: it serves {towns}.",
+                    slug=repr(slug),
+                    towns=", ".join(self.towns),
+                ),
+                kind="unknown-town",
+            )
+        return town
 
     def _relayer(self) -> LocalAccount:
         chosen = self.options.relayer

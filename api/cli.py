@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import json
 import logging
 import os
 import signal
@@ -60,20 +61,54 @@ Database = Annotated[
 
 
 def _settings(
-    manifest: Path | None, rpc_url: str | None, database_url: str | None, relayer: str | None = None
+    manifest: Path | None,
+    rpc_url: str | None,
+    database_url: str | None,
+    relayer: str | None = None,
+    towns: list[Path] | None = None,
 ) -> tuple[Settings, Town]:
     """The settings for the bridge of the town of ``manifest`` (or the one deployed here), checked against the
     chain: the options given, else the environment's (``OST_BRIDGE__…``)."""
     town = open_town(rpc_url, manifest)
     path = manifest or current_settings().bridge.manifest or find_manifest(Path.cwd(), town.client.chain_id)
     url = str(town.client.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
-    return bridge_settings(path, url, database_url=database_url, relayer=relayer), town
+    return bridge_settings(path, url, database_url=database_url, relayer=relayer, towns=towns), town
+
+
+Manifests = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--manifest",
+        envvar="OST_MANIFEST",
+        help="A town's manifest (repeatable: one bridge serves each town given, the first at /v1/…, every one at "
+        "/v1/towns/{slug}/…); default: the one deployed from this folder (deployments/<chain-id>/<town>.json).",
+    ),
+]
+NetworkFolder = Annotated[
+    Path | None,
+    typer.Option(
+        "--network",
+        help="Serve every town whose manifest is in this folder (deployments/<chain-id>/: the towns of one OST "
+        "network); the default town first.",
+    ),
+]
+
+
+def _towns(manifests: list[Path] | None, network: Path | None) -> tuple[Path | None, list[Path]]:
+    """The first town's manifest and the others', from repeated --manifest or a --network folder (not both)."""
+    from .towns import network_manifests
+
+    if manifests and network is not None:
+        raise ConfigError("Give the towns either as --manifest (repeated) or as --network FOLDER, not both.")
+    given = network_manifests(network) if network is not None else list(manifests or [])
+    return (given[0] if given else None), given[1:]
 
 
 @api_app.callback(invoke_without_command=True)
 def serve(
     ctx: typer.Context,
-    manifest: ManifestFile = None,
+    manifests: Manifests = None,
+    network: NetworkFolder = None,
     rpc_url: RpcUrl = None,
     database_url: Database = None,
     relayer: Annotated[
@@ -106,7 +141,8 @@ def serve(
 
         from . import create_app
 
-    settings, _ = _settings(manifest, rpc_url, database_url, relayer)
+    manifest, more = _towns(manifests, network)
+    settings, _ = _settings(manifest, rpc_url, database_url, relayer, more)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID` prints every thread's stack
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if workers > 1:
@@ -116,7 +152,8 @@ def serve(
         app = create_app(settings)
     settled(for_long=True)  # the app, its routes and its contracts live as long as the bridge
     console.print(
-        f"Bridge for {app.state.bridge.manifest.town} on http://{host}:{port} (docs at /docs); "
+        f"Bridge for {', '.join(t.manifest.town for t in app.state.bridge.towns.values())} on http://{host}:{port} "
+        "(docs at /docs); "
         f"relayer {app.state.bridge.relayer.address}."
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -139,6 +176,7 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int) -> 
         {
             "OST_RPC_URL": settings.chain_url,
             "OST_BRIDGE__MANIFEST": str(bridge.manifest),
+            "OST_BRIDGE__TOWNS": json.dumps([str(p) for p in bridge.towns]),
             "OST_BRIDGE__DATABASE_URL": bridge.database(),
             **({"OST_BRIDGE__RELAYER": bridge.relayer} if bridge.relayer else {}),
         }

@@ -24,6 +24,7 @@ from .keys import KeyInfo
 from .pace import RateLimiter, hold_to_pace
 from .problems import Problem
 from .settings import Settings
+from .towns import ServedTown
 from .ussd import PhoneMenu
 
 
@@ -35,18 +36,29 @@ async def get_bridge(request: Request) -> Bridge:
 BridgeDep = Annotated[Bridge, Depends(get_bridge)]
 
 
+def get_served(request: Request) -> ServedTown:
+    """The town a request is about: the one its path names (``/v1/towns/{town}/…``), else the bridge's first."""
+    return request.app.state.bridge.served(request.path_params.get("town"))
+
+
+ServedDep = Annotated[ServedTown, Depends(get_served)]
+
+
 async def get_chain(request: Request) -> ChainView:
-    """The chain as the bridge reads it (cached reads): what a route that only reads the town asks for."""
-    return request.app.state.bridge.chain
+    """The town's chain as the bridge reads it (cached reads): what a route that only reads the town asks for."""
+    return get_served(request).chain
 
 
 ChainDep = Annotated[ChainView, Depends(get_chain)]
 
 
 def get_index(request: Request) -> IndexReader:
-    """The town's index, as fresh as the chain's confirmations allow (a thread: it may read the chain first)."""
-    bridge = request.app.state.bridge
-    return bridge.index.fresh(bridge.chain.head()) if bridge.index.lease.leader else bridge.index.reader
+    """The town's part of the index, as fresh as the chain's confirmations allow (a thread: it may read the chain
+    first). The index follows the whole network: reading ahead for one town reads ahead for all."""
+    bridge, town = request.app.state.bridge, get_served(request)
+    if bridge.index.lease.leader:
+        bridge.index.fresh(bridge.chain.head())
+    return town.reader
 
 
 IndexDep = Annotated[IndexReader, Depends(get_index)]
@@ -64,7 +76,7 @@ NetworkDep = Annotated[dict[str, Any], Depends(get_network)]
 
 async def get_town_record(request: Request) -> TownManifest:
     """The town's deployment record (its contracts, time zone, projects' names)."""
-    return request.app.state.bridge.manifest
+    return get_served(request).manifest
 
 
 TownRecordDep = Annotated[TownManifest, Depends(get_town_record)]

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import Annotated
 
 from eth_account.signers.local import LocalAccount
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError
@@ -96,5 +99,39 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
         health,
     ):
         app.include_router(module.router)
+    app.include_router(in_each_town((town, businesses, members, documents)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _town_named(request: Request, town: Annotated[str, Path(description="The town's slug (GET /v1/towns).")]) -> None:
+    """Refuse a town this bridge does not serve (404 with the towns it does), before the route runs."""
+    request.app.state.bridge.served(town)
+
+
+def in_each_town(modules: tuple[ModuleType, ...]) -> APIRouter:
+    """Every read of a town (the GET routes under /v1/ of ``modules``) again under /v1/towns/{town}/…, for each town
+    the bridge serves; the route's dependencies find the town from the path (``deps.get_served``)."""
+    scoped = APIRouter()
+    for module in modules:
+        for route in module.router.routes:
+            if not isinstance(route, APIRoute) or not route.path.startswith("/v1/") or route.path == "/v1/towns":
+                continue
+            methods = route.methods or set()
+            if not methods or not methods <= {"GET", "HEAD"}:
+                continue
+            scoped.add_api_route(
+                "/v1/towns/{town}" + route.path.removeprefix("/v1"),
+                route.endpoint,
+                response_model=route.response_model,
+                methods=sorted(methods),
+                operation_id=f"{route.operation_id}InTown" if route.operation_id else None,
+                summary=route.summary,
+                description=route.description,
+                responses=route.responses,
+                tags=[*route.tags, "towns"],
+                include_in_schema=route.include_in_schema,
+                dependencies=[Depends(_town_named), *route.dependencies],
+                name=f"{route.name}_in_town",
+            )
+    return scoped

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
@@ -22,11 +23,12 @@ class BridgeService:
 
     name = "Bridge"
 
-    def __init__(self, manifest: Path, rpc_url: str, port: int) -> None:
+    def __init__(self, manifest: Path, rpc_url: str, port: int, towns: Sequence[Path] = ()) -> None:
         # `ost up` has moved a previous run's database aside (never deleted): this fresh town starts an empty one.
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         logging.getLogger("ost.bridge").setLevel(logging.INFO)  # the request log, one line per request
-        app = create_app(bridge_settings(manifest, rpc_url, fresh=True))
+        app = create_app(bridge_settings(manifest, rpc_url, fresh=True, towns=list(towns)))
+        self.pages = [f"/towns/{slug}/" for slug in app.state.bridge.towns]  # each town's page, the first's also /
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="ost-bridge", daemon=True)
@@ -60,6 +62,7 @@ class BridgeService:
         self.thread.join(timeout=15)
 
 
-def serve_bridge(manifest: Path, rpc_url: str, port: int) -> BridgeService:
-    """Start the bridge for the town of ``manifest`` on 127.0.0.1:``port`` (0 picks a free port)."""
-    return BridgeService(manifest, rpc_url, port)
+def serve_bridge(manifest: Path, rpc_url: str, port: int, *, towns: Sequence[Path] = ()) -> BridgeService:
+    """Start the bridge for the town of ``manifest`` (and ``towns`` beside it) on 127.0.0.1:``port`` (0 picks a free
+    port)."""
+    return BridgeService(manifest, rpc_url, port, towns)

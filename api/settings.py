@@ -22,7 +22,12 @@ _KEY_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}")  # a path segment as long as an AP
 class BridgeSettings(BaseModel):
     """The bridge's settings (``OST_BRIDGE__…``): its town, its queue, its relayer, its pace and limits."""
 
-    manifest: Path | None = Field(default=None, description="The town's deployment manifest.")
+    manifest: Path | None = Field(default=None, description="The (first) town's deployment manifest.")
+    towns: list[Path] = Field(
+        default_factory=list,
+        description="More towns' manifests to serve besides the first, of its chain and OST network (their reads "
+        "under /v1/towns/{slug}/).",
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the queue; default a SQLite file beside the manifest."
     )
@@ -163,14 +168,22 @@ def current_settings() -> Settings:
 
 
 def bridge_settings(
-    manifest: Path, rpc_url: str, *, database_url: str | None = None, relayer: str | None = None, fresh: bool = False
+    manifest: Path,
+    rpc_url: str,
+    *,
+    database_url: str | None = None,
+    relayer: str | None = None,
+    fresh: bool = False,
+    towns: list[Path] | None = None,
 ) -> Settings:
-    """The environment's settings for the bridge of the town of ``manifest`` on ``rpc_url``; a database URL or
-    relayer given here wins, and ``fresh`` ignores the environment's database (a new town gets its own file)."""
+    """The environment's settings for the bridge of the town of ``manifest`` (and ``towns`` besides) on ``rpc_url``;
+    a database URL or relayer given here wins, and ``fresh`` ignores the environment's database (a new town gets its
+    own file)."""
     settings = current_settings()
     bridge = settings.bridge.model_copy(
         update={
             "manifest": manifest,
+            "towns": towns if towns is not None else settings.bridge.towns,
             "database_url": database_url or (None if fresh else settings.bridge.database_url),
             "relayer": relayer or settings.bridge.relayer,
         }

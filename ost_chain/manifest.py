@@ -122,10 +122,15 @@ class TownManifest(BaseModel):
         return self.model_dump(mode="json", exclude_none=False)
 
 
+def town_slug(town: str) -> str:
+    """A town's name as a path part: "Prince Albert" → "prince-albert" ("town" for a name without a Latin letter or
+    a digit): its manifest's file name, and its part of a bridge's URLs."""
+    return re.sub(r"[^a-z0-9]+", "-", town.lower()).strip("-") or "town"
+
+
 def manifest_path(root: Path, chain_id: int, town: str) -> Path:
     """Where the manifest of ``town`` on ``chain_id`` lives under ``root``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", town.lower()).strip("-") or "town"
-    return root / "deployments" / str(chain_id) / f"{slug}.json"
+    return root / "deployments" / str(chain_id) / f"{town_slug(town)}.json"
 
 
 def now() -> str:

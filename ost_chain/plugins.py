@@ -4,8 +4,8 @@ As Ape finds ``ape_cli_subcommands``, the `ost` command looks in two entry-point
 installed distributions:
 
 - ``ost_chain.commands``: a ``typer.Typer`` app, added as ``ost NAME`` (the bridge adds ``ost api``);
-- ``ost_chain.services``: a callable ``(manifest, rpc_url, port) -> Service`` that ``ost up`` starts
-  beside the chain (the bridge serves itself this way).
+- ``ost_chain.services``: a callable ``(manifest, rpc_url, port, *, towns) -> Service`` that ``ost up``
+  starts beside the chain (the bridge serves itself this way, for every town ``ost up`` deployed).
 
 So the import graph runs one way: plugins import ``ost_chain``, never the reverse, and an extra
 that is not installed is a missing command, not an ImportError.
@@ -14,7 +14,7 @@ that is not installed is a missing command, not an ImportError.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,7 +37,11 @@ class Service(Protocol):
     def stop(self) -> None: ...
 
 
-ServiceFactory = Callable[[Path, str, int], Service]
+class ServiceFactory(Protocol):
+    """Starts a service for the town of ``manifest`` (and the ``towns`` beside it in its OST network) on ``rpc_url``,
+    listening on ``port``."""
+
+    def __call__(self, manifest: Path, rpc_url: str, port: int, *, towns: Sequence[Path] = ()) -> Service: ...
 
 
 def commands() -> dict[str, Any]:

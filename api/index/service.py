@@ -22,7 +22,7 @@ from ..db import BridgeSession, Lease, utcnow
 from ..nodelink import NodeLink
 from ..settings import BridgeSettings
 from ..worker.lease import LeaseKeeper
-from .book import Book, first_block
+from .book import Book, checksummed, first_block
 from .follow import IndexFollower, Superseded
 from .network import network_figures
 from .reads import IndexReader
@@ -135,6 +135,12 @@ class TownIndex:
             except Exception as exc:  # noqa: BLE001 - the thread reports it; this request reads what there is
                 log.debug("index: a request's read-ahead stopped: %s", scrub(str(exc), self.rpc_url)[:200])
         return self.reader
+
+    def reader_for(self, manifest: TownManifest) -> IndexReader:
+        """The reader of another town of the network this index follows (it reads every town of it)."""
+        registry = checksummed(manifest.address("TownRegistry"))
+        start = first_block(manifest)
+        return IndexReader(self.make_session, registry, manifest.projects, manifest.timeZone, self.confirmations, start)
 
     def _may_write(self) -> bool:
         if self.lease.leader:

@@ -38,6 +38,7 @@ from .town import (
     RecoveryPublic,
     RefundDue,
     RewardPublic,
+    ServedTownPublic,
     TownPublic,
 )
 from .work import (
@@ -50,6 +51,7 @@ from .work import (
 
 __all__ = [
     "ActivityPublic",
+    "ServedTownPublic",
     "Attestation",
     "BaseModel",
     "BusinessPublic",

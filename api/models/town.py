@@ -150,6 +150,18 @@ class ProfitPublic(BaseModel):
     claimedByInvestors: str = Field(description="The investors' parts claimed, in its smallest unit.")
 
 
+class ServedTownPublic(BaseModel):
+    slug: str = Field(description="The town's part of this bridge's URLs: /v1/towns/{slug}/… and /towns/{slug}/.")
+    town: str
+    registry: str = Field(description="The town's registry: the address the OST network knows it by.")
+    page: str = Field(description="The town's page on this bridge.")
+    api: str = Field(description="Where this bridge answers for the town.")
+    acts: bool = Field(
+        description="Whether this bridge takes the town's participations, relayed actions and phone sessions (its "
+        "first town's only, for now; every town's reads are served)."
+    )
+
+
 class ActivityPublic(BaseModel):
     rewards: list[RewardPublic]
     profitClaimed: str = Field(description="Every part claimed in the native coin, in wei (also in ``profit``).")

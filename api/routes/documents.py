@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from ost_chain.documents import Mismatch, store_folder, stored
 
-from ..deps import ChainDep, IndexDep, SettingsDep
+from ..deps import ChainDep, IndexDep, ServedDep
 from ..i18n import Words
 from ..problems import Problem
 
@@ -35,7 +35,7 @@ def _media_type(data: bytes) -> str:
         409: {"description": "The kept copy no longer matches its hash: it is not served."},
     },
 )
-def get_document(sha256: str, chain: ChainDep, index: IndexDep, settings: SettingsDep) -> Response:
+def get_document(sha256: str, chain: ChainDep, index: IndexDep, served: ServedDep) -> Response:
     """A document this town published on chain (a listing's, or its 12-month plan), its bytes checked against their
     SHA-256 before they are served (the reader checks them against the hash on chain too). Immutable: cached for a
     year."""
@@ -45,8 +45,7 @@ def get_document(sha256: str, chain: ChainDep, index: IndexDep, settings: Settin
     if digest not in published:  # the store may hold superseded versions and other towns' documents: not served
         raise Problem(404, Words("This town has published no document {digest}.", digest=digest), kind="not-found")
     try:
-        manifest = settings.bridge.manifest
-        data = stored(store_folder(manifest.parent), digest) if manifest else None
+        data = stored(store_folder(served.path.parent), digest)
     except Mismatch as exc:
         raise Problem(409, str(exc), kind="document-mismatch") from None
     if data is None:

@@ -14,7 +14,18 @@ from ost_chain.enums import NATIVE, Eligibility, Phase, Tier
 from ost_chain.ostnetwork import raised_shown
 
 from ..db import Meal, Participation
-from ..deps import ChainDep, DeskDep, IndexDep, NetworkDep, SessionDep, SettingsDep, TownRecordDep, WalletCallsDep
+from ..deps import (
+    BridgeDep,
+    ChainDep,
+    DeskDep,
+    IndexDep,
+    NetworkDep,
+    ServedDep,
+    SessionDep,
+    SettingsDep,
+    TownRecordDep,
+    WalletCallsDep,
+)
 from ..i18n import Words
 from ..models import (
     ActivityPublic,
@@ -25,6 +36,7 @@ from ..models import (
     ForwarderPublic,
     ProfitPublic,
     RewardPublic,
+    ServedTownPublic,
     TownPublic,
 )
 from ..problems import Problem
@@ -116,12 +128,37 @@ def activity(chain: ChainDep, index: IndexDep) -> ActivityPublic:
     )
 
 
+@router.get("/v1/towns")
+def get_towns(bridge: BridgeDep) -> list[ServedTownPublic]:
+    """The towns this bridge serves, the first first (``/v1/…`` means it): each with its part of the URLs
+    (``/v1/towns/{slug}/…``), its page, and its registry."""
+    return [
+        ServedTownPublic(
+            slug=town.slug,
+            town=town.manifest.town,
+            registry=town.registry,
+            page=f"/towns/{town.slug}/",
+            api=f"/v1/towns/{town.slug}",
+            acts=n == 0,
+        )
+        for n, town in enumerate(bridge.towns.values())
+    ]
+
+
 @router.get("/v1/config")
 def config(
-    chain: ChainDep, record: TownRecordDep, desk: DeskDep, settings: SettingsDep, calls: WalletCallsDep
+    chain: ChainDep,
+    record: TownRecordDep,
+    desk: DeskDep,
+    settings: SettingsDep,
+    calls: WalletCallsDep,
+    bridge: BridgeDep,
+    served: ServedDep,
 ) -> ConfigPublic:
     """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
-    and the contracts' enums (so the page keeps no copy of its own)."""
+    and the contracts' enums (so the page keeps no copy of its own). ``relayable`` is empty for a town whose
+    members' actions this bridge does not relay (only its first town's, for now)."""
+    acts = served is bridge.served(None)
     contracts = {k: v.address for k, v in record.contracts.items()}
     options = settings.bridge
     selectors = {call: "0x" + fn.selector.hex() for call, fn in calls.items()}
@@ -142,7 +179,7 @@ def config(
         calls=fragments,
         relayable=sorted(
             "0x" + selector.hex()
-            for offered in desk.by_contract.values()
+            for offered in (desk.by_contract.values() if acts else ())
             for selector, (action, _) in offered.items()
             if action.page
         ),
@@ -151,7 +188,7 @@ def config(
         forwarder=ForwarderPublic(
             address=record.address("TownForwarder"),
             name=desk.domain_name(chain.town()),
-            minInfTransfer=str(int(desk.policy().min_inf_transfer * 10**18)),
+            minInfTransfer=str(int((desk.policy() if acts else record.gasless).min_inf_transfer * 10**18)),
             types=WALLET_TYPES,
         ),
         chain=ChainPublic(
@@ -185,6 +222,13 @@ def dashboard() -> FileResponse:
 @router.get("/m/{address}", include_in_schema=False)
 def member_page(address: str) -> FileResponse:
     """The town page opened on a member's account: the link a member bookmarks, or scans from a printed card."""
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
+@router.get("/towns/{town}/", include_in_schema=False)
+@router.get("/towns/{town}/m/{address}", include_in_schema=False)
+def town_page(served: ServedDep) -> FileResponse:
+    """A town's page, for any town this bridge serves (it reads /v1/towns/{town}/…); an unknown town is a 404."""
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)
 
 

@@ -1,6 +1,6 @@
 // One Small Town dashboard: reads the town from the bridge and has each part draw it — businesses.js, account.js,
 // record.js — and wires the page's controls to them and to the wallet (wallet.js). The page's entry module.
-import { $, api, count, countryName, i18n, t, tn, units } from './common.js';
+import { $, api, count, countryName, i18n, t, tn, townRoot, units } from './common.js';
 import { showAccount } from './account.js';
 import { applyFilter, renderBusinesses, turnPage } from './businesses.js';
 import { renderPictures, renderPlan, renderRewards } from './record.js';
@@ -59,14 +59,14 @@ function townLine(town) {
 
 // An address in the page's address: /?address=0x… or /m/0x… opens on that account (a bookmark, a printed card).
 function addressInUrl() {
-  const path = location.pathname.match(/^\/m\/([^/]+)$/); // a damaged link too: the bridge says what is wrong
+  const path = location.pathname.slice(townRoot.length - 1).match(/^\/m\/([^/]+)$/); // a damaged one too: the bridge says
   if (!path) return new URLSearchParams(location.search).get('address');
   try { return decodeURIComponent(path[1]); } catch (e) { return path[1]; } // a torn %-escape: as it stands
 }
 
 function keepInUrl(address) {
-  if (location.pathname.startsWith('/m/')) return;
-  history.replaceState(null, '', `/?address=${address}`);
+  if (location.pathname.startsWith(`${townRoot}m/`)) return;
+  history.replaceState(null, '', `${townRoot}?address=${address}`);
 }
 
 // ── start ──

@@ -11,9 +11,19 @@ export const tn = (one, other, n, values) => i18n.tn(one, other, n, values); // 
 // in the reader's language at that moment.
 export const N_ = (sentence) => sentence;
 
-// The bridge's answer to GET ``path``; a refusal as an Error with the bridge's sentence, in the reader's language.
+// The town this page shows. At /towns/{slug}/ (one bridge may serve several towns) it reads /v1/towns/{slug}/…; at /
+// it reads the bridge's first town, /v1/….
+const townInPath = (globalThis.location?.pathname ?? '/').match(/^\/towns\/([a-z0-9-]+)\//);
+export const townRoot = townInPath ? `/towns/${townInPath[1]}/` : '/';
+export const apiBase = townInPath ? `/v1/towns/${townInPath[1]}` : '/v1';
+
+// A path of the bridge's town API (/v1/town, /v1/documents/…) as this page's town has it.
+export function inTown(path) { return path.startsWith('/v1/') ? apiBase + path.slice(3) : path; }
+
+// The bridge's answer to GET ``path`` (a town's path, as inTown has it); a refusal as an Error with the bridge's
+// sentence, in the reader's language.
 export async function api(path) {
-  const response = await fetch(path, { headers: { Accept: 'application/json', 'Accept-Language': i18n.lang } });
+  const response = await fetch(inTown(path), { headers: { Accept: 'application/json', 'Accept-Language': i18n.lang } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.detail || t('The town\'s bridge answered {status}.', { status: response.status }));
   return body;

@@ -1,16 +1,18 @@
 // The OST network's towns by country, with their figures; this bridge's own town links to its page.
 import { $, api, count, countryName, el, i18n, t, tn, units } from './common.js';
 
-// This bridge's own town links to its page here; another town to the page it published on chain, if any.
-function townLink(town, ours) {
-  if (town.registry === ours) return el('a', { href: '/' }, town.name);
+// A town this bridge serves links to its page here; another town to the page it published on chain, if any.
+function townLink(town, served) {
+  if (served.has(town.registry)) return el('a', { href: served.get(town.registry) }, town.name);
   if (/^https?:\/\//.test(town.page)) return el('a', { href: town.page, rel: 'noopener' }, town.name);
   return el('span', {}, town.name, el('span', { class: 'muted' }, ` (${t('no page published')})`));
 }
 
 async function render() {
-  const [network, config] = await Promise.all([api('/v1/network'), api('/v1/config')]);
+  const [network, config, servedTowns] = await Promise.all([api('/v1/network'), api('/v1/config'), api('/v1/towns')]);
   const ours = config.contracts.TownRegistry;
+  // The bridge's first town at /, every town it serves at /towns/{slug}/ too: the first keeps its short address.
+  const served = new Map(servedTowns.map((town, n) => [town.registry, n === 0 ? '/' : town.page]));
   const coin = config.chain.nativeCurrency.symbol;
   const countries = [...new Set(network.towns.map((town) => town.country))].sort();
   const towns = network.towns.length;
@@ -23,7 +25,7 @@ async function render() {
     const ambassador = network.countryAmbassadors[country];
     const none = /^0x0+$/.test(ambassador);
     const rows = network.towns.filter((town) => town.country === country).map((town) => el('tr', {},
-      el('th', { scope: 'row' }, townLink(town, ours), town.registry === ours ? ` (${t('this town')})` : ''),
+      el('th', { scope: 'row' }, townLink(town, served), town.registry === ours ? ` (${t('this town')})` : ''),
       el('td', { 'data-label': t('Launched') }, town.launched ? t('yes') : t('not yet')),
       el('td', { 'data-label': t('Members') }, count(town.members)),
       el('td', { 'data-label': t('INF issued') }, `${units(town.infIssued, 18)} INF`),

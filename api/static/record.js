@@ -1,6 +1,6 @@
 // One Small Town dashboard: the town on record — its documents checked against the hashes on chain, its
 // pictures with a sentence each, its 12-month plan and its latest rewards (app.js reads the town; the other parts draw the rest).
-import { $, count, el, i18n, N_, short, t, tn, units } from './common.js';
+import { $, count, el, i18n, inTown, N_, short, t, tn, units } from './common.js';
 import { coin, openPhases, state } from './state.js';
 
 // ── the launch on record: documents checked here, against the SHA-256 the town published on chain ──
@@ -17,7 +17,7 @@ export function documentLinks(b) {
   const links = Object.entries(b.documents || {}).map(([kind, d]) => {
     const note = el('span', { class: 'doc-check muted', 'data-sha256': d.sha256 }, t('checking…'));
     const fetchable = d.uri.startsWith('/v1/documents/'); // the page may fetch from its own bridge only
-    const link = el('a', { href: d.uri, rel: 'noopener' },
+    const link = el('a', { href: fetchable ? inTown(d.uri) : d.uri, rel: 'noopener' },
       t('{document} (version {version})', { document: t(DOCUMENT_NAMES[kind] || kind), version: count(d.version) }));
     if (!fetchable) note.textContent = t('published by its SHA-256 {hash}…: compare what you fetch', { hash: d.sha256.slice(0, 12) });
     else verifyDocument(d, note);
@@ -30,7 +30,7 @@ async function verifyDocument(d, note) {
   if (!checked.has(d.sha256)) {
     checked.set(d.sha256, (async () => {
       try {
-        const response = await fetch(d.uri);
+        const response = await fetch(inTown(d.uri));
         if (!response.ok) return 'unreachable';
         return (await sha256Hex(await response.arrayBuffer())) === d.sha256 ? 'matches' : 'differs';
       } catch (error) { return 'unreachable'; }

@@ -220,7 +220,7 @@ async function permitDomain(token) {
 export async function showQuota(mine) {
   const line = $('me-gasless');
   line.hidden = true;
-  if (!mine) return;
+  if (!mine || !state.config.relayable.length) return; // a town whose actions this bridge does not relay
   const balance = BigInt(await rpc('eth_getBalance', [state.account, 'latest']));
   if (balance > 0n) return;
   const quota = await api(`/v1/relay/quota/${state.account}`);

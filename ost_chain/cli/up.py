@@ -189,7 +189,8 @@ def up_command(
         list[Path] | None,
         typer.Option(
             "--with",
-            help="Another town's plan, deployed in the same OST network (repeatable); the bridge serves PLAN's.",
+            help="Another town's plan, deployed in the same OST network (repeatable); the bridge serves every "
+            "town, PLAN's first.",
         ),
     ] = None,
 ) -> None:
@@ -227,10 +228,12 @@ def up_command(
             signers = {a.address: a for a in dev_accounts()}
             try:
                 record, notes = _deploy(client, plan_path, None, signers, quiet=False)
+                towns = []
                 for other in also or []:  # more towns in the same network: the country tier spans them
                     beside, more = _deploy(client, other, None, signers, quiet=False)
                     notes.append(f"{beside.record().town} is deployed beside it in the OST network: {beside.path}.")
                     notes.extend(more)
+                    towns.append(beside.path)
                 set_default_town(record.path)  # with several towns here, `ost` commands mean the first
             except ConfigError as exc:
                 if not resume:
@@ -239,12 +242,13 @@ def up_command(
                     f"The town saved here cannot go on ({exc}). Run `ost up --fresh` to start a new one; the old "
                     "one's files are kept aside."
                 ) from None
-            _serve(record, notes, node, api_port, started, kept, resume, stop)
+            _serve(record, towns, notes, node, api_port, started, kept, resume, stop)
     console.print("Bridge and chain stopped. The town is saved: `ost up` here goes on with it.")
 
 
 def _serve(
     record: Manifest,
+    towns: list[Path],
     notes: list[str],
     node: LocalChain,
     api_port: int,
@@ -253,13 +257,16 @@ def _serve(
     resume: bool,
     stop: threading.Event,
 ) -> None:
-    """Serve the bridge for the town of ``record`` until ``stop``, saying first what runs where."""
+    """Serve the bridge for the town of ``record`` and ``towns`` beside it until ``stop``, saying first what runs
+    where."""
     summary = _summary(record, notes, time.monotonic() - started)
-    running = [start(record.path, node.rpc_url, api_port) for start in services().values()]
+    running = [start(record.path, node.rpc_url, api_port, towns=towns) for start in services().values()]
     ost = _ost()
     console.print()
     for service in running:
         console.print(f"Town page: [bold]{service.url}/[/bold]   (open it in a browser)")
+        for page in getattr(service, "pages", [])[1:]:  # every town served: the first at /, each at its own path
+            console.print(f"Town page: [bold]{service.url}{page}[/bold]")
     console.print(
         f"[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
         f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "

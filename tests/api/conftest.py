@@ -110,6 +110,7 @@ class Bridge:
     log: Path | None = None
     issued: list[str] = field(default_factory=list)  # every key handed out, to look for in the logs
     rpc_url: str | None = None  # default: the town's node as it is
+    towns: list[Path] = field(default_factory=list)  # more towns' manifests it serves (repeated --manifest)
 
     @property
     def url(self) -> str:
@@ -140,6 +141,7 @@ class Bridge:
                 "api",
                 "--manifest",
                 str(self.deployed.manifest),
+                *(part for town in self.towns for part in ("--manifest", str(town))),
                 "--rpc-url",
                 self.rpc_url or self.deployed.node.rpc_url,
                 "--database-url",

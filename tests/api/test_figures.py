@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
 from tests import launch, web
 from tests.api.conftest import DEV, Bridge, Deployed, deploy_town
+from tests.dashboard.conftest import browser  # noqa: F401 - the pages' browser, for each town's page below
 
 SIGNERS = {a.address: a for a in DEV}
 
@@ -67,7 +69,8 @@ def lived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, 
     second = Town.load(deployed.client, made.path)
     second.reward(DEV[3], Reward(DEV[12].address, 360, "second/1", 1))  # 2 INF, in the other town
     second.buy(DEV[12], "MILL", 3)  # a raise under way: 0.03 ETH
-    bridge = Bridge(deployed, f"sqlite:///{folder / 'bridge.sqlite'}").start()
+    # One bridge for both towns (issue 31): the first at /v1/…, each at /v1/towns/{slug}/….
+    bridge = Bridge(deployed, f"sqlite:///{folder / 'bridge.sqlite'}", towns=[made.path]).start()
     try:
         yield deployed, bridge
     finally:
@@ -137,3 +140,65 @@ def test_profit_claimed_is_every_part_and_each_part_is_named(lived: tuple[Deploy
     assert members == ONE // 2 and investors == ONE // 2
     assert int(native["claimed"]) == members + investors == int(money[-1]["claimed"]) == int(activity["profitClaimed"])
     assert int(native["deposited"]) == int(money[-1]["deposited"]) == 2 * ONE
+
+
+def test_one_bridge_serves_both_towns_each_at_its_own_path_and_neither_reads_the_other(
+    lived: tuple[Deployed, Bridge],
+) -> None:
+    """Issue 31: the bridge given two manifests lists both towns, answers every read of each under its own path
+    (the plain /v1/… keeps meaning the first), serves each town's page, and keeps each town's reads to its own."""
+    deployed, bridge = lived
+    towns = web.get(f"{bridge.url}/v1/towns", timeout=30).json()
+    assert [(t["slug"], t["town"], t["page"], t["acts"]) for t in towns] == [
+        ("figures-town", "Figures Town", "/towns/figures-town/", True),
+        ("second-town", "Second Town", "/towns/second-town/", False),
+    ]
+    first, second = (f"{bridge.url}{t['api']}" for t in towns)
+    # The first town at both of its paths, the same to the digit.
+    assert web.get(f"{first}/town", timeout=30).json()["infinityIssued"] == str(4 * ONE)
+    plain = web.get(f"{bridge.url}/v1/activity", timeout=30).json()
+    assert web.get(f"{first}/activity", timeout=30).json() == plain
+    # The second town: its name, member, INF, sale and reward, and nothing of the first's.
+    town = web.get(f"{second}/town", timeout=30).json()
+    assert (town["town"], town["members"], town["infinityIssued"]) == ("Second Town", 1, str(2 * ONE))
+    rewards = web.get(f"{second}/activity", timeout=30).json()["rewards"]
+    assert {r["member"] for r in rewards} == {DEV[12].address}
+    assert [b["symbol"] for b in web.get(f"{second}/businesses", timeout=30).json()] == ["MILL"]
+    history = web.get(f"{second}/members/{DEV[12].address}/history", timeout=30).json()
+    assert sorted(h["kind"] for h in history) == ["purchase", "reward"]
+    assert web.get(f"{first}/members/{DEV[12].address}/history", timeout=30).json() == []
+    config = web.get(f"{second}/config", timeout=30).json()
+    made = json.loads((deployed.folder / "second.json").read_text())["contracts"]
+    assert config["town"] == "Second Town" and config["contracts"]["TownRegistry"] == made["TownRegistry"]["address"]
+    # This bridge relays the first town's members' actions only (for now): the second's page sends from a wallet.
+    assert config["relayable"] == [] and web.get(f"{first}/config", timeout=30).json()["relayable"]
+    page = web.get(f"{bridge.url}/towns/second-town/", timeout=30)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    # A town it does not serve is a sentence naming those it does; the second town takes no participation here.
+    for path in ("/v1/towns/nowhere/town", "/towns/nowhere/"):
+        refused = web.get(f"{bridge.url}{path}", timeout=30)
+        assert refused.status_code == 404, path
+    assert "figures-town, second-town" in web.get(f"{bridge.url}/v1/towns/nowhere/town", timeout=30).json()["detail"]
+    posted = web.post(f"{second}/participations", json={}, timeout=30)
+    assert posted.status_code in (404, 405)
+
+
+def test_each_town_s_page_shows_its_own_town_and_the_network_page_links_every_town_served(
+    browser: Any,  # noqa: F811 - the fixture imported above
+    lived: tuple[Deployed, Bridge],
+) -> None:
+    _, bridge = lived
+    context = browser.new_context(bypass_csp=True)  # Playwright's waiting scripts are not the page's own
+    try:
+        page = context.new_page()
+        page.goto(f"{bridge.url}/towns/second-town/")
+        page.wait_for_function("document.getElementById('town-name').textContent === 'Second Town'", timeout=30_000)
+        page.wait_for_function("document.getElementById('issued').textContent === '2 INF'", timeout=10_000)
+        assert "MILL" in page.locator("#businesses").inner_text()
+        assert "BAKE" not in page.locator("#businesses").inner_text()
+        page.goto(f"{bridge.url}/network")
+        page.wait_for_selector("#countries a", timeout=30_000)
+        links = {a.inner_text(): a.get_attribute("href") for a in page.locator("#countries a").all()}
+        assert links == {"Figures Town": "/", "Second Town": "/towns/second-town/"}
+    finally:
+        context.close()

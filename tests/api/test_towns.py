@@ -1,0 +1,67 @@
+"""Which towns one bridge may serve, and the part of its URLs each gets (issue 31): checked before anything starts.
+One bridge serving two towns, read by HTTP, is in tests/api/test_figures.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.towns import check_towns, network_manifests, slugs
+from ost_chain.exceptions import ConfigError
+from ost_chain.manifest import FORMAT, TownManifest
+from tests import launch
+
+
+def town(name: str, registry: str, *, chain: int = 31337, network: str = "0x" + "aa" * 20) -> TownManifest:
+    contracts: dict[str, Any] = {"TownRegistry": {"address": registry}, "OstNetwork": {"address": network, "block": 1}}
+    return TownManifest.of({"format": FORMAT, "town": name, "chainId": chain, "contracts": contracts})
+
+
+A, B, C = ("0x" + d * 40 for d in "123")
+
+
+def test_towns_of_another_chain_or_network_or_given_twice_are_refused_in_a_sentence() -> None:
+    assert [t.town for t in check_towns([town("Prince Albert", A), town("Klaarstroom", B)])] == [
+        "Prince Albert",
+        "Klaarstroom",
+    ]
+    cases = {
+        "on chain 1 and Prince Albert on chain 31337: one bridge serves the towns of one chain": town(
+            "Elsewhere", B, chain=1
+        ),
+        "belongs to another OST network than Prince Albert": town("Elsewhere", B, network="0x" + "bb" * 20),
+        "Prince Albert is given twice": town("Prince Albert", A),
+    }
+    for said, other in cases.items():
+        with pytest.raises(ConfigError, match=said):
+            check_towns([town("Prince Albert", A), other])
+
+
+def test_each_town_gets_its_name_as_a_slug_and_a_name_taken_or_without_latin_letters_its_registry_too() -> None:
+    towns = [town("Prince Albert", A), town("Prince-Albert", B), town("بعلبك", C)]
+    assert slugs(towns) == ["prince-albert", "prince-albert-222222", "town-333333"]
+
+
+def test_a_network_folder_serves_its_default_town_first_then_the_rest_by_name(tmp_path: Path) -> None:
+    for name in ("klaarstroom.json", "prince-albert.json", "network.json"):
+        (tmp_path / name).write_text("{}")
+    assert [p.name for p in network_manifests(tmp_path)] == ["klaarstroom.json", "prince-albert.json"]
+    (tmp_path / "default-town").write_text("prince-albert.json\n")
+    assert [p.name for p in network_manifests(tmp_path)] == ["prince-albert.json", "klaarstroom.json"]
+    with pytest.raises(ConfigError, match="is not a folder of town manifests"):
+        network_manifests(tmp_path / "network.json")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="holds no town manifest"):
+        network_manifests(empty)
+
+
+def test_ost_api_takes_the_towns_as_repeated_manifests_or_a_network_folder_not_both(tmp_path: Path) -> None:
+    manifest = tmp_path / "town.json"
+    manifest.write_text(json.dumps({}))
+    done = launch.run(["api", "--manifest", str(manifest), "--network", str(tmp_path)], timeout=60)
+    assert done.returncode != 0
+    assert "either as --manifest (repeated) or as --network FOLDER, not both" in done.stdout + done.stderr
