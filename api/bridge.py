@@ -146,10 +146,12 @@ class Bridge:
         served = {}
         for slug, path, town in zip(slugs(towns), paths, towns, strict=True):
             if town is self.manifest:
-                served[slug] = ServedTown(slug, path, town, self.chain, self.index.reader)
+                served[slug] = ServedTown(slug, path, town, self.chain, self.index.reader, acts=True)
             else:
                 chain = ChainView(self.options, rpc_url, town, self.artifacts)
-                served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town))
+                served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), acts=False)
+        if len(served) != len(towns):
+            raise ConfigError("Two of the towns given would share one part of the bridge's URLs.")
         return served
 
     def served(self, slug: str | None) -> ServedTown:

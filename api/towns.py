@@ -30,6 +30,7 @@ class ServedTown:
     manifest: TownManifest
     chain: ChainView
     reader: IndexReader
+    acts: bool  # whether the bridge takes its participations, meals, relayed actions and phones (the first town only)
 
     @property
     def registry(self) -> str:
@@ -54,6 +55,12 @@ def check_towns(manifests: Iterable[TownManifest]) -> list[TownManifest]:
     towns = list(manifests)
     first = towns[0]
     network = first.contracts.get("OstNetwork")
+    if len(towns) > 1 and network is None:
+        raise ConfigError(
+            f"The manifest of {first.town} records no OST network: one bridge serves several towns of one network "
+            "(its index follows the network from its first block). Deploy the towns with a network, or run a bridge "
+            "for each."
+        )
     seen: set[str] = set()
     for town in towns:
         registry = town.address("TownRegistry")
@@ -76,11 +83,15 @@ def check_towns(manifests: Iterable[TownManifest]) -> list[TownManifest]:
 
 def slugs(towns: Iterable[TownManifest]) -> list[str]:
     """Each town's part of the URLs: its name as a slug; a name taken already, or without a Latin letter or digit,
-    gets the start of its registry's address too ("town-1a2b3c")."""
+    gets the start of its registry's address too ("town-1a2b3c"), and a number after that if that is taken too."""
     taken: list[str] = []
     for town in towns:
         slug = town_slug(town.town)
         if slug in taken or slug == "town":
             slug = f"{slug}-{town.address('TownRegistry')[2:8].lower()}"
+        base, n = slug, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
         taken.append(slug)
     return taken

@@ -16,9 +16,11 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 ///
 /// What differs from OpenZeppelin's, and why it is the same:
 /// - A target's answer to `isTrustedForwarder(this)` is asked once per transaction and kept in transient storage
-///   (EIP-1153), not asked again for every request of a batch. A target that changed its answer within one
-///   transaction could only have itself called with the signer appended: the forwarder holds nothing and may do
-///   nothing a stranger may not. `verify` asks afresh, as OpenZeppelin's does.
+///   (EIP-1153), not asked again for every request of a batch. Every town contract names its forwarder when it is
+///   made and never changes it. A target that changed its answer within one transaction would be called as by the
+///   forwarder, with the coin its signer signed for it and nothing more (the coin of a batch's other requests is
+///   theirs by their signatures); the forwarder holds no role and no allowance. `verify` asks afresh, as
+///   OpenZeppelin's does.
 /// - The request's gas is checked before the call, not after it (see `_forward`): a call is never made with less.
 /// - The request's hash and the forwarded call are built in memory past the free-memory pointer and not kept, so a
 ///   batch does not grow its memory request by request. The hash is the one OpenZeppelin's

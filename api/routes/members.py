@@ -8,26 +8,29 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from ..db import Meal, Participation, Status
-from ..deps import ChainDep, IndexDep, SessionDep, path_address
+from ..deps import ChainDep, IndexDep, ServedDep, SessionDep, path_address
 from ..models import MemberPublic
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 
 
 @router.get("/{address}", operation_id="getMember")
-def get_member(address: str, chain: ChainDep, session: SessionDep) -> MemberPublic:
-    """A member's (or investor's) INFINITY, shares, claimable profit, refunds due, and meals."""
+def get_member(address: str, chain: ChainDep, session: SessionDep, served: ServedDep) -> MemberPublic:
+    """A member's (or investor's) INFINITY, shares, claimable profit, refunds due, and meals (the meals and pending
+    participations the bridge recorded: of the town it acts for only)."""
     checked = path_address(address)
     view = chain.member(checked)
-    meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
-    pending = (
-        session.scalar(
-            select(func.count())
-            .select_from(Participation)
-            .where(Participation.member == checked, Participation.status.in_((Status.QUEUED, Status.SUBMITTED)))
+    meals = pending = 0
+    if served.acts:
+        meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
+        pending = (
+            session.scalar(
+                select(func.count())
+                .select_from(Participation)
+                .where(Participation.member == checked, Participation.status.in_((Status.QUEUED, Status.SUBMITTED)))
+            )
+            or 0
         )
-        or 0
-    )
     return MemberPublic(
         **{
             **view,

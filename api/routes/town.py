@@ -46,7 +46,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 @router.get("/v1/town")
-def get_town(chain: ChainDep, index: IndexDep, session: SessionDep) -> TownPublic:
+def get_town(chain: ChainDep, index: IndexDep, session: SessionDep, served: ServedDep) -> TownPublic:
     """The town at a glance: members, INFINITY issued, businesses, profit; and the bridge's counts. The figures are
     the index's (``indexedBlock``: the last block it has read)."""
     facts = chain.facts()
@@ -57,14 +57,19 @@ def get_town(chain: ChainDep, index: IndexDep, session: SessionDep) -> TownPubli
         "indexedBlock": indexed,
         "indexBehind": index.behind(facts["block"]),
     }
-    counts = session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
+    # The bridge's own records (participations, meals) are of the town it acts for: none of another town's.
+    counts = (
+        session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
+        if served.acts
+        else []
+    )
     return TownPublic(
         **{
             **summary,
             **{k: str(summary[k]) for k in ("infinityIssued", "infinityRedeemed", "infinityInCirculation")},
             "profit": {k: str(v) for k, v in summary["profit"].items()},
             "participations": {status: int(n) for status, n in counts},
-            "meals_served": int(session.scalar(select(func.count()).select_from(Meal)) or 0),
+            "meals_served": int(session.scalar(select(func.count()).select_from(Meal)) or 0) if served.acts else 0,
         }
     )
 
@@ -139,9 +144,9 @@ def get_towns(bridge: BridgeDep) -> list[ServedTownPublic]:
             registry=town.registry,
             page=f"/towns/{town.slug}/",
             api=f"/v1/towns/{town.slug}",
-            acts=n == 0,
+            acts=town.acts,
         )
-        for n, town in enumerate(bridge.towns.values())
+        for town in bridge.towns.values()
     ]
 
 
@@ -158,7 +163,7 @@ def config(
     """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
     and the contracts' enums (so the page keeps no copy of its own). ``relayable`` is empty for a town whose
     members' actions this bridge does not relay (only its first town's, for now)."""
-    acts = served is bridge.served(None)
+    acts = served.acts
     contracts = {k: v.address for k, v in record.contracts.items()}
     options = settings.bridge
     selectors = {call: "0x" + fn.selector.hex() for call, fn in calls.items()}

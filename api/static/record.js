@@ -1,6 +1,6 @@
 // One Small Town dashboard: the town on record — its documents checked against the hashes on chain, its
 // pictures with a sentence each, its 12-month plan and its latest rewards (app.js reads the town; the other parts draw the rest).
-import { $, count, el, i18n, inTown, N_, short, t, tn, units } from './common.js';
+import { $, count, el, i18n, inTown, N_, short, t, tn, townRoot, units } from './common.js';
 import { coin, openPhases, state } from './state.js';
 
 // ── the launch on record: documents checked here, against the SHA-256 the town published on chain ──
@@ -166,7 +166,7 @@ export function renderPlan(plan) {
 export function renderRewards(rewards) {
   const list = $('rewards');
   list.replaceChildren(...rewards.map((r) => {
-    const member = el('a', { href: `/m/${r.member}`, title: r.member }, short(r.member));
+    const member = el('a', { href: `${townRoot}m/${r.member}`, title: r.member }, short(r.member));
     const words = t('{when}: {member} earned {amount} for {time} on {project}', {
       when: i18n.date(r.time), member: '\u0000', amount: `${units(r.amount, 18)} INF`,
       time: worked(r.minutes), project: r.projectName,

@@ -175,12 +175,12 @@ async function relay(label, to, data) {
     say(t('{action}: sent through the town\'s bridge, waiting for the chain to confirm…', { action: label }));
     for (let i = 0; i < 240 && !['confirmed', 'failed'].includes(relayed.status); i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      relayed = await api(`/v1/relay/${relayed.relayId}`);
+      relayed = await api(`/v1/relay/${relayed.relayId}`, { own: true });
     }
     if (relayed.status !== 'confirmed') {
       throw new Error(`${label}: ${relayed.reason || t('not confirmed after two minutes.')}`);
     }
-    const quota = await api(`/v1/relay/quota/${state.account}`);
+    const quota = await api(`/v1/relay/quota/${state.account}`, { own: true });
     say(t('{action}: done in block {block}; the town paid the fee.', { action: label, block: relayed.block }) +
       ` ${quota.sentence}`, 'ok');
     done = relayed;
@@ -223,7 +223,7 @@ export async function showQuota(mine) {
   if (!mine || !state.config.relayable.length) return; // a town whose actions this bridge does not relay
   const balance = BigInt(await rpc('eth_getBalance', [state.account, 'latest']));
   if (balance > 0n) return;
-  const quota = await api(`/v1/relay/quota/${state.account}`);
+  const quota = await api(`/v1/relay/quota/${state.account}`, { own: true });
   line.textContent = `${t('Your wallet holds no coin for fees: you sign, and the town pays.')} ${quota.sentence}`;
   line.hidden = false;
 }

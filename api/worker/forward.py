@@ -111,7 +111,10 @@ class Forwarding:
         (the desk's estimates before any): if it passes, the estimate is no more, and the margin goes on top. Only
         if it fails is it estimated — a request that would starve is the guess's fault, not the member's."""
         per_row = self.sizes.per_row(BatchKind.RELAY)
-        guess = 21_000 + (per_row * len(rows) if per_row else sum(r.estimate - 21_000 for r in rows))
+        used = per_row * len(rows) if per_row else sum(r.estimate - 21_000 for r in rows)
+        # The forwarder makes a call only with its request's whole signed gas still there (and a little for the
+        # call itself): the guess leaves that for the largest, on top of what the batch uses.
+        guess = 21_000 + used + max(r.gas for r in rows) * 64 // 63 + 1_100
         call = {"from": self.sender.relayer.address, "to": town.forwarder.address, "data": "0x" + data.hex()}
         try:  # the guess itself must pass: then it is no less than the estimate, and the headroom is whole on top
             rpc("eth_call", {**call, "gas": hex(min(guess, room))}, "latest")

@@ -260,7 +260,9 @@ def _serve(
     """Serve the bridge for the town of ``record`` and ``towns`` beside it until ``stop``, saying first what runs
     where."""
     summary = _summary(record, notes, time.monotonic() - started)
-    running = [start(record.path, node.rpc_url, api_port, towns=towns) for start in services().values()]
+    # A service of an older plugin takes no towns: given only when there are more towns than the first.
+    more = {"towns": towns} if towns else {}
+    running = [start(record.path, node.rpc_url, api_port, **more) for start in services().values()]
     ost = _ost()
     console.print()
     for service in running:

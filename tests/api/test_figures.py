@@ -161,6 +161,9 @@ def test_one_bridge_serves_both_towns_each_at_its_own_path_and_neither_reads_the
     # The second town: its name, member, INF, sale and reward, and nothing of the first's.
     town = web.get(f"{second}/town", timeout=30).json()
     assert (town["town"], town["members"], town["infinityIssued"]) == ("Second Town", 1, str(2 * ONE))
+    assert (town["participations"], town["mealsServed"]) == ({}, 0)  # the bridge records the first town's only
+    member = web.get(f"{second}/members/{DEV[12].address}", timeout=30).json()
+    assert (member["infinity"], member["meals"], member["participationsPending"]) == (str(2 * ONE), 0, 0)
     rewards = web.get(f"{second}/activity", timeout=30).json()["rewards"]
     assert {r["member"] for r in rewards} == {DEV[12].address}
     assert [b["symbol"] for b in web.get(f"{second}/businesses", timeout=30).json()] == ["MILL"]

@@ -43,6 +43,21 @@ def test_towns_of_another_chain_or_network_or_given_twice_are_refused_in_a_sente
 def test_each_town_gets_its_name_as_a_slug_and_a_name_taken_or_without_latin_letters_its_registry_too() -> None:
     towns = [town("Prince Albert", A), town("Prince-Albert", B), town("بعلبك", C)]
     assert slugs(towns) == ["prince-albert", "prince-albert-222222", "town-333333"]
+    # A name that is another's slug with its registry's start: never the same slug twice (found by review).
+    towns = [town("Prince Albert 222222", A), town("Prince Albert", C), town("Prince-Albert", B)]
+    assert slugs(towns) == ["prince-albert-222222", "prince-albert", "prince-albert-222222-2"]
+
+
+def test_several_towns_without_a_network_are_refused_one_alone_is_served() -> None:
+    lone = TownManifest.of(
+        {"format": FORMAT, "town": "Lone", "chainId": 1, "contracts": {"TownRegistry": {"address": A}}}
+    )
+    assert check_towns([lone]) == [lone]
+    other = TownManifest.of(
+        {"format": FORMAT, "town": "Other", "chainId": 1, "contracts": {"TownRegistry": {"address": B}}}
+    )
+    with pytest.raises(ConfigError, match="records no OST network"):
+        check_towns([lone, other])
 
 
 def test_a_network_folder_serves_its_default_town_first_then_the_rest_by_name(tmp_path: Path) -> None:
