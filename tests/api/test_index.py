@@ -31,7 +31,9 @@ from ost_chain.townclient import Reward, Town
 from tests import launch, web
 from tests.api.conftest import DEV, Bridge, Databases, Deployed, deploy_town, wait_until
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")  # the index on each database
+# The index on each database: what it holds, a rebuild, a reorganisation's undoing. What does not depend on the
+# database (where it begins, learning a town) runs on SQLite; replicas sharing one index, on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 ONE = 10**18
 PLAN = """
@@ -153,6 +155,7 @@ def test_the_index_says_what_the_chain_says_after_every_kind_of_history(lived: t
     assert reader.figures()["infinityRedeemed"] == ONE // 2 and reader.totals()["sold:1"] == 0  # refunded in full
 
 
+@pytest.mark.databases("sqlite")
 def test_the_index_begins_where_the_network_began_and_never_at_block_0(lived: tuple[Deployed, IndexReader]) -> None:
     """The review of issue 29's network index: a town manifest recorded the network without its block, so the index
     began at block 0 (a public chain's whole history, read before any figure). Now the town's manifest keeps it, and
@@ -189,6 +192,7 @@ businesses: [{name: Mill, symbol: MILL, shares: 20, minimum: 20, price: 0.01}]
 """
 
 
+@pytest.mark.databases("sqlite")
 def test_a_town_created_while_the_index_follows_is_learned_and_kept_apart(
     tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> None:
@@ -277,6 +281,7 @@ def test_the_index_stays_its_confirmations_behind_the_head(tmp_path_factory: pyt
         d.node.stop()
 
 
+@pytest.mark.databases("postgresql")
 def test_health_says_how_far_behind_the_index_is_and_one_replica_writes_it(
     tmp_path_factory: pytest.TempPathFactory, databases: Databases
 ) -> None:
