@@ -86,7 +86,6 @@ class Bridge:
         self.wallet_calls = wallet_calls(self.artifacts)
         self.chain = ChainView(self.options, settings.chain_url, self.manifest, self.artifacts)
         self.index = TownIndex(self.sessions, settings.chain_url, self.manifest, self.artifacts, self.options)
-        self.towns = self._served(settings.chain_url)  # by slug, the first town first
         self.relayer = relayer or self._relayer()
         self.worker = Worker(
             self.options,
@@ -107,6 +106,7 @@ class Bridge:
         self._keys: dict[str, tuple[float, KeyInfo | None]] = {}
         # A row queued here wakes the worker at once: idle, it looks less often.
         self.intake.queued = self.relay_desk.queued = self.worker.wake
+        self.towns = self._served(settings.chain_url)  # by slug, the first town first
 
     def known_key(self, presented: str) -> Any:
         hit = self._keys.get(presented)
@@ -146,10 +146,14 @@ class Bridge:
         served = {}
         for slug, path, town in zip(slugs(towns), paths, towns, strict=True):
             if town is self.manifest:
-                served[slug] = ServedTown(slug, path, town, self.chain, self.index.reader, acts=True)
-            else:
-                chain = ChainView(self.options, rpc_url, town, self.artifacts)
-                served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), acts=False)
+                served[slug] = ServedTown(slug, path, town, self.chain, self.index.reader, self.relay_desk, acts=True)
+                continue
+            # Its members' relayed actions: its own desk (its policy, its contracts), the network's forwarder, this
+            # bridge's relayer and worker.
+            desk = RelayDesk(path, self.artifacts, self.chain_id, self.relayer.address, rpc_url)
+            desk.queued = self.worker.wake
+            chain = ChainView(self.options, rpc_url, town, self.artifacts)
+            served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), desk, acts=False)
         if len(served) != len(towns):
             raise ConfigError("Two of the towns given would share one part of the bridge's URLs.")
         return served

@@ -91,8 +91,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def get_relay_desk(request: Request) -> RelayDesk:
-    """The door of members' relayed actions: the town's policy and every check of a signed request."""
-    return request.app.state.bridge.relay_desk
+    """The door of the town's members' relayed actions: its policy and every check of a signed request."""
+    return get_served(request).desk
 
 
 DeskDep = Annotated[RelayDesk, Depends(get_relay_desk)]

@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
         health,
     ):
         app.include_router(module.router)
-    app.include_router(in_each_town((town, businesses, members, documents)))
+    app.include_router(in_each_town((town, businesses, members, documents), acting=(relay,)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -109,16 +109,17 @@ def _town_named(request: Request, town: Annotated[str, Path(description="The tow
     request.app.state.bridge.served(town)
 
 
-def in_each_town(modules: tuple[ModuleType, ...]) -> APIRouter:
-    """Every read of a town (the GET routes under /v1/ of ``modules``) again under /v1/towns/{town}/…, for each town
-    the bridge serves; the route's dependencies find the town from the path (``deps.get_served``)."""
+def in_each_town(modules: tuple[ModuleType, ...], acting: tuple[ModuleType, ...] = ()) -> APIRouter:
+    """Every read of a town (the GET routes under /v1/ of ``modules``), and every route of ``acting`` (what the bridge
+    does for every town it serves: members' relayed actions), again under /v1/towns/{town}/…; the route's
+    dependencies find the town from the path (``deps.get_served``)."""
     scoped = APIRouter()
-    for module in modules:
+    for module in (*modules, *acting):
         for route in module.router.routes:
             if not isinstance(route, APIRoute) or not route.path.startswith("/v1/") or route.path == "/v1/towns":
                 continue
             methods = route.methods or set()
-            if not methods or not methods <= {"GET", "HEAD"}:
+            if not methods or (module not in acting and not methods <= {"GET", "HEAD"}):
                 continue
             scoped.add_api_route(
                 "/v1/towns/{town}" + route.path.removeprefix("/v1"),

@@ -17,6 +17,7 @@ from ost_chain.network import DEFAULT_TOWN
 from ost_chain.ostnetwork import NETWORK_FILE
 
 from .chain import ChainView
+from .gasless import RelayDesk
 from .index.book import checksummed
 from .index.reads import IndexReader
 
@@ -30,7 +31,8 @@ class ServedTown:
     manifest: TownManifest
     chain: ChainView
     reader: IndexReader
-    acts: bool  # whether the bridge takes its participations, meals, relayed actions and phones (the first town only)
+    desk: RelayDesk  # its members' relayed actions: its policy, its contracts
+    acts: bool  # whether the bridge takes its participations, meals and phones (the first town's only, so far)
 
     @property
     def registry(self) -> str:

@@ -157,8 +157,8 @@ class ServedTownPublic(BaseModel):
     page: str = Field(description="The town's page on this bridge.")
     api: str = Field(description="Where this bridge answers for the town.")
     acts: bool = Field(
-        description="Whether this bridge takes the town's participations, relayed actions and phone sessions (its "
-        "first town's only, for now; every town's reads are served)."
+        description="Whether this bridge takes the town's participations, meals and phone sessions (its first "
+        "town's only, for now); every town's reads and members' relayed actions are served."
     )
 
 

@@ -157,13 +157,9 @@ def config(
     desk: DeskDep,
     settings: SettingsDep,
     calls: WalletCallsDep,
-    bridge: BridgeDep,
-    served: ServedDep,
 ) -> ConfigPublic:
     """What the dashboard needs to build wallet transactions: the chain, the contracts, the call selectors,
-    and the contracts' enums (so the page keeps no copy of its own). ``relayable`` is empty for a town whose
-    members' actions this bridge does not relay (only its first town's, for now)."""
-    acts = served.acts
+    and the contracts' enums (so the page keeps no copy of its own)."""
     contracts = {k: v.address for k, v in record.contracts.items()}
     options = settings.bridge
     selectors = {call: "0x" + fn.selector.hex() for call, fn in calls.items()}
@@ -184,7 +180,7 @@ def config(
         calls=fragments,
         relayable=sorted(
             "0x" + selector.hex()
-            for offered in (desk.by_contract.values() if acts else ())
+            for offered in desk.by_contract.values()
             for selector, (action, _) in offered.items()
             if action.page
         ),
@@ -193,7 +189,7 @@ def config(
         forwarder=ForwarderPublic(
             address=record.address("TownForwarder"),
             name=desk.domain_name(chain.town()),
-            minInfTransfer=str(int((desk.policy() if acts else record.gasless).min_inf_transfer * 10**18)),
+            minInfTransfer=str(int(desk.policy().min_inf_transfer * 10**18)),
             types=WALLET_TYPES,
         ),
         chain=ChainPublic(

@@ -20,11 +20,10 @@ export const apiBase = townInPath ? `/v1/towns/${townInPath[1]}` : '/v1';
 // A path of the bridge's town API (/v1/town, /v1/documents/…) as this page's town has it.
 export function inTown(path) { return path.startsWith('/v1/') ? apiBase + path.slice(3) : path; }
 
-// The bridge's answer to GET ``path`` (a town's path, as inTown has it; the bridge's own, as it stands, with
-// ``{ own: true }``: the relay, which acts for the bridge's first town); a refusal as an Error with the bridge's
+// The bridge's answer to GET ``path`` (a town's path, as inTown has it); a refusal as an Error with the bridge's
 // sentence, in the reader's language.
-export async function api(path, { own = false } = {}) {
-  const response = await fetch(own ? path : inTown(path), { headers: { Accept: 'application/json', 'Accept-Language': i18n.lang } });
+export async function api(path) {
+  const response = await fetch(inTown(path), { headers: { Accept: 'application/json', 'Accept-Language': i18n.lang } });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.detail || t('The town\'s bridge answered {status}.', { status: response.status }));
   return body;

@@ -2,7 +2,7 @@
 // the ABI the bridge serves: calldata.js), or, for a member without coin for gas, signed and relayed by the town's
 // bridge; buying, finalizing, refunds, claims and sending INF or shares (app.js reads the town; account.js and
 // businesses.js draw it).
-import { $, amountFrom, api, count, i18n, short, t, tn, units } from './common.js';
+import { $, amountFrom, api, count, i18n, inTown, short, t, tn, units } from './common.js';
 import { address, decode, encode } from './calldata.js';
 import { assetOf, changed, coin, say, state } from './state.js';
 
@@ -163,7 +163,7 @@ async function relay(label, to, data) {
     say(t('{action}: your wallet holds no coin for the fee, so sign the request and the town\'s bridge sends it…', { action: label }));
     const signature = await signTyped('ForwardRequest', { name: forwarder.name, verifyingContract: forwarder.address },
       message);
-    const response = await fetch('/v1/relay', {
+    const response = await fetch(inTown('/v1/relay'), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Accept-Language': i18n.lang },
       body: JSON.stringify({ ...message, signature }),
@@ -175,12 +175,12 @@ async function relay(label, to, data) {
     say(t('{action}: sent through the town\'s bridge, waiting for the chain to confirm…', { action: label }));
     for (let i = 0; i < 240 && !['confirmed', 'failed'].includes(relayed.status); i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      relayed = await api(`/v1/relay/${relayed.relayId}`, { own: true });
+      relayed = await api(`/v1/relay/${relayed.relayId}`);
     }
     if (relayed.status !== 'confirmed') {
       throw new Error(`${label}: ${relayed.reason || t('not confirmed after two minutes.')}`);
     }
-    const quota = await api(`/v1/relay/quota/${state.account}`, { own: true });
+    const quota = await api(`/v1/relay/quota/${state.account}`);
     say(t('{action}: done in block {block}; the town paid the fee.', { action: label, block: relayed.block }) +
       ` ${quota.sentence}`, 'ok');
     done = relayed;
@@ -220,10 +220,10 @@ async function permitDomain(token) {
 export async function showQuota(mine) {
   const line = $('me-gasless');
   line.hidden = true;
-  if (!mine || !state.config.relayable.length) return; // a town whose actions this bridge does not relay
+  if (!mine) return;
   const balance = BigInt(await rpc('eth_getBalance', [state.account, 'latest']));
   if (balance > 0n) return;
-  const quota = await api(`/v1/relay/quota/${state.account}`, { own: true });
+  const quota = await api(`/v1/relay/quota/${state.account}`);
   line.textContent = `${t('Your wallet holds no coin for fees: you sign, and the town pays.')} ${quota.sentence}`;
   line.hidden = false;
 }

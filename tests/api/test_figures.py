@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from eth_account import Account
 
 from ost_chain.deploy import deploy_plan
+from ost_chain.gasless import prepare, sign
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
 from tests import launch, web
-from tests.api.conftest import DEV, Bridge, Deployed, deploy_town
+from tests.api.conftest import DEV, Bridge, Deployed, deploy_town, wait_until
 from tests.dashboard.conftest import browser  # noqa: F401 - the pages' browser, for each town's page below
 
 SIGNERS = {a.address: a for a in DEV}
@@ -173,8 +175,8 @@ def test_one_bridge_serves_both_towns_each_at_its_own_path_and_neither_reads_the
     config = web.get(f"{second}/config", timeout=30).json()
     made = json.loads((deployed.folder / "second.json").read_text())["contracts"]
     assert config["town"] == "Second Town" and config["contracts"]["TownRegistry"] == made["TownRegistry"]["address"]
-    # This bridge relays the first town's members' actions only (for now): the second's page sends from a wallet.
-    assert config["relayable"] == [] and web.get(f"{first}/config", timeout=30).json()["relayable"]
+    # Both towns' members' actions are relayed, each town's by its own desk (its policy, its contracts).
+    assert config["relayable"] == web.get(f"{first}/config", timeout=30).json()["relayable"] != []
     page = web.get(f"{bridge.url}/towns/second-town/", timeout=30)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     # A town it does not serve is a sentence naming those it does; the second town takes no participation here.
@@ -205,3 +207,38 @@ def test_each_town_s_page_shows_its_own_town_and_the_network_page_links_every_to
         assert links == {"Figures Town": "/", "Second Town": "/towns/second-town/"}
     finally:
         context.close()
+
+
+def test_a_member_of_the_second_town_with_no_coin_acts_through_its_own_route_and_not_the_first_town_s(
+    lived: tuple[Deployed, Bridge],
+) -> None:
+    """Issue 31: one bridge relays every town's members' actions, each through its town's route and desk: a member
+    of the second town who never held coin sends INF there; the same signed request is refused on the first town's
+    route, and nothing of it is queued there."""
+    deployed, bridge = lived
+    second = Town.load(deployed.client, deployed.folder / "second.json")
+    member = Account.create()
+    second.add_members(DEV[2], [member.address])
+    second.reward(DEV[3], Reward(member.address, 540, f"second/{member.address}", 1))  # 3 INF
+    assert deployed.client.balance(member.address) == 0
+    name = second.forwarder.functions.eip712Domain().call()[1]
+    fn = second.infinity.functions.transfer(DEV[12].address, ONE)
+    request = sign(
+        member, prepare(second, member.address, fn), deployed.client.chain_id, second.forwarder.address, name
+    )
+    refused = web.post(f"{bridge.url}/v1/relay", json=request.as_json(), timeout=30)
+    assert refused.status_code == 422, refused.text
+    assert "is not a contract of Figures Town the town relays for" in refused.json()["detail"]
+    accepted = web.post(f"{bridge.url}/v1/towns/second-town/relay", json=request.as_json(), timeout=30)
+    assert accepted.status_code == 202, accepted.text
+    relay_id = accepted.json()["relayId"]
+
+    def done() -> dict | None:
+        body = web.get(f"{bridge.url}/v1/towns/second-town/relay/{relay_id}", timeout=30).json()
+        return body if body["status"] in ("confirmed", "failed") else None
+
+    assert wait_until(done)["status"] == "confirmed"
+    assert second.infinity.functions.balanceOf(member.address).call() == 2 * ONE
+    assert deployed.client.balance(member.address) == 0
+    quota = web.get(f"{bridge.url}/v1/towns/second-town/relay/quota/{member.address}", timeout=30).json()
+    assert quota["used"] == 1
