@@ -28,7 +28,7 @@ from .pace import RateLimiter
 from .problems import Problem
 from .settings import Settings
 from .sms import Outbox
-from .towns import ServedTown, check_towns, slugs
+from .towns import ServedTown, check_towns, name_unnamed_relays, slugs
 from .ussd import PhoneMenu
 from .worker import Worker
 
@@ -107,6 +107,7 @@ class Bridge:
         # A row queued here wakes the worker at once: idle, it looks less often.
         self.intake.queued = self.relay_desk.queued = self.worker.wake
         self.towns = self._served(settings.chain_url)  # by slug, the first town first
+        self._name_first_town()
 
     def known_key(self, presented: str) -> Any:
         hit = self._keys.get(presented)
@@ -157,6 +158,9 @@ class Bridge:
         if len(served) != len(towns):
             raise ConfigError("Two of the towns given would share one part of the bridge's URLs.")
         return served
+
+    def _name_first_town(self) -> None:
+        name_unnamed_relays(self.sessions, next(iter(self.towns.values())).registry)
 
     def served(self, slug: str | None) -> ServedTown:
         """The town of ``slug`` (the first when None), or a 404 naming the towns served."""

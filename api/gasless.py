@@ -274,16 +274,18 @@ class RelayDesk:
                     kind="below-minimum",
                 )
         today = quota.today(manifest)
-        quota.within_quota(session, signer, today, policy, 0, before)
+        registry = town.registry.address  # the town whose desk this is: its quotas are its own
+        quota.within_quota(session, signer, today, policy, 0, before, town=registry)
         contract = self._targets.get(request.to.lower())
         estimate = self.chain.simulate(town, request, needed, contract, follower=position > 0)
-        quota.within_quota(session, signer, today, policy, estimate, before)  # the gas with this action's own
+        quota.within_quota(session, signer, today, policy, estimate, before, town=registry)  # with this action's gas
         day = today[0]
         return Checked(
             {
                 "id": "0x" + request.digest(self.chain_id, town.forwarder.address, name).hex(),
                 "signer": signer,
                 "target": request.to,
+                "town": registry,
                 "action": action.slug,
                 "nonce": request.nonce,
                 "gas": request.gas,

@@ -25,12 +25,18 @@ def today(manifest: TownManifest) -> tuple[str, str, int]:
     return now.date().isoformat(), f"{midnight:%H:%M} {midnight.tzname()}", seconds
 
 
-def used_today(session: BridgeSession, signer: str, day: str) -> tuple[int, int]:
-    """What ``signer`` has used of ``day``: relayed actions counted, and their gas (as used, else estimated)."""
+def used_today(session: BridgeSession, signer: str, day: str, town: str) -> tuple[int, int]:
+    """What ``signer`` has used of ``day`` in ``town`` (its registry; a member of two towns has a day in each):
+    relayed actions counted, and their gas (as used, else estimated)."""
     count, gas = session.execute(
         select(
             func.count(), func.coalesce(func.sum(func.coalesce(RelayRequest.gas_used, RelayRequest.estimate)), 0)
-        ).where(RelayRequest.signer == signer, RelayRequest.day == day, RelayRequest.counted.is_(True))
+        ).where(
+            RelayRequest.signer == signer,
+            RelayRequest.day == day,
+            RelayRequest.town == town,
+            RelayRequest.counted.is_(True),
+        )
     ).one()
     return int(count), int(gas)
 
@@ -42,11 +48,13 @@ def within_quota(
     p: GaslessPolicy,
     more_gas: int,
     before: tuple[int, int] = (0, 0),
+    *,
+    town: str,
 ) -> None:
     """Refuse when ``signer`` has used today's actions, or today's gas with ``more_gas`` added (``before``: what
     the same group queues ahead of this one)."""
     day, next_day, seconds_left = today
-    count, gas = used_today(session, signer, day)
+    count, gas = used_today(session, signer, day, town)
     count, gas = count + before[0], gas + before[1]
     wait = {"Retry-After": str(seconds_left)}
     if count >= p.free_actions_per_day:

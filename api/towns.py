@@ -11,12 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
+
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import TownManifest, town_slug
 from ost_chain.network import DEFAULT_TOWN
 from ost_chain.ostnetwork import NETWORK_FILE
 
 from .chain import ChainView
+from .db import BridgeSession, RelayRequest
 from .gasless import RelayDesk
 from .index.book import checksummed
 from .index.reads import IndexReader
@@ -97,3 +101,11 @@ def slugs(towns: Iterable[TownManifest]) -> list[str]:
             slug = f"{base}-{n}"
         taken.append(slug)
     return taken
+
+
+def name_unnamed_relays(make_session: sessionmaker[BridgeSession], first: str) -> int:
+    """Relayed requests from before their town was recorded (revision 0010) were the bridge's first town's: named so
+    (``first``, its registry), once — a replica starting beside finds none left. The rows named."""
+    with make_session() as session, session.writing():
+        named = session.execute(update(RelayRequest).where(RelayRequest.town == "").values(town=first))
+    return int(getattr(named, "rowcount", 0) or 0)

@@ -151,11 +151,15 @@ class RelayRequest(Base):
             postgresql_where=text("status != 'failed'"),
         ),
         Index("ix_relays_signer_day", "signer", "day"),
+        Index("ix_relays_town_status", "town", "status", "created_at"),  # each town's turn in a batch
     )
 
     id: Mapped[str] = mapped_column(String(66), primary_key=True)  # the EIP-712 hash the member signed
     signer: Mapped[str] = mapped_column(String(42))
     target: Mapped[str] = mapped_column(String(42))
+    # The town whose desk took it (its registry): "" only in a row from before revision 0010 that the bridge has not
+    # named yet (it names its first town in them when it starts).
+    town: Mapped[str] = mapped_column(String(42), server_default="")
     action: Mapped[str] = mapped_column(String(40))  # the member action's slug: "send-inf" (ost_chain/actions.py)
     nonce: Mapped[int] = mapped_column(BigInteger)
     gas: Mapped[int] = mapped_column(BigInteger)  # the gas the member's request gives its call

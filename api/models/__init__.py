@@ -13,6 +13,7 @@ from .health import (
     IndexHealth,
     QueueHealth,
     RelayerHealth,
+    TownRelays,
 )
 from .relay import (
     PhoneOrderCreate,
@@ -85,6 +86,7 @@ __all__ = [
     "RelayPublic",
     "RelayQuota",
     "RelayerHealth",
+    "TownRelays",
     "RewardPublic",
     "TownPublic",
     "check_address",

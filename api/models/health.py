@@ -34,6 +34,11 @@ class QueueHealth(BaseModel):
     stalled: bool = Field(default=False, description="Rows wait and nothing was mined for a while: 503.")
 
 
+class TownRelays(BaseModel):
+    spent_last_day: str = Field(description="Wei the relayer paid for this town's members' actions in 24 hours.")
+    relayed_last_day: int = Field(description="This town's members' actions relayed in the last 24 hours.")
+
+
 class RelayerHealth(BaseModel):
     address: str
     balance: str | None = Field(default=None, description="Wei, as a decimal string.")
@@ -44,6 +49,11 @@ class RelayerHealth(BaseModel):
         default=None, description="Days its balance lasts at the last 24 hours' rate (absent when it spent nothing)."
     )
     sentence: str | None = Field(default=None, description="The same, in words.")
+    towns: dict[str, TownRelays] | None = Field(
+        default=None,
+        description="By town served (its slug): what its members' relayed actions cost the relayer in the last 24 "
+        "hours. One relayer pays for every town.",
+    )
 
 
 class IndexHealth(BaseModel):

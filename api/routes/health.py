@@ -13,7 +13,7 @@ from ost_chain.units import money
 from ..bridge import Bridge
 from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
-from ..models import ChainHealth, DatabaseHealth, Health, IndexHealth, QueueHealth, RelayerHealth
+from ..models import ChainHealth, DatabaseHealth, Health, IndexHealth, QueueHealth, RelayerHealth, TownRelays
 from ..problems import UNREACHABLE
 from ..worker import report
 
@@ -109,6 +109,11 @@ def health(bridge: BridgeDep) -> JSONResponse:
     try:
         depth, oldest, relays = report.queue_stats(bridge.sessions)
         _spend(relayer, report.spend(bridge.sessions), bridge.options.native_symbol)
+        by_town = report.spend_by_town(bridge.sessions)
+        relayer.towns = {}
+        for slug, served in bridge.towns.items():
+            spent, relayed = by_town.get(served.registry, (0, 0))
+            relayer.towns[slug] = TownRelays(spent_last_day=str(spent), relayed_last_day=relayed)
     except Exception as exc:
         if not is_outage(exc):
             raise

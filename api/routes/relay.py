@@ -19,7 +19,16 @@ from ost_chain.redact import scrub
 from .. import relay_quota
 from ..chain import Unreachable
 from ..db import BridgeSession, RelayRequest, Status
-from ..deps import ChainDep, DeskDep, LanguageDep, SessionDep, SettingsDep, TownRecordDep, path_address
+from ..deps import (
+    ChainDep,
+    DeskDep,
+    LanguageDep,
+    ServedDep,
+    SessionDep,
+    SettingsDep,
+    TownRecordDep,
+    path_address,
+)
 from ..gasless import GATEWAY
 from ..i18n import Words, in_language
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
@@ -112,14 +121,14 @@ def _client(expected: SecretStr | None, request: Request) -> str:
 
 @router.get("/quota/{address}", response_model=RelayQuota, operation_id="relayQuota")
 def quota(
-    address: str, desk: DeskDep, record: TownRecordDep, session: SessionDep, language: LanguageDep
+    address: str, desk: DeskDep, record: TownRecordDep, session: SessionDep, language: LanguageDep, served: ServedDep
 ) -> dict[str, Any]:
     """How many of today's free actions a member has left, and when the next day's begin (the sentence in the
     language ``Accept-Language`` asks for, when the town speaks it)."""
     address = path_address(address)
     policy = desk.policy()
     day, next_day, _ = relay_quota.today(record)
-    used, gas = relay_quota.used_today(session, address, day)
+    used, gas = relay_quota.used_today(session, address, day, served.registry)
     left = max(0, policy.free_actions_per_day - used) if gas < policy.gas_per_member_per_day else 0
     return RelayQuota(
         address=address,

@@ -58,19 +58,12 @@ class Forwarding:
     def send(
         self, session: BridgeSession, town: Town, latest: dict[str, Any], nonce: int, *, full_only: bool = False
     ) -> bool:
-        """Send the oldest queued requests (one per signer: the desk lets one wait at a time) in one transaction at
-        ``nonce``, as many as fit a batch's gas (``full_only``: only if that many wait). A request that fails its
-        checks is settled alone; the rest go on."""
+        """Send the oldest queued requests, each town in turn (one per signer: the desk lets one wait at a time), in
+        one transaction at ``nonce``, as many as fit a batch's gas (``full_only``: only if that many wait). A request
+        that fails its checks is settled alone; the rest go on."""
         room = pipeline.room(latest)
         most = self.sizes.rows(BatchKind.RELAY, room - HEADROOM, self.batch_size)
-        rows = list(
-            session.scalars(
-                select(RelayRequest)
-                .where(RelayRequest.status == RelayStatus.QUEUED)
-                .order_by(RelayRequest.created_at)
-                .limit(most)
-            )
-        )
+        rows = in_turn(session, most)
         if not rows:
             return False
         if full_only and len(rows) < most and (utcnow() - rows[0].created_at).total_seconds() < PARTIAL_AFTER:
@@ -300,6 +293,23 @@ class Forwarding:
             self.confirmed += 1
         else:
             row.status, row.reason = RelayStatus.FAILED, Words("It reverted on chain; it counts as today's action.")
+
+
+def in_turn(session: BridgeSession, most: int) -> list[RelayRequest]:
+    """The queued requests of the next batch, at most ``most``, oldest first, each town served taking its turn: every
+    town with requests waiting has an equal share of the batch (its own oldest), and what a town leaves of its share
+    goes to the oldest of the rest. So one town's backlog never holds up another town's members."""
+    queued = RelayRequest.status == RelayStatus.QUEUED
+    towns = list(session.scalars(select(RelayRequest.town).where(queued).distinct()))
+    oldest = select(RelayRequest).where(queued).order_by(RelayRequest.created_at, RelayRequest.id)
+    if len(towns) <= 1:
+        return list(session.scalars(oldest.limit(most)))
+    share = max(1, most // len(towns))
+    taken = [row for town in towns for row in session.scalars(oldest.where(RelayRequest.town == town).limit(share))]
+    if len(taken) < most:
+        chosen = {row.id for row in taken}
+        taken += list(session.scalars(oldest.where(RelayRequest.id.not_in(chosen)).limit(most - len(taken))))
+    return sorted(taken, key=lambda row: (row.created_at, row.id))[:most]
 
 
 def relay_gas(estimate: int, rows: list[RelayRequest]) -> int:

@@ -40,3 +40,20 @@ def spend(make_session: sessionmaker[BridgeSession]) -> tuple[int, int]:
             .where(RelayRequest.updated_at >= since, RelayRequest.block.is_not(None))
         )
     return spent, int(relayed or 0)
+
+
+def spend_by_town(make_session: sessionmaker[BridgeSession]) -> dict[str, tuple[int, int]]:
+    """By town (its registry): what its members' relayed actions cost the relayer in the last 24 hours (wei, each
+    action's part of its batch), and how many were relayed."""
+    since = utcnow() - timedelta(days=1)
+    with make_session() as session:
+        rows = session.execute(
+            select(RelayRequest.town, RelayRequest.cost).where(
+                RelayRequest.updated_at >= since, RelayRequest.block.is_not(None)
+            )
+        ).all()
+    towns: dict[str, tuple[int, int]] = {}
+    for town, cost in rows:
+        spent, relayed = towns.get(town, (0, 0))
+        towns[town] = (spent + int(cost or 0), relayed + 1)
+    return towns

@@ -242,3 +242,8 @@ def test_a_member_of_the_second_town_with_no_coin_acts_through_its_own_route_and
     assert deployed.client.balance(member.address) == 0
     quota = web.get(f"{bridge.url}/v1/towns/second-town/relay/quota/{member.address}", timeout=30).json()
     assert quota["used"] == 1
+    assert web.get(f"{bridge.url}/v1/relay/quota/{member.address}", timeout=30).json()["used"] == 0  # each town's day
+    # One relayer pays for both towns; /healthz says what each town's members' actions cost it.
+    towns = web.get(f"{bridge.url}/healthz", timeout=30).json()["relayer"]["towns"]
+    assert towns["figures-town"] == {"spentLastDay": "0", "relayedLastDay": 0}
+    assert towns["second-town"]["relayedLastDay"] == 1 and int(towns["second-town"]["spentLastDay"]) > 0

@@ -14,12 +14,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, delete, event, inspect, text
+from sqlalchemy import create_engine, delete, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from api.db import Base, Meal, Participation, RelayRequest, make_engine, sessions
 from api.migrate import INITIAL, INITIAL_TABLES, config, current, head, upgrade
+from api.towns import name_unnamed_relays
 from ost_chain.actions import BY_SLUG
 from ost_chain.exceptions import ConfigError
 
@@ -302,3 +303,30 @@ def test_relayed_requests_recorded_by_their_words_move_to_their_action_s_slug(an
     with engine.begin() as connection:
         command.downgrade(config(connection), "0006")
     assert recorded() == words
+
+
+def test_relayed_requests_of_the_previous_version_are_given_the_bridge_s_first_town(any_engine: Engine) -> None:
+    """Revision 0010 (issue 31): a relayed request records its town. The rows of a bridge of the previous version
+    have none; the bridge names its first town in them when it starts, once, and then quotas and turns count them
+    as that town's."""
+    engine = any_engine
+    with engine.begin() as connection:
+        command.upgrade(config(connection), "0009")
+    now = datetime(2026, 12, 1, 12)
+    with engine.begin() as connection:  # a row as the previous version wrote it
+        connection.execute(
+            text(
+                "INSERT INTO relays (id, signer, target, action, nonce, gas, deadline, data, signature, estimate, day, "
+                "counted, status, attempts, created_at, updated_at) VALUES ('0x01', :who, :to, 'send-inf', 0, 100000, "
+                "2000000000, '0x', '0x', 50000, '2026-12-01', :yes, 'confirmed', 0, :now, :now)"
+            ),
+            {"who": "0x" + "44" * 20, "to": "0x" + "55" * 20, "yes": True, "now": now},
+        )
+    upgrade(engine)
+    assert current(engine) == head() and differences(engine) == []
+    first = "0x" + "66" * 20
+    assert name_unnamed_relays(sessions(engine), first) == 1
+    assert name_unnamed_relays(sessions(engine), "0x" + "77" * 20) == 0  # once: a replica beside finds none
+    with sessions(engine)() as session:
+        (row,) = session.scalars(select(RelayRequest))
+        assert (row.town, row.action, row.status) == (first, "send-inf", "confirmed")

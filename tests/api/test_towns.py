@@ -4,12 +4,18 @@ One bridge serving two towns, read by HTTP, is in tests/api/test_figures.py."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
 
+from api.db import BridgeSession, RelayRequest, RelayStatus, make_engine, sessions
 from api.towns import check_towns, network_manifests, slugs
+from api.worker.forward import in_turn
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import FORMAT, TownManifest
 from tests import launch
@@ -80,3 +86,42 @@ def test_ost_api_takes_the_towns_as_repeated_manifests_or_a_network_folder_not_b
     done = launch.run(["api", "--manifest", str(manifest), "--network", str(tmp_path)], timeout=60)
     assert done.returncode != 0
     assert "either as --manifest (repeated) or as --network FOLDER, not both" in done.stdout + done.stderr
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[BridgeSession]]:
+    url = f"sqlite:///{tmp_path / 'turns.sqlite'}"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").database("turns")
+    engine = make_engine(url)
+    yield sessions(engine)
+    engine.dispose()
+
+
+def test_each_town_takes_its_turn_in_a_batch_and_a_backlog_holds_up_no_other_town(
+    queue: sessionmaker[BridgeSession],
+) -> None:
+    """Issue 31: one bridge relays for every town it serves. Prince Albert has a backlog of 30 members' actions
+    when one Klaarstroom member's action arrives: the next batch of 10 carries it (and Prince Albert's 9 oldest),
+    and with one town waiting the batch is simply its oldest."""
+    start = datetime(2026, 12, 7, 8)
+
+    def row(n: int, town: str) -> RelayRequest:
+        return RelayRequest(
+            id=f"0x{n:064x}", signer=f"0x{n:040x}", target=town, town=town, action="send-inf", nonce=0,
+            gas=100_000, deadline=2_000_000_000, data="0x", signature="0x", estimate=50_000, day="2026-12-07",
+            counted=True, status=RelayStatus.QUEUED, attempts=0,
+            created_at=start + timedelta(seconds=n), updated_at=start + timedelta(seconds=n),
+        )  # fmt: skip
+
+    with queue() as session, session.writing():
+        session.add_all([row(n, A) for n in range(30)] + [row(30, B)])
+    with queue() as session:
+        batch = in_turn(session, 10)
+        assert [r.town for r in batch].count(B) == 1 and len(batch) == 10
+        assert [int(r.id, 16) for r in batch if r.town == A] == list(range(9))  # Prince Albert's oldest, in order
+        assert [r.created_at for r in batch] == sorted(r.created_at for r in batch)
+    with queue() as session, session.writing():
+        session.execute(update(RelayRequest).where(RelayRequest.town == B).values(status=RelayStatus.CONFIRMED))
+    with queue() as session:
+        assert [int(r.id, 16) for r in in_turn(session, 10)] == list(range(10))
