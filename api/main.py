@@ -125,6 +125,7 @@ def in_each_town(modules: tuple[ModuleType, ...], acting: tuple[ModuleType, ...]
                 "/v1/towns/{town}" + route.path.removeprefix("/v1"),
                 route.endpoint,
                 response_model=route.response_model,
+                status_code=route.status_code,
                 methods=sorted(methods),
                 operation_id=f"{route.operation_id}InTown" if route.operation_id else None,
                 summary=route.summary,

@@ -44,9 +44,10 @@ def serving(
     port: int,
     env: dict[str, str] | None = None,
     processes: int = 1,
+    towns: list[Path] | None = None,
 ) -> Iterator[str]:
-    """The bridge of ``manifest`` on ``rpc_url`` and ``database`` (in ``processes`` serving processes), at the URL
-    this yields."""
+    """The bridge of ``manifest`` (and of ``towns`` beside it) on ``rpc_url`` and ``database`` (in ``processes``
+    serving processes), at the URL this yields."""
     log_path = manifest.parent / "bridge.log"
     with log_path.open("w") as log:
         bridge = subprocess.Popen(
@@ -55,6 +56,7 @@ def serving(
                 "api",
                 "--manifest",
                 str(manifest),
+                *(part for town in towns or [] for part in ("--manifest", str(town))),
                 "--rpc-url",
                 rpc_url,
                 "--database-url",

@@ -33,12 +33,13 @@ from ..gasless import GATEWAY
 from ..i18n import Words, in_language
 from ..models import Links, RelayCreate, RelayPublic, RelayQuota
 from ..problems import Problem
+from ..towns import ServedTown
 from .ussd import GATEWAY_HEADER
 
 router = APIRouter(prefix="/v1/relay", tags=["relay"])
 
 
-def public(row: RelayRequest) -> RelayPublic:
+def public(row: RelayRequest, base: str = "/v1") -> RelayPublic:
     return RelayPublic(
         relay_id=row.id,
         status=Status(row.status),
@@ -53,13 +54,26 @@ def public(row: RelayRequest) -> RelayPublic:
         reason=row.reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        links=Links(self=f"/v1/relay/{row.id}"),
+        links=Links(self=f"{base}/relay/{row.id}"),
     )
 
 
-def _answer(row: RelayRequest, status: int) -> JSONResponse:
-    body = public(row).model_dump(mode="json")
+def _base(request: Request) -> str:
+    """Where this route's town answers: /v1/towns/{town} under a town's path, else /v1 (the first town)."""
+    town = request.path_params.get("town")
+    return f"/v1/towns/{town}" if town else "/v1"
+
+
+def _answer(row: RelayRequest, status: int, base: str) -> JSONResponse:
+    body = public(row, base).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers={"Location": body["links"]["self"]})
+
+
+def _ours(row: RelayRequest | None, served: ServedTown) -> RelayRequest | None:
+    """``row`` if it is the town's (one from before rows named their town is the first town's), else None."""
+    if row is None or row.town == served.registry or (row.town == "" and served.acts):
+        return row
+    return None
 
 
 @router.post(
@@ -83,6 +97,7 @@ def relay(
     desk: DeskDep,
     settings: SettingsDep,
     session: SessionDep,
+    served: ServedDep,
 ) -> JSONResponse:
     """Relay a member's signed action; the town's relayer pays the gas. No API key: the signature is the authority,
     and the town's policy (free actions a day, gas a day, the smallest INF transfer, a pace per address) its bound."""
@@ -99,14 +114,14 @@ def relay(
     )
     try:
         relay_id = "0x" + forward.digest(record.chainId, town.forwarder.address, desk.domain_name(town)).hex()
-        known = session.get(RelayRequest, relay_id)
+        known = _ours(session.get(RelayRequest, relay_id), served)
         if known is not None:  # a retry: its state, never a second relay
-            return _answer(known, 200)
+            return _answer(known, 200, _base(request))
         row = desk.accept(session, town, forward, _client(settings.bridge.ussd_secret, request))
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
         chain.forget_connection()
         raise Unreachable(scrub(str(exc), settings.chain_url)) from None
-    return _answer(row, 202)
+    return _answer(row, 202, _base(request))
 
 
 def _client(expected: SecretStr | None, request: Request) -> str:
@@ -154,11 +169,15 @@ def quota(
 
 
 @router.get("/{relay_id}", response_model=RelayPublic, operation_id="getRelay")
-def get_relay(relay_id: str, session: SessionDep, language: LanguageDep) -> dict[str, Any]:
-    """Where a relayed action stands: queued, submitted, confirmed (with its block) or failed (with the reason, in
-    the language ``Accept-Language`` asks for when the town's catalog has it)."""
-    row = _find(session, relay_id)
-    answer = public(row)
+def get_relay(
+    relay_id: str, request: Request, session: SessionDep, language: LanguageDep, served: ServedDep
+) -> dict[str, Any]:
+    """Where a relayed action of the town stands: queued, submitted, confirmed (with its block) or failed (with the
+    reason, in the language ``Accept-Language`` asks for when the town's catalog has it)."""
+    row = _ours(_find(session, relay_id), served)
+    if row is None:  # another town's: not found here
+        raise Problem(404, Words("No relayed action {id} here.", id=relay_id), kind="not-found")
+    answer = public(row, _base(request))
     if answer.reason:
         answer.reason = in_language(answer.reason, language)
     return answer.model_dump(mode="json")

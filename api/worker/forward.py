@@ -44,6 +44,7 @@ class Forwarding:
         self.nonces = Function.of(forwarder_abi, "nonces")
         self.executed = Event.of(forwarder_abi, "ExecutedForwardRequest")
         self.confirmed = 0
+        self.turn = 0  # which town's turn comes first in the next batch (see in_turn)
 
     # ── sending ──
 
@@ -63,10 +64,11 @@ class Forwarding:
         that fails its checks is settled alone; the rest go on."""
         room = pipeline.room(latest)
         most = self.sizes.rows(BatchKind.RELAY, room - HEADROOM, self.batch_size)
-        rows = in_turn(session, most)
+        rows = in_turn(session, most, self.turn)
         if not rows:
             return False
-        if full_only and len(rows) < most and (utcnow() - rows[0].created_at).total_seconds() < PARTIAL_AFTER:
+        waited = (utcnow() - min(row.created_at for row in rows)).total_seconds()
+        if full_only and len(rows) < most and waited < PARTIAL_AFTER:
             return False  # a part-full batch waits a little behind those in flight, never until its deadline
         rpc = Rpc(town)
         rows = self._still_good(session, town, rpc, rows, int(latest["timestamp"], 16))
@@ -87,6 +89,7 @@ class Forwarding:
         if not rows or gas is None:
             return True
         batch = self.sender.sign(town, BatchKind.RELAY, town.forwarder.address, data, gas, latest, len(rows), nonce)
+        self.turn += len({row.town for row in rows})  # the towns this batch served: the next begins after them
         now = utcnow()
         with session.writing():  # recorded before it leaves: a crash from here on finds it
             session.add(batch)
@@ -295,10 +298,13 @@ class Forwarding:
             row.status, row.reason = RelayStatus.FAILED, Words("It reverted on chain; it counts as today's action.")
 
 
-def in_turn(session: BridgeSession, most: int) -> list[RelayRequest]:
-    """The queued requests of the next batch, at most ``most``, oldest first, each town served taking its turn: every
-    town with requests waiting has an equal share of the batch (its own oldest), and what a town leaves of its share
-    goes to the oldest of the rest. So one town's backlog never holds up another town's members."""
+def in_turn(session: BridgeSession, most: int, turn: int = 0) -> list[RelayRequest]:
+    """The queued requests of the next batch, at most ``most``, each town served taking its turn: every town with
+    requests waiting has an equal share of the batch (its own oldest), and what a town leaves of its share goes to the
+    oldest of the rest. They come in turns — each town's oldest, then each town's next — so a batch cut short to fit a
+    block (``send`` halves one that does not) is as fair as a whole one; and the first turn goes round the towns
+    (``turn``: the towns, in the order of their registries, begin at this one), so that batches smaller than the
+    number of towns leave none out. So one town's backlog never holds up another town's members."""
     queued = RelayRequest.status == RelayStatus.QUEUED
     towns = list(session.scalars(select(RelayRequest.town).where(queued).distinct()))
     oldest = select(RelayRequest).where(queued).order_by(RelayRequest.created_at, RelayRequest.id)
@@ -309,7 +315,13 @@ def in_turn(session: BridgeSession, most: int) -> list[RelayRequest]:
     if len(taken) < most:
         chosen = {row.id for row in taken}
         taken += list(session.scalars(oldest.where(RelayRequest.id.not_in(chosen)).limit(most - len(taken))))
-    return sorted(taken, key=lambda row: (row.created_at, row.id))[:most]
+    lines: dict[str, list[RelayRequest]] = {}
+    for row in sorted(taken, key=lambda row: (row.created_at, row.id)):
+        lines.setdefault(row.town, []).append(row)  # each town's, oldest first
+    order = sorted(lines)
+    order = order[turn % len(order) :] + order[: turn % len(order)]
+    turns = [lines[t][i] for i in range(max(map(len, lines.values()))) for t in order if i < len(lines[t])]
+    return turns[:most]
 
 
 def relay_gas(estimate: int, rows: list[RelayRequest]) -> int:

@@ -232,6 +232,10 @@ def test_a_member_of_the_second_town_with_no_coin_acts_through_its_own_route_and
     accepted = web.post(f"{bridge.url}/v1/towns/second-town/relay", json=request.as_json(), timeout=30)
     assert accepted.status_code == 202, accepted.text
     relay_id = accepted.json()["relayId"]
+    assert accepted.headers["location"] == f"/v1/towns/second-town/relay/{relay_id}"
+    assert web.get(f"{bridge.url}/v1/relay/{relay_id}", timeout=30).status_code == 404  # not the first town's
+    documented = web.get(f"{bridge.url}/openapi.json", timeout=30).json()["paths"]["/v1/towns/{town}/relay"]
+    assert "202" in documented["post"]["responses"]
 
     def done() -> dict | None:
         body = web.get(f"{bridge.url}/v1/towns/second-town/relay/{relay_id}", timeout=30).json()
