@@ -152,7 +152,7 @@ class Bridge:
             # Its members' relayed actions: its own desk (its policy, its contracts), the network's forwarder, this
             # bridge's relayer and worker.
             desk = RelayDesk(path, self.artifacts, self.chain_id, self.relayer.address, rpc_url)
-            desk.queued = self.worker.wake
+            desk.queued, desk.paced_by = self.worker.wake, self.relay_desk  # one pace per client and member
             chain = ChainView(self.options, rpc_url, town, self.artifacts)
             served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), desk, acts=False)
         if len(served) != len(towns):

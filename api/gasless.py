@@ -69,6 +69,9 @@ class RelayDesk:
         self.door: RateLimiter | None = None  # per client address (or gateway), before any signature is checked
         self.strangers: RateLimiter | None = None  # per client address, for requests no member signed
         self.gateways: RateLimiter | None = None  # per gateway that showed the town's secret
+        # The desk whose paces this one uses (one bridge serving several towns paces each client and member once
+        # across them all, at its first town's rates); None: its own.
+        self.paced_by: RelayDesk | None = None
         self._targets: dict[str, str] = {}  # address (lower) → contract name
         self._listed = -1
         self._targets_checked = 0.0
@@ -151,13 +154,15 @@ class RelayDesk:
         same member's in one group (``before``: their actions and gas, not yet stored)."""
         policy, manifest = self.policy(), town.record
         name = self.domain_name(town)
-        assert self.pace is not None and self.door is not None and self.gateways is not None
+        gate = self.paced_by or self
+        gate.policy()  # its paces, at its rates
+        assert gate.pace is not None and gate.door is not None and gate.gateways is not None
         # Paced by where it comes from before any work, generously (a town's Wi-Fi is one address for many members;
         # a gateway that shows the town's secret, more so), then by the member once the signature shows who that
         # is; a request that no member signed is paced by where it comes from as well (a client may sign with a new
         # key every time).
         if client is not None:
-            door = self.gateways if client.startswith(GATEWAY) else self.door
+            door = gate.gateways if client.startswith(GATEWAY) else gate.door
             hold_to_pace(door, client, Words("Too many requests from this client"))
         signer = request.signer(self.chain_id, town.forwarder.address, name)
         if signer is None or signer != request.sender:
@@ -171,7 +176,7 @@ class RelayDesk:
                 ),
                 kind="bad-signature",
             )
-        hold_to_pace(self.pace, signer, Words("Too many requests from this address"))
+        hold_to_pace(gate.pace, signer, Words("Too many requests from this address"))
         action = self._allowed(town, request)
         if request.value:
             raise Problem(
@@ -302,8 +307,9 @@ class RelayDesk:
 
     def _stranger(self, client: str | None) -> None:
         """Pace a request no member signed by where it came from: refused with 429 past the client's share."""
-        if client is not None and self.strangers is not None:
-            hold_to_pace(self.strangers, client, Words("Too many requests from this client"))
+        strangers = (self.paced_by or self).strangers
+        if client is not None and strangers is not None:
+            hold_to_pace(strangers, client, Words("Too many requests from this client"))
 
     def _allowed(self, town: Town, request: ForwardRequest) -> MemberAction:
         """The member action ``request`` calls, or a 422 naming those the town relays on its target."""

@@ -14,11 +14,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from api.db import BridgeSession, RelayRequest, RelayStatus, make_engine, sessions
+from api.gasless import CLIENT_SHARE, RelayDesk
+from api.problems import Problem
 from api.towns import check_towns, network_manifests, slugs
 from api.worker.forward import in_turn
+from ost_chain.artifacts import Artifacts
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import FORMAT, TownManifest
+from ost_chain.settings import get_settings
 from tests import launch
+from tests.api.conftest import DEV, Deployed
 
 
 def town(name: str, registry: str, *, chain: int = 31337, network: str = "0x" + "aa" * 20) -> TownManifest:
@@ -132,3 +137,21 @@ def test_each_town_takes_its_turn_in_a_batch_and_a_backlog_holds_up_no_other_tow
         session.execute(update(RelayRequest).where(RelayRequest.town == B).values(status=RelayStatus.CONFIRMED))
     with queue() as session:
         assert [int(r.id, 16) for r in in_turn(session, 10)] == list(range(10))
+
+
+def test_a_client_and_a_member_are_paced_once_across_every_town_s_desk(deployed: Deployed) -> None:
+    """Review of issue 31: each town's desk paced on its own, so one address had each served town's allowance
+    again. A desk of another town is paced by the first town's desk: a client past its share at one desk is past it
+    at every desk."""
+    artifacts = Artifacts(get_settings().build_dir)
+    first = RelayDesk(deployed.manifest, artifacts, deployed.client.chain_id, DEV[3].address, deployed.node.rpc_url)
+    other = RelayDesk(deployed.manifest, artifacts, deployed.client.chain_id, DEV[3].address, deployed.node.rpc_url)
+    other.paced_by = first
+    first.clock = other.clock = lambda: 1_000.0  # no time passes: nothing is paid back
+    share = first.policy().requests_per_minute * CLIENT_SHARE
+    for _ in range(share):
+        other._stranger("ip:10.0.0.9")  # a client sending requests no member signed, at the other town's door
+    with pytest.raises(Problem) as refused:
+        first._stranger("ip:10.0.0.9")
+    assert refused.value.status == 429
+    first._stranger("ip:10.0.0.10")  # another client still has its own share
