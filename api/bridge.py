@@ -166,7 +166,7 @@ class Bridge:
         """The town of ``slug`` (the first when None), or a 404 naming the towns served."""
         if slug is None:
             return next(iter(self.towns.values()))
-        town = self.towns.get(slug)
+        town = self.towns.get(slug.lower())  # a slug typed with capitals is the same town
         if town is None:
             raise Problem(
                 404,

@@ -28,7 +28,11 @@ class BridgeService:
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         logging.getLogger("ost.bridge").setLevel(logging.INFO)  # the request log, one line per request
         app = create_app(bridge_settings(manifest, rpc_url, fresh=True, towns=list(towns)))
-        self.pages = [f"/towns/{slug}/" for slug in app.state.bridge.towns]  # each town's page, the first's also /
+        # Each town's page and name: the first's at /, every other's at its own path.
+        served = list(app.state.bridge.towns.items())
+        self.pages = [
+            (town.manifest.town, "/" if n == 0 else f"/towns/{slug}/") for n, (slug, town) in enumerate(served)
+        ]
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="ost-bridge", daemon=True)

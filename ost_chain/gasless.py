@@ -174,30 +174,53 @@ class RelayClient(BridgeClient):
     def __init__(self, url: str, *, follow_seconds: float = FOLLOW_SECONDS) -> None:
         super().__init__(url)
         self.follow_seconds = follow_seconds
+        self._routes: dict[str, str] = {}  # a town's registry → where the bridge answers for it
 
-    def relay(self, request: ForwardRequest) -> dict[str, Any]:
-        """Hand ``request`` to the bridge; its answer (``relayId``, ``status``), or an :class:`OstError` with the
-        bridge's sentence when it refuses. Asked to slow down, it waits as told (within the follow time)."""
+    def route(self, town: str, name: str) -> str:
+        """Where the bridge answers for the town of registry ``town`` (named ``name``): /v1/towns/{slug} when it
+        serves several towns (``GET /v1/towns``), else /v1; an :class:`OstError` when it serves others only."""
+        if town not in self._routes:
+            try:
+                served = self.call("GET", "/v1/towns")
+            except OstError:  # a bridge of one town, from before it served several: its town at /v1
+                served = None
+            if served is None:
+                self._routes[town] = "/v1"
+            else:
+                match = [t for t in served if str(t["registry"]).lower() == town.lower()]
+                if not match:
+                    raise OstError(
+                        f"The bridge at {self.url} does not serve {name}: it serves "
+                        f"{', '.join(t['town'] for t in served)}. Pass the bridge of {name} with --bridge."
+                    )
+                self._routes[town] = str(match[0]["api"])
+        return self._routes[town]
+
+    def relay(self, request: ForwardRequest, base: str = "/v1") -> dict[str, Any]:
+        """Hand ``request`` to the bridge (at ``base``: the town's, see :meth:`route`); its answer (``relayId``,
+        ``status``), or an :class:`OstError` with the bridge's sentence when it refuses. Asked to slow down, it waits
+        as told (within the follow time)."""
         until = time.monotonic() + self.follow_seconds
         while True:
             try:
-                return self.call("POST", "/v1/relay", request.as_json())
+                return self.call("POST", f"{base}/relay", request.as_json())
             except Paced as exc:
                 if time.monotonic() + exc.wait > until:
                     raise OstError(str(exc)) from None
                 time.sleep(exc.wait)
 
-    def follow(self, relay_id: str) -> dict[str, Any]:
-        """Wait until the bridge's relay ``relay_id`` is confirmed or failed; its last state."""
+    def follow(self, relay_id: str, base: str = "/v1") -> dict[str, Any]:
+        """Wait until the bridge's relay ``relay_id`` (of the town at ``base``) is confirmed or failed; its last
+        state."""
         until = time.monotonic() + self.follow_seconds
         while True:
-            state = self.call("GET", f"/v1/relay/{relay_id}")
+            state = self.call("GET", f"{base}/relay/{relay_id}")
             if state["status"] in ("confirmed", "failed"):
                 return state
             if time.monotonic() > until:
                 raise ChainError(
                     f"The bridge at {self.url} has not sent relay {relay_id} within {self.follow_seconds:.0f} s: it "
-                    "stays in its queue; look again with GET /v1/relay/{relay_id}."
+                    f"stays in its queue; look again with GET {base}/relay/{relay_id}."
                 )
             time.sleep(0.1)
 
@@ -210,7 +233,8 @@ def relay_call(town: Any, relay: RelayClient, sender: LocalAccount, fn: Any) -> 
     forwarder, chain_id = town.forwarder, town.client.chain_id
     name = forwarder.functions.eip712Domain().call()[1]
     request = sign(sender, prepare(town, sender.address, fn), chain_id, forwarder.address, name)
-    state = relay.follow(relay.relay(request)["relayId"])
+    base = relay.route(town.registry.address, town.record.town)  # the town's door, on a bridge of several towns
+    state = relay.follow(relay.relay(request, base)["relayId"], base)
     if state["status"] == "failed":
         raise OstError(state.get("reason") or "The relayed action failed.")
     batch = town.client.w3.eth.get_transaction_receipt(state["txHash"])

@@ -261,3 +261,9 @@ def favicon() -> FileResponse:
 def network_page() -> FileResponse:
     """The OST network's towns by country, with their figures."""
     return FileResponse(STATIC / "network.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
+@router.get("/towns/{town}/network", include_in_schema=False)
+def network_page_of(served: ServedDep) -> FileResponse:
+    """The network page seen from a town this bridge serves: that town is "this town", and the way back goes to it."""
+    return FileResponse(STATIC / "network.html", media_type="text/html", headers=PAGE_HEADERS)

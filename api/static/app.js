@@ -27,6 +27,7 @@ async function refresh() {
   state.indexedBlock = town.indexedBlock;
   state.businesses = businesses;
   $('town-name').textContent = town.town;
+  document.title = `${town.town} · One Small Town`;
   $('town-line').textContent = townLine(town);
   $('town-line').title = t('chain {id}, block {block}', { id: town.chainId, block: count(town.block) });
   // The figures and histories come from the bridge's index of the chain: said when it is behind.
@@ -72,6 +73,7 @@ function keepInUrl(address) {
 // ── start ──
 
 async function start() {
+  $('network-link').href = `${townRoot}network`; // the network page, seen from this town
   try {
     await i18n.load();
     state.config = await api('/v1/config');

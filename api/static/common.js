@@ -18,7 +18,8 @@ export const townRoot = townInPath ? `/towns/${townInPath[1]}/` : '/';
 export const apiBase = townInPath ? `/v1/towns/${townInPath[1]}` : '/v1';
 
 // A path of the bridge's town API (/v1/town, /v1/documents/…) as this page's town has it.
-export function inTown(path) { return path.startsWith('/v1/') ? apiBase + path.slice(3) : path; }
+// (The list of towns, /v1/towns, is the bridge's, not a town's.)
+export function inTown(path) { return path.startsWith('/v1/') && path !== '/v1/towns' ? apiBase + path.slice(3) : path; }
 
 // The bridge's answer to GET ``path`` (a town's path, as inTown has it); a refusal as an Error with the bridge's
 // sentence, in the reader's language.

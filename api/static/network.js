@@ -1,5 +1,5 @@
 // The OST network's towns by country, with their figures; this bridge's own town links to its page.
-import { $, api, count, countryName, el, i18n, t, tn, units } from './common.js';
+import { $, api, count, countryName, el, i18n, t, tn, townRoot, units } from './common.js';
 
 // A town this bridge serves links to its page here; another town to the page it published on chain, if any.
 function townLink(town, served) {
@@ -10,7 +10,8 @@ function townLink(town, served) {
 
 async function render() {
   const [network, config, servedTowns] = await Promise.all([api('/v1/network'), api('/v1/config'), api('/v1/towns')]);
-  const ours = config.contracts.TownRegistry;
+  const ours = config.contracts.TownRegistry; // the town this page is seen from (/towns/{slug}/network: that town)
+  $('back-link').href = townRoot;
   // The bridge's first town at /, every town it serves at /towns/{slug}/ too: the first keeps its short address.
   const served = new Map(servedTowns.map((town, n) => [town.registry, n === 0 ? '/' : town.page]));
   const coin = config.chain.nativeCurrency.symbol;

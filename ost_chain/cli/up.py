@@ -266,9 +266,11 @@ def _serve(
     ost = _ost()
     console.print()
     for service in running:
-        console.print(f"Town page: [bold]{service.url}/[/bold]   (open it in a browser)")
-        for page in getattr(service, "pages", [])[1:]:  # every town served: the first at /, each at its own path
-            console.print(f"Town page: [bold]{service.url}{page}[/bold]")
+        pages = getattr(service, "pages", None) or [(record.record().town, "/")]  # every town served, the first at /
+        for name, page in pages:
+            console.print(f"Town page: [bold]{service.url}{page}[/bold]   ({name}; open it in a browser)")
+        if len(pages) > 1:
+            console.print(f"Network page: [bold]{service.url}/network[/bold]   (every town of the network)")
     console.print(
         f"[bold]{summary['town']}[/bold] is running on [bold]{node.rpc_url}[/bold] "
         f"(chain {summary['chainId']}), {summary['businesses']} businesses, deployed in "

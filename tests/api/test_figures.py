@@ -205,6 +205,16 @@ def test_each_town_s_page_shows_its_own_town_and_the_network_page_links_every_to
         page.wait_for_selector("#countries a", timeout=30_000)
         links = {a.inner_text(): a.get_attribute("href") for a in page.locator("#countries a").all()}
         assert links == {"Figures Town": "/", "Second Town": "/towns/second-town/"}
+        # The network page seen from the second town (its page links there): it is "this town", and back leads to it.
+        page.goto(f"{bridge.url}/towns/second-town/")
+        page.wait_for_function("document.getElementById('town-name').textContent === 'Second Town'", timeout=30_000)
+        assert page.title() == "Second Town · One Small Town"
+        assert page.locator("#network-link").get_attribute("href") == "/towns/second-town/network"
+        page.goto(f"{bridge.url}/towns/second-town/network")
+        page.wait_for_selector("#countries a", timeout=30_000)
+        assert "(this town)" in page.locator("#countries tr", has_text="Second Town").inner_text()
+        assert "(this town)" not in page.locator("#countries tr", has_text="Figures Town").inner_text()
+        assert page.locator("#back-link").get_attribute("href") == "/towns/second-town/"
     finally:
         context.close()
 
@@ -247,7 +257,15 @@ def test_a_member_of_the_second_town_with_no_coin_acts_through_its_own_route_and
     quota = web.get(f"{bridge.url}/v1/towns/second-town/relay/quota/{member.address}", timeout=30).json()
     assert quota["used"] == 1
     assert web.get(f"{bridge.url}/v1/relay/quota/{member.address}", timeout=30).json()["used"] == 0  # each town's day
+    # The command line finds the town's door on a bridge of several towns (a new user's trial found it posting every
+    # town's action to the first town's): a member of the second town sends 1 INF with --gasless.
+    before = second.infinity.functions.balanceOf(DEV[12].address).call()
+    env = {**os.environ, "OST_RPC_URL": deployed.node.rpc_url}
+    args = ["inf", "send", member.address, "1", "--gasless", "--account", "dev:12"]
+    done = launch.run([*args, "--manifest", str(deployed.folder / "second.json"), "--bridge", bridge.url], env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert second.infinity.functions.balanceOf(DEV[12].address).call() == before - ONE
     # One relayer pays for both towns; /healthz says what each town's members' actions cost it.
     towns = web.get(f"{bridge.url}/healthz", timeout=30).json()["relayer"]["towns"]
     assert towns["figures-town"] == {"spentLastDay": "0", "relayedLastDay": 0}
-    assert towns["second-town"]["relayedLastDay"] == 1 and int(towns["second-town"]["spentLastDay"]) > 0
+    assert towns["second-town"]["relayedLastDay"] == 2 and int(towns["second-town"]["spentLastDay"]) > 0

@@ -203,7 +203,8 @@ def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_fir
 
     with running(tmp_path, "--chain-port", str(chain), "--api-port", "0", "--with", "second.yaml") as (_, text):
         assert "Down Town is deployed beside it in the OST network" in text, text
-        page = re.search(r"Town page: (http://127\.0\.0\.1:\d+)/towns/down-town/", text)  # one bridge serves both
+        page = re.search(r"Town page: (http://127\.0\.0\.1:\d+)/towns/down-town/ +\(Down Town", text)  # one bridge
+        assert page is not None and f"Network page: {page.group(1)}/network" in text, text
         assert page is not None, text
         served = web.get(f"{page.group(1)}/v1/towns", timeout=10).json()
         assert [t["town"] for t in served] == ["Up Town", "Down Town"]
