@@ -33,14 +33,18 @@ def _spend(relayer: RelayerHealth, spent_and_relayed: tuple[int, int], coin: str
         relayer.sentence = f"The relayer holds {money(balance, 18, coin)} and spent none in a day."
         return
     relayer.days_left = round(balance / spent, 1)
+    actions = f"{relayed:,} member's action" if relayed == 1 else f"{relayed:,} members' actions"
     relayer.sentence = (
-        f"The relayer spent {money(spent, 18, coin)} on gas in the last 24 hours ({relayed} members' actions among "
-        f"it); its {money(balance, 18, coin)} last {_lasting(balance / spent)} at that rate."
+        f"The relayer spent {money(spent, 18, coin)} on gas in the last 24 hours ({actions} among it); its "
+        f"{money(balance, 18, coin)} last {_lasting(balance / spent)} at that rate."
     )
 
 
 def _lasting(days: float) -> str:
-    """How long, in the largest unit that reads well: ``about 30 years``, ``about 5 months``, ``about 3 days``."""
+    """How long, in the largest unit that reads well: ``about 30 years``, ``about 5 months``, ``about 3 days``; past
+    a century, ``more than a hundred years`` (a development chain's relayer holds thousands of coins)."""
+    if days >= 100 * 365:
+        return "more than a hundred years"
     for unit, length in (("year", 365.0), ("month", 30.0), ("day", 1.0), ("hour", 1 / 24)):
         if days >= 2 * length:
             return f"about {days / length:,.0f} {unit}s"

@@ -18,6 +18,8 @@ from eth_utils import keccak
 from typer.testing import CliRunner
 from web3.logs import DISCARD
 
+from api.models import RelayerHealth
+from api.routes.health import _spend
 from ost_chain.cli import app
 
 from .conftest import (
@@ -421,3 +423,14 @@ def test_no_key_or_private_key_ever_reaches_the_log(bridge: Bridge, http: httpx.
     for secret in secrets:
         assert secret not in log
     assert "authorization" not in log.lower() and "bearer" not in log.lower()
+
+
+def test_the_relayer_s_sentence_counts_in_words_and_says_a_century_as_such() -> None:
+    """A new user's trial read "(1 members' actions among it)" and "last about 341,535 years" in /healthz."""
+    relayer = RelayerHealth(address="0x" + "11" * 20, balance=str(10_000 * 10**18))
+    _spend(relayer, (10**15, 1), "ETH")
+    assert "(1 member's action among it)" in (relayer.sentence or "")
+    assert "last more than a hundred years at that rate" in (relayer.sentence or "")
+    relayer = RelayerHealth(address="0x" + "11" * 20, balance=str(10**18))
+    _spend(relayer, (10**17, 2), "ETH")
+    assert "(2 members' actions among it)" in (relayer.sentence or "") and "about 10 days" in (relayer.sentence or "")
