@@ -385,9 +385,13 @@ def test_a_relay_is_sent_once_whatever_the_bridge_goes_through(fresh_town: Deplo
     assert d.town.infinity.functions.balanceOf(DEV[10].address).call() == ONE_INF
     relayer = health["relayer"]
     assert int(relayer["spentLastDay"]) > 0 and relayer["relayedLastDay"] == 1 and relayer["daysLeft"] > 0
-    assert "last about" in relayer["sentence"]
-    # Issue 27 #13: whole units with the coin's name, and time in words ("its 10000 last about 1.11224e+07 days").
-    assert "e+" not in relayer["sentence"] and "ETH" in relayer["sentence"] and "years" in relayer["sentence"]
+    # Issue 27 #13: whole units with the coin's name, and time in words ("its 10000 last about 1.11224e+07 days");
+    # the development relayer's 10,000 ETH last "more than a hundred years", not "about 341,535 years".
+    assert "e+" not in relayer["sentence"] and "ETH" in relayer["sentence"]
+    assert (
+        "last more than a hundred years" in relayer["sentence"]
+        and "(1 member's action among it)" in relayer["sentence"]
+    )
 
 
 @pytest.mark.databases("postgresql")
