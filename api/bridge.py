@@ -107,7 +107,7 @@ class Bridge:
         # A row queued here wakes the worker at once: idle, it looks less often.
         self.intake.queued = self.relay_desk.queued = self.worker.wake
         self.towns = self._served(settings.chain_url)  # by slug, the first town first
-        self._name_first_town()
+        name_unnamed_relays(self.sessions, self.served(None).registry)  # rows from before they recorded their town
 
     def known_key(self, presented: str) -> Any:
         hit = self._keys.get(presented)
@@ -158,9 +158,6 @@ class Bridge:
         if len(served) != len(towns):
             raise ConfigError("Two of the towns given would share one part of the bridge's URLs.")
         return served
-
-    def _name_first_town(self) -> None:
-        name_unnamed_relays(self.sessions, next(iter(self.towns.values())).registry)
 
     def served(self, slug: str | None) -> ServedTown:
         """The town of ``slug`` (the first when None), or a 404 naming the towns served."""

@@ -68,8 +68,8 @@ class TownIndex:
         self.lease = LeaseKeeper(make_session, INDEX_LEASE)
         book = Book(manifest, artifacts)
         self.follower = IndexFollower(make_session, self.link, book, start, confirmations, holds=self._holds)
-        self.reader = IndexReader(make_session, book.own, manifest.projects, manifest.timeZone, confirmations, start)
         self.make_session = make_session
+        self.reader = self.reader_for(manifest)  # the bridge's first town (the index reads every town of its network)
         self._network: tuple[tuple[int, str], dict[str, Any]] | None = None  # the last drawn, and where it stood
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -137,7 +137,7 @@ class TownIndex:
         return self.reader
 
     def reader_for(self, manifest: TownManifest) -> IndexReader:
-        """The reader of another town of the network this index follows (it reads every town of it)."""
+        """The reader of a town of the network this index follows (it reads every town of it)."""
         registry = checksummed(manifest.address("TownRegistry"))
         start = first_block(manifest)
         return IndexReader(self.make_session, registry, manifest.projects, manifest.timeZone, self.confirmations, start)
