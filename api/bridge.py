@@ -28,7 +28,7 @@ from .pace import RateLimiter
 from .problems import Problem
 from .settings import Settings
 from .sms import Outbox
-from .towns import ServedTown, check_towns, name_unnamed_relays, slugs
+from .towns import ServedTown, check_towns, name_unnamed_rows, slugs
 from .ussd import PhoneMenu
 from .worker import Worker
 
@@ -107,7 +107,10 @@ class Bridge:
         # A row queued here wakes the worker at once: idle, it looks less often.
         self.intake.queued = self.relay_desk.queued = self.worker.wake
         self.towns = self._served(settings.chain_url)  # by slug, the first town first
-        name_unnamed_relays(self.sessions, self.served(None).registry)  # rows from before they recorded their town
+        self.worker.mint_for([town.chain for town in self.towns.values()])
+        self.phone_menu.serve(self.towns.values())  # one short code for every town's phone members
+        self.outbox.towns = {town.registry: town.manifest.town for town in self.towns.values()}  # and one sender
+        name_unnamed_rows(self.sessions, self.served(None).registry)  # rows from before they recorded their town
 
     def known_key(self, presented: str) -> Any:
         hit = self._keys.get(presented)
@@ -147,14 +150,14 @@ class Bridge:
         served = {}
         for slug, path, town in zip(slugs(towns), paths, towns, strict=True):
             if town is self.manifest:
-                served[slug] = ServedTown(slug, path, town, self.chain, self.index.reader, self.relay_desk, acts=True)
+                served[slug] = ServedTown(slug, path, town, self.chain, self.index.reader, self.relay_desk, first=True)
                 continue
             # Its members' relayed actions: its own desk (its policy, its contracts), the network's forwarder, this
             # bridge's relayer and worker.
             desk = RelayDesk(path, self.artifacts, self.chain_id, self.relayer.address, rpc_url)
             desk.queued, desk.paced_by = self.worker.wake, self.relay_desk  # one pace per client and member
             chain = ChainView(self.options, rpc_url, town, self.artifacts)
-            served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), desk, acts=False)
+            served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), desk, first=False)
         if len(served) != len(towns):
             raise ConfigError("Two of the towns given would share one part of the bridge's URLs.")
         return served

@@ -224,23 +224,26 @@ def keys_create(
             "it first (a key for anyone else would be refused at every request)."
         )
     with session:
-        secret, info = create_key(session, coordinator, name or coordinator)
+        secret, info = create_key(session, coordinator, name or coordinator, town.registry.address)
     if as_json:
         emit_json({**info.as_json(), "key": secret})
         return
-    console.print(f"API key {info.id} for {info.coordinator}:\n\n  {secret}\n\nIt is shown only now; keep it secret.")
+    console.print(
+        f"API key {info.id} for {info.coordinator} in {town.name} (it acts in that town only):\n\n  {secret}\n\n"
+        "It is shown only now; keep it secret."
+    )
 
 
 @keys_app.command("list")
 def keys_list(
     manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_url: Database = None, as_json: JsonOutput = False
 ) -> None:
-    """List the keys (never their secrets)."""
+    """List the town's keys (never their secrets): those of the town of --manifest."""
     from .keys import list_keys
 
-    session, _ = _session(manifest, rpc_url, database_url)
+    session, town = _session(manifest, rpc_url, database_url)
     with session:
-        keys = list_keys(session)
+        keys = list_keys(session, town.registry.address)
     if as_json:
         emit_json([k.as_json() for k in keys])
         return
@@ -264,14 +267,16 @@ def keys_revoke(
     database_url: Database = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """Revoke a key: requests with it are refused from now on."""
+    """Revoke a key of the town of --manifest: requests with it are refused from now on."""
     from .keys import revoke_key
 
-    session, _ = _session(manifest, rpc_url, database_url)
+    session, town = _session(manifest, rpc_url, database_url)
     with session:
-        info = revoke_key(session, key_id)
+        info = revoke_key(session, key_id, town.registry.address)
     if info is None:
-        raise ConfigError(f"No API key {key_id!r}.")
+        raise ConfigError(
+            f"{town.name} has no API key {key_id!r}: a key of another town is revoked with that town's --manifest."
+        )
     if as_json:
         emit_json(info.as_json())
         return

@@ -44,6 +44,12 @@ def get_served(request: Request) -> ServedTown:
 ServedDep = Annotated[ServedTown, Depends(get_served)]
 
 
+def town_base(request: Request) -> str:
+    """Where the request's town answers: /v1/towns/{town} under a town's path, else /v1 (the first town)."""
+    town = request.path_params.get("town")
+    return f"/v1/towns/{town}" if town else "/v1"
+
+
 async def get_chain(request: Request) -> ChainView:
     """The town's chain as the bridge reads it (cached reads): what a route that only reads the town asks for."""
     return get_served(request).chain
@@ -135,7 +141,8 @@ def _unauthorized(detail: str) -> Problem:
 
 
 async def get_key(request: Request) -> KeyInfo | None:
-    """The caller's API key from ``Authorization: Bearer ost_…``, or None if none was sent; refused if wrong.
+    """The caller's API key from ``Authorization: Bearer ost_…``, or None if none was sent; refused if wrong, or if
+    it is another town's (the request's town is its path's, else the bridge's first).
 
     A verified key is remembered for a second, so a revoked key is refused within a second."""
     header = request.headers.get("authorization")
@@ -150,6 +157,15 @@ async def get_key(request: Request) -> KeyInfo | None:
         key = await run_in_threadpool(bridge.check_key, presented.strip())
     if key is None:
         raise _unauthorized(Words("The API key is unknown or revoked."))
+    town = bridge.served(request.path_params.get("town"))
+    if key.town != town.registry:  # a coordinator's key acts in its own town only
+        raise Problem(
+            403,
+            Words(
+                "This API key acts in another town, not in {town}: use a key made for {town}.", town=town.manifest.town
+            ),
+            kind="key-of-another-town",
+        )
     hold_to_pace(bridge.limiter, key.id, Words("Too many requests for this key"))
     request.state.key_id = key.id
     return key

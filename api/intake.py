@@ -73,7 +73,7 @@ class Intake:
             for row, done in waiting:
                 done.set_result(stored.get(_identity(row)))
 
-    def _write(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    def _write(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
         """Store ``rows`` (those already there are left as they are) and read them back. Two replicas writing at
         once take their row locks in the same order (by id), so they wait for each other instead of deadlocking;
         a transaction the server still rolls back to resolve a conflict is tried again."""
@@ -85,7 +85,7 @@ class Intake:
                     raise
         raise AssertionError("unreachable")
 
-    def _write_once(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    def _write_once(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
         unique = list({_identity(row): row for row in rows}.values())  # duplicates in one group: first wins
         unique.sort(key=_identity)  # one lock order for every writer
         with self.make_session() as session:
@@ -111,6 +111,6 @@ class Intake:
             return {_identity(r): dict(r) for r in found}
 
 
-def _identity(row: Any) -> tuple[str, str]:
-    """A participation is its coordinator's id: the id and the coordinator."""
-    return row["participation_id"], row["coordinator"]
+def _identity(row: Any) -> tuple[str, str, str]:
+    """A participation is its coordinator's id in its town: the id, the coordinator and the town."""
+    return row["participation_id"], row["coordinator"], row["town"]

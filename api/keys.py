@@ -29,15 +29,17 @@ class KeyInfo:
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    town: str  # the town it acts in (its registry): a key acts in that town only
 
     @classmethod
     def of(cls, row: ApiKey) -> KeyInfo:
-        return cls(row.id, row.coordinator, row.name, row.created_at, row.revoked_at)
+        return cls(row.id, row.coordinator, row.name, row.created_at, row.revoked_at, row.town)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "coordinator": self.coordinator,
+            "town": self.town,
             "name": self.name,
             "createdAt": self.created_at.isoformat() + "Z",
             "revokedAt": self.revoked_at.isoformat() + "Z" if self.revoked_at else None,
@@ -48,14 +50,15 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(session: Session, coordinator: str, name: str) -> tuple[str, KeyInfo]:
-    """A new key for ``coordinator``: the full key (shown once) and what is stored."""
+def create_key(session: Session, coordinator: str, name: str, town: str) -> tuple[str, KeyInfo]:
+    """A new key for ``coordinator`` in ``town`` (its registry): the full key (shown once) and what is stored."""
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     row = ApiKey(
         id=key_id,
         digest=_digest(secret),
         coordinator=checksum(coordinator, "coordinator"),
         name=name[:100],
+        town=checksum(town, "town"),
         created_at=utcnow(),
     )
     session.add(row)
@@ -63,13 +66,16 @@ def create_key(session: Session, coordinator: str, name: str) -> tuple[str, KeyI
     return f"{PREFIX}{key_id}_{secret}", KeyInfo.of(row)
 
 
-def list_keys(session: Session) -> list[KeyInfo]:
-    return [KeyInfo.of(row) for row in session.scalars(select(ApiKey).order_by(ApiKey.created_at))]
+def list_keys(session: Session, town: str) -> list[KeyInfo]:
+    """The keys of ``town`` (its registry)."""
+    rows = session.scalars(select(ApiKey).where(ApiKey.town == town).order_by(ApiKey.created_at))
+    return [KeyInfo.of(row) for row in rows]
 
 
-def revoke_key(session: Session, key_id: str) -> KeyInfo | None:
+def revoke_key(session: Session, key_id: str, town: str) -> KeyInfo | None:
+    """Revoke ``key_id`` of ``town`` (its registry); None when that town has no such key."""
     row = session.get(ApiKey, key_id)
-    if row is None:
+    if row is None or row.town != town:
         return None
     if row.revoked_at is None:
         row.revoked_at = utcnow()

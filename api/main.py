@@ -99,7 +99,9 @@ def create_app(settings: Settings | None = None, *, relayer: LocalAccount | None
         health,
     ):
         app.include_router(module.router)
-    app.include_router(in_each_town((town, businesses, members, documents), acting=(relay,)))
+    app.include_router(
+        in_each_town((town, businesses, members, documents, recoveries), acting=(relay, participations, meals, phones))
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -111,8 +113,8 @@ def _town_named(request: Request, town: Annotated[str, Path(description="The tow
 
 def in_each_town(modules: tuple[ModuleType, ...], acting: tuple[ModuleType, ...] = ()) -> APIRouter:
     """Every read of a town (the GET routes under /v1/ of ``modules``), and every route of ``acting`` (what the bridge
-    does for every town it serves: members' relayed actions), again under /v1/towns/{town}/…; the route's
-    dependencies find the town from the path (``deps.get_served``)."""
+    does for every town it serves: participations, meals, members' relayed actions), again under
+    /v1/towns/{town}/…; the route's dependencies find the town from the path (``deps.get_served``)."""
     scoped = APIRouter()
     for module in (*modules, *acting):
         for route in module.router.routes:

@@ -61,20 +61,22 @@ def signer_of(town: Town, chain_id: int, order: PhoneOrderCreate) -> str:
 
 
 def carry_out(
-    session: BridgeSession, vault: Vault, order: PhoneOrderCreate, signer: str, region: str
+    session: BridgeSession, vault: Vault, order: PhoneOrderCreate, signer: str, region: str, town: Town
 ) -> dict[str, Any] | list[dict[str, Any]]:
-    """Do what ``order`` says (its signer checked), recording the order with it; the answer for its signer."""
+    """Do what ``order`` says (its signer checked, as one of ``town``'s ambassadors), recording the order with it;
+    the answer for its signer. An order acts on ``town``'s phone members only."""
     if session.get(PhoneOrder, order.nonce.lower()) is not None:
         raise Problem(409, Words("This order was carried out already: sign a new one."), kind="conflict")
+    registry = town.registry.address
     if order.action == "list":  # recorded too: a captured list order cannot be replayed to read the numbers
         with session.writing():
-            session.add(PhoneOrder(nonce=order.nonce.lower(), action="list", phone="", signer=signer))
-        return listed(session)
+            session.add(PhoneOrder(nonce=order.nonce.lower(), action="list", phone="", signer=signer, town=registry))
+        return listed(session, registry)
     try:
         number = e164(order.phone, region)
     except ConfigError as exc:
         raise Problem(422, sentence_of(exc), kind="invalid-input") from None
-    record = PhoneOrder(nonce=order.nonce.lower(), action=order.action, phone=number, signer=signer)
+    record = PhoneOrder(nonce=order.nonce.lower(), action=order.action, phone=number, signer=signer, town=registry)
     if order.action == "sign-up":
         return sign_up(session, vault, record, number, order.detail)
     if order.action == "reset-pin":
@@ -98,11 +100,24 @@ def sign_up(session: BridgeSession, vault: Vault, record: PhoneOrder, number: st
             Words("{number} moved to a new number after a lost SIM: it cannot hold an account again.", number=number),
         )
     account = session.get(PhoneAccount, number)
+    if account is not None and account.town != record.town:
+        raise Problem(
+            409,
+            Words(
+                "{number} is a phone member's number in another town: a number belongs to one town's member. That "
+                "member may join this town too (its Town Ambassador adds their address); they then choose the town "
+                "when they dial.",
+                number=number,
+            ),
+            kind="another-town",
+        )
     new = account is None
     with session.writing():
         if account is None:
             key = Vault.new_account()
-            account = PhoneAccount(phone=number, address=key.address, sealed_key=vault.seal(key), name=name[:60])
+            account = PhoneAccount(
+                phone=number, address=key.address, sealed_key=vault.seal(key), name=name[:60], town=record.town
+            )
             account.pin_failures, account.pin_reset = 0, False
             session.add(account)
         session.add(record)
@@ -117,7 +132,7 @@ def reset_pin(
     pin = order.one_time_pin or ""
     if not valid_pin(pin) or pin_digest(pin) != order.detail:
         raise Problem(422, Words("A reset carries the one-time PIN it signed, of 4 to 6 digits."), kind="invalid-input")
-    account = _account(session, number)
+    account = _account(session, number, record.town)
     with session.writing():
         account.pin_hash = hash_pin(vault.pepper(account.address, pin))
         account.pin_failures, account.pin_reset = 0, True
@@ -127,7 +142,7 @@ def reset_pin(
 
 def propose_move(session: BridgeSession, record: PhoneOrder, old: str, new: str) -> dict[str, Any]:
     """The Town Ambassador's step for a lost SIM: propose moving the account of ``old`` to ``new``."""
-    _account(session, old)
+    _account(session, old, record.town)
     if not new or session.get(PhoneAccount, new) is not None:
         if not new:
             raise Problem(409, Words("Give the new number: a SIM moves to a number that holds no account."))
@@ -137,7 +152,7 @@ def propose_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
         raise Problem(409, Words("{old} moved to {new} already.", old=old, new=move.new_phone))
     with session.writing():
         if move is None:
-            session.add(PhoneMove(old_phone=old, new_phone=new, proposed_by=record.signer))
+            session.add(PhoneMove(old_phone=old, new_phone=new, proposed_by=record.signer, town=record.town))
         else:
             move.new_phone, move.proposed_by = new, record.signer
         session.add(record)
@@ -147,7 +162,7 @@ def propose_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
 def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str) -> dict[str, Any]:
     """The Country Ambassador's step: the account answers the new number, and the old one is refused for good."""
     move = session.get(PhoneMove, old)
-    if move is None or move.new_phone != new or move.confirmed_at is not None:
+    if move is None or move.new_phone != new or move.confirmed_at is not None or move.town != record.town:
         raise Problem(
             409,
             Words(
@@ -160,7 +175,7 @@ def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
         raise Problem(
             403, Words("A move needs two keys: the one who proposed it cannot confirm it."), kind="not-allowed"
         )
-    account = _account(session, old)
+    account = _account(session, old, record.town)
     if session.get(PhoneAccount, new) is not None:
         raise Problem(
             409, Words("{new} was signed up since the move was proposed: propose a move to a free number.", new=new)
@@ -174,8 +189,9 @@ def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
     return {"phone": new, "address": account.address}
 
 
-def listed(session: BridgeSession) -> list[dict[str, Any]]:
-    """Every phone member, for the Town Ambassador: number, name, address, language, the PIN's state."""
+def listed(session: BridgeSession, town: str) -> list[dict[str, Any]]:
+    """Every phone member of ``town`` (its registry), for its Town Ambassador: number, name, address, language, the
+    PIN's state."""
 
     def pin(account: PhoneAccount) -> str:
         if account.pin_failures >= PIN_TRIES:
@@ -184,14 +200,15 @@ def listed(session: BridgeSession) -> list[dict[str, Any]]:
             return "one-time"
         return "set" if account.pin_hash else "not yet"
 
-    rows = session.scalars(select(PhoneAccount).order_by(PhoneAccount.created_at))
+    rows = session.scalars(select(PhoneAccount).where(PhoneAccount.town == town).order_by(PhoneAccount.created_at))
     return [
         {"phone": r.phone, "name": r.name, "address": r.address, "language": r.language, "pin": pin(r)} for r in rows
     ]
 
 
-def _account(session: BridgeSession, number: str) -> PhoneAccount:
+def _account(session: BridgeSession, number: str, town: str) -> PhoneAccount:
+    """The phone account of ``number`` in ``town`` (its registry): another town's is none of this town's."""
     account = session.get(PhoneAccount, number)
-    if account is None:
+    if account is None or account.town != town:
         raise Problem(404, Words("{number} holds no account in this town's bridge.", number=number), kind="not-found")
     return account

@@ -69,6 +69,8 @@ class Outbox:
             chain_url,
         )
         self._stop = threading.Event()
+        # The towns served, by registry, the first first: a receipt of a bridge of several towns names its town.
+        self.towns: dict[str, str] = {}
         self.share_names: dict[str, str] = {}  # share token → its name, read once
         self._thread: threading.Thread | None = None
         self._gateway: Any = None
@@ -114,7 +116,8 @@ class Outbox:
                 amount=money(int(p.minted or 0), 18, "INF"),
                 minutes=p.minutes,
             )
-            queued += self._queue(session, f"reward:{p.coordinator}:{p.participation_id}", member.phone, body)
+            told = f"reward:{p.coordinator}:{p.participation_id}{self._of(p.town)}"
+            queued += self._queue(session, told, member.phone, body, p.town)
         for r in _recent(session, RelayRequest, RelayRequest.signer, phones):
             queued += self._receipts(session, r, phones)
         return queued
@@ -134,19 +137,25 @@ class Outbox:
                 values = {"business": self._share_name(row.target), "amount": int(amount)}
             sent, received = TRANSFERS[receipt]
             told = receiver.name if receiver else to[:10]
-            queued = self._queue(session, f"relay:{row.id}:sent", sender.phone, say(lang, sent, name=told, **values))
+            body = say(lang, sent, name=told, **values)
+            queued = self._queue(session, f"relay:{row.id}:sent", sender.phone, body, row.town)
             if receiver is not None:
                 body = say(receiver.language, received, name=sender.name, **values)
-                queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body)
+                queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body, row.town)
             return queued
         if receipt == "basket":
             (amount,) = abi_decode(["uint256"], data[4:36])
             body = say(lang, "Your basket is confirmed: {amount}.", amount=money(int(amount), 18, "INF"))
-            return self._queue(session, f"relay:{row.id}", sender.phone, body)
+            return self._queue(session, f"relay:{row.id}", sender.phone, body, row.town)
         if receipt == "claim":
             body = say(lang, "Your profit claim is paid into your account.")
-            return self._queue(session, f"relay:{row.id}", sender.phone, body)
+            return self._queue(session, f"relay:{row.id}", sender.phone, body, row.town)
         return 0
+
+    def _of(self, town: str) -> str:
+        """What a receipt's once-only key says of its town: nothing for the first town's (its keys are as they were
+        before receipts recorded their town, so an upgrade tells nobody anything twice), else the town."""
+        return "" if not self.towns or town == next(iter(self.towns)) else f"@{town}"
 
     def _share_name(self, token: str) -> str:
         """A share token's name, as the phone shows the business (read once: a name never changes, and the outbox
@@ -155,12 +164,16 @@ class Outbox:
             self.share_names[token] = str(self.chain.town().client.at("ShareToken", token).functions.name().call())
         return self.share_names[token]
 
-    def _queue(self, session: BridgeSession, dedupe: str, phone: str, body: str) -> int:
+    def _queue(self, session: BridgeSession, dedupe: str, phone: str, body: str, town: str) -> int:
+        """Queue ``body`` for ``phone`` once (``dedupe``), of ``town``: named first when the bridge serves several
+        (one short code and one sender for them all)."""
         if session.scalar(select(Sms.id).where(Sms.dedupe == dedupe)) is not None:
             return 0
+        if len(self.towns) > 1 and town in self.towns:
+            body = f"{self.towns[town]}: {body}"
         try:
             with session.writing():
-                session.add(Sms(dedupe=dedupe, phone=phone, body=body, status="queued", attempts=0))
+                session.add(Sms(dedupe=dedupe, phone=phone, body=body, status="queued", attempts=0, town=town))
         except IntegrityError:  # another replica queued it first
             session.rollback()
             return 0

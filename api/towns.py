@@ -20,7 +20,19 @@ from ost_chain.network import DEFAULT_TOWN
 from ost_chain.ostnetwork import NETWORK_FILE
 
 from .chain import ChainView
-from .db import BridgeSession, RelayRequest
+from .db import (
+    ApiKey,
+    Batch,
+    BatchKind,
+    BridgeSession,
+    Meal,
+    Participation,
+    PhoneAccount,
+    PhoneMove,
+    PhoneOrder,
+    RelayRequest,
+    Sms,
+)
 from .gasless import RelayDesk
 from .index.book import checksummed
 from .index.reads import IndexReader
@@ -36,7 +48,7 @@ class ServedTown:
     chain: ChainView
     reader: IndexReader
     desk: RelayDesk  # its members' relayed actions: its policy, its contracts
-    acts: bool  # whether the bridge takes its participations, meals and phones (the first town's only, so far)
+    first: bool  # the bridge's first town: the one the plain /v1/… means
 
     @property
     def registry(self) -> str:
@@ -103,9 +115,17 @@ def slugs(towns: Iterable[TownManifest]) -> list[str]:
     return taken
 
 
-def name_unnamed_relays(make_session: sessionmaker[BridgeSession], first: str) -> int:
-    """Relayed requests from before their town was recorded (revision 0010) were the bridge's first town's: named so
-    (``first``, its registry), once — a replica starting beside finds none left. The rows named."""
+def name_unnamed_rows(make_session: sessionmaker[BridgeSession], first: str) -> int:
+    """Rows from before they recorded their town (relayed requests before revision 0010, the rest before 0011) were
+    the bridge's first town's: named so (``first``, its registry), once — a replica starting beside finds none left.
+    A batch of relayed requests stays unnamed: it carries every town's. The rows named (a meal goes with its
+    participation, and is not counted apart)."""
+    named = 0
     with make_session() as session, session.writing():
-        named = session.execute(update(RelayRequest).where(RelayRequest.town == "").values(town=first))
-    return int(getattr(named, "rowcount", 0) or 0)
+        # Participations before meals: on PostgreSQL a meal's town follows its participation's (ON UPDATE CASCADE).
+        for table in (RelayRequest, Participation, Meal, ApiKey, PhoneAccount, PhoneOrder, PhoneMove, Sms):
+            done = session.execute(update(table).where(table.town == "").values(town=first))
+            named += int(getattr(done, "rowcount", 0) or 0) if table is not Meal else 0
+        done = session.execute(update(Batch).where(Batch.town == "", Batch.kind != BatchKind.RELAY).values(town=first))
+        named += int(getattr(done, "rowcount", 0) or 0)
+    return named

@@ -33,7 +33,7 @@ from benchmarks._http import Connection
 from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
 from ost_chain.deploy import Deployment
-from ost_chain.manifest import Manifest
+from ost_chain.manifest import Manifest, TownManifest
 from ost_chain.plan import TownPlan
 
 OST = str(Path(sys.executable).with_name("ost"))
@@ -80,7 +80,8 @@ def run(node: LocalChain, manifest: Path, folder: Path, *, count: int, batch: in
     """Start a bridge with batches of at most ``batch``; submit ``count``; seconds until all are confirmed."""
     database = folder / f"bench-{batch}.sqlite"
     with sessions(make_engine(f"sqlite:///{database}"))() as session:
-        key, _ = create_key(session, dev_accounts()[3].address, "bench")
+        registry = TownManifest.read(manifest).address("TownRegistry")
+        key, _ = create_key(session, dev_accounts()[3].address, "bench", registry)
     port = free_port()
     log = folder / f"bench-{batch}.log"
     env = {

@@ -40,6 +40,7 @@ from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
 from ost_chain.deploy import deploy_plan
 from ost_chain.gasless import prepare, sign
+from ost_chain.manifest import TownManifest
 from ost_chain.plan import TownPlan
 from ost_chain.townclient import Reward, Town
 
@@ -129,7 +130,8 @@ def participations(count: int, folder: Path) -> None:
             httpx.Client(base_url=url, timeout=60) as http,
         ):
             with sessions(make_engine(database))() as session:
-                key, _ = create_key(session, DEV[3].address, "fill")
+                registry = TownManifest.read(manifest).address("TownRegistry")
+                key, _ = create_key(session, DEV[3].address, "fill", registry)
             _mining(client, on=False)
             first = client.w3.eth.block_number + 1
             bodies = [

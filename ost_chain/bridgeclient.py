@@ -23,6 +23,27 @@ class BridgeClient:
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
+        self._routes: dict[str, str] = {}  # a town's registry → where the bridge answers for it
+
+    def route(self, town: str, name: str) -> str:
+        """Where the bridge answers for the town of registry ``town`` (named ``name``): /v1/towns/{slug} when it
+        serves several towns (``GET /v1/towns``), else /v1; an :class:`OstError` when it serves others only."""
+        if town not in self._routes:
+            try:
+                served = self.call("GET", "/v1/towns")
+            except OstError:  # a bridge of one town, from before it served several: its town at /v1
+                served = None
+            if served is None:
+                self._routes[town] = "/v1"
+            else:
+                match = [t for t in served if str(t["registry"]).lower() == town.lower()]
+                if not match:
+                    raise OstError(
+                        f"The bridge at {self.url} does not serve {name}: it serves "
+                        f"{', '.join(t['town'] for t in served)}. Pass the bridge of {name} with --bridge."
+                    )
+                self._routes[town] = str(match[0]["api"])
+        return self._routes[town]
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """The bridge's JSON answer; an :class:`OstError` with the bridge's own sentence when it refuses (a

@@ -55,8 +55,10 @@ class PhoneDesk:
         self.town, self.bridge = town, BridgeClient(url)
 
     def _send(self, signer: LocalAccount, action: str, phone: str, detail: str = "", **extra: str) -> Any:
+        """Post the order to the town's door on the bridge (a bridge of several towns answers each at its path)."""
+        base = self.bridge.route(self.town.registry.address, self.town.name)
         return self.bridge.call(
-            "POST", "/v1/phones/orders", {**order(self.town, signer, action, phone, detail), **extra}
+            "POST", f"{base}/phones/orders", {**order(self.town, signer, action, phone, detail), **extra}
         )
 
     def sign_up(self, ambassador: LocalAccount, phone: str, name: str) -> dict[str, Any]:

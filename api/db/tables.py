@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -72,22 +73,25 @@ class ApiKey(Base):
     id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public part of the key
     digest: Mapped[str] = mapped_column(String(64))  # sha-256 of the secret part
     coordinator: Mapped[str] = mapped_column(String(42), index=True)
+    town: Mapped[str] = mapped_column(String(42), server_default="")  # the one town it acts in (its registry)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Participation(Base):
-    """A coordinator's participation: its id is the coordinator's own (another coordinator may use the same id for
-    its own participation), and so is its key on chain."""
+    """A coordinator's participation in a town: its id is the coordinator's own in that town (another coordinator,
+    or the same one in another town, may use the same id for its own participation), and so is its key on chain."""
 
     __tablename__ = "participations"
     __table_args__ = (
+        PrimaryKeyConstraint("participation_id", "coordinator", "town", name="pk_participations_town"),
         Index("ix_participations_coordinator_block", "coordinator", "block"),
-        UniqueConstraint("coordinator", "key", name="uq_participations_coordinator_key"),
+        Index("ix_participations_town_status", "town", "status", "created_at"),  # each town's queue
+        UniqueConstraint("town", "coordinator", "key", name="uq_participations_town_key"),
     )
 
-    participation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    participation_id: Mapped[str] = mapped_column(String(200))
     # The bytes32 on chain: the id's own for a signed participation (in its coordinator's ids), the coordinator's
     # address and the id's for one the bridge's relayer mints (ost_chain.units.relayed_id).
     key: Mapped[str] = mapped_column(String(66))
@@ -97,7 +101,10 @@ class Participation(Base):
     minutes: Mapped[int] = mapped_column(Integer)
     evidence_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     meal: Mapped[bool] = mapped_column(Boolean, default=False)
-    coordinator: Mapped[str] = mapped_column(String(42), primary_key=True)
+    coordinator: Mapped[str] = mapped_column(String(42))
+    # The town it belongs to (its registry): "" only in a row from before revision 0011 that the bridge has not
+    # named yet (it names its first town in them when it starts).
+    town: Mapped[str] = mapped_column(String(42), server_default="")
     api_key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     attestation: Mapped[dict[str, Any] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
@@ -120,6 +127,9 @@ class Batch(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(12))  # a BatchKind
+    # The town whose INFINITY a batch of participations calls (its registry); "" for a relay batch (the network's
+    # forwarder, every town's requests) and in a row from before revision 0011 the bridge has not named yet.
+    town: Mapped[str] = mapped_column(String(42), server_default="")
     nonce: Mapped[int] = mapped_column(BigInteger)
     sender: Mapped[str] = mapped_column(String(42))
     tx_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)  # every signed version, newest last
@@ -188,6 +198,8 @@ class PhoneAccount(Base):
 
     phone: Mapped[str] = mapped_column(String(16), primary_key=True)  # E.164
     address: Mapped[str] = mapped_column(String(42), unique=True)
+    # The town whose member it is (its registry): its ambassador's orders act on it, its menu answers the number.
+    town: Mapped[str] = mapped_column(String(42), index=True, server_default="")
     sealed_key: Mapped[str] = mapped_column(Text)  # AES-256-GCM under the custody secret (api.custody)
     name: Mapped[str] = mapped_column(String(60))
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # chosen at the first dial
@@ -207,6 +219,7 @@ class PhoneOrder(Base):
     action: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str] = mapped_column(String(16), index=True)
     signer: Mapped[str] = mapped_column(String(42))
+    town: Mapped[str] = mapped_column(String(42), server_default="")  # whose ambassador signed it (its registry)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -228,6 +241,7 @@ class PhoneMove(Base):
 
     old_phone: Mapped[str] = mapped_column(String(16), primary_key=True)
     new_phone: Mapped[str] = mapped_column(String(16))
+    town: Mapped[str] = mapped_column(String(42), server_default="")  # the account's town (its registry)
     proposed_by: Mapped[str] = mapped_column(String(42))
     confirmed_by: Mapped[str | None] = mapped_column(String(42), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -242,6 +256,7 @@ class Sms(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dedupe: Mapped[str] = mapped_column(String(120), unique=True)  # what it tells of: once each
     phone: Mapped[str] = mapped_column(String(16), index=True)
+    town: Mapped[str] = mapped_column(String(42), server_default="")  # the town it tells of (its registry)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)  # queued, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -256,19 +271,25 @@ class Meal(Base):
 
     __tablename__ = "meals"
     __table_args__ = (
+        PrimaryKeyConstraint("participation_id", "recorded_by", "town", name="pk_meals_town"),
         ForeignKeyConstraint(
-            ["participation_id", "recorded_by"],
-            ["participations.participation_id", "participations.coordinator"],
+            ["participation_id", "recorded_by", "town"],
+            ["participations.participation_id", "participations.coordinator", "participations.town"],
             name="fk_meals_participation",
+            onupdate="CASCADE",  # a meal's town is its participation's, named with it
         ),
+        Index("ix_meals_town_served_on", "town", "served_on"),
     )
 
-    participation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    participation_id: Mapped[str] = mapped_column(String(200))
     served_on: Mapped[str] = mapped_column(String(10), index=True)  # YYYY-MM-DD
     served_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     member: Mapped[str] = mapped_column(String(42), index=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    recorded_by: Mapped[str] = mapped_column(String(42), primary_key=True)
+    recorded_by: Mapped[str] = mapped_column(String(42))
+    # The town it belongs to (its registry): "" only in a row from before revision 0011 that the bridge has not
+    # named yet (it names its first town in them when it starts).
+    town: Mapped[str] = mapped_column(String(42), server_default="")
 
 
 class Lease(Base):

@@ -156,10 +156,7 @@ class ServedTownPublic(BaseModel):
     registry: str = Field(description="The town's registry: the address the OST network knows it by.")
     page: str = Field(description="The town's page on this bridge.")
     api: str = Field(description="Where this bridge answers for the town.")
-    acts: bool = Field(
-        description="Whether this bridge takes the town's participations, meals and phone sessions (its first "
-        "town's only, for now); every town's reads and members' relayed actions are served."
-    )
+    first: bool = Field(description="Whether it is the bridge's first town: the one the plain /v1/… means.")
 
 
 class ActivityPublic(BaseModel):

@@ -126,9 +126,8 @@ def health(bridge: BridgeDep) -> JSONResponse:
         warnings.append("The database is not answering: new participations are refused until it returns.")
     if bridge.worker.problem:
         warnings.append(f"Minting is paused: {bridge.worker.problem}")
-    warnings.extend(bridge.worker.capped.values())
-    if bridge.worker.relayer_capped:
-        warnings.append(bridge.worker.relayer_capped)
+    warnings.extend(bridge.worker.capped)
+    warnings.extend(bridge.worker.relayer_capped)
     if bridge.worker.last_error:
         warnings.append(f"The worker's last error: {bridge.worker.last_error[:200]}")
     stalled = bridge.worker.stalled(oldest)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Meal, Participation
-from ..deps import ChainDep, KeyDep, SessionDep, TownRecordDep, require_coordinator, require_key
+from ..deps import KeyDep, ServedDep, SessionDep, require_coordinator, require_key
 from ..i18n import Words
 from ..models import MealCreate, MealPublic
 from ..problems import Problem
@@ -27,15 +27,17 @@ router = APIRouter(prefix="/v1/meals", tags=["meals"])
     operation_id="recordMeal",
     responses={200: {"description": "Already recorded, identically."}, 409: {"description": "Recorded differently."}},
 )
-def record_meal(
-    body: MealCreate, chain: ChainDep, town: TownRecordDep, key: KeyDep, session: SessionDep
-) -> JSONResponse:
-    """Record the community-kitchen meal served for a participation (at most one each)."""
+def record_meal(body: MealCreate, served: ServedDep, key: KeyDep, session: SessionDep) -> JSONResponse:
+    """Record the community-kitchen meal served for a participation in the town (at most one each)."""
     key = require_key(key, Words("Recording a meal"))
-    require_coordinator(chain, key.coordinator)
-    participation = (
-        session.get(Participation, (body.participation_id, key.coordinator))
-        or session.scalars(select(Participation).where(Participation.participation_id == body.participation_id)).first()
+    require_coordinator(served.chain, key.coordinator)
+    town, registry = served.manifest, served.registry
+    participation = session.get(Participation, (body.participation_id, key.coordinator, registry)) or (
+        session.scalars(
+            select(Participation).where(
+                Participation.participation_id == body.participation_id, Participation.town == registry
+            )
+        ).first()
     )
     if participation is None:
         raise Problem(
@@ -56,7 +58,7 @@ def record_meal(
     if given.tzinfo is None:  # a time without an offset is the town's clock
         given = given.replace(tzinfo=zone)
     served_at = given.astimezone(UTC).replace(tzinfo=None)
-    existing = session.get(Meal, (body.participation_id, key.coordinator))
+    existing = session.get(Meal, (body.participation_id, key.coordinator, registry))
     if existing is not None and existing.note is None and existing.served_at == participation.created_at:
         # Recorded from the participation's own "meal": true, when it was accepted: the coordinator now says when
         # it was served, and what.
@@ -76,6 +78,7 @@ def record_meal(
         member=participation.member,
         note=body.note,
         recorded_by=key.coordinator,
+        town=registry,
     )
     try:
         with session.writing():
@@ -91,12 +94,14 @@ def record_meal(
 @router.get("", response_model=list[MealPublic])
 def list_meals(
     session: SessionDep,
+    served: ServedDep,
     key: KeyDep,
     day: Annotated[date, Query(alias="date", description="YYYY-MM-DD, the town's own day (its time zone)")],
 ) -> list[MealPublic]:
-    """The meals served on one day (who ate at the community kitchen: a coordinator's API key is needed)."""
+    """The meals the town's kitchen served on one day (who ate there: a coordinator's API key of the town is needed)."""
     require_key(key, Words("Reading the kitchen's meals"))
-    rows = session.scalars(select(Meal).where(Meal.served_on == day.isoformat()).order_by(Meal.served_at))
+    served_that_day = (Meal.town == served.registry, Meal.served_on == day.isoformat())
+    rows = session.scalars(select(Meal).where(*served_that_day).order_by(Meal.served_at))
     return [public(m) for m in rows]
 
 

@@ -17,20 +17,19 @@ router = APIRouter(prefix="/v1/members", tags=["members"])
 @router.get("/{address}", operation_id="getMember")
 def get_member(address: str, chain: ChainDep, session: SessionDep, served: ServedDep) -> MemberPublic:
     """A member's (or investor's) INFINITY, shares, claimable profit, refunds due, and meals (the meals and pending
-    participations the bridge recorded: of the town it acts for only)."""
+    participations the bridge recorded in this town)."""
     checked = path_address(address)
-    view = chain.member(checked)
-    meals = pending = 0
-    if served.acts:
-        meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked)) or 0
-        pending = (
-            session.scalar(
-                select(func.count())
-                .select_from(Participation)
-                .where(Participation.member == checked, Participation.status.in_((Status.QUEUED, Status.SUBMITTED)))
-            )
-            or 0
+    view, town = chain.member(checked), served.registry
+    meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.member == checked, Meal.town == town)) or 0
+    waiting = Participation.status.in_((Status.QUEUED, Status.SUBMITTED))
+    pending = (
+        session.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(Participation.member == checked, Participation.town == town, waiting)
         )
+        or 0
+    )
     return MemberPublic(
         **{
             **view,

@@ -24,13 +24,14 @@ from ost_chain.exceptions import OstError
 from ost_chain.units import hash_id, relayed_id
 
 from ..bridge import Bridge
-from ..chain import MISSING, Unreachable
+from ..chain import MISSING, ChainView, Unreachable
 from ..db import Meal, Participation, Status, utcnow
-from ..deps import KeyDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator
+from ..deps import KeyDep, ServedDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator, town_base
 from ..i18n import When, Words, sentence_of
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem
+from ..towns import ServedTown
 
 log = logging.getLogger("ost.bridge")
 router = APIRouter(prefix="/v1/participations", tags=["participations"])
@@ -62,11 +63,12 @@ ACCEPTED_LINKS = {
 async def submit_participation(body: ParticipationCreate, request: Request, key: KeyDep) -> JSONResponse:
     """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
     bridge = await get_bridge(request)  # the busiest route: one dependency fewer to solve per request
+    served = bridge.served(request.path_params.get("town"))
     if body.member.startswith("+"):  # a phone member, named by number
-        body.member = await run_in_threadpool(_phone_member, bridge, body.member)
+        body.member = await run_in_threadpool(_phone_member, bridge, served, body.member)
     if body.attestation is not None:
-        coordinator = _check_attestation(bridge, body)
-        await run_in_threadpool(_hold_signer_to_its_pace, bridge, coordinator)
+        coordinator = _check_attestation(served, body)
+        await run_in_threadpool(_hold_signer_to_its_pace, bridge, served, coordinator)
     elif key is not None:
         coordinator = key.coordinator
     else:
@@ -81,14 +83,14 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
         )
     digest = _body_hash(body)
     try:
-        if not _rules_known_to_pass(bridge, coordinator, body):  # a chain call is needed: off the event loop
-            await run_in_threadpool(_check_rules, bridge, coordinator, body)
+        if not _rules_known_to_pass(served.chain, coordinator, body):  # a chain call is needed: off the event loop
+            await run_in_threadpool(_check_rules, served.chain, coordinator, body)
     except Problem:
         # A retry of a participation accepted earlier gets its first answer, whatever changed since.
-        earlier = await run_in_threadpool(_stored, bridge, body.participation_id, coordinator)
+        earlier = await run_in_threadpool(_stored, bridge, served.registry, body.participation_id, coordinator)
         if earlier is None or earlier["body_hash"] != digest:
             raise
-        return _accepted(earlier)
+        return _accepted(earlier, town_base(request))
     now = utcnow()
     row = {
         "participation_id": body.participation_id,
@@ -105,6 +107,7 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
         "evidence_uri": body.evidence_uri,
         "meal": body.meal,
         "coordinator": coordinator,
+        "town": served.registry,
         "api_key_id": key.id if key else None,
         "attestation": {"deadline": body.attestation.deadline, "signature": body.attestation.signature}
         if body.attestation
@@ -134,25 +137,26 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
             kind="conflict",
         )
     if body.meal:  # the kitchen's plate that went with it, recorded with it (once, whatever is retried)
-        await run_in_threadpool(_record_meal, bridge, stored)
-    return _accepted(stored)
+        await run_in_threadpool(_record_meal, bridge, served, stored)
+    return _accepted(stored, town_base(request))
 
 
-def _record_meal(bridge: Bridge, stored: dict[str, Any]) -> None:
+def _record_meal(bridge: Bridge, served: ServedTown, stored: dict[str, Any]) -> None:
     """The meal of a participation submitted with ``"meal": true``, served on the day it was accepted (the town's
     day), recorded by its coordinator; one already recorded (a retry, or ``POST /v1/meals``) is left as it is."""
-    zone = ZoneInfo(bridge.manifest.timeZone)
+    zone = ZoneInfo(served.manifest.timeZone)
     accepted = stored["created_at"].replace(tzinfo=UTC)
     meal = {
         "participation_id": stored["participation_id"],
         "recorded_by": stored["coordinator"],
+        "town": stored["town"],
         "served_on": accepted.astimezone(zone).date().isoformat(),
         "served_at": stored["created_at"],
         "member": stored["member"],
         "note": None,
     }
     with bridge.sessions() as session:
-        if session.get(Meal, (meal["participation_id"], meal["recorded_by"])) is not None:
+        if session.get(Meal, (meal["participation_id"], meal["recorded_by"], meal["town"])) is not None:
             return
         try:
             with session.writing():
@@ -169,6 +173,8 @@ def _record_meal(bridge: Bridge, stored: dict[str, Any]) -> None:
 )
 def get_participation(
     participation_id: str,
+    request: Request,
+    served: ServedDep,
     session: SessionDep,
     key: KeyDep,
     coordinator: Annotated[
@@ -185,6 +191,7 @@ def get_participation(
         session.scalars(
             select(Participation).where(
                 Participation.participation_id == participation_id,
+                Participation.town == served.registry,
                 *([Participation.coordinator == whose] if whose else []),
             )
         )
@@ -198,14 +205,15 @@ def get_participation(
             kind="ambiguous",
         )
     row = rows[0]
-    shown = public(row)
+    shown = public(row, town_base(request))
     if key is None:
         return shown.model_copy(update={"member": None, "coordinator": None, "meal": None, "evidence_uri": None})
     return shown
 
 
-def public(row: Participation) -> ParticipationPublic:
-    """The row as the API shows it; built without validation (the row is the bridge's own, already checked)."""
+def public(row: Participation, base: str = "/v1") -> ParticipationPublic:
+    """The row as the API shows it, its link under ``base`` (its town's part of the URLs); built without validation
+    (the row is the bridge's own, already checked)."""
     return ParticipationPublic.model_construct(
         participation_id=row.participation_id,
         status=Status(row.status),
@@ -221,7 +229,7 @@ def public(row: Participation) -> ParticipationPublic:
         reason=row.reason,
         created_at=row.created_at.replace(tzinfo=UTC),
         updated_at=row.updated_at.replace(tzinfo=UTC),
-        links=Links.model_construct(self=f"/v1/participations/{quote(row.participation_id, safe='')}"),
+        links=Links.model_construct(self=f"{base}/participations/{quote(row.participation_id, safe='')}"),
     )
 
 
@@ -246,13 +254,13 @@ def _body_hash(body: ParticipationCreate) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-def _accepted(row: dict[str, Any]) -> JSONResponse:
-    body = public(SimpleNamespace(**row)).model_dump(mode="json")  # type: ignore[arg-type]
+def _accepted(row: dict[str, Any], base: str) -> JSONResponse:
+    body = public(SimpleNamespace(**row), base).model_dump(mode="json")  # type: ignore[arg-type]
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
 
 
-def _phone_member(bridge: Bridge, phone: str) -> str:
-    """The address of the phone member ``phone``, or a 422 saying there is none."""
+def _phone_member(bridge: Bridge, served: ServedTown, phone: str) -> str:
+    """The address of ``served``'s phone member ``phone``, or a 422 saying there is none."""
     from ..custody import e164
     from ..db import PhoneAccount
 
@@ -262,13 +270,13 @@ def _phone_member(bridge: Bridge, phone: str) -> str:
         raise Problem(422, sentence_of(exc), kind="invalid-input") from None
     with bridge.sessions() as session:
         account = session.get(PhoneAccount, number)
-    if account is None:
+    if account is None or account.town != served.registry:
         said = Words("No member of this town has the phone number {number}.", number=number)
         raise Problem(422, said, kind="unknown-phone")
     return account.address
 
 
-def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
+def _check_attestation(served: ServedTown, body: ParticipationCreate) -> str:
     att = body.attestation
     assert att is not None
     signature = bytes.fromhex(att.signature[2:])
@@ -284,8 +292,8 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
     try:
         signer = participation_signer(
             bytes.fromhex(att.signature[2:]),
-            bridge.chain_id,
-            bridge.infinity,
+            served.manifest.chainId,
+            served.manifest.address("InfinityToken"),
             member=body.member,
             minutesWorked=body.minutes,
             participationId=hash_id(body.participation_id),
@@ -302,12 +310,12 @@ def _check_attestation(bridge: Bridge, body: ParticipationCreate) -> str:
             kind="bad-signature",
         )
     if att.deadline < time.time():
-        when = When(att.deadline, bridge.manifest.timeZone)
+        when = When(att.deadline, served.manifest.timeZone)
         raise Problem(422, Words("The attestation expired on {when}.", when=when), kind="expired")
     return att.coordinator
 
 
-def _hold_signer_to_its_pace(bridge: Bridge, coordinator: str) -> None:
+def _hold_signer_to_its_pace(bridge: Bridge, served: ServedTown, coordinator: str) -> None:
     """Signed participations need no key, so each signer is held to a pace and a number waiting: a flood of them
     cannot make the relayer pay without end, nor hold up everyone else's."""
     hold_to_pace(
@@ -319,6 +327,7 @@ def _hold_signer_to_its_pace(bridge: Bridge, coordinator: str) -> None:
             .select_from(Participation)
             .where(
                 Participation.coordinator == coordinator,
+                Participation.town == served.registry,
                 Participation.attestation.is_not(None),
                 Participation.status.in_((Status.QUEUED, Status.SUBMITTED)),
             )
@@ -336,9 +345,8 @@ def _hold_signer_to_its_pace(bridge: Bridge, coordinator: str) -> None:
         )
 
 
-def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCreate) -> bool:
+def _rules_known_to_pass(chain: ChainView, coordinator: str, body: ParticipationCreate) -> bool:
     """True when cached answers show the coordinator, the project and the member are all fine."""
-    chain = bridge.chain
     project = chain.fresh("project", body.project_id)
     cap = chain.fresh("cap", coordinator)
     return (
@@ -351,11 +359,11 @@ def _rules_known_to_pass(bridge: Bridge, coordinator: str, body: ParticipationCr
     )
 
 
-def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) -> None:
+def _check_rules(chain: ChainView, coordinator: str, body: ParticipationCreate) -> None:
     """Refuse what the contract would refuse for sure; if the chain is away, the worker finds out later."""
-    require_coordinator(bridge.chain, coordinator)
+    require_coordinator(chain, coordinator)
     try:
-        if bridge.chain.cap(coordinator) == 0:
+        if chain.cap(coordinator) == 0:
             raise Problem(
                 403,
                 Words(
@@ -365,7 +373,7 @@ def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) ->
                 ),
                 kind="no-daily-cap",
             )
-        project = bridge.chain.project(body.project_id)
+        project = chain.project(body.project_id)
         if not project.active:
             said = (
                 Words("Project {project} is not active in this town.", project=body.project_id)
@@ -373,13 +381,13 @@ def _check_rules(bridge: Bridge, coordinator: str, body: ParticipationCreate) ->
                 else Words("Project {project} does not exist in this town.", project=body.project_id)
             )
             raise Problem(422, said, kind="unknown-project")
-        if not bridge.chain.is_member(body.member):
+        if not chain.is_member(body.member):
             raise Problem(422, Words("{member} is not a member of this town.", member=body.member), kind="not-a-member")
     except Unreachable:
         log.warning("chain unreachable: accepting %s unchecked", body.participation_id)
 
 
-def _stored(bridge: Bridge, participation_id: str, coordinator: str) -> dict[str, Any] | None:
+def _stored(bridge: Bridge, town: str, participation_id: str, coordinator: str) -> dict[str, Any] | None:
     with bridge.sessions() as session:
-        row = session.get(Participation, (participation_id, coordinator))
+        row = session.get(Participation, (participation_id, coordinator, town))
         return None if row is None else {c: getattr(row, c) for c in COLUMNS}

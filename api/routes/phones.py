@@ -49,12 +49,13 @@ def phone_order(
     move. Each order is carried out once, and recorded with its signer."""
     hold_to_pace(pace, f"phones:{request.client.host if request.client else 'unknown'}", Words("Too many orders"))
     try:
-        signer = signer_of(chain.town(), record.chainId, body)
+        town = chain.town()
+        signer = signer_of(town, record.chainId, body)
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
         chain.forget_connection()
         raise Unreachable(scrub(str(exc), settings.chain_url)) from None
     try:
-        return carry_out(session, menu.vault, body, signer, settings.bridge.phone_region)
+        return carry_out(session, menu.vault, body, signer, settings.bridge.phone_region, town)
     except IntegrityError:  # the same order sent twice at once: the other copy was carried out
         session.rollback()
         raise Problem(409, "This order was carried out already: sign a new one.", kind="conflict") from None

@@ -28,6 +28,7 @@ from ..deps import (
     SettingsDep,
     TownRecordDep,
     path_address,
+    town_base,
 )
 from ..gasless import GATEWAY
 from ..i18n import Words, in_language
@@ -58,12 +59,6 @@ def public(row: RelayRequest, base: str = "/v1") -> RelayPublic:
     )
 
 
-def _base(request: Request) -> str:
-    """Where this route's town answers: /v1/towns/{town} under a town's path, else /v1 (the first town)."""
-    town = request.path_params.get("town")
-    return f"/v1/towns/{town}" if town else "/v1"
-
-
 def _answer(row: RelayRequest, status: int, base: str) -> JSONResponse:
     body = public(row, base).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers={"Location": body["links"]["self"]})
@@ -71,7 +66,7 @@ def _answer(row: RelayRequest, status: int, base: str) -> JSONResponse:
 
 def _ours(row: RelayRequest | None, served: ServedTown) -> RelayRequest | None:
     """``row`` if it is the town's (one from before rows named their town is the first town's), else None."""
-    if row is None or row.town == served.registry or (row.town == "" and served.acts):
+    if row is None or row.town == served.registry or (row.town == "" and served.first):
         return row
     return None
 
@@ -116,12 +111,12 @@ def relay(
         relay_id = "0x" + forward.digest(record.chainId, town.forwarder.address, desk.domain_name(town)).hex()
         known = _ours(session.get(RelayRequest, relay_id), served)
         if known is not None:  # a retry: its state, never a second relay
-            return _answer(known, 200, _base(request))
+            return _answer(known, 200, town_base(request))
         row = desk.accept(session, town, forward, _client(settings.bridge.ussd_secret, request))
     except (RequestException, Web3RPCError, OSError) as exc:  # the node did not answer: say so, never its URL
         chain.forget_connection()
         raise Unreachable(scrub(str(exc), settings.chain_url)) from None
-    return _answer(row, 202, _base(request))
+    return _answer(row, 202, town_base(request))
 
 
 def _client(expected: SecretStr | None, request: Request) -> str:
@@ -177,7 +172,7 @@ def get_relay(
     row = _ours(_find(session, relay_id), served)
     if row is None:  # another town's: not found here
         raise Problem(404, Words("No relayed action {id} here.", id=relay_id), kind="not-found")
-    answer = public(row, _base(request))
+    answer = public(row, town_base(request))
     if answer.reason:
         answer.reason = in_language(answer.reason, language)
     return answer.model_dump(mode="json")

@@ -57,19 +57,17 @@ def get_town(chain: ChainDep, index: IndexDep, session: SessionDep, served: Serv
         "indexedBlock": indexed,
         "indexBehind": index.behind(facts["block"]),
     }
-    # The bridge's own records (participations, meals) are of the town it acts for: none of another town's.
-    counts = (
-        session.execute(select(Participation.status, func.count()).group_by(Participation.status)).all()
-        if served.acts
-        else []
-    )
+    # The bridge's own records (participations, meals): the town's, none of another town's.
+    ours = Participation.town == served.registry
+    counts = session.execute(select(Participation.status, func.count()).where(ours).group_by(Participation.status))
+    meals = session.scalar(select(func.count()).select_from(Meal).where(Meal.town == served.registry))
     return TownPublic(
         **{
             **summary,
             **{k: str(summary[k]) for k in ("infinityIssued", "infinityRedeemed", "infinityInCirculation")},
             "profit": {k: str(v) for k, v in summary["profit"].items()},
             "participations": {status: int(n) for status, n in counts},
-            "meals_served": int(session.scalar(select(func.count()).select_from(Meal)) or 0) if served.acts else 0,
+            "meals_served": int(meals or 0),
         }
     )
 
@@ -144,7 +142,7 @@ def get_towns(bridge: BridgeDep) -> list[ServedTownPublic]:
             registry=town.registry,
             page=f"/towns/{town.slug}/",
             api=f"/v1/towns/{town.slug}",
-            acts=town.acts,
+            first=town.first,
         )
         for town in bridge.towns.values()
     ]

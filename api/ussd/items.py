@@ -56,13 +56,14 @@ def receiver(s: Screens, answer: str, kept: Kept) -> PhoneAccount:
     except ConfigError:
         number = None
     account = s.session.get(PhoneAccount, number) if number else None
-    if account is None or account.phone == s.account.phone:
+    if account is None or account.phone == s.account.phone or not s.place.has_member(account):
+        # Another town's phone member (not one of this town's) is no one here: not even their name is shown.
         raise Said("END " + s.t("{phone} is not another member's phone. Dial again to try another.", phone=answer))
     return account
 
 
 def inf_to_send(s: Screens, answer: str, kept: Kept) -> int:
-    least = int(s.menu.relay_desk.policy().min_inf_transfer * 10**18)
+    least = int(s.place.desk.policy().min_inf_transfer * 10**18)
     value = amount(answer)
     if value is None or value < least:
         raise Said("END " + s.t("Send at least {least}. Dial again.", least=money(least, 18, "INF")))
@@ -285,7 +286,7 @@ def send_shares(s: Screens, kept: Kept, more: list[str]) -> str:
 
 
 def rewards(s: Screens, kept: Kept, more: list[str]) -> str:
-    found = s.menu.index.fresh(s.block).latest_rewards(5, member=s.account.address)  # from the index, newest first
+    found = s.menu.read(s.place, s.block).latest_rewards(5, member=s.account.address)  # from the index, newest first
     if not found:
         return "END " + s.t("No rewards yet.")
     lines = []

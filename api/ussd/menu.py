@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from math import inf
 from typing import TYPE_CHECKING
@@ -26,10 +27,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ost_chain.exceptions import ConfigError
 
+from ..chain import Unreachable
 from ..custody import PIN_TRIES, PinPool, PinWork, Vault, e164, valid_pin, vault_for
 from ..db import BridgeSession, PhoneAccount, PhoneMove, UssdStep, utcnow
 from ..holdings import HoldingsReader
 from ..i18n import say
+from ..index.book import checksummed
 from .items import LANGUAGE_CHOICES, choose_language
 from .layout import answers, trimmed
 from .screens import PinNeeded, Screens
@@ -40,8 +43,10 @@ if TYPE_CHECKING:
 
     from ..chain import ChainView
     from ..gasless import RelayDesk
+    from ..index.reads import IndexReader
     from ..index.service import TownIndex
     from ..settings import BridgeSettings
+    from ..towns import ServedTown
 
 KEEP_STEPS = timedelta(minutes=10)  # a gateway's retries come within seconds; sessions last a few minutes
 # Steps worked out at once, on threads apart from the other routes' (a busy page does not hold a phone back): a step
@@ -50,8 +55,31 @@ STEPS_AT_ONCE = 32
 PIN_ROUNDS = 4  # runs of a step at most: a one-time PIN's check and a new PIN's hash, and a PIN reset meanwhile
 
 
+@dataclass
+class MenuTown:
+    """One town as its phone members see it: its record, its chain, its desk for their actions, its part of the
+    index, and what they hold in it."""
+
+    manifest: TownManifest
+    registry: str
+    chain: ChainView
+    desk: RelayDesk
+    reader: IndexReader
+    holdings: HoldingsReader
+
+    def has_member(self, account: PhoneAccount) -> bool:
+        """Whether ``account`` is one of this town's phone members: its own, or a member of it on chain too (a member
+        of two towns). A chain away says no: the member dials again."""
+        if account.town == self.registry:
+            return True
+        try:
+            return self.chain.is_member(account.address)
+        except Unreachable:
+            return False
+
+
 class PhoneMenu:
-    """Answers one USSD request of the town's phone members."""
+    """Answers one USSD request of the phone members of every town the bridge serves: one short code for all."""
 
     def __init__(
         self,
@@ -66,13 +94,30 @@ class PhoneMenu:
         """The menu over what it uses, and nothing else of the bridge: its settings, the town's record and contracts,
         the database, the chain as the bridge reads it, the index of its events, and the relay desk its members'
         actions go through."""
-        self.options, self.manifest, self.sessions = options, manifest, sessions
-        self.chain, self.relay_desk, self.index = chain, relay_desk, index
+        self.options, self.manifest, self.sessions, self.artifacts = options, manifest, sessions, artifacts
+        self.index = index
         self._vault: Vault | None = None
-        self.holdings = HoldingsReader(artifacts, manifest)
+        registry = checksummed(manifest.address("TownRegistry"))
+        first = MenuTown(manifest, registry, chain, relay_desk, index.reader, HoldingsReader(artifacts, manifest))
+        self.places = {registry: first}  # by registry, the first town first
         self.pins = PinPool()
         self.steps = CapacityLimiter(STEPS_AT_ONCE)
         self.swept_at = -inf  # when the old replies were last forgotten (monotonic)
+
+    def serve(self, towns: Iterable[ServedTown]) -> None:
+        """Answer the phone members of every town of ``towns`` (the first first)."""
+        self.places = {
+            t.registry: MenuTown(
+                t.manifest, t.registry, t.chain, t.desk, t.reader, HoldingsReader(self.artifacts, t.manifest)
+            )
+            for t in towns
+        }
+
+    def read(self, place: MenuTown, head: int) -> IndexReader:
+        """``place``'s part of the index, once the index has read what ``head`` confirms (the index follows every
+        town: reading ahead for one reads ahead for all)."""
+        self.index.fresh(head)
+        return place.reader
 
     @property
     def vault(self) -> Vault:
@@ -147,11 +192,12 @@ class PhoneMenu:
         moved = session.get(PhoneMove, number)
         if moved is not None and moved.confirmed_at is not None:
             return "END " + say(None, "This number no longer holds an account: it moved to a new number.")
-        if account is None:
+        home = self.places.get(account.town) if account is not None else None
+        if account is None or home is None:
             return "END " + say(
                 None,
                 "This number is not a member of {town}. Ask your Town Ambassador.",
-                town=self.manifest.town,
+                town=" / ".join(place.manifest.town for place in self.places.values()),
             )
         lang = account.language
         checking = any(work.hashed is not None for work in done)  # this step took a try: it may be the third
@@ -159,11 +205,23 @@ class PhoneMenu:
             return "END " + say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
         path = answers(text)
         if account.pin_hash is None or account.pin_reset:
-            return trimmed(self._first_dial(session, account, path, done))
-        return trimmed(Screens(self, session, account, path, done).show())
+            return trimmed(self._first_dial(session, home, account, path, done))
+        places = [home, *(p for p in self.places.values() if p is not home and p.has_member(account))]
+        if len(places) > 1:  # a member of several towns chooses one first; 0 comes back here
+            if not path or path[0] not in {str(n) for n in range(1, len(places) + 1)}:
+                wrong = [say(lang, "Please choose 1-{last}.", last=len(places))] if path else []
+                towns = [f"{n} {p.manifest.town}" for n, p in enumerate(places, start=1)]
+                return trimmed("CON " + "\n".join([*wrong, say(lang, "Choose a town:"), *towns]))
+            home, path = places[int(path[0]) - 1], path[1:]
+        return trimmed(Screens(self, home, session, account, path, done).show())
 
     def _first_dial(
-        self, session: BridgeSession, account: PhoneAccount, path: list[str], done: dict[PinWork, bool | str]
+        self,
+        session: BridgeSession,
+        home: MenuTown,
+        account: PhoneAccount,
+        path: list[str],
+        done: dict[PinWork, bool | str],
     ) -> str:
         """Choose a language (unless the account has one); after a reset, enter the one-time PIN the Town Ambassador
         handed over; then a PIN, twice. All kept at the end, together."""
@@ -175,7 +233,7 @@ class PhoneMenu:
         if account.pin_reset:
             if not path:
                 return "CON " + say(lang, "Enter the one-time PIN from your Town Ambassador:")
-            screens = Screens(self, session, account, path, done)
+            screens = Screens(self, home, session, account, path, done)
             screens.lang = lang
             refused = screens.pin_ok(path[0])
             if refused is not None:

@@ -27,7 +27,7 @@ from .items import MENU
 from .layout import fits
 
 if TYPE_CHECKING:
-    from .menu import PhoneMenu
+    from .menu import MenuTown, PhoneMenu
 
 
 class PinNeeded(Exception):
@@ -39,17 +39,26 @@ class PinNeeded(Exception):
 
 
 class Screens:
-    """The screens of one request of a member whose PIN is set."""
+    """The screens of one request of a member whose PIN is set, in one town (``place``: theirs, or the one they chose
+    of the towns they are a member of)."""
 
     def __init__(
         self,
         menu: PhoneMenu,
+        place: MenuTown,
         session: BridgeSession,
         account: PhoneAccount,
         path: list[str],
         done: dict[PinWork, bool | str],
     ) -> None:
-        self.menu, self.session, self.account, self.path, self.done = menu, session, account, path, done
+        self.menu, self.place, self.session, self.account, self.path, self.done = (
+            menu,
+            place,
+            session,
+            account,
+            path,
+            done,
+        )
         self.lang = account.language
         self.head: int | None = None
         self.sales_read: list[Any] | None = None
@@ -57,7 +66,7 @@ class Screens:
     @property
     def town(self) -> Town:
         """This thread's connection to the town, made when a screen first needs the chain (the menu does not)."""
-        return self.menu.chain.town()
+        return self.place.chain.town()
 
     @property
     def member(self) -> Member:
@@ -81,7 +90,7 @@ class Screens:
         """The menu (after ``first``, a line saying what was wrong), under the town's name when it all fits one page
         (a long name, in Arabic, does not)."""
         lines = [f"{number} {say_in(self.lang, flow.words)}" for number, flow in enumerate(MENU, start=1)]
-        menu = "\n".join((self.menu.manifest.town, *lines))
+        menu = "\n".join((self.place.manifest.town, *lines))
         screen = f"{first}\n{menu}" if first else menu
         if fits(screen):
             return screen
@@ -114,7 +123,7 @@ class Screens:
                 return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
             raise PinNeeded(work)
         if self.done[work]:
-            self.head, moved = self.menu.chain.head_and_recovery(account.address)
+            self.head, moved = self.place.chain.head_and_recovery(account.address)
             if moved != NATIVE:
                 # The member took everything to a wallet of their own (the two-key recovery): the phone has nothing.
                 return "END " + self.t(
@@ -135,7 +144,7 @@ class Screens:
         """Sign ``calls`` (one, or several in order) with the member's custodial key and queue them through the relay
         desk, with consecutive nonces; ``done`` when queued (or what it says of how many were)."""
         signer = self.menu.vault.open(self.account.sealed_key, self.account.address)
-        town, desk = self.town, self.menu.relay_desk
+        town, desk = self.town, self.place.desk
         try:
             name = desk.domain_name(town)
             requests = []
@@ -161,7 +170,7 @@ class Screens:
         """The chain's head, asked once a step (with the PIN's check, when there is one): the bridge reads the sales
         and the assets once a block."""
         if self.head is None:
-            self.head = self.menu.chain.head()
+            self.head = self.place.chain.head()
         return self.head
 
     @property
@@ -169,21 +178,21 @@ class Screens:
         """The sales at the step's head. (Kept on the step by hand: ``functools.cached_property`` holds a lock shared
         by every step in Python 3.11, and a hundred phones waited for one another's chain reads.)"""
         if self.sales_read is None:
-            index = self.menu.index.fresh(self.block)
-            self.sales_read = index.sales(self.menu.chain.time_at(self.block))
+            index = self.menu.read(self.place, self.block)
+            self.sales_read = index.sales(self.place.chain.time_at(self.block))
         return self.sales_read
 
     def holdings(self) -> Holdings:
-        chain, index = self.menu.chain, self.menu.index.fresh(self.block)
+        chain, index = self.place.chain, self.menu.read(self.place, self.block)
         assets = index.profit_assets()
         sales = sorted(self.sales, key=lambda s: s.business_id)
         symbols = {s.business_id: s.symbol for s in sales}
         sold = {s.business_id: s.token for s in sales if s.sold}  # a business that sold no share has no holder
         investing = index.investing()
-        return self.menu.holdings.read(chain, self.account.address, assets, sold, symbols, investing)
+        return self.place.holdings.read(chain, self.account.address, assets, sold, symbols, investing)
 
     def money(self, amount: int, asset: str) -> str:
-        symbol, decimals = self.menu.chain.asset(asset)
+        symbol, decimals = self.place.chain.asset(asset)
         return money(amount, decimals, symbol)
 
     def business(self, business_id: int) -> str:
@@ -191,7 +200,7 @@ class Screens:
         return str(names.get(business_id, f"#{business_id}"))
 
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.menu.manifest.timeZone)
+        return ZoneInfo(self.place.manifest.timeZone)
 
     def today(self) -> datetime:
         return datetime.now(UTC).astimezone(self.zone())
@@ -207,6 +216,10 @@ class Screens:
         count = self.session.scalar(
             select(func.count())
             .select_from(Meal)
-            .where(Meal.member == self.account.address, Meal.served_on.like(f"{month}-%"))
+            .where(
+                Meal.member == self.account.address,
+                Meal.town == self.place.registry,
+                Meal.served_on.like(f"{month}-%"),
+            )
         )
         return int(count or 0)

@@ -59,16 +59,18 @@ class DayStart:
 
 
 class Tally:
-    """What each coordinator had minted through the bridge today, counted once a day from the database and kept
-    up to date as batches are mined (the worker alone writes mints, so the count stays true while it leads)."""
+    """What each coordinator had minted through the bridge today in a town (its registry), counted once a day from
+    the database and kept up to date as batches are mined (the worker alone writes mints, so the count stays true
+    while it leads)."""
 
-    def __init__(self) -> None:
+    def __init__(self, town: str) -> None:
+        self.town = town
         self.since = -1
         self.minted: defaultdict[str, int] = defaultdict(int)
 
     def of(self, session: BridgeSession, since: int) -> dict[str, int]:
         if since != self.since:
-            self.since, self.minted = since, _minted_through_bridge(session, since)
+            self.since, self.minted = since, _minted_through_bridge(session, since, self.town)
         return self.minted
 
     def add(self, block: int, minted: list[tuple[str, int]]) -> None:
@@ -120,15 +122,15 @@ def plan(
         if amount > left[coordinator]:
             cap = int(days[coordinator][0])
             out.capped[coordinator] = (
-                f"{coordinator} has reached its daily cap of {format_amount(cap, 18)} INF: its participations wait "
-                "for the chain's next day (00:00 UTC)."
+                f"{coordinator} has reached its daily cap of {format_amount(cap, 18)} INF in {town.name}: its "
+                "participations there wait for the chain's next day (00:00 UTC)."
             )
             continue
         if amount > relayer_left:
             out.relayer_capped = (
                 f"The relayer {relayer} has minted {format_amount(relayer_minted, 18)} of its daily cap of "
-                f"{format_amount(relayer_cap, 18)} INF: participations with an API key wait for the chain's next day "
-                "(00:00 UTC), or for the Town Ambassador to raise the cap."
+                f"{format_amount(relayer_cap, 18)} INF in {town.name}: participations there with an API key wait for "
+                "the chain's next day (00:00 UTC), or for its Town Ambassador to raise the cap."
             )
             continue
         left[coordinator] -= amount
@@ -137,13 +139,15 @@ def plan(
     return out
 
 
-def in_flight(session: BridgeSession, chain: ChainView) -> dict[str, int]:
-    """INF each coordinator has in API-key batches sent and not yet mined: with several batches in flight, a cap is
-    charged when a batch is sent, not when it is mined (or the pipeline would carry a coordinator past it)."""
+def in_flight(session: BridgeSession, chain: ChainView, town: str) -> dict[str, int]:
+    """INF each coordinator has in ``town``'s API-key batches sent and not yet mined: with several batches in flight,
+    a cap is charged when a batch is sent, not when it is mined (or the pipeline would carry a coordinator past it)."""
     flying: defaultdict[str, int] = defaultdict(int)
     found = session.execute(
         select(Participation.coordinator, Participation.minutes, Participation.project_id).where(
-            Participation.status == Status.SUBMITTED, Participation.api_key_id.is_not(None)
+            Participation.status == Status.SUBMITTED,
+            Participation.api_key_id.is_not(None),
+            Participation.town == town,
         )
     )
     for coordinator, minutes, project_id in found:
@@ -153,12 +157,14 @@ def in_flight(session: BridgeSession, chain: ChainView) -> dict[str, int]:
     return flying
 
 
-def _minted_through_bridge(session: BridgeSession, since: int) -> defaultdict[str, int]:
-    """INF each coordinator had minted through the bridge's relayer from block ``since`` on (API-key rows only)."""
+def _minted_through_bridge(session: BridgeSession, since: int, town: str) -> defaultdict[str, int]:
+    """INF each coordinator had minted in ``town`` through the bridge's relayer from block ``since`` on (API-key rows
+    only)."""
     minted: defaultdict[str, int] = defaultdict(int)
     found = session.execute(
         select(Participation.coordinator, Participation.minted).where(
             Participation.block >= since,
+            Participation.town == town,
             Participation.status == Status.CONFIRMED,
             Participation.api_key_id.is_not(None),
         )

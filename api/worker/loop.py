@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import func, select
+from eth_utils import to_checksum_address
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
@@ -31,6 +31,7 @@ from ..settings import BridgeSettings
 from . import budget, pipeline
 from .forward import Forwarding
 from .lease import LeaseKeeper
+from .mint import TownMinting
 from .relay import InfinityCodecs, Relay, RelayerProblem, Reverted, Rpc
 from .settle import MAX_ATTEMPTS, Settlement
 
@@ -40,7 +41,6 @@ IDLE_SECONDS = 0.05  # between passes when nothing moved (with batches in flight
 QUIET_SECONDS = 0.4  # the longest wait between passes with nothing in flight and nothing queued: a row queued by
 # this process wakes the worker at once (``wake``), one queued by another replica is seen within this
 RESEND_SECONDS = 2.0  # between two sends of a batch the node does not have
-PARTIAL_AFTER = 2.0  # a partial batch waits behind batches in flight at most this long (then it goes, part-full)
 
 
 class Worker:
@@ -67,16 +67,29 @@ class Worker:
         self._idle = False  # the last pass found nothing in flight and nothing queued
         self._thread: threading.Thread | None = None
         self._reconciled = False
-        self.capped: dict[str, str] = {}  # coordinator → why its rows wait for a new day
-        self.relayer_capped: str | None = None
-        self._caps_checked = 0.0
-        self.day_start = budget.DayStart()
-        self.tally = budget.Tally()
+        self.day_start = budget.DayStart()  # the chain's day: one for every town
+        # Each town's participations, the first town's first; the towns with rows waiting take turns.
+        self.towns = [TownMinting(settings, to_checksum_address(chain.manifest.address("TownRegistry")), chain)]
+        self._town_turn = 0
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
         self._resent: dict[int, float] = {}  # batch → when it was last sent again
-        self._signed_last = False  # the kind of the last batch: the kinds take turns
         self._relayed_last = False  # members' relayed actions take turns with participations
         self.last_mined = time.monotonic()  # when a batch was last mined (for /healthz: rows waiting, nothing mined)
+
+    def mint_for(self, chains: list[ChainView]) -> None:
+        """Mint the participations of every town of ``chains`` (each its view of the chain), the first first."""
+        registries = [to_checksum_address(c.manifest.address("TownRegistry")) for c in chains]
+        self.towns = [TownMinting(self.settings, r, c) for r, c in zip(registries, chains, strict=True)]
+
+    @property
+    def capped(self) -> list[str]:
+        """Why coordinators' rows wait for a new day, in every town."""
+        return [why for town in self.towns for why in town.capped.values()]
+
+    @property
+    def relayer_capped(self) -> list[str]:
+        """Why the relayer's rows wait for a new day, in each town where they do."""
+        return [town.relayer_capped for town in self.towns if town.relayer_capped]
 
     @property
     def leader(self) -> bool:
@@ -140,11 +153,11 @@ class Worker:
 
     def reconcile(self) -> None:
         """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
-        self.tally.forget()
-        town = self.chain.town()
-        self.settlement.reconcile(self.make_session, town)
+        for minting in self.towns:
+            minting.tally.forget()
+            self.settlement.reconcile(self.make_session, minting.town())
         with self.make_session() as session:
-            self.forwarding.reconcile(session, town)
+            self.forwarding.reconcile(session, self.chain.town())
 
     # ── one step ──
 
@@ -163,7 +176,7 @@ class Worker:
             seen = pipeline.look(rpc, self.relayer.address, open_batches)
             moved = False
             for batch in open_batches:
-                moved |= self._advance(session, town, batch, seen)
+                moved |= self._advance(session, self._minting(batch).town(), batch, seen)
             in_flight = [b for b in open_batches if b.status == BatchStatus.SENT]
             if pipeline.fill_gap(rpc, self.relayer, town.client.chain_id, seen, in_flight):
                 return True
@@ -177,79 +190,50 @@ class Worker:
                 self._relayed_last = True
                 return self.forwarding.send(session, town, seen.latest, nonce, full_only=full_only) or moved
             self._relayed_last = False
-            rows = self._take(session, pipeline.room(seen.latest), full_only)
-            if not rows:
+            taken = self._take(session, pipeline.room(seen.latest), full_only)
+            if taken is None:
                 return moved
-            return self._send(session, town, rows, seen.latest, nonce) or moved
+            return self._send(session, *taken, seen.latest, nonce) or moved
 
     def _waiting_rows(self, session: BridgeSession) -> bool:
         queued = session.scalar(select(Participation.participation_id).where(Participation.status == Status.QUEUED))
         return queued is not None or self.forwarding.waiting(session)
 
-    def _take(self, session: BridgeSession, gas_room: int, full_only: bool = False) -> list[Participation]:
-        """The next rows to send, of one kind — signed participations, or API-key ones — the kinds in turn, each
-        taken fairly: every coordinator's oldest first, in turn. API-key rows of coordinators (or, the relayer being
-        capped, all of them) waiting for a new day are left out."""
-        kinds = [True, False] if not self._signed_last else [False, True]
-        for signed in kinds:
-            kind = BatchKind.ATTESTATION if signed else BatchKind.BATCH
-            rows = self._fair(session, signed, self.sizes.rows(kind, gas_room, self.settings.batch_size), full_only)
+    def _take(
+        self, session: BridgeSession, gas_room: int, full_only: bool = False
+    ) -> tuple[TownMinting, list[Participation]] | None:
+        """The next town's rows to send: the towns with rows waiting take a batch each in turn, so no town's backlog
+        holds up another's."""
+        count = len(self.towns)
+        for step in range(count):
+            minting = self.towns[(self._town_turn + step) % count]
+            rows = minting.take(session, self.sizes, gas_room, full_only)
             if rows:
-                self._signed_last = signed
-                return rows
-        return []
+                self._town_turn = (self._town_turn + step + 1) % count
+                return minting, rows
+        return None
 
-    def _fair(self, session: BridgeSession, signed: bool, most: int, full_only: bool) -> list[Participation]:
-        kind = Participation.attestation.is_not(None) if signed else Participation.attestation.is_(None)
-        conditions = [Participation.status == Status.QUEUED, kind]
-        if not signed:
-            waiting = self._waiting()
-            if waiting is None:
-                return []
-            conditions.append(Participation.coordinator.not_in(waiting))
-        turn = (
-            func.row_number()
-            .over(partition_by=Participation.coordinator, order_by=Participation.created_at)
-            .label("turn")
-        )
-        fair = select(Participation.participation_id, Participation.coordinator, turn).where(*conditions).subquery()
-        rows = list(
-            session.scalars(
-                select(Participation)
-                .join(
-                    fair,
-                    (fair.c.participation_id == Participation.participation_id)
-                    & (fair.c.coordinator == Participation.coordinator),
-                )
-                .order_by(fair.c.turn, Participation.created_at)
-                .limit(most)
-            )
-        )
-        if rows and len(rows) < most:
-            oldest = min(r.created_at for r in rows)
-            waited = (utcnow() - oldest).total_seconds()
-            if (full_only and waited < PARTIAL_AFTER) or waited < self.settings.batch_wait:
-                return []
-        return rows
-
-    def _waiting(self) -> list[str] | None:
-        """Coordinators whose rows wait for a new day (looked at again every few seconds), or None if all do."""
-        if time.monotonic() > self._caps_checked + self.settings.cap_cache_seconds / 2:
-            self.capped, self.relayer_capped = {}, None
-        if self.relayer_capped is not None:
-            return None
-        return sorted(self.capped)
+    def _minting(self, batch: Batch) -> TownMinting:
+        """The town whose participations ``batch`` carries (a relay batch: the first's, whose forwarder it calls)."""
+        return next((m for m in self.towns if m.registry == batch.town), self.towns[0])
 
     def _send(
-        self, session: BridgeSession, town: Town, rows: list[Participation], latest: dict[str, Any], nonce: int
+        self,
+        session: BridgeSession,
+        minting: TownMinting,
+        rows: list[Participation],
+        latest: dict[str, Any],
+        nonce: int,
     ) -> bool:
-        """Simulate the batch, settling what the contract refuses and halving what overflows a batch's room or fails
-        without a reason; send the rest at ``nonce``."""
+        """Simulate a batch of one town's rows, settling what the contract refuses and halving what overflows a
+        batch's room or fails without a reason; send the rest at ``nonce``."""
+        town = minting.town()
         rpc = Rpc(town)
         most = pipeline.room(latest)
         kind = BatchKind.ATTESTATION if rows[0].attestation else BatchKind.BATCH
         if rows[0].attestation is None:
-            rows = self._within_caps(session, town, rows, latest)
+            since = self.day_start.block(town, latest)
+            rows = minting.within_caps(session, town, self.relayer.address, since, rows)
         while rows:
             data = self.codecs.calldata(rows)
             try:
@@ -263,7 +247,7 @@ class Worker:
                     return True
                 revert = town.client.artifacts.errors.decode(exc.data)
                 rows = self.settlement.refused(session, town, rows, revert)
-                self.tally.forget()  # an id confirmed from the logs counts against its coordinator's day
+                minting.tally.forget()  # an id confirmed from the logs counts against its coordinator's day
                 continue
             self.sizes.measured(kind, estimate, len(rows))
             gas = pipeline.with_margin(estimate)
@@ -289,28 +273,6 @@ class Worker:
             )
         session.save()
 
-    def _within_caps(
-        self, session: BridgeSession, town: Town, rows: list[Participation], latest: dict[str, Any]
-    ) -> list[Participation]:
-        """The rows that fit their coordinators' and the relayer's daily caps; those of a revoked coordinator fail."""
-        since = self.day_start.block(town, latest)
-        bridged = self.tally.of(session, since)
-        flying = budget.in_flight(session, self.chain)  # sent, not yet mined: the pipeline's, charged already
-        counted = defaultdict(int, {c: bridged.get(c, 0) + flying.get(c, 0) for c in {*bridged, *flying}})
-        chosen = budget.plan(town, self.chain, self.relayer.address, rows, counted, sum(flying.values()))
-        if chosen.refused:
-            for row in rows:
-                if (row.participation_id, row.coordinator) in chosen.refused:
-                    row.status, row.reason = Status.FAILED, chosen.refused[(row.participation_id, row.coordinator)]
-            session.save()
-        self.capped.update(chosen.capped)
-        self.relayer_capped = chosen.relayer_capped
-        if chosen.capped or chosen.relayer_capped:
-            self._caps_checked = time.monotonic()
-        for reason in [*chosen.capped.values(), *filter(None, [chosen.relayer_capped])]:
-            log.warning("%s", reason)
-        return chosen.chosen
-
     def _advance(self, session: BridgeSession, town: Town, batch: Batch, seen: pipeline.Look) -> bool:
         """Settle ``batch`` if its nonce is spent; if it is next to be mined, send it again when the node lost it, or
         re-price it when stuck. True if anything moved."""
@@ -330,7 +292,7 @@ class Worker:
                 self.forwarding.lost(session, town, batch)
             else:
                 self.settlement.lost(session, town, batch)
-                self.tally.forget()  # rows it confirmed from the logs count against their coordinators' day
+                self._minting(batch).tally.forget()  # rows it confirmed from the logs count against their day
             return True
         if batch.nonce != seen.mined:
             return False  # behind another batch of ours: the node mines nonces in order
@@ -356,12 +318,7 @@ class Worker:
             return True
         self.settlement.mined(session, town, batch, tx_hash, receipt)
         if batch.status == BatchStatus.CONFIRMED and batch.block is not None:
-            minted = session.execute(  # columns, read afresh: the bulk update left the loaded rows as they were
-                select(Participation.coordinator, Participation.minted).where(
-                    Participation.batch_id == batch.id, Participation.api_key_id.is_not(None)
-                )
-            )
-            self.tally.add(batch.block, [(coordinator, int(amount or 0)) for coordinator, amount in minted])
+            self._minting(batch).minted(session, batch)
         return True
 
     def since_mined(self) -> float | None:

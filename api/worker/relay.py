@@ -183,6 +183,7 @@ class Relay:
         """Sign ``data`` at ``nonce``, record the batch and its rows, then broadcast it."""
         kind = BatchKind.ATTESTATION if rows[0].attestation else BatchKind.BATCH
         batch = self.sign(town, kind, town.infinity.address, data, gas, latest, len(rows), nonce)
+        batch.town = town.registry.address  # its rows' town: whose INFINITY it calls
         tx_hash = batch.tx_hashes[0]
         with session.writing():  # recorded before it leaves: a crash from here on finds it
             session.add(batch)
@@ -193,6 +194,7 @@ class Relay:
                     {
                         "participation_id": r.participation_id,
                         "coordinator": r.coordinator,
+                        "town": r.town,
                         "status": Status.SUBMITTED,
                         "batch_id": batch.id,
                         "tx_hash": tx_hash,

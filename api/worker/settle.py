@@ -62,6 +62,7 @@ class Settlement:
                 {
                     "participation_id": r.participation_id,
                     "coordinator": r.coordinator,
+                    "town": r.town,
                     "status": Status.CONFIRMED,
                     "tx_hash": tx_hash,
                     "block": batch.block,
@@ -80,6 +81,7 @@ class Settlement:
                 {
                     "participation_id": r.participation_id,
                     "coordinator": r.coordinator,
+                    "town": r.town,
                     "batch_id": None,
                     "updated_at": now,
                     "status": Status.FAILED if alone and r.attempts >= MAX_ATTEMPTS else Status.QUEUED,
@@ -171,9 +173,11 @@ class Settlement:
         row.minted = str(int(args["amount"]))
 
     def reconcile(self, make_session: sessionmaker[BridgeSession], town: Town) -> None:
-        """After a start or an outage: participations still queued that the chain already rewarded are confirmed."""
+        """After a start or an outage: ``town``'s participations still queued that the chain already rewarded are
+        confirmed."""
         with make_session() as session:
-            queued = list(session.scalars(select(Participation).where(Participation.status == Status.QUEUED)))
+            ours = (Participation.status == Status.QUEUED, Participation.town == town.registry.address)
+            queued = list(session.scalars(select(Participation).where(*ours)))
             for start in range(0, len(queued), 500):
                 chunk = queued[start : start + 500]
                 done = town.client.call_many([self.is_rewarded(town, r) for r in chunk])
@@ -181,7 +185,7 @@ class Settlement:
                     if rewarded:
                         self.confirm_from_logs(town, row)
             session.save()
-        log.info("reconciled %d queued participation(s) with the chain", len(queued))
+        log.info("reconciled %d queued participation(s) of %s with the chain", len(queued), town.name)
 
 
 def _address(word: int) -> str:

@@ -31,6 +31,7 @@ from ost_chain.chain import LocalChain, dev_accounts
 from ost_chain.client import ChainClient
 from ost_chain.deploy import deploy_plan
 from ost_chain.eip712 import sign_participation
+from ost_chain.manifest import TownManifest
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Town
 from ost_chain.units import hash_id, relayed_id
@@ -192,10 +193,12 @@ class Bridge:
     def session(self) -> Session:
         return sessions(make_engine(self.database_url))()
 
-    def new_key(self, coordinator: str, name: str = "test") -> tuple[str, str]:
-        """A fresh API key for ``coordinator``: (the key, its id)."""
+    def new_key(self, coordinator: str, name: str = "test", town: Path | None = None) -> tuple[str, str]:
+        """A fresh API key for ``coordinator`` in the town of ``town`` (a manifest; the first town's when None):
+        (the key, its id)."""
+        registry = TownManifest.read(town or self.deployed.manifest).address("TownRegistry")
         with self.session() as session:
-            key, info = create_key(session, coordinator, name)
+            key, info = create_key(session, coordinator, name, registry)
         self.issued.append(key)
         return key, info.id
 

@@ -208,6 +208,7 @@ def test_two_replicas_storing_the_same_participations_at_once_never_deadlock(pos
             "project_id": 1,
             "minutes": 180,
             "coordinator": COORDINATOR.address,
+            "town": "0x" + "66" * 20,
             "api_key_id": "k",
             "status": "queued",
             "attempts": 0,

@@ -151,7 +151,7 @@ def test_one_bridge_serves_both_towns_each_at_its_own_path_and_neither_reads_the
     (the plain /v1/… keeps meaning the first), serves each town's page, and keeps each town's reads to its own."""
     deployed, bridge = lived
     towns = web.get(f"{bridge.url}/v1/towns", timeout=30).json()
-    assert [(t["slug"], t["town"], t["page"], t["acts"]) for t in towns] == [
+    assert [(t["slug"], t["town"], t["page"], t["first"]) for t in towns] == [
         ("figures-town", "Figures Town", "/towns/figures-town/", True),
         ("second-town", "Second Town", "/towns/second-town/", False),
     ]
@@ -179,13 +179,11 @@ def test_one_bridge_serves_both_towns_each_at_its_own_path_and_neither_reads_the
     assert config["relayable"] == web.get(f"{first}/config", timeout=30).json()["relayable"] != []
     page = web.get(f"{bridge.url}/towns/second-town/", timeout=30)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    # A town it does not serve is a sentence naming those it does; the second town takes no participation here.
+    # A town it does not serve is a sentence naming those it does.
     for path in ("/v1/towns/nowhere/town", "/towns/nowhere/"):
         refused = web.get(f"{bridge.url}{path}", timeout=30)
         assert refused.status_code == 404, path
     assert "figures-town, second-town" in web.get(f"{bridge.url}/v1/towns/nowhere/town", timeout=30).json()["detail"]
-    posted = web.post(f"{second}/participations", json={}, timeout=30)
-    assert posted.status_code in (404, 405)
 
 
 def test_each_town_s_page_shows_its_own_town_and_the_network_page_links_every_town_served(
@@ -269,3 +267,62 @@ def test_a_member_of_the_second_town_with_no_coin_acts_through_its_own_route_and
     towns = web.get(f"{bridge.url}/healthz", timeout=30).json()["relayer"]["towns"]
     assert towns["figures-town"] == {"spentLastDay": "0", "relayedLastDay": 0}
     assert towns["second-town"]["relayedLastDay"] == 2 and int(towns["second-town"]["spentLastDay"]) > 0
+
+
+def test_each_town_s_participations_keys_and_meals_are_its_own(lived: tuple[Deployed, Bridge]) -> None:
+    """Issue 31: one bridge mints every town's participations, each on its own town's INFINITY. A coordinator's API
+    key acts in the town it was made for only; one coordinator of two towns may use one id in each (two rewards);
+    a meal, a member's counts and a town's figures are each town's own."""
+    deployed, bridge = lived
+    second_manifest = deployed.folder / "second.json"
+    second = Town.load(deployed.client, second_manifest)
+    first_key, _ = bridge.new_key(DEV[3].address)
+    second_key, _ = bridge.new_key(DEV[3].address, town=second_manifest)
+    first, there = f"{bridge.url}/v1", f"{bridge.url}/v1/towns/second-town"
+
+    def post(url: str, key: str, body: dict[str, Any]) -> Any:
+        return web.post(url, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+    shift = {"participationId": "both-towns-1", "projectId": 1, "hours": 3}
+    theirs = {**shift, "member": DEV[12].address}
+    # A key of one town is refused in the other, in one sentence, and nothing is queued there.
+    refused = post(f"{first}/participations", second_key, theirs)
+    assert refused.status_code == 403 and refused.json()["type"] == "/problems/key-of-another-town"
+    assert "not in Figures Town" in refused.json()["detail"]
+    assert post(f"{there}/participations", first_key, theirs).status_code == 403
+    assert (
+        web.get(f"{there}/meals?date=2026-01-01", headers={"Authorization": f"Bearer {first_key}"}).status_code == 403
+    )
+    # The same coordinator's id in each town: two participations, each minted on its own town's INFINITY.
+    before = (
+        deployed.town.infinity.functions.balanceOf(DEV[10].address).call(),
+        second.infinity.functions.balanceOf(DEV[12].address).call(),
+    )
+    accepted = post(f"{there}/participations", second_key, theirs)
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.headers["location"] == "/v1/towns/second-town/participations/both-towns-1"
+    assert post(f"{first}/participations", first_key, {**shift, "member": DEV[10].address}).status_code == 202
+
+    def settled(url: str, key: str) -> dict | None:
+        body = web.get(f"{url}/participations/both-towns-1", headers={"Authorization": f"Bearer {key}"}).json()
+        return body if body["status"] in ("confirmed", "failed") else None
+
+    mine, yours = wait_until(lambda: settled(first, first_key)), wait_until(lambda: settled(there, second_key))
+    assert (mine["status"], mine["member"]) == ("confirmed", DEV[10].address)
+    assert (yours["status"], yours["member"]) == ("confirmed", DEV[12].address)
+    assert deployed.town.infinity.functions.balanceOf(DEV[10].address).call() == before[0] + ONE
+    assert second.infinity.functions.balanceOf(DEV[12].address).call() == before[1] + ONE
+    # The kitchen's meal goes with the second town's participation: counted there, and nowhere else.
+    counted = web.get(f"{there}/members/{DEV[12].address}", timeout=30).json()["meals"]
+    served_there = web.get(f"{there}/town", timeout=30).json()["mealsServed"]
+    served_here = web.get(f"{first}/town", timeout=30).json()["mealsServed"]
+    meal = post(f"{there}/meals", second_key, {"participationId": "both-towns-1", "note": "soup"})
+    assert meal.status_code == 201, meal.text
+    assert web.get(f"{there}/members/{DEV[12].address}", timeout=30).json()["meals"] == counted + 1
+    assert web.get(f"{there}/town", timeout=30).json()["mealsServed"] == served_there + 1
+    assert web.get(f"{first}/town", timeout=30).json()["mealsServed"] == served_here
+    today = meal.json()["servedOn"]
+    kitchen = {"Authorization": f"Bearer {second_key}"}
+    assert [m["note"] for m in web.get(f"{there}/meals?date={today}", headers=kitchen).json()] == ["soup"]
+    here = web.get(f"{first}/meals?date={today}", headers={"Authorization": f"Bearer {first_key}"}).json()
+    assert "soup" not in [m["note"] for m in here]

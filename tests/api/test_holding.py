@@ -78,6 +78,7 @@ def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90, coordinator: 
                     project_id=1,
                     minutes=minutes,
                     coordinator=coordinator or COORDINATOR.address,
+                    town=bridge.served(None).registry,
                     api_key_id="k",
                     status=Status.QUEUED,
                     attempts=0,
@@ -609,7 +610,7 @@ def test_the_phone_s_balance_reads_only_what_may_be_held_and_says_what_a_full_re
     d.town.deposit(owner, "BAKE", 6 * 10**16)
     bridge = in_process(d, databases.url("holdings"))
     try:
-        chain, reader = bridge.chain, bridge.phone_menu.holdings
+        chain, reader = bridge.chain, bridge.phone_menu.places[bridge.served(None).registry].holdings
         sales = chain.sales()
         assets = chain.profit_assets()
         every = {s.business_id: s.token for s in sales}

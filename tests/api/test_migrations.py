@@ -18,14 +18,28 @@ from sqlalchemy import create_engine, delete, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from api.db import Base, Meal, Participation, RelayRequest, make_engine, sessions
+from api.db import (
+    ApiKey,
+    Base,
+    Batch,
+    Meal,
+    Participation,
+    PhoneAccount,
+    PhoneMove,
+    PhoneOrder,
+    RelayRequest,
+    Sms,
+    make_engine,
+    sessions,
+)
 from api.migrate import INITIAL, INITIAL_TABLES, config, current, head, upgrade
-from api.towns import name_unnamed_relays
+from api.towns import name_unnamed_rows
 from ost_chain.actions import BY_SLUG
 from ost_chain.exceptions import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 COORDINATOR = "0x" + "22" * 20
+TOWN = "0x" + "66" * 20  # the bridge's first town's registry
 
 
 @pytest.fixture
@@ -55,6 +69,7 @@ def a_participation(n: int = 1) -> Participation:
         project_id=1,
         minutes=60,
         coordinator=COORDINATOR,
+        town=TOWN,
         status="confirmed",
         minted=str(10**18),
     )
@@ -82,7 +97,7 @@ def test_a_new_database_gets_exactly_the_models_tables(engine: Engine) -> None:
     assert differences(engine) == []  # the hand-written revision creates what the models declare
     uniques = inspect(engine).get_unique_constraints("participations")
     # A key is recorded (and minted) once among its coordinator's: each coordinator's ids are its own (issue 26 #3).
-    assert [u["column_names"] for u in uniques] == [["coordinator", "key"]]
+    assert [u["column_names"] for u in uniques] == [["town", "coordinator", "key"]]
     signer_nonce = [i for i in inspect(engine).get_indexes("relays") if i["unique"]]
     assert [i["column_names"] for i in signer_nonce] == [["signer", "nonce"]]  # a member's nonce is queued once
 
@@ -100,15 +115,16 @@ def test_a_database_made_before_migrations_is_adopted_with_its_rows(engine: Engi
     old_columns = {c["name"] for c in inspect(engine).get_columns("participations")}
     values = {c: getattr(row, c) for c in old_columns if getattr(row, c) is not None}
     with engine.begin() as connection:  # a row as the old bridge wrote it, in its old table
-        connection.execute(Participation.__table__.insert().values({**values, "attempts": 0, "meal": False}))
+        connection.execute(Participation.__table__.insert().inline().values({**values, "attempts": 0, "meal": False}))
     assert current(engine) is None
 
     upgrade(engine)
 
     assert version_rows(engine) == [head()]
     assert differences(engine) == []
+    assert name_unnamed_rows(sessions(engine), TOWN) == 1  # the bridge's first town's, named when it starts
     with sessions(engine)() as session:
-        kept = session.get(Participation, ("p-1", COORDINATOR))
+        kept = session.get(Participation, ("p-1", COORDINATOR, TOWN))
         assert kept is not None and kept.minted == str(10**18) and kept.key == "0x" + f"{1:064x}"
 
 
@@ -126,7 +142,7 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
     assert writes == []
     assert version_rows(engine) == [head()]
     with sessions(engine)() as session:
-        assert session.get(Participation, ("p-1", COORDINATOR)) is not None
+        assert session.get(Participation, ("p-1", COORDINATOR, TOWN)) is not None
 
 
 def test_make_engine_migrates(tmp_path: Path) -> None:
@@ -236,11 +252,13 @@ def test_a_database_of_the_previous_version_moves_to_coordinators_own_ids_with_i
     row = a_participation()
     with engine.begin() as connection:  # rows as the previous version wrote them
         now = datetime(2026, 12, 1, 12)
-        values = {c.name: getattr(row, c.name) for c in Participation.__table__.columns}
+        values = {c.name: getattr(row, c.name) for c in Participation.__table__.columns if c.name != "town"}
         values |= {"attempts": 0, "meal": True, "created_at": now, "updated_at": now}
-        connection.execute(Participation.__table__.insert().values(values))
+        connection.execute(Participation.__table__.insert().inline().values(values))
         connection.execute(
-            Meal.__table__.insert().values(
+            Meal.__table__.insert()
+            .inline()
+            .values(
                 participation_id="p-1",
                 served_on="2026-12-01",
                 served_at=datetime(2026, 12, 1, 12),
@@ -250,11 +268,13 @@ def test_a_database_of_the_previous_version_moves_to_coordinators_own_ids_with_i
         )
     upgrade(engine)
     assert current(engine) == head() and differences(engine) == []
+    assert name_unnamed_rows(sessions(engine), TOWN) == 1  # the participation (its meal goes with it)
+    values["town"] = TOWN
     other = "0x" + "33" * 20
     with sessions(engine)() as session:
-        kept = session.get(Participation, ("p-1", COORDINATOR))
+        kept = session.get(Participation, ("p-1", COORDINATOR, TOWN))
         assert kept is not None and kept.minted == str(10**18) and kept.key == "0x" + f"{1:064x}"
-        meal = session.get(Meal, ("p-1", COORDINATOR))
+        meal = session.get(Meal, ("p-1", COORDINATOR, TOWN))
         assert meal is not None and meal.member == row.member
         with session.writing():  # the same id, another coordinator's own participation
             session.add(Participation(**{**values, "coordinator": other}))
@@ -267,9 +287,10 @@ def test_a_database_of_the_previous_version_moves_to_coordinators_own_ids_with_i
         command.downgrade(config(connection), "0005")
     upgrade(engine)
     assert differences(engine) == []
+    name_unnamed_rows(sessions(engine), TOWN)
     with sessions(engine)() as session:
-        assert session.get(Participation, ("p-1", COORDINATOR)) is not None
-        assert session.get(Meal, ("p-1", COORDINATOR)) is not None
+        assert session.get(Participation, ("p-1", COORDINATOR, TOWN)) is not None
+        assert session.get(Meal, ("p-1", COORDINATOR, TOWN)) is not None
 
 
 def test_relayed_requests_recorded_by_their_words_move_to_their_action_s_slug(any_engine: Engine) -> None:
@@ -284,7 +305,7 @@ def test_relayed_requests_recorded_by_their_words_move_to_their_action_s_slug(an
     with engine.begin() as connection:  # rows as the previous version wrote them
         for n, action in enumerate(words):
             connection.execute(
-                RelayRequest.__table__.insert().values(
+                RelayRequest.__table__.insert().inline().values(
                     id=f"0x{n:064x}", signer="0x" + "44" * 20, target="0x" + "55" * 20, action=action, nonce=n,
                     gas=100_000, deadline=2_000_000_000, data="0x", signature="0x", estimate=50_000,
                     day="2026-12-01", counted=True, status="confirmed", attempts=0, created_at=now, updated_at=now,
@@ -325,8 +346,93 @@ def test_relayed_requests_of_the_previous_version_are_given_the_bridge_s_first_t
     upgrade(engine)
     assert current(engine) == head() and differences(engine) == []
     first = "0x" + "66" * 20
-    assert name_unnamed_relays(sessions(engine), first) == 1
-    assert name_unnamed_relays(sessions(engine), "0x" + "77" * 20) == 0  # once: a replica beside finds none
+    assert name_unnamed_rows(sessions(engine), first) == 1
+    assert name_unnamed_rows(sessions(engine), "0x" + "77" * 20) == 0  # once: a replica beside finds none
     with sessions(engine)() as session:
         (row,) = session.scalars(select(RelayRequest))
         assert (row.town, row.action, row.status) == (first, "send-inf", "confirmed")
+
+
+def test_every_row_of_the_previous_version_is_given_the_bridge_s_first_town(any_engine: Engine) -> None:
+    """Revision 0011 (issue 31): every row records its town. A database made by the previous version (0010) keeps
+    every row — an API key, a participation and its meal, two batches, a phone account, an ambassador's order, a lost
+    SIM's move, an SMS — and the bridge names its first town in them when it starts, but for the batch of relayed
+    requests (the network forwarder's: every town's). Then one coordinator may use one id in each of two towns;
+    back on 0010 the rows are kept, and a downgrade is refused while two towns have participations."""
+    engine = any_engine
+    with engine.begin() as connection:
+        command.upgrade(config(connection), "0010")
+    now, member, phone = datetime(2026, 12, 1, 12), "0x" + "11" * 20, "+27821234567"
+    row = a_participation()
+    values = {c.name: getattr(row, c.name) for c in Participation.__table__.columns if c.name != "town"}
+    values |= {"attempts": 0, "meal": True, "created_at": now, "updated_at": now, "batch_id": 1}
+    with engine.begin() as connection:  # rows as the previous version wrote them
+        for n, kind in ((1, "batch"), (2, "relay")):
+            connection.execute(
+                Batch.__table__.insert().inline().values(
+                    id=n, kind=kind, nonce=n, sender=COORDINATOR, tx_hashes=[], raw_tx="0x", tx={}, status="confirmed",
+                    size=1, sent_at=now,
+                )
+            )  # fmt: skip
+        connection.execute(Participation.__table__.insert().inline().values(values))
+        connection.execute(
+            Meal.__table__.insert()
+            .inline()
+            .values(
+                participation_id="p-1", served_on="2026-12-01", served_at=now, member=member, recorded_by=COORDINATOR
+            )
+        )
+        connection.execute(
+            ApiKey.__table__.insert()
+            .inline()
+            .values(id="k1", digest="d" * 64, coordinator=COORDINATOR, name="n", created_at=now)
+        )
+        connection.execute(
+            PhoneAccount.__table__.insert().inline().values(
+                phone=phone, address=member, sealed_key="sealed", name="Thandi", pin_failures=0, pin_reset=False,
+                created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        connection.execute(
+            PhoneOrder.__table__.insert()
+            .inline()
+            .values(nonce="0x01", action="add", phone=phone, signer=COORDINATOR, created_at=now)
+        )
+        connection.execute(
+            PhoneMove.__table__.insert()
+            .inline()
+            .values(old_phone=phone, new_phone="+27827654321", proposed_by=COORDINATOR, created_at=now)
+        )
+        connection.execute(
+            Sms.__table__.insert()
+            .inline()
+            .values(dedupe="d1", phone=phone, body="Hello", status="sent", attempts=0, created_at=now)
+        )
+    upgrade(engine)
+    assert current(engine) == head() and differences(engine) == []
+    assert name_unnamed_rows(sessions(engine), TOWN) == 7  # every row but the relay batch (a meal goes with its own)
+    assert name_unnamed_rows(sessions(engine), "0x" + "77" * 20) == 0  # once: a replica beside finds none
+    with sessions(engine)() as session:
+        for table in (Participation, Meal, ApiKey, PhoneAccount, PhoneOrder, PhoneMove, Sms):
+            assert [r.town for r in session.scalars(select(table))] == [TOWN], table.__tablename__
+        assert {b.kind: b.town for b in session.scalars(select(Batch))} == {"batch": TOWN, "relay": ""}
+        kept = session.get(Participation, ("p-1", COORDINATOR, TOWN))
+        assert kept is not None and kept.minted == str(10**18) and kept.batch_id == 1
+        assert session.get(Meal, ("p-1", COORDINATOR, TOWN)) is not None
+        with session.writing():  # the same coordinator's id, in another town: its own participation there
+            session.add(Participation(**{**values, "town": "0x" + "88" * 20, "batch_id": None}))
+    with pytest.raises(IntegrityError), sessions(engine)() as session, session.writing():
+        session.add(Participation(**{**values, "town": TOWN}))  # the same id again in the same town
+    with engine.begin() as connection, pytest.raises(RuntimeError, match="several towns"):
+        command.downgrade(config(connection), "0010")
+    with sessions(engine)() as session, session.writing():
+        session.execute(delete(Participation).where(Participation.town != TOWN))
+    with engine.begin() as connection:
+        command.downgrade(config(connection), "0010")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT participation_id, minted FROM participations")).all() == [
+            ("p-1", str(10**18))
+        ]
+        assert connection.execute(text("SELECT count(*) FROM meals")).scalar() == 1
+    upgrade(engine)
+    assert differences(engine) == []

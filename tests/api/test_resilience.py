@@ -19,6 +19,7 @@ from web3.exceptions import TransactionNotFound
 
 from api.db import Batch, Participation
 from ost_chain.chain import LocalChain
+from ost_chain.townclient import Town
 from tests import web
 
 from .conftest import (
@@ -189,7 +190,8 @@ def test_a_stuck_transaction_is_repriced_and_the_replacement_confirms(
         mine("evm_mine", [])  # type: ignore[arg-type]
         wait_until(lambda: count(bridge, Participation.status == "confirmed") == 1)
         with bridge.session() as session:
-            row = session.get(Participation, (body["participationId"], COORDINATOR.address))
+            ours = (body["participationId"], COORDINATOR.address, Town.load(d.client, d.manifest).registry.address)
+            row = session.get(Participation, ours)
             assert row is not None and row.tx_hash in versions()[1:]  # a re-priced version was mined
     finally:
         bridge.stop()

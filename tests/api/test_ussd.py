@@ -382,6 +382,7 @@ def test_an_arabic_sales_list_holds_three_sales_a_page_and_a_sale_shows_whole(
             with bridge.sessions() as session, session.writing():
                 key = Vault.new_account()
                 account = PhoneAccount(phone=number, address=key.address, sealed_key=bridge.phone_menu.vault.seal(key))
+                account.town = bridge.served(None).registry
                 account.name, account.language, account.pin_failures = number, language, 0
                 account.pin_hash = hash_pin("no member's PIN")
                 session.add(account)
@@ -438,6 +439,7 @@ def test_a_menu_step_is_not_held_behind_fifty_pin_checks_waiting_for_a_core(
         for number in numbers:
             key = Vault.new_account()
             account = PhoneAccount(phone=number, address=key.address, sealed_key=menu.vault.seal(key), name=number)
+            account.town = bridge.served(None).registry
             account.language, account.pin_failures, account.pin_hash = "en", 0, hashed
             session.add(account)
 
@@ -478,6 +480,7 @@ def test_a_step_reading_the_chain_does_not_wait_for_another_member_s_read(
         for number in numbers:
             key = Vault.new_account()
             account = PhoneAccount(phone=number, address=key.address, sealed_key=menu.vault.seal(key), name=number)
+            account.town = bridge.served(None).registry
             account.language, account.pin_failures, account.pin_hash = "en", 0, hash_pin("no member's PIN")
             session.add(account)
     head, held, release = bridge.chain.head, threading.Event(), threading.Event()
@@ -519,6 +522,7 @@ def test_a_right_pin_gives_its_try_back_even_when_the_step_fails_after_it(
     key = Vault.new_account()
     with bridge.sessions() as session, session.writing():
         account = PhoneAccount(phone=number, address=key.address, sealed_key=menu.vault.seal(key), name=number)
+        account.town = bridge.served(None).registry
         account.language, account.pin_failures = "en", 0
         account.pin_hash = hash_pin(menu.vault.pepper(key.address, pin))
         session.add(account)

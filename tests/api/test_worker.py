@@ -61,7 +61,7 @@ def test_a_batch_whose_receipt_lags_its_nonce_is_settled_from_its_receipt(
     with bridge.sessions() as session:
         batch = session.get(Batch, 1)
         assert batch is not None and batch.status == BatchStatus.CONFIRMED and batch.block is not None
-        rows = [session.get(Participation, (i, COORDINATOR.address)) for i in ids]
+        rows = [session.get(Participation, (i, COORDINATOR.address, bridge.served(None).registry)) for i in ids]
         assert all(r is not None and r.status == Status.CONFIRMED and r.block == batch.block for r in rows)
         assert all(r is not None and r.tx_hash == batch.tx_hashes[-1] and r.minted == str(10**18) for r in rows)
 
@@ -106,7 +106,7 @@ def test_front_runs_fail_only_the_entry_they_hit_and_never_the_rest_of_the_batch
     for _ in range(30):
         worker.step()
     with bridge.sessions() as session:
-        rows = {i: session.get(Participation, (i, COORDINATOR.address)) for i in ids}
+        rows = {i: session.get(Participation, (i, COORDINATOR.address, bridge.served(None).registry)) for i in ids}
     statuses = {i: (r.status, r.reason) for i, r in rows.items() if r is not None}
     hit = {f"race-{n}" for n in range(3)}
     assert all(statuses[i][0] == Status.FAILED and "1440" in (statuses[i][1] or "") for i in hit), statuses
