@@ -17,7 +17,7 @@ from ost_chain.manifest import TownManifest
 from ost_chain.network import load_keystore, resolve_signer
 
 from .chain import MISSING, ChainView
-from .db import make_engine, sessions
+from .db import make_engine, name_unnamed_rows, sessions
 from .gasless import RelayDesk
 from .gateway import gateway_secret
 from .i18n import Words
@@ -28,7 +28,7 @@ from .pace import RateLimiter
 from .problems import Problem
 from .settings import Settings
 from .sms import Outbox
-from .towns import ServedTown, check_towns, name_unnamed_rows, slugs
+from .towns import ServedTown, check_towns, slugs
 from .ussd import PhoneMenu
 from .worker import Worker
 
@@ -99,6 +99,7 @@ class Bridge:
         self.signers = RateLimiter(self.options.attestation_rate, self.options.attestation_burst)
         self.intake = Intake(self.sessions)
         self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address, settings.chain_url)
+        self.relay_desk.budget = self.options.town_gas_per_day
         self.phone_menu = PhoneMenu(
             self.options, self.manifest, self.artifacts, self.sessions, self.chain, self.relay_desk, self.index
         )
@@ -156,6 +157,7 @@ class Bridge:
             # bridge's relayer and worker.
             desk = RelayDesk(path, self.artifacts, self.chain_id, self.relayer.address, rpc_url)
             desk.queued, desk.paced_by = self.worker.wake, self.relay_desk  # one pace per client and member
+            desk.budget = self.options.town_gas_per_day  # each town's share of the one relayer's pool
             chain = ChainView(self.options, rpc_url, town, self.artifacts)
             served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), desk, first=False)
         if len(served) != len(towns):

@@ -192,11 +192,27 @@ def _chain_id(settings: Settings) -> int:
     return TownManifest.read(settings.bridge.manifest).chainId
 
 
-def _session(manifest: Path | None, rpc_url: str | None, database_url: str | None) -> tuple[Session, Town]:
+KeyTown = Annotated[
+    Path | None,
+    typer.Option(
+        "--town",
+        help="The town the key acts in, as its manifest (default: the town of --manifest). On a bridge of several "
+        "towns the database stays the bridge's: its first town's (--manifest, as `ost api` was given it) or "
+        "--database-url.",
+    ),
+]
+
+
+def _session(
+    manifest: Path | None, rpc_url: str | None, database_url: str | None, town: Path | None = None
+) -> tuple[Session, Town]:
+    """The bridge's database (of the town of ``manifest``: its first), and the town a key is of (``town``'s, else
+    ``manifest``'s)."""
     from .db import make_engine, sessions
 
-    settings, town = _settings(manifest, rpc_url, database_url)
-    return sessions(make_engine(settings.bridge.database()))(), town
+    settings, first = _settings(manifest, rpc_url, database_url)
+    chosen = open_town(rpc_url, town) if town is not None else first
+    return sessions(make_engine(settings.bridge.database()))(), chosen
 
 
 @keys_app.command("create")
@@ -208,15 +224,17 @@ def keys_create(
         ),
     ],
     name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")] = "",
+    town_file: KeyTown = None,
     manifest: ManifestFile = None,
     rpc_url: RpcUrl = None,
     database_url: Database = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """Create an API key for a coordinator; it is printed once and stored only as a hash."""
+    """Create an API key for a coordinator in one town (it acts there only); it is printed once and stored only as a
+    hash."""
     from .keys import create_key
 
-    session, town = _session(manifest, rpc_url, database_url)
+    session, town = _session(manifest, rpc_url, database_url, town_file)
     coordinator = town.address(coordinator, "coordinator")
     if not town.has_role(Role.COORDINATOR, coordinator):
         raise ConfigError(
@@ -236,12 +254,16 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(
-    manifest: ManifestFile = None, rpc_url: RpcUrl = None, database_url: Database = None, as_json: JsonOutput = False
+    town_file: KeyTown = None,
+    manifest: ManifestFile = None,
+    rpc_url: RpcUrl = None,
+    database_url: Database = None,
+    as_json: JsonOutput = False,
 ) -> None:
-    """List the town's keys (never their secrets): those of the town of --manifest."""
+    """List a town's keys (never their secrets): those of --town (default: the town of --manifest)."""
     from .keys import list_keys
 
-    session, town = _session(manifest, rpc_url, database_url)
+    session, town = _session(manifest, rpc_url, database_url, town_file)
     with session:
         keys = list_keys(session, town.registry.address)
     if as_json:
@@ -262,20 +284,22 @@ def keys_list(
 @keys_app.command("revoke")
 def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (the part after ost_).")],
+    town_file: KeyTown = None,
     manifest: ManifestFile = None,
     rpc_url: RpcUrl = None,
     database_url: Database = None,
     as_json: JsonOutput = False,
 ) -> None:
-    """Revoke a key of the town of --manifest: requests with it are refused from now on."""
+    """Revoke a key of a town (--town, default: the town of --manifest): requests with it are refused from now on."""
     from .keys import revoke_key
 
-    session, town = _session(manifest, rpc_url, database_url)
+    session, town = _session(manifest, rpc_url, database_url, town_file)
     with session:
         info = revoke_key(session, key_id, town.registry.address)
     if info is None:
         raise ConfigError(
-            f"{town.name} has no API key {key_id!r}: a key of another town is revoked with that town's --manifest."
+            f"{town.name} has no API key {key_id!r}: a key of another town is revoked with --town and that town's "
+            "manifest."
         )
     if as_json:
         emit_json(info.as_json())

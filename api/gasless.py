@@ -45,6 +45,7 @@ DOOR_SHARE = 100  # requests one address may send at all (a town's Wi-Fi, a hous
 GATEWAY_SHARE = 1_000  # requests a gateway that shows the town's secret may send: this many members' worth
 GATEWAY = "gateway:"  # how a client that showed the town's gateway secret is named
 LISTING_RECHECK_SECONDS = 5.0
+BUDGET_SECONDS = 2.0  # the town's day's gas is counted again from the database at most this often
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ class RelayDesk:
         # The desk whose paces this one uses (one bridge serving several towns paces each client and member once
         # across them all, at its first town's rates); None: its own.
         self.paced_by: RelayDesk | None = None
+        # The town's day's budget of the relayer's gas (the bridge's town_gas_per_day; 0: none), and what its day
+        # has taken: counted from the database at most every BUDGET_SECONDS, and added to as this desk queues.
+        self.budget = 0
+        self._spent: tuple[str, float, int] = ("", -BUDGET_SECONDS, 0)
         self._targets: dict[str, str] = {}  # address (lower) → contract name
         self._listed = -1
         self._targets_checked = 0.0
@@ -101,6 +106,7 @@ class RelayDesk:
         try:
             with session.writing():
                 session.add(row)
+            self._charged([row])
             self.queued()
         except IntegrityError:
             session.rollback()
@@ -114,6 +120,17 @@ class RelayDesk:
                 kind="replayed",
             ) from None
         return row
+
+    def spent_today(self, session: BridgeSession, day: str, registry: str) -> int:
+        """The gas the town's day has taken of its budget, with what this desk queued since it last counted."""
+        counted_day, at, gas = self._spent
+        if counted_day != day or self.clock() - at >= BUDGET_SECONDS:
+            self._spent = (day, self.clock(), quota.town_used_today(session, day, registry))
+        return self._spent[2]
+
+    def _charged(self, rows: list[RelayRequest]) -> None:
+        day, at, gas = self._spent
+        self._spent = (day, at, gas + sum(int(r.estimate) for r in rows if r.day == day))
 
     def accept_many(self, session: BridgeSession, town: Town, requests: list[ForwardRequest]) -> list[RelayRequest]:
         """Several actions of one member the bridge signed for it (a phone member's claim, part by part), with
@@ -134,6 +151,7 @@ class RelayDesk:
         try:
             with session.writing():
                 session.add_all(rows)
+            self._charged(rows)
             self.queued()
         except IntegrityError:  # the same actions, sent again while the first were being checked
             session.rollback()
@@ -284,6 +302,8 @@ class RelayDesk:
         contract = self._targets.get(request.to.lower())
         estimate = self.chain.simulate(town, request, needed, contract, follower=position > 0)
         quota.within_quota(session, signer, today, policy, estimate, before, town=registry)  # with this action's gas
+        spent = self.spent_today(session, today[0], registry)
+        quota.within_town_budget(spent, self.budget, estimate + before[1], today, town.name)
         day = today[0]
         return Checked(
             {

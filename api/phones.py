@@ -101,16 +101,11 @@ def sign_up(session: BridgeSession, vault: Vault, record: PhoneOrder, number: st
         )
     account = session.get(PhoneAccount, number)
     if account is not None and account.town != record.town:
-        raise Problem(
-            409,
-            Words(
-                "{number} is a phone member's number in another town: a number belongs to one town's member. That "
-                "member may join this town too (its Town Ambassador adds their address); they then choose the town "
-                "when they dial.",
-                number=number,
-            ),
-            kind="another-town",
-        )
+        # A phone member of another town joins this one too: the account stays its town's (its ambassador resets
+        # and moves it), its address is signed up here next, and the member chooses the town when they dial.
+        with session.writing():
+            session.add(record)
+        return {"phone": account.phone, "address": account.address, "name": account.name, "new": False, "joined": True}
     new = account is None
     with session.writing():
         if account is None:

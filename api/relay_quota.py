@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ost_chain.gasless import GaslessPolicy
 from ost_chain.manifest import TownManifest
 
-from .db import BridgeSession, RelayRequest
+from .db import BridgeSession, RelayRequest, RelayStatus
 from .i18n import Words
 from .problems import Problem
 
@@ -39,6 +39,38 @@ def used_today(session: BridgeSession, signer: str, day: str, town: str) -> tupl
         )
     ).one()
     return int(count), int(gas)
+
+
+def town_used_today(session: BridgeSession, day: str, town: str) -> int:
+    """The gas ``town``'s (its registry) members' relayed actions of ``day`` took or will take (as used, else as
+    estimated; one refused before it was sent took none)."""
+    spent = session.scalar(
+        select(func.coalesce(func.sum(func.coalesce(RelayRequest.gas_used, RelayRequest.estimate)), 0)).where(
+            RelayRequest.town == town,
+            RelayRequest.day == day,
+            or_(RelayRequest.gas_used.is_not(None), RelayRequest.status != RelayStatus.FAILED),
+        )
+    )
+    return int(spent or 0)
+
+
+def within_town_budget(spent: int, budget: int, more_gas: int, today: tuple[str, str, int], town: str) -> None:
+    """Refuse when ``town``'s day's budget of the relayer's gas (``budget``; 0: none), with ``spent`` already and
+    ``more_gas`` for this action, would be passed."""
+    if budget and spent + more_gas > budget:
+        raise Problem(
+            429,
+            Words(
+                "{town}'s free gas for today is used up ({gas} of {most}): its members' actions are relayed again "
+                "from {next_day}.",
+                town=town,
+                gas=f"{spent:,}",
+                most=f"{budget:,}",
+                next_day=today[1],
+            ),
+            kind="town-budget-used",
+            headers={"Retry-After": str(today[2])},
+        )
 
 
 def within_quota(

@@ -8,6 +8,7 @@ otherwise leaves them in the outbox (``ost api sms list``). Neither ever holds u
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -34,6 +35,7 @@ EVERY_SECONDS = 2.0
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=1)  # after a failure; doubled after each
 
+DEDUPE_LENGTH = 120  # the outbox's once-only key at most (its column's width)
 RECENT = timedelta(days=1)  # what happened longer ago than this was told already (or is too old to tell)
 
 
@@ -167,6 +169,8 @@ class Outbox:
     def _queue(self, session: BridgeSession, dedupe: str, phone: str, body: str, town: str) -> int:
         """Queue ``body`` for ``phone`` once (``dedupe``), of ``town``: named first when the bridge serves several
         (one short code and one sender for them all)."""
+        if len(dedupe) > DEDUPE_LENGTH:  # a long participation id, a town's registry: its digest, as long each time
+            dedupe = "sha256:" + hashlib.sha256(dedupe.encode()).hexdigest()
         if session.scalar(select(Sms.id).where(Sms.dedupe == dedupe)) is not None:
             return 0
         if len(self.towns) > 1 and town in self.towns:

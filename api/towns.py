@@ -11,28 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import update
-from sqlalchemy.orm import sessionmaker
-
 from ost_chain.exceptions import ConfigError
 from ost_chain.manifest import TownManifest, town_slug
 from ost_chain.network import DEFAULT_TOWN
 from ost_chain.ostnetwork import NETWORK_FILE
 
 from .chain import ChainView
-from .db import (
-    ApiKey,
-    Batch,
-    BatchKind,
-    BridgeSession,
-    Meal,
-    Participation,
-    PhoneAccount,
-    PhoneMove,
-    PhoneOrder,
-    RelayRequest,
-    Sms,
-)
 from .gasless import RelayDesk
 from .index.book import checksummed
 from .index.reads import IndexReader
@@ -113,19 +97,3 @@ def slugs(towns: Iterable[TownManifest]) -> list[str]:
             slug = f"{base}-{n}"
         taken.append(slug)
     return taken
-
-
-def name_unnamed_rows(make_session: sessionmaker[BridgeSession], first: str) -> int:
-    """Rows from before they recorded their town (relayed requests before revision 0010, the rest before 0011) were
-    the bridge's first town's: named so (``first``, its registry), once — a replica starting beside finds none left.
-    A batch of relayed requests stays unnamed: it carries every town's. The rows named (a meal goes with its
-    participation, and is not counted apart)."""
-    named = 0
-    with make_session() as session, session.writing():
-        # Participations before meals: on PostgreSQL a meal's town follows its participation's (ON UPDATE CASCADE).
-        for table in (RelayRequest, Participation, Meal, ApiKey, PhoneAccount, PhoneOrder, PhoneMove, Sms):
-            done = session.execute(update(table).where(table.town == "").values(town=first))
-            named += int(getattr(done, "rowcount", 0) or 0) if table is not Meal else 0
-        done = session.execute(update(Batch).where(Batch.town == "", Batch.kind != BatchKind.RELAY).values(town=first))
-        named += int(getattr(done, "rowcount", 0) or 0)
-    return named

@@ -32,7 +32,9 @@ def checklist(town: Any, bridge_url: str | None = None) -> list[dict[str, Any]]:
     meals: int | None = None
     if bridge_url:
         try:
-            meals = int(BridgeClient(bridge_url).call("GET", "/v1/town").get("mealsServed", 0))
+            bridge = BridgeClient(bridge_url)
+            base = bridge.route(town.registry.address, town.name)  # the town's door on a bridge of several
+            meals = int(bridge.call("GET", f"{base}/town").get("mealsServed", 0))
         except OstError:
             meals = None
     low, high = SEED_BUSINESSES

@@ -17,6 +17,7 @@ from .engine import (
     shown,
 )
 from .indexed import IndexCursor, IndexedBlock, IndexedEvent, IndexTotal
+from .naming import name_unnamed_rows
 from .tables import (
     ApiKey,
     Base,
@@ -38,6 +39,7 @@ from .tables import (
 )
 
 __all__ = [
+    "name_unnamed_rows",
     "AWAY",
     "ApiKey",
     "Base",

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from ost_chain.redact import scrub
 from ost_chain.units import money
 
+from .. import relay_quota
 from ..bridge import Bridge
 from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
@@ -117,7 +118,16 @@ def health(bridge: BridgeDep) -> JSONResponse:
         relayer.towns = {}
         for slug, served in bridge.towns.items():
             spent, relayed = by_town.get(served.registry, (0, 0))
-            relayer.towns[slug] = TownRelays(spent_last_day=str(spent), relayed_last_day=relayed)
+            with bridge.sessions() as session:  # the town's day, in its time zone: the budget's day
+                today = relay_quota.town_used_today(session, relay_quota.today(served.manifest)[0], served.registry)
+            budget = served.desk.budget
+            relayer.towns[slug] = TownRelays(
+                spent_last_day=str(spent),
+                relayed_last_day=relayed,
+                gas_today=today,
+                gas_budget=budget,
+                gas_left=max(0, budget - today) if budget else None,
+            )
     except Exception as exc:
         if not is_outage(exc):
             raise
@@ -126,6 +136,7 @@ def health(bridge: BridgeDep) -> JSONResponse:
         warnings.append("The database is not answering: new participations are refused until it returns.")
     if bridge.worker.problem:
         warnings.append(f"Minting is paused: {bridge.worker.problem}")
+    warnings.extend(bridge.worker.paused)
     warnings.extend(bridge.worker.capped)
     warnings.extend(bridge.worker.relayer_capped)
     if bridge.worker.last_error:
@@ -136,7 +147,11 @@ def health(bridge: BridgeDep) -> JSONResponse:
     index = _index(bridge, chain.block if database.reachable else None, warnings)
     healthy = chain.reachable and database.reachable and not (index is not None and index.late)
     body = Health(
-        status="stalled" if stalled else "ok" if healthy and not bridge.worker.problem else "degraded",
+        status="stalled"
+        if stalled
+        else "ok"
+        if healthy and not bridge.worker.problem and not bridge.worker.paused
+        else "degraded",
         chain=chain,
         database=database,
         queue=QueueHealth(

@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import time
 from datetime import UTC
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -16,18 +15,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ost_chain.eip712 import participation_signer
-from ost_chain.exceptions import OstError
 from ost_chain.units import hash_id, relayed_id
 
+from .. import participation_rules as rules
 from ..bridge import Bridge
-from ..chain import MISSING, ChainView, Unreachable
 from ..db import Meal, Participation, Status, utcnow
-from ..deps import KeyDep, ServedDep, SessionDep, get_bridge, hold_to_pace, path_address, require_coordinator, town_base
-from ..i18n import When, Words, sentence_of
+from ..deps import KeyDep, ServedDep, SessionDep, get_bridge, path_address, town_base
+from ..i18n import Words
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
 from ..problems import Problem
@@ -35,8 +32,6 @@ from ..towns import ServedTown
 
 log = logging.getLogger("ost.bridge")
 router = APIRouter(prefix="/v1/participations", tags=["participations"])
-# Half the order of secp256k1: a signature with a larger s has a twin the contract (OpenZeppelin's ECDSA) refuses.
-HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 ACCEPTED_LINKS = {
     "links": {
@@ -65,10 +60,10 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
     bridge = await get_bridge(request)  # the busiest route: one dependency fewer to solve per request
     served = bridge.served(request.path_params.get("town"))
     if body.member.startswith("+"):  # a phone member, named by number
-        body.member = await run_in_threadpool(_phone_member, bridge, served, body.member)
+        body.member = await run_in_threadpool(rules.phone_member, bridge, served, body.member)
     if body.attestation is not None:
-        coordinator = _check_attestation(served, body)
-        await run_in_threadpool(_hold_signer_to_its_pace, bridge, served, coordinator)
+        coordinator = rules.check_attestation(served, body)
+        await run_in_threadpool(rules.hold_signer_to_its_pace, bridge, served, coordinator)
     elif key is not None:
         coordinator = key.coordinator
     else:
@@ -83,8 +78,10 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
         )
     digest = _body_hash(body)
     try:
-        if not _rules_known_to_pass(served.chain, coordinator, body):  # a chain call is needed: off the event loop
-            await run_in_threadpool(_check_rules, served.chain, coordinator, body)
+        # The relayer mints what a key sends: it must be a coordinator in the town too (one bridge, several towns).
+        minter = bridge.relayer.address if body.attestation is None else None
+        if not rules.known_to_pass(served.chain, coordinator, body, minter):  # a chain call: off the event loop
+            await run_in_threadpool(rules.check_rules, served, coordinator, body, minter)
     except Problem:
         # A retry of a participation accepted earlier gets its first answer, whatever changed since.
         earlier = await run_in_threadpool(_stored, bridge, served.registry, body.participation_id, coordinator)
@@ -233,14 +230,6 @@ def public(row: Participation, base: str = "/v1") -> ParticipationPublic:
     )
 
 
-def _key(body: ParticipationCreate, coordinator: str) -> bytes:
-    """The participation's bytes32 on chain: as its signer signed it (among the signer's own ids), or, for one the
-    bridge's relayer mints, kept apart among the relayer's by the coordinator's address."""
-    if body.attestation is not None:
-        return hash_id(body.participation_id)
-    return relayed_id(coordinator, body.participation_id)
-
-
 def _body_hash(body: ParticipationCreate) -> str:
     canonical = {
         "participation_id": body.participation_id,
@@ -257,144 +246,6 @@ def _body_hash(body: ParticipationCreate) -> str:
 def _accepted(row: dict[str, Any], base: str) -> JSONResponse:
     body = public(SimpleNamespace(**row), base).model_dump(mode="json")  # type: ignore[arg-type]
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
-
-
-def _phone_member(bridge: Bridge, served: ServedTown, phone: str) -> str:
-    """The address of ``served``'s phone member ``phone`` (its own, or another town's who is a member here too), or
-    a 422 saying there is none."""
-    from ..custody import e164
-    from ..db import PhoneAccount
-
-    try:
-        number = e164(phone, bridge.options.phone_region)
-    except OstError as exc:
-        raise Problem(422, sentence_of(exc), kind="invalid-input") from None
-    with bridge.sessions() as session:
-        account = session.get(PhoneAccount, number)
-    # The town's own phone member, or one of another town who is a member here too (on chain); else nobody here.
-    ours = account is not None and (account.town == served.registry or _member_here(served, account.address))
-    if account is None or not ours:
-        said = Words("No member of this town has the phone number {number}.", number=number)
-        raise Problem(422, said, kind="unknown-phone")
-    return account.address
-
-
-def _member_here(served: ServedTown, address: str) -> bool:
-    try:
-        return served.chain.is_member(address)
-    except Unreachable:  # the chain away: the worker's simulation would be the judge, but the name is not told
-        return False
-
-
-def _check_attestation(served: ServedTown, body: ParticipationCreate) -> str:
-    att = body.attestation
-    assert att is not None
-    signature = bytes.fromhex(att.signature[2:])
-    if signature[64] not in (27, 28) or int.from_bytes(signature[32:64], "big") > HALF_ORDER:
-        raise Problem(
-            422,
-            Words(
-                "The attestation's signature is not in canonical form (a low s, and v of 27 or 28), as the contract "
-                "requires: sign it again with a standard wallet."
-            ),
-            kind="bad-signature",
-        )
-    try:
-        signer = participation_signer(
-            bytes.fromhex(att.signature[2:]),
-            served.manifest.chainId,
-            served.manifest.address("InfinityToken"),
-            member=body.member,
-            minutesWorked=body.minutes,
-            participationId=hash_id(body.participation_id),
-            projectId=body.project_id,
-            coordinator=att.coordinator,
-            deadline=att.deadline,
-        )
-    except Exception:  # noqa: BLE001 - eth-keys raises several kinds for a malformed signature
-        signer = ""
-    if signer != att.coordinator:
-        raise Problem(
-            401,
-            Words("The attestation's signature is not the coordinator's for this participation."),
-            kind="bad-signature",
-        )
-    if att.deadline < time.time():
-        when = When(att.deadline, served.manifest.timeZone)
-        raise Problem(422, Words("The attestation expired on {when}.", when=when), kind="expired")
-    return att.coordinator
-
-
-def _hold_signer_to_its_pace(bridge: Bridge, served: ServedTown, coordinator: str) -> None:
-    """Signed participations need no key, so each signer is held to a pace and a number waiting: a flood of them
-    cannot make the relayer pay without end, nor hold up everyone else's."""
-    hold_to_pace(
-        bridge.signers, coordinator, Words("Too many signed participations from {coordinator}", coordinator=coordinator)
-    )
-    with bridge.sessions() as session:
-        waiting = session.scalar(
-            select(func.count())
-            .select_from(Participation)
-            .where(
-                Participation.coordinator == coordinator,
-                Participation.town == served.registry,
-                Participation.attestation.is_not(None),
-                Participation.status.in_((Status.QUEUED, Status.SUBMITTED)),
-            )
-        )
-    if (waiting or 0) >= bridge.options.attestations_waiting:
-        raise Problem(
-            429,
-            Words(
-                "{coordinator} has signed participations waiting to be minted ({waiting}); send more once they are.",
-                coordinator=coordinator,
-                waiting=waiting,
-            ),
-            kind="rate-limited",
-            headers={"Retry-After": "30"},
-        )
-
-
-def _rules_known_to_pass(chain: ChainView, coordinator: str, body: ParticipationCreate) -> bool:
-    """True when cached answers show the coordinator, the project and the member are all fine."""
-    project = chain.fresh("project", body.project_id)
-    cap = chain.fresh("cap", coordinator)
-    return (
-        chain.fresh("role", coordinator) is True
-        and cap is not MISSING
-        and cap > 0
-        and project is not MISSING
-        and bool(project.active)
-        and chain.fresh("member", body.member) is True
-    )
-
-
-def _check_rules(chain: ChainView, coordinator: str, body: ParticipationCreate) -> None:
-    """Refuse what the contract would refuse for sure; if the chain is away, the worker finds out later."""
-    require_coordinator(chain, coordinator)
-    try:
-        if chain.cap(coordinator) == 0:
-            raise Problem(
-                403,
-                Words(
-                    "{coordinator} has no daily cap in this town, so nothing it confirms can be minted: the Town "
-                    "Ambassador sets one first (ost's plan, or setCoordinatorDailyCap).",
-                    coordinator=coordinator,
-                ),
-                kind="no-daily-cap",
-            )
-        project = chain.project(body.project_id)
-        if not project.active:
-            said = (
-                Words("Project {project} is not active in this town.", project=body.project_id)
-                if project.tokensPerShift
-                else Words("Project {project} does not exist in this town.", project=body.project_id)
-            )
-            raise Problem(422, said, kind="unknown-project")
-        if not chain.is_member(body.member):
-            raise Problem(422, Words("{member} is not a member of this town.", member=body.member), kind="not-a-member")
-    except Unreachable:
-        log.warning("chain unreachable: accepting %s unchecked", body.participation_id)
 
 
 def _stored(bridge: Bridge, town: str, participation_id: str, coordinator: str) -> dict[str, Any] | None:

@@ -156,6 +156,8 @@ class Screens:
         except Problem as problem:
             if problem.kind == "quota-used":
                 return "END " + self.t("You have used today's free actions. More tomorrow.")
+            if problem.kind == "town-budget-used":
+                return "END " + self.t("The town's free actions for today are used up. More tomorrow.")
             if problem.kind in ("one-at-a-time", "replayed"):
                 return "END " + self.t("Your last action is still on its way. Dial again in a minute.")
             return "END " + self.t("This cannot be done now. Dial again later.")

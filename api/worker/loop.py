@@ -25,6 +25,7 @@ from ..db import (
     Participation,
     Status,
     cause,
+    name_unnamed_rows,
     utcnow,
 )
 from ..settings import BridgeSettings
@@ -41,6 +42,7 @@ IDLE_SECONDS = 0.05  # between passes when nothing moved (with batches in flight
 QUIET_SECONDS = 0.4  # the longest wait between passes with nothing in flight and nothing queued: a row queued by
 # this process wakes the worker at once (``wake``), one queued by another replica is seen within this
 RESEND_SECONDS = 2.0  # between two sends of a batch the node does not have
+NAME_EVERY = 60.0  # seconds between two looks for rows a replica of the previous version wrote without their town
 
 
 class Worker:
@@ -71,6 +73,7 @@ class Worker:
         # Each town's participations, the first town's first; the towns with rows waiting take turns.
         self.towns = [TownMinting(settings, to_checksum_address(chain.manifest.address("TownRegistry")), chain)]
         self._town_turn = 0
+        self._named_at = time.monotonic()  # the bridge named the older rows when it started
         self._spent_seen: dict[int, float] = {}  # batch → when its nonce was first seen spent without a receipt
         self._resent: dict[int, float] = {}  # batch → when it was last sent again
         self._relayed_last = False  # members' relayed actions take turns with participations
@@ -85,6 +88,11 @@ class Worker:
     def capped(self) -> list[str]:
         """Why coordinators' rows wait for a new day, in every town."""
         return [why for town in self.towns for why in town.capped.values()]
+
+    @property
+    def paused(self) -> list[str]:
+        """Why minting is paused in a town, for each town where it is."""
+        return [f"Minting in {t.chain.manifest.town} is paused: {t.problem}" for t in self.towns if t.problem]
 
     @property
     def relayer_capped(self) -> list[str]:
@@ -166,6 +174,11 @@ class Worker:
         the pipeline has room; True if anything moved."""
         town = self.chain.town()
         rpc = Rpc(town)
+        if time.monotonic() - self._named_at > NAME_EVERY:
+            # During a rolling upgrade a replica of the previous version writes rows without their town: they were
+            # its first town's, and are named so within a minute (not at the next start), so they take their turn.
+            self._named_at = time.monotonic()
+            name_unnamed_rows(self.make_session, self.towns[0].registry)
         with self.make_session() as session:
             open_batches = list(
                 session.scalars(select(Batch).where(Batch.status == BatchStatus.SENT).order_by(Batch.nonce))
@@ -176,7 +189,9 @@ class Worker:
             seen = pipeline.look(rpc, self.relayer.address, open_batches)
             moved = False
             for batch in open_batches:
-                moved |= self._advance(session, self._minting(batch).town(), batch, seen)
+                # Settled against the contract it called, even of a town this bridge no longer serves.
+                minting = self._minting(batch)
+                moved |= self._advance(session, minting.town() if minting else town, batch, seen)
             in_flight = [b for b in open_batches if b.status == BatchStatus.SENT]
             if pipeline.fill_gap(rpc, self.relayer, town.client.chain_id, seen, in_flight):
                 return True
@@ -196,7 +211,12 @@ class Worker:
             return self._send(session, *taken, seen.latest, nonce) or moved
 
     def _waiting_rows(self, session: BridgeSession) -> bool:
-        queued = session.scalar(select(Participation.participation_id).where(Participation.status == Status.QUEUED))
+        served = [m.registry for m in self.towns]  # another town's rows (or unnamed ones) are not this bridge's
+        queued = session.scalar(
+            select(Participation.participation_id).where(
+                Participation.status == Status.QUEUED, Participation.town.in_(served)
+            )
+        )
         return queued is not None or self.forwarding.waiting(session)
 
     def _take(
@@ -213,9 +233,12 @@ class Worker:
                 return minting, rows
         return None
 
-    def _minting(self, batch: Batch) -> TownMinting:
-        """The town whose participations ``batch`` carries (a relay batch: the first's, whose forwarder it calls)."""
-        return next((m for m in self.towns if m.registry == batch.town), self.towns[0])
+    def _minting(self, batch: Batch) -> TownMinting | None:
+        """The town whose participations ``batch`` carries (a relay batch: the first's, whose forwarder it calls);
+        None for a town this bridge no longer serves (its batch is settled against the contract it called)."""
+        if batch.kind == BatchKind.RELAY:
+            return self.towns[0]
+        return next((m for m in self.towns if m.registry == batch.town), None)
 
     def _send(
         self,
@@ -246,7 +269,12 @@ class Worker:
                     self._set_aside(session, rows[0], exc.certain)
                     return True
                 revert = town.client.artifacts.errors.decode(exc.data)
-                rows = self.settlement.refused(session, town, rows, revert)
+                try:
+                    rows = self.settlement.refused(session, town, rows, revert)
+                except RelayerProblem as problem:  # this town's alone (its role, its token): the others go on
+                    minting.pause(str(problem))
+                    log.warning("minting paused in %s: %s", town.name, problem)
+                    return True
                 minting.tally.forget()  # an id confirmed from the logs counts against its coordinator's day
                 continue
             self.sizes.measured(kind, estimate, len(rows))
@@ -257,7 +285,7 @@ class Worker:
             break
         if not rows:
             return True
-        self.problem = None
+        self.problem = minting.problem = None
         self.relay.send(session, town, rows, data, gas, latest, nonce)
         return True
 
@@ -292,7 +320,8 @@ class Worker:
                 self.forwarding.lost(session, town, batch)
             else:
                 self.settlement.lost(session, town, batch)
-                self._minting(batch).tally.forget()  # rows it confirmed from the logs count against their day
+                for minting in filter(None, [self._minting(batch)]):
+                    minting.tally.forget()  # rows it confirmed from the logs count against their day
             return True
         if batch.nonce != seen.mined:
             return False  # behind another batch of ours: the node mines nonces in order
@@ -317,8 +346,9 @@ class Worker:
             self.forwarding.mined(session, town, batch, tx_hash, receipt)
             return True
         self.settlement.mined(session, town, batch, tx_hash, receipt)
-        if batch.status == BatchStatus.CONFIRMED and batch.block is not None:
-            self._minting(batch).minted(session, batch)
+        minting = self._minting(batch)
+        if batch.status == BatchStatus.CONFIRMED and batch.block is not None and minting is not None:
+            minting.minted(session, batch)
         return True
 
     def since_mined(self) -> float | None:

@@ -21,6 +21,7 @@ from ..settings import BridgeSettings
 from . import budget, pipeline
 
 log = logging.getLogger("ost.bridge.worker")
+PAUSE_SECONDS = 5.0  # a town whose minting the chain refuses the relayer waits this long before it is tried again
 PARTIAL_AFTER = 2.0  # a partial batch waits behind batches in flight at most this long (then it goes, part-full)
 
 
@@ -34,6 +35,14 @@ class TownMinting:
         self.relayer_capped: str | None = None
         self._caps_checked = 0.0
         self._signed_last = False  # the kind of the last batch: the kinds take turns
+        # Why the town's minting is paused (the relayer may not mint there: its role, its token paused), and until
+        # when: the other towns go on meanwhile.
+        self.problem: str | None = None
+        self._paused_until = 0.0
+
+    def pause(self, problem: str) -> None:
+        """The chain refuses the relayer in this town: its rows wait ``PAUSE_SECONDS``, the other towns' do not."""
+        self.problem, self._paused_until = problem, time.monotonic() + PAUSE_SECONDS
 
     def town(self) -> Town:
         return self.chain.town()
@@ -44,6 +53,8 @@ class TownMinting:
         """The town's next rows to send, of one kind — signed participations, or API-key ones — the kinds in turn,
         each taken fairly: every coordinator's oldest first, in turn. API-key rows of coordinators (or, the relayer
         being capped, all of them) waiting for a new day are left out."""
+        if time.monotonic() < self._paused_until:
+            return []
         kinds = [True, False] if not self._signed_last else [False, True]
         for signed in kinds:
             kind = BatchKind.ATTESTATION if signed else BatchKind.BATCH

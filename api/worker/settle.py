@@ -37,8 +37,15 @@ class Settlement:
         (the key then carries the coordinator's address: see ost_chain.units.relayed_id)."""
         return row.coordinator if row.attestation is not None else self.relayer
 
-    def is_rewarded(self, town: Town, row: Participation) -> Any:
-        return town.infinity.functions.isRewarded(self.owner(row), HexBytes(row.key))
+    def is_rewarded(self, town: Town, row: Participation, token: Any = None) -> Any:
+        return (token or town.infinity).functions.isRewarded(self.owner(row), HexBytes(row.key))
+
+    @staticmethod
+    def token(town: Town, batch: Batch) -> Any:
+        """The INFINITY ``batch`` called: its town's (``town``'s, or another served before, whose address the batch
+        recorded), so a batch is settled against the contract it called and no other."""
+        to = str(batch.tx.get("to") or town.infinity.address)
+        return town.infinity if to.lower() == town.infinity.address.lower() else town.client.at("InfinityToken", to)
 
     def rows(self, session: BridgeSession, batch: Batch) -> list[Participation]:
         return list(session.scalars(select(Participation).where(Participation.batch_id == batch.id)))
@@ -50,7 +57,7 @@ class Settlement:
         batch.cost, batch.mined_at = str(batch.gas_used * int(receipt.get("effectiveGasPrice", "0x0"), 16)), utcnow()
         now = utcnow()
         if int(receipt["status"], 16) == 1:
-            infinity, rewarded = town.infinity.address.lower(), self.codecs.rewarded
+            infinity, rewarded = str(batch.tx.get("to") or town.infinity.address).lower(), self.codecs.rewarded
             minted = {  # by id and the coordinator whose ids it is in: two coordinators may share an id
                 (rewarded.topic_of(e, "participationId"), _address(rewarded.word(e, "coordinator"))): str(
                     rewarded.word(e, "amount")
@@ -96,11 +103,11 @@ class Settlement:
 
     def lost(self, session: BridgeSession, town: Town, batch: Batch) -> None:
         """The batch's nonce went to a transaction we cannot find: confirm what the chain rewarded, queue the rest."""
-        rows = self.rows(session, batch)
-        done = town.client.call_many([self.is_rewarded(town, r) for r in rows])
+        rows, token = self.rows(session, batch), self.token(town, batch)
+        done = town.client.call_many([self.is_rewarded(town, r, token) for r in rows])
         for row, rewarded in zip(rows, done, strict=True):
             if rewarded:
-                self.confirm_from_logs(town, row)
+                self.confirm_from_logs(town, row, token)
             else:
                 row.status, row.batch_id, row.tx_hash = Status.QUEUED, None, None
         batch.status = BatchStatus.FAILED
@@ -142,16 +149,16 @@ class Settlement:
         session.save()
         return [r for r in rows if r not in chosen]
 
-    def confirm_from_logs(self, town: Town, row: Participation) -> None:
+    def confirm_from_logs(self, town: Town, row: Participation, token: Any = None) -> None:
         """Settle ``row``, whose id the chain has rewarded, from the ``Rewarded`` event of that id: confirmed with
         its transaction when the event is this participation (member, minutes, project), failed when the id was
         used for something else — by another coordinator first, or by mistake for another member."""
         owner = self.owner(row)
         events = [
             e
-            for e in town.infinity.events.Rewarded().get_logs(
-                argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block
-            )
+            for e in (token or town.infinity)
+            .events.Rewarded()
+            .get_logs(argument_filters={"participationId": HexBytes(row.key)}, from_block=town._from_block)
             if e["args"]["coordinator"] == owner  # the id among this row's owner's, not another coordinator's
         ]
         if not events:  # rewarded, says the contract, but its event is out of the node's reach

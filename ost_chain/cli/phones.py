@@ -35,13 +35,19 @@ def add_by_phone(on: OnTown, phone: str, name: str) -> None:
     """Sign up a member by phone number (the Town Ambassador): the bridge makes and keeps its key."""
     desk = _desk(on)
     added = desk.sign_up(town_ambassador(desk.town, on.account), phone, name)
-    on.done(
-        added,
-        f"{added['name']} ({added['phone']}) is a member, at {added['address']}; the town's bridge holds the key. "
-        "At the first dial of the town's USSD code they choose a language and a PIN."
-        if added["new"]
-        else f"{added['phone']} was signed up already, at {added['address']}.",
-    )
+    if added.get("joined"):
+        said = (
+            f"{added['name']} ({added['phone']}) is a phone member of another town, and now of {desk.town.name} too, "
+            f"at {added['address']}. When they dial they choose the town first."
+        )
+    elif added["new"]:
+        said = (
+            f"{added['name']} ({added['phone']}) is a member, at {added['address']}; the town's bridge holds the key. "
+            "At the first dial of the town's USSD code they choose a language and a PIN."
+        )
+    else:
+        said = f"{added['phone']} was signed up already, at {added['address']}."
+    on.done(added, said)
 
 
 @town_command(phones_app, "add", signs=True, bridged=True)

@@ -265,7 +265,10 @@ def test_a_member_of_the_second_town_with_no_coin_acts_through_its_own_route_and
     assert second.infinity.functions.balanceOf(DEV[12].address).call() == before - ONE
     # One relayer pays for both towns; /healthz says what each town's members' actions cost it.
     towns = web.get(f"{bridge.url}/healthz", timeout=30).json()["relayer"]["towns"]
-    assert towns["figures-town"] == {"spentLastDay": "0", "relayedLastDay": 0}
+    assert {k: towns["figures-town"][k] for k in ("spentLastDay", "relayedLastDay", "gasToday")} == {
+        "spentLastDay": "0", "relayedLastDay": 0, "gasToday": 0
+    }  # fmt: skip
+    assert towns["second-town"]["gasLeft"] == towns["second-town"]["gasBudget"] - towns["second-town"]["gasToday"]
     assert towns["second-town"]["relayedLastDay"] == 2 and int(towns["second-town"]["spentLastDay"]) > 0
 
 

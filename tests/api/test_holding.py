@@ -63,10 +63,19 @@ def leading(bridge: Bridge) -> Bridge:
     return bridge
 
 
-def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90, coordinator: str | None = None) -> list[str]:
-    """``count`` API-key participations of the first coordinator (or ``coordinator``), the 60 members in turn."""
+def queue(
+    bridge: Bridge,
+    count: int,
+    tag: str,
+    minutes: int = 90,
+    coordinator: str | None = None,
+    town: str | None = None,
+    members: list[str] | None = None,
+) -> list[str]:
+    """``count`` API-key participations of the first coordinator (or ``coordinator``), the 60 members (or
+    ``members``) in turn, in the bridge's first town (or ``town``, a registry)."""
     ids, now = [f"{tag}-{n}" for n in range(count)], utcnow()
-    members = itertools.cycle(MEMBERS)
+    chosen = itertools.cycle(members or MEMBERS)
     with bridge.sessions() as session, session.writing():
         for participation_id in ids:
             session.add(
@@ -74,11 +83,11 @@ def queue(bridge: Bridge, count: int, tag: str, minutes: int = 90, coordinator: 
                     participation_id=participation_id,
                     key="0x" + relayed_id(coordinator or COORDINATOR.address, participation_id).hex(),
                     body_hash="x" * 64,
-                    member=next(members),
+                    member=next(chosen),
                     project_id=1,
                     minutes=minutes,
                     coordinator=coordinator or COORDINATOR.address,
-                    town=bridge.served(None).registry,
+                    town=town or bridge.served(None).registry,
                     api_key_id="k",
                     status=Status.QUEUED,
                     attempts=0,

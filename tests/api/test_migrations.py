@@ -30,10 +30,10 @@ from api.db import (
     RelayRequest,
     Sms,
     make_engine,
+    name_unnamed_rows,
     sessions,
 )
 from api.migrate import INITIAL, INITIAL_TABLES, config, current, head, upgrade
-from api.towns import name_unnamed_rows
 from ost_chain.actions import BY_SLUG
 from ost_chain.exceptions import ConfigError
 
@@ -358,7 +358,8 @@ def test_every_row_of_the_previous_version_is_given_the_bridge_s_first_town(any_
     every row — an API key, a participation and its meal, two batches, a phone account, an ambassador's order, a lost
     SIM's move, an SMS — and the bridge names its first town in them when it starts, but for the batch of relayed
     requests (the network forwarder's: every town's). Then one coordinator may use one id in each of two towns;
-    back on 0010 the rows are kept, and a downgrade is refused while two towns have participations."""
+    back on 0010 the rows are kept, and a downgrade is refused while the rows name two towns (participations, or any
+    other table's: a key)."""
     engine = any_engine
     with engine.begin() as connection:
         command.upgrade(config(connection), "0010")
@@ -427,6 +428,11 @@ def test_every_row_of_the_previous_version_is_given_the_bridge_s_first_town(any_
         command.downgrade(config(connection), "0010")
     with sessions(engine)() as session, session.writing():
         session.execute(delete(Participation).where(Participation.town != TOWN))
+        session.add(ApiKey(id="k2", digest="d" * 64, coordinator=COORDINATOR, name="n", town="0x" + "88" * 20))
+    with engine.begin() as connection, pytest.raises(RuntimeError, match="several towns"):  # a key of the second
+        command.downgrade(config(connection), "0010")
+    with sessions(engine)() as session, session.writing():
+        session.execute(delete(ApiKey).where(ApiKey.town != TOWN))
     with engine.begin() as connection:
         command.downgrade(config(connection), "0010")
     with engine.connect() as connection:
@@ -436,3 +442,30 @@ def test_every_row_of_the_previous_version_is_given_the_bridge_s_first_town(any_
         assert connection.execute(text("SELECT count(*) FROM meals")).scalar() == 1
     upgrade(engine)
     assert differences(engine) == []
+
+
+def test_a_participation_both_versions_stored_during_a_rolling_upgrade_is_named_once(any_engine: Engine) -> None:
+    """Review of issue 31: during a rolling upgrade a coordinator's retry reached a replica of the previous version
+    (its row without a town) and one of this version (its row with its town). Naming the older row the first town's
+    broke the key that makes a coordinator's id one participation, and the bridge could not start. The older twin
+    (and its meal) stays unnamed; every other row is named."""
+    engine = any_engine
+    upgrade(engine)
+    now = datetime(2026, 12, 1, 12)
+    twin, alone = a_participation(1), a_participation(2)
+    with sessions(engine)() as session, session.writing():
+        for row, town in ((twin, TOWN), (a_participation(1), ""), (alone, "")):
+            values = {c.name: getattr(row, c.name) for c in Participation.__table__.columns}
+            values |= {"town": town, "attempts": 0, "meal": False, "created_at": now, "updated_at": now}
+            session.add(Participation(**values))
+        session.flush()
+        for row in (twin, alone):
+            meal = {"served_on": "2026-12-01", "served_at": now, "member": row.member, "recorded_by": COORDINATOR}
+            session.add(Meal(participation_id=row.participation_id, town="", **meal))
+    assert name_unnamed_rows(sessions(engine), TOWN) == 1  # the lone older row; not its twin
+    with sessions(engine)() as session:
+        assert sorted((p.participation_id, p.town) for p in session.scalars(select(Participation))) == [
+            ("p-1", ""), ("p-1", TOWN), ("p-2", TOWN)
+        ]  # fmt: skip
+        meals = sorted((m.participation_id, m.town) for m in session.scalars(select(Meal)))
+        assert meals == [("p-1", ""), ("p-2", TOWN)]

@@ -13,14 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from sqlalchemy import select
 
-from api.db import PhoneAccount, Sms
+from api.bridge import Bridge as BridgeInProcess
+from api.db import Participation, PhoneAccount, Sms, Status
+from api.settings import bridge_settings
 from ost_chain.deploy import deploy_plan
+from ost_chain.enums import Role
+from ost_chain.gasless import prepare, sign
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
 from tests import launch, web
-from tests.api.conftest import DEV, Bridge, Databases, Deployed, deploy_town, wait_until
+from tests.api.conftest import DEV, MEMBERS, Bridge, Databases, Deployed, deploy_town, wait_until
+from tests.api.test_holding import queue
 from tests.api.test_ussd import GATEWAY, Phone
 
 THANDI, SIPHO, LINDI = "+27821111111", "+27822222222", "+27823333333"
@@ -71,9 +77,7 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
         assert added.returncode == 0, added.stderr
     added = ost(deployed, bridge, second_manifest, "members", "add", "--phone", SIPHO, "--name", "Sipho", "--json")
     assert added.returncode == 0, added.stderr
-    # A number belongs to one town's member: the second town's ambassador cannot sign it up again, nor reset it.
-    again = ost(deployed, bridge, second_manifest, "members", "add", "--phone", THANDI, "--name", "T", "--json")
-    assert again.returncode != 0 and "in another town: a number belongs to one town's member" in again.stdout
+    # A number belongs to one town's member: the second town's ambassador cannot reset it, move it, or list it.
     reset = ost(deployed, bridge, second_manifest, "phones", "reset-pin", THANDI, "--json")
     assert reset.returncode != 0 and "holds no account" in reset.stdout, reset.stdout
     listed = ost(deployed, bridge, second_manifest, "phones", "list", "--json")
@@ -96,8 +100,16 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     refused = on_sipho.dial("2", "0823333333")
     assert refused.startswith("END 0823333333 is not another member's phone.") and "Lindi" not in refused
 
-    # Thandi joins the second town too: she chooses a town first, and acts in the one she chose.
-    second.add_members(DEV[2], [thandi])
+    # Thandi joins the second town too (its ambassador signs her number up there): her account stays the first
+    # town's, she chooses a town when she dials, and acts in the one she chose.
+    joined = ost(deployed, bridge, second_manifest, "members", "add", "--phone", THANDI, "--name", "T", "--json")
+    assert joined.returncode == 0, joined.stdout + joined.stderr
+    assert json.loads(joined.stdout) == {
+        "phone": THANDI, "address": thandi, "name": "Thandi", "new": True, "joined": True
+    }  # fmt: skip
+    assert second.registry.functions.isMember(thandi).call()
+    with bridge.session() as session:
+        assert session.get(PhoneAccount, THANDI).town == deployed.town.registry.address
     second.reward(DEV[3], Reward(thandi, 180, f"second/{thandi}", 1))  # 1 INF in the second town
     # (the bridge keeps a member's standing a few seconds: the choice comes once it reads it again)
     choice = wait_until(lambda: (screen := on_thandi.dial()).startswith("CON Choose") and screen)
@@ -125,11 +137,141 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     assert told[SIPHO] == ("Second Town: You received 0.5 INF from Thandi.", second.registry.address)
 
     # A coordinator of the second town names its phone members by number; the first town's alone are nobody there.
-    key, _ = bridge.new_key(DEV[3].address, town=second_manifest)
+    made = launch.run(  # as a country office makes a coordinator's key for one of its bridge's towns
+        ["api", "keys", "create", DEV[3].address, "--town", str(second_manifest), "--manifest", str(first_manifest)]
+        + ["--rpc-url", deployed.node.rpc_url, "--database-url", bridge.database_url, "--json"],
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    key = json.loads(made.stdout)["key"]
+    assert json.loads(made.stdout)["town"] == second.registry.address
+    bridge.issued.append(key)
     there, auth = f"{bridge.url}/v1/towns/second-town", {"Authorization": f"Bearer {key}"}
-    shift = {"participationId": "phone-1", "projectId": 1, "hours": 3}
+    long_id = "river/2026-12-07/" + "a0b1c2d3-" * 10  # a long id (a UUID or more): its receipt's key too
+    shift = {"participationId": long_id, "projectId": 1, "hours": 3}
     nobody = web.post(f"{there}/participations", json={**shift, "member": LINDI}, headers=auth, timeout=30)
     assert nobody.status_code == 422 and nobody.json()["type"] == "/problems/unknown-phone"
     assert lindi not in nobody.text
     member = web.post(f"{there}/participations", json={**shift, "member": THANDI}, headers=auth, timeout=30)
     assert member.status_code == 202 and member.json()["member"] == thandi
+
+    def earned() -> list[Sms]:  # the receipt of the second town's reward, however long its key
+        with bridge.session() as session:
+            return list(session.scalars(select(Sms).where(Sms.body.like("%You earned%"))))
+
+    (receipt,) = wait_until(earned, timeout=60)
+    assert (receipt.phone, receipt.town) == (THANDI, second.registry.address)
+    assert receipt.body == "Second Town: You earned 1 INF for 180 minutes of work."
+
+
+@pytest.fixture
+def budgeted(tmp_path: Path) -> Iterator[tuple[Deployed, Town, Bridge]]:
+    deployed = deploy_town(tmp_path)
+    (tmp_path / "second.yaml").write_text(SECOND)
+    plan, digest = load_plan(tmp_path / "second.yaml")
+    made = deploy_plan(deployed.client, plan, tmp_path / "second.json", {a.address: a for a in DEV}, digest)
+    env = {"OST_BRIDGE__TOWN_GAS_PER_DAY": str(BUDGET)}
+    bridge = Bridge(deployed, f"sqlite:///{tmp_path / 'budget.sqlite'}", env=env, towns=[made.path]).start()
+    try:
+        yield deployed, Town.load(deployed.client, made.path), bridge
+    finally:
+        bridge.stop()
+        deployed.node.stop()
+
+
+BUDGET = 120_000  # gas a town's members' relayed actions may take of the one relayer's pool in the town's day
+
+
+def test_each_town_has_its_budget_of_the_one_relayer_s_gas_and_healthz_says_what_is_left(budgeted: Any) -> None:
+    """Issue 31: one relayer pays for every town, each town with a day's budget of its gas. A town past its budget
+    is refused in a sentence (its members' actions wait for its next day), the other town's members still act, and
+    /healthz says what each town has taken of its day and has left."""
+    deployed, second, bridge = budgeted
+
+    def relayed(town: Town, door: str, n: int) -> Any:
+        member = Account.create()
+        town.add_members(DEV[2], [member.address])
+        town.reward(DEV[3], Reward(member.address, 180, f"budget/{door}/{n}", 1))
+        name = town.forwarder.functions.eip712Domain().call()[1]
+        fn = town.infinity.functions.transfer(DEV[3].address if door == "/v1" else DEV[12].address, ONE // 2)
+        prepared = prepare(town, member.address, fn)
+        request = sign(member, prepared, deployed.client.chain_id, town.forwarder.address, name)
+        return web.post(f"{bridge.url}{door}/relay", json=request.as_json(), timeout=30)
+
+    answers = [relayed(deployed.town, "/v1", n) for n in range(4)]
+    codes = [a.status_code for a in answers]
+    assert codes[0] == 202 and 429 in codes, codes
+    refused = answers[codes.index(429)].json()
+    assert refused["type"] == "/problems/town-budget-used"
+    assert refused["detail"].startswith("Bridge Town's free gas for today is used up (")
+    assert relayed(second, "/v1/towns/second-town", 0).status_code == 202  # the other town's budget is its own
+    towns = web.get(f"{bridge.url}/healthz", timeout=30).json()["relayer"]["towns"]
+    first, other = towns["bridge-town"], towns["second-town"]
+    assert first["gasBudget"] == other["gasBudget"] == BUDGET
+    assert 0 < first["gasToday"] <= BUDGET and first["gasLeft"] == BUDGET - first["gasToday"]
+    assert 0 < other["gasToday"] and other["gasLeft"] == BUDGET - other["gasToday"]
+
+
+def test_a_bridge_refuses_a_key_s_participations_in_a_town_where_its_relayer_may_not_mint(budgeted: Any) -> None:
+    """Review of issue 31: the one relayer mints every town's API-key participations, so it must be a coordinator in
+    each. A town where it is not refuses them at its door, in a sentence (they would wait for ever), while the
+    coordinator's signed participations and every other town's still go."""
+    deployed, second, bridge = budgeted
+    second.set_role(DEV[2], Role.COORDINATOR, DEV[3].address, held=False)  # the relayer (dev:3) is no longer one
+    second.set_role(DEV[2], Role.COORDINATOR, DEV[4].address, held=True)
+    second.set_coordinator_cap(DEV[2], DEV[4].address, 1_000 * ONE)
+    key, _ = bridge.new_key(DEV[4].address, town=deployed.folder / "second.json")
+    shift = {"participationId": "no-minter-1", "member": DEV[12].address, "projectId": 1, "hours": 3}
+    there = f"{bridge.url}/v1/towns/second-town/participations"
+    refused = web.post(there, json=shift, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert refused.status_code == 503 and refused.json()["type"] == "/problems/relayer-not-coordinator"
+    assert refused.json()["detail"].startswith(f"This bridge's relayer {DEV[3].address} is not a coordinator of Second")
+    first_key, _ = bridge.new_key(DEV[3].address)
+    ok = web.post(
+        f"{bridge.url}/v1/participations",
+        json={"participationId": "minter-1", "member": MEMBERS[0], "projectId": 1, "hours": 3},
+        headers={"Authorization": f"Bearer {first_key}"},
+        timeout=30,
+    )
+    assert ok.status_code == 202, ok.text
+
+
+def test_a_town_whose_minting_the_chain_refuses_the_relayer_pauses_alone(tmp_path: Path) -> None:
+    """Review of issue 31: the chain refusing the relayer in one town (its role revoked after the participations
+    were taken) paused every town's minting for 5 s each time that town's turn came round. Now that town alone
+    waits, /healthz names it, and the other town's participations are minted meanwhile (the worker driven step by
+    step, in this process)."""
+    deployed = deploy_town(tmp_path)
+    (tmp_path / "second.yaml").write_text(SECOND)
+    plan, digest = load_plan(tmp_path / "second.yaml")
+    made = deploy_plan(deployed.client, plan, tmp_path / "second.json", {a.address: a for a in DEV}, digest)
+    second = Town.load(deployed.client, made.path)
+    settings = bridge_settings(
+        deployed.manifest, deployed.node.rpc_url, database_url=f"sqlite:///{tmp_path / 'q.sqlite'}", towns=[made.path]
+    )
+    settings.bridge.run_worker, settings.bridge.batch_wait = False, 0.0
+    bridge = BridgeInProcess(settings)
+    try:
+        second.set_role(DEV[2], Role.COORDINATOR, DEV[4].address, held=True)  # the second town's own coordinator
+        second.set_coordinator_cap(DEV[2], DEV[4].address, 1_000 * ONE)
+        theirs = queue(
+            bridge, 3, "theirs", 180, DEV[4].address, town=second.registry.address, members=[DEV[12].address]
+        )
+        ours = queue(bridge, 3, "ours", minutes=180)
+        second.set_role(DEV[2], Role.COORDINATOR, bridge.relayer.address, held=False)  # after they were taken
+        worker = bridge.worker
+        assert worker.lease.hold()[0]
+        worker.reconcile()
+        for _ in range(20):
+            worker.step()
+            with bridge.sessions() as session:
+                done = {p.participation_id: p.status for p in session.scalars(select(Participation))}
+            if all(done[i] == Status.CONFIRMED for i in ours):
+                break
+        assert [done[i] for i in ours] == [Status.CONFIRMED] * 3  # the first town's, minted meanwhile
+        assert [done[i] for i in theirs] == [Status.QUEUED] * 3  # the second's wait: nothing lost
+        assert worker.problem is None  # not the whole bridge's
+        (paused,) = worker.paused
+        assert paused.startswith("Minting in Second Town is paused: ") and "COORDINATOR_ROLE" in paused
+    finally:
+        bridge.stop()

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from api.bridge import Bridge
 from api.db import Batch, BatchStatus, Participation, Status
 from api.settings import bridge_settings
 from api.worker import pipeline
+from api.worker.loop import NAME_EVERY
 from ost_chain.units import hash_id
 from tests.api.conftest import COORDINATOR, MEMBERS, OTHER_COORDINATOR, Databases, Deployed
 from tests.api.test_holding import queue
@@ -111,3 +113,27 @@ def test_front_runs_fail_only_the_entry_they_hit_and_never_the_rest_of_the_batch
     hit = {f"race-{n}" for n in range(3)}
     assert all(statuses[i][0] == Status.FAILED and "1440" in (statuses[i][1] or "") for i in hit), statuses
     assert all(statuses[i][0] == Status.CONFIRMED for i in set(ids) - hit), statuses
+
+
+def test_rows_a_replica_of_the_previous_version_writes_without_their_town_are_named_and_minted(
+    bridge: Bridge, town: Deployed
+) -> None:
+    """Issue 31, a rolling upgrade: a replica of the previous version, beside this one on one database, writes its
+    participations without their town (`""`). The leading worker names them its first town's within a minute (its
+    clock moved on here, not waited for) and mints them, instead of leaving them until a bridge next starts."""
+    ids = queue(bridge, 2, "older")
+    with bridge.sessions() as session, session.writing():  # as the previous version wrote them: no town
+        session.execute(update(Participation).where(Participation.participation_id.in_(ids)).values(town=""))
+    assert bridge.worker.lease.hold()[0]
+    bridge.worker.reconcile()
+    bridge.worker.step()
+    with bridge.sessions() as session:  # a minute has not passed: still unnamed, and not sent
+        assert [(r.town, r.status) for r in session.scalars(select(Participation))] == [("", Status.QUEUED)] * 2
+    bridge.worker._named_at -= NAME_EVERY  # the minute has passed
+    for _ in range(30):
+        bridge.worker.step()
+        with bridge.sessions() as session:
+            rows = list(session.scalars(select(Participation)))
+        if all(r.status == Status.CONFIRMED for r in rows):
+            break
+    assert [(r.town, r.status) for r in rows] == [(town.town.registry.address, Status.CONFIRMED)] * 2

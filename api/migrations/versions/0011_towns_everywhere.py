@@ -137,12 +137,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to one town's tables: the rows of the towns besides the first are dropped with their columns' meaning, so
-    the downgrade is refused while a second town has rows."""
+    """Back to one town's tables (bridges of 0010 relay for several towns, but take the rest for their first town
+    only). A row would lose its town and be taken for the first town (a second town's keys, phones and queued
+    participations as the first's), so the downgrade is refused while those tables name more than one town; the one
+    they name must be the bridge's first (the migration cannot tell which that is: `alembic downgrade` is a
+    developer's step, no `ost` command's)."""
     bind = op.get_bind()
-    towns = {t for (t,) in bind.execute(sa.text("SELECT DISTINCT town FROM participations")) if t}
+    towns: set[str] = set()
+    for table in ("participations", "meals", *GAINING):
+        towns |= {t for (t,) in bind.execute(sa.text(f"SELECT DISTINCT town FROM {table}")) if t}
     if len(towns) > 1:
-        raise RuntimeError("This database holds participations of several towns: a downgrade would mix them up.")
+        raise RuntimeError(
+            "This database holds rows of several towns: a downgrade would give them all to one. Keep this version, "
+            "or move each town's rows to a database of its own first."
+        )
     for table, index in GAINING.items():
         if index:
             op.drop_index(index, table_name=table)
