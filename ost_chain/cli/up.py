@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -156,10 +156,9 @@ def _ost() -> str:
     return "ost"
 
 
-def _roles(record: Manifest) -> list[str]:
-    """Which development account holds which role, in words."""
+def _roles(roles: dict[str, Any]) -> list[str]:
+    """Which development account holds which role (as a manifest records them), in words."""
     accounts: dict[str, int] = {a.address: n for n, a in enumerate(dev_accounts())}
-    roles = record.roles()
 
     def who(address: str) -> str:
         return f"dev:{accounts[address]} ({address})" if address in accounts else address
@@ -291,8 +290,13 @@ def _serve(
     if not running:
         console.print("No bridge: install the `api` extra (`pip install 'ost-chain[api]'`) to serve one.")
     console.print("Roles, held by development accounts whose keys are public (for trying things out only):")
-    for line in _roles(record):
+    for line in _roles(record.roles()):
         console.print(line)
+    for path in towns:  # each town beside it: its own ambassador and coordinators
+        other = json.loads(path.read_text())
+        console.print(f"Roles in {other['town']}:")
+        for line in _roles(dict(other.get("roles") or {})):
+            console.print(line)
     coordinator = next(iter(record.roles().get("coordinators") or []), "ADDRESS")
     console.print("Try, in another terminal in this folder:")
     if not node.rpc_url.endswith(":8545"):  # every command looks for the chain where `ost up` runs by default

@@ -205,7 +205,9 @@ def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_fir
         assert "Down Town is deployed beside it in the OST network" in text, text
         page = re.search(r"Town page: (http://127\.0\.0\.1:\d+)/towns/down-town/ +\(Down Town", text)  # one bridge
         assert page is not None and f"Network page: {page.group(1)}/network" in text, text
-        assert page is not None, text
+        # Each town's roles are said: the second town's Town Ambassador is its own (a trial read only the first's).
+        roles = r"Roles in Down Town:\n  OST office .*\n  Country Ambassador .*\n  Town Ambassador +dev:5 "
+        assert re.search(roles, text), text
         served = web.get(f"{page.group(1)}/v1/towns", timeout=10).json()
         assert [t["town"] for t in served] == ["Up Town", "Down Town"]
         shown = ost("network", "show")
