@@ -19,7 +19,7 @@ from rich.table import Table
 from ost_chain.cli.options import JsonOutput, ManifestFile, RpcUrl, console, emit_json, open_town
 from ost_chain.enums import Role
 from ost_chain.exceptions import ConfigError
-from ost_chain.network import find_manifest
+from ost_chain.network import DEFAULT_TOWN, find_manifest
 from ost_chain.townclient import Town
 
 from .settings import Settings, bridge_settings, current_settings
@@ -192,6 +192,26 @@ def _chain_id(settings: Settings) -> int:
     return TownManifest.read(settings.bridge.manifest).chainId
 
 
+def operator_database(settings: Settings) -> str:
+    """The bridge's database, for an operator's command (keys, SMS, the index, migrations): the one set, else the
+    SQLite file beside the manifest. When that file does not exist but the folder's first town's does (a bridge of
+    several towns keeps one database, its first town's), a sentence says so: no new, empty database that the bridge
+    never reads, and no key in it that the bridge would refuse."""
+    bridge = settings.bridge
+    url, manifest = bridge.database(), bridge.manifest
+    if bridge.database_url or manifest is None or manifest.with_suffix(".bridge.sqlite").exists():
+        return url
+    default = manifest.parent / DEFAULT_TOWN
+    first = manifest.parent / default.read_text().strip() if default.is_file() else None
+    if first is None or first.resolve() == manifest.resolve() or not first.with_suffix(".bridge.sqlite").exists():
+        return url
+    raise ConfigError(
+        f"{manifest.name} has no bridge database of its own: the bridge of this folder's towns keeps its first "
+        f"town's ({first.with_suffix('.bridge.sqlite').name}). Pass --manifest {first} (and, for a key of this town, "
+        f"--town {manifest}), or the bridge's --database-url."
+    )
+
+
 KeyTown = Annotated[
     Path | None,
     typer.Option(
@@ -212,7 +232,7 @@ def _session(
 
     settings, first = _settings(manifest, rpc_url, database_url)
     chosen = open_town(rpc_url, town) if town is not None else first
-    return sessions(make_engine(settings.bridge.database()))(), chosen
+    return sessions(make_engine(operator_database(settings)))(), chosen
 
 
 @keys_app.command("create")
@@ -269,7 +289,7 @@ def keys_list(
     if as_json:
         emit_json([k.as_json() for k in keys])
         return
-    table = Table("id", "coordinator", "name", "created", "revoked")
+    table = Table("id", "coordinator", "name", "created", "revoked", title=f"API keys of {town.name}")
     for k in keys:
         table.add_row(
             k.id,
@@ -319,7 +339,7 @@ def _database(manifest: Path | None, rpc_url: str | None, database_url: str | No
     if known.database_url is None and known.manifest is None:
         settings, _ = _settings(manifest, rpc_url, database_url)
         known = settings.bridge
-    url = known.database()
+    url = operator_database(Settings(bridge=known))
     return url, shown(url)
 
 

@@ -25,11 +25,11 @@ Database = Annotated[
 
 
 def _index(manifest: Path | None, rpc_url: str | None, database_url: str | None) -> tuple[TownIndex, Town]:
-    from .cli import _settings
+    from .cli import _settings, operator_database
     from .db import make_engine, sessions
 
     settings, town = _settings(manifest, rpc_url, database_url)
-    make = sessions(make_engine(settings.bridge.database()))
+    make = sessions(make_engine(operator_database(settings)))
     return TownIndex(make, settings.chain_url, town.record, Artifacts(settings.build_dir), settings.bridge), town
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from ost_chain.eip712 import phone_order_typed_data, typed_signer
 from ost_chain.enums import Role
@@ -61,10 +61,17 @@ def signer_of(town: Town, chain_id: int, order: PhoneOrderCreate) -> str:
 
 
 def carry_out(
-    session: BridgeSession, vault: Vault, order: PhoneOrderCreate, signer: str, region: str, town: Town
+    session: BridgeSession,
+    vault: Vault,
+    order: PhoneOrderCreate,
+    signer: str,
+    region: str,
+    town: Town,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """Do what ``order`` says (its signer checked, as one of ``town``'s ambassadors), recording the order with it;
-    the answer for its signer. An order acts on ``town``'s phone members only."""
+    the answer for its signer. An order acts on ``town``'s phone members only (``names``: the towns served, by
+    registry, to say whose a number is)."""
     if session.get(PhoneOrder, order.nonce.lower()) is not None:
         raise Problem(409, Words("This order was carried out already: sign a new one."), kind="conflict")
     registry = town.registry.address
@@ -80,11 +87,11 @@ def carry_out(
     if order.action == "sign-up":
         return sign_up(session, vault, record, number, order.detail)
     if order.action == "reset-pin":
-        return reset_pin(session, vault, record, number, order)
+        return reset_pin(session, vault, record, number, order, names or {})
     new = e164(order.detail, region) if order.detail else ""
     if order.action == "propose-move":
-        return propose_move(session, record, number, new)
-    return confirm_move(session, record, number, new)
+        return propose_move(session, record, number, new, names or {})
+    return confirm_move(session, record, number, new, names or {})
 
 
 def sign_up(session: BridgeSession, vault: Vault, record: PhoneOrder, number: str, name: str) -> dict[str, Any]:
@@ -120,14 +127,19 @@ def sign_up(session: BridgeSession, vault: Vault, record: PhoneOrder, number: st
 
 
 def reset_pin(
-    session: BridgeSession, vault: Vault, record: PhoneOrder, number: str, order: PhoneOrderCreate
+    session: BridgeSession,
+    vault: Vault,
+    record: PhoneOrder,
+    number: str,
+    order: PhoneOrderCreate,
+    names: dict[str, str],
 ) -> dict[str, Any]:
     """Unlock an account (or forget a PIN) with the one-time PIN the order carries: the member enters it at the
     next dial, then chooses their own. Until then nobody else can set a PIN by dialling first."""
     pin = order.one_time_pin or ""
     if not valid_pin(pin) or pin_digest(pin) != order.detail:
         raise Problem(422, Words("A reset carries the one-time PIN it signed, of 4 to 6 digits."), kind="invalid-input")
-    account = _account(session, number, record.town)
+    account = _account(session, number, record.town, names)
     with session.writing():
         account.pin_hash = hash_pin(vault.pepper(account.address, pin))
         account.pin_failures, account.pin_reset = 0, True
@@ -135,9 +147,11 @@ def reset_pin(
     return {"phone": account.phone, "unlocked": True}
 
 
-def propose_move(session: BridgeSession, record: PhoneOrder, old: str, new: str) -> dict[str, Any]:
+def propose_move(
+    session: BridgeSession, record: PhoneOrder, old: str, new: str, names: dict[str, str]
+) -> dict[str, Any]:
     """The Town Ambassador's step for a lost SIM: propose moving the account of ``old`` to ``new``."""
-    _account(session, old, record.town)
+    _account(session, old, record.town, names)
     if not new or session.get(PhoneAccount, new) is not None:
         if not new:
             raise Problem(409, Words("Give the new number: a SIM moves to a number that holds no account."))
@@ -154,7 +168,9 @@ def propose_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
     return {"old": old, "new": new, "proposedBy": record.signer}
 
 
-def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str) -> dict[str, Any]:
+def confirm_move(
+    session: BridgeSession, record: PhoneOrder, old: str, new: str, names: dict[str, str]
+) -> dict[str, Any]:
     """The Country Ambassador's step: the account answers the new number, and the old one is refused for good."""
     move = session.get(PhoneMove, old)
     if move is None or move.new_phone != new or move.confirmed_at is not None or move.town != record.town:
@@ -170,7 +186,7 @@ def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
         raise Problem(
             403, Words("A move needs two keys: the one who proposed it cannot confirm it."), kind="not-allowed"
         )
-    account = _account(session, old, record.town)
+    account = _account(session, old, record.town, names)
     if session.get(PhoneAccount, new) is not None:
         raise Problem(
             409, Words("{new} was signed up since the move was proposed: propose a move to a free number.", new=new)
@@ -184,9 +200,17 @@ def confirm_move(session: BridgeSession, record: PhoneOrder, old: str, new: str)
     return {"phone": new, "address": account.address}
 
 
+def _joined(session: BridgeSession, number: str, town: str) -> bool:
+    """Whether ``town``'s ambassador signed ``number`` up (a phone member of another town who joined it)."""
+    signed = select(PhoneOrder.nonce).where(
+        PhoneOrder.phone == number, PhoneOrder.town == town, PhoneOrder.action == "sign-up"
+    )
+    return session.scalar(signed.limit(1)) is not None
+
+
 def listed(session: BridgeSession, town: str) -> list[dict[str, Any]]:
     """Every phone member of ``town`` (its registry), for its Town Ambassador: number, name, address, language, the
-    PIN's state."""
+    PIN's state; and those of other towns who joined it (``joined``: their own town's ambassador manages them)."""
 
     def pin(account: PhoneAccount) -> str:
         if account.pin_failures >= PIN_TRIES:
@@ -195,15 +219,41 @@ def listed(session: BridgeSession, town: str) -> list[dict[str, Any]]:
             return "one-time"
         return "set" if account.pin_hash else "not yet"
 
-    rows = session.scalars(select(PhoneAccount).where(PhoneAccount.town == town).order_by(PhoneAccount.created_at))
+    signed_here = select(PhoneOrder.phone).where(PhoneOrder.town == town, PhoneOrder.action == "sign-up")
+    rows = session.scalars(
+        select(PhoneAccount)
+        .where(or_(PhoneAccount.town == town, PhoneAccount.phone.in_(signed_here)))
+        .order_by(PhoneAccount.created_at)
+    )
     return [
-        {"phone": r.phone, "name": r.name, "address": r.address, "language": r.language, "pin": pin(r)} for r in rows
+        {
+            "phone": r.phone,
+            "name": r.name,
+            "address": r.address,
+            "language": r.language,
+            "pin": pin(r),
+            "joined": r.town != town,
+        }
+        for r in rows
     ]
 
 
-def _account(session: BridgeSession, number: str, town: str) -> PhoneAccount:
-    """The phone account of ``number`` in ``town`` (its registry): another town's is none of this town's."""
+def _account(session: BridgeSession, number: str, town: str, names: dict[str, str]) -> PhoneAccount:
+    """The phone account of ``number`` in ``town`` (its registry): another town's is none of this town's, and a
+    member who joined this town from another is managed by the ambassadors of the town that signed them up."""
     account = session.get(PhoneAccount, number)
+    joined = account is not None and account.town != town and _joined(session, number, town)
+    if account is not None and joined:
+        raise Problem(
+            409,
+            Words(
+                "{number} is a phone member of {home} who joined this town too: the Town Ambassador of {home} resets "
+                "their PIN and moves their number.",
+                number=number,
+                home=names.get(account.town, account.town),
+            ),
+            kind="another-town",
+        )
     if account is None or account.town != town:
         raise Problem(404, Words("{number} holds no account in this town's bridge.", number=number), kind="not-found")
     return account

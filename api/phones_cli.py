@@ -26,11 +26,11 @@ def sms_list(
     """The SMS outbox: what was sent, and what waits (for a gateway, when none is configured)."""
     from sqlalchemy import select
 
-    from .cli import _settings
+    from .cli import _settings, operator_database
     from .db import Sms, make_engine, sessions
 
     settings, _ = _settings(manifest, rpc_url, database_url)
-    with sessions(make_engine(settings.bridge.database()))() as session:
+    with sessions(make_engine(operator_database(settings)))() as session:
         rows = [
             {
                 "created": s.created_at.isoformat(timespec="seconds"),

@@ -112,6 +112,7 @@ class Deployment:
         recorded in the manifest, or found so on chain, is not sent again."""
         planned = self.plan.resolved_businesses()
         devcoin.check(self.plan, planned, self.client.chain_id)
+        documents.check_documents(self.plan)  # every file read before the first transaction: never half-done
         stages = self.stages(planned)
         self.progress.total(sum(stage.steps for stage in stages))
         self._check_recorded_code()

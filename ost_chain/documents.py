@@ -21,7 +21,7 @@ from web3.contract import Contract
 
 from .enums import DocumentKind
 from .exceptions import ConfigError
-from .plan import BusinessPlan, DocumentPlan
+from .plan import BusinessPlan, DocumentPlan, TownPlan
 
 if TYPE_CHECKING:
     from .deploy import Deployment
@@ -125,6 +125,39 @@ def published(town: Any) -> dict[int, dict[str, dict[str, Any]]]:
             entry = {"sha256": bytes(digest).hex(), "version": int(version), "uri": uri}
             found.setdefault(business_id, {})[kinds[kind].name.lower()] = entry
     return found
+
+
+def check_documents(plan: TownPlan) -> None:
+    """Every document file the plan names readable, and the same as the sha256 it gives: checked before anything is
+    sent (a deployment stopped half-way at a missing file otherwise). One sentence naming every problem."""
+    problems, mismatched = [], False
+    for business in plan.businesses:
+        for field, document in business.documents().items():
+            if document.uri is not None:
+                continue
+            path = plan.folder / str(document.file)
+            try:
+                size, data = path.stat().st_size, b""
+                if size <= MAX_BYTES:
+                    data = path.read_bytes()
+            except OSError as exc:
+                problems.append(f"the {field.replace('_', ' ')} of {business.symbol} ({path}): {exc.strerror}")
+                continue
+            given = document.sha256.lower().removeprefix("0x") if document.sha256 else None
+            if size > MAX_BYTES:
+                limit = f"over {MAX_BYTES // 1024 // 1024} MB"
+                problems.append(f"the {field.replace('_', ' ')} of {business.symbol} ({path}): {limit}")
+            elif given is not None and given != (digest := hashlib.sha256(data).hexdigest()):
+                mismatched = True
+                problems.append(
+                    f"the {field.replace('_', ' ')} of {business.symbol} ({path}): its bytes hash to {digest}, the "
+                    f"plan says {given}"
+                )
+    if problems:
+        raise (Mismatch if mismatched else ConfigError)(
+            f"The plan's documents cannot all be read: {'; '.join(problems)}. Nothing is sent until they can; the "
+            "files are read beside the plan (copy its documents folder with it)."
+        )
 
 
 # ── deployment steps ──

@@ -16,6 +16,7 @@ from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
 from ..models import ChainHealth, DatabaseHealth, Health, IndexHealth, QueueHealth, RelayerHealth, TownRelays
 from ..problems import UNREACHABLE
+from ..towns import ServedTown
 from ..worker import report
 
 router = APIRouter(tags=["health"])
@@ -92,11 +93,19 @@ def health(bridge: BridgeDep) -> JSONResponse:
     chain = ChainHealth(chainId=bridge.chain_id, reachable=False)
     relayer = RelayerHealth(address=bridge.relayer.address)
     low = bridge.options.low_balance_wei
+    unappointed: list[ServedTown] = []
     try:
         town = bridge.chain.town()
         chain.reachable, chain.block = True, int(town.client.w3.eth.block_number)
         balance = town.client.balance(bridge.relayer.address)
         relayer.balance, relayer.low = str(balance), balance < low
+        unappointed = [t for t in bridge.towns.values() if not t.chain.is_coordinator(bridge.relayer.address)]
+        for served in unappointed:  # it mints every town's API-key participations: each town refuses them without it
+            warnings.append(
+                f"The relayer {bridge.relayer.address} is not a coordinator of {served.manifest.town}: participations "
+                f"sent there with an API key are refused until its Town Ambassador appoints it (`ost coordinators "
+                f"add {bridge.relayer.address} --manifest {served.path.name}`)."
+            )
         if balance < low:
             warnings.append(
                 f"The relayer {bridge.relayer.address} holds {balance} wei, below {low}: fund it "
@@ -117,13 +126,14 @@ def health(bridge: BridgeDep) -> JSONResponse:
         by_town = report.spend_by_town(bridge.sessions)
         relayer.towns = {}
         for slug, served in bridge.towns.items():
-            spent, relayed = by_town.get(served.registry, (0, 0))
+            spent, relayed, minted = by_town.get(served.registry, (0, 0, 0))
             with bridge.sessions() as session:  # the town's day, in its time zone: the budget's day
                 today = relay_quota.town_used_today(session, relay_quota.today(served.manifest)[0], served.registry)
             budget = served.desk.budget
             relayer.towns[slug] = TownRelays(
                 spent_last_day=str(spent),
                 relayed_last_day=relayed,
+                minted_last_day=minted,
                 gas_today=today,
                 gas_budget=budget,
                 gas_left=max(0, budget - today) if budget else None,
@@ -150,7 +160,7 @@ def health(bridge: BridgeDep) -> JSONResponse:
         status="stalled"
         if stalled
         else "ok"
-        if healthy and not bridge.worker.problem and not bridge.worker.paused
+        if healthy and not bridge.worker.problem and not bridge.worker.paused and not unappointed
         else "degraded",
         chain=chain,
         database=database,

@@ -55,7 +55,8 @@ def phone_order(
         chain.forget_connection()
         raise Unreachable(scrub(str(exc), settings.chain_url)) from None
     try:
-        return carry_out(session, menu.vault, body, signer, settings.bridge.phone_region, town)
+        names = {registry: place.manifest.town for registry, place in menu.places.items()}
+        return carry_out(session, menu.vault, body, signer, settings.bridge.phone_region, town, names)
     except IntegrityError:  # the same order sent twice at once: the other copy was carried out
         session.rollback()
         raise Problem(409, "This order was carried out already: sign a new one.", kind="conflict") from None

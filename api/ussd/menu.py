@@ -108,6 +108,18 @@ class PhoneMenu:
             for t in towns
         }
 
+    def locked(self, lang: str | None, account: PhoneAccount) -> str:
+        """What a locked account is told: whose Town Ambassador unlocks it (its own town's, named when the bridge
+        serves several: a member of two towns may be dialling into the other)."""
+        home = self.places.get(account.town)
+        if len(self.places) > 1 and home is not None:
+            return say(
+                lang,
+                "Your account is locked after 3 wrong PINs. Ask the Town Ambassador of {town}.",
+                town=home.manifest.town,
+            )
+        return say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+
     def read(self, place: MenuTown, head: int) -> IndexReader:
         """``place``'s part of the index, once the index has read what ``head`` confirms (the index follows every
         town: reading ahead for one reads ahead for all)."""
@@ -197,11 +209,13 @@ class PhoneMenu:
         lang = account.language
         checking = any(work.hashed is not None for work in done)  # this step took a try: it may be the third
         if account.pin_failures >= PIN_TRIES and not checking:
-            return "END " + say(lang, "Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+            return "END " + self.locked(lang, account)
         path = answers(text)
         if account.pin_hash is None or account.pin_reset:
             return trimmed(self._first_dial(session, home, account, path, done))
-        places = [home, *(p for p in self.places.values() if p is not home and p.has_member(account))]
+        # The towns in the bridge's order (the same number is the same town for every member): their own, and those
+        # they are a member of too.
+        places = [p for p in self.places.values() if p is home or p.has_member(account)]
         if len(places) > 1:  # a member of several towns chooses one first; 0 comes back here
             if not path or path[0] not in {str(n) for n in range(1, len(places) + 1)}:
                 wrong = [say(lang, "Please choose 1-{last}.", last=len(places))] if path else []

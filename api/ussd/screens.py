@@ -120,7 +120,7 @@ class Screens:
                     .values(pin_failures=PhoneAccount.pin_failures + 1)
                 )
             if taken.rowcount == 0:  # type: ignore[attr-defined]
-                return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+                return "END " + self.menu.locked(self.lang, account)
             raise PinNeeded(work)
         if self.done[work]:
             self.head, moved = self.place.chain.head_and_recovery(account.address)
@@ -132,7 +132,7 @@ class Screens:
             return None
         self.session.refresh(account)
         if account.pin_failures >= PIN_TRIES:
-            return "END " + self.t("Your account is locked after 3 wrong PINs. Ask your Town Ambassador.")
+            return "END " + self.menu.locked(self.lang, account)
         left = PIN_TRIES - account.pin_failures
         return "END " + say_n(
             self.lang, "Wrong PIN. {left} try left.", "Wrong PIN. {left} tries left.", left, left=left

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..db import Batch, BridgeSession, Participation, RelayRequest, RelayStatus, Status, utcnow
+from ..db import Batch, BatchKind, BridgeSession, Participation, RelayRequest, RelayStatus, Status, utcnow
 
 
 def queue_stats(make_session: sessionmaker[BridgeSession]) -> tuple[int, float | None, int]:
@@ -42,18 +42,27 @@ def spend(make_session: sessionmaker[BridgeSession]) -> tuple[int, int]:
     return spent, int(relayed or 0)
 
 
-def spend_by_town(make_session: sessionmaker[BridgeSession]) -> dict[str, tuple[int, int]]:
-    """By town (its registry): what its members' relayed actions cost the relayer in the last 24 hours (wei, each
-    action's part of its batch), and how many were relayed."""
+def spend_by_town(make_session: sessionmaker[BridgeSession]) -> dict[str, tuple[int, int, int]]:
+    """By town (its registry), over the last 24 hours: what the relayer paid for it (wei: its members' relayed
+    actions, each its part of its batch, and its participations' batches), its members' actions relayed, and its
+    participations minted. The towns' spends add up to the relayer's."""
     since = utcnow() - timedelta(days=1)
+    towns: dict[str, tuple[int, int, int]] = {}
     with make_session() as session:
-        rows = session.execute(
+        relays = session.execute(
             select(RelayRequest.town, RelayRequest.cost).where(
                 RelayRequest.updated_at >= since, RelayRequest.block.is_not(None)
             )
         ).all()
-    towns: dict[str, tuple[int, int]] = {}
-    for town, cost in rows:
-        spent, relayed = towns.get(town, (0, 0))
-        towns[town] = (spent + int(cost or 0), relayed + 1)
+        batches = session.execute(
+            select(Batch.town, Batch.cost, Batch.size).where(
+                Batch.mined_at >= since, Batch.cost.is_not(None), Batch.kind != BatchKind.RELAY
+            )
+        ).all()
+    for town, cost in relays:
+        spent, relayed, minted = towns.get(town, (0, 0, 0))
+        towns[town] = (spent + int(cost or 0), relayed + 1, minted)
+    for town, cost, size in batches:
+        spent, relayed, minted = towns.get(town, (0, 0, 0))
+        towns[town] = (spent + int(cost or 0), relayed, minted + int(size or 0))
     return towns

@@ -13,6 +13,7 @@ from ..chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from ..client import ChainClient
 from ..deploy import Deployment
 from ..deploy import Progress as Steps
+from ..documents import check_documents
 from ..exceptions import ConfigError
 from ..manifest import Manifest, manifest_path
 from ..network import resolve_signer
@@ -47,8 +48,9 @@ def plan_check(
     ] = DEV_CHAIN_ID,
     as_json: JsonOutput = False,
 ) -> None:
-    """Validate a plan without touching a chain."""
+    """Validate a plan without touching a chain: its fields, and the document files it names."""
     plan, digest = load_plan(path, chain_id)
+    check_documents(plan)
     summary = {
         "town": plan.town,
         "country": plan.country,

@@ -42,11 +42,11 @@ def add_by_phone(on: OnTown, phone: str, name: str) -> None:
         )
     elif added["new"]:
         said = (
-            f"{added['name']} ({added['phone']}) is a member, at {added['address']}; the town's bridge holds the key. "
-            "At the first dial of the town's USSD code they choose a language and a PIN."
+            f"{added['name']} ({added['phone']}) is a member of {desk.town.name}, at {added['address']}; the town's "
+            "bridge holds the key. At the first dial of the town's USSD code they choose a language and a PIN."
         )
     else:
-        said = f"{added['phone']} was signed up already, at {added['address']}."
+        said = f"{added['phone']} was signed up already, as {added['name']}, at {added['address']}."
     on.done(added, said)
 
 
@@ -69,7 +69,9 @@ def phones_list(on: OnTown) -> None:
         return
     table = Table("phone", "name", "address", "language", "PIN")
     for row in rows:
-        table.add_row(row["phone"], row["name"], row["address"], row["language"] or "", row["pin"])
+        # A member of another town who joined this one: their own town's ambassador resets and moves them.
+        name = f"{row['name']} (of another town)" if row.get("joined") else row["name"]
+        table.add_row(row["phone"], name, row["address"], row["language"] or "", row["pin"])
     console.print(table)
 
 

@@ -17,16 +17,18 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 
 from ..chain import DEV_CHAIN_ID, LocalChain, dev_accounts
 from ..client import ChainClient
-from ..enums import Phase
+from ..enums import Phase, Role
 from ..exceptions import ConfigError
 from ..manifest import Manifest, manifest_path
 from ..network import set_default_town
@@ -156,6 +158,34 @@ def _ost() -> str:
     return "ost"
 
 
+def _relayer_coordinates(
+    client: ChainClient, record: Manifest, path: Path, signers: Mapping[ChecksumAddress, LocalAccount]
+) -> list[str]:
+    """The one bridge's relayer (the first town's first coordinator) made a coordinator of the town of ``path`` too,
+    with the daily cap of that town's own first coordinator: it mints every town's participations sent with an API
+    key, and a town where it may not would refuse them. The notes to say."""
+    relayer = next(iter(record.roles().get("coordinators") or []), None)
+    town = Town.load(client, path)
+    if relayer is None or town.has_role(Role.COORDINATOR, relayer):
+        return []
+    roles = json.loads(path.read_text()).get("roles") or {}
+    ambassador = signers.get(ChecksumAddress(roles.get("townAmbassador", "")))
+    own = next(iter(roles.get("coordinators") or []), None)
+    if ambassador is None or own is None:
+        return [
+            f"The bridge's relayer {relayer} is not a coordinator of {town.name}: its Town Ambassador runs `ost "
+            f"coordinators add {relayer} --manifest {path}` before the bridge mints its participations."
+        ]
+    cap = int(town.infinity.functions.coordinatorDay(own).call()[0])
+    town.set_role(ambassador, Role.COORDINATOR, relayer, held=True)
+    town.set_coordinator_cap(ambassador, relayer, cap)
+    return [
+        f"The bridge's relayer {relayer} confirms shifts in {town.name} too (one bridge mints every town's "
+        f"participations); on a real chain its Town Ambassador runs `ost coordinators add {relayer} --manifest "
+        f"{path}`."
+    ]
+
+
 def _roles(roles: dict[str, Any]) -> list[str]:
     """Which development account holds which role (as a manifest records them), in words."""
     accounts: dict[str, int] = {a.address: n for n, a in enumerate(dev_accounts())}
@@ -232,6 +262,7 @@ def up_command(
                     beside, more = _deploy(client, other, None, signers, quiet=False)
                     notes.append(f"{beside.record().town} is deployed beside it in the OST network: {beside.path}.")
                     notes.extend(more)
+                    notes.extend(_relayer_coordinates(client, record, beside.path, signers))
                     towns.append(beside.path)
                 set_default_town(record.path)  # with several towns here, `ost` commands mean the first
             except ConfigError as exc:
@@ -301,6 +332,9 @@ def _serve(
     console.print("Try, in another terminal in this folder:")
     if not node.rpc_url.endswith(":8545"):  # every command looks for the chain where `ost up` runs by default
         console.print(f"  export OST_RPC_URL={node.rpc_url}   (so every command finds this chain)")
+    for service in running[:1]:  # the commands that go through the bridge look for it at port 8000 by default
+        if not service.url.endswith(":8000"):
+            console.print(f"  export OST_BRIDGE_URL={service.url}   (so every command finds this bridge)")
     console.print(f"  {ost} town show")
     console.print(f"  {ost} town checklist   (where the town stands on the launch steps)")
     console.print(f"  {ost} network show   (every town of the OST network, by country)")

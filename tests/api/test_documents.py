@@ -116,8 +116,23 @@ def test_a_document_whose_bytes_do_not_match_the_plan_is_refused_and_nothing_is_
         plan, digest = load_plan(plan_path)
         with pytest.raises(Mismatch, match=f"the plan says {wrong}"):
             deploy_plan(client, plan, tmp_path / "wrong.json", {a.address: a for a in DEV}, digest)
-        recorded = json.loads((tmp_path / "wrong.json").read_text())
-        assert not any(key.startswith("document:") for key in recorded["steps"])
+        # Checked before anything is sent: no step at all (a trial's deployment stopped half-way at a missing file).
+        wrote = tmp_path / "wrong.json"
+        assert not wrote.exists() or json.loads(wrote.read_text()).get("steps", {}) == {}
         assert not (tmp_path / "documents").exists() or not any((tmp_path / "documents").iterdir())
     finally:
         d.node.stop()
+
+
+def test_a_plan_whose_document_files_are_missing_is_refused_by_plan_check_and_before_a_deployment_sends(
+    tmp_path: Path,
+) -> None:
+    """Found by a new user's trial: `ost plan check` said OK to a plan copied without its documents folder, and `ost
+    up` then stopped at step 36 of 242. Both now name every missing file, before anything is sent (a deployment's
+    check is the one above: no step recorded)."""
+    plan_path = write_plan(tmp_path)
+    (tmp_path / "docs" / "bakery.md").unlink()
+    checked = launch.run(["plan", "check", str(plan_path)], timeout=60)
+    assert checked.returncode != 0
+    said = checked.stdout + checked.stderr
+    assert "The plan's documents cannot all be read: the business plan of BAKE" in said and "bakery.md" in said

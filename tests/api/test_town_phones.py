@@ -110,6 +110,11 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     assert second.registry.functions.isMember(thandi).call()
     with bridge.session() as session:
         assert session.get(PhoneAccount, THANDI).town == deployed.town.registry.address
+    # The second town's ambassador sees her among its phone members, and is told whose ambassador manages her.
+    listed = ost(deployed, bridge, second_manifest, "phones", "list", "--json")
+    assert [(r["phone"], r["joined"]) for r in json.loads(listed.stdout)] == [(THANDI, True), (SIPHO, False)]
+    reset = ost(deployed, bridge, second_manifest, "phones", "reset-pin", THANDI, "--json")
+    assert reset.returncode != 0 and "the Town Ambassador of Bridge Town resets their PIN" in reset.stdout
     second.reward(DEV[3], Reward(thandi, 180, f"second/{thandi}", 1))  # 1 INF in the second town
     # (the bridge keeps a member's standing a few seconds: the choice comes once it reads it again)
     choice = wait_until(lambda: (screen := on_thandi.dial()).startswith("CON Choose") and screen)
@@ -170,7 +175,8 @@ def budgeted(tmp_path: Path) -> Iterator[tuple[Deployed, Town, Bridge]]:
     (tmp_path / "second.yaml").write_text(SECOND)
     plan, digest = load_plan(tmp_path / "second.yaml")
     made = deploy_plan(deployed.client, plan, tmp_path / "second.json", {a.address: a for a in DEV}, digest)
-    env = {"OST_BRIDGE__TOWN_GAS_PER_DAY": str(BUDGET)}
+    # Roles read afresh every time (a test changes them and asks at once; a bridge trusts one for 2 s).
+    env = {"OST_BRIDGE__TOWN_GAS_PER_DAY": str(BUDGET), "OST_BRIDGE__ROLE_CACHE_SECONDS": "0"}
     bridge = Bridge(deployed, f"sqlite:///{tmp_path / 'budget.sqlite'}", env=env, towns=[made.path]).start()
     try:
         yield deployed, Town.load(deployed.client, made.path), bridge
@@ -226,6 +232,10 @@ def test_a_bridge_refuses_a_key_s_participations_in_a_town_where_its_relayer_may
     refused = web.post(there, json=shift, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     assert refused.status_code == 503 and refused.json()["type"] == "/problems/relayer-not-coordinator"
     assert refused.json()["detail"].startswith(f"This bridge's relayer {DEV[3].address} is not a coordinator of Second")
+    health = web.get(f"{bridge.url}/healthz", timeout=30).json()  # and the operator is told, before anyone sends
+    assert health["status"] == "degraded", health
+    said = f"The relayer {DEV[3].address} is not a coordinator of Second Town"
+    assert any(w.startswith(said) for w in health["warnings"]), health["warnings"]
     first_key, _ = bridge.new_key(DEV[3].address)
     ok = web.post(
         f"{bridge.url}/v1/participations",

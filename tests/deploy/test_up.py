@@ -192,7 +192,8 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
 
 def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_first(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(PLAN)
-    (tmp_path / "second.yaml").write_text(PLAN.replace("Up Town", "Down Town").replace("dev:2", "dev:5"))
+    second = PLAN.replace("Up Town", "Down Town").replace("dev:2", "dev:5").replace("[dev:3]", "[dev:6]")
+    (tmp_path / "second.yaml").write_text(second)  # its own Town Ambassador and coordinator
     chain = free_port()
     rpc = ["--rpc-url", f"http://127.0.0.1:{chain}", "--json"]
 
@@ -203,6 +204,10 @@ def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_fir
 
     with running(tmp_path, "--chain-port", str(chain), "--api-port", "0", "--with", "second.yaml") as (_, text):
         assert "Down Town is deployed beside it in the OST network" in text, text
+        # The one bridge's relayer (dev:3, the first town's coordinator) confirms shifts in the second town too: it
+        # mints that town's API-key participations (a trial found them refused out of the box).
+        assert "confirms shifts in Down Town too" in text, text
+        assert re.search(r"export OST_BRIDGE_URL=http://127\.0\.0\.1:\d+ ", text), text  # not at port 8000
         page = re.search(r"Town page: (http://127\.0\.0\.1:\d+)/towns/down-town/ +\(Down Town", text)  # one bridge
         assert page is not None and f"Network page: {page.group(1)}/network" in text, text
         # Each town's roles are said: the second town's Town Ambassador is its own (a trial read only the first's).
@@ -217,3 +222,22 @@ def test_ost_up_with_a_second_town_deploys_both_in_one_network_and_means_the_fir
         down = str(tmp_path / "deployments" / "31337" / "down-town.json")
         assert ost("members", "show", "dev:15", "--manifest", down)["tier"] == "country"
         assert ost("members", "show", "dev:15")["tier"] == "country"
+        relayer = ost("coordinators", "list")[0]["address"]  # the first town's coordinator: dev:3
+        assert {c["address"] for c in ost("coordinators", "list", "--manifest", down)} > {relayer}
+        # A country office makes a key for the second town's coordinator: with --manifest of that town alone it is
+        # told where the bridge's database is (a trial's key went to a new, empty one the bridge never read) ...
+        command = [OST, "api", "keys", "create", "dev:6", "--manifest", down, *rpc]
+        stray = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert stray.returncode != 0 and "has no bridge database of its own" in stray.stdout, stray.stdout
+        assert not (tmp_path / "deployments" / "31337" / "down-town.bridge.sqlite").exists()
+        # ... and with --town, the key is the bridge's, and acts in that town.
+        key = ost("api", "keys", "create", "dev:6", "--town", down)["key"]
+        member = ost("members", "list", "--manifest", down)["members"][0]["address"]  # type: ignore[index]
+        shift = {"participationId": "down-1", "member": member, "hours": 3}
+        taken = web.post(
+            f"{page.group(1)}/v1/towns/down-town/participations",
+            json={**shift, "projectId": 1},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert taken.status_code == 202, taken.text
