@@ -19,6 +19,8 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.pofile import read_po
 
+from ost_chain.units import format_amount
+
 LOCALE = Path(__file__).resolve().parent / "locale"
 LANGUAGES = {"en": "English", "af": "Afrikaans", "ar": "العربية", "fr": "Français"}  # in each one's own words
 RIGHT_TO_LEFT = {"ar"}
@@ -148,6 +150,20 @@ class When(str):
 
     def said_in(self, language: str | None) -> str:
         return moment(self.timestamp, self.zone, language)
+
+
+DECIMAL_COMMA = {"af", "fr"}  # the languages that write 1 234,5 (the town page's Intl.NumberFormat writes them so)
+
+
+def amount_in(language: str | None, units: int, decimals: int, symbol: str) -> str:
+    """An amount as a member's language writes it, on a phone or in an SMS: whole units, at most four decimals, its
+    currency. Afrikaans and French write a decimal comma and a space between thousands (``1 234,5 INF``: a plain
+    space, which the phone's 7-bit alphabet has, where the page writes a narrower one); English and Arabic a decimal
+    point (``1,234.5 INF``, with the digits the phone's keys type)."""
+    text = format_amount(units, decimals, places=4)
+    if language in DECIMAL_COMMA:
+        text = text.replace(",", " ").replace(".", ",")
+    return f"{text} {symbol}"
 
 
 def in_language(text: str, language: str | None) -> str:

@@ -21,10 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ost_chain.actions import recorded
 from ost_chain.redact import scrub
-from ost_chain.units import money
 
 from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, Sms, Status, utcnow
-from .i18n import _, say
+from .i18n import _, amount_in, say
 
 if TYPE_CHECKING:
     from .chain import ChainView
@@ -115,7 +114,7 @@ class Outbox:
             body = say(
                 member.language,
                 "You earned {amount} for {minutes} minutes of work.",
-                amount=money(int(p.minted or 0), 18, "INF"),
+                amount=amount_in(member.language, int(p.minted or 0), 18, "INF"),
                 minutes=p.minutes,
             )
             told = f"reward:{p.coordinator}:{p.participation_id}{self._of(p.town)}"
@@ -132,22 +131,25 @@ class Outbox:
             return 0
         receipt = action.receipt
         if receipt in ("sent", "shares"):
-            to, amount = abi_decode(["address", "uint256"], data[4:])
+            to, units = abi_decode(["address", "uint256"], data[4:])
             receiver = phones.get(self.chain.town().address(to))
-            values: dict[str, object] = {"amount": money(int(amount), 18, "INF")}
-            if receipt == "shares":
-                values = {"business": self._share_name(row.target), "amount": int(amount)}
+
+            def values(language: str | None) -> dict[str, object]:  # the amount as each side's language writes it
+                if receipt == "shares":
+                    return {"business": self._share_name(row.target), "amount": int(units)}
+                return {"amount": amount_in(language, int(units), 18, "INF")}
+
             sent, received = TRANSFERS[receipt]
             told = receiver.name if receiver else to[:10]
-            body = say(lang, sent, name=told, **values)
+            body = say(lang, sent, name=told, **values(lang))
             queued = self._queue(session, f"relay:{row.id}:sent", sender.phone, body, row.town)
             if receiver is not None:
-                body = say(receiver.language, received, name=sender.name, **values)
+                body = say(receiver.language, received, name=sender.name, **values(receiver.language))
                 queued += self._queue(session, f"relay:{row.id}:received", receiver.phone, body, row.town)
             return queued
         if receipt == "basket":
-            (amount,) = abi_decode(["uint256"], data[4:36])
-            body = say(lang, "Your basket is confirmed: {amount}.", amount=money(int(amount), 18, "INF"))
+            (units,) = abi_decode(["uint256"], data[4:36])
+            body = say(lang, "Your basket is confirmed: {amount}.", amount=amount_in(lang, int(units), 18, "INF"))
             return self._queue(session, f"relay:{row.id}", sender.phone, body, row.town)
         if receipt == "claim":
             body = say(lang, "Your profit claim is paid into your account.")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from ost_chain.enums import Phase
 from ost_chain.exceptions import ConfigError
-from ost_chain.units import money
 
 from ..custody import e164, shown
 from ..db import PhoneAccount
@@ -39,7 +38,7 @@ def balance(s: Screens, kept: Kept, more: list[str]) -> str:
     shares = ", ".join(f"{s.business(i)} {n}" for i, n in held.shares.items()) or s.t("none")
     return "END " + s.t(
         "INF: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
-        inf=money(held.infinity, 18, "INF"),
+        inf=s.inf(held.infinity),
         meals=s.meals_this_month(),
         profit=profit,
         shares=shares,
@@ -66,7 +65,7 @@ def inf_to_send(s: Screens, answer: str, kept: Kept) -> int:
     least = int(s.place.desk.policy().min_inf_transfer * 10**18)
     value = amount(answer)
     if value is None or value < least:
-        raise Said("END " + s.t("Send at least {least}. Dial again.", least=money(least, 18, "INF")))
+        raise Said("END " + s.t("Send at least {least}. Dial again.", least=s.inf(least)))
     return value
 
 
@@ -74,7 +73,7 @@ def confirm_sending(s: Screens, kept: Kept) -> str:
     to: PhoneAccount = kept["receiver"]
     return s.t(
         "Send {amount} to {name} ({phone})?\nEnter your PIN to confirm:",
-        amount=money(kept["amount"], 18, "INF"),
+        amount=s.inf(kept["amount"]),
         name=to.name,
         phone=shown(to.phone),
     )
@@ -82,10 +81,10 @@ def confirm_sending(s: Screens, kept: Kept) -> str:
 
 def send(s: Screens, kept: Kept, more: list[str]) -> str:
     to: PhoneAccount = kept["receiver"]
-    value, shown_amount = kept["amount"], money(kept["amount"], 18, "INF")
+    value, shown_amount = kept["amount"], s.inf(kept["amount"])
     held = s.member.inf()
     if value > held:
-        return "END " + s.t("You hold {inf}, less than {amount}.", inf=money(held, 18, "INF"), amount=shown_amount)
+        return "END " + s.t("You hold {inf}, less than {amount}.", inf=s.inf(held), amount=shown_amount)
     return s.act(
         s.member.send_inf(to.address, value),
         s.t("Sending {amount} to {name}. An SMS will confirm it.", amount=shown_amount, name=to.name),
@@ -100,9 +99,7 @@ def basket_price(s: Screens) -> int:
 
 
 def confirm_basket(s: Screens, kept: Kept) -> str:
-    return s.t(
-        "Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=money(basket_price(s), 18, "INF")
-    )
+    return s.t("Take this month's basket for {amount}?\nEnter your PIN to confirm:", amount=s.inf(basket_price(s)))
 
 
 def basket(s: Screens, kept: Kept, more: list[str]) -> str:
@@ -111,12 +108,10 @@ def basket(s: Screens, kept: Kept, more: list[str]) -> str:
         return "END " + s.t("You took this month's basket already.")
     held = s.member.inf()
     if held < price:
-        return "END " + s.t(
-            "The basket costs {amount}; you hold {inf}.", amount=money(price, 18, "INF"), inf=money(held, 18, "INF")
-        )
+        return "END " + s.t("The basket costs {amount}; you hold {inf}.", amount=s.inf(price), inf=s.inf(held))
     return s.act(
         s.member.take_basket(price, month),
-        s.t("Your basket is on its way: {amount}. An SMS will confirm it.", amount=money(price, 18, "INF")),
+        s.t("Your basket is on its way: {amount}. An SMS will confirm it.", amount=s.inf(price)),
     )
 
 
@@ -292,7 +287,7 @@ def rewards(s: Screens, kept: Kept, more: list[str]) -> str:
     lines = []
     for reward in found[::-1]:
         day = datetime.fromtimestamp(reward["time"], UTC).astimezone(s.zone()).strftime("%d/%m")
-        lines.append(f"{day} {money(reward['amount'], 18, 'INF')} {reward['projectName']}"[:40])
+        lines.append(f"{day} {s.inf(reward['amount'])} {reward['projectName']}"[:40])
     return "END " + "\n".join(lines)
 
 

@@ -15,12 +15,11 @@ from ost_chain.exceptions import OstError
 from ost_chain.gasless import prepare, sign
 from ost_chain.member import Member
 from ost_chain.townclient import Town
-from ost_chain.units import money
 
 from ..custody import PIN_TRIES, PinWork, valid_pin
 from ..db import BridgeSession, Meal, PhoneAccount
 from ..holdings import Holdings
-from ..i18n import say, say_in, say_n
+from ..i18n import amount_in, say, say_in, say_n
 from ..problems import Problem
 from .flows import walk
 from .items import MENU
@@ -194,8 +193,13 @@ class Screens:
         return self.place.holdings.read(chain, self.account.address, assets, sold, symbols, investing)
 
     def money(self, amount: int, asset: str) -> str:
+        """An amount of ``asset`` as the member's language writes it (:func:`api.i18n.amount_in`)."""
         symbol, decimals = self.place.chain.asset(asset)
-        return money(amount, decimals, symbol)
+        return amount_in(self.lang, amount, decimals, symbol)
+
+    def inf(self, units: int) -> str:
+        """An amount of INF as the member's language writes it."""
+        return amount_in(self.lang, units, 18, "INF")
 
     def business(self, business_id: int) -> str:
         names = {s.business_id: s.name for s in self.sales}

@@ -41,7 +41,7 @@ SECOND = """
 town: Second Town
 country: ZA
 time_zone: Africa/Johannesburg
-coordinators: [dev:3]
+coordinators: [dev:3, dev:4]
 members: [dev:12]
 projects: [{id: 1, name: Dam}]
 businesses: [{name: Mill, symbol: MILL, shares: 20, minimum: 20, price: 0.01}]
@@ -227,7 +227,7 @@ def test_a_member_of_the_second_town_with_no_coin_acts_through_its_own_route_and
     second = Town.load(deployed.client, deployed.folder / "second.json")
     member = Account.create()
     second.add_members(DEV[2], [member.address])
-    second.reward(DEV[3], Reward(member.address, 540, f"second/{member.address}", 1))  # 3 INF
+    second.reward(DEV[4], Reward(member.address, 540, f"second/{member.address}", 1))  # 3 INF (dev:3 relays)
     assert deployed.client.balance(member.address) == 0
     name = second.forwarder.functions.eip712Domain().call()[1]
     fn = second.infinity.functions.transfer(DEV[12].address, ONE)

@@ -36,7 +36,7 @@ SECOND = """
 town: Second Town
 country: ZA
 time_zone: Africa/Johannesburg
-coordinators: [dev:3]
+coordinators: [dev:3, dev:4]
 members: [dev:12]
 projects: [{id: 1, name: Dam}]
 """
@@ -115,7 +115,7 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     assert [(r["phone"], r["joined"]) for r in json.loads(listed.stdout)] == [(THANDI, True), (SIPHO, False)]
     reset = ost(deployed, bridge, second_manifest, "phones", "reset-pin", THANDI, "--json")
     assert reset.returncode != 0 and "the Town Ambassador of Bridge Town resets their PIN" in reset.stdout
-    second.reward(DEV[3], Reward(thandi, 180, f"second/{thandi}", 1))  # 1 INF in the second town
+    second.reward(DEV[4], Reward(thandi, 180, f"second/{thandi}", 1))  # 1 INF (dev:3 is the bridge's relayer: not it)
     # (the bridge keeps a member's standing a few seconds: the choice comes once it reads it again)
     choice = wait_until(lambda: (screen := on_thandi.dial()).startswith("CON Choose") and screen)
     assert choice == "CON Choose a town:\n1 Bridge Town\n2 Second Town"
@@ -197,7 +197,7 @@ def test_each_town_has_its_budget_of_the_one_relayer_s_gas_and_healthz_says_what
     def relayed(town: Town, door: str, n: int) -> Any:
         member = Account.create()
         town.add_members(DEV[2], [member.address])
-        town.reward(DEV[3], Reward(member.address, 180, f"budget/{door}/{n}", 1))
+        town.reward(DEV[4], Reward(member.address, 180, f"budget/{door}/{n}", 1))  # not the relayer's nonce
         name = town.forwarder.functions.eip712Domain().call()[1]
         fn = town.infinity.functions.transfer(DEV[3].address if door == "/v1" else DEV[12].address, ONE // 2)
         prepared = prepare(town, member.address, fn)

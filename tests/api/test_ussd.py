@@ -142,7 +142,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     assert set(outbox()) == {
         (THANDI, "You earned 3 INF for 540 minutes of work."),
         (THANDI, "You sent 1.5 INF to Sipho."),
-        (SIPHO, "Jy het 1.5 INF van Thandi ontvang."),
+        (SIPHO, "Jy het 1,5 INF van Thandi ontvang."),  # an Afrikaans decimal comma, as the page writes it
     }
     listed = ost(d, bridge, "api", "sms", "list", "--json")
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 3
@@ -210,7 +210,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     assert sipho.dial("1111", "1111", "1111") == "END Verkeerde PIN. Nog 2 kanse."  # whoever dials first: no PIN
     assert sipho.dial(one_time) == "CON Kies 'n PIN van 4 tot 6 syfers:"
     assert sipho.dial(one_time, "55501", "55501").startswith("END Jou PIN is gestel.")
-    assert sipho.dial("1", "55501").startswith("END INF: 1.5 INF")
+    assert sipho.dial("1", "55501").startswith("END INF: 1,5 INF")  # Afrikaans: a decimal comma
 
 
 def test_every_menu_in_every_language_fits_one_page(phones: Any) -> None:

@@ -243,3 +243,19 @@ def test_a_number_that_is_no_phone_number_is_said_in_the_reader_s_language() -> 
         "'+2782abc' n'est pas un numéro de téléphone : écrivez-le comme +27 82 123 4567, ou tel qu'on le compose en ZA."
     )
     assert str(refused.value).startswith("'+2782abc' is not a phone number")  # the command and the logs: English
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "1,234.5 INF"), ("ar", "1,234.5 INF"), ("af", "1 234,5 INF"), ("fr", "1 234,5 INF"), (None, "1,234.5 INF")],
+)
+def test_an_amount_on_the_phone_is_written_as_the_member_s_language_writes_it(language: str | None, said: str) -> None:
+    """Found by a new user's trial: the phone and the SMS wrote "0.5 INF" to an Afrikaans member, whose town page
+    writes "0,5 INF". Afrikaans and French write a decimal comma and a space between thousands (a plain one: the
+    phone's 7-bit alphabet has no narrower space), and stay on one GSM-7 page."""
+    from api.i18n import amount_in, page_room
+
+    assert amount_in(language, 1_234_500_000_000_000_000_000, 18, "INF") == said
+    assert amount_in(language, 5 * 10**17, 18, "INF") == ("0,5 INF" if language in ("af", "fr") else "0.5 INF")
+    used, room = page_room(said)
+    assert room == 182  # GSM-7: not a character that would halve the page
