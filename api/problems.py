@@ -23,19 +23,19 @@ from .models import ID_PATTERN
 PROBLEM = "application/problem+json"
 UNREACHABLE = _("The chain cannot be reached just now; what you sent is safe. Retry in a few seconds.")
 log = logging.getLogger("ost.bridge")
-TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Body too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Unavailable",
+TITLES = {  # English here (the problem's type is made of it), said in the reader's language with its detail
+    400: _("Bad request"),
+    401: _("Unauthorized"),
+    403: _("Forbidden"),
+    404: _("Not found"),
+    405: _("Method not allowed"),
+    409: _("Conflict"),
+    413: _("Body too large"),
+    415: _("Unsupported media type"),
+    422: _("Invalid input"),
+    429: _("Too many requests"),
+    500: _("Internal error"),
+    503: _("Unavailable"),
 }
 
 
@@ -78,6 +78,7 @@ def respond(
         language = "en"
     detail = said
     body = problem_body(status, detail, kind=kind, instance=request.url.path, request_id=request_id, **extra)
+    body["title"] = in_language(body["title"], language)  # with the detail: both in its language, or both English
     return JSONResponse(
         body, status_code=status, media_type=PROBLEM, headers={**(headers or {}), "Content-Language": language}
     )

@@ -148,6 +148,8 @@ def test_an_expired_attestation_is_refused_with_its_date_in_the_reader_s_words(
     refused = http.post("/v1/participations", json=body, headers={"Accept-Language": "fr"})
     detail = refused.json()["detail"]
     assert refused.status_code == 422 and detail.startswith("L'attestation a expiré le "), detail
+    # Its title too, in the same words (a trial read "Invalid input" over a French sentence); its type stays.
+    assert (refused.json()["title"], refused.json()["type"]) == ("Entrée non valide", "/problems/expired")
     assert str(body["attestation"]["deadline"]) not in detail and re.search(r"\d{4} \d\d:\d\d", detail), detail
 
 

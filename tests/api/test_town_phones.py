@@ -169,8 +169,11 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     assert receipt.body == "Second Town: You earned 1 INF for 180 minutes of work."
 
 
-@pytest.fixture
-def budgeted(tmp_path: Path) -> Iterator[tuple[Deployed, Town, Bridge]]:
+@pytest.fixture(scope="module")
+def budgeted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, Town, Bridge]]:
+    """Two towns, one bridge with a small budget a town; shared by the tests below (none needs what another
+    changes: the budget is of relayed actions, the relayer's role of participations sent with a key)."""
+    tmp_path = tmp_path_factory.mktemp("budgeted")
     deployed = deploy_town(tmp_path)
     (tmp_path / "second.yaml").write_text(SECOND)
     plan, digest = load_plan(tmp_path / "second.yaml")
