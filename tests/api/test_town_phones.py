@@ -11,13 +11,14 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from eth_account import Account
 from sqlalchemy import select
 
 from api.bridge import Bridge as BridgeInProcess
-from api.db import Participation, PhoneAccount, Sms, Status
+from api.db import Participation, PhoneAccount, RelayRequest, Sms, Status
 from api.settings import bridge_settings
 from ost_chain.deploy import deploy_plan
 from ost_chain.enums import Role
@@ -167,6 +168,19 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     (receipt,) = wait_until(earned, timeout=60)
     assert (receipt.phone, receipt.town) == (THANDI, second.registry.address)
     assert receipt.body == "Second Town: You earned 1 INF for 180 minutes of work."
+
+    # The other boundaries, on this database too: the second town's key, its participation and its members'
+    # relayed actions are nothing at the first town's routes.
+    here = f"{bridge.url}/v1"
+    refused = web.post(f"{here}/participations", json={**shift, "member": THANDI}, headers=auth, timeout=30)
+    assert refused.status_code == 403 and refused.json()["type"] == "/problems/key-of-another-town"
+    assert web.get(f"{here}/participations/{quote(long_id, safe='')}", timeout=30).status_code == 404
+    assert web.get(f"{there}/participations/{quote(long_id, safe='')}", timeout=30).json()["status"] != ""
+    with bridge.session() as session:
+        relays = {r.id: r.town for r in session.scalars(select(RelayRequest))}
+    (sent_there,) = [i for i, t in relays.items() if t == second.registry.address]  # Thandi's transfer to Sipho
+    assert web.get(f"{here}/relay/{sent_there}", timeout=30).status_code == 404
+    assert web.get(f"{there}/relay/{sent_there}", timeout=30).json()["status"] == "confirmed"
 
 
 @pytest.fixture(scope="module")
