@@ -38,6 +38,7 @@ from ..towns import ServedTown
 from .ussd import GATEWAY_HEADER
 
 router = APIRouter(prefix="/v1/relay", tags=["relay"])
+LEAST_ACTION_GAS = 50_000  # about the cheapest relayed action (an INF transfer, its nonce already used)
 
 
 def public(row: RelayRequest, base: str = "/v1") -> RelayPublic:
@@ -140,6 +141,11 @@ def quota(
     day, next_day, _ = relay_quota.today(record)
     used, gas = relay_quota.used_today(session, address, day, served.registry)
     left = max(0, policy.free_actions_per_day - used) if gas < policy.gas_per_member_per_day else 0
+    # The town's day's budget of the relayer's gas, too little left for the cheapest action: nobody's is relayed
+    # until tomorrow, whatever a member has left of their own.
+    town_done = bool(desk.budget) and desk.spent_today(session, day, served.registry) + LEAST_ACTION_GAS > desk.budget
+    if town_done:
+        left = 0
     return RelayQuota(
         address=address,
         day=day,
@@ -157,6 +163,8 @@ def quota(
                 next_day=next_day,
             )
             if left
+            else Words("The town's free actions for today are used up. More tomorrow.")
+            if town_done
             else Words("Today's free actions are used; more at {next_day}.", next_day=next_day),
             language,
         ),

@@ -228,6 +228,10 @@ def test_each_town_has_its_budget_of_the_one_relayer_s_gas_and_healthz_says_what
     assert refused["type"] == "/problems/town-budget-used"
     assert refused["detail"].startswith("Bridge Town's free gas for today is used up (")
     assert relayed(second, "/v1/towns/second-town", 0).status_code == 202  # the other town's budget is its own
+    # Anyone asking what is left of today hears the same: nothing, the town's day being used up.
+    nobody = Account.create().address
+    left = web.get(f"{bridge.url}/v1/relay/quota/{nobody}", headers={"Accept-Language": "af"}, timeout=30).json()
+    assert left["left"] == 0 and left["sentence"] == "Die dorp se gratis aksies vir vandag is op. Meer môre."
     towns = web.get(f"{bridge.url}/healthz", timeout=30).json()["relayer"]["towns"]
     first, other = towns["bridge-town"], towns["second-town"]
     assert first["gasBudget"] == other["gasBudget"] == BUDGET
