@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from sqlalchemy.exc import IntegrityError
 
 from ost_chain.abi import ERC20_ABI, Function
 from ost_chain.actions import ACTIONS
@@ -99,7 +100,6 @@ class Bridge:
         self.signers = RateLimiter(self.options.attestation_rate, self.options.attestation_burst)
         self.intake = Intake(self.sessions)
         self.relay_desk = RelayDesk(manifest, self.artifacts, self.chain_id, self.relayer.address, settings.chain_url)
-        self.relay_desk.budget = self.options.town_gas_per_day
         self.phone_menu = PhoneMenu(
             self.options, self.manifest, self.artifacts, self.sessions, self.chain, self.relay_desk, self.index
         )
@@ -108,10 +108,15 @@ class Bridge:
         # A row queued here wakes the worker at once: idle, it looks less often.
         self.intake.queued = self.relay_desk.queued = self.worker.wake
         self.towns = self._served(settings.chain_url)  # by slug, the first town first
+        for served in self.towns.values():  # each town's share of the one relayer's pool
+            served.desk.budget = self.options.town_budget(len(self.towns))
         self.worker.mint_for([town.chain for town in self.towns.values()])
         self.phone_menu.serve(self.towns.values())  # one short code for every town's phone members
         self.outbox.towns = {town.registry: town.manifest.town for town in self.towns.values()}  # and one sender
-        name_unnamed_rows(self.sessions, self.served(None).registry)  # rows from before they recorded their town
+        try:  # rows from before they recorded their town (the worker looks again every minute)
+            name_unnamed_rows(self.sessions, self.served(None).registry)
+        except IntegrityError:  # a replica of the previous version wrote a twin this instant: the next look names it
+            log.warning("bridge: naming the older rows' town clashed with a write under way; the worker tries again")
 
     def known_key(self, presented: str) -> Any:
         hit = self._keys.get(presented)
@@ -157,7 +162,6 @@ class Bridge:
             # bridge's relayer and worker.
             desk = RelayDesk(path, self.artifacts, self.chain_id, self.relayer.address, rpc_url)
             desk.queued, desk.paced_by = self.worker.wake, self.relay_desk  # one pace per client and member
-            desk.budget = self.options.town_gas_per_day  # each town's share of the one relayer's pool
             chain = ChainView(self.options, rpc_url, town, self.artifacts)
             served[slug] = ServedTown(slug, path, town, chain, self.index.reader_for(town), desk, first=False)
         if len(served) != len(towns):

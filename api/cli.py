@@ -205,10 +205,12 @@ def operator_database(settings: Settings) -> str:
     first = manifest.parent / default.read_text().strip() if default.is_file() else None
     if first is None or first.resolve() == manifest.resolve() or not first.with_suffix(".bridge.sqlite").exists():
         return url
+    own = manifest.with_suffix(".bridge.sqlite").resolve()
     raise ConfigError(
         f"{manifest.name} has no bridge database of its own: the bridge of this folder's towns keeps its first "
-        f"town's ({first.with_suffix('.bridge.sqlite').name}). Pass --manifest {first} (and, for a key of this town, "
-        f"--town {manifest}), or the bridge's --database-url."
+        f"town's ({first.with_suffix('.bridge.sqlite').name}). For that bridge, pass --manifest {first} (and, for a "
+        f"key of this town, --town {manifest}); for a bridge of this town alone, pass --database-url "
+        f"sqlite:///{own} (made on first use)."
     )
 
 

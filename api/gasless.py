@@ -303,7 +303,7 @@ class RelayDesk:
         estimate = self.chain.simulate(town, request, needed, contract, follower=position > 0)
         quota.within_quota(session, signer, today, policy, estimate, before, town=registry)  # with this action's gas
         spent = self.spent_today(session, today[0], registry)
-        quota.within_town_budget(spent, self.budget, estimate + before[1], today, town.name)
+        quota.within_town_budget(spent, self.budget, estimate + before[1], today, town.record.town)
         day = today[0]
         return Checked(
             {

@@ -166,6 +166,21 @@ def amount_in(language: str | None, units: int, decimals: int, symbol: str) -> s
     return f"{text} {symbol}"
 
 
+class Number(str):
+    """A whole number in a sentence (a :class:`Words` value), written as the reader's language groups its thousands
+    (``1,500,000``; ``1 500 000`` in Afrikaans and French). As a ``str`` it is the English."""
+
+    value: int
+
+    def __new__(cls, value: int) -> Number:
+        made = super().__new__(cls, f"{value:,}")
+        made.value = value
+        return made
+
+    def said_in(self, language: str | None) -> str:
+        return f"{self.value:,}".replace(",", " ") if language in DECIMAL_COMMA else f"{self.value:,}"
+
+
 def in_language(text: str, language: str | None) -> str:
     """``text`` in ``language``: a :class:`Words` from its template (values that are words themselves translated
     too), any other sentence when the catalog has it whole; else as it is (English). A translation that cannot be
@@ -185,7 +200,7 @@ def _value_in(value: object, language: str) -> object:
     """A value of a sentence as ``language`` says it: words and moments in it too."""
     if isinstance(value, Words):
         return in_language(value, language)
-    return value.said_in(language) if isinstance(value, When) else value
+    return value.said_in(language) if isinstance(value, (When, Number)) else value
 
 
 _Q = re.compile(r"(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)")

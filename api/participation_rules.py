@@ -39,18 +39,30 @@ def phone_member(bridge: Bridge, served: ServedTown, phone: str) -> str:
     with bridge.sessions() as session:
         account = session.get(PhoneAccount, number)
     # The town's own phone member, or one of another town who is a member here too (on chain); else nobody here.
-    ours = account is not None and (account.town == served.registry or member_here(served, account.address))
+    ours = account is not None and (account.town == served.registry or member_here(served, account.address, number))
     if account is None or not ours:
         said = Words("No member of this town has the phone number {number}.", number=number)
         raise Problem(422, said, kind="unknown-phone")
     return account.address
 
 
-def member_here(served: ServedTown, address: str) -> bool:
+def member_here(served: ServedTown, address: str, number: str) -> bool:
+    """Whether another town's phone member (``address``, of ``number``) is a member of ``served`` too; with the
+    chain away and the answer not seen recently, a 503 to retry (not "nobody here", which no client retries; nor
+    taken unchecked, which could tell another town's coordinator whose the number is)."""
     try:
         return served.chain.is_member(address)
-    except Unreachable:  # the chain away: the worker's simulation would be the judge, but the name is not told
-        return False
+    except Unreachable:
+        raise Problem(
+            503,
+            Words(
+                "The chain cannot be reached to check that {number} is a member of {town}; retry in a few seconds.",
+                number=number,
+                town=served.manifest.town,
+            ),
+            kind="chain-unreachable",
+            headers={"Retry-After": "5"},
+        ) from None
 
 
 def check_attestation(served: ServedTown, body: ParticipationCreate) -> str:

@@ -109,7 +109,18 @@ def sign_up(session: BridgeSession, vault: Vault, record: PhoneOrder, number: st
     account = session.get(PhoneAccount, number)
     if account is not None and account.town != record.town:
         # A phone member of another town joins this one too: the account stays its town's (its ambassador resets
-        # and moves it), its address is signed up here next, and the member chooses the town when they dial.
+        # and moves it), its address is signed up here next, and the member chooses the town when they dial. The
+        # name given must be the account's: a mistyped number joins nobody, and tells nothing of whose it is.
+        if _plain(name) != _plain(account.name):
+            raise Problem(
+                409,
+                Words(
+                    "{number} is a phone member's number in another town, under another name: check the number, and "
+                    "give the name the member was signed up with there.",
+                    number=number,
+                ),
+                kind="another-town",
+            )
         with session.writing():
             session.add(record)
         return {"phone": account.phone, "address": account.address, "name": account.name, "new": False, "joined": True}
@@ -200,6 +211,11 @@ def confirm_move(
     return {"phone": new, "address": account.address}
 
 
+def _plain(name: str) -> str:
+    """A name as it is compared: its words, without case or spacing."""
+    return " ".join(name.casefold().split())
+
+
 def _joined(session: BridgeSession, number: str, town: str) -> bool:
     """Whether ``town``'s ambassador signed ``number`` up (a phone member of another town who joined it)."""
     signed = select(PhoneOrder.nonce).where(
@@ -225,13 +241,15 @@ def listed(session: BridgeSession, town: str) -> list[dict[str, Any]]:
         .where(or_(PhoneAccount.town == town, PhoneAccount.phone.in_(signed_here)))
         .order_by(PhoneAccount.created_at)
     )
+    # A member who joined from another town: its own town's ambassador sees (and resets) the PIN's state and the
+    # language, not this one's.
     return [
         {
             "phone": r.phone,
             "name": r.name,
             "address": r.address,
-            "language": r.language,
-            "pin": pin(r),
+            "language": r.language if r.town == town else None,
+            "pin": pin(r) if r.town == town else "of another town",
             "joined": r.town != town,
         }
         for r in rows

@@ -12,7 +12,7 @@ from ost_chain.gasless import GaslessPolicy
 from ost_chain.manifest import TownManifest
 
 from .db import BridgeSession, RelayRequest, RelayStatus
-from .i18n import Words
+from .i18n import Number, Words
 from .problems import Problem
 
 
@@ -61,11 +61,12 @@ def within_town_budget(spent: int, budget: int, more_gas: int, today: tuple[str,
         raise Problem(
             429,
             Words(
-                "{town}'s free gas for today is used up ({gas} of {most}): its members' actions are relayed again "
-                "from {next_day}.",
+                "{town}'s free gas for today is used up: {gas} of its {most} are taken, and this action needs "
+                "{more}. Its members' actions are relayed again from {next_day}.",
                 town=town,
-                gas=f"{spent:,}",
-                most=f"{budget:,}",
+                gas=Number(spent),
+                most=Number(budget),
+                more=Number(more_gas),
                 next_day=today[1],
             ),
             kind="town-budget-used",
@@ -106,9 +107,9 @@ def within_quota(
             Words(
                 "This member has used today's free gas ({gas} of {most}; this action needs {more} more); more "
                 "tomorrow at {next_day}.",
-                gas=f"{gas:,}",
-                most=f"{p.gas_per_member_per_day:,}",
-                more=f"{more_gas:,}",
+                gas=Number(gas),
+                most=Number(p.gas_per_member_per_day),
+                more=Number(more_gas),
                 next_day=next_day,
             ),
             kind="quota-used",

@@ -71,13 +71,21 @@ class BridgeSettings(BaseModel):
     )
     max_body_bytes: int = Field(default=16_384, ge=256)
     low_balance_wei: int = Field(default=10**16, ge=0, description="Warn in /healthz below this relayer balance.")
-    town_gas_per_day: int = Field(
-        default=100_000_000,
+    town_gas_per_day: int | None = Field(
+        default=None,
         ge=0,
         le=10**12,
         description="Gas the one relayer spends at most on one town's members' relayed actions in the town's day "
-        "(counted as used, else as estimated): each town's budget of the pool; 0 for none.",
+        "(counted as used, else as estimated): each town's budget of the pool; 0 for none. Unset: none for a "
+        "bridge of one town (its members' own day quotas bound it), 100,000,000 for a bridge of several.",
     )
+
+    def town_budget(self, towns: int) -> int:
+        """Each town's day's budget of the relayer's gas on a bridge serving ``towns`` towns (0: none)."""
+        if self.town_gas_per_day is not None:
+            return self.town_gas_per_day
+        return 0 if towns == 1 else 100_000_000
+
     rpc_timeout: float = Field(default=5.0, gt=0)
     head_seconds: float = Field(
         default=0.25, ge=0, le=5, description="How long the chain's head, once asked, answers the reads that follow."

@@ -171,9 +171,11 @@ class Outbox:
     def _queue(self, session: BridgeSession, dedupe: str, phone: str, body: str, town: str) -> int:
         """Queue ``body`` for ``phone`` once (``dedupe``), of ``town``: named first when the bridge serves several
         (one short code and one sender for them all)."""
+        told = [dedupe]  # a long key was kept whole on SQLite before it was hashed: either means told already
         if len(dedupe) > DEDUPE_LENGTH:  # a long participation id, a town's registry: its digest, as long each time
             dedupe = "sha256:" + hashlib.sha256(dedupe.encode()).hexdigest()
-        if session.scalar(select(Sms.id).where(Sms.dedupe == dedupe)) is not None:
+            told.append(dedupe)
+        if session.scalar(select(Sms.id).where(Sms.dedupe.in_(told))) is not None:
             return 0
         if len(self.towns) > 1 and town in self.towns:
             body = f"{self.towns[town]}: {body}"

@@ -162,6 +162,7 @@ class RelayRequest(Base):
         ),
         Index("ix_relays_signer_day", "signer", "day"),
         Index("ix_relays_town_status", "town", "status", "created_at"),  # each town's turn in a batch
+        Index("ix_relays_town_day", "town", "day"),  # the gas a town's day has taken of its budget
     )
 
     id: Mapped[str] = mapped_column(String(66), primary_key=True)  # the EIP-712 hash the member signed

@@ -12,6 +12,7 @@ from ost_chain.units import money
 
 from .. import relay_quota
 from ..bridge import Bridge
+from ..chain import Unreachable
 from ..db import AWAY, cause, is_outage
 from ..deps import BridgeDep
 from ..models import ChainHealth, DatabaseHealth, Health, IndexHealth, QueueHealth, RelayerHealth, TownRelays
@@ -82,6 +83,19 @@ def _index(bridge: Bridge, head: int | None, warnings: list[str]) -> IndexHealth
     return health
 
 
+def _unappointed(bridge: Bridge) -> list[ServedTown]:
+    """The towns where the relayer is not a coordinator (a warning, not a fault: a bridge may relay members'
+    actions and signed participations only); a town whose answer cannot be read is left out."""
+    towns = []
+    for served in bridge.towns.values():
+        try:
+            if not served.chain.is_coordinator(bridge.relayer.address):
+                towns.append(served)
+        except Unreachable:
+            continue
+    return towns
+
+
 @router.get(
     "/healthz",
     response_model=Health,
@@ -93,13 +107,12 @@ def health(bridge: BridgeDep) -> JSONResponse:
     chain = ChainHealth(chainId=bridge.chain_id, reachable=False)
     relayer = RelayerHealth(address=bridge.relayer.address)
     low = bridge.options.low_balance_wei
-    unappointed: list[ServedTown] = []
     try:
         town = bridge.chain.town()
         chain.reachable, chain.block = True, int(town.client.w3.eth.block_number)
         balance = town.client.balance(bridge.relayer.address)
         relayer.balance, relayer.low = str(balance), balance < low
-        unappointed = [t for t in bridge.towns.values() if not t.chain.is_coordinator(bridge.relayer.address)]
+        unappointed = _unappointed(bridge)
         for served in unappointed:  # it mints every town's API-key participations: each town refuses them without it
             warnings.append(
                 f"The relayer {bridge.relayer.address} is not a coordinator of {served.manifest.town}: participations "
@@ -160,7 +173,7 @@ def health(bridge: BridgeDep) -> JSONResponse:
         status="stalled"
         if stalled
         else "ok"
-        if healthy and not bridge.worker.problem and not bridge.worker.paused and not unappointed
+        if healthy and not bridge.worker.problem and not bridge.worker.paused
         else "degraded",
         chain=chain,
         database=database,

@@ -122,15 +122,15 @@ def plan(
         if amount > left[coordinator]:
             cap = int(days[coordinator][0])
             out.capped[coordinator] = (
-                f"{coordinator} has reached its daily cap of {format_amount(cap, 18)} INF in {town.name}: its "
+                f"{coordinator} has reached its daily cap of {format_amount(cap, 18)} INF in {town.record.town}: its "
                 "participations there wait for the chain's next day (00:00 UTC)."
             )
             continue
         if amount > relayer_left:
             out.relayer_capped = (
                 f"The relayer {relayer} has minted {format_amount(relayer_minted, 18)} of its daily cap of "
-                f"{format_amount(relayer_cap, 18)} INF in {town.name}: participations there with an API key wait for "
-                "the chain's next day (00:00 UTC), or for its Town Ambassador to raise the cap."
+                f"{format_amount(relayer_cap, 18)} INF in {town.record.town}: participations there with an API key "
+                "wait for the chain's next day (00:00 UTC), or for its Town Ambassador to raise the cap."
             )
             continue
         left[coordinator] -= amount

@@ -218,13 +218,16 @@ class Forwarding:
         if ran:
             self.sizes.measured(BatchKind.RELAY, batch.gas_used - 21_000, len(ran))
         estimates = sum(r.estimate for r in ran) or 1
+        shares = {id(r): batch.gas_used * r.estimate // estimates for r in ran}
+        if ran:  # what rounding left goes to the last: the rows' gas (and cost) add up to the batch's
+            shares[id(ran[-1])] += batch.gas_used - sum(shares.values())
         for row in rows:
             key = (row.signer.lower(), row.nonce)
             if key not in outcome:  # skipped by the forwarder: its nonce was used meanwhile, or it expired
                 self._skipped(town, row)
                 continue
             row.tx_hash, row.block = tx_hash, batch.block
-            row.gas_used = batch.gas_used * row.estimate // estimates
+            row.gas_used = shares[id(row)]
             row.cost = str(row.gas_used * price)
             if outcome[key]:
                 row.status, row.reason = RelayStatus.CONFIRMED, None

@@ -211,7 +211,9 @@ class Worker:
             return self._send(session, *taken, seen.latest, nonce) or moved
 
     def _waiting_rows(self, session: BridgeSession) -> bool:
-        served = [m.registry for m in self.towns]  # another town's rows (or unnamed ones) are not this bridge's
+        # Another town's rows (or unnamed ones) are not this bridge's; a paused town's wait (no pass looks at the
+        # chain for them until its pause ends).
+        served = [m.registry for m in self.towns if not m.paused]
         queued = session.scalar(
             select(Participation.participation_id).where(
                 Participation.status == Status.QUEUED, Participation.town.in_(served)
@@ -273,7 +275,7 @@ class Worker:
                     rows = self.settlement.refused(session, town, rows, revert)
                 except RelayerProblem as problem:  # this town's alone (its role, its token): the others go on
                     minting.pause(str(problem))
-                    log.warning("minting paused in %s: %s", town.name, problem)
+                    log.warning("minting paused in %s: %s", town.record.town, problem)
                     return True
                 minting.tally.forget()  # an id confirmed from the logs counts against its coordinator's day
                 continue

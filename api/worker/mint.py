@@ -40,6 +40,10 @@ class TownMinting:
         self.problem: str | None = None
         self._paused_until = 0.0
 
+    @property
+    def paused(self) -> bool:
+        return time.monotonic() < self._paused_until
+
     def pause(self, problem: str) -> None:
         """The chain refuses the relayer in this town: its rows wait ``PAUSE_SECONDS``, the other towns' do not."""
         self.problem, self._paused_until = problem, time.monotonic() + PAUSE_SECONDS
@@ -53,7 +57,7 @@ class TownMinting:
         """The town's next rows to send, of one kind — signed participations, or API-key ones — the kinds in turn,
         each taken fairly: every coordinator's oldest first, in turn. API-key rows of coordinators (or, the relayer
         being capped, all of them) waiting for a new day are left out."""
-        if time.monotonic() < self._paused_until:
+        if self.paused:
             return []
         kinds = [True, False] if not self._signed_last else [False, True]
         for signed in kinds:

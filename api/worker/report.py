@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..db import Batch, BatchKind, BridgeSession, Participation, RelayRequest, RelayStatus, Status, utcnow
+from ..db import Batch, BatchKind, BatchStatus, BridgeSession, Participation, RelayRequest, RelayStatus, Status, utcnow
 
 
 def queue_stats(make_session: sessionmaker[BridgeSession]) -> tuple[int, float | None, int]:
@@ -15,7 +15,8 @@ def queue_stats(make_session: sessionmaker[BridgeSession]) -> tuple[int, float |
     with make_session() as session:
         depth, oldest = session.execute(
             select(func.count(), func.min(Participation.created_at)).where(
-                Participation.status.in_((Status.QUEUED, Status.SUBMITTED))
+                Participation.status.in_((Status.QUEUED, Status.SUBMITTED)),
+                Participation.town != "",  # a rolling upgrade's twin left unnamed: never sent, not waiting
             )
         ).one()
         relays, oldest_relay = session.execute(
@@ -45,7 +46,8 @@ def spend(make_session: sessionmaker[BridgeSession]) -> tuple[int, int]:
 def spend_by_town(make_session: sessionmaker[BridgeSession]) -> dict[str, tuple[int, int, int]]:
     """By town (its registry), over the last 24 hours: what the relayer paid for it (wei: its members' relayed
     actions, each its part of its batch, and its participations' batches), its members' actions relayed, and its
-    participations minted. The towns' spends add up to the relayer's."""
+    participations minted. The towns' spends add up to the relayer's, but for a relay transaction that reverted as
+    a whole (out of gas: nobody's action ran, and they are sent again)."""
     since = utcnow() - timedelta(days=1)
     towns: dict[str, tuple[int, int, int]] = {}
     with make_session() as session:
@@ -55,14 +57,15 @@ def spend_by_town(make_session: sessionmaker[BridgeSession]) -> dict[str, tuple[
             )
         ).all()
         batches = session.execute(
-            select(Batch.town, Batch.cost, Batch.size).where(
+            select(Batch.town, Batch.cost, Batch.size, Batch.status).where(
                 Batch.mined_at >= since, Batch.cost.is_not(None), Batch.kind != BatchKind.RELAY
             )
         ).all()
     for town, cost in relays:
         spent, relayed, minted = towns.get(town, (0, 0, 0))
         towns[town] = (spent + int(cost or 0), relayed + 1, minted)
-    for town, cost, size in batches:
+    for town, cost, size, status in batches:  # a reverted batch was paid for; its rows are minted again later
         spent, relayed, minted = towns.get(town, (0, 0, 0))
-        towns[town] = (spent + int(cost or 0), relayed, minted + int(size or 0))
+        done = int(size or 0) if status == BatchStatus.CONFIRMED else 0
+        towns[town] = (spent + int(cost or 0), relayed, minted + done)
     return towns

@@ -192,7 +192,7 @@ class Settlement:
                     if rewarded:
                         self.confirm_from_logs(town, row)
             session.save()
-        log.info("reconciled %d queued participation(s) of %s with the chain", len(queued), town.name)
+        log.info("reconciled %d queued participation(s) of %s with the chain", len(queued), town.record.town)
 
 
 def _address(word: int) -> str:

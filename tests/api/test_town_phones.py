@@ -103,7 +103,10 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
 
     # Thandi joins the second town too (its ambassador signs her number up there): her account stays the first
     # town's, she chooses a town when she dials, and acts in the one she chose.
-    joined = ost(deployed, bridge, second_manifest, "members", "add", "--phone", THANDI, "--name", "T", "--json")
+    # A mistyped number, or a name not the member's, joins nobody and tells nothing of whose the number is.
+    wrong = ost(deployed, bridge, second_manifest, "members", "add", "--phone", THANDI, "--name", "Lerato", "--json")
+    assert wrong.returncode != 0 and "under another name" in wrong.stdout and thandi not in wrong.stdout
+    joined = ost(deployed, bridge, second_manifest, "members", "add", "--phone", THANDI, "--name", "thandi", "--json")
     assert joined.returncode == 0, joined.stdout + joined.stderr
     assert json.loads(joined.stdout) == {
         "phone": THANDI, "address": thandi, "name": "Thandi", "new": True, "joined": True
@@ -226,7 +229,7 @@ def test_each_town_has_its_budget_of_the_one_relayer_s_gas_and_healthz_says_what
     assert codes[0] == 202 and 429 in codes, codes
     refused = answers[codes.index(429)].json()
     assert refused["type"] == "/problems/town-budget-used"
-    assert refused["detail"].startswith("Bridge Town's free gas for today is used up (")
+    assert refused["detail"].startswith("Bridge Town's free gas for today is used up: ")
     assert relayed(second, "/v1/towns/second-town", 0).status_code == 202  # the other town's budget is its own
     # Anyone asking what is left of today hears the same: nothing, the town's day being used up.
     nobody = Account.create().address
@@ -253,8 +256,7 @@ def test_a_bridge_refuses_a_key_s_participations_in_a_town_where_its_relayer_may
     refused = web.post(there, json=shift, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     assert refused.status_code == 503 and refused.json()["type"] == "/problems/relayer-not-coordinator"
     assert refused.json()["detail"].startswith(f"This bridge's relayer {DEV[3].address} is not a coordinator of Second")
-    health = web.get(f"{bridge.url}/healthz", timeout=30).json()  # and the operator is told, before anyone sends
-    assert health["status"] == "degraded", health
+    health = web.get(f"{bridge.url}/healthz", timeout=30).json()  # the operator is warned, before anyone sends
     said = f"The relayer {DEV[3].address} is not a coordinator of Second Town"
     assert any(w.startswith(said) for w in health["warnings"]), health["warnings"]
     first_key, _ = bridge.new_key(DEV[3].address)
@@ -304,5 +306,7 @@ def test_a_town_whose_minting_the_chain_refuses_the_relayer_pauses_alone(tmp_pat
         assert worker.problem is None  # not the whole bridge's
         (paused,) = worker.paused
         assert paused.startswith("Minting in Second Town is paused: ") and "COORDINATOR_ROLE" in paused
+        with bridge.sessions() as session:  # and its waiting rows keep no pass asking the chain (a review found
+            assert not worker._waiting_rows(session)  # twenty passes a second, each with three calls to the node)
     finally:
         bridge.stop()

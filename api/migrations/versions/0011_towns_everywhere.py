@@ -129,6 +129,7 @@ def _move(*, towns: bool) -> None:
 
 def upgrade() -> None:
     _move(towns=True)
+    op.create_index("ix_relays_town_day", "relays", ["town", "day"])  # a town's day's gas, against its budget
     for table, index in GAINING.items():
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("town", sa.String(42), nullable=False, server_default=""))
@@ -156,4 +157,5 @@ def downgrade() -> None:
             op.drop_index(index, table_name=table)
         with op.batch_alter_table(table) as batch:
             batch.drop_column("town")
+    op.drop_index("ix_relays_town_day", table_name="relays")
     _move(towns=False)
