@@ -317,14 +317,19 @@ def keys_revoke(
 
     session, town = _session(manifest, rpc_url, database_url, town_file)
     with session:
-        info = revoke_key(session, key_id, town.registry.address)
-    if info is None:
+        revoked = revoke_key(session, key_id, town.registry.address)
+    if revoked is None:
         raise ConfigError(
             f"{town.name} has no API key {key_id!r}: a key of another town is revoked with --town and that town's "
             "manifest."
         )
+    info, now = revoked
     if as_json:
-        emit_json(info.as_json())
+        emit_json({**info.as_json(), "revokedNow": now})
+        return
+    if not now:
+        when = info.revoked_at.isoformat(timespec="seconds") if info.revoked_at else ""
+        console.print(f"{info.id} ({info.coordinator}) was revoked already, at {when} UTC: nothing changed.")
         return
     console.print(f"Revoked {info.id} ({info.coordinator}).")
 

@@ -72,15 +72,17 @@ def list_keys(session: Session, town: str) -> list[KeyInfo]:
     return [KeyInfo.of(row) for row in rows]
 
 
-def revoke_key(session: Session, key_id: str, town: str) -> KeyInfo | None:
-    """Revoke ``key_id`` of ``town`` (its registry); None when that town has no such key."""
+def revoke_key(session: Session, key_id: str, town: str) -> tuple[KeyInfo, bool] | None:
+    """Revoke ``key_id`` of ``town`` (its registry): the key, and whether this revoked it (False: it was already);
+    None when that town has no such key."""
     row = session.get(ApiKey, key_id)
     if row is None or row.town != town:
         return None
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.commit()
-    return KeyInfo.of(row)
+    if row.revoked_at is not None:
+        return KeyInfo.of(row), False
+    row.revoked_at = utcnow()
+    session.commit()
+    return KeyInfo.of(row), True
 
 
 def verify_key(session: Session, presented: str) -> KeyInfo | None:

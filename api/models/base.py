@@ -24,8 +24,10 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@#+=-]{0,199}$"
 
 
 def _phone_like(value: str) -> bool:
-    """A phone number as a coordinator would write it (``+27 82 123 4567``), to resolve to its member's address."""
-    return value.startswith("+") and 8 <= sum(c.isdigit() for c in value) <= 15 and set(value) <= set("+0123456789 -")
+    """A phone number as a coordinator would write it, in full (``+27 82 123 4567``) or as dialled at home
+    (``082 123 4567``, the town's country), to resolve to its member's address. An address has its ``x``."""
+    digits = sum(c.isdigit() for c in value)
+    return value.startswith(("+", "0")) and 8 <= digits <= 15 and set(value) <= set("+0123456789 -")
 
 
 def check_address(value: str) -> str:

@@ -42,7 +42,9 @@ class TownRelays(BaseModel):
     relayed_last_day: int = Field(description="This town's members' actions relayed in the last 24 hours.")
     minted_last_day: int = Field(description="Participations of this town in batches mined in the last 24 hours.")
     gas_today: int = Field(description="Gas its members' actions took of the town's day so far (used, else estimated).")
-    gas_budget: int = Field(description="Gas the relayer spends at most on the town in its day (0: no budget).")
+    gas_budget: int | None = Field(
+        description="Gas the relayer spends at most on the town in its day (null: no budget)."
+    )
     gas_left: int | None = Field(description="Gas left of today's budget (null: no budget).")
 
 

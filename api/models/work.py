@@ -28,7 +28,7 @@ class Attestation(BaseModel):
 class ParticipationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     participation_id: str = Field(pattern=ID_PATTERN, description="Unique id; letters, digits and ._:/@#+=- only.")
-    member: str = Field(description="The member's address, or a phone member's number (+27…).")
+    member: str = Field(description="The member's address, or a phone member's number (+27… or 082…).")
     project_id: int = Field(ge=0, lt=2**64)
     minutes_worked: int | None = Field(
         default=None, gt=0, le=1440, alias="minutes", description="Minutes worked, as `ost reward --minutes` takes."

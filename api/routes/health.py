@@ -148,7 +148,7 @@ def health(bridge: BridgeDep) -> JSONResponse:
                 relayed_last_day=relayed,
                 minted_last_day=minted,
                 gas_today=today,
-                gas_budget=budget,
+                gas_budget=budget or None,
                 gas_left=max(0, budget - today) if budget else None,
             )
     except Exception as exc:

@@ -27,6 +27,7 @@ from ..deps import KeyDep, ServedDep, SessionDep, get_bridge, path_address, town
 from ..i18n import Words
 from ..intake import COLUMNS
 from ..models import Links, ParticipationCreate, ParticipationPublic
+from ..models.base import _phone_like
 from ..problems import Problem
 from ..towns import ServedTown
 
@@ -59,7 +60,7 @@ async def submit_participation(body: ParticipationCreate, request: Request, key:
     """Accept a verified participation; INFINITY is minted for it once, whatever is retried."""
     bridge = await get_bridge(request)  # the busiest route: one dependency fewer to solve per request
     served = bridge.served(request.path_params.get("town"))
-    if body.member.startswith("+"):  # a phone member, named by number
+    if _phone_like(body.member):  # a phone member, named by number (in full, or as dialled in the town's country)
         body.member = await run_in_threadpool(rules.phone_member, bridge, served, body.member)
     if body.attestation is not None:
         coordinator = rules.check_attestation(served, body)

@@ -38,7 +38,7 @@ from ..towns import ServedTown
 from .ussd import GATEWAY_HEADER
 
 router = APIRouter(prefix="/v1/relay", tags=["relay"])
-LEAST_ACTION_GAS = 50_000  # about the cheapest relayed action (an INF transfer, its nonce already used)
+LEAST_ACTION_GAS = 100_000  # about what the cheapest relayed action takes of a town's budget (an INF transfer)
 
 
 def public(row: RelayRequest, base: str = "/v1") -> RelayPublic:

@@ -67,7 +67,7 @@ def phones_list(on: OnTown) -> None:
     rows = desk.listed(town_ambassador(desk.town, on.account))
     if on.emit(rows):
         return
-    table = Table("phone", "name", "address", "language", "PIN")
+    table = Table("phone", "name", "address", "language", "PIN", title=f"Phone members of {desk.town.name}")
     for row in rows:
         # A member of another town who joined this one: their own town's ambassador resets and moves them.
         name = f"{row['name']} (of another town)" if row.get("joined") else row["name"]

@@ -117,6 +117,9 @@ def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(http: httpx.Client, br
     assert_problem(http.post("/v1/participations", json=participation(), headers=auth(key)), 401, "revoked")
     listed = keys_cli(bridge, "list")
     assert key_id in listed.stdout and secret_of(key) not in listed.stdout  # secrets are never stored or shown
+    again = keys_cli(bridge, "revoke", key_id)  # a second time: said so, and its time kept (a trial read "Revoked")
+    assert again.exit_code == 0 and '"revokedNow": false' in again.stdout, again.stdout
+    assert '"revokedNow": true' in revoked.stdout
 
 
 def test_a_coordinator_whose_role_is_revoked_on_chain_is_refused_within_seconds(
