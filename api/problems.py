@@ -77,6 +77,8 @@ def respond(
     if said == str(detail):  # the catalog has no translation of it: it stays English, and says so
         language = "en"
     detail = said
+    if isinstance(extra.get("errors"), list):  # each field's sentence too, in the detail's language
+        extra["errors"] = [{**e, "message": in_language(e["message"], language)} for e in extra["errors"]]
     body = problem_body(status, detail, kind=kind, instance=request.url.path, request_id=request_id, **extra)
     body["title"] = in_language(body["title"], language)  # with the detail: both in its language, or both English
     return JSONResponse(
@@ -115,11 +117,16 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         first = next(e for e in errors if e.get("type") == "json_invalid")
-        where = first.get("ctx", {}).get("error", "")
-        malformed = Words("The body is not valid JSON: {where}.", where=str(where)) if where else NOT_JSON
+        # The parser's own words are English: where it stopped (a character's place, from 1) is said instead.
+        place = next((p for p in first.get("loc", ())[1:] if isinstance(p, int)), None)
+        malformed = (
+            Words("The body is not valid JSON: it stops making sense at character {place}.", place=place + 1)
+            if place is not None
+            else NOT_JSON
+        )
         return respond(request, 400, malformed, kind="malformed-json")
     said = [_sentence(_where(tuple(e.get("loc", ()))), e) for e in errors]
-    fields = [{"field": _where(tuple(e.get("loc", ()))), "message": str(w)} for e, w in zip(errors, said, strict=True)]
+    fields = [{"field": _where(tuple(e.get("loc", ()))), "message": w} for e, w in zip(errors, said, strict=True)]
     return respond(request, 422, _joined(said[:5]), kind="invalid-input", errors=fields)
 
 

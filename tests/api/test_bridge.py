@@ -288,6 +288,12 @@ def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, br
         "/v1/participations", json=participation(project_id=2**64), headers={**h, "Accept-Language": "ar"}
     )
     assert arabic.headers["content-language"] == "ar" and "يجب أن يكون أقل من" in arabic.json()["detail"]
+    # Each field's sentence in the same language as the detail, and bad JSON with no parser's English in it.
+    assert all("أقل من" in e["message"] for e in arabic.json()["errors"]), arabic.json()
+    french = {**h, "content-type": "application/json", "Accept-Language": "fr"}
+    broken = http.post("/v1/participations", content=b'{"a": 1,}', headers=french).json()
+    assert broken["detail"] == "Le corps n'est pas du JSON valide : il cesse d'avoir un sens au caractère 9."
+    assert "Expecting" not in broken["detail"] and broken["title"] == "Requête incorrecte"
 
 
 # ── members, town, meals, health ──
