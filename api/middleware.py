@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .i18n import Number, Words, chosen_language, in_language
 from .problems import PROBLEM, problem_body
 
 log = logging.getLogger("ost.bridge")
@@ -78,15 +79,15 @@ class Guard:
             )
 
     async def _refuse(self, scope: Scope, send: Callable[[Any], Awaitable[None]], request_id: str) -> None:
-        body = json.dumps(
-            problem_body(
-                413,
-                f"The body is larger than {self.max_body} bytes.",
-                kind="body-too-large",
-                instance=scope["path"],
-                request_id=request_id,
-            )
-        ).encode()
+        """The 413, in the asker's language (``Accept-Language``) as every other refusal is."""
+        asked = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+        language = chosen_language(asked)
+        said = Words("The body is larger than {most} bytes.", most=Number(self.max_body))
+        detail = in_language(said, language)
+        language = language if detail != str(said) else "en"
+        problem = problem_body(413, detail, kind="body-too-large", instance=scope["path"], request_id=request_id)
+        problem["title"] = in_language(problem["title"], language)
+        body = json.dumps(problem).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -94,6 +95,7 @@ class Guard:
                 "headers": [
                     (b"content-type", PROBLEM.encode()),
                     (b"content-length", str(len(body)).encode()),
+                    (b"content-language", language.encode()),
                     (b"x-request-id", request_id.encode()),
                 ],
             }

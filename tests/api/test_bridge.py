@@ -272,6 +272,8 @@ def test_every_bad_input_gets_a_pointed_problem(http: httpx.Client, key: str, br
     big = participation(evidence_uri="https://x.example/" + "a" * 20_000)
     problem = assert_problem(post(big), 413, "larger than")
     assert problem["type"] == "/problems/body-too-large"
+    too_big = http.post("/v1/participations", json=big, headers={**h, "Accept-Language": "fr"}).json()
+    assert too_big["detail"].startswith("Le corps dépasse ") and too_big["title"] == "Corps trop volumineux"
     assert_problem(http.get("/v1/participations/never-sent"), 404)
     assert_problem(http.get("/v1/members/0xnothex"), 422, "address")
     assert_problem(http.get("/v1/meals", params={"date": "2026-13-01"}), 422, "date")
