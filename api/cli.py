@@ -19,10 +19,10 @@ from rich.table import Table
 from ost_chain.cli.options import JsonOutput, ManifestFile, RpcUrl, console, emit_json, open_town
 from ost_chain.enums import Role
 from ost_chain.exceptions import ConfigError
-from ost_chain.network import DEFAULT_TOWN, find_manifest
+from ost_chain.network import find_manifest
 from ost_chain.townclient import Town
 
-from .settings import Settings, bridge_settings, current_settings
+from .settings import Settings, bridge_settings, current_settings, operator_database
 
 # Without the `api` extra there is no bridge to serve: `ost` then leaves this command out (see ost_chain.plugins).
 for _needed in ("fastapi", "sqlalchemy", "uvicorn"):
@@ -190,28 +190,6 @@ def _chain_id(settings: Settings) -> int:
 
     assert settings.bridge.manifest is not None
     return TownManifest.read(settings.bridge.manifest).chainId
-
-
-def operator_database(settings: Settings) -> str:
-    """The bridge's database, for an operator's command (keys, SMS, the index, migrations): the one set, else the
-    SQLite file beside the manifest. When that file does not exist but the folder's first town's does (a bridge of
-    several towns keeps one database, its first town's), a sentence says so: no new, empty database that the bridge
-    never reads, and no key in it that the bridge would refuse."""
-    bridge = settings.bridge
-    url, manifest = bridge.database(), bridge.manifest
-    if bridge.database_url or manifest is None or manifest.with_suffix(".bridge.sqlite").exists():
-        return url
-    default = manifest.parent / DEFAULT_TOWN
-    first = manifest.parent / default.read_text().strip() if default.is_file() else None
-    if first is None or first.resolve() == manifest.resolve() or not first.with_suffix(".bridge.sqlite").exists():
-        return url
-    own = manifest.with_suffix(".bridge.sqlite").resolve()
-    raise ConfigError(
-        f"{manifest.name} has no bridge database of its own: the bridge of this folder's towns keeps its first "
-        f"town's ({first.with_suffix('.bridge.sqlite').name}). For that bridge, pass --manifest {first} (and, for a "
-        f"key of this town, --town {manifest}); for a bridge of this town alone, pass --database-url "
-        f"sqlite:///{own} (made on first use)."
-    )
 
 
 KeyTown = Annotated[

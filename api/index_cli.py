@@ -25,8 +25,9 @@ Database = Annotated[
 
 
 def _index(manifest: Path | None, rpc_url: str | None, database_url: str | None) -> tuple[TownIndex, Town]:
-    from .cli import _settings, operator_database
+    from .cli import _settings
     from .db import make_engine, sessions
+    from .settings import operator_database
 
     settings, town = _settings(manifest, rpc_url, database_url)
     make = sessions(make_engine(operator_database(settings)))

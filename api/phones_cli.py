@@ -26,8 +26,9 @@ def sms_list(
     """The SMS outbox: what was sent, and what waits (for a gateway, when none is configured)."""
     from sqlalchemy import select
 
-    from .cli import _settings, operator_database
+    from .cli import _settings
     from .db import Sms, make_engine, sessions
+    from .settings import operator_database
 
     settings, _ = _settings(manifest, rpc_url, database_url)
     with sessions(make_engine(operator_database(settings)))() as session:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from ost_chain.exceptions import ConfigError
+from ost_chain.network import DEFAULT_TOWN
 from ost_chain.settings import Settings as CoreSettings
 
 __all__ = ["BridgeSettings", "Settings", "bridge_settings", "current_settings"]
@@ -204,3 +205,25 @@ def bridge_settings(
         }
     )
     return settings.model_copy(update={"rpc_url": rpc_url, "bridge": bridge})
+
+
+def operator_database(settings: Settings) -> str:
+    """The bridge's database, for an operator's command (keys, SMS, the index, migrations): the one set, else the
+    SQLite file beside the manifest. When that file does not exist but the folder's first town's does (a bridge of
+    several towns keeps one database, its first town's), a sentence says so: no new, empty database that the bridge
+    never reads, and no key in it that the bridge would refuse."""
+    bridge = settings.bridge
+    url, manifest = bridge.database(), bridge.manifest
+    if bridge.database_url or manifest is None or manifest.with_suffix(".bridge.sqlite").exists():
+        return url
+    default = manifest.parent / DEFAULT_TOWN
+    first = manifest.parent / default.read_text().strip() if default.is_file() else None
+    if first is None or first.resolve() == manifest.resolve() or not first.with_suffix(".bridge.sqlite").exists():
+        return url
+    own = manifest.with_suffix(".bridge.sqlite").resolve()
+    raise ConfigError(
+        f"{manifest.name} has no bridge database of its own: the bridge of this folder's towns keeps its first "
+        f"town's ({first.with_suffix('.bridge.sqlite').name}). For that bridge, pass --manifest {first} (and, for a "
+        f"key of this town, --town {manifest}); for a bridge of this town alone, pass --database-url "
+        f"sqlite:///{own} (made on first use)."
+    )
