@@ -15,13 +15,15 @@ from ost_chain.exceptions import ConfigError
 
 from ..custody import e164, shown
 from ..db import PhoneAccount
-from ..i18n import LANGUAGES, in_context, say_n
+from ..i18n import LANGUAGES, in_context, say_in, say_n
 from .flows import Ask, Flow, Kept, Pin, Said
 from .layout import SALE_NAME, amount, fits, numbered, paged
 
 if TYPE_CHECKING:
     from .screens import Screens
 
+# "none" of shares: worded apart where the word agrees with its noun (French "aucune part", "aucun gain").
+NO_SHARES = in_context("shares held", "none")
 LANGUAGE_CHOICES = list(LANGUAGES)  # 1 English, 2 Afrikaans, 3 العربية, 4 Français
 
 
@@ -35,7 +37,7 @@ def choose_language() -> str:
 def balance(s: Screens, kept: Kept, more: list[str]) -> str:
     held = s.holdings()
     profit = ", ".join(s.money(p.amount, p.asset) for p in held.owed) or s.t("none")
-    shares = ", ".join(f"{s.business(i)} {n}" for i, n in held.shares.items()) or s.t("none")
+    shares = ", ".join(f"{s.business(i)} {n}" for i, n in held.shares.items()) or say_in(s.lang, NO_SHARES)
     return "END " + s.t(
         "INF: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
         inf=s.inf(held.infinity),

@@ -259,3 +259,12 @@ def test_an_amount_on_the_phone_is_written_as_the_member_s_language_writes_it(la
     assert amount_in(language, 5 * 10**17, 18, "INF") == ("0,5 INF" if language in ("af", "fr") else "0.5 INF")
     used, room = page_room(said)
     assert room == 182  # GSM-7: not a character that would halve the page
+
+
+def test_none_agrees_with_its_noun_where_the_language_says_so() -> None:
+    """Found by a new user's trial: the French balance screen said "Parts : aucun" (une part: aucune)."""
+    from api.i18n import say, say_in
+    from api.ussd.items import NO_SHARES
+
+    assert (say("fr", "none"), say_in("fr", NO_SHARES)) == ("aucun", "aucune")
+    assert say_in("en", NO_SHARES) == "none" and say_in("af", NO_SHARES) == "geen"
