@@ -138,11 +138,14 @@ def health(bridge: BridgeDep) -> JSONResponse:
         _spend(relayer, report.spend(bridge.sessions), bridge.options.native_symbol)
         by_town = report.spend_by_town(bridge.sessions)
         relayer.towns = {}
+        with bridge.sessions() as session:  # each town's day, in its time zone: its budget's day
+            used = {
+                t.registry: relay_quota.town_used_today(session, relay_quota.today(t.manifest)[0], t.registry)
+                for t in bridge.towns.values()
+            }
         for slug, served in bridge.towns.items():
             spent, relayed, minted = by_town.get(served.registry, (0, 0, 0))
-            with bridge.sessions() as session:  # the town's day, in its time zone: the budget's day
-                today = relay_quota.town_used_today(session, relay_quota.today(served.manifest)[0], served.registry)
-            budget = served.desk.budget
+            today, budget = used[served.registry], served.desk.budget
             relayer.towns[slug] = TownRelays(
                 spent_last_day=str(spent),
                 relayed_last_day=relayed,

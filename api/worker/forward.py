@@ -28,7 +28,6 @@ from .relay import Reverted, Rpc, RpcError
 
 log = logging.getLogger("ost.bridge.worker")
 MAX_ATTEMPTS = 3
-PARTIAL_AFTER = 2.0  # seconds a part-full batch waits behind batches in flight
 HEADROOM = 150_000  # what a batch's largest request is expected to add for its own signed gas (see relay_gas)
 EXPIRY_MARGIN = 15  # seconds: a request this close to its deadline is not sent (it would expire on the way)
 
@@ -68,7 +67,7 @@ class Forwarding:
         if not rows:
             return False
         waited = (utcnow() - min(row.created_at for row in rows)).total_seconds()
-        if full_only and len(rows) < most and waited < PARTIAL_AFTER:
+        if full_only and len(rows) < most and waited < pipeline.PARTIAL_AFTER:
             return False  # a part-full batch waits a little behind those in flight, never until its deadline
         rpc = Rpc(town)
         rows = self._still_good(session, town, rpc, rows, int(latest["timestamp"], 16))

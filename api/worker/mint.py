@@ -22,7 +22,6 @@ from . import budget, pipeline
 
 log = logging.getLogger("ost.bridge.worker")
 PAUSE_SECONDS = 5.0  # a town whose minting the chain refuses the relayer waits this long before it is tried again
-PARTIAL_AFTER = 2.0  # a partial batch waits behind batches in flight at most this long (then it goes, part-full)
 
 
 class TownMinting:
@@ -98,7 +97,7 @@ class TownMinting:
         if rows and len(rows) < most:
             oldest = min(r.created_at for r in rows)
             waited = (utcnow() - oldest).total_seconds()
-            if (full_only and waited < PARTIAL_AFTER) or waited < self.settings.batch_wait:
+            if (full_only and waited < pipeline.PARTIAL_AFTER) or waited < self.settings.batch_wait:
                 return []
         return rows
 

@@ -24,6 +24,7 @@ from .relay import TX_GAS_CAP, RelayerProblem, Rpc, RpcError
 log = logging.getLogger("ost.bridge.worker")
 BATCH_SHARE = 4  # a batch asks at most this share of a block's gas limit, so several fill a block
 MARGIN = 20  # a batch's gas limit is its estimate and a twentieth
+PARTIAL_AFTER = 2.0  # a partial batch (of either kind) waits behind batches in flight at most this long, then goes
 
 
 def room(latest: dict[str, Any]) -> int:

@@ -24,6 +24,7 @@ from ost_chain.cli import app
 from ost_chain.deploy import deploy_plan
 from ost_chain.enums import Role
 from ost_chain.gasless import prepare, sign
+from ost_chain.manifest import Manifest
 from ost_chain.plan import load_plan
 from ost_chain.townclient import Reward, Town
 from tests import launch, web
@@ -44,12 +45,17 @@ projects: [{id: 1, name: Dam}]
 """
 
 
+def deploy_second(deployed: Deployed, folder: Path) -> Manifest:
+    """The second town (SECOND), in ``deployed``'s OST network on its chain; its manifest in ``folder``."""
+    (folder / "second.yaml").write_text(SECOND)
+    plan, digest = load_plan(folder / "second.yaml")
+    return deploy_plan(deployed.client, plan, folder / "second.json", {a.address: a for a in DEV}, digest)
+
+
 @pytest.fixture
 def two_towns(tmp_path: Path, databases: Databases) -> Iterator[tuple[Deployed, Town, Path, Bridge]]:
     deployed = deploy_town(tmp_path)
-    (tmp_path / "second.yaml").write_text(SECOND)
-    plan, digest = load_plan(tmp_path / "second.yaml")
-    made = deploy_plan(deployed.client, plan, tmp_path / "second.json", {a.address: a for a in DEV}, digest)
+    made = deploy_second(deployed, tmp_path)
     env = {"OST_BRIDGE__USSD_SECRET": GATEWAY}
     bridge = Bridge(deployed, databases.url("town-phones"), env=env, towns=[made.path]).start()
     try:
@@ -200,9 +206,7 @@ def budgeted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deploye
     changes: the budget is of relayed actions, the relayer's role of participations sent with a key)."""
     tmp_path = tmp_path_factory.mktemp("budgeted")
     deployed = deploy_town(tmp_path)
-    (tmp_path / "second.yaml").write_text(SECOND)
-    plan, digest = load_plan(tmp_path / "second.yaml")
-    made = deploy_plan(deployed.client, plan, tmp_path / "second.json", {a.address: a for a in DEV}, digest)
+    made = deploy_second(deployed, tmp_path)
     # Roles read afresh every time (a test changes them and asks at once; a bridge trusts one for 2 s).
     env = {"OST_BRIDGE__TOWN_GAS_PER_DAY": str(BUDGET), "OST_BRIDGE__ROLE_CACHE_SECONDS": "0"}
     bridge = Bridge(deployed, f"sqlite:///{tmp_path / 'budget.sqlite'}", env=env, towns=[made.path]).start()
@@ -283,9 +287,7 @@ def test_a_town_whose_minting_the_chain_refuses_the_relayer_pauses_alone(tmp_pat
     waits, /healthz names it, and the other town's participations are minted meanwhile (the worker driven step by
     step, in this process)."""
     deployed = deploy_town(tmp_path)
-    (tmp_path / "second.yaml").write_text(SECOND)
-    plan, digest = load_plan(tmp_path / "second.yaml")
-    made = deploy_plan(deployed.client, plan, tmp_path / "second.json", {a.address: a for a in DEV}, digest)
+    made = deploy_second(deployed, tmp_path)
     second = Town.load(deployed.client, made.path)
     settings = bridge_settings(
         deployed.manifest, deployed.node.rpc_url, database_url=f"sqlite:///{tmp_path / 'q.sqlite'}", towns=[made.path]
