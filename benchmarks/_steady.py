@@ -188,7 +188,7 @@ class Steady:
             f"relayed INF transfer per action, later actions (batch of {RELAYED})",
             receipt["gasUsed"] // RELAYED,
             (floor.gas + ECRECOVER * RELAYED) // RELAYED,
-            goal=1.2,
+            1.2,
         )
         self._show(receipt, per=RELAYED)
 

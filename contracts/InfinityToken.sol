@@ -385,10 +385,14 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
         } else {
             Account storage source = _accounts[from];
             (uint256 balance, bool recovered) = (source.balance, source.recovered);
+            // Written before the checks, with no branch between, so that the slot is read once; a failed check
+            // undoes it. When the checks pass this cannot underflow, nor truncate (the new balance is below the
+            // old one).
+            unchecked {
+                source.balance = uint128(balance - value);
+            }
             if (recovered && !_recovering) revert InfinityTokenRecoveredAccount(from);
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
-            // Cannot truncate: the new balance is below the old one.
-            source.balance = uint128(balance - value);
         }
         if (to == address(0)) {
             // Cannot underflow: the value was taken from a balance, and every balance is part of the supply.
@@ -397,8 +401,10 @@ contract InfinityToken is ERC20Pausable, ERC20Permit, ERC2771Context, TownRoleGa
             }
         } else {
             Account storage target = _accounts[to];
-            // Cannot truncate: every balance is at most the supply, which is below 2**128.
-            target.balance = uint128(target.balance + value);
+            // Cannot overflow nor truncate: every balance is at most the supply, which is below 2**128.
+            unchecked {
+                target.balance = uint128(target.balance + value);
+            }
         }
         emit Transfer(from, to, value);
     }
