@@ -181,6 +181,12 @@ class Number(str):
         return f"{self.value:,}".replace(",", " ") if language in DECIMAL_COMMA else f"{self.value:,}"
 
 
+def count_in(language: str | None, n: int) -> str:
+    """A count (shares, members) as ``language`` groups its thousands, on a phone or in an SMS: ``5,000``, or
+    ``5 000`` in Afrikaans and French (a plain space, as :func:`amount_in` writes)."""
+    return Number(n).said_in(language)
+
+
 def in_language(text: str, language: str | None) -> str:
     """``text`` in ``language``: a :class:`Words` from its template (values that are words themselves translated
     too), any other sentence when the catalog has it whole; else as it is (English). A translation that cannot be

@@ -23,7 +23,7 @@ from ost_chain.actions import recorded
 from ost_chain.redact import scrub
 
 from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, Sms, Status, utcnow
-from .i18n import _, amount_in, say
+from .i18n import _, amount_in, count_in, say
 
 if TYPE_CHECKING:
     from .chain import ChainView
@@ -136,7 +136,7 @@ class Outbox:
 
             def values(language: str | None) -> dict[str, object]:  # the amount as each side's language writes it
                 if receipt == "shares":
-                    return {"business": self._share_name(row.target), "amount": int(units)}
+                    return {"business": self._share_name(row.target), "amount": count_in(language, int(units))}
                 return {"amount": amount_in(language, int(units), 18, "INF")}
 
             sent, received = TRANSFERS[receipt]

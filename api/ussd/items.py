@@ -15,7 +15,7 @@ from ost_chain.exceptions import ConfigError
 
 from ..custody import e164, shown
 from ..db import PhoneAccount
-from ..i18n import LANGUAGES, in_context, say_in, say_n
+from ..i18n import LANGUAGES, count_in, in_context, say_in, say_n
 from .flows import Ask, Flow, Kept, Pin, Said
 from .layout import SALE_NAME, amount, fits, numbered, paged
 
@@ -37,7 +37,8 @@ def choose_language() -> str:
 def balance(s: Screens, kept: Kept, more: list[str]) -> str:
     held = s.holdings()
     profit = ", ".join(s.money(p.amount, p.asset) for p in held.owed) or s.t("none")
-    shares = ", ".join(f"{s.business(i)} {n}" for i, n in held.shares.items()) or say_in(s.lang, NO_SHARES)
+    shares = ", ".join(f"{s.business(i)} {count_in(s.lang, n)}" for i, n in held.shares.items())
+    shares = shares or say_in(s.lang, NO_SHARES)
     return "END " + s.t(
         "INF: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
         inf=s.inf(held.infinity),
@@ -200,7 +201,9 @@ def one_sale(s: Screens, sale: Any) -> str:
     who = s.t(Phase[sale.phase.upper()].buyers)
     left = sale.offered - sale.sold
     lines = [
-        say_n(s.lang, "{who}: {left} share left", "{who}: {left} shares left", left, who=who, left=left),
+        say_n(
+            s.lang, "{who}: {left} share left", "{who}: {left} shares left", left, who=who, left=count_in(s.lang, left)
+        ),
         s.t("{price} a share, to {date}", price=s.money(sale.price, sale.asset), date=s.date_in(sale.phase_ends_in)),
         "0 " + s.t("Back"),
     ]
@@ -233,7 +236,10 @@ def choose_shares(s: Screens, kept: Kept) -> str:
     """The shares held, each numbered by its business (its id and one), not by its place in the list: the answer
     is read again on every request of the session, and a list that changed meanwhile (shares received, a send
     confirmed) must not make the same number another business's."""
-    lines = [f"{b + 1} {s.business(b)[:SHARE_NAME].rstrip()} x {n}" for b, n in sorted(held_shares(s).items())]
+    lines = [
+        f"{b + 1} {s.business(b)[:SHARE_NAME].rstrip()} x {count_in(s.lang, n)}"
+        for b, n in sorted(held_shares(s).items())
+    ]
     return paged(s.t("Which business's shares?"), lines, "00 " + s.t("More"), kept["page"])
 
 
@@ -248,7 +254,7 @@ def shares_held(s: Screens, answer: str, kept: Kept) -> tuple[int, int]:
 def shares_to_send(s: Screens, answer: str, kept: Kept) -> int:
     _, held = kept["shares"]
     if not (answer.isascii() and answer.isdecimal() and len(answer) <= 12 and 0 < int(answer) <= held):
-        raise Said("END " + s.t("Send from 1 to {held}. Dial again.", held=held))
+        raise Said("END " + s.t("Send from 1 to {held}. Dial again.", held=count_in(s.lang, held)))
     return int(answer)
 
 
@@ -258,7 +264,7 @@ def confirm_shares(s: Screens, kept: Kept) -> str:
     return s.t(
         "Send {business} x {amount} to {name} ({phone})?\n1 Yes\n0 Back",
         business=s.business(business),
-        amount=kept["amount"],
+        amount=count_in(s.lang, kept["amount"]),
         name=to.name,
         phone=shown(to.phone),
     )
@@ -273,7 +279,7 @@ def send_shares(s: Screens, kept: Kept, more: list[str]) -> str:
         s.t(
             "Sending {business} x {amount} to {name}. An SMS will confirm it.",
             business=s.business(business),
-            amount=kept["amount"],
+            amount=count_in(s.lang, kept["amount"]),
             name=to.name,
         ),
     )

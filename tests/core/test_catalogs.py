@@ -261,6 +261,18 @@ def test_an_amount_on_the_phone_is_written_as_the_member_s_language_writes_it(la
     assert room == 182  # GSM-7: not a character that would halve the page
 
 
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "12,000"), ("ar", "12,000"), ("af", "12 000"), ("fr", "12 000"), (None, "12,000")]
+)
+def test_a_count_of_shares_on_the_phone_is_grouped_as_the_page_groups_it(language: str | None, said: str) -> None:
+    """Seen last session and left: the phone wrote "12000 shares" where the member's page writes 12,000 (12 000 in
+    Afrikaans and French). A count is grouped as an amount is, on the phone and in the SMS."""
+    from api.i18n import count_in
+
+    assert count_in(language, 12_000) == said
+    assert count_in(language, 999) == "999"
+
+
 def test_none_agrees_with_its_noun_where_the_language_says_so() -> None:
     """Found by a new user's trial: the French balance screen said "Parts : aucun" (une part: aucune)."""
     from api.i18n import say, say_in
