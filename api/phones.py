@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 
 from ost_chain.eip712 import phone_order_typed_data, typed_signer
 from ost_chain.enums import Role
@@ -216,12 +216,38 @@ def _plain(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def _joined(session: BridgeSession, number: str, town: str) -> bool:
-    """Whether ``town``'s ambassador signed ``number`` up (a phone member of another town who joined it)."""
-    signed = select(PhoneOrder.nonce).where(
-        PhoneOrder.phone == number, PhoneOrder.town == town, PhoneOrder.action == "sign-up"
+def _signed_up(town: str) -> Select[str]:
+    """The numbers ``town``'s ambassador signed up, as signed."""
+    return select(PhoneOrder.phone).where(PhoneOrder.town == town, PhoneOrder.action == "sign-up")
+
+
+def _moved_here(session: BridgeSession, town: str) -> set[str]:
+    """The numbers that those ``town``'s ambassador signed up moved to after a lost SIM (their own town's two keys
+    move them), followed through every later move: a member who joined this town from another keeps their place
+    here when their own town moves their SIM. The signed orders keep the numbers signed. (Moves are few: the map
+    of them is read whole.)"""
+    moved = dict(
+        session.execute(select(PhoneMove.old_phone, PhoneMove.new_phone).where(PhoneMove.confirmed_at.is_not(None)))
+        .tuples()
+        .all()
     )
-    return session.scalar(signed.limit(1)) is not None
+    if not moved:
+        return set()
+    now = set()
+    for number in session.scalars(_signed_up(town).where(PhoneOrder.phone.in_(list(moved)))):
+        seen = {number}
+        while number in moved and moved[number] not in seen:  # a moved number holds no account again: no loop
+            number = moved[number]
+            seen.add(number)
+        now.add(number)
+    return now
+
+
+def _joined(session: BridgeSession, number: str, town: str) -> bool:
+    """Whether ``town``'s ambassador signed ``number`` up (a phone member of another town who joined it), under
+    this number or one it moved from."""
+    signed = session.scalar(_signed_up(town).where(PhoneOrder.phone == number).limit(1)) is not None
+    return signed or number in _moved_here(session, town)
 
 
 def listed(session: BridgeSession, town: str) -> list[dict[str, Any]]:
@@ -235,12 +261,12 @@ def listed(session: BridgeSession, town: str) -> list[dict[str, Any]]:
             return "one-time"
         return "set" if account.pin_hash else "not yet"
 
-    signed_here = select(PhoneOrder.phone).where(PhoneOrder.town == town, PhoneOrder.action == "sign-up")
-    rows = session.scalars(
-        select(PhoneAccount)
-        .where(or_(PhoneAccount.town == town, PhoneAccount.phone.in_(signed_here)))
-        .order_by(PhoneAccount.created_at)
+    here = or_(
+        PhoneAccount.town == town,
+        PhoneAccount.phone.in_(_signed_up(town)),
+        PhoneAccount.phone.in_(list(_moved_here(session, town))),
     )
+    rows = session.scalars(select(PhoneAccount).where(here).order_by(PhoneAccount.created_at))
     # A member who joined from another town: its own town's ambassador sees (and resets) the PIN's state and the
     # language, not this one's.
     return [

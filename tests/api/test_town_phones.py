@@ -199,6 +199,17 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     assert web.get(f"{here}/relay/{sent_there}", timeout=30).status_code == 404
     assert web.get(f"{there}/relay/{sent_there}", timeout=30).json()["status"] == "confirmed"
 
+    # Her own town moves her account to a new number after a lost SIM (its two keys): the second town still lists
+    # her, at the new number, and still sends its ambassador to hers. (It lost her before.)
+    new = "+27824445555"
+    for step in ((), ("--confirm",)):
+        moved = ost(deployed, bridge, first_manifest, "phones", "move", THANDI, new, *step)
+        assert moved.returncode == 0, moved.stdout
+    listed = ost(deployed, bridge, second_manifest, "phones", "list", "--json")
+    assert [(r["phone"], r["joined"]) for r in json.loads(listed.stdout)] == [(new, True), (SIPHO, False)]
+    reset = ost(deployed, bridge, second_manifest, "phones", "reset-pin", new, "--json")
+    assert reset.returncode != 0 and "the Town Ambassador of Bridge Town resets their PIN" in reset.stdout
+
 
 @pytest.fixture(scope="module")
 def budgeted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, Town, Bridge]]:
