@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import signal
@@ -17,8 +18,9 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from logging.handlers import MemoryHandler
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -293,6 +295,7 @@ def _serve(
     # A service of an older plugin takes no towns: given only when there are more towns than the first.
     more = {"towns": towns} if towns else {}
     running = [start(record.path, node.rpc_url, api_port, **more) for start in services().values()]
+    release = _hold_logs()
     ost = _ost()
     console.print()
     for service in running:
@@ -351,13 +354,33 @@ def _serve(
         for note in getattr(service, "notes", []):  # what a service says to try (the bridge: a USSD curl)
             console.print(note, markup=False, soft_wrap=True)
     console.print("Press Ctrl-C to stop.")
+    release()
     try:
         while not stop.wait(0.5):
             if not node.running or not all(service.running for service in running):
                 raise typer.Exit(1)
     finally:
+        release()
         for service in running:
             service.stop()
+
+
+def _hold_logs() -> Callable[[], None]:
+    """Holds the log lines of the services just started (the bridge's worker and request log) while `ost up` says
+    what runs where and what to try: a worker's first lines landed in the middle of the list. The function returned
+    writes them after it, and lets the next ones through."""
+    root = logging.getLogger()
+    handlers = root.handlers
+    held = [MemoryHandler(10_000, flushLevel=logging.CRITICAL + 1, target=handler) for handler in handlers]
+    root.handlers = list(held)  # one assignment: a line logged meanwhile goes to one list or the other, not lost
+
+    def release() -> None:
+        if root.handlers is not handlers:
+            root.handlers = handlers
+            for handler in held:
+                handler.close()  # writes what it holds to its own handler first
+
+    return release
 
 
 def _gasless_purchase(record: Manifest, rpc_url: str) -> str | None:

@@ -166,6 +166,9 @@ def test_main_job_deploys_the_sample_town_and_stops_cleanly_on_ctrl_c(tmp_path: 
     sample = str(Path(__file__).resolve().parents[2] / "examples" / "town.yaml")
     with running(tmp_path, "--chain-port", "0", "--api-port", "0", plan=sample) as (_, text):
         assert "100 businesses" in text and "is running on http://127.0.0.1:" in text, text
+        # The bridge's log lines (its worker's first ones) come after what runs where and what to try, not amid it.
+        listed = text[text.index("Roles, held") : text.index("Press Ctrl-C")]
+        assert not re.search(r"^\d{4}-\d\d-\d\d \d\d:", listed, re.MULTILINE), listed
         manifest = json.loads(town_manifest(tmp_path).read_text())
         assert len(manifest["businesses"]) == 100 and manifest["pending"] == {}
         bridge = re.search(r"Bridge:\s+(http://127\.0\.0\.1:\d+)", text)
