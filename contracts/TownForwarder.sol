@@ -25,7 +25,7 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 ///   an `s` in the lower half of the curve's order, a signer other than zero. The call carries the same bytes: the
 ///   request's data with its signer appended. `verify` is OpenZeppelin's, unchanged, and agrees with {_run}
 ///   (tests/contracts/test_forwarder.py sends the same batches through both forwarders).
-/// - The EIP-712 domain separator is computed once per transaction, not once per request.
+/// - The EIP-712 domain separator is computed once per `execute` or `executeBatch`, not once per request.
 /// - A target's answer to `isTrustedForwarder(this)` is asked once per transaction and kept in transient storage
 ///   (EIP-1153), not asked again for every request of a batch. Every town contract names its forwarder when it is
 ///   made and never changes it. A target that changed its answer within one transaction would be called as by the
