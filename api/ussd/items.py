@@ -15,9 +15,9 @@ from ost_chain.exceptions import ConfigError
 
 from ..custody import e164, shown
 from ..db import PhoneAccount
-from ..i18n import LANGUAGES, count_in, in_context, say_in, say_n
+from ..i18n import LANGUAGES, Number, count_in, in_context, say_in, say_n
 from .flows import Ask, Flow, Kept, Pin, Said
-from .layout import SALE_NAME, amount, fits, numbered, paged
+from .layout import SALE_NAME, Unreadable, amount, fits, numbered, paged
 
 if TYPE_CHECKING:
     from .screens import Screens
@@ -66,8 +66,12 @@ def receiver(s: Screens, answer: str, kept: Kept) -> PhoneAccount:
 
 def inf_to_send(s: Screens, answer: str, kept: Kept) -> int:
     least = int(s.place.desk.policy().min_inf_transfer * 10**18)
-    value = amount(answer)
-    if value is None or value < least:
+    try:
+        value = amount(answer, s.lang)
+    except Unreadable as unread:
+        values = {k: v.said_in(s.lang) if isinstance(v, Number) else v for k, v in unread.values.items()}
+        raise Said("END " + s.t(unread.message, **values)) from None
+    if value < least:
         raise Said("END " + s.t("Send at least {least}. Dial again.", least=s.inf(least)))
     return value
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
 from typing import Any
 
-from ..i18n import page_room
+from ..i18n import DECIMAL_COMMA, Number, _, page_room
 
 SALE_NAME = 24  # a sale's name in a list, at most (cut shorter where a page is smaller)
 
@@ -54,13 +54,42 @@ def answers(text: str) -> list[str]:
     return path
 
 
-def amount(text: str) -> int | None:
-    """A typed amount of INF in its smallest unit: positive, at most two decimals (a comma or a point), at most a
-    million million; else None."""
-    try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value <= 0 or value > 10**12 or value != value.quantize(Decimal("0.01")):
-        return None
-    return int(value * 10**18)
+PLACES = 4  # the decimals a phone shows of an amount (api.i18n.amount_in), and so the most a member types
+MOST_INF = 10**12  # whole INF a member may type at most (more than any town holds)
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")  # Arabic-Indic and Persian digits
+_GROUPED = re.compile(r"\d{1,3}(?:[.,\u066c]\d{3})+(?:[.,\u066b]\d*)?")
+
+
+class Unreadable(ValueError):
+    """A typed amount the phone does not guess at: the sentence that says why (``message``, with ``values``), in the
+    catalogs."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.message, self.values = message, values
+
+
+def amount(text: str, language: str | None) -> int:
+    """A typed amount of INF in its smallest unit, read as the town page reads one (``amountFrom`` in
+    api/static/common.js), so that "1,000" is never a thousand on one and one on the other: spaces are ignored and
+    Arabic-Indic digits read as 0-9; the decimal sign is the member's language's ("," in Afrikaans and French) or the
+    other of "." and "," when not followed by exactly three digits; thousands written apart ("1,000", "1.000") are
+    refused, never guessed; at most four decimals, as the balance shows them. Raises :class:`Unreadable`."""
+    point = "," if language in DECIMAL_COMMA else "."
+    typed = "".join(text.split()).translate(_DIGITS)
+    found = re.fullmatch(r"(\d+)(?:([.,\u066b])(\d*))?", typed)
+    grouped = Unreadable(
+        _("Write the amount without separating thousands, as 1000 or 1000{point}5. Dial again."), point=point
+    )
+    if found is None:
+        if _GROUPED.fullmatch(typed):
+            raise grouped
+        raise Unreadable(_("Write the amount in figures, as 5 or 2{point}5. Dial again."), point=point)
+    whole, sign, fraction = found.group(1), found.group(2), found.group(3) or ""
+    if sign and sign not in (point, "\u066b") and len(fraction) == 3:
+        raise grouped
+    if len(fraction) > PLACES:
+        raise Unreadable(_("Write at most {places} decimals. Dial again."), places=PLACES)
+    if int(whole) >= MOST_INF:
+        raise Unreadable(_("Send at most {most} INF. Dial again."), most=Number(MOST_INF))
+    return int(whole) * 10**18 + int(fraction.ljust(18, "0"))
