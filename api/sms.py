@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
+from eth_utils import keccak
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -41,6 +42,10 @@ RECENT = timedelta(days=1)  # what happened longer ago than this was told alread
 class Refused(Exception):
     """The SMS gateway answered, and did not send."""
 
+
+PROFIT_CLAIMED = "0x" + keccak(b"ProfitClaimed(address,address,uint256)").hex()
+INVESTOR_PROFIT_CLAIMED = "0x" + keccak(b"InvestorProfitClaimed(uint256,address,address,uint256)").hex()
+CLAIM_AS_INVESTOR = keccak(b"claimAsInvestor(uint256,address)")[:4]
 
 # What each side of a transfer is told: the sender, then the receiver (when the receiver has a phone account too).
 TRANSFERS = {
@@ -152,9 +157,39 @@ class Outbox:
             body = say(lang, "Your basket is confirmed: {amount}.", amount=amount_in(lang, int(units), 18, "INF"))
             return self._queue(session, f"relay:{row.id}", sender.phone, body, row.town)
         if receipt == "claim":
-            body = say(lang, "Your profit claim is paid into your account.")
+            try:
+                paid = self._paid(row, data)
+            except Exception:  # noqa: BLE001 - the chain did not answer: told on a later look, never twice
+                log.warning("relay %s: its receipt could not be read yet, so its SMS waits", row.id)
+                return 0
+            if paid is None:  # no payment found in its transaction (not expected): said without the amount
+                body = say(lang, "Your profit claim is paid into your account.")
+            else:
+                symbol, decimals = self.chain.asset(paid[0])
+                amount = amount_in(lang, paid[1], decimals, symbol)
+                body = say(lang, "Your profit claim of {amount} is paid into your account.", amount=amount)
             return self._queue(session, f"relay:{row.id}", sender.phone, body, row.town)
         return 0
+
+    def _paid(self, row: RelayRequest, data: bytes) -> tuple[str, int] | None:
+        """The asset and the amount a relayed claim paid its signer, from its transaction's events: the member part
+        (``ProfitClaimed``) or an investor part (``InvestorProfitClaimed``) in the asset the call names."""
+        if row.tx_hash is None:
+            return None
+        investor = data[:4] == CLAIM_AS_INVESTOR
+        asset = abi_decode(["uint256", "address"] if investor else ["address"], data[4:])[-1].lower()
+        w3 = self.chain.town().client.w3
+        receipt = w3.eth.get_transaction_receipt(row.tx_hash)  # type: ignore[arg-type]
+        topic = INVESTOR_PROFIT_CLAIMED if investor else PROFIT_CLAIMED
+        signer = "0x" + "0" * 24 + row.signer.lower()[2:]
+        for log_ in receipt["logs"]:
+            topics = ["0x" + bytes(t).hex() for t in log_["topics"]]
+            if str(log_["address"]).lower() != row.target.lower() or topics[0] != topic:
+                continue
+            who, paid_in = topics[-2:] if investor else topics[1:3]
+            if who == signer and "0x" + paid_in[-40:] == asset:
+                return asset, int.from_bytes(bytes(log_["data"])[-32:], "big")
+        return None
 
     def _of(self, town: str) -> str:
         """What a receipt's once-only key says of its town: nothing for the first town's (its keys are as they were

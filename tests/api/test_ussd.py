@@ -178,7 +178,9 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     wait_until(lambda: coin.functions.balanceOf(where[THANDI]).call() == 10**6)  # both parts, one PIN
     wait_until(lambda: len(outbox()) == 6)
     assert (THANDI, "Your basket is confirmed: 1 INF.") in outbox()
-    assert (THANDI, "Your profit claim is paid into your account.") in outbox()
+    # Each part's receipt says what it paid, as the claim's screen did (a new user's trial: it said no amount).
+    assert (THANDI, "Your profit claim of 0.001 ETH is paid into your account.") in outbox()
+    assert (THANDI, "Your profit claim of 1 tZAR is paid into your account.") in outbox()
 
     # Shares from the phone (issue 28: the walk-through for a new member action, done for "send shares", which no
     # channel offered): a member who bought the Bakery's last shares (shares move once the raise has succeeded)
