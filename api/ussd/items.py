@@ -40,7 +40,7 @@ def balance(s: Screens, kept: Kept, more: list[str]) -> str:
     shares = ", ".join(f"{s.business(i)} {count_in(s.lang, n)}" for i, n in held.shares.items())
     shares = shares or say_in(s.lang, NO_SHARES)
     return "END " + s.t(
-        "INF: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
+        "Balance: {inf}\nMeals this month: {meals}\nProfit to claim: {profit}\nShares: {shares}",
         inf=s.inf(held.infinity),
         meals=s.meals_this_month(),
         profit=profit,

@@ -139,8 +139,8 @@ def test_one_short_code_serves_both_towns_and_each_town_s_phones_are_its_own(two
     assert on_thandi.dial("3").startswith("CON Please choose 1-2.\nChoose a town:")
     assert on_thandi.dial("2").startswith("CON Second Town\n1 Balance")
     assert on_thandi.dial("2", "1", "0", "0") == "CON Choose a town:\n1 Bridge Town\n2 Second Town"  # 0: back
-    assert on_thandi.dial("2", "1", PIN).startswith("END INF: 1 INF\n")
-    assert on_thandi.dial("1", "1", PIN).startswith("END INF: 0 INF\n")  # the first town's INF: none
+    assert on_thandi.dial("2", "1", PIN).startswith("END Balance: 1 INF\n")
+    assert on_thandi.dial("1", "1", PIN).startswith("END Balance: 0 INF\n")  # the first town's INF: none
     confirm = on_thandi.dial("2", "2", "0822222222", "0.5")
     assert confirm == "CON Send 0.5 INF to Sipho (+27...222)?\nEnter your PIN to confirm:"
     sent = on_thandi.dial("2", "2", "0822222222", "0.5", PIN)

@@ -114,7 +114,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     wait_until(lambda: d.town.infinity.functions.balanceOf(where[THANDI]).call() == 3 * ONE_INF)
     assert thandi.dial("1") == "CON Enter your PIN:"
     balance = thandi.dial("1", PINS[THANDI])
-    assert balance.startswith("END INF: 3 INF\nMeals this month: 0\nProfit to claim: none\nShares: none"), balance
+    assert balance.startswith("END Balance: 3 INF\nMeals this month: 0\nProfit to claim: none\nShares: none"), balance
 
     assert thandi.dial("2") == "CON Receiver's phone number:"
     assert thandi.dial("2", "0823333333").startswith("END 0823333333 is not another member's phone.")
@@ -221,7 +221,7 @@ def test_two_phone_members_set_up_check_their_balance_and_send_inf_with_receipts
     assert sipho.dial("1111", "1111", "1111") == "END Verkeerde PIN. Nog 2 kanse."  # whoever dials first: no PIN
     assert sipho.dial(one_time) == "CON Kies 'n PIN van 4 tot 6 syfers:"
     assert sipho.dial(one_time, "55501", "55501").startswith("END Jou PIN is gestel.")
-    assert sipho.dial("1", "55501").startswith("END INF: 1,5 INF")  # Afrikaans: a decimal comma
+    assert sipho.dial("1", "55501").startswith("END Saldo: 1,5 INF")  # Afrikaans: a decimal comma
 
 
 def test_every_menu_in_every_language_fits_one_page(phones: Any) -> None:
@@ -555,9 +555,9 @@ def test_a_right_pin_gives_its_try_back_even_when_the_step_fails_after_it(
                 with pytest.raises(Unreachable):
                     asyncio.run(menu.reply(number, f"1*{pin}", f"outage-{n}"))
                 assert tries() == 0
-        assert asyncio.run(menu.reply(number, f"1*{pin}", "back")).startswith("END INF: 0 INF")
+        assert asyncio.run(menu.reply(number, f"1*{pin}", "back")).startswith("END Balance: 0 INF")
         assert asyncio.run(menu.reply(number, "1*11111", "wrong")) == "END Wrong PIN. 2 tries left."
-        assert asyncio.run(menu.reply(number, f"1*{pin}", "right")).startswith("END INF: ") and tries() == 0
+        assert asyncio.run(menu.reply(number, f"1*{pin}", "right")).startswith("END Balance: ") and tries() == 0
     finally:
         bridge.stop()
 
