@@ -98,9 +98,10 @@ def profit_show(
         return
     d, symbol = town.asset_decimals(asset), town.asset_symbol(asset)
     console.print(
-        f"{money(data['deposited'], d, symbol)} deposited; {money(data['perMemberTotal'], d, symbol)} per "
-        f"member so far; {money(data['carried'], d, symbol)} carried to the next split; "
-        f"{data['members']} members."
+        f"{money(data['deposited'], d, symbol)} deposited; a member since the first deposit has had "
+        f"{money(data['perMemberTotal'], d, symbol)} of it (each deposit is split equally among those who were "
+        "members when it came); "
+        f"{money(data['carried'], d, symbol)} carried to the next split; {data['members']} members now."
     )
     if address is not None:
         console.print(
