@@ -142,6 +142,16 @@ async function drawAccount(address, stale) {
   await showQuota(mine).catch(() => { /* the quota line is a courtesy: the page works without it */ });
 }
 
+// What a basket was, as the chain records it: the phone's monthly basket is written there in English ("monthly basket
+// 2026-12", ost_chain.member) and said here in the reader's words and month; any other is the member's own words.
+export function basketName(item) {
+  const month = /^monthly basket (\d{4})-(\d{2})$/.exec(item || '');
+  if (!month) return item;
+  const first = new Date(Date.UTC(Number(month[1]), Number(month[2]) - 1, 1));
+  const said = new Intl.DateTimeFormat(i18n.lang, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(first);
+  return t('the monthly basket of {month}', { month: said });
+}
+
 function renderHistory(entries) {
   const line = (h) => {
     const when = i18n.date(h.time);
@@ -156,7 +166,8 @@ function renderHistory(entries) {
     const words = {
       reward: [N_('{when}: earned {amount} for {time} on {project}'),
         { amount: money(h.amount, 'INF'), time: worked(h.minutes || 0), project: h.projectName }],
-      basket: [N_('{when}: took a basket for {amount} ({basket})'), { amount: money(h.amount, 'INF'), basket: h.basket }],
+      basket: [N_('{when}: took a basket for {amount} ({basket})'),
+        { amount: money(h.amount, 'INF'), basket: basketName(h.basket) }],
       claim: [N_('{when}: claimed {amount} of profit as a member'), { amount: h.asset && money(h.amount, h.asset) }],
       'investor-claim': [N_('{when}: claimed {amount} of profit as an investor in {name}'),
         { amount: h.asset && money(h.amount, h.asset), name }],

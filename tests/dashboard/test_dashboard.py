@@ -359,6 +359,11 @@ def test_the_page_speaks_the_member_s_language_arabic_right_to_left_at_every_wid
     assert page.evaluate("document.documentElement.dir") == "ltr"
     page.reload()
     page.wait_for_function("document.getElementById('businesses-title').textContent === 'Besighede'", timeout=30_000)
+    # The phone's basket is recorded on chain in English ("monthly basket 2026-12"): the history says it in the
+    # reader's words and month (a new user's trial found it in English on every page); a member's own words stay.
+    said = "async (item) => (await import('/static/account.js')).basketName(item)"
+    assert page.evaluate(said, "monthly basket 2026-12") == "die maandelikse mandjie van Desember 2026"
+    assert page.evaluate(said, "maize") == "maize"
 
 
 def test_businesses_are_found_by_name_and_filtered_by_phase_with_money_raised_against_the_minimum(

@@ -55,7 +55,7 @@ def test_dial_check_the_balance_and_send_from_the_phone_page(browser: Any, town:
     assert "Your PIN is set" in answer("1", "2468", "2468")
     page.click("#call")
     page.wait_for_function("document.getElementById('screen').textContent.includes('1 Balance')")
-    assert answer("1", "2468").startswith("INF: 2 INF")
+    assert answer("1", "2468").startswith("Balance: 2 INF")
     page.click("#call")
     page.wait_for_function("document.getElementById('screen').textContent.includes('1 Balance')")
     assert answer("2", "0822222222", "1").startswith("Send 1 INF to Sipho")
