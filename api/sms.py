@@ -16,10 +16,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ost_chain.abi import Event, Function
 from ost_chain.actions import recorded
 from ost_chain.redact import scrub
 
@@ -42,10 +42,6 @@ RECENT = timedelta(days=1)  # what happened longer ago than this was told alread
 class Refused(Exception):
     """The SMS gateway answered, and did not send."""
 
-
-PROFIT_CLAIMED = "0x" + keccak(b"ProfitClaimed(address,address,uint256)").hex()
-INVESTOR_PROFIT_CLAIMED = "0x" + keccak(b"InvestorProfitClaimed(uint256,address,address,uint256)").hex()
-CLAIM_AS_INVESTOR = keccak(b"claimAsInvestor(uint256,address)")[:4]
 
 # What each side of a transfer is told: the sender, then the receiver (when the receiver has a phone account too).
 TRANSFERS = {
@@ -173,22 +169,28 @@ class Outbox:
 
     def _paid(self, row: RelayRequest, data: bytes) -> tuple[str, int] | None:
         """The asset and the amount a relayed claim paid its signer, from its transaction's events: the member part
-        (``ProfitClaimed``) or an investor part (``InvestorProfitClaimed``) in the asset the call names."""
+        (``ProfitClaimed``) or an investor part (``InvestorProfitClaimed``) in the asset the call names (the calls and
+        events from the distributor's ABI)."""
         if row.tx_hash is None:
             return None
-        investor = data[:4] == CLAIM_AS_INVESTOR
-        asset = abi_decode(["uint256", "address"] if investor else ["address"], data[4:])[-1].lower()
-        w3 = self.chain.town().client.w3
-        receipt = w3.eth.get_transaction_receipt(row.tx_hash)  # type: ignore[arg-type]
-        topic = INVESTOR_PROFIT_CLAIMED if investor else PROFIT_CLAIMED
-        signer = "0x" + "0" * 24 + row.signer.lower()[2:]
-        for log_ in receipt["logs"]:
-            topics = ["0x" + bytes(t).hex() for t in log_["topics"]]
-            if str(log_["address"]).lower() != row.target.lower() or topics[0] != topic:
+        town = self.chain.town()
+        abi = town.client.artifacts.get("ProfitDistributor")["abi"]
+        as_investor = Function.of(abi, "claimAsInvestor")
+        investor = data[:4] == as_investor.selector
+        call = as_investor if investor else Function.of(abi, "claim")
+        asset = str(abi_decode(list(call.inputs), data[4:])[-1]).lower()
+        event, party = (
+            (Event.of(abi, "InvestorProfitClaimed"), "holder")
+            if investor
+            else (Event.of(abi, "ProfitClaimed"), "member")
+        )
+        receipt = town.client.w3.eth.get_transaction_receipt(row.tx_hash)  # type: ignore[arg-type]
+        for log_ in map(dict, receipt["logs"]):
+            if str(log_["address"]).lower() != row.target.lower() or not event.matches(log_):
                 continue
-            who, paid_in = topics[-2:] if investor else topics[1:3]
-            if who == signer and "0x" + paid_in[-40:] == asset:
-                return asset, int.from_bytes(bytes(log_["data"])[-32:], "big")
+            who, paid_in = event.topic_of(log_, party)[-40:], event.topic_of(log_, "asset")[-40:]
+            if who == row.signer.lower()[2:] and paid_in == asset[2:]:
+                return asset, event.word(log_, "amount")
         return None
 
     def _of(self, town: str) -> str:
