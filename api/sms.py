@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 from eth_abi import decode as abi_decode
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from web3.exceptions import Web3Exception
 
 from ost_chain.abi import Event, Function
 from ost_chain.actions import recorded
+from ost_chain.enums import NATIVE
 from ost_chain.redact import scrub
 
 from .db import BridgeSession, Participation, PhoneAccount, RelayRequest, Sms, Status, utcnow
@@ -155,8 +157,9 @@ class Outbox:
         if receipt == "claim":
             try:
                 paid = self._paid(row, data)
-            except Exception:  # noqa: BLE001 - the chain did not answer: told on a later look, never twice
-                log.warning("relay %s: its receipt could not be read yet, so its SMS waits", row.id)
+            except (OSError, ValueError, Web3Exception) as exc:  # the chain did not answer: told later, never twice
+                said = scrub(f"{type(exc).__name__}: {exc}", self.chain_url)  # no RPC URL in the log
+                log.warning("relay %s: its receipt could not be read yet, so its SMS waits (%s)", row.id, said)
                 return 0
             if paid is None:  # no payment found in its transaction (not expected): said without the amount
                 body = say(lang, "Your profit claim is paid into your account.")
@@ -175,10 +178,12 @@ class Outbox:
             return None
         town = self.chain.town()
         abi = town.client.artifacts.get("ProfitDistributor")["abi"]
-        as_investor = Function.of(abi, "claimAsInvestor")
-        investor = data[:4] == as_investor.selector
-        call = as_investor if investor else Function.of(abi, "claim")
-        asset = str(abi_decode(list(call.inputs), data[4:])[-1]).lower()
+        calls = [Function.of(abi, s) for s in ("claimAsInvestor(uint256,address)", "claim(address)", "claim()")]
+        call = next((c for c in calls if c.selector == data[:4]), None)
+        if call is None:
+            return None
+        investor = call is calls[0]
+        asset = str(abi_decode(list(call.inputs), data[4:])[-1]).lower() if call.inputs else NATIVE.lower()
         event, party = (
             (Event.of(abi, "InvestorProfitClaimed"), "holder")
             if investor
