@@ -15,7 +15,7 @@ from ost_chain.exceptions import ConfigError
 
 from ..custody import e164, shown
 from ..db import PhoneAccount
-from ..i18n import LANGUAGES, Number, count_in, in_context, say_in, say_n
+from ..i18n import LANGUAGES, count_in, in_context, in_language, say_in, say_n, sentence_of
 from .flows import Ask, Flow, Kept, Pin, Said
 from .layout import SALE_NAME, Unreadable, amount, fits, numbered, paged
 
@@ -69,8 +69,7 @@ def inf_to_send(s: Screens, answer: str, kept: Kept) -> int:
     try:
         value = amount(answer, s.lang)
     except Unreadable as unread:
-        values = {k: v.said_in(s.lang) if isinstance(v, Number) else v for k, v in unread.values.items()}
-        raise Said("END " + s.t(unread.message, **values)) from None
+        raise Said("END " + in_language(sentence_of(unread), s.lang)) from None
     if value < least:
         raise Said("END " + s.t("Send at least {least}. Dial again.", least=s.inf(least)))
     return value

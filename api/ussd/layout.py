@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..i18n import DECIMAL_COMMA, Number, _, page_room
+from ..i18n import DECIMAL_COMMA, Number, Words, page_room
 
 SALE_NAME = 24  # a sale's name in a list, at most (cut shorter where a page is smaller)
 
@@ -61,12 +61,8 @@ _GROUPED = re.compile(r"\d{1,3}(?:[.,\u066c]\d{3})+(?:[.,\u066b]\d*)?")
 
 
 class Unreadable(ValueError):
-    """A typed amount the phone does not guess at: the sentence that says why (``message``, with ``values``), in the
-    catalogs."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message)
-        self.message, self.values = message, values
+    """A typed amount the phone does not guess at; its first argument is the sentence that says why (:class:`Words`,
+    said in the member's language)."""
 
 
 def amount(text: str, language: str | None) -> int:
@@ -79,17 +75,17 @@ def amount(text: str, language: str | None) -> int:
     typed = "".join(text.split()).translate(_DIGITS)
     found = re.fullmatch(r"(\d+)(?:([.,\u066b])(\d*))?", typed)
     grouped = Unreadable(
-        _("Write the amount without separating thousands, as 1000 or 1000{point}5. Dial again."), point=point
+        Words("Write the amount without separating thousands, as 1000 or 1000{point}5. Dial again.", point=point)
     )
     if found is None:
         if _GROUPED.fullmatch(typed):
             raise grouped
-        raise Unreadable(_("Write the amount in figures, as 5 or 2{point}5. Dial again."), point=point)
+        raise Unreadable(Words("Write the amount in figures, as 5 or 2{point}5. Dial again.", point=point))
     whole, sign, fraction = found.group(1), found.group(2), found.group(3) or ""
     if sign and sign not in (point, "\u066b") and len(fraction) == 3:
         raise grouped
     if len(fraction) > PLACES:
-        raise Unreadable(_("Write at most {places} decimals. Dial again."), places=PLACES)
+        raise Unreadable(Words("Write at most {places} decimals. Dial again.", places=PLACES))
     if int(whole) >= MOST_INF:
-        raise Unreadable(_("Send at most {most} INF. Dial again."), most=Number(MOST_INF))
+        raise Unreadable(Words("Send at most {most} INF. Dial again.", most=Number(MOST_INF)))
     return int(whole) * 10**18 + int(fraction.ljust(18, "0"))
