@@ -14,7 +14,8 @@ from ost_chain.units import hash_id
 
 from .bridge import Bridge
 from .chain import MISSING, ChainView, Unreachable
-from .db import Participation, Status
+from .custody import e164
+from .db import Participation, PhoneAccount, Status
 from .deps import hold_to_pace, require_coordinator
 from .i18n import When, Words, sentence_of
 from .models import ParticipationCreate
@@ -29,9 +30,6 @@ HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 def phone_member(bridge: Bridge, served: ServedTown, phone: str) -> str:
     """The address of ``served``'s phone member ``phone`` (its own, or another town's who is a member here too), or
     a 422 saying there is none."""
-    from .custody import e164
-    from .db import PhoneAccount
-
     try:
         number = e164(phone, bridge.options.phone_region)
     except OstError as exc:

@@ -83,20 +83,33 @@ def stored(store: Path, digest: str) -> bytes | None:
     return data
 
 
-def resolve(document: DocumentPlan, folder: Path, store: Path, what: str) -> Published:
-    """``document`` as it will be published: a file read (relative to ``folder``), checked against the sha256 the
-    plan gives, and kept in ``store``; or a URI with its given hash."""
-    given = document.sha256.lower().removeprefix("0x") if document.sha256 else None
-    if document.uri is not None:
-        assert given is not None  # the plan requires it with a URI
-        return Published(given, document.uri)
+def _read(document: DocumentPlan, folder: Path) -> tuple[Path, bytes | None, str]:
+    """A document's file (relative to ``folder``): its path, and its bytes, or None and why they cannot be published
+    (the system's reason, or its size)."""
     path = folder / str(document.file)
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise ConfigError(f"The {what} ({path}) is over {MAX_BYTES // 1024 // 1024} MB: publish a smaller file.")
-        data = path.read_bytes()
+            return path, None, f"over {MAX_BYTES // 1024 // 1024} MB"
+        return path, path.read_bytes(), ""
     except OSError as exc:
-        raise ConfigError(f"The {what} ({path}) cannot be read: {exc.strerror}.") from None
+        return path, None, str(exc.strerror)
+
+
+def _given(document: DocumentPlan) -> str | None:
+    """The sha256 the plan gives for ``document`` (hex, without 0x), if any."""
+    return document.sha256.lower().removeprefix("0x") if document.sha256 else None
+
+
+def resolve(document: DocumentPlan, folder: Path, store: Path, what: str) -> Published:
+    """``document`` as it will be published: a file read (relative to ``folder``), checked against the sha256 the
+    plan gives, and kept in ``store``; or a URI with its given hash."""
+    given = _given(document)
+    if document.uri is not None:
+        assert given is not None  # the plan requires it with a URI
+        return Published(given, document.uri)
+    path, data, why = _read(document, folder)
+    if data is None:
+        raise ConfigError(f"The {what} ({path}) cannot be published: {why}.")
     digest = hashlib.sha256(data).hexdigest()
     if given is not None and given != digest:
         raise Mismatch(
@@ -135,24 +148,14 @@ def check_documents(plan: TownPlan) -> None:
         for field, document in business.documents().items():
             if document.uri is not None:
                 continue
-            path = plan.folder / str(document.file)
-            try:
-                size, data = path.stat().st_size, b""
-                if size <= MAX_BYTES:
-                    data = path.read_bytes()
-            except OSError as exc:
-                problems.append(f"the {field.replace('_', ' ')} of {business.symbol} ({path}): {exc.strerror}")
-                continue
-            given = document.sha256.lower().removeprefix("0x") if document.sha256 else None
-            if size > MAX_BYTES:
-                limit = f"over {MAX_BYTES // 1024 // 1024} MB"
-                problems.append(f"the {field.replace('_', ' ')} of {business.symbol} ({path}): {limit}")
+            path, data, why = _read(document, plan.folder)
+            which = f"the {field.replace('_', ' ')} of {business.symbol} ({path})"
+            given = _given(document)
+            if data is None:
+                problems.append(f"{which}: {why}")
             elif given is not None and given != (digest := hashlib.sha256(data).hexdigest()):
                 mismatched = True
-                problems.append(
-                    f"the {field.replace('_', ' ')} of {business.symbol} ({path}): its bytes hash to {digest}, the "
-                    f"plan says {given}"
-                )
+                problems.append(f"{which}: its bytes hash to {digest}, the plan says {given}")
     if problems:
         raise (Mismatch if mismatched else ConfigError)(
             f"The plan's documents cannot all be read: {'; '.join(problems)}. Nothing is sent until they can; the "
