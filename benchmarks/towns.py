@@ -98,7 +98,7 @@ def _signed(client: ChainClient, manifest: Path, n: int, count: int) -> tuple[li
     return requests, {s.address for s in senders}
 
 
-def _shifts(manifest: Path, n: int, count: int, members: list[str]) -> list[dict[str, Any]]:
+def _shifts(n: int, count: int, members: list[str]) -> list[dict[str, Any]]:
     """``count`` participations of town ``n``'s coordinator: a shift each for its members in turn (1 INF)."""
     return [
         {"participationId": f"towns-{n}-{i}", "member": members[i % len(members)], "projectId": 1, "hours": 3}
@@ -128,7 +128,7 @@ def run(towns: int, actions: int, participations: int, folder: Path) -> bool:
             for manifest in manifests:
                 registry = TownManifest.read(manifest).address("TownRegistry")
                 keys.append(create_key(session, DEV[3].address, "towns", registry)[0])
-        work = [_shifts(manifests[n], n, shifts[n], members[n]) for n in range(towns)]
+        work = [_shifts(n, shifts[n], members[n]) for n in range(towns)]
         # Blocks of a few batches each (the towns were deployed in full-size blocks), then the backlog.
         client.w3.provider.make_request("evm_setBlockGasLimit", [hex(BLOCK_GAS)])  # type: ignore[arg-type]
         client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
